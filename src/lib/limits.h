@@ -1,0 +1,36 @@
+/*
+ * Every size limit csumdb enforces, in one place, each with the reason for
+ * its value.  Input from the network or from files is checked against
+ * these before any work is done on it.
+ */
+#ifndef CSUMDB_LIMITS_H
+#define CSUMDB_LIMITS_H
+
+/* --- notes and keys ---------------------------------------------------- */
+
+/* x/mod note.Open refuses notes over 1 MB; a tree note is ~100 bytes plus
+ * signatures, so this bound only keeps hostile input cheap. */
+#define SDB_MAX_NOTE_SIZE (1000 * 1000)
+
+/* x/mod note.Open: "too many signatures" past 100. */
+#define SDB_MAX_NOTE_SIGNATURES 100
+
+/* --- tlog and tiles ---------------------------------------------------- */
+
+/* Tree sizes and record ids are below 2^63 (int64 in x/mod). */
+
+/* Tile heights x/mod accepts: 1..30. sum.golang.org serves height 8. */
+#define SDB_TILE_MIN_HEIGHT 1
+#define SDB_TILE_MAX_HEIGHT 30
+#define SDB_TILE_HEIGHT 8
+
+/* --- records and go.sum ------------------------------------------------ */
+
+/* A record is two go.sum lines; module paths are short.  sum.golang.org's
+ * records are well under 1 KiB; 64 KiB bounds a data tile to 16 MiB. */
+#define SDB_MAX_RECORD_SIZE (64 * 1024)
+
+/* One go.sum line; Go's module paths are at most a few hundred bytes. */
+#define SDB_MAX_GOSUM_LINE 4096
+
+#endif

@@ -1,0 +1,102 @@
+/* main() for every CUnit suite program (tests/unit/unit.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "crypto.h"
+#include "unit.h"
+
+void
+unit_suite(const char *name, const struct unit_test *tests)
+{
+	CU_pSuite s = CU_add_suite(name, NULL, NULL);
+
+	if (s == NULL) {
+		fprintf(stderr, "unit: cannot add suite %s\n", name);
+		return;
+	}
+	for (; tests->name != NULL; tests++)
+		CU_add_test(s, tests->name, tests->fn);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+unit_hex(uint8_t *out, size_t n, const char *hex)
+{
+	size_t i;
+
+	CU_ASSERT_FATAL(strlen(hex) == 2 * n);
+	for (i = 0; i < n; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		CU_ASSERT_FATAL(hi >= 0 && lo >= 0);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
+char *
+unit_read_data(const char *name, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	FILE *f;
+	char *buf;
+	long size;
+
+	snprintf(path, sizeof path, "%s/tests/data/%s", top ? top : ".", name);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return NULL;
+	}
+	buf = malloc((size_t)size + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf != NULL) {
+		buf[size] = '\0';
+		*len = (size_t)size;
+	}
+	return buf;
+}
+
+int
+main(void)
+{
+	unsigned failed;
+
+	if (sdb_crypto_init() != SDB_OK) {
+		fprintf(stderr, "unit: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	unit_register();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	if (CU_get_number_of_tests_run() == 0) {
+		fprintf(stderr, "unit: no tests ran\n");
+		failed = 1;
+	}
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,31 @@
+/*
+ * Shared runner for the CUnit suites.  Each tests/unit/test_MOD.c defines
+ * unit_register(), which adds its suites with CU_add_suite/CU_add_test (or
+ * the UNIT_SUITE helper); unit.c supplies main(), initialises libsodium,
+ * runs everything verbosely and exits non-zero on any failure.
+ */
+#ifndef CSUMDB_TESTS_UNIT_H
+#define CSUMDB_TESTS_UNIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CUnit/CUnit.h>
+
+void unit_register(void);
+
+struct unit_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Adds a suite named name with the NULL-terminated list of tests. */
+void unit_suite(const char *name, const struct unit_test *tests);
+
+/* Decodes a hex string into out (exactly n bytes); fails the test on bad hex. */
+void unit_hex(uint8_t *out, size_t n, const char *hex);
+
+/* Reads a whole file below tests/data/ into a malloc'ed NUL-terminated buffer. */
+char *unit_read_data(const char *name, size_t *len);
+
+#endif
