@@ -49,7 +49,9 @@ enum sdb_err {
 	SDB_ERR_FORK = -26,           /* two different trees of one log (misbehavior) */
 
 	/* lookups */
-	SDB_ERR_NOT_FOUND = -30       /* the thing asked for does not exist */
+	SDB_ERR_NOT_FOUND = -30,      /* the thing asked for does not exist */
+	SDB_ERR_EXISTS = -31,         /* creating something that already exists */
+	SDB_ERR_LOCKED = -32          /* another process holds an exclusive lock */
 };
 
 /*

@@ -31,6 +31,8 @@ sdb_strerror(int err)
 	case SDB_ERR_RECORD_MISMATCH: return "record does not match the logged hash";
 	case SDB_ERR_FORK: return "log misbehavior: two different trees";
 	case SDB_ERR_NOT_FOUND: return "not found";
+	case SDB_ERR_EXISTS: return "already exists";
+	case SDB_ERR_LOCKED: return "locked by another process (is another sumdbd running?)";
 	}
 	return "unknown error";
 }

@@ -33,4 +33,10 @@
 /* One go.sum line; Go's module paths are at most a few hundred bytes. */
 #define SDB_MAX_GOSUM_LINE 4096
 
+/* --- store ------------------------------------------------------------- */
+
+/* A config value of the store: a log name, a key, a file path, or later a
+ * saved tree note; notes are tiny in practice, 64 KiB keeps config small. */
+#define SDB_MAX_CONFIG_VALUE (64 * 1024)
+
 #endif

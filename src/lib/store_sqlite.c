@@ -1,0 +1,1168 @@
+/*
+ * The sumdbd store on SQLite (include/csumdb/store.h; DESIGN.md "Storage"
+ * and "Rules that are never bent").  The only file that includes
+ * <sqlite3.h>: records, tiles and signed trees in one WAL-mode database,
+ * one transaction per sequencer batch, and the checks that keep the log
+ * append-only (contiguous ids, tiles that only grow, no second tree of a
+ * size, no rollback) enforced here, inside the transaction, whatever the
+ * caller computed.
+ *
+ * The writer lock is a flock on the side file "PATH-lock", not on the
+ * database itself: closing any descriptor of the database file would drop
+ * every POSIX (fcntl) lock this process holds on it, including the SHARED
+ * lock each WAL connection keeps, so a reader in another thread would lose
+ * its protection against a checkpointing process (SQLite's "How To
+ * Corrupt", 2.2).  A descriptor on a separate file can be closed safely.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "csumdb/store.h"
+#include "limits.h"
+
+#define SCHEMA_VERSION "1"
+
+/* How long a connection waits for SQLite's own locks (WAL recovery,
+ * another process holding the write lock, e.g. an operator's sqlite3
+ * shell) before giving up with SDB_ERR_IO.  Readers do not wait for the
+ * writer in WAL mode; this only bounds the rare cases that do wait. */
+#define BUSY_TIMEOUT_MS 5000
+
+static const char schema_sql[] =
+    "CREATE TABLE config("
+    "  key TEXT PRIMARY KEY NOT NULL,"
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE records("
+    "  id INTEGER PRIMARY KEY CHECK (id >= 0),"
+    "  path TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  text BLOB NOT NULL,"
+    "  UNIQUE (path, version));"
+    "CREATE TABLE tiles("
+    "  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 7),"
+    "  n INTEGER NOT NULL CHECK (n >= 0),"
+    "  hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192"
+    "                              AND length(hashes) % 32 = 0),"
+    "  PRIMARY KEY (level, n));"
+    "CREATE TABLE trees("
+    "  size INTEGER PRIMARY KEY CHECK (size >= 0),"
+    "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    "  note BLOB NOT NULL);";
+
+/* Prepared statements, cached on the handle and prepared on first use. */
+enum {
+	ST_CONFIG_GET,
+	ST_CONFIG_SET,
+	ST_LATEST,
+	ST_TREE,
+	ST_TREE_INSERT,
+	ST_COUNT,
+	ST_LOOKUP,
+	ST_RECORD,
+	ST_RANGE,
+	ST_RECORD_INSERT,
+	ST_TILE,
+	ST_TILE_PUT,
+	ST_TILE_LEN,
+	ST_TILE_LAST,
+	ST_ALL_RECORDS,
+	ST_ALL_TILES,
+	ST_ALL_TREES,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_NUM
+};
+
+static const char *const stmt_sql[ST_NUM] = {
+	[ST_CONFIG_GET] = "SELECT value FROM config WHERE key = ?1",
+	[ST_CONFIG_SET] = "INSERT INTO config(key, value) VALUES (?1, ?2)"
+	                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_LATEST] = "SELECT size, hash, note FROM trees ORDER BY size DESC LIMIT 1",
+	[ST_TREE] = "SELECT size, hash, note FROM trees WHERE size = ?1",
+	[ST_TREE_INSERT] = "INSERT INTO trees(size, hash, note) VALUES (?1, ?2, ?3)",
+	/* max() of the INTEGER PRIMARY KEY is one b-tree descent. */
+	[ST_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM records",
+	[ST_LOOKUP] = "SELECT id, text FROM records WHERE path = ?1 AND version = ?2",
+	[ST_RECORD] = "SELECT text FROM records WHERE id = ?1",
+	[ST_RANGE] = "SELECT id, path, version, text FROM records"
+	             " WHERE id >= ?1 AND id < ?2 ORDER BY id",
+	[ST_RECORD_INSERT] = "INSERT INTO records(id, path, version, text) VALUES (?1, ?2, ?3, ?4)",
+	[ST_TILE] = "SELECT hashes FROM tiles WHERE level = ?1 AND n = ?2",
+	[ST_TILE_PUT] = "INSERT INTO tiles(level, n, hashes) VALUES (?1, ?2, ?3)"
+	                " ON CONFLICT(level, n) DO UPDATE SET hashes = excluded.hashes",
+	[ST_TILE_LEN] = "SELECT length(hashes) FROM tiles WHERE level = ?1 AND n = ?2",
+	[ST_TILE_LAST] = "SELECT n, length(hashes) FROM tiles WHERE level = ?1"
+	                 " ORDER BY n DESC LIMIT 1",
+	[ST_ALL_RECORDS] = "SELECT id, path, version, text FROM records ORDER BY id",
+	[ST_ALL_TILES] = "SELECT level, n, hashes FROM tiles ORDER BY level, n",
+	[ST_ALL_TREES] = "SELECT size, hash, note FROM trees ORDER BY size",
+	/* IMMEDIATE takes the write lock at once, so a batch never fails
+	 * half-way because another connection started writing. */
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct sdb_store {
+	sqlite3 *db;
+	int writer;
+	int lock_fd;      /* writer: the flocked PATH-lock, else -1 */
+	int in_batch;
+	int64_t next_id;  /* in a batch: the id the next record must have */
+	int64_t base;     /* in a batch: the record count before it */
+	sqlite3_stmt *st[ST_NUM];
+};
+
+/* Turns a SQLite failure into an sdb_err with SQLite's message. */
+static int
+sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
+{
+	const char *msg = s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM:
+		code = SDB_ERR_NOMEM;
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+	case SQLITE_CORRUPT:
+	case SQLITE_PERM:
+		code = SDB_ERR_IO;
+		break;
+	case SQLITE_NOTADB:
+		code = SDB_ERR_INVALID;
+		break;
+	default:
+		code = SDB_ERR_INTERNAL;
+		break;
+	}
+	return sdb_errf(eb, code, "database: %s: %s", what, msg);
+}
+
+static int
+stmt_get(struct sdb_store *s, int id, sqlite3_stmt **out, struct sdb_errbuf *eb)
+{
+	if (s->st[id] == NULL) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                            &s->st[id], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, eb, rc, "prepare");
+	}
+	*out = s->st[id];
+	return SDB_OK;
+}
+
+/* Every statement is reset after use: a reader statement left stepping
+ * would pin its snapshot (and block checkpoints) indefinitely. */
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+stmt_run(struct sdb_store *s, int id, const char *what, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc = stmt_get(s, id, &st, eb);
+
+	if (rc != SDB_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(s, eb, rc, what);
+		stmt_done(st);
+		return rc;
+	}
+	stmt_done(st);
+	return SDB_OK;
+}
+
+/* Copies column col into a new buffer (at least 1 byte allocated so an
+ * empty value is still a valid pointer). */
+static int
+col_copy(sqlite3_stmt *st, int col, uint8_t **out, size_t *len, struct sdb_errbuf *eb)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	uint8_t *b;
+
+	if (p == NULL && n > 0)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading a column");
+	b = malloc(n > 0 ? (size_t)n : 1);
+	if (b == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory");
+	if (n > 0)
+		memcpy(b, p, (size_t)n);
+	*out = b;
+	*len = (size_t)n;
+	return SDB_OK;
+}
+
+/* --- lifetime -------------------------------------------------------- */
+
+static void
+store_free(struct sdb_store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_NUM; i++)
+		sqlite3_finalize(s->st[i]);
+	/* close_v2 rolls back an open transaction. */
+	sqlite3_close_v2(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	free(s);
+}
+
+void
+sdb_store_close(struct sdb_store *s)
+{
+	store_free(s);
+}
+
+/* Takes the exclusive writer lock on PATH-lock without waiting. */
+static int
+take_lock(struct sdb_store *s, const char *path, struct sdb_errbuf *eb)
+{
+	size_t n = strlen(path);
+	char *lp = malloc(n + sizeof "-lock");
+	int fd, e;
+
+	if (lp == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	memcpy(lp, path, n);
+	memcpy(lp + n, "-lock", sizeof "-lock");
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = errno;
+		sdb_errf(eb, SDB_ERR_IO, "cannot open lock file %s: %s", lp, strerror(e));
+		free(lp);
+		return SDB_ERR_IO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK) {
+			sdb_errf(eb, SDB_ERR_LOCKED,
+			         "database %s is in use by another sumdbd (writer lock %s is held)", path, lp);
+			free(lp);
+			return SDB_ERR_LOCKED;
+		}
+		sdb_errf(eb, SDB_ERR_IO, "cannot lock %s: %s", lp, strerror(e));
+		free(lp);
+		return SDB_ERR_IO;
+	}
+	free(lp);
+	s->lock_fd = fd;
+	return SDB_OK;
+}
+
+static int
+exec_sql(struct sdb_store *s, const char *sql, const char *what, struct sdb_errbuf *eb)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_fail(s, eb, rc, what);
+	return SDB_OK;
+}
+
+/* Opens the connection; check_schema is 0 only while creating. */
+static int
+store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, int check_schema,
+           struct sdb_errbuf *eb)
+{
+	struct sdb_store *s;
+	struct stat sb;
+	int flags, rc;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "no database path given");
+	if (stat(path, &sb) != 0) {
+		int e = errno;
+		if (e == ENOENT)
+			return sdb_errf(eb, SDB_ERR_NOT_FOUND, "no database at %s", path);
+		return sdb_errf(eb, SDB_ERR_IO, "cannot open database %s: %s", path, strerror(e));
+	}
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	s->lock_fd = -1;
+	s->writer = mode == SDB_STORE_WRITE;
+	/* The lock comes before SQLite touches the file, so a refused second
+	 * writer changes nothing, not even a pragma. */
+	if (s->writer && (rc = take_lock(s, path, eb)) != SDB_OK)
+		goto fail;
+
+	/* NOMUTEX: one connection per thread, so SQLite's per-connection
+	 * mutex would only cost time. */
+	flags = SQLITE_OPEN_NOMUTEX | (s->writer ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sq_fail(s, eb, rc, "open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	if (s->writer) {
+		sqlite3_stmt *st;
+		const unsigned char *jm;
+
+		/* WAL lets readers go on during a batch; FULL syncs the WAL at
+		 * every commit so a committed batch survives a power cut. */
+		rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+		if (rc != SQLITE_OK) {
+			rc = sq_fail(s, eb, rc, "journal_mode");
+			goto fail;
+		}
+		rc = sqlite3_step(st);
+		jm = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+		if (jm == NULL || strcmp((const char *)jm, "wal") != 0) {
+			rc = rc == SQLITE_ROW ? sdb_errf(eb, SDB_ERR_IO, "database %s: cannot use WAL mode", path)
+			                      : sq_fail(s, eb, rc, "journal_mode");
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
+		if ((rc = exec_sql(s, "PRAGMA synchronous=FULL", "synchronous", eb)) != SDB_OK)
+			goto fail;
+	}
+	if (check_schema) {
+		char *v = NULL;
+
+		rc = sdb_store_config_get(s, SDB_STORE_CONFIG_SCHEMA, &v, eb);
+		if (rc == SDB_OK && strcmp(v, SCHEMA_VERSION) != 0) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "database %s has schema version %s, this is %s",
+			              path, v, SCHEMA_VERSION);
+		} else if (rc == SDB_ERR_NOT_FOUND || rc == SDB_ERR_INTERNAL || rc == SDB_ERR_INVALID) {
+			/* no config table or no version: not ours */
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
+		}
+		free(v);
+		if (rc != SDB_OK)
+			goto fail;
+	}
+	*out = s;
+	return SDB_OK;
+fail:
+	store_free(s);
+	return rc;
+}
+
+int
+sdb_store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode,
+               struct sdb_errbuf *eb)
+{
+	if (out == NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID, "no handle pointer");
+	if (mode != SDB_STORE_READ && mode != SDB_STORE_WRITE) {
+		*out = NULL;
+		return sdb_errf(eb, SDB_ERR_INVALID, "bad store open mode");
+	}
+	return store_open(out, path, mode, 1, eb);
+}
+
+static int
+config_arg_ok(const char *v, const char *what, struct sdb_errbuf *eb)
+{
+	if (v == NULL || v[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "empty %s", what);
+	if (strnlen(v, SDB_MAX_CONFIG_VALUE + 1) > SDB_MAX_CONFIG_VALUE)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s longer than %d bytes", what, SDB_MAX_CONFIG_VALUE);
+	return SDB_OK;
+}
+
+static int
+config_put(struct sdb_store *s, const char *key, const char *value, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc = stmt_get(s, ST_CONFIG_SET, &st, eb);
+
+	if (rc != SDB_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "writing config");
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_create(const char *path, const char *name, const char *vkey, const char *skey_file,
+                 struct sdb_errbuf *eb)
+{
+	struct sdb_store *s = NULL;
+	int fd, rc;
+
+	if (path == NULL || path[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "no database path given");
+	if ((rc = config_arg_ok(name, "log name", eb)) != SDB_OK ||
+	    (rc = config_arg_ok(vkey, "verifier key", eb)) != SDB_OK ||
+	    (rc = config_arg_ok(skey_file, "signer key file path", eb)) != SDB_OK)
+		return rc;
+	/* O_EXCL claims the name atomically: an existing database (or any
+	 * file) is never overwritten, and the file is ours to remove on
+	 * failure.  SQLite takes an empty file as a new database. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		if (e == EEXIST)
+			return sdb_errf(eb, SDB_ERR_EXISTS, "%s already exists; not overwriting it", path);
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create %s: %s", path, strerror(e));
+	}
+	close(fd);
+
+	rc = store_open(&s, path, SDB_STORE_WRITE, 0, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	if ((rc = stmt_run(s, ST_BEGIN, "begin", eb)) != SDB_OK ||
+	    (rc = exec_sql(s, schema_sql, "creating tables", eb)) != SDB_OK ||
+	    (rc = config_put(s, SDB_STORE_CONFIG_SCHEMA, SCHEMA_VERSION, eb)) != SDB_OK ||
+	    (rc = config_put(s, SDB_STORE_CONFIG_NAME, name, eb)) != SDB_OK ||
+	    (rc = config_put(s, SDB_STORE_CONFIG_VKEY, vkey, eb)) != SDB_OK ||
+	    (rc = config_put(s, SDB_STORE_CONFIG_SKEY_FILE, skey_file, eb)) != SDB_OK ||
+	    (rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
+		goto fail;
+	store_free(s);
+	return SDB_OK;
+fail:
+	store_free(s);
+	{
+		/* Remove what we created (the name was ours by O_EXCL); the
+		 * -wal and -shm files are gone after a clean close, and an
+		 * unlink of a missing one is harmless. */
+		size_t n = strlen(path);
+		char *side = malloc(n + sizeof "-lock");
+		unlink(path);
+		if (side != NULL) {
+			/* not "-lock": another process may hold it */
+			static const char *const sfx[] = { "-wal", "-shm" };
+			size_t i;
+			for (i = 0; i < 2; i++) {
+				memcpy(side, path, n);
+				memcpy(side + n, sfx[i], strlen(sfx[i]) + 1);
+				unlink(side);
+			}
+			free(side);
+		}
+	}
+	return rc;
+}
+
+/* --- config ---------------------------------------------------------- */
+
+int
+sdb_store_config_get(struct sdb_store *s, const char *key, char **value, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*value = NULL;
+	if ((rc = stmt_get(s, ST_CONFIG_GET, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "config key %s is not set", key);
+	} else if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, eb, rc, "reading config");
+	} else {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *v = t != NULL ? malloc(n + 1) : NULL;
+
+		if (v == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory reading config");
+		} else {
+			memcpy(v, t, n);
+			v[n] = '\0';
+			*value = v;
+			rc = SDB_OK;
+		}
+	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_config_set(struct sdb_store *s, const char *key, const char *value,
+                     struct sdb_errbuf *eb)
+{
+	int rc;
+
+	if (!s->writer)
+		return sdb_errf(eb, SDB_ERR_INVALID, "config_set on a read-only store handle");
+	if (s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "config_set during a batch");
+	if (key == NULL || key[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "empty config key");
+	if (value == NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID, "NULL config value");
+	if (strnlen(key, SDB_MAX_CONFIG_VALUE + 1) > SDB_MAX_CONFIG_VALUE ||
+	    strnlen(value, SDB_MAX_CONFIG_VALUE + 1) > SDB_MAX_CONFIG_VALUE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "config %s: value over %d bytes", key,
+		                SDB_MAX_CONFIG_VALUE);
+	/* autocommit: one durable transaction of its own */
+	rc = config_put(s, key, value, eb);
+	return rc;
+}
+
+/* --- reads ----------------------------------------------------------- */
+
+/* Reads a (size, hash, note) row of trees. */
+static int
+tree_row(sqlite3_stmt *st, struct sdb_tree *tree, uint8_t **note, size_t *note_len,
+         struct sdb_errbuf *eb)
+{
+	const void *h = sqlite3_column_blob(st, 1);
+
+	if (h == NULL || sqlite3_column_bytes(st, 1) != SDB_HASH_SIZE)
+		return sdb_errf(eb, SDB_ERR_IO, "database: damaged tree row");
+	tree->n = sqlite3_column_int64(st, 0);
+	memcpy(tree->hash.b, h, SDB_HASH_SIZE);
+	if (note != NULL)
+		return col_copy(st, 2, note, note_len, eb);
+	return SDB_OK;
+}
+
+static int
+tree_query(struct sdb_store *s, int id, int64_t n, struct sdb_tree *tree, uint8_t **note,
+           size_t *note_len, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (note != NULL)
+		*note = NULL;
+	if ((rc = stmt_get(s, id, &st, eb)) != SDB_OK)
+		return rc;
+	if (id == ST_TREE)
+		sqlite3_bind_int64(st, 1, n);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		rc = id == ST_TREE ? sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree of size %lld", (long long)n)
+		                   : sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree yet");
+	else if (rc == SQLITE_ROW)
+		rc = tree_row(st, tree, note, note_len, eb);
+	else
+		rc = sq_fail(s, eb, rc, "reading trees");
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_latest(struct sdb_store *s, struct sdb_tree *tree, uint8_t **note, size_t *note_len,
+                 struct sdb_errbuf *eb)
+{
+	return tree_query(s, ST_LATEST, 0, tree, note, note_len, eb);
+}
+
+int
+sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **note,
+               size_t *note_len, struct sdb_errbuf *eb)
+{
+	return tree_query(s, ST_TREE, n, tree, note, note_len, eb);
+}
+
+int
+sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_COUNT, &st, eb)) != SDB_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		rc = SDB_OK;
+	} else {
+		rc = sq_fail(s, eb, rc, "counting records");
+	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_lookup(struct sdb_store *s, const char *path, const char *version, int64_t *id,
+                 uint8_t **text, size_t *text_len, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (text != NULL)
+		*text = NULL;
+	if ((rc = stmt_get(s, ST_LOOKUP, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no record of %s@%s", path, version);
+	} else if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, eb, rc, "lookup");
+	} else {
+		*id = sqlite3_column_int64(st, 0);
+		rc = text != NULL ? col_copy(st, 1, text, text_len, eb) : SDB_OK;
+	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_record(struct sdb_store *s, int64_t id, uint8_t **text, size_t *text_len,
+                 struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*text = NULL;
+	if ((rc = stmt_get(s, ST_RECORD, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no record %lld", (long long)id);
+	else if (rc != SQLITE_ROW)
+		rc = sq_fail(s, eb, rc, "reading record");
+	else
+		rc = col_copy(st, 0, text, text_len, eb);
+	stmt_done(st);
+	return rc;
+}
+
+/* Fills rec from an (id, path, version, text) row; borrowed pointers. */
+static int
+record_row(sqlite3_stmt *st, struct sdb_store_record *rec, struct sdb_errbuf *eb)
+{
+	rec->id = sqlite3_column_int64(st, 0);
+	rec->path = (const char *)sqlite3_column_text(st, 1);
+	rec->version = (const char *)sqlite3_column_text(st, 2);
+	rec->text = sqlite3_column_blob(st, 3);
+	rec->text_len = (size_t)sqlite3_column_bytes(st, 3);
+	if (rec->path == NULL || rec->version == NULL || rec->text == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading record %lld",
+		                (long long)rec->id);
+	return SDB_OK;
+}
+
+/* Steps st, handing every record to fn; ids must run from first without a
+ * gap.  *next is the id after the last one delivered. */
+static int
+record_loop(struct sdb_store *s, sqlite3_stmt *st, int64_t first, int64_t *next,
+            sdb_store_record_fn fn, void *arg, struct sdb_errbuf *eb)
+{
+	int64_t want = first;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sdb_store_record rec;
+
+		if ((rc = record_row(st, &rec, eb)) != SDB_OK)
+			goto out;
+		if (rec.id != want) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			              "database damaged: record ids jump from %lld to %lld",
+			              (long long)want, (long long)rec.id);
+			goto out;
+		}
+		want++;
+		if ((rc = fn(arg, &rec)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "reading records");
+out:
+	*next = want;
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_records(struct sdb_store *s, int64_t start, int64_t count, sdb_store_record_fn fn,
+                  void *arg, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int64_t next;
+	int rc;
+
+	if (start < 0 || count < 1 || count > SDB_STORE_TILE_WIDTH || start > INT64_MAX - count)
+		return sdb_errf(eb, SDB_ERR_RANGE, "record range %lld+%lld out of range",
+		                (long long)start, (long long)count);
+	if ((rc = stmt_get(s, ST_RANGE, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, start);
+	sqlite3_bind_int64(st, 2, start + count);
+	rc = record_loop(s, st, start, &next, fn, arg, eb);
+	if (rc == SDB_OK && next != start + count)
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "records %lld..%lld: only %lld exist",
+		              (long long)start, (long long)(start + count - 1), (long long)(next - start));
+	return rc;
+}
+
+static int
+tile_args_ok(int level, int64_t n, struct sdb_errbuf *eb)
+{
+	if (level < 0 || level > SDB_STORE_MAX_TILE_LEVEL || n < 0)
+		return sdb_errf(eb, SDB_ERR_RANGE, "tile %d/%lld out of range", level, (long long)n);
+	return SDB_OK;
+}
+
+int
+sdb_store_tile(struct sdb_store *s, int level, int64_t n, int width, uint8_t **hashes,
+               size_t *len, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*hashes = NULL;
+	if ((rc = tile_args_ok(level, n, eb)) != SDB_OK)
+		return rc;
+	if (width < 0 || width > SDB_STORE_TILE_WIDTH)
+		return sdb_errf(eb, SDB_ERR_RANGE, "tile width %d out of range", width);
+	if ((rc = stmt_get(s, ST_TILE, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_int(st, 1, level);
+	sqlite3_bind_int64(st, 2, n);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no tile %d/%lld", level, (long long)n);
+	} else if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, eb, rc, "reading tile");
+	} else {
+		size_t have = (size_t)sqlite3_column_bytes(st, 0);
+		size_t want = width == 0 ? have : (size_t)width * SDB_HASH_SIZE;
+
+		if (want > have) {
+			rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "tile %d/%lld has %zu hashes, not %d", level,
+			              (long long)n, have / SDB_HASH_SIZE, width);
+		} else if ((rc = col_copy(st, 0, hashes, len, eb)) == SDB_OK) {
+			*len = want; /* a partial tile is a prefix of the stored one */
+		}
+	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_foreach_record(struct sdb_store *s, sdb_store_record_fn fn, void *arg,
+                         struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int64_t next;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_ALL_RECORDS, &st, eb)) != SDB_OK)
+		return rc;
+	return record_loop(s, st, 0, &next, fn, arg, eb);
+}
+
+int
+sdb_store_foreach_tile(struct sdb_store *s, sdb_store_tile_fn fn, void *arg,
+                       struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_ALL_TILES, &st, eb)) != SDB_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sdb_store_tile t;
+
+		t.level = sqlite3_column_int(st, 0);
+		t.n = sqlite3_column_int64(st, 1);
+		t.hashes = sqlite3_column_blob(st, 2);
+		t.len = (size_t)sqlite3_column_bytes(st, 2);
+		if (t.hashes == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading tiles");
+			goto out;
+		}
+		if ((rc = fn(arg, &t)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "reading tiles");
+out:
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_foreach_tree(struct sdb_store *s, sdb_store_tree_fn fn, void *arg,
+                       struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_ALL_TREES, &st, eb)) != SDB_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sdb_tree tree;
+		const uint8_t *note;
+
+		if ((rc = tree_row(st, &tree, NULL, NULL, eb)) != SDB_OK)
+			goto out;
+		note = sqlite3_column_blob(st, 2);
+		if (note == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading trees");
+			goto out;
+		}
+		if ((rc = fn(arg, &tree, note, (size_t)sqlite3_column_bytes(st, 2))) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "reading trees");
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* --- the write batch ------------------------------------------------- */
+
+/* Rolls the batch back (all of it) and passes rc through. */
+static int
+batch_fail(struct sdb_store *s, int rc)
+{
+	sdb_store_batch_abort(s);
+	return rc;
+}
+
+void
+sdb_store_batch_abort(struct sdb_store *s)
+{
+	if (s == NULL || !s->in_batch)
+		return;
+	s->in_batch = 0;
+	/* SQLite may already have rolled back by itself (after some I/O and
+	 * disk-full errors); a ROLLBACK without a transaction would fail. */
+	if (!sqlite3_get_autocommit(s->db)) {
+		struct sdb_errbuf ignored;
+		/* A failing ROLLBACK leaves nothing to do: SQLite then rolls
+		 * back when the connection closes or the hot WAL is read. */
+		(void)stmt_run(s, ST_ROLLBACK, "rollback", &ignored);
+	}
+}
+
+int
+sdb_store_batch_begin(struct sdb_store *s, struct sdb_errbuf *eb)
+{
+	int rc;
+
+	if (!s->writer)
+		return sdb_errf(eb, SDB_ERR_INVALID, "batch on a read-only store handle");
+	if (s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "a batch is already open");
+	if ((rc = stmt_run(s, ST_BEGIN, "begin", eb)) != SDB_OK)
+		return rc;
+	s->in_batch = 1;
+	if ((rc = sdb_store_count(s, &s->next_id, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	s->base = s->next_id;
+	return SDB_OK;
+}
+
+static int
+bounded_str(const char *v, const char *what, struct sdb_errbuf *eb)
+{
+	if (v == NULL || v[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "record with an empty %s", what);
+	if (strnlen(v, SDB_MAX_RECORD_SIZE + 1) > SDB_MAX_RECORD_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "record %s over %d bytes", what, SDB_MAX_RECORD_SIZE);
+	return SDB_OK;
+}
+
+int
+sdb_store_batch_add(struct sdb_store *s, const struct sdb_store_record *rec,
+                    struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "record added outside a batch");
+	if (rec->id != s->next_id)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID,
+		                              "record id %lld is not the next id %lld",
+		                              (long long)rec->id, (long long)s->next_id));
+	if ((rc = bounded_str(rec->path, "path", eb)) != SDB_OK ||
+	    (rc = bounded_str(rec->version, "version", eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	if (rec->text == NULL || rec->text_len == 0)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID, "record %lld has no text",
+		                              (long long)rec->id));
+	if (rec->text_len > SDB_MAX_RECORD_SIZE)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_TOO_LARGE, "record %lld: text of %zu bytes",
+		                              (long long)rec->id, rec->text_len));
+	if ((rc = stmt_get(s, ST_RECORD_INSERT, &st, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	sqlite3_bind_int64(st, 1, rec->id);
+	sqlite3_bind_text(st, 2, rec->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rec->version, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, rec->text, (int)rec->text_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		rc = sdb_errf(eb, SDB_ERR_EXISTS, "%s@%s is already recorded", rec->path, rec->version);
+	else if (rc != SQLITE_DONE)
+		rc = sq_fail(s, eb, rc, "inserting record");
+	else
+		rc = SDB_OK;
+	stmt_done(st);
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+	s->next_id++;
+	return SDB_OK;
+}
+
+int
+sdb_store_batch_tile(struct sdb_store *s, const struct sdb_store_tile *t, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+	size_t have = 0;
+
+	if (!s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "tile stored outside a batch");
+	if ((rc = tile_args_ok(t->level, t->n, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	if (t->len > SDB_STORE_TILE_MAX_BYTES)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		                              "tile %d/%lld: %zu bytes, more than 256 hashes", t->level,
+		                              (long long)t->n, t->len));
+	if (t->hashes == NULL || t->len == 0 || t->len % SDB_HASH_SIZE != 0)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID,
+		                              "tile %d/%lld: %zu bytes is not a whole number of hashes",
+		                              t->level, (long long)t->n, t->len));
+
+	/* The append-only rule: what is stored may have been served, and
+	 * clients cache tiles forever. */
+	if ((rc = stmt_get(s, ST_TILE, &st, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	sqlite3_bind_int(st, 1, t->level);
+	sqlite3_bind_int64(st, 2, t->n);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const uint8_t *old = sqlite3_column_blob(st, 0);
+		size_t cmp;
+
+		have = (size_t)sqlite3_column_bytes(st, 0);
+		cmp = have < t->len ? have : t->len;
+		if (old == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading tile");
+		} else if (memcmp(old, t->hashes, cmp) != 0) {
+			size_t i = 0;
+			while (i < cmp && old[i] == t->hashes[i])
+				i++;
+			rc = sdb_errf(eb, SDB_ERR_FORK, "tile %d/%lld: would change stored hash %zu",
+			              t->level, (long long)t->n, i / SDB_HASH_SIZE);
+		} else if (t->len < have) {
+			rc = sdb_errf(eb, SDB_ERR_RANGE, "tile %d/%lld: would shrink from %zu to %zu hashes",
+			              t->level, (long long)t->n, have / SDB_HASH_SIZE,
+			              t->len / SDB_HASH_SIZE);
+		} else {
+			rc = SDB_OK;
+		}
+	} else if (rc == SQLITE_DONE) {
+		rc = SDB_OK;
+	} else {
+		rc = sq_fail(s, eb, rc, "reading tile");
+	}
+	stmt_done(st);
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+	if (have == t->len)
+		return SDB_OK; /* the same tile again: nothing to write */
+
+	if ((rc = stmt_get(s, ST_TILE_PUT, &st, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	sqlite3_bind_int(st, 1, t->level);
+	sqlite3_bind_int64(st, 2, t->n);
+	sqlite3_bind_blob(st, 3, t->hashes, (int)t->len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "writing tile");
+	stmt_done(st);
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+	return SDB_OK;
+}
+
+/* One step of check_tiles: the last tile at level must not lie past
+ * tile number max_n (-1: the level must have no tile). */
+static int
+check_tile_last(struct sdb_store *s, int level, int64_t max_n, int64_t count, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_TILE_LAST, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_int(st, 1, level);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > max_n)
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "tile %d/%lld lies beyond the tree of size %lld",
+		              level, (long long)sqlite3_column_int64(st, 0), (long long)count);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SDB_OK;
+	else
+		rc = sq_fail(s, eb, rc, "reading tiles");
+	stmt_done(st);
+	return rc;
+}
+
+/*
+ * The tiles must cover exactly the tree of count records: at level L the
+ * hashes 0 .. m-1 with m = count >> 8L, so every tile before the last is
+ * full, the last, number (m-1)/256, has width (m-1)%256+1, and none lies
+ * beyond.  Tiles below the batch's first touched one, (base >> 8L)/256,
+ * were full when an earlier batch committed and cannot change (they are
+ * append-only and full), so only the tiles from there on are read.
+ */
+static int
+check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st;
+	int level, rc;
+
+	for (level = 0; level <= SDB_STORE_MAX_TILE_LEVEL; level++) {
+		int64_t m = count >> (8 * level), n;
+
+		if ((rc = check_tile_last(s, level, m == 0 ? -1 : (m - 1) / SDB_STORE_TILE_WIDTH, count,
+		                          eb)) != SDB_OK)
+			return rc;
+		if (m == 0)
+			continue;
+		if ((rc = stmt_get(s, ST_TILE_LEN, &st, eb)) != SDB_OK)
+			return rc;
+		for (n = (base >> (8 * level)) / SDB_STORE_TILE_WIDTH;
+		     n <= (m - 1) / SDB_STORE_TILE_WIDTH; n++) {
+			int64_t want = m - n * SDB_STORE_TILE_WIDTH, have = 0;
+
+			if (want > SDB_STORE_TILE_WIDTH)
+				want = SDB_STORE_TILE_WIDTH;
+			sqlite3_bind_int(st, 1, level);
+			sqlite3_bind_int64(st, 2, n);
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_ROW)
+				have = sqlite3_column_int64(st, 0) / SDB_HASH_SIZE;
+			else if (rc != SQLITE_DONE)
+				rc = sq_fail(s, eb, rc, "reading tiles");
+			stmt_done(st);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				return rc;
+			if (have != want)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				                "tiles do not cover the tree of size %lld: tile %d/%lld has"
+				                " %lld hashes, should have %lld",
+				                (long long)count, level, (long long)n, (long long)have,
+				                (long long)want);
+		}
+	}
+	return SDB_OK;
+}
+
+int
+sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const uint8_t *note,
+                       size_t note_len, struct sdb_errbuf *eb)
+{
+	struct sdb_tree old;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "commit outside a batch");
+	if (tree->n < 0)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_RANGE, "negative tree size %lld",
+		                              (long long)tree->n));
+	if (note == NULL || note_len == 0)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID, "tree %lld has no signed note",
+		                              (long long)tree->n));
+	if (note_len > SDB_MAX_NOTE_SIZE)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_TOO_LARGE, "tree note of %zu bytes", note_len));
+
+	/* Never sign two trees of one size. */
+	rc = sdb_store_tree(s, tree->n, &old, NULL, NULL, eb);
+	if (rc == SDB_OK)
+		rc = memcmp(old.hash.b, tree->hash.b, SDB_HASH_SIZE) != 0
+		         ? sdb_errf(eb, SDB_ERR_FORK, "refusing a second, different tree of size %lld",
+		                    (long long)tree->n)
+		         : sdb_errf(eb, SDB_ERR_EXISTS, "tree of size %lld is already recorded",
+		                    (long long)tree->n);
+	else if (rc == SDB_ERR_NOT_FOUND)
+		rc = SDB_OK;
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+
+	/* Never roll back. */
+	rc = sdb_store_latest(s, &old, NULL, NULL, eb);
+	if (rc == SDB_OK && tree->n < old.n)
+		rc = sdb_errf(eb, SDB_ERR_RANGE, "tree of size %lld would roll back the signed tree of size %lld",
+		              (long long)tree->n, (long long)old.n);
+	else if (rc == SDB_ERR_NOT_FOUND)
+		rc = SDB_OK;
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+
+	if (tree->n != s->next_id)
+		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID,
+		                              "tree size %lld does not match the %lld records",
+		                              (long long)tree->n, (long long)s->next_id));
+	if ((rc = check_tiles(s, s->base, tree->n, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+
+	if ((rc = stmt_get(s, ST_TREE_INSERT, &st, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	sqlite3_bind_int64(st, 1, tree->n);
+	sqlite3_bind_blob(st, 2, tree->hash.b, SDB_HASH_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, note, (int)note_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "inserting tree");
+	stmt_done(st);
+	if (rc != SDB_OK)
+		return batch_fail(s, rc);
+
+	/* With synchronous=FULL the WAL is synced before COMMIT returns: only
+	 * then may the caller publish the tree. */
+	if ((rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	s->in_batch = 0;
+	return SDB_OK;
+}
+
+int
+sdb_store_append(struct sdb_store *s, const struct sdb_store_record *recs, size_t nrecs,
+                 const struct sdb_store_tile *tiles, size_t ntiles, const struct sdb_tree *tree,
+                 const uint8_t *note, size_t note_len, struct sdb_errbuf *eb)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = sdb_store_batch_begin(s, eb)) != SDB_OK)
+		return rc;
+	for (i = 0; i < nrecs; i++)
+		if ((rc = sdb_store_batch_add(s, &recs[i], eb)) != SDB_OK)
+			return rc;
+	for (i = 0; i < ntiles; i++)
+		if ((rc = sdb_store_batch_tile(s, &tiles[i], eb)) != SDB_OK)
+			return rc;
+	return sdb_store_batch_commit(s, tree, note, note_len, eb);
+}
