@@ -1,4 +1,6 @@
 /* Every fuzz target, one SDB_FUZZ(name) line each; name matches
  * tests/fuzz/fuzz_NAME.c and the corpus folder tests/fuzz/corpus/NAME/. */
 SDB_FUZZ(base64)
+SDB_FUZZ(note)
+SDB_FUZZ(tree_note)
 SDB_FUZZ(tile_path)
