@@ -221,6 +221,19 @@ int sdb_store_foreach_tile(struct sdb_store *s, sdb_store_tile_fn fn, void *arg,
 int sdb_store_foreach_tree(struct sdb_store *s, sdb_store_tree_fn fn, void *arg,
                            struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * Reader handles only: between snapshot_begin and snapshot_end every read
+ * sees one and the same committed state (one read transaction), e.g. a
+ * lookup and the latest tree together.  Outside a snapshot each call sees
+ * the state committed when it started.  Keep snapshots short: an open one
+ * holds the WAL from being checkpointed past it.
+ * snapshot_begin returns SDB_OK, SDB_ERR_INVALID (writer handle, or a
+ * snapshot is already open), SDB_ERR_IO, SDB_ERR_NOMEM or SDB_ERR_INTERNAL;
+ * snapshot_end is a no-op without a snapshot (or with s NULL).
+ */
+int sdb_store_snapshot_begin(struct sdb_store *s, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+void sdb_store_snapshot_end(struct sdb_store *s);
+
 /* --- the write batch ------------------------------------------------- */
 
 /*

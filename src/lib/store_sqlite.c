@@ -79,6 +79,7 @@ enum {
 	ST_ALL_TILES,
 	ST_ALL_TREES,
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_NUM
@@ -110,6 +111,8 @@ static const char *const stmt_sql[ST_NUM] = {
 	/* IMMEDIATE takes the write lock at once, so a batch never fails
 	 * half-way because another connection started writing. */
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	/* DEFERRED: a reader's snapshot starts at its first read. */
+	[ST_BEGIN_READ] = "BEGIN DEFERRED",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 };
@@ -119,6 +122,7 @@ struct sdb_store {
 	int writer;
 	int lock_fd;      /* writer: the flocked PATH-lock, else -1 */
 	int in_batch;
+	int in_snapshot;
 	int64_t next_id;  /* in a batch: the id the next record must have */
 	int64_t base;     /* in a batch: the record count before it */
 	sqlite3_stmt *st[ST_NUM];
@@ -301,6 +305,10 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	*out = NULL;
 	if (path == NULL || path[0] == '\0')
 		return sdb_errf(eb, SDB_ERR_INVALID, "no database path given");
+	/* SQLITE_OPEN_NOMUTEX needs a library built thread-safe; one built
+	 * with SQLITE_THREADSAFE=0 would corrupt memory under our threads. */
+	if (sqlite3_threadsafe() == 0)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "SQLite is built without thread support");
 	if (stat(path, &sb) != 0) {
 		int e = errno;
 		if (e == ENOENT)
@@ -836,6 +844,35 @@ sdb_store_foreach_tree(struct sdb_store *s, sdb_store_tree_fn fn, void *arg,
 out:
 	stmt_done(st);
 	return rc;
+}
+
+int
+sdb_store_snapshot_begin(struct sdb_store *s, struct sdb_errbuf *eb)
+{
+	int rc;
+
+	if (s->writer)
+		return sdb_errf(eb, SDB_ERR_INVALID, "snapshot on the writer handle");
+	if (s->in_snapshot)
+		return sdb_errf(eb, SDB_ERR_INVALID, "a snapshot is already open");
+	if ((rc = stmt_run(s, ST_BEGIN_READ, "begin", eb)) != SDB_OK)
+		return rc;
+	s->in_snapshot = 1;
+	return SDB_OK;
+}
+
+void
+sdb_store_snapshot_end(struct sdb_store *s)
+{
+	struct sdb_errbuf ignored;
+
+	if (s == NULL || !s->in_snapshot)
+		return;
+	s->in_snapshot = 0;
+	/* Ending a read transaction cannot lose anything; if COMMIT failed
+	 * the connection would still end it on the next BEGIN or close. */
+	if (!sqlite3_get_autocommit(s->db))
+		(void)stmt_run(s, ST_COMMIT, "end snapshot", &ignored);
 }
 
 /* --- the write batch ------------------------------------------------- */

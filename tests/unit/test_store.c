@@ -419,6 +419,18 @@ test_reader_during_batch(void)
 	CU_ASSERT_EQUAL(sdb_store_batch_commit(w, &bt->tree, (const uint8_t *)bt->note, strlen(bt->note), NULL),
 	                SDB_OK);
 	assert_state(r, 5);
+
+	/* a snapshot keeps one state across calls while the writer commits */
+	CU_ASSERT_EQUAL(sdb_store_snapshot_begin(r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_store_snapshot_begin(r, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_store_snapshot_begin(w, NULL), SDB_ERR_INVALID);
+	assert_state(r, 5);
+	grow(w, 5, 7);
+	assert_state(r, 5);
+	sdb_store_snapshot_end(r);
+	assert_state(r, 7);
+	sdb_store_snapshot_end(r); /* none open: no-op */
+	sdb_store_snapshot_end(NULL);
 	sdb_store_close(r);
 	sdb_store_close(w);
 	batch_free(bt);
