@@ -39,4 +39,17 @@
  * saved tree note; notes are tiny in practice, 64 KiB keeps config small. */
 #define SDB_MAX_CONFIG_VALUE (64 * 1024)
 
+/* A whole go.sum file: large monorepos have a few thousand lines (~1 MB);
+ * 64 MiB keeps a hostile file from exhausting memory. */
+#define SDB_MAX_GOSUM_SIZE (64 * 1024 * 1024)
+
+/* The ESCPATH@ESCVERSION part of a /lookup/ request.  Go sets no length
+ * limit on module paths, but any real one is far shorter, and the record
+ * line (path, version, hash) must fit in SDB_MAX_GOSUM_LINE anyway. */
+#define SDB_MAX_LOOKUP_PATH 4096
+
+/* Records in one data tile: 2^SDB_TILE_HEIGHT.  A data tile never holds
+ * more records than a hash tile holds hashes. */
+#define SDB_MAX_DATA_TILE_WIDTH 256
+
 #endif

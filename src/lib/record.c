@@ -1,0 +1,399 @@
+/*
+ * Records, lookup response bodies and data tiles (include/csumdb/record.h),
+ * following PROTOCOL.md "Record, tree, note" and the /lookup and
+ * /tile/8/data rows of "Endpoints".  The framing of x/mod v0.7.0
+ * sumdb/tlog/note.go (FormatRecord, ParseRecord, isValidRecordText) is kept;
+ * data tiles are the sum.golang.org form, without id lines.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csumdb/base64.h"
+#include "csumdb/module.h"
+#include "csumdb/record.h"
+#include "limits.h"
+#include "module_int.h"
+
+int
+sdb_h1_parse(const char *s, size_t len, sdb_hash *out)
+{
+	char again[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
+	size_t n;
+
+	if (len != SDB_H1_LEN || memcmp(s, "h1:", 3) != 0)
+		return SDB_ERR_INVALID;
+	if (sdb_b64_decode(out->b, sizeof out->b, &n, s + 3, len - 3) != SDB_OK ||
+	    n != SDB_HASH_SIZE)
+		return SDB_ERR_INVALID;
+	/* Go's decoder skips '\r' '\n' and ignores unused bits; the go command
+	 * compares h1 strings, so only the canonical spelling is a match. */
+	sdb_b64_encode(again, out->b, SDB_HASH_SIZE);
+	if (memcmp(again, s + 3, len - 3) != 0)
+		return SDB_ERR_INVALID;
+	return SDB_OK;
+}
+
+void
+sdb_h1_format(char *out, const sdb_hash *h)
+{
+	memcpy(out, "h1:", 3);
+	sdb_b64_encode(out + 3, h->b, SDB_HASH_SIZE);
+}
+
+int
+sdb_record_text_ok(const char *text, size_t len)
+{
+	uint32_t last = 0, r;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		r = sdb_utf8_decode((const unsigned char *)text + i, len - i, &n);
+		if ((r < 0x20 && r != '\n') || (r == 0xfffd && n == 1) ||
+		    (last == '\n' && r == '\n'))
+			return 0;
+		last = r;
+	}
+	return last == '\n';
+}
+
+/* Finds c in s[from..len); returns its index or len. */
+static size_t
+find(const char *s, size_t from, size_t len, char c)
+{
+	const char *p;
+
+	if (from >= len)
+		return len;
+	p = memchr(s + from, c, len - from);
+	return p == NULL ? len : (size_t)(p - s);
+}
+
+/*
+ * One record line s[0..len) (without '\n'): "PATH SP VERSION[/go.mod] SP
+ * HASH".  Fills path, version (without "/go.mod") and hash.
+ */
+static int
+split_line(const char *s, size_t len, int line, int gomod,
+    struct sdb_span *path, struct sdb_span *version, sdb_hash *h,
+    struct sdb_errbuf *eb)
+{
+	size_t a = find(s, 0, len, ' '), b, vlen;
+
+	b = find(s, a + 1, len, ' ');
+	if (a >= len || b >= len || find(s, b + 1, len, ' ') != len)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record line %d: want three fields separated by single spaces",
+		    line);
+	path->p = s;
+	path->len = a;
+	version->p = s + a + 1;
+	vlen = b - a - 1;
+	if (gomod) {
+		if (vlen < 7 || memcmp(version->p + vlen - 7, "/go.mod", 7) != 0)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "record line 2: version does not end in /go.mod");
+		vlen -= 7;
+	}
+	version->len = vlen;
+	if (sdb_h1_parse(s + b + 1, len - b - 1, h) != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record line %d: hash is not h1: and base64 of 32 bytes", line);
+	return SDB_OK;
+}
+
+int
+sdb_record_parse(const char *text, size_t len, struct sdb_record *rec,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_span p1, v1, p2, v2;
+	struct sdb_record tmp;
+	size_t nl1, nl2;
+	int err;
+
+	if (rec == NULL)
+		rec = &tmp;
+	if (len > SDB_MAX_RECORD_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "record of %zu bytes is over the limit of %d", len,
+		    SDB_MAX_RECORD_SIZE);
+	nl1 = find(text, 0, len, '\n');
+	if (nl1 == len)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record has no complete line (missing final newline?)");
+	nl2 = find(text, nl1 + 1, len, '\n');
+	if (nl2 == len)
+		return sdb_errf(eb, SDB_ERR_INVALID, nl1 + 1 == len ?
+		    "record has one line; want the zip and go.mod lines" :
+		    "record's second line has no final newline");
+	if (nl2 + 1 != len)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record has more than two lines");
+	if ((err = split_line(text, nl1, 1, 0, &p1, &v1, &rec->h1, eb)) != SDB_OK)
+		return err;
+	if ((err = split_line(text + nl1 + 1, nl2 - nl1 - 1, 2, 1, &p2, &v2,
+	    &rec->gomod_h1, eb)) != SDB_OK) {
+		/* the lines in the other order are a common mistake: say so */
+		if (v1.len >= 7 && memcmp(v1.p + v1.len - 7, "/go.mod", 7) == 0)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "record's first line is the go.mod line; the zip line must come first");
+		return err;
+	}
+	if (p1.len != p2.len || memcmp(p1.p, p2.p, p1.len) != 0 ||
+	    v1.len != v2.len || memcmp(v1.p, v2.p, v1.len) != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record's two lines name different module versions");
+	if ((err = sdb_module_check_canonical(p1.p, p1.len, v1.p, v1.len,
+	    eb)) != SDB_OK)
+		return err;
+	rec->path = p1;
+	rec->version = v1;
+	return SDB_OK;
+}
+
+int
+sdb_record_format(const char *path, size_t plen, const char *version,
+    size_t vlen, const sdb_hash *h1, const sdb_hash *gomod_h1, char **out,
+    size_t *outlen, struct sdb_errbuf *eb)
+{
+	char a[SDB_H1_LEN + 1], b[SDB_H1_LEN + 1], *buf;
+	size_t n;
+	int err, k;
+
+	*out = NULL;
+	if ((err = sdb_module_check_canonical(path, plen, version, vlen, eb)) != SDB_OK)
+		return err;
+	if (plen > SDB_MAX_RECORD_SIZE || vlen > SDB_MAX_RECORD_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "record would be too large");
+	/* M V h1:X\nM V/go.mod h1:Y\n */
+	n = 2 * (plen + 1 + vlen + 1 + SDB_H1_LEN + 1) + 7;
+	if (n > SDB_MAX_RECORD_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "record of %zu bytes would be over the limit of %d", n,
+		    SDB_MAX_RECORD_SIZE);
+	if ((buf = malloc(n + 1)) == NULL)
+		return SDB_ERR_NOMEM;
+	sdb_h1_format(a, h1);
+	sdb_h1_format(b, gomod_h1);
+	k = snprintf(buf, n + 1, "%.*s %.*s %s\n%.*s %.*s/go.mod %s\n",
+	    (int)plen, path, (int)vlen, version, a,
+	    (int)plen, path, (int)vlen, version, b);
+	if (k < 0 || (size_t)k != n) {
+		free(buf);
+		return SDB_ERR_INTERNAL;
+	}
+	*out = buf;
+	if (outlen != NULL)
+		*outlen = n;
+	return SDB_OK;
+}
+
+int
+sdb_lookup_response_format(int64_t id, const char *text, size_t tlen,
+    const char *note, size_t nlen, char **out, size_t *outlen,
+    struct sdb_errbuf *eb)
+{
+	char idbuf[24];
+	size_t n;
+	char *buf;
+	int err, k;
+
+	*out = NULL;
+	if (id < 0)
+		return sdb_errf(eb, SDB_ERR_RANGE, "record id %" PRId64 " is negative", id);
+	if ((err = sdb_record_parse(text, tlen, NULL, eb)) != SDB_OK)
+		return err;
+	if (nlen > SDB_MAX_NOTE_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "note too large");
+	k = snprintf(idbuf, sizeof idbuf, "%" PRId64 "\n", id);
+	if (k < 0 || (size_t)k >= sizeof idbuf)
+		return SDB_ERR_INTERNAL;
+	/* ID\n TEXT \n NOTE */
+	n = (size_t)k + tlen + 1 + nlen;
+	if ((buf = malloc(n + 1)) == NULL)
+		return SDB_ERR_NOMEM;
+	memcpy(buf, idbuf, (size_t)k);
+	memcpy(buf + k, text, tlen);
+	buf[k + tlen] = '\n';
+	if (nlen > 0)
+		memcpy(buf + k + tlen + 1, note, nlen);
+	buf[n] = '\0';
+	*out = buf;
+	if (outlen != NULL)
+		*outlen = n;
+	return SDB_OK;
+}
+
+/* A record id: decimal, no sign, no leading zeros, < 2^63. */
+static int
+parse_id(const char *s, size_t len, int64_t *id)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19 || (s[0] == '0' && len > 1))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return 0;
+	*id = (int64_t)v;
+	return 1;
+}
+
+int
+sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
+    struct sdb_span *text, struct sdb_record *rec, struct sdb_span *note,
+    struct sdb_errbuf *eb)
+{
+	size_t nl, i;
+	int err;
+
+	if (len > (size_t)SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "lookup response of %zu bytes is too large", len);
+	nl = find(msg, 0, len, '\n');
+	if (nl == len || !parse_id(msg, nl, id))
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "lookup response does not start with a record id line");
+	for (i = nl + 1; i + 1 < len; i++)
+		if (msg[i] == '\n' && msg[i + 1] == '\n')
+			break;
+	if (i + 1 >= len)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "lookup response has no blank line between record and note");
+	text->p = msg + nl + 1;
+	text->len = i + 1 - (nl + 1);
+	if ((err = sdb_record_parse(text->p, text->len, rec, eb)) != SDB_OK)
+		return err;
+	note->p = msg + i + 2;
+	note->len = len - (i + 2);
+	if (note->len == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "lookup response has no signed tree note after the record");
+	return SDB_OK;
+}
+
+int
+sdb_data_tile_format(const struct sdb_span *records, size_t n, char **out,
+    size_t *outlen, struct sdb_errbuf *eb)
+{
+	size_t i, total = 0, o = 0;
+	char *buf;
+
+	*out = NULL;
+	if (n < 1 || n > SDB_MAX_DATA_TILE_WIDTH)
+		return sdb_errf(eb, SDB_ERR_RANGE,
+		    "data tile width %zu is not in 1..%d", n, SDB_MAX_DATA_TILE_WIDTH);
+	for (i = 0; i < n; i++) {
+		if (records[i].len > SDB_MAX_RECORD_SIZE)
+			return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+			    "data tile record %zu is too large", i);
+		if (records[i].len == 0 || records[i].p[0] == '\n' ||
+		    !sdb_record_text_ok(records[i].p, records[i].len))
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile record %zu is not valid record text", i);
+		total += records[i].len + 1;
+	}
+	if ((buf = malloc(total + 1)) == NULL)
+		return SDB_ERR_NOMEM;
+	/* record\n record\n ...: the '\n' after each makes the blank line */
+	for (i = 0; i < n; i++) {
+		memcpy(buf + o, records[i].p, records[i].len);
+		o += records[i].len;
+		buf[o++] = '\n';
+	}
+	buf[o] = '\0';
+	*out = buf;
+	if (outlen != NULL)
+		*outlen = o;
+	return SDB_OK;
+}
+
+/* A line of digits only: a record id line of the x/mod 0.7.0 form (no
+ * record line can be all digits: it has spaces). */
+static int
+is_id_line(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
+sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
+    struct sdb_span *records, struct sdb_errbuf *eb)
+{
+	size_t pos = 0, k, i;
+	int err;
+
+	if (w < 1 || w > SDB_MAX_DATA_TILE_WIDTH)
+		return sdb_errf(eb, SDB_ERR_RANGE,
+		    "data tile width %zu is not in 1..%d", w, SDB_MAX_DATA_TILE_WIDTH);
+	if (len > w * (size_t)(SDB_MAX_RECORD_SIZE + 1))
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "data tile of %zu bytes is too large for width %zu", len, w);
+	if (is_id_line(data, find(data, 0, len, '\n')))
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "data tile is in the x/mod v0.7.0 form with a record id line "
+		    "before each record; want sum.golang.org's form (records "
+		    "separated by blank lines, no ids)");
+	for (k = 0; k < w; k++) {
+		if (pos == len)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile has %zu records; want %zu", k, w);
+		/* a record ends at the first "\n\n" */
+		for (i = pos; i + 1 < len; i++)
+			if (data[i] == '\n' && data[i + 1] == '\n')
+				break;
+		if (i + 1 >= len)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile record %zu is not followed by a blank line "
+			    "(truncated tile?)", k);
+		records[k].p = data + pos;
+		records[k].len = i + 1 - pos;
+		if (is_id_line(records[k].p, find(data, pos, len, '\n') - pos))
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile record %zu starts with a record id line "
+			    "(x/mod v0.7.0 form?); want sum.golang.org's form", k);
+		/* x/mod would take "\n" as a record text; in a tile it is
+		 * indistinguishable from a missing record */
+		if (records[k].p[0] == '\n' ||
+		    !sdb_record_text_ok(records[k].p, records[k].len))
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile record %zu is not valid record text", k);
+		if (records[k].len > SDB_MAX_RECORD_SIZE)
+			return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+			    "data tile record %zu is too large", k);
+		if (flags & SDB_DATA_TILE_STRICT) {
+			struct sdb_errbuf reb;
+
+			reb.msg[0] = '\0';
+			err = sdb_record_parse(records[k].p, records[k].len, NULL, &reb);
+			if (err != SDB_OK)
+				return sdb_errf(eb, err, "data tile record %zu: %s", k,
+				    sdb_errmsg(&reb, err));
+		}
+		pos = i + 2;
+	}
+	if (pos != len) {
+		if (k > 0 && is_id_line(data + pos, find(data, pos, len, '\n') - pos))
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "data tile has a record id line after record %zu (x/mod "
+			    "v0.7.0 form?)", k - 1);
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "data tile has more than %zu records or trailing bytes", w);
+	}
+	return SDB_OK;
+}

@@ -1,0 +1,584 @@
+/*
+ * Differential test driver for module paths, versions and escapes
+ * (tests/diff/module.sh).
+ *
+ *   diff_module gen SEED N   writes N cases of each kind (path, ver,
+ *                            check, cmp, unesc, lookup) in the input
+ *                            format of the oracle's module-eval
+ *   diff_module eval         reads such cases and writes csumdb's answers
+ *                            in the oracle's output format
+ *
+ * The generator mixes valid and invalid pieces on purpose: upper case,
+ * dots, slashes, major suffixes, gopkg.in, Windows names, tildes, Unicode
+ * letters and non-letters, broken UTF-8, NUL, '!' escapes.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csumdb/module.h"
+
+/* ---- seeded generator (splitmix64) ---- */
+
+static uint64_t rng_state;
+
+/* When set, generators stay mostly within the valid alphabet, so that
+ * about half of all cases exercise the accepting paths. */
+static int clean;
+
+static uint64_t
+rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static size_t
+rn(size_t n)
+{
+	return (size_t)(rnd() % n);
+}
+
+#define PICK(a) ((a)[rn(sizeof(a) / sizeof((a)[0]))])
+
+struct buf {
+	char b[1024];
+	size_t n;
+};
+
+static void
+put(struct buf *b, const char *s, size_t n)
+{
+	if (b->n + n > sizeof b->b)
+		n = sizeof b->b - b->n;
+	memcpy(b->b + b->n, s, n);
+	b->n += n;
+}
+
+static void
+puts0(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void
+putc1(struct buf *b, char c)
+{
+	put(b, &c, 1);
+}
+
+static const char *const odd_chars[] = {
+	"A", "Z", "Q", ".", "-", "_", "~", "+", "!", "@", " ", "%", "#", "$",
+	"&", "(", ")", ",", "=", "[", "]", "^", "{", "}", "'", "\"", "*", ":",
+	"\\", "/", "\x7f", "\x01", "\t", "\n",
+	"\xc3\xa9", "\xc3\x9f", "\xe4\xb8\xad", "\xc2\xa0", "\xe2\x80\x94",
+	"\xf0\x9f\x98\x80", "\xf0\x90\x90\xb7", "\xc2\xaa", "\xcd\xb8",
+	"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe4\xb8", "\xef\xbf\xbd",
+	"%00", "!a", "!z", "!!", "!A", "!.",
+};
+static const char *const words[] = {
+	"foo", "bar", "x", "go", "mod", "con", "CON", "Aux", "nul", "com1",
+	"LPT9", "lpt0", "com", "abc~1", "abc~", "~1", "a~b", "a~12.txt",
+	"v1", "v2", "v0", "v02", "v1.2", "v10", "v", "vv2", "go.mod",
+	"...", ".", "..", ".x", "x.", "-x", "Upper", "MiXeD", "x-y_z",
+	"rsc.io", "golang.org", "example.com", "github.com", "gopkg.in",
+	"yaml.v2", "yaml.v0", "yaml.v1", "yaml.v01", "yaml.v2-unstable",
+	"yaml.v-unstable", "a.b", "x.y.z", "123", "0", "+incompatible",
+};
+static const char *const firsts[] = {
+	"example.com", "golang.org", "github.com", "gopkg.in", "rsc.io",
+	"Example.com", "example", "-x.com", ".x.com", "x.com.", "x_y.com",
+	"x~y.com", "x+y.com", "a.b.c", "com.", "con.com", "123.45",
+	"\xc3\xa9.com", "EXAMPLE.COM", "x..com", "",
+};
+static const char *const good_firsts[] = {
+	"example.com", "golang.org", "github.com", "gopkg.in", "rsc.io",
+	"a.b.c", "x-y.com", "123.45",
+};
+static const char *const suffixes[] = {
+	"/v2", "/v0", "/v1", "/v02", "/v2.1", "/v10", "/v", ".v1", ".v0",
+	".v2", ".v01", ".v2-unstable", "-unstable", "/", "//", "/.", "/v2/",
+	"/V2", "/v99999999999999999999",
+};
+
+static void
+gen_elem(struct buf *b)
+{
+	size_t k, n;
+
+	switch (clean ? rn(3) : rn(4)) {
+	case 0:
+		puts0(b, PICK(words));
+		break;
+	case 1:
+		n = 1 + rn(8);
+		for (k = 0; k < n; k++)
+			putc1(b, "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789"[rn(42)]);
+		break;
+	case 2:
+		n = 1 + rn(6);
+		for (k = 0; k < n; k++)
+			putc1(b, "abcxyz019-._~"[rn(13)]);
+		break;
+	default:
+		puts0(b, PICK(words));
+		n = 1 + rn(2);
+		for (k = 0; k < n; k++)
+			puts0(b, PICK(odd_chars));
+		if (rn(2))
+			puts0(b, PICK(words));
+	}
+}
+
+static void
+gen_path(struct buf *b)
+{
+	size_t k, n = rn(4);
+
+	if (rn(10) == 0) {
+		gen_elem(b);
+	} else {
+		puts0(b, clean ? PICK(good_firsts) : PICK(firsts));
+		if (!clean && rn(8) == 0)
+			puts0(b, PICK(odd_chars));
+	}
+	for (k = 0; k < n; k++) {
+		putc1(b, '/');
+		gen_elem(b);
+	}
+	if (rn(3) == 0)
+		puts0(b, PICK(suffixes));
+	if (clean)
+		return;
+	if (rn(20) == 0)
+		putc1(b, '/');
+	if (rn(30) == 0 && b->n > 0)
+		b->b[rn(b->n)] = (char)rn(256);
+}
+
+static void
+gen_num(struct buf *b)
+{
+	static const char *const nums[] = {
+		"0", "1", "2", "9", "10", "00", "01", "123", "999999999999999999999",
+		"18446744073709551616", "",
+	};
+	static const char *const good[] = { "0", "1", "2", "3", "9", "10", "11", "123" };
+	puts0(b, clean ? PICK(good) : PICK(nums));
+}
+
+static void
+gen_ident(struct buf *b)
+{
+	static const char *const ids[] = {
+		"alpha", "beta", "rc", "0", "1", "01", "00", "10", "x-y", "-", "A",
+		"", "pre", "build", "incompatible", "0a", "a0", "\xc3\xa9", "_",
+	};
+	static const char *const good[] = {
+		"alpha", "beta", "rc", "0", "1", "2", "10", "x-y", "-", "A", "a0",
+		"0a", "pre",
+	};
+	puts0(b, clean ? PICK(good) : PICK(ids));
+}
+
+static void
+gen_timestamp(struct buf *b)
+{
+	size_t k, n = rn(10) == 0 ? 13 + rn(3) : 14;
+
+	for (k = 0; k < n; k++)
+		putc1(b, (char)('0' + rn(10)));
+}
+
+static void
+gen_rev(struct buf *b)
+{
+	static const char *const revs[] = {
+		"abcdef123456", "000000000000", "ABCDEF", "a", "", "ab-cd", "ab.cd",
+		"abcdef123456+incompatible", "abc+build.1", "abc+", "abc+.x",
+	};
+	puts0(b, PICK(revs));
+}
+
+static void
+gen_version(struct buf *b)
+{
+	size_t k, n;
+
+	if (rn(3) == 0) {
+		/* pseudo-versions in their three forms, sometimes broken */
+		puts0(b, "v");
+		gen_num(b);
+		switch (rn(3)) {
+		case 0:
+			puts0(b, ".0.0-");
+			break;
+		case 1:
+			putc1(b, '.');
+			gen_num(b);
+			putc1(b, '.');
+			gen_num(b);
+			puts0(b, "-0.");
+			break;
+		default:
+			putc1(b, '.');
+			gen_num(b);
+			putc1(b, '.');
+			gen_num(b);
+			putc1(b, '-');
+			gen_ident(b);
+			if (rn(2)) {
+				putc1(b, '.');
+				gen_ident(b);
+			}
+			puts0(b, ".0.");
+		}
+		gen_timestamp(b);
+		putc1(b, '-');
+		gen_rev(b);
+		if (rn(4) == 0)
+			puts0(b, "+incompatible");
+	} else {
+		if (clean || rn(20) != 0)
+			putc1(b, clean || rn(15) ? 'v' : 'V');
+		gen_num(b);
+		if (rn(6) != 0) {
+			putc1(b, '.');
+			gen_num(b);
+			if (rn(6) != 0) {
+				putc1(b, '.');
+				gen_num(b);
+			}
+		}
+		if (rn(3) == 0) {
+			putc1(b, '-');
+			n = 1 + rn(3);
+			for (k = 0; k < n; k++) {
+				if (k > 0)
+					putc1(b, '.');
+				gen_ident(b);
+			}
+		}
+		if (rn(4) == 0) {
+			putc1(b, '+');
+			n = 1 + rn(2);
+			for (k = 0; k < n; k++) {
+				if (k > 0)
+					putc1(b, '.');
+				gen_ident(b);
+			}
+		}
+	}
+	if (clean)
+		return;
+	if (rn(15) == 0)
+		puts0(b, PICK(odd_chars));
+	if (rn(25) == 0 && b->n > 0)
+		b->b[rn(b->n)] = (char)rn(256);
+}
+
+/* An escaped-looking string: lower-case with "!x" escapes and mistakes. */
+static void
+gen_escaped(struct buf *b, int version)
+{
+	struct buf raw = { .n = 0 };
+	size_t i;
+
+	if (version)
+		gen_version(&raw);
+	else
+		gen_path(&raw);
+	for (i = 0; i < raw.n; i++) {
+		char c = raw.b[i];
+
+		if (c >= 'A' && c <= 'Z' && rn(8) != 0) {
+			putc1(b, '!');
+			putc1(b, (char)(c - 'A' + 'a'));
+		} else {
+			putc1(b, c);
+		}
+		if (!clean && rn(40) == 0)
+			puts0(b, rn(2) ? "!" : "!q");
+	}
+}
+
+static void
+hexout(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		putchar(hex[(unsigned char)s[i] >> 4]);
+		putchar(hex[(unsigned char)s[i] & 15]);
+	}
+}
+
+static int
+gen(uint64_t seed, long n)
+{
+	static const char *const kinds[] = {
+		"path", "ver", "check", "cmp", "unesc", "lookup",
+	};
+	size_t kind;
+	long i;
+
+	rng_state = seed;
+	for (kind = 0; kind < 6; kind++) {
+		for (i = 0; i < n; i++) {
+			struct buf a = { .n = 0 }, b = { .n = 0 };
+
+			clean = rn(2) == 0;
+
+			switch (kind) {
+			case 0:
+				gen_path(&a);
+				break;
+			case 1:
+				gen_version(&a);
+				break;
+			case 2:
+				gen_path(&a);
+				gen_version(&b);
+				break;
+			case 3:
+				gen_version(&a);
+				if (rn(4) == 0)
+					b = a;
+				else
+					gen_version(&b);
+				break;
+			case 4:
+				gen_escaped(&a, (int)rn(2));
+				break;
+			default:
+				gen_escaped(&a, 0);
+				if (clean || rn(20) != 0)
+					putc1(&a, '@');
+				gen_escaped(&a, 1);
+				if (!clean && rn(20) == 0)
+					puts0(&a, PICK(odd_chars));
+			}
+			fputs(kinds[kind], stdout);
+			putchar('\t');
+			hexout(a.b, a.n);
+			if (kind == 2 || kind == 3) {
+				putchar('\t');
+				hexout(b.b, b.n);
+			}
+			putchar('\n');
+		}
+	}
+	return ferror(stdout) ? 1 : 0;
+}
+
+/* ---- eval ---- */
+
+static int
+unhex(const char *s, size_t n, char *out, size_t *outlen)
+{
+	size_t i;
+
+	if (n % 2 != 0)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		int v = 0, k;
+
+		for (k = 0; k < 2; k++) {
+			char c = s[2 * i + (size_t)k];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= c - '0';
+			else if (c >= 'a' && c <= 'f')
+				v |= c - 'a' + 10;
+			else
+				return -1;
+		}
+		out[i] = (char)v;
+	}
+	*outlen = n / 2;
+	return 0;
+}
+
+static void
+pr_hex(const char *s, size_t n)
+{
+	putchar('=');
+	hexout(s, n);
+}
+
+static void
+pr_alloc(int err, char *s, size_t n)
+{
+	if (err != SDB_OK)
+		fputs("err", stdout);
+	else
+		pr_hex(s, n);
+	free(s);
+}
+
+static const char *
+ok(int err)
+{
+	return err == SDB_OK ? "ok" : "err";
+}
+
+static void
+eval_path(const char *p, size_t n)
+{
+	char *esc;
+	size_t elen = 0, prefix;
+	int split, err;
+
+	printf("path\t%s", ok(sdb_module_check_path(p, n, NULL)));
+	printf("\t%s", ok(sdb_module_check_import_path(p, n, NULL)));
+	printf("\t%s\t", ok(sdb_module_check_file_path(p, n, NULL)));
+	err = sdb_module_escape_path(p, n, &esc, &elen, NULL);
+	pr_alloc(err, esc, elen);
+	split = sdb_module_split_path_version(p, n, &prefix);
+	putchar('\t');
+	/* x/mod returns (path, "", false) on a malformed suffix */
+	pr_hex(p, prefix);
+	putchar(',');
+	pr_hex(p + prefix, n - prefix);
+	printf(",%d\n", split);
+}
+
+static void
+eval_ver(const char *v, size_t n)
+{
+	char canon[1100], *esc;
+	size_t cn = 0, off, pn, elen = 0;
+	int err;
+
+	printf("ver\t%d\t", sdb_semver_is_valid(v, n));
+	if (sdb_semver_canonical(v, n, canon, sizeof canon, &cn) != SDB_OK)
+		cn = 0;
+	pr_hex(canon, cn);
+	putchar('\t');
+	pr_hex(v, sdb_semver_major_len(v, n));
+	putchar('\t');
+	(void)sdb_semver_prerelease(v, n, &off, &pn);
+	pr_hex(v + off, pn);
+	putchar('\t');
+	(void)sdb_semver_build(v, n, &off, &pn);
+	pr_hex(v + off, pn);
+	printf("\t%d\t", sdb_module_is_pseudo_version(v, n));
+	err = sdb_module_escape_version(v, n, &esc, &elen, NULL);
+	pr_alloc(err, esc, elen);
+	putchar('\n');
+}
+
+static void
+eval_lookup(const char *s, size_t n)
+{
+	char *p, *v;
+	size_t pl, vl;
+	int err = sdb_lookup_parse(s, n, &p, &pl, &v, &vl, NULL);
+
+	if (err == SDB_OK) {
+		fputs("lookup\t", stdout);
+		pr_hex(p, pl);
+		putchar('\t');
+		pr_hex(v, vl);
+		putchar('\n');
+		free(p);
+		free(v);
+		return;
+	}
+	printf("lookup\t%s\n", err == SDB_ERR_BAD_PATH ? "path" :
+	    err == SDB_ERR_BAD_VERSION ? "version" : "syntax");
+}
+
+static int
+eval(void)
+{
+	static char line[8192];
+	char a[4096], b[4096];
+	size_t an, bn;
+
+	while (fgets(line, sizeof line, stdin) != NULL) {
+		size_t len = strlen(line);
+		char *t1, *t2;
+
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		t1 = strchr(line, '\t');
+		if (t1 == NULL)
+			goto bad;
+		*t1++ = '\0';
+		t2 = strchr(t1, '\t');
+		if (t2 != NULL)
+			*t2++ = '\0';
+		if (strlen(t1) / 2 > sizeof a ||
+		    unhex(t1, strlen(t1), a, &an) < 0)
+			goto bad;
+		bn = 0;
+		if (t2 != NULL && (strlen(t2) / 2 > sizeof b ||
+		    unhex(t2, strlen(t2), b, &bn) < 0))
+			goto bad;
+		if (strcmp(line, "path") == 0) {
+			eval_path(a, an);
+		} else if (strcmp(line, "ver") == 0) {
+			eval_ver(a, an);
+		} else if (strcmp(line, "check") == 0 && t2 != NULL) {
+			int err = sdb_module_check(a, an, b, bn, NULL);
+
+			printf("check\t%s\n", err == SDB_OK ? "ok" :
+			    err == SDB_ERR_BAD_PATH ? "path" : "version");
+		} else if (strcmp(line, "cmp") == 0 && t2 != NULL) {
+			printf("cmp\t%d\n", sdb_semver_compare(a, an, b, bn));
+		} else if (strcmp(line, "unesc") == 0) {
+			char *p;
+			size_t pl = 0;
+			int err;
+
+			fputs("unesc\t", stdout);
+			err = sdb_module_unescape_path(a, an, &p, &pl, NULL);
+			pr_alloc(err, p, pl);
+			putchar('\t');
+			err = sdb_module_unescape_version(a, an, &p, &pl, NULL);
+			pr_alloc(err, p, pl);
+			putchar('\n');
+		} else if (strcmp(line, "lookup") == 0) {
+			eval_lookup(a, an);
+		} else {
+			goto bad;
+		}
+	}
+	return ferror(stdout) ? 1 : 0;
+bad:
+	fprintf(stderr, "diff_module: bad input line\n");
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "gen") == 0) {
+		char *end;
+		unsigned long long seed = strtoull(argv[2], &end, 10);
+		long n;
+
+		if (*argv[2] == '\0' || *end != '\0')
+			goto usage;
+		n = strtol(argv[3], &end, 10);
+		if (*argv[3] == '\0' || *end != '\0' || n < 0)
+			goto usage;
+		return gen(seed, n);
+	}
+	if (argc == 2 && strcmp(argv[1], "eval") == 0)
+		return eval();
+usage:
+	fprintf(stderr, "usage: diff_module gen SEED N | diff_module eval\n");
+	return 1;
+}

@@ -1,0 +1,199 @@
+/* Unit tests for src/lib/record.c: records, lookup responses and data
+ * tiles (PROTOCOL.md "Record, tree, note" and "Endpoints"), each valid
+ * case with forgeries that must be refused. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csumdb/record.h"
+#include "unit.h"
+
+#define HA "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+#define HB "h1:8nK/R7vSRxBWn3/xMRy8QQ1Z2mBEhT2P3Ip3XQPsOYw="
+#define REC1 "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.2/go.mod " HB "\n"
+#define REC2 "golang.org/x/text v0.0.0-20170915032832-14c0d48ead0c " HB "\n" \
+	"golang.org/x/text v0.0.0-20170915032832-14c0d48ead0c/go.mod " HA "\n"
+#define NOTE "go.sum database tree\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\xe2\x80\x94 x sig\n"
+
+#define S(s) (s), strlen(s)
+
+static int
+rec(const char *text, struct sdb_errbuf *eb)
+{
+	eb->msg[0] = '\0';
+	return sdb_record_parse(S(text), NULL, eb);
+}
+
+static void
+test_record_valid(void)
+{
+	struct sdb_record r;
+	sdb_hash a, b;
+	char *out;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(sdb_record_parse(S(REC1), &r, NULL), SDB_OK);
+	CU_ASSERT(r.path.len == 12 && memcmp(r.path.p, "rsc.io/quote", 12) == 0);
+	CU_ASSERT(r.version.len == 6 && memcmp(r.version.p, "v1.5.2", 6) == 0);
+	CU_ASSERT_EQUAL(r.h1.b[0], 0xe3);
+	CU_ASSERT_EQUAL(sdb_h1_parse(S(HA), &a), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_h1_parse(S(HB), &b), SDB_OK);
+	CU_ASSERT(memcmp(&b, &r.gomod_h1, sizeof b) == 0);
+	CU_ASSERT_EQUAL(sdb_record_parse(S(REC2), NULL, NULL), SDB_OK);
+	/* format gives the same bytes */
+	CU_ASSERT_EQUAL_FATAL(sdb_record_format(S("rsc.io/quote"), S("v1.5.2"), &a, &b, &out, &n, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(out, REC1);
+	CU_ASSERT_EQUAL(n, strlen(REC1));
+	free(out);
+	CU_ASSERT_EQUAL(sdb_record_format(S("rsc.io/Quote/v1"), S("v1.5.2"), &a, &b, &out, &n, NULL), SDB_ERR_BAD_PATH);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(sdb_record_format(S("rsc.io/quote"), S("v1.5"), &a, &b, &out, &n, NULL), SDB_ERR_BAD_VERSION);
+	CU_ASSERT(sdb_record_text_ok(S(REC1)));
+}
+
+struct bad {
+	const char *text;
+	int err;
+	const char *msg;
+};
+
+static void
+test_record_forgeries(void)
+{
+	static const struct bad bad[] = {
+		{ "rsc.io/quote v1.5.2 " HA "\n", SDB_ERR_INVALID, "one line" },
+		{ "rsc.io/quote v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "one line" },
+		{ REC1 "rsc.io/quote v1.5.2 " HA "\n", SDB_ERR_INVALID, "more than two lines" },
+		{ REC1 "\n", SDB_ERR_INVALID, "more than two lines" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.2/go.mod " HB, SDB_ERR_INVALID, "no final newline" },
+		{ "rsc.io/quote v1.5.2 " HA, SDB_ERR_INVALID, "missing final newline" },
+		{ "", SDB_ERR_INVALID, "no complete line" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.3/go.mod " HB "\n", SDB_ERR_INVALID, "different module versions" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quotf v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "different module versions" },
+		{ "rsc.io/quote v1.5.2/go.mod " HB "\nrsc.io/quote v1.5.2 " HA "\n", SDB_ERR_INVALID, "go.mod line" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.2 " HB "\n", SDB_ERR_INVALID, "/go.mod" },
+		{ "rsc.io/quote v1.5.2 h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuF==\nrsc.io/quote v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "line 1: hash" },
+		{ "rsc.io/quote v1.5.2 h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=\nrsc.io/quote v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "line 1: hash" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.2/go.mod h1:AAAA\n", SDB_ERR_INVALID, "line 2: hash" },
+		{ "rsc.io/quote v1.5.2 " HA "\nrsc.io/quote v1.5.2/go.mod h1:" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" "\n", SDB_ERR_INVALID, "line 2: hash" },
+		{ "rsc.io/quote v1.5.2 h2:" "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" "\nrsc.io/quote v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "line 1: hash" },
+		{ "rsc.io/quote  v1.5.2 " HA "\nrsc.io/quote  v1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "single spaces" },
+		{ "rsc.io/quote\tv1.5.2 " HA "\nrsc.io/quote\tv1.5.2/go.mod " HB "\n", SDB_ERR_INVALID, "three fields" },
+		{ "rsc.io/quote v1.5.2 " HA "\r\nrsc.io/quote v1.5.2/go.mod " HB "\r\n", SDB_ERR_INVALID, "hash" },
+		{ "rsc.io/Quote/v1 v1.5.2 " HA "\nrsc.io/Quote/v1 v1.5.2/go.mod " HB "\n", SDB_ERR_BAD_PATH, "malformed module path" },
+		{ "rsc.io/quote v1.5 " HA "\nrsc.io/quote v1.5/go.mod " HB "\n", SDB_ERR_BAD_VERSION, "not canonical" },
+		{ "rsc.io/quote v2.0.0 " HA "\nrsc.io/quote v2.0.0/go.mod " HB "\n", SDB_ERR_BAD_VERSION, "should be v0 or v1" },
+	};
+	struct sdb_errbuf eb;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CU_ASSERT_EQUAL(rec(bad[i].text, &eb), bad[i].err);
+		if (strstr(eb.msg, bad[i].msg) == NULL) {
+			fprintf(stderr, "record case %zu: message '%s' lacks '%s'\n", i, eb.msg, bad[i].msg);
+			CU_FAIL("message");
+		}
+	}
+	CU_ASSERT_FALSE(sdb_record_text_ok(S("a\n\nb\n")));
+	CU_ASSERT_FALSE(sdb_record_text_ok(S("a\tb\n")));
+	CU_ASSERT_FALSE(sdb_record_text_ok(S("a\xff\n")));
+	CU_ASSERT_FALSE(sdb_record_text_ok(S("a")));
+	CU_ASSERT_FALSE(sdb_record_text_ok(S("")));
+}
+
+static void
+test_lookup_response(void)
+{
+	struct sdb_span text, note;
+	struct sdb_record r;
+	struct sdb_errbuf eb;
+	int64_t id;
+	char *out;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(sdb_lookup_response_format(42, S(REC1), S(NOTE), &out, &n, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(out, "42\n" REC1 "\n" NOTE);
+	CU_ASSERT_EQUAL_FATAL(sdb_lookup_response_parse(out, n, &id, &text, &r, &note, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(id, 42);
+	CU_ASSERT(text.len == strlen(REC1) && memcmp(text.p, REC1, text.len) == 0);
+	CU_ASSERT(note.len == strlen(NOTE) && memcmp(note.p, NOTE, note.len) == 0);
+	free(out);
+	CU_ASSERT_EQUAL(sdb_lookup_response_format(-1, S(REC1), S(NOTE), &out, &n, NULL), SDB_ERR_RANGE);
+	CU_ASSERT_EQUAL(sdb_lookup_response_format(1, S("x\n"), S(NOTE), &out, &n, NULL), SDB_ERR_INVALID);
+
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("0\n" REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(id, 0);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("9223372036854775807\n" REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_OK);
+	/* forgeries */
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("9223372036854775808\n" REC1 "\n" NOTE), &id, &text, NULL, &note, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("-1\n" REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("+1\n" REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("01\n" REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S(REC1 "\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("1\n" REC1), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("1\n" REC1 "\n"), &id, &text, NULL, &note, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "no signed tree note") != NULL);
+	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("1\nrsc.io/quote v1.5.2 " HA "\n\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+}
+
+static void
+test_data_tile(void)
+{
+	struct sdb_span in[3] = { { S(REC1) }, { S(REC2) }, { S(REC1) } }, out[3];
+	struct sdb_errbuf eb;
+	char *tile;
+	size_t n, i;
+
+	CU_ASSERT_EQUAL_FATAL(sdb_data_tile_format(in, 3, &tile, &n, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(tile, REC1 "\n" REC2 "\n" REC1 "\n");
+	CU_ASSERT_EQUAL_FATAL(sdb_data_tile_parse(tile, n, 3, SDB_DATA_TILE_STRICT, out, NULL), SDB_OK);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT(out[i].len == in[i].len && memcmp(out[i].p, in[i].p, in[i].len) == 0);
+	/* a narrower tile of the same data is a prefix */
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, strlen(REC1) + 1, 1, 0, out, NULL), SDB_OK);
+	/* wrong counts and truncation */
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n, 2, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "more than 2 records") != NULL);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n, 4, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "has 3 records; want 4") != NULL);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n - 1, 3, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "truncated") != NULL);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n - 10, 3, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n, 0, 0, out, NULL), SDB_ERR_RANGE);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(tile, n, 257, 0, out, NULL), SDB_ERR_RANGE);
+	free(tile);
+	/* the x/mod 0.7.0 form, id line before each record */
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("0\n" REC1 "1\n" REC2), 2, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "x/mod v0.7.0 form") != NULL);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S(REC1 "\n" "1\n" REC2 "\n"), 2, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S(REC1 "\n1\n"), 1, 0, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "record id line") != NULL);
+	/* malformed records: lax mode sees framing only, strict sees all */
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a b c\n\n"), 1, 0, out, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a b c\n\n"), 1, SDB_DATA_TILE_STRICT, out, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "data tile record 0") != NULL);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a\tb\n\n"), 1, 0, out, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("\n\n"), 1, 0, out, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S(""), 1, 0, out, NULL), SDB_ERR_INVALID);
+	/* format refuses what parse would refuse */
+	in[1].p = "x";
+	in[1].len = 1;
+	CU_ASSERT_EQUAL(sdb_data_tile_format(in, 3, &tile, &n, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(tile);
+	CU_ASSERT_EQUAL(sdb_data_tile_format(in, 0, &tile, &n, NULL), SDB_ERR_RANGE);
+}
+
+void
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "record_valid", test_record_valid },
+		{ "record_forgeries", test_record_forgeries },
+		{ "lookup_response", test_lookup_response },
+		{ "data_tile", test_data_tile },
+		{ NULL, NULL },
+	};
+	unit_suite("record", tests);
+}
