@@ -16,7 +16,8 @@
  *     rollback and is refused; the newest tree's size equals the count.
  *
  * Concurrency: exactly one writer handle per database file, across
- * processes (an exclusive flock on the side file "PATH-lock", taken without
+ * processes (an exclusive flock on the side file "PATH-lock", PATH the
+ * real path of the database, taken without
  * waiting).  Readers are separate handles, one per thread; the database is
  * in WAL mode, so readers see the last committed state and never wait for
  * the writer.  A handle is not thread-safe: use each from one thread at a

@@ -246,17 +246,30 @@ sdb_store_close(struct sdb_store *s)
 	store_free(s);
 }
 
-/* Takes the exclusive writer lock on PATH-lock without waiting. */
+/* Takes the exclusive writer lock on PATH-lock without waiting.  PATH is
+ * the database's real path, so two spellings of it (a symlink, "./")
+ * still meet on one lock file. */
 static int
 take_lock(struct sdb_store *s, const char *path, struct sdb_errbuf *eb)
 {
-	size_t n = strlen(path);
-	char *lp = malloc(n + sizeof "-lock");
+	char *real = realpath(path, NULL);
+	size_t n;
+	char *lp;
 	int fd, e;
 
-	if (lp == NULL)
+	if (real == NULL) {
+		e = errno;
+		return sdb_errf(eb, e == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "cannot resolve %s: %s",
+		                path, strerror(e));
+	}
+	n = strlen(real);
+	lp = malloc(n + sizeof "-lock");
+	if (lp == NULL) {
+		free(real);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	memcpy(lp, path, n);
+	}
+	memcpy(lp, real, n);
+	free(real);
 	memcpy(lp + n, "-lock", sizeof "-lock");
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {

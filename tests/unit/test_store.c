@@ -324,6 +324,14 @@ test_writer_lock(void)
 	CU_ASSERT_EQUAL(sdb_store_open(&w2, path, SDB_STORE_WRITE, &eb), SDB_ERR_LOCKED);
 	CU_ASSERT(w2 == NULL);
 	CU_ASSERT(strstr(eb.msg, "another sumdbd") != NULL);
+	/* another spelling of the same file meets the same lock */
+	{
+		char link[1100];
+		snprintf(link, sizeof link, "%s-symlink", path);
+		CU_ASSERT_FATAL(symlink(path, link) == 0);
+		CU_ASSERT_EQUAL(sdb_store_open(&w2, link, SDB_STORE_WRITE, NULL), SDB_ERR_LOCKED);
+		unlink(link);
+	}
 	/* readers are not writers: they open and read while the lock is held */
 	CU_ASSERT_EQUAL(sdb_store_open(&r, path, SDB_STORE_READ, NULL), SDB_OK);
 	CU_ASSERT_EQUAL(sdb_store_count(r, &count, NULL), SDB_OK);
