@@ -121,9 +121,10 @@ int sdb_data_tile_format(const struct sdb_span *records, size_t n,
  * Splits the data tile data[0..len) of width w (1 <= w <=
  * SDB_MAX_DATA_TILE_WIDTH) into exactly w record texts (each with its
  * final '\n', without the blank line) stored in records[0..w).  Refuses
- * fewer or more records, a missing blank line after the last record, and
- * the x/mod 0.7.0 form with "ID\n" before each record (eb says it is that
- * form).  Returns SDB_OK, SDB_ERR_RANGE (w), SDB_ERR_INVALID,
+ * fewer or more records, a missing blank line after the last record, an
+ * empty record (x/mod would accept "\n" as record text, but in a tile it
+ * cannot be told from a missing one), and the x/mod 0.7.0 form with "ID\n"
+ * before each record (eb says it is that form).  Returns SDB_OK, SDB_ERR_RANGE (w), SDB_ERR_INVALID,
  * SDB_ERR_TOO_LARGE (over w * SDB_MAX_RECORD_SIZE), and with
  * SDB_DATA_TILE_STRICT also SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION.
  */
