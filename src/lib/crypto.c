@@ -1,7 +1,7 @@
 /*
- * libsodium adapter (src/lib/crypto.h).  SHA-256 and Ed25519 as RFC 6962
- * and Go's note format need them; the Ed25519 secret is always derived from
- * the 32-byte seed that Go's PRIVATE+KEY strings carry.
+ * libsodium adapter (src/lib/crypto.h).  Ed25519 as Go's note format needs
+ * it; the Ed25519 secret is always derived from the 32-byte seed that Go's
+ * PRIVATE+KEY strings carry.  SHA-256 lives in sha256_openssl.c.
  */
 #include "config.h"
 
@@ -11,37 +11,10 @@
 
 #include "crypto.h"
 
-_Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(((struct sdb_sha256_ctx *)0)->u.bytes),
-    "sdb_sha256_ctx too small for libsodium's state");
-
 int
 sdb_crypto_init(void)
 {
 	return sodium_init() < 0 ? SDB_ERR_INTERNAL : SDB_OK;
-}
-
-void
-sdb_sha256(uint8_t out[SDB_SHA256_SIZE], const void *in, size_t len)
-{
-	crypto_hash_sha256(out, in, len);
-}
-
-void
-sdb_sha256_init(struct sdb_sha256_ctx *ctx)
-{
-	crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)ctx->u.bytes);
-}
-
-void
-sdb_sha256_update(struct sdb_sha256_ctx *ctx, const void *in, size_t len)
-{
-	crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)ctx->u.bytes, in, len);
-}
-
-void
-sdb_sha256_final(struct sdb_sha256_ctx *ctx, uint8_t out[SDB_SHA256_SIZE])
-{
-	crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)ctx->u.bytes, out);
 }
 
 void

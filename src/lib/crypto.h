@@ -1,7 +1,9 @@
 /*
- * The one door to libsodium: SHA-256, Ed25519, randomness and secret
- * memory.  Nothing else in csumdb includes <sodium.h>, so the hash or
- * signature backend can be swapped here alone.
+ * The one door to the crypto libraries: Ed25519, randomness and secret
+ * memory from libsodium (crypto.c), SHA-256 from OpenSSL's libcrypto
+ * (sha256_openssl.c, for its SHA-extension code).  Nothing else in csumdb
+ * includes <sodium.h> or an OpenSSL header, so a backend can be swapped
+ * behind this header alone.
  */
 #ifndef CSUMDB_CRYPTO_H
 #define CSUMDB_CRYPTO_H
