@@ -1,0 +1,38 @@
+#!/bin/sh
+# sumdb verify-note on notes signed by golang.org/x/mod (tests/data/notes,
+# made by gen.go there): the golden note and each forgery of it.
+. "$top_srcdir/tests/e2e/lib.sh"
+N="$DATA/notes"
+PETER=PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW
+OTHER=other.example/sumdb+21a8ce4b+AeIC38kZcFy49gt/s5jH4KrhjhB7h1egDAtHe9KMo7Vp
+ROOT=TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=
+ROOT_RE=$(printf %s "$ROOT" | sed 's/[+]/\\+/g')
+
+expect 0 "^tree size: 123456789012$" "golden note: size" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
+expect 0 "^root hash: $ROOT_RE$" "golden note: root" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
+expect 0 "^signer: PeterNeumann\+c74f20a3$" "golden note: signer" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
+expect 0 "^tree size: 123456789012$" "note from standard input" -- sh -c "\"$SUMDB\" verify-note --vkey $PETER < \"$N/tree.note\""
+expect 0 "^tree size: 123456789012$" "note from - " -- sh -c "\"$SUMDB\" verify-note --vkey $PETER - < \"$N/tree.note\""
+expect 0 '^\{"valid":true,"signer":"PeterNeumann\+c74f20a3","size":123456789012,"hash":"'"$ROOT_RE"'"\}$' "--json" -- "$SUMDB" verify-note --json --vkey "$PETER" "$N/tree.note"
+expect 0 "^signer: other.example/sumdb\+21a8ce4b$" "two signers, verified with the first" -- "$SUMDB" verify-note --vkey "$OTHER" "$N/tree-two-signers.note"
+expect 0 "^signer: PeterNeumann\+c74f20a3$" "two signers, verified with the second" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-two-signers.note"
+
+# Forgeries: each must exit 2 and say what is wrong.
+expect 2 "invalid signature for key PeterNeumann" "flipped signature bit" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-bad-signature.note"
+expect 2 "invalid signature for key PeterNeumann" "tree size changed after signing" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-changed-size.note"
+expect 2 "not signed by PeterNeumann \(signed only by other.example/sumdb\+21a8ce4b\)" "signed by another key only" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-other-signer.note"
+expect 2 "not signed by sum.golang.org" "built-in key name, note not by it" -- "$SUMDB" verify-note --vkey sum.golang.org "$N/tree.note"
+expect 2 "malformed note" "trailing bytes after the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-trailing-bytes.note"
+expect 2 "malformed note" "no blank line before the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-no-blank-line.note"
+expect 2 "malformed tree note" "signed note that is not a tree" -- "$SUMDB" verify-note --vkey "$PETER" "$N/not-a-tree.note"
+printf 'go.sum database tree\n1\n' > "$WORK/unsigned"
+expect 2 "malformed note" "unsigned text" -- "$SUMDB" verify-note --vkey "$PETER" "$WORK/unsigned"
+
+# Usage and I/O errors exit 1.
+expect 1 "--vkey is required" "missing --vkey" -- "$SUMDB" verify-note "$N/tree.note"
+expect 1 "--vkey:" "malformed --vkey" -- "$SUMDB" verify-note --vkey "PeterNeumann+c74f20a3+AAAA" "$N/tree.note"
+expect 1 "no-such-file" "missing file" -- "$SUMDB" verify-note --vkey "$PETER" "$WORK/no-such-file"
+expect 1 "larger than" "oversized input" -- sh -c "head -c 1000001 /dev/zero | \"$SUMDB\" verify-note --vkey $PETER"
+expect 0 "usage: sumdb verify-note" "--help" -- "$SUMDB" verify-note --help
+expect 1 "unknown command" "unknown command" -- "$SUMDB" frobnicate
+e2e_done
