@@ -1,0 +1,83 @@
+/*
+ * The log as the server sees it: one writer (the sequencer thread) that
+ * turns queued records into committed records, tiles and a signed tree,
+ * and a published "latest" signed tree that readers take without waiting
+ * for the writer (DESIGN.md "Data flow" steps 2 and 3).
+ *
+ * Threads: sdbd_log_append() and sdbd_log_latest() may be called from any
+ * thread.  Everything else from the thread that opened the log.
+ */
+#ifndef CSUMDB_SUMDBD_LOG_H
+#define CSUMDB_SUMDBD_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csumdb/err.h"
+#include "csumdb/hash.h"
+
+struct sdbd_log;
+
+/*
+ * The newest published signed tree: immutable and reference-counted, so a
+ * request keeps using the tree it started with while the sequencer
+ * publishes newer ones.  Published only after its commit returned.
+ */
+struct sdbd_latest {
+	struct sdb_tree tree;
+	const char *note;       /* signed tree note, the /latest body */
+	size_t note_len;
+};
+
+/* Options for sdbd_log_open(); zero means the default. */
+struct sdbd_log_options {
+	const char *db_path;       /* required */
+	const char *key_path;      /* signer key file; NULL: the path the db remembers */
+	int group_commit_ms;       /* how long the sequencer gathers a batch (default 2) */
+	size_t max_batch;          /* records per batch (default 4096) */
+};
+
+/*
+ * Opens the database as its one writer (SDB_ERR_LOCKED when another
+ * process holds it), loads the signer key, checks that the stored tiles
+ * reproduce the last signed root (SDB_ERR_ROOT_MISMATCH otherwise: the
+ * server must not start) and starts the sequencer thread.
+ * Returns SDB_OK, SDB_ERR_LOCKED, SDB_ERR_ROOT_MISMATCH, SDB_ERR_BAD_KEY,
+ * SDB_ERR_IO, SDB_ERR_NOMEM, SDB_ERR_INVALID; detail in eb.
+ */
+int sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Stops the sequencer after it has committed (or failed) every queued
+ * batch, waking all waiters, and closes the database.  NULL is a no-op. */
+void sdbd_log_close(struct sdbd_log *log);
+
+/* One record to append: module path and version (unescaped) and the
+ * record text (the two go.sum lines), none NUL-terminated. */
+struct sdbd_record {
+	const char *path;
+	size_t path_len;
+	const char *version;
+	size_t version_len;
+	const char *text;
+	size_t text_len;
+};
+
+/*
+ * Queues n records and blocks until the batch holding them is committed
+ * and a signed tree covering them is published; ids[i] receives the id of
+ * recs[i].  A record whose (path, version) is already logged with the same
+ * text gets its existing id; with another text the whole call fails with
+ * SDB_ERR_EXISTS naming it and nothing of this call is written.
+ * Returns SDB_OK, SDB_ERR_EXISTS, SDB_ERR_IO (disk full and the like),
+ * SDB_ERR_NOMEM, SDB_ERR_INVALID (log closing); detail in eb.
+ */
+int sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs,
+    size_t n, int64_t *ids, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Takes a reference to the newest published tree; never NULL once the log
+ * is open.  Release it with sdbd_latest_put(). */
+const struct sdbd_latest *sdbd_log_latest(struct sdbd_log *log);
+void sdbd_latest_put(const struct sdbd_latest *l);
+
+#endif
