@@ -1,0 +1,504 @@
+/*
+ * The admin interface (admin.h, admin_server.h): `sumdbd add` talks to a
+ * running `sumdbd serve` over a Unix domain socket FILE.admin.sock next to
+ * the database, mode 0600, never over the public listener.  The client
+ * proves it may write by sending the token the server wrote to
+ * FILE.admin.token (0600) at start; the server compares it in constant
+ * time.  One import at a time: they all go through the one sequencer.
+ *
+ * Wire format (one request per connection):
+ *
+ *   request   "add " TOKEN(64 hex) " " LENGTH(decimal) "\n"  GOSUM[LENGTH]
+ *   response  "ok\n" REPORT            the import is durable and published
+ *             "error " CODE "\n" MSG   CODE a decimal enum sdb_err
+ *
+ * The server reads at most SDB_MAX_GOSUM_SIZE bytes of go.sum and gives a
+ * client ADMIN_IO_TIMEOUT_S seconds between bytes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "admin_server.h"
+#include "crypto.h"
+#include "csumdb/gosum.h"
+#include "csumdb/record.h"
+#include "limits.h"
+
+#define ADMIN_TOKEN_BYTES 32
+#define ADMIN_TOKEN_HEX (2 * ADMIN_TOKEN_BYTES)
+#define ADMIN_IO_TIMEOUT_S 30
+/* "add " + token + " " + 20 digits + "\n", with room to spare. */
+#define ADMIN_HEADER_MAX 128
+#define ADMIN_REPORT_MAX 4096
+
+struct sdbd_admin_server {
+	struct sdbd_log *log;
+	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *token_path;
+	char token[ADMIN_TOKEN_HEX + 1];
+	int fd;
+	int stop_pipe[2];
+	pthread_t thread;
+};
+
+static int
+side_path(const char *db, const char *suffix, char **out)
+{
+	size_t n = strlen(db) + strlen(suffix) + 1;
+
+	*out = malloc(n);
+	if (*out == NULL)
+		return SDB_ERR_NOMEM;
+	(void)snprintf(*out, n, "%s%s", db, suffix);
+	return SDB_OK;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return SDB_ERR_IO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return SDB_OK;
+}
+
+/* Reads exactly len bytes (the socket has a receive timeout). */
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t r = recv(fd, p, len, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return SDB_ERR_IO;
+		p += r;
+		len -= (size_t)r;
+	}
+	return SDB_OK;
+}
+
+/* Reads one line of at most cap-1 bytes, byte by byte (the header is
+ * short, and reading past it would eat the body). */
+static int
+read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		if (read_full(fd, buf + n, 1) != SDB_OK)
+			return SDB_ERR_IO;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return SDB_OK;
+		}
+		n++;
+	}
+	return SDB_ERR_TOO_LARGE;
+}
+
+static void
+set_timeouts(int fd)
+{
+	struct timeval tv = { ADMIN_IO_TIMEOUT_S, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* --- the import ------------------------------------------------------- */
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct sdb_gosum_entry *x = *(const struct sdb_gosum_entry *const *)a;
+	const struct sdb_gosum_entry *y = *(const struct sdb_gosum_entry *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	if (c == 0)
+		c = strcmp(x->version, y->version);
+	if (c == 0)
+		c = x->is_gomod - y->is_gomod;
+	return c;
+}
+
+/*
+ * Groups the h1 lines of gosum by module version into records (both lines
+ * required; a line repeated with another hash is a conflict), appends them
+ * through the log and writes a summary into report.
+ */
+static int
+import_gosum(struct sdbd_log *log, const char *data, size_t len, char *report, size_t cap,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_gosum *g = NULL;
+	const struct sdb_gosum_entry **ents = NULL;
+	struct sdbd_record *recs = NULL;
+	char **texts = NULL;
+	int64_t *ids = NULL, before, added = 0;
+	size_t i, j, n = 0, nrec = 0;
+	const struct sdbd_latest *l;
+	int rc;
+
+	rc = sdb_gosum_parse(data, len, &g, eb);
+	if (rc != SDB_OK)
+		return rc;
+	ents = calloc(g->n ? g->n : 1, sizeof *ents);
+	recs = calloc(g->n ? g->n : 1, sizeof *recs);
+	texts = calloc(g->n ? g->n : 1, sizeof *texts);
+	ids = calloc(g->n ? g->n : 1, sizeof *ids);
+	if (ents == NULL || recs == NULL || texts == NULL || ids == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < g->n; i++)
+		if (g->entries[i].alg == 1)
+			ents[n++] = &g->entries[i];
+	qsort(ents, n, sizeof *ents, cmp_entry);
+	for (i = 0; i < n; i = j) {
+		const struct sdb_gosum_entry *h1 = NULL, *gm = NULL;
+		for (j = i; j < n && strcmp(ents[j]->path, ents[i]->path) == 0 &&
+		     strcmp(ents[j]->version, ents[i]->version) == 0; j++) {
+			const struct sdb_gosum_entry **slot = ents[j]->is_gomod ? &gm : &h1;
+			if (*slot && memcmp((*slot)->h1.b, ents[j]->h1.b, SDB_HASH_SIZE) != 0) {
+				rc = sdb_errf(eb, SDB_ERR_EXISTS, "line %" PRId64 ": %s %s%s: two different hashes",
+				    ents[j]->line, ents[j]->path, ents[j]->version,
+				    ents[j]->is_gomod ? "/go.mod" : "");
+				goto out;
+			}
+			*slot = ents[j];
+		}
+		if (h1 == NULL || gm == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s %s: has no %s line (a record needs both)",
+			    ents[i]->path, ents[i]->version, h1 ? "/go.mod h1:" : "h1:");
+			goto out;
+		}
+		rc = sdb_record_format(h1->path, h1->path_len, h1->version, h1->version_len, &h1->h1,
+		    &gm->h1, &texts[nrec], NULL, eb);
+		if (rc != SDB_OK)
+			goto out;
+		recs[nrec].path = h1->path;
+		recs[nrec].path_len = h1->path_len;
+		recs[nrec].version = h1->version;
+		recs[nrec].version_len = h1->version_len;
+		recs[nrec].text = texts[nrec];
+		recs[nrec].text_len = strlen(texts[nrec]);
+		nrec++;
+	}
+	l = sdbd_log_latest(log);
+	before = l->tree.n;
+	sdbd_latest_put(l);
+	if (nrec > 0) {
+		rc = sdbd_log_append(log, recs, nrec, ids, eb);
+		if (rc != SDB_OK)
+			goto out;
+	}
+	for (i = 0; i < nrec; i++)
+		if (ids[i] >= before)
+			added++;
+	l = sdbd_log_latest(log);
+	(void)snprintf(report, cap,
+	    "%zu module versions: %" PRId64 " added, %" PRId64 " already recorded; tree size %" PRId64 "\n",
+	    nrec, added, (int64_t)nrec - added, l->tree.n);
+	sdbd_latest_put(l);
+	rc = SDB_OK;
+out:
+	for (i = 0; texts && i < nrec; i++)
+		free(texts[i]);
+	free(texts);
+	free(recs);
+	free(ids);
+	free(ents);
+	sdb_gosum_free(g);
+	return rc;
+}
+
+/* --- server ----------------------------------------------------------- */
+
+static void
+reply_error(int fd, int rc, const char *msg)
+{
+	char head[32];
+
+	(void)snprintf(head, sizeof head, "error %d\n", rc);
+	if (write_all(fd, head, strlen(head)) == SDB_OK)
+		(void)write_all(fd, msg, strlen(msg));
+}
+
+static void
+serve_client(struct sdbd_admin_server *a, int fd)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	char head[ADMIN_HEADER_MAX], report[ADMIN_REPORT_MAX];
+	char *data, *end;
+	unsigned long long want;
+	int rc;
+
+	set_timeouts(fd);
+	if (read_line(fd, head, sizeof head) != SDB_OK ||
+	    strncmp(head, "add ", 4) != 0 || strlen(head) < 4 + ADMIN_TOKEN_HEX + 2 ||
+	    head[4 + ADMIN_TOKEN_HEX] != ' ') {
+		reply_error(fd, SDB_ERR_INVALID, "malformed admin request\n");
+		return;
+	}
+	if (!sdb_ct_equal(head + 4, a->token, ADMIN_TOKEN_HEX)) {
+		reply_error(fd, SDB_ERR_INVALID, "wrong admin token\n");
+		return;
+	}
+	errno = 0;
+	want = strtoull(head + 4 + ADMIN_TOKEN_HEX + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || want > SDB_MAX_GOSUM_SIZE) {
+		reply_error(fd, SDB_ERR_TOO_LARGE, "go.sum length missing or over the limit\n");
+		return;
+	}
+	data = malloc(want ? (size_t)want : 1);
+	if (data == NULL) {
+		reply_error(fd, SDB_ERR_NOMEM, "out of memory\n");
+		return;
+	}
+	if (read_full(fd, data, (size_t)want) != SDB_OK) {
+		free(data);
+		return;
+	}
+	rc = import_gosum(a->log, data, (size_t)want, report, sizeof report, &eb);
+	free(data);
+	if (rc != SDB_OK) {
+		char msg[SDB_ERRBUF_SIZE + 2];
+		(void)snprintf(msg, sizeof msg, "%s\n", sdb_errmsg(&eb, rc));
+		reply_error(fd, rc, msg);
+		return;
+	}
+	if (write_all(fd, "ok\n", 3) == SDB_OK)
+		(void)write_all(fd, report, strlen(report));
+}
+
+static void *
+admin_thread(void *arg)
+{
+	struct sdbd_admin_server *a = arg;
+	struct pollfd p[2];
+
+	p[0].fd = a->fd;
+	p[0].events = POLLIN;
+	p[1].fd = a->stop_pipe[0];
+	p[1].events = POLLIN;
+	for (;;) {
+		int fd;
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept4(a->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		serve_client(a, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void
+hex_encode(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+admin_free(struct sdbd_admin_server *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->stop_pipe[0] >= 0)
+		close(a->stop_pipe[0]);
+	if (a->stop_pipe[1] >= 0)
+		close(a->stop_pipe[1]);
+	sdb_memzero(a->token, sizeof a->token);
+	free(a->token_path);
+	free(a);
+}
+
+int
+sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdbd_log *log,
+    struct sdb_errbuf *eb)
+{
+	struct sdbd_admin_server *a;
+	struct sockaddr_un sa;
+	uint8_t raw[ADMIN_TOKEN_BYTES];
+	int tfd, rc, e;
+
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (a == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	a->fd = a->stop_pipe[0] = a->stop_pipe[1] = -1;
+	a->log = log;
+	if ((size_t)snprintf(a->sock_path, sizeof a->sock_path, "%s.admin.sock", db_path) >=
+	    sizeof a->sock_path) {
+		admin_free(a);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s.admin.sock: path too long for a Unix socket", db_path);
+	}
+	if (side_path(db_path, ".admin.token", &a->token_path) != SDB_OK) {
+		admin_free(a);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	sdb_random(raw, sizeof raw);
+	hex_encode(a->token, raw, sizeof raw);
+	sdb_memzero(raw, sizeof raw);
+	(void)unlink(a->token_path);
+	tfd = open(a->token_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (tfd < 0 || write(tfd, a->token, ADMIN_TOKEN_HEX) != ADMIN_TOKEN_HEX || close(tfd) != 0) {
+		e = errno;
+		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s", a->token_path, strerror(e));
+		admin_free(a);
+		return rc;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, a->sock_path, strlen(a->sock_path) + 1);
+	(void)unlink(a->sock_path);
+	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    chmod(a->sock_path, 0600) != 0 || listen(a->fd, 16) != 0 || pipe(a->stop_pipe) != 0) {
+		e = errno;
+		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s", a->sock_path, strerror(e));
+		(void)unlink(a->sock_path);
+		(void)unlink(a->token_path);
+		admin_free(a);
+		return rc;
+	}
+	if (pthread_create(&a->thread, NULL, admin_thread, a) != 0) {
+		(void)unlink(a->sock_path);
+		(void)unlink(a->token_path);
+		admin_free(a);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the admin thread");
+	}
+	*out = a;
+	return SDB_OK;
+}
+
+void
+sdbd_admin_stop(struct sdbd_admin_server *a)
+{
+	if (a == NULL)
+		return;
+	(void)unlink(a->sock_path);
+	(void)unlink(a->token_path);
+	if (write(a->stop_pipe[1], "x", 1) != 1) {
+		/* The thread would not wake: nothing better to do than wait. */
+	}
+	pthread_join(a->thread, NULL);
+	admin_free(a);
+}
+
+/* --- client ----------------------------------------------------------- */
+
+int
+sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
+    size_t report_cap, struct sdb_errbuf *eb)
+{
+	char token[ADMIN_TOKEN_HEX + 1], head[ADMIN_HEADER_MAX], resp[ADMIN_REPORT_MAX];
+	struct sockaddr_un sa;
+	char *tpath = NULL, *nl;
+	size_t got = 0;
+	int fd, tfd, rc;
+	ssize_t r;
+
+	if (report_cap > 0)
+		report[0] = '\0';
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s.admin.sock", db_path) >=
+	    sizeof sa.sun_path)
+		return sdb_errf(eb, SDB_ERR_LOCKED, "%s.admin.sock: path too long for a Unix socket", db_path);
+	if (side_path(db_path, ".admin.token", &tpath) != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	tfd = open(tpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (tfd < 0) {
+		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: %s", tpath, strerror(errno));
+		free(tpath);
+		return rc;
+	}
+	r = read(tfd, token, ADMIN_TOKEN_HEX);
+	close(tfd);
+	if (r != ADMIN_TOKEN_HEX) {
+		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: malformed token", tpath);
+		free(tpath);
+		return rc;
+	}
+	free(tpath);
+	token[ADMIN_TOKEN_HEX] = '\0';
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: %s", sa.sun_path, strerror(errno));
+		sdb_memzero(token, sizeof token);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	(void)snprintf(head, sizeof head, "add %s %zu\n", token, len);
+	sdb_memzero(token, sizeof token);
+	rc = write_all(fd, head, strlen(head));
+	sdb_memzero(head, sizeof head);
+	if (rc == SDB_OK)
+		rc = write_all(fd, gosum, len);
+	/* The server may answer before reading everything (a refusal): read
+	 * the answer either way. */
+	while (got + 1 < sizeof resp && (r = recv(fd, resp + got, sizeof resp - 1 - got, 0)) > 0)
+		got += (size_t)r;
+	close(fd);
+	resp[got] = '\0';
+	if (got == 0)
+		return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: no answer", sa.sun_path);
+	nl = strchr(resp, '\n');
+	if (strncmp(resp, "ok\n", 3) == 0) {
+		(void)snprintf(report, report_cap, "%s", resp + 3);
+		return SDB_OK;
+	}
+	if (strncmp(resp, "error ", 6) == 0 && nl != NULL) {
+		long code = strtol(resp + 6, NULL, 10);
+		char *msg = nl + 1;
+		size_t ml = strlen(msg);
+		if (ml > 0 && msg[ml - 1] == '\n')
+			msg[ml - 1] = '\0';
+		(void)snprintf(report, report_cap, "%s\n", msg);
+		if (code >= SDB_ERR_LOCKED && code < 0)
+			return sdb_errf(eb, (int)code, "%s", msg);
+		return sdb_errf(eb, SDB_ERR_IO, "%s", msg);
+	}
+	return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: malformed answer", sa.sun_path);
+}

@@ -1,0 +1,31 @@
+/*
+ * The server side of the admin interface (admin.c): a Unix domain socket
+ * FILE.admin.sock (mode 0600) next to the database, never the public
+ * listener, through which `sumdbd add` hands go.sum content to a running
+ * server.  A client proves itself with the token the server writes at
+ * start to FILE.admin.token (mode 0600, fresh random bytes each start),
+ * compared in constant time.
+ */
+#ifndef CSUMDB_SUMDBD_ADMIN_SERVER_H
+#define CSUMDB_SUMDBD_ADMIN_SERVER_H
+
+#include "csumdb/err.h"
+#include "log.h"
+
+struct sdbd_admin_server;
+
+/*
+ * Writes a new token file, binds the socket (replacing a stale one: the
+ * caller holds the database's writer lock, so no other server owns it) and
+ * starts the thread that serves it, appending through log (borrowed).
+ * Returns SDB_OK, SDB_ERR_TOO_LARGE (socket path too long), SDB_ERR_IO,
+ * SDB_ERR_NOMEM, SDB_ERR_INTERNAL.
+ */
+int sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path,
+    struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Stops the thread after the import in progress, if any, and removes the
+ * socket and token files.  NULL is a no-op. */
+void sdbd_admin_stop(struct sdbd_admin_server *a);
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * The protocol handlers (handlers.h), byte for byte as PROTOCOL.md
+ * "Endpoints" draws them:
+ *
+ *   /latest                  signed tree note
+ *   /lookup/ESCPATH@ESCVER   ID\n record \n signed-tree-note
+ *   /tile/8/L/NNN[.p/W]      W*32 raw hash bytes of tree level 8L
+ *   /tile/8/data/NNN[.p/W]   W record texts, each followed by \n
+ *   /sumdb/NAME/supported    200, empty
+ *   /sumdb/NAME/<any above>  the same
+ *
+ * Everything is answered from one published tree, taken once per request
+ * (a refcounted sdbd_latest): a record or tile hash that is committed but
+ * not yet covered by a published tree is never served, so a client never
+ * sees a hash before a signed tree that vouches for it exists.
+ *
+ * Each worker thread opens its own store reader handle on first use
+ * (store handles are not thread-safe) and keeps it until the thread ends.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csumdb/module.h"
+#include "csumdb/record.h"
+#include "csumdb/store.h"
+#include "csumdb/tile.h"
+#include "handlers.h"
+#include "limits.h"
+
+/* Cache lifetimes (PROTOCOL.md "Caching"): full tiles never change; a
+ * partial tile of a given width never changes either, but a cache in front
+ * of us should not pin narrow tiles for long; /latest and lookups carry
+ * the newest tree, which moves. */
+#define CC_IMMUTABLE "public, max-age=31536000, immutable"
+#define CC_PARTIAL "public, max-age=60"
+#define CC_LATEST "no-cache, max-age=0"
+#define CC_LOOKUP "public, max-age=60"
+#define CC_NOT_FOUND "public, max-age=60"
+
+#define CT_TEXT "text/plain; charset=UTF-8"
+#define CT_OCTETS "application/octet-stream"
+
+struct sdbd_handlers {
+	char *db_path;
+	char *name;
+	size_t name_len;
+	struct sdbd_log *log;
+	pthread_key_t key;
+	sdbd_lookup_miss_fn miss;
+	void *miss_arg;
+};
+
+static void
+close_store(void *p)
+{
+	sdb_store_close(p);
+}
+
+int
+sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
+    struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	struct sdbd_handlers *h;
+
+	*out = NULL;
+	h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	h->db_path = strdup(db_path);
+	h->name = strdup(name);
+	if (h->db_path == NULL || h->name == NULL) {
+		free(h->db_path);
+		free(h->name);
+		free(h);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	if (pthread_key_create(&h->key, close_store) != 0) {
+		free(h->db_path);
+		free(h->name);
+		free(h);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "pthread_key_create failed");
+	}
+	h->name_len = strlen(name);
+	h->log = log;
+	*out = h;
+	return SDB_OK;
+}
+
+void
+sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, void *arg)
+{
+	h->miss = fn;
+	h->miss_arg = arg;
+}
+
+void
+sdbd_handlers_free(struct sdbd_handlers *h)
+{
+	if (h == NULL)
+		return;
+	pthread_key_delete(h->key);
+	free(h->db_path);
+	free(h->name);
+	free(h);
+}
+
+/* This thread's reader handle, opened on first use; NULL when it cannot be
+ * opened (the request then gets 503 and the next one tries again). */
+static struct sdb_store *
+thread_store(struct sdbd_handlers *h)
+{
+	struct sdb_store *s = pthread_getspecific(h->key);
+
+	if (s != NULL)
+		return s;
+	if (sdb_store_open(&s, h->db_path, SDB_STORE_READ, NULL) != SDB_OK)
+		return NULL;
+	if (pthread_setspecific(h->key, s) != 0) {
+		sdb_store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+set_static(struct sdbd_http_response *r, int status, const char *cc, const char *body)
+{
+	r->status = status;
+	r->content_type = CT_TEXT;
+	r->cache_control = cc;
+	r->body = (char *)body;
+	r->len = strlen(body);
+	r->body_static = 1;
+}
+
+/* A short text body from a printf format; falls back to a static body when
+ * memory runs out.  Bytes outside printable ASCII (a message may quote
+ * request bytes) become '?', so the body stays one clean line. */
+static void SDB_PRINTF(4, 5)
+set_textf(struct sdbd_http_response *r, int status, const char *cc, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+	size_t i;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		set_static(r, status, cc, "error\n");
+		return;
+	}
+	if ((size_t)n > sizeof buf - 2)
+		n = (int)(sizeof buf - 2);
+	for (i = 0; i < (size_t)n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	buf[n++] = '\n';
+	r->body = malloc((size_t)n);
+	if (r->body == NULL) {
+		set_static(r, status, cc, "error\n");
+		return;
+	}
+	memcpy(r->body, buf, (size_t)n);
+	r->len = (size_t)n;
+	r->body_static = 0;
+	r->status = status;
+	r->content_type = CT_TEXT;
+	r->cache_control = cc;
+}
+
+static void
+set_owned(struct sdbd_http_response *r, const char *ct, const char *cc, char *body, size_t len)
+{
+	r->status = 200;
+	r->content_type = ct;
+	r->cache_control = cc;
+	r->body = body;
+	r->len = len;
+	r->body_static = 0;
+}
+
+static void
+serve_latest(struct sdbd_handlers *h, struct sdbd_http_response *r)
+{
+	const struct sdbd_latest *l = sdbd_log_latest(h->log);
+	char *body = malloc(l->note_len ? l->note_len : 1);
+
+	if (body == NULL) {
+		sdbd_latest_put(l);
+		set_static(r, 503, NULL, "out of memory\n");
+		return;
+	}
+	memcpy(body, l->note, l->note_len);
+	set_owned(r, CT_TEXT, CC_LATEST, body, l->note_len);
+	sdbd_latest_put(l);
+}
+
+/* Looks path@version up and answers from the published tree l.  Returns 1
+ * when answered, 0 when the record is not covered by l (absent, or
+ * committed but not yet published). */
+static int
+answer_lookup(struct sdbd_handlers *h, struct sdb_store *s, const char *path,
+    const char *version, struct sdbd_http_response *r)
+{
+	const struct sdbd_latest *l;
+	uint8_t *text = NULL;
+	size_t tlen, olen;
+	int64_t id;
+	char *out;
+	int rc;
+
+	rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
+	if (rc == SDB_ERR_NOT_FOUND)
+		return 0;
+	if (rc != SDB_OK) {
+		set_static(r, 500, NULL, "internal error: reading the database failed\n");
+		return 1;
+	}
+	l = sdbd_log_latest(h->log);
+	if (id >= l->tree.n) {
+		sdbd_latest_put(l);
+		free(text);
+		return 0;
+	}
+	rc = sdb_lookup_response_format(id, (const char *)text, tlen, l->note, l->note_len,
+	    &out, &olen, NULL);
+	sdbd_latest_put(l);
+	free(text);
+	if (rc != SDB_OK) {
+		set_static(r, 500, NULL, "internal error: stored record is malformed\n");
+		return 1;
+	}
+	set_owned(r, CT_TEXT, CC_LOOKUP, out, olen);
+	return 1;
+}
+
+static void
+serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_http_response *r)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	char *path = NULL, *version = NULL;
+	size_t plen, vlen;
+	struct sdb_store *s;
+	int rc;
+
+	rc = sdb_lookup_parse(req, len, &path, &plen, &version, &vlen, &eb);
+	if (rc == SDB_ERR_NOMEM) {
+		set_static(r, 503, NULL, "out of memory\n");
+		return;
+	}
+	if (rc == SDB_ERR_INVALID) {
+		set_static(r, 400, NULL, "invalid module@version syntax\n");
+		return;
+	}
+	if (rc != SDB_OK) {
+		set_textf(r, 400, NULL, "invalid module@version: %s", sdb_errmsg(&eb, rc));
+		return;
+	}
+	/* The gate lets through versions such as v01.2.3, which no record
+	 * holds: refuse them as malformed rather than look them up. */
+	rc = sdb_module_check_canonical(path, plen, version, vlen, &eb);
+	if (rc != SDB_OK) {
+		set_textf(r, 400, NULL, "invalid module@version: %s", sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	s = thread_store(h);
+	if (s == NULL) {
+		set_static(r, 503, NULL, "database unavailable\n");
+		goto out;
+	}
+	if (answer_lookup(h, s, path, version, r))
+		goto out;
+	if (h->miss == NULL) {
+		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: not recorded in this checksum database",
+		    path, version);
+		goto out;
+	}
+	eb.msg[0] = '\0';
+	rc = h->miss(h->miss_arg, path, version, &eb);
+	if (rc == SDB_OK && answer_lookup(h, s, path, version, r))
+		goto out;
+	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
+		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", path, version,
+		    eb.msg[0] ? eb.msg : "not recorded in this checksum database");
+	else
+		set_textf(r, 502, NULL, "fetching %s@%s failed: %s", path, version,
+		    sdb_errmsg(&eb, rc));
+out:
+	free(path);
+	free(version);
+}
+
+/* Collects a data tile: each record text followed by "\n". */
+struct data_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int
+data_add(void *arg, const struct sdb_store_record *rec)
+{
+	struct data_buf *b = arg;
+	size_t need = rec->text_len + 1;
+
+	if (b->cap - b->len < need) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+		while (cap - b->len < need)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return SDB_ERR_NOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, rec->text, rec->text_len);
+	b->p[b->len + rec->text_len] = '\n';
+	b->len += need;
+	return 0;
+}
+
+static void
+serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_http_response *r)
+{
+	const struct sdbd_latest *l;
+	struct sdb_tile t;
+	struct sdb_store *s;
+	int64_t count;
+	const char *cc;
+	int rc;
+
+	if (sdb_tile_parse(&t, tpath, len) != SDB_OK) {
+		set_static(r, 400, NULL, "invalid tile path\n");
+		return;
+	}
+	if (t.h != SDB_TILE_HEIGHT || t.l > SDB_STORE_MAX_TILE_LEVEL) {
+		set_static(r, 404, CC_NOT_FOUND, "not found: this log has tiles of height 8 only\n");
+		return;
+	}
+	/* Serve only what the published tree covers: tile n of width w at
+	 * level L lists hashes n*256 .. n*256+w-1 of tree level 8L, of which
+	 * the tree has N >> 8L. */
+	l = sdbd_log_latest(h->log);
+	count = l->tree.n;
+	sdbd_latest_put(l);
+	if (t.l > 0)
+		count >>= 8 * t.l;
+	if (count < t.w || t.n > (count - t.w) / SDB_STORE_TILE_WIDTH) {
+		set_static(r, 404, CC_NOT_FOUND, "not found: tile beyond the tree\n");
+		return;
+	}
+	cc = t.w == SDB_STORE_TILE_WIDTH ? CC_IMMUTABLE : CC_PARTIAL;
+	s = thread_store(h);
+	if (s == NULL) {
+		set_static(r, 503, NULL, "database unavailable\n");
+		return;
+	}
+	if (t.l >= 0) {
+		uint8_t *hashes;
+		size_t hlen;
+		rc = sdb_store_tile(s, t.l, t.n, t.w, &hashes, &hlen, NULL);
+		if (rc != SDB_OK || hlen != (size_t)t.w * SDB_HASH_SIZE) {
+			if (rc == SDB_OK)
+				free(hashes);
+			set_static(r, 500, NULL, "internal error: reading the tile failed\n");
+			return;
+		}
+		set_owned(r, CT_OCTETS, cc, (char *)hashes, hlen);
+		return;
+	}
+	{
+		struct data_buf b = { NULL, 0, 0 };
+		rc = sdb_store_records(s, t.n * SDB_STORE_TILE_WIDTH, t.w, data_add, &b, NULL);
+		if (rc != SDB_OK) {
+			free(b.p);
+			set_static(r, 500, NULL, "internal error: reading the records failed\n");
+			return;
+		}
+		set_owned(r, CT_TEXT, cc, b.p, b.len);
+	}
+}
+
+void
+sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *r)
+{
+	struct sdbd_handlers *h = ctx;
+	static const char sumdb[] = "/sumdb/";
+	static const char lookup[] = "/lookup/";
+	static const char tile[] = "/tile/";
+
+	/* /sumdb/NAME/... is the GOPROXY form: strip the prefix when NAME is
+	 * ours (it may contain '/'), then serve as usual. */
+	if (len > sizeof sumdb - 1 && memcmp(path, sumdb, sizeof sumdb - 1) == 0) {
+		const char *p = path + sizeof sumdb - 1;
+		size_t rest = len - (sizeof sumdb - 1);
+		if (rest <= h->name_len || memcmp(p, h->name, h->name_len) != 0 ||
+		    p[h->name_len] != '/') {
+			set_static(r, 404, CC_NOT_FOUND, "not found: no such checksum database\n");
+			return;
+		}
+		path = p + h->name_len;
+		len = rest - h->name_len;
+		if (len == sizeof "/supported" - 1 && memcmp(path, "/supported", len) == 0) {
+			set_static(r, 200, NULL, "");
+			return;
+		}
+	}
+	if (len == sizeof "/latest" - 1 && memcmp(path, "/latest", len) == 0) {
+		serve_latest(h, r);
+		return;
+	}
+	if (len >= sizeof lookup - 1 && memcmp(path, lookup, sizeof lookup - 1) == 0) {
+		serve_lookup(h, path + sizeof lookup - 1, len - (sizeof lookup - 1), r);
+		return;
+	}
+	if (len >= sizeof tile - 1 && memcmp(path, tile, sizeof tile - 1) == 0) {
+		/* sdb_tile_parse takes the path with its "tile/" prefix. */
+		serve_tile(h, path + 1, len - 1, r);
+		return;
+	}
+	set_static(r, 404, CC_NOT_FOUND, "not found\n");
+}

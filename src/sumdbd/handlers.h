@@ -1,0 +1,51 @@
+/*
+ * The checksum database protocol handlers (PROTOCOL.md "Endpoints"):
+ * /latest, /lookup/ESCPATH@ESCVERSION, /tile/8/L/NNN[.p/W],
+ * /tile/8/data/NNN[.p/W], the same under /sumdb/NAME/, and
+ * /sumdb/NAME/supported.  They answer from the published tree of the log
+ * (sdbd_log_latest) and a store reader handle per worker thread, so no
+ * read ever waits for the sequencer.
+ */
+#ifndef CSUMDB_SUMDBD_HANDLERS_H
+#define CSUMDB_SUMDBD_HANDLERS_H
+
+#include <stddef.h>
+
+#include "csumdb/err.h"
+#include "http.h"
+#include "log.h"
+
+/*
+ * Called when a well-formed lookup finds no record: the seam where an
+ * upstream fetch plugs in (DESIGN.md "Data flow" step 1).  path and version
+ * are unescaped and canonical.  Return SDB_OK once a record for them has
+ * been appended and published (the handler then looks it up again), or
+ * SDB_ERR_NOT_FOUND with the reason for the 404 body in eb ("not found:
+ * PATH@VERSION: REASON"); any other error is a 502.  Called from worker
+ * threads, concurrently.
+ */
+typedef int (*sdbd_lookup_miss_fn)(void *arg, const char *path, const char *version,
+    struct sdb_errbuf *eb);
+
+struct sdbd_handlers;
+
+/*
+ * New handler state serving log (borrowed, must outlive it) from db_path,
+ * under the log name (copied).  Returns SDB_OK, SDB_ERR_NOMEM or
+ * SDB_ERR_INTERNAL (no thread-local slot).
+ */
+int sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
+    struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Sets the miss function; NULL (the default) answers every miss with 404
+ * "not found: PATH@VERSION: not recorded in this checksum database". */
+void sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, void *arg);
+
+/* Frees h.  The HTTP listener using it must have been stopped (its worker
+ * threads joined, which closed their store handles).  NULL is a no-op. */
+void sdbd_handlers_free(struct sdbd_handlers *h);
+
+/* The sdbd_http_handler: ctx is a struct sdbd_handlers. */
+void sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *r);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * The HTTP listener (http.h) on libmicrohttpd, the only file that uses it.
+ * A pool of worker threads, each with its own epoll loop where the system
+ * has one (MHD_USE_AUTO), answers requests; limits are set before any byte
+ * of a request reaches a handler: connection timeout, per-IP and total
+ * connection limits, a per-connection memory pool (which also caps the
+ * request line and headers: libmicrohttpd answers 414/431 when they do not
+ * fit), a URL length cap, and GET/HEAD only.  libmicrohttpd itself leaves
+ * the body out of HEAD responses.
+ *
+ * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
+ * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
+ * would reach a handler as a valid lookup.  We install an identity
+ * unescape callback and decode with explicit lengths, refusing %00.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "limits.h"
+
+/* Longest request path we look at: a lookup path plus "/sumdb/NAME/lookup/"
+ * and slack.  Longer requests get 414 without a handler running. */
+#define HTTP_MAX_URL (SDB_MAX_LOOKUP_PATH + 1024)
+/* Per-connection memory: request line and headers must fit in about half
+ * of it, so this is also the header size cap.  Our responses are sent
+ * from their own buffers, not from this pool. */
+#define HTTP_CONN_MEMORY (32 * 1024)
+
+struct sdbd_http {
+	struct MHD_Daemon *d;
+	int fd;
+	char addr[NI_MAXHOST + NI_MAXSERV + 4];
+	sdbd_http_handler handler;
+	void *ctx;
+	atomic_long inflight;
+};
+
+/* The value *con_cls points at while a request is being answered: any
+ * non-NULL address would do, this one is never written. */
+static char inflight_marker;
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX in in[0..len) into out (room for len bytes).  Returns the
+ * decoded length, or -1 for a broken escape or an encoded NUL. */
+static long
+percent_decode(const char *in, size_t len, char *out)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] != '%') {
+			out[o++] = in[i];
+			continue;
+		}
+		if (len - i < 3)
+			return -1;
+		int hi = hexval((unsigned char)in[i + 1]), lo = hexval((unsigned char)in[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		out[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	return (long)o;
+}
+
+/* libmicrohttpd's unescape hook: leave the path as sent (see the file
+ * comment); returns the length unchanged. */
+static size_t
+identity_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, struct sdbd_http_response *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (r->body_static || r->body == NULL) {
+		resp = MHD_create_response_from_buffer(r->body ? r->len : 0,
+		    r->body ? r->body : (char *)"", MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL)
+			free(r->body);
+	}
+	r->body = NULL;
+	if (resp == NULL)
+		return MHD_NO;
+	ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r->content_type ? r->content_type : "text/plain; charset=UTF-8");
+	if (ret == MHD_YES && r->cache_control)
+		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
+	if (ret == MHD_YES && r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (ret == MHD_YES)
+		ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+plain(struct MHD_Connection *c, int status, const char *msg)
+{
+	struct sdbd_http_response r = { 0 };
+
+	r.status = status;
+	r.body = (char *)msg;
+	r.len = strlen(msg);
+	r.body_static = 1;
+	return queue(c, &r);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct sdbd_http *h = cls;
+	struct sdbd_http_response r = { 0 };
+	enum MHD_Result ret;
+	size_t ulen;
+	long dlen;
+	char *path;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	if (*con_cls == NULL) {
+		*con_cls = &inflight_marker;
+		atomic_fetch_add(&h->inflight, 1);
+	}
+	/* Every answer is queued on the first call: no request body is ever
+	 * read, so a POST's body is never buffered (the connection closes). */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return plain(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	ulen = strlen(url);
+	if (ulen > HTTP_MAX_URL)
+		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
+	path = malloc(ulen + 1);
+	if (path == NULL)
+		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+	dlen = percent_decode(url, ulen, path);
+	if (dlen < 0 || dlen == 0 || path[0] != '/') {
+		free(path);
+		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
+	}
+	path[dlen] = '\0';
+	h->handler(h->ctx, path, (size_t)dlen, &r);
+	free(path);
+	ret = queue(c, &r);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct sdbd_http *h = cls;
+
+	(void)c;
+	(void)toe;
+	if (*con_cls != NULL) {
+		*con_cls = NULL;
+		atomic_fetch_sub(&h->inflight, 1);
+	}
+}
+
+/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" and binds a listening socket. */
+static int
+bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
+{
+	char host[96], port[16], nh[NI_MAXHOST], ns[NI_MAXSERV];
+	const char *orig = listen_addr, *colon = strrchr(listen_addr, ':');
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	size_t hl;
+	int fd, rc, one = 1;
+
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= sizeof port)
+		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: want HOST:PORT", listen_addr);
+	hl = (size_t)(colon - listen_addr);
+	if (hl >= 2 && listen_addr[0] == '[' && listen_addr[hl - 1] == ']') {
+		listen_addr++;
+		hl -= 2;
+	}
+	if (hl >= sizeof host)
+		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: host too long", orig);
+	memcpy(host, listen_addr, hl);
+	host[hl] = '\0';
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(hl ? host : NULL, port, &hints, &res);
+	if (rc != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: %s", orig, gai_strerror(rc));
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	if (fd < 0) {
+		freeaddrinfo(res);
+		return sdb_errf(eb, SDB_ERR_IO, "socket: %s", strerror(errno));
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+		rc = errno;
+		freeaddrinfo(res);
+		close(fd);
+		return sdb_errf(eb, SDB_ERR_IO, "cannot listen on %s: %s", orig, strerror(rc));
+	}
+	freeaddrinfo(res);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, nh, sizeof nh, ns, sizeof ns,
+	        NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		close(fd);
+		return sdb_errf(eb, SDB_ERR_IO, "getsockname: %s", strerror(errno));
+	}
+	if (ss.ss_family == AF_INET6)
+		(void)snprintf(h->addr, sizeof h->addr, "[%s]:%s", nh, ns);
+	else
+		(void)snprintf(h->addr, sizeof h->addr, "%s:%s", nh, ns);
+	h->fd = fd;
+	return SDB_OK;
+}
+
+int
+sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
+    struct sdb_errbuf *eb)
+{
+	struct sdbd_http *h;
+	int rc;
+
+	*out = NULL;
+	h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	h->fd = -1;
+	h->handler = opt->handler;
+	h->ctx = opt->handler_ctx;
+	atomic_init(&h->inflight, 0);
+	rc = bind_listen(h, opt->listen ? opt->listen : "127.0.0.1:3030", eb);
+	if (rc != SDB_OK) {
+		free(h);
+		return rc;
+	}
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC,
+	    0, NULL, NULL, on_request, h,
+	    MHD_OPTION_LISTEN_SOCKET, h->fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : 4u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->per_ip_limit ? opt->per_ip_limit : 64u,
+	    MHD_OPTION_CONNECTION_LIMIT, opt->conn_limit ? opt->conn_limit : 1024u,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_UNESCAPE_CALLBACK, identity_unescape, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		close(h->fd);
+		free(h);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
+	}
+	*out = h;
+	return SDB_OK;
+}
+
+const char *
+sdbd_http_address(const struct sdbd_http *h)
+{
+	return h->addr;
+}
+
+void
+sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	unsigned waited = 0;
+	MHD_socket fd;
+
+	if (h == NULL)
+		return;
+	/* Stop accepting first; the listening socket comes back to us. */
+	fd = MHD_quiesce_daemon(h->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&h->inflight) > 0 && waited < grace_ms) {
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	MHD_stop_daemon(h->d);
+	free(h);
+}

@@ -1,0 +1,74 @@
+/*
+ * The HTTP listener of sumdbd: the one file that uses libmicrohttpd
+ * (http.c) behind a small interface, so the protocol handlers
+ * (handlers.c) see only a decoded path and fill in a response.
+ *
+ * What the listener enforces before a handler runs (DESIGN.md "Rules that
+ * are never bent", issue "libmicrohttpd hardened"): GET and HEAD only
+ * (others 405 with "Allow: GET, HEAD"), a URL length cap, header and
+ * per-connection memory caps, per-IP and total connection limits, an idle
+ * timeout, and percent-decoding that refuses %00 and broken escapes.
+ */
+#ifndef CSUMDB_SUMDBD_HTTP_H
+#define CSUMDB_SUMDBD_HTTP_H
+
+#include <stddef.h>
+
+#include "csumdb/err.h"
+
+/* A response a handler fills in.  body is malloc'ed and handed over to the
+ * listener (freed by it) unless body_static is set, in which case it must
+ * outlive the response (a string literal, or a refcounted note the
+ * handler keeps alive through release/release_arg). */
+struct sdbd_http_response {
+	int status;
+	const char *content_type;    /* a literal; NULL: text/plain; charset=UTF-8 */
+	const char *cache_control;   /* a literal or NULL */
+	char *body;
+	size_t len;
+	int body_static;
+	/* Called once the body has been sent or dropped (may be NULL). */
+	void (*release)(void *arg);
+	void *release_arg;
+};
+
+/* Answers one GET/HEAD request.  path[0..len) is the percent-decoded path
+ * (no query), starting with '/'; it may contain any byte but NUL.  The
+ * handler must set status and a body (an empty one is allowed). */
+typedef void (*sdbd_http_handler)(void *ctx, const char *path, size_t len,
+    struct sdbd_http_response *resp);
+
+struct sdbd_http_options {
+	const char *listen;      /* "HOST:PORT", "[V6]:PORT" or ":PORT"; port 0 picks one */
+	unsigned threads;        /* worker threads; 0: 4 */
+	unsigned timeout_s;      /* idle connection timeout; 0: 15 */
+	unsigned per_ip_limit;   /* connections per client address; 0: 64 */
+	unsigned conn_limit;     /* connections in all; 0: 1024 */
+	sdbd_http_handler handler;
+	void *handler_ctx;
+};
+
+struct sdbd_http;
+
+/*
+ * Binds the listen address and starts the worker threads.  *out is the
+ * new listener.  Returns SDB_OK, SDB_ERR_INVALID (listen address malformed
+ * or unresolvable), SDB_ERR_IO (bind or listen failed: eb names the
+ * address and the system's reason), SDB_ERR_INTERNAL (libmicrohttpd
+ * refused to start), SDB_ERR_NOMEM.
+ */
+int sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* The bound address as "HOST:PORT" (IPv6 in brackets), for the operator
+ * and for tests that listen on port 0. */
+const char *sdbd_http_address(const struct sdbd_http *h);
+
+/*
+ * Stops gracefully: stops accepting, waits up to grace_ms for requests in
+ * flight to be answered, then closes every connection and joins the
+ * workers.  NULL is a no-op.
+ */
+void sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * sumdbd serve: opens the log as its one writer, serves the checksum
+ * database protocol on the listen address (handlers.c over http.c) and
+ * the admin socket for `sumdbd add` (admin.c), and stops gracefully on
+ * SIGTERM or SIGINT: no new connections, requests in flight are answered,
+ * the sequencer commits what is queued, the database is closed.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin_server.h"
+#include "cli.h"
+#include "csumdb/store.h"
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+
+
+/* How long in-flight requests get to finish after a stop signal. */
+#define SERVE_GRACE_MS 10000
+
+static void
+serve_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdbd serve --db FILE [--key FILE] [--listen ADDR] [--threads N]\n"
+	    "\n"
+	    "Serves the checksum database in FILE over HTTP: /latest, /lookup/M@V,\n"
+	    "/tile/8/L/N[.p/W], /tile/8/data/N[.p/W], and the same under\n"
+	    "/sumdb/NAME/ (with /sumdb/NAME/supported) for use behind a GOPROXY.\n"
+	    "While it runs, `sumdbd add --db FILE` imports go.sum lines through an\n"
+	    "admin socket FILE.admin.sock (mode 0600, token in FILE.admin.token).\n"
+	    "SIGTERM or SIGINT stops it gracefully.\n"
+	    "\n"
+	    "  --db FILE       the database (made by sumdbd init)\n"
+	    "  --key FILE      signer key file (default: the one the database names)\n"
+	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
+	    "                  port 0 picks a free port, printed at start;\n"
+	    "                  an empty HOST listens on every interface\n"
+	    "  --threads N     HTTP worker threads (default 4)\n"
+	    "  --no-admin      do not open the admin socket\n"
+	    "  --help          this text\n"
+	    "\n"
+	    "Exit status: 0 stopped by a signal; 1 could not start.\n");
+}
+
+/* Reads one config value through a short-lived reader handle. */
+static int
+config_value(const char *db, const char *key, char **value, struct sdb_errbuf *eb)
+{
+	struct sdb_store *s;
+	int rc;
+
+	*value = NULL;
+	rc = sdb_store_open(&s, db, SDB_STORE_READ, eb);
+	if (rc != SDB_OK)
+		return rc;
+	rc = sdb_store_config_get(s, key, value, eb);
+	sdb_store_close(s);
+	return rc;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "no-admin", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sdbd_log_options lopt = { 0 };
+	struct sdbd_http_options hopt = { 0 };
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdbd_handlers *handlers = NULL;
+	struct sdbd_admin_server *admin = NULL;
+	const struct sdbd_latest *l;
+	struct sdbd_http *http = NULL;
+	struct sdbd_log *log = NULL;
+	char *name = NULL, *vkey = NULL;
+	const char *db = NULL, *key = NULL, *listen = "127.0.0.1:3030";
+	int c, rc, sig = 0, no_admin = 0, status = 1;
+	sigset_t set;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'k': key = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'n': no_admin = 1; break;
+		case 't': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 256) {
+				fprintf(stderr, "sumdbd serve: --threads wants 1..256\n");
+				return 1;
+			}
+			hopt.threads = (unsigned)v;
+			break;
+		}
+		case 'h': serve_usage(stdout); return 0;
+		default: serve_usage(stderr); return 1;
+		}
+	}
+	if (db == NULL || optind != argc) {
+		serve_usage(stderr);
+		return 1;
+	}
+
+	/* Block the stop signals before any thread starts, so every thread
+	 * inherits the mask and only sigwait below receives them.  SIGPIPE:
+	 * a client that goes away must not kill the server. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = config_value(db, SDB_STORE_CONFIG_NAME, &name, &eb);
+	if (rc == SDB_OK)
+		rc = config_value(db, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	lopt.db_path = db;
+	lopt.key_path = key;
+	rc = sdbd_log_open(&log, &lopt, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	rc = sdbd_handlers_new(&handlers, db, name, log, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (!no_admin) {
+		rc = sdbd_admin_start(&admin, db, log, &eb);
+		if (rc != SDB_OK) {
+			fprintf(stderr, "sumdbd serve: admin socket: %s\n", sdb_errmsg(&eb, rc));
+			goto out;
+		}
+	}
+	hopt.listen = listen;
+	hopt.handler = sdbd_handle;
+	hopt.handler_ctx = handlers;
+	rc = sdbd_http_start(&http, &hopt, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	l = sdbd_log_latest(log);
+	printf("sumdbd: serving %s (tree size %" PRId64 ") on http://%s\n", name, l->tree.n,
+	    sdbd_http_address(http));
+	printf("GOSUMDB=\"%s http://%s\"\n", vkey, sdbd_http_address(http));
+	sdbd_latest_put(l);
+	fflush(stdout);
+
+	do {
+		if (sigwait(&set, &sig) != 0)
+			break;
+	} while (sig != SIGTERM && sig != SIGINT);
+	fprintf(stderr, "sumdbd: stopping (signal %d)\n", sig);
+	status = 0;
+out:
+	/* Order matters: no new requests, then no new admin imports, then the
+	 * log (it commits what is queued), then the handler state the
+	 * joined workers used. */
+	sdbd_http_stop(http, SERVE_GRACE_MS);
+	sdbd_admin_stop(admin);
+	sdbd_log_close(log);
+	sdbd_handlers_free(handlers);
+	free(name);
+	free(vkey);
+	return status;
+}
