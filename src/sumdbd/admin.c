@@ -145,13 +145,8 @@ cmp_entry(const void *a, const void *b)
 	return c;
 }
 
-/*
- * Groups the h1 lines of gosum by module version into records (both lines
- * required; a line repeated with another hash is a conflict), appends them
- * through the log and writes a summary into report.
- */
-static int
-import_gosum(struct sdbd_log *log, const char *data, size_t len, char *report, size_t cap,
+int
+sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *report, size_t cap,
     struct sdb_errbuf *eb)
 {
 	struct sdb_gosum *g = NULL;
@@ -283,7 +278,7 @@ serve_client(struct sdbd_admin_server *a, int fd)
 		free(data);
 		return;
 	}
-	rc = import_gosum(a->log, data, (size_t)want, report, sizeof report, &eb);
+	rc = sdbd_admin_import(a->log, data, (size_t)want, report, sizeof report, &eb);
 	free(data);
 	if (rc != SDB_OK) {
 		char msg[SDB_ERRBUF_SIZE + 2];

@@ -1,0 +1,176 @@
+#!/bin/sh
+# sumdbd serve over HTTP, checked with curl against PROTOCOL.md
+# "Endpoints": exact bodies, status codes, content types and Cache-Control
+# of /latest, /lookup, hash and data tiles (full, every partial width,
+# beyond the tree), the /sumdb/NAME/ prefix, malformed requests (400/405/
+# 414/431 with short bodies, and the server keeps serving), an import
+# through the admin socket while serving, and a graceful SIGTERM that
+# leaves a database fsck finds clean.
+. "$top_srcdir/tests/e2e/lib.sh"
+SUMDBD="$top_builddir/sumdbd"
+NAME=localhost.localdev/sumdb
+DB="$WORK/db/sumdb.db"
+SERVER_PID=
+stop_server() {
+	if [ -n "$SERVER_PID" ]; then
+		kill -TERM "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+		SERVER_PID=
+	fi
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+# start_server: runs sumdbd serve on a free loopback port; sets URL.
+start_server() {
+	"$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+	SERVER_PID=$!
+	i=0
+	URL=
+	while [ $i -lt 100 ]; do
+		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out")
+		[ -n "$URL" ] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL: sumdbd serve did not start:"; cat "$WORK/serve.out" "$WORK/serve.err"
+	exit 1
+}
+
+# gosum N0 N1: go.sum lines for example.com/mN v1.0.0, N0 <= N < N1, with
+# made-up (but well-formed) hashes.
+gosum() {
+	python3 - "$1" "$2" <<'PY'
+import base64, hashlib, sys
+for i in range(int(sys.argv[1]), int(sys.argv[2])):
+    h = lambda s: "h1:" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+    print("example.com/m%d v1.0.0 %s" % (i, h("zip%d" % i)))
+    print("example.com/m%d v1.0.0/go.mod %s" % (i, h("mod%d" % i)))
+PY
+}
+
+# yes CMD...: prints "yes" when CMD succeeds (expect needs output to match).
+ok_if() { "$@" && echo yes; }
+
+mkdir -p "$WORK/db"
+expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$DB" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+VKEY_RE=$(printf '%s' "$VKEY" | sed 's/[+.]/\\&/g')
+gosum 0 300 >"$WORK/g1.sum"
+expect 0 '^yes$' "offline add of 300 module versions" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/g1.sum"
+start_server
+expect 0 "^GOSUMDB=\"$VKEY_RE http://127\\.0\\.0\\.1:[0-9]+\"" "serve prints the GOSUMDB line" -- cat "$WORK/serve.out"
+
+get() { curl -sS -D "$WORK/hdr" -o "$WORK/body" "$@"; cat "$WORK/hdr"; }
+
+# /latest
+expect 0 '^HTTP/1.1 200' "/latest 200" -- get "$URL/latest"
+cp "$WORK/body" "$WORK/latest"
+expect 0 '^Content-Type: text/plain; charset=UTF-8' "/latest content type" -- cat "$WORK/hdr"
+expect 0 '^Cache-Control: ' "/latest has Cache-Control" -- cat "$WORK/hdr"
+expect 0 "^tree size: 300$" "/latest is a tree of 300 signed by our key" -- \
+	"$top_builddir/sumdb" verify-note --vkey "$VKEY" "$WORK/latest"
+expect 0 '^HTTP/1.1 200' "HEAD /latest" -- curl -sS -I "$URL/latest"
+expect 0 '^Content-Length: 0' "HEAD /latest has no body" -- sh -c "curl -sS -I '$URL/latest' -o /dev/null -w 'Content-Length: %{size_download}\n'"
+
+# /lookup: exact body ID\n record \n note
+expect 0 '^HTTP/1.1 200' "lookup m7" -- get "$URL/lookup/example.com/m7@v1.0.0"
+id=$(head -n 1 "$WORK/body")
+{ printf '%s\n' "$id"; grep '^example.com/m7 ' "$WORK/g1.sum"; printf '\n'; cat "$WORK/latest"; } >"$WORK/want"
+expect 0 '^yes$' "lookup body is ID, record, blank line, /latest note" -- ok_if cmp "$WORK/want" "$WORK/body"
+expect 0 '^Content-Type: text/plain; charset=UTF-8' "lookup content type" -- cat "$WORK/hdr"
+expect 0 '^HTTP/1.1 404' "lookup of an unknown module: 404" -- get "$URL/lookup/example.com/nope@v1.0.0"
+printf 'not found: example.com/nope@v1.0.0: not recorded in this checksum database\n' >"$WORK/want"
+expect 0 '^yes$' "404 body: not found: PATH@VERSION: REASON" -- ok_if cmp "$WORK/want" "$WORK/body"
+expect 0 '^Cache-Control: public, max-age=60' "404 Cache-Control" -- cat "$WORK/hdr"
+for bad in 'example.com/m7@v1.0.0%00' 'example.com/m%007@v1.0.0' 'example.com/M7@v1.0.0' \
+    'example.com/!!m7@v1.0.0' 'example.com/!7@v1.0.0' 'example.com/m7' 'example.com/m7@v1.0.0/go.mod' \
+    'example.com/m7@v1.0' 'example.com/m7@latest' 'example.com/m7@V1.0.0' 'example.com/m7@v01.0.0' \
+    '%zz@v1.0.0'; do
+	expect 0 '^HTTP/1.1 400' "bad lookup $bad: 400" -- get "$URL/lookup/$bad"
+	expect 0 '^yes$' "bad lookup $bad: one short line" -- ok_if sh -c "test \$(wc -l <'$WORK/body') -eq 1 && test \$(wc -c <'$WORK/body') -lt 300"
+done
+long=$(python3 -c 'print("example.com/" + "a" * 10240 + "@v1.0.0")')
+expect 0 '^HTTP/1.1 4[0-9][0-9]' "10 KiB lookup path: 4xx" -- get "$URL/lookup/$long"
+
+# hash tiles: 300 records = a full tile 0 and 1.p/44 at level 0, 0.p/1 at level 1
+expect 0 '^HTTP/1.1 200' "full tile 8/0/000" -- get "$URL/tile/8/0/000"
+expect 0 '^Content-Type: application/octet-stream' "hash tile content type" -- cat "$WORK/hdr"
+expect 0 '^Cache-Control: public, max-age=31536000, immutable' "full tile is immutable" -- cat "$WORK/hdr"
+expect 0 '^8192$' "full tile is 256 hashes" -- wc -c <"$WORK/body"
+expect 0 '^HTTP/1.1 200' "partial tile 8/0/001.p/44" -- get "$URL/tile/8/0/001.p/44"
+expect 0 '^1408$' "1.p/44 is 44 hashes" -- wc -c <"$WORK/body"
+cp "$WORK/body" "$WORK/t44"
+expect 0 '^Cache-Control: public, max-age=60' "partial tile: short max-age" -- cat "$WORK/hdr"
+ok=0
+for w in 1 2 10 43; do
+	curl -sS -o "$WORK/tw" "$URL/tile/8/0/001.p/$w"
+	head -c $((w * 32)) "$WORK/t44" | cmp -s - "$WORK/tw" || ok=1
+done
+expect 0 '^yes$' "every narrower width is a prefix of the current one" -- ok_if test $ok -eq 0
+expect 0 '^HTTP/1.1 200' "level 1 tile 8/1/000.p/1" -- get "$URL/tile/8/1/000.p/1"
+expect 0 '^32$' "level 1 tile is one hash" -- wc -c <"$WORK/body"
+for beyond in 8/0/001.p/45 8/0/001 8/0/002.p/1 8/1/000.p/2 8/2/000.p/1 8/data/001.p/45 8/0/x001/000; do
+	expect 0 '^HTTP/1.1 404' "tile $beyond beyond the tree: 404" -- get "$URL/tile/$beyond"
+done
+for bad in 8/0/0 8/0/1 8/0/0000 8/0/000.p/0 8/0/000.p/256 8/0/000.p/044 8/0/x000/001 08/0/000 8/00/000 \
+    8/-1/000 8/0/000.p 8/0/000/ 8/data/000.p/0 8/0/000.p/1x; do
+	expect 0 '^HTTP/1.1 400' "non-canonical tile $bad: 400" -- get "$URL/tile/$bad"
+done
+
+# data tiles: each record followed by "\n", and they hash to the hash tile
+expect 0 '^HTTP/1.1 200' "data tile 8/data/001.p/44" -- get "$URL/tile/8/data/001.p/44"
+expect 0 '^Content-Type: text/plain; charset=UTF-8' "data tile content type" -- cat "$WORK/hdr"
+expect 0 '^ok$' "data tile records hash to the level 0 hash tile" -- python3 - "$WORK/body" "$WORK/t44" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+tile = open(sys.argv[2], "rb").read()
+assert data.endswith(b"\n\n")
+recs = [r + b"\n" for r in data[:-1].split(b"\n\n")]
+recs[-1] = recs[-1][:-1] if recs[-1].endswith(b"\n\n") else recs[-1]
+assert len(recs) == 44, len(recs)
+for i, r in enumerate(recs):
+    assert hashlib.sha256(b"\0" + r).digest() == tile[32 * i:32 * i + 32], i
+print("ok")
+PY
+expect 0 '^HTTP/1.1 200' "full data tile 8/data/000" -- get "$URL/tile/8/data/000"
+expect 0 '^Cache-Control: public, max-age=31536000, immutable' "full data tile is immutable" -- cat "$WORK/hdr"
+
+# /sumdb/NAME/ prefix
+expect 0 '^HTTP/1.1 200' "/sumdb/NAME/supported" -- get "$URL/sumdb/$NAME/supported"
+expect 0 '^HTTP/1.1 200' "/sumdb/NAME/latest" -- get "$URL/sumdb/$NAME/latest"
+expect 0 '^yes$' "/sumdb/NAME/latest equals /latest" -- ok_if cmp "$WORK/latest" "$WORK/body"
+expect 0 '^HTTP/1.1 200' "/sumdb/NAME/lookup" -- get "$URL/sumdb/$NAME/lookup/example.com/m7@v1.0.0"
+expect 0 '^HTTP/1.1 200' "/sumdb/NAME/tile" -- get "$URL/sumdb/$NAME/tile/8/0/001.p/44"
+expect 0 '^yes$' "/sumdb/NAME/tile equals /tile" -- ok_if cmp "$WORK/t44" "$WORK/body"
+expect 0 '^HTTP/1.1 404' "/sumdb/OTHER/supported: 404" -- get "$URL/sumdb/sum.golang.org/supported"
+expect 0 '^HTTP/1.1 404' "unknown path: 404" -- get "$URL/nothing"
+
+# methods, oversized requests
+expect 0 '^HTTP/1.1 405' "POST /latest: 405" -- get -X POST -d x "$URL/latest"
+expect 0 '^Allow: GET, HEAD' "405 names the allowed methods" -- cat "$WORK/hdr"
+expect 0 '^HTTP/1.1 405' "PUT /lookup: 405" -- get -X PUT -d x "$URL/lookup/example.com/m7@v1.0.0"
+big=$(python3 -c 'print("x" * 40000)')
+expect 0 '^HTTP/1.1 4[0-9][0-9]' "oversized header: 4xx" -- get -H "X-Big: $big" "$URL/latest"
+expect 0 '^HTTP/1.1 200' "still serving after bad requests" -- get "$URL/latest"
+
+# an import while serving goes through the admin socket
+gosum 300 310 >"$WORK/g2.sum"
+expect 0 '^yes$' "add while the server runs" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
+expect 0 '^HTTP/1.1 200' "the new record is served" -- get "$URL/lookup/example.com/m305@v1.0.0"
+expect 0 "^tree size: 310$" "the tree grew to 310" -- sh -c "curl -sS '$URL/latest' | '$top_builddir/sumdb' verify-note --vkey '$VKEY'"
+expect 0 '^HTTP/1.1 200' "tile 1.p/54 now exists" -- get "$URL/tile/8/0/001.p/54"
+expect 0 '^yes$' "and extends 1.p/44" -- ok_if sh -c "head -c 1408 '$WORK/body' | cmp - '$WORK/t44'"
+gosum 7 8 | sed 's/h1:.\{4\}/h1:AAAA/; 2d' >"$WORK/g3.sum"
+gosum 7 8 | sed -n 2p >>"$WORK/g3.sum"
+expect 2 'already recorded' "a conflicting hash is refused through the admin socket" -- "$SUMDBD" add --db "$DB" "$WORK/g3.sum"
+
+# graceful stop
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+st=$?
+SERVER_PID=
+expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$st" -eq 0
+expect 0 '^yes$' "admin socket removed at stop" -- ok_if test ! -e "$DB.admin.sock"
+expect 0 '^yes$' "fsck after the stop is clean" -- ok_if "$SUMDBD" fsck --db "$DB"
+e2e_done
