@@ -42,10 +42,24 @@ struct sdbd_log_options {
  * process holds it), loads the signer key, checks that the stored tiles
  * reproduce the last signed root (SDB_ERR_ROOT_MISMATCH otherwise: the
  * server must not start) and starts the sequencer thread.
+ * A database without any tree (fresh from sdb_store_create) gets its
+ * signed tree of size 0 here.  The stored latest note must verify with
+ * the key (SDB_ERR_BAD_SIGNATURE or another note error otherwise).
  * Returns SDB_OK, SDB_ERR_LOCKED, SDB_ERR_ROOT_MISMATCH, SDB_ERR_BAD_KEY,
+ * SDB_ERR_NOT_FOUND (no database or key file), SDB_ERR_BAD_SIGNATURE,
  * SDB_ERR_IO, SDB_ERR_NOMEM, SDB_ERR_INVALID; detail in eb.
  */
 int sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Reads a signer key file (one PRIVATE+KEY+... line, a final newline
+ * allowed) through guarded memory, wiped after parsing.  *out is a new
+ * signer (sdb_note_signer_free) or NULL on failure.  Returns SDB_OK,
+ * SDB_ERR_NOT_FOUND, SDB_ERR_IO, SDB_ERR_BAD_KEY, SDB_ERR_NOMEM.
+ */
+struct sdb_note_signer;
+int sdbd_key_load(struct sdb_note_signer **out, const char *path,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Stops the sequencer after it has committed (or failed) every queued
@@ -68,9 +82,14 @@ struct sdbd_record {
  * and a signed tree covering them is published; ids[i] receives the id of
  * recs[i].  A record whose (path, version) is already logged with the same
  * text gets its existing id; with another text the whole call fails with
- * SDB_ERR_EXISTS naming it and nothing of this call is written.
+ * SDB_ERR_EXISTS naming it and nothing of this call is written.  Each text
+ * must be a valid record (sdb_record_parse) of exactly that path and
+ * version, else SDB_ERR_INVALID (or the parser's code) for this call.
+ * Other calls that share the batch are unaffected by one call's refusal;
+ * a failed commit fails every call that needed it.
  * Returns SDB_OK, SDB_ERR_EXISTS, SDB_ERR_IO (disk full and the like),
- * SDB_ERR_NOMEM, SDB_ERR_INVALID (log closing); detail in eb.
+ * SDB_ERR_NOMEM, SDB_ERR_INVALID (log closing, bad record),
+ * SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION, SDB_ERR_TOO_LARGE; detail in eb.
  */
 int sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs,
     size_t n, int64_t *ids, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

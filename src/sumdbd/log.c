@@ -1,0 +1,990 @@
+/*
+ * The sequencer: the one writer of a sumdbd database (DESIGN.md "Data
+ * flow" steps 2 and 3, "Rules that are never bent").  Callers queue
+ * records; one thread takes what is queued (group commit), drops what the
+ * log already holds, assigns ids, extends the tree with a frontier, builds
+ * exactly the tiles x/mod's tlog.NewTiles would publish, signs the tree
+ * note and commits records + tiles + signed tree in one store batch.  Only
+ * after that commit returned is the new tree published to readers and the
+ * callers woken.  A failed commit publishes nothing and restores the
+ * in-memory frontier to the committed state, so the next batch starts from
+ * what is durable.
+ *
+ * Tiles are height 8 (PROTOCOL.md "Endpoints"); the store keeps one blob
+ * per (level, n), the widest width, and serves narrower ones as prefixes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "csumdb/note.h"
+#include "csumdb/record.h"
+#include "csumdb/store.h"
+#include "csumdb/tile.h"
+#include "csumdb/tlog.h"
+#include "csumdb/treenote.h"
+#include "limits.h"
+#include "log.h"
+
+#define TILE_H SDB_TILE_HEIGHT
+#define TILE_W SDB_STORE_TILE_WIDTH
+#define NLEVELS (SDB_STORE_MAX_TILE_LEVEL + 1)
+
+/* A published tree; pub first so sdbd_latest_put can cast back. */
+struct latest_impl {
+	struct sdbd_latest pub;
+	atomic_int refs;
+	char note[];
+};
+
+/* One caller of sdbd_log_append, waiting on log->done_cv. */
+struct req {
+	const struct sdbd_record *recs;
+	size_t n;
+	int64_t *ids;
+	int rc;
+	int done;
+	int uses_new;   /* an id refers to a record of the current batch */
+	struct sdb_errbuf eb;
+	struct req *next;
+};
+
+/* The tile being filled at one tile level during a batch. */
+struct tile_state {
+	int64_t n;      /* tile index */
+	int w;          /* hashes in buf */
+	int loaded;     /* buf[0..w) holds the stored prefix */
+	int dirty;      /* got new hashes in this batch */
+	uint8_t buf[SDB_STORE_TILE_MAX_BYTES];
+};
+
+struct sdbd_log {
+	struct sdb_store *st;               /* writer; sequencer thread only */
+	struct sdb_note_signer *signer;
+	struct sdb_note_verifier *verifier;
+	struct sdb_tlog_frontier fr;        /* the committed tree */
+	int need_resync;                    /* a commit failed in an unknown state */
+	int group_commit_ms;
+	size_t max_batch;
+	struct tile_state tiles[NLEVELS];
+
+	pthread_t thread;
+	int thread_started;
+	pthread_mutex_t mu;                 /* queue, closing, done flags */
+	pthread_cond_t queue_cv;
+	pthread_cond_t done_cv;
+	struct req *head, *tail;
+	size_t queued;                      /* records in the queue */
+	int closing;
+
+	pthread_mutex_t latest_mu;
+	struct latest_impl *latest;
+};
+
+/* ---- published trees ------------------------------------------------ */
+
+static int
+latest_new(struct latest_impl **out, const struct sdb_tree *t, const char *note, size_t len)
+{
+	struct latest_impl *l = malloc(sizeof *l + len + 1);
+
+	if (l == NULL)
+		return SDB_ERR_NOMEM;
+	l->pub.tree = *t;
+	memcpy(l->note, note, len);
+	l->note[len] = '\0';
+	l->pub.note = l->note;
+	l->pub.note_len = len;
+	atomic_init(&l->refs, 1);
+	*out = l;
+	return SDB_OK;
+}
+
+void
+sdbd_latest_put(const struct sdbd_latest *pub)
+{
+	struct latest_impl *l = (struct latest_impl *)(uintptr_t)pub;
+
+	if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+		free(l);
+}
+
+const struct sdbd_latest *
+sdbd_log_latest(struct sdbd_log *log)
+{
+	struct latest_impl *l;
+
+	pthread_mutex_lock(&log->latest_mu);
+	l = log->latest;
+	atomic_fetch_add(&l->refs, 1);
+	pthread_mutex_unlock(&log->latest_mu);
+	return &l->pub;
+}
+
+/* Makes l (whose reference the log takes over) the published tree. */
+static void
+publish(struct sdbd_log *log, struct latest_impl *l)
+{
+	struct latest_impl *old;
+
+	pthread_mutex_lock(&log->latest_mu);
+	old = log->latest;
+	log->latest = l;
+	pthread_mutex_unlock(&log->latest_mu);
+	if (old != NULL)
+		sdbd_latest_put(&old->pub);
+}
+
+/* ---- keys ------------------------------------------------------------ */
+
+/* A key file holds one key line; anything longer is not a key file. */
+#define KEY_FILE_MAX 4096
+
+int
+sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf *eb)
+{
+	char *buf;
+	size_t n = 0;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
+		    "signer key file %s: %s", path, strerror(errno));
+	buf = sdb_secret_alloc(KEY_FILE_MAX + 1);
+	if (buf == NULL) {
+		close(fd);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	for (;;) {
+		ssize_t got = read(fd, buf + n, KEY_FILE_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = sdb_errf(eb, SDB_ERR_IO, "signer key file %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > KEY_FILE_MAX) {
+			rc = sdb_errf(eb, SDB_ERR_BAD_KEY, "signer key file %s: too large for a key", path);
+			goto out;
+		}
+	}
+	/* Editors and echo add a final newline; the key itself has none. */
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	rc = sdb_note_signer_parse(out, buf, n, eb);
+	if (rc != SDB_OK)
+		rc = sdb_errf(eb, rc, "signer key file %s: not a signer key (PRIVATE+KEY+...)", path);
+out:
+	sdb_memzero(buf, KEY_FILE_MAX + 1);
+	sdb_secret_free(buf);
+	close(fd);
+	return rc;
+}
+
+/* ---- reading stored hashes from the store's tiles ------------------- */
+
+/* A struct sdb_hash_reader over the stored tiles (for the frontier at
+ * open): each hash is computed from the tile holding it. */
+struct store_reader {
+	struct sdb_store *st;
+	struct sdb_errbuf *eb;
+	struct sdb_tile t;      /* cached tile, w = stored width */
+	uint8_t *data;
+	size_t len;
+};
+
+static int
+store_read(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
+{
+	struct store_reader *sr = ctx;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		struct sdb_tile t;
+
+		rc = sdb_tile_for_index(TILE_H, idx[i], &t);
+		if (rc != SDB_OK)
+			return rc;
+		if (sr->data == NULL || sr->t.l != t.l || sr->t.n != t.n || sr->t.w < t.w) {
+			free(sr->data);
+			sr->data = NULL;
+			rc = sdb_store_tile(sr->st, t.l, t.n, 0, &sr->data, &sr->len, sr->eb);
+			if (rc == SDB_ERR_NOT_FOUND)
+				return sdb_errf(sr->eb, SDB_ERR_ROOT_MISMATCH,
+				    "tile %d/%lld is missing", t.l, (long long)t.n);
+			if (rc != SDB_OK)
+				return rc;
+			sr->t = t;
+			sr->t.w = (int)(sr->len / SDB_HASH_SIZE);
+			if (sr->t.w < t.w)
+				return sdb_errf(sr->eb, SDB_ERR_ROOT_MISMATCH,
+				    "tile %d/%lld holds %d hashes, the tree needs %d", t.l,
+				    (long long)t.n, sr->t.w, t.w);
+		}
+		rc = sdb_tile_hash_from_tile(&sr->t, sr->data, sr->len, idx[i], &out[i]);
+		if (rc != SDB_OK)
+			return rc;
+	}
+	return SDB_OK;
+}
+
+/*
+ * Loads the frontier of the stored tree tree->n from the tiles and checks
+ * it gives tree->hash: the right edge is what every later root and tile is
+ * computed from, so a damaged edge must stop the server before it signs.
+ */
+static int
+load_frontier(struct sdbd_log *log, const struct sdb_tree *tree, struct sdb_errbuf *eb)
+{
+	struct store_reader sr = { log->st, eb, { 0, 0, 0, 0 }, NULL, 0 };
+	struct sdb_hash_reader r = { store_read, &sr };
+	struct sdb_tlog_frontier f;
+	sdb_hash root;
+	int rc;
+
+	rc = sdb_tlog_frontier_load(&f, tree->n, &r);
+	free(sr.data);
+	if (rc != SDB_OK)
+		return rc;
+	sdb_tlog_frontier_root(&f, &root);
+	if (memcmp(root.b, tree->hash.b, SDB_HASH_SIZE) != 0)
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH,
+		    "the stored tiles do not reproduce the signed tree of size %lld: "
+		    "the database is damaged; refusing to sign anything (run sumdbd fsck)",
+		    (long long)tree->n);
+	log->fr = f;
+	return SDB_OK;
+}
+
+/* Reads the latest tree from the store, checks its note and publishes it. */
+static int
+publish_stored(struct sdbd_log *log, struct sdb_tree *tree, struct sdb_errbuf *eb)
+{
+	struct latest_impl *l = NULL;
+	struct sdb_tree nt;
+	uint8_t *note = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = sdb_store_latest(log->st, tree, &note, &len, eb);
+	if (rc != SDB_OK)
+		return rc;
+	rc = sdb_tree_note_open(&nt, NULL, (const char *)note, len, log->verifier, eb);
+	if (rc != SDB_OK) {
+		rc = sdb_errf(eb, rc, "the stored note of tree %lld does not verify with the key "
+		    "of this database: %s", (long long)tree->n, sdb_errmsg(eb, rc));
+		goto out;
+	}
+	if (nt.n != tree->n || memcmp(nt.hash.b, tree->hash.b, SDB_HASH_SIZE) != 0) {
+		rc = sdb_errf(eb, SDB_ERR_ROOT_MISMATCH,
+		    "the stored note of tree %lld signs another tree (size %lld)",
+		    (long long)tree->n, (long long)nt.n);
+		goto out;
+	}
+	rc = latest_new(&l, tree, (const char *)note, len);
+	if (rc != SDB_OK)
+		goto out;
+	publish(log, l);
+out:
+	free(note);
+	return rc;
+}
+
+/* Signs tree t into a new note (caller frees). */
+static int
+sign_tree(struct sdbd_log *log, const struct sdb_tree *t, char **note, size_t *len,
+    struct sdb_errbuf *eb)
+{
+	char text[SDB_TREE_NOTE_MAX];
+	size_t tlen;
+	const struct sdb_note_signer *signers[1] = { log->signer };
+	int rc;
+
+	rc = sdb_tree_note_format(text, &tlen, t);
+	if (rc != SDB_OK)
+		return sdb_errf(eb, rc, "cannot format tree %lld", (long long)t->n);
+	return sdb_note_sign(note, len, text, tlen, signers, 1, eb);
+}
+
+/* ---- the batch ------------------------------------------------------- */
+
+/* Batch-local index of (path, version): open addressing, never deleted
+ * from, entries of a refused call are marked dead. */
+struct slot {
+	const struct sdbd_record *rec;   /* NULL: empty */
+	int64_t id;
+	int dead;
+};
+
+struct newrec {
+	const struct sdbd_record *rec;
+	char *pv;                        /* "path\0version\0" */
+	size_t slot;
+};
+
+struct batch {
+	struct slot *tab;
+	size_t cap;                      /* power of two */
+	struct newrec *nr;
+	size_t nnew;
+	int64_t old_n;
+	char *scratch;                   /* NUL-terminated copies for lookups */
+	size_t scratch_cap;
+};
+
+static size_t
+pv_hash(const struct sdbd_record *r)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < r->path_len; i++)
+		h = (h ^ (unsigned char)r->path[i]) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (i = 0; i < r->version_len; i++)
+		h = (h ^ (unsigned char)r->version[i]) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+static int
+pv_equal(const struct sdbd_record *a, const struct sdbd_record *b)
+{
+	return a->path_len == b->path_len && a->version_len == b->version_len &&
+	    memcmp(a->path, b->path, a->path_len) == 0 &&
+	    memcmp(a->version, b->version, a->version_len) == 0;
+}
+
+/* The live slot of rec's (path, version), or the empty slot to fill. */
+static size_t
+tab_find(const struct batch *b, const struct sdbd_record *rec, int *found)
+{
+	size_t i = pv_hash(rec) & (b->cap - 1);
+
+	*found = 0;
+	for (;; i = (i + 1) & (b->cap - 1)) {
+		const struct slot *s = &b->tab[i];
+		if (s->rec == NULL)
+			return i;
+		if (!s->dead && pv_equal(s->rec, rec)) {
+			*found = 1;
+			return i;
+		}
+	}
+}
+
+static int
+text_equal(const struct sdbd_record *r, const uint8_t *t, size_t len)
+{
+	return r->text_len == len && memcmp(r->text, t, len) == 0;
+}
+
+/* Checks that rec is a valid record whose text names its path and version. */
+static int
+check_record(const struct sdbd_record *rec, struct sdb_errbuf *eb)
+{
+	struct sdb_record pr;
+	int rc;
+
+	if (rec->text_len > SDB_MAX_RECORD_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "record of %.*s@%.*s: over %d bytes",
+		    (int)(rec->path_len > 200 ? 200 : rec->path_len), rec->path,
+		    (int)(rec->version_len > 100 ? 100 : rec->version_len), rec->version,
+		    SDB_MAX_RECORD_SIZE);
+	rc = sdb_record_parse(rec->text, rec->text_len, &pr, eb);
+	if (rc != SDB_OK)
+		return rc;
+	if (pr.path.len != rec->path_len || memcmp(pr.path.p, rec->path, rec->path_len) != 0 ||
+	    pr.version.len != rec->version_len ||
+	    memcmp(pr.version.p, rec->version, rec->version_len) != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "record text is not the record of %.*s@%.*s",
+		    (int)(rec->path_len > 200 ? 200 : rec->path_len), rec->path,
+		    (int)(rec->version_len > 100 ? 100 : rec->version_len), rec->version);
+	return SDB_OK;
+}
+
+/* "path\0version\0" of rec in b->scratch. */
+static int
+scratch_pv(struct batch *b, const struct sdbd_record *rec)
+{
+	size_t need = rec->path_len + rec->version_len + 2;
+
+	if (need > b->scratch_cap) {
+		char *p = realloc(b->scratch, need);
+		if (p == NULL)
+			return SDB_ERR_NOMEM;
+		b->scratch = p;
+		b->scratch_cap = need;
+	}
+	memcpy(b->scratch, rec->path, rec->path_len);
+	b->scratch[rec->path_len] = '\0';
+	memcpy(b->scratch + rec->path_len + 1, rec->version, rec->version_len);
+	b->scratch[rec->path_len + 1 + rec->version_len] = '\0';
+	return SDB_OK;
+}
+
+/*
+ * Resolves every record of one call: an id from this batch or the store,
+ * or a new id.  On any refusal the call's new records are taken back out
+ * of the batch, so the other calls are unaffected.
+ */
+static void
+dedup_req(struct sdbd_log *log, struct batch *b, struct req *r)
+{
+	size_t start = b->nnew, i;
+	int rc = SDB_OK;
+
+	for (i = 0; i < r->n; i++) {
+		const struct sdbd_record *rec = &r->recs[i];
+		uint8_t *text = NULL;
+		size_t tlen = 0, si;
+		int64_t id;
+		int found;
+
+		rc = check_record(rec, &r->eb);
+		if (rc != SDB_OK)
+			break;
+		si = tab_find(b, rec, &found);
+		if (found) {
+			if (!text_equal(rec, (const uint8_t *)b->nr[b->tab[si].id - b->old_n].rec->text,
+			    b->nr[b->tab[si].id - b->old_n].rec->text_len)) {
+				rc = sdb_errf(&r->eb, SDB_ERR_EXISTS,
+				    "%.*s@%.*s: another record for it is being added",
+				    (int)rec->path_len, rec->path, (int)rec->version_len, rec->version);
+				break;
+			}
+			r->ids[i] = b->tab[si].id;
+			r->uses_new = 1;
+			continue;
+		}
+		rc = scratch_pv(b, rec);
+		if (rc != SDB_OK) {
+			sdb_errf(&r->eb, rc, "out of memory");
+			break;
+		}
+		rc = sdb_store_lookup(log->st, b->scratch, b->scratch + rec->path_len + 1, &id,
+		    &text, &tlen, &r->eb);
+		if (rc == SDB_OK) {
+			int same = text_equal(rec, text, tlen);
+			free(text);
+			if (!same) {
+				rc = sdb_errf(&r->eb, SDB_ERR_EXISTS,
+				    "%.*s@%.*s is already recorded (id %lld) with other hashes",
+				    (int)rec->path_len, rec->path, (int)rec->version_len, rec->version,
+				    (long long)id);
+				break;
+			}
+			r->ids[i] = id;
+			continue;
+		}
+		if (rc != SDB_ERR_NOT_FOUND)
+			break;
+		rc = SDB_OK;
+		{
+			struct newrec *nr = &b->nr[b->nnew];
+			size_t pvlen = rec->path_len + rec->version_len + 2;
+
+			nr->pv = malloc(pvlen);
+			if (nr->pv == NULL) {
+				rc = sdb_errf(&r->eb, SDB_ERR_NOMEM, "out of memory");
+				break;
+			}
+			memcpy(nr->pv, b->scratch, pvlen);
+			nr->rec = rec;
+			nr->slot = si;
+			id = b->old_n + (int64_t)b->nnew;
+			b->tab[si].rec = rec;
+			b->tab[si].id = id;
+			b->tab[si].dead = 0;
+			b->nnew++;
+			r->ids[i] = id;
+			r->uses_new = 1;
+		}
+	}
+	if (rc != SDB_OK) {
+		while (b->nnew > start) {
+			b->nnew--;
+			b->tab[b->nr[b->nnew].slot].dead = 1;
+			free(b->nr[b->nnew].pv);
+			b->nr[b->nnew].pv = NULL;
+		}
+		r->rc = rc;
+	}
+}
+
+static void
+tiles_reset(struct sdbd_log *log, int64_t old_n)
+{
+	int L;
+
+	for (L = 0; L < NLEVELS; L++) {
+		int64_t c = old_n >> (TILE_H * L);
+		log->tiles[L].n = c / TILE_W;
+		log->tiles[L].w = (int)(c % TILE_W);
+		log->tiles[L].loaded = log->tiles[L].w == 0;
+		log->tiles[L].dirty = 0;
+	}
+}
+
+static int
+tile_emit(struct sdbd_log *log, int L, struct sdb_errbuf *eb)
+{
+	struct tile_state *ts = &log->tiles[L];
+	struct sdb_store_tile t = { L, ts->n, ts->buf, (size_t)ts->w * SDB_HASH_SIZE };
+
+	ts->dirty = 0;
+	return sdb_store_batch_tile(log->st, &t, eb);
+}
+
+/* Places hash j of tree level 8L (a new stored hash) in its tile. */
+static int
+tile_put(struct sdbd_log *log, int L, int64_t j, const sdb_hash *h, struct sdb_errbuf *eb)
+{
+	struct tile_state *ts = &log->tiles[L];
+	int rc;
+
+	if (j / TILE_W != ts->n || j % TILE_W != ts->w)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "tile %d: hash %lld out of order", L,
+		    (long long)j);
+	if (!ts->loaded) {
+		uint8_t *data = NULL;
+		size_t len = 0;
+
+		rc = sdb_store_tile(log->st, L, ts->n, ts->w, &data, &len, eb);
+		if (rc == SDB_ERR_NOT_FOUND)
+			rc = sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "tile %d/%lld is missing", L,
+			    (long long)ts->n);
+		if (rc != SDB_OK)
+			return rc;
+		if (len != (size_t)ts->w * SDB_HASH_SIZE) {
+			free(data);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "tile %d/%lld has the wrong width", L,
+			    (long long)ts->n);
+		}
+		memcpy(ts->buf, data, len);
+		free(data);
+		ts->loaded = 1;
+	}
+	memcpy(ts->buf + (size_t)ts->w * SDB_HASH_SIZE, h->b, SDB_HASH_SIZE);
+	ts->w++;
+	ts->dirty = 1;
+	if (ts->w == TILE_W) {
+		rc = tile_emit(log, L, eb);
+		if (rc != SDB_OK)
+			return rc;
+		ts->n++;
+		ts->w = 0;
+		ts->loaded = 1;
+	}
+	return SDB_OK;
+}
+
+/*
+ * Appends the batch's new records, tiles and signed tree in one store
+ * transaction and publishes the tree after the commit returned.  On
+ * failure the frontier is back at the committed tree.
+ */
+static int
+commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
+{
+	struct sdb_tlog_frontier saved = log->fr;
+	struct latest_impl *l = NULL;
+	struct sdb_tree tree;
+	char *note = NULL;
+	size_t note_len = 0, i;
+	int rc, L;
+
+	tiles_reset(log, b->old_n);
+	rc = sdb_store_batch_begin(log->st, eb);
+	if (rc != SDB_OK)
+		return rc;
+	for (i = 0; i < b->nnew; i++) {
+		const struct sdbd_record *rec = b->nr[i].rec;
+		sdb_hash leaf, out[SDB_TLOG_MAX_STORED];
+		size_t nout, k;
+		int64_t n = log->fr.n;
+		struct sdb_store_record sr;
+
+		sdb_tlog_record_hash(&leaf, rec->text, rec->text_len);
+		rc = sdb_tlog_frontier_append(&log->fr, &leaf, out, &nout);
+		if (rc != SDB_OK) {
+			sdb_errf(eb, rc, "the tree is full");
+			goto fail;
+		}
+		sr.id = n;
+		sr.path = b->nr[i].pv;
+		sr.version = b->nr[i].pv + rec->path_len + 1;
+		sr.text = (const uint8_t *)rec->text;
+		sr.text_len = rec->text_len;
+		rc = sdb_store_batch_add(log->st, &sr, eb);
+		if (rc != SDB_OK)
+			goto fail;
+		/* out[k] is the hash of tree level k, index n >> k; tiles hold
+		 * the levels that are multiples of 8. */
+		for (k = 0; k < nout; k += TILE_H) {
+			rc = tile_put(log, (int)(k / TILE_H), n >> k, &out[k], eb);
+			if (rc != SDB_OK)
+				goto fail;
+		}
+	}
+	for (L = 0; L < NLEVELS; L++) {
+		if (log->tiles[L].dirty) {
+			rc = tile_emit(log, L, eb);
+			if (rc != SDB_OK)
+				goto fail;
+		}
+	}
+	tree.n = log->fr.n;
+	sdb_tlog_frontier_root(&log->fr, &tree.hash);
+	rc = sign_tree(log, &tree, &note, &note_len, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	/* Prepared before the commit so that nothing can fail after it. */
+	rc = latest_new(&l, &tree, note, note_len);
+	if (rc != SDB_OK) {
+		sdb_errf(eb, rc, "out of memory");
+		goto fail;
+	}
+	rc = sdb_store_batch_commit(log->st, &tree, (const uint8_t *)note, note_len, eb);
+	free(note);
+	note = NULL;
+	if (rc != SDB_OK)
+		goto fail;
+	publish(log, l);
+	return SDB_OK;
+
+fail:
+	/* The note of an uncommitted tree is dropped unpublished; the store
+	 * never holds two trees of one size, so no client can see both. */
+	sdb_store_batch_abort(log->st);
+	free(note);
+	free(l);
+	log->fr = saved;
+	log->need_resync = 1;
+	return rc;
+}
+
+/*
+ * After a failed commit: makes sure the in-memory tree is what the store
+ * holds.  A commit can fail after SQLite made it durable (an I/O error on
+ * the way back); then the stored tree is newer, and it is loaded,
+ * checked and published.
+ */
+static int
+resync(struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	struct sdb_tree t;
+	sdb_hash root;
+	int rc;
+
+	rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
+	if (rc != SDB_OK)
+		return rc;
+	sdb_tlog_frontier_root(&log->fr, &root);
+	if (t.n == log->fr.n && memcmp(root.b, t.hash.b, SDB_HASH_SIZE) == 0) {
+		log->need_resync = 0;
+		return SDB_OK;
+	}
+	rc = load_frontier(log, &t, eb);
+	if (rc == SDB_OK)
+		rc = publish_stored(log, &t, eb);
+	if (rc == SDB_OK)
+		log->need_resync = 0;
+	return rc;
+}
+
+static void
+run_batch(struct sdbd_log *log, struct req *reqs)
+{
+	struct batch b;
+	struct sdb_errbuf eb = { { 0 } };
+	struct req *r;
+	size_t total = 0, i;
+	int rc = SDB_OK;
+
+	memset(&b, 0, sizeof b);
+	for (r = reqs; r != NULL; r = r->next)
+		total += r->n;
+	if (log->need_resync)
+		rc = resync(log, &eb);
+	b.old_n = log->fr.n;
+	b.cap = 16;
+	while (rc == SDB_OK && b.cap < 2 * total + 16)
+		b.cap *= 2;
+	if (rc == SDB_OK) {
+		b.tab = calloc(b.cap, sizeof *b.tab);
+		b.nr = calloc(total + 1, sizeof *b.nr);
+		if (b.tab == NULL || b.nr == NULL)
+			rc = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory for a batch of %zu records",
+			    total);
+	}
+	if (rc == SDB_OK) {
+		for (r = reqs; r != NULL; r = r->next)
+			dedup_req(log, &b, r);
+		if (b.nnew > 0) {
+			struct sdb_errbuf reb;
+
+			rc = commit_new(log, &b, &eb);
+			if (rc != SDB_OK && resync(log, &reb) == SDB_OK &&
+			    log->fr.n == b.old_n + (int64_t)b.nnew) {
+				/* The commit landed after all (see resync). */
+				rc = SDB_OK;
+			}
+		}
+	}
+	if (rc != SDB_OK) {
+		for (r = reqs; r != NULL; r = r->next) {
+			if (r->rc == SDB_OK && (r->uses_new || b.tab == NULL)) {
+				r->rc = rc;
+				r->eb = eb;
+			}
+		}
+	}
+	for (i = 0; i < b.nnew; i++)
+		free(b.nr[i].pv);
+	free(b.nr);
+	free(b.tab);
+	free(b.scratch);
+}
+
+static void *
+sequencer(void *arg)
+{
+	struct sdbd_log *log = arg;
+
+	pthread_mutex_lock(&log->mu);
+	for (;;) {
+		struct req *batch, *last, *r;
+		size_t taken;
+
+		while (log->head == NULL && !log->closing)
+			pthread_cond_wait(&log->queue_cv, &log->mu);
+		if (log->head == NULL)
+			break;
+		/* Group commit: let more callers join for a few milliseconds. */
+		if (log->group_commit_ms > 0 && !log->closing && log->queued < log->max_batch) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)log->group_commit_ms * 1000000L;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			while (!log->closing && log->queued < log->max_batch &&
+			    pthread_cond_timedwait(&log->queue_cv, &log->mu, &ts) == 0)
+				;
+		}
+		/* At least one call, then whole calls while under max_batch. */
+		batch = last = log->head;
+		taken = last->n;
+		while (last->next != NULL && taken + last->next->n <= log->max_batch) {
+			last = last->next;
+			taken += last->n;
+		}
+		log->head = last->next;
+		if (log->head == NULL)
+			log->tail = NULL;
+		last->next = NULL;
+		log->queued -= taken;
+		pthread_mutex_unlock(&log->mu);
+
+		run_batch(log, batch);
+
+		pthread_mutex_lock(&log->mu);
+		for (r = batch; r != NULL;) {
+			struct req *next = r->next;
+			r->done = 1;
+			r = next;
+		}
+		pthread_cond_broadcast(&log->done_cv);
+	}
+	pthread_mutex_unlock(&log->mu);
+	return NULL;
+}
+
+int
+sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
+    int64_t *ids, struct sdb_errbuf *eb)
+{
+	struct req r;
+
+	if (n == 0)
+		return SDB_OK;
+	memset(&r, 0, sizeof r);
+	r.recs = recs;
+	r.n = n;
+	r.ids = ids;
+	pthread_mutex_lock(&log->mu);
+	if (log->closing) {
+		pthread_mutex_unlock(&log->mu);
+		return sdb_errf(eb, SDB_ERR_INVALID, "the log is closing");
+	}
+	if (log->tail != NULL)
+		log->tail->next = &r;
+	else
+		log->head = &r;
+	log->tail = &r;
+	log->queued += n;
+	pthread_cond_signal(&log->queue_cv);
+	while (!r.done)
+		pthread_cond_wait(&log->done_cv, &log->mu);
+	pthread_mutex_unlock(&log->mu);
+	if (r.rc != SDB_OK && eb != NULL)
+		*eb = r.eb;
+	return r.rc;
+}
+
+/* ---- open and close --------------------------------------------------- */
+
+/* Checks the signer is this database's key (same name and verifier key). */
+static int
+check_key(struct sdbd_log *log, const char *key_path, struct sdb_errbuf *eb)
+{
+	char *name = NULL, *vkey = NULL, *mine = NULL;
+	int rc;
+
+	rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_NAME, &name, eb);
+	if (rc == SDB_OK)
+		rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_VKEY, &vkey, eb);
+	if (rc == SDB_OK)
+		rc = sdb_note_signer_verifier(log->signer, &log->verifier);
+	if (rc == SDB_OK)
+		rc = sdb_note_verifier_format(log->verifier, &mine);
+	if (rc == SDB_OK && strcmp(mine, vkey) != 0)
+		rc = sdb_errf(eb, SDB_ERR_BAD_KEY,
+		    "signer key %s is not the key of this database (it verifies as %s, the "
+		    "database's key is %s)", key_path, mine, vkey);
+	if (rc == SDB_OK && strcmp(name, sdb_note_signer_name(log->signer)) != 0)
+		rc = sdb_errf(eb, SDB_ERR_BAD_KEY, "signer key %s is named %s, the log %s",
+		    key_path, sdb_note_signer_name(log->signer), name);
+	free(name);
+	free(vkey);
+	free(mine);
+	return rc;
+}
+
+/* A database made by sdb_store_create has no tree yet: sign size 0. */
+static int
+first_tree(struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	struct sdb_tree t;
+	char *note = NULL;
+	size_t len = 0;
+	int64_t count = 0;
+	int rc;
+
+	rc = sdb_store_count(log->st, &count, eb);
+	if (rc != SDB_OK)
+		return rc;
+	if (count != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "the database holds %lld records but no "
+		    "signed tree", (long long)count);
+	memset(&t, 0, sizeof t);
+	rc = sign_tree(log, &t, &note, &len, eb);
+	if (rc == SDB_OK)
+		rc = sdb_store_append(log->st, NULL, 0, NULL, 0, &t, (const uint8_t *)note, len, eb);
+	free(note);
+	return rc;
+}
+
+int
+sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
+    struct sdb_errbuf *eb)
+{
+	struct sdbd_log *log;
+	struct sdb_tree t;
+	char *key_path = NULL;
+	int rc;
+
+	*out = NULL;
+	if (opt == NULL || opt->db_path == NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID, "no database path");
+	if (sdb_crypto_init() != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot initialise the crypto library");
+	log = calloc(1, sizeof *log);
+	if (log == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	log->group_commit_ms = opt->group_commit_ms > 0 ? opt->group_commit_ms : 2;
+	log->max_batch = opt->max_batch > 0 ? opt->max_batch : 4096;
+	pthread_mutex_init(&log->mu, NULL);
+	pthread_mutex_init(&log->latest_mu, NULL);
+	pthread_cond_init(&log->queue_cv, NULL);
+	pthread_cond_init(&log->done_cv, NULL);
+
+	rc = sdb_store_open(&log->st, opt->db_path, SDB_STORE_WRITE, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	if (opt->key_path != NULL) {
+		key_path = strdup(opt->key_path);
+		if (key_path == NULL)
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	} else {
+		rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &key_path, eb);
+	}
+	if (rc == SDB_OK)
+		rc = sdbd_key_load(&log->signer, key_path, eb);
+	if (rc == SDB_OK)
+		rc = check_key(log, key_path, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
+	if (rc == SDB_ERR_NOT_FOUND)
+		rc = first_tree(log, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	rc = publish_stored(log, &t, eb);
+	if (rc == SDB_OK)
+		rc = load_frontier(log, &t, eb);
+	if (rc != SDB_OK)
+		goto fail;
+	rc = pthread_create(&log->thread, NULL, sequencer, log);
+	if (rc != 0) {
+		rc = sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the sequencer: %s", strerror(rc));
+		goto fail;
+	}
+	log->thread_started = 1;
+	free(key_path);
+	*out = log;
+	return SDB_OK;
+fail:
+	free(key_path);
+	sdbd_log_close(log);
+	return rc;
+}
+
+void
+sdbd_log_close(struct sdbd_log *log)
+{
+	if (log == NULL)
+		return;
+	if (log->thread_started) {
+		pthread_mutex_lock(&log->mu);
+		log->closing = 1;
+		pthread_cond_broadcast(&log->queue_cv);
+		pthread_mutex_unlock(&log->mu);
+		pthread_join(log->thread, NULL);
+	}
+	sdb_store_close(log->st);
+	sdb_note_signer_free(log->signer);
+	sdb_note_verifier_free(log->verifier);
+	if (log->latest != NULL)
+		sdbd_latest_put(&log->latest->pub);
+	pthread_cond_destroy(&log->queue_cv);
+	pthread_cond_destroy(&log->done_cv);
+	pthread_mutex_destroy(&log->mu);
+	pthread_mutex_destroy(&log->latest_mu);
+	free(log);
+}
