@@ -152,14 +152,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	if (*con_cls == NULL) {
-		*con_cls = &inflight_marker;
-		atomic_fetch_add(&h->inflight, 1);
-	}
-	/* Every answer is queued on the first call: no request body is ever
+	/* Other methods are refused on the first call, before any body is
 	 * read, so a POST's body is never buffered (the connection closes). */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return plain(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	/* GET and HEAD are answered on the second call, once the request is
+	 * complete: a response queued earlier makes libmicrohttpd close the
+	 * connection instead of keeping it alive. */
+	if (*con_cls == NULL) {
+		*con_cls = &inflight_marker;
+		atomic_fetch_add(&h->inflight, 1);
+		return MHD_YES;
+	}
 	ulen = strlen(url);
 	if (ulen > HTTP_MAX_URL)
 		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
