@@ -1,0 +1,332 @@
+/*
+ * sumdbd fsck: recomputes the whole log from the record texts and
+ * compares it with what is stored (DESIGN.md "Storage"): every record
+ * text must be a valid record of its (path, version) columns, every stored
+ * hash tile must equal the tile computed from the records (RFC 6962
+ * hashing, PROTOCOL.md "Record, tree, note"), no tile may exist that the
+ * records do not produce, and every signed tree must have the root the
+ * records give for its size and a note that verifies with the database's
+ * verifier key.  It takes the writer lock so that nothing changes while it
+ * reads.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csumdb/note.h"
+#include "csumdb/record.h"
+#include "csumdb/store.h"
+#include "csumdb/tlog.h"
+#include "csumdb/treenote.h"
+#include "limits.h"
+
+#define TILE_W SDB_STORE_TILE_WIDTH
+#define NLEVELS (SDB_STORE_MAX_TILE_LEVEL + 1)
+
+/* Problems beyond this many are counted, not printed. */
+#define FSCK_MAX_REPORTS 50
+
+struct tree_row {
+	int64_t n;
+	sdb_hash hash;
+};
+
+struct fsck {
+	struct sdb_store *w;           /* writer handle: tile reads */
+	struct sdb_note_verifier *v;
+	struct sdb_tlog_frontier fr;
+	struct {
+		int64_t n;
+		int w;
+		uint8_t buf[SDB_STORE_TILE_MAX_BYTES];
+	} tiles[NLEVELS];
+	struct tree_row *trees;
+	size_t ntrees, trees_cap, next_tree;
+	size_t problems;
+	int64_t records, tiles_checked;
+	int err;                       /* a local error stopped the check */
+};
+
+static void SDB_PRINTF(2, 3)
+problem(struct fsck *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->problems++;
+	if (f->problems > FSCK_MAX_REPORTS)
+		return;
+	fprintf(stderr, "sumdbd fsck: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+tree_cb(void *arg, const struct sdb_tree *t, const uint8_t *note, size_t len)
+{
+	struct fsck *f = arg;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_tree nt;
+	int rc;
+
+	rc = sdb_tree_note_open(&nt, NULL, (const char *)note, len, f->v, &eb);
+	if (rc != SDB_OK)
+		problem(f, "tree %lld: its note does not verify: %s", (long long)t->n,
+		    sdb_errmsg(&eb, rc));
+	else if (nt.n != t->n || memcmp(nt.hash.b, t->hash.b, SDB_HASH_SIZE) != 0)
+		problem(f, "tree %lld: its note signs another tree (size %lld)", (long long)t->n,
+		    (long long)nt.n);
+	if (f->ntrees == f->trees_cap) {
+		size_t cap = f->trees_cap ? 2 * f->trees_cap : 64;
+		struct tree_row *p = realloc(f->trees, cap * sizeof *p);
+		if (p == NULL)
+			return SDB_ERR_NOMEM;
+		f->trees = p;
+		f->trees_cap = cap;
+	}
+	f->trees[f->ntrees].n = t->n;
+	f->trees[f->ntrees].hash = t->hash;
+	f->ntrees++;
+	return 0;
+}
+
+/* Compares the computed tile at level L (its current width) with the
+ * stored one, which must be exactly as wide. */
+static int
+check_tile(struct fsck *f, int L)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	uint8_t *data = NULL;
+	size_t len = 0, want = (size_t)f->tiles[L].w * SDB_HASH_SIZE, i;
+	int64_t n = f->tiles[L].n;
+	int rc;
+
+	f->tiles_checked++;
+	rc = sdb_store_tile(f->w, L, n, 0, &data, &len, &eb);
+	if (rc == SDB_ERR_NOT_FOUND) {
+		problem(f, "tile %d/%lld is missing", L, (long long)n);
+		return 0;
+	}
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s\n", sdb_errmsg(&eb, rc));
+		return rc;
+	}
+	if (len != want) {
+		problem(f, "tile %d/%lld holds %zu hashes, the records give %d", L, (long long)n,
+		    len / SDB_HASH_SIZE, f->tiles[L].w);
+	} else if (memcmp(data, f->tiles[L].buf, len) != 0) {
+		for (i = 0; i < len / SDB_HASH_SIZE; i++) {
+			if (memcmp(data + i * SDB_HASH_SIZE, f->tiles[L].buf + i * SDB_HASH_SIZE,
+			    SDB_HASH_SIZE) == 0)
+				continue;
+			if (L == 0)
+				problem(f, "record %lld: the stored hash (tile 0/%lld) is not the hash "
+				    "of its text", (long long)(n * TILE_W + (int64_t)i), (long long)n);
+			else
+				problem(f, "tile %d/%lld: hash %zu differs from the one the records "
+				    "give", L, (long long)n, i);
+		}
+	}
+	free(data);
+	return 0;
+}
+
+static void
+check_trees_at(struct fsck *f)
+{
+	while (f->next_tree < f->ntrees && f->trees[f->next_tree].n == f->fr.n) {
+		sdb_hash root;
+
+		sdb_tlog_frontier_root(&f->fr, &root);
+		if (memcmp(root.b, f->trees[f->next_tree].hash.b, SDB_HASH_SIZE) != 0)
+			problem(f, "signed tree %lld: its root is not the root of the first %lld "
+			    "records", (long long)f->fr.n, (long long)f->fr.n);
+		f->next_tree++;
+	}
+}
+
+static int
+record_cb(void *arg, const struct sdb_store_record *rec)
+{
+	struct fsck *f = arg;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_record pr;
+	sdb_hash leaf, out[SDB_TLOG_MAX_STORED];
+	size_t nout, k;
+	int64_t n = f->fr.n;
+	int rc;
+
+	rc = sdb_record_parse((const char *)rec->text, rec->text_len, &pr, &eb);
+	if (rc != SDB_OK)
+		problem(f, "record %lld (%s %s): not a valid record: %s", (long long)rec->id,
+		    rec->path, rec->version, sdb_errmsg(&eb, rc));
+	else if (pr.path.len != strlen(rec->path) ||
+	    memcmp(pr.path.p, rec->path, pr.path.len) != 0 ||
+	    pr.version.len != strlen(rec->version) ||
+	    memcmp(pr.version.p, rec->version, pr.version.len) != 0)
+		problem(f, "record %lld (%s %s): its text is the record of %.*s %.*s",
+		    (long long)rec->id, rec->path, rec->version, (int)pr.path.len, pr.path.p,
+		    (int)pr.version.len, pr.version.p);
+	sdb_tlog_record_hash(&leaf, rec->text, rec->text_len);
+	if (sdb_tlog_frontier_append(&f->fr, &leaf, out, &nout) != SDB_OK)
+		return SDB_ERR_RANGE;
+	f->records++;
+	for (k = 0; k < nout; k += 8) {
+		int L = (int)(k / 8);
+		int64_t j = n >> k;
+
+		f->tiles[L].n = j / TILE_W;
+		f->tiles[L].w = (int)(j % TILE_W) + 1;
+		memcpy(f->tiles[L].buf + (j % TILE_W) * SDB_HASH_SIZE, out[k].b, SDB_HASH_SIZE);
+		if (f->tiles[L].w == TILE_W) {
+			rc = check_tile(f, L);
+			if (rc != 0)
+				return rc;
+			f->tiles[L].w = 0;
+		}
+	}
+	check_trees_at(f);
+	return 0;
+}
+
+static int
+count_tile(void *arg, const struct sdb_store_tile *t)
+{
+	int64_t *n = arg;
+
+	(void)t;
+	(*n)++;
+	return 0;
+}
+
+static void
+fsck_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdbd fsck --db FILE\n"
+	    "\n"
+	    "Recomputes every record hash, hash tile and signed tree root of the\n"
+	    "database from the record texts and reports every difference; checks\n"
+	    "each record text and each signed note (with the database's verifier\n"
+	    "key).  Needs the database to itself (stop sumdbd serve first).\n"
+	    "\n"
+	    "  --db FILE   the database\n"
+	    "  --help      this text\n"
+	    "\n"
+	    "Exit status: 0 clean; 2 damage found; 1 usage or local error.\n");
+}
+
+int
+cmd_fsck(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL;
+	struct fsck *f;
+	struct sdb_store *rd = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	char *vkey = NULL;
+	int64_t stored_tiles = 0, expected_tiles;
+	int c, rc, L, status = EXIT_LOCAL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'h': fsck_usage(stdout); return EXIT_OK;
+		default: fsck_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (db == NULL || optind != argc) {
+		fprintf(stderr, "sumdbd fsck: --db is required\n");
+		fsck_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	f = calloc(1, sizeof *f);
+	if (f == NULL) {
+		fprintf(stderr, "sumdbd fsck: out of memory\n");
+		return EXIT_LOCAL;
+	}
+	sdb_tlog_frontier_init(&f->fr);
+	rc = sdb_store_open(&f->w, db, SDB_STORE_WRITE, &eb);
+	if (rc == SDB_ERR_LOCKED) {
+		fprintf(stderr, "sumdbd fsck: %s: %s\n(stop the server holding it first)\n", db,
+		    sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (rc == SDB_OK)
+		rc = sdb_store_open(&rd, db, SDB_STORE_READ, &eb);
+	if (rc == SDB_OK)
+		rc = sdb_store_config_get(f->w, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	rc = sdb_note_verifier_parse(&f->v, vkey, strlen(vkey), &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: the stored verifier key: %s\n", db,
+		    sdb_errmsg(&eb, rc));
+		status = EXIT_VERIFY;
+		goto out;
+	}
+	rc = sdb_store_foreach_tree(f->w, tree_cb, f, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (f->ntrees == 0)
+		problem(f, "no signed tree at all (not even the empty one)");
+	check_trees_at(f);   /* the empty tree */
+	rc = sdb_store_foreach_record(rd, record_cb, f, &eb);
+	if (rc == SDB_ERR_INVALID) {
+		problem(f, "%s", sdb_errmsg(&eb, rc));
+	} else if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	/* The last, partial tile of each level. */
+	for (L = 0; L < NLEVELS; L++) {
+		if (f->tiles[L].w > 0 && check_tile(f, L) != 0)
+			goto out;
+	}
+	for (; f->next_tree < f->ntrees; f->next_tree++)
+		problem(f, "signed tree %lld is larger than the %lld records",
+		    (long long)f->trees[f->next_tree].n, (long long)f->records);
+	expected_tiles = f->tiles_checked;
+	rc = sdb_store_foreach_tile(f->w, count_tile, &stored_tiles, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (stored_tiles != expected_tiles)
+		problem(f, "%lld tiles stored, the records give %lld", (long long)stored_tiles,
+		    (long long)expected_tiles);
+	printf("checked %lld records, %lld tiles, %zu signed trees: ", (long long)f->records,
+	    (long long)f->tiles_checked, f->ntrees);
+	if (f->problems == 0) {
+		printf("clean\n");
+		status = EXIT_OK;
+	} else {
+		printf("%zu problem%s\n", f->problems, f->problems == 1 ? "" : "s");
+		if (f->problems > FSCK_MAX_REPORTS)
+			fprintf(stderr, "sumdbd fsck: (only the first %d printed)\n", FSCK_MAX_REPORTS);
+		status = EXIT_VERIFY;
+	}
+out:
+	sdb_store_close(rd);
+	sdb_store_close(f->w);
+	sdb_note_verifier_free(f->v);
+	free(f->trees);
+	free(vkey);
+	free(f);
+	return status;
+}

@@ -1,0 +1,272 @@
+/*
+ * sumdbd init: creates a new database, with a new signer key (written
+ * O_EXCL, mode 0600, never printed) or an imported Go-format one, and
+ * commits the signed tree of size 0 (issue 3 "Commands"; PROTOCOL.md
+ * "Record, tree, note" for the key format).  The database remembers the
+ * key file's absolute path, never the key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "crypto.h"
+#include "csumdb/note.h"
+#include "csumdb/store.h"
+#include "log.h"
+
+static void
+init_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdbd init --db FILE --name NAME [--key KEYFILE | --key-out KEYFILE]\n"
+	    "\n"
+	    "Creates a new checksum database FILE for the log NAME (host[/path], the\n"
+	    "name clients see in GOSUMDB) and signs its empty tree.  Without --key a\n"
+	    "new Ed25519 signer key is written to FILE.key (or --key-out), created\n"
+	    "with mode 0600; it is never printed.  With --key an existing signer key\n"
+	    "(PRIVATE+KEY+NAME+...) is used.  The database remembers the key file's\n"
+	    "path; keep the key file safe, losing it ends the log.\n"
+	    "Never overwrites an existing database or key file.\n"
+	    "\n"
+	    "  --db FILE        the database to create\n"
+	    "  --name NAME      the log name, e.g. sum.corp.example\n"
+	    "  --key KEYFILE    import this signer key instead of generating one\n"
+	    "  --key-out PATH   where to write the new key (default FILE.key)\n"
+	    "  --help           this text\n"
+	    "\n"
+	    "Prints the verifier key and the GOSUMDB line for clients.\n"
+	    "Exit status: 0 created; 1 usage or local error.\n");
+}
+
+/* host[/path]: what GOSUMDB needs for its default https://NAME/ URL. */
+static int
+name_ok(const char *name)
+{
+	const char *p = name;
+	size_t seg = 0;
+	int in_host = 1;
+
+	if (!sdb_note_name_valid(name, strlen(name)))
+		return 0;
+	for (; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '/') {
+			if (seg == 0)
+				return 0;
+			seg = 0;
+			in_host = 0;
+			continue;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || (in_host && c == ':') ||
+		    (!in_host && (c == '_' || c == '~'))) {
+			seg++;
+			continue;
+		}
+		return 0;
+	}
+	return seg > 0;
+}
+
+/* Writes the new key to path, created exclusively with mode 0600. */
+static int
+write_key(const char *path, const struct sdb_note_signer *s)
+{
+	size_t n = sdb_note_signer_format_len(s) + 2;
+	char *buf = sdb_secret_alloc(n);
+	size_t len, off = 0;
+	int fd, ok = 1;
+
+	if (buf == NULL) {
+		fprintf(stderr, "sumdbd init: out of memory\n");
+		return 0;
+	}
+	if (sdb_note_signer_format(s, buf, n) != SDB_OK) {
+		sdb_secret_free(buf);
+		fprintf(stderr, "sumdbd init: cannot format the key\n");
+		return 0;
+	}
+	len = strlen(buf);
+	buf[len++] = '\n';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "sumdbd init: %s: %s%s\n", path, strerror(errno),
+		    errno == EEXIST ? " (refusing to overwrite a key file)" : "");
+		sdb_memzero(buf, n);
+		sdb_secret_free(buf);
+		return 0;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ok = 0;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (ok && fsync(fd) != 0)
+		ok = 0;
+	if (close(fd) != 0)
+		ok = 0;
+	sdb_memzero(buf, n);
+	sdb_secret_free(buf);
+	if (!ok) {
+		fprintf(stderr, "sumdbd init: %s: cannot write the key: %s\n", path,
+		    strerror(errno));
+		unlink(path);
+	}
+	return ok;
+}
+
+int
+cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "key-out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *name = NULL, *key = NULL, *key_out = NULL;
+	char *gen_path = NULL, *abs_key = NULL, *vkey = NULL;
+	struct sdb_note_signer *signer = NULL;
+	struct sdb_note_verifier *v = NULL;
+	struct sdbd_log *log = NULL;
+	struct sdbd_log_options lo;
+	struct sdb_errbuf eb = { { 0 } };
+	struct stat sb;
+	int c, rc, status = EXIT_LOCAL, created_key = 0, created_db = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'n': name = optarg; break;
+		case 'k': key = optarg; break;
+		case 'o': key_out = optarg; break;
+		case 'h': init_usage(stdout); return EXIT_OK;
+		default: init_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (optind != argc || db == NULL || (name == NULL && key == NULL)) {
+		fprintf(stderr, "sumdbd init: --db and --name are required\n");
+		init_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	if (key != NULL && key_out != NULL) {
+		fprintf(stderr, "sumdbd init: --key and --key-out exclude each other\n");
+		return EXIT_LOCAL;
+	}
+	if (name != NULL && !name_ok(name)) {
+		fprintf(stderr, "sumdbd init: --name %s: not a valid log name (host[/path], "
+		    "e.g. sum.corp.example)\n", name);
+		return EXIT_LOCAL;
+	}
+	/* Refuse before any key is made, so a refusal leaves nothing behind. */
+	if (lstat(db, &sb) == 0) {
+		fprintf(stderr, "sumdbd init: %s exists; refusing to overwrite a database\n", db);
+		return EXIT_LOCAL;
+	}
+	if (key != NULL) {
+		rc = sdbd_key_load(&signer, key, &eb);
+		if (rc != SDB_OK) {
+			fprintf(stderr, "sumdbd init: %s\n", sdb_errmsg(&eb, rc));
+			goto out;
+		}
+		if (name == NULL)
+			name = sdb_note_signer_name(signer);
+		if (strcmp(name, sdb_note_signer_name(signer)) != 0) {
+			fprintf(stderr, "sumdbd init: the key in %s is named %s, not %s\n", key,
+			    sdb_note_signer_name(signer), name);
+			goto out;
+		}
+		if (!name_ok(name)) {
+			fprintf(stderr, "sumdbd init: the key's name %s is not a valid log name "
+			    "(host[/path])\n", name);
+			goto out;
+		}
+	} else {
+		if (key_out == NULL) {
+			size_t n = strlen(db) + 5;
+			gen_path = malloc(n);
+			if (gen_path == NULL) {
+				fprintf(stderr, "sumdbd init: out of memory\n");
+				goto out;
+			}
+			snprintf(gen_path, n, "%s.key", db);
+			key_out = gen_path;
+		}
+		rc = sdb_note_signer_generate(&signer, name, &eb);
+		if (rc != SDB_OK) {
+			fprintf(stderr, "sumdbd init: %s\n", sdb_errmsg(&eb, rc));
+			goto out;
+		}
+		if (!write_key(key_out, signer))
+			goto out;
+		created_key = 1;
+		key = key_out;
+	}
+	abs_key = realpath(key, NULL);
+	if (abs_key == NULL) {
+		fprintf(stderr, "sumdbd init: %s: %s\n", key, strerror(errno));
+		goto out;
+	}
+	if (sdb_note_signer_verifier(signer, &v) != SDB_OK ||
+	    sdb_note_verifier_format(v, &vkey) != SDB_OK) {
+		fprintf(stderr, "sumdbd init: out of memory\n");
+		goto out;
+	}
+	rc = sdb_store_create(db, name, vkey, abs_key, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd init: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	created_db = 1;
+	memset(&lo, 0, sizeof lo);
+	lo.db_path = db;
+	lo.key_path = abs_key;
+	/* Opening the log signs and commits the empty tree. */
+	rc = sdbd_log_open(&log, &lo, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd init: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	sdbd_log_close(log);
+	printf("created %s for log %s\n", db, name);
+	if (created_key)
+		printf("signer key written to %s (mode 0600; keep it secret and backed up)\n",
+		    abs_key);
+	else
+		printf("signer key: %s\n", abs_key);
+	printf("verifier key: %s\n", vkey);
+	printf("# for clients (adjust the URL to where sumdbd serve listens):\n");
+	printf("GOSUMDB=\"%s http://127.0.0.1:%d\"\n", vkey, SUMDBD_DEFAULT_PORT);
+	status = EXIT_OK;
+out:
+	if (status != EXIT_OK) {
+		/* Only what this run created: never a pre-existing file. */
+		if (created_db)
+			unlink(db);
+		if (created_key)
+			unlink(key_out);
+	}
+	sdb_note_signer_free(signer);
+	sdb_note_verifier_free(v);
+	free(vkey);
+	free(abs_key);
+	free(gen_path);
+	return status;
+}

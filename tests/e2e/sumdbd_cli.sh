@@ -1,0 +1,89 @@
+#!/bin/sh
+# sumdbd init, keygen, add and fsck on a scratch database: the GOSUMDB
+# line, the key file's mode, refusals to overwrite, add's counts and its
+# all-or-nothing refusals, fsck clean and fsck on a record edited with
+# raw SQLite, and --help on every command.
+. "$top_srcdir/tests/e2e/lib.sh"
+SUMDBD="$top_builddir/sumdbd"
+DB="$WORK/s.db"
+VKEY_RE='sum\.test\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}'
+
+expect 0 "^GOSUMDB=\"$VKEY_RE http://127\.0\.0\.1:3030\"$" "init prints the GOSUMDB line" -- \
+	"$SUMDBD" init --db "$DB" --name sum.test.example
+expect 0 "^600$" "key file is mode 0600" -- stat -c %a "$DB.key"
+expect 1 "refusing to overwrite a database" "init refuses an existing database" -- \
+	"$SUMDBD" init --db "$DB" --name sum.test.example
+expect 1 "refusing to overwrite a key file" "init refuses an existing key file" -- \
+	"$SUMDBD" init --db "$WORK/t.db" --name sum.test.example --key-out "$DB.key"
+expect 0 "^absent$" "a refused init leaves no database behind" -- \
+	sh -c "test -e \"$WORK/t.db\" || echo absent"
+expect 1 "not a valid log name" "init refuses a name that is not host[/path]" -- \
+	"$SUMDBD" init --db "$WORK/u.db" --name "bad name+x"
+expect 0 "^GOSUMDB=\"sum\.test\.example\+" "init imports an existing key" -- \
+	"$SUMDBD" init --db "$WORK/imp.db" --key "$DB.key"
+expect 0 "^PRIVATE\+KEY\+k\.example\+[0-9a-f]{8}\+" "keygen prints a signer key" -- \
+	"$SUMDBD" keygen k.example
+expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifier key" -- \
+	"$SUMDBD" keygen k.example
+expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
+
+cat >"$WORK/a.sum" <<'GOSUM'
+golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=
+golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=
+rsc.io/quote v1.5.2 h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=
+rsc.io/quote v1.5.2/go.mod h1:LzX7hefJvL54yjefDEDHNONDjII0t9xZLPXsUe+TKr0=
+GOSUM
+cat >"$WORK/b.sum" <<'GOSUM'
+rsc.io/quote v1.5.2 h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=
+rsc.io/quote v1.5.2/go.mod h1:LzX7hefJvL54yjefDEDHNONDjII0t9xZLPXsUe+TKr0=
+rsc.io/sampler v1.3.0 h1:7uVkIFmeBqHfdjD+gZwtXXI+RODJ2Wc4O7MPEh/QiW4=
+rsc.io/sampler v1.3.0/go.mod h1:T1hPZKmBbMNahiBKFy5HrXp6adAjACjK9JXDnKaTXpA=
+GOSUM
+# A new version plus a conflicting hash for a recorded one.
+cat >"$WORK/conflict.sum" <<'GOSUM'
+example.com/new v1.0.0 h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=
+example.com/new v1.0.0/go.mod h1:LzX7hefJvL54yjefDEDHNONDjII0t9xZLPXsUe+TKr0=
+golang.org/x/text v0.3.0 h1:AAAAztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=
+golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=
+GOSUM
+printf 'example.com/half v1.0.0 h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=\n' >"$WORK/half.sum"
+printf 'rsc.io/quote v1.5.2 h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=\nthis is not a go.sum line\n' >"$WORK/bad.sum"
+
+expect 0 "^added 2, already present 0 .*tree size 2$" "add records two versions" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/a.sum"
+expect 0 "^added 0, already present 2 .*tree size 2$" "re-adding skips them (stdin)" -- \
+	sh -c "\"$SUMDBD\" add --db \"$DB\" < \"$WORK/a.sum\""
+expect 0 "^added 1, already present 1 .*tree size 3$" "add of a partly new file" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/b.sum"
+expect 2 "CONFLICT: golang.org/x/text v0.3.0 is recorded" "conflicting hash refused" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/conflict.sum"
+expect 0 "^added 0, already present 3 .*tree size 3$" "nothing of the refused batch was written" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/a.sum" "$WORK/b.sum"
+expect 1 "example.com/half v1.0.0 has no /go.mod h1: line" "version without /go.mod line refused, named" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/half.sum"
+expect 1 "bad.sum: go.sum line 2" "malformed line reported with its line number" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/bad.sum"
+expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/no-such.sum"
+
+expect 0 "^checked 3 records, 1 tiles, 3 signed trees: clean$" "fsck of a clean database" -- \
+	"$SUMDBD" fsck --db "$DB"
+if command -v sqlite3 >/dev/null 2>&1; then
+	cp "$DB" "$WORK/bad.db"
+	sqlite3 "$WORK/bad.db" "UPDATE records SET text = replace(text, 'h1:w5', 'h1:x5') WHERE id = 1"
+	expect 2 "record 1: the stored hash .* is not the hash of its text" "fsck finds an edited record" -- \
+		"$SUMDBD" fsck --db "$WORK/bad.db"
+	expect 2 "signed tree 2: its root is not the root" "fsck names the trees it breaks" -- \
+		"$SUMDBD" fsck --db "$WORK/bad.db"
+	sqlite3 "$WORK/bad.db" "UPDATE tiles SET hashes = zeroblob(96) WHERE level = 0 AND n = 0"
+	expect 2 "ROOT_MISMATCH|do not reproduce the signed tree" "add refuses a database whose tiles do not give the root" -- \
+		"$SUMDBD" add --db "$WORK/bad.db" "$WORK/a.sum"
+else
+	echo "skip: sqlite3 not installed"
+fi
+
+for c in init keygen add fsck; do
+	expect 0 "usage: sumdbd $c" "$c --help" -- "$SUMDBD" "$c" --help
+done
+expect 0 "usage: sumdbd COMMAND" "--help" -- "$SUMDBD" --help
+expect 1 "unknown command" "unknown command" -- "$SUMDBD" frobnicate
+e2e_done
