@@ -1,0 +1,105 @@
+/*
+ * The command-line plumbing both programs share (src/cli/cli.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crypto.h"
+
+char *
+cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
+{
+	FILE *f = stdin;
+	const char *name = "standard input";
+	char *buf;
+	size_t n = 0;
+
+	if (path != NULL && strcmp(path, "-") != 0) {
+		f = fopen(path, "rb");
+		name = path;
+		if (f == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+			return NULL;
+		}
+	}
+	buf = malloc(max + 2);
+	if (buf == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	/* Read one byte past the limit to tell "exactly max" from "too big". */
+	while (n < max + 1) {
+		size_t got = fread(buf + n, 1, max + 1 - n, f);
+		if (got == 0)
+			break;
+		n += got;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: %s: read error\n", prog, name);
+		free(buf);
+		buf = NULL;
+	} else if (n > max) {
+		fprintf(stderr, "%s: %s: larger than %zu bytes\n", prog, name, max);
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = '\0';
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static void
+cli_usage(FILE *f, const char *prog, const struct cli_command *cmds, size_t ncmds)
+{
+	size_t i, width = 0;
+
+	for (i = 0; i < ncmds; i++)
+		if (strlen(cmds[i].name) > width)
+			width = strlen(cmds[i].name);
+	fprintf(f, "usage: %s COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", prog);
+	for (i = 0; i < ncmds; i++)
+		fprintf(f, "  %-*s  %s\n", (int)width, cmds[i].name, cmds[i].summary);
+	fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
+	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog);
+}
+
+int
+cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
+    int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		cli_usage(stderr, prog, cmds, ncmds);
+		return EXIT_LOCAL;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		cli_usage(stdout, prog, cmds, ncmds);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("%s (csumdb) %s\n", prog, PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (sdb_crypto_init() != SDB_OK) {
+		fprintf(stderr, "%s: cannot initialise the crypto library\n", prog);
+		return EXIT_LOCAL;
+	}
+	for (i = 0; i < ncmds; i++)
+		if (strcmp(cmds[i].name, argv[1]) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[1]);
+	cli_usage(stderr, prog, cmds, ncmds);
+	return EXIT_LOCAL;
+}

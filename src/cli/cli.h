@@ -1,0 +1,44 @@
+/*
+ * What the two programs' command lines share: the exit statuses DESIGN.md
+ * "Programs" promises, bounded reading of an input file, and the command
+ * dispatcher behind `sumdb COMMAND` and `sumdbd COMMAND`.  Only program
+ * code (src/cli, src/sumdb, src/sumdbd) prints or picks exit statuses.
+ */
+#ifndef CSUMDB_CLI_H
+#define CSUMDB_CLI_H
+
+#include <stddef.h>
+
+/* Exit statuses: DESIGN.md "Programs". */
+enum {
+	EXIT_OK = 0,
+	EXIT_LOCAL = 1,   /* usage, I/O, could not check */
+	EXIT_VERIFY = 2   /* verification failed: bad signature, fork, mismatch,
+	                   * corruption, conflicting hashes */
+};
+
+/*
+ * Reads all of path ("-" or NULL: standard input) into a malloc'ed buffer,
+ * NUL-terminated for convenience (the NUL is not counted in *len).  Refuses
+ * input over max bytes.  On failure prints a message prefixed with prog and
+ * naming the input, and returns NULL.
+ */
+char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len);
+
+/* One command: run(argc, argv) with argv[0] the command name; returns an
+ * exit status. */
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/*
+ * main() of a program made of commands: handles --help, --version and
+ * unknown commands, initialises the crypto backend, and runs the command
+ * named by argv[1].  Returns the exit status.
+ */
+int cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
+    int argc, char **argv);
+
+#endif
