@@ -7,7 +7,9 @@
  *
  * Everything here is pure computation.  Hashes that live elsewhere (a
  * database, authenticated tiles) are read through a struct sdb_hash_reader.
- * Tree sizes and record numbers are int64_t in 0 .. 2^63-1.
+ * Tree sizes and record numbers are int64_t in 0 .. 2^63-1; whatever reads
+ * stored hashes takes trees below 2^62 records (2^62 and more would number
+ * hashes past INT64_MAX), the checkers any size.
  */
 #ifndef CSUMDB_TLOG_H
 #define CSUMDB_TLOG_H
@@ -82,14 +84,15 @@ int sdb_tlog_stored_hashes(int64_t n, const void *data, size_t len,
 
 /*
  * Hash of the tree of the first n records (n = 0 gives 32 zero bytes).
- * Returns SDB_OK, SDB_ERR_RANGE (n < 0), or r's error.
+ * Returns SDB_OK, SDB_ERR_RANGE (n < 0 or n >= 2^62, where stored hash
+ * indexes no longer fit in int64), or r's error.
  */
 int sdb_tlog_tree_hash(int64_t n, const struct sdb_hash_reader *r, sdb_hash *out) SDB_WARN_UNUSED;
 
 /*
  * Inclusion proof that record n is in the tree of t records.  proof must
  * hold SDB_TLOG_MAX_PROOF hashes; *nproof receives the count (0 for t = 1).
- * Returns SDB_OK, SDB_ERR_RANGE (unless 0 <= n < t), or r's error.
+ * Returns SDB_OK, SDB_ERR_RANGE (unless 0 <= n < t < 2^62), or r's error.
  */
 int sdb_tlog_prove_record(int64_t t, int64_t n, const struct sdb_hash_reader *r,
     sdb_hash *proof, size_t *nproof) SDB_WARN_UNUSED;
@@ -107,7 +110,7 @@ int sdb_tlog_check_record(const sdb_hash *proof, size_t nproof, int64_t t,
 /*
  * Consistency proof that the tree of n records is a prefix of the tree of t
  * records.  proof must hold SDB_TLOG_MAX_PROOF hashes.  Returns SDB_OK,
- * SDB_ERR_RANGE (unless 1 <= n <= t), or r's error.
+ * SDB_ERR_RANGE (unless 1 <= n <= t < 2^62), or r's error.
  */
 int sdb_tlog_prove_tree(int64_t t, int64_t n, const struct sdb_hash_reader *r,
     sdb_hash *proof, size_t *nproof) SDB_WARN_UNUSED;

@@ -205,7 +205,9 @@ sdb_tlog_tree_hash(int64_t n, const struct sdb_hash_reader *r, sdb_hash *out)
 	size_t k = 0;
 	int err;
 
-	if (n < 0)
+	/* Past 2^62 records the stored-hash numbering overflows int64: the
+	 * reader would be handed negative indexes. */
+	if (n < 0 || (n >> MAX_LEVEL) != 0)
 		return SDB_ERR_RANGE;
 	if (n == 0) {
 		memset(out, 0, sizeof *out);
@@ -313,7 +315,7 @@ sdb_tlog_prove_record(int64_t t, int64_t n, const struct sdb_hash_reader *r,
 {
 	struct ranges rg;
 
-	if (t < 0 || n < 0 || n >= t)
+	if (t < 0 || (t >> MAX_LEVEL) != 0 || n < 0 || n >= t)
 		return SDB_ERR_RANGE;
 	record_ranges(t, n, &rg);
 	return prove_ranges(&rg, r, proof, nproof);
@@ -363,7 +365,7 @@ sdb_tlog_prove_tree(int64_t t, int64_t n, const struct sdb_hash_reader *r,
 {
 	struct ranges rg;
 
-	if (t < 1 || n < 1 || n > t)
+	if (t < 1 || (t >> MAX_LEVEL) != 0 || n < 1 || n > t)
 		return SDB_ERR_RANGE;
 	tree_ranges(t, n, &rg);
 	return prove_ranges(&rg, r, proof, nproof);

@@ -376,6 +376,56 @@ test_huge_trees(void)
 	}
 }
 
+/* A reader that notes every index no tree below 2^62 records stores
+ * (negative ones above all), and otherwise answers zeros. */
+static int bad_index_seen;
+
+static int
+strict_read(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
+{
+	size_t i;
+	int level;
+	int64_t k;
+
+	(void)ctx;
+	for (i = 0; i < n; i++) {
+		if (sdb_tlog_split_stored_hash_index(idx[i], &level, &k) != SDB_OK)
+			bad_index_seen = 1;
+		memset(&out[i], 0, sizeof out[i]);
+	}
+	return SDB_OK;
+}
+
+/* Sizes of 2^62 records and more overflow the stored-hash numbering: the
+ * readers must refuse them, as the frontier and the tile reader do, rather
+ * than hand a reader negative indexes. */
+static void
+test_size_limit(void)
+{
+	struct sdb_hash_reader r = { strict_read, NULL };
+	static const int64_t sizes[] = { (int64_t)1 << 62, ((int64_t)1 << 62) + 3,
+		INT64_MAX };
+	sdb_hash p[SDB_TLOG_MAX_PROOF], h;
+	size_t np, i;
+
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		int64_t t = sizes[i];
+
+		bad_index_seen = 0;
+		CU_ASSERT_EQUAL(sdb_tlog_tree_hash(t, &r, &h), SDB_ERR_RANGE);
+		CU_ASSERT_EQUAL(sdb_tlog_prove_record(t, t - 1, &r, p, &np), SDB_ERR_RANGE);
+		CU_ASSERT_EQUAL(sdb_tlog_prove_record(t, 0, &r, p, &np), SDB_ERR_RANGE);
+		CU_ASSERT_EQUAL(sdb_tlog_prove_tree(t, t - 1, &r, p, &np), SDB_ERR_RANGE);
+		CU_ASSERT_EQUAL(sdb_tlog_prove_tree(t, 5, &r, p, &np), SDB_ERR_RANGE);
+		CU_ASSERT_EQUAL(bad_index_seen, 0);
+	}
+	/* The largest size allowed reads only valid indexes. */
+	bad_index_seen = 0;
+	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(((int64_t)1 << 62) - 1, &r, &h), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_tlog_prove_tree(((int64_t)1 << 62) - 1, 12345, &r, p, &np), SDB_OK);
+	CU_ASSERT_EQUAL(bad_index_seen, 0);
+}
+
 static void
 test_stored_hashes(void)
 {
@@ -412,6 +462,7 @@ unit_register(void)
 		{ "tree_proof", test_tree_proof },
 		{ "huge_trees", test_huge_trees },
 		{ "stored_hashes", test_stored_hashes },
+		{ "size_limit", test_size_limit },
 		{ NULL, NULL },
 	};
 	atexit(cleanup);
