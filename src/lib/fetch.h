@@ -1,0 +1,92 @@
+/*
+ * HTTP GET for everything csumdb reads from the network: module proxies
+ * (the upstream fetcher), remote checksum databases (the verifier and the
+ * public-log path).  Implemented in src/lib/fetch_curl.c, the only file
+ * that uses libcurl.  Nothing fetched is trusted: sizes are capped while
+ * downloading (in the write callback, never after the fact), and callers
+ * check what they get.
+ *
+ * Retries: network errors, timeouts, 5xx and 429 are retried with
+ * exponential backoff, honouring Retry-After (seconds or HTTP date, capped
+ * by backoff_max_ms); every other status is returned to the caller as is.
+ * A network failure after the last retry is SDB_ERR_IO with the curl
+ * message in eb: "could not check", never a verification failure.
+ */
+#ifndef CSUMDB_FETCH_H
+#define CSUMDB_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csumdb/err.h"
+
+/* Zero or NULL fields take the defaults given. */
+struct sdb_fetch_options {
+	long connect_timeout_ms;   /* 10000 */
+	long timeout_ms;           /* whole transfer, 120000 */
+	long stall_timeout_ms;     /* abort when under 1 byte/s this long, 30000 */
+	int max_retries;           /* 3 (so up to 4 attempts); -1: none */
+	long backoff_initial_ms;   /* 200 */
+	long backoff_max_ms;       /* 10000 */
+	const char *ca_file;       /* CA bundle; NULL: system default */
+	const char *netrc_file;    /* credentials per host; NULL: none */
+	const char *bearer_token;  /* Authorization: Bearer ...; NULL: none */
+	const char *user_agent;    /* "csumdb/VERSION" */
+};
+
+/* A client.  Thread-safe: one may serve many threads at once. */
+struct sdb_fetch;
+
+/* Creates a client (copies the options' strings).
+ * Returns SDB_OK, SDB_ERR_NOMEM, SDB_ERR_INTERNAL (curl failed to start). */
+int sdb_fetch_new(struct sdb_fetch **out, const struct sdb_fetch_options *opt,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Releases f; NULL is a no-op. */
+void sdb_fetch_free(struct sdb_fetch *f);
+
+/* A response held in memory.  body is owned (NUL-terminated for
+ * convenience, the NUL not counted in len). */
+struct sdb_fetch_response {
+	long status;          /* the final HTTP status */
+	char *body;
+	size_t len;
+};
+
+/*
+ * GETs url (NUL-terminated; http, https or file) into memory, refusing
+ * bodies over max bytes.  On SDB_OK *res holds the final status and body
+ * (any status: the caller decides what 404 means); release it with
+ * sdb_fetch_response_clear().
+ * Returns SDB_OK, SDB_ERR_IO (network, timeout, retries exhausted on 5xx/
+ * 429: the last status is in the detail), SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM,
+ * SDB_ERR_INVALID (bad URL).  On failure *res is empty.
+ */
+int sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+void sdb_fetch_response_clear(struct sdb_fetch_response *res);
+
+/*
+ * A sink for streamed bodies.  write() gets each chunk in order and
+ * returns SDB_OK or an error that aborts the transfer (passed through);
+ * reset() is called before every retry so the sink can start over (e.g.
+ * truncate its temporary file).  Only 2xx bodies reach the sink.
+ */
+struct sdb_fetch_sink {
+	int (*write)(void *ctx, const uint8_t *data, size_t len);
+	int (*reset)(void *ctx);
+	void *ctx;
+};
+
+/*
+ * GETs url streaming a 2xx body into sink, aborting past max bytes
+ * (SDB_ERR_TOO_LARGE).  *status receives the final HTTP status; for a
+ * non-2xx status nothing was written to the sink and SDB_OK is returned.
+ * Returns as sdb_fetch_get(), plus any error the sink returned.
+ */
+int sdb_fetch_stream(struct sdb_fetch *f, const char *url, uint64_t max,
+    const struct sdb_fetch_sink *sink, long *status,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+#endif
