@@ -20,32 +20,15 @@
 #include <string.h>
 
 #include "csumdb/module.h"
+#include "difflib.h"
 
 /* ---- seeded generator (splitmix64) ---- */
-
-static uint64_t rng_state;
 
 /* When set, generators stay mostly within the valid alphabet, so that
  * about half of all cases exercise the accepting paths. */
 static int clean;
 
-static uint64_t
-rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static size_t
-rn(size_t n)
-{
-	return (size_t)(rnd() % n);
-}
-
-#define PICK(a) ((a)[rn(sizeof(a) / sizeof((a)[0]))])
+#define PICK(a) ((a)[diff_rn(sizeof(a) / sizeof((a)[0]))])
 
 struct buf {
 	char b[1024];
@@ -112,26 +95,26 @@ gen_elem(struct buf *b)
 {
 	size_t k, n;
 
-	switch (clean ? rn(3) : rn(4)) {
+	switch (clean ? diff_rn(3) : diff_rn(4)) {
 	case 0:
 		puts0(b, PICK(words));
 		break;
 	case 1:
-		n = 1 + rn(8);
+		n = 1 + diff_rn(8);
 		for (k = 0; k < n; k++)
-			putc1(b, "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789"[rn(42)]);
+			putc1(b, "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789"[diff_rn(42)]);
 		break;
 	case 2:
-		n = 1 + rn(6);
+		n = 1 + diff_rn(6);
 		for (k = 0; k < n; k++)
-			putc1(b, "abcxyz019-._~"[rn(13)]);
+			putc1(b, "abcxyz019-._~"[diff_rn(13)]);
 		break;
 	default:
 		puts0(b, PICK(words));
-		n = 1 + rn(2);
+		n = 1 + diff_rn(2);
 		for (k = 0; k < n; k++)
 			puts0(b, PICK(odd_chars));
-		if (rn(2))
+		if (diff_rn(2))
 			puts0(b, PICK(words));
 	}
 }
@@ -139,27 +122,27 @@ gen_elem(struct buf *b)
 static void
 gen_path(struct buf *b)
 {
-	size_t k, n = rn(4);
+	size_t k, n = diff_rn(4);
 
-	if (rn(10) == 0) {
+	if (diff_rn(10) == 0) {
 		gen_elem(b);
 	} else {
 		puts0(b, clean ? PICK(good_firsts) : PICK(firsts));
-		if (!clean && rn(8) == 0)
+		if (!clean && diff_rn(8) == 0)
 			puts0(b, PICK(odd_chars));
 	}
 	for (k = 0; k < n; k++) {
 		putc1(b, '/');
 		gen_elem(b);
 	}
-	if (rn(3) == 0)
+	if (diff_rn(3) == 0)
 		puts0(b, PICK(suffixes));
 	if (clean)
 		return;
-	if (rn(20) == 0)
+	if (diff_rn(20) == 0)
 		putc1(b, '/');
-	if (rn(30) == 0 && b->n > 0)
-		b->b[rn(b->n)] = (char)rn(256);
+	if (diff_rn(30) == 0 && b->n > 0)
+		b->b[diff_rn(b->n)] = (char)diff_rn(256);
 }
 
 static void
@@ -190,10 +173,10 @@ gen_ident(struct buf *b)
 static void
 gen_timestamp(struct buf *b)
 {
-	size_t k, n = rn(10) == 0 ? 13 + rn(3) : 14;
+	size_t k, n = diff_rn(10) == 0 ? 13 + diff_rn(3) : 14;
 
 	for (k = 0; k < n; k++)
-		putc1(b, (char)('0' + rn(10)));
+		putc1(b, (char)('0' + diff_rn(10)));
 }
 
 static void
@@ -211,11 +194,11 @@ gen_version(struct buf *b)
 {
 	size_t k, n;
 
-	if (rn(3) == 0) {
+	if (diff_rn(3) == 0) {
 		/* pseudo-versions in their three forms, sometimes broken */
 		puts0(b, "v");
 		gen_num(b);
-		switch (rn(3)) {
+		switch (diff_rn(3)) {
 		case 0:
 			puts0(b, ".0.0-");
 			break;
@@ -233,7 +216,7 @@ gen_version(struct buf *b)
 			gen_num(b);
 			putc1(b, '-');
 			gen_ident(b);
-			if (rn(2)) {
+			if (diff_rn(2)) {
 				putc1(b, '.');
 				gen_ident(b);
 			}
@@ -242,32 +225,32 @@ gen_version(struct buf *b)
 		gen_timestamp(b);
 		putc1(b, '-');
 		gen_rev(b);
-		if (rn(4) == 0)
+		if (diff_rn(4) == 0)
 			puts0(b, "+incompatible");
 	} else {
-		if (clean || rn(20) != 0)
-			putc1(b, clean || rn(15) ? 'v' : 'V');
+		if (clean || diff_rn(20) != 0)
+			putc1(b, clean || diff_rn(15) ? 'v' : 'V');
 		gen_num(b);
-		if (rn(6) != 0) {
+		if (diff_rn(6) != 0) {
 			putc1(b, '.');
 			gen_num(b);
-			if (rn(6) != 0) {
+			if (diff_rn(6) != 0) {
 				putc1(b, '.');
 				gen_num(b);
 			}
 		}
-		if (rn(3) == 0) {
+		if (diff_rn(3) == 0) {
 			putc1(b, '-');
-			n = 1 + rn(3);
+			n = 1 + diff_rn(3);
 			for (k = 0; k < n; k++) {
 				if (k > 0)
 					putc1(b, '.');
 				gen_ident(b);
 			}
 		}
-		if (rn(4) == 0) {
+		if (diff_rn(4) == 0) {
 			putc1(b, '+');
-			n = 1 + rn(2);
+			n = 1 + diff_rn(2);
 			for (k = 0; k < n; k++) {
 				if (k > 0)
 					putc1(b, '.');
@@ -277,10 +260,10 @@ gen_version(struct buf *b)
 	}
 	if (clean)
 		return;
-	if (rn(15) == 0)
+	if (diff_rn(15) == 0)
 		puts0(b, PICK(odd_chars));
-	if (rn(25) == 0 && b->n > 0)
-		b->b[rn(b->n)] = (char)rn(256);
+	if (diff_rn(25) == 0 && b->n > 0)
+		b->b[diff_rn(b->n)] = (char)diff_rn(256);
 }
 
 /* An escaped-looking string: lower-case with "!x" escapes and mistakes. */
@@ -297,26 +280,14 @@ gen_escaped(struct buf *b, int version)
 	for (i = 0; i < raw.n; i++) {
 		char c = raw.b[i];
 
-		if (c >= 'A' && c <= 'Z' && rn(8) != 0) {
+		if (c >= 'A' && c <= 'Z' && diff_rn(8) != 0) {
 			putc1(b, '!');
 			putc1(b, (char)(c - 'A' + 'a'));
 		} else {
 			putc1(b, c);
 		}
-		if (!clean && rn(40) == 0)
-			puts0(b, rn(2) ? "!" : "!q");
-	}
-}
-
-static void
-hexout(const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		putchar(hex[(unsigned char)s[i] >> 4]);
-		putchar(hex[(unsigned char)s[i] & 15]);
+		if (!clean && diff_rn(40) == 0)
+			puts0(b, diff_rn(2) ? "!" : "!q");
 	}
 }
 
@@ -329,12 +300,12 @@ gen(uint64_t seed, long n)
 	size_t kind;
 	long i;
 
-	rng_state = seed;
+	diff_rng = seed;
 	for (kind = 0; kind < 6; kind++) {
 		for (i = 0; i < n; i++) {
 			struct buf a = { .n = 0 }, b = { .n = 0 };
 
-			clean = rn(2) == 0;
+			clean = diff_rn(2) == 0;
 
 			switch (kind) {
 			case 0:
@@ -349,28 +320,28 @@ gen(uint64_t seed, long n)
 				break;
 			case 3:
 				gen_version(&a);
-				if (rn(4) == 0)
+				if (diff_rn(4) == 0)
 					b = a;
 				else
 					gen_version(&b);
 				break;
 			case 4:
-				gen_escaped(&a, (int)rn(2));
+				gen_escaped(&a, (int)diff_rn(2));
 				break;
 			default:
 				gen_escaped(&a, 0);
-				if (clean || rn(20) != 0)
+				if (clean || diff_rn(20) != 0)
 					putc1(&a, '@');
 				gen_escaped(&a, 1);
-				if (!clean && rn(20) == 0)
+				if (!clean && diff_rn(20) == 0)
 					puts0(&a, PICK(odd_chars));
 			}
 			fputs(kinds[kind], stdout);
 			putchar('\t');
-			hexout(a.b, a.n);
+			diff_hex_put(stdout, a.b, a.n);
 			if (kind == 2 || kind == 3) {
 				putchar('\t');
-				hexout(b.b, b.n);
+				diff_hex_put(stdout, b.b, b.n);
 			}
 			putchar('\n');
 		}
@@ -380,38 +351,11 @@ gen(uint64_t seed, long n)
 
 /* ---- eval ---- */
 
-static int
-unhex(const char *s, size_t n, char *out, size_t *outlen)
-{
-	size_t i;
-
-	if (n % 2 != 0)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		int v = 0, k;
-
-		for (k = 0; k < 2; k++) {
-			char c = s[2 * i + (size_t)k];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= c - '0';
-			else if (c >= 'a' && c <= 'f')
-				v |= c - 'a' + 10;
-			else
-				return -1;
-		}
-		out[i] = (char)v;
-	}
-	*outlen = n / 2;
-	return 0;
-}
-
 static void
 pr_hex(const char *s, size_t n)
 {
 	putchar('=');
-	hexout(s, n);
+	diff_hex_put(stdout, s, n);
 }
 
 static void
@@ -500,44 +444,32 @@ eval_lookup(const char *s, size_t n)
 static int
 eval(void)
 {
-	static char line[8192];
+	char *line = NULL, *f[3];
+	size_t cap = 0, nf, an, bn;
 	char a[4096], b[4096];
-	size_t an, bn;
+	int status = 0;
 
-	while (fgets(line, sizeof line, stdin) != NULL) {
-		size_t len = strlen(line);
-		char *t1, *t2;
-
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len == 0)
+	while (diff_getline(&line, &cap, stdin) >= 0) {
+		if (line[0] == '\0')
 			continue;
-		t1 = strchr(line, '\t');
-		if (t1 == NULL)
-			goto bad;
-		*t1++ = '\0';
-		t2 = strchr(t1, '\t');
-		if (t2 != NULL)
-			*t2++ = '\0';
-		if (strlen(t1) / 2 > sizeof a ||
-		    unhex(t1, strlen(t1), a, &an) < 0)
+		nf = diff_split(line, f, 3);
+		if (nf < 2 || nf > 3 || diff_unhex(a, sizeof a, f[1], strlen(f[1]), &an) < 0)
 			goto bad;
 		bn = 0;
-		if (t2 != NULL && (strlen(t2) / 2 > sizeof b ||
-		    unhex(t2, strlen(t2), b, &bn) < 0))
+		if (nf == 3 && diff_unhex(b, sizeof b, f[2], strlen(f[2]), &bn) < 0)
 			goto bad;
-		if (strcmp(line, "path") == 0) {
+		if (strcmp(f[0], "path") == 0) {
 			eval_path(a, an);
-		} else if (strcmp(line, "ver") == 0) {
+		} else if (strcmp(f[0], "ver") == 0) {
 			eval_ver(a, an);
-		} else if (strcmp(line, "check") == 0 && t2 != NULL) {
+		} else if (strcmp(f[0], "check") == 0 && nf == 3) {
 			int err = sdb_module_check(a, an, b, bn, NULL);
 
 			printf("check\t%s\n", err == SDB_OK ? "ok" :
 			    err == SDB_ERR_BAD_PATH ? "path" : "version");
-		} else if (strcmp(line, "cmp") == 0 && t2 != NULL) {
+		} else if (strcmp(f[0], "cmp") == 0 && nf == 3) {
 			printf("cmp\t%d\n", sdb_semver_compare(a, an, b, bn));
-		} else if (strcmp(line, "unesc") == 0) {
+		} else if (strcmp(f[0], "unesc") == 0) {
 			char *p;
 			size_t pl = 0;
 			int err;
@@ -549,15 +481,18 @@ eval(void)
 			err = sdb_module_unescape_version(a, an, &p, &pl, NULL);
 			pr_alloc(err, p, pl);
 			putchar('\n');
-		} else if (strcmp(line, "lookup") == 0) {
+		} else if (strcmp(f[0], "lookup") == 0) {
 			eval_lookup(a, an);
 		} else {
 			goto bad;
 		}
 	}
-	return ferror(stdout) ? 1 : 0;
+	status = ferror(stdout) ? 1 : 0;
+	free(line);
+	return status;
 bad:
 	fprintf(stderr, "diff_module: bad input line\n");
+	free(line);
 	return 1;
 }
 

@@ -18,26 +18,9 @@
 #include "csumdb/note.h"
 #include "csumdb/treenote.h"
 #include "crypto.h"
+#include "difflib.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static uint64_t rng;
-
-static uint64_t
-rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static size_t
-rn(size_t n)
-{
-	return (size_t)(rnd() % n);
-}
 
 static void
 die(const char *what)
@@ -95,26 +78,6 @@ unb64(const char *f, size_t *len)
 		die("bad base64 field in input");
 	out[*len] = '\0';
 	return out;
-}
-
-/* Splits line (modified in place) at tabs into at most max fields. */
-static size_t
-split(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	for (;;) {
-		char *t = strchr(p, '\t');
-
-		if (n == max)
-			return max + 1;
-		f[n++] = p;
-		if (t == NULL)
-			return n;
-		*t = '\0';
-		p = t + 1;
-	}
 }
 
 static void
@@ -211,19 +174,16 @@ check_notes(void)
 {
 	char *line = NULL, *copy;
 	size_t cap = 0, count = 0;
-	ssize_t r;
 
-	while ((r = getline(&line, &cap, stdin)) > 0) {
+	while (diff_getline(&line, &cap, stdin) >= 0) {
 		char *f[7];
 		struct sdb_note_verifiers *set;
 		struct buf got = { 0 };
 		char *msg;
 		size_t mlen;
 
-		if (line[r - 1] == '\n')
-			line[--r] = '\0';
 		copy = strdup(line);
-		if (copy == NULL || split(line, f, 6) != 6)
+		if (copy == NULL || diff_split(line, f, 6) != 6)
 			die("bad input line");
 		set = keys_field(f[0]);
 		msg = unb64(f[1], &mlen);
@@ -324,18 +284,15 @@ check_keys(void)
 {
 	char *line = NULL, *copy;
 	size_t cap = 0, count = 0;
-	ssize_t r;
 
-	while ((r = getline(&line, &cap, stdin)) > 0) {
+	while (diff_getline(&line, &cap, stdin) >= 0) {
 		char *f[6];
 		struct buf got = { 0 };
 		char *key, *want;
 		size_t kl;
 
-		if (line[r - 1] == '\n')
-			line[--r] = '\0';
 		copy = strdup(line);
-		if (copy == NULL || split(line, f, 5) != 5)
+		if (copy == NULL || diff_split(line, f, 5) != 5)
 			die("bad input line");
 		key = unb64(f[1], &kl);
 		if (!key_fields(&got, f[0], key, kl))
@@ -383,18 +340,15 @@ check_trees(void)
 {
 	char *line = NULL, *copy;
 	size_t cap = 0, count = 0;
-	ssize_t r;
 
-	while ((r = getline(&line, &cap, stdin)) > 0) {
+	while (diff_getline(&line, &cap, stdin) >= 0) {
 		char *f[6];
 		struct buf got = { 0 };
 		char *text;
 		size_t tl;
 
-		if (line[r - 1] == '\n')
-			line[--r] = '\0';
 		copy = strdup(line);
-		if (copy == NULL || split(line, f, 5) != 5)
+		if (copy == NULL || diff_split(line, f, 5) != 5)
 			die("bad input line");
 		text = unb64(f[0], &tl);
 		tree_fields(&got, text, tl);
@@ -420,16 +374,16 @@ rand_name(char *out, size_t cap)
 	static const char alpha[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./_-";
 	static const char *uni[] = { "\xc3\xa9", "\xe4\xb8\x96", "\xe2\x80\x8b" };
-	size_t n = 1 + rn(20), i, off = 0;
+	size_t n = 1 + diff_rn(20), i, off = 0;
 
 	for (i = 0; i < n && off + 4 < cap; i++) {
-		if (rn(12) == 0) {
-			const char *u = uni[rn(3)];
+		if (diff_rn(12) == 0) {
+			const char *u = uni[diff_rn(3)];
 
 			memcpy(out + off, u, strlen(u));
 			off += strlen(u);
 		} else {
-			out[off++] = alpha[rn(sizeof alpha - 1)];
+			out[off++] = alpha[diff_rn(sizeof alpha - 1)];
 		}
 	}
 	out[off] = '\0';
@@ -440,26 +394,26 @@ rand_text(struct buf *b)
 {
 	static const char *uni[] = { "\xc3\xa9", "\xe2\x80\x94", "\x7f", "\xc2\x85",
 		"\xf0\x9f\x99\x82" };
-	size_t lines = 1 + rn(5), i, j;
+	size_t lines = 1 + diff_rn(5), i, j;
 
 	for (i = 0; i < lines; i++) {
-		size_t n = rn(40);
+		size_t n = diff_rn(40);
 
 		for (j = 0; j < n; j++) {
-			size_t k = rn(20);
+			size_t k = diff_rn(20);
 
 			if (k == 0)
-				bputs(b, uni[rn(5)]);
+				bputs(b, uni[diff_rn(5)]);
 			else if (k == 1)
 				bputs(b, " ");
 			else {
-				char c = (char)(0x21 + rn(0x5e));
+				char c = (char)(0x21 + diff_rn(0x5e));
 
 				bput(b, &c, 1);
 			}
 		}
 		bputs(b, "\n");
-		if (rn(8) == 0)
+		if (diff_rn(8) == 0)
 			bputs(b, "\n");
 	}
 }
@@ -473,26 +427,26 @@ mutate(struct buf *m)
 	size_t i;
 	char *p;
 
-	switch (rn(8)) {
+	switch (diff_rn(8)) {
 	case 0:
-		m->p[rn(m->len)] ^= (char)(1u << rn(8));
+		m->p[diff_rn(m->len)] ^= (char)(1u << diff_rn(8));
 		break;
 	case 1:
-		i = rn(m->len);
+		i = diff_rn(m->len);
 		memmove(m->p + i, m->p + i + 1, m->len - i - 1);
 		m->len--;
 		break;
 	case 2: {
-		char c = interesting[rn(sizeof interesting)];
+		char c = interesting[diff_rn(sizeof interesting)];
 
-		i = rn(m->len + 1);
+		i = diff_rn(m->len + 1);
 		bput(m, "x", 1);
 		memmove(m->p + i + 1, m->p + i, m->len - i - 1);
 		m->p[i] = c;
 		break;
 	}
 	case 3:
-		m->len = rn(m->len);
+		m->len = diff_rn(m->len);
 		break;
 	case 4:
 		bputs(m, "junk line\n");
@@ -513,7 +467,7 @@ mutate(struct buf *m)
 	case 6: /* one base64 digit of the last signature */
 		p = strrchr(m->p, ' ');
 		if (p != NULL && (size_t)(m->p + m->len - p) > 10) {
-			size_t j = (size_t)(p - m->p) + 1 + rn((size_t)(m->p + m->len - p) - 3);
+			size_t j = (size_t)(p - m->p) + 1 + diff_rn((size_t)(m->p + m->len - p) - 3);
 
 			m->p[j] = m->p[j] == 'A' ? 'B' : 'A';
 		}
@@ -534,7 +488,7 @@ gen_notes(size_t count)
 		const struct sdb_note_signer *use[6];
 		struct sdb_note_verifiers *set = NULL;
 		struct buf text = { 0 }, line = { 0 };
-		size_t nsig = 1 + rn(4), nuse, i, mlen = 0;
+		size_t nsig = 1 + diff_rn(4), nuse, i, mlen = 0;
 		char *msg = NULL, *vk;
 		int nkeys = 0;
 		struct buf m = { 0 };
@@ -547,7 +501,7 @@ gen_notes(size_t count)
 			size_t j;
 
 			for (j = 0; j < 32; j++)
-				seed[j] = (uint8_t)rnd();
+				seed[j] = (uint8_t)diff_rnd();
 			rand_name(name, sizeof name);
 			if (sdb_note_signer_from_seed(&signers[i], name, seed, NULL) != SDB_OK)
 				die("from_seed");
@@ -555,13 +509,13 @@ gen_notes(size_t count)
 		nuse = nsig;
 		for (i = 0; i < nsig; i++)
 			use[i] = signers[i];
-		if (rn(10) == 0)
+		if (diff_rn(10) == 0)
 			use[nuse++] = signers[0];
 		for (i = 0; i <= nsig; i++) {
 			struct sdb_note_verifier *v = NULL;
 
 			/* signers[nsig] signed nothing: known only sometimes */
-			if ((i < nsig && rn(3) == 0) || (i == nsig && rn(5) != 0))
+			if ((i < nsig && diff_rn(3) == 0) || (i == nsig && diff_rn(5) != 0))
 				continue;
 			if (sdb_note_signer_verifier(signers[i], &v) != SDB_OK ||
 			    sdb_note_verifiers_add(set, v) != SDB_OK ||
@@ -578,7 +532,7 @@ gen_notes(size_t count)
 		if (sdb_note_sign(&msg, &mlen, text.p, text.len, use, nuse, NULL) != SDB_OK)
 			die("sign");
 		bput(&m, msg, mlen);
-		if (rn(10) < 4)
+		if (diff_rn(10) < 4)
 			mutate(&m);
 		bputs(&line, "\t");
 		bput64(&line, m.p, m.len);
@@ -601,26 +555,26 @@ mutate_key(struct buf *k)
 {
 	size_t i;
 
-	switch (rn(5)) {
+	switch (diff_rn(5)) {
 	case 0:
-		k->p[rn(k->len)] ^= (char)(1u << rn(8));
+		k->p[diff_rn(k->len)] ^= (char)(1u << diff_rn(8));
 		break;
 	case 1:
-		i = rn(k->len);
+		i = diff_rn(k->len);
 		memmove(k->p + i, k->p + i + 1, k->len - i - 1);
 		k->len--;
 		break;
 	case 2: {
-		char c = interesting[rn(sizeof interesting)];
+		char c = interesting[diff_rn(sizeof interesting)];
 
-		i = rn(k->len + 1);
+		i = diff_rn(k->len + 1);
 		bput(k, "x", 1);
 		memmove(k->p + i + 1, k->p + i, k->len - i - 1);
 		k->p[i] = c;
 		break;
 	}
 	case 3:
-		k->len = rn(k->len);
+		k->len = diff_rn(k->len);
 		break;
 	case 4:
 		bputs(k, "==");
@@ -642,7 +596,7 @@ gen_keys(size_t count)
 		int kind;
 
 		for (j = 0; j < 32; j++)
-			seed[j] = (uint8_t)rnd();
+			seed[j] = (uint8_t)diff_rnd();
 		rand_name(name, sizeof name);
 		if (sdb_note_signer_from_seed(&s, name, seed, NULL) != SDB_OK ||
 		    sdb_note_signer_format(s, sk, sizeof sk) != SDB_OK ||
@@ -653,7 +607,7 @@ gen_keys(size_t count)
 			struct buf k = { 0 }, line = { 0 };
 
 			bputs(&k, kind == 0 ? vk : sk);
-			if (rn(2) == 0)
+			if (diff_rn(2) == 0)
 				mutate_key(&k);
 			bputs(&line, kind == 0 ? "v\t" : "s\t");
 			bput64(&line, k.p, k.len);
@@ -681,17 +635,17 @@ gen_trees(size_t count)
 		struct buf text = { 0 }, line = { 0 };
 		size_t fl = 0, i;
 
-		switch (rn(3)) {
-		case 0: t.n = (int64_t)rn(10); break;
-		case 1: t.n = (int64_t)(rnd() >> 32); break;
-		default: t.n = (int64_t)(rnd() >> 1); break;
+		switch (diff_rn(3)) {
+		case 0: t.n = (int64_t)diff_rn(10); break;
+		case 1: t.n = (int64_t)(diff_rnd() >> 32); break;
+		default: t.n = (int64_t)(diff_rnd() >> 1); break;
 		}
 		for (i = 0; i < 32; i++)
-			t.hash.b[i] = (uint8_t)rnd();
+			t.hash.b[i] = (uint8_t)diff_rnd();
 		if (sdb_tree_note_format(f, &fl, &t) != SDB_OK)
 			die("format");
 		bput(&text, f, fl);
-		switch (rn(14)) {
+		switch (diff_rn(14)) {
 		case 0: /* leading zero */
 			memmove(text.p + 22, text.p + 21, text.len - 21);
 			text.p[21] = '0';
@@ -706,19 +660,19 @@ gen_trees(size_t count)
 			bputs(&text, "junk\nmore\n");
 			break;
 		case 3:
-			text.p[rn(text.len)] ^= (char)(1u << rn(8));
+			text.p[diff_rn(text.len)] ^= (char)(1u << diff_rn(8));
 			break;
 		case 4:
-			text.len = rn(text.len);
+			text.len = diff_rn(text.len);
 			break;
 		case 5: /* non-canonical last base64 digit */
 			text.p[fl - 3] ^= 1;
 			break;
 		case 6: /* insert a byte */
-			i = rn(text.len + 1);
+			i = diff_rn(text.len + 1);
 			bput(&text, "x", 1);
 			memmove(text.p + i + 1, text.p + i, text.len - i - 1);
-			text.p[i] = interesting[rn(sizeof interesting)];
+			text.p[i] = interesting[diff_rn(sizeof interesting)];
 			break;
 		default:
 			break;
@@ -756,7 +710,7 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "check-tree") == 0)
 		return check_trees();
 	if (argc == 4) {
-		rng = num(argv[2]);
+		diff_rng = num(argv[2]);
 		if (strcmp(argv[1], "gen") == 0)
 			return gen_notes(num(argv[3]));
 		if (strcmp(argv[1], "gen-keys") == 0)

@@ -20,6 +20,7 @@
 #include "crypto.h"
 #include "csumdb/tile.h"
 #include "csumdb/tlog.h"
+#include "difflib.h"
 
 struct log {
 	sdb_hash *stored;
@@ -85,43 +86,6 @@ root(const struct log *l, int64_t n, sdb_hash *h)
 	return sdb_tlog_tree_hash(n, &r, h);
 }
 
-static void
-hexs(char *out, const uint8_t *b, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-unhex(uint8_t *out, size_t n, const char *s, size_t len)
-{
-	size_t i;
-
-	if (len != 2 * n)
-		return -1;
-	for (i = 0; i < len; i++) {
-		int c = s[i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] = (uint8_t)(out[i / 2] | v);
-	}
-	return 0;
-}
-
 static int
 num(const char *s, int64_t *v)
 {
@@ -148,29 +112,13 @@ hash_list(const char *s, sdb_hash *h, size_t cap, size_t *n)
 		const char *c = strchr(s, ',');
 		size_t len = c ? (size_t)(c - s) : strlen(s);
 
-		if (*n >= cap || unhex(h[*n].b, SDB_HASH_SIZE, s, len) != 0)
+		if (*n >= cap || diff_unhex_n(h[*n].b, SDB_HASH_SIZE, s, len) != 0)
 			return -1;
 		(*n)++;
 		if (c == NULL)
 			return 0;
 		s = c + 1;
 	}
-}
-
-/* Splits line (modified in place) at tabs into at most max fields. */
-static size_t
-split(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max) {
-		f[n++] = line;
-		line = strchr(line, '\t');
-		if (line == NULL)
-			break;
-		*line++ = '\0';
-	}
-	return n;
 }
 
 static int
@@ -194,7 +142,7 @@ static int
 check_line(const struct log *l, char *line, char *orig)
 {
 	char *f[8], buf[SDB_TILE_PATH_MAX], *p;
-	size_t nf = split(line, f, 8), np, np2;
+	size_t nf = diff_split(line, f, 8), np, np2;
 	sdb_hash a, b, proof[SDB_TLOG_MAX_PROOF], mine[SDB_TLOG_MAX_PROOF];
 	uint8_t data[256 * SDB_HASH_SIZE];
 	struct sdb_hash_reader r = { log_read, (void *)(uintptr_t)l };
@@ -204,7 +152,7 @@ check_line(const struct log *l, char *line, char *orig)
 	if (strcmp(f[0], "tree") == 0 && nf == 3) {
 		struct sdb_tlog_frontier fr;
 
-		if (num(f[1], &v[0]) || unhex(a.b, 32, f[2], strlen(f[2])) || root(l, v[0], &b) ||
+		if (num(f[1], &v[0]) || diff_unhex_n(a.b, 32, f[2], strlen(f[2])) || root(l, v[0], &b) ||
 		    memcmp(a.b, b.b, 32) != 0)
 			return -1;
 		/* The frontier loaded at that size gives the same root. */
@@ -236,8 +184,8 @@ check_line(const struct log *l, char *line, char *orig)
 		int (*check)(const sdb_hash *, size_t, int64_t, const sdb_hash *, int64_t,
 		    const sdb_hash *) = rec ? sdb_tlog_check_record : sdb_tlog_check_tree;
 
-		if (num(f[1], &v[0]) || num(f[2], &v[1]) || unhex(a.b, 32, f[3], strlen(f[3])) ||
-		    unhex(b.b, 32, f[4], strlen(f[4])) ||
+		if (num(f[1], &v[0]) || num(f[2], &v[1]) || diff_unhex_n(a.b, 32, f[3], strlen(f[3])) ||
+		    diff_unhex_n(b.b, 32, f[4], strlen(f[4])) ||
 		    hash_list(f[5], proof, SDB_TLOG_MAX_PROOF, &np) != 0)
 			return -1;
 		/* Go's proof checks; ours is byte-identical. */
@@ -295,7 +243,7 @@ check_line(const struct log *l, char *line, char *orig)
 		t.l = (int)v[1];
 		t.n = v[2];
 		t.w = (int)v[3];
-		if (t.w > 256 || unhex(want, (size_t)t.w * SDB_HASH_SIZE, f[5], strlen(f[5])) ||
+		if (t.w > 256 || diff_unhex_n(want, (size_t)t.w * SDB_HASH_SIZE, f[5], strlen(f[5])) ||
 		    sdb_tile_read_data(&t, &r, data, 256 * SDB_HASH_SIZE) != SDB_OK ||
 		    memcmp(want, data, (size_t)t.w * SDB_HASH_SIZE) != 0)
 			return -1;
@@ -368,21 +316,10 @@ check_line(const struct log *l, char *line, char *orig)
 	return -1;
 }
 
-/* splitmix64: the C side's own seeded generator. */
-static uint64_t rng;
-static uint64_t
-rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 static int64_t
 rndn(int64_t n)
 {
-	return (int64_t)(rnd() % (uint64_t)n);
+	return (int64_t)(diff_rnd() % (uint64_t)n);
 }
 
 static void
@@ -394,7 +331,7 @@ print_hashes(const sdb_hash *h, size_t n)
 	if (n == 0)
 		fputs("-", stdout);
 	for (i = 0; i < n; i++) {
-		hexs(x, h[i].b, 32);
+		diff_hex(x, h[i].b, 32);
 		printf("%s%s", i ? "," : "", x);
 	}
 }
@@ -451,7 +388,7 @@ gen(const struct log *l, int64_t cases)
 	for (i = 1; i <= cases; i++) {
 		if (root(l, i, &a) != SDB_OK)
 			return -1;
-		hexs(x, a.b, 32);
+		diff_hex(x, a.b, 32);
 		printf("tree\t%" PRId64 "\t%s\n", i, x);
 	}
 	for (i = 0; i < cases; i++) {
@@ -460,15 +397,15 @@ gen(const struct log *l, int64_t cases)
 		if (sdb_tlog_prove_record(t, n, &r, proof, &np) != SDB_OK || root(l, t, &a) != SDB_OK)
 			return -1;
 		b = l->stored[sdb_tlog_stored_hash_index(0, n)];
-		hexs(x, a.b, 32);
-		hexs(y, b.b, 32);
+		diff_hex(x, a.b, 32);
+		diff_hex(y, b.b, 32);
 		printf("rproof\t%" PRId64 "\t%" PRId64 "\t%s\t%s\t", t, n, x, y);
 		print_hashes(proof, np);
 		putchar('\n');
 		n = 1 + rndn(t);
 		if (sdb_tlog_prove_tree(t, n, &r, proof, &np) != SDB_OK || root(l, n, &b) != SDB_OK)
 			return -1;
-		hexs(y, b.b, 32);
+		diff_hex(y, b.b, 32);
 		printf("tproof\t%" PRId64 "\t%" PRId64 "\t%s\t%s\t", t, n, x, y);
 		print_hashes(proof, np);
 		putchar('\n');
@@ -510,7 +447,6 @@ main(int argc, char **argv)
 	int64_t seed, cases;
 	char *line = NULL, *copy = NULL;
 	size_t cap = 0;
-	ssize_t len;
 	long nline = 0, bad = 0;
 
 	if (argc != 4 || num(argv[2], &seed) || num(argv[3], &cases) || cases < 2 ||
@@ -521,7 +457,7 @@ main(int argc, char **argv)
 	if (sdb_crypto_init() != SDB_OK || log_build(&l, seed, cases) != 0)
 		return 1;
 	if (strcmp(argv[1], "gen") == 0) {
-		rng = (uint64_t)seed;
+		diff_rng = (uint64_t)seed;
 		if (gen(&l, cases) != 0) {
 			fprintf(stderr, "diff_tlog gen: failed\n");
 			return 1;
@@ -531,9 +467,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "check") != 0)
 		return 1;
-	while ((len = getline(&line, &cap, stdin)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
+	while (diff_getline(&line, &cap, stdin) >= 0) {
 		free(copy);
 		if ((copy = strdup(line)) == NULL)
 			return 1;
