@@ -8,8 +8,10 @@
 
 /* --- notes and keys ---------------------------------------------------- */
 
-/* x/mod note.Open refuses notes over 1 MB; a tree note is ~100 bytes plus
- * signatures, so this bound only keeps hostile input cheap. */
+/* 1 MB, the limit x/mod's tlog.ParseTree puts on a tree note's text
+ * (note.Open itself sets none; csumdb applies it to whole notes too).  A
+ * tree note is ~100 bytes plus signatures, so this bound only keeps
+ * hostile input cheap. */
 #define SDB_MAX_NOTE_SIZE (1000 * 1000)
 
 /* x/mod note.Open: "too many signatures" past 100. */
