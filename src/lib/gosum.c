@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,7 @@
 #include "csumdb/module.h"
 #include "csumdb/record.h"
 #include "limits.h"
+#include "module_int.h"
 
 /* cmd/go emptyGoModHash: the hash of a zero-length go.mod, which an old
  * bug wrote for non-modules; cmd/go drops such lines on read. */
@@ -222,26 +222,20 @@ sdb_gosum_format_line(const char *path, size_t plen, const char *version,
     size_t vlen, int is_gomod, const sdb_hash *h1, char **out, size_t *outlen,
     struct sdb_errbuf *eb)
 {
-	char h[SDB_H1_LEN + 1], *buf;
 	size_t n;
-	int err, k;
+	char *buf;
+	int err;
 
 	*out = NULL;
 	if ((err = sdb_module_check_canonical(path, plen, version, vlen, eb)) != SDB_OK)
 		return err;
 	if (plen > SDB_MAX_GOSUM_LINE || vlen > SDB_MAX_GOSUM_LINE)
 		return sdb_errf(eb, SDB_ERR_BAD_PATH, "go.sum line would be too long");
-	sdb_h1_format(h, h1);
-	/* PATH SP VERSION[/go.mod] SP h1:BASE64 LF */
-	n = plen + 1 + vlen + (is_gomod ? 7 : 0) + 1 + SDB_H1_LEN + 1;
+	n = sdb_h1_line_len(plen, vlen, is_gomod);
 	if ((buf = malloc(n + 1)) == NULL)
 		return SDB_ERR_NOMEM;
-	k = snprintf(buf, n + 1, "%.*s %.*s%s %s\n", (int)plen, path, (int)vlen,
-	    version, is_gomod ? "/go.mod" : "", h);
-	if (k < 0 || (size_t)k != n) {
-		free(buf);
-		return SDB_ERR_INTERNAL;
-	}
+	n = sdb_h1_line_write(buf, path, plen, version, vlen, is_gomod, h1);
+	buf[n] = '\0';
 	*out = buf;
 	if (outlen != NULL)
 		*outlen = n;

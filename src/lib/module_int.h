@@ -1,6 +1,6 @@
 /*
- * Internals shared by the module, go.sum and record files of libcsumdb
- * (not part of the public API).
+ * Internals shared by the module, go.sum, record and tree note files of
+ * libcsumdb (not part of the public API).
  */
 #ifndef CSUMDB_MODULE_INT_H
 #define CSUMDB_MODULE_INT_H
@@ -8,11 +8,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csumdb/hash.h"
+
 /*
  * Decodes one rune at s[0..len) (len >= 1) as Go's utf8.DecodeRune: an
  * invalid or truncated sequence, a surrogate or a value past U+10FFFF is
  * U+FFFD with *size 1.
  */
 uint32_t sdb_utf8_decode(const unsigned char *s, size_t len, size_t *size);
+
+/*
+ * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the
+ * "n >= 0 and FormatInt(n) == s" check x/mod makes on tree sizes and
+ * record ids: exactly the canonical decimal spellings of 0 .. 2^63-1 (no
+ * sign, no leading zero).  Returns 1 with *out set, or 0.
+ */
+int sdb_parse_int63(const char *s, size_t len, int64_t *out);
+
+/*
+ * Writes the go.sum line "PATH SP VERSION[/go.mod] SP h1:BASE64 LF" (no
+ * NUL) at out, which must have room for sdb_h1_line_len(plen, vlen,
+ * is_gomod) bytes; returns that length.  A record is two such lines.
+ */
+size_t sdb_h1_line_len(size_t plen, size_t vlen, int is_gomod);
+size_t sdb_h1_line_write(char *out, const char *path, size_t plen,
+    const char *version, size_t vlen, int is_gomod, const sdb_hash *h);
 
 #endif

@@ -44,6 +44,36 @@ sdb_h1_format(char *out, const sdb_hash *h)
 	sdb_b64_encode(out + 3, h->b, SDB_HASH_SIZE);
 }
 
+size_t
+sdb_h1_line_len(size_t plen, size_t vlen, int is_gomod)
+{
+	return plen + 1 + vlen + (is_gomod ? 7 : 0) + 1 + SDB_H1_LEN + 1;
+}
+
+size_t
+sdb_h1_line_write(char *out, const char *path, size_t plen,
+    const char *version, size_t vlen, int is_gomod, const sdb_hash *h)
+{
+	char h1[SDB_H1_LEN + 1];
+	size_t o = 0;
+
+	memcpy(out + o, path, plen);
+	o += plen;
+	out[o++] = ' ';
+	memcpy(out + o, version, vlen);
+	o += vlen;
+	if (is_gomod) {
+		memcpy(out + o, "/go.mod", 7);
+		o += 7;
+	}
+	out[o++] = ' ';
+	sdb_h1_format(h1, h);
+	memcpy(out + o, h1, SDB_H1_LEN);
+	o += SDB_H1_LEN;
+	out[o++] = '\n';
+	return o;
+}
+
 int
 sdb_record_text_ok(const char *text, size_t len)
 {
@@ -159,9 +189,9 @@ sdb_record_format(const char *path, size_t plen, const char *version,
     size_t vlen, const sdb_hash *h1, const sdb_hash *gomod_h1, char **out,
     size_t *outlen, struct sdb_errbuf *eb)
 {
-	char a[SDB_H1_LEN + 1], b[SDB_H1_LEN + 1], *buf;
-	size_t n;
-	int err, k;
+	size_t n, o;
+	char *buf;
+	int err;
 
 	*out = NULL;
 	if ((err = sdb_module_check_canonical(path, plen, version, vlen, eb)) != SDB_OK)
@@ -169,25 +199,19 @@ sdb_record_format(const char *path, size_t plen, const char *version,
 	if (plen > SDB_MAX_RECORD_SIZE || vlen > SDB_MAX_RECORD_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "record would be too large");
 	/* M V h1:X\nM V/go.mod h1:Y\n */
-	n = 2 * (plen + 1 + vlen + 1 + SDB_H1_LEN + 1) + 7;
+	n = sdb_h1_line_len(plen, vlen, 0) + sdb_h1_line_len(plen, vlen, 1);
 	if (n > SDB_MAX_RECORD_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "record of %zu bytes would be over the limit of %d", n,
 		    SDB_MAX_RECORD_SIZE);
 	if ((buf = malloc(n + 1)) == NULL)
 		return SDB_ERR_NOMEM;
-	sdb_h1_format(a, h1);
-	sdb_h1_format(b, gomod_h1);
-	k = snprintf(buf, n + 1, "%.*s %.*s %s\n%.*s %.*s/go.mod %s\n",
-	    (int)plen, path, (int)vlen, version, a,
-	    (int)plen, path, (int)vlen, version, b);
-	if (k < 0 || (size_t)k != n) {
-		free(buf);
-		return SDB_ERR_INTERNAL;
-	}
+	o = sdb_h1_line_write(buf, path, plen, version, vlen, 0, h1);
+	o += sdb_h1_line_write(buf + o, path, plen, version, vlen, 1, gomod_h1);
+	buf[o] = '\0';
 	*out = buf;
 	if (outlen != NULL)
-		*outlen = n;
+		*outlen = o;
 	return SDB_OK;
 }
 
@@ -227,23 +251,22 @@ sdb_lookup_response_format(int64_t id, const char *text, size_t tlen,
 	return SDB_OK;
 }
 
-/* A record id: decimal, no sign, no leading zeros, < 2^63. */
-static int
-parse_id(const char *s, size_t len, int64_t *id)
+int
+sdb_parse_int63(const char *s, size_t len, int64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (len == 0 || len > 19 || (s[0] == '0' && len > 1))
+	if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
 		return 0;
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0'); /* 19 digits fit in uint64 */
 	}
 	if (v > (uint64_t)INT64_MAX)
 		return 0;
-	*id = (int64_t)v;
+	*out = (int64_t)v;
 	return 1;
 }
 
@@ -259,7 +282,7 @@ sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "lookup response of %zu bytes is too large", len);
 	nl = find(msg, 0, len, '\n');
-	if (nl == len || !parse_id(msg, nl, id))
+	if (nl == len || !sdb_parse_int63(msg, nl, id))
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "lookup response does not start with a record id line");
 	for (i = nl + 1; i + 1 < len; i++)

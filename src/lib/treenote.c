@@ -18,6 +18,7 @@
 #include "csumdb/base64.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
+#include "module_int.h"
 
 #define PREFIX_LEN (sizeof SDB_TREE_NOTE_PREFIX - 1)
 
@@ -41,27 +42,6 @@ sdb_tree_note_format(char out[SDB_TREE_NOTE_MAX], size_t *len, const struct sdb_
 	return SDB_OK;
 }
 
-/* strconv.ParseInt(s, 10, 64) followed by x/mod's "n >= 0 and
- * FormatInt(n) == s": so exactly the canonical spellings of 0..2^63-1. */
-static int
-parse_size(const char *s, size_t len, int64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > 19 || (len > 1 && s[0] == '0'))
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(s[i] - '0'); /* 19 digits fit in uint64 */
-	}
-	if (v > (uint64_t)INT64_MAX)
-		return 0;
-	*out = (int64_t)v;
-	return 1;
-}
-
 int
 sdb_tree_note_parse(struct sdb_tree *t, const char *text, size_t len, struct sdb_errbuf *eb)
 {
@@ -83,7 +63,7 @@ sdb_tree_note_parse(struct sdb_tree *t, const char *text, size_t len, struct sdb
 		return sdb_errf(eb, SDB_ERR_MALFORMED_NOTE,
 		    "malformed tree note: fewer than three lines");
 	l2 = e1 + 1;
-	if (!parse_size(l1, (size_t)(e1 - l1), &n))
+	if (!sdb_parse_int63(l1, (size_t)(e1 - l1), &n))
 		return sdb_errf(eb, SDB_ERR_MALFORMED_NOTE,
 		    "malformed tree note: bad tree size");
 	if (sdb_b64_decode(hash, sizeof hash, &hlen, l2, (size_t)(e2 - l2)) != SDB_OK ||
