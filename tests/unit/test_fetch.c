@@ -1,0 +1,610 @@
+/*
+ * Unit tests for src/lib/fetch_curl.c against a scripted loopback HTTP
+ * server this file runs in a thread (127.0.0.1, port 0): plain 200, 404,
+ * 500 then 200, 429 with Retry-After, truncated bodies, oversized bodies
+ * with and without Content-Length, a server that never answers, bearer and
+ * netrc credentials, file:// URLs, the streaming sink and its reset, and
+ * many threads sharing one client.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csumdb/err.h"
+#include "fetch.h"
+#include "unit.h"
+
+/* --- the scripted server ------------------------------------------------ */
+
+#define MAX_CONNS 256
+
+static int srv_fd = -1;
+static int srv_port;
+static volatile int srv_stop;
+static pthread_t srv_thread;
+static pthread_mutex_t srv_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t conn_threads[MAX_CONNS];
+static int nconn;
+static int hits_flaky, hits_429, hits_trunc, hits_trunc_once, hits_404, hits_hang;
+static long long t429_first_ms, t429_second_ms;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+reply(int fd, int code, const char *extra, const char *body)
+{
+	char head[512];
+
+	snprintf(head, sizeof head, "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n%s\r\n", code, strlen(body), extra);
+	send_all(fd, head, strlen(head));
+	send_all(fd, body, strlen(body));
+}
+
+static void
+send_big(int fd, int with_length)
+{
+	static char chunk[4096];
+	char head[256];
+	int i;
+
+	memset(chunk, 'x', sizeof chunk);
+	if (with_length)
+		snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n"
+		    "Connection: close\r\n\r\n", 256 * 4096);
+	else
+		snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+	send_all(fd, head, strlen(head));
+	for (i = 0; i < 256; i++)
+		send_all(fd, chunk, sizeof chunk);
+}
+
+static int
+bump(int *counter)
+{
+	int v;
+
+	pthread_mutex_lock(&srv_mu);
+	v = ++*counter;
+	pthread_mutex_unlock(&srv_mu);
+	return v;
+}
+
+static void *
+conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char req[4096], path[256];
+	size_t n = 0;
+	const char *auth;
+	char *sp;
+
+	/* read the request head */
+	while (n < sizeof req - 1) {
+		ssize_t r = recv(fd, req + n, sizeof req - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		req[n] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL)
+			break;
+	}
+	req[n] = '\0';
+	path[0] = '\0';
+	if (strncmp(req, "GET ", 4) == 0 && (sp = strchr(req + 4, ' ')) != NULL &&
+	    (size_t)(sp - (req + 4)) < sizeof path) {
+		memcpy(path, req + 4, (size_t)(sp - (req + 4)));
+		path[sp - (req + 4)] = '\0';
+	}
+	if (strcmp(path, "/ok") == 0) {
+		reply(fd, 200, "", "hello");
+	} else if (strcmp(path, "/404") == 0) {
+		bump(&hits_404);
+		reply(fd, 404, "", "not found: x");
+	} else if (strcmp(path, "/flaky") == 0) {
+		if (bump(&hits_flaky) == 1)
+			reply(fd, 500, "", "oops");
+		else
+			reply(fd, 200, "", "recovered");
+	} else if (strcmp(path, "/429") == 0) {
+		if (bump(&hits_429) == 1) {
+			t429_first_ms = now_ms();
+			reply(fd, 429, "Retry-After: 1\r\n", "slow down");
+		} else {
+			t429_second_ms = now_ms();
+			reply(fd, 200, "", "thanks");
+		}
+	} else if (strcmp(path, "/always500") == 0) {
+		reply(fd, 503, "", "down");
+	} else if (strcmp(path, "/trunc") == 0) {
+		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789";
+		bump(&hits_trunc);
+		send_all(fd, h, strlen(h));
+	} else if (strcmp(path, "/trunc-once") == 0) {
+		if (bump(&hits_trunc_once) == 1) {
+			const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\npartial";
+			send_all(fd, h, strlen(h));
+		} else {
+			reply(fd, 200, "", "complete body");
+		}
+	} else if (strcmp(path, "/big") == 0) {
+		send_big(fd, 1);
+	} else if (strcmp(path, "/big-nolen") == 0) {
+		send_big(fd, 0);
+	} else if (strcmp(path, "/hang") == 0) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int waited = 0;
+
+		bump(&hits_hang);
+		/* say nothing until the client gives up or the test ends */
+		while (!srv_stop && waited < 10000) {
+			if (poll(&p, 1, 50) > 0) {
+				char b[64];
+				if (recv(fd, b, sizeof b, 0) <= 0)
+					break;
+			}
+			waited += 50;
+		}
+	} else if (strcmp(path, "/echo-auth") == 0) {
+		char body[512];
+		const char *e;
+
+		auth = strstr(req, "Authorization: ");
+		if (auth == NULL) {
+			reply(fd, 200, "", "none");
+		} else {
+			auth += strlen("Authorization: ");
+			e = strstr(auth, "\r\n");
+			snprintf(body, sizeof body, "%.*s", (int)(e - auth), auth);
+			reply(fd, 200, "", body);
+		}
+	} else {
+		reply(fd, 404, "", "no such script");
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *
+srv_main(void *arg)
+{
+	(void)arg;
+	while (!srv_stop) {
+		struct pollfd p = { srv_fd, POLLIN, 0 };
+		int fd;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		fd = accept(srv_fd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		pthread_mutex_lock(&srv_mu);
+		if (nconn < MAX_CONNS &&
+		    pthread_create(&conn_threads[nconn], NULL, conn_main, (void *)(intptr_t)fd) == 0)
+			nconn++;
+		else
+			close(fd);
+		pthread_mutex_unlock(&srv_mu);
+	}
+	return NULL;
+}
+
+static int
+srv_start(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+
+	srv_fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (srv_fd < 0)
+		return -1;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(srv_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(srv_fd, 64) != 0 ||
+	    getsockname(srv_fd, (struct sockaddr *)&a, &len) != 0)
+		return -1;
+	srv_port = ntohs(a.sin_port);
+	return pthread_create(&srv_thread, NULL, srv_main, NULL) == 0 ? 0 : -1;
+}
+
+static int
+suite_init(void)
+{
+	return srv_start();
+}
+
+static int
+suite_clean(void)
+{
+	int i;
+
+	srv_stop = 1;
+	pthread_join(srv_thread, NULL);
+	for (i = 0; i < nconn; i++)
+		pthread_join(conn_threads[i], NULL);
+	close(srv_fd);
+	return 0;
+}
+
+static void
+url(char *buf, size_t n, const char *path)
+{
+	snprintf(buf, n, "http://127.0.0.1:%d%s", srv_port, path);
+}
+
+/* Fast retries keep the suite quick. */
+static struct sdb_fetch *
+client(long timeout_ms, int retries)
+{
+	struct sdb_fetch_options o;
+	struct sdb_fetch *f = NULL;
+
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = timeout_ms;
+	o.max_retries = retries;
+	o.backoff_initial_ms = 10;
+	o.backoff_max_ms = 2000;
+	CU_ASSERT_FATAL(sdb_fetch_new(&f, &o, NULL) == SDB_OK);
+	return f;
+}
+
+/* --- tests ---------------------------------------------------------------- */
+
+static void
+test_ok_and_404(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	char u[128];
+
+	url(u, sizeof u, "/ok");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_EQUAL(r.len, 5);
+	CU_ASSERT_STRING_EQUAL(r.body, "hello");
+	sdb_fetch_response_clear(&r);
+
+	/* 404 is an answer, not a failure, and is never retried */
+	url(u, sizeof u, "/404");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(r.body, "not found: x");
+	CU_ASSERT_EQUAL(hits_404, 1);
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+}
+
+static void
+test_500_then_200(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	char u[128];
+
+	url(u, sizeof u, "/flaky");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "recovered");
+	CU_ASSERT_EQUAL(hits_flaky, 2);
+	sdb_fetch_response_clear(&r);
+
+	/* 5xx on every attempt: an I/O error naming the status */
+	url(u, sizeof u, "/always500");
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	CU_ASSERT(strstr(eb.msg, "HTTP 503 after 4 attempts") != NULL);
+	CU_ASSERT_PTR_NULL(r.body);
+	sdb_fetch_free(f);
+}
+
+static void
+test_429_retry_after(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	char u[128];
+
+	url(u, sizeof u, "/429");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "thanks");
+	CU_ASSERT_EQUAL(hits_429, 2);
+	/* Retry-After: 1 beats the 10 ms backoff */
+	CU_ASSERT(t429_second_ms - t429_first_ms >= 900);
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+}
+
+static void
+test_truncated(void)
+{
+	struct sdb_fetch *f = client(5000, 2);
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	char u[128];
+
+	url(u, sizeof u, "/trunc");
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	CU_ASSERT_EQUAL(hits_trunc, 3);
+	CU_ASSERT_PTR_NULL(r.body);
+	sdb_fetch_free(f);
+}
+
+static void
+test_oversized(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	char u[128];
+
+	url(u, sizeof u, "/big");
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 10000, &r, &eb), SDB_ERR_TOO_LARGE);
+	CU_ASSERT_PTR_NULL(r.body);
+	/* no Content-Length: only the write callback can stop it */
+	url(u, sizeof u, "/big-nolen");
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 10000, &r, &eb), SDB_ERR_TOO_LARGE);
+	CU_ASSERT(strstr(eb.msg, "larger than 10000") != NULL);
+	/* exactly at the cap is fine */
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 256 * 4096, &r, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(r.len, 256 * 4096);
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+}
+
+static void
+test_hang_times_out(void)
+{
+	struct sdb_fetch *f = client(300, 1);
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	long long t0 = now_ms();
+	char u[128];
+
+	url(u, sizeof u, "/hang");
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	CU_ASSERT(now_ms() - t0 < 3000);
+	CU_ASSERT_EQUAL(hits_hang, 2);
+	CU_ASSERT(strstr(eb.msg, "imeout") != NULL || strstr(eb.msg, "timed out") != NULL);
+	sdb_fetch_free(f);
+}
+
+struct memsink {
+	char buf[256];
+	size_t len;
+	int resets;
+	int fail_after;   /* >0: fail writes once len would pass this */
+};
+
+static int
+ms_write(void *ctx, const uint8_t *d, size_t n)
+{
+	struct memsink *m = ctx;
+
+	if (m->fail_after > 0 && m->len + n > (size_t)m->fail_after)
+		return SDB_ERR_IO;
+	if (m->len + n > sizeof m->buf)
+		return SDB_ERR_TOO_LARGE;
+	memcpy(m->buf + m->len, d, n);
+	m->len += n;
+	return SDB_OK;
+}
+
+static int
+ms_reset(void *ctx)
+{
+	struct memsink *m = ctx;
+
+	m->len = 0;
+	m->resets++;
+	return SDB_OK;
+}
+
+static void
+test_stream(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct memsink m;
+	struct sdb_fetch_sink s = { ms_write, ms_reset, &m };
+	struct sdb_errbuf eb;
+	long status;
+	char u[128];
+
+	memset(&m, 0, sizeof m);
+	url(u, sizeof u, "/ok");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_stream(f, u, 100, &s, &status, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(status, 200);
+	CU_ASSERT(m.len == 5 && memcmp(m.buf, "hello", 5) == 0);
+
+	/* a truncated first attempt is reset away before the retry */
+	memset(&m, 0, sizeof m);
+	url(u, sizeof u, "/trunc-once");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_stream(f, u, 100, &s, &status, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(status, 200);
+	CU_ASSERT_EQUAL(m.resets, 1);
+	CU_ASSERT(m.len == 13 && memcmp(m.buf, "complete body", 13) == 0);
+
+	/* non-2xx: nothing reaches the sink */
+	memset(&m, 0, sizeof m);
+	url(u, sizeof u, "/404");
+	CU_ASSERT_EQUAL(sdb_fetch_stream(f, u, 100, &s, &status, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(status, 404);
+	CU_ASSERT_EQUAL(m.len, 0);
+
+	/* a sink error aborts and is passed through */
+	memset(&m, 0, sizeof m);
+	m.fail_after = 2;
+	url(u, sizeof u, "/ok");
+	CU_ASSERT_EQUAL(sdb_fetch_stream(f, u, 100, &s, &status, &eb), SDB_ERR_IO);
+
+	/* the cap holds in stream mode too */
+	memset(&m, 0, sizeof m);
+	url(u, sizeof u, "/big-nolen");
+	CU_ASSERT_EQUAL(sdb_fetch_stream(f, u, 100, &s, &status, &eb), SDB_ERR_TOO_LARGE);
+	sdb_fetch_free(f);
+}
+
+static void
+test_credentials(void)
+{
+	struct sdb_fetch_options o;
+	struct sdb_fetch *f;
+	struct sdb_fetch_response r;
+	char u[128], netrc[] = "/tmp/csumdb-netrc.XXXXXX";
+	FILE *fp;
+	int fd;
+
+	memset(&o, 0, sizeof o);
+	o.bearer_token = "s3cret";
+	CU_ASSERT_FATAL(sdb_fetch_new(&f, &o, NULL) == SDB_OK);
+	url(u, sizeof u, "/echo-auth");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(r.body, "Bearer s3cret");
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+
+	fd = mkstemp(netrc);
+	CU_ASSERT_FATAL(fd >= 0);
+	fp = fdopen(fd, "w");
+	CU_ASSERT_FATAL(fp != NULL);
+	fprintf(fp, "machine 127.0.0.1 login u password p\n");
+	fclose(fp);
+	memset(&o, 0, sizeof o);
+	o.netrc_file = netrc;
+	CU_ASSERT_FATAL(sdb_fetch_new(&f, &o, NULL) == SDB_OK);
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(r.body, "Basic dTpw");
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+	unlink(netrc);
+
+	/* no credentials configured: none sent */
+	f = client(5000, 0);
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(r.body, "none");
+	sdb_fetch_response_clear(&r);
+	sdb_fetch_free(f);
+}
+
+static void
+test_file_and_bad_urls(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	char path[] = "/tmp/csumdb-fetch.XXXXXX", u[128];
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, "module x\n", 9) == 9);
+	close(fd);
+	snprintf(u, sizeof u, "file://%s", path);
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "module x\n");
+	sdb_fetch_response_clear(&r);
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 4, &r, NULL), SDB_ERR_TOO_LARGE);
+	unlink(path);
+	/* a file:// proxy's missing file is its 404 */
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 404);
+	sdb_fetch_response_clear(&r);
+
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, "ftp://example.com/x", 10, &r, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, "no scheme", 10, &r, NULL), SDB_ERR_INVALID);
+	/* nothing listens on port 1: connection refused after retries */
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, "http://127.0.0.1:1/x", 10, &r, NULL), SDB_ERR_IO);
+	sdb_fetch_free(f);
+	sdb_fetch_free(NULL);
+}
+
+static struct sdb_fetch *shared;
+static int shared_fail;
+
+static void *
+worker(void *arg)
+{
+	char u[128];
+	int i;
+
+	(void)arg;
+	url(u, sizeof u, "/ok");
+	for (i = 0; i < 20; i++) {
+		struct sdb_fetch_response r;
+
+		if (sdb_fetch_get(shared, u, 100, &r, NULL) != SDB_OK || r.status != 200 ||
+		    strcmp(r.body, "hello") != 0)
+			__atomic_add_fetch(&shared_fail, 1, __ATOMIC_SEQ_CST);
+		sdb_fetch_response_clear(&r);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	pthread_t t[8];
+	int i;
+
+	shared = client(5000, 3);
+	for (i = 0; i < 8; i++)
+		CU_ASSERT_FATAL(pthread_create(&t[i], NULL, worker, NULL) == 0);
+	for (i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	CU_ASSERT_EQUAL(shared_fail, 0);
+	sdb_fetch_free(shared);
+}
+
+void
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "ok_and_404", test_ok_and_404 },
+		{ "500_then_200", test_500_then_200 },
+		{ "429_retry_after", test_429_retry_after },
+		{ "truncated", test_truncated },
+		{ "oversized", test_oversized },
+		{ "hang_times_out", test_hang_times_out },
+		{ "stream", test_stream },
+		{ "credentials", test_credentials },
+		{ "file_and_bad_urls", test_file_and_bad_urls },
+		{ "threads", test_threads },
+		{ NULL, NULL },
+	};
+	CU_pSuite s = CU_add_suite("fetch", suite_init, suite_clean);
+	const struct unit_test *t;
+
+	if (s == NULL)
+		return;
+	for (t = tests; t->name != NULL; t++)
+		CU_add_test(s, t->name, t->fn);
+}
