@@ -15,6 +15,7 @@
 #include "csumdb/note.h"
 #include "crypto.h"
 #include "limits.h"
+#include "module_int.h"
 #include "note_int.h"
 
 #define ALG_ED25519 1
@@ -41,51 +42,17 @@ struct sdb_note_verifiers {
 	size_t cap;
 };
 
+/* One decoder of Go's UTF-8 rules for the whole library: module.c's. */
 size_t
 sdb_note_utf8_decode(const uint8_t *p, size_t n, uint32_t *r)
 {
-	uint8_t b0 = p[0];
-	uint8_t lo = 0x80, hi = 0xbf;
-	size_t need, i;
-	uint32_t c;
+	size_t k;
+	uint32_t c = sdb_utf8_decode(p, n, &k);
 
-	if (b0 < 0x80) {
-		*r = b0;
-		return 1;
-	}
-	if (b0 >= 0xc2 && b0 <= 0xdf) {
-		need = 2;
-		c = b0 & 0x1f;
-	} else if (b0 >= 0xe0 && b0 <= 0xef) {
-		need = 3;
-		c = b0 & 0x0f;
-		if (b0 == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (b0 == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
-		need = 4;
-		c = b0 & 0x07;
-		if (b0 == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (b0 == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		uint8_t b = p[i];
-
-		if (b < lo || b > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		c = (c << 6) | (b & 0x3f);
-	}
+	if (c == 0xfffd && k == 1)
+		return 0; /* Go's (RuneError, 1): invalid, not a literal U+FFFD */
 	*r = c;
-	return need;
+	return k;
 }
 
 /* unicode.IsSpace */
