@@ -1,0 +1,109 @@
+/*
+ * The verifier's state file (DESIGN.md "Audit path"): one SQLite database
+ * per audited log holding
+ *
+ *   - the signed tree accepted last (its note, re-verified with the log's
+ *     key every time it is loaded, so a corrupted or edited state file is
+ *     refused, never trusted);
+ *   - the evidence of every misbehavior seen (both notes and the proof);
+ *   - a tile cache, fed only with tiles the authenticating reader accepted
+ *     (struct sdb_tile_source save), and never trusted either: whatever it
+ *     returns is authenticated again by sdb_tile_read_hashes;
+ *   - the progress of `audit --full` (the frontier of the records verified
+ *     so far) and the module@version index that finds duplicates.
+ *
+ * Every update is one transaction, synchronous=FULL: a crash at any point
+ * leaves the previous state or the new one.  Implemented in
+ * src/lib/state_sqlite.c.  A handle is used from one thread at a time.
+ */
+#ifndef CSUMDB_STATE_H
+#define CSUMDB_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csumdb/err.h"
+#include "csumdb/hash.h"
+#include "csumdb/note.h"
+#include "csumdb/tile.h"
+#include "csumdb/tlog.h"
+
+struct sdb_state;
+
+/*
+ * Opens (creating when missing) the state file at path for the log whose
+ * verifier key string is vkey (NUL-terminated).  A state file made for
+ * another key is refused.  Returns SDB_OK, SDB_ERR_INVALID (not a state
+ * file, another key, unknown schema), SDB_ERR_LOCKED (busy), SDB_ERR_IO,
+ * SDB_ERR_NOMEM.  *out is NULL on failure.
+ */
+int sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Closes st; NULL is a no-op. */
+void sdb_state_close(struct sdb_state *st);
+
+/*
+ * Loads the accepted tree: opens the stored note with v and checks that it
+ * is the stored tree.  On SDB_OK *tree is set and, when note is not NULL,
+ * *note is a malloc'ed NUL-terminated copy (length *len).  Returns SDB_OK,
+ * SDB_ERR_NOT_FOUND (no tree accepted yet), SDB_ERR_INVALID (the state
+ * does not verify: eb says why), SDB_ERR_IO, SDB_ERR_NOMEM.
+ */
+int sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
+    struct sdb_tree *tree, char **note, size_t *len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Stores tree and its signed note (already verified by the caller) as the
+ * accepted tree, durably, in one transaction.  Returns SDB_OK, SDB_ERR_IO,
+ * SDB_ERR_NOMEM.
+ */
+int sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
+    size_t len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Appends evidence text[0..len) (a proof of misbehavior) with the current
+ * time, durably.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_NOMEM.
+ */
+int sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Number of evidence entries in *count.  SDB_OK or SDB_ERR_IO. */
+int sdb_state_evidence_count(struct sdb_state *st, int64_t *count,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Tile cache.  tile_get copies the first want bytes of the cached tile at
+ * (t->h, t->l, t->n) into buf when it holds at least want bytes; returns
+ * SDB_OK, SDB_ERR_NOT_FOUND, SDB_ERR_IO.  tiles_put stores n tiles (data[i]
+ * is tiles[i].w * 32 bytes for hash tiles, or len[i] bytes) in one
+ * transaction, keeping the longer of the old and new blob.
+ */
+int sdb_state_tile_get(struct sdb_state *st, const struct sdb_tile *t, uint8_t *buf,
+    size_t want) SDB_WARN_UNUSED;
+int sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size_t n,
+    const uint8_t *const *data, const size_t *lens, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Progress of a full audit: the frontier of the first f->n records, all
+ * verified.  full_get returns SDB_OK or SDB_ERR_NOT_FOUND (start from 0).
+ * full_put stores it in the transaction that also commits the pending
+ * module@version entries (see seen_add).
+ */
+int sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Records that path@version (NUL-terminated) is record id with hash leaf,
+ * inside the open full-audit transaction (begun on first use, committed by
+ * sdb_state_full_put).  When the pair was already recorded under another
+ * id, returns SDB_ERR_EXISTS and sets *first_id and *same_hash (1 when both
+ * records are byte-identical).  Returns SDB_OK, SDB_ERR_EXISTS, SDB_ERR_IO.
+ */
+int sdb_state_seen_add(struct sdb_state *st, const char *path, size_t plen,
+    const char *version, size_t vlen, int64_t id, const sdb_hash *leaf,
+    int64_t *first_id, int *same_hash, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * The verifier's state file in SQLite (include/csumdb/state.h).  This is a
+ * second SQLite adapter beside store_sqlite.c on purpose: the server's
+ * store and the verifier's state share no table, no invariant and no
+ * caller (the store enforces gap-free record ids, append-only tiles and a
+ * single-writer lock; the state holds one accepted note, evidence and a
+ * cache), so putting both behind one API would only couple the two
+ * programs.  Each file is the only user of SQLite for its own database.
+ *
+ * Schema (version 1):
+ *   meta(key PRIMARY KEY, value)          "schema" = 1, "vkey" = the log's key
+ *   accepted(id = 1, size, hash, note)    the accepted tree
+ *   evidence(id, time, text)              proofs of misbehavior
+ *   tiles(h, l, n, data)                  tile cache (data tiles l = -1)
+ *   full(id = 1, size, frontier)          full-audit progress
+ *   seen(path, version, id, leaf)         module@version index of --full
+ */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "csumdb/state.h"
+#include "csumdb/treenote.h"
+#include "limits.h"
+
+#define STATE_SCHEMA "1"
+#define BUSY_TIMEOUT_MS 5000
+
+enum { Q_TILE_GET, Q_TILE_PUT, Q_SEEN_INS, Q_SEEN_GET, Q_NUM };
+
+static const char *const q_sql[Q_NUM] = {
+	"SELECT data FROM tiles WHERE h = ?1 AND l = ?2 AND n = ?3",
+	"INSERT INTO tiles(h, l, n, data) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT(h, l, n) DO UPDATE SET data = excluded.data "
+	"WHERE length(excluded.data) > length(tiles.data)",
+	"INSERT OR IGNORE INTO seen(path, version, id, leaf) VALUES (?1, ?2, ?3, ?4)",
+	"SELECT id, leaf FROM seen WHERE path = ?1 AND version = ?2",
+};
+
+struct sdb_state {
+	sqlite3 *db;
+	int in_full;      /* a full-audit transaction is open */
+	sqlite3_stmt *q[Q_NUM];
+};
+
+static int
+sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
+{
+	const char *msg = st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM: code = SDB_ERR_NOMEM; break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: code = SDB_ERR_LOCKED; break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT: code = SDB_ERR_INVALID; break;
+	default: code = SDB_ERR_IO; break;
+	}
+	return sdb_errf(eb, code, "state file: %s: %s", what, msg);
+}
+
+static int
+exec(struct sdb_state *st, const char *sql, struct sdb_errbuf *eb)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? SDB_OK : sq_fail(st, eb, rc, sql);
+}
+
+static int
+q_get(struct sdb_state *st, int id, sqlite3_stmt **out, struct sdb_errbuf *eb)
+{
+	if (st->q[id] == NULL) {
+		int rc = sqlite3_prepare_v3(st->db, q_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		    &st->q[id], NULL);
+		if (rc != SQLITE_OK)
+			return sq_fail(st, eb, rc, "prepare");
+	}
+	sqlite3_reset(st->q[id]);
+	sqlite3_clear_bindings(st->q[id]);
+	*out = st->q[id];
+	return SDB_OK;
+}
+
+/* Reads meta key into a malloc'ed string (*val NULL when absent). */
+static int
+meta_get(struct sdb_state *st, const char *key, char **val, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*val = NULL;
+	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read meta");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		if (t != NULL && (*val = strdup((const char *)t)) == NULL)
+			rc = SQLITE_NOMEM;
+		else
+			rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_fail(st, eb, rc, "read meta");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return SDB_OK;
+}
+
+int
+sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_state *st;
+	char *schema = NULL, *key = NULL;
+	int rc, err;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return SDB_ERR_NOMEM;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		err = sq_fail(st, eb, rc, path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* WAL: a commit is one append to the log, atomic across crashes;
+	 * FULL: and durable before the call returns. */
+	if ((err = exec(st, "PRAGMA journal_mode=WAL", eb)) != SDB_OK ||
+	    (err = exec(st, "PRAGMA synchronous=FULL", eb)) != SDB_OK)
+		goto fail;
+	if ((err = exec(st,
+	    "BEGIN IMMEDIATE;"
+	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS accepted(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " size INTEGER NOT NULL, hash BLOB NOT NULL, note BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	    " text BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS tiles(h INTEGER, l INTEGER, n INTEGER, data BLOB NOT NULL,"
+	    " PRIMARY KEY(h, l, n)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS full(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " size INTEGER NOT NULL, frontier BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS seen(path TEXT, version TEXT, id INTEGER NOT NULL,"
+	    " leaf BLOB NOT NULL, PRIMARY KEY(path, version)) WITHOUT ROWID;"
+	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
+	    eb)) != SDB_OK)
+		goto fail;
+	if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
+	    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK) {
+		(void)exec(st, "ROLLBACK", NULL);
+		goto fail;
+	}
+	if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0) {
+		(void)exec(st, "ROLLBACK", NULL);
+		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s: unknown schema version", path);
+		goto fail;
+	}
+	if (key != NULL && strcmp(key, vkey) != 0) {
+		(void)exec(st, "ROLLBACK", NULL);
+		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s belongs to another log (%s)", path, key);
+		goto fail;
+	}
+	if (key == NULL) {
+		sqlite3_stmt *s;
+
+		rc = sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?1)",
+		    -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, vkey, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+			err = sq_fail(st, eb, rc, "write meta");
+			(void)exec(st, "ROLLBACK", NULL);
+			goto fail;
+		}
+	}
+	if ((err = exec(st, "COMMIT", eb)) != SDB_OK)
+		goto fail;
+	free(schema);
+	free(key);
+	*out = st;
+	return SDB_OK;
+fail:
+	free(schema);
+	free(key);
+	sdb_state_close(st);
+	return err;
+}
+
+void
+sdb_state_close(struct sdb_state *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	if (st->in_full)
+		(void)exec(st, "ROLLBACK", NULL);
+	for (i = 0; i < Q_NUM; i++)
+		sqlite3_finalize(st->q[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
+    struct sdb_tree *tree, char **note, size_t *len, struct sdb_errbuf *eb)
+{
+	struct sdb_errbuf neb;
+	struct sdb_tree t;
+	sqlite3_stmt *s;
+	char *copy = NULL;
+	size_t n = 0;
+	int rc, err = SDB_OK;
+	int64_t size = 0;
+	sdb_hash h;
+
+	if (note != NULL)
+		*note = NULL;
+	rc = sqlite3_prepare_v2(st->db, "SELECT size, hash, note FROM accepted WHERE id = 1", -1,
+	    &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read accepted tree");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return SDB_ERR_NOT_FOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		err = sq_fail(st, eb, rc, "read accepted tree");
+		sqlite3_finalize(s);
+		return err;
+	}
+	size = sqlite3_column_int64(s, 0);
+	if (sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
+	    (n = (size_t)sqlite3_column_bytes(s, 2)) > SDB_MAX_NOTE_SIZE) {
+		sqlite3_finalize(s);
+		return sdb_errf(eb, SDB_ERR_INVALID, "state file: accepted tree is damaged");
+	}
+	memcpy(h.b, sqlite3_column_blob(s, 1), SDB_HASH_SIZE);
+	if ((copy = malloc(n + 1)) == NULL) {
+		sqlite3_finalize(s);
+		return SDB_ERR_NOMEM;
+	}
+	if (n > 0)
+		memcpy(copy, sqlite3_column_blob(s, 2), n);
+	copy[n] = '\0';
+	sqlite3_finalize(s);
+
+	/* Re-verify: the note must open with the key and be the stored tree. */
+	err = sdb_tree_note_open(&t, NULL, copy, n, v, &neb);
+	if (err == SDB_ERR_NOMEM)
+		goto out;
+	if (err != SDB_OK) {
+		err = sdb_errf(eb, SDB_ERR_INVALID, "state file: the accepted note does not verify: %s",
+		    neb.msg);
+		goto out;
+	}
+	if (t.n != size || memcmp(t.hash.b, h.b, SDB_HASH_SIZE) != 0) {
+		err = sdb_errf(eb, SDB_ERR_INVALID,
+		    "state file: the accepted tree does not match its note");
+		goto out;
+	}
+	*tree = t;
+	if (note != NULL) {
+		*note = copy;
+		copy = NULL;
+		if (len != NULL)
+			*len = n;
+	}
+out:
+	free(copy);
+	return err;
+}
+
+int
+sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
+    size_t len, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db,
+	    "INSERT OR REPLACE INTO accepted(id, size, hash, note) VALUES (1, ?1, ?2, ?3)",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "store accepted tree");
+	sqlite3_bind_int64(s, 1, tree->n);
+	sqlite3_bind_blob(s, 2, tree->hash.b, SDB_HASH_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, note, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "store accepted tree");
+}
+
+int
+sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
+    struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (len > (size_t)4 * SDB_MAX_NOTE_SIZE)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "evidence too large");
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO evidence(time, text) VALUES (?1, ?2)", -1,
+	    &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "store evidence");
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_blob(s, 2, text, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "store evidence");
+}
+
+int
+sdb_state_evidence_count(struct sdb_state *st, int64_t *count, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM evidence", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "count evidence");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SDB_OK : sq_fail(st, eb, rc, "count evidence");
+}
+
+int
+sdb_state_tile_get(struct sdb_state *st, const struct sdb_tile *t, uint8_t *buf, size_t want)
+{
+	sqlite3_stmt *s;
+	int rc, err = SDB_ERR_NOT_FOUND;
+
+	if (q_get(st, Q_TILE_GET, &s, NULL) != SDB_OK)
+		return SDB_ERR_IO;
+	sqlite3_bind_int(s, 1, t->h);
+	sqlite3_bind_int(s, 2, t->l);
+	sqlite3_bind_int64(s, 3, t->n);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= want) {
+		memcpy(buf, sqlite3_column_blob(s, 0), want);
+		err = SDB_OK;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err = SDB_ERR_IO;
+	}
+	sqlite3_reset(s);
+	return err;
+}
+
+int
+sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size_t n,
+    const uint8_t *const *data, const size_t *lens, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int rc, err;
+
+	if (n == 0)
+		return SDB_OK;
+	if (!st->in_full && (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+		return err;
+	for (i = 0; i < n; i++) {
+		size_t len = lens != NULL ? lens[i] : (size_t)tiles[i].w * SDB_HASH_SIZE;
+
+		if ((err = q_get(st, Q_TILE_PUT, &s, eb)) != SDB_OK)
+			goto fail;
+		sqlite3_bind_int(s, 1, tiles[i].h);
+		sqlite3_bind_int(s, 2, tiles[i].l);
+		sqlite3_bind_int64(s, 3, tiles[i].n);
+		sqlite3_bind_blob(s, 4, data[i], (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			err = sq_fail(st, eb, rc, "cache tile");
+			goto fail;
+		}
+	}
+	if (!st->in_full && (err = exec(st, "COMMIT", eb)) != SDB_OK)
+		goto fail;
+	return SDB_OK;
+fail:
+	if (!st->in_full)
+		(void)exec(st, "ROLLBACK", NULL);
+	return err;
+}
+
+int
+sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc, err = SDB_ERR_NOT_FOUND;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT size, frontier FROM full WHERE id = 1", -1, &s,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read full-audit progress");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 1) != (int)sizeof f->h || sqlite3_column_int64(s, 0) < 0) {
+			err = sdb_errf(eb, SDB_ERR_INVALID, "state file: full-audit progress is damaged");
+		} else {
+			f->n = sqlite3_column_int64(s, 0);
+			memcpy(f->h, sqlite3_column_blob(s, 1), sizeof f->h);
+			err = SDB_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		err = sq_fail(st, eb, rc, "read full-audit progress");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+int
+sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st->in_full) {
+		if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+			return err;
+		st->in_full = 1;
+	}
+	rc = sqlite3_prepare_v2(st->db,
+	    "INSERT OR REPLACE INTO full(id, size, frontier) VALUES (1, ?1, ?2)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, f->n);
+		sqlite3_bind_blob(s, 2, f->h, (int)sizeof f->h, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+		err = sq_fail(st, eb, rc, "store full-audit progress");
+		(void)exec(st, "ROLLBACK", NULL);
+		st->in_full = 0;
+		return err;
+	}
+	st->in_full = 0;
+	if ((err = exec(st, "COMMIT", eb)) != SDB_OK) {
+		(void)exec(st, "ROLLBACK", NULL);
+		return err;
+	}
+	return SDB_OK;
+}
+
+int
+sdb_state_seen_add(struct sdb_state *st, const char *path, size_t plen,
+    const char *version, size_t vlen, int64_t id, const sdb_hash *leaf,
+    int64_t *first_id, int *same_hash, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st->in_full) {
+		if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+			return err;
+		st->in_full = 1;
+	}
+	if ((err = q_get(st, Q_SEEN_INS, &s, eb)) != SDB_OK)
+		return err;
+	sqlite3_bind_text(s, 1, path, (int)plen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, version, (int)vlen, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, id);
+	sqlite3_bind_blob(s, 4, leaf->b, SDB_HASH_SIZE, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, eb, rc, "index module versions");
+	if (sqlite3_changes(st->db) == 1)
+		return SDB_OK;
+	if ((err = q_get(st, Q_SEEN_GET, &s, eb)) != SDB_OK)
+		return err;
+	sqlite3_bind_text(s, 1, path, (int)plen, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, version, (int)vlen, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return sq_fail(st, eb, rc, "index module versions");
+	}
+	*first_id = sqlite3_column_int64(s, 0);
+	*same_hash = sqlite3_column_bytes(s, 1) == SDB_HASH_SIZE &&
+	    memcmp(sqlite3_column_blob(s, 1), leaf->b, SDB_HASH_SIZE) == 0;
+	sqlite3_reset(s);
+	/* A re-run over the same record (resumed audit) is not a duplicate. */
+	return *first_id == id ? SDB_OK : SDB_ERR_EXISTS;
+}

@@ -1,0 +1,462 @@
+/* Unit tests for src/lib/audit.c and src/lib/state_sqlite.c: consistency of
+ * two signed trees over in-memory logs built with the library (growth,
+ * stale frontend, and forgery twins: a forked log, the same size with
+ * another hash, a forged tile, a root of another tree), the data-tile
+ * checks of a full audit (including x/mod 0.7.0's id lines), and the state
+ * file (accept, re-verify on load, refuse a tampered state or another key,
+ * tile cache, evidence). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csumdb/audit.h"
+#include "csumdb/base64.h"
+#include "csumdb/note.h"
+#include "csumdb/record.h"
+#include "csumdb/state.h"
+#include "csumdb/treenote.h"
+#include "unit.h"
+
+#define NREC 1000
+#define SHARED 300
+
+/* A log held in memory: its stored hashes, and its record texts. */
+struct memlog {
+	sdb_hash stored[2 * NREC + 64];
+	int64_t nstored;
+	int64_t nrec;
+	char text[NREC][160];
+	size_t tlen[NREC];
+	int tamper_level;   /* serve tiles at this level with a flipped bit (-1: none) */
+	size_t fetched;
+};
+
+static struct memlog log_a, log_b;
+
+static int
+ml_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
+{
+	struct memlog *m = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (idx[i] < 0 || idx[i] >= m->nstored)
+			return SDB_ERR_NOT_FOUND;
+		out[i] = m->stored[idx[i]];
+	}
+	return SDB_OK;
+}
+
+static int
+ml_tiles(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
+{
+	struct memlog *m = ctx;
+	struct sdb_hash_reader r = { ml_read_hashes, m };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lens[i] = (size_t)tiles[i].w * 32;
+		if (sdb_tile_read_data(&tiles[i], &r, bufs[i], lens[i]) != SDB_OK)
+			return SDB_ERR_IO;
+		if (tiles[i].l == m->tamper_level)
+			bufs[i][0] ^= 0x80;
+	}
+	m->fetched += n;
+	return SDB_OK;
+}
+
+/* Record i of a log: shared records are the same in both logs, the rest
+ * differ by log tag. */
+static void
+ml_build(struct memlog *m, char tag)
+{
+	int64_t i;
+
+	m->nstored = 0;
+	m->tamper_level = -1;
+	for (i = 0; i < NREC; i++) {
+		struct sdb_hash_reader r = { ml_read_hashes, m };
+		sdb_hash h1, h2;
+		char *rec = NULL;
+		size_t len = 0, k = 0;
+		char path[64];
+
+		memset(h1.b, (int)(i & 0xff), sizeof h1.b);
+		memset(h2.b, i < SHARED ? 1 : tag, sizeof h2.b);
+		snprintf(path, sizeof path, "example.com/m%d", (int)i);
+		CU_ASSERT_FATAL(sdb_record_format(path, strlen(path), "v1.0.0", 6, &h1, &h2, &rec,
+		    &len, NULL) == SDB_OK);
+		CU_ASSERT_FATAL(len < sizeof m->text[i]);
+		memcpy(m->text[i], rec, len);
+		m->tlen[i] = len;
+		free(rec);
+		CU_ASSERT_FATAL(sdb_tlog_stored_hashes(i, m->text[i], len, &r,
+		    m->stored + m->nstored, &k) == SDB_OK);
+		m->nstored += (int64_t)k;
+	}
+	m->nrec = NREC;
+}
+
+static void
+build(void)
+{
+	if (log_a.nrec == 0) {
+		ml_build(&log_a, 'a');
+		ml_build(&log_b, 'b');
+	}
+}
+
+static struct sdb_tree
+tree_of(struct memlog *m, int64_t n)
+{
+	struct sdb_hash_reader r = { ml_read_hashes, m };
+	struct sdb_tree t;
+
+	t.n = n;
+	CU_ASSERT_FATAL(sdb_tlog_tree_hash(n, &r, &t.hash) == SDB_OK);
+	return t;
+}
+
+static void
+test_consistent(void)
+{
+	struct sdb_tile_source src = { ml_tiles, NULL, &log_a };
+	struct sdb_audit_result res;
+	struct sdb_tree old, new;
+	int64_t sizes[][2] = { { 0, 1 }, { 1, 2 }, { 500, 1000 }, { 256, 512 }, { 255, 257 },
+		{ 777, 778 }, { 1000, 1000 } };
+	size_t i;
+
+	build();
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		old = tree_of(&log_a, sizes[i][0]);
+		new = tree_of(&log_a, sizes[i][1]);
+		CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src, &res, NULL), SDB_OK);
+		CU_ASSERT_EQUAL(res.stale, 0);
+		CU_ASSERT_EQUAL(sdb_audit_check_proof(&old, &new, res.proof, res.nproof), SDB_OK);
+	}
+	/* A stale frontend: the latest tree is a prefix of the accepted one. */
+	old = tree_of(&log_a, 900);
+	new = tree_of(&log_a, 400);
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src, &res, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(res.stale, 1);
+	CU_ASSERT_EQUAL(sdb_audit_check_proof(&new, &old, res.proof, res.nproof), SDB_OK);
+}
+
+static void
+test_fork(void)
+{
+	struct sdb_tile_source src_b = { ml_tiles, NULL, &log_b };
+	struct sdb_audit_result res;
+	struct sdb_errbuf eb;
+	struct sdb_tree old, new, claimed;
+
+	build();
+	/* Honest twin: the shared prefix is consistent across the two logs. */
+	old = tree_of(&log_a, SHARED);
+	new = tree_of(&log_b, NREC);
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_b, &res, NULL), SDB_OK);
+
+	/* Accepted A(500), now B(1000) from the same key: a fork. */
+	old = tree_of(&log_a, 500);
+	eb.msg[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_b, &res, &eb), SDB_ERR_FORK);
+	CU_ASSERT(strstr(eb.msg, "not a prefix") != NULL);
+	CU_ASSERT(memcmp(res.computed.b, old.hash.b, 32) != 0);
+	/* The evidence: B(1000) proves B's tree of 500 has the computed hash,
+	 * and that proof does not fit A(500). */
+	claimed.n = 500;
+	claimed.hash = res.computed;
+	CU_ASSERT_EQUAL(sdb_audit_check_proof(&claimed, &new, res.proof, res.nproof), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_audit_check_proof(&old, &new, res.proof, res.nproof),
+	    SDB_ERR_ROOT_MISMATCH);
+
+	/* The same size with another hash. */
+	new = tree_of(&log_b, 500);
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_b, &res, &eb), SDB_ERR_FORK);
+	CU_ASSERT(strstr(eb.msg, "two different trees") != NULL);
+
+	/* A stale tree that is not a prefix either. */
+	old = tree_of(&log_a, 900);
+	new = tree_of(&log_b, 400);
+	{
+		struct sdb_tile_source src_a = { ml_tiles, NULL, &log_a };
+		CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL), SDB_ERR_FORK);
+	}
+}
+
+static void
+test_forged_tiles(void)
+{
+	struct sdb_tile_source src_a = { ml_tiles, NULL, &log_a };
+	struct sdb_tile_source src_b = { ml_tiles, NULL, &log_b };
+	struct sdb_audit_result res;
+	struct sdb_tree old, new;
+	int lvl;
+
+	build();
+	old = tree_of(&log_a, 500);
+	new = tree_of(&log_a, 1000);
+	/* A forged tile at either level is a tile mismatch, never a fork. */
+	for (lvl = 0; lvl <= 1; lvl++) {
+		log_a.tamper_level = lvl;
+		CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL),
+		    SDB_ERR_TILE_MISMATCH);
+	}
+	log_a.tamper_level = -1;
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL), SDB_OK);
+	/* Tiles of another tree (log B) under A's signed root. */
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_b, &res, NULL),
+	    SDB_ERR_TILE_MISMATCH);
+	/* Sizes out of range. */
+	new.n = -1;
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL), SDB_ERR_RANGE);
+	/* The empty tree must hash to zeros. */
+	old.n = 0;
+	new = tree_of(&log_a, 10);
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL), SDB_ERR_FORK);
+	memset(old.hash.b, 0, 32);
+	CU_ASSERT_EQUAL(sdb_audit_consistency(&old, &new, 8, &src_a, &res, NULL), SDB_OK);
+}
+
+static void
+test_data_tile(void)
+{
+	static struct sdb_span recs[256];
+	static sdb_hash leaves[256];
+	struct sdb_hash_reader r = { ml_read_hashes, &log_a };
+	struct sdb_span in[256];
+	struct sdb_errbuf eb;
+	sdb_hash root, want;
+	char *tile = NULL, *old = NULL;
+	size_t len = 0, i, olen = 0;
+	long bad = 0;
+
+	build();
+	for (i = 0; i < 256; i++) {
+		in[i].p = log_a.text[256 + i];
+		in[i].len = log_a.tlen[256 + i];
+	}
+	CU_ASSERT_FATAL(sdb_data_tile_format(in, 256, &tile, &len, NULL) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, leaves, &root, &bad, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(bad, -1);
+	CU_ASSERT_FATAL(ml_read_hashes(&log_a, (int64_t[]){ sdb_tlog_stored_hash_index(8, 1) }, 1,
+	    &want) == SDB_OK);
+	CU_ASSERT(memcmp(root.b, want.b, 32) == 0);
+	CU_ASSERT(memcmp(leaves[3].b, log_a.stored[sdb_tlog_stored_hash_index(0, 259)].b, 32) == 0);
+	(void)r;
+
+	/* Twin: one record edited (still framed, no longer a go.sum record). */
+	tile[0] = 'X';
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, leaves, &root, &bad, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(memcmp(root.b, want.b, 32) != 0);
+	tile[0] = 'e';
+
+	/* Twin: the x/mod 0.7.0 form with id lines is named as such. */
+	olen = len + 256 * 4;
+	CU_ASSERT_FATAL((old = malloc(olen + 1)) != NULL);
+	olen = 0;
+	for (i = 0; i < 2; i++) {
+		olen += (size_t)snprintf(old + olen, 16, "%zu\n", 256 + i);
+		memcpy(old + olen, in[i].p, in[i].len);
+		olen += in[i].len;
+	}
+	eb.msg[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(old, olen, 2, recs, leaves, &root, &bad, &eb),
+	    SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "0.7.0") != NULL);
+	/* Twin: a width that does not match. */
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 255, recs, leaves, &root, &bad, &eb),
+	    SDB_ERR_INVALID);
+	free(old);
+	free(tile);
+}
+
+/* --- the state file ------------------------------------------------------ */
+
+static struct sdb_note_signer *signer, *other_signer;
+static struct sdb_note_verifier *verifier, *other_verifier;
+
+static char *
+sign_tree(const struct sdb_tree *t, const struct sdb_note_signer *s, size_t *len)
+{
+	char text[SDB_TREE_NOTE_MAX];
+	size_t tl = 0;
+	char *out = NULL;
+
+	CU_ASSERT_FATAL(sdb_tree_note_format(text, &tl, t) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_sign(&out, len, text, tl, &s, 1, NULL) == SDB_OK);
+	return out;
+}
+
+static void
+keys(void)
+{
+	if (signer != NULL)
+		return;
+	CU_ASSERT_FATAL(sdb_note_signer_generate(&signer, "example.com/log", NULL) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_signer_verifier(signer, &verifier) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_signer_generate(&other_signer, "example.com/log", NULL) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_signer_verifier(other_signer, &other_verifier) == SDB_OK);
+}
+
+static void
+test_state(void)
+{
+	char path[] = "/tmp/csumdb-test-state-XXXXXX";
+	char dbpath[64];
+	struct sdb_state *st = NULL;
+	struct sdb_tree t, got;
+	struct sdb_tile tile = { 8, 0, 3, 4 };
+	struct sdb_errbuf eb;
+	uint8_t data[8 * 32], buf[8 * 32];
+	const uint8_t *dp[1];
+	size_t len = 0, glen = 0;
+	char *note, *gnote = NULL, *vk = NULL, *ovk = NULL;
+	int64_t cnt = -1, first = 0;
+	int same = 0, fd;
+	struct sdb_tlog_frontier f, f2;
+
+	build();
+	keys();
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(other_verifier, &ovk) == SDB_OK);
+
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, &gnote, &glen, NULL), SDB_ERR_NOT_FOUND);
+	t = tree_of(&log_a, 500);
+	note = sign_tree(&t, signer, &len);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, &gnote, &glen, &eb), SDB_OK);
+	CU_ASSERT(got.n == 500 && memcmp(got.hash.b, t.hash.b, 32) == 0);
+	CU_ASSERT(glen == len && gnote != NULL && memcmp(gnote, note, len) == 0);
+	free(gnote);
+	gnote = NULL;
+	/* Twin: loaded with another key, the state does not verify. */
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, other_verifier, &got, NULL, NULL, &eb), SDB_ERR_INVALID);
+	/* Twin: a note that is not the stored tree. */
+	free(note);
+	t.n = 501;
+	note = sign_tree(&t, signer, &len);
+	t.n = 500;
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "does not match") != NULL);
+	/* Twin: a bad signature (a flipped bit in the signature). */
+	free(note);
+	note = sign_tree(&t, signer, &len);
+	note[len - 5] = note[len - 5] == 'A' ? 'B' : 'A';
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_ERR_INVALID);
+	free(note);
+	note = sign_tree(&t, signer, &len);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+
+	/* Evidence. */
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "proof", 5, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(cnt, 1);
+
+	/* Tile cache: a prefix of a wider cached tile is served; a wider one is not. */
+	memset(data, 7, sizeof data);
+	dp[0] = data;
+	CU_ASSERT_EQUAL(sdb_state_tiles_put(st, &tile, 1, dp, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 3 * 32), SDB_OK);
+	CU_ASSERT(memcmp(buf, data, 3 * 32) == 0);
+	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 5 * 32), SDB_ERR_NOT_FOUND);
+	tile.w = 2; /* a narrower put never shrinks the cached tile */
+	CU_ASSERT_EQUAL(sdb_state_tiles_put(st, &tile, 1, dp, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 4 * 32), SDB_OK);
+
+	/* Full-audit progress and the duplicate index. */
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 0, &t.hash, &first, &same,
+	    &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 0, &t.hash, &first, &same,
+	    &eb), SDB_OK); /* a resumed run sees the same record again */
+	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 9, &t.hash, &first, &same,
+	    &eb), SDB_ERR_EXISTS);
+	CU_ASSERT(first == 0 && same == 1);
+	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 10, &got.hash, &first,
+	    &same, &eb), SDB_ERR_EXISTS);
+	sdb_tlog_frontier_init(&f);
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append(&f, &t.hash, NULL, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &eb), SDB_OK);
+	sdb_state_close(st);
+	st = NULL;
+
+	/* Reopen: everything durable; another key is refused. */
+	CU_ASSERT_EQUAL(sdb_state_open(&st, dbpath, ovk, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f2, &eb), SDB_OK);
+	CU_ASSERT(f2.n == 1 && memcmp(f2.h, f.h, sizeof f.h) == 0);
+	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 11, &t.hash, &first, &same,
+	    &eb), SDB_ERR_EXISTS);
+	sdb_state_close(st);
+
+	/* Not a state file. */
+	{
+		char p2[80];
+		FILE *fp;
+
+		unlink(dbpath);
+		snprintf(p2, sizeof p2, "%s-wal", dbpath);
+		unlink(p2);
+		snprintf(p2, sizeof p2, "%s-shm", dbpath);
+		unlink(p2);
+		fp = fopen(dbpath, "w");
+		CU_ASSERT_FATAL(fp != NULL);
+		fputs("this is not a database, just some text long enough to be a header....\n", fp);
+		fclose(fp);
+	}
+	st = NULL;
+	CU_ASSERT_NOT_EQUAL(sdb_state_open(&st, dbpath, vk, &eb), SDB_OK);
+	CU_ASSERT_PTR_NULL(st);
+	free(note);
+	free(vk);
+	free(ovk);
+	{
+		char p2[80];
+		unlink(dbpath);
+		snprintf(p2, sizeof p2, "%s-wal", dbpath);
+		unlink(p2);
+		snprintf(p2, sizeof p2, "%s-shm", dbpath);
+		unlink(p2);
+	}
+}
+
+static void
+cleanup_keys(void)
+{
+	sdb_note_signer_free(signer);
+	sdb_note_signer_free(other_signer);
+	sdb_note_verifier_free(verifier);
+	sdb_note_verifier_free(other_verifier);
+	signer = other_signer = NULL;
+	verifier = other_verifier = NULL;
+}
+
+void
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "consistent", test_consistent },
+		{ "fork", test_fork },
+		{ "forged_tiles", test_forged_tiles },
+		{ "data_tile", test_data_tile },
+		{ "state", test_state },
+		{ "cleanup", cleanup_keys },
+		{ NULL, NULL },
+	};
+	unit_suite("audit", tests);
+}
