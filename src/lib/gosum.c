@@ -17,7 +17,8 @@
 #include "module_int.h"
 
 /* cmd/go emptyGoModHash: the hash of a zero-length go.mod, which an old
- * bug wrote for non-modules; cmd/go drops such lines on read. */
+ * bug wrote for non-modules; cmd/go's readGoSum drops every line carrying
+ * it, whatever the line is for, and so do we. */
 static const char empty_gomod_hash[] =
     "h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY=";
 
@@ -144,7 +145,7 @@ parse_fields(struct sdb_gosum *g, size_t *cap, const struct sdb_span f[3],
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "go.sum line %lld: h1 hash is not base64 of 32 bytes",
 			    (long long)lineno);
-		if (is_gomod && f[2].len == sizeof empty_gomod_hash - 1 &&
+		if (f[2].len == sizeof empty_gomod_hash - 1 &&
 		    memcmp(f[2].p, empty_gomod_hash, f[2].len) == 0) {
 			g->dropped_empty_gomod++;
 			return SDB_OK;

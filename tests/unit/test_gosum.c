@@ -30,6 +30,7 @@ test_valid(void)
 	    "  \t\r\n"
 	    "github.com/BurntSushi/toml\tv0.3.1   " HA "\r\n"
 	    "x.com/y v0.0.0-20200101000000-abcdefabcdef/go.mod " EMPTY_GOMOD "\n"
+	    "x.com/y v0.0.0-20200101000000-abcdefabcdef " EMPTY_GOMOD "\n"
 	    "x.com/y/v2 v2.0.0 h2:anything-else\n"
 	    "x.com/z v2.0.0+incompatible " HB;
 	static const char want[] =
@@ -45,14 +46,14 @@ test_valid(void)
 
 	CU_ASSERT_EQUAL_FATAL(parse(in, &g, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(g->n, 5);
-	CU_ASSERT_EQUAL(g->dropped_empty_gomod, 1);
+	CU_ASSERT_EQUAL(g->dropped_empty_gomod, 2);
 	CU_ASSERT_STRING_EQUAL(g->entries[0].path, "rsc.io/quote");
 	CU_ASSERT_STRING_EQUAL(g->entries[1].version, "v1.5.2");
 	CU_ASSERT_EQUAL(g->entries[1].is_gomod, 1);
 	CU_ASSERT_EQUAL(g->entries[0].alg, 1);
 	CU_ASSERT_EQUAL(g->entries[2].line, 5);
 	CU_ASSERT_EQUAL(g->entries[3].alg, 2);
-	CU_ASSERT_EQUAL(g->entries[4].line, 8);
+	CU_ASSERT_EQUAL(g->entries[4].line, 9);
 	CU_ASSERT_EQUAL(g->entries[0].h1.b[0], 0xe3); /* SHA-256("") */
 	CU_ASSERT_EQUAL_FATAL(sdb_gosum_format(g, &out, &n), SDB_OK);
 	CU_ASSERT_STRING_EQUAL(out, want);
