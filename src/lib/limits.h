@@ -54,4 +54,15 @@
  * more records than a hash tile holds hashes. */
 #define SDB_MAX_DATA_TILE_WIDTH 256
 
+/* --- module zips (x/mod zip/zip.go, PROTOCOL.md "h1: hashes") ---------- */
+
+/* zip.MaxZipFile: a module zip, and the sum of its uncompressed sizes, are
+ * at most 500 MiB; the go command refuses anything larger. */
+#define SDB_MAX_ZIP_SIZE ((uint64_t)500 << 20)
+
+/* zip.MaxGoMod and zip.MaxLICENSE: 16 MiB each, in the zip and for the
+ * .mod file fetched from a proxy. */
+#define SDB_MAX_GOMOD_SIZE ((uint64_t)16 << 20)
+#define SDB_MAX_LICENSE_SIZE ((uint64_t)16 << 20)
+
 #endif

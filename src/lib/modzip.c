@@ -1,0 +1,718 @@
+/*
+ * Module zip checks and their h1: hash (include/csumdb/modzip.h), after
+ * x/mod zip/zip.go (checkZip, Unzip's size checks, collisionChecker,
+ * strToFold) and sumdb/dirhash/hash.go (HashZip).  The only file of
+ * csumdb that uses libzip.
+ *
+ * Two passes over the entries: first the names and declared sizes (from
+ * the central directory, nothing inflated), then the contents, one entry
+ * at a time through a fixed buffer into SHA-256, stopping as soon as an
+ * entry passes its declared size or the total passes the limit.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <zip.h>
+
+#include "crypto.h"
+#include "csumdb/dirhash.h"
+#include "csumdb/modzip.h"
+#include "csumdb/module.h"
+#include "limits.h"
+#include "modzip_fold.h"
+
+/* The end of central directory record: the smallest zip there is. */
+#define EOCD_SIZE 22
+
+/* Bytes read from an entry at a time. */
+#define READ_CHUNK (64 * 1024)
+
+/* --- names ----------------------------------------------------------------- */
+
+/* Go's utf8.ValidString: no overlongs, surrogates or runes past U+10FFFF. */
+static int
+valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t r, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			k = 1, r = c & 0x1F, min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			k = 2, r = c & 0x0F, min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			k = 3, r = c & 0x07, min = 0x10000;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return 0;
+			r = r << 6 | (s[i + j] & 0x3F);
+		}
+		if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+static uint32_t
+decode(const unsigned char *s, size_t *k)
+{
+	if (s[0] < 0x80) {
+		*k = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xE0) == 0xC0) {
+		*k = 2;
+		return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+	}
+	if ((s[0] & 0xF0) == 0xE0) {
+		*k = 3;
+		return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+	}
+	*k = 4;
+	return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+	    (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+}
+
+static size_t
+encode(unsigned char *o, uint32_t r)
+{
+	if (r < 0x80) {
+		o[0] = (unsigned char)r;
+		return 1;
+	}
+	if (r < 0x800) {
+		o[0] = (unsigned char)(0xC0 | r >> 6);
+		o[1] = (unsigned char)(0x80 | (r & 0x3F));
+		return 2;
+	}
+	if (r < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | r >> 12);
+		o[1] = (unsigned char)(0x80 | (r >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (r & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | r >> 18);
+	o[1] = (unsigned char)(0x80 | (r >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (r >> 6 & 0x3F));
+	o[3] = (unsigned char)(0x80 | (r & 0x3F));
+	return 4;
+}
+
+static uint32_t
+fold_rune(uint32_t r)
+{
+	size_t lo = 0, hi = sizeof sdb_fold_table / sizeof sdb_fold_table[0];
+
+	if (r < 0x80)
+		return r >= 'A' && r <= 'Z' ? r + ('a' - 'A') : r;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sdb_fold_table[mid][0] == r)
+			return sdb_fold_table[mid][1];
+		if (sdb_fold_table[mid][0] < r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return r;
+}
+
+/* x/mod strToFold of valid UTF-8 s[0..n) into a new string (4 bytes per
+ * rune at most); NULL when out of memory. */
+static char *
+str_to_fold(const char *s, size_t n, size_t *outn)
+{
+	unsigned char *o = malloc(n * 4 + 1);
+	size_t i = 0, m = 0;
+
+	if (o == NULL)
+		return NULL;
+	while (i < n) {
+		size_t k;
+		uint32_t r = decode((const unsigned char *)s + i, &k);
+
+		m += encode(o + m, fold_rune(r));
+		i += k;
+	}
+	o[m] = '\0';
+	*outn = m;
+	return (char *)o;
+}
+
+/* --- x/mod collisionChecker -------------------------------------------------- */
+
+struct slot {
+	char *fold;
+	size_t fold_len;
+	const char *path;    /* borrowed from the entry name (libzip owns it) */
+	size_t path_len;
+	int is_dir;
+};
+
+struct collisions {
+	struct slot *s;
+	size_t cap, used;
+};
+
+static uint64_t
+fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+coll_free(struct collisions *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		free(c->s[i].fold);
+	free(c->s);
+}
+
+static struct slot *
+coll_find(struct collisions *c, const char *fold, size_t n)
+{
+	size_t i = (size_t)fnv1a(fold, n) & (c->cap - 1);
+
+	for (;; i = (i + 1) & (c->cap - 1)) {
+		struct slot *s = &c->s[i];
+
+		if (s->fold == NULL ||
+		    (s->fold_len == n && memcmp(s->fold, fold, n) == 0))
+			return s;
+	}
+}
+
+static int
+coll_grow(struct collisions *c)
+{
+	struct collisions nc;
+	size_t i;
+
+	nc.cap = c->cap ? c->cap * 2 : 64;
+	nc.used = c->used;
+	nc.s = calloc(nc.cap, sizeof *nc.s);
+	if (nc.s == NULL)
+		return SDB_ERR_NOMEM;
+	for (i = 0; i < c->cap; i++)
+		if (c->s[i].fold != NULL)
+			*coll_find(&nc, c->s[i].fold, c->s[i].fold_len) = c->s[i];
+	free(c->s);
+	*c = nc;
+	return SDB_OK;
+}
+
+static int
+coll_check(struct collisions *c, const char *p, size_t n, int is_dir,
+    struct sdb_errbuf *eb)
+{
+	char q1[128], q2[128];
+
+	for (;;) {
+		size_t fn, d;
+		char *fold;
+		struct slot *s;
+
+		if ((c->used + 1) * 2 > c->cap && coll_grow(c) != SDB_OK)
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		fold = str_to_fold(p, n, &fn);
+		if (fold == NULL)
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		s = coll_find(c, fold, fn);
+		if (s->fold != NULL) {
+			free(fold);
+			if (s->path_len != n || memcmp(s->path, p, n) != 0)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: case-insensitive file name collision: %s and %s",
+				    sdb_quote(q1, sizeof q1, s->path, s->path_len),
+				    sdb_quote(q2, sizeof q2, p, n));
+			if (s->is_dir != is_dir)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: entry %s is both a file and a directory",
+				    sdb_quote(q1, sizeof q1, p, n));
+			if (!is_dir)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: duplicate entries for file %s",
+				    sdb_quote(q1, sizeof q1, p, n));
+		} else {
+			s->fold = fold;
+			s->fold_len = fn;
+			s->path = p;
+			s->path_len = n;
+			s->is_dir = is_dir;
+			c->used++;
+		}
+		/* path.Dir(p): every parent is a directory */
+		for (d = n; d > 0 && p[d - 1] != '/'; d--)
+			;
+		if (d == 0)
+			return SDB_OK;
+		n = d - 1;
+		is_dir = 1;
+	}
+}
+
+/* --- the checks -------------------------------------------------------------- */
+
+struct entry {
+	const char *name;   /* owned by libzip, valid until zip_discard */
+	size_t name_len;
+	uint64_t size;      /* declared uncompressed size */
+};
+
+/* Rules on the whole name, before the prefix: they name the attack. */
+static int
+check_name_shape(const char *name, size_t n, struct sdb_errbuf *eb)
+{
+	char q[128];
+	size_t i, start = 0;
+
+	if (!valid_utf8((const unsigned char *)name, n))
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name is not valid UTF-8: %s",
+		    sdb_quote(q, sizeof q, name, n));
+	if (n > 0 && (name[0] == '/' || name[0] == '\\'))
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: absolute entry name %s",
+		    sdb_quote(q, sizeof q, name, n));
+	for (i = 0; i <= n; i++) {
+		if (i == n || name[i] == '/' || name[i] == '\\') {
+			size_t el = i - start;
+
+			if (el == 2 && name[start] == '.' && name[start + 1] == '.')
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: entry name with a \"..\" element: %s",
+				    sdb_quote(q, sizeof q, name, n));
+			start = i + 1;
+		}
+	}
+	return SDB_OK;
+}
+
+/* path.Clean(rel) == rel for rel without a trailing slash. */
+static int
+is_clean(const char *p, size_t n)
+{
+	size_t i, start = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i == n || p[i] == '/') {
+			size_t el = i - start;
+
+			if (el == 0 || (el == 1 && p[start] == '.') ||
+			    (el == 2 && p[start] == '.' && p[start + 1] == '.'))
+				return 0;
+			start = i + 1;
+		}
+	}
+	return 1;
+}
+
+static int
+ieq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	if (n != strlen(b))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = a[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 'a' - 'A');
+		if (c != b[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int
+zerr(struct sdb_errbuf *eb, const char *what, zip_error_t *ze)
+{
+	int code = zip_error_code_zip(ze);
+	int rc = code == ZIP_ER_MEMORY ? SDB_ERR_NOMEM :
+	    code == ZIP_ER_READ || code == ZIP_ER_OPEN ? SDB_ERR_IO : SDB_ERR_INVALID;
+
+	return sdb_errf(eb, rc, "module zip: %s: %s", what, zip_error_strerror(ze));
+}
+
+struct limits {
+	uint64_t zip, total, gomod, license;
+};
+
+static void
+get_limits(struct limits *l, const struct sdb_modzip_limits *lim)
+{
+	l->zip = lim && lim->max_zip ? lim->max_zip : SDB_MAX_ZIP_SIZE;
+	l->total = lim && lim->max_total ? lim->max_total : SDB_MAX_ZIP_SIZE;
+	l->gomod = lim && lim->max_gomod ? lim->max_gomod : SDB_MAX_GOMOD_SIZE;
+	l->license = lim && lim->max_license ? lim->max_license : SDB_MAX_LICENSE_SIZE;
+}
+
+/* The first pass: names, types and declared sizes. */
+static int
+check_entries(zip_t *za, struct entry *ents, zip_int64_t n,
+    const char *prefix, size_t preflen, const struct limits *lim,
+    struct sdb_errbuf *eb)
+{
+	struct collisions coll = { NULL, 0, 0 };
+	uint64_t total = 0;
+	zip_int64_t i;
+	char q[128];
+	int rc = SDB_OK;
+
+	for (i = 0; i < n && rc == SDB_OK; i++) {
+		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+		zip_stat_t st;
+		zip_uint8_t opsys;
+		zip_uint32_t attr;
+		size_t nl, rl;
+		const char *rel, *base;
+		int is_dir;
+		unsigned type;
+
+		if (name == NULL || zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0) {
+			rc = zerr(eb, "reading the central directory", zip_get_error(za));
+			break;
+		}
+		nl = strlen(name);
+		ents[i].name = name;
+		ents[i].name_len = nl;
+		ents[i].size = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
+		if ((rc = check_name_shape(name, nl, eb)) != SDB_OK)
+			break;
+		if (nl < preflen || memcmp(name, prefix, preflen) != 0) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry %s outside %.*s",
+			    sdb_quote(q, sizeof q, name, nl), (int)preflen, prefix);
+			break;
+		}
+		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: encrypted entry %s",
+			    sdb_quote(q, sizeof q, name, nl));
+			break;
+		}
+		/* the go command reads only these two */
+		if (!(st.valid & ZIP_STAT_COMP_METHOD) ||
+		    (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: entry %s uses a compression method other than store and deflate",
+			    sdb_quote(q, sizeof q, name, nl));
+			break;
+		}
+		rel = name + preflen;
+		rl = nl - preflen;
+		is_dir = rl > 0 && rel[rl - 1] == '/';
+		if (zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &opsys, &attr) == 0 &&
+		    opsys == ZIP_OPSYS_UNIX && (type = (attr >> 16) & S_IFMT) != 0) {
+			if (type == S_IFLNK) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: symlink entry %s",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+			if (type != S_IFREG && type != S_IFDIR) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: entry %s is not a regular file",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+			if (type == S_IFDIR && !is_dir) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: directory entry %s not named with a trailing slash",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+		}
+		if (rl == 0 || is_dir) {
+			/* archive/zip refuses to read a directory with data */
+			if (ents[i].size != 0 || ((st.valid & ZIP_STAT_COMP_SIZE) && st.comp_size > 2)) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: directory entry %s has content",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+			if (rl == 0)
+				continue;
+			rl--;
+		}
+		if (!is_clean(rel, rl)) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: file path is not clean: %s",
+			    sdb_quote(q, sizeof q, name, nl));
+			break;
+		}
+		{
+			struct sdb_errbuf e2;
+
+			e2.msg[0] = '\0';
+			if (sdb_module_check_file_path(rel, rl, &e2) == SDB_OK)
+				goto name_ok;
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: bad file name %s: %s",
+			    sdb_quote(q, sizeof q, name, nl), e2.msg);
+			break;
+		}
+name_ok:
+		if ((rc = coll_check(&coll, rel, rl, is_dir, eb)) != SDB_OK)
+			break;
+		if (is_dir)
+			continue;
+		for (base = rel + rl; base > rel && base[-1] != '/'; base--)
+			;
+		if (ieq(base, (size_t)(rel + rl - base), "go.mod")) {
+			if (base != rel) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: go.mod file not in module root directory: %s",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+			if (memcmp(rel, "go.mod", 6) != 0) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: go.mod files must have lowercase names: %s",
+				    sdb_quote(q, sizeof q, name, nl));
+				break;
+			}
+		}
+		if (ents[i].size > lim->total || total > lim->total - ents[i].size) {
+			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
+			    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
+			    (unsigned long long)lim->total);
+			break;
+		}
+		total += ents[i].size;
+		if (rl == 6 && memcmp(rel, "go.mod", 6) == 0 && ents[i].size > lim->gomod) {
+			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
+			    "module zip: go.mod file too large (max size is %llu bytes)",
+			    (unsigned long long)lim->gomod);
+			break;
+		}
+		if (rl == 7 && memcmp(rel, "LICENSE", 7) == 0 && ents[i].size > lim->license) {
+			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
+			    "module zip: LICENSE file too large (max size is %llu bytes)",
+			    (unsigned long long)lim->license);
+			break;
+		}
+	}
+	coll_free(&coll);
+	return rc;
+}
+
+/* The second pass: each entry's content into SHA-256, exactly its size. */
+static int
+hash_entries(zip_t *za, const struct entry *ents, struct sdb_dirhash_file *files,
+    zip_int64_t n, const struct limits *lim, struct sdb_errbuf *eb)
+{
+	unsigned char *buf = malloc(READ_CHUNK);
+	uint64_t total = 0;
+	zip_int64_t i;
+	char q[128];
+	int rc = SDB_OK;
+
+	if (buf == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n && rc == SDB_OK; i++) {
+		struct sdb_sha256_ctx ctx;
+		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
+		uint64_t got = 0;
+
+		if (zf == NULL) {
+			rc = zerr(eb, "opening an entry", zip_get_error(za));
+			break;
+		}
+		sdb_sha256_init(&ctx);
+		for (;;) {
+			/* one byte past the declared size is enough to know */
+			uint64_t want = ents[i].size - got + 1;
+			zip_int64_t r = zip_fread(zf, buf, want < READ_CHUNK ? want : READ_CHUNK);
+
+			if (r < 0) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: reading %s: %s",
+				    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
+				    zip_file_strerror(zf));
+				break;
+			}
+			if (r == 0)
+				break;
+			got += (uint64_t)r;
+			total += (uint64_t)r;
+			if (got > ents[i].size) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: entry %s is larger than its declared size %llu (zip bomb?)",
+				    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
+				    (unsigned long long)ents[i].size);
+				break;
+			}
+			if (total > lim->total) {
+				rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
+				    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
+				    (unsigned long long)lim->total);
+				break;
+			}
+			sdb_sha256_update(&ctx, buf, (size_t)r);
+		}
+		zip_fclose(zf);
+		if (rc == SDB_OK && got != ents[i].size)
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: entry %s holds %llu bytes, not its declared size %llu",
+			    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
+			    (unsigned long long)got, (unsigned long long)ents[i].size);
+		files[i].name = ents[i].name;
+		files[i].name_len = ents[i].name_len;
+		sdb_sha256_final(&ctx, files[i].sha256);
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+run(zip_source_t *src, const char *path, size_t plen, const char *version,
+    size_t vlen, const struct limits *lim, sdb_hash *h1, struct sdb_errbuf *eb)
+{
+	zip_error_t ze;
+	zip_t *za;
+	zip_int64_t n;
+	struct entry *ents = NULL;
+	struct sdb_dirhash_file *files = NULL;
+	char *prefix;
+	size_t preflen = plen + 1 + vlen + 1;
+	int rc;
+
+	prefix = malloc(preflen + 1);
+	if (prefix == NULL) {
+		zip_source_free(src);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	memcpy(prefix, path, plen);
+	prefix[plen] = '@';
+	memcpy(prefix + plen + 1, version, vlen);
+	prefix[preflen - 1] = '/';
+	prefix[preflen] = '\0';
+
+	zip_error_init(&ze);
+	za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	if (za == NULL) {
+		zip_source_free(src);
+		rc = zip_error_code_zip(&ze) == ZIP_ER_MEMORY ?
+		    sdb_errf(eb, SDB_ERR_NOMEM, "out of memory") :
+		    zip_error_code_zip(&ze) == ZIP_ER_EXISTS ?
+		    sdb_errf(eb, SDB_ERR_INVALID, "module zip: duplicate entries for one file name") :
+		    sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %s",
+			zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		free(prefix);
+		return rc;
+	}
+	zip_error_fini(&ze);
+	n = zip_get_num_entries(za, 0);
+	if (n < 0) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: no central directory");
+		goto out;
+	}
+	ents = calloc((size_t)n + 1, sizeof *ents);
+	files = calloc((size_t)n + 1, sizeof *files);
+	if (ents == NULL || files == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = check_entries(za, ents, n, prefix, preflen, lim, eb);
+	if (rc == SDB_OK)
+		rc = hash_entries(za, ents, files, n, lim, eb);
+	if (rc == SDB_OK)
+		rc = sdb_dirhash_hash1(files, (size_t)n, h1, eb);
+out:
+	free(ents);
+	free(files);
+	free(prefix);
+	zip_discard(za);
+	return rc;
+}
+
+static int
+check_module(const char *path, size_t plen, const char *version, size_t vlen,
+    struct sdb_errbuf *eb)
+{
+	return sdb_module_check_canonical(path, plen, version, vlen, eb);
+}
+
+int
+sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
+    const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
+    sdb_hash *h1, struct sdb_errbuf *eb)
+{
+	struct limits l;
+	struct stat sb;
+	zip_error_t ze;
+	zip_source_t *src;
+	int rc;
+
+	get_limits(&l, lim);
+	if ((rc = check_module(path, plen, version, vlen, eb)) != SDB_OK)
+		return rc;
+	if (stat(zip_path, &sb) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "module zip: cannot stat the file");
+	if ((uint64_t)sb.st_size > l.zip)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "module zip: file too large (%lld bytes; limit is %llu bytes)",
+		    (long long)sb.st_size, (unsigned long long)l.zip);
+	if (sb.st_size < EOCD_SIZE)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %lld bytes",
+		    (long long)sb.st_size);
+	zip_error_init(&ze);
+	src = zip_source_file_create(zip_path, 0, -1, &ze);
+	if (src == NULL) {
+		rc = zerr(eb, "opening the file", &ze);
+		zip_error_fini(&ze);
+		return rc;
+	}
+	zip_error_fini(&ze);
+	return run(src, path, plen, version, vlen, &l, h1, eb);
+}
+
+int
+sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
+    size_t plen, const char *version, size_t vlen,
+    const struct sdb_modzip_limits *lim, sdb_hash *h1, struct sdb_errbuf *eb)
+{
+	struct limits l;
+	zip_error_t ze;
+	zip_source_t *src;
+	int rc;
+
+	get_limits(&l, lim);
+	if ((rc = check_module(path, plen, version, vlen, eb)) != SDB_OK)
+		return rc;
+	if (len > l.zip)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "module zip: file too large (%zu bytes; limit is %llu bytes)",
+		    len, (unsigned long long)l.zip);
+	if (len < EOCD_SIZE)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %zu bytes", len);
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(len ? buf : "", len, 0, &ze);
+	if (src == NULL) {
+		rc = zerr(eb, "reading the buffer", &ze);
+		zip_error_fini(&ze);
+		return rc;
+	}
+	zip_error_fini(&ze);
+	return run(src, path, plen, version, vlen, &l, h1, eb);
+}
