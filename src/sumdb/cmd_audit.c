@@ -1,0 +1,380 @@
+/*
+ * sumdb audit: checks that a checksum database's latest signed tree is
+ * consistent with the tree accepted on the previous run (PROTOCOL.md
+ * "Auditing", DESIGN.md "Audit path").  The first run trusts what it sees
+ * and says so.  A fork prints and stores a proof of misbehavior and keeps
+ * the accepted tree (exit 2); anything that prevents the check (network,
+ * 5xx, garbled answers, missing tiles) is exit 1 with the state unchanged.
+ * --full then checks every record (full.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "csumdb/audit.h"
+#include "csumdb/base64.h"
+#include "full.h"
+#include "json.h"
+#include "remote.h"
+
+static void
+audit_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb audit [--state FILE] [--url URL] [--full] [--json] KEY\n"
+	    "\n"
+	    "Checks that the latest signed tree of the checksum database with the\n"
+	    "verifier key KEY (or sum.golang.org, its built-in key) is consistent with\n"
+	    "the tree accepted on the previous run, using only tiles authenticated\n"
+	    "against the signed root; then accepts it.  The first run trusts the tree\n"
+	    "it sees.  On a fork prints a proof of misbehavior, stores it in the state\n"
+	    "and keeps the accepted tree.\n"
+	    "\n"
+	    "  --state FILE  state file (default $XDG_STATE_HOME/csumdb/NAME.state,\n"
+	    "                or ~/.local/state/csumdb/NAME.state)\n"
+	    "  --url URL     the database's URL (default https://NAME; a proxy form\n"
+	    "                such as https://proxy.example/sumdb/sum.golang.org works)\n"
+	    "  --full        also download every data tile and check every record,\n"
+	    "                every level-0 tile root and the whole tree (incremental)\n"
+	    "  --json        print one JSON object\n"
+	    "  --help        this text\n"
+	    "\n"
+	    "Exit status: 0 consistent; 2 verification failed (fork, bad signature,\n"
+	    "tiles or records that do not match); 1 could not check (network, server\n"
+	    "errors, usage, local files).\n");
+}
+
+/* mkdir -p of path's directory. */
+static int
+make_parent_dirs(char *path)
+{
+	char *p;
+
+	for (p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/* The default state file for log name (malloc'ed), or NULL. */
+static char *
+default_state_path(const char *name)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	size_t n;
+	char *p, *q;
+
+	if ((xdg == NULL || *xdg == '\0') && (home == NULL || *home == '\0'))
+		return NULL;
+	n = (xdg && *xdg ? strlen(xdg) : strlen(home) + 13) + strlen(name) + 20;
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	if (xdg != NULL && *xdg != '\0')
+		snprintf(p, n, "%s/csumdb/", xdg);
+	else
+		snprintf(p, n, "%s/.local/state/csumdb/", home);
+	q = p + strlen(p);
+	for (; *name != '\0'; name++)
+		*q++ = *name == '/' ? '_' : *name;
+	memcpy(q, ".state", 7);
+	return p;
+}
+
+static void
+print_hash_lines(FILE *f, const sdb_hash *h, size_t n)
+{
+	char b[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sdb_b64_encode(b, h[i].b, SDB_HASH_SIZE);
+		fprintf(f, "%s\n", b);
+	}
+}
+
+/* The evidence text, as printed and as stored in the state. */
+static char *
+evidence_text(const struct remote *r, const struct sdb_tree *acc, const char *acc_note,
+    const struct sdb_tree *lat, const char *lat_note, const struct sdb_audit_result *res,
+    size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	const struct sdb_tree *small = res->stale ? lat : acc, *big = res->stale ? acc : lat;
+
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "proof of misbehavior: %s (%s)\n", sdb_note_verifier_name(r->v), r->base);
+	fprintf(f, "accepted tree, %" PRId64 " records:\n%s", acc->n, acc_note);
+	fprintf(f, "latest tree, %" PRId64 " records:\n%s", lat->n, lat_note);
+	if (acc->n == lat->n) {
+		fprintf(f, "two different trees of the same size signed by the same key\n");
+	} else {
+		fprintf(f, "hash of the first %" PRId64 " records computed from tiles authenticated "
+		    "against the tree of %" PRId64 " records:\n", small->n, big->n);
+		print_hash_lines(f, &res->computed, 1);
+		fprintf(f, "consistency proof %" PRId64 " -> %" PRId64 " (%zu hashes):\n", small->n,
+		    big->n, res->nproof);
+		print_hash_lines(f, res->proof, res->nproof);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "full", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL;
+	char *state_path = NULL, *acc_note = NULL, *lat_note = NULL, *ev = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_audit_result res;
+	struct sdb_tree acc, lat;
+	struct remote r;
+	struct sdb_state *st = NULL;
+	size_t acc_len = 0, lat_len = 0, ev_len = 0;
+	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			free(state_path);
+			if ((state_path = strdup(optarg)) == NULL)
+				goto nomem;
+			break;
+		case 'u': url = optarg; break;
+		case 'f': full = 1; break;
+		case 'j': json = 1; break;
+		case 'h': audit_usage(stdout); free(state_path); return EXIT_OK;
+		default: audit_usage(stderr); free(state_path); return EXIT_LOCAL;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sumdb audit: want exactly one KEY\n");
+		audit_usage(stderr);
+		goto out;
+	}
+	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+		goto out;
+	}
+	opened = 1;
+	if (state_path == NULL) {
+		state_path = default_state_path(sdb_note_verifier_name(r.v));
+		if (state_path == NULL) {
+			fprintf(stderr, "sumdb audit: no --state and neither XDG_STATE_HOME nor HOME set\n");
+			goto out;
+		}
+		if (make_parent_dirs(state_path) != 0) {
+			fprintf(stderr, "sumdb audit: cannot create the directory of %s: %s\n",
+			    state_path, strerror(errno));
+			goto out;
+		}
+	}
+	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+		goto out;
+	}
+	r.state = st;
+
+	err = sdb_state_accepted(st, r.v, &acc, &acc_note, &acc_len, &eb);
+	if (err == SDB_ERR_NOT_FOUND) {
+		first = 1;
+	} else if (err != SDB_OK) {
+		fprintf(stderr, "sumdb audit: %s: %s (the state file is left as it is)\n", state_path,
+		    sdb_errmsg(&eb, err));
+		goto out;
+	}
+
+	if ((err = remote_latest(&r, &lat, &lat_note, &lat_len, &eb)) != SDB_OK) {
+		status = remote_exit_status(err);
+		if (status == EXIT_VERIFY)
+			fprintf(stderr, "sumdb audit: %s/latest does not verify: %s\n", r.base,
+			    sdb_errmsg(&eb, err));
+		else
+			fprintf(stderr, "sumdb audit: could not check: %s; nothing was checked, the "
+			    "state is unchanged\n", sdb_errmsg(&eb, err));
+		goto out;
+	}
+
+	if (first) {
+		/* Read the tree's right edge once: its tiles must hash to the
+		 * signed root, and the cache then holds them for a later check
+		 * against a stale frontend. */
+		if (lat.n > 0) {
+			struct sdb_tile_hash_reader thr;
+			struct sdb_hash_reader hr;
+			sdb_hash h;
+
+			sdb_tile_hash_reader_init(&thr, &lat, REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
+			err = sdb_tlog_tree_hash(lat.n, &hr, &h);
+			if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
+				sdb_errf(&eb, err, "%s", r.net_eb.msg);
+			if (err != SDB_OK) {
+				status = err == SDB_ERR_TILE_MISMATCH ? EXIT_VERIFY : EXIT_LOCAL;
+				fprintf(stderr, "sumdb audit: %s%s; nothing was stored\n",
+				    status == EXIT_VERIFY ? "the tiles do not match the signed tree: " :
+				    "could not check: ", sdb_errmsg(&eb, err));
+				goto out;
+			}
+		}
+		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
+			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			goto out;
+		}
+		acc = lat;
+		if (json && !full)
+			printf("{\"status\":\"first-run\",\"trusted\":true,\"size\":%" PRId64 ",\"hash\":",
+			    lat.n);
+		if (!json)
+			printf("first run: trusting the tree of %" PRId64 " records of %s (nothing earlier "
+			    "to check it against); stored in %s\n", lat.n, sdb_note_verifier_name(r.v),
+			    state_path);
+		else if (!full) {
+			json_hash(stdout, &lat.hash);
+			printf("}\n");
+		}
+		status = EXIT_OK;
+		goto full_audit;
+	}
+
+	err = sdb_audit_consistency(&acc, &lat, REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
+	if (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID) {
+		/* Maybe a damaged cache or a garbled answer: once more, network only. */
+		memset(r.mem, 0, REMOTE_MEMCACHE_SLOTS * sizeof *r.mem);
+		r.use_state_cache = 0;
+		err = sdb_audit_consistency(&acc, &lat, REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
+		r.use_state_cache = 1;
+	}
+	if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
+		sdb_errf(&eb, err, "%s", r.net_eb.msg);
+	if (err == SDB_ERR_INVALID)
+		err = sdb_errf(&eb, SDB_ERR_IO, "tiles of the wrong size: %s", eb.msg);
+
+	if (err == SDB_ERR_FORK) {
+		int64_t cnt = 0;
+		int serr;
+
+		ev = evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, &ev_len);
+		if (ev == NULL)
+			goto nomem;
+		serr = sdb_state_add_evidence(st, ev, ev_len, NULL);
+		if (serr == SDB_OK)
+			serr = sdb_state_evidence_count(st, &cnt, NULL);
+		if (json) {
+			printf("{\"status\":\"fork\",\"detail\":");
+			json_string(stdout, eb.msg, strlen(eb.msg));
+			printf(",\"accepted\":{\"size\":%" PRId64 ",\"note\":", acc.n);
+			json_string(stdout, acc_note, acc_len);
+			printf("},\"latest\":{\"size\":%" PRId64 ",\"note\":", lat.n);
+			json_string(stdout, lat_note, lat_len);
+			printf("},\"computed\":");
+			json_hash(stdout, &res.computed);
+			printf(",\"proof\":");
+			json_hashes(stdout, res.proof, res.nproof);
+			printf(",\"evidence_stored\":%s}\n", serr == SDB_OK ? "true" : "false");
+		} else {
+			fputs(ev, stdout);
+		}
+		fprintf(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
+		    PRId64 " records is kept%s\n", sdb_note_verifier_name(r.v), eb.msg, acc.n,
+		    serr == SDB_OK ? "; the evidence is stored in the state file" :
+		    "; WARNING: the evidence could not be stored");
+		status = EXIT_VERIFY;
+		goto out;
+	}
+	if (err != SDB_OK) {
+		status = remote_exit_status(err);
+		if (status == EXIT_VERIFY)
+			fprintf(stderr, "sumdb audit: the tiles served do not match the signed tree of %"
+			    PRId64 " records: %s (a forged or corrupted tile; no fork is proved, the "
+			    "state is unchanged)\n", res.stale ? acc.n : lat.n, sdb_errmsg(&eb, err));
+		else
+			fprintf(stderr, "sumdb audit: could not check: %s; the state is unchanged\n",
+			    sdb_errmsg(&eb, err));
+		goto out;
+	}
+
+	if (lat.n > acc.n) {
+		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
+			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			goto out;
+		}
+	}
+	if (json && !full) {
+		printf("{\"status\":\"%s\",\"old_size\":%" PRId64 ",\"new_size\":%" PRId64
+		    ",\"stale\":%s,\"hash\":", res.stale ? "stale" : "consistent", acc.n, lat.n,
+		    res.stale ? "true" : "false");
+		json_hash(stdout, res.stale ? &acc.hash : &lat.hash);
+		printf(",\"proof\":");
+		json_hashes(stdout, res.proof, res.nproof);
+		printf("}\n");
+	} else if (!json) {
+		if (res.stale)
+			printf("stale: the latest tree (%" PRId64 " records) is older than the accepted "
+			    "tree (%" PRId64 " records) and a prefix of it; the accepted tree is kept\n",
+			    lat.n, acc.n);
+		else if (lat.n == acc.n)
+			printf("consistent: %" PRId64 " records, unchanged\n", acc.n);
+		else
+			printf("consistent: %" PRId64 " -> %" PRId64 " records\n", acc.n, lat.n);
+	}
+	if (lat.n > acc.n)
+		acc = lat;
+	status = EXIT_OK;
+
+full_audit:
+	if (full) {
+		struct full_report rep;
+
+		err = full_audit(&r, st, &acc, &rep, &eb);
+		full_print(&rep, json, first);
+		if (err != SDB_OK) {
+			status = remote_exit_status(err);
+			fprintf(stderr, "sumdb audit: full audit: %s%s\n",
+			    status == EXIT_VERIFY ? "" : "could not check: ", sdb_errmsg(&eb, err));
+		} else if (rep.conflicts > 0 || rep.bad_records > 0) {
+			status = EXIT_VERIFY;
+		}
+	}
+	goto out;
+nomem:
+	fprintf(stderr, "sumdb audit: out of memory\n");
+	status = EXIT_LOCAL;
+out:
+	sdb_state_close(st);
+	if (opened)
+		remote_close(&r);
+	free(state_path);
+	free(acc_note);
+	free(lat_note);
+	free(ev);
+	return status;
+}

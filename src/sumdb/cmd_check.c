@@ -1,0 +1,263 @@
+/*
+ * sumdb check: checks every line of a go.sum file against a checksum
+ * database.  Each module version is looked up once and its record's
+ * inclusion in the signed tree verified (remote_lookup); each h1 line is
+ * then compared with the record.  Reports mismatches (exit 2), versions
+ * the log does not know and malformed lines, with line numbers.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csumdb/gosum.h"
+#include "csumdb/record.h"
+#include "json.h"
+#include "limits.h"
+#include "remote.h"
+
+static void
+check_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb check [--url URL] [--json] KEY GOSUM-FILE\n"
+	    "\n"
+	    "Checks every line of GOSUM-FILE (- for standard input) against the\n"
+	    "checksum database with the verifier key KEY (or sum.golang.org): each\n"
+	    "module version's record is looked up, its inclusion in the signed tree\n"
+	    "verified, and its hashes compared with the file's.\n"
+	    "\n"
+	    "  --url URL   the database's URL (default https://NAME)\n"
+	    "  --json      print one JSON object per finding and a summary\n"
+	    "  --help      this text\n"
+	    "\n"
+	    "Exit status: 0 every line matches the log; 2 a hash differs from the\n"
+	    "log (or the log does not verify); 1 malformed lines, versions the log\n"
+	    "does not know, could not check, or usage.\n");
+}
+
+struct line {
+	char *path, *version;
+	int is_gomod, alg;
+	sdb_hash h1;
+	int64_t line;
+};
+
+static int
+cmp_line(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c == 0)
+		c = strcmp(x->version, y->version);
+	if (c == 0)
+		c = x->line < y->line ? -1 : x->line > y->line;
+	return c;
+}
+
+static void
+finding(int json, const char *file, int64_t line, const char *kind, const char *msg)
+{
+	if (json) {
+		printf("{\"line\":%" PRId64 ",\"finding\":\"%s\",\"detail\":", line, kind);
+		json_string(stdout, msg, strlen(msg));
+		printf("}\n");
+	} else {
+		printf("%s:%" PRId64 ": %s\n", file, line, msg);
+	}
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *file;
+	struct sdb_errbuf eb = { { 0 } };
+	struct line *lines = NULL;
+	size_t nlines = 0, cap = 0, len = 0, off, i, j;
+	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
+	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0;
+	struct remote r;
+	char *data = NULL, msg[2048];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': url = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': check_usage(stdout); return EXIT_OK;
+		default: check_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "sumdb check: want KEY and GOSUM-FILE\n");
+		check_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	file = argv[optind + 1];
+	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb check: %s\n", sdb_errmsg(&eb, err));
+		return EXIT_LOCAL;
+	}
+	opened = 1;
+	if ((data = cli_read_input("sumdb check", file, SDB_MAX_GOSUM_SIZE, &len)) == NULL)
+		goto out;
+
+	/* One line at a time, so that every malformed line is reported. */
+	for (off = 0; off < len;) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t ll = nl != NULL ? (size_t)(nl - (data + off)) : len - off;
+		struct sdb_gosum *g = NULL;
+		struct sdb_errbuf leb = { { 0 } };
+
+		lineno++;
+		err = sdb_gosum_parse(data + off, ll, &g, &leb);
+		off += ll + 1;
+		if (err == SDB_ERR_NOMEM)
+			goto nomem;
+		if (err != SDB_OK) {
+			const char *m = leb.msg;
+
+			/* the parser numbers from 1 within the one line it saw */
+			if (strncmp(m, "line 1: ", 8) == 0)
+				m += 8;
+			else if (strncmp(m, "go.sum line 1: ", 15) == 0)
+				m += 15;
+			malformed++;
+			snprintf(msg, sizeof msg, "malformed line: %s", m);
+			finding(json, file, lineno, "malformed", msg);
+			continue;
+		}
+		for (i = 0; i < g->n; i++) {
+			struct line *l;
+
+			if (nlines == cap) {
+				size_t nc = cap ? 2 * cap : 64;
+				struct line *nl2 = realloc(lines, nc * sizeof *lines);
+				if (nl2 == NULL) {
+					sdb_gosum_free(g);
+					goto nomem;
+				}
+				lines = nl2;
+				cap = nc;
+			}
+			l = &lines[nlines];
+			l->path = strdup(g->entries[i].path);
+			l->version = strdup(g->entries[i].version);
+			if (l->path == NULL || l->version == NULL) {
+				free(l->path);
+				free(l->version);
+				sdb_gosum_free(g);
+				goto nomem;
+			}
+			l->is_gomod = g->entries[i].is_gomod;
+			l->alg = g->entries[i].alg;
+			l->h1 = g->entries[i].h1;
+			l->line = lineno;
+			nlines++;
+		}
+		sdb_gosum_free(g);
+	}
+	if (nlines > 0)
+		qsort(lines, nlines, sizeof *lines, cmp_line);
+
+	for (i = 0; i < nlines; i = j) {
+		char *text = NULL, *note = NULL;
+		size_t tlen = 0, nlen = 0;
+		struct sdb_record rec;
+		struct sdb_tree tree;
+		int64_t id;
+
+		for (j = i + 1; j < nlines && strcmp(lines[j].path, lines[i].path) == 0 &&
+		    strcmp(lines[j].version, lines[i].version) == 0; j++)
+			;
+		eb.msg[0] = '\0';
+		err = remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
+		    &note, &nlen, &eb);
+		if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
+			err = sdb_errf(&eb, SDB_ERR_IO, "the log's record does not parse: %s", eb.msg);
+		if (err == SDB_ERR_NOT_FOUND) {
+			unknown += (int64_t)(j - i);
+			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
+			    lines[i].version);
+			finding(json, file, lines[i].line, "unknown", msg);
+		} else if (err != SDB_OK) {
+			int s = remote_exit_status(err);
+
+			failed += (int64_t)(j - i);
+			if (s == EXIT_VERIFY)
+				verify_failed = 1;
+			snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
+			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
+			    sdb_errmsg(&eb, err));
+			finding(json, file, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
+			    "could-not-check", msg);
+		} else {
+			size_t k;
+
+			for (k = i; k < j; k++) {
+				const sdb_hash *want = lines[k].is_gomod ? &rec.gomod_h1 : &rec.h1;
+				char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
+
+				if (lines[k].alg != 1) {
+					snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
+					    lines[k].path, lines[k].version);
+					finding(json, file, lines[k].line, "skipped", msg);
+					continue;
+				}
+				if (memcmp(want->b, lines[k].h1.b, SDB_HASH_SIZE) == 0) {
+					matched++;
+					continue;
+				}
+				mismatches++;
+				sdb_h1_format(have, &lines[k].h1);
+				sdb_h1_format(logs, want);
+				snprintf(what, sizeof what, "%s%s", lines[k].version,
+				    lines[k].is_gomod ? "/go.mod" : "");
+				snprintf(msg, sizeof msg, "MISMATCH %s %s: go.sum has %s, the log (record %"
+				    PRId64 ") has %s", lines[k].path, what, have, id, logs);
+				finding(json, file, lines[k].line, "mismatch", msg);
+			}
+		}
+		free(text);
+		free(note);
+	}
+	if (json)
+		printf("{\"summary\":true,\"lines\":%zu,\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
+		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
+		    "}\n", nlines, matched, mismatches, unknown, malformed, failed);
+	else
+		printf("%s: %" PRId64 " lines match the log, %" PRId64 " mismatches, %" PRId64
+		    " not in the log, %" PRId64 " malformed, %" PRId64 " not checked\n", file, matched,
+		    mismatches, unknown, malformed, failed);
+	if (mismatches > 0 || verify_failed)
+		status = EXIT_VERIFY;
+	else if (unknown > 0 || malformed > 0 || failed > 0)
+		status = EXIT_LOCAL;
+	else
+		status = EXIT_OK;
+	goto out;
+nomem:
+	fprintf(stderr, "sumdb check: out of memory\n");
+	status = EXIT_LOCAL;
+out:
+	for (i = 0; i < nlines; i++) {
+		free(lines[i].path);
+		free(lines[i].version);
+	}
+	free(lines);
+	free(data);
+	if (opened)
+		remote_close(&r);
+	return status;
+}

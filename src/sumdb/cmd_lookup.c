@@ -1,0 +1,196 @@
+/*
+ * sumdb lookup: prints the go.sum lines of module versions after checking
+ * each record's inclusion in the signed tree with authenticated tiles
+ * (remote.c remote_lookup), and with --state that the tree is consistent
+ * with the accepted one (a newer consistent tree is then accepted).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csumdb/audit.h"
+#include "json.h"
+#include "remote.h"
+
+static void
+lookup_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb lookup [--state FILE] [--url URL] [--json] KEY MODULE@VERSION...\n"
+	    "\n"
+	    "Looks up each MODULE@VERSION in the checksum database with the verifier\n"
+	    "key KEY (or sum.golang.org), checks that the record is in the signed tree\n"
+	    "(authenticated tiles), and prints its go.sum lines.\n"
+	    "\n"
+	    "  --state FILE  also check the tree against the one accepted in this\n"
+	    "                audit state file (and accept it when newer)\n"
+	    "  --url URL     the database's URL (default https://NAME)\n"
+	    "  --json        print one JSON object per line, per module version\n"
+	    "  --help        this text\n"
+	    "\n"
+	    "Exit status: 0 all found and verified; 2 a record or tree does not\n"
+	    "verify; 1 not found, could not check, or usage.\n");
+}
+
+/* Splits "M@V" into malloc'ed path and version. */
+int
+lookup_split_arg(const char *arg, char **path, char **version)
+{
+	const char *at = strrchr(arg, '@');
+
+	*path = *version = NULL;
+	if (at == NULL || at == arg || at[1] == '\0')
+		return SDB_ERR_INVALID;
+	*path = strndup(arg, (size_t)(at - arg));
+	*version = strdup(at + 1);
+	if (*path == NULL || *version == NULL) {
+		free(*path);
+		free(*version);
+		*path = *version = NULL;
+		return SDB_ERR_NOMEM;
+	}
+	return SDB_OK;
+}
+
+/* With a state: the tree must be consistent with the accepted tree. */
+int
+lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+    const char *note, size_t nlen, struct sdb_errbuf *eb)
+{
+	struct sdb_audit_result res;
+	struct sdb_tree acc;
+	int err;
+
+	err = sdb_state_accepted(st, r->v, &acc, NULL, NULL, eb);
+	if (err == SDB_ERR_NOT_FOUND)
+		return sdb_state_accept(st, tree, note, nlen, eb);
+	if (err != SDB_OK)
+		return err == SDB_ERR_INVALID ? SDB_ERR_IO : err;
+	err = sdb_audit_consistency(&acc, tree, REMOTE_TILE_HEIGHT, &r->src, &res, eb);
+	if (err == SDB_ERR_FORK) {
+		char *ev = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&ev, &n);
+
+		if (f != NULL) {
+			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", eb->msg);
+			fclose(f);
+			if (sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
+				fprintf(stderr, "sumdb: warning: could not store the evidence\n");
+			free(ev);
+		}
+		return sdb_errf(eb, SDB_ERR_FORK, "proof of misbehavior: %s; run sumdb audit for "
+		    "the evidence", eb->msg);
+	}
+	if (err == SDB_ERR_INVALID)
+		err = SDB_ERR_IO;
+	if (err != SDB_OK)
+		return err;
+	if (tree->n > acc.n)
+		return sdb_state_accept(st, tree, note, nlen, eb);
+	return SDB_OK;
+}
+
+int
+cmd_lookup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *state_path = NULL;
+	struct sdb_state *st = NULL;
+	struct remote r;
+	struct sdb_errbuf eb = { { 0 } };
+	int json = 0, c, err, status = EXIT_OK, i;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': state_path = optarg; break;
+		case 'u': url = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': lookup_usage(stdout); return EXIT_OK;
+		default: lookup_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "sumdb lookup: want KEY and at least one MODULE@VERSION\n");
+		lookup_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb lookup: %s\n", sdb_errmsg(&eb, err));
+		return EXIT_LOCAL;
+	}
+	if (state_path != NULL) {
+		if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
+			fprintf(stderr, "sumdb lookup: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			remote_close(&r);
+			return EXIT_LOCAL;
+		}
+		r.state = st;
+	}
+	for (i = optind + 1; i < argc; i++) {
+		char *path = NULL, *version = NULL, *text = NULL, *note = NULL;
+		size_t tlen = 0, nlen = 0;
+		struct sdb_tree tree;
+		int64_t id = -1;
+		int s;
+
+		eb.msg[0] = '\0';
+		err = lookup_split_arg(argv[i], &path, &version);
+		if (err == SDB_ERR_INVALID)
+			err = sdb_errf(&eb, SDB_ERR_INVALID, "not MODULE@VERSION");
+		if (err == SDB_OK)
+			err = remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+		if (err == SDB_OK && st != NULL)
+			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
+		s = err == SDB_OK ? EXIT_OK : remote_exit_status(err);
+		if (s > status)
+			status = s;
+		if (err == SDB_OK) {
+			if (json) {
+				printf("{\"module\":");
+				json_string(stdout, argv[i], strlen(argv[i]));
+				printf(",\"found\":true,\"id\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root\":",
+				    id, tree.n);
+				json_hash(stdout, &tree.hash);
+				printf(",\"record\":");
+				json_string(stdout, text, tlen);
+				printf("}\n");
+			} else {
+				fwrite(text, 1, tlen, stdout);
+			}
+		} else {
+			if (json) {
+				printf("{\"module\":");
+				json_string(stdout, argv[i], strlen(argv[i]));
+				printf(",\"found\":false,\"error\":\"%s\",\"detail\":",
+				    err == SDB_ERR_NOT_FOUND ? "not-found" :
+				    s == EXIT_VERIFY ? "verification-failed" : "could-not-check");
+				json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
+				printf("}\n");
+			}
+			fprintf(stderr, "sumdb lookup: %s: %s%s\n", argv[i],
+			    err == SDB_ERR_NOT_FOUND ? "not found in the log: " :
+			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
+			    sdb_errmsg(&eb, err));
+		}
+		free(path);
+		free(version);
+		free(text);
+		free(note);
+	}
+	sdb_state_close(st);
+	remote_close(&r);
+	return status;
+}

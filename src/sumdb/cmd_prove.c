@@ -1,0 +1,181 @@
+/*
+ * sumdb prove: writes a C2SP tlog-proof (tlogproof.h) for one record: the
+ * record is looked up and its inclusion checked with authenticated tiles
+ * (remote_lookup), the inclusion proof is computed from those same tiles,
+ * and the file is verified offline before it is written.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csumdb/tlogproof.h"
+#include "json.h"
+#include "remote.h"
+
+static void
+prove_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb prove [--out FILE] [--url URL] [--json] KEY MODULE@VERSION\n"
+	    "\n"
+	    "Writes a C2SP tlog-proof (.tlog-proof) of MODULE@VERSION's record in the\n"
+	    "checksum database with the verifier key KEY (or sum.golang.org): the\n"
+	    "record index, the inclusion proof hashes and the signed tree note.\n"
+	    "Anyone can check it offline with sumdb verify-proof.\n"
+	    "\n"
+	    "  --out FILE  write the proof to FILE (atomically) instead of standard output\n"
+	    "  --url URL   the database's URL (default https://NAME)\n"
+	    "  --json      print a JSON summary (with --out; else the proof is the output)\n"
+	    "  --help      this text\n"
+	    "\n"
+	    "Exit status: 0 written; 2 the record or tree does not verify; 1 not\n"
+	    "found, could not check, or usage.\n");
+}
+
+/* Writes data to path via a temporary file and rename. */
+static int
+write_atomic(const char *path, const char *data, size_t len)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	FILE *f;
+	int ok;
+
+	if (tmp == NULL)
+		return -1;
+	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		free(tmp);
+		return -1;
+	}
+	ok = fwrite(data, 1, len, f) == len;
+	ok = fflush(f) == 0 && ok;
+	ok = fsync(fileno(f)) == 0 && ok;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int
+cmd_prove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *out = NULL;
+	char *path = NULL, *version = NULL, *text = NULL, *note = NULL, *file = NULL;
+	size_t tlen = 0, nlen = 0, flen = 0, np = 0;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_tile_hash_reader thr;
+	struct sdb_hash_reader hr;
+	struct sdb_tlog_proof p;
+	sdb_hash proof[SDB_TLOG_MAX_PROOF];
+	struct sdb_tree tree;
+	struct remote r;
+	int64_t id = -1;
+	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'u': url = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': prove_usage(stdout); return EXIT_OK;
+		default: prove_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "sumdb prove: want KEY and one MODULE@VERSION\n");
+		prove_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	if ((err = lookup_split_arg(argv[optind + 1], &path, &version)) != SDB_OK) {
+		fprintf(stderr, "sumdb prove: %s: not MODULE@VERSION\n", argv[optind + 1]);
+		goto out;
+	}
+	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb prove: %s\n", sdb_errmsg(&eb, err));
+		goto out;
+	}
+	opened = 1;
+	err = remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+	if (err == SDB_OK) {
+		/* The proof from the very tiles that were authenticated. */
+		sdb_tile_hash_reader_init(&thr, &tree, REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
+		err = sdb_tlog_prove_record(tree.n, id, &hr, proof, &np);
+		if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
+			sdb_errf(&eb, err, "%s", r.net_eb.msg);
+	}
+	if (err == SDB_OK)
+		err = sdb_tlog_proof_format(id, proof, np, NULL, 0, note, nlen, &file, &flen);
+	if (err == SDB_OK) {
+		err = sdb_tlog_proof_parse(file, flen, &p, &eb);
+		if (err == SDB_OK)
+			err = sdb_tlog_proof_verify(&p, text, tlen, r.v, NULL, &eb);
+		if (err != SDB_OK)
+			err = sdb_errf(&eb, SDB_ERR_INTERNAL, "the proof made does not verify: %s",
+			    eb.msg);
+	}
+	if (err != SDB_OK) {
+		status = err == SDB_ERR_INTERNAL ? EXIT_LOCAL : remote_exit_status(err);
+		fprintf(stderr, "sumdb prove: %s: %s%s\n", argv[optind + 1],
+		    err == SDB_ERR_NOT_FOUND ? "not found in the log: " :
+		    status == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
+		    sdb_errmsg(&eb, err));
+		goto out;
+	}
+	if (out == NULL) {
+		if (fwrite(file, 1, flen, stdout) != flen || fflush(stdout) != 0) {
+			fprintf(stderr, "sumdb prove: writing standard output failed\n");
+			goto out;
+		}
+	} else if (write_atomic(out, file, flen) != 0) {
+		fprintf(stderr, "sumdb prove: %s: %s\n", out, strerror(errno));
+		goto out;
+	}
+	if (out != NULL) {
+		if (json) {
+			printf("{\"module\":");
+			json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
+			printf(",\"index\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root\":", id, tree.n);
+			json_hash(stdout, &tree.hash);
+			printf(",\"proof\":");
+			json_hashes(stdout, proof, np);
+			printf(",\"file\":");
+			json_string(stdout, out, strlen(out));
+			printf("}\n");
+		} else {
+			printf("%s: record %" PRId64 " of the tree of %" PRId64 " records; proof "
+			    "written to %s\n", argv[optind + 1], id, tree.n, out);
+		}
+	}
+	status = EXIT_OK;
+out:
+	if (opened)
+		remote_close(&r);
+	free(path);
+	free(version);
+	free(text);
+	free(note);
+	free(file);
+	return status;
+}

@@ -1,0 +1,140 @@
+/*
+ * sumdb verify-proof: checks a C2SP tlog-proof offline against a record
+ * text and a verifier key (tlogproof.h) and prints the index, tree size
+ * and root.  Every way the proof can fail is exit 2 with what failed;
+ * exit 1 is only for usage and unreadable files.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csumdb/base64.h"
+#include "csumdb/tlogproof.h"
+#include "json.h"
+#include "limits.h"
+
+static void
+verify_proof_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb verify-proof [--json] --vkey KEY --record FILE PROOF\n"
+	    "\n"
+	    "Verifies the C2SP tlog-proof PROOF (a .tlog-proof file, - for standard\n"
+	    "input) offline: its signed tree note must be signed by KEY, and its\n"
+	    "inclusion proof must lead from the record text in FILE (the two go.sum\n"
+	    "lines of the record, final newline included) to the signed root.\n"
+	    "Prints the record index, the tree size and the root hash.\n"
+	    "\n"
+	    "  --vkey KEY     verifier key NAME+HASH+KEY, or sum.golang.org\n"
+	    "  --record FILE  the record text\n"
+	    "  --json         print one JSON object\n"
+	    "  --help         this text\n"
+	    "\n"
+	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage or I/O.\n");
+}
+
+static const char *
+failure_kind(int err)
+{
+	switch (err) {
+	case SDB_ERR_UNVERIFIED_NOTE: return "note not signed by the key";
+	case SDB_ERR_BAD_SIGNATURE: return "bad signature";
+	case SDB_ERR_MALFORMED_NOTE: return "malformed note";
+	case SDB_ERR_PROOF_LENGTH: return "wrong number of proof hashes";
+	case SDB_ERR_ROOT_MISMATCH: return "proof does not lead to the signed root";
+	case SDB_ERR_RANGE: return "index not in the tree";
+	default: return "malformed proof";
+	}
+}
+
+int
+cmd_verify_proof(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vkey", required_argument, NULL, 'k' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *vkey = NULL, *recpath = NULL, *ppath;
+	struct sdb_note_verifier *v = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_tlog_proof p;
+	struct sdb_tree tree;
+	char *rec = NULL, *proof = NULL;
+	size_t rlen = 0, plen = 0;
+	int json = 0, c, err, status = EXIT_LOCAL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': vkey = optarg; break;
+		case 'r': recpath = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': verify_proof_usage(stdout); return EXIT_OK;
+		default: verify_proof_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (vkey == NULL || recpath == NULL || argc - optind != 1) {
+		fprintf(stderr, "sumdb verify-proof: %s\n", vkey == NULL ? "--vkey is required" :
+		    recpath == NULL ? "--record is required" : "want exactly one PROOF file");
+		verify_proof_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	ppath = argv[optind];
+	if ((err = sdb_note_verifier_from_arg(&v, vkey, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb verify-proof: --vkey: %s\n", sdb_errmsg(&eb, err));
+		return EXIT_LOCAL;
+	}
+	rec = cli_read_input("sumdb verify-proof", recpath, SDB_MAX_RECORD_SIZE, &rlen);
+	if (rec == NULL)
+		goto out;
+	proof = cli_read_input("sumdb verify-proof", ppath,
+	    SDB_MAX_NOTE_SIZE + 64 * 1024, &plen);
+	if (proof == NULL)
+		goto out;
+	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);
+	if (err == SDB_OK)
+		err = sdb_tlog_proof_verify(&p, rec, rlen, v, &tree, &eb);
+	if (err == SDB_ERR_NOMEM) {
+		fprintf(stderr, "sumdb verify-proof: out of memory\n");
+		goto out;
+	}
+	if (err != SDB_OK) {
+		if (json) {
+			printf("{\"valid\":false,\"reason\":");
+			json_string(stdout, failure_kind(err), strlen(failure_kind(err)));
+			printf(",\"detail\":");
+			json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
+			printf("}\n");
+		}
+		fprintf(stderr, "sumdb verify-proof: %s: INVALID: %s: %s\n", ppath, failure_kind(err),
+		    sdb_errmsg(&eb, err));
+		status = EXIT_VERIFY;
+		goto out;
+	}
+	if (json) {
+		printf("{\"valid\":true,\"index\":%" PRId64 ",\"size\":%" PRId64 ",\"hash\":", p.index,
+		    tree.n);
+		json_hash(stdout, &tree.hash);
+		printf("}\n");
+	} else {
+		char root[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
+
+		sdb_b64_encode(root, tree.hash.b, SDB_HASH_SIZE);
+		printf("valid: record %" PRId64 "\ntree size: %" PRId64 "\nroot hash: %s\n", p.index,
+		    tree.n, root);
+	}
+	status = EXIT_OK;
+out:
+	sdb_note_verifier_free(v);
+	free(rec);
+	free(proof);
+	return status;
+}

@@ -1,0 +1,330 @@
+/*
+ * sumdb audit --full (full.h): download every data tile in bounded
+ * parallel batches, check and hash every record, compare each full tile's
+ * root with the authenticated level-1 hashes, fold everything into the
+ * tree and compare with the signed root; resumable through the state.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csumdb/audit.h"
+#include "csumdb/record.h"
+#include "full.h"
+#include "json.h"
+#include "limits.h"
+
+/* Most findings of each kind printed one by one. */
+#define FULL_MAX_PRINTED 20
+
+struct dl_slot {
+	struct sdb_tile t;
+	char *body;
+	size_t len;
+	int err;
+	struct sdb_errbuf eb;
+};
+
+struct dl_batch {
+	struct remote *r;
+	struct dl_slot *slots;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static int
+fetch_tile(struct remote *r, struct dl_slot *s)
+{
+	struct sdb_fetch_response res = { 0, NULL, 0 };
+	char path[SDB_TILE_PATH_MAX], url[2048];
+	int err;
+
+	if ((err = sdb_tile_format(&s->t, path, sizeof path, NULL)) != SDB_OK)
+		return err;
+	if ((size_t)snprintf(url, sizeof url, "%s/%s", r->base, path) >= sizeof url)
+		return sdb_errf(&s->eb, SDB_ERR_IO, "URL too long");
+	err = sdb_fetch_get(r->fetch, url, (size_t)s->t.w * SDB_MAX_RECORD_SIZE, &res, &s->eb);
+	if (err != SDB_OK)
+		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
+	if (res.status != 200) {
+		err = sdb_errf(&s->eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
+		sdb_fetch_response_clear(&res);
+		return err;
+	}
+	s->body = res.body;
+	s->len = res.len;
+	return SDB_OK;
+}
+
+static void *
+dl_worker(void *arg)
+{
+	struct dl_batch *b = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&b->mu);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mu);
+		if (i >= b->n)
+			return NULL;
+		b->slots[i].err = fetch_tile(b->r, &b->slots[i]);
+	}
+}
+
+/* Downloads slots[0..n) with up to FULL_THREADS threads. */
+static void
+download(struct remote *r, struct dl_slot *slots, size_t n)
+{
+	struct dl_batch b;
+	pthread_t th[FULL_THREADS];
+	int started = 0, i;
+
+	b.r = r;
+	b.slots = slots;
+	b.n = n;
+	b.next = 0;
+	pthread_mutex_init(&b.mu, NULL);
+	for (i = 0; i < FULL_THREADS && (size_t)i < n; i++)
+		if (pthread_create(&th[started], NULL, dl_worker, &b) == 0)
+			started++;
+	if (started == 0)
+		dl_worker(&b);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&b.mu);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress(int64_t done, int64_t total, int64_t start, double t0)
+{
+	double el = now() - t0, rate = el > 0 ? (double)(done - start) / el : 0;
+	double eta = rate > 0 ? (double)(total - done) / rate : 0;
+
+	fprintf(stderr, "\r  %" PRId64 "/%" PRId64 " records (%.1f%%)  %.0f records/s  ETA %d:%02d   ",
+	    done, total, total > 0 ? 100.0 * (double)done / (double)total : 100.0, rate,
+	    (int)(eta / 60), (int)eta % 60);
+}
+
+/* Checks one downloaded data tile; appends its records to f. */
+static int
+check_tile(struct sdb_state *st, const struct dl_slot *s, const sdb_hash *want_root,
+    struct sdb_tlog_frontier *f, struct full_report *rep, int tty, struct sdb_errbuf *eb)
+{
+	static struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
+	static sdb_hash leaves[SDB_MAX_DATA_TILE_WIDTH];
+	char path[SDB_TILE_PATH_MAX];
+	struct sdb_errbuf teb = { { 0 } };
+	sdb_hash root;
+	long bad = -1;
+	int err, i;
+
+	if (sdb_tile_format(&s->t, path, sizeof path, NULL) != SDB_OK)
+		path[0] = '\0';
+	err = sdb_audit_data_tile(s->body, s->len, (size_t)s->t.w, recs, leaves, &root, &bad, &teb);
+	if (err != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s: %s", path, teb.msg);
+	if (want_root != NULL && memcmp(root.b, want_root->b, SDB_HASH_SIZE) != 0)
+		return sdb_errf(eb, SDB_ERR_TILE_MISMATCH,
+		    "%s: its records do not hash to the authenticated level-0 tile root "
+		    "(the data tile does not match the signed tree)", path);
+	for (i = 0; i < s->t.w; i++) {
+		int64_t id = s->t.n * 256 + i, first = 0;
+		struct sdb_record rec;
+		struct sdb_errbuf reb;
+		int same = 0;
+
+		if (sdb_record_parse(recs[i].p, recs[i].len, &rec, &reb) != SDB_OK) {
+			if (rep->bad_records++ < FULL_MAX_PRINTED)
+				fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
+				    "record: %s\n", tty ? "\n" : "", id, reb.msg);
+		} else {
+			err = sdb_state_seen_add(st, rec.path.p, rec.path.len, rec.version.p,
+			    rec.version.len, id, &leaves[i], &first, &same, eb);
+			if (err == SDB_ERR_EXISTS) {
+				if (same)
+					rep->duplicates++;
+				else
+					rep->conflicts++;
+				if (rep->duplicates + rep->conflicts <= FULL_MAX_PRINTED)
+					fprintf(stderr, "%ssumdb audit: %s: %.*s@%.*s is in the log twice "
+					    "(records %" PRId64 " and %" PRId64 ")%s\n", tty ? "\n" : "",
+					    same ? "duplicate" : "CRITICAL", (int)rec.path.len, rec.path.p,
+					    (int)rec.version.len, rec.version.p, first, id,
+					    same ? "" : " with conflicting hashes");
+			} else if (err != SDB_OK) {
+				return err;
+			}
+		}
+		if ((err = sdb_tlog_frontier_append(f, &leaves[i], NULL, NULL)) != SDB_OK)
+			return err;
+	}
+	rep->checked += s->t.w;
+	return SDB_OK;
+}
+
+int
+full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+    struct full_report *rep, struct sdb_errbuf *eb)
+{
+	struct sdb_tlog_frontier f, done;
+	int64_t committed;
+	struct dl_slot *slots = NULL;
+	sdb_hash *l1 = NULL;
+	int64_t *idx = NULL, full_tiles = tree->n / 256, ntiles = (tree->n + 255) / 256, k;
+	int tty = isatty(2), err;
+	double t0 = now(), last = 0;
+	size_t i;
+
+	memset(rep, 0, sizeof *rep);
+	rep->tree_size = tree->n;
+	err = sdb_state_full_get(st, &f, eb);
+	if (err == SDB_ERR_NOT_FOUND)
+		sdb_tlog_frontier_init(&f);
+	else if (err != SDB_OK)
+		return err;
+	if (f.n > tree->n || f.n % 256 != 0) {
+		sdb_tlog_frontier_init(&f); /* progress from elsewhere: start over */
+	}
+	rep->resumed_from = f.n;
+	done = f;
+	committed = f.n;
+	slots = calloc(FULL_BATCH, sizeof *slots);
+	l1 = calloc(FULL_BATCH, sizeof *l1);
+	idx = calloc(FULL_BATCH, sizeof *idx);
+	if (slots == NULL || l1 == NULL || idx == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+
+	for (k = f.n / 256; k < ntiles;) {
+		size_t n = 0, nfull = 0;
+		int attempt;
+
+		for (; n < FULL_BATCH && k + (int64_t)n < ntiles; n++) {
+			struct dl_slot *s = &slots[n];
+
+			memset(s, 0, sizeof *s);
+			s->t.h = 8;
+			s->t.l = -1;
+			s->t.n = k + (int64_t)n;
+			s->t.w = s->t.n < full_tiles ? 256 : (int)(tree->n % 256);
+			if (s->t.n < full_tiles)
+				idx[nfull++] = sdb_tlog_stored_hash_index(8, s->t.n);
+		}
+		/* The level-0 tile roots these data tiles must give, authenticated. */
+		if (nfull > 0 && (err = remote_read_hashes(r, tree, idx, nfull, l1, eb)) != SDB_OK)
+			goto out;
+		download(r, slots, n);
+		for (i = 0; i < n; i++) {
+			struct dl_slot *s = &slots[i];
+
+			for (attempt = 0;; attempt++) {
+				struct sdb_tlog_frontier save = f;
+				int64_t c = rep->checked, b = rep->bad_records;
+
+				if (s->err != SDB_OK) {
+					err = sdb_errf(eb, s->err, "%s", sdb_errmsg(&s->eb, s->err));
+					goto out;
+				}
+				err = check_tile(st, s, (size_t)i < nfull ? &l1[i] : NULL, &f, rep, tty, eb);
+				if (err == SDB_OK)
+					break;
+				f = save;
+				rep->checked = c;
+				rep->bad_records = b;
+				if ((err != SDB_ERR_INVALID && err != SDB_ERR_TILE_MISMATCH) || attempt >= 2)
+					goto out;
+				/* Refetch a tile that did not parse or match: garbled? */
+				free(s->body);
+				s->body = NULL;
+				s->err = fetch_tile(r, s);
+			}
+			rep->tiles++;
+			rep->bytes += s->len;
+			if (s->t.w == 256)
+				done = f;
+		}
+		k += (int64_t)n;
+		/* Progress is kept at tile boundaries only: the partial tail is
+		 * checked again next time (its module@version entries, committed
+		 * with it, are idempotent by record id). */
+		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
+			goto out;
+		committed = done.n;
+		for (i = 0; i < n; i++) {
+			free(slots[i].body);
+			slots[i].body = NULL;
+		}
+		if (tty && now() - last > 0.25) {
+			last = now();
+			progress(f.n, tree->n, rep->resumed_from, t0);
+		}
+	}
+	{
+		sdb_hash root;
+
+		sdb_tlog_frontier_root(&f, &root);
+		if (f.n != tree->n || memcmp(root.b, tree->hash.b, SDB_HASH_SIZE) != 0) {
+			err = sdb_errf(eb, SDB_ERR_ROOT_MISMATCH,
+			    "the %" PRId64 " records do not hash to the signed root", f.n);
+			goto out;
+		}
+		rep->root_ok = 1;
+	}
+	err = SDB_OK;
+out:
+	if (tty) {
+		progress(f.n, tree->n, rep->resumed_from, t0);
+		fputc('\n', stderr);
+	}
+	if (err == SDB_ERR_INVALID)
+		err = sdb_errf(eb, SDB_ERR_IO, "%s", eb != NULL ? eb->msg : "malformed data tile");
+	rep->seconds = now() - t0;
+	if (slots != NULL)
+		for (i = 0; i < FULL_BATCH; i++)
+			free(slots[i].body);
+	free(slots);
+	free(l1);
+	free(idx);
+	return err;
+}
+
+void
+full_print(const struct full_report *rep, int json, int first_run)
+{
+	double rate = rep->seconds > 0 ? (double)rep->checked / rep->seconds : 0;
+
+	if (json) {
+		printf("{\"status\":\"%s\",\"first_run\":%s,\"size\":%" PRId64 ",\"resumed_from\":%"
+		    PRId64 ",\"checked\":%" PRId64 ",\"root_ok\":%s,\"duplicates\":%" PRId64
+		    ",\"conflicts\":%" PRId64 ",\"bad_records\":%" PRId64 ",\"tiles\":%" PRIu64
+		    ",\"bytes\":%" PRIu64 ",\"seconds\":%.3f,\"records_per_second\":%.0f}\n",
+		    rep->root_ok && rep->conflicts == 0 && rep->bad_records == 0 ? "ok" : "failed",
+		    first_run ? "true" : "false", rep->tree_size, rep->resumed_from, rep->checked,
+		    rep->root_ok ? "true" : "false", rep->duplicates, rep->conflicts,
+		    rep->bad_records, rep->tiles, rep->bytes, rep->seconds, rate);
+		return;
+	}
+	printf("full audit: %" PRId64 " records checked in %.2f s (%.0f records/s)%s; "
+	    "%" PRId64 " verified by earlier runs\n", rep->checked, rep->seconds, rate,
+	    rep->root_ok ? ", every record hashes to the signed root" : "", rep->resumed_from);
+	printf("full audit: %" PRId64 " duplicates, %" PRId64 " conflicting hashes (critical), %"
+	    PRId64 " invalid records\n", rep->duplicates, rep->conflicts, rep->bad_records);
+}

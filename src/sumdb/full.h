@@ -1,0 +1,50 @@
+/*
+ * `sumdb audit --full`: every record of a signed tree, checked.  Data
+ * tiles are downloaded a batch at a time by a few threads; each is split
+ * (sum.golang.org form), each record checked as a go.sum record and
+ * indexed by module@version (duplicates reported, conflicting hashes as
+ * critical), each full tile's root compared with the authenticated
+ * level-1 hash, and all records folded into the tree whose root must be
+ * the signed one.  Progress (a frontier at a tile boundary) is committed
+ * to the state file, so a later or interrupted run resumes.
+ */
+#ifndef CSUMDB_SUMDB_FULL_H
+#define CSUMDB_SUMDB_FULL_H
+
+#include <stdint.h>
+
+#include "csumdb/err.h"
+#include "csumdb/hash.h"
+#include "csumdb/state.h"
+#include "remote.h"
+
+/* Download threads and tiles per batch. */
+#define FULL_THREADS 4
+#define FULL_BATCH 64
+
+struct full_report {
+	int64_t tree_size;
+	int64_t resumed_from;      /* records verified by earlier runs */
+	int64_t checked;           /* records checked in this run */
+	int64_t duplicates;        /* same module@version, identical record */
+	int64_t conflicts;         /* same module@version, different hashes */
+	int64_t bad_records;       /* framed, but not a valid go.sum record */
+	uint64_t tiles, bytes;
+	double seconds;
+	int root_ok;               /* the records give the signed root */
+};
+
+/*
+ * Runs the full audit of tree (the accepted tree) through r and st.
+ * Returns SDB_OK (rep filled; duplicates and bad records are in rep and
+ * printed as found), SDB_ERR_IO (could not check), SDB_ERR_TILE_MISMATCH
+ * (a data tile does not match its authenticated hash), SDB_ERR_ROOT_MISMATCH
+ * (the records do not give the signed root), SDB_ERR_NOMEM.
+ */
+int full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+    struct full_report *rep, struct sdb_errbuf *eb);
+
+/* Prints rep (one JSON object with json). */
+void full_print(const struct full_report *rep, int json, int first_run);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * A remote checksum database for the verifier (remote.h): /latest,
+ * /lookup and tiles over src/lib/fetch.h, with an in-memory tile cache and
+ * the state file's cache, all behind the authenticating tile reader.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "csumdb/module.h"
+#include "csumdb/treenote.h"
+#include "limits.h"
+#include "remote.h"
+
+/* Refetches of a body that did not parse or verify. */
+#define REMOTE_REFETCHES 3
+
+int
+remote_exit_status(int err)
+{
+	return sdb_err_is_verification(err) ? EXIT_VERIFY : EXIT_LOCAL;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *len,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_fetch_response res = { 0, NULL, 0 };
+	size_t ul = strlen(r->base) + strlen(path) + 2;
+	char *url = malloc(ul);
+	int err;
+
+	*body = NULL;
+	*len = 0;
+	if (url == NULL)
+		return SDB_ERR_NOMEM;
+	snprintf(url, ul, "%s/%s", r->base, path);
+	err = sdb_fetch_get(r->fetch, url, max, &res, eb);
+	if (err == SDB_ERR_TOO_LARGE)
+		err = sdb_errf(eb, SDB_ERR_IO, "%s: response over %zu bytes", url, max);
+	if (err != SDB_OK) {
+		free(url);
+		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
+	}
+	if (res.status == 404 || res.status == 410) {
+		err = sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s: HTTP %ld", url, res.status);
+	} else if (res.status != 200) {
+		err = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
+	} else {
+		*body = res.body;
+		*len = res.len;
+		res.body = NULL;
+		r->bytes_fetched += res.len;
+		err = SDB_OK;
+	}
+	sdb_fetch_response_clear(&res);
+	free(url);
+	return err;
+}
+
+/* --- the tile source ---------------------------------------------------- */
+
+static struct remote_tile_slot *
+mem_slot(struct remote *r, const struct sdb_tile *t)
+{
+	uint64_t k = (uint64_t)t->n * 31u + (uint64_t)(t->l + 1) * 1000003u;
+
+	return &r->mem[k % REMOTE_MEMCACHE_SLOTS];
+}
+
+static int
+src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
+{
+	struct remote *r = ctx;
+	char path[SDB_TILE_PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		const struct sdb_tile *t = &tiles[i];
+		size_t want = (size_t)t->w * SDB_HASH_SIZE, len = 0;
+		struct remote_tile_slot *s = mem_slot(r, t);
+		char *body = NULL;
+
+		if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
+			memcpy(bufs[i], s->data, want);
+			lens[i] = want;
+			continue;
+		}
+		if (r->use_state_cache && r->state != NULL &&
+		    sdb_state_tile_get(r->state, t, bufs[i], want) == SDB_OK) {
+			lens[i] = want;
+			continue;
+		}
+		if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
+			return err;
+		err = remote_get(r, path, want + 1, &body, &len, &r->net_eb);
+		if (err == SDB_ERR_NOT_FOUND)
+			err = SDB_ERR_IO; /* a tile the signed tree has must exist */
+		if (err != SDB_OK)
+			return err;
+		r->tiles_fetched++;
+		memcpy(bufs[i], body, len < want ? len : want);
+		lens[i] = len;
+		free(body);
+	}
+	return SDB_OK;
+}
+
+static void
+src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
+{
+	struct remote *r = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct remote_tile_slot *s = mem_slot(r, &tiles[i]);
+
+		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
+			continue;
+		s->t = tiles[i];
+		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
+	}
+	/* The state's cache is an optimisation: a failed write is not an error. */
+	if (r->state != NULL && sdb_state_tiles_put(r->state, tiles, n, data, NULL, NULL) != SDB_OK)
+		fprintf(stderr, "sumdb: warning: could not cache tiles in the state file\n");
+}
+
+int
+remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int64_t *idx,
+    size_t n, sdb_hash *out, struct sdb_errbuf *eb)
+{
+	int saved = r->use_state_cache, err, attempt;
+
+	r->net_eb.msg[0] = '\0';
+
+	err = sdb_tile_read_hashes(tree, REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
+	for (attempt = 0; attempt < REMOTE_REFETCHES &&
+	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); attempt++) {
+		/* Network only, no cached tile: and wait a little for a
+		 * garbled answer to pass. */
+		memset(r->mem, 0, REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+		r->use_state_cache = 0;
+		if (attempt > 0)
+			pause_ms(200L << attempt);
+		err = sdb_tile_read_hashes(tree, REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
+	}
+	r->use_state_cache = saved;
+	if (err == SDB_ERR_IO && r->net_eb.msg[0] != '\0')
+		err = sdb_errf(eb, err, "%s", r->net_eb.msg);
+	if (err == SDB_ERR_INVALID)
+		err = SDB_ERR_IO; /* tiles of the wrong size: garbled, nothing proved */
+	return err;
+}
+
+/* --- setup ------------------------------------------------------------- */
+
+int
+remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
+{
+	struct sdb_fetch_options opt;
+	size_t n;
+	int err;
+
+	memset(r, 0, sizeof *r);
+	if ((err = sdb_note_verifier_from_arg(&r->v, key_arg, eb)) != SDB_OK)
+		return err;
+	if ((err = sdb_note_verifier_format(r->v, &r->vkey)) != SDB_OK)
+		goto fail;
+	if (url == NULL) {
+		const char *name = sdb_note_verifier_name(r->v);
+
+		n = strlen(name) + 9;
+		if ((r->base = malloc(n)) == NULL) {
+			err = SDB_ERR_NOMEM;
+			goto fail;
+		}
+		snprintf(r->base, n, "https://%s", name);
+	} else {
+		if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+		    strncmp(url, "file://", 7) != 0) {
+			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://", url);
+			goto fail;
+		}
+		if ((r->base = strdup(url)) == NULL) {
+			err = SDB_ERR_NOMEM;
+			goto fail;
+		}
+		n = strlen(r->base);
+		while (n > 0 && r->base[n - 1] == '/')
+			r->base[--n] = '\0';
+	}
+	memset(&opt, 0, sizeof opt);
+	if ((err = sdb_fetch_new(&r->fetch, &opt, eb)) != SDB_OK)
+		goto fail;
+	if ((r->mem = calloc(REMOTE_MEMCACHE_SLOTS, sizeof *r->mem)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto fail;
+	}
+	r->src.read = src_read;
+	r->src.save = src_save;
+	r->src.ctx = r;
+	r->use_state_cache = 1;
+	return SDB_OK;
+fail:
+	remote_close(r);
+	return err;
+}
+
+void
+remote_close(struct remote *r)
+{
+	sdb_fetch_free(r->fetch);
+	sdb_note_verifier_free(r->v);
+	free(r->vkey);
+	free(r->base);
+	free(r->mem);
+	memset(r, 0, sizeof *r);
+}
+
+/* --- signed trees -------------------------------------------------------- */
+
+int
+remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
+    struct sdb_errbuf *eb)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	int err = SDB_ERR_IO, attempt;
+
+	*note = NULL;
+	for (attempt = 0; attempt <= REMOTE_REFETCHES; attempt++) {
+		if (attempt > 0)
+			pause_ms(200L << attempt);
+		free(body);
+		if ((err = remote_get(r, "latest", SDB_MAX_NOTE_SIZE, &body, &blen, eb)) != SDB_OK) {
+			if (err == SDB_ERR_NOT_FOUND)
+				err = SDB_ERR_IO;
+			break; /* fetch.h has already retried network errors */
+		}
+		err = sdb_tree_note_open(tree, NULL, body, blen, r->v, eb);
+		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
+			break;
+	}
+	if (err != SDB_OK) {
+		free(body);
+		/* A note that never parses proves nothing: could not check. */
+		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM && err != SDB_ERR_IO)
+			err = sdb_errf(eb, SDB_ERR_IO, "%s/latest: %s", r->base, sdb_errmsg(eb, err));
+		return err;
+	}
+	*note = body;
+	*len = blen;
+	return SDB_OK;
+}
+
+int
+remote_lookup(struct remote *r, const char *path, const char *version, int64_t *id,
+    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
+    struct sdb_errbuf *eb)
+{
+	char *ep = NULL, *ev = NULL, *req = NULL, *body = NULL;
+	struct sdb_span tspan, nspan;
+	struct sdb_record rec;
+	size_t blen = 0, rl;
+	sdb_hash leaf, got;
+	int64_t idx;
+	int err, attempt;
+
+	*text = NULL;
+	*note = NULL;
+	if ((err = sdb_module_escape_path(path, strlen(path), &ep, NULL, eb)) != SDB_OK ||
+	    (err = sdb_module_escape_version(version, strlen(version), &ev, NULL, eb)) != SDB_OK)
+		goto out;
+	rl = strlen(ep) + strlen(ev) + 16;
+	if ((req = malloc(rl)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(req, rl, "lookup/%s@%s", ep, ev);
+	for (attempt = 0; attempt <= REMOTE_REFETCHES; attempt++) {
+		if (attempt > 0)
+			pause_ms(200L << attempt);
+		free(body);
+		body = NULL;
+		err = remote_get(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &body, &blen, eb);
+		if (err != SDB_OK)
+			goto out;
+		err = sdb_lookup_response_parse(body, blen, id, &tspan, &rec, &nspan, eb);
+		if (err == SDB_OK)
+			err = sdb_tree_note_open(tree, NULL, nspan.p, nspan.len, r->v, eb);
+		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
+			break;
+	}
+	if (err != SDB_OK) {
+		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM)
+			err = sdb_errf(eb, SDB_ERR_IO, "%s/%s: %s", r->base, req, sdb_errmsg(eb, err));
+		goto out;
+	}
+	if (rec.path.len != strlen(path) || memcmp(rec.path.p, path, rec.path.len) != 0 ||
+	    rec.version.len != strlen(version) || memcmp(rec.version.p, version, rec.version.len) != 0) {
+		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
+		    "the log answered the lookup of %s@%s with a record for another module", path,
+		    version);
+		goto out;
+	}
+	if (*id >= tree->n) {
+		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
+		    "record %" PRId64 " is not in the signed tree of %" PRId64 " records", *id, tree->n);
+		goto out;
+	}
+	/* Inclusion: the record's hash must be the authenticated level-0 hash. */
+	idx = sdb_tlog_stored_hash_index(0, *id);
+	if ((err = remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
+		goto out;
+	sdb_tlog_record_hash(&leaf, tspan.p, tspan.len);
+	if (memcmp(leaf.b, got.b, SDB_HASH_SIZE) != 0) {
+		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
+		    "the record for %s@%s is not record %" PRId64 " of the signed tree of %" PRId64
+		    " records", path, version, *id, tree->n);
+		goto out;
+	}
+	if ((*text = malloc(tspan.len + 1)) == NULL || (*note = malloc(nspan.len + 1)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(*text, tspan.p, tspan.len);
+	(*text)[tspan.len] = '\0';
+	*tlen = tspan.len;
+	memcpy(*note, nspan.p, nspan.len);
+	(*note)[nspan.len] = '\0';
+	*nlen = nspan.len;
+	err = SDB_OK;
+out:
+	if (err != SDB_OK) {
+		free(*text);
+		free(*note);
+		*text = NULL;
+		*note = NULL;
+	}
+	free(ep);
+	free(ev);
+	free(req);
+	free(body);
+	return err;
+}

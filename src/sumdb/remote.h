@@ -1,0 +1,100 @@
+/*
+ * A checksum database seen from the verifier: its key, its URL, signed
+ * trees fetched from /latest and /lookup, and a struct sdb_tile_source
+ * that serves tiles from an in-memory cache, the state file's cache (only
+ * when allowed) or HTTP (src/lib/fetch.h).  Nothing here decides what a
+ * tile is worth: every tile goes through sdb_tile_read_hashes, which
+ * authenticates it; only authenticated tiles are saved.
+ *
+ * Errors keep the three kinds apart: SDB_ERR_IO for "could not check"
+ * (network, timeouts, 5xx after retries, unexpected statuses, bodies that
+ * stay garbled after refetching), the verification codes for signatures
+ * and tiles that do not verify, SDB_ERR_NOT_FOUND for a 404/410 lookup.
+ */
+#ifndef CSUMDB_SUMDB_REMOTE_H
+#define CSUMDB_SUMDB_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csumdb/hash.h"
+#include "csumdb/note.h"
+#include "csumdb/record.h"
+#include "csumdb/state.h"
+#include "csumdb/tile.h"
+#include "fetch.h"
+
+#define REMOTE_TILE_HEIGHT 8
+#define REMOTE_MEMCACHE_SLOTS 1024
+
+struct remote_tile_slot {
+	struct sdb_tile t;          /* w = 0: empty */
+	uint8_t data[256 * SDB_HASH_SIZE];
+};
+
+struct remote {
+	struct sdb_note_verifier *v;
+	char *vkey;                 /* the key string, as formatted */
+	char *base;                 /* URL without a trailing slash */
+	struct sdb_fetch *fetch;
+	struct sdb_state *state;    /* may be NULL */
+	int use_state_cache;        /* serve tiles from the state file's cache */
+	struct remote_tile_slot *mem;   /* REMOTE_MEMCACHE_SLOTS slots */
+	struct sdb_tile_source src;
+	uint64_t tiles_fetched, bytes_fetched;
+	struct sdb_errbuf net_eb;    /* the last network failure of the tile source */
+};
+
+/*
+ * Sets up r for key_arg (a verifier key or "sum.golang.org") at url (NULL:
+ * https://sum.golang.org for the built-in key, else https://NAME).
+ * Returns SDB_OK, SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL), SDB_ERR_NOMEM,
+ * SDB_ERR_INTERNAL.
+ */
+int remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
+void remote_close(struct remote *r);
+
+/*
+ * Fetches /latest and opens it with the key: *tree, and the note bytes in
+ * *note (malloc'ed, NUL-terminated, length *len).  A body that does not
+ * parse, or whose signature fails, is fetched again (a few times) before
+ * giving up.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_UNVERIFIED_NOTE,
+ * SDB_ERR_BAD_SIGNATURE, SDB_ERR_NOMEM.
+ */
+int remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
+    struct sdb_errbuf *eb);
+
+/*
+ * A lookup of path@version, verified: the response parses, its record is
+ * path@version, its note opens with the key, and the record's hash equals
+ * the level-0 hash authenticated against that tree.  On SDB_OK: *id,
+ * *text (malloc'ed record text, *tlen), *tree, *note (malloc'ed, *nlen).
+ * Returns SDB_OK, SDB_ERR_NOT_FOUND (404/410: the log does not know it),
+ * SDB_ERR_IO, SDB_ERR_RECORD_MISMATCH (the record is not the one in the
+ * tree), SDB_ERR_TILE_MISMATCH, the note's verification errors,
+ * SDB_ERR_BAD_PATH/VERSION (arguments), SDB_ERR_NOMEM.
+ */
+int remote_lookup(struct remote *r, const char *path, const char *version, int64_t *id,
+    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
+    struct sdb_errbuf *eb);
+
+/*
+ * sdb_tile_read_hashes through r's source, refetching from the network
+ * alone when the first answer does not verify (a stale or damaged cache
+ * must never be reported as a server's fault).
+ */
+int remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int64_t *idx,
+    size_t n, sdb_hash *out, struct sdb_errbuf *eb);
+
+/*
+ * GETs base + "/" + path (max bytes) with status 200 required.  Returns
+ * SDB_OK (*body malloc'ed, *len), SDB_ERR_NOT_FOUND (404, 410),
+ * SDB_ERR_IO, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.
+ */
+int remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *len,
+    struct sdb_errbuf *eb);
+
+/* Maps an error to an exit status: verification failures 2, else 1. */
+int remote_exit_status(int err);
+
+#endif
