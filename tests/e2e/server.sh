@@ -1,0 +1,42 @@
+# Starting and stopping `sumdbd serve` in a test (sourced by
+# tests/e2e/lib.sh and by tests/diff/sumdbd_tiles.sh).  The server binds a
+# free loopback port; it is stopped by its PID, with SIGTERM, and waited
+# for.  Needs $top_builddir and a $WORK directory.
+
+SUMDBD_PID=
+
+# start_sumdbd DB [ARGS...]: runs sumdbd serve on DB (with ARGS, e.g.
+# --key FILE) on 127.0.0.1:0 and waits until it prints its address; sets
+# URL.  Its stdout and stderr go to $WORK/serve.out and $WORK/serve.err.
+# Exits the test when the server does not start.
+start_sumdbd() {
+	_db=$1
+	shift
+	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 "$@" \
+	    >"$WORK/serve.out" 2>"$WORK/serve.err" &
+	SUMDBD_PID=$!
+	_i=0
+	URL=
+	while [ $_i -lt 100 ]; do
+		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out")
+		[ -n "$URL" ] && return 0
+		kill -0 "$SUMDBD_PID" 2>/dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "FAIL: sumdbd serve did not start:"
+	cat "$WORK/serve.out" "$WORK/serve.err"
+	exit 1
+}
+
+# stop_sumdbd: SIGTERM to the server start_sumdbd started, if any, and
+# waits for it; its exit status is left in $SUMDBD_STATUS.
+stop_sumdbd() {
+	SUMDBD_STATUS=
+	if [ -n "$SUMDBD_PID" ]; then
+		kill -TERM "$SUMDBD_PID" 2>/dev/null
+		wait "$SUMDBD_PID" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
+		SUMDBD_PID=
+	fi
+	return 0
+}
