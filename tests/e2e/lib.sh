@@ -4,7 +4,14 @@ set -u
 SUMDB="$top_builddir/sumdb"
 DATA="$top_srcdir/tests/data"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/csumdb-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. "$top_srcdir/tests/e2e/server.sh"
+# The go command leaves its module cache read-only.
+e2e_cleanup() {
+	stop_sumdbd
+	chmod -R u+w "$WORK" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap e2e_cleanup EXIT
 e2e_pass=0
 e2e_fail=0
 
@@ -30,4 +37,45 @@ expect() {
 e2e_done() {
 	echo "$e2e_pass passed, $e2e_fail failed"
 	[ "$e2e_fail" -eq 0 ]
+}
+
+# ok_if CMD...: prints "yes" when CMD succeeds (expect needs output to match).
+ok_if() { "$@" && echo yes; }
+
+# gorun DIR GOPATH GOSUMDB CMD...: runs CMD (the go command) in DIR with
+# nothing from the environment: GOPATH and its module cache, GOSUMDB as
+# given, the module proxy directory $WORK/proxy, no private patterns.
+gorun() {
+	(
+		cd "$1" || exit 1
+		gp=$2
+		sdb=$3
+		shift 3
+		mkdir -p "$WORK/home"
+		exec env -u GOTOOLCHAIN -u GOROOT HOME="$WORK/home" GOPATH="$gp" GOMODCACHE="$gp/pkg/mod" \
+		    GOCACHE="$WORK/gocache" GOENV=off GOFLAGS="-mod=mod -modcacherw" GO111MODULE=on \
+		    GONOSUMDB= GOPRIVATE= GONOPROXY= GONOSUMCHECK= GOINSECURE= \
+		    GOPROXY="file://$WORK/proxy" GOSUMDB="$sdb" "$@"
+	)
+}
+
+# gomain DIR MODULE@VERSION...: a main module in DIR that requires and
+# imports each module (whose package is the module path and has Name()).
+gomain() {
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	{ echo "module example.com/main"; echo; echo "go 1.16"; echo; echo "require ("; } >"$dir/go.mod"
+	{ echo "package main"; echo; echo "import ("; echo '	"fmt"'; } >"$dir/main.go"
+	calls=
+	n=0
+	for mv in "$@"; do
+		m=${mv%@*}
+		echo "	$m ${mv#*@}" >>"$dir/go.mod"
+		echo "	p$n \"$m\"" >>"$dir/main.go"
+		calls="$calls p$n.Name(),"
+		n=$((n + 1))
+	done
+	echo ")" >>"$dir/go.mod"
+	{ echo ")"; echo; echo "func main() { fmt.Println($calls) }"; } >>"$dir/main.go"
 }

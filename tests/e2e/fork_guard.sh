@@ -1,0 +1,208 @@
+#!/bin/sh
+# Forks and the server's refusals (DESIGN.md "Rules that are never bent").
+#   - sumdbd's own refusals at the command line: a second `sumdbd serve`
+#     on a database in use; a database whose stored tiles no longer give
+#     the last signed root (a corrupted tile); a tampered signed tree row;
+#     a log rolled back under a tree it has signed, which must not sign a
+#     second tree of that size.
+#   - a fork the server cannot prevent (a copy of the database grown
+#     differently and served under the same key): the real go command,
+#     holding a tree of one branch (same GOPATH, cached latest), reports
+#     misbehaviour when pointed at the other, at the same size and at a
+#     larger one.  This proves the test setup can see a fork.
+. "$top_srcdir/tests/e2e/lib.sh"
+SUMDBD="$top_builddir/sumdbd"
+NAME=localhost.localdev/sumdb
+
+# gosum N0 N1: go.sum lines for example.com/rN v1.0.0, N0 <= N < N1, with
+# made-up (but well-formed) hashes.
+gosum() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		for (i = a; i < b; i++) {
+			printf "example.com/r%d v1.0.0 h1:%042dA=\n", i, i
+			printf "example.com/r%d v1.0.0/go.mod h1:%042dE=\n", i, i
+		}
+	}'
+}
+# sql DB SQL: one statement through the sqlite3 shell.
+sql() { sqlite3 "$1" "$2"; }
+# flip DB LEVEL N BYTE: flips one bit of byte BYTE of stored tile LEVEL/N.
+flip() {
+	python3 - "$@" <<'PY'
+import sqlite3, sys
+db, level, n, i = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+c = sqlite3.connect(db)
+h = bytearray(c.execute("SELECT hashes FROM tiles WHERE level = ? AND n = ?", (level, n)).fetchone()[0])
+h[i] ^= 1
+c.execute("UPDATE tiles SET hashes = ? WHERE level = ? AND n = ?", (bytes(h), level, n))
+c.commit()
+PY
+}
+# serve_once DB: `sumdbd serve` that must refuse to start; a server that
+# starts anyway is stopped after 10 s (and the check fails: exit 124).
+serve_once() { timeout 10 "$SUMDBD" serve --db "$1" --listen 127.0.0.1:0; }
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "SKIP: no sqlite3"
+	exit 77
+fi
+
+# ---- 1. the server's own refusals
+mkdir -p "$WORK/r"
+R="$WORK/r/log.db"
+expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$R" --name "$NAME"
+gosum 0 300 >"$WORK/r300.sum"
+expect 0 '^yes$' "add 300 records" -- ok_if "$SUMDBD" add --db "$R" "$WORK/r300.sum"
+start_sumdbd "$R"
+expect 1 'in use by another sumdbd' "a second sumdbd serve on the same database refuses" -- \
+	serve_once "$R"
+expect 0 '^yes$' "and the first one goes on serving" -- ok_if curl -sSf -o /dev/null "$URL/latest"
+stop_sumdbd
+expect 0 '^yes$' "the first one stops cleanly" -- ok_if test "$SUMDBD_STATUS" -eq 0
+expect 0 '^yes$' "and leaves its database clean for fsck" -- ok_if "$SUMDBD" fsck --db "$R"
+
+# copy DB NAME: a copy of the stopped database DB (as an operator's cp).
+copy() {
+	mkdir -p "$WORK/$2"
+	cp "$1" "$WORK/$2/log.db"
+	for side in -wal -shm; do
+		if [ -e "$1$side" ]; then cp "$1$side" "$WORK/$2/log.db$side"; fi
+	done
+	echo "$WORK/$2/log.db"
+}
+
+# A corrupted hash on the right edge of the tree (level 0 tile 1 is the
+# partial tile 1.p/44, so its last hash feeds the signed root).
+C=$(copy "$R" corrupt)
+flip "$C" 0 1 1407
+expect 1 'do not reproduce the signed tree of size 300' "serve refuses a database with a corrupted tile" -- \
+	serve_once "$C" --key "$R.key"
+expect 0 '^yes$' "the refusal comes before anything is served" -- ok_if sh -c "! grep -q '^sumdbd: serving' '$WORK/out'"
+gosum 1000 1001 >"$WORK/other.sum"
+expect 2 'do not reproduce the signed tree of size 300' "offline add refuses it too (exit 2: a mismatch)" -- \
+	"$SUMDBD" add --db "$C" --key "$R.key" "$WORK/other.sum"
+expect 0 '^300$' "and signs nothing" -- sql "$C" "SELECT max(size) FROM trees"
+expect 2 '.' "fsck reports the corrupted tile" -- "$SUMDBD" fsck --db "$C"
+
+# A tampered signed tree: the stored root of size 300 no longer matches.
+T=$(copy "$R" tampered)
+sql "$T" "UPDATE trees SET hash = zeroblob(32) WHERE size = 300"
+expect 1 'tree of size 300|signs another tree|300' "serve refuses a tampered signed tree row" -- \
+	serve_once "$T" --key "$R.key"
+
+# A rollback under a signed tree: record 299 and its hashes removed, the
+# signed tree of size 300 kept.  The log must not sign a second tree of
+# size 300 (it must not start, or not sign).
+B=$(copy "$R" rollback)
+sql "$B" "DELETE FROM records WHERE id = 299"
+python3 - "$B" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+h = c.execute("SELECT hashes FROM tiles WHERE level = 0 AND n = 1").fetchone()[0]
+c.execute("UPDATE tiles SET hashes = ? WHERE level = 0 AND n = 1", (h[:-32],))
+c.commit()
+PY
+H300=$(sql "$B" "SELECT hex(hash) FROM trees WHERE size = 300")
+expect 1 'tile 0/1 holds 43 hashes, the tree needs 44' "serve refuses a log rolled back under its signed tree" -- \
+	serve_once "$B" --key "$R.key"
+expect 2 'tile 0/1 holds 43 hashes, the tree needs 44' "offline add of another record refuses to sign size 300 again" -- \
+	"$SUMDBD" add --db "$B" --key "$R.key" "$WORK/other.sum"
+expect 0 "^$H300\$" "the signed tree of size 300 is unchanged" -- sql "$B" "SELECT hex(hash) FROM trees WHERE size = 300"
+expect 0 '^1$' "and is the only tree of that size" -- sql "$B" "SELECT count(*) FROM trees WHERE size = 300"
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "SKIP: no go command: the fork is not checked"
+	e2e_done
+	exit $?
+fi
+
+# ---- 2. a fork, seen by the go command
+python3 - "$WORK/proxy" base a b c <<'PY'
+import json, os, sys
+import zipfile
+root = sys.argv[1]
+for m in sys.argv[2:]:
+    path, ver = "example.com/fork/" + m, "v1.0.0"
+    d = os.path.join(root, path, "@v")
+    os.makedirs(d, exist_ok=True)
+    gomod = "module %s\n\ngo 1.16\n" % path
+    open(os.path.join(d, "list"), "w").write(ver + "\n")
+    json.dump({"Version": ver, "Time": "2020-01-01T00:00:00Z"}, open(os.path.join(d, ver + ".info"), "w"))
+    open(os.path.join(d, ver + ".mod"), "w").write(gomod)
+    with zipfile.ZipFile(os.path.join(d, ver + ".zip"), "w") as z:
+        pre = "%s@%s/" % (path, ver)
+        z.writestr(pre + "go.mod", gomod)
+        z.writestr(pre + m + ".go", "package %s\n\nfunc Name() string { return %s }\n" % (m, json.dumps(m)))
+PY
+mkdir -p "$WORK/sums"
+gorun "$WORK/sums" "$WORK/gp0" off go mod download -json \
+	example.com/fork/base@v1.0.0 example.com/fork/a@v1.0.0 example.com/fork/b@v1.0.0 example.com/fork/c@v1.0.0 \
+	>"$WORK/dl.json" 2>"$WORK/dl.err"
+expect 0 '"GoModSum"' "go mod download -json with GOSUMDB=off" -- cat "$WORK/dl.json" "$WORK/dl.err"
+python3 - "$WORK/dl.json" "$WORK/sums" <<'PY'
+import json, sys
+dec = json.JSONDecoder()
+s = open(sys.argv[1]).read()
+i = 0
+while True:
+    while i < len(s) and s[i].isspace():
+        i += 1
+    if i >= len(s):
+        break
+    o, i = dec.raw_decode(s, i)
+    with open("%s/%s.sum" % (sys.argv[2], o["Path"].rsplit("/", 1)[1]), "w") as f:
+        f.write("%s %s %s\n%s %s/go.mod %s\n" % (o["Path"], o["Version"], o["Sum"],
+                                               o["Path"], o["Version"], o["GoModSum"]))
+PY
+
+# Branch A: base, then a.  Branch B: a copy of A at base (the .db and its
+# key file copied while no server runs), then b, then c.
+mkdir -p "$WORK/a"
+A="$WORK/a/log.db"
+expect 0 'verifier key: ' "init branch A" -- "$SUMDBD" init --db "$A" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+expect 0 '^yes$' "A: add base" -- ok_if "$SUMDBD" add --db "$A" "$WORK/sums/base.sum"
+B=$(copy "$A" b)
+cp "$A.key" "$WORK/b/log.db.key"
+expect 0 '^yes$' "A: add a (tree 2)" -- ok_if "$SUMDBD" add --db "$A" "$WORK/sums/a.sum"
+expect 0 '^yes$' "B: add b (another tree 2)" -- ok_if "$SUMDBD" add --db "$B" --key "$WORK/b/log.db.key" "$WORK/sums/b.sum"
+HA=$(sql "$A" "SELECT hex(hash) FROM trees WHERE size = 2")
+HB=$(sql "$B" "SELECT hex(hash) FROM trees WHERE size = 2")
+expect 0 '^yes$' "the two branches sign different trees of size 2" -- ok_if test "$HA" != "$HB"
+
+# A client sees branch A.
+start_sumdbd "$A"
+gomain "$WORK/m1" example.com/fork/base@v1.0.0 example.com/fork/a@v1.0.0
+expect 0 '^yes$' "a client downloads from branch A" -- \
+	ok_if gorun "$WORK/m1" "$WORK/gp1" "$VKEY $URL" go mod download
+LATEST="$WORK/gp1/pkg/sumdb/$NAME/latest"
+expect 0 '^2$' "and remembers A's tree 2" -- sed -n 2p "$LATEST"
+cp "$LATEST" "$WORK/latestA"
+stop_sumdbd
+
+# Control: branch B on its own is a valid log (a fresh client is content).
+start_sumdbd "$B" --key "$WORK/b/log.db.key"
+gomain "$WORK/m2" example.com/fork/base@v1.0.0 example.com/fork/b@v1.0.0
+expect 0 '^yes$' "a fresh client downloads from branch B" -- \
+	ok_if gorun "$WORK/m2" "$WORK/gp2" "$VKEY $URL" go mod download
+
+# The client that saw A, pointed at B: same size, another tree.
+rm -f "$WORK/m2/go.sum"
+expect 1 'SECURITY ERROR' "the client that saw A detects the fork at size 2" -- \
+	gorun "$WORK/m2" "$WORK/gp1" "$VKEY $URL" go mod download
+cp "$WORK/out" "$WORK/fork2.out"
+expect 0 'go.sum database server misbehavior detected' "and reports misbehaviour" -- cat "$WORK/fork2.out"
+expect 0 '^yes$' "it keeps A's tree" -- ok_if cmp "$WORK/latestA" "$LATEST"
+stop_sumdbd
+
+# B grows on: a larger tree that does not contain A's tree 2.
+expect 0 '^yes$' "B: add c (tree 3)" -- ok_if "$SUMDBD" add --db "$B" --key "$WORK/b/log.db.key" "$WORK/sums/c.sum"
+start_sumdbd "$B" --key "$WORK/b/log.db.key"
+gomain "$WORK/m3" example.com/fork/c@v1.0.0
+expect 1 'SECURITY ERROR' "the client that saw A detects the fork at size 3" -- \
+	gorun "$WORK/m3" "$WORK/gp1" "$VKEY $URL" go mod download
+cp "$WORK/out" "$WORK/fork3.out"
+expect 0 'go.sum database server misbehavior detected' "and reports misbehaviour" -- cat "$WORK/fork3.out"
+expect 0 '^yes$' "it keeps A's tree" -- ok_if cmp "$WORK/latestA" "$LATEST"
+stop_sumdbd
+e2e_done
