@@ -143,7 +143,7 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	    "CREATE TABLE IF NOT EXISTS accepted(id INTEGER PRIMARY KEY CHECK (id = 1),"
 	    " size INTEGER NOT NULL, hash BLOB NOT NULL, note BLOB NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
-	    " text BLOB NOT NULL);"
+	    " text TEXT NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS tiles(h INTEGER, l INTEGER, n INTEGER, data BLOB NOT NULL,"
 	    " PRIMARY KEY(h, l, n)) WITHOUT ROWID;"
 	    "CREATE TABLE IF NOT EXISTS full(id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -317,7 +317,8 @@ sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
 	if (rc != SQLITE_OK)
 		return sq_fail(st, eb, rc, "store evidence");
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_blob(s, 2, text, (int)len, SQLITE_STATIC);
+	/* as text, so that sqlite3 shows it and LIKE finds it */
+	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "store evidence");

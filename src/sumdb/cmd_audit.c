@@ -249,6 +249,8 @@ cmd_audit(int argc, char **argv)
 			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
 			goto out;
 		}
+		if (remote_commit_cache(&r) != SDB_OK)
+			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 		acc = lat;
 		if (json && !full)
 			printf("{\"status\":\"first-run\",\"trusted\":true,\"size\":%" PRId64 ",\"hash\":",
@@ -322,6 +324,10 @@ cmd_audit(int argc, char **argv)
 		goto out;
 	}
 
+	/* Consistent: the tiles read belong to the accepted tree or one it
+	 * is a prefix of. */
+	if (remote_commit_cache(&r) != SDB_OK)
+		fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
 			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));

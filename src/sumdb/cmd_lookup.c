@@ -67,15 +67,21 @@ lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree
 	int err;
 
 	err = sdb_state_accepted(st, r->v, &acc, NULL, NULL, eb);
-	if (err == SDB_ERR_NOT_FOUND)
+	if (err == SDB_ERR_NOT_FOUND) {
+		if (remote_commit_cache(r) != SDB_OK)
+			fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
 		return sdb_state_accept(st, tree, note, nlen, eb);
+	}
 	if (err != SDB_OK)
 		return err == SDB_ERR_INVALID ? SDB_ERR_IO : err;
 	err = sdb_audit_consistency(&acc, tree, REMOTE_TILE_HEIGHT, &r->src, &res, eb);
 	if (err == SDB_ERR_FORK) {
 		char *ev = NULL;
 		size_t n = 0;
-		FILE *f = open_memstream(&ev, &n);
+		FILE *f;
+
+		remote_drop_cache(r);
+		f = open_memstream(&ev, &n);
 
 		if (f != NULL) {
 			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", eb->msg);
@@ -89,8 +95,12 @@ lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree
 	}
 	if (err == SDB_ERR_INVALID)
 		err = SDB_ERR_IO;
-	if (err != SDB_OK)
+	if (err != SDB_OK) {
+		remote_drop_cache(r);
 		return err;
+	}
+	if (remote_commit_cache(r) != SDB_OK)
+		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
 	if (tree->n > acc.n)
 		return sdb_state_accept(st, tree, note, nlen, eb);
 	return SDB_OK;

@@ -265,6 +265,9 @@ full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
 		/* Progress is kept at tile boundaries only: the partial tail is
 		 * checked again next time (its module@version entries, committed
 		 * with it, are idempotent by record id). */
+		/* tiles of the accepted tree: cache them with the progress */
+		if (remote_commit_cache(r) != SDB_OK)
+			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
 			goto out;
 		committed = done.n;

@@ -134,9 +134,64 @@ src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const
 		s->t = tiles[i];
 		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
 	}
-	/* The state's cache is an optimisation: a failed write is not an error. */
-	if (r->state != NULL && sdb_state_tiles_put(r->state, tiles, n, data, NULL, NULL) != SDB_OK)
-		fprintf(stderr, "sumdb: warning: could not cache tiles in the state file\n");
+	if (r->state == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		struct remote_pending *p;
+		size_t len = (size_t)tiles[i].w * SDB_HASH_SIZE;
+
+		if (r->npending == r->cap_pending) {
+			size_t nc = r->cap_pending ? 2 * r->cap_pending : 64;
+			struct remote_pending *np = realloc(r->pending, nc * sizeof *np);
+			if (np == NULL)
+				return; /* only an optimisation */
+			r->pending = np;
+			r->cap_pending = nc;
+		}
+		p = &r->pending[r->npending];
+		if ((p->data = malloc(len)) == NULL)
+			return;
+		memcpy(p->data, data[i], len);
+		p->t = tiles[i];
+		r->npending++;
+	}
+}
+
+void
+remote_drop_cache(struct remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npending; i++)
+		free(r->pending[i].data);
+	r->npending = 0;
+}
+
+int
+remote_commit_cache(struct remote *r)
+{
+	const uint8_t **data;
+	struct sdb_tile *t;
+	size_t i;
+	int err = SDB_OK;
+
+	if (r->state == NULL || r->npending == 0) {
+		remote_drop_cache(r);
+		return SDB_OK;
+	}
+	data = calloc(r->npending, sizeof *data);
+	t = calloc(r->npending, sizeof *t);
+	if (data != NULL && t != NULL) {
+		for (i = 0; i < r->npending; i++) {
+			data[i] = r->pending[i].data;
+			t[i] = r->pending[i].t;
+		}
+		err = sdb_state_tiles_put(r->state, t, r->npending, data, NULL, NULL);
+	}
+	free(data);
+	free(t);
+	remote_drop_cache(r);
+	return err;
 }
 
 int
@@ -228,6 +283,8 @@ remote_close(struct remote *r)
 	free(r->vkey);
 	free(r->base);
 	free(r->mem);
+	remote_drop_cache(r);
+	free(r->pending);
 	memset(r, 0, sizeof *r);
 }
 

@@ -32,6 +32,12 @@ struct remote_tile_slot {
 	uint8_t data[256 * SDB_HASH_SIZE];
 };
 
+/* A tile authenticated in this run, waiting to be cached in the state. */
+struct remote_pending {
+	struct sdb_tile t;
+	uint8_t *data;
+};
+
 struct remote {
 	struct sdb_note_verifier *v;
 	char *vkey;                 /* the key string, as formatted */
@@ -43,6 +49,8 @@ struct remote {
 	struct sdb_tile_source src;
 	uint64_t tiles_fetched, bytes_fetched;
 	struct sdb_errbuf net_eb;    /* the last network failure of the tile source */
+	struct remote_pending *pending;  /* authenticated, not yet in the state */
+	size_t npending, cap_pending;
 };
 
 /*
@@ -93,6 +101,17 @@ int remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int6
  */
 int remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb);
+
+/*
+ * The state's tile cache only ever receives tiles of trees the state
+ * accepted: tiles authenticated in this run wait in memory until the
+ * caller knows their tree is consistent with the accepted one (then
+ * remote_commit_cache) or not (remote_drop_cache).  A forked log's tiles
+ * must never shadow the accepted tree's.  commit returns SDB_OK or the
+ * state's error (the cache is only an optimisation).
+ */
+int remote_commit_cache(struct remote *r);
+void remote_drop_cache(struct remote *r);
 
 /* Maps an error to an exit status: verification failures 2, else 1. */
 int remote_exit_status(int err);

@@ -1,0 +1,103 @@
+#!/bin/sh
+# sumdb audit against real sumdbd servers on loopback, behind a fault
+# proxy that keeps one URL: first run, growth, a stale frontend, --full
+# (incremental), never crying wolf (server down, 5xx then ok, garbled
+# /latest, truncated tiles: exit 1, state unchanged), a forged tile, and a
+# fork (a copy of the database grown differently under the same key, served
+# on the same URL): exit 2, proof of misbehavior printed and stored, the
+# accepted tree kept.
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'sumdbd_stop A; sumdbd_stop B; sumdbd_stop S; proxy_stop; rm -rf "$WORK"' EXIT
+NAME=localhost.localdev/sumdb
+ST="$WORK/audit.state"
+ok_if() { "$@" && echo yes; }
+audit() { "$SUMDB" audit --state "$ST" --url "$PROXY_URL" "$@" "$VKEY"; }
+state_sum() { sqlite3 "$ST" 'SELECT size, hex(hash) FROM accepted' 2>/dev/null || python3 -c '
+import sqlite3, sys; c = sqlite3.connect(sys.argv[1])
+print("|".join(str(x) for x in c.execute("SELECT size, hex(hash) FROM accepted").fetchone()))' "$ST"; }
+
+expect 0 'verifier key: ' "init log A" -- "$SUMDBD" init --db "$WORK/a.db" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+gosum_lines 0 300 >"$WORK/g0.sum"
+expect 0 'tree size 300' "add 300 records to A" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g0.sum"
+# B: a copy of A (same key, same first 300 records), to be grown differently
+cp "$WORK/a.db" "$WORK/b.db"
+cp "$WORK/a.db.key" "$WORK/b.db.key" 2>/dev/null
+sqlite3 "$WORK/b.db" "UPDATE config SET value='$WORK/b.db.key' WHERE key='signer_key_file'" 2>/dev/null ||
+	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/b.db" "$WORK/b.db.key"
+
+sumdbd_start A "$WORK/a.db"
+proxy_start
+proxy_set "upstream $A_URL"
+
+expect 0 '^first run: trusting the tree of 300 records' "first run trusts and says so" -- audit
+expect 0 '^consistent: 300 records, unchanged' "second run, same tree" -- audit
+expect 0 '"status":"consistent","old_size":300,"new_size":300' "--json" -- audit --json
+
+gosum_lines 300 420 >"$WORK/g1.sum"
+expect 0 'tree size 420' "A grows to 420 (through the admin socket)" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g1.sum"
+expect 0 '^consistent: 300 -> 420 records' "growth is consistent" -- audit
+expect 0 '^full audit: 420 records checked.*signed root' "--full checks every record" -- audit --full
+expect 0 '420 verified by earlier runs|256 verified by earlier runs' "--full again resumes" -- audit --full
+expect 0 '"root_ok":true' "--full --json" -- audit --full --json
+
+# never cry wolf: exit 1, state unchanged
+before=$(state_sum)
+proxy_set "upstream $A_URL" "down"
+expect 1 'could not check' "server down: exit 1" -- audit
+proxy_set "upstream http://127.0.0.1:1"
+expect 1 'could not check' "connection refused upstream (502s): exit 1" -- audit
+proxy_set "upstream $A_URL" "garble-latest"
+expect 1 'could not check' "garbled /latest: exit 1, not 2" -- audit
+proxy_set "upstream $A_URL" "truncate-tiles"
+gosum_lines 420 430 >"$WORK/g2.sum"
+expect 0 'tree size 430' "A grows to 430" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g2.sum"
+# keep a copy of A at 430 for the stale frontend below
+sumdbd_stop A
+cp "$WORK/a.db" "$WORK/a430.db"
+sumdbd_start A "$WORK/a.db"
+proxy_set "upstream $A_URL" "truncate-tiles"
+expect 1 'could not check' "truncated tiles: exit 1, not 2" -- audit
+expect 0 '^yes$' "state unchanged by all of that" -- ok_if test "$(state_sum)" = "$before"
+proxy_set "upstream $A_URL" "fail 2 503"
+expect 0 '^consistent: 420 -> 430 records' "503 twice, then ok: retried, exit 0" -- audit
+
+# a forged level-0 tile below a correct parent: exit 2, not a fork
+gosum_lines 430 600 >"$WORK/g3.sum"
+expect 0 'tree size 600' "A grows to 600" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g3.sum"
+proxy_set "upstream $A_URL" "flip-tile tile/8/0/001"
+expect 2 'do not match the signed tree' "forged tile: exit 2" -- audit
+expect 0 '^yes$' "forged tile: no evidence of a fork stored" -- ok_if sh -c "! grep -q 'proof of misbehavior' '$WORK/out'"
+
+# a stale frontend: A's tree of 600 accepted, then a server still at 430
+proxy_set "upstream $A_URL"
+expect 0 '^consistent: 430 -> 600' "accept 600" -- audit
+sumdbd_stop A
+sumdbd_start B "$WORK/b.db"
+gosum_lines 1000 1150 x >"$WORK/gb.sum"
+expect 0 'tree size 450' "B (same key, same first 300) grows differently to 450" -- "$SUMDBD" add --db "$WORK/b.db" "$WORK/gb.sum"
+before=$(state_sum)
+proxy_set "upstream $B_URL"
+expect 2 '^proof of misbehavior' "fork on the same URL: exit 2, proof of misbehavior" -- audit
+cp "$WORK/out" "$WORK/fork.out"
+expect 0 'consistency proof 450 -> 600' "the proof hashes are printed" -- cat "$WORK/fork.out"
+expect 0 '^go.sum database tree$' "both signed notes are printed" -- cat "$WORK/fork.out"
+expect 0 '^yes$' "the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+expect 0 '^1$' "the evidence is stored in the state" -- python3 -c '
+import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM evidence WHERE text LIKE ?", ("%proof of misbehavior%",)).fetchone()[0])' "$ST"
+expect 2 '"status":"fork"' "again with --json" -- audit --json
+gosum_lines 1150 1400 x >"$WORK/gb2.sum"
+expect 0 'tree size 700' "B grows past A" -- "$SUMDBD" add --db "$WORK/b.db" "$WORK/gb2.sum"
+expect 2 'proof of misbehavior' "a larger forked tree: exit 2" -- audit
+sumdbd_stop B
+
+# a stale frontend: a copy of A at 430 while 600 is accepted is a prefix
+sumdbd_start S "$WORK/a430.db"
+proxy_set "upstream $S_URL"
+expect 0 '^stale: the latest tree \(430 records\) is older' "stale frontend: checked as a prefix, exit 0" -- audit
+expect 0 '^yes$' "stale frontend: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+sumdbd_stop S
+sumdbd_start A "$WORK/a.db"
+proxy_set "upstream $A_URL"
+expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
+e2e_done
