@@ -94,6 +94,51 @@ print_lines(const char *prefix, const char *text, size_t len)
 	}
 }
 
+/*
+ * After the log refused the import: names every version of vers that is
+ * recorded with other hashes, with both texts, and returns how many (0 if
+ * the store cannot be read; eb then holds why).  One read snapshot for all
+ * the lookups.
+ */
+static size_t
+report_conflicts(const char *db, const struct version *vers, size_t nvers, struct sdb_errbuf *eb)
+{
+	struct sdb_store *rd = NULL;
+	size_t i, conflicts = 0;
+	int rc;
+
+	rc = sdb_store_open(&rd, db, SDB_STORE_READ, eb);
+	if (rc == SDB_OK)
+		rc = sdb_store_snapshot_begin(rd, eb);
+	for (i = 0; rc == SDB_OK && i < nvers; i++) {
+		const struct sdb_gosum_entry *e = vers[i].h1->e;
+		uint8_t *text = NULL;
+		size_t tlen = 0;
+		int64_t id;
+
+		rc = sdb_store_lookup(rd, e->path, e->version, &id, &text, &tlen, eb);
+		if (rc == SDB_ERR_NOT_FOUND) {
+			rc = SDB_OK;
+			continue;
+		}
+		if (rc != SDB_OK)
+			break;
+		if (tlen != vers[i].text_len || memcmp(text, vers[i].text, tlen) != 0) {
+			fprintf(stderr, "sumdbd add: CONFLICT: %s %s is recorded (id %lld) with "
+			    "other hashes\n", e->path, e->version, (long long)id);
+			print_lines("  log:   ", (const char *)text, tlen);
+			print_lines("  input: ", vers[i].text, vers[i].text_len);
+			conflicts++;
+		}
+		free(text);
+	}
+	if (rc != SDB_OK)
+		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(eb, rc));
+	sdb_store_snapshot_end(rd);
+	sdb_store_close(rd);
+	return conflicts;
+}
+
 int
 cmd_add(int argc, char **argv)
 {
@@ -112,10 +157,10 @@ cmd_add(int argc, char **argv)
 	struct sdbd_record *recs = NULL;
 	int64_t *ids = NULL;
 	struct sdbd_log *log = NULL;
-	struct sdb_store *rd = NULL;
 	struct sdb_errbuf eb = { { 0 } };
 	size_t nin, i, j, nitems = 0, nvers = 0, nnew = 0, nskip_alg = 0, nbad = 0;
 	size_t present = 0, conflicts = 0;
+	int64_t old_n;
 	int c, rc, status = EXIT_LOCAL;
 
 	optind = 1;
@@ -270,11 +315,13 @@ cmd_add(int argc, char **argv)
 		goto out;
 	}
 
-	/* We hold the writer lock: nothing changes between check and append. */
-	rc = sdb_store_open(&rd, db, SDB_STORE_READ, &eb);
-	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(&eb, rc));
-		goto out;
+	/* The log looks every record up once (dedup_req): a version recorded
+	 * with the same text gets its old id, one with other text refuses the
+	 * whole call.  Only then do we look again, to name every conflict. */
+	{
+		const struct sdbd_latest *l = sdbd_log_latest(log);
+		old_n = l->tree.n;
+		sdbd_latest_put(l);
 	}
 	recs = calloc(nvers + 1, sizeof *recs);
 	ids = calloc(nvers + 1, sizeof *ids);
@@ -282,48 +329,35 @@ cmd_add(int argc, char **argv)
 		goto nomem;
 	for (i = 0; i < nvers; i++) {
 		const struct sdb_gosum_entry *e = vers[i].h1->e;
-		uint8_t *text = NULL;
-		size_t tlen = 0;
-		int64_t id;
 
-		rc = sdb_store_lookup(rd, e->path, e->version, &id, &text, &tlen, &eb);
-		if (rc == SDB_OK) {
-			if (tlen == vers[i].text_len && memcmp(text, vers[i].text, tlen) == 0) {
-				present++;
-			} else {
-				fprintf(stderr, "sumdbd add: CONFLICT: %s %s is recorded (id %lld) with "
-				    "other hashes\n", e->path, e->version, (long long)id);
-				print_lines("  log:   ", (const char *)text, tlen);
-				print_lines("  input: ", vers[i].text, vers[i].text_len);
-				conflicts++;
-			}
-			free(text);
-			continue;
-		}
-		if (rc != SDB_ERR_NOT_FOUND) {
-			fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(&eb, rc));
-			goto out;
-		}
-		recs[nnew].path = e->path;
-		recs[nnew].path_len = e->path_len;
-		recs[nnew].version = e->version;
-		recs[nnew].version_len = e->version_len;
-		recs[nnew].text = vers[i].text;
-		recs[nnew].text_len = vers[i].text_len;
-		nnew++;
+		recs[i].path = e->path;
+		recs[i].path_len = e->path_len;
+		recs[i].version = e->version;
+		recs[i].version_len = e->version_len;
+		recs[i].text = vers[i].text;
+		recs[i].text_len = vers[i].text_len;
 	}
-	if (conflicts > 0) {
-		fprintf(stderr, "sumdbd add: %zu conflict%s with recorded hashes; nothing recorded\n",
-		    conflicts, conflicts == 1 ? "" : "s");
+	rc = sdbd_log_append(log, recs, nvers, ids, &eb);
+	if (rc == SDB_ERR_EXISTS) {
+		struct sdb_errbuf leb = eb;
+
+		conflicts = report_conflicts(db, vers, nvers, &eb);
+		if (conflicts == 0)
+			fprintf(stderr, "sumdbd add: %s; nothing recorded\n", sdb_errmsg(&leb, rc));
+		else
+			fprintf(stderr, "sumdbd add: %zu conflict%s with recorded hashes; nothing "
+			    "recorded\n", conflicts, conflicts == 1 ? "" : "s");
 		status = EXIT_VERIFY;
 		goto out;
 	}
-	rc = sdbd_log_append(log, recs, nnew, ids, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd add: %s; nothing recorded\n", sdb_errmsg(&eb, rc));
-		status = rc == SDB_ERR_EXISTS ? EXIT_VERIFY : EXIT_LOCAL;
 		goto out;
 	}
+	for (i = 0; i < nvers; i++)
+		if (ids[i] < old_n)
+			present++;
+	nnew = nvers - present;
 	{
 		const struct sdbd_latest *l = sdbd_log_latest(log);
 		printf("added %zu, already present %zu (module versions); tree size %lld\n", nnew,
@@ -337,7 +371,6 @@ cmd_add(int argc, char **argv)
 nomem:
 	fprintf(stderr, "sumdbd add: out of memory\n");
 out:
-	sdb_store_close(rd);
 	sdbd_log_close(log);
 	for (i = 0; vers != NULL && i < nvers; i++)
 		free(vers[i].text);

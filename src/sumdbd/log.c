@@ -594,9 +594,10 @@ tile_put(struct sdbd_log *log, int L, int64_t j, const sdb_hash *h, struct sdb_e
 }
 
 /*
- * Appends the batch's new records, tiles and signed tree in one store
- * transaction and publishes the tree after the commit returned.  On
- * failure the frontier is back at the committed tree.
+ * Appends the batch's new records, tiles and signed tree in the store
+ * transaction run_batch opened, commits it and publishes the tree after
+ * the commit returned.  On failure the transaction is rolled back and the
+ * frontier is back at the committed tree.
  */
 static int
 commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
@@ -609,9 +610,6 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 	int rc, L;
 
 	tiles_reset(log, b->old_n);
-	rc = sdb_store_batch_begin(log->st, eb);
-	if (rc != SDB_OK)
-		return rc;
 	for (i = 0; i < b->nnew; i++) {
 		const struct sdbd_record *rec = b->nr[i].rec;
 		sdb_hash leaf, out[SDB_TLOG_MAX_STORED];
@@ -714,7 +712,7 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 	struct sdb_errbuf eb = { { 0 } };
 	struct req *r;
 	size_t total = 0, i;
-	int rc = SDB_OK;
+	int rc = SDB_OK, deduped = 0;
 
 	memset(&b, 0, sizeof b);
 	for (r = reqs; r != NULL; r = r->next)
@@ -732,7 +730,13 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 			rc = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory for a batch of %zu records",
 			    total);
 	}
+	/* The batch's transaction starts before the lookups of dedup_req, so
+	 * that they share its one read lock: outside a transaction SQLite
+	 * takes and drops its file locks for every lookup. */
+	if (rc == SDB_OK)
+		rc = sdb_store_batch_begin(log->st, &eb);
 	if (rc == SDB_OK) {
+		deduped = 1;
 		for (r = reqs; r != NULL; r = r->next)
 			dedup_req(log, &b, r);
 		if (b.nnew > 0) {
@@ -744,11 +748,13 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 				/* The commit landed after all (see resync). */
 				rc = SDB_OK;
 			}
+		} else {
+			sdb_store_batch_abort(log->st);   /* nothing new: nothing to write */
 		}
 	}
 	if (rc != SDB_OK) {
 		for (r = reqs; r != NULL; r = r->next) {
-			if (r->rc == SDB_OK && (r->uses_new || b.tab == NULL)) {
+			if (r->rc == SDB_OK && (r->uses_new || !deduped)) {
 				r->rc = rc;
 				r->eb = eb;
 			}
