@@ -11,44 +11,10 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 NAME=localhost.localdev/sumdb
-SERVER_PID=
-stop_server() {
-	if [ -n "$SERVER_PID" ]; then
-		kill -TERM "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		SERVER_PID=
-	fi
-}
-cleanup() {
-	stop_server
-	chmod -R u+w "$WORK" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command"
 	exit 77
 fi
-
-ok_if() { "$@" && echo yes; }
-
-# start_server DB: sumdbd serve on a free loopback port; sets URL.
-start_server() {
-	"$SUMDBD" serve --db "$1" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-	SERVER_PID=$!
-	i=0
-	URL=
-	while [ $i -lt 100 ]; do
-		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out")
-		[ -n "$URL" ] && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: sumdbd serve did not start:"; cat "$WORK/serve.out" "$WORK/serve.err"
-	exit 1
-}
 
 # The module proxy: one +incompatible version, one pseudo-version, one path
 # with upper-case letters (escaped as !x in the proxy), and one module
@@ -82,42 +48,8 @@ for path, ver, pkg, has_gomod in mods:
         z.writestr(pre + pkg + ".go", "package %s\n\nfunc Name() string { return %s }\n" % (pkg, json.dumps(path)))
 PY
 
-# gomain DIR MODULES...: a main module requiring and importing them.
-gomain() {
-	dir=$1
-	shift
-	mkdir -p "$dir"
-	{ echo "module example.com/main"; echo; echo "go 1.16"; echo; echo "require ("; } >"$dir/go.mod"
-	{ echo "package main"; echo; echo "import ("; echo '	"fmt"'; } >"$dir/main.go"
-	calls=
-	n=0
-	for mv in "$@"; do
-		m=${mv%@*}
-		echo "	$m ${mv#*@}" >>"$dir/go.mod"
-		echo "	p$n \"$m\"" >>"$dir/main.go"
-		calls="$calls p$n.Name(),"
-		n=$((n + 1))
-	done
-	echo ")" >>"$dir/go.mod"
-	{ echo ")"; echo; echo "func main() { fmt.Println($calls) }"; } >>"$dir/main.go"
-}
-
 FIRST="example.com/hello@v1.0.0 example.com/Upper/mod@v1.2.0 example.com/incompat@v2.0.0+incompatible example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef"
 
-# gorun DIR GOPATH GOSUMDB CMD...: runs the go command hermetically in DIR.
-gorun() {
-	(
-		cd "$1" || exit 1
-		gp=$2
-		sdb=$3
-		shift 3
-		exec env -u GOTOOLCHAIN -u GOROOT HOME="$WORK/home" GOPATH="$gp" GOMODCACHE="$gp/pkg/mod" \
-		    GOCACHE="$WORK/gocache" GOENV=off GOFLAGS="-mod=mod -modcacherw" GO111MODULE=on \
-		    GONOSUMDB= GOPRIVATE= GONOPROXY= GONOSUMCHECK= GOINSECURE= \
-		    GOPROXY="file://$WORK/proxy" GOSUMDB="$sdb" "$@"
-	)
-}
-mkdir -p "$WORK/home"
 
 # 1. go.sum lines, computed with GOSUMDB=off
 gomain "$WORK/m0" $FIRST example.com/later@v1.0.0
@@ -149,7 +81,7 @@ DB="$WORK/db/sumdb.db"
 expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$DB" --name "$NAME"
 VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
 expect 0 '^yes$' "sumdbd add the go.sum lines" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/first.sum"
-start_server "$DB"
+start_sumdbd "$DB"
 gomain "$WORK/m1" $FIRST
 expect 0 '^yes$' "go mod download with GOSUMDB=sumdbd succeeds" -- \
 	ok_if gorun "$WORK/m1" "$WORK/gp1" "$VKEY $URL" go mod download
@@ -161,16 +93,16 @@ expect 0 '^sumdb$' "the client remembers the tree" -- ls "$WORK/gp1/pkg/sumdb/lo
 expect 0 '^go.sum database tree$' "its latest is our tree note" -- head -n 1 "$WORK/gp1/pkg/sumdb/localhost.localdev/sumdb/latest"
 
 # 3. growth and restart: the client holding tree 4 (same GOPATH) goes on
-stop_server
+stop_sumdbd
 expect 0 '^yes$' "add more records while stopped" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/later.sum"
-start_server "$DB"
+start_sumdbd "$DB"
 gomain "$WORK/m2" $FIRST example.com/later@v1.0.0
 expect 0 '^yes$' "after restart and growth the old client goes on" -- \
 	ok_if gorun "$WORK/m2" "$WORK/gp1" "$VKEY $URL" go mod download
 cp "$WORK/out" "$WORK/go2.out"
 expect 0 '^yes$' "no misbehaviour reported" -- ok_if sh -c "! grep -q -i 'misbehavior\|SECURITY' '$WORK/go2.out'"
 expect 0 '^5$' "the client's tree moved to 5" -- sed -n 2p "$WORK/gp1/pkg/sumdb/localhost.localdev/sumdb/latest"
-stop_server
+stop_sumdbd
 
 # 4. tamper: a log that recorded a wrong hash for example.com/hello
 DB2="$WORK/db2/sumdb.db"
@@ -187,9 +119,9 @@ for line in open(sys.argv[1]):
 open(sys.argv[2], "w").write("".join(out))
 PY
 expect 0 '^yes$' "import a wrong hash into the second log" -- ok_if "$SUMDBD" add --db "$DB2" "$WORK/bad.sum"
-start_server "$DB2"
+start_sumdbd "$DB2"
 gomain "$WORK/m3" $FIRST
 expect 1 'SECURITY ERROR' "the go command detects the wrong hash" -- \
 	gorun "$WORK/m3" "$WORK/gp3" "$VKEY2 $URL" go mod download
-stop_server
+stop_sumdbd
 e2e_done

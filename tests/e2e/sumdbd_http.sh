@@ -10,33 +10,6 @@
 SUMDBD="$top_builddir/sumdbd"
 NAME=localhost.localdev/sumdb
 DB="$WORK/db/sumdb.db"
-SERVER_PID=
-stop_server() {
-	if [ -n "$SERVER_PID" ]; then
-		kill -TERM "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		SERVER_PID=
-	fi
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
-
-# start_server: runs sumdbd serve on a free loopback port; sets URL.
-start_server() {
-	"$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-	SERVER_PID=$!
-	i=0
-	URL=
-	while [ $i -lt 100 ]; do
-		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out")
-		[ -n "$URL" ] && return 0
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: sumdbd serve did not start:"; cat "$WORK/serve.out" "$WORK/serve.err"
-	exit 1
-}
-
 # gosum N0 N1: go.sum lines for example.com/mN v1.0.0, N0 <= N < N1, with
 # made-up (but well-formed) hashes.
 gosum() {
@@ -49,16 +22,13 @@ for i in range(int(sys.argv[1]), int(sys.argv[2])):
 PY
 }
 
-# yes CMD...: prints "yes" when CMD succeeds (expect needs output to match).
-ok_if() { "$@" && echo yes; }
-
 mkdir -p "$WORK/db"
 expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$DB" --name "$NAME"
 VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
 VKEY_RE=$(printf '%s' "$VKEY" | sed 's/[+.]/\\&/g')
 gosum 0 300 >"$WORK/g1.sum"
 expect 0 '^yes$' "offline add of 300 module versions" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/g1.sum"
-start_server
+start_sumdbd "$DB"
 expect 0 "^GOSUMDB=\"$VKEY_RE http://127\\.0\\.0\\.1:[0-9]+\"" "serve prints the GOSUMDB line" -- cat "$WORK/serve.out"
 
 get() { curl -sS -D "$WORK/hdr" -o "$WORK/body" "$@"; cat "$WORK/hdr"; }
@@ -166,11 +136,8 @@ gosum 7 8 | sed -n 2p >>"$WORK/g3.sum"
 expect 2 'already recorded' "a conflicting hash is refused through the admin socket" -- "$SUMDBD" add --db "$DB" "$WORK/g3.sum"
 
 # graceful stop
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"
-st=$?
-SERVER_PID=
-expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$st" -eq 0
+stop_sumdbd
+expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
 expect 0 '^yes$' "admin socket removed at stop" -- ok_if test ! -e "$DB.admin.sock"
 expect 0 '^yes$' "fsck after the stop is clean" -- ok_if "$SUMDBD" fsck --db "$DB"
 e2e_done
