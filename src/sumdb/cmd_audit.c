@@ -278,7 +278,7 @@ cmd_audit(int argc, char **argv)
 	if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
 		sdb_errf(&eb, err, "%s", r.net_eb.msg);
 	if (err == SDB_ERR_INVALID)
-		err = sdb_errf(&eb, SDB_ERR_IO, "tiles of the wrong size: %s", eb.msg);
+		err = remote_errwrap(&eb, SDB_ERR_IO, err, "tiles of the wrong size");
 
 	if (err == SDB_ERR_FORK) {
 		int64_t cnt = 0;

@@ -185,7 +185,8 @@ cmd_check(int argc, char **argv)
 		err = remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
 		    &note, &nlen, &eb);
 		if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
-			err = sdb_errf(&eb, SDB_ERR_IO, "the log's record does not parse: %s", eb.msg);
+			err = remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
+			    "the log's record does not parse");
 		if (err == SDB_ERR_NOT_FOUND) {
 			unknown += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,

@@ -84,14 +84,14 @@ lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree
 		f = open_memstream(&ev, &n);
 
 		if (f != NULL) {
-			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", eb->msg);
+			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", sdb_errmsg(eb, err));
 			fclose(f);
 			if (sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
 				fprintf(stderr, "sumdb: warning: could not store the evidence\n");
 			free(ev);
 		}
-		return sdb_errf(eb, SDB_ERR_FORK, "proof of misbehavior: %s; run sumdb audit for "
-		    "the evidence", eb->msg);
+		return remote_errwrap(eb, SDB_ERR_FORK, err,
+		    "proof of misbehavior (run sumdb audit for the evidence)");
 	}
 	if (err == SDB_ERR_INVALID)
 		err = SDB_ERR_IO;

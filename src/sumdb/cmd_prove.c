@@ -132,8 +132,7 @@ cmd_prove(int argc, char **argv)
 		if (err == SDB_OK)
 			err = sdb_tlog_proof_verify(&p, text, tlen, r.v, NULL, &eb);
 		if (err != SDB_OK)
-			err = sdb_errf(&eb, SDB_ERR_INTERNAL, "the proof made does not verify: %s",
-			    eb.msg);
+			err = remote_errwrap(&eb, SDB_ERR_INTERNAL, err, "the proof made does not verify");
 	}
 	if (err != SDB_OK) {
 		status = err == SDB_ERR_INTERNAL ? EXIT_LOCAL : remote_exit_status(err);

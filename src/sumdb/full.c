@@ -298,7 +298,7 @@ out:
 		fputc('\n', stderr);
 	}
 	if (err == SDB_ERR_INVALID)
-		err = sdb_errf(eb, SDB_ERR_IO, "%s", eb != NULL ? eb->msg : "malformed data tile");
+		err = remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
 	rep->seconds = now() - t0;
 	if (slots != NULL)
 		for (i = 0; i < FULL_BATCH; i++)

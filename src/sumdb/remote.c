@@ -26,6 +26,15 @@ remote_exit_status(int err)
 	return sdb_err_is_verification(err) ? EXIT_VERIFY : EXIT_LOCAL;
 }
 
+int
+remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix)
+{
+	char old[SDB_ERRBUF_SIZE];
+
+	snprintf(old, sizeof old, "%s", sdb_errmsg(eb, err));
+	return sdb_errf(eb, code, "%s: %s", prefix, old);
+}
+
 static void
 pause_ms(long ms)
 {
@@ -316,7 +325,11 @@ remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
 		free(body);
 		/* A note that never parses proves nothing: could not check. */
 		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM && err != SDB_ERR_IO)
-			err = sdb_errf(eb, SDB_ERR_IO, "%s/latest: %s", r->base, sdb_errmsg(eb, err));
+		{
+			char pre[1100];
+			snprintf(pre, sizeof pre, "%s/latest", r->base);
+			err = remote_errwrap(eb, SDB_ERR_IO, err, pre);
+		}
 		return err;
 	}
 	*note = body;
@@ -364,7 +377,11 @@ remote_lookup(struct remote *r, const char *path, const char *version, int64_t *
 	}
 	if (err != SDB_OK) {
 		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM)
-			err = sdb_errf(eb, SDB_ERR_IO, "%s/%s: %s", r->base, req, sdb_errmsg(eb, err));
+		{
+			char pre[1100];
+			snprintf(pre, sizeof pre, "%s/%s", r->base, req);
+			err = remote_errwrap(eb, SDB_ERR_IO, err, pre);
+		}
 		goto out;
 	}
 	if (rec.path.len != strlen(path) || memcmp(rec.path.p, path, rec.path.len) != 0 ||

@@ -113,6 +113,12 @@ int remote_get(struct remote *r, const char *path, size_t max, char **body, size
 int remote_commit_cache(struct remote *r);
 void remote_drop_cache(struct remote *r);
 
+/*
+ * Rewrites eb as "PREFIX: " + its current message (or err's description)
+ * and returns code; safe although the message is eb's own.
+ */
+int remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix);
+
 /* Maps an error to an exit status: verification failures 2, else 1. */
 int remote_exit_status(int err);
 

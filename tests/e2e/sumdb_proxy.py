@@ -11,6 +11,8 @@ directive a line:
   garble-latest       truncate /latest bodies to half
   truncate-tiles      cut the last byte of every hash tile
   flip-tile PATH      flip one bit of the body of tile PATH
+  xmod07-data         rewrite data tiles in the x/mod 0.7.0 form (an id
+                      line before each record)
   forge M@V ID        lie about record ID (module M@V): a different h1 in
                       the lookup and a level-0 tile that agrees with it
 
@@ -90,6 +92,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = body[:-1]
             if "flip-tile" in d and p.endswith("/" + d["flip-tile"][0]):
                 body = bytes([body[0] ^ 1]) + body[1:]
+            if "xmod07-data" in d and "/tile/8/data/" in p:
+                n = int(p.split("/tile/8/data/")[1].split(".p/")[0].replace("x", "").replace("/", ""))
+                recs = body[:-1].split(b"\n\n")
+                body = b"".join(b"%d\n%s\n" % (n * 256 + i, r) for i, r in enumerate(recs))
             if "forge" in d:
                 mv, rid = d["forge"][0], int(d["forge"][1])
                 if p.endswith("/lookup/" + mv):

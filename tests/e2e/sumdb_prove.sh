@@ -1,0 +1,105 @@
+#!/bin/sh
+# sumdb lookup, prove, verify-proof and check against a real sumdbd on
+# loopback (behind tests/e2e/sumdb_proxy.py to forge answers): verified
+# lookups, a record that is not in the tree even though the server serves a
+# matching forged level-0 tile (x/mod 0.7.0 accepted that; the expected
+# answer comes from the tree, not from x/mod), a forged tile, lookups with
+# --state; proofs that verify and each forgery twin that must not; go.sum
+# checks with a mismatch, an unknown version and a malformed line; --full
+# on data tiles in x/mod 0.7.0's form.
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'sumdbd_stop A; proxy_stop; rm -rf "$WORK"' EXIT
+NAME=localhost.localdev/sumdb
+ok_if() { "$@" && echo yes; }
+
+expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$WORK/a.db" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+expect 0 'verifier key: ' "init another log (for a wrong key)" -- "$SUMDBD" init --db "$WORK/o.db" --name "$NAME"
+OKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+gosum_lines 0 603 >"$WORK/g.sum"
+expect 0 'tree size 603' "603 records" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g.sum"
+sumdbd_start A "$WORK/a.db"
+proxy_start
+proxy_set "upstream $A_URL"
+U=$PROXY_URL
+
+# lookup
+expect 0 '^example.com/m7 v1.0.0/go.mod h1:' "lookup prints the go.sum lines" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0
+grep '^example.com/m7 ' "$WORK/g.sum" >"$WORK/m7.want"
+"$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0 >"$WORK/m7.rec" 2>/dev/null
+expect 0 '^yes$' "lookup output is the record" -- ok_if cmp "$WORK/m7.want" "$WORK/m7.rec"
+expect 0 '"found":true,"id":7,"tree_size":603' "lookup --json" -- "$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m7@v1.0.0
+expect 1 'not found in the log' "lookup of an unknown version: exit 1" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
+expect 2 'not signed by|no signature|VERIFICATION FAILED' "lookup with another log's key: exit 2" -- "$SUMDB" lookup --url "$U" "$OKEY" example.com/m7@v1.0.0
+proxy_set "upstream $A_URL" "forge example.com/m7@v1.0.0 7"
+expect 2 'VERIFICATION FAILED.*does not match its parent|VERIFICATION FAILED.*not record 7' \
+	"a forged record with a matching forged level-0 tile: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0
+proxy_set "upstream $A_URL" "flip-tile tile/8/0/001"
+expect 2 'VERIFICATION FAILED' "a forged tile below a correct parent: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
+proxy_set "upstream $A_URL" "truncate-tiles"
+expect 1 'could not check' "truncated tiles: exit 1" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
+proxy_set "upstream $A_URL"
+expect 0 '^example.com/m300 v1.0.0 h1:' "lookup --state, first time" -- "$SUMDB" lookup --state "$WORK/st" --url "$U" "$VKEY" example.com/m300@v1.0.0
+gosum_lines 603 700 >"$WORK/g2.sum"
+expect 0 'tree size 700' "the log grows" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g2.sum"
+expect 0 '^example.com/m650 v1.0.0 h1:' "lookup --state: the grown tree is consistent" -- "$SUMDB" lookup --state "$WORK/st" --url "$U" "$VKEY" example.com/m650@v1.0.0
+expect 0 '^consistent: 700 records, unchanged' "and was accepted in the state" -- "$SUMDB" audit --state "$WORK/st" --url "$U" "$VKEY"
+
+# prove and verify-proof
+expect 0 '^yes$' "prove to standard output" -- ok_if sh -c "'$SUMDB' prove --url '$U' '$VKEY' example.com/m300@v1.0.0 >'$WORK/p.tlog-proof'"
+expect 0 '^c2sp.org/tlog-proof@v1$' "the proof is a C2SP tlog-proof" -- head -n 1 "$WORK/p.tlog-proof"
+"$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0 >"$WORK/m300.rec"
+expect 0 '^valid: record 300$' "verify-proof: valid" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
+cp "$WORK/out" "$WORK/vp.out"
+expect 0 '^tree size: 700$' "verify-proof prints the tree size" -- cat "$WORK/vp.out"
+expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
+expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
+expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+
+# forgery twins, each exit 2 with what failed
+python3 - "$WORK/p.tlog-proof" "$WORK" <<'PY'
+import sys
+p = open(sys.argv[1], "rb").read()
+w = sys.argv[2]
+lines = p.split(b"\n")
+def put(name, data): open(w + "/" + name, "wb").write(data)
+flip = bytearray(p); i = p.index(b"\n", p.index(b"index ")) + 5; flip[i] = ord("B") if flip[i] != ord("B") else ord("C"); put("flip", bytes(flip))
+put("missing", b"\n".join(lines[:2] + lines[3:]))
+put("extra", b"\n".join(lines[:3] + [lines[2]] + lines[3:]))
+put("index", p.replace(b"index 300\n", b"index 301\n"))
+put("trailing", p + b"x")
+PY
+for twin in flip missing extra index trailing; do
+	expect 2 'INVALID' "verify-proof rejects the $twin twin" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/$twin"
+done
+head -c -1 "$WORK/m300.rec" >"$WORK/nonl.rec"
+expect 2 'INVALID: proof does not lead' "verify-proof: the record without its final newline" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/nonl.rec" "$WORK/p.tlog-proof"
+"$SUMDB" lookup --url "$U" "$VKEY" example.com/m301@v1.0.0 >"$WORK/m301.rec"
+expect 2 'INVALID: proof does not lead' "verify-proof: another record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
+expect 2 'INVALID: note not signed by the key' "verify-proof: another key" -- "$SUMDB" verify-proof --vkey "$OKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
+expect 2 '"valid":false' "verify-proof --json on a twin" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/flip"
+expect 1 'verify-proof' "verify-proof of a missing file: exit 1" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/nonexistent"
+
+# check
+head -n 20 "$WORK/g.sum" >"$WORK/ok.sum"
+expect 0 '20 lines match the log, 0 mismatches' "check: a matching go.sum" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/ok.sum"
+{ head -n 4 "$WORK/g.sum"; echo 'example.com/m2 v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; echo 'this is not a go.sum line'; echo 'example.com/new v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/bad.sum"
+expect 2 'bad.sum:5: MISMATCH example.com/m2 v1.0.0/go.mod' "check: a mismatch, exit 2, with its line" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/bad.sum"
+cp "$WORK/out" "$WORK/check.out"
+expect 0 'bad.sum:6: malformed line' "check: the malformed line, with its number" -- cat "$WORK/check.out"
+expect 0 'bad.sum:7: example.com/new v1.2.3: not in the log' "check: the unknown version" -- cat "$WORK/check.out"
+{ head -n 4 "$WORK/g.sum"; echo 'example.com/new v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/unk.sum"
+expect 1 'not in the log' "check: unknown versions alone: exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/unk.sum"
+expect 2 '"finding":"mismatch"' "check --json" -- "$SUMDB" check --json --url "$U" "$VKEY" "$WORK/bad.sum"
+
+# --full on data tiles in the x/mod 0.7.0 form: says what is wrong
+proxy_set "upstream $A_URL" "xmod07-data"
+expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
+
+# usage and help
+for c in audit lookup prove verify-proof check; do
+	expect 0 "^usage: sumdb $c" "$c --help" -- "$SUMDB" $c --help
+	expect 1 "usage: sumdb $c" "$c without arguments: usage, exit 1" -- "$SUMDB" $c
+done
+e2e_done
