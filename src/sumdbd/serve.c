@@ -20,6 +20,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "upstream.h"
 
 
 /* How long in-flight requests get to finish after a stop signal. */
@@ -45,6 +46,19 @@ serve_usage(FILE *f)
 	    "                  an empty HOST listens on every interface\n"
 	    "  --threads N     HTTP worker threads (default 4)\n"
 	    "  --no-admin      do not open the admin socket\n"
+	    "\n"
+	    "Recording internal modules on demand (a lookup miss for a module\n"
+	    "matching --private is fetched from --upstream, checked, hashed, logged):\n"
+	    "  --upstream LIST            GOPROXY-style list of module proxy URLs\n"
+	    "                             (http, https, file; ',' or '|' between)\n"
+	    "  --private PATTERNS         GOPRIVATE-style globs of the module paths\n"
+	    "                             to record from the upstream\n"
+	    "  --upstream-netrc FILE      credentials per host (.netrc format)\n"
+	    "  --upstream-token-file FILE bearer token sent to the upstream\n"
+	    "  --upstream-ca FILE         CA bundle for https upstreams\n"
+	    "  --upstream-timeout SECS    per download (default 120)\n"
+	    "  --upstream-concurrency N   parallel fetches (default 4); fetches\n"
+	    "                             never occupy more than THREADS-1 workers\n"
 	    "  --help          this text\n"
 	    "\n"
 	    "Exit status: 0 stopped by a signal; 1 could not start.\n");
@@ -75,6 +89,13 @@ cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "no-admin", no_argument, NULL, 'n' },
+		{ "upstream", required_argument, NULL, 'U' },
+		{ "private", required_argument, NULL, 'P' },
+		{ "upstream-netrc", required_argument, NULL, 'N' },
+		{ "upstream-token-file", required_argument, NULL, 'T' },
+		{ "upstream-ca", required_argument, NULL, 'C' },
+		{ "upstream-timeout", required_argument, NULL, 'O' },
+		{ "upstream-concurrency", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -83,6 +104,8 @@ cmd_serve(int argc, char **argv)
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdbd_handlers *handlers = NULL;
 	struct sdbd_admin_server *admin = NULL;
+	struct sdbd_upstream_options uopt = { 0 };
+	struct sdbd_upstream *upstream = NULL;
 	const struct sdbd_latest *l;
 	struct sdbd_http *http = NULL;
 	struct sdbd_log *log = NULL;
@@ -98,6 +121,26 @@ cmd_serve(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'n': no_admin = 1; break;
+		case 'U': uopt.proxies = optarg; break;
+		case 'P': uopt.patterns = optarg; break;
+		case 'N': uopt.netrc_file = optarg; break;
+		case 'T': uopt.token_file = optarg; break;
+		case 'C': uopt.ca_file = optarg; break;
+		case 'O':
+		case 'K': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 3600) {
+				fprintf(stderr, "sumdbd serve: --upstream-%s wants 1..3600\n",
+				    c == 'O' ? "timeout" : "concurrency");
+				return 1;
+			}
+			if (c == 'O')
+				uopt.timeout_ms = (long)v * 1000;
+			else
+				uopt.concurrency = (unsigned)v;
+			break;
+		}
 		case 't': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -145,6 +188,18 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
 	}
+	if (uopt.proxies != NULL || uopt.patterns != NULL) {
+		unsigned threads = hopt.threads ? hopt.threads : 4;
+
+		/* a worker always stays free for tiles and recorded lookups */
+		uopt.max_inside = threads > 1 ? threads - 1 : 1;
+		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
+		if (rc != SDB_OK) {
+			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+			goto out;
+		}
+		sdbd_handlers_set_miss(handlers, sdbd_upstream_miss, upstream);
+	}
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {
@@ -181,6 +236,7 @@ out:
 	sdbd_admin_stop(admin);
 	sdbd_log_close(log);
 	sdbd_handlers_free(handlers);
+	sdbd_upstream_free(upstream);
 	free(name);
 	free(vkey);
 	return status;

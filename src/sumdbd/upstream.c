@@ -1,0 +1,481 @@
+/*
+ * The upstream fetcher (upstream.h): GOPROXY protocol client for
+ * $base/$escpath/@v/$escversion.{mod,zip}, singleflight table, and the
+ * hand-off to the sequencer.  Network access goes through src/lib/fetch.h,
+ * zip checks through csumdb/modzip.h.
+ *
+ * GOPROXY list semantics (as the go command): after a ',' the next proxy
+ * is tried only when this one answered 404 or 410; after a '|' it is tried
+ * on any failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csumdb/dirhash.h"
+#include "csumdb/modzip.h"
+#include "csumdb/module.h"
+#include "csumdb/module_glob.h"
+#include "csumdb/record.h"
+#include "fetch.h"
+#include "limits.h"
+#include "upstream.h"
+
+/* A bearer token is a line of text; 64 KiB is generous. */
+#define TOKEN_MAX (64 * 1024)
+
+struct proxy {
+	char *base;          /* without a trailing slash */
+	int fallthrough_any; /* separator after it was '|' */
+};
+
+/* One fetch in progress, shared by every miss for its path@version. */
+struct flight {
+	struct flight *next;
+	char *key;           /* "path@version" */
+	int done;
+	int rc;
+	char msg[SDB_ERRBUF_SIZE];
+	unsigned refs;
+};
+
+struct sdbd_upstream {
+	struct sdbd_log *log;
+	struct sdb_fetch *fetch;
+	struct proxy *proxies;
+	size_t nproxies;
+	char *patterns;
+	char *tmp_dir;
+	unsigned concurrency, max_inside;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct flight *flights;
+	unsigned active;     /* fetches running */
+	unsigned inside;     /* threads in sdbd_upstream_miss */
+};
+
+static int
+parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",|");
+		struct proxy *np;
+
+		if (n > 0) {
+			if (n == 6 && memcmp(p, "direct", 6) == 0)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "--upstream: \"direct\" is not supported: name a module proxy");
+			if (n == 3 && memcmp(p, "off", 3) == 0)
+				return sdb_errf(eb, SDB_ERR_INVALID, "--upstream: \"off\": leave --upstream out instead");
+			if (!(n > 7 && memcmp(p, "http://", 7) == 0) &&
+			    !(n > 8 && memcmp(p, "https://", 8) == 0) &&
+			    !(n > 7 && memcmp(p, "file://", 7) == 0))
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "--upstream: %.*s: not an http, https or file URL", (int)n, p);
+			np = realloc(u->proxies, (u->nproxies + 1) * sizeof *np);
+			if (np == NULL)
+				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			u->proxies = np;
+			while (n > 0 && p[n - 1] == '/')
+				n--;
+			np[u->nproxies].base = strndup(p, n);
+			if (np[u->nproxies].base == NULL)
+				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			np[u->nproxies].fallthrough_any = p[strcspn(p, ",|")] == '|';
+			u->nproxies++;
+		}
+		p += strcspn(p, ",|");
+		if (*p != '\0')
+			p++;
+	}
+	if (u->nproxies == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream: no proxy URL given");
+	return SDB_OK;
+}
+
+static int
+read_token(const char *file, char **out, struct sdb_errbuf *eb)
+{
+	char *buf;
+	size_t n = 0;
+	FILE *f = fopen(file, "r");
+
+	*out = NULL;
+	if (f == NULL)
+		return sdb_errf(eb, SDB_ERR_IO, "%s: %s", file, strerror(errno));
+	buf = malloc(TOKEN_MAX + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	n = fread(buf, 1, TOKEN_MAX + 1, f);
+	fclose(f);
+	if (n > TOKEN_MAX) {
+		free(buf);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s: token file too large", file);
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || strpbrk(buf, "\r\n") != NULL) {
+		free(buf);
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s: want one line holding the token", file);
+	}
+	*out = buf;
+	return SDB_OK;
+}
+
+int
+sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options *opt,
+    struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	struct sdbd_upstream *u;
+	struct sdb_fetch_options fo;
+	char *token = NULL;
+	const char *tmp;
+	int rc;
+
+	*out = NULL;
+	if (opt->proxies == NULL || opt->patterns == NULL || opt->patterns[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream needs --private PATTERNS");
+	u = calloc(1, sizeof *u);
+	if (u == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	u->log = log;
+	u->concurrency = opt->concurrency ? opt->concurrency : 4;
+	u->max_inside = opt->max_inside ? opt->max_inside : 3;
+	tmp = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
+	u->tmp_dir = strdup(tmp && tmp[0] ? tmp : "/tmp");
+	u->patterns = strdup(opt->patterns);
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->cv, NULL);
+	if (u->tmp_dir == NULL || u->patterns == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = parse_proxies(u, opt->proxies, eb)) != SDB_OK)
+		goto fail;
+	if (opt->token_file != NULL && (rc = read_token(opt->token_file, &token, eb)) != SDB_OK)
+		goto fail;
+	memset(&fo, 0, sizeof fo);
+	fo.connect_timeout_ms = opt->connect_timeout_ms;
+	fo.timeout_ms = opt->timeout_ms;
+	fo.max_retries = opt->max_retries;
+	fo.ca_file = opt->ca_file;
+	fo.netrc_file = opt->netrc_file;
+	fo.bearer_token = token;
+	fo.user_agent = "csumdb-sumdbd/" PACKAGE_VERSION;
+	rc = sdb_fetch_new(&u->fetch, &fo, eb);
+	if (token != NULL) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	if (rc != SDB_OK)
+		goto fail;
+	*out = u;
+	return SDB_OK;
+fail:
+	sdbd_upstream_free(u);
+	return rc;
+}
+
+void
+sdbd_upstream_free(struct sdbd_upstream *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	sdb_fetch_free(u->fetch);
+	for (i = 0; i < u->nproxies; i++)
+		free(u->proxies[i].base);
+	free(u->proxies);
+	free(u->patterns);
+	free(u->tmp_dir);
+	pthread_cond_destroy(&u->cv);
+	pthread_mutex_destroy(&u->mu);
+	free(u);
+}
+
+/* --- one fetch ---------------------------------------------------------- */
+
+struct file_sink {
+	int fd;
+};
+
+static int
+fs_write(void *ctx, const uint8_t *data, size_t len)
+{
+	struct file_sink *s = ctx;
+
+	while (len > 0) {
+		ssize_t w = write(s->fd, data, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return SDB_ERR_IO;
+		data += w;
+		len -= (size_t)w;
+	}
+	return SDB_OK;
+}
+
+static int
+fs_reset(void *ctx)
+{
+	struct file_sink *s = ctx;
+
+	if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) != 0)
+		return SDB_ERR_IO;
+	return SDB_OK;
+}
+
+static char *
+url_of(const struct proxy *p, const char *epath, const char *ever, const char *ext)
+{
+	size_t n = strlen(p->base) + strlen(epath) + strlen(ever) + strlen(ext) + 8;
+	char *u = malloc(n);
+
+	if (u != NULL)
+		snprintf(u, n, "%s/%s/@v/%s%s", p->base, epath, ever, ext);
+	return u;
+}
+
+/*
+ * Fetches and checks one module version from one proxy.  SDB_ERR_NOT_FOUND
+ * for 404/410 (try the next proxy).
+ */
+static int
+fetch_from(struct sdbd_upstream *u, const struct proxy *p, const char *path,
+    const char *version, const char *epath, const char *ever, sdb_hash *h1,
+    sdb_hash *gomod_h1, struct sdb_errbuf *eb)
+{
+	struct sdb_fetch_response res;
+	struct file_sink fsink;
+	struct sdb_fetch_sink sink = { fs_write, fs_reset, &fsink };
+	char *url, tmpl[4096];
+	long status = 0;
+	int rc, fd;
+
+	url = url_of(p, epath, ever, ".mod");
+	if (url == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	rc = sdb_fetch_get(u->fetch, url, SDB_MAX_GOMOD_SIZE, &res, eb);
+	if (rc == SDB_ERR_TOO_LARGE)
+		rc = sdb_errf(eb, SDB_ERR_TOO_LARGE, "upstream %s: go.mod file too large (max size is %llu bytes)",
+		    url, (unsigned long long)SDB_MAX_GOMOD_SIZE);
+	if (rc != SDB_OK) {
+		free(url);
+		return rc;
+	}
+	if (res.status == 404 || res.status == 410) {
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "upstream %s answered %ld", p->base, res.status);
+		goto out_res;
+	}
+	if (res.status != 200) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "upstream %s answered HTTP %ld", url, res.status);
+		goto out_res;
+	}
+	sdb_dirhash_gomod((const uint8_t *)res.body, res.len, gomod_h1);
+	free(url);
+
+	url = url_of(p, epath, ever, ".zip");
+	if (url == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		sdb_fetch_response_clear(&res);
+		return rc;
+	}
+	if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/sumdbd-zip.XXXXXX", u->tmp_dir) >= sizeof tmpl) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "temporary directory name too long");
+		goto out_res;
+	}
+	fd = mkstemp(tmpl);
+	if (fd < 0) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot create a temporary file in %s: %s",
+		    u->tmp_dir, strerror(errno));
+		goto out_res;
+	}
+	fsink.fd = fd;
+	rc = sdb_fetch_stream(u->fetch, url, SDB_MAX_ZIP_SIZE, &sink, &status, eb);
+	if (rc == SDB_ERR_TOO_LARGE)
+		rc = sdb_errf(eb, SDB_ERR_TOO_LARGE, "upstream %s: module zip file too large (limit is %llu bytes)",
+		    url, (unsigned long long)SDB_MAX_ZIP_SIZE);
+	if (rc == SDB_OK && (status == 404 || status == 410))
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "upstream %s has the go.mod but answered %ld for the zip",
+		    p->base, status);
+	else if (rc == SDB_OK && status != 200)
+		rc = sdb_errf(eb, SDB_ERR_IO, "upstream %s answered HTTP %ld", url, status);
+	if (rc == SDB_OK && fsync(fd) != 0 && errno != EINVAL)
+		rc = sdb_errf(eb, SDB_ERR_IO, "writing the temporary zip: %s", strerror(errno));
+	close(fd);
+	if (rc == SDB_OK) {
+		struct sdb_errbuf zeb;
+
+		zeb.msg[0] = '\0';
+		rc = sdb_modzip_hash_file(tmpl, path, strlen(path), version, strlen(version),
+		    NULL, h1, &zeb);
+		if (rc != SDB_OK)
+			rc = sdb_errf(eb, rc, "upstream %s: %s", p->base, sdb_errmsg(&zeb, rc));
+	}
+	unlink(tmpl);
+out_res:
+	sdb_fetch_response_clear(&res);
+	free(url);
+	return rc;
+}
+
+/* Fetches, hashes and appends path@version: the work of one flight. */
+static int
+fetch_and_record(struct sdbd_upstream *u, const char *path, const char *version,
+    struct sdb_errbuf *eb)
+{
+	char *epath = NULL, *ever = NULL, *text = NULL;
+	size_t elen, vlen, tlen, i;
+	sdb_hash h1, gomod_h1;
+	struct sdbd_record rec;
+	int64_t id;
+	int rc;
+
+	rc = sdb_module_escape_path(path, strlen(path), &epath, &elen, eb);
+	if (rc == SDB_OK)
+		rc = sdb_module_escape_version(version, strlen(version), &ever, &vlen, eb);
+	if (rc != SDB_OK) {
+		struct sdb_errbuf copy = *eb;
+
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s", sdb_errmsg(&copy, rc));
+		goto out;
+	}
+	rc = SDB_ERR_NOT_FOUND;
+	for (i = 0; i < u->nproxies; i++) {
+		rc = fetch_from(u, &u->proxies[i], path, version, epath, ever, &h1, &gomod_h1, eb);
+		if (rc == SDB_OK)
+			break;
+		if (rc != SDB_ERR_NOT_FOUND && !u->proxies[i].fallthrough_any)
+			break;
+	}
+	if (rc != SDB_OK)
+		goto out;
+	rc = sdb_record_format(path, strlen(path), version, strlen(version), &h1, &gomod_h1,
+	    &text, &tlen, eb);
+	if (rc != SDB_OK)
+		goto out;
+	rec.path = path;
+	rec.path_len = strlen(path);
+	rec.version = version;
+	rec.version_len = strlen(version);
+	rec.text = text;
+	rec.text_len = tlen;
+	rc = sdbd_log_append(u->log, &rec, 1, &id, eb);
+	/* recorded meanwhile (an import): the logged record is the answer */
+	if (rc == SDB_ERR_EXISTS)
+		rc = SDB_OK;
+out:
+	free(epath);
+	free(ever);
+	free(text);
+	return rc;
+}
+
+int
+sdbd_upstream_miss(void *arg, const char *path, const char *version,
+    struct sdb_errbuf *eb)
+{
+	struct sdbd_upstream *u = arg;
+	struct flight *f;
+	size_t plen = strlen(path), vlen = strlen(version);
+	char *key;
+	int rc;
+
+	if (!sdb_module_match_prefix_patterns(u->patterns, path))
+		return sdb_errf(eb, SDB_ERR_NOT_FOUND,
+		    "module not in this checksum database's private patterns");
+	{
+		struct sdb_errbuf ceb;
+
+		ceb.msg[0] = '\0';
+		if ((rc = sdb_module_check_canonical(path, plen, version, vlen, &ceb)) != SDB_OK)
+			return sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s", sdb_errmsg(&ceb, rc));
+	}
+	key = malloc(plen + vlen + 2);
+	if (key == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	snprintf(key, plen + vlen + 2, "%s@%s", path, version);
+
+	pthread_mutex_lock(&u->mu);
+	if (u->inside >= u->max_inside) {
+		pthread_mutex_unlock(&u->mu);
+		free(key);
+		return sdb_errf(eb, SDB_ERR_IO,
+		    "too many upstream fetches in progress (%u); try again", u->max_inside);
+	}
+	u->inside++;
+	for (f = u->flights; f != NULL; f = f->next)
+		if (strcmp(f->key, key) == 0)
+			break;
+	if (f != NULL) {
+		/* join the fetch in progress */
+		f->refs++;
+		while (!f->done)
+			pthread_cond_wait(&u->cv, &u->mu);
+		free(key);
+	} else {
+		f = calloc(1, sizeof *f);
+		if (f == NULL) {
+			u->inside--;
+			pthread_mutex_unlock(&u->mu);
+			free(key);
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		}
+		f->key = key;
+		f->refs = 1;
+		f->next = u->flights;
+		u->flights = f;
+		while (u->active >= u->concurrency)
+			pthread_cond_wait(&u->cv, &u->mu);
+		u->active++;
+		pthread_mutex_unlock(&u->mu);
+
+		f->msg[0] = '\0';
+		{
+			struct sdb_errbuf feb;
+
+			feb.msg[0] = '\0';
+			f->rc = fetch_and_record(u, path, version, &feb);
+			memcpy(f->msg, feb.msg, sizeof f->msg);
+		}
+
+		pthread_mutex_lock(&u->mu);
+		u->active--;
+		f->done = 1;
+		/* later misses start afresh (a failure is not remembered) */
+		{
+			struct flight **pp;
+
+			for (pp = &u->flights; *pp != NULL; pp = &(*pp)->next)
+				if (*pp == f) {
+					*pp = f->next;
+					break;
+				}
+		}
+		pthread_cond_broadcast(&u->cv);
+	}
+	rc = f->rc;
+	if (rc != SDB_OK)
+		sdb_errf(eb, rc, "%s", f->msg[0] ? f->msg : sdb_strerror(rc));
+	if (--f->refs == 0) {
+		free(f->key);
+		free(f);
+	}
+	u->inside--;
+	pthread_mutex_unlock(&u->mu);
+	return rc;
+}

@@ -1,0 +1,195 @@
+#!/bin/sh
+# sumdbd serve --upstream: internal modules recorded on demand.
+#   1. the real go command, GOPROXY = a loopback HTTP proxy, GOSUMDB =
+#      sumdbd with that proxy upstream and nothing imported: go mod download
+#      succeeds and go.sum equals the lines the go command computes itself
+#      with GOSUMDB=off (h1 agreement: nested folders, empty files, unicode
+#      names, +incompatible, pseudo-version, upper-case path);
+#   2. eight concurrent go mod download processes record each version once;
+#   3. upstream faults (tests/e2e/faultproxy.py): 500 then 200 and 429 are
+#      retried and recorded; hanging, truncated, garbage, missing, outside
+#      the patterns, upstream down: clear 404/502, nothing recorded, the
+#      server keeps serving.
+. "$top_srcdir/tests/e2e/lib.sh"
+SUMDBD="$top_builddir/sumdbd"
+MKZIP="$top_srcdir/tests/e2e/mkzip.py"
+NAME=localhost.localdev/sumdb
+PIDS=
+cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	chmod -R u+w "$WORK" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+if ! command -v go >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+	echo "SKIP: needs go and curl"
+	exit 77
+fi
+ok_if() { "$@" && echo yes; }
+
+# wait_line FILE SED-EXPR: prints the first match in FILE, waiting up to 10 s.
+wait_line() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_v=$(sed -n "$2" "$1" 2>/dev/null | head -n 1)
+		if [ -n "$_v" ]; then echo "$_v"; return 0; fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "FAIL: nothing in $1:" >&2; cat "$1" >&2
+	return 1
+}
+
+# serve TAG DB ARGS...: sumdbd serve on a free port; sets URL.
+serve() {
+	_tag=$1 _db=$2
+	shift 2
+	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin "$@" \
+	    >"$WORK/$_tag.out" 2>"$WORK/$_tag.err" &
+	PIDS="$PIDS $!"
+	URL=$(wait_line "$WORK/$_tag.out" 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p') || exit 1
+}
+
+# newdb TAG: a new log; sets DB and VKEY.
+newdb() {
+	mkdir -p "$WORK/$1"
+	DB="$WORK/$1/sumdb.db"
+	"$SUMDBD" init --db "$DB" --name "$NAME" >"$WORK/$1/init.out" 2>&1 || { cat "$WORK/$1/init.out"; exit 1; }
+	VKEY=$(sed -n 's/^verifier key: //p' "$WORK/$1/init.out")
+}
+
+# gorun DIR GOPATH GOPROXY GOSUMDB CMD...: the go command, hermetic.
+gorun() {
+	(
+		cd "$1" || exit 1
+		gp=$2 px=$3 sdb=$4
+		shift 4
+		exec env -u GOTOOLCHAIN -u GOROOT HOME="$WORK/home" GOPATH="$gp" GOMODCACHE="$gp/pkg/mod" \
+		    GOCACHE="$WORK/gocache" GOENV=off GOFLAGS="-mod=mod -modcacherw" GO111MODULE=on \
+		    GONOSUMDB= GOPRIVATE= GONOPROXY= GOINSECURE= \
+		    GOPROXY="$px" GOSUMDB="$sdb" "$@"
+	)
+}
+
+# gomod DIR MODULE@VERSION...: a main module requiring them.
+gomod() {
+	mkdir -p "$1"
+	_d=$1
+	shift
+	{ echo "module example.com/main"; echo; echo "go 1.16"; echo; echo "require ("
+	  for mv in "$@"; do echo "	${mv%@*} ${mv#*@}"; done; echo ")"; } >"$_d/go.mod"
+}
+
+tree_size() { curl -s "$1/latest" | sed -n 2p; }
+mkdir -p "$WORK/home" "$WORK/proxy"
+
+MODS="corp.example.com/a@v1.0.0 corp.example.com/Upper/Case@v1.2.3
+corp.example.com/inc@v2.0.0+incompatible corp.example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef
+corp.example.com/flaky@v1.0.0 corp.example.com/slow429@v1.0.0 corp.example.com/hang@v1.0.0
+corp.example.com/trunc@v1.0.0 corp.example.com/garbage@v1.0.0 public.example.org/x@v1.0.0"
+s=1
+for mv in $MODS; do
+	python3 "$MKZIP" proxy "$WORK/proxy" "${mv%@*}" "${mv#*@}" $s 25 || exit 1
+	s=$((s + 1))
+done
+for i in 1 2 3 4 5 6; do python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/c$i v1.0.$i $((i + 50)) 5; done
+
+python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
+PIDS="$PIDS $!"
+PORT=$(wait_line "$WORK/proxy.out" 's/^port \([0-9]*\)$/\1/p') || exit 1
+PROXY="http://127.0.0.1:$PORT"
+
+# --- 1. the go command, nothing imported -------------------------------
+GOOD="corp.example.com/a@v1.0.0 corp.example.com/Upper/Case@v1.2.3 corp.example.com/inc@v2.0.0+incompatible corp.example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef"
+gomod "$WORK/m0" $GOOD
+gorun "$WORK/m0" "$WORK/gp0" "$PROXY" off go mod download -json >"$WORK/dl.json" 2>"$WORK/dl.err"
+expect 0 '"GoModSum"' "go mod download -json with GOSUMDB=off (the go command's own hashes)" -- \
+	cat "$WORK/dl.json" "$WORK/dl.err"
+python3 -c '
+import json, sys
+dec, s, i, out = json.JSONDecoder(), open(sys.argv[1]).read(), 0, []
+while True:
+    while i < len(s) and s[i].isspace():
+        i += 1
+    if i >= len(s):
+        break
+    o, i = dec.raw_decode(s, i)
+    out += ["%s %s %s" % (o["Path"], o["Version"], o["Sum"]),
+            "%s %s/go.mod %s" % (o["Path"], o["Version"], o["GoModSum"])]
+print("\n".join(sorted(out)))' "$WORK/dl.json" >"$WORK/ref.sum"
+newdb db1
+serve s1 "$DB" --upstream "$PROXY" --private 'corp.example.com' --upstream-timeout 2 --threads 8
+S1=$URL
+gomod "$WORK/m1" $GOOD
+expect 0 '^yes$' "go mod download with GOSUMDB=sumdbd --upstream, nothing imported" -- \
+	ok_if gorun "$WORK/m1" "$WORK/gp1" "$PROXY" "$VKEY $S1" go mod download
+for mv in $GOOD; do
+	p=$(echo "${mv%@*}" | sed 's/\([A-Z]\)/!\1/g' | tr 'A-Z' 'a-z')
+	curl -s "$S1/lookup/$p@${mv#*@}" | sed -n '2,3p'
+done | sort >"$WORK/got.sum"
+expect 0 '^8 ' "the reference has 8 go.sum lines" -- wc -l "$WORK/ref.sum"
+expect 0 '^same$' "the records sumdbd logged equal the go command's own hashes" -- \
+	sh -c "diff '$WORK/ref.sum' '$WORK/got.sum' && echo same"
+expect 0 '^same$' "the go.sum the client wrote holds only those lines" -- \
+	sh -c "sort '$WORK/m1/go.sum' | comm -23 - '$WORK/ref.sum' | grep . || echo same"
+expect 0 '^4$' "four records logged" -- tree_size "$S1"
+expect 0 '^corp.example.com/Upper/Case v1.2.3 h1:' "lookup of the upper-case path answers the record" -- \
+	curl -s "$S1/lookup/corp.example.com/!upper/!case@v1.2.3"
+gomod "$WORK/m1b" $GOOD
+expect 0 '^yes$' "a second client (fresh GOPATH) downloads from the log" -- \
+	ok_if gorun "$WORK/m1b" "$WORK/gp1b" "$PROXY" "$VKEY $S1" go mod download
+expect 0 '^4$' "nothing recorded twice" -- tree_size "$S1"
+
+# --- 2. eight concurrent go commands -----------------------------------
+CS="corp.example.com/c1@v1.0.1 corp.example.com/c2@v1.0.2 corp.example.com/c3@v1.0.3 corp.example.com/c4@v1.0.4 corp.example.com/c5@v1.0.5 corp.example.com/c6@v1.0.6"
+newdb db2
+serve s2 "$DB" --upstream "$PROXY" --private 'corp.example.com/*' --threads 16
+S2=$URL
+cpids=
+for i in 1 2 3 4 5 6 7 8; do
+	gomod "$WORK/c$i" $CS
+	gorun "$WORK/c$i" "$WORK/gpc$i" "$PROXY" "$VKEY $S2" go mod download >"$WORK/c$i.log" 2>&1 &
+	cpids="$cpids $!"
+done
+failed=0
+for p in $cpids; do wait "$p" || failed=$((failed + 1)); done
+expect 0 '^0$' "eight concurrent go mod download all succeed" -- echo "$failed"
+expect 0 '^6$' "each of the 6 versions recorded exactly once" -- tree_size "$S2"
+expect 0 '^1$' "one upstream fetch of c3's zip for eight clients" -- \
+	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/c3/@v/v1.0.3.zip\$' '$WORK/hits'"
+
+# --- 3. upstream faults --------------------------------------------------
+before=$(tree_size "$S1")
+expect 0 '^corp.example.com/flaky v1.0.0 h1:' "500 then 200: retried and recorded" -- \
+	curl -s "$S1/lookup/corp.example.com/flaky@v1.0.0"
+expect 0 '^corp.example.com/slow429 v1.0.0 h1:' "429 with Retry-After: retried and recorded" -- \
+	curl -s "$S1/lookup/corp.example.com/slow429@v1.0.0"
+expect 0 "^$((before + 2))\$" "two records more" -- tree_size "$S1"
+before=$((before + 2))
+expect 0 '^502 .*(timed out|Timeout)' "hanging upstream: 502 naming the timeout" -- \
+	sh -c "curl -s --max-time 60 -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/hang@v1.0.0'; cat '$WORK/body'"
+expect 0 '^502 .*(partial|Partial|retries)' "truncated zip: 502 after retries" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/trunc@v1.0.0'; cat '$WORK/body'"
+expect 0 '^4$' "the truncated zip was asked for 4 times (retries)" -- \
+	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/trunc/@v/v1.0.0.zip\$' '$WORK/hits'"
+expect 0 '^502 .*not a valid zip' "garbage zip: 502 naming the rule" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/garbage@v1.0.0'; cat '$WORK/body'"
+expect 0 '^404 not found: corp.example.com/a@v1.9.9: upstream .* 404' "version the upstream lacks: 404" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/a@v1.9.9'; cat '$WORK/body'"
+expect 0 'max-age=60' "the 404 is cached briefly" -- curl -s -D - -o /dev/null "$S1/lookup/corp.example.com/a@v1.9.9"
+expect 0 '^404 not found: public.example.org/x@v1.0.0: .*private patterns' "module outside the patterns: 404" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/public.example.org/x@v1.0.0'; cat '$WORK/body'"
+expect 0 "^$before\$" "nothing recorded by the faults" -- tree_size "$S1"
+expect 0 '^go.sum database tree$' "the server keeps serving" -- sh -c "curl -s '$S1/latest' | head -n 1"
+expect 0 '^502 ' "a refused zip asked again: refused again, never half-recorded" -- sh -c \
+	"curl -s -w '%{http_code} ' -o /dev/null '$S1/lookup/corp.example.com/garbage@v1.0.0'"
+
+newdb db3
+serve s3 "$DB" --upstream http://127.0.0.1:1 --private 'corp.example.com' --upstream-timeout 2
+expect 0 '^502 .*127.0.0.1:1' "upstream down: 502 naming it" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/a@v1.0.0'; cat '$WORK/body'"
+expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
+e2e_done
