@@ -358,6 +358,9 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 		return;
 	}
 	cc = t.w == SDB_STORE_TILE_WIDTH ? CC_IMMUTABLE : CC_PARTIAL;
+	/* A full tile the published tree covers never changes: the listener
+	 * may answer its path from memory from now on. */
+	r->immutable = t.w == SDB_STORE_TILE_WIDTH;
 	s = thread_store(h);
 	if (s == NULL) {
 		set_static(r, 503, NULL, "database unavailable\n");

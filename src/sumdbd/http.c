@@ -8,6 +8,13 @@
  * fit), a URL length cap, and GET/HEAD only.  libmicrohttpd itself leaves
  * the body out of HEAD responses.
  *
+ * Responses a handler marks immutable (full tiles) are kept, up to
+ * HTTP_CACHE_BYTES, and queued again for the same request path without
+ * running the handler: libmicrohttpd responses are reference counted and
+ * may be queued on many connections at once.  Nothing else is cached, so
+ * what changes (/latest, lookups, partial tiles) always comes from the
+ * handler.
+ *
  * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
  * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
  * would reach a handler as a valid lookup.  We install an identity
@@ -19,6 +26,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +46,25 @@
  * of it, so this is also the header size cap.  Our responses are sent
  * from their own buffers, not from this pool. */
 #define HTTP_CONN_MEMORY (32 * 1024)
+/* Memory for kept immutable responses: all full hash tiles of a log of a
+ * million records (3,921 tiles of 8 KiB) fit, so that the hash tiles the
+ * go command asks for are answered without reading the database; with
+ * the rest of the server this stays well under 64 MiB resident. */
+#define HTTP_CACHE_BYTES ((size_t)32 * 1024 * 1024)
+/* Slots of the cache table (open addressing, HTTP_CACHE_PROBE probes):
+ * about four times the entries HTTP_CACHE_BYTES holds in 8 KiB tiles. */
+#define HTTP_CACHE_SLOTS 16384u
+#define HTTP_CACHE_PROBE 4u
+/* Bookkeeping counted per kept response besides its body and path. */
+#define HTTP_CACHE_OVERHEAD 512u
+
+struct cache_slot {
+	char *url;                   /* the raw request path; NULL: empty */
+	size_t url_len;
+	size_t cost;
+	unsigned status;
+	struct MHD_Response *resp;   /* the cache's own reference */
+};
 
 struct sdbd_http {
 	struct MHD_Daemon *d;
@@ -46,6 +73,9 @@ struct sdbd_http {
 	sdbd_http_handler handler;
 	void *ctx;
 	atomic_long inflight;
+	pthread_mutex_t cache_mu;
+	size_t cache_used;
+	struct cache_slot *cache;    /* HTTP_CACHE_SLOTS; NULL: no cache */
 };
 
 /* The value *con_cls points at while a request is being answered: any
@@ -97,11 +127,110 @@ identity_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/* FNV-1a of the request path: the first probe slot. */
+static size_t
+cache_hash(const char *url, size_t len)
+{
+	uint64_t x = 14695981039346656037u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		x = (x ^ (unsigned char)url[i]) * 1099511628211u;
+	return (size_t)(x ^ x >> 32);
+}
+
+/* Queues the kept response for url, if there is one: returns 1 and sets
+ * *ret, else 0.  The lock is held while queueing, so that a response
+ * cannot be dropped from the cache (and freed) between finding and
+ * queueing it; queueing takes libmicrohttpd's own reference. */
+static int
+cache_answer(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_t len,
+    enum MHD_Result *ret)
+{
+	size_t i, slot = cache_hash(url, len);
+	int found = 0;
+
+	if (h->cache == NULL)
+		return 0;
+	pthread_mutex_lock(&h->cache_mu);
+	for (i = 0; i < HTTP_CACHE_PROBE; i++) {
+		struct cache_slot *e = &h->cache[(slot + i) % HTTP_CACHE_SLOTS];
+		if (e->url != NULL && e->url_len == len && memcmp(e->url, url, len) == 0) {
+			*ret = MHD_queue_response(c, e->status, e->resp);
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->cache_mu);
+	return found;
+}
+
+static void
+cache_drop(struct sdbd_http *h, struct cache_slot *e)
+{
+	if (e->url == NULL)
+		return;
+	MHD_destroy_response(e->resp);
+	free(e->url);
+	h->cache_used -= e->cost;
+	memset(e, 0, sizeof *e);
+}
+
+/* Takes over the caller's reference to resp and keeps it for url, in an
+ * empty probe slot, else in place of the first one, and returns 1; returns
+ * 0 (the reference stays the caller's) when it would not fit the budget,
+ * another thread kept url meanwhile, or memory runs out. */
+static int
+cache_keep(struct sdbd_http *h, const char *url, size_t len, unsigned status,
+    struct MHD_Response *resp, size_t body_len)
+{
+	size_t i, slot = cache_hash(url, len), cost = body_len + len + HTTP_CACHE_OVERHEAD;
+	struct cache_slot *e = NULL;
+	char *copy;
+
+	if (h->cache == NULL || cost > HTTP_CACHE_BYTES / 64)
+		return 0;
+	copy = malloc(len);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, url, len);
+	pthread_mutex_lock(&h->cache_mu);
+	for (i = 0; i < HTTP_CACHE_PROBE; i++) {
+		struct cache_slot *p = &h->cache[(slot + i) % HTTP_CACHE_SLOTS];
+		if (p->url != NULL && p->url_len == len && memcmp(p->url, url, len) == 0) {
+			e = NULL;   /* another thread kept it meanwhile */
+			goto done;
+		}
+		if (p->url == NULL && e == NULL)
+			e = p;
+	}
+	if (e == NULL)
+		e = &h->cache[slot % HTTP_CACHE_SLOTS];
+	cache_drop(h, e);
+	if (h->cache_used + cost > HTTP_CACHE_BYTES) {
+		e = NULL;
+		goto done;
+	}
+	e->url = copy;
+	copy = NULL;
+	e->url_len = len;
+	e->cost = cost;
+	e->status = status;
+	e->resp = resp;
+	h->cache_used += cost;
+done:
+	pthread_mutex_unlock(&h->cache_mu);
+	free(copy);
+	return e != NULL;
+}
+
 static enum MHD_Result
-queue(struct MHD_Connection *c, struct sdbd_http_response *r)
+queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_t url_len,
+    struct sdbd_http_response *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	size_t body_len = r->len;
 
 	if (r->body_static || r->body == NULL) {
 		resp = MHD_create_response_from_buffer(r->body ? r->len : 0,
@@ -122,8 +251,17 @@ queue(struct MHD_Connection *c, struct sdbd_http_response *r)
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	if (ret == MHD_YES)
 		ret = MHD_queue_response(c, (unsigned)r->status, resp);
+	if (ret == MHD_YES && h != NULL && r->immutable && r->status == MHD_HTTP_OK &&
+	    cache_keep(h, url, url_len, (unsigned)r->status, resp, body_len))
+		return ret;   /* the cache holds our reference now */
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, struct sdbd_http_response *r)
+{
+	return queue_keep(NULL, c, NULL, 0, r);
 }
 
 static enum MHD_Result
@@ -167,6 +305,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	ulen = strlen(url);
 	if (ulen > HTTP_MAX_URL)
 		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
+	if (cache_answer(h, c, url, ulen, &ret))
+		return ret;
 	path = malloc(ulen + 1);
 	if (path == NULL)
 		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
@@ -178,7 +318,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	free(path);
-	ret = queue(c, &r);
+	ret = queue_keep(h, c, url, ulen, &r);
 	return ret;
 }
 
@@ -254,6 +394,19 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/* Drops every kept response (after the workers are gone) and frees h. */
+static void
+cache_free(struct sdbd_http *h)
+{
+	size_t i;
+
+	for (i = 0; h->cache != NULL && i < HTTP_CACHE_SLOTS; i++)
+		cache_drop(h, &h->cache[i]);
+	free(h->cache);
+	pthread_mutex_destroy(&h->cache_mu);
+	free(h);
+}
+
 int
 sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
     struct sdb_errbuf *eb)
@@ -269,9 +422,16 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
 	atomic_init(&h->inflight, 0);
+	/* Without memory for the table the listener simply keeps nothing. */
+	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
+	if (pthread_mutex_init(&h->cache_mu, NULL) != 0) {
+		free(h->cache);
+		free(h);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "pthread_mutex_init failed");
+	}
 	rc = bind_listen(h, opt->listen ? opt->listen : "127.0.0.1:3030", eb);
 	if (rc != SDB_OK) {
-		free(h);
+		cache_free(h);
 		return rc;
 	}
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC,
@@ -287,7 +447,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		close(h->fd);
-		free(h);
+		cache_free(h);
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
 	}
 	*out = h;
@@ -318,5 +478,5 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 		waited += 10;
 	}
 	MHD_stop_daemon(h->d);
-	free(h);
+	cache_free(h);
 }

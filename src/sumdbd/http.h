@@ -27,6 +27,10 @@ struct sdbd_http_response {
 	char *body;
 	size_t len;
 	int body_static;
+	/* Set by the handler when this path's answer can never change (a full
+	 * tile): the listener may then keep the response and answer the same
+	 * request path from memory, without calling the handler again. */
+	int immutable;
 	/* Called once the body has been sent or dropped (may be NULL). */
 	void (*release)(void *arg);
 	void *release_arg;
