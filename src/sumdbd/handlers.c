@@ -16,6 +16,13 @@
  *
  * Each worker thread opens its own store reader handle on first use
  * (store handles are not thread-safe) and keeps it until the thread ends.
+ * It reads in one snapshot (read transaction) for as long as the published
+ * tree stays the same: outside a transaction SQLite takes and drops its
+ * file locks and re-checks the file for every statement.  A snapshot is
+ * begun after the tree it serves was published, so it holds all of that
+ * tree; it is renewed as soon as a newer tree is published, and ended when
+ * one of the thread's connections closes (sdbd_handle_closed), so that an
+ * idle thread does not keep the WAL from being checkpointed for long.
  */
 #include "config.h"
 
@@ -56,10 +63,21 @@ struct sdbd_handlers {
 	void *miss_arg;
 };
 
+/* A worker thread's reader handle and the tree size its open snapshot
+ * serves (-1: no snapshot). */
+struct reader {
+	struct sdb_store *s;
+	int64_t snap_n;
+};
+
 static void
-close_store(void *p)
+close_reader(void *p)
 {
-	sdb_store_close(p);
+	struct reader *rd = p;
+
+	sdb_store_snapshot_end(rd->s);
+	sdb_store_close(rd->s);
+	free(rd);
 }
 
 int
@@ -80,7 +98,7 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 		free(h);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
-	if (pthread_key_create(&h->key, close_store) != 0) {
+	if (pthread_key_create(&h->key, close_reader) != 0) {
 		free(h->db_path);
 		free(h->name);
 		free(h);
@@ -110,22 +128,48 @@ sdbd_handlers_free(struct sdbd_handlers *h)
 	free(h);
 }
 
-/* This thread's reader handle, opened on first use; NULL when it cannot be
- * opened (the request then gets 503 and the next one tries again). */
+/* This thread's reader handle, opened on first use, reading in a snapshot
+ * that holds the published tree of size n (taken by the caller before
+ * this call); NULL when the handle cannot be opened (the request then gets
+ * 503 and the next one tries again).  When a snapshot cannot be begun the
+ * handle reads outside one, each statement seeing the newest commit. */
 static struct sdb_store *
-thread_store(struct sdbd_handlers *h)
+thread_store(struct sdbd_handlers *h, int64_t n)
 {
-	struct sdb_store *s = pthread_getspecific(h->key);
+	struct reader *rd = pthread_getspecific(h->key);
 
-	if (s != NULL)
-		return s;
-	if (sdb_store_open(&s, h->db_path, SDB_STORE_READ, NULL) != SDB_OK)
-		return NULL;
-	if (pthread_setspecific(h->key, s) != 0) {
-		sdb_store_close(s);
-		return NULL;
+	if (rd == NULL) {
+		rd = calloc(1, sizeof *rd);
+		if (rd == NULL)
+			return NULL;
+		rd->snap_n = -1;
+		if (sdb_store_open(&rd->s, h->db_path, SDB_STORE_READ, NULL) != SDB_OK) {
+			free(rd);
+			return NULL;
+		}
+		if (pthread_setspecific(h->key, rd) != 0) {
+			sdb_store_close(rd->s);
+			free(rd);
+			return NULL;
+		}
 	}
-	return s;
+	if (rd->snap_n != n) {
+		sdb_store_snapshot_end(rd->s);
+		rd->snap_n = sdb_store_snapshot_begin(rd->s, NULL) == SDB_OK ? n : -1;
+	}
+	return rd->s;
+}
+
+void
+sdbd_handle_closed(void *ctx)
+{
+	struct sdbd_handlers *h = ctx;
+	struct reader *rd = pthread_getspecific(h->key);
+
+	if (rd != NULL && rd->snap_n >= 0) {
+		sdb_store_snapshot_end(rd->s);
+		rd->snap_n = -1;
+	}
 }
 
 static void
@@ -207,24 +251,30 @@ serve_latest(struct sdbd_handlers *h, struct sdbd_http_response *r)
  * when answered, 0 when the record is not covered by l (absent, or
  * committed but not yet published). */
 static int
-answer_lookup(struct sdbd_handlers *h, struct sdb_store *s, const char *path,
-    const char *version, struct sdbd_http_response *r)
+answer_lookup(struct sdbd_handlers *h, const char *path, const char *version,
+    struct sdbd_http_response *r)
 {
-	const struct sdbd_latest *l;
+	const struct sdbd_latest *l = sdbd_log_latest(h->log);
+	struct sdb_store *s = thread_store(h, l->tree.n);
 	uint8_t *text = NULL;
 	size_t tlen, olen;
 	int64_t id;
 	char *out;
 	int rc;
 
+	if (s == NULL) {
+		sdbd_latest_put(l);
+		set_static(r, 503, NULL, "database unavailable\n");
+		return 1;
+	}
 	rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
-	if (rc == SDB_ERR_NOT_FOUND)
-		return 0;
 	if (rc != SDB_OK) {
+		sdbd_latest_put(l);
+		if (rc == SDB_ERR_NOT_FOUND)
+			return 0;
 		set_static(r, 500, NULL, "internal error: reading the database failed\n");
 		return 1;
 	}
-	l = sdbd_log_latest(h->log);
 	if (id >= l->tree.n) {
 		sdbd_latest_put(l);
 		free(text);
@@ -248,7 +298,6 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 	struct sdb_errbuf eb = { { 0 } };
 	char *path = NULL, *version = NULL;
 	size_t plen, vlen;
-	struct sdb_store *s;
 	int rc;
 
 	rc = sdb_lookup_parse(req, len, &path, &plen, &version, &vlen, &eb);
@@ -271,12 +320,7 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 		set_textf(r, 400, NULL, "invalid module@version: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	s = thread_store(h);
-	if (s == NULL) {
-		set_static(r, 503, NULL, "database unavailable\n");
-		goto out;
-	}
-	if (answer_lookup(h, s, path, version, r))
+	if (answer_lookup(h, path, version, r))
 		goto out;
 	if (h->miss == NULL) {
 		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: not recorded in this checksum database",
@@ -285,7 +329,7 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 	}
 	eb.msg[0] = '\0';
 	rc = h->miss(h->miss_arg, path, version, &eb);
-	if (rc == SDB_OK && answer_lookup(h, s, path, version, r))
+	if (rc == SDB_OK && answer_lookup(h, path, version, r))
 		goto out;
 	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
 		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", path, version,
@@ -333,7 +377,7 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	const struct sdbd_latest *l;
 	struct sdb_tile t;
 	struct sdb_store *s;
-	int64_t count;
+	int64_t count, tree_n;
 	const char *cc;
 	int rc;
 
@@ -349,7 +393,7 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	 * level L lists hashes n*256 .. n*256+w-1 of tree level 8L, of which
 	 * the tree has N >> 8L. */
 	l = sdbd_log_latest(h->log);
-	count = l->tree.n;
+	count = tree_n = l->tree.n;
 	sdbd_latest_put(l);
 	if (t.l > 0)
 		count >>= 8 * t.l;
@@ -361,7 +405,7 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	/* A full tile the published tree covers never changes: the listener
 	 * may answer its path from memory from now on. */
 	r->immutable = t.w == SDB_STORE_TILE_WIDTH;
-	s = thread_store(h);
+	s = thread_store(h, tree_n);
 	if (s == NULL) {
 		set_static(r, 503, NULL, "database unavailable\n");
 		return;

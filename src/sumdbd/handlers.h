@@ -48,4 +48,9 @@ void sdbd_handlers_free(struct sdbd_handlers *h);
 /* The sdbd_http_handler: ctx is a struct sdbd_handlers. */
 void sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *r);
 
+/* The listener's connection-closed hook (sdbd_http_options.closed): ends
+ * the calling thread's read snapshot, so that a thread left idle does not
+ * hold the WAL back from checkpoints. */
+void sdbd_handle_closed(void *ctx);
+
 #endif

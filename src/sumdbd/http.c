@@ -72,6 +72,7 @@ struct sdbd_http {
 	char addr[NI_MAXHOST + NI_MAXSERV + 4];
 	sdbd_http_handler handler;
 	void *ctx;
+	void (*closed)(void *ctx);
 	atomic_long inflight;
 	pthread_mutex_t cache_mu;
 	size_t cache_used;
@@ -336,6 +337,18 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct sdbd_http *h = cls;
+
+	(void)c;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED && h->closed != NULL)
+		h->closed(h->ctx);
+}
+
 /* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" and binds a listening socket. */
 static int
 bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
@@ -421,6 +434,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->fd = -1;
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
+	h->closed = opt->closed;
 	atomic_init(&h->inflight, 0);
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
@@ -444,6 +458,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_UNESCAPE_CALLBACK, identity_unescape, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		close(h->fd);

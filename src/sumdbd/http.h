@@ -50,6 +50,9 @@ struct sdbd_http_options {
 	unsigned conn_limit;     /* connections in all; 0: 1024 */
 	sdbd_http_handler handler;
 	void *handler_ctx;
+	/* Called with handler_ctx in a worker thread when one of its
+	 * connections has closed (may be NULL). */
+	void (*closed)(void *ctx);
 };
 
 struct sdbd_http;

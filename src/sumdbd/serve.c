@@ -210,6 +210,7 @@ cmd_serve(int argc, char **argv)
 	hopt.listen = listen;
 	hopt.handler = sdbd_handle;
 	hopt.handler_ctx = handlers;
+	hopt.closed = sdbd_handle_closed;
 	rc = sdbd_http_start(&http, &hopt, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
