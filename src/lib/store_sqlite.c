@@ -186,7 +186,7 @@ stmt_done(sqlite3_stmt *st)
 static int
 stmt_run(struct sdb_store *s, int id, const char *what, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = stmt_get(s, id, &st, eb);
 
 	if (rc != SDB_OK)
@@ -349,7 +349,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (s->writer) {
-		sqlite3_stmt *st;
+		sqlite3_stmt *st = NULL;
 		const unsigned char *jm;
 
 		/* WAL lets readers go on during a batch; FULL syncs the WAL at
@@ -419,7 +419,7 @@ config_arg_ok(const char *v, const char *what, struct sdb_errbuf *eb)
 static int
 config_put(struct sdb_store *s, const char *key, const char *value, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = stmt_get(s, ST_CONFIG_SET, &st, eb);
 
 	if (rc != SDB_OK)
@@ -499,7 +499,7 @@ fail:
 int
 sdb_store_config_get(struct sdb_store *s, const char *key, char **value, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*value = NULL;
@@ -574,7 +574,7 @@ static int
 tree_query(struct sdb_store *s, int id, int64_t n, struct sdb_tree *tree, uint8_t **note,
            size_t *note_len, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (note != NULL)
@@ -612,7 +612,7 @@ sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **
 int
 sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = stmt_get(s, ST_COUNT, &st, eb)) != SDB_OK)
@@ -632,7 +632,7 @@ int
 sdb_store_lookup(struct sdb_store *s, const char *path, const char *version, int64_t *id,
                  uint8_t **text, size_t *text_len, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (text != NULL)
@@ -658,7 +658,7 @@ int
 sdb_store_record(struct sdb_store *s, int64_t id, uint8_t **text, size_t *text_len,
                  struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*text = NULL;
@@ -726,7 +726,7 @@ int
 sdb_store_records(struct sdb_store *s, int64_t start, int64_t count, sdb_store_record_fn fn,
                   void *arg, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int64_t next;
 	int rc;
 
@@ -756,7 +756,7 @@ int
 sdb_store_tile(struct sdb_store *s, int level, int64_t n, int width, uint8_t **hashes,
                size_t *len, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*hashes = NULL;
@@ -792,7 +792,7 @@ int
 sdb_store_foreach_record(struct sdb_store *s, sdb_store_record_fn fn, void *arg,
                          struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int64_t next;
 	int rc;
 
@@ -805,7 +805,7 @@ int
 sdb_store_foreach_tile(struct sdb_store *s, sdb_store_tile_fn fn, void *arg,
                        struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = stmt_get(s, ST_ALL_TILES, &st, eb)) != SDB_OK)
@@ -834,7 +834,7 @@ int
 sdb_store_foreach_tree(struct sdb_store *s, sdb_store_tree_fn fn, void *arg,
                        struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = stmt_get(s, ST_ALL_TREES, &st, eb)) != SDB_OK)
@@ -946,7 +946,7 @@ int
 sdb_store_batch_add(struct sdb_store *s, const struct sdb_store_record *rec,
                     struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (!s->in_batch)
@@ -987,7 +987,7 @@ sdb_store_batch_add(struct sdb_store *s, const struct sdb_store_record *rec,
 int
 sdb_store_batch_tile(struct sdb_store *s, const struct sdb_store_tile *t, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 	size_t have = 0;
 
@@ -1061,7 +1061,7 @@ sdb_store_batch_tile(struct sdb_store *s, const struct sdb_store_tile *t, struct
 static int
 check_tile_last(struct sdb_store *s, int level, int64_t max_n, int64_t count, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = stmt_get(s, ST_TILE_LAST, &st, eb)) != SDB_OK)
@@ -1090,7 +1090,7 @@ check_tile_last(struct sdb_store *s, int level, int64_t max_n, int64_t count, st
 static int
 check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf *eb)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int level, rc;
 
 	for (level = 0; level <= SDB_STORE_MAX_TILE_LEVEL; level++) {
@@ -1135,7 +1135,7 @@ sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const u
                        size_t note_len, struct sdb_errbuf *eb)
 {
 	struct sdb_tree old;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (!s->in_batch)
