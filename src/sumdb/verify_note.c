@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "csumdb/base64.h"
 #include "csumdb/note.h"
 #include "csumdb/treenote.h"
@@ -34,25 +35,6 @@ verify_note_usage(FILE *f)
 	    "  --help       this text\n"
 	    "\n"
 	    "Exit status: 0 valid; 2 malformed or not signed by KEY; 1 usage or I/O.\n");
-}
-
-/* Writes s as a JSON string literal. */
-static void
-json_string(FILE *f, const char *s, size_t n)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 static void
@@ -148,23 +130,22 @@ cmd_verify_note(int argc, char **argv)
 
 		sdb_b64_encode(root, tree.hash.b, sizeof tree.hash.b);
 		if (json) {
-			char signer[16];
-			snprintf(signer, sizeof signer, "+%08" PRIx32, s->hash);
-			printf("{\"valid\":true,\"signer\":");
-			/* name and hash as one string, as Go prints key names */
-			{
-				size_t n = s->name_len + strlen(signer);
-				char *full = malloc(n + 1);
-				if (full == NULL) {
-					fprintf(stderr, "sumdb verify-note: out of memory\n");
-					goto out;
-				}
-				memcpy(full, s->name, s->name_len);
-				memcpy(full + s->name_len, signer, strlen(signer) + 1);
-				json_string(stdout, full, n);
-				free(full);
+			/* the signer as Go prints key names: NAME+HASH */
+			size_t n = s->name_len + 10;
+			char *signer = malloc(n);
+
+			if (signer == NULL) {
+				fprintf(stderr, "sumdb verify-note: out of memory\n");
+				goto out;
 			}
-			printf(",\"size\":%" PRId64 ",\"hash\":\"%s\"}\n", tree.n, root);
+			memcpy(signer, s->name, s->name_len);
+			snprintf(signer + s->name_len, 10, "+%08" PRIx32, s->hash);
+			printf("{\"valid\":true,\"signer\":");
+			json_string(stdout, signer, n - 1);
+			free(signer);
+			printf(",\"size\":%" PRId64 ",\"hash\":", tree.n);
+			json_hash(stdout, &tree.hash);
+			printf("}\n");
 		} else {
 			printf("signer: ");
 			print_signers(stdout, s, 1);
