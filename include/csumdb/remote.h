@@ -1,5 +1,6 @@
 /*
- * A checksum database seen from the verifier: its key, its URL, signed
+ * A checksum database seen from a client (the verifier sumdb, and sumdbd
+ * when it answers for the public log): its key, its URL, signed
  * trees fetched from /latest and /lookup, and a struct sdb_tile_source
  * that serves tiles from an in-memory cache, the state file's cache (only
  * when allowed) or HTTP (src/lib/fetch.h).  Nothing here decides what a
@@ -10,9 +11,12 @@
  * (network, timeouts, 5xx after retries, unexpected statuses, bodies that
  * stay garbled after refetching), the verification codes for signatures
  * and tiles that do not verify, SDB_ERR_NOT_FOUND for a 404/410 lookup.
+ *
+ * A struct sdb_remote is not thread-safe: use it from one thread at a
+ * time (sumdbd holds a mutex around it).
  */
-#ifndef CSUMDB_SUMDB_REMOTE_H
-#define CSUMDB_SUMDB_REMOTE_H
+#ifndef CSUMDB_REMOTE_H
+#define CSUMDB_REMOTE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,34 +26,35 @@
 #include "csumdb/record.h"
 #include "csumdb/state.h"
 #include "csumdb/tile.h"
-#include "fetch.h"
 
-#define REMOTE_TILE_HEIGHT 8
-#define REMOTE_MEMCACHE_SLOTS 1024
+#define SDB_REMOTE_TILE_HEIGHT 8
+#define SDB_REMOTE_MEMCACHE_SLOTS 1024
 
-struct remote_tile_slot {
+struct sdb_fetch; /* src/lib/fetch.h */
+
+struct sdb_remote_tile_slot {
 	struct sdb_tile t;          /* w = 0: empty */
 	uint8_t data[256 * SDB_HASH_SIZE];
 };
 
 /* A tile authenticated in this run, waiting to be cached in the state. */
-struct remote_pending {
+struct sdb_remote_pending {
 	struct sdb_tile t;
 	uint8_t *data;
 };
 
-struct remote {
+struct sdb_remote {
 	struct sdb_note_verifier *v;
 	char *vkey;                 /* the key string, as formatted */
 	char *base;                 /* URL without a trailing slash */
 	struct sdb_fetch *fetch;
 	struct sdb_state *state;    /* may be NULL */
 	int use_state_cache;        /* serve tiles from the state file's cache */
-	struct remote_tile_slot *mem;   /* REMOTE_MEMCACHE_SLOTS slots */
+	struct sdb_remote_tile_slot *mem;   /* SDB_REMOTE_MEMCACHE_SLOTS slots */
 	struct sdb_tile_source src;
 	uint64_t tiles_fetched, bytes_fetched;
 	struct sdb_errbuf net_eb;    /* the last network failure of the tile source */
-	struct remote_pending *pending;  /* authenticated, not yet in the state */
+	struct sdb_remote_pending *pending;  /* authenticated, not yet in the state */
 	size_t npending, cap_pending;
 };
 
@@ -59,8 +64,8 @@ struct remote {
  * Returns SDB_OK, SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL), SDB_ERR_NOMEM,
  * SDB_ERR_INTERNAL.
  */
-int remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
-void remote_close(struct remote *r);
+int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
+void sdb_remote_close(struct sdb_remote *r);
 
 /*
  * Fetches /latest and opens it with the key: *tree, and the note bytes in
@@ -69,7 +74,7 @@ void remote_close(struct remote *r);
  * giving up.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_UNVERIFIED_NOTE,
  * SDB_ERR_BAD_SIGNATURE, SDB_ERR_NOMEM.
  */
-int remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
+int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size_t *len,
     struct sdb_errbuf *eb);
 
 /*
@@ -82,7 +87,7 @@ int remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *
  * tree), SDB_ERR_TILE_MISMATCH, the note's verification errors,
  * SDB_ERR_BAD_PATH/VERSION (arguments), SDB_ERR_NOMEM.
  */
-int remote_lookup(struct remote *r, const char *path, const char *version, int64_t *id,
+int sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
     char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
     struct sdb_errbuf *eb);
 
@@ -91,7 +96,7 @@ int remote_lookup(struct remote *r, const char *path, const char *version, int64
  * alone when the first answer does not verify (a stale or damaged cache
  * must never be reported as a server's fault).
  */
-int remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int64_t *idx,
+int sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const int64_t *idx,
     size_t n, sdb_hash *out, struct sdb_errbuf *eb);
 
 /*
@@ -99,7 +104,7 @@ int remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int6
  * SDB_OK (*body malloc'ed, *len), SDB_ERR_NOT_FOUND (404, 410),
  * SDB_ERR_IO, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.
  */
-int remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *len,
+int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb);
 
 /*
@@ -110,16 +115,13 @@ int remote_get(struct remote *r, const char *path, size_t max, char **body, size
  * must never shadow the accepted tree's.  commit returns SDB_OK or the
  * state's error (the cache is only an optimisation).
  */
-int remote_commit_cache(struct remote *r);
-void remote_drop_cache(struct remote *r);
+int sdb_remote_commit_cache(struct sdb_remote *r);
+void sdb_remote_drop_cache(struct sdb_remote *r);
 
 /*
  * Rewrites eb as "PREFIX: " + its current message (or err's description)
  * and returns code; safe although the message is eb's own.
  */
-int remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix);
-
-/* Maps an error to an exit status: verification failures 2, else 1. */
-int remote_exit_status(int err);
+int sdb_remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix);
 
 #endif

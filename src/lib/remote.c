@@ -1,7 +1,8 @@
 /*
- * A remote checksum database for the verifier (remote.h): /latest,
- * /lookup and tiles over src/lib/fetch.h, with an in-memory tile cache and
- * the state file's cache, all behind the authenticating tile reader.
+ * A remote checksum database (csumdb/remote.h), shared by the verifier
+ * (sumdb) and the server's public-log path (sumdbd): /latest, /lookup and
+ * tiles over src/lib/fetch.h, with an in-memory tile cache and the state
+ * file's cache, all behind the authenticating tile reader.
  */
 #include "config.h"
 
@@ -11,23 +12,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
 #include "csumdb/module.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
-#include "remote.h"
+#include "csumdb/remote.h"
+#include "fetch.h"
 
 /* Refetches of a body that did not parse or verify. */
-#define REMOTE_REFETCHES 3
+#define SDB_REMOTE_REFETCHES 3
 
 int
-remote_exit_status(int err)
-{
-	return sdb_err_is_verification(err) ? EXIT_VERIFY : EXIT_LOCAL;
-}
-
-int
-remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix)
+sdb_remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix)
 {
 	char old[SDB_ERRBUF_SIZE];
 
@@ -44,7 +39,7 @@ pause_ms(long ms)
 }
 
 int
-remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *len,
+sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0 };
@@ -82,18 +77,18 @@ remote_get(struct remote *r, const char *path, size_t max, char **body, size_t *
 
 /* --- the tile source ---------------------------------------------------- */
 
-static struct remote_tile_slot *
-mem_slot(struct remote *r, const struct sdb_tile *t)
+static struct sdb_remote_tile_slot *
+mem_slot(struct sdb_remote *r, const struct sdb_tile *t)
 {
 	uint64_t k = (uint64_t)t->n * 31u + (uint64_t)(t->l + 1) * 1000003u;
 
-	return &r->mem[k % REMOTE_MEMCACHE_SLOTS];
+	return &r->mem[k % SDB_REMOTE_MEMCACHE_SLOTS];
 }
 
 static int
 src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
 {
-	struct remote *r = ctx;
+	struct sdb_remote *r = ctx;
 	char path[SDB_TILE_PATH_MAX];
 	size_t i;
 	int err;
@@ -101,7 +96,7 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 	for (i = 0; i < n; i++) {
 		const struct sdb_tile *t = &tiles[i];
 		size_t want = (size_t)t->w * SDB_HASH_SIZE, len = 0;
-		struct remote_tile_slot *s = mem_slot(r, t);
+		struct sdb_remote_tile_slot *s = mem_slot(r, t);
 		char *body = NULL;
 
 		if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
@@ -116,7 +111,7 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 		}
 		if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
 			return err;
-		err = remote_get(r, path, want + 1, &body, &len, &r->net_eb);
+		err = sdb_remote_get(r, path, want + 1, &body, &len, &r->net_eb);
 		if (err == SDB_ERR_NOT_FOUND)
 			err = SDB_ERR_IO; /* a tile the signed tree has must exist */
 		if (err != SDB_OK)
@@ -132,11 +127,11 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 static void
 src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
 {
-	struct remote *r = ctx;
+	struct sdb_remote *r = ctx;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		struct remote_tile_slot *s = mem_slot(r, &tiles[i]);
+		struct sdb_remote_tile_slot *s = mem_slot(r, &tiles[i]);
 
 		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
 			continue;
@@ -146,12 +141,12 @@ src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const
 	if (r->state == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		struct remote_pending *p;
+		struct sdb_remote_pending *p;
 		size_t len = (size_t)tiles[i].w * SDB_HASH_SIZE;
 
 		if (r->npending == r->cap_pending) {
 			size_t nc = r->cap_pending ? 2 * r->cap_pending : 64;
-			struct remote_pending *np = realloc(r->pending, nc * sizeof *np);
+			struct sdb_remote_pending *np = realloc(r->pending, nc * sizeof *np);
 			if (np == NULL)
 				return; /* only an optimisation */
 			r->pending = np;
@@ -167,7 +162,7 @@ src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const
 }
 
 void
-remote_drop_cache(struct remote *r)
+sdb_remote_drop_cache(struct sdb_remote *r)
 {
 	size_t i;
 
@@ -177,7 +172,7 @@ remote_drop_cache(struct remote *r)
 }
 
 int
-remote_commit_cache(struct remote *r)
+sdb_remote_commit_cache(struct sdb_remote *r)
 {
 	const uint8_t **data;
 	struct sdb_tile *t;
@@ -185,7 +180,7 @@ remote_commit_cache(struct remote *r)
 	int err = SDB_OK;
 
 	if (r->state == NULL || r->npending == 0) {
-		remote_drop_cache(r);
+		sdb_remote_drop_cache(r);
 		return SDB_OK;
 	}
 	data = calloc(r->npending, sizeof *data);
@@ -199,28 +194,28 @@ remote_commit_cache(struct remote *r)
 	}
 	free(data);
 	free(t);
-	remote_drop_cache(r);
+	sdb_remote_drop_cache(r);
 	return err;
 }
 
 int
-remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int64_t *idx,
+sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const int64_t *idx,
     size_t n, sdb_hash *out, struct sdb_errbuf *eb)
 {
 	int saved = r->use_state_cache, err, attempt;
 
 	r->net_eb.msg[0] = '\0';
 
-	err = sdb_tile_read_hashes(tree, REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
-	for (attempt = 0; attempt < REMOTE_REFETCHES &&
+	err = sdb_tile_read_hashes(tree, SDB_REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
+	for (attempt = 0; attempt < SDB_REMOTE_REFETCHES &&
 	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); attempt++) {
 		/* Network only, no cached tile: and wait a little for a
 		 * garbled answer to pass. */
-		memset(r->mem, 0, REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+		memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
 		r->use_state_cache = 0;
 		if (attempt > 0)
 			pause_ms(200L << attempt);
-		err = sdb_tile_read_hashes(tree, REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
+		err = sdb_tile_read_hashes(tree, SDB_REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
 	}
 	r->use_state_cache = saved;
 	if (err == SDB_ERR_IO && r->net_eb.msg[0] != '\0')
@@ -233,7 +228,7 @@ remote_read_hashes(struct remote *r, const struct sdb_tree *tree, const int64_t 
 /* --- setup ------------------------------------------------------------- */
 
 int
-remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
+sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_options opt;
 	size_t n;
@@ -270,7 +265,7 @@ remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_e
 	memset(&opt, 0, sizeof opt);
 	if ((err = sdb_fetch_new(&r->fetch, &opt, eb)) != SDB_OK)
 		goto fail;
-	if ((r->mem = calloc(REMOTE_MEMCACHE_SLOTS, sizeof *r->mem)) == NULL) {
+	if ((r->mem = calloc(SDB_REMOTE_MEMCACHE_SLOTS, sizeof *r->mem)) == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto fail;
 	}
@@ -280,19 +275,19 @@ remote_open(struct remote *r, const char *key_arg, const char *url, struct sdb_e
 	r->use_state_cache = 1;
 	return SDB_OK;
 fail:
-	remote_close(r);
+	sdb_remote_close(r);
 	return err;
 }
 
 void
-remote_close(struct remote *r)
+sdb_remote_close(struct sdb_remote *r)
 {
 	sdb_fetch_free(r->fetch);
 	sdb_note_verifier_free(r->v);
 	free(r->vkey);
 	free(r->base);
 	free(r->mem);
-	remote_drop_cache(r);
+	sdb_remote_drop_cache(r);
 	free(r->pending);
 	memset(r, 0, sizeof *r);
 }
@@ -300,7 +295,7 @@ remote_close(struct remote *r)
 /* --- signed trees -------------------------------------------------------- */
 
 int
-remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
+sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size_t *len,
     struct sdb_errbuf *eb)
 {
 	char *body = NULL;
@@ -308,11 +303,11 @@ remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
 	int err = SDB_ERR_IO, attempt;
 
 	*note = NULL;
-	for (attempt = 0; attempt <= REMOTE_REFETCHES; attempt++) {
+	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
 		if (attempt > 0)
 			pause_ms(200L << attempt);
 		free(body);
-		if ((err = remote_get(r, "latest", SDB_MAX_NOTE_SIZE, &body, &blen, eb)) != SDB_OK) {
+		if ((err = sdb_remote_get(r, "latest", SDB_MAX_NOTE_SIZE, &body, &blen, eb)) != SDB_OK) {
 			if (err == SDB_ERR_NOT_FOUND)
 				err = SDB_ERR_IO;
 			break; /* fetch.h has already retried network errors */
@@ -328,7 +323,7 @@ remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
 		{
 			char pre[1100];
 			snprintf(pre, sizeof pre, "%s/latest", r->base);
-			err = remote_errwrap(eb, SDB_ERR_IO, err, pre);
+			err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
 		}
 		return err;
 	}
@@ -338,7 +333,7 @@ remote_latest(struct remote *r, struct sdb_tree *tree, char **note, size_t *len,
 }
 
 int
-remote_lookup(struct remote *r, const char *path, const char *version, int64_t *id,
+sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
     char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
     struct sdb_errbuf *eb)
 {
@@ -361,12 +356,12 @@ remote_lookup(struct remote *r, const char *path, const char *version, int64_t *
 		goto out;
 	}
 	snprintf(req, rl, "lookup/%s@%s", ep, ev);
-	for (attempt = 0; attempt <= REMOTE_REFETCHES; attempt++) {
+	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
 		if (attempt > 0)
 			pause_ms(200L << attempt);
 		free(body);
 		body = NULL;
-		err = remote_get(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &body, &blen, eb);
+		err = sdb_remote_get(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &body, &blen, eb);
 		if (err != SDB_OK)
 			goto out;
 		err = sdb_lookup_response_parse(body, blen, id, &tspan, &rec, &nspan, eb);
@@ -380,7 +375,7 @@ remote_lookup(struct remote *r, const char *path, const char *version, int64_t *
 		{
 			char pre[1100];
 			snprintf(pre, sizeof pre, "%s/%s", r->base, req);
-			err = remote_errwrap(eb, SDB_ERR_IO, err, pre);
+			err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
 		}
 		goto out;
 	}
@@ -398,7 +393,7 @@ remote_lookup(struct remote *r, const char *path, const char *version, int64_t *
 	}
 	/* Inclusion: the record's hash must be the authenticated level-0 hash. */
 	idx = sdb_tlog_stored_hash_index(0, *id);
-	if ((err = remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
+	if ((err = sdb_remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
 		goto out;
 	sdb_tlog_record_hash(&leaf, tspan.p, tspan.len);
 	if (memcmp(leaf.b, got.b, SDB_HASH_SIZE) != 0) {

@@ -17,7 +17,7 @@ int cmd_verify_proof(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 /* Shared by lookup, prove and check (cmd_lookup.c). */
-struct remote;
+struct sdb_remote;
 struct sdb_state;
 struct sdb_tree;
 struct sdb_errbuf;
@@ -27,7 +27,7 @@ int lookup_split_arg(const char *arg, char **path, char **version);
 /* Checks tree against the accepted tree in st (accepting it when newer,
  * or when none was accepted): SDB_OK, SDB_ERR_FORK (evidence stored), or
  * could-not-check and tile errors. */
-int lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, struct sdb_errbuf *eb);
 
 #endif

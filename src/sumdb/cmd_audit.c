@@ -108,7 +108,7 @@ print_hash_lines(FILE *f, const sdb_hash *h, size_t n)
 
 /* The evidence text, as printed and as stored in the state. */
 static char *
-evidence_text(const struct remote *r, const struct sdb_tree *acc, const char *acc_note,
+evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, const char *acc_note,
     const struct sdb_tree *lat, const char *lat_note, const struct sdb_audit_result *res,
     size_t *len)
 {
@@ -156,7 +156,7 @@ cmd_audit(int argc, char **argv)
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_audit_result res;
 	struct sdb_tree acc, lat;
-	struct remote r;
+	struct sdb_remote r;
 	struct sdb_state *st = NULL;
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
 	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0;
@@ -181,7 +181,7 @@ cmd_audit(int argc, char **argv)
 		audit_usage(stderr);
 		goto out;
 	}
-	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 		goto out;
 	}
@@ -213,7 +213,7 @@ cmd_audit(int argc, char **argv)
 		goto out;
 	}
 
-	if ((err = remote_latest(&r, &lat, &lat_note, &lat_len, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_latest(&r, &lat, &lat_note, &lat_len, &eb)) != SDB_OK) {
 		status = remote_exit_status(err);
 		if (status == EXIT_VERIFY)
 			fprintf(stderr, "sumdb audit: %s/latest does not verify: %s\n", r.base,
@@ -233,7 +233,7 @@ cmd_audit(int argc, char **argv)
 			struct sdb_hash_reader hr;
 			sdb_hash h;
 
-			sdb_tile_hash_reader_init(&thr, &lat, REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
+			sdb_tile_hash_reader_init(&thr, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
 			err = sdb_tlog_tree_hash(lat.n, &hr, &h);
 			if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
 				sdb_errf(&eb, err, "%s", r.net_eb.msg);
@@ -249,7 +249,7 @@ cmd_audit(int argc, char **argv)
 			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
 			goto out;
 		}
-		if (remote_commit_cache(&r) != SDB_OK)
+		if (sdb_remote_commit_cache(&r) != SDB_OK)
 			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 		acc = lat;
 		if (json && !full)
@@ -267,18 +267,18 @@ cmd_audit(int argc, char **argv)
 		goto full_audit;
 	}
 
-	err = sdb_audit_consistency(&acc, &lat, REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
+	err = sdb_audit_consistency(&acc, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
 	if (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID) {
 		/* Maybe a damaged cache or a garbled answer: once more, network only. */
-		memset(r.mem, 0, REMOTE_MEMCACHE_SLOTS * sizeof *r.mem);
+		memset(r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r.mem);
 		r.use_state_cache = 0;
-		err = sdb_audit_consistency(&acc, &lat, REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
+		err = sdb_audit_consistency(&acc, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
 		r.use_state_cache = 1;
 	}
 	if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
 		sdb_errf(&eb, err, "%s", r.net_eb.msg);
 	if (err == SDB_ERR_INVALID)
-		err = remote_errwrap(&eb, SDB_ERR_IO, err, "tiles of the wrong size");
+		err = sdb_remote_errwrap(&eb, SDB_ERR_IO, err, "tiles of the wrong size");
 
 	if (err == SDB_ERR_FORK) {
 		int64_t cnt = 0;
@@ -326,7 +326,7 @@ cmd_audit(int argc, char **argv)
 
 	/* Consistent: the tiles read belong to the accepted tree or one it
 	 * is a prefix of. */
-	if (remote_commit_cache(&r) != SDB_OK)
+	if (sdb_remote_commit_cache(&r) != SDB_OK)
 		fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
@@ -377,7 +377,7 @@ nomem:
 out:
 	sdb_state_close(st);
 	if (opened)
-		remote_close(&r);
+		sdb_remote_close(&r);
 	free(state_path);
 	free(acc_note);
 	free(lat_note);

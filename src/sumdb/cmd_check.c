@@ -87,7 +87,7 @@ cmd_check(int argc, char **argv)
 	size_t nlines = 0, cap = 0, len = 0, off, i, j;
 	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0;
-	struct remote r;
+	struct sdb_remote r;
 	char *data = NULL, msg[2048];
 
 	optind = 1;
@@ -105,7 +105,7 @@ cmd_check(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	file = argv[optind + 1];
-	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb check: %s\n", sdb_errmsg(&eb, err));
 		return EXIT_LOCAL;
 	}
@@ -182,10 +182,10 @@ cmd_check(int argc, char **argv)
 		    strcmp(lines[j].version, lines[i].version) == 0; j++)
 			;
 		eb.msg[0] = '\0';
-		err = remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
+		err = sdb_remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
 		    &note, &nlen, &eb);
 		if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
-			err = remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
+			err = sdb_remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
 			    "the log's record does not parse");
 		if (err == SDB_ERR_NOT_FOUND) {
 			unknown += (int64_t)(j - i);
@@ -259,6 +259,6 @@ out:
 	free(lines);
 	free(data);
 	if (opened)
-		remote_close(&r);
+		sdb_remote_close(&r);
 	return status;
 }

@@ -59,7 +59,7 @@ lookup_split_arg(const char *arg, char **path, char **version)
 
 /* With a state: the tree must be consistent with the accepted tree. */
 int
-lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, struct sdb_errbuf *eb)
 {
 	struct sdb_audit_result res;
@@ -68,19 +68,19 @@ lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree
 
 	err = sdb_state_accepted(st, r->v, &acc, NULL, NULL, eb);
 	if (err == SDB_ERR_NOT_FOUND) {
-		if (remote_commit_cache(r) != SDB_OK)
+		if (sdb_remote_commit_cache(r) != SDB_OK)
 			fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
 		return sdb_state_accept(st, tree, note, nlen, eb);
 	}
 	if (err != SDB_OK)
 		return err == SDB_ERR_INVALID ? SDB_ERR_IO : err;
-	err = sdb_audit_consistency(&acc, tree, REMOTE_TILE_HEIGHT, &r->src, &res, eb);
+	err = sdb_audit_consistency(&acc, tree, SDB_REMOTE_TILE_HEIGHT, &r->src, &res, eb);
 	if (err == SDB_ERR_FORK) {
 		char *ev = NULL;
 		size_t n = 0;
 		FILE *f;
 
-		remote_drop_cache(r);
+		sdb_remote_drop_cache(r);
 		f = open_memstream(&ev, &n);
 
 		if (f != NULL) {
@@ -90,16 +90,16 @@ lookup_check_state(struct remote *r, struct sdb_state *st, const struct sdb_tree
 				fprintf(stderr, "sumdb: warning: could not store the evidence\n");
 			free(ev);
 		}
-		return remote_errwrap(eb, SDB_ERR_FORK, err,
+		return sdb_remote_errwrap(eb, SDB_ERR_FORK, err,
 		    "proof of misbehavior (run sumdb audit for the evidence)");
 	}
 	if (err == SDB_ERR_INVALID)
 		err = SDB_ERR_IO;
 	if (err != SDB_OK) {
-		remote_drop_cache(r);
+		sdb_remote_drop_cache(r);
 		return err;
 	}
-	if (remote_commit_cache(r) != SDB_OK)
+	if (sdb_remote_commit_cache(r) != SDB_OK)
 		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
 	if (tree->n > acc.n)
 		return sdb_state_accept(st, tree, note, nlen, eb);
@@ -118,7 +118,7 @@ cmd_lookup(int argc, char **argv)
 	};
 	const char *url = NULL, *state_path = NULL;
 	struct sdb_state *st = NULL;
-	struct remote r;
+	struct sdb_remote r;
 	struct sdb_errbuf eb = { { 0 } };
 	int json = 0, c, err, status = EXIT_OK, i;
 
@@ -137,14 +137,14 @@ cmd_lookup(int argc, char **argv)
 		lookup_usage(stderr);
 		return EXIT_LOCAL;
 	}
-	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb lookup: %s\n", sdb_errmsg(&eb, err));
 		return EXIT_LOCAL;
 	}
 	if (state_path != NULL) {
 		if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
 			fprintf(stderr, "sumdb lookup: %s: %s\n", state_path, sdb_errmsg(&eb, err));
-			remote_close(&r);
+			sdb_remote_close(&r);
 			return EXIT_LOCAL;
 		}
 		r.state = st;
@@ -161,7 +161,7 @@ cmd_lookup(int argc, char **argv)
 		if (err == SDB_ERR_INVALID)
 			err = sdb_errf(&eb, SDB_ERR_INVALID, "not MODULE@VERSION");
 		if (err == SDB_OK)
-			err = remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 		if (err == SDB_OK && st != NULL)
 			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
 		s = err == SDB_OK ? EXIT_OK : remote_exit_status(err);
@@ -201,6 +201,6 @@ cmd_lookup(int argc, char **argv)
 		free(note);
 	}
 	sdb_state_close(st);
-	remote_close(&r);
+	sdb_remote_close(&r);
 	return status;
 }

@@ -89,7 +89,7 @@ cmd_prove(int argc, char **argv)
 	struct sdb_tlog_proof p;
 	sdb_hash proof[SDB_TLOG_MAX_PROOF];
 	struct sdb_tree tree;
-	struct remote r;
+	struct sdb_remote r;
 	int64_t id = -1;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
 
@@ -112,15 +112,15 @@ cmd_prove(int argc, char **argv)
 		fprintf(stderr, "sumdb prove: %s: not MODULE@VERSION\n", argv[optind + 1]);
 		goto out;
 	}
-	if ((err = remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb prove: %s\n", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	opened = 1;
-	err = remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+	err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 	if (err == SDB_OK) {
 		/* The proof from the very tiles that were authenticated. */
-		sdb_tile_hash_reader_init(&thr, &tree, REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
+		sdb_tile_hash_reader_init(&thr, &tree, SDB_REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
 		err = sdb_tlog_prove_record(tree.n, id, &hr, proof, &np);
 		if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
 			sdb_errf(&eb, err, "%s", r.net_eb.msg);
@@ -132,7 +132,7 @@ cmd_prove(int argc, char **argv)
 		if (err == SDB_OK)
 			err = sdb_tlog_proof_verify(&p, text, tlen, r.v, NULL, &eb);
 		if (err != SDB_OK)
-			err = remote_errwrap(&eb, SDB_ERR_INTERNAL, err, "the proof made does not verify");
+			err = sdb_remote_errwrap(&eb, SDB_ERR_INTERNAL, err, "the proof made does not verify");
 	}
 	if (err != SDB_OK) {
 		status = err == SDB_ERR_INTERNAL ? EXIT_LOCAL : remote_exit_status(err);
@@ -170,7 +170,7 @@ cmd_prove(int argc, char **argv)
 	status = EXIT_OK;
 out:
 	if (opened)
-		remote_close(&r);
+		sdb_remote_close(&r);
 	free(path);
 	free(version);
 	free(text);

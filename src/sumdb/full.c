@@ -16,6 +16,7 @@
 
 #include "csumdb/audit.h"
 #include "csumdb/record.h"
+#include "fetch.h"
 #include "full.h"
 #include "json.h"
 #include "limits.h"
@@ -32,14 +33,14 @@ struct dl_slot {
 };
 
 struct dl_batch {
-	struct remote *r;
+	struct sdb_remote *r;
 	struct dl_slot *slots;
 	size_t n, next;
 	pthread_mutex_t mu;
 };
 
 static int
-fetch_tile(struct remote *r, struct dl_slot *s)
+fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0 };
 	char path[SDB_TILE_PATH_MAX], url[2048];
@@ -81,7 +82,7 @@ dl_worker(void *arg)
 
 /* Downloads slots[0..n) with up to FULL_THREADS threads. */
 static void
-download(struct remote *r, struct dl_slot *slots, size_t n)
+download(struct sdb_remote *r, struct dl_slot *slots, size_t n)
 {
 	struct dl_batch b;
 	pthread_t th[FULL_THREADS];
@@ -180,7 +181,7 @@ check_tile(struct sdb_state *st, const struct dl_slot *s, const sdb_hash *want_r
 }
 
 int
-full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     struct full_report *rep, struct sdb_errbuf *eb)
 {
 	struct sdb_tlog_frontier f, done;
@@ -229,7 +230,7 @@ full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
 				idx[nfull++] = sdb_tlog_stored_hash_index(8, s->t.n);
 		}
 		/* The level-0 tile roots these data tiles must give, authenticated. */
-		if (nfull > 0 && (err = remote_read_hashes(r, tree, idx, nfull, l1, eb)) != SDB_OK)
+		if (nfull > 0 && (err = sdb_remote_read_hashes(r, tree, idx, nfull, l1, eb)) != SDB_OK)
 			goto out;
 		download(r, slots, n);
 		for (i = 0; i < n; i++) {
@@ -266,7 +267,7 @@ full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
 		 * checked again next time (its module@version entries, committed
 		 * with it, are idempotent by record id). */
 		/* tiles of the accepted tree: cache them with the progress */
-		if (remote_commit_cache(r) != SDB_OK)
+		if (sdb_remote_commit_cache(r) != SDB_OK)
 			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
 			goto out;
@@ -298,7 +299,7 @@ out:
 		fputc('\n', stderr);
 	}
 	if (err == SDB_ERR_INVALID)
-		err = remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
+		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
 	rep->seconds = now() - t0;
 	if (slots != NULL)
 		for (i = 0; i < FULL_BATCH; i++)

@@ -41,7 +41,7 @@ struct full_report {
  * (a data tile does not match its authenticated hash), SDB_ERR_ROOT_MISMATCH
  * (the records do not give the signed root), SDB_ERR_NOMEM.
  */
-int full_audit(struct remote *r, struct sdb_state *st, const struct sdb_tree *tree,
+int full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     struct full_report *rep, struct sdb_errbuf *eb);
 
 /* Prints rep (one JSON object with json). */
