@@ -92,6 +92,44 @@ int sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *versio
     struct sdb_errbuf *eb);
 
 /*
+ * A lookup response as the log sent it.  body (owned) holds the response;
+ * text and note point into it.
+ */
+struct sdb_remote_answer {
+	char *body;
+	size_t len;
+	int64_t id;
+	struct sdb_span text, note;
+	struct sdb_tree tree;       /* opened from note with r's key */
+};
+
+/* Frees a's body and empties it; an empty answer is a no-op. */
+void sdb_remote_answer_clear(struct sdb_remote_answer *a);
+
+/*
+ * The first half of sdb_remote_lookup: GETs the lookup of path@version,
+ * parses it, opens its note with r's key, and checks the record names
+ * path@version and its id lies inside the tree.  The record's inclusion
+ * is NOT checked: sdb_remote_check_inclusion must follow before anything
+ * in *a is used (CVE-2026-56864: never trust a lookup's own word).
+ * Uses only r's HTTP client, key and URL, never its tiles or counters, so
+ * several threads may call it at once, beside one thread using r.
+ * Returns as sdb_remote_lookup.  On a verification failure a->body keeps
+ * the response (the evidence; clear it); on other failures *a is empty.
+ */
+int sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
+    struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * The second half: checks that text[0..tlen) is record id of the signed
+ * tree (already verified by the caller), against the level-0 hash read
+ * through r's authenticating tile source.  Returns SDB_OK,
+ * SDB_ERR_RECORD_MISMATCH, or sdb_remote_read_hashes's errors.
+ */
+int sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
+    const char *text, size_t tlen, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * sdb_tile_read_hashes through r's source, refetching from the network
  * alone when the first answer does not verify (a stale or damaged cache
  * must never be reported as a server's fault).

@@ -38,9 +38,11 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-int
-sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
-    struct sdb_errbuf *eb)
+/* GET base/path; count: add to r's counters (not from sdb_remote_lookup_fetch,
+ * which may run in several threads at once). */
+static int
+get_path(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
+    int count, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0 };
 	size_t ul = strlen(r->base) + strlen(path) + 2;
@@ -67,12 +69,20 @@ sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, 
 		*body = res.body;
 		*len = res.len;
 		res.body = NULL;
-		r->bytes_fetched += res.len;
+		if (count)
+			r->bytes_fetched += res.len;
 		err = SDB_OK;
 	}
 	sdb_fetch_response_clear(&res);
 	free(url);
 	return err;
+}
+
+int
+sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
+    struct sdb_errbuf *eb)
+{
+	return get_path(r, path, max, body, len, 1, eb);
 }
 
 /* --- the tile source ---------------------------------------------------- */
@@ -332,21 +342,23 @@ sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size
 	return SDB_OK;
 }
 
-int
-sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
-    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
-    struct sdb_errbuf *eb)
+void
+sdb_remote_answer_clear(struct sdb_remote_answer *a)
 {
-	char *ep = NULL, *ev = NULL, *req = NULL, *body = NULL;
-	struct sdb_span tspan, nspan;
+	free(a->body);
+	memset(a, 0, sizeof *a);
+}
+
+int
+sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
+    struct sdb_remote_answer *a, struct sdb_errbuf *eb)
+{
+	char *ep = NULL, *ev = NULL, *req = NULL;
 	struct sdb_record rec;
-	size_t blen = 0, rl;
-	sdb_hash leaf, got;
-	int64_t idx;
+	size_t rl;
 	int err, attempt;
 
-	*text = NULL;
-	*note = NULL;
+	memset(a, 0, sizeof *a);
 	if ((err = sdb_module_escape_path(path, strlen(path), &ep, NULL, eb)) != SDB_OK ||
 	    (err = sdb_module_escape_version(version, strlen(version), &ev, NULL, eb)) != SDB_OK)
 		goto out;
@@ -359,14 +371,15 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
 		if (attempt > 0)
 			pause_ms(200L << attempt);
-		free(body);
-		body = NULL;
-		err = sdb_remote_get(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &body, &blen, eb);
+		sdb_remote_answer_clear(a);
+		err = get_path(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &a->body,
+		    &a->len, 0, eb);
 		if (err != SDB_OK)
 			goto out;
-		err = sdb_lookup_response_parse(body, blen, id, &tspan, &rec, &nspan, eb);
+		err = sdb_lookup_response_parse(a->body, a->len, &a->id, &a->text, &rec, &a->note,
+		    eb);
 		if (err == SDB_OK)
-			err = sdb_tree_note_open(tree, NULL, nspan.p, nspan.len, r->v, eb);
+			err = sdb_tree_note_open(&a->tree, NULL, a->note.p, a->note.len, r->v, eb);
 		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
 			break;
 	}
@@ -386,43 +399,81 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 		    version);
 		goto out;
 	}
-	if (*id >= tree->n) {
+	if (a->id >= a->tree.n) {
 		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
-		    "record %" PRId64 " is not in the signed tree of %" PRId64 " records", *id, tree->n);
+		    "record %" PRId64 " is not in the signed tree of %" PRId64 " records", a->id,
+		    a->tree.n);
 		goto out;
 	}
-	/* Inclusion: the record's hash must be the authenticated level-0 hash. */
-	idx = sdb_tlog_stored_hash_index(0, *id);
-	if ((err = sdb_remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
-		goto out;
-	sdb_tlog_record_hash(&leaf, tspan.p, tspan.len);
-	if (memcmp(leaf.b, got.b, SDB_HASH_SIZE) != 0) {
-		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
-		    "the record for %s@%s is not record %" PRId64 " of the signed tree of %" PRId64
-		    " records", path, version, *id, tree->n);
-		goto out;
-	}
-	if ((*text = malloc(tspan.len + 1)) == NULL || (*note = malloc(nspan.len + 1)) == NULL) {
-		err = SDB_ERR_NOMEM;
-		goto out;
-	}
-	memcpy(*text, tspan.p, tspan.len);
-	(*text)[tspan.len] = '\0';
-	*tlen = tspan.len;
-	memcpy(*note, nspan.p, nspan.len);
-	(*note)[nspan.len] = '\0';
-	*nlen = nspan.len;
 	err = SDB_OK;
 out:
-	if (err != SDB_OK) {
-		free(*text);
-		free(*note);
-		*text = NULL;
-		*note = NULL;
-	}
+	/* A body that failed verification is the evidence; anything else
+	 * proves nothing and is dropped. */
+	if (err != SDB_OK && !sdb_err_is_verification(err))
+		sdb_remote_answer_clear(a);
 	free(ep);
 	free(ev);
 	free(req);
-	free(body);
+	return err;
+}
+
+int
+sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
+    const char *text, size_t tlen, struct sdb_errbuf *eb)
+{
+	sdb_hash leaf, got;
+	int64_t idx;
+	int err;
+
+	if (id < 0 || id >= tree->n)
+		return sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
+		    "record %" PRId64 " is not in the signed tree of %" PRId64 " records", id, tree->n);
+	/* Inclusion: the record's hash must be the authenticated level-0 hash. */
+	idx = sdb_tlog_stored_hash_index(0, id);
+	if ((err = sdb_remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
+		return err;
+	sdb_tlog_record_hash(&leaf, text, tlen);
+	if (memcmp(leaf.b, got.b, SDB_HASH_SIZE) != 0)
+		return sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
+		    "the record given is not record %" PRId64 " of the signed tree of %" PRId64
+		    " records", id, tree->n);
+	return SDB_OK;
+}
+
+int
+sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
+    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_remote_answer a;
+	int err;
+
+	*text = NULL;
+	*note = NULL;
+	err = sdb_remote_lookup_fetch(r, path, version, &a, eb);
+	if (err == SDB_OK) {
+		err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
+		if (err == SDB_ERR_RECORD_MISMATCH)
+			err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
+			    " of the signed tree of %" PRId64 " records", path, version, a.id, a.tree.n);
+	}
+	if (err == SDB_OK) {
+		if ((*text = malloc(a.text.len + 1)) == NULL ||
+		    (*note = malloc(a.note.len + 1)) == NULL) {
+			free(*text);
+			*text = NULL;
+			err = SDB_ERR_NOMEM;
+		} else {
+			memcpy(*text, a.text.p, a.text.len);
+			(*text)[a.text.len] = '\0';
+			*tlen = a.text.len;
+			memcpy(*note, a.note.p, a.note.len);
+			(*note)[a.note.len] = '\0';
+			*nlen = a.note.len;
+			*id = a.id;
+			*tree = a.tree;
+		}
+	}
+	sdb_remote_answer_clear(&a);
 	return err;
 }
