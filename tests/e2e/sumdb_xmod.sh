@@ -1,0 +1,124 @@
+#!/bin/sh
+# sumdb against the reference server: golang.org/x/mod 0.7.0's own
+# sumdb.NewServer (tests/oracle xmod-serve) on loopback, under a key made by
+# sumdbd keygen.  audit (first run, growth by restarting the reference with
+# more records under the same key, a fork by restarting it with a diverging
+# log), lookup, prove / verify-proof, check; the signed note with an extra
+# signature by an unknown key (ignored) and with a malformed extra
+# signature (rejected, by audit and lookup and offline by verify-note);
+# and audit --full, which must say that x/mod 0.7.0's data tiles carry id
+# lines, not sum.golang.org's form.
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'xmod_stop X; e2e_cleanup' EXIT
+[ -x "${ORACLE:-}" ] || { echo "SKIP: no oracle (Go)"; exit 77; }
+ST="$WORK/audit.state"
+
+# xmod_start NAME ARGS...: oracle xmod-serve ARGS in the background; sets
+# ${NAME}_PID and ${NAME}_URL.  xmod_stop NAME stops it by its PID.
+xmod_start() {
+	_n=$1
+	shift
+	rm -f "$WORK/$_n.out"
+	"$ORACLE" xmod-serve "$@" >"$WORK/$_n.out" 2>"$WORK/$_n.err" &
+	eval "${_n}_PID=\$!"
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_port=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$WORK/$_n.out" 2>/dev/null)
+		if [ -n "$_port" ]; then
+			eval "${_n}_URL=http://127.0.0.1:\$_port"
+			return 0
+		fi
+		eval "kill -0 \$${_n}_PID" 2>/dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "FAIL: oracle xmod-serve did not start:"; cat "$WORK/$_n.out" "$WORK/$_n.err"
+	exit 1
+}
+xmod_stop() {
+	eval "_p=\${${1}_PID:-}"
+	if [ -n "$_p" ]; then
+		kill -TERM "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+		eval "${1}_PID="
+	fi
+}
+audit() { "$SUMDB" audit --state "$ST" --url "$X_URL" "$@" "$VKEY"; }
+state_sum() { python3 -c '
+import sqlite3, sys; c = sqlite3.connect(sys.argv[1])
+print("|".join(str(x) for x in c.execute("SELECT size, hex(hash) FROM accepted").fetchone()))' "$ST"; }
+
+"$SUMDBD" keygen localhost.localdev/xmod >"$WORK/keys"
+head -n 1 "$WORK/keys" >"$WORK/skey"
+VKEY=$(sed -n 2p "$WORK/keys")
+"$SUMDBD" keygen localhost.localdev/xmod >"$WORK/other.keys"
+head -n 1 "$WORK/other.keys" >"$WORK/other.skey"
+OKEY=$(sed -n 2p "$WORK/other.keys")
+gosum_lines 0 300 >"$WORK/g0.sum"
+gosum_lines 300 603 >"$WORK/g1.sum"
+cat "$WORK/g0.sum" "$WORK/g1.sum" >"$WORK/all.sum"
+
+# audit: first run, then growth (the reference restarted with more records)
+xmod_start X -key "$WORK/skey" "$WORK/g0.sum"
+expect 0 "^vkey $(printf %s "$VKEY" | sed 's/[+]/\\+/g')$" "xmod-serve signs with the key given" -- cat "$WORK/X.out"
+expect 0 '^first run: trusting the tree of 300 records' "audit, first run" -- audit
+expect 0 '^consistent: 300 records, unchanged' "audit again, same tree" -- audit
+xmod_stop X
+xmod_start X -key "$WORK/skey" "$WORK/g0.sum" "$WORK/g1.sum"
+expect 0 '^consistent: 300 -> 603 records' "audit: the grown reference log is consistent" -- audit
+expect 0 '"status":"consistent","old_size":603,"new_size":603' "audit --json" -- audit --json
+
+# lookup
+grep '^example.com/m7 ' "$WORK/g0.sum" >"$WORK/m7.want"
+expect 0 '^example.com/m7 v1.0.0/go.mod h1:' "lookup" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.0
+cp "$WORK/out" "$WORK/m7.got"
+expect 0 '^yes$' "lookup prints exactly the record" -- ok_if cmp "$WORK/m7.want" "$WORK/m7.got"
+expect 0 '"found":true,"id":600,"tree_size":603' "lookup --json in the partial last tile" -- "$SUMDB" lookup --json --url "$X_URL" "$VKEY" example.com/m600@v1.0.0
+expect 0 '^example.com/m450 v1.0.0 h1:' "lookup --state" -- "$SUMDB" lookup --state "$ST" --url "$X_URL" "$VKEY" example.com/m450@v1.0.0
+expect 1 'not found in the log' "lookup of a version the log does not have: exit 1" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.1
+expect 2 'not signed by|VERIFICATION FAILED' "lookup with another key: exit 2" -- "$SUMDB" lookup --url "$X_URL" "$OKEY" example.com/m7@v1.0.0
+
+# prove / verify-proof
+expect 0 '^yes$' "prove" -- ok_if sh -c "'$SUMDB' prove --url '$X_URL' '$VKEY' example.com/m300@v1.0.0 >'$WORK/p.tlog-proof'"
+"$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m300@v1.0.0 >"$WORK/m300.rec"
+"$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m301@v1.0.0 >"$WORK/m301.rec"
+expect 0 '^valid: record 300$' "verify-proof of the reference's record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
+expect 2 'INVALID: proof does not lead' "verify-proof with another record: exit 2" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
+
+# check
+head -n 40 "$WORK/all.sum" >"$WORK/ok.sum"
+expect 0 '40 lines match the log, 0 mismatches' "check a matching go.sum" -- "$SUMDB" check --url "$X_URL" "$VKEY" "$WORK/ok.sum"
+{ head -n 2 "$WORK/all.sum"; echo 'example.com/m1 v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/bad.sum"
+expect 2 'bad.sum:3: MISMATCH example.com/m1 v1.0.0' "check: a mismatch, exit 2" -- "$SUMDB" check --url "$X_URL" "$VKEY" "$WORK/bad.sum"
+
+# --full: x/mod 0.7.0's data tiles have id lines; said so, exit 1, tree kept
+before=$(state_sum)
+expect 1 'x/mod v0.7.0 form with a record id line' "audit --full names the 0.7.0 data tile form, exit 1" -- audit --full
+expect 0 '^yes$' "audit --full: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+xmod_stop X
+
+# an extra signature by an unknown key is ignored; a malformed one is not
+xmod_start X -key "$WORK/skey" -extra-sig unknown "$WORK/all.sum"
+expect 0 '^consistent: 603 records, unchanged' "extra signature by an unknown key: ignored" -- audit
+expect 0 '^example.com/m7 v1.0.0 h1:' "lookup, extra signature by an unknown key" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.0
+xmod_stop X
+xmod_start X -key "$WORK/skey" -extra-sig malformed "$WORK/all.sum"
+expect 1 'malformed note.*nothing was checked' "audit: a malformed extra signature rejects the note" -- audit
+expect 1 'malformed note' "lookup: a malformed extra signature rejects the note" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.0
+curl -s --noproxy '*' "$X_URL/latest" >"$WORK/malformed.note" 2>/dev/null ||
+	python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' "$X_URL/latest" >"$WORK/malformed.note"
+expect 2 'malformed note' "verify-note: the note with a malformed extra signature is invalid, exit 2" -- "$SUMDB" verify-note --vkey "$VKEY" "$WORK/malformed.note"
+expect 0 '^yes$' "the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+xmod_stop X
+
+# a fork: the reference restarted with a log that shares the first 300
+# records and then diverges, same key and size
+gosum_lines 300 603 x >"$WORK/g1x.sum"
+xmod_start X -key "$WORK/skey" "$WORK/g0.sum" "$WORK/g1x.sum"
+expect 2 '^proof of misbehavior' "fork: same size, another hash: exit 2" -- audit
+expect 0 '^yes$' "fork: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+xmod_stop X
+xmod_start X -key "$WORK/other.skey" "$WORK/all.sum"
+expect 2 'does not verify: .*signed by unknown key' "the same log under another key: exit 2" -- audit
+xmod_stop X
+e2e_done
