@@ -12,13 +12,16 @@ SUMDBD_PID=
 start_sumdbd() {
 	_db=$1
 	shift
+	# A restart must not read the address of the server before: the
+	# background shell may truncate serve.out after the first look.
+	rm -f "$WORK/serve.out"
 	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 "$@" \
 	    >"$WORK/serve.out" 2>"$WORK/serve.err" &
 	SUMDBD_PID=$!
 	_i=0
 	URL=
 	while [ $_i -lt 100 ]; do
-		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out")
+		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out" 2>/dev/null)
 		[ -n "$URL" ] && return 0
 		kill -0 "$SUMDBD_PID" 2>/dev/null || break
 		sleep 0.1
