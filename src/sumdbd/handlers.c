@@ -334,6 +334,9 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
 		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", path, version,
 		    eb.msg[0] ? eb.msg : "not recorded in this checksum database");
+	else if (sdbd_log_failing(h->log))
+		set_textf(r, 503, NULL, "cannot record %s@%s now, try again later: %s", path,
+		    version, sdb_errmsg(&eb, rc));
 	else
 		set_textf(r, 502, NULL, "fetching %s@%s failed: %s", path, version,
 		    sdb_errmsg(&eb, rc));

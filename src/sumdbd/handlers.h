@@ -21,7 +21,8 @@
  * are unescaped and canonical.  Return SDB_OK once a record for them has
  * been appended and published (the handler then looks it up again), or
  * SDB_ERR_NOT_FOUND with the reason for the 404 body in eb ("not found:
- * PATH@VERSION: REASON"); any other error is a 502.  Called from worker
+ * PATH@VERSION: REASON"); while the log cannot append (sdbd_log_failing) a
+ * failure is a 503; any other error is a 502.  Called from worker
  * threads, concurrently.
  */
 typedef int (*sdbd_lookup_miss_fn)(void *arg, const char *path, const char *version,

@@ -73,6 +73,7 @@ struct sdbd_log {
 	struct sdb_note_verifier *verifier;
 	struct sdb_tlog_frontier fr;        /* the committed tree */
 	int need_resync;                    /* a commit failed in an unknown state */
+	atomic_int failing;                 /* sdbd_log_failing() */
 	int group_commit_ms;
 	size_t max_batch;
 	struct tile_state tiles[NLEVELS];
@@ -752,6 +753,10 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 			sdb_store_batch_abort(log->st);   /* nothing new: nothing to write */
 		}
 	}
+	if (rc != SDB_OK)
+		atomic_store(&log->failing, 1);
+	else if (b.nnew > 0)
+		atomic_store(&log->failing, 0);
 	if (rc != SDB_OK) {
 		for (r = reqs; r != NULL; r = r->next) {
 			if (r->rc == SDB_OK && (r->uses_new || !deduped)) {
@@ -851,6 +856,12 @@ sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
 	if (r.rc != SDB_OK && eb != NULL)
 		*eb = r.eb;
 	return r.rc;
+}
+
+int
+sdbd_log_failing(struct sdbd_log *log)
+{
+	return atomic_load(&log->failing);
 }
 
 /* ---- open and close --------------------------------------------------- */

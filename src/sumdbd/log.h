@@ -94,6 +94,14 @@ struct sdbd_record {
 int sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs,
     size_t n, int64_t *ids, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * 1 while appends fail for a reason of the log's own: the last batch that
+ * had something to write could not commit (disk full, an I/O error);
+ * 0 again once a batch commits.  Lets a caller answer 503 (try again
+ * later) instead of blaming an upstream.  Any thread.
+ */
+int sdbd_log_failing(struct sdbd_log *log);
+
 /* Takes a reference to the newest published tree; never NULL once the log
  * is open.  Release it with sdbd_latest_put(). */
 const struct sdbd_latest *sdbd_log_latest(struct sdbd_log *log);

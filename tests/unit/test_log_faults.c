@@ -517,9 +517,12 @@ run_error(enum step s, enum when w)
 	CU_ASSERT(fault.fired);
 	/* Acknowledged exactly when it is durable. */
 	CU_ASSERT(got == persists(s, w));
+	/* A failed commit is the log's own failure (the server's 503). */
+	CU_ASSERT(sdbd_log_failing(log) == !got);
 	/* The same process goes on from what is durable. */
 	if (!got)
 		CU_ASSERT(append_range(log, A_END, B_END) == 1);
+	CU_ASSERT(sdbd_log_failing(log) == 0);
 	sdbd_log_close(log);
 	check_after(&t, 1, what);
 	tdb_remove(&t);
