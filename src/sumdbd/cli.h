@@ -18,5 +18,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -56,6 +56,8 @@ struct req {
 	int uses_new;   /* an id refers to a record of the current batch */
 	struct sdb_errbuf eb;
 	struct req *next;
+	sdbd_log_writer_fn fn;  /* a writer task (n == 0), run alone */
+	void *fn_arg;
 };
 
 /* The tile being filled at one tile level during a batch. */
@@ -798,10 +800,24 @@ sequencer(void *arg)
 			    pthread_cond_timedwait(&log->queue_cv, &log->mu, &ts) == 0)
 				;
 		}
+		if (log->head->fn != NULL) {
+			/* A writer task runs alone, between batches. */
+			r = log->head;
+			log->head = r->next;
+			if (log->head == NULL)
+				log->tail = NULL;
+			pthread_mutex_unlock(&log->mu);
+			r->rc = r->fn(r->fn_arg, log->st, &r->eb);
+			pthread_mutex_lock(&log->mu);
+			r->done = 1;
+			pthread_cond_broadcast(&log->done_cv);
+			continue;
+		}
 		/* At least one call, then whole calls while under max_batch. */
 		batch = last = log->head;
 		taken = last->n;
-		while (last->next != NULL && taken + last->next->n <= log->max_batch) {
+		while (last->next != NULL && last->next->fn == NULL &&
+		    taken + last->next->n <= log->max_batch) {
 			last = last->next;
 			taken += last->n;
 		}
@@ -849,6 +865,34 @@ sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
 		log->head = &r;
 	log->tail = &r;
 	log->queued += n;
+	pthread_cond_signal(&log->queue_cv);
+	while (!r.done)
+		pthread_cond_wait(&log->done_cv, &log->mu);
+	pthread_mutex_unlock(&log->mu);
+	if (r.rc != SDB_OK && eb != NULL)
+		*eb = r.eb;
+	return r.rc;
+}
+
+int
+sdbd_log_with_writer(struct sdbd_log *log, sdbd_log_writer_fn fn, void *arg,
+    struct sdb_errbuf *eb)
+{
+	struct req r;
+
+	memset(&r, 0, sizeof r);
+	r.fn = fn;
+	r.fn_arg = arg;
+	pthread_mutex_lock(&log->mu);
+	if (log->closing) {
+		pthread_mutex_unlock(&log->mu);
+		return sdb_errf(eb, SDB_ERR_INVALID, "the log is closing");
+	}
+	if (log->tail != NULL)
+		log->tail->next = &r;
+	else
+		log->head = &r;
+	log->tail = &r;
 	pthread_cond_signal(&log->queue_cv);
 	while (!r.done)
 		pthread_cond_wait(&log->done_cv, &log->mu);

@@ -102,6 +102,19 @@ int sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs,
  */
 int sdbd_log_failing(struct sdbd_log *log);
 
+/*
+ * Runs fn(arg, st, eb) on the sequencer thread with the log's writer store
+ * handle, between batches (never inside one), and blocks until it returns;
+ * returns its result (detail in eb).  For small durable writes beside the
+ * log, such as sdb_store_config_set: the sequencer is the one writer.  fn
+ * must not call into the log.  Any thread.  Returns fn's result or
+ * SDB_ERR_INVALID (the log is closing).
+ */
+struct sdb_store;
+typedef int (*sdbd_log_writer_fn)(void *arg, struct sdb_store *st, struct sdb_errbuf *eb);
+int sdbd_log_with_writer(struct sdbd_log *log, sdbd_log_writer_fn fn, void *arg,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Takes a reference to the newest published tree; never NULL once the log
  * is open.  Release it with sdbd_latest_put(). */
 const struct sdbd_latest *sdbd_log_latest(struct sdbd_log *log);

@@ -20,6 +20,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "public.h"
 #include "upstream.h"
 
 
@@ -59,9 +60,26 @@ serve_usage(FILE *f)
 	    "  --upstream-timeout SECS    per download (default 120)\n"
 	    "  --upstream-concurrency N   parallel fetches (default 4); fetches\n"
 	    "                             never occupy more than THREADS-1 workers\n"
+	    "\n"
+	    "Public modules (a lookup miss for a module outside --private is\n"
+	    "looked up in the public log; the record is recorded here only after\n"
+	    "its inclusion in a signed public tree consistent with the one accepted\n"
+	    "before is verified; a misbehaving public log gets 502 and its evidence\n"
+	    "is kept: sumdbd status):\n"
+	    "  --public-key KEY  the public log's verifier key (default sum.golang.org's)\n"
+	    "  --public-url URL  its URL (default https://sum.golang.org; a module\n"
+	    "                    proxy's https://PROXY/sumdb/sum.golang.org works)\n"
+	    "  --no-public       answer lookups of public modules with 404\n"
 	    "  --help          this text\n"
 	    "\n"
 	    "Exit status: 0 stopped by a signal; 1 could not start.\n");
+}
+
+/* The public path's log lines (first contact, misbehavior) go to stderr. */
+static void
+serve_log_line(const char *line)
+{
+	fprintf(stderr, "sumdbd: %s\n", line);
 }
 
 /* Reads one config value through a short-lived reader handle. */
@@ -96,6 +114,9 @@ cmd_serve(int argc, char **argv)
 		{ "upstream-ca", required_argument, NULL, 'C' },
 		{ "upstream-timeout", required_argument, NULL, 'O' },
 		{ "upstream-concurrency", required_argument, NULL, 'K' },
+		{ "public-key", required_argument, NULL, 'p' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "no-public", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +127,8 @@ cmd_serve(int argc, char **argv)
 	struct sdbd_admin_server *admin = NULL;
 	struct sdbd_upstream_options uopt = { 0 };
 	struct sdbd_upstream *upstream = NULL;
+	struct sdbd_public_options popt = { 0 };
+	struct sdbd_public *pub = NULL;
 	const struct sdbd_latest *l;
 	struct sdbd_http *http = NULL;
 	struct sdbd_log *log = NULL;
@@ -151,6 +174,9 @@ cmd_serve(int argc, char **argv)
 			hopt.threads = (unsigned)v;
 			break;
 		}
+		case 'p': popt.vkey = optarg; break;
+		case 'u': popt.url = optarg; break;
+		case 'x': popt.off = 1; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return 1;
 		}
@@ -200,6 +226,19 @@ cmd_serve(int argc, char **argv)
 		}
 		sdbd_handlers_set_miss(handlers, sdbd_upstream_miss, upstream);
 	}
+	/* Every miss goes through the public path's router: private
+	 * modules to the upstream, the rest to the public log. */
+	popt.patterns = uopt.patterns;
+	popt.upstream = upstream;
+	popt.concurrency = uopt.concurrency;
+	popt.max_inside = uopt.max_inside;
+	popt.log_line = serve_log_line;
+	rc = sdbd_public_new(&pub, &popt, log, db, &eb);
+	if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	sdbd_handlers_set_miss(handlers, sdbd_public_miss, pub);
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {
@@ -237,6 +276,7 @@ out:
 	sdbd_admin_stop(admin);
 	sdbd_log_close(log);
 	sdbd_handlers_free(handlers);
+	sdbd_public_free(pub);
 	sdbd_upstream_free(upstream);
 	free(name);
 	free(vkey);

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "csumdb/record.h"
 #include "fetch.h"
 #include "limits.h"
+#include "flight.h"
 #include "upstream.h"
 
 /* A bearer token is a line of text; 64 KiB is generous. */
@@ -35,16 +35,6 @@ struct proxy {
 	int fallthrough_any; /* separator after it was '|' */
 };
 
-/* One fetch in progress, shared by every miss for its path@version. */
-struct flight {
-	struct flight *next;
-	char *key;           /* "path@version" */
-	int done;
-	int rc;
-	char msg[SDB_ERRBUF_SIZE];
-	unsigned refs;
-};
-
 struct sdbd_upstream {
 	struct sdbd_log *log;
 	struct sdb_fetch *fetch;
@@ -52,12 +42,7 @@ struct sdbd_upstream {
 	size_t nproxies;
 	char *patterns;
 	char *tmp_dir;
-	unsigned concurrency, max_inside;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct flight *flights;
-	unsigned active;     /* fetches running */
-	unsigned inside;     /* threads in sdbd_upstream_miss */
+	struct sdbd_flights *flights;  /* singleflight and the bounds */
 };
 
 static int
@@ -150,18 +135,17 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	if (u == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	u->log = log;
-	u->concurrency = opt->concurrency ? opt->concurrency : 4;
-	u->max_inside = opt->max_inside ? opt->max_inside : 3;
 	tmp = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
 	u->tmp_dir = strdup(tmp && tmp[0] ? tmp : "/tmp");
 	u->patterns = strdup(opt->patterns);
-	pthread_mutex_init(&u->mu, NULL);
-	pthread_cond_init(&u->cv, NULL);
 	if (u->tmp_dir == NULL || u->patterns == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	if ((rc = parse_proxies(u, opt->proxies, eb)) != SDB_OK)
+		goto fail;
+	if ((rc = sdbd_flights_new(&u->flights, opt->concurrency ? opt->concurrency : 4,
+	    opt->max_inside ? opt->max_inside : 3, eb)) != SDB_OK)
 		goto fail;
 	if (opt->token_file != NULL && (rc = read_token(opt->token_file, &token, eb)) != SDB_OK)
 		goto fail;
@@ -200,8 +184,7 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	free(u->proxies);
 	free(u->patterns);
 	free(u->tmp_dir);
-	pthread_cond_destroy(&u->cv);
-	pthread_mutex_destroy(&u->mu);
+	sdbd_flights_free(u->flights);
 	free(u);
 }
 
@@ -335,9 +318,9 @@ out_res:
 
 /* Fetches, hashes and appends path@version: the work of one flight. */
 static int
-fetch_and_record(struct sdbd_upstream *u, const char *path, const char *version,
-    struct sdb_errbuf *eb)
+fetch_and_record(void *arg, const char *path, const char *version, struct sdb_errbuf *eb)
 {
+	struct sdbd_upstream *u = arg;
 	char *epath = NULL, *ever = NULL, *text = NULL;
 	size_t elen, vlen, tlen, i;
 	sdb_hash h1, gomod_h1;
@@ -390,9 +373,7 @@ sdbd_upstream_miss(void *arg, const char *path, const char *version,
     struct sdb_errbuf *eb)
 {
 	struct sdbd_upstream *u = arg;
-	struct flight *f;
 	size_t plen = strlen(path), vlen = strlen(version);
-	char *key;
 	int rc;
 
 	if (!sdb_module_match_prefix_patterns(u->patterns, path))
@@ -405,77 +386,6 @@ sdbd_upstream_miss(void *arg, const char *path, const char *version,
 		if ((rc = sdb_module_check_canonical(path, plen, version, vlen, &ceb)) != SDB_OK)
 			return sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s", sdb_errmsg(&ceb, rc));
 	}
-	key = malloc(plen + vlen + 2);
-	if (key == NULL)
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	snprintf(key, plen + vlen + 2, "%s@%s", path, version);
-
-	pthread_mutex_lock(&u->mu);
-	if (u->inside >= u->max_inside) {
-		pthread_mutex_unlock(&u->mu);
-		free(key);
-		return sdb_errf(eb, SDB_ERR_IO,
-		    "too many upstream fetches in progress (%u); try again", u->max_inside);
-	}
-	u->inside++;
-	for (f = u->flights; f != NULL; f = f->next)
-		if (strcmp(f->key, key) == 0)
-			break;
-	if (f != NULL) {
-		/* join the fetch in progress */
-		f->refs++;
-		while (!f->done)
-			pthread_cond_wait(&u->cv, &u->mu);
-		free(key);
-	} else {
-		f = calloc(1, sizeof *f);
-		if (f == NULL) {
-			u->inside--;
-			pthread_mutex_unlock(&u->mu);
-			free(key);
-			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		}
-		f->key = key;
-		f->refs = 1;
-		f->next = u->flights;
-		u->flights = f;
-		while (u->active >= u->concurrency)
-			pthread_cond_wait(&u->cv, &u->mu);
-		u->active++;
-		pthread_mutex_unlock(&u->mu);
-
-		f->msg[0] = '\0';
-		{
-			struct sdb_errbuf feb;
-
-			feb.msg[0] = '\0';
-			f->rc = fetch_and_record(u, path, version, &feb);
-			memcpy(f->msg, feb.msg, sizeof f->msg);
-		}
-
-		pthread_mutex_lock(&u->mu);
-		u->active--;
-		f->done = 1;
-		/* later misses start afresh (a failure is not remembered) */
-		{
-			struct flight **pp;
-
-			for (pp = &u->flights; *pp != NULL; pp = &(*pp)->next)
-				if (*pp == f) {
-					*pp = f->next;
-					break;
-				}
-		}
-		pthread_cond_broadcast(&u->cv);
-	}
-	rc = f->rc;
-	if (rc != SDB_OK)
-		sdb_errf(eb, rc, "%s", f->msg[0] ? f->msg : sdb_strerror(rc));
-	if (--f->refs == 0) {
-		free(f->key);
-		free(f);
-	}
-	u->inside--;
-	pthread_mutex_unlock(&u->mu);
-	return rc;
+	return sdbd_flights_run(u->flights, "upstream fetches", path, version, fetch_and_record,
+	    u, eb);
 }

@@ -43,10 +43,11 @@ e2e_done() {
 SUMDBD="$top_builddir/sumdbd"
 
 # sumdbd_start NAME DB: runs sumdbd serve for DB on a free loopback port;
-# sets ${NAME}_PID and ${NAME}_URL.  Stop it with sumdbd_stop NAME.
+# sets ${NAME}_PID and ${NAME}_URL.  Stop it with sumdbd_stop NAME.  Public
+# lookups are off (--no-public).
 sumdbd_start() {
 	rm -f "$WORK/$1.out"
-	"$SUMDBD" serve --db "$2" --listen 127.0.0.1:0 >"$WORK/$1.out" 2>"$WORK/$1.err" &
+	"$SUMDBD" serve --db "$2" --listen 127.0.0.1:0 --no-public >"$WORK/$1.out" 2>"$WORK/$1.err" &
 	eval "${1}_PID=\$!"
 	_i=0
 	while [ $_i -lt 100 ]; do

@@ -7,7 +7,8 @@ SUMDBD_PID=
 
 # start_sumdbd DB [ARGS...]: runs sumdbd serve on DB (with ARGS, e.g.
 # --key FILE) on 127.0.0.1:0 and waits until it prints its address; sets
-# URL.  Its stdout and stderr go to $WORK/serve.out and $WORK/serve.err.
+# URL.  Lookups of public modules are off (--no-public: tests never reach
+# sum.golang.org) unless ARGS name a --public-url.  Its stdout and stderr go to $WORK/serve.out and $WORK/serve.err.
 # Exits the test when the server does not start.
 start_sumdbd() {
 	_db=$1
@@ -15,7 +16,8 @@ start_sumdbd() {
 	# A restart must not read the address of the server before: the
 	# background shell may truncate serve.out after the first look.
 	rm -f "$WORK/serve.out"
-	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 "$@" \
+	case " $* " in *" --public-url "*) _pub= ;; *) _pub=--no-public ;; esac
+	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 $_pub "$@" \
 	    >"$WORK/serve.out" 2>"$WORK/serve.err" &
 	SUMDBD_PID=$!
 	_i=0

@@ -16,6 +16,7 @@ directive a line:
   forge M@V ID        lie about record ID (module M@V): a different h1 in
                       the lookup and a level-0 tile that agrees with it
 
+Every request path is appended to argv[1] + ".log" (tests count them).
 Prints "port N" on stdout once listening.  Test infrastructure only.
 """
 import base64, hashlib, http.server, sys, threading, urllib.error, urllib.request
@@ -63,6 +64,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        with lock, open(CONTROL + ".log", "a") as f:
+            f.write(self.path + "\n")
         d = directives()
         if "down" in d:
             self.close_connection = True

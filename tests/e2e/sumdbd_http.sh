@@ -50,7 +50,7 @@ id=$(head -n 1 "$WORK/body")
 expect 0 '^yes$' "lookup body is ID, record, blank line, /latest note" -- ok_if cmp "$WORK/want" "$WORK/body"
 expect 0 '^Content-Type: text/plain; charset=UTF-8' "lookup content type" -- cat "$WORK/hdr"
 expect 0 '^HTTP/1.1 404' "lookup of an unknown module: 404" -- get "$URL/lookup/example.com/nope@v1.0.0"
-printf 'not found: example.com/nope@v1.0.0: not recorded in this checksum database\n' >"$WORK/want"
+printf 'not found: example.com/nope@v1.0.0: not recorded in this checksum database, and lookups in the public checksum database are off in this server (--no-public)\n' >"$WORK/want"
 expect 0 '^yes$' "404 body: not found: PATH@VERSION: REASON" -- ok_if cmp "$WORK/want" "$WORK/body"
 expect 0 '^Cache-Control: public, max-age=60' "404 Cache-Control" -- cat "$WORK/hdr"
 for bad in 'example.com/m7@v1.0.0%00' 'example.com/m%007@v1.0.0' 'example.com/M7@v1.0.0' \

@@ -47,7 +47,7 @@ wait_line() {
 serve() {
 	_tag=$1 _db=$2
 	shift 2
-	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin "$@" \
+	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin --no-public "$@" \
 	    >"$WORK/$_tag.out" 2>"$WORK/$_tag.err" &
 	PIDS="$PIDS $!"
 	URL=$(wait_line "$WORK/$_tag.out" 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p') || exit 1

@@ -1,0 +1,73 @@
+/*
+ * sumdbd answers for public modules too (DESIGN.md "Data flow" step 1,
+ * issue 6): the go command trusts one GOSUMDB, so a lookup miss for a
+ * module outside the private patterns is looked up in the public log
+ * (sum.golang.org, or a proxy's /sumdb/sum.golang.org), accepted only
+ * after the record's inclusion in a signed public tree and that tree's
+ * consistency with the public tree accepted before have been verified
+ * from authenticated tiles (csumdb/audit_lookup.h, csumdb/remote.h), and
+ * then the same two lines are appended to our log.
+ *
+ * The accepted public tree lives in the database's config table (keys
+ * below), written through the sequencer (sdbd_log_with_writer): it only
+ * moves forward through verified consistency and survives restarts.  A
+ * misbehaving public log (fork, forged tile, bad signature, record not in
+ * the tree) records nothing: the lookup fails (502), the evidence is
+ * stored beside the accepted tree, and a log line is written.
+ */
+#ifndef CSUMDB_SUMDBD_PUBLIC_H
+#define CSUMDB_SUMDBD_PUBLIC_H
+
+#include "csumdb/err.h"
+#include "log.h"
+#include "upstream.h"
+
+/* Config keys (sumdbd status reads them). */
+#define SDBD_PUBLIC_KEY_VKEY "public_vkey"        /* the key the tree is for */
+#define SDBD_PUBLIC_KEY_TREE "public_tree"        /* the accepted signed note */
+#define SDBD_PUBLIC_KEY_NEVIDENCE "public_evidence_count" /* decimal, all ever seen */
+#define SDBD_PUBLIC_KEY_EVIDENCE "public_evidence."       /* + index 0..MAX-1 */
+/* Evidence entries kept: the first MAX-1 and the newest (a misbehaving
+ * log must not fill our disk). */
+#define SDBD_PUBLIC_MAX_EVIDENCE 64
+
+struct sdbd_public_options {
+	const char *vkey;            /* public log's key; NULL: sum.golang.org */
+	const char *url;             /* NULL: https://sum.golang.org (or https://NAME) */
+	int off;                     /* --no-public: public misses are 404 */
+	const char *patterns;        /* private patterns; NULL: none */
+	struct sdbd_upstream *upstream;  /* where private misses go; NULL: 404 */
+	unsigned concurrency;        /* public lookups at once (4) */
+	unsigned max_inside;         /* callers inside at once (3) */
+	/* Where the log lines go (first contact, misbehavior); NULL: nowhere. */
+	void (*log_line)(const char *line);
+};
+
+struct sdbd_public;
+
+/*
+ * Sets up the public path for the log in db_path (log borrowed, must
+ * outlive it): loads the accepted public tree, which must verify with
+ * the key (else SDB_ERR_BAD_SIGNATURE or another note error: a damaged
+ * state is not silently replaced).  Returns SDB_OK, SDB_ERR_BAD_KEY,
+ * SDB_ERR_INVALID (URL), note errors, store errors, SDB_ERR_NOMEM.
+ */
+int sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
+    struct sdbd_log *log, const char *db_path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* Frees p once no miss is running.  NULL is a no-op. */
+void sdbd_public_free(struct sdbd_public *p);
+
+/*
+ * The sdbd_lookup_miss_fn (handlers.h) for every miss; arg is a struct
+ * sdbd_public.  Private paths go to the upstream (or 404 without one);
+ * others to the public log (404 when off).  Returns SDB_OK (recorded and
+ * published), SDB_ERR_NOT_FOUND (reason in eb), or an error for a 502:
+ * the verification codes when the public log misbehaved (evidence kept),
+ * SDB_ERR_IO (could not check: network, busy), SDB_ERR_EXISTS (our log
+ * holds other hashes for it), the sequencer's errors.
+ */
+int sdbd_public_miss(void *arg, const char *path, const char *version,
+    struct sdb_errbuf *eb);
+
+#endif

@@ -1,0 +1,243 @@
+/* Unit tests for src/lib/audit_lookup.c: accepting a record served by
+ * another log, over in-memory logs built with the library.  Each accepted
+ * case has forgery twins that must be refused: a record that is not the
+ * leaf (another text, another id, an id past the tree), a forked tree, a
+ * forged tile at level 0 and 1, tiles of another tree; and the decision to
+ * move the accepted tree (first contact, growth, a stale smaller tree). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csumdb/audit_lookup.h"
+#include "csumdb/record.h"
+#include "unit.h"
+
+#define NREC 700
+#define SHARED 300
+
+struct memlog {
+	sdb_hash stored[2 * NREC + 64];
+	int64_t nstored;
+	char text[NREC][160];
+	size_t tlen[NREC];
+	int tamper_level;   /* serve tiles at this level with a flipped bit (-1: none) */
+};
+
+static struct memlog log_a, log_b;
+
+static int
+ml_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
+{
+	struct memlog *m = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (idx[i] < 0 || idx[i] >= m->nstored)
+			return SDB_ERR_NOT_FOUND;
+		out[i] = m->stored[idx[i]];
+	}
+	return SDB_OK;
+}
+
+static int
+ml_tiles(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
+{
+	struct memlog *m = ctx;
+	struct sdb_hash_reader r = { ml_read_hashes, m };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		lens[i] = (size_t)tiles[i].w * 32;
+		if (sdb_tile_read_data(&tiles[i], &r, bufs[i], lens[i]) != SDB_OK)
+			return SDB_ERR_IO;
+		if (tiles[i].l == m->tamper_level)
+			bufs[i][lens[i] - 1] ^= 0x01;
+	}
+	return SDB_OK;
+}
+
+/* Records below SHARED are the same in both logs; the rest differ. */
+static void
+ml_build(struct memlog *m, char tag)
+{
+	int64_t i;
+
+	m->nstored = 0;
+	m->tamper_level = -1;
+	for (i = 0; i < NREC; i++) {
+		struct sdb_hash_reader r = { ml_read_hashes, m };
+		sdb_hash h1, h2;
+		char *rec = NULL;
+		size_t len = 0, k = 0;
+		char path[64];
+
+		memset(h1.b, (int)(i & 0xff), sizeof h1.b);
+		memset(h2.b, i < SHARED ? 1 : tag, sizeof h2.b);
+		snprintf(path, sizeof path, "example.com/m%d", (int)i);
+		CU_ASSERT_FATAL(sdb_record_format(path, strlen(path), "v1.0.0", 6, &h1, &h2, &rec,
+		    &len, NULL) == SDB_OK);
+		memcpy(m->text[i], rec, len);
+		m->tlen[i] = len;
+		free(rec);
+		CU_ASSERT_FATAL(sdb_tlog_stored_hashes(i, m->text[i], len, &r,
+		    m->stored + m->nstored, &k) == SDB_OK);
+		m->nstored += (int64_t)k;
+	}
+}
+
+static struct sdb_tree
+tree_of(struct memlog *m, int64_t n)
+{
+	struct sdb_hash_reader r = { ml_read_hashes, m };
+	struct sdb_tree t;
+
+	t.n = n;
+	CU_ASSERT_FATAL(sdb_tlog_tree_hash(n, &r, &t.hash) == SDB_OK);
+	return t;
+}
+
+static void
+build(void)
+{
+	if (log_a.nstored == 0) {
+		ml_build(&log_a, 'a');
+		ml_build(&log_b, 'b');
+	}
+}
+
+static int
+check(const struct sdb_tree *acc, const struct sdb_tree *t, int64_t id, struct memlog *m,
+    int64_t text_of, struct memlog *serve, int *advance)
+{
+	struct sdb_tile_source src = { ml_tiles, NULL, serve };
+	struct sdb_audit_result res;
+
+	return sdb_audit_lookup(acc, t, id, m->text[text_of], m->tlen[text_of], 8, &src, &res,
+	    advance, NULL);
+}
+
+static void
+test_accept(void)
+{
+	struct sdb_tree acc, t;
+	int adv = -1;
+
+	build();
+	/* First contact: trusted, to be recorded. */
+	t = tree_of(&log_a, 400);
+	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 5, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(adv, 1);
+	/* Growth: consistent, moves forward. */
+	acc = t;
+	t = tree_of(&log_a, 650);
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(adv, 1);
+	/* The same tree: accepted, nothing to move. */
+	CU_ASSERT_EQUAL(check(&t, &t, 256, &log_a, 256, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(adv, 0);
+	/* A stale (smaller) tree that is a prefix: accepted, never moves back. */
+	acc = tree_of(&log_a, 650);
+	t = tree_of(&log_a, 300);
+	CU_ASSERT_EQUAL(check(&acc, &t, 299, &log_a, 299, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(adv, 0);
+}
+
+static void
+test_record_twins(void)
+{
+	struct sdb_tree t;
+	int adv = -1;
+
+	build();
+	t = tree_of(&log_a, 400);
+	/* Another record's text at this id; this record under another id. */
+	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 6, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, 6, &log_a, 5, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(adv, 0);
+	/* A record that exists, but past the signed tree (the lookup's own
+	 * id cannot make it part of the tree). */
+	CU_ASSERT_EQUAL(check(NULL, &t, 450, &log_a, 450, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, -1, &log_a, 0, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	/* B's record (same path, other hashes) against A's tree. */
+	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_b, 350, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_a, 350, &log_a, &adv), SDB_OK);
+}
+
+static void
+test_fork_twins(void)
+{
+	struct sdb_tree acc, t;
+	int adv = -1;
+
+	build();
+	/* Honest twin: B shares A's first SHARED records. */
+	acc = tree_of(&log_a, SHARED);
+	t = tree_of(&log_b, 600);
+	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(adv, 1);
+	/* Accepted A(500), now B(600) under the same key: a fork, and the
+	 * record served is really in B's tree. */
+	acc = tree_of(&log_a, 500);
+	adv = -1;
+	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b, &adv), SDB_ERR_FORK);
+	CU_ASSERT_EQUAL(adv, 0);
+	/* The same size with another hash. */
+	t = tree_of(&log_b, 500);
+	CU_ASSERT_EQUAL(check(&acc, &t, 10, &log_b, 10, &log_b, &adv), SDB_ERR_FORK);
+	/* A stale tree that is not a prefix of the accepted one. */
+	acc = tree_of(&log_a, 650);
+	t = tree_of(&log_b, 400);
+	{
+		struct sdb_tile_source src_b = { ml_tiles, NULL, &log_b };
+		struct sdb_tile_source src_a = { ml_tiles, NULL, &log_a };
+		struct sdb_audit_result res;
+		int64_t idx = sdb_tlog_stored_hash_index(0, 350);
+		sdb_hash h;
+
+		/* inclusion from B's tiles, consistency must come from the
+		 * accepted tree's: serve each from its own log */
+		CU_ASSERT_EQUAL(sdb_tile_read_hashes(&t, 8, &src_b, &idx, 1, &h, NULL), SDB_OK);
+		CU_ASSERT_EQUAL(sdb_audit_consistency(&acc, &t, 8, &src_a, &res, NULL), SDB_ERR_FORK);
+	}
+}
+
+static void
+test_forged_tiles(void)
+{
+	struct sdb_tree acc, t;
+	int adv = -1, lvl;
+
+	build();
+	acc = tree_of(&log_a, 300);
+	t = tree_of(&log_a, 650);
+	/* A forged tile at either level: a tile mismatch, nothing accepted. */
+	for (lvl = 0; lvl <= 1; lvl++) {
+		log_a.tamper_level = lvl;
+		adv = -1;
+		CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_ERR_TILE_MISMATCH);
+		CU_ASSERT_EQUAL(adv, 0);
+		CU_ASSERT_EQUAL(check(NULL, &t, 100, &log_a, 100, &log_a, &adv), SDB_ERR_TILE_MISMATCH);
+	}
+	log_a.tamper_level = -1;
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_OK);
+	/* Tiles of another tree under A's signed root, with B's record. */
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_b, 600, &log_b, &adv), SDB_ERR_TILE_MISMATCH);
+	/* Sizes out of range. */
+	t.n = -1;
+	CU_ASSERT_EQUAL(check(&acc, &t, 0, &log_a, 0, &log_a, &adv), SDB_ERR_RANGE);
+}
+
+void
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "accept", test_accept },
+		{ "record_twins", test_record_twins },
+		{ "fork_twins", test_fork_twins },
+		{ "forged_tiles", test_forged_tiles },
+		{ NULL, NULL },
+	};
+	unit_suite("audit_lookup", tests);
+}
