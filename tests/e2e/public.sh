@@ -1,0 +1,185 @@
+#!/bin/sh
+# sumdbd answers for public modules (issue 6).  A second sumdbd under
+# another name and key plays the public log, behind the fault proxy
+# (tests/e2e/sumdb_proxy.py, which also counts requests); the private
+# sumdbd has it as --public-key/--public-url and records corp.example.com
+# from --upstream.  With GOSUMDB = the private sumdbd:
+#   - one go mod download fetches private and public modules; the go.sum
+#     lines of the public ones equal the public log's records;
+#   - a public record already recorded is served without asking the
+#     public log again; a new one costs a few public-log requests;
+#   - a restart keeps the accepted public tree (no second first contact);
+#   - the public log serves a record that is not in its tree with a
+#     forged level-0 tile, then forks (a diverging copy under the same
+#     key behind the same URL): 502, the go command fails, nothing is
+#     recorded, the evidence is kept and sumdbd status shows it.
+. "$top_srcdir/tests/e2e/lib.sh"
+if ! command -v go >/dev/null 2>&1; then
+	echo "SKIP: no go command"
+	exit 77
+fi
+PUBNAME=pub.sum.example
+NAME=corp.sum.example
+cleanup_public() {
+	proxy_stop
+	sumdbd_stop PUB
+	sumdbd_stop FORK
+	e2e_cleanup
+}
+trap cleanup_public EXIT
+
+# The module proxy: public modules a..e, a private one.
+python3 - "$WORK/proxy" <<'PY'
+import json, os, sys, zipfile
+root = sys.argv[1]
+mods = [("pub.example.org/" + n, n) for n in "abcde"] + [("corp.example.com/x", "x")]
+for path, pkg in mods:
+    ver = "v1.0.0"
+    d = os.path.join(root, path, "@v")
+    os.makedirs(d, exist_ok=True)
+    gomod = "module %s\n\ngo 1.16\n" % path
+    open(os.path.join(d, "list"), "w").write(ver + "\n")
+    json.dump({"Version": ver, "Time": "2020-01-01T00:00:00Z"}, open(os.path.join(d, ver + ".info"), "w"))
+    open(os.path.join(d, ver + ".mod"), "w").write(gomod)
+    with zipfile.ZipFile(os.path.join(d, ver + ".zip"), "w") as z:
+        z.writestr("%s@%s/go.mod" % (path, ver), gomod)
+        z.writestr("%s@%s/%s.go" % (path, ver, pkg), "package %s\n\nfunc Name() string { return %s }\n" % (pkg, json.dumps(path)))
+PY
+
+# The true go.sum lines, from the go command with GOSUMDB=off.
+ALL="pub.example.org/a@v1.0.0 pub.example.org/b@v1.0.0 pub.example.org/c@v1.0.0 pub.example.org/d@v1.0.0 pub.example.org/e@v1.0.0 corp.example.com/x@v1.0.0"
+gomain "$WORK/m0" $ALL
+gorun "$WORK/m0" "$WORK/gp0" off go mod download -json >"$WORK/dl.json" 2>"$WORK/dl.err"
+python3 - "$WORK/dl.json" "$WORK" <<'PY'
+import json, sys
+dec, s, i = json.JSONDecoder(), open(sys.argv[1]).read(), 0
+while True:
+    while i < len(s) and s[i].isspace(): i += 1
+    if i >= len(s): break
+    o, i = dec.raw_decode(s, i)
+    name = o["Path"].rsplit("/", 1)[1]
+    with open("%s/%s.sum" % (sys.argv[2], name), "w") as f:
+        f.write("%s %s %s\n%s %s/go.mod %s\n" % (o["Path"], o["Version"], o["Sum"], o["Path"], o["Version"], o["GoModSum"]))
+PY
+expect 0 'h1:' "go.sum lines computed with GOSUMDB=off" -- cat "$WORK/a.sum" "$WORK/x.sum"
+
+# The public log: 300 filler records, then a, b, c.  FORK: a copy of its
+# first 300 records under the same key, to grow differently.
+expect 0 'verifier key: ' "init the public stand-in" -- "$SUMDBD" init --db "$WORK/pub.db" --name "$PUBNAME"
+PUBVKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+gosum_lines 0 300 >"$WORK/fill.sum"
+expect 0 'tree size 300' "300 filler records" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/fill.sum"
+cp "$WORK/pub.db" "$WORK/fork.db"
+cp "$WORK/pub.db.key" "$WORK/fork.db.key"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/fork.db" "$WORK/fork.db.key"
+cat "$WORK/a.sum" "$WORK/b.sum" "$WORK/c.sum" >"$WORK/abc.sum"
+expect 0 'tree size 303' "public modules a, b, c" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/abc.sum"
+sumdbd_start PUB "$WORK/pub.db"
+proxy_start
+proxy_set "upstream $PUB_URL"
+: >"$WORK/proxy.ctl.log"
+reqs() { wc -l <"$WORK/proxy.ctl.log" | tr -d ' '; }
+
+# The private sumdbd.
+expect 0 'verifier key: ' "init the private log" -- "$SUMDBD" init --db "$WORK/priv.db" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" --public-url "$PROXY_URL" \
+    --upstream "file://$WORK/proxy" --private corp.example.com
+GOSUMDB_PRIV="$VKEY $URL"
+size() { curl -s "$URL/latest" | sed -n 2p; }
+
+# 1. One go mod download: private and public modules.
+gomain "$WORK/m1" pub.example.org/a@v1.0.0 pub.example.org/b@v1.0.0 corp.example.com/x@v1.0.0
+expect 0 '^yes$' "go mod download of a, b (public) and x (private) through the private sumdbd" -- \
+    ok_if gorun "$WORK/m1" "$WORK/gp1" "$GOSUMDB_PRIV" go mod download
+gorun "$WORK/m1" "$WORK/gp1" "$GOSUMDB_PRIV" go build -o /dev/null . >/dev/null 2>&1
+grep '^pub.example.org/' "$WORK/m1/go.sum" | sort >"$WORK/got.pub"
+cat "$WORK/a.sum" "$WORK/b.sum" | sort >"$WORK/want.pub"
+expect 0 '^yes$' "the public modules' go.sum lines equal the public log's records" -- \
+    ok_if sh -c "[ -s '$WORK/got.pub' ] && cmp '$WORK/got.pub' '$WORK/want.pub'"
+for m in a b; do
+	curl -s "$PUB_URL/lookup/pub.example.org/$m@v1.0.0" | sed -n 2,3p >"$WORK/pubrec.$m"
+	curl -s "$URL/lookup/pub.example.org/$m@v1.0.0" | sed -n 2,3p >"$WORK/privrec.$m"
+	expect 0 '^yes$' "the private log records $m exactly as the public log does" -- \
+	    ok_if cmp "$WORK/pubrec.$m" "$WORK/privrec.$m"
+done
+expect 0 '^corp.example.com/x v1.0.0 h1:' "x was recorded from the upstream" -- \
+    curl -s "$URL/lookup/corp.example.com/x@v1.0.0"
+expect 0 "first contact.*303 records" "first contact is logged" -- cat "$WORK/serve.err"
+expect 0 '^3$' "the private log holds a, b, x" -- size
+expect 0 '^go.sum database tree$' "sumdbd status: the accepted public tree" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^303$' "... of 303 records" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+expect 0 'misbehavior: 0 seen' "... and no misbehavior" -- "$SUMDBD" status --db "$WORK/priv.db"
+
+# 2. Recorded public records are served from our log alone.
+: >"$WORK/proxy.ctl.log"
+expect 0 '^pub.example.org/a v1.0.0 h1:' "a recorded public record is answered" -- \
+    curl -s "$URL/lookup/pub.example.org/a@v1.0.0"
+gomain "$WORK/m2" pub.example.org/a@v1.0.0 pub.example.org/b@v1.0.0
+expect 0 '^yes$' "a fresh client downloads a and b again" -- ok_if gorun "$WORK/m2" "$WORK/gp2" "$GOSUMDB_PRIV" go mod download
+expect 0 '^0$' "... without a single request to the public log" -- reqs
+# A new public module in the same public tree: the lookup and cached tiles.
+: >"$WORK/proxy.ctl.log"
+expect 0 '^pub.example.org/c v1.0.0 h1:' "c: a new public module is recorded" -- \
+    curl -s "$URL/lookup/pub.example.org/c@v1.0.0"
+n=$(reqs)
+echo "public-log requests for c: $n"
+expect 0 '^yes$' "... with at most 3 public-log requests ($n)" -- ok_if [ "$n" -le 3 ]
+expect 0 '^not found: pub.example.org/nope@v1.0.0' "a module the public log lacks: 404" -- \
+    sh -c "curl -s -w '%{http_code}' '$URL/lookup/pub.example.org/nope@v1.0.0' | grep -o '^not found: [^:]*'; curl -s -o /dev/null -w '%{http_code}\n' '$URL/lookup/pub.example.org/nope@v1.0.0' | grep -q 404"
+
+# 3. A restart keeps the accepted public tree.
+stop_sumdbd
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" --public-url "$PROXY_URL" \
+    --upstream "file://$WORK/proxy" --private corp.example.com
+GOSUMDB_PRIV="$VKEY $URL"
+expect 0 '^yes$' "after a restart: no second first contact" -- ok_if sh -c "! grep -q 'first contact' '$WORK/serve.err'"
+expect 0 '^303$' "... the accepted tree is still 303" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+
+# 4. A record that is not in the public tree, with a forged level-0 tile
+#    that agrees with it (CVE-2026-56864/56865 together).
+expect 0 'tree size 304' "the public log grows by d" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/d.sum"
+DID=$(curl -s "$PUB_URL/lookup/pub.example.org/d@v1.0.0" | head -1)
+proxy_set "upstream $PUB_URL" "forge pub.example.org/d@v1.0.0 $DID"
+before=$(size)
+expect 0 '^502 .*misbehaved' "forged record and tile: 502 naming the misbehavior" -- \
+    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/d@v1.0.0'; cat '$WORK/body'"
+gomain "$WORK/m3" pub.example.org/d@v1.0.0
+expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m3" "$WORK/gp3" "$GOSUMDB_PRIV" go mod download
+expect 0 "^$before\$" "nothing recorded" -- size
+expect 0 'MISBEHAVED' "a log line on stderr" -- cat "$WORK/serve.err"
+expect 2 'misbehavior: [1-9][0-9]* seen' "sumdbd status: exit 2, misbehavior seen" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 2 'record .* as served' "... with the evidence" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^303$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+proxy_set "upstream $PUB_URL"
+expect 0 '^pub.example.org/d v1.0.0 h1:' "the honest answer afterwards is accepted" -- \
+    curl -s "$URL/lookup/pub.example.org/d@v1.0.0"
+expect 0 '^304$' "... and the accepted tree moves to 304" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+
+# 5. A fork: the copy of the first 300 records grown with other records
+#    and e, under the same key, swapped in behind the same URL.
+gosum_lines 300 306 fork >"$WORK/forkfill.sum"
+cat "$WORK/forkfill.sum" "$WORK/e.sum" >"$WORK/fork.sum"
+expect 0 'tree size 307' "the fork grows differently to 307" -- "$SUMDBD" add --db "$WORK/fork.db" "$WORK/fork.sum"
+sumdbd_start FORK "$WORK/fork.db"
+proxy_set "upstream $FORK_URL"
+before=$(size)
+expect 0 '^502 .*(not a prefix|misbehaved)' "fork: 502" -- \
+    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/e@v1.0.0'; cat '$WORK/body'"
+gomain "$WORK/m4" pub.example.org/e@v1.0.0
+expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m4" "$WORK/gp4" "$GOSUMDB_PRIV" go mod download
+expect 0 "^$before\$" "nothing recorded" -- size
+expect 2 'consistency proof:' "sumdbd status shows the fork evidence with its proof" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^304$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+expect 0 '^pub.example.org/a v1.0.0 h1:' "records already recorded are still served" -- \
+    curl -s "$URL/lookup/pub.example.org/a@v1.0.0"
+
+# 6. --no-public: a public miss is a 404 saying so.
+stop_sumdbd
+start_sumdbd "$WORK/priv.db" --no-admin
+expect 0 'public checksum database are off' "--no-public: 404 saying the public path is off" -- \
+    curl -s "$URL/lookup/pub.example.org/e@v1.0.0"
+
+stop_sumdbd
+expect 0 '^0$' "sumdbd serve exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
+e2e_done
