@@ -10,6 +10,7 @@ e2e_cleanup() {
 	stop_sumdbd
 	chmod -R u+w "$WORK" 2>/dev/null
 	rm -rf "$WORK"
+	[ "${SERVER_FAILURES:-0}" -eq 0 ] || exit 1
 }
 trap e2e_cleanup EXIT
 e2e_pass=0
@@ -36,7 +37,8 @@ expect() {
 
 e2e_done() {
 	echo "$e2e_pass passed, $e2e_fail failed"
-	[ "$e2e_fail" -eq 0 ]
+	[ "${SERVER_FAILURES:-0}" -eq 0 ] || echo "FAIL: $SERVER_FAILURES sumdbd serve exits not 0"
+	[ "$e2e_fail" -eq 0 ] && [ "${SERVER_FAILURES:-0}" -eq 0 ]
 }
 
 # --- helpers for tests that run sumdbd (and the verifier against it) ---
@@ -64,12 +66,17 @@ sumdbd_start() {
 	exit 1
 }
 
-# sumdbd_stop NAME: stops the server started as NAME (by its PID).
+# sumdbd_stop NAME: stops the server started as NAME (by its PID, SIGTERM);
+# an exit status but 0 counts in $SERVER_FAILURES.
 sumdbd_stop() {
 	eval "_p=\${${1}_PID:-}"
 	if [ -n "$_p" ]; then
 		kill -TERM "$_p" 2>/dev/null
-		wait "$_p" 2>/dev/null
+		if ! wait "$_p" 2>/dev/null; then
+			echo "FAIL: sumdbd serve $1 exited not 0 on SIGTERM; its stderr:"
+			tail -n 40 "$WORK/$1.err"
+			SERVER_FAILURES=$((${SERVER_FAILURES:-0} + 1))
+		fi
 		eval "${1}_PID="
 	fi
 }

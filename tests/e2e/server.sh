@@ -35,12 +35,20 @@ start_sumdbd() {
 }
 
 # stop_sumdbd: SIGTERM to the server start_sumdbd started, if any, and
-# waits for it; its exit status is left in $SUMDBD_STATUS.
+# waits for it; its exit status is left in $SUMDBD_STATUS, and anything but
+# 0 counts in $SERVER_FAILURES.
 stop_sumdbd() {
 	SUMDBD_STATUS=
 	if [ -n "$SUMDBD_PID" ]; then
 		kill -TERM "$SUMDBD_PID" 2>/dev/null
 		wait "$SUMDBD_PID" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
+		# A sanitizer report (ASan aborts, UBSan halts) or a crash shows
+		# only in the exit status: it fails the test (e2e_done, e2e_cleanup).
+		if [ "$SUMDBD_STATUS" != 0 ]; then
+			echo "FAIL: sumdbd serve exited $SUMDBD_STATUS on SIGTERM; its stderr:"
+			tail -n 40 "$WORK/serve.err"
+			SERVER_FAILURES=$((${SERVER_FAILURES:-0} + 1))
+		fi
 		SUMDBD_PID=
 	fi
 	return 0

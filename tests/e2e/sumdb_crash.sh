@@ -35,4 +35,5 @@ while [ $i -lt 25 ]; do
 done
 expect 0 '^yes$' "25 kills at random points: the state always loads and stays consistent" -- ok_if test $bad -eq 0
 expect 0 'every record hashes to the signed root' "a final --full run completes" -- "$SUMDB" audit --full --state "$ST" --url "$A_URL" "$VKEY"
+sumdbd_stop A
 e2e_done

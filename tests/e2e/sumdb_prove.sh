@@ -102,4 +102,5 @@ for c in audit lookup prove verify-proof check; do
 	expect 0 "^usage: sumdb $c" "$c --help" -- "$SUMDB" $c --help
 	expect 1 "usage: sumdb $c" "$c without arguments: usage, exit 1" -- "$SUMDB" $c
 done
+sumdbd_stop A
 e2e_done
