@@ -1,6 +1,7 @@
 /*
- * sumdb audit --full (full.h): download every data tile in bounded
- * parallel batches, check and hash every record, compare each full tile's
+ * sumdb audit --full (full.h): download every data tile through a bounded
+ * window kept full by a few threads (the checking thread never waits for
+ * a whole batch), check and hash every record, compare each full tile's
  * root with the authenticated level-1 hashes, fold everything into the
  * tree and compare with the signed root; resumable through the state.
  */
@@ -32,11 +33,18 @@ struct dl_slot {
 	struct sdb_errbuf eb;
 };
 
-struct dl_batch {
+/* The download window: tiles [consumed, consumed + FULL_WINDOW) may be in
+ * flight; slot k % FULL_WINDOW holds tile k.  A slot belongs to the thread
+ * that took its tile until it is marked ready, then to the checking thread
+ * until that thread raises the limit past it. */
+struct dl_pipe {
 	struct sdb_remote *r;
 	struct dl_slot *slots;
-	size_t n, next;
+	unsigned char *ready;
+	int64_t next, limit, end, full_tiles, tree_n;
+	int stop;
 	pthread_mutex_t mu;
+	pthread_cond_t more, done;
 };
 
 static int
@@ -66,41 +74,58 @@ fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 static void *
 dl_worker(void *arg)
 {
-	struct dl_batch *b = arg;
+	struct dl_pipe *p = arg;
 
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		size_t i;
+		struct dl_slot *s;
+		int64_t k;
 
-		pthread_mutex_lock(&b->mu);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mu);
-		if (i >= b->n)
-			return NULL;
-		b->slots[i].err = fetch_tile(b->r, &b->slots[i]);
+		while (!p->stop && p->next >= p->limit && p->next < p->end)
+			pthread_cond_wait(&p->more, &p->mu);
+		if (p->stop || p->next >= p->end)
+			break;
+		k = p->next++;
+		s = &p->slots[k % FULL_WINDOW];
+		pthread_mutex_unlock(&p->mu);
+		memset(s, 0, sizeof *s);
+		s->t.h = 8;
+		s->t.l = -1;
+		s->t.n = k;
+		s->t.w = k < p->full_tiles ? 256 : (int)(p->tree_n % 256);
+		s->err = fetch_tile(p->r, s);
+		pthread_mutex_lock(&p->mu);
+		p->ready[k % FULL_WINDOW] = 1;
+		pthread_cond_broadcast(&p->done);
 	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
 }
 
-/* Downloads slots[0..n) with up to FULL_THREADS threads. */
-static void
-download(struct sdb_remote *r, struct dl_slot *slots, size_t n)
+/* Waits until tile k is downloaded (or failed); returns its slot. */
+static struct dl_slot *
+dl_wait(struct dl_pipe *p, int64_t k)
 {
-	struct dl_batch b;
-	pthread_t th[FULL_THREADS];
-	int started = 0, i;
+	pthread_mutex_lock(&p->mu);
+	while (!p->ready[k % FULL_WINDOW])
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return &p->slots[k % FULL_WINDOW];
+}
 
-	b.r = r;
-	b.slots = slots;
-	b.n = n;
-	b.next = 0;
-	pthread_mutex_init(&b.mu, NULL);
-	for (i = 0; i < FULL_THREADS && (size_t)i < n; i++)
-		if (pthread_create(&th[started], NULL, dl_worker, &b) == 0)
-			started++;
-	if (started == 0)
-		dl_worker(&b);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	pthread_mutex_destroy(&b.mu);
+/* Hands slot k back: its tile is checked; tile k + FULL_WINDOW may go. */
+static void
+dl_release(struct dl_pipe *p, int64_t k)
+{
+	struct dl_slot *s = &p->slots[k % FULL_WINDOW];
+
+	free(s->body);
+	s->body = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->ready[k % FULL_WINDOW] = 0;
+	p->limit = k + 1 + FULL_WINDOW;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
 }
 
 static double
@@ -185,15 +210,17 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
     struct full_report *rep, struct sdb_errbuf *eb)
 {
 	struct sdb_tlog_frontier f, done;
-	int64_t committed;
-	struct dl_slot *slots = NULL;
+	struct dl_pipe p;
+	pthread_t th[FULL_THREADS];
+	int64_t committed, l1_from = 0, full_tiles = tree->n / 256,
+	    ntiles = (tree->n + 255) / 256, k, k0;
 	sdb_hash *l1 = NULL;
-	int64_t *idx = NULL, full_tiles = tree->n / 256, ntiles = (tree->n + 255) / 256, k;
-	int tty = isatty(2), err;
+	int64_t *idx = NULL;
+	int tty = isatty(2), err, started = 0, inited = 0, i;
 	double t0 = now(), last = 0;
-	size_t i;
 
 	memset(rep, 0, sizeof *rep);
+	memset(&p, 0, sizeof p);
 	rep->tree_size = tree->n;
 	err = sdb_state_full_get(st, &f, eb);
 	if (err == SDB_ERR_NOT_FOUND)
@@ -206,63 +233,77 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 	rep->resumed_from = f.n;
 	done = f;
 	committed = f.n;
-	slots = calloc(FULL_BATCH, sizeof *slots);
-	l1 = calloc(FULL_BATCH, sizeof *l1);
-	idx = calloc(FULL_BATCH, sizeof *idx);
-	if (slots == NULL || l1 == NULL || idx == NULL) {
+	k0 = f.n / 256;
+	p.r = r;
+	p.next = k0;
+	p.limit = k0 + FULL_WINDOW;
+	p.end = ntiles;
+	p.full_tiles = full_tiles;
+	p.tree_n = tree->n;
+	p.slots = calloc(FULL_WINDOW, sizeof *p.slots);
+	p.ready = calloc(FULL_WINDOW, 1);
+	l1 = calloc(FULL_L1_CHUNK, sizeof *l1);
+	idx = calloc(FULL_L1_CHUNK, sizeof *idx);
+	if (p.slots == NULL || p.ready == NULL || l1 == NULL || idx == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.more, NULL);
+	pthread_cond_init(&p.done, NULL);
+	inited = 1;
+	for (i = 0; i < FULL_THREADS && k0 + i < ntiles; i++)
+		if (pthread_create(&th[started], NULL, dl_worker, &p) == 0)
+			started++;
+	if (started == 0 && k0 < ntiles) {
+		err = sdb_errf(eb, SDB_ERR_NOMEM, "cannot start download threads");
+		goto out;
+	}
 
-	for (k = f.n / 256; k < ntiles;) {
-		size_t n = 0, nfull = 0;
+	for (k = k0; k < ntiles; k++) {
+		struct dl_slot *s;
 		int attempt;
 
-		for (; n < FULL_BATCH && k + (int64_t)n < ntiles; n++) {
-			struct dl_slot *s = &slots[n];
+		/* The level-0 tile roots the next data tiles must give,
+		 * authenticated, FULL_L1_CHUNK at a time. */
+		if (k < full_tiles && (k == k0 || k - l1_from >= FULL_L1_CHUNK)) {
+			size_t n = 0;
 
-			memset(s, 0, sizeof *s);
-			s->t.h = 8;
-			s->t.l = -1;
-			s->t.n = k + (int64_t)n;
-			s->t.w = s->t.n < full_tiles ? 256 : (int)(tree->n % 256);
-			if (s->t.n < full_tiles)
-				idx[nfull++] = sdb_tlog_stored_hash_index(8, s->t.n);
+			l1_from = k;
+			for (; n < FULL_L1_CHUNK && k + (int64_t)n < full_tiles; n++)
+				idx[n] = sdb_tlog_stored_hash_index(8, k + (int64_t)n);
+			if ((err = sdb_remote_read_hashes(r, tree, idx, n, l1, eb)) != SDB_OK)
+				goto out;
 		}
-		/* The level-0 tile roots these data tiles must give, authenticated. */
-		if (nfull > 0 && (err = sdb_remote_read_hashes(r, tree, idx, nfull, l1, eb)) != SDB_OK)
-			goto out;
-		download(r, slots, n);
-		for (i = 0; i < n; i++) {
-			struct dl_slot *s = &slots[i];
+		s = dl_wait(&p, k);
+		for (attempt = 0;; attempt++) {
+			struct sdb_tlog_frontier save = f;
+			int64_t c = rep->checked, b = rep->bad_records;
 
-			for (attempt = 0;; attempt++) {
-				struct sdb_tlog_frontier save = f;
-				int64_t c = rep->checked, b = rep->bad_records;
-
-				if (s->err != SDB_OK) {
-					err = sdb_errf(eb, s->err, "%s", sdb_errmsg(&s->eb, s->err));
-					goto out;
-				}
-				err = check_tile(st, s, (size_t)i < nfull ? &l1[i] : NULL, &f, rep, tty, eb);
-				if (err == SDB_OK)
-					break;
-				f = save;
-				rep->checked = c;
-				rep->bad_records = b;
-				if ((err != SDB_ERR_INVALID && err != SDB_ERR_TILE_MISMATCH) || attempt >= 2)
-					goto out;
-				/* Refetch a tile that did not parse or match: garbled? */
-				free(s->body);
-				s->body = NULL;
-				s->err = fetch_tile(r, s);
+			if (s->err != SDB_OK) {
+				err = sdb_errf(eb, s->err, "%s", sdb_errmsg(&s->eb, s->err));
+				goto out;
 			}
-			rep->tiles++;
-			rep->bytes += s->len;
-			if (s->t.w == 256)
-				done = f;
+			err = check_tile(st, s, k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
+			if (err == SDB_OK)
+				break;
+			f = save;
+			rep->checked = c;
+			rep->bad_records = b;
+			if ((err != SDB_ERR_INVALID && err != SDB_ERR_TILE_MISMATCH) || attempt >= 2)
+				goto out;
+			/* Refetch a tile that did not parse or match: garbled? */
+			free(s->body);
+			s->body = NULL;
+			s->err = fetch_tile(r, s);
 		}
-		k += (int64_t)n;
+		rep->tiles++;
+		rep->bytes += s->len;
+		if (s->t.w == 256)
+			done = f;
+		dl_release(&p, k);
+		if ((k + 1 - k0) % FULL_BATCH != 0 && k + 1 < ntiles)
+			continue;
 		/* Progress is kept at tile boundaries only: the partial tail is
 		 * checked again next time (its module@version entries, committed
 		 * with it, are idempotent by record id). */
@@ -272,10 +313,6 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
 			goto out;
 		committed = done.n;
-		for (i = 0; i < n; i++) {
-			free(slots[i].body);
-			slots[i].body = NULL;
-		}
 		if (tty && now() - last > 0.25) {
 			last = now();
 			progress(f.n, tree->n, rep->resumed_from, t0);
@@ -294,6 +331,21 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 	}
 	err = SDB_OK;
 out:
+	if (inited) {
+		if (started > 0) {
+			pthread_mutex_lock(&p.mu);
+			p.stop = 1;
+			pthread_cond_broadcast(&p.more);
+			pthread_mutex_unlock(&p.mu);
+			for (i = 0; i < started; i++)
+				pthread_join(th[i], NULL);
+		}
+		for (i = 0; i < FULL_WINDOW; i++)
+			free(p.slots[i].body);
+		pthread_mutex_destroy(&p.mu);
+		pthread_cond_destroy(&p.more);
+		pthread_cond_destroy(&p.done);
+	}
 	if (tty) {
 		progress(f.n, tree->n, rep->resumed_from, t0);
 		fputc('\n', stderr);
@@ -301,10 +353,8 @@ out:
 	if (err == SDB_ERR_INVALID)
 		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
 	rep->seconds = now() - t0;
-	if (slots != NULL)
-		for (i = 0; i < FULL_BATCH; i++)
-			free(slots[i].body);
-	free(slots);
+	free(p.slots);
+	free(p.ready);
 	free(l1);
 	free(idx);
 	return err;

@@ -1,6 +1,6 @@
 /*
  * `sumdb audit --full`: every record of a signed tree, checked.  Data
- * tiles are downloaded a batch at a time by a few threads; each is split
+ * tiles are downloaded ahead, in a bounded window, by a few threads; each is split
  * (sum.golang.org form), each record checked as a go.sum record and
  * indexed by module@version (duplicates reported, conflicting hashes as
  * critical), each full tile's root compared with the authenticated
@@ -18,9 +18,13 @@
 #include "csumdb/state.h"
 #include "remote.h"
 
-/* Download threads and tiles per batch. */
+/* Download threads; tiles downloaded ahead of the checking thread at
+ * most; tiles between two commits of the progress; level-0 tile roots
+ * authenticated at a time (one level-1 tile). */
 #define FULL_THREADS 4
+#define FULL_WINDOW 64
 #define FULL_BATCH 64
+#define FULL_L1_CHUNK 256
 
 struct full_report {
 	int64_t tree_size;
