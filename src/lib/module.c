@@ -111,7 +111,7 @@ valid_utf8(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		uint32_t r = sdb_utf8_decode((const unsigned char *)s + i, len - i, &n);
+		uint32_t r = sdb_utf8_next((const unsigned char *)s + i, len - i, &n);
 
 		/* U+FFFD written out in 3 bytes is valid; size 1 means invalid */
 		if (r == 0xfffd && n == 1)
@@ -248,7 +248,7 @@ check_elem(const char *e, size_t len, enum path_kind kind, char *why,
 		return -1;
 	}
 	for (i = 0; i < len; i += n) {
-		uint32_t r = sdb_utf8_decode((const unsigned char *)e + i, len - i, &n);
+		uint32_t r = sdb_utf8_next((const unsigned char *)e + i, len - i, &n);
 
 		if (!rune_ok(r, kind)) {
 			rune_text(q, sizeof q, r);
@@ -263,7 +263,9 @@ check_elem(const char *e, size_t len, enum path_kind kind, char *why,
 			break;
 		}
 	}
-	for (i = 0; i < sizeof bad_windows_names / sizeof bad_windows_names[0]; i++) {
+	/* every reserved name is 3 or 4 bytes long */
+	for (i = 0; (short_len == 3 || short_len == 4) &&
+	    i < sizeof bad_windows_names / sizeof bad_windows_names[0]; i++) {
 		const char *bad = bad_windows_names[i];
 
 		if (strlen(bad) == short_len && equal_fold_ascii(bad, e, short_len)) {
@@ -372,7 +374,7 @@ check_module_path(const char *p, size_t len, char *why, size_t whycap)
 		return -1;
 	}
 	for (i = 0; i < first; i += n) {
-		uint32_t r = sdb_utf8_decode((const unsigned char *)p + i, first - i, &n);
+		uint32_t r = sdb_utf8_next((const unsigned char *)p + i, first - i, &n);
 
 		if (!first_path_ok(r)) {
 			char q[32];

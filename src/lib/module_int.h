@@ -17,6 +17,19 @@
  */
 uint32_t sdb_utf8_decode(const unsigned char *s, size_t len, size_t *size);
 
+/* sdb_utf8_decode with its ASCII case inline: the per-character loops over
+ * module paths and record texts (every record of a full audit) are mostly
+ * ASCII, and a call per byte was a tenth of the audit's CPU. */
+static inline uint32_t
+sdb_utf8_next(const unsigned char *s, size_t len, size_t *size)
+{
+	if (s[0] < 0x80) {
+		*size = 1;
+		return s[0];
+	}
+	return sdb_utf8_decode(s, len, size);
+}
+
 /*
  * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the
  * "n >= 0 and FormatInt(n) == s" check x/mod makes on tree sizes and

@@ -83,7 +83,7 @@ sdb_record_text_ok(const char *text, size_t len)
 	size_t i, n;
 
 	for (i = 0; i < len; i += n) {
-		r = sdb_utf8_decode((const unsigned char *)text + i, len - i, &n);
+		r = sdb_utf8_next((const unsigned char *)text + i, len - i, &n);
 		if ((r < 0x20 && r != '\n') || (r == 0xfffd && n == 1) ||
 		    (last == '\n' && r == '\n'))
 			return 0;
