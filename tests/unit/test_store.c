@@ -895,6 +895,7 @@ test_disk_full(void)
 		if (bad)
 			fprintf(stderr, "disk full: rc %d, %s\n", rc, eb.msg);
 		sdb_store_close(cw);
+		batch_free(bt);   /* valgrind checks the child's leaks too */
 		_exit(bad);
 	}
 	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
