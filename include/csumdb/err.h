@@ -29,6 +29,7 @@ enum sdb_err {
 	SDB_ERR_NOMEM = -1,         /* an allocation failed */
 	SDB_ERR_IO = -2,            /* reading or writing failed */
 	SDB_ERR_INTERNAL = -3,      /* a library call failed unexpectedly */
+	SDB_ERR_TIMEOUT = -4,       /* a remote peer did not answer in time */
 
 	/* malformed input */
 	SDB_ERR_INVALID = -10,      /* input does not parse or breaks a rule */

@@ -10,7 +10,8 @@
  * exponential backoff, honouring Retry-After (seconds or HTTP date, capped
  * by backoff_max_ms); every other status is returned to the caller as is.
  * A network failure after the last retry is SDB_ERR_IO with the curl
- * message in eb: "could not check", never a verification failure.
+ * message in eb (SDB_ERR_TIMEOUT when the last attempt timed out): "could
+ * not check", never a verification failure.
  */
 #ifndef CSUMDB_FETCH_H
 #define CSUMDB_FETCH_H
@@ -58,8 +59,9 @@ struct sdb_fetch_response {
  * bodies over max bytes.  On SDB_OK *res holds the final status and body
  * (any status: the caller decides what 404 means); release it with
  * sdb_fetch_response_clear().
- * Returns SDB_OK, SDB_ERR_IO (network, timeout, retries exhausted on 5xx/
- * 429: the last status is in the detail), SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM,
+ * Returns SDB_OK, SDB_ERR_IO (network, retries exhausted on 5xx/429: the
+ * last status is in the detail), SDB_ERR_TIMEOUT (the last attempt timed
+ * out), SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM,
  * SDB_ERR_INVALID (bad URL).  On failure *res is empty.
  */
 int sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,

@@ -470,8 +470,10 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 				sleep_ms(backoff(f, attempt, -1));
 				continue;
 			}
-			rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s%s", url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(c),
+			/* a peer that never answers is a gateway timeout to
+			 * whoever waits on us (sumdbd: 504), not a 502 */
+			rc = sdb_errf(eb, c == CURLE_OPERATION_TIMEDOUT ? SDB_ERR_TIMEOUT : SDB_ERR_IO,
+			    "%s: %s%s", url, errbuf[0] ? errbuf : curl_easy_strerror(c),
 			    attempt > 0 ? " (after retries)" : "");
 			goto out;
 		}

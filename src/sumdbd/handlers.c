@@ -292,6 +292,52 @@ answer_lookup(struct sdbd_handlers *h, const char *path, const char *version,
 	return 1;
 }
 
+/* A lookup miss handed to the listener's defer threads (http.h), so that
+ * the miss function (an upstream fetch: seconds) never holds a worker. */
+struct miss_job {
+	struct sdbd_handlers *h;
+	char *path, *version;
+};
+
+static void
+miss_job_free(void *arg)
+{
+	struct miss_job *j = arg;
+
+	free(j->path);
+	free(j->version);
+	free(j);
+}
+
+/* Runs in a defer thread: the miss function, then the answer (issue 4):
+ * recorded: the lookup; not found: 404; the upstream timed out: 504; any
+ * other failure: 502. */
+static void
+miss_job_run(void *arg, struct sdbd_http_response *r)
+{
+	struct miss_job *j = arg;
+	struct sdbd_handlers *h = j->h;
+	struct sdb_errbuf eb = { { 0 } };
+	int rc;
+
+	rc = h->miss(h->miss_arg, j->path, j->version, &eb);
+	if (rc == SDB_OK && answer_lookup(h, j->path, j->version, r))
+		goto out;
+	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
+		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", j->path, j->version,
+		    eb.msg[0] ? eb.msg : "not recorded in this checksum database");
+	else if (sdbd_log_failing(h->log))
+		set_textf(r, 503, NULL, "cannot record %s@%s now, try again later: %s",
+		    j->path, j->version, sdb_errmsg(&eb, rc));
+	else
+		set_textf(r, rc == SDB_ERR_TIMEOUT ? 504 : 502, NULL, "fetching %s@%s failed: %s",
+		    j->path, j->version, sdb_errmsg(&eb, rc));
+out:
+	/* a defer thread has no connection whose closing would end its
+	 * read snapshot: end it now */
+	sdbd_handle_closed(h);
+}
+
 static void
 serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_http_response *r)
 {
@@ -327,19 +373,21 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 		    path, version);
 		goto out;
 	}
-	eb.msg[0] = '\0';
-	rc = h->miss(h->miss_arg, path, version, &eb);
-	if (rc == SDB_OK && answer_lookup(h, path, version, r))
-		goto out;
-	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
-		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", path, version,
-		    eb.msg[0] ? eb.msg : "not recorded in this checksum database");
-	else if (sdbd_log_failing(h->log))
-		set_textf(r, 503, NULL, "cannot record %s@%s now, try again later: %s", path,
-		    version, sdb_errmsg(&eb, rc));
-	else
-		set_textf(r, 502, NULL, "fetching %s@%s failed: %s", path, version,
-		    sdb_errmsg(&eb, rc));
+	{
+		struct miss_job *j = malloc(sizeof *j);
+
+		if (j == NULL) {
+			set_static(r, 503, NULL, "out of memory\n");
+			goto out;
+		}
+		j->h = h;
+		j->path = path;
+		j->version = version;
+		path = version = NULL;
+		r->defer = miss_job_run;
+		r->defer_free = miss_job_free;
+		r->defer_arg = j;
+	}
 out:
 	free(path);
 	free(version);

@@ -22,8 +22,10 @@
  * been appended and published (the handler then looks it up again), or
  * SDB_ERR_NOT_FOUND with the reason for the 404 body in eb ("not found:
  * PATH@VERSION: REASON"); while the log cannot append (sdbd_log_failing) a
- * failure is a 503; any other error is a 502.  Called from worker
- * threads, concurrently.
+ * failure is a 503; SDB_ERR_TIMEOUT is a 504, any other error a 502.
+ * Called concurrently from the listener's defer threads, never from its
+ * workers: the connection waits suspended, other clients are served
+ * meanwhile (http.h).
  */
 typedef int (*sdbd_lookup_miss_fn)(void *arg, const char *path, const char *version,
     struct sdb_errbuf *eb);

@@ -15,6 +15,22 @@
  * what changes (/latest, lookups, partial tiles) always comes from the
  * handler.
  *
+ * Deferred work (http.h) runs on a pool of defer threads fed by a
+ * bounded queue.  The worker that got the request suspends its connection
+ * (MHD_suspend_connection) and goes on with its other connections; the
+ * defer thread fills in the answer and resumes the connection, and
+ * libmicrohttpd calls on_request again, which queues the answer.  A job
+ * is shared by its connection and the pool and freed by whichever lets
+ * go last.  Every suspended connection is resumed exactly once, and always
+ * before MHD_stop_daemon (which panics on a connection left suspended).
+ *
+ * libmicrohttpd's connection timeout is an idle timeout: a client sending
+ * one header byte every few seconds (slowloris) would hold its connection
+ * for ever.  A watchdog thread therefore shuts down the socket of any
+ * connection whose request line and headers have not all arrived within
+ * header_timeout_s of its start (or of the end of its previous request);
+ * the worker then sees the end of the stream and closes the connection.
+ *
  * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
  * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
  * would reach a handler as a valid lookup.  We install an identity
@@ -57,6 +73,24 @@
 #define HTTP_CACHE_PROBE 4u
 /* Bookkeeping counted per kept response besides its body and path. */
 #define HTTP_CACHE_OVERHEAD 512u
+/* Defaults of the options (http.h).  Per address: a company's CI behind
+ * one NAT address, or wrk's 256 connections, must fit; one host still
+ * cannot take all of the total.  The total: idle keep-alive connections
+ * cost a socket and a few hundred bytes until the first request (the
+ * memory pool is taken then), so 10,000 stay cheap; serve.c lowers it to
+ * what the open-files limit allows. */
+#define HTTP_DEFAULT_PER_IP 512u
+#define HTTP_DEFAULT_CONNS 10000u
+#define HTTP_DEFAULT_HEADER_TIMEOUT 10u
+#define HTTP_DEFAULT_DEFER_THREADS 4u
+#define HTTP_DEFAULT_DEFER_QUEUE 1024u
+/* How often the watchdog looks for connections past their deadline. */
+#define HTTP_WATCH_PERIOD_MS 250
+/* After the grace period, how long the 503s given to deferred work still
+ * running get to go out before the connections are closed. */
+#define HTTP_ABANDON_MS 1000u
+/* Seconds a client told "busy" is asked to wait (Retry-After). */
+#define HTTP_RETRY_AFTER "5"
 
 struct cache_slot {
 	char *url;                   /* the raw request path; NULL: empty */
@@ -64,6 +98,28 @@ struct cache_slot {
 	size_t cost;
 	unsigned status;
 	struct MHD_Response *resp;   /* the cache's own reference */
+};
+
+/* A deferred request (http.h), shared by its connection (released in
+ * on_completed) and the pool (released when its thread is done with it). */
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct job {
+	struct job *next, *prev;     /* in the queue or the running list */
+	struct MHD_Connection *c;
+	void (*run)(void *arg, struct sdbd_http_response *r);
+	void (*drop)(void *arg);
+	void *arg;
+	struct sdbd_http_response r; /* the answer, once JOB_DONE */
+	enum job_state state;        /* under defer_mu */
+	atomic_int refs;
+};
+
+/* A connection the watchdog keeps an eye on (its socket context). */
+struct watch {
+	struct watch *next, *prev;
+	int fd;
+	atomic_llong deadline_ms;    /* CLOCK_MONOTONIC; 0: none (in a request) */
 };
 
 struct sdbd_http {
@@ -77,6 +133,24 @@ struct sdbd_http {
 	pthread_mutex_t cache_mu;
 	size_t cache_used;
 	struct cache_slot *cache;    /* HTTP_CACHE_SLOTS; NULL: no cache */
+
+	/* the defer pool */
+	pthread_mutex_t defer_mu;
+	pthread_cond_t defer_cv;
+	struct job *qhead, *qtail;   /* waiting, oldest first */
+	struct job *running;         /* taken by a defer thread */
+	unsigned nqueued, queue_max;
+	int stopping;
+	pthread_t *defer_tids;
+	unsigned ndefer;
+
+	/* the header watchdog */
+	pthread_mutex_t watch_mu;
+	pthread_cond_t watch_cv;
+	struct watch *watched;
+	long long header_timeout_ms;
+	int watch_stop, watch_started;
+	pthread_t watch_tid;
 };
 
 /* The value *con_cls points at while a request is being answered: any
@@ -250,6 +324,9 @@ queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
 	if (ret == MHD_YES && r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	/* every 503 is "busy or unavailable for now": say when to come back */
+	if (ret == MHD_YES && r->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, HTTP_RETRY_AFTER);
 	if (ret == MHD_YES)
 		ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	if (ret == MHD_YES && h != NULL && r->immutable && r->status == MHD_HTTP_OK &&
@@ -277,6 +354,196 @@ plain(struct MHD_Connection *c, int status, const char *msg)
 	return queue(c, &r);
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Frees what a response still owns (a body never handed to libmicrohttpd). */
+static void
+response_clear(struct sdbd_http_response *r)
+{
+	if (r->body != NULL && !r->body_static)
+		free(r->body);
+	r->body = NULL;
+}
+
+static void
+job_put(struct job *j)
+{
+	if (atomic_fetch_sub(&j->refs, 1) != 1)
+		return;
+	response_clear(&j->r);
+	free(j);
+}
+
+static void
+text_response(struct sdbd_http_response *r, int status, const char *msg)
+{
+	memset(r, 0, sizeof *r);
+	r->status = status;
+	r->body = (char *)msg;
+	r->len = strlen(msg);
+	r->body_static = 1;
+}
+
+/* Answers j (its work not run, or its result to be dropped) with a 503
+ * and resumes its connection.  defer_mu is held. */
+static void
+job_refuse_locked(struct job *j, const char *msg)
+{
+	text_response(&j->r, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+	j->state = JOB_DONE;
+	MHD_resume_connection(j->c);
+}
+
+/* A defer thread: runs queued jobs until the listener stops and the queue
+ * is empty. */
+static void *
+defer_main(void *arg)
+{
+	struct sdbd_http *h = arg;
+	struct job *j;
+
+	pthread_mutex_lock(&h->defer_mu);
+	for (;;) {
+		struct sdbd_http_response r;
+
+		while (h->qhead == NULL && !h->stopping)
+			pthread_cond_wait(&h->defer_cv, &h->defer_mu);
+		if ((j = h->qhead) == NULL)
+			break;
+		h->qhead = j->next;
+		if (h->qhead == NULL)
+			h->qtail = NULL;
+		h->nqueued--;
+		j->state = JOB_RUNNING;
+		j->prev = NULL;
+		j->next = h->running;
+		if (h->running != NULL)
+			h->running->prev = j;
+		h->running = j;
+		pthread_mutex_unlock(&h->defer_mu);
+
+		memset(&r, 0, sizeof r);
+		j->run(j->arg, &r);
+		j->drop(j->arg);
+		j->arg = NULL;
+
+		pthread_mutex_lock(&h->defer_mu);
+		if (j->prev != NULL)
+			j->prev->next = j->next;
+		else
+			h->running = j->next;
+		if (j->next != NULL)
+			j->next->prev = j->prev;
+		if (j->state == JOB_RUNNING) {
+			j->r = r;
+			j->state = JOB_DONE;
+			MHD_resume_connection(j->c);
+		} else {
+			/* answered 503 at shutdown meanwhile; the connection
+			 * may be gone: never touch it again */
+			response_clear(&r);
+		}
+		job_put(j);
+	}
+	pthread_mutex_unlock(&h->defer_mu);
+	return NULL;
+}
+
+/* Hands the handler's deferred work in r to the pool and suspends c, or
+ * refuses it with a 503 when the queue is full or the listener stops. */
+static enum MHD_Result
+defer_submit(struct sdbd_http *h, struct MHD_Connection *c, void **con_cls,
+    struct sdbd_http_response *r)
+{
+	struct job *j = calloc(1, sizeof *j);
+
+	if (j == NULL) {
+		r->defer_free(r->defer_arg);
+		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+	}
+	j->c = c;
+	j->run = r->defer;
+	j->drop = r->defer_free;
+	j->arg = r->defer_arg;
+	j->state = JOB_QUEUED;
+	atomic_init(&j->refs, 2);
+	pthread_mutex_lock(&h->defer_mu);
+	if (h->stopping || h->nqueued >= h->queue_max) {
+		int stopping = h->stopping;
+
+		pthread_mutex_unlock(&h->defer_mu);
+		j->drop(j->arg);
+		free(j);
+		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, stopping ?
+		    "server shutting down; try again\n" :
+		    "busy: too many lookups waiting for the upstream; try again later\n");
+	}
+	/* Suspended before any defer thread can see the job, so that the
+	 * resume always follows the suspend. */
+	MHD_suspend_connection(c);
+	*con_cls = j;
+	if (h->qtail != NULL)
+		h->qtail->next = j;
+	else
+		h->qhead = j;
+	h->qtail = j;
+	h->nqueued++;
+	pthread_cond_signal(&h->defer_cv);
+	pthread_mutex_unlock(&h->defer_mu);
+	return MHD_YES;
+}
+
+/* The watchdog's record of c (NULL when it has none). */
+static struct watch *
+watch_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* The watchdog thread (see the file comment). */
+static void *
+watch_main(void *arg)
+{
+	struct sdbd_http *h = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&h->watch_mu);
+	while (!h->watch_stop) {
+		long long now = now_ms();
+		struct watch *w;
+
+		/* the list is changed only under watch_mu, and a connection's
+		 * socket is closed only after it left the list: fd is still
+		 * that connection's */
+		for (w = h->watched; w != NULL; w = w->next) {
+			long long dl = atomic_load(&w->deadline_ms);
+			if (dl != 0 && now >= dl) {
+				(void)shutdown(w->fd, SHUT_RDWR);
+				atomic_store(&w->deadline_ms, 0);
+			}
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += HTTP_WATCH_PERIOD_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&h->watch_cv, &h->watch_mu, &ts);
+	}
+	pthread_mutex_unlock(&h->watch_mu);
+	return NULL;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -299,9 +566,25 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	 * complete: a response queued earlier makes libmicrohttpd close the
 	 * connection instead of keeping it alive. */
 	if (*con_cls == NULL) {
+		struct watch *w = watch_of(c);
+
+		if (w != NULL)
+			atomic_store(&w->deadline_ms, 0);   /* the headers are in */
 		*con_cls = &inflight_marker;
 		atomic_fetch_add(&h->inflight, 1);
 		return MHD_YES;
+	}
+	if (*con_cls != &inflight_marker) {
+		/* resumed: the deferred work is done */
+		struct job *j = *con_cls;
+
+		pthread_mutex_lock(&h->defer_mu);
+		r = j->r;
+		memset(&j->r, 0, sizeof j->r);
+		pthread_mutex_unlock(&h->defer_mu);
+		if (r.status == 0)
+			text_response(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
+		return queue(c, &r);
 	}
 	ulen = strlen(url);
 	if (ulen > HTTP_MAX_URL)
@@ -319,6 +602,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	free(path);
+	if (r.defer != NULL)
+		return defer_submit(h, c, con_cls, &r);
 	ret = queue_keep(h, c, url, ulen, &r);
 	return ret;
 }
@@ -328,13 +613,18 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct sdbd_http *h = cls;
+	struct watch *w;
 
-	(void)c;
 	(void)toe;
 	if (*con_cls != NULL) {
+		if (*con_cls != &inflight_marker)
+			job_put(*con_cls);
 		*con_cls = NULL;
 		atomic_fetch_sub(&h->inflight, 1);
 	}
+	/* the next request on this connection has its own deadline */
+	if ((w = watch_of(c)) != NULL)
+		atomic_store(&w->deadline_ms, now_ms() + h->header_timeout_ms);
 }
 
 static void
@@ -342,10 +632,42 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	struct sdbd_http *h = cls;
+	struct watch *w;
 
-	(void)c;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_CLOSED && h->closed != NULL)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		/* without memory the connection just goes unwatched: the idle
+		 * timeout still applies */
+		if (ci == NULL || (w = calloc(1, sizeof *w)) == NULL)
+			return;
+		w->fd = ci->connect_fd;
+		atomic_init(&w->deadline_ms, now_ms() + h->header_timeout_ms);
+		pthread_mutex_lock(&h->watch_mu);
+		w->next = h->watched;
+		if (h->watched != NULL)
+			h->watched->prev = w;
+		h->watched = w;
+		pthread_mutex_unlock(&h->watch_mu);
+		*socket_context = w;
+		return;
+	}
+	if (toe != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	if ((w = *socket_context) != NULL) {
+		pthread_mutex_lock(&h->watch_mu);
+		if (w->prev != NULL)
+			w->prev->next = w->next;
+		else
+			h->watched = w->next;
+		if (w->next != NULL)
+			w->next->prev = w->prev;
+		pthread_mutex_unlock(&h->watch_mu);
+		free(w);
+		*socket_context = NULL;
+	}
+	if (h->closed != NULL)
 		h->closed(h->ctx);
 }
 
@@ -407,16 +729,35 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
-/* Drops every kept response (after the workers are gone) and frees h. */
+/* Stops and joins the pool and the watchdog threads that were started,
+ * drops every kept response (after the workers are gone) and frees h. */
 static void
-cache_free(struct sdbd_http *h)
+listener_free(struct sdbd_http *h)
 {
-	size_t i;
+	unsigned i;
 
+	pthread_mutex_lock(&h->defer_mu);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->defer_cv);
+	pthread_mutex_unlock(&h->defer_mu);
+	for (i = 0; i < h->ndefer; i++)
+		pthread_join(h->defer_tids[i], NULL);
+	free(h->defer_tids);
+	if (h->watch_started) {
+		pthread_mutex_lock(&h->watch_mu);
+		h->watch_stop = 1;
+		pthread_cond_signal(&h->watch_cv);
+		pthread_mutex_unlock(&h->watch_mu);
+		pthread_join(h->watch_tid, NULL);
+	}
 	for (i = 0; h->cache != NULL && i < HTTP_CACHE_SLOTS; i++)
 		cache_drop(h, &h->cache[i]);
 	free(h->cache);
 	pthread_mutex_destroy(&h->cache_mu);
+	pthread_cond_destroy(&h->defer_cv);
+	pthread_mutex_destroy(&h->defer_mu);
+	pthread_cond_destroy(&h->watch_cv);
+	pthread_mutex_destroy(&h->watch_mu);
 	free(h);
 }
 
@@ -425,6 +766,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
     struct sdb_errbuf *eb)
 {
 	struct sdbd_http *h;
+	unsigned i, nthreads;
 	int rc;
 
 	*out = NULL;
@@ -435,26 +777,49 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
 	h->closed = opt->closed;
+	h->queue_max = opt->defer_queue ? opt->defer_queue : HTTP_DEFAULT_DEFER_QUEUE;
+	h->header_timeout_ms = 1000LL *
+	    (opt->header_timeout_s ? opt->header_timeout_s : HTTP_DEFAULT_HEADER_TIMEOUT);
 	atomic_init(&h->inflight, 0);
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
-	if (pthread_mutex_init(&h->cache_mu, NULL) != 0) {
-		free(h->cache);
-		free(h);
-		return sdb_errf(eb, SDB_ERR_INTERNAL, "pthread_mutex_init failed");
+	pthread_mutex_init(&h->cache_mu, NULL);
+	pthread_mutex_init(&h->defer_mu, NULL);
+	pthread_cond_init(&h->defer_cv, NULL);
+	pthread_mutex_init(&h->watch_mu, NULL);
+	pthread_cond_init(&h->watch_cv, NULL);
+	nthreads = opt->defer_threads ? opt->defer_threads : HTTP_DEFAULT_DEFER_THREADS;
+	h->defer_tids = calloc(nthreads, sizeof *h->defer_tids);
+	if (h->defer_tids == NULL) {
+		listener_free(h);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&h->defer_tids[i], NULL, defer_main, h) != 0) {
+			listener_free(h);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the defer threads");
+		}
+		h->ndefer++;
+	}
+	if (pthread_create(&h->watch_tid, NULL, watch_main, h) != 0) {
+		listener_free(h);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the watchdog thread");
+	}
+	h->watch_started = 1;
 	rc = bind_listen(h, opt->listen ? opt->listen : "127.0.0.1:3030", eb);
 	if (rc != SDB_OK) {
-		cache_free(h);
+		listener_free(h);
 		return rc;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC,
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+	    MHD_ALLOW_SUSPEND_RESUME,
 	    0, NULL, NULL, on_request, h,
 	    MHD_OPTION_LISTEN_SOCKET, h->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : 4u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opt->per_ip_limit ? opt->per_ip_limit : 64u,
-	    MHD_OPTION_CONNECTION_LIMIT, opt->conn_limit ? opt->conn_limit : 1024u,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP,
+	    MHD_OPTION_CONNECTION_LIMIT, opt->conn_limit ? opt->conn_limit : HTTP_DEFAULT_CONNS,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_UNESCAPE_CALLBACK, identity_unescape, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
@@ -462,7 +827,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		close(h->fd);
-		cache_free(h);
+		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
 	}
 	*out = h;
@@ -475,12 +840,24 @@ sdbd_http_address(const struct sdbd_http *h)
 	return h->addr;
 }
 
-void
-sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
+/* Waits up to ms for the requests in flight to be answered. */
+static void
+wait_inflight(struct sdbd_http *h, unsigned ms)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	unsigned waited = 0;
+
+	while (atomic_load(&h->inflight) > 0 && waited < ms) {
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}
+
+void
+sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
+{
 	MHD_socket fd;
+	struct job *j;
 
 	if (h == NULL)
 		return;
@@ -488,10 +865,32 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 	fd = MHD_quiesce_daemon(h->d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	while (atomic_load(&h->inflight) > 0 && waited < grace_ms) {
-		nanosleep(&ts, NULL);
-		waited += 10;
+	/* Deferred work not started will not be: answer it now. */
+	pthread_mutex_lock(&h->defer_mu);
+	h->stopping = 1;
+	while ((j = h->qhead) != NULL) {
+		h->qhead = j->next;
+		h->nqueued--;
+		job_refuse_locked(j, "server shutting down; try again\n");
+		j->drop(j->arg);
+		j->arg = NULL;
+		job_put(j);   /* the pool's reference */
 	}
+	h->qtail = NULL;
+	pthread_cond_broadcast(&h->defer_cv);
+	pthread_mutex_unlock(&h->defer_mu);
+	wait_inflight(h, grace_ms);
+	/* Work still running past the grace period: its connection gets a
+	 * 503 now and is resumed, so that none is left suspended; the defer
+	 * thread drops the result when the work ends. */
+	pthread_mutex_lock(&h->defer_mu);
+	for (j = h->running; j != NULL; j = j->next)
+		if (j->state == JOB_RUNNING)
+			job_refuse_locked(j, "server shutting down; try again\n");
+	pthread_mutex_unlock(&h->defer_mu);
+	wait_inflight(h, HTTP_ABANDON_MS);
 	MHD_stop_daemon(h->d);
-	cache_free(h);
+	/* joins the defer threads (each ends the work it runs) and the
+	 * watchdog */
+	listener_free(h);
 }

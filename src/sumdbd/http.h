@@ -7,7 +7,15 @@
  * are never bent", issue "libmicrohttpd hardened"): GET and HEAD only
  * (others 405 with "Allow: GET, HEAD"), a URL length cap, header and
  * per-connection memory caps, per-IP and total connection limits, an idle
- * timeout, and percent-decoding that refuses %00 and broken escapes.
+ * timeout, a deadline for the request line and headers (slowloris), and
+ * percent-decoding that refuses %00 and broken escapes.
+ *
+ * Work that may take long (a lookup miss that fetches from an upstream)
+ * never runs in a worker thread: the handler hands it back as deferred
+ * work, the listener suspends the connection, runs the work on a bounded
+ * pool of its own threads and answers once it is done, so that the
+ * workers go on serving every other connection meanwhile (DESIGN.md "A
+ * slow upstream fetch must not stall tile and lookup serving for others").
  */
 #ifndef CSUMDB_SUMDBD_HTTP_H
 #define CSUMDB_SUMDBD_HTTP_H
@@ -34,6 +42,15 @@ struct sdbd_http_response {
 	/* Called once the body has been sent or dropped (may be NULL). */
 	void (*release)(void *arg);
 	void *release_arg;
+	/* Set by a handler, instead of an answer, when answering may take
+	 * long: the listener suspends the connection and calls
+	 * defer(defer_arg, r) on one of its defer threads, with a fresh r to
+	 * fill in as a handler would (defer must not defer again).  Then, or
+	 * instead when the work is refused (queue full: 503 with Retry-After;
+	 * shutting down: 503), defer_free(defer_arg) is called exactly once. */
+	void (*defer)(void *arg, struct sdbd_http_response *r);
+	void (*defer_free)(void *arg);
+	void *defer_arg;
 };
 
 /* Answers one GET/HEAD request.  path[0..len) is the percent-decoded path
@@ -46,8 +63,15 @@ struct sdbd_http_options {
 	const char *listen;      /* "HOST:PORT", "[V6]:PORT" or ":PORT"; port 0 picks one */
 	unsigned threads;        /* worker threads; 0: 4 */
 	unsigned timeout_s;      /* idle connection timeout; 0: 15 */
-	unsigned per_ip_limit;   /* connections per client address; 0: 64 */
-	unsigned conn_limit;     /* connections in all; 0: 1024 */
+	unsigned header_timeout_s; /* a request line and headers must arrive
+	                          * within this (from connection start, or
+	                          * from the end of the previous request);
+	                          * 0: 10 */
+	unsigned per_ip_limit;   /* connections per client address; 0: 512 */
+	unsigned conn_limit;     /* connections in all; 0: 10000 */
+	unsigned defer_threads;  /* threads running deferred work; 0: 4 */
+	unsigned defer_queue;    /* deferred work waiting for a thread; past
+	                          * it 503; 0: 1024 */
 	sdbd_http_handler handler;
 	void *handler_ctx;
 	/* Called with handler_ctx in a worker thread when one of its
@@ -72,9 +96,12 @@ int sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 const char *sdbd_http_address(const struct sdbd_http *h);
 
 /*
- * Stops gracefully: stops accepting, waits up to grace_ms for requests in
- * flight to be answered, then closes every connection and joins the
- * workers.  NULL is a no-op.
+ * Stops gracefully: stops accepting, answers deferred work still queued
+ * with 503, waits up to grace_ms for requests in flight (deferred work
+ * running included) to be answered, answers deferred work still running
+ * with 503, then closes every connection, joins the workers and then the
+ * defer threads (which finish the work they run; its answer is dropped).
+ * NULL is a no-op.
  */
 void sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms);
 

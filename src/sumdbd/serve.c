@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,11 @@
 
 /* How long in-flight requests get to finish after a stop signal. */
 #define SERVE_GRACE_MS 10000
+/* Defaults the help text names (http.c holds the same). */
+#define SERVE_CONNS 10000u
+/* Descriptors kept for everything but client connections: the database
+ * and its WAL per reader thread, upstream sockets, temporary zips. */
+#define SERVE_FD_RESERVE 256u
 
 static void
 serve_usage(FILE *f)
@@ -47,6 +53,20 @@ serve_usage(FILE *f)
 	    "                  an empty HOST listens on every interface\n"
 	    "  --threads N     HTTP worker threads (default 4)\n"
 	    "  --no-admin      do not open the admin socket\n"
+	    "  --max-conns N   client connections in all (default 10000, lowered\n"
+	    "                  to what the open-files limit allows)\n"
+	    "  --max-conns-per-ip N\n"
+	    "                  client connections per address (default 512: a\n"
+	    "                  CI fleet behind one NAT address fits, one host\n"
+	    "                  cannot take all; behind a reverse proxy raise it\n"
+	    "                  to --max-conns)\n"
+	    "  --idle-timeout SECS\n"
+	    "                  close a connection idle this long (default 15)\n"
+	    "  --header-timeout SECS\n"
+	    "                  close a connection whose request line and headers\n"
+	    "                  have not all arrived within SECS (default 10)\n"
+	    "  --miss-queue N  lookup misses waiting for a miss thread; past it\n"
+	    "                  503 with Retry-After (default 1024)\n"
 	    "\n"
 	    "Recording internal modules on demand (a lookup miss for a module\n"
 	    "matching --private is fetched from --upstream, checked, hashed, logged):\n"
@@ -58,8 +78,12 @@ serve_usage(FILE *f)
 	    "  --upstream-token-file FILE bearer token sent to the upstream\n"
 	    "  --upstream-ca FILE         CA bundle for https upstreams\n"
 	    "  --upstream-timeout SECS    per download (default 120)\n"
-	    "  --upstream-concurrency N   parallel fetches (default 4); fetches\n"
-	    "                             never occupy more than THREADS-1 workers\n"
+	    "  --upstream-concurrency N   parallel fetches (default 4): the number\n"
+	    "                             of miss threads; misses never occupy an\n"
+	    "                             HTTP worker, tiles and recorded lookups\n"
+	    "                             are served while they wait\n"
+	    "  Upstream errors: 404 not found upstream or outside the patterns,\n"
+	    "  504 the upstream timed out, 502 any other upstream failure.\n"
 	    "\n"
 	    "Public modules (a lookup miss for a module outside --private is\n"
 	    "looked up in the public log; the record is recorded here only after\n"
@@ -114,6 +138,11 @@ cmd_serve(int argc, char **argv)
 		{ "upstream-ca", required_argument, NULL, 'C' },
 		{ "upstream-timeout", required_argument, NULL, 'O' },
 		{ "upstream-concurrency", required_argument, NULL, 'K' },
+		{ "max-conns", required_argument, NULL, 'M' },
+		{ "max-conns-per-ip", required_argument, NULL, 'I' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "miss-queue", required_argument, NULL, 'Q' },
 		{ "public-key", required_argument, NULL, 'p' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "no-public", no_argument, NULL, 'x' },
@@ -162,6 +191,40 @@ cmd_serve(int argc, char **argv)
 				uopt.timeout_ms = (long)v * 1000;
 			else
 				uopt.concurrency = (unsigned)v;
+			break;
+		}
+		case 'M':
+		case 'I':
+		case 'i':
+		case 'H':
+		case 'Q': {
+			static const struct { int c; const char *name; unsigned long max; } lim[] = {
+				{ 'M', "--max-conns", 1000000 },
+				{ 'I', "--max-conns-per-ip", 1000000 },
+				{ 'i', "--idle-timeout", 3600 },
+				{ 'H', "--header-timeout", 3600 },
+				{ 'Q', "--miss-queue", 1000000 },
+			};
+			size_t k = 0;
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			while (lim[k].c != c)
+				k++;
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > lim[k].max) {
+				fprintf(stderr, "sumdbd serve: %s wants 1..%lu\n", lim[k].name, lim[k].max);
+				return 1;
+			}
+			if (c == 'M')
+				hopt.conn_limit = (unsigned)v;
+			else if (c == 'I')
+				hopt.per_ip_limit = (unsigned)v;
+			else if (c == 'i')
+				hopt.timeout_s = (unsigned)v;
+			else if (c == 'H')
+				hopt.header_timeout_s = (unsigned)v;
+			else
+				hopt.defer_queue = (unsigned)v;
 			break;
 		}
 		case 't': {
@@ -214,11 +277,11 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
 	}
+	/* Lookup misses run on the listener's miss (defer) threads, as many
+	 * as upstream fetches may run at once. */
+	hopt.defer_threads = uopt.concurrency ? uopt.concurrency : 4;
+	uopt.max_inside = hopt.defer_threads;
 	if (uopt.proxies != NULL || uopt.patterns != NULL) {
-		unsigned threads = hopt.threads ? hopt.threads : 4;
-
-		/* a worker always stays free for tiles and recorded lookups */
-		uopt.max_inside = threads > 1 ? threads - 1 : 1;
 		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
 		if (rc != SDB_OK) {
 			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
@@ -245,6 +308,30 @@ cmd_serve(int argc, char **argv)
 			fprintf(stderr, "sumdbd serve: admin socket: %s\n", sdb_errmsg(&eb, rc));
 			goto out;
 		}
+	}
+	/* Every connection is a descriptor: take what the hard limit allows
+	 * and keep the connection limit within it. */
+	{
+		struct rlimit rl;
+		unsigned want = hopt.conn_limit ? hopt.conn_limit : SERVE_CONNS;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+				rlim_t cur = rl.rlim_cur;
+				rl.rlim_cur = rl.rlim_max;
+				if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+					rl.rlim_cur = cur;
+			}
+			if (rl.rlim_cur != RLIM_INFINITY &&
+			    rl.rlim_cur < (rlim_t)want + SERVE_FD_RESERVE) {
+				unsigned fit = rl.rlim_cur > 2 * SERVE_FD_RESERVE ?
+				    (unsigned)(rl.rlim_cur - SERVE_FD_RESERVE) : SERVE_FD_RESERVE;
+				fprintf(stderr, "sumdbd serve: open-files limit %llu: at most %u connections\n",
+				    (unsigned long long)rl.rlim_cur, fit);
+				want = fit;
+			}
+		}
+		hopt.conn_limit = want;
 	}
 	hopt.listen = listen;
 	hopt.handler = sdbd_handle;

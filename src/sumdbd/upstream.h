@@ -6,11 +6,11 @@
  * through the sequencer and return once it is published.
  *
  * Concurrent misses for one path@version share one fetch (singleflight);
- * different ones run in parallel up to the concurrency bound.  Worker
- * threads of the HTTP listener block in here, so at most max_inside of
- * them may be inside at once (set it below the listener's thread count):
- * past that a miss is refused at once as busy rather than queued, so
- * tiles and recorded lookups are always served.
+ * different ones run in parallel up to the concurrency bound.  Misses run
+ * on the HTTP listener's defer threads, never its workers (http.h), so a
+ * slow fetch never stalls tiles or recorded lookups; at most max_inside
+ * threads may be inside at once (serve.c sets it to the defer threads):
+ * past that a miss is refused at once as busy.
  */
 #ifndef CSUMDB_SUMDBD_UPSTREAM_H
 #define CSUMDB_SUMDBD_UPSTREAM_H
@@ -50,8 +50,9 @@ void sdbd_upstream_free(struct sdbd_upstream *u);
 /*
  * The sdbd_lookup_miss_fn (handlers.h); arg is a struct sdbd_upstream.
  * Returns SDB_OK (recorded and published), SDB_ERR_NOT_FOUND (outside the
- * patterns, not canonical, upstream 404/410: reason in eb), or an error
- * for a 502: SDB_ERR_IO (upstream down, timed out, busy), SDB_ERR_INVALID
+ * patterns, not canonical, upstream 404/410: reason in eb), SDB_ERR_TIMEOUT
+ * (the upstream did not answer in time: a 504), or an error for a 502:
+ * SDB_ERR_IO (upstream down, busy), SDB_ERR_INVALID
  * or SDB_ERR_TOO_LARGE (the upstream's zip or go.mod breaks a rule),
  * SDB_ERR_NOMEM, and the sequencer's errors.
  */

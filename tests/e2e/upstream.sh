@@ -8,7 +8,7 @@
 #   2. eight concurrent go mod download processes record each version once;
 #   3. upstream faults (tests/e2e/faultproxy.py): 500 then 200 and 429 are
 #      retried and recorded; hanging, truncated, garbage, missing, outside
-#      the patterns, upstream down: clear 404/502, nothing recorded, the
+#      the patterns, upstream down: clear 404/502/504, nothing recorded, the
 #      server keeps serving.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
@@ -169,7 +169,7 @@ expect 0 '^corp.example.com/slow429 v1.0.0 h1:' "429 with Retry-After: retried a
 	curl -s "$S1/lookup/corp.example.com/slow429@v1.0.0"
 expect 0 "^$((before + 2))\$" "two records more" -- tree_size "$S1"
 before=$((before + 2))
-expect 0 '^502 .*(timed out|Timeout)' "hanging upstream: 502 naming the timeout" -- \
+expect 0 '^504 .*(timed out|Timeout)' "hanging upstream: 504 naming the timeout" -- \
 	sh -c "curl -s --max-time 60 -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/hang@v1.0.0'; cat '$WORK/body'"
 expect 0 '^502 .*(partial|Partial|retries)' "truncated zip: 502 after retries" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/trunc@v1.0.0'; cat '$WORK/body'"

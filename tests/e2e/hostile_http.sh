@@ -1,0 +1,80 @@
+#!/bin/sh
+# Hostile HTTP clients (issue 7), short version of tools/hostile-http,
+# driven by tools/hostile_http.py on loopback:
+#   1. 500 slowloris connections sending headers one byte every 0.5 s
+#      while a normal client fetches tiles on new connections: every
+#      normal request answered 200, p99 under 100 ms, and every slow
+#      connection cut by the header timeout (2 s here), none left open;
+#   2. 5,000 idle connections (from 10 loopback addresses): the server
+#      takes them all, keeps serving the normal client, and cuts them;
+#   3. oversized headers and URLs, pipelined garbage, NUL bytes in the
+#      request line, random bytes: 4xx or a closed connection, and the
+#      server answers /latest after each;
+#   then the server is still alive and stops cleanly (no sanitizer report).
+. "$top_srcdir/tests/e2e/lib.sh"
+TOOL="$top_srcdir/tools/hostile_http.py"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: needs python3"
+	exit 77
+fi
+# field KEY FILE PREFIX: the value of KEY=... on the line starting with PREFIX.
+field() { sed -n "s/^$3.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
+
+mkdir -p "$WORK/db"
+"$SUMDBD" init --db "$WORK/db/sumdb.db" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out"; exit 1; }
+gosum_lines 0 600 >"$WORK/g.sum"
+expect 0 '^yes$' "600 records imported" -- ok_if "$SUMDBD" add --db "$WORK/db/sumdb.db" "$WORK/g.sum"
+start_sumdbd "$WORK/db/sumdb.db" --no-admin --threads 2 --header-timeout 2 --idle-timeout 30
+ADDR=${URL#http://}
+PID=$SUMDBD_PID
+rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status"; }
+rss0=$(rss)
+
+# --- 1. slowloris ------------------------------------------------------------
+python3 "$TOOL" slowloris "$ADDR" --conns 500 --interval 0.5 --seconds 8 >"$WORK/slow.txt" 2>&1
+cat "$WORK/slow.txt"
+expect 0 '^500$' "500 slowloris connections held" -- field held "$WORK/slow.txt" 'slowloris'
+expect 0 '^500$' "all 500 cut by the server" -- field cut "$WORK/slow.txt" 'slowloris held'
+cut_window() { lt 1.9 "$1" && lt "$2" 4; }
+expect 0 '^yes$' "cut after the 2 s header timeout, not before, within 4 s of connecting" -- \
+	ok_if cut_window "$(field cut_after_s_min "$WORK/slow.txt" 'slowloris held')" "$(field max "$WORK/slow.txt" 'slowloris held')"
+expect 0 '^0$' "the normal client saw no failure" -- field fail "$WORK/slow.txt" probe
+p99=$(field p99_ms "$WORK/slow.txt" probe)
+expect 0 '^yes$' "normal client p99 under 100 ms during slowloris ($p99 ms)" -- ok_if lt "$p99" 100
+expect 0 '^yes$' "the normal client made over 100 requests" -- ok_if lt 100 "$(field requests "$WORK/slow.txt" probe)"
+
+# --- 2. 5,000 idle connections -----------------------------------------------
+nofile=$(ulimit -n)
+if [ "$nofile" != unlimited ] && [ "$nofile" -lt 5400 ]; then
+	ulimit -n 5400 2>/dev/null || echo "note: ulimit -n is $nofile and cannot be raised; fewer idle connections"
+fi
+python3 "$TOOL" idle "$ADDR" --conns 5000 --seconds 6 >"$WORK/idle.txt" 2>&1
+cat "$WORK/idle.txt"
+expect 0 '^5000$' "5000 idle connections taken" -- field held "$WORK/idle.txt" 'idle'
+expect 0 '^5000$' "all cut by the server" -- field cut "$WORK/idle.txt" 'idle held'
+expect 0 '^0$' "the normal client saw no failure meanwhile" -- field fail "$WORK/idle.txt" probe
+p99=$(field p99_ms "$WORK/idle.txt" probe)
+expect 0 '^yes$' "normal client p99 under 100 ms with 5000 idle connections ($p99 ms)" -- ok_if lt "$p99" 100
+
+# --- 3. garbage --------------------------------------------------------------
+python3 "$TOOL" garbage "$ADDR" >"$WORK/garbage.txt" 2>&1
+cat "$WORK/garbage.txt"
+expect 0 'server_alive_after_each=yes' "the server answers /latest after every garbage case" -- cat "$WORK/garbage.txt"
+expect 0 'case=big_header answers=431' "oversized header: 431" -- cat "$WORK/garbage.txt"
+expect 0 'case=big_url answers=(414|431)' "oversized URL: 414 or 431" -- cat "$WORK/garbage.txt"
+expect 0 'case=pipelined_garbage answers=200,400' "pipelined garbage: the good request answered, then 400" -- cat "$WORK/garbage.txt"
+# libmicrohttpd 0.9.75 hands the path over as a C string: a raw NUL ends
+# it (so /lat<NUL>est is /lat, a 404); %00 is refused by our decoder
+expect 0 'case=nul_request_line answers=4[0-9][0-9]' "NUL in the request line: 4xx" -- cat "$WORK/garbage.txt"
+expect 0 'case=encoded_nul answers=400' "%00 in a lookup: 400" -- cat "$WORK/garbage.txt"
+expect 0 'case=post_with_body answers=405' "POST: 405" -- cat "$WORK/garbage.txt"
+
+rss1=$(rss)
+echo "server RSS: ${rss0} kB at start, ${rss1} kB after the hostile clients"
+expect 0 '^go.sum database tree$' "the server still serves" -- sh -c "curl -s '$URL/latest' | head -n 1"
+stop_sumdbd
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/serve.err' || echo clean"
+e2e_done

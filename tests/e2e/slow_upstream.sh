@@ -1,0 +1,147 @@
+#!/bin/sh
+# A slow upstream never stalls other clients (DESIGN.md "Rules that are
+# never bent", issue 4):
+#   1. sumdbd with 2 HTTP workers, 4 miss threads and a miss queue of 2,
+#      its upstream a proxy whose zips hang (tests/e2e/faultproxy.py): 6
+#      lookup misses pending (4 running, 2 queued; more than the workers),
+#      a 7th is refused at once with 503 and Retry-After; meanwhile 200
+#      requests for tiles, lookups of known records and /latest, each on a
+#      new connection, are all answered 200 with p99 under 100 ms; then
+#      the misses end with 504 naming the timeout and nothing is recorded.
+#   2. graceful shutdown with misses pending: the queued one gets 503 at
+#      once, the running one (whose fetch outlasts the 10 s grace) a 503
+#      when the grace ends, and the server exits 0 with no sanitizer report.
+. "$top_srcdir/tests/e2e/lib.sh"
+MKZIP="$top_srcdir/tests/e2e/mkzip.py"
+PIDS=
+slow_cleanup() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	e2e_cleanup
+}
+trap slow_cleanup EXIT
+if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: needs curl and python3"
+	exit 77
+fi
+
+# wait_for SECS CMD...: runs CMD every 0.1 s until it succeeds; 1 if it never did.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# serve TAG DB ARGS...: sumdbd serve on a free port; sets URL and SPID.
+serve() {
+	_tag=$1 _db=$2
+	shift 2
+	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin "$@" \
+	    >"$WORK/$_tag.out" 2>"$WORK/$_tag.err" &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	wait_for 20 grep -q '^sumdbd: serving' "$WORK/$_tag.out" || {
+		echo "FAIL: sumdbd serve did not start:"; cat "$WORK/$_tag.out" "$WORK/$_tag.err"; exit 1; }
+	URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/$_tag.out")
+}
+
+# zips_asked N PATTERN: the proxy saw at least N zip requests matching PATTERN.
+zips_asked() { [ "$(grep -c "^csumdb-sumdbd /corp.example.com/$2/@v/v1.0.0.zip\$" "$WORK/hits" 2>/dev/null)" -ge "$1" ]; }
+
+# miss NAME: GET /lookup/corp.example.com/NAME@v1.0.0 in the background;
+# status and time in $WORK/NAME.st, body in $WORK/NAME.body.
+miss() {
+	curl -s --max-time 60 -o "$WORK/$1.body" -w '%{http_code} %{time_total}\n' \
+	    "$URL/lookup/corp.example.com/$1@v1.0.0" >"$WORK/$1.st" 2>&1 &
+	PIDS="$PIDS $!"
+}
+tree_size() { curl -s "$1/latest" | sed -n 2p; }
+
+mkdir -p "$WORK/proxy"
+for i in 1 2 3 4 5 6 7 8 9; do
+	python3 "$MKZIP" proxy "$WORK/proxy" "corp.example.com/hang$i" v1.0.0 "$i" 3 || exit 1
+done
+python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
+PIDS="$PIDS $!"
+wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
+PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
+
+mkdir -p "$WORK/db1" "$WORK/db2"
+for d in db1 db2; do
+	"$SUMDBD" init --db "$WORK/$d/sumdb.db" --name localhost.localdev/sumdb >"$WORK/$d.init" 2>&1 ||
+	    { cat "$WORK/$d.init"; exit 1; }
+done
+gosum_lines 0 600 >"$WORK/g.sum"
+expect 0 '^yes$' "600 known records imported" -- ok_if "$SUMDBD" add --db "$WORK/db1/sumdb.db" "$WORK/g.sum"
+
+# --- 2 starts first: its fetch must outlast the grace period ---------------
+serve s2 "$WORK/db2/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
+    --upstream-timeout 3 --upstream-concurrency 1 --miss-queue 1
+S2=$URL S2PID=$SPID
+miss hang8
+wait_for 10 zips_asked 1 hang8 || echo "FAIL: hang8 never reached the upstream"
+miss hang9
+sleep 0.3
+T0=$(date +%s)
+kill -TERM "$S2PID"
+
+# --- 1. misses pending, others served --------------------------------------
+serve s1 "$WORK/db1/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
+    --upstream-timeout 1 --upstream-concurrency 4 --miss-queue 2
+S1=$URL
+before=$(tree_size "$S1")
+for i in 1 2 3 4; do miss "hang$i"; done
+four_asked() { zips_asked 1 hang1 && zips_asked 1 hang2 && zips_asked 1 hang3 && zips_asked 1 hang4; }
+expect 0 '^yes$' "four misses running at once: the upstream was asked for four hanging zips" -- \
+	ok_if wait_for 10 four_asked
+miss hang5
+miss hang6
+sleep 0.3
+expect 0 '^503 Retry-After: [0-9]+ busy: too many lookups waiting' \
+	"a miss past the queue: 503 at once with Retry-After and a clear body" -- sh -c \
+	"curl -s --max-time 5 -D '$WORK/h7' -o '$WORK/b7' -w '%{http_code} ' '$S1/lookup/corp.example.com/hang7@v1.0.0'; \
+	 sed -n 's/^\(Retry-After: [0-9]*\).*/\1 /p' '$WORK/h7' | tr -d '\n'; cat '$WORK/b7'"
+
+# 200 requests, each on its own connection, spread over both workers
+: >"$WORK/probe.cfg"
+i=0
+while [ $i -lt 40 ]; do
+	for p in /tile/8/0/000 /tile/8/0/001 /tile/8/data/001 "/lookup/example.com/m$((i * 13 % 600))@v1.0.0" /latest; do
+		printf 'url = "%s%s"\noutput = /dev/null\n' "$S1" "$p" >>"$WORK/probe.cfg"
+	done
+	i=$((i + 1))
+done
+curl -s -H 'Connection: close' -K "$WORK/probe.cfg" -w '%{http_code} %{time_total}\n' >"$WORK/probe.txt"
+expect 0 '^200 200$' "200 requests during the misses, all answered 200" -- sh -c \
+	"echo \$(wc -l <'$WORK/probe.txt') \$(grep -c '^200 ' '$WORK/probe.txt')"
+p99=$(awk '{print $2}' "$WORK/probe.txt" | sort -n | sed -n '198p')
+echo "probe during 6 pending misses: p50 $(awk '{print $2}' "$WORK/probe.txt" | sort -n | sed -n '100p') s, p99 $p99 s, max $(awk '{print $2}' "$WORK/probe.txt" | sort -n | tail -n 1) s"
+expect 0 '^yes$' "their p99 is under 100 ms ($p99 s)" -- ok_if awk -v v="$p99" 'BEGIN { exit !(v < 0.100) }'
+expect 0 '^yes$' "the misses were still pending after the probe" -- ok_if sh -c "[ ! -s '$WORK/hang1.st' ] || [ ! -s '$WORK/hang5.st' ]"
+
+for i in 1 2 3 4 5 6; do
+	wait_for 40 test -s "$WORK/hang$i.st"
+	expect 0 "^504 [0-9.]+ fetching corp.example.com/hang$i@v1.0.0 failed: .*timed out" \
+		"hang$i: 504 naming the upstream timeout" -- sh -c "tr -d '\n' <'$WORK/hang$i.st'; printf ' '; cat '$WORK/hang$i.body'"
+done
+expect 0 "^$before\$" "nothing recorded" -- tree_size "$S1"
+expect 0 '^go.sum database tree$' "the server keeps serving" -- sh -c "curl -s '$S1/latest' | head -n 1"
+
+# --- 2. graceful shutdown, end ---------------------------------------------
+wait_for 20 test -s "$WORK/hang9.st"
+expect 0 '^503 .*shutting down' "shutdown: the queued miss gets 503" -- sh -c "tr -d '\n' <'$WORK/hang9.st'; printf ' '; cat '$WORK/hang9.body'"
+wait "$S2PID"
+st=$?
+T1=$(date +%s)
+expect 0 '^503 .*shutting down' "shutdown: the miss still fetching after the grace period gets 503" -- \
+	sh -c "tr -d '\n' <'$WORK/hang8.st'; printf ' '; cat '$WORK/hang8.body'"
+expect 0 '^0$' "the server exits 0 after $((T1 - T0)) s" -- echo "$st"
+expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s2.err' || echo clean"
+e2e_done

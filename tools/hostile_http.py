@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Hostile HTTP clients against a sumdbd on loopback (issue 7), with a
+normal client measuring its latency meanwhile.
+
+  hostile_http.py slowloris HOST:PORT [--conns N] [--interval S] [--seconds S]
+      N connections each sending a request's headers one byte every S
+      seconds (never finishing them); reports how many the server cut and
+      after how long.
+  hostile_http.py idle HOST:PORT [--conns N] [--seconds S]
+      N connections that send nothing; reports how many the server took,
+      how many it refused at once, how many it cut and when.
+  hostile_http.py garbage HOST:PORT
+      oversized headers, an oversized URL, pipelined garbage, a request
+      line with NUL bytes, random bytes: reports the server's answer to
+      each, and checks after each that it still answers /latest.
+
+While slowloris and idle run, a normal client fetches PATHS (--paths,
+comma-separated; default tiles and /latest), each on a new connection,
+and reports count, failures, p50/p99/max latency.  The hostile
+connections come from 127.0.0.2 and up (--sources addresses, spread
+evenly) so that the per-address connection limit does not refuse them
+all; the normal client uses 127.0.0.1.
+
+Bounded: at most 20,000 connections and 600 s; loopback addresses only;
+every socket is closed before it exits.  Output: one "key=value ..." line
+per figure, for scripts.
+"""
+import argparse
+import random
+import resource
+import select
+import socket
+import sys
+import threading
+import time
+
+MAX_CONNS = 20000
+MAX_SECONDS = 600
+
+
+def parse_addr(s):
+    host, _, port = s.rpartition(":")
+    if not host.startswith("127."):
+        sys.exit("hostile_http: loopback (127.x.y.z) only, not %r" % host)
+    return host, int(port)
+
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, n + 256)) if hard != resource.RLIM_INFINITY else n + 256
+    if want > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def pct(xs, p):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p / 100.0))]
+
+
+def http_get(addr, path, timeout=5.0):
+    """One GET on a new connection; returns (status or 0, seconds)."""
+    t0 = time.monotonic()
+    s = socket.create_connection(addr, timeout=timeout, source_address=("127.0.0.1", 0))
+    try:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: sumdb\r\nConnection: close\r\n\r\n" % path).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    dt = time.monotonic() - t0
+    try:
+        return int(data.split(b" ", 2)[1]), dt
+    except (IndexError, ValueError):
+        return 0, dt
+
+
+class Prober(threading.Thread):
+    """The normal client: GETs paths in turn until stopped."""
+
+    def __init__(self, addr, paths, pause):
+        super().__init__(daemon=True)
+        self.addr, self.paths, self.pause = addr, paths, pause
+        self.lat, self.fail, self.codes = [], 0, {}
+        self.stop = threading.Event()
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set():
+            p = self.paths[i % len(self.paths)]
+            i += 1
+            try:
+                code, dt = http_get(self.addr, p)
+            except OSError:
+                code, dt = 0, 0.0
+            self.codes[code] = self.codes.get(code, 0) + 1
+            if code == 200:
+                self.lat.append(dt)
+            else:
+                self.fail += 1
+            time.sleep(self.pause)
+
+    def report(self):
+        self.stop.set()
+        self.join()
+        print("probe requests=%d fail=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f codes=%s" % (
+            len(self.lat) + self.fail, self.fail, pct(self.lat, 50) * 1000,
+            pct(self.lat, 99) * 1000, (max(self.lat) if self.lat else float("nan")) * 1000,
+            ",".join("%d:%d" % kv for kv in sorted(self.codes.items()))))
+        sys.stdout.flush()
+
+
+class Sock(socket.socket):
+    """A socket that remembers when it connected."""
+    opened_at = 0.0
+
+
+def open_conns(addr, n, sources):
+    socks, refused = [], 0
+    for i in range(n):
+        src = "127.0.0.%d" % (2 + i % sources)
+        s = Sock(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((src, 0))
+            s.settimeout(5)
+            s.connect(addr)
+            s.setblocking(False)
+            s.opened_at = time.monotonic()
+            socks.append(s)
+        except OSError:
+            s.close()
+            refused += 1
+    return socks, refused
+
+
+def closed_by_peer(s):
+    """1 when the server closed s (EOF or reset), else 0; reads away any
+    answer (a 408 or 400) the server sent first."""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return 1
+    except BlockingIOError:
+        return 0
+    except OSError:
+        return 1
+
+
+def hold(socks, seconds, drip, interval):
+    """Keeps socks open for up to seconds (dripping one header byte each
+    interval when drip); returns the number cut by the server, the seconds
+    from each one's connect to its cut, and the number left open."""
+    t0 = time.monotonic()
+    alive = {s.fileno(): s for s in socks}
+    sent = {fd: 0 for fd in alive}
+    cut_at = []
+    line = b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nX-Slow: " + b"a" * 100000
+    next_drip = t0
+    poller = select.poll()
+    for fd in alive:
+        poller.register(fd, select.POLLIN)
+    while alive and time.monotonic() - t0 < seconds:
+        now = time.monotonic()
+        if drip and now >= next_drip:
+            next_drip = now + interval
+            for fd, s in list(alive.items()):
+                try:
+                    s.send(line[sent[fd]:sent[fd] + 1])
+                    sent[fd] += 1
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    poller.unregister(fd)
+                    del alive[fd]
+                    cut_at.append(now - s.opened_at)
+                    s.close()
+        for fd, _ev in poller.poll(100):
+            s = alive.get(fd)
+            if s is not None and closed_by_peer(s):
+                poller.unregister(fd)
+                del alive[fd]
+                cut_at.append(time.monotonic() - s.opened_at)
+                s.close()
+    for s in alive.values():
+        s.close()
+    return len(cut_at), cut_at, len(alive)
+
+
+def cmd_flood(args, drip):
+    addr = parse_addr(args.addr)
+    n = min(args.conns, MAX_CONNS)
+    limit = raise_nofile(n)
+    if limit < n + 64:
+        print("note nofile=%d: opening only %d connections" % (limit, limit - 64))
+        n = limit - 64
+    paths = args.paths.split(",")
+    prober = Prober(addr, paths, args.pause)
+    prober.start()
+    t0 = time.monotonic()
+    socks, refused = open_conns(addr, n, args.sources)
+    opened = time.monotonic() - t0
+    time.sleep(0.3)
+    # connections the server took and closed at once (over a limit)
+    refused_late = 0
+    kept = []
+    for s in socks:
+        if closed_by_peer(s):
+            refused_late += 1
+            s.close()
+        else:
+            kept.append(s)
+    print("%s conns=%d connected=%d refused=%d closed_at_once=%d open_s=%.2f" % (
+        "slowloris" if drip else "idle", n, len(socks), refused, refused_late, opened))
+    sys.stdout.flush()
+    ncut, cut_at, left = hold(kept, min(args.seconds, MAX_SECONDS), drip, args.interval)
+    print("%s held=%d cut=%d still_open=%d cut_after_s_min=%.2f p50=%.2f max=%.2f" % (
+        "slowloris" if drip else "idle", len(kept), ncut, left,
+        min(cut_at) if cut_at else float("nan"), pct(cut_at, 50),
+        max(cut_at) if cut_at else float("nan")))
+    prober.report()
+
+
+def raw_exchange(addr, payload, timeout=5.0):
+    """Sends payload on a new connection, reads until the server closes or
+    goes quiet; returns the status codes of the answers seen, and whether
+    the server closed."""
+    s = socket.create_connection(addr, timeout=timeout, source_address=("127.0.0.1", 0))
+    data, closed = b"", False
+    try:
+        try:
+            s.sendall(payload)
+        except OSError:
+            pass
+        s.settimeout(2.0)
+        while len(data) < 1 << 20:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                closed = True
+                break
+            if not d:
+                closed = True
+                break
+            data += d
+    finally:
+        s.close()
+    codes = []
+    for part in data.split(b"HTTP/1.1 ")[1:]:
+        codes.append(part[:3].decode("ascii", "replace"))
+    return codes, closed
+
+
+def cmd_garbage(args):
+    addr = parse_addr(args.addr)
+    rnd = random.Random(7)
+    good = b"GET /latest HTTP/1.1\r\nHost: sumdb\r\n\r\n"
+    cases = [
+        ("big_header", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n"),
+        ("many_headers", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\n" +
+         b"".join(b"X-%d: v\r\n" % i for i in range(5000)) + b"\r\n"),
+        ("big_url", b"GET /lookup/" + b"a" * 70000 + b"@v1.0.0 HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("long_url_in_pool", b"GET /tile/" + b"x" * 9000 + b" HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("pipelined_garbage", good + b"\x16\x03\x01garbage \x00\xff\r\n\r\n" + bytes(rnd.randrange(256) for _ in range(4096))),
+        ("pipelined_many", good * 50 + b"BREW /coffee HTCPCP/1.0\r\n\r\n" + good),
+        ("nul_request_line", b"GET /lat\x00est HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("nul_in_lookup", b"GET /lookup/example.com/m1@v1.0.0\x00x HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("encoded_nul", b"GET /lookup/example.com/m1@v1.0.0%00 HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("random_bytes", bytes(rnd.randrange(256) for _ in range(65536))),
+        ("bare_lf", b"GET /latest HTTP/1.1\nHost: sumdb\n\n"),
+        ("http10_no_host", b"GET /latest HTTP/1.0\r\n\r\n"),
+        ("post_with_body", b"POST /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 65536),
+        ("chunked_get", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"),
+    ]
+    alive_fail = 0
+    for name, payload in cases:
+        try:
+            codes, closed = raw_exchange(addr, payload)
+        except OSError as e:
+            codes, closed = ["connect-error:%s" % e.__class__.__name__], True
+        try:
+            code, dt = http_get(addr, "/latest")
+        except OSError:
+            code, dt = 0, 0.0
+        if code != 200:
+            alive_fail += 1
+        answers = ",".join(codes) if codes else "-"
+        if len(codes) > 6:
+            answers = "%s..(%d answers)..%s" % (",".join(codes[:3]), len(codes), ",".join(codes[-2:]))
+        print("garbage case=%s answers=%s closed=%s then_latest=%d" % (
+            name, answers, "yes" if closed else "no", code))
+        sys.stdout.flush()
+    print("garbage cases=%d server_alive_after_each=%s" % (
+        len(cases), "yes" if alive_fail == 0 else "no(%d)" % alive_fail))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=["slowloris", "idle", "garbage"])
+    ap.add_argument("addr", help="HOST:PORT of sumdbd (loopback)")
+    ap.add_argument("--conns", type=int, default=500)
+    ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
+    ap.add_argument("--seconds", type=float, default=20.0, help="how long to hold the connections")
+    ap.add_argument("--sources", type=int, default=10, help="source addresses 127.0.0.2..")
+    ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
+    ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")
+    args = ap.parse_args()
+    args.sources = max(1, min(args.sources, 250))
+    if args.mode == "garbage":
+        cmd_garbage(args)
+    else:
+        cmd_flood(args, args.mode == "slowloris")
+
+
+if __name__ == "__main__":
+    main()
