@@ -320,6 +320,10 @@ miss_job_run(void *arg, struct sdbd_http_response *r)
 	struct sdb_errbuf eb = { { 0 } };
 	int rc;
 
+	/* Recorded while the job waited in the queue (another client's
+	 * fetch of the same version ended meanwhile): answer, fetch nothing. */
+	if (answer_lookup(h, j->path, j->version, r))
+		goto out;
 	rc = h->miss(h->miss_arg, j->path, j->version, &eb);
 	if (rc == SDB_OK && answer_lookup(h, j->path, j->version, r))
 		goto out;

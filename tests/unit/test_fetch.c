@@ -392,7 +392,7 @@ test_hang_times_out(void)
 	char u[128];
 
 	url(u, sizeof u, "/hang");
-	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_TIMEOUT);
 	CU_ASSERT(now_ms() - t0 < 3000);
 	CU_ASSERT_EQUAL(hits_hang, 2);
 	CU_ASSERT(strstr(eb.msg, "imeout") != NULL || strstr(eb.msg, "timed out") != NULL);
