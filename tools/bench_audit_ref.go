@@ -8,8 +8,12 @@
 // (tlog.RecordHash, tlog.NodeHash), compare every full tile's root with the
 // authenticated one and the whole tree with the signed root.  Memory stays
 // bounded: tiles are consumed in order through a window of 2*WORKERS.
+// With -modcheck it also checks each record's module path and version with
+// x/mod's module.Check, as sumdb audit --full does (it also indexes every
+// module@version in its state file to find duplicates, which this program
+// does not do at all).
 //
-//	bench_audit_ref [-workers N] URL VKEY
+//	bench_audit_ref [-workers N] [-modcheck] URL VKEY
 //
 // Prints "checked N records in S s (R records/s), root ok" and exits 0, or
 // names what failed and exits 1 (2 for a mismatch).  Built in GOPATH mode
@@ -27,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -102,6 +107,8 @@ func (f *frontier) root() tlog.Hash {
 	return h
 }
 
+var modcheck bool
+
 // checkRecord: "M V h1:X\nM V/go.mod h1:Y\n".
 func checkRecord(rec []byte) bool {
 	i := bytes.IndexByte(rec, '\n')
@@ -109,9 +116,10 @@ func checkRecord(rec []byte) bool {
 		return false
 	}
 	l1, l2 := strings.Fields(string(rec[:i])), strings.Fields(string(rec[i+1:len(rec)-1]))
-	return len(l1) == 3 && len(l2) == 3 && l1[0] == l2[0] && l2[1] == l1[1]+"/go.mod" &&
+	ok := len(l1) == 3 && len(l2) == 3 && l1[0] == l2[0] && l2[1] == l1[1]+"/go.mod" &&
 		strings.HasPrefix(l1[2], "h1:") && strings.HasPrefix(l2[2], "h1:") &&
 		bytes.Count(rec, []byte("\n")) == 2
+	return ok && (!modcheck || module.Check(l1[0], l1[1]) == nil)
 }
 
 type result struct {
@@ -158,9 +166,10 @@ func subtreeRoot(h []tlog.Hash) tlog.Hash {
 
 func main() {
 	workers := flag.Int("workers", 4, "parallel data tile downloads")
+	flag.BoolVar(&modcheck, "modcheck", false, "also module.Check every record")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		die(1, "usage: bench_audit_ref [-workers N] URL VKEY")
+		die(1, "usage: bench_audit_ref [-workers N] [-modcheck] URL VKEY")
 	}
 	base, vkey := strings.TrimSuffix(flag.Arg(0), "/"), flag.Arg(1)
 	client.Transport = &http.Transport{MaxIdleConnsPerHost: *workers + 2}
