@@ -3,7 +3,7 @@
 // tests against the reference server (tests/e2e/sumdb_xmod.sh) and for
 // benchmarks that want the reference on the other side of the wire.
 //
-//	oracle xmod-serve [-key FILE] [-listen ADDR] [-extra-sig KIND] GOSUM...
+//	oracle xmod-serve [-key FILE] [-listen ADDR] [-extra-sig KIND] [-tiles DIR] GOSUM...
 //
 // The go.sum files give the records, one per module version, in the order
 // their versions first appear: "M V h1:..." and "M V/go.mod h1:..." make
@@ -14,11 +14,15 @@
 // printed).  -extra-sig adds a second signature line after the real one:
 // "unknown" a valid signature by a key nobody knows (clients must ignore
 // it), "malformed" a line whose base64 is too short to be a signature
-// (x/mod and every client must reject the whole note).
+// (x/mod and every client must reject the whole note).  -tiles writes
+// every full hash tile under DIR/tile/... and their paths, one a line, to
+// DIR/tile-paths.txt (for a static file server beside it, as
+// tools/bench-sumdbd does).
 //
-// Prints "vkey KEY", "size N root HASH" and "port P" (ADDR defaults to
-// 127.0.0.1:0), then serves until SIGTERM or SIGINT, and exits 0.  What the
-// server sends is x/mod's: data tiles carry 0.7.0's id lines.
+// Prints "vkey KEY", "size N root HASH", "port P" and "listening HOST:P"
+// (ADDR defaults to 127.0.0.1:0), then serves until SIGTERM or SIGINT, and
+// exits 0.  What the server sends is x/mod's: data tiles carry 0.7.0's id
+// lines.  This is also the reference server of tools/bench-sumdbd.
 package main
 
 import (
@@ -32,6 +36,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -156,6 +161,7 @@ func xmodServe(args []string, in *bufio.Reader, out *bufio.Writer) error {
 	keyFile := fs.String("key", "", "file holding the signer key")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	extra := fs.String("extra-sig", "", "unknown or malformed: a second signature line")
+	tiles := fs.String("tiles", "", "directory to write the full hash tiles to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -219,11 +225,17 @@ func xmodServe(args []string, in *bufio.Reader, out *bufio.Writer) error {
 	default:
 		return fmt.Errorf("-extra-sig: unknown or malformed, not %q", *extra)
 	}
+	if *tiles != "" {
+		if err := xmodWriteTiles(s, *tiles, n); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "vkey %s\nsize %d root %s\nport %d\n", vkey, n, root, ln.Addr().(*net.TCPAddr).Port)
+	fmt.Fprintf(out, "vkey %s\nsize %d root %s\nport %d\nlistening %s\n", vkey, n, root,
+		ln.Addr().(*net.TCPAddr).Port, ln.Addr())
 	if err := out.Flush(); err != nil {
 		return err
 	}
@@ -253,4 +265,39 @@ func xmodVerifierKey(skey string) (string, error) {
 	}
 	pub := ed25519.NewKeyFromSeed(b[1:]).Public().(ed25519.PublicKey)
 	return note.NewEd25519VerifierKey(f[2], pub)
+}
+
+// xmodWriteTiles writes every full hash tile of the n-record tree under
+// dir/tile/... and the list of their paths to dir/tile-paths.txt.
+func xmodWriteTiles(s *xmodOps, dir string, n int64) error {
+	list, err := os.Create(filepath.Join(dir, "tile-paths.txt"))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(list)
+	for L := 0; n>>(8*uint(L)) >= 256; L++ {
+		for i := int64(0); i < (n>>(8*uint(L)))/256; i++ {
+			t := tlog.Tile{H: 8, L: L, N: i, W: 256}
+			data, err := tlog.ReadTileData(t, s)
+			if err != nil {
+				list.Close()
+				return err
+			}
+			p := filepath.Join(dir, filepath.FromSlash(t.Path()))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				list.Close()
+				return err
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				list.Close()
+				return err
+			}
+			fmt.Fprintf(w, "/%s\n", t.Path())
+		}
+	}
+	if err := w.Flush(); err != nil {
+		list.Close()
+		return err
+	}
+	return list.Close()
 }
