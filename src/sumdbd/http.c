@@ -140,6 +140,7 @@ struct sdbd_http {
 	struct job *qhead, *qtail;   /* waiting, oldest first */
 	struct job *running;         /* taken by a defer thread */
 	unsigned nqueued, queue_max;
+	unsigned nrunning;            /* jobs a defer thread has taken */
 	int stopping;
 	pthread_t *defer_tids;
 	unsigned ndefer;
@@ -421,6 +422,7 @@ defer_main(void *arg)
 		if (h->qhead == NULL)
 			h->qtail = NULL;
 		h->nqueued--;
+		h->nrunning++;
 		j->state = JOB_RUNNING;
 		j->prev = NULL;
 		j->next = h->running;
@@ -435,6 +437,7 @@ defer_main(void *arg)
 		j->arg = NULL;
 
 		pthread_mutex_lock(&h->defer_mu);
+		h->nrunning--;
 		if (j->prev != NULL)
 			j->prev->next = j->next;
 		else
@@ -475,7 +478,10 @@ defer_submit(struct sdbd_http *h, struct MHD_Connection *c, void **con_cls,
 	j->state = JOB_QUEUED;
 	atomic_init(&j->refs, 2);
 	pthread_mutex_lock(&h->defer_mu);
-	if (h->stopping || h->nqueued >= h->queue_max) {
+	/* Capacity is the threads plus the queue, counted over both: a burst
+	 * that arrives before the threads wake up must not be refused while
+	 * threads are free. */
+	if (h->stopping || h->nqueued + h->nrunning >= h->ndefer + h->queue_max) {
 		int stopping = h->stopping;
 
 		pthread_mutex_unlock(&h->defer_mu);
