@@ -140,6 +140,8 @@ expect 0 '^503 .*shutting down' "shutdown: the queued miss gets 503" -- sh -c "t
 wait "$S2PID"
 st=$?
 T1=$(date +%s)
+# the server has answered and exited; its client may still be writing
+wait_for 10 test -s "$WORK/hang8.st"
 expect 0 '^503 .*shutting down' "shutdown: the miss still fetching after the grace period gets 503" -- \
 	sh -c "tr -d '\n' <'$WORK/hang8.st'; printf ' '; cat '$WORK/hang8.body'"
 expect 0 '^0$' "the server exits 0 after $((T1 - T0)) s" -- echo "$st"
