@@ -302,6 +302,10 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 		if (s->t.w == 256)
 			done = f;
 		dl_release(&p, k);
+		if (tty && now() - last > 0.25) {
+			last = now();
+			progress(f.n, tree->n, rep->resumed_from, t0);
+		}
 		if ((k + 1 - k0) % FULL_BATCH != 0 && k + 1 < ntiles)
 			continue;
 		/* Progress is kept at tile boundaries only: the partial tail is
@@ -313,10 +317,6 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
 			goto out;
 		committed = done.n;
-		if (tty && now() - last > 0.25) {
-			last = now();
-			progress(f.n, tree->n, rep->resumed_from, t0);
-		}
 	}
 	{
 		sdb_hash root;

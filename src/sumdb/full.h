@@ -19,11 +19,14 @@
 #include "remote.h"
 
 /* Download threads; tiles downloaded ahead of the checking thread at
- * most; tiles between two commits of the progress; level-0 tile roots
- * authenticated at a time (one level-1 tile). */
+ * most; tiles between two commits of the progress (262144 records, a few
+ * seconds of work: each commit writes every page of the module@version
+ * index that changed, and with module paths in random order, as in a real
+ * log, that is most of them); level-0 tile roots authenticated at a time
+ * (one level-1 tile). */
 #define FULL_THREADS 4
 #define FULL_WINDOW 64
-#define FULL_BATCH 64
+#define FULL_BATCH 1024
 #define FULL_L1_CHUNK 256
 
 struct full_report {
