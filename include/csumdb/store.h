@@ -186,6 +186,29 @@ int sdb_store_record(struct sdb_store *s, int64_t id, uint8_t **text, size_t *te
                      struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * The text of record id when that record is (path, version): one read by
+ * primary key, for callers that learnt a candidate id elsewhere (an
+ * in-memory index of hashes, which may be wrong).  *text is a new buffer
+ * of *text_len bytes (caller frees).  Returns SDB_OK, SDB_ERR_NOT_FOUND
+ * (no record id, or it is another module version), SDB_ERR_IO,
+ * SDB_ERR_NOMEM or SDB_ERR_INTERNAL.
+ */
+int sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
+                        const char *version, size_t version_len, uint8_t **text,
+                        size_t *text_len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Calls fn for every record with only id, path and version set (text
+ * NULL, text_len 0), in no particular order, from one scan of the
+ * (path, version) index in one snapshot: what an in-memory lookup index
+ * is built from, without reading the record texts.
+ * Returns SDB_OK, fn's non-zero value, SDB_ERR_IO, SDB_ERR_NOMEM or
+ * SDB_ERR_INTERNAL.
+ */
+int sdb_store_foreach_key(struct sdb_store *s, sdb_store_record_fn fn, void *arg,
+                          struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Calls fn for the records with ids start .. start+count-1, in id order,
  * from one range query (one snapshot): a data tile is
  * sdb_store_records(s, 256*N, W, ...).  0 <= start, 1 <= count <= 256.

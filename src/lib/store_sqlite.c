@@ -69,6 +69,8 @@ enum {
 	ST_COUNT,
 	ST_LOOKUP,
 	ST_RECORD,
+	ST_RECORD_OF,
+	ST_ALL_KEYS,
 	ST_RANGE,
 	ST_RECORD_INSERT,
 	ST_TILE,
@@ -96,6 +98,10 @@ static const char *const stmt_sql[ST_NUM] = {
 	[ST_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM records",
 	[ST_LOOKUP] = "SELECT id, text FROM records WHERE path = ?1 AND version = ?2",
 	[ST_RECORD] = "SELECT text FROM records WHERE id = ?1",
+	[ST_RECORD_OF] = "SELECT path, version, text FROM records WHERE id = ?1",
+	/* Only indexed columns: SQLite scans the (path, version) index,
+	 * a fifth of the table's size, instead of the table. */
+	[ST_ALL_KEYS] = "SELECT id, path, version FROM records",
 	[ST_RANGE] = "SELECT id, path, version, text FROM records"
 	             " WHERE id >= ?1 AND id < ?2 ORDER BY id",
 	[ST_RECORD_INSERT] = "INSERT INTO records(id, path, version, text) VALUES (?1, ?2, ?3, ?4)",
@@ -672,6 +678,73 @@ sdb_store_record(struct sdb_store *s, int64_t id, uint8_t **text, size_t *text_l
 		rc = sq_fail(s, eb, rc, "reading record");
 	else
 		rc = col_copy(st, 0, text, text_len, eb);
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
+                    const char *version, size_t version_len, uint8_t **text, size_t *text_len,
+                    struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*text = NULL;
+	if ((rc = stmt_get(s, ST_RECORD_OF, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no record %lld", (long long)id);
+	} else if (rc != SQLITE_ROW) {
+		rc = sq_fail(s, eb, rc, "reading record");
+	} else {
+		const void *p = sqlite3_column_blob(st, 0);
+		size_t pl = (size_t)sqlite3_column_bytes(st, 0);
+		const void *v = sqlite3_column_blob(st, 1);
+		size_t vl = (size_t)sqlite3_column_bytes(st, 1);
+
+		if (p == NULL || v == NULL)
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading record %lld",
+			              (long long)id);
+		else if (pl != path_len || vl != version_len || memcmp(p, path, pl) != 0 ||
+		         memcmp(v, version, vl) != 0)
+			rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "record %lld is not %s@%s", (long long)id,
+			              path, version);
+		else
+			rc = col_copy(st, 2, text, text_len, eb);
+	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_foreach_key(struct sdb_store *s, sdb_store_record_fn fn, void *arg,
+                      struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_ALL_KEYS, &st, eb)) != SDB_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sdb_store_record rec;
+
+		rec.id = sqlite3_column_int64(st, 0);
+		rec.path = (const char *)sqlite3_column_text(st, 1);
+		rec.version = (const char *)sqlite3_column_text(st, 2);
+		rec.text = NULL;
+		rec.text_len = 0;
+		if (rec.path == NULL || rec.version == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading records");
+			goto out;
+		}
+		if ((rc = fn(arg, &rec)) != 0)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "reading records");
+out:
 	stmt_done(st);
 	return rc;
 }

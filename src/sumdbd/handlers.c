@@ -29,6 +29,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "csumdb/tile.h"
 #include "handlers.h"
 #include "limits.h"
+#include "lookup_index.h"
 
 /* Cache lifetimes (PROTOCOL.md "Caching"): full tiles never change; a
  * partial tile of a given width never changes either, but a cache in front
@@ -61,6 +63,12 @@ struct sdbd_handlers {
 	pthread_key_t key;
 	sdbd_lookup_miss_fn miss;
 	void *miss_arg;
+	/* The lookup index (lookup_index.h), built in ix_thread while the
+	 * server already answers; NULL until then, or for good when it
+	 * could not be built (lookups then go to the store alone). */
+	_Atomic(struct sdbd_lookup_index *) ix;
+	pthread_t ix_thread;
+	int ix_started;
 };
 
 /* A worker thread's reader handle and the tree size its open snapshot
@@ -78,6 +86,23 @@ close_reader(void *p)
 	sdb_store_snapshot_end(rd->s);
 	sdb_store_close(rd->s);
 	free(rd);
+}
+
+/* Builds the lookup index on a read handle of its own and publishes it.
+ * Records added from now on are not in it: they are found in the store. */
+static void *
+build_index(void *arg)
+{
+	struct sdbd_handlers *h = arg;
+	struct sdbd_lookup_index *ix = NULL;
+	struct sdb_store *s;
+
+	if (sdb_store_open(&s, h->db_path, SDB_STORE_READ, NULL) != SDB_OK)
+		return NULL;
+	if (sdbd_lookup_index_build(&ix, s, NULL) == SDB_OK)
+		atomic_store_explicit(&h->ix, ix, memory_order_release);
+	sdb_store_close(s);
+	return NULL;
 }
 
 int
@@ -106,6 +131,9 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 	}
 	h->name_len = strlen(name);
 	h->log = log;
+	atomic_init(&h->ix, NULL);
+	/* Without the thread lookups simply all go to the store. */
+	h->ix_started = pthread_create(&h->ix_thread, NULL, build_index, h) == 0;
 	*out = h;
 	return SDB_OK;
 }
@@ -122,6 +150,9 @@ sdbd_handlers_free(struct sdbd_handlers *h)
 {
 	if (h == NULL)
 		return;
+	if (h->ix_started)
+		pthread_join(h->ix_thread, NULL);
+	sdbd_lookup_index_free(atomic_load(&h->ix));
 	pthread_key_delete(h->key);
 	free(h->db_path);
 	free(h->name);
@@ -256,18 +287,37 @@ answer_lookup(struct sdbd_handlers *h, const char *path, const char *version,
 {
 	const struct sdbd_latest *l = sdbd_log_latest(h->log);
 	struct sdb_store *s = thread_store(h, l->tree.n);
+	const struct sdbd_lookup_index *ix;
 	uint8_t *text = NULL;
 	size_t tlen, olen;
-	int64_t id;
+	int64_t id = -1;
 	char *out;
-	int rc;
+	int rc = SDB_ERR_NOT_FOUND;
 
 	if (s == NULL) {
 		sdbd_latest_put(l);
 		set_static(r, 503, NULL, "database unavailable\n");
 		return 1;
 	}
-	rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
+	/* The index names candidate ids, each checked against the stored
+	 * record: a hit is one read by primary key.  What it does not know
+	 * (added since it was built, or not built yet) the store's
+	 * (path, version) index finds. */
+	ix = atomic_load_explicit(&h->ix, memory_order_acquire);
+	if (ix != NULL) {
+		int64_t ids[SDBD_LOOKUP_INDEX_MAX_CANDIDATES];
+		size_t plen = strlen(path), vlen = strlen(version), k;
+		size_t nc = sdbd_lookup_index_find(ix, path, plen, version, vlen, ids);
+
+		for (k = 0; k < nc && rc == SDB_ERR_NOT_FOUND; k++) {
+			rc = sdb_store_record_of(s, ids[k], path, plen, version, vlen, &text, &tlen,
+			    NULL);
+			if (rc == SDB_OK)
+				id = ids[k];
+		}
+	}
+	if (rc == SDB_ERR_NOT_FOUND)
+		rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
 	if (rc != SDB_OK) {
 		sdbd_latest_put(l);
 		if (rc == SDB_ERR_NOT_FOUND)

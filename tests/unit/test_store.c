@@ -21,6 +21,7 @@
 
 #include "csumdb/store.h"
 #include "limits.h"
+#include "lookup_index.h"
 #include "unit.h"
 
 static char tmpdir[512];
@@ -465,6 +466,21 @@ collect_rec(void *arg, const struct sdb_store_record *rec)
 	return c->stop_at != 0 && (int)c->n == c->stop_at ? 7 : 0;
 }
 
+/* foreach_key: id, path and version of every record, no text. */
+static int
+collect_key(void *arg, const struct sdb_store_record *rec)
+{
+	struct collect *c = arg;
+	char p[64];
+
+	rec_path(p, sizeof p, rec->id);
+	CU_ASSERT(strcmp(rec->path, p) == 0 && strcmp(rec->version, "v1.0.0") == 0);
+	CU_ASSERT(rec->text == NULL && rec->text_len == 0);
+	if (c->n < 512)
+		c->ids[c->n++] = rec->id;
+	return c->stop_at != 0 && (int)c->n == c->stop_at ? 7 : 0;
+}
+
 static int
 count_tile(void *arg, const struct sdb_store_tile *t)
 {
@@ -516,6 +532,21 @@ test_batch_roundtrip(void)
 	CU_ASSERT(len > 0 && memcmp(buf, "example.com/m0 v1.0.0", 21) == 0);
 	free(buf);
 	CU_ASSERT_EQUAL(sdb_store_record(r, 300, &buf, &len, NULL), SDB_ERR_NOT_FOUND);
+
+	/* a record by id, only when it is the module version asked for */
+	CU_ASSERT_EQUAL(sdb_store_record_of(r, 257, p, strlen(p), "v1.0.0", 6, &buf, &len, NULL),
+	                SDB_OK);
+	CU_ASSERT(len > 0 && memcmp(buf, p, strlen(p)) == 0 && buf[len - 1] == '\n');
+	free(buf);
+	CU_ASSERT_EQUAL(sdb_store_record_of(r, 256, p, strlen(p), "v1.0.0", 6, &buf, &len, NULL),
+	                SDB_ERR_NOT_FOUND);
+	CU_ASSERT(buf == NULL);
+	CU_ASSERT_EQUAL(sdb_store_record_of(r, 257, p, strlen(p), "v1.0.00", 7, &buf, &len, NULL),
+	                SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_store_record_of(r, 257, p, strlen(p) - 1, "v1.0.0", 6, &buf, &len, NULL),
+	                SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_store_record_of(r, 300, p, strlen(p), "v1.0.0", 6, &buf, &len, NULL),
+	                SDB_ERR_NOT_FOUND);
 
 	/* data tile ranges: full, partial, past the end, stopped */
 	memset(&c, 0, sizeof c);
@@ -571,6 +602,47 @@ test_batch_roundtrip(void)
 	memset(&c, 0, sizeof c);
 	CU_ASSERT_EQUAL(sdb_store_foreach_record(r, collect_rec, &c, NULL), SDB_OK);
 	CU_ASSERT(c.n == 300 && c.ids[299] == 299);
+	{
+		int64_t sum = 0;
+		memset(&c, 0, sizeof c);
+		CU_ASSERT_EQUAL(sdb_store_foreach_key(r, collect_key, &c, NULL), SDB_OK);
+		CU_ASSERT_EQUAL(c.n, 300);
+		for (i = 0; i < c.n; i++)
+			sum += c.ids[i];
+		CU_ASSERT_EQUAL(sum, 299 * 300 / 2);
+		memset(&c, 0, sizeof c);
+		c.stop_at = 3;
+		CU_ASSERT_EQUAL(sdb_store_foreach_key(r, collect_key, &c, NULL), 7);
+	}
+
+	/* sumdbd's lookup index: every record's id is among its candidates,
+	 * an unknown module version has none that the store confirms */
+	{
+		struct sdbd_lookup_index *ix = NULL;
+		int64_t ids[SDBD_LOOKUP_INDEX_MAX_CANDIDATES];
+		size_t k, nc;
+		int64_t j;
+
+		CU_ASSERT_EQUAL_FATAL(sdbd_lookup_index_build(&ix, r, NULL), SDB_OK);
+		CU_ASSERT_EQUAL(sdbd_lookup_index_count(ix), 300);
+		CU_ASSERT(sdbd_lookup_index_bytes(ix) >= 300 * 8);
+		for (j = 0; j < 300; j++) {
+			int hit = 0;
+			rec_path(p, sizeof p, j);
+			nc = sdbd_lookup_index_find(ix, p, strlen(p), "v1.0.0", 6, ids);
+			for (k = 0; k < nc; k++)
+				hit |= ids[k] == j;
+			CU_ASSERT(hit);
+		}
+		rec_path(p, sizeof p, 300);
+		nc = sdbd_lookup_index_find(ix, p, strlen(p), "v1.0.0", 6, ids);
+		for (k = 0; k < nc; k++) {
+			CU_ASSERT_EQUAL(sdb_store_record_of(r, ids[k], p, strlen(p), "v1.0.0", 6, &buf,
+			                                    &len, NULL), SDB_ERR_NOT_FOUND);
+		}
+		sdbd_lookup_index_free(ix);
+		sdbd_lookup_index_free(NULL);
+	}
 	CU_ASSERT_EQUAL(sdb_store_foreach_tile(r, count_tile, &nt, NULL), SDB_OK);
 	CU_ASSERT_EQUAL(nt, 3); /* 0/0 (256), 0/1 (44), 1/0 (1) */
 	CU_ASSERT_EQUAL(sdb_store_foreach_tree(r, count_tree, &last, NULL), SDB_OK);
