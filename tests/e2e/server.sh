@@ -23,7 +23,9 @@ start_sumdbd() {
 	_i=0
 	URL=
 	while [ $_i -lt 100 ]; do
-		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out" 2>/dev/null)
+		# serve.out may not exist yet (the background shell creates it):
+		# a failing sed must not end a caller running under set -e.
+		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out" 2>/dev/null || true)
 		[ -n "$URL" ] && return 0
 		kill -0 "$SUMDBD_PID" 2>/dev/null || break
 		sleep 0.1
