@@ -44,43 +44,6 @@ e2e_done() {
 # --- helpers for tests that run sumdbd (and the verifier against it) ---
 SUMDBD="$top_builddir/sumdbd"
 
-# sumdbd_start NAME DB: runs sumdbd serve for DB on a free loopback port;
-# sets ${NAME}_PID and ${NAME}_URL.  Stop it with sumdbd_stop NAME.  Public
-# lookups are off (--no-public).
-sumdbd_start() {
-	rm -f "$WORK/$1.out"
-	"$SUMDBD" serve --db "$2" --listen 127.0.0.1:0 --no-public >"$WORK/$1.out" 2>"$WORK/$1.err" &
-	eval "${1}_PID=\$!"
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_u=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/$1.out" 2>/dev/null)
-		if [ -n "$_u" ]; then
-			eval "${1}_URL=\$_u"
-			return 0
-		fi
-		eval "kill -0 \$${1}_PID" 2>/dev/null || break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	echo "FAIL: sumdbd serve $2 did not start:"; cat "$WORK/$1.out" "$WORK/$1.err"
-	exit 1
-}
-
-# sumdbd_stop NAME: stops the server started as NAME (by its PID, SIGTERM);
-# an exit status but 0 counts in $SERVER_FAILURES.
-sumdbd_stop() {
-	eval "_p=\${${1}_PID:-}"
-	if [ -n "$_p" ]; then
-		kill -TERM "$_p" 2>/dev/null
-		if ! wait "$_p" 2>/dev/null; then
-			echo "FAIL: sumdbd serve $1 exited not 0 on SIGTERM; its stderr:"
-			tail -n 40 "$WORK/$1.err"
-			SERVER_FAILURES=$((${SERVER_FAILURES:-0} + 1))
-		fi
-		eval "${1}_PID="
-	fi
-}
-
 # gosum_lines N0 N1 [TAG]: go.sum lines for example.com/mN v1.0.0,
 # N0 <= N < N1, with made-up well-formed hashes (TAG varies them).
 gosum_lines() {

@@ -1,57 +1,73 @@
 # Starting and stopping `sumdbd serve` in a test (sourced by
-# tests/e2e/lib.sh and by tests/diff/sumdbd_tiles.sh).  The server binds a
-# free loopback port; it is stopped by its PID, with SIGTERM, and waited
-# for.  Needs $top_builddir and a $WORK directory.
+# tests/e2e/lib.sh and by tests/diff/sumdbd_tiles.sh).  Every server binds
+# a free loopback port and is stopped by its PID, with SIGTERM, and waited
+# for; an exit status but 0 (a sanitizer report, a crash) fails the test.
+# Needs $top_builddir and a $WORK directory.
 
 SUMDBD_PID=
 
-# start_sumdbd DB [ARGS...]: runs sumdbd serve on DB (with ARGS, e.g.
-# --key FILE) on 127.0.0.1:0 and waits until it prints its address; sets
-# URL.  Lookups of public modules are off (--no-public: tests never reach
-# sum.golang.org) unless ARGS name a --public-url.  Its stdout and stderr go to $WORK/serve.out and $WORK/serve.err.
-# Exits the test when the server does not start.
-start_sumdbd() {
-	_db=$1
-	shift
-	# A restart must not read the address of the server before: the
-	# background shell may truncate serve.out after the first look.
-	rm -f "$WORK/serve.out"
+# sumdbd_start NAME DB [ARGS...]: runs `sumdbd serve` on DB with ARGS on
+# 127.0.0.1:0 and waits until it prints its address; sets ${NAME}_PID and
+# ${NAME}_URL.  Its stdout and stderr go to $WORK/NAME.out and NAME.err.
+# Lookups of public modules are off (--no-public: tests never reach
+# sum.golang.org) unless ARGS name a --public-url.  Exits the test when
+# the server does not start.
+sumdbd_start() {
+	_name=$1 _db=$2
+	shift 2
 	case " $* " in *" --public-url "*) _pub= ;; *) _pub=--no-public ;; esac
+	# A restart must not read the address of the server before.
+	rm -f "$WORK/$_name.out"
 	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 $_pub "$@" \
-	    >"$WORK/serve.out" 2>"$WORK/serve.err" &
-	SUMDBD_PID=$!
+	    >"$WORK/$_name.out" 2>"$WORK/$_name.err" &
+	eval "${_name}_PID=\$!"
 	_i=0
-	URL=
-	while [ $_i -lt 100 ]; do
-		# serve.out may not exist yet (the background shell creates it):
-		# a failing sed must not end a caller running under set -e.
-		URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-		[ -n "$URL" ] && return 0
-		kill -0 "$SUMDBD_PID" 2>/dev/null || break
+	while [ $_i -lt 200 ]; do
+		# $WORK/NAME.out may not exist yet (the background shell makes
+		# it): a failing sed must not end a caller under set -e.
+		_u=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/$_name.out" 2>/dev/null || true)
+		if [ -n "$_u" ]; then
+			eval "${_name}_URL=\$_u"
+			return 0
+		fi
+		eval "kill -0 \$${_name}_PID" 2>/dev/null || break
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	echo "FAIL: sumdbd serve did not start:"
-	cat "$WORK/serve.out" "$WORK/serve.err"
+	echo "FAIL: sumdbd serve $_db did not start:"
+	cat "$WORK/$_name.out" "$WORK/$_name.err"
 	exit 1
 }
 
-# stop_sumdbd: SIGTERM to the server start_sumdbd started, if any, and
+# sumdbd_stop NAME: SIGTERM to the server started as NAME, if any, and
 # waits for it; its exit status is left in $SUMDBD_STATUS, and anything but
-# 0 counts in $SERVER_FAILURES.
-stop_sumdbd() {
+# 0 counts in $SERVER_FAILURES (e2e_done fails the test on it).
+sumdbd_stop() {
 	SUMDBD_STATUS=
-	if [ -n "$SUMDBD_PID" ]; then
-		kill -TERM "$SUMDBD_PID" 2>/dev/null
-		wait "$SUMDBD_PID" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
-		# A sanitizer report (ASan aborts, UBSan halts) or a crash shows
-		# only in the exit status: it fails the test (e2e_done, e2e_cleanup).
+	eval "_p=\${${1}_PID:-}"
+	if [ -n "$_p" ]; then
+		kill -TERM "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
 		if [ "$SUMDBD_STATUS" != 0 ]; then
-			echo "FAIL: sumdbd serve exited $SUMDBD_STATUS on SIGTERM; its stderr:"
-			tail -n 40 "$WORK/serve.err"
+			echo "FAIL: sumdbd serve $1 exited $SUMDBD_STATUS on SIGTERM; its stderr:"
+			tail -n 40 "$WORK/$1.err"
 			SERVER_FAILURES=$((${SERVER_FAILURES:-0} + 1))
 		fi
-		SUMDBD_PID=
+		eval "${1}_PID="
 	fi
 	return 0
+}
+
+# start_sumdbd DB [ARGS...] / stop_sumdbd: the same for the one server of
+# a test that needs only one; sets URL and SUMDBD_PID ($WORK/serve.out).
+start_sumdbd() {
+	sumdbd_start serve "$@"
+	SUMDBD_PID=$serve_PID
+	URL=$serve_URL
+}
+
+stop_sumdbd() {
+	serve_PID=$SUMDBD_PID
+	sumdbd_stop serve
+	SUMDBD_PID=
 }

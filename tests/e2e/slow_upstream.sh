@@ -39,17 +39,14 @@ wait_for() {
 	return 1
 }
 
-# serve TAG DB ARGS...: sumdbd serve on a free port; sets URL and SPID.
+# serve TAG DB ARGS...: sumdbd serve (tests/e2e/server.sh) without the
+# admin socket; sets URL and SPID.
 serve() {
-	_tag=$1 _db=$2
-	shift 2
-	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin "$@" \
-	    >"$WORK/$_tag.out" 2>"$WORK/$_tag.err" &
-	SPID=$!
+	_tag=$1
+	shift
+	sumdbd_start "$_tag" "$@" --no-admin
+	eval "SPID=\$${_tag}_PID URL=\$${_tag}_URL"
 	PIDS="$PIDS $SPID"
-	wait_for 20 grep -q '^sumdbd: serving' "$WORK/$_tag.out" || {
-		echo "FAIL: sumdbd serve did not start:"; cat "$WORK/$_tag.out" "$WORK/$_tag.err"; exit 1; }
-	URL=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/$_tag.out")
 }
 
 # zips_asked N PATTERN: the proxy saw at least N zip requests matching PATTERN.

@@ -28,7 +28,6 @@ if ! command -v go >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
 	echo "SKIP: needs go and curl"
 	exit 77
 fi
-ok_if() { "$@" && echo yes; }
 
 # wait_line FILE SED-EXPR: prints the first match in FILE, waiting up to 10 s.
 wait_line() {
@@ -43,14 +42,13 @@ wait_line() {
 	return 1
 }
 
-# serve TAG DB ARGS...: sumdbd serve on a free port; sets URL.
+# serve TAG DB ARGS...: sumdbd serve (tests/e2e/server.sh) without the
+# admin socket; sets URL.
 serve() {
-	_tag=$1 _db=$2
-	shift 2
-	"$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 --no-admin --no-public "$@" \
-	    >"$WORK/$_tag.out" 2>"$WORK/$_tag.err" &
-	PIDS="$PIDS $!"
-	URL=$(wait_line "$WORK/$_tag.out" 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p') || exit 1
+	_tag=$1
+	shift
+	sumdbd_start "$_tag" "$@" --no-admin
+	eval "PIDS=\"\$PIDS \$${_tag}_PID\" URL=\$${_tag}_URL"
 }
 
 # newdb TAG: a new log; sets DB and VKEY.
