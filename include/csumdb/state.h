@@ -10,7 +10,8 @@
  *     (struct sdb_tile_source save), and never trusted either: whatever it
  *     returns is authenticated again by sdb_tile_read_hashes;
  *   - the progress of `audit --full` (the frontier of the records verified
- *     so far) and the module@version index that finds duplicates.
+ *     so far) and how much of the module@version duplicate index, kept in
+ *     files beside the state file (dupidx.h), that progress covers.
  *
  * Every update is one transaction, synchronous=FULL: a crash at any point
  * leaves the previous state or the new one.  Implemented in
@@ -84,26 +85,21 @@ int sdb_state_tile_get(struct sdb_state *st, const struct sdb_tile *t, uint8_t *
 int sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size_t n,
     const uint8_t *const *data, const size_t *lens, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/*
- * Progress of a full audit: the frontier of the first f->n records, all
- * verified.  full_get returns SDB_OK or SDB_ERR_NOT_FOUND (start from 0).
- * full_put stores it in the transaction that also commits the pending
- * module@version entries (see seen_add).
- */
-int sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
-    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
-int sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
-    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+/* Which part of the duplicate index's files (dupidx.h) is committed. */
+struct sdb_state_dups {
+	int64_t merged;   /* records with lower ids are in the merged set */
+	int64_t newlen;   /* committed bytes of the runs not merged yet */
+};
 
 /*
- * Records that path@version (NUL-terminated) is record id with hash leaf,
- * inside the open full-audit transaction (begun on first use, committed by
- * sdb_state_full_put).  When the pair was already recorded under another
- * id, returns SDB_ERR_EXISTS and sets *first_id and *same_hash (1 when both
- * records are byte-identical).  Returns SDB_OK, SDB_ERR_EXISTS, SDB_ERR_IO.
+ * Progress of a full audit: the frontier of the first f->n records, all
+ * verified, and *dups.  full_get returns SDB_OK, SDB_ERR_NOT_FOUND (start
+ * from 0), SDB_ERR_INVALID, SDB_ERR_IO; full_put stores both in one
+ * transaction and returns SDB_OK, SDB_ERR_IO, SDB_ERR_LOCKED.
  */
-int sdb_state_seen_add(struct sdb_state *st, const char *path, size_t plen,
-    const char *version, size_t vlen, int64_t id, const sdb_hash *leaf,
-    int64_t *first_id, int *same_hash, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
+    struct sdb_state_dups *dups, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
+    const struct sdb_state_dups *dups, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 #endif

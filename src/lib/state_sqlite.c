@@ -13,7 +13,12 @@
  *   evidence(id, time, text)              proofs of misbehavior
  *   tiles(h, l, n, data)                  tile cache (data tiles l = -1)
  *   full(id = 1, size, frontier)          full-audit progress
- *   seen(path, version, id, leaf)         module@version index of --full
+ *   dups(id = 1, merged, newlen)          the duplicate index's files
+ *                                         (dupidx.h): ids below merged are
+ *                                         in STATE-dups, and newlen bytes
+ *                                         of STATE-dups.new are committed
+ * (An older table seen(path, version, id, leaf), a B-tree index of every
+ * module@version, is dropped when found; its progress is not resumed.)
  */
 #include "config.h"
 
@@ -29,15 +34,13 @@
 #define STATE_SCHEMA "1"
 #define BUSY_TIMEOUT_MS 5000
 
-enum { Q_TILE_GET, Q_TILE_PUT, Q_SEEN_INS, Q_SEEN_GET, Q_NUM };
+enum { Q_TILE_GET, Q_TILE_PUT, Q_NUM };
 
 static const char *const q_sql[Q_NUM] = {
 	"SELECT data FROM tiles WHERE h = ?1 AND l = ?2 AND n = ?3",
 	"INSERT INTO tiles(h, l, n, data) VALUES (?1, ?2, ?3, ?4) "
 	"ON CONFLICT(h, l, n) DO UPDATE SET data = excluded.data "
 	"WHERE length(excluded.data) > length(tiles.data)",
-	"INSERT OR IGNORE INTO seen(path, version, id, leaf) VALUES (?1, ?2, ?3, ?4)",
-	"SELECT id, leaf FROM seen WHERE path = ?1 AND version = ?2",
 };
 
 struct sdb_state {
@@ -148,8 +151,9 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	    " PRIMARY KEY(h, l, n)) WITHOUT ROWID;"
 	    "CREATE TABLE IF NOT EXISTS full(id INTEGER PRIMARY KEY CHECK (id = 1),"
 	    " size INTEGER NOT NULL, frontier BLOB NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS seen(path TEXT, version TEXT, id INTEGER NOT NULL,"
-	    " leaf BLOB NOT NULL, PRIMARY KEY(path, version)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS dups(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " merged INTEGER NOT NULL, newlen INTEGER NOT NULL);"
+	    "DROP TABLE IF EXISTS seen;"
 	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
 	    eb)) != SDB_OK)
 		goto fail;
@@ -400,22 +404,28 @@ fail:
 }
 
 int
-sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f, struct sdb_errbuf *eb)
+sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
+    struct sdb_state_dups *dups, struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
 	int rc, err = SDB_ERR_NOT_FOUND;
 
-	rc = sqlite3_prepare_v2(st->db, "SELECT size, frontier FROM full WHERE id = 1", -1, &s,
-	    NULL);
+	/* Progress without a dups row is from a version that kept another
+	 * index: not resumable. */
+	rc = sqlite3_prepare_v2(st->db, "SELECT f.size, f.frontier, d.merged, d.newlen "
+	    "FROM full AS f JOIN dups AS d ON d.id = 1 WHERE f.id = 1", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(st, eb, rc, "read full-audit progress");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		if (sqlite3_column_bytes(s, 1) != (int)sizeof f->h || sqlite3_column_int64(s, 0) < 0) {
+		if (sqlite3_column_bytes(s, 1) != (int)sizeof f->h || sqlite3_column_int64(s, 0) < 0 ||
+		    sqlite3_column_int64(s, 2) < 0 || sqlite3_column_int64(s, 3) < 0) {
 			err = sdb_errf(eb, SDB_ERR_INVALID, "state file: full-audit progress is damaged");
 		} else {
 			f->n = sqlite3_column_int64(s, 0);
 			memcpy(f->h, sqlite3_column_blob(s, 1), sizeof f->h);
+			dups->merged = sqlite3_column_int64(s, 2);
+			dups->newlen = sqlite3_column_int64(s, 3);
 			err = SDB_OK;
 		}
 	} else if (rc != SQLITE_DONE) {
@@ -426,7 +436,8 @@ sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f, struct sdb
 }
 
 int
-sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f, struct sdb_errbuf *eb)
+sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
+    const struct sdb_state_dups *dups, struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
 	int rc, err;
@@ -444,6 +455,16 @@ sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f, stru
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 	}
+	if (rc == SQLITE_DONE || rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(st->db,
+		    "INSERT OR REPLACE INTO dups(id, merged, newlen) VALUES (1, ?1, ?2)", -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, dups->merged);
+			sqlite3_bind_int64(s, 2, dups->newlen);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+		}
+	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
 		err = sq_fail(st, eb, rc, "store full-audit progress");
 		(void)exec(st, "ROLLBACK", NULL);
@@ -456,46 +477,4 @@ sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f, stru
 		return err;
 	}
 	return SDB_OK;
-}
-
-int
-sdb_state_seen_add(struct sdb_state *st, const char *path, size_t plen,
-    const char *version, size_t vlen, int64_t id, const sdb_hash *leaf,
-    int64_t *first_id, int *same_hash, struct sdb_errbuf *eb)
-{
-	sqlite3_stmt *s;
-	int rc, err;
-
-	if (!st->in_full) {
-		if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
-			return err;
-		st->in_full = 1;
-	}
-	if ((err = q_get(st, Q_SEEN_INS, &s, eb)) != SDB_OK)
-		return err;
-	sqlite3_bind_text(s, 1, path, (int)plen, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, version, (int)vlen, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, id);
-	sqlite3_bind_blob(s, 4, leaf->b, SDB_HASH_SIZE, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return sq_fail(st, eb, rc, "index module versions");
-	if (sqlite3_changes(st->db) == 1)
-		return SDB_OK;
-	if ((err = q_get(st, Q_SEEN_GET, &s, eb)) != SDB_OK)
-		return err;
-	sqlite3_bind_text(s, 1, path, (int)plen, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, version, (int)vlen, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return sq_fail(st, eb, rc, "index module versions");
-	}
-	*first_id = sqlite3_column_int64(s, 0);
-	*same_hash = sqlite3_column_bytes(s, 1) == SDB_HASH_SIZE &&
-	    memcmp(sqlite3_column_blob(s, 1), leaf->b, SDB_HASH_SIZE) == 0;
-	sqlite3_reset(s);
-	/* A re-run over the same record (resumed audit) is not a duplicate. */
-	return *first_id == id ? SDB_OK : SDB_ERR_EXISTS;
 }

@@ -360,7 +360,7 @@ full_audit:
 	if (full) {
 		struct full_report rep;
 
-		err = full_audit(&r, st, &acc, &rep, &eb);
+		err = full_audit(&r, st, state_path, &acc, &rep, &eb);
 		full_print(&rep, json, first);
 		if (err != SDB_OK) {
 			status = remote_exit_status(err);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "csumdb/audit.h"
+#include "csumdb/dupidx.h"
 #include "csumdb/record.h"
 #include "fetch.h"
 #include "full.h"
@@ -150,7 +151,7 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
 
 /* Checks one downloaded data tile; appends its records to f. */
 static int
-check_tile(struct sdb_state *st, const struct dl_slot *s, const sdb_hash *want_root,
+check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_root,
     struct sdb_tlog_frontier *f, struct full_report *rep, int tty, struct sdb_errbuf *eb)
 {
 	static struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
@@ -171,32 +172,22 @@ check_tile(struct sdb_state *st, const struct dl_slot *s, const sdb_hash *want_r
 		    "%s: its records do not hash to the authenticated level-0 tile root "
 		    "(the data tile does not match the signed tree)", path);
 	for (i = 0; i < s->t.w; i++) {
-		int64_t id = s->t.n * 256 + i, first = 0;
+		int64_t id = s->t.n * 256 + i;
 		struct sdb_record rec;
 		struct sdb_errbuf reb;
-		int same = 0;
 
 		if (sdb_record_parse(recs[i].p, recs[i].len, &rec, &reb) != SDB_OK) {
 			if (rep->bad_records++ < FULL_MAX_PRINTED)
 				fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
 				    "record: %s\n", tty ? "\n" : "", id, reb.msg);
 		} else {
-			err = sdb_state_seen_add(st, rec.path.p, rec.path.len, rec.version.p,
-			    rec.version.len, id, &leaves[i], &first, &same, eb);
-			if (err == SDB_ERR_EXISTS) {
-				if (same)
-					rep->duplicates++;
-				else
-					rep->conflicts++;
-				if (rep->duplicates + rep->conflicts <= FULL_MAX_PRINTED)
-					fprintf(stderr, "%ssumdb audit: %s: %.*s@%.*s is in the log twice "
-					    "(records %" PRId64 " and %" PRId64 ")%s\n", tty ? "\n" : "",
-					    same ? "duplicate" : "CRITICAL", (int)rec.path.len, rec.path.p,
-					    (int)rec.version.len, rec.version.p, first, id,
-					    same ? "" : " with conflicting hashes");
-			} else if (err != SDB_OK) {
+			struct sdb_dupidx_entry e;
+
+			/* the key is "path version", the start of the first line */
+			sdb_dupidx_entry_make(&e, recs[i].p,
+			    (size_t)(rec.version.p + rec.version.len - recs[i].p), id);
+			if ((err = sdb_dupidx_add(dx, &e, eb)) != SDB_OK)
 				return err;
-			}
 		}
 		if ((err = sdb_tlog_frontier_append(f, &leaves[i], NULL, NULL)) != SDB_OK)
 			return err;
@@ -205,10 +196,85 @@ check_tile(struct sdb_state *st, const struct dl_slot *s, const sdb_hash *want_r
 	return SDB_OK;
 }
 
-int
-full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
-    struct full_report *rep, struct sdb_errbuf *eb)
+/* What the duplicate callback needs. */
+struct pair_ctx {
+	struct sdb_remote *r;
+	const struct sdb_tree *tree;
+	struct full_report *rep;
+	int tty;
+	struct sdb_errbuf *eb;
+	struct dl_slot slot[2];
+	struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
+};
+
+/* Downloads record id of the tree into c->slot[k] and checks it against
+ * the authenticated level-0 hash; *text, *len point into the slot. */
+static int
+fetch_record(struct pair_ctx *c, int k, int64_t id, const char **text, size_t *len)
 {
+	struct dl_slot *s = &c->slot[k];
+	int err;
+
+	free(s->body);
+	memset(s, 0, sizeof *s);
+	s->t.h = 8;
+	s->t.l = -1;
+	s->t.n = id / 256;
+	s->t.w = s->t.n < c->tree->n / 256 ? 256 : (int)(c->tree->n % 256);
+	if ((err = fetch_tile(c->r, s)) != SDB_OK)
+		return sdb_errf(c->eb, err, "%s", sdb_errmsg(&s->eb, err));
+	if ((err = sdb_data_tile_parse(s->body, s->len, (size_t)s->t.w, 0, c->recs, c->eb)) != SDB_OK)
+		return sdb_remote_errwrap(c->eb, SDB_ERR_IO, err, "malformed data tile");
+	*text = c->recs[id % 256].p;
+	*len = c->recs[id % 256].len;
+	return sdb_remote_check_inclusion(c->r, c->tree, id, *text, *len, c->eb);
+}
+
+/* Two records with the same key (sdb_dupidx_merge): read both back from
+ * the log, authenticated, and compare them; the key is 80 bits of a hash,
+ * so a pair whose module@version differ is a collision, not reported. */
+static int
+on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx_entry *again)
+{
+	struct pair_ctx *c = arg;
+	int64_t a = sdb_dupidx_entry_id(first), b = sdb_dupidx_entry_id(again);
+	struct sdb_record ra, rb;
+	struct sdb_errbuf reb;
+	const char *ta, *tb;
+	size_t la, lb;
+	int err, same;
+
+	if ((err = fetch_record(c, 0, a, &ta, &la)) != SDB_OK ||
+	    (err = fetch_record(c, 1, b, &tb, &lb)) != SDB_OK)
+		return err;
+	if (sdb_record_parse(ta, la, &ra, &reb) != SDB_OK ||
+	    sdb_record_parse(tb, lb, &rb, &reb) != SDB_OK)
+		return sdb_errf(c->eb, SDB_ERR_IO, "records %" PRId64 " and %" PRId64
+		    " changed between two downloads", a, b);
+	if (ra.path.len != rb.path.len || ra.version.len != rb.version.len ||
+	    memcmp(ra.path.p, rb.path.p, ra.path.len) != 0 ||
+	    memcmp(ra.version.p, rb.version.p, ra.version.len) != 0)
+		return SDB_OK;
+	same = la == lb && memcmp(ta, tb, la) == 0;
+	if (same)
+		c->rep->duplicates++;
+	else
+		c->rep->conflicts++;
+	if (c->rep->duplicates + c->rep->conflicts <= FULL_MAX_PRINTED)
+		fprintf(stderr, "sumdb audit: %s: %.*s@%.*s is in the log twice "
+		    "(records %" PRId64 " and %" PRId64 ")%s\n", same ? "duplicate" : "CRITICAL",
+		    (int)ra.path.len, ra.path.p, (int)ra.version.len, ra.version.p, a, b,
+		    same ? "" : " with conflicting hashes");
+	return SDB_OK;
+}
+
+int
+full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
+    const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb)
+{
+	struct sdb_state_dups dups = { 0, 0 };
+	struct sdb_dupidx *dx = NULL;
+	struct pair_ctx *pc = NULL;
 	struct sdb_tlog_frontier f, done;
 	struct dl_pipe p;
 	pthread_t th[FULL_THREADS];
@@ -216,20 +282,25 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 	    ntiles = (tree->n + 255) / 256, k, k0;
 	sdb_hash *l1 = NULL;
 	int64_t *idx = NULL;
-	int tty = isatty(2), err, started = 0, inited = 0, i;
+	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i;
 	double t0 = now(), last = 0;
 
 	memset(rep, 0, sizeof *rep);
 	memset(&p, 0, sizeof p);
 	rep->tree_size = tree->n;
-	err = sdb_state_full_get(st, &f, eb);
+	err = sdb_state_full_get(st, &f, &dups, eb);
 	if (err == SDB_ERR_NOT_FOUND)
-		sdb_tlog_frontier_init(&f);
+		reset = 1;
 	else if (err != SDB_OK)
 		return err;
-	if (f.n > tree->n || f.n % 256 != 0) {
-		sdb_tlog_frontier_init(&f); /* progress from elsewhere: start over */
+	if (f.n > tree->n || f.n % 256 != 0)
+		reset = 1; /* progress from elsewhere: start over */
+	if (reset) {
+		sdb_tlog_frontier_init(&f);
+		dups.merged = dups.newlen = 0;
 	}
+	if ((err = sdb_dupidx_open(&dx, state_path, dups.newlen, reset, eb)) != SDB_OK)
+		return err;
 	rep->resumed_from = f.n;
 	done = f;
 	committed = f.n;
@@ -284,7 +355,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 				err = sdb_errf(eb, s->err, "%s", sdb_errmsg(&s->eb, s->err));
 				goto out;
 			}
-			err = check_tile(st, s, k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
+			err = check_tile(dx, s, k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
 			if (err == SDB_OK)
 				break;
 			f = save;
@@ -314,7 +385,9 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 		/* tiles of the accepted tree: cache them with the progress */
 		if (sdb_remote_commit_cache(r) != SDB_OK)
 			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
-		if (done.n > committed && (err = sdb_state_full_put(st, &done, eb)) != SDB_OK)
+		if (done.n > committed &&
+		    ((err = sdb_dupidx_flush(dx, &dups.newlen, eb)) != SDB_OK ||
+		    (err = sdb_state_full_put(st, &done, &dups, eb)) != SDB_OK))
 			goto out;
 		committed = done.n;
 	}
@@ -329,6 +402,24 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tr
 		}
 		rep->root_ok = 1;
 	}
+	/* Every record is checked: find the duplicates, once, by merging;
+	 * pairs involving a record not merged before are reported. */
+	if ((pc = calloc(1, sizeof *pc)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+	pc->r = r;
+	pc->tree = tree;
+	pc->rep = rep;
+	pc->tty = tty;
+	pc->eb = eb;
+	if ((err = sdb_dupidx_merge(dx, dups.merged, on_pair, pc, eb)) != SDB_OK)
+		goto out;
+	dups.merged = f.n;
+	dups.newlen = 0;
+	if ((err = sdb_state_full_put(st, &done, &dups, eb)) != SDB_OK ||
+	    (err = sdb_dupidx_clear_new(dx, eb)) != SDB_OK)
+		goto out;
 	err = SDB_OK;
 out:
 	if (inited) {
@@ -353,6 +444,12 @@ out:
 	if (err == SDB_ERR_INVALID)
 		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
 	rep->seconds = now() - t0;
+	if (pc != NULL) {
+		free(pc->slot[0].body);
+		free(pc->slot[1].body);
+		free(pc);
+	}
+	sdb_dupidx_close(dx);
 	free(p.slots);
 	free(p.ready);
 	free(l1);

@@ -2,8 +2,9 @@
  * `sumdb audit --full`: every record of a signed tree, checked.  Data
  * tiles are downloaded ahead, in a bounded window, by a few threads; each is split
  * (sum.golang.org form), each record checked as a go.sum record and
- * indexed by module@version (duplicates reported, conflicting hashes as
- * critical), each full tile's root compared with the authenticated
+ * given a fixed-size module@version entry in the duplicate index
+ * (dupidx.h; sorted runs merged once at the end, duplicates reported,
+ * conflicting hashes as critical), each full tile's root compared with the authenticated
  * level-1 hash, and all records folded into the tree whose root must be
  * the signed one.  Progress (a frontier at a tile boundary) is committed
  * to the state file, so a later or interrupted run resumes.
@@ -19,11 +20,9 @@
 #include "remote.h"
 
 /* Download threads; tiles downloaded ahead of the checking thread at
- * most; tiles between two commits of the progress (262144 records, a few
- * seconds of work: each commit writes every page of the module@version
- * index that changed, and with module paths in random order, as in a real
- * log, that is most of them); level-0 tile roots authenticated at a time
- * (one level-1 tile). */
+ * most; tiles between two commits of the progress (262144 records, one
+ * sorted run of the duplicate index: SDB_DUPIDX_BATCH entries); level-0
+ * tile roots authenticated at a time (one level-1 tile). */
 #define FULL_THREADS 4
 #define FULL_WINDOW 64
 #define FULL_BATCH 1024
@@ -48,8 +47,8 @@ struct full_report {
  * (a data tile does not match its authenticated hash), SDB_ERR_ROOT_MISMATCH
  * (the records do not give the signed root), SDB_ERR_NOMEM.
  */
-int full_audit(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
-    struct full_report *rep, struct sdb_errbuf *eb);
+int full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
+    const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb);
 
 /* Prints rep (one JSON object with json). */
 void full_print(const struct full_report *rep, int json, int first_run);

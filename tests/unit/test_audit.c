@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "csumdb/audit.h"
+#include "csumdb/dupidx.h"
 #include "csumdb/base64.h"
 #include "csumdb/note.h"
 #include "csumdb/record.h"
@@ -317,8 +318,9 @@ test_state(void)
 	const uint8_t *dp[1];
 	size_t len = 0, glen = 0;
 	char *note, *gnote = NULL, *vk = NULL, *ovk = NULL;
-	int64_t cnt = -1, first = 0;
-	int same = 0, fd;
+	int64_t cnt = -1;
+	int fd;
+	struct sdb_state_dups dups = { 0, 0 };
 	struct sdb_tlog_frontier f, f2;
 
 	build();
@@ -376,20 +378,13 @@ test_state(void)
 	CU_ASSERT_EQUAL(sdb_state_tiles_put(st, &tile, 1, dp, NULL, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 4 * 32), SDB_OK);
 
-	/* Full-audit progress and the duplicate index. */
-	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &eb), SDB_ERR_NOT_FOUND);
-	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 0, &t.hash, &first, &same,
-	    &eb), SDB_OK);
-	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 0, &t.hash, &first, &same,
-	    &eb), SDB_OK); /* a resumed run sees the same record again */
-	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 9, &t.hash, &first, &same,
-	    &eb), SDB_ERR_EXISTS);
-	CU_ASSERT(first == 0 && same == 1);
-	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 10, &got.hash, &first,
-	    &same, &eb), SDB_ERR_EXISTS);
+	/* Full-audit progress with the duplicate index's lengths. */
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &dups, &eb), SDB_ERR_NOT_FOUND);
 	sdb_tlog_frontier_init(&f);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append(&f, &t.hash, NULL, NULL), SDB_OK);
-	CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &eb), SDB_OK);
+	dups.merged = 1;
+	dups.newlen = 4128;
+	CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &dups, &eb), SDB_OK);
 	sdb_state_close(st);
 	st = NULL;
 
@@ -398,10 +393,10 @@ test_state(void)
 	CU_ASSERT_PTR_NULL(st);
 	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
 	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_OK);
-	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f2, &eb), SDB_OK);
+	memset(&dups, 0, sizeof dups);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f2, &dups, &eb), SDB_OK);
 	CU_ASSERT(f2.n == 1 && memcmp(f2.h, f.h, sizeof f.h) == 0);
-	CU_ASSERT_EQUAL(sdb_state_seen_add(st, "a.com/x", 7, "v1.0.0", 6, 11, &t.hash, &first, &same,
-	    &eb), SDB_ERR_EXISTS);
+	CU_ASSERT(dups.merged == 1 && dups.newlen == 4128);
 	sdb_state_close(st);
 
 	/* Not a state file. */
@@ -435,6 +430,128 @@ test_state(void)
 	}
 }
 
+/* Collects the pairs the duplicate index reports. */
+struct pairs {
+	int n;
+	int64_t a[8], b[8];
+};
+
+static int
+collect_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx_entry *again)
+{
+	struct pairs *p = arg;
+
+	if (p->n < 8) {
+		p->a[p->n] = sdb_dupidx_entry_id(first);
+		p->b[p->n] = sdb_dupidx_entry_id(again);
+	}
+	p->n++;
+	return SDB_OK;
+}
+
+/* Adds the entry of "m<k> v1.0.0" as record id. */
+static void
+add_entry(struct sdb_dupidx *d, int k, int64_t id)
+{
+	struct sdb_dupidx_entry e;
+	struct sdb_errbuf eb;
+	char pv[32];
+	int n = snprintf(pv, sizeof pv, "m%d v1.0.0", k);
+
+	sdb_dupidx_entry_make(&e, pv, (size_t)n, id);
+	CU_ASSERT_EQUAL(sdb_dupidx_entry_id(&e), id);
+	CU_ASSERT_EQUAL(sdb_dupidx_add(d, &e, &eb), SDB_OK);
+}
+
+static void
+test_dupidx(void)
+{
+	char dir[] = "/tmp/csumdb-test-dupidx-XXXXXX", sp[80], p2[96];
+	struct sdb_dupidx_entry *a, *tmp;
+	struct sdb_dupidx *d = NULL;
+	struct sdb_errbuf eb;
+	struct pairs pr;
+	int64_t len = -1, len2 = -1;
+	size_t i, n = 100000;
+	int ok = 1;
+
+	/* The sort: (hi, lo) order, whatever the input order. */
+	a = malloc(n * sizeof *a);
+	tmp = malloc(n * sizeof *tmp);
+	CU_ASSERT_FATAL(a != NULL && tmp != NULL);
+	for (i = 0; i < n; i++) {
+		char pv[32];
+		int k = snprintf(pv, sizeof pv, "x%zu v1", i % 70000);
+
+		sdb_dupidx_entry_make(&a[i], pv, (size_t)k, (int64_t)(n - i));
+	}
+	sdb_dupidx_sort(a, n, tmp);
+	for (i = 1; i < n; i++)
+		if (a[i].hi < a[i - 1].hi || (a[i].hi == a[i - 1].hi && a[i].lo <= a[i - 1].lo))
+			ok = 0;
+	CU_ASSERT(ok);
+	free(a);
+	free(tmp);
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(sp, sizeof sp, "%s/state", dir);
+
+	/* Run 1: one committed run (records 0..4), then records 5..6 lost to
+	 * a crash before their commit. */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 1, &eb) == SDB_OK);
+	for (i = 0; i < 5; i++)
+		add_entry(d, (int)i, (int64_t)i);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(len, 16 + 5 * 16);
+	add_entry(d, 0, 5);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len2, &eb), SDB_OK);
+	sdb_dupidx_close(d);
+
+	/* Run 2 resumes from the committed length: record 5 is gone; it adds
+	 * 5..9 (5 and 7 repeat m0 and m1; record 3 is seen again, as a
+	 * resumed run does) and merges. */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, &eb) == SDB_OK);
+	add_entry(d, 0, 5);
+	add_entry(d, 10, 6);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len2, &eb), SDB_OK);
+	add_entry(d, 1, 7);
+	add_entry(d, 3, 3);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge(d, 0, collect_pair, &pr, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(pr.n, 2);
+	CU_ASSERT((pr.a[0] == 0 && pr.b[0] == 5 && pr.a[1] == 1 && pr.b[1] == 7) ||
+	    (pr.a[0] == 1 && pr.b[0] == 7 && pr.a[1] == 0 && pr.b[1] == 5));
+	CU_ASSERT_EQUAL(sdb_dupidx_clear_new(d, &eb), SDB_OK);
+	sdb_dupidx_close(d);
+
+	/* Run 3 (merged up to 8): only pairs with a new record count; a merge
+	 * replayed (a crash before the state said "merged up to 10") reports
+	 * them again, and keeps record 8 once. */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	add_entry(d, 2, 8);
+	add_entry(d, 0, 9);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge(d, 8, collect_pair, &pr, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(pr.n, 2);
+	sdb_dupidx_close(d);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	add_entry(d, 2, 8);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge(d, 8, collect_pair, &pr, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(pr.n, 2);
+	sdb_dupidx_close(d);
+
+	/* A state that claims more than the file holds is refused. */
+	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 4096, 0, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(d);
+
+	snprintf(p2, sizeof p2, "%s-dups", sp);
+	unlink(p2);
+	snprintf(p2, sizeof p2, "%s-dups.new", sp);
+	unlink(p2);
+	rmdir(dir);
+}
+
 static void
 cleanup_keys(void)
 {
@@ -455,6 +572,7 @@ unit_register(void)
 		{ "forged_tiles", test_forged_tiles },
 		{ "data_tile", test_data_tile },
 		{ "state", test_state },
+		{ "dupidx", test_dupidx },
 		{ "cleanup", cleanup_keys },
 		{ NULL, NULL },
 	};

@@ -1,0 +1,579 @@
+/*
+ * The duplicate index of `sumdb audit --full` (include/csumdb/dupidx.h):
+ * fixed-size entries appended as sorted runs, one k-way merge at the end.
+ * The files sit beside the state file; whether a run belongs to the index
+ * is decided by the length the state file committed, not by the files.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "csumdb/dupidx.h"
+
+#define HDR_SIZE 16
+#define ENT_SIZE 16
+#define RUN_MAGIC "csdbrun1"
+#define SET_MAGIC "csdbdup1"
+/* Entries in all merge buffers together (16 MiB), and per source at most
+ * and at least. */
+#define MERGE_BUDGET (1u << 20)
+#define MERGE_MAX_BUF 65536u
+#define MERGE_MIN_BUF 256u
+#define ID_MASK ((UINT64_C(1) << 48) - 1)
+
+struct sdb_dupidx {
+	char *set_path, *new_path, *tmp_path;
+	int new_fd;
+	int64_t new_len;            /* bytes of STATE-dups.new written */
+	struct sdb_dupidx_entry *batch, *tmp;
+	size_t nbatch;
+};
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+void
+sdb_dupidx_entry_make(struct sdb_dupidx_entry *e, const char *pv, size_t len, int64_t id)
+{
+	uint8_t h[SDB_SHA256_SIZE];
+
+	sdb_sha256(h, pv, len);
+	e->hi = get64(h);
+	e->lo = (uint64_t)h[8] << 56 | (uint64_t)h[9] << 48 | ((uint64_t)id & ID_MASK);
+}
+
+int64_t
+sdb_dupidx_entry_id(const struct sdb_dupidx_entry *e)
+{
+	return (int64_t)(e->lo & ID_MASK);
+}
+
+int
+sdb_dupidx_same_key(const struct sdb_dupidx_entry *a, const struct sdb_dupidx_entry *b)
+{
+	return a->hi == b->hi && (a->lo >> 48) == (b->lo >> 48);
+}
+
+static int
+less(const struct sdb_dupidx_entry *a, const struct sdb_dupidx_entry *b)
+{
+	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
+}
+
+void
+sdb_dupidx_sort(struct sdb_dupidx_entry *a, size_t n, struct sdb_dupidx_entry *tmp)
+{
+	/* Keys are SHA-256 bits, uniform: one counting pass on the top 16
+	 * bits leaves buckets of a few entries, finished by insertion. */
+	static size_t start[65537];
+	size_t i, j;
+
+	memset(start, 0, sizeof start);
+	for (i = 0; i < n; i++)
+		start[(a[i].hi >> 48) + 1]++;
+	for (i = 1; i <= 65536; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < n; i++)
+		tmp[start[a[i].hi >> 48]++] = a[i];
+	memcpy(a, tmp, n * sizeof *a);
+	for (i = 1; i < n; i++) {
+		struct sdb_dupidx_entry x = a[i];
+
+		for (j = i; j > 0 && less(&x, &a[j - 1]); j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+static int
+io_fail(struct sdb_errbuf *eb, const char *what, const char *path)
+{
+	return sdb_errf(eb, SDB_ERR_IO, "duplicate index %s: %s: %s", path, what, strerror(errno));
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Reads exactly len bytes at off; -1 with errno, or 0 and EIO when short. */
+static int
+pread_all(int fd, void *buf, size_t len, int64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = pread(fd, p, len, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+static char *
+join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s != NULL) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
+/* fsyncs the folder holding path, so that a rename in it is durable. */
+static int
+sync_dir(const char *path)
+{
+	char *dir = strdup(path), *slash;
+	int fd, rc;
+
+	if (dir == NULL)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == NULL) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	fd = open(dir, O_RDONLY);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int reset,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_dupidx *d;
+	int err;
+
+	*out = NULL;
+	if (newlen < 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "duplicate index: bad length");
+	if ((d = calloc(1, sizeof *d)) == NULL)
+		return SDB_ERR_NOMEM;
+	d->new_fd = -1;
+	d->set_path = join(state_path, "-dups");
+	d->new_path = join(state_path, "-dups.new");
+	d->tmp_path = join(state_path, "-dups.tmp");
+	d->batch = malloc(SDB_DUPIDX_BATCH * sizeof *d->batch);
+	d->tmp = malloc(SDB_DUPIDX_BATCH * sizeof *d->tmp);
+	if (d->set_path == NULL || d->new_path == NULL || d->tmp_path == NULL ||
+	    d->batch == NULL || d->tmp == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto fail;
+	}
+	if (reset) {
+		newlen = 0;
+		if (unlink(d->set_path) != 0 && errno != ENOENT) {
+			err = io_fail(eb, "remove", d->set_path);
+			goto fail;
+		}
+	}
+	if ((d->new_fd = open(d->new_path, O_RDWR | O_CREAT, 0600)) < 0) {
+		err = io_fail(eb, "open", d->new_path);
+		goto fail;
+	}
+	{
+		off_t end = lseek(d->new_fd, 0, SEEK_END);
+
+		if (end < 0) {
+			err = io_fail(eb, "seek", d->new_path);
+			goto fail;
+		}
+		if ((int64_t)end < newlen) {
+			err = sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is shorter than the "
+			    "state file says (%lld < %lld bytes)", d->new_path, (long long)end,
+			    (long long)newlen);
+			goto fail;
+		}
+	}
+	/* Runs written after the last commit are not part of the index. */
+	if (ftruncate(d->new_fd, (off_t)newlen) != 0 ||
+	    lseek(d->new_fd, (off_t)newlen, SEEK_SET) < 0) {
+		err = io_fail(eb, "truncate", d->new_path);
+		goto fail;
+	}
+	d->new_len = newlen;
+	*out = d;
+	return SDB_OK;
+fail:
+	sdb_dupidx_close(d);
+	return err;
+}
+
+void
+sdb_dupidx_close(struct sdb_dupidx *d)
+{
+	if (d == NULL)
+		return;
+	if (d->new_fd >= 0)
+		close(d->new_fd);
+	free(d->set_path);
+	free(d->new_path);
+	free(d->tmp_path);
+	free(d->batch);
+	free(d->tmp);
+	free(d);
+}
+
+/* Appends the sorted batch as one run (not yet durable). */
+static int
+write_run(struct sdb_dupidx *d, struct sdb_errbuf *eb)
+{
+	uint8_t *buf = (uint8_t *)d->tmp;
+	size_t i, len = HDR_SIZE + d->nbatch * ENT_SIZE, off = HDR_SIZE;
+
+	if (d->nbatch == 0)
+		return SDB_OK;
+	sdb_dupidx_sort(d->batch, d->nbatch, d->tmp);
+	/* tmp is free again: encode into it (the header borrows the room of
+	 * the batch's last entry, which tmp has to spare). */
+	if (len > SDB_DUPIDX_BATCH * sizeof *d->tmp) {
+		if (write_all(d->new_fd, RUN_MAGIC, 8) != 0)
+			return io_fail(eb, "write", d->new_path);
+		put64(buf, d->nbatch);
+		if (write_all(d->new_fd, buf, 8) != 0)
+			return io_fail(eb, "write", d->new_path);
+		len -= HDR_SIZE;
+		off = 0;
+	} else {
+		memcpy(buf, RUN_MAGIC, 8);
+		put64(buf + 8, d->nbatch);
+	}
+	for (i = 0; i < d->nbatch; i++, off += ENT_SIZE) {
+		put64(buf + off, d->batch[i].hi);
+		put64(buf + off + 8, d->batch[i].lo);
+	}
+	if (write_all(d->new_fd, buf, len) != 0)
+		return io_fail(eb, "write", d->new_path);
+	d->new_len += (int64_t)(HDR_SIZE + d->nbatch * ENT_SIZE);
+	d->nbatch = 0;
+	return SDB_OK;
+}
+
+int
+sdb_dupidx_add(struct sdb_dupidx *d, const struct sdb_dupidx_entry *e, struct sdb_errbuf *eb)
+{
+	int err;
+
+	if (d->nbatch == SDB_DUPIDX_BATCH && (err = write_run(d, eb)) != SDB_OK)
+		return err;
+	d->batch[d->nbatch++] = *e;
+	return SDB_OK;
+}
+
+int
+sdb_dupidx_flush(struct sdb_dupidx *d, int64_t *newlen, struct sdb_errbuf *eb)
+{
+	int err;
+
+	if ((err = write_run(d, eb)) != SDB_OK)
+		return err;
+	if (fdatasync(d->new_fd) != 0)
+		return io_fail(eb, "sync", d->new_path);
+	*newlen = d->new_len;
+	return SDB_OK;
+}
+
+int
+sdb_dupidx_clear_new(struct sdb_dupidx *d, struct sdb_errbuf *eb)
+{
+	if (ftruncate(d->new_fd, 0) != 0 || lseek(d->new_fd, 0, SEEK_SET) < 0)
+		return io_fail(eb, "truncate", d->new_path);
+	d->new_len = 0;
+	return SDB_OK;
+}
+
+/* One sorted input of the merge: a range of a file, or the batch. */
+struct src {
+	int fd;                       /* -1: the batch in memory */
+	const char *path;
+	int64_t off, left;            /* next entry's offset; entries not yet read */
+	struct sdb_dupidx_entry *buf; /* file sources: cap entries */
+	size_t cap, pos, n;
+	struct sdb_dupidx_entry cur;
+};
+
+/* Moves s to its next entry; 1 when there is one, 0 at the end, -1 on a
+ * read error (errno). */
+static int
+src_next(struct src *s, uint8_t *raw)
+{
+	if (s->pos == s->n) {
+		size_t k, i;
+
+		if (s->left == 0)
+			return 0;
+		k = s->left < (int64_t)s->cap ? (size_t)s->left : s->cap;
+		if (pread_all(s->fd, raw, k * ENT_SIZE, s->off) != 0)
+			return -1;
+		for (i = 0; i < k; i++) {
+			s->buf[i].hi = get64(raw + i * ENT_SIZE);
+			s->buf[i].lo = get64(raw + i * ENT_SIZE + 8);
+		}
+		s->off += (int64_t)(k * ENT_SIZE);
+		s->left -= (int64_t)k;
+		s->n = k;
+		s->pos = 0;
+	}
+	s->cur = s->buf[s->pos++];
+	return 1;
+}
+
+/* Reads the header at off of path's fd; the entry count in *count. */
+static int
+read_header(int fd, const char *path, int64_t off, int64_t end, const char *magic,
+    int64_t *count, struct sdb_errbuf *eb)
+{
+	uint8_t h[HDR_SIZE];
+	uint64_t c;
+
+	if (end - off < HDR_SIZE || pread_all(fd, h, HDR_SIZE, off) != 0 ||
+	    memcmp(h, magic, 8) != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is damaged at byte %lld",
+		    path, (long long)off);
+	c = get64(h + 8);
+	if (c > (uint64_t)(end - off - HDR_SIZE) / ENT_SIZE)
+		return sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is damaged at byte %lld",
+		    path, (long long)off);
+	*count = (int64_t)c;
+	return SDB_OK;
+}
+
+static void
+heap_down(struct src **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct src *t;
+
+		if (l < n && less(&h[l]->cur, &h[m]->cur))
+			m = l;
+		if (l + 1 < n && less(&h[l + 1]->cur, &h[m]->cur))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+int
+sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair,
+    void *arg, struct sdb_errbuf *eb)
+{
+	struct src *srcs = NULL, **heap = NULL;
+	struct sdb_dupidx_entry first, last;
+	uint8_t *raw = NULL, *obuf = NULL;
+	size_t nsrc = 0, cap, nheap = 0, i, opos = 0;
+	int64_t off, count, total = 0;
+	int set_fd = -1, out_fd = -1, err = SDB_OK, have = 0, rc;
+	const size_t obuf_size = 1u << 20;
+
+	sdb_dupidx_sort(d->batch, d->nbatch, d->tmp);
+	/* Count the sources: the runs, the batch, the old set. */
+	for (off = 0, cap = 2; off < d->new_len; off += HDR_SIZE + count * ENT_SIZE, cap++)
+		if ((err = read_header(d->new_fd, d->new_path, off, d->new_len, RUN_MAGIC, &count,
+		    eb)) != SDB_OK)
+			return err;
+	srcs = calloc(cap, sizeof *srcs);
+	heap = calloc(cap, sizeof *heap);
+	if (srcs == NULL || heap == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+	for (off = 0; off < d->new_len; off += HDR_SIZE + count * ENT_SIZE) {
+		if ((err = read_header(d->new_fd, d->new_path, off, d->new_len, RUN_MAGIC, &count,
+		    eb)) != SDB_OK)
+			goto out;
+		srcs[nsrc].fd = d->new_fd;
+		srcs[nsrc].path = d->new_path;
+		srcs[nsrc].off = off + HDR_SIZE;
+		srcs[nsrc++].left = count;
+	}
+	set_fd = open(d->set_path, O_RDONLY);
+	if (set_fd < 0 && errno != ENOENT) {
+		err = io_fail(eb, "open", d->set_path);
+		goto out;
+	}
+	if (set_fd >= 0) {
+		off_t end = lseek(set_fd, 0, SEEK_END);
+
+		if (end < 0) {
+			err = io_fail(eb, "seek", d->set_path);
+			goto out;
+		}
+		if ((err = read_header(set_fd, d->set_path, 0, (int64_t)end, SET_MAGIC, &count,
+		    eb)) != SDB_OK)
+			goto out;
+		srcs[nsrc].fd = set_fd;
+		srcs[nsrc].path = d->set_path;
+		srcs[nsrc].off = HDR_SIZE;
+		srcs[nsrc++].left = count;
+	}
+	{
+		size_t per = MERGE_BUDGET / (nsrc + 1);
+
+		per = per > MERGE_MAX_BUF ? MERGE_MAX_BUF : per < MERGE_MIN_BUF ? MERGE_MIN_BUF : per;
+		for (i = 0; i < nsrc; i++) {
+			srcs[i].cap = per;
+			if ((srcs[i].buf = malloc(per * sizeof *srcs[i].buf)) == NULL) {
+				err = SDB_ERR_NOMEM;
+				goto out;
+			}
+		}
+		if ((raw = malloc(per * ENT_SIZE)) == NULL) {
+			err = SDB_ERR_NOMEM;
+			goto out;
+		}
+	}
+	srcs[nsrc].fd = -1;
+	srcs[nsrc].buf = d->batch;
+	srcs[nsrc].n = d->nbatch;
+	srcs[nsrc++].path = "(memory)";
+	if ((obuf = malloc(obuf_size)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nsrc; i++) {
+		if ((rc = src_next(&srcs[i], raw)) < 0) {
+			err = io_fail(eb, "read", srcs[i].path);
+			goto out;
+		}
+		if (rc > 0)
+			heap[nheap++] = &srcs[i];
+	}
+	for (i = nheap; i-- > 0;)
+		heap_down(heap, nheap, i);
+
+	if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
+		err = io_fail(eb, "create", d->tmp_path);
+		goto out;
+	}
+	memset(obuf, 0, HDR_SIZE); /* the header is written last */
+	opos = HDR_SIZE;
+	while (nheap > 0) {
+		struct src *s = heap[0];
+		struct sdb_dupidx_entry e = s->cur;
+
+		if ((rc = src_next(s, raw)) < 0) {
+			err = io_fail(eb, "read", s->path);
+			goto out;
+		}
+		if (rc == 0)
+			heap[0] = heap[--nheap];
+		heap_down(heap, nheap, 0);
+		if (have && e.hi == last.hi && e.lo == last.lo)
+			continue; /* the same record, seen by two runs */
+		if (have && sdb_dupidx_same_key(&e, &first)) {
+			if (sdb_dupidx_entry_id(&e) >= new_from && (err = pair(arg, &first, &e)) != SDB_OK)
+				goto out;
+		} else {
+			first = e;
+		}
+		last = e;
+		have = 1;
+		if (opos + ENT_SIZE > obuf_size) {
+			if (write_all(out_fd, obuf, opos) != 0) {
+				err = io_fail(eb, "write", d->tmp_path);
+				goto out;
+			}
+			opos = 0;
+		}
+		put64(obuf + opos, e.hi);
+		put64(obuf + opos + 8, e.lo);
+		opos += ENT_SIZE;
+		total++;
+	}
+	if (opos > 0 && write_all(out_fd, obuf, opos) != 0) {
+		err = io_fail(eb, "write", d->tmp_path);
+		goto out;
+	}
+	memcpy(obuf, SET_MAGIC, 8);
+	put64(obuf + 8, (uint64_t)total);
+	if (pwrite(out_fd, obuf, HDR_SIZE, 0) != HDR_SIZE || fdatasync(out_fd) != 0) {
+		err = io_fail(eb, "write", d->tmp_path);
+		goto out;
+	}
+	close(out_fd);
+	out_fd = -1;
+	if (rename(d->tmp_path, d->set_path) != 0 || sync_dir(d->set_path) != 0) {
+		err = io_fail(eb, "rename", d->set_path);
+		goto out;
+	}
+	d->nbatch = 0;
+out:
+	if (out_fd >= 0) {
+		close(out_fd);
+		unlink(d->tmp_path);
+	}
+	if (set_fd >= 0)
+		close(set_fd);
+	if (srcs != NULL)
+		for (i = 0; i < nsrc; i++)
+			if (srcs[i].fd >= 0)
+				free(srcs[i].buf);
+	free(srcs);
+	free(heap);
+	free(raw);
+	free(obuf);
+	return err;
+}
