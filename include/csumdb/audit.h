@@ -68,11 +68,13 @@ int sdb_audit_check_proof(const struct sdb_tree *small, const struct sdb_tree *b
  * errors: a tile that does not split is SDB_ERR_INVALID (eb names the form,
  * e.g. x/mod 0.7.0's id lines); a record that splits but is not a go.sum
  * record sets *bad_record to its position (else -1) and still hashes it,
- * so the tree can be checked.  Returns SDB_OK, SDB_ERR_INVALID,
- * SDB_ERR_RANGE, SDB_ERR_TOO_LARGE.
+ * so the tree can be checked.  parsed (room for w, or NULL) receives each
+ * record's fields (sdb_record_parse), with path.p NULL for a record that
+ * is not valid.  Returns SDB_OK, SDB_ERR_INVALID, SDB_ERR_RANGE,
+ * SDB_ERR_TOO_LARGE.
  */
 int sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *recs,
-    sdb_hash *leaves, sdb_hash *root, long *bad_record, struct sdb_errbuf *eb)
-    SDB_WARN_UNUSED;
+    struct sdb_record *parsed, sdb_hash *leaves, sdb_hash *root, long *bad_record,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 #endif

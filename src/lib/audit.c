@@ -72,7 +72,8 @@ sdb_audit_check_proof(const struct sdb_tree *small, const struct sdb_tree *big,
 
 int
 sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *recs,
-    sdb_hash *leaves, sdb_hash *root, long *bad_record, struct sdb_errbuf *eb)
+    struct sdb_record *parsed, sdb_hash *leaves, sdb_hash *root, long *bad_record,
+    struct sdb_errbuf *eb)
 {
 	struct sdb_errbuf reb;
 	size_t i, width;
@@ -83,9 +84,16 @@ sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *rec
 		return err;
 	for (i = 0; i < w; i++) {
 		sdb_tlog_record_hash(&leaves[i], recs[i].p, recs[i].len);
-		if (*bad_record < 0 && sdb_record_parse(recs[i].p, recs[i].len, NULL, &reb) != SDB_OK) {
-			*bad_record = (long)i;
-			sdb_errf(eb, SDB_ERR_INVALID, "record %zu of the tile: %s", i, reb.msg);
+		/* every record is parsed once, here, even after a bad one:
+		 * the caller takes each record's fields from parsed */
+		if (sdb_record_parse(recs[i].p, recs[i].len, parsed != NULL ? &parsed[i] : NULL,
+		    &reb) != SDB_OK) {
+			if (parsed != NULL)
+				parsed[i].path.p = NULL;
+			if (*bad_record < 0) {
+				*bad_record = (long)i;
+				sdb_errf(eb, SDB_ERR_INVALID, "record %zu of the tile: %s", i, reb.msg);
+			}
 		}
 	}
 	/* Fold the leaves pairwise, in place in a scratch copy of one level

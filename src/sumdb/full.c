@@ -156,6 +156,7 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 {
 	static struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
 	static sdb_hash leaves[SDB_MAX_DATA_TILE_WIDTH];
+	static struct sdb_record parsed[SDB_MAX_DATA_TILE_WIDTH];
 	char path[SDB_TILE_PATH_MAX];
 	struct sdb_errbuf teb = { { 0 } };
 	sdb_hash root;
@@ -164,7 +165,8 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 
 	if (sdb_tile_format(&s->t, path, sizeof path, NULL) != SDB_OK)
 		path[0] = '\0';
-	err = sdb_audit_data_tile(s->body, s->len, (size_t)s->t.w, recs, leaves, &root, &bad, &teb);
+	err = sdb_audit_data_tile(s->body, s->len, (size_t)s->t.w, recs, parsed, leaves, &root,
+	    &bad, &teb);
 	if (err != SDB_OK)
 		return sdb_errf(eb, SDB_ERR_INVALID, "%s: %s", path, teb.msg);
 	if (want_root != NULL && memcmp(root.b, want_root->b, SDB_HASH_SIZE) != 0)
@@ -173,11 +175,13 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 		    "(the data tile does not match the signed tree)", path);
 	for (i = 0; i < s->t.w; i++) {
 		int64_t id = s->t.n * 256 + i;
-		struct sdb_record rec;
+		const struct sdb_record *rec = &parsed[i];
 		struct sdb_errbuf reb;
 
-		if (sdb_record_parse(recs[i].p, recs[i].len, &rec, &reb) != SDB_OK) {
-			if (rep->bad_records++ < FULL_MAX_PRINTED)
+		if (rec->path.p == NULL) {
+			/* parsed once more, for the message only */
+			if (rep->bad_records++ < FULL_MAX_PRINTED &&
+			    sdb_record_parse(recs[i].p, recs[i].len, NULL, &reb) != SDB_OK)
 				fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
 				    "record: %s\n", tty ? "\n" : "", id, reb.msg);
 		} else {
@@ -185,7 +189,7 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 
 			/* the key is "path version", the start of the first line */
 			sdb_dupidx_entry_make(&e, recs[i].p,
-			    (size_t)(rec.version.p + rec.version.len - recs[i].p), id);
+			    (size_t)(rec->version.p + rec->version.len - recs[i].p), id);
 			if ((err = sdb_dupidx_add(dx, &e, eb)) != SDB_OK)
 				return err;
 		}

@@ -232,6 +232,7 @@ test_data_tile(void)
 	struct sdb_span in[256];
 	struct sdb_errbuf eb;
 	sdb_hash root, want;
+	static struct sdb_record parsed[256];
 	char *tile = NULL, *old = NULL;
 	size_t len = 0, i, olen = 0;
 	long bad = 0;
@@ -242,7 +243,8 @@ test_data_tile(void)
 		in[i].len = log_a.tlen[256 + i];
 	}
 	CU_ASSERT_FATAL(sdb_data_tile_format(in, 256, &tile, &len, NULL) == SDB_OK);
-	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, leaves, &root, &bad, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, NULL, leaves, &root, &bad,
+	    &eb), SDB_OK);
 	CU_ASSERT_EQUAL(bad, -1);
 	CU_ASSERT_FATAL(ml_read_hashes(&log_a, (int64_t[]){ sdb_tlog_stored_hash_index(8, 1) }, 1,
 	    &want) == SDB_OK);
@@ -252,8 +254,11 @@ test_data_tile(void)
 
 	/* Twin: one record edited (still framed, no longer a go.sum record). */
 	tile[0] = 'X';
-	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, leaves, &root, &bad, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 256, recs, parsed, leaves, &root, &bad,
+	    &eb), SDB_OK);
 	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(parsed[0].path.p == NULL && parsed[1].path.p == recs[1].p);
+	CU_ASSERT(parsed[1].version.p > parsed[1].path.p);
 	CU_ASSERT(memcmp(root.b, want.b, 32) != 0);
 	tile[0] = 'e';
 
@@ -267,11 +272,13 @@ test_data_tile(void)
 		olen += in[i].len;
 	}
 	eb.msg[0] = '\0';
-	CU_ASSERT_EQUAL(sdb_audit_data_tile(old, olen, 2, recs, leaves, &root, &bad, &eb),
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(old, olen, 2, recs, NULL, leaves, &root, &bad,
+	    &eb),
 	    SDB_ERR_INVALID);
 	CU_ASSERT(strstr(eb.msg, "0.7.0") != NULL);
 	/* Twin: a width that does not match. */
-	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 255, recs, leaves, &root, &bad, &eb),
+	CU_ASSERT_EQUAL(sdb_audit_data_tile(tile, len, 255, recs, NULL, leaves, &root, &bad,
+	    &eb),
 	    SDB_ERR_INVALID);
 	free(old);
 	free(tile);
