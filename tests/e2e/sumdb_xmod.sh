@@ -7,7 +7,9 @@
 # signature by an unknown key (ignored) and with a malformed extra
 # signature (rejected, by audit and lookup and offline by verify-note);
 # and audit --full, which must say that x/mod 0.7.0's data tiles carry id
-# lines, not sum.golang.org's form.
+# lines, not sum.golang.org's form; and --full's duplicate report on logs
+# that hold a module version twice (xmod-serve -sum-form: sumdbd refuses
+# to build them), identical (reported) and conflicting (critical, exit 2).
 . "$top_srcdir/tests/e2e/lib.sh"
 trap 'xmod_stop X; e2e_cleanup' EXIT
 [ -x "${ORACLE:-}" ] || { echo "SKIP: no oracle (Go)"; exit 77; }
@@ -120,5 +122,24 @@ expect 0 '^yes$' "fork: the accepted tree is kept" -- ok_if test "$(state_sum)" 
 xmod_stop X
 xmod_start X -key "$WORK/other.skey" "$WORK/all.sum"
 expect 2 'does not verify: .*signed by unknown key' "the same log under another key: exit 2" -- audit
+xmod_stop X
+# --full and duplicates: the reference with -sum-form keeps a module
+# version given twice as two records and serves sum.golang.org's data
+# tiles.  m0 again, identical: a duplicate (exit 0); m5 again with other
+# hashes: critical (exit 2); both found again by a later run only if new.
+ST="$WORK/dups.state"
+{ cat "$WORK/g0.sum"; head -n 2 "$WORK/g0.sum"; gosum_lines 300 520; } >"$WORK/dup.sum"
+xmod_start X -key "$WORK/skey" -sum-form "$WORK/dup.sum"
+expect 0 '^first run: trusting' "duplicates: first audit" -- audit
+expect 0 'duplicate: example.com/m0@v1.0.0 is in the log twice .records 0 and 300.' \
+	"--full: an identical duplicate is reported, exit 0" -- audit --full
+expect 0 '"duplicates":0,"conflicts":0' "--full again: a pair is reported once" -- audit --full --json
+xmod_stop X
+gosum_lines 5 6 x >"$WORK/m5x.sum"
+cat "$WORK/dup.sum" "$WORK/m5x.sum" >"$WORK/dup2.sum"
+xmod_start X -key "$WORK/skey" -sum-form "$WORK/dup2.sum"
+expect 2 'CRITICAL: example.com/m5@v1.0.0 is in the log twice .records 5 and 521. with conflicting hashes' \
+	"--full after growth: a conflicting record is critical, exit 2; only the new pair" -- audit --full
+expect 0 '"duplicates":0,"conflicts":0' "--full again: nothing new, nothing reported" -- audit --full --json
 xmod_stop X
 e2e_done

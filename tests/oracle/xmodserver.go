@@ -95,7 +95,9 @@ func (s *xmodOps) ReadTileData(ctx context.Context, t tlog.Tile) ([]byte, error)
 }
 
 // xmodLoad reads go.sum files into records, in order of first appearance.
-func xmodLoad(files []string) (*xmodOps, error) {
+// With dups, a module version whose two lines were already read starts a
+// new record (a log holding it twice, which sumdbd refuses to build).
+func xmodLoad(files []string, dups bool) (*xmodOps, error) {
 	type pair struct{ zip, mod string }
 	var order []string
 	pairs := map[string]*pair{}
@@ -119,6 +121,10 @@ func xmodLoad(files []string) (*xmodOps, error) {
 			v := strings.TrimSuffix(fl[1], "/go.mod")
 			key := fl[0] + "@" + v
 			p := pairs[key]
+			for dups && p != nil && p.zip != "" && p.mod != "" {
+				key += "#"
+				p = pairs[key]
+			}
 			if p == nil {
 				p = &pair{}
 				pairs[key] = p
@@ -150,7 +156,9 @@ func xmodLoad(files []string) (*xmodOps, error) {
 			return nil, err
 		}
 		s.records = append(s.records, rec)
-		s.lookup[key] = id
+		if _, ok := s.lookup[strings.TrimRight(key, "#")]; !ok {
+			s.lookup[strings.TrimRight(key, "#")] = id
+		}
 		s.hashes = append(s.hashes, hs...)
 	}
 	return s, nil
@@ -162,6 +170,8 @@ func xmodServe(args []string, in *bufio.Reader, out *bufio.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	extra := fs.String("extra-sig", "", "unknown or malformed: a second signature line")
 	tiles := fs.String("tiles", "", "directory to write the full hash tiles to")
+	sumForm := fs.Bool("sum-form", false, "keep repeated module versions as records; "+
+		"serve data tiles in sum.golang.org's form (no id lines)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -189,7 +199,7 @@ func xmodServe(args []string, in *bufio.Reader, out *bufio.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := xmodLoad(fs.Args())
+	s, err := xmodLoad(fs.Args(), *sumForm)
 	if err != nil {
 		return err
 	}
@@ -241,7 +251,11 @@ func xmodServe(args []string, in *bufio.Reader, out *bufio.Writer) error {
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	srv := &http.Server{Handler: sumdb.NewServer(s)}
+	var h http.Handler = sumdb.NewServer(s)
+	if *sumForm {
+		h = sumFormTiles(s, h)
+	}
+	srv := &http.Server{Handler: h}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -300,4 +314,31 @@ func xmodWriteTiles(s *xmodOps, dir string, n int64) error {
 		return err
 	}
 	return list.Close()
+}
+
+// sumFormTiles serves data tiles as sum.golang.org does (each record
+// followed by a blank line, no id lines) and passes the rest to next.
+func sumFormTiles(s *xmodOps, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/tile/") || !strings.Contains(r.URL.Path, "/data/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		t, err := tlog.ParseTilePath(r.URL.Path[strings.Index(r.URL.Path, "/tile/")+1:])
+		if err != nil || t.L != -1 {
+			http.Error(w, "bad tile path", http.StatusBadRequest)
+			return
+		}
+		start := t.N << uint(t.H)
+		if start+int64(t.W) > int64(len(s.records)) {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		var data []byte
+		for _, rec := range s.records[start : start+int64(t.W)] {
+			data = append(append(data, rec...), '\n')
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(data)
+	})
 }
