@@ -31,6 +31,12 @@ sdb_utf8_next(const unsigned char *s, size_t len, size_t *size)
 }
 
 /*
+ * sdb_record_text_ok rune by rune, without its ASCII fast path: the
+ * reference the unit tests compare the fast path with.
+ */
+int sdb_record_text_ok_slow(const char *text, size_t len);
+
+/*
  * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the
  * "n >= 0 and FormatInt(n) == s" check x/mod makes on tree sizes and
  * record ids: exactly the canonical decimal spellings of 0 .. 2^63-1 (no

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csumdb/record.h"
+#include "module_int.h"
 #include "unit.h"
 
 #define HA "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
@@ -185,6 +186,81 @@ test_data_tile(void)
 	CU_ASSERT_EQUAL(sdb_data_tile_format(in, 0, &tile, &n, NULL), SDB_ERR_RANGE);
 }
 
+/* A small deterministic generator (xorshift64*) for the fast path tests. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
+}
+
+/* A byte that is often one the fast paths treat specially. */
+static char
+edge_byte(void)
+{
+	static const unsigned char pick[] = {
+		'\n', '\n', '\r', '\t', 0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xbf, 0xc0,
+		0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f,
+	};
+
+	if (rnd(3) == 0)
+		return (char)pick[rnd(sizeof pick)];
+	return (char)(0x20 + rnd(0x5f));
+}
+
+/* sdb_record_text_ok (8 bytes at a time) agrees with the rune by rune
+ * reference on real records, every single-byte change of them, and
+ * random texts of every length around the word size. */
+static void
+test_text_ok_fast(void)
+{
+	static const char *const base[] = { REC1, REC2, "a\n", "\n", "", "\xe2\x80\x94 x\n",
+		"\xef\xbf\xbd\n", "12345678\n", "1234567\n\n", "1234567\xc3\xa9\n" };
+	char buf[300];
+	size_t b, i, len, disagree = 0, trials = 0;
+	int k;
+
+	for (b = 0; b < sizeof base / sizeof base[0]; b++) {
+		len = strlen(base[b]);
+		disagree += sdb_record_text_ok(base[b], len) != sdb_record_text_ok_slow(base[b], len);
+		trials++;
+		for (i = 0; i < len; i++) {
+			for (k = 0; k < 24; k++) {
+				memcpy(buf, base[b], len);
+				buf[i] = edge_byte();
+				disagree += sdb_record_text_ok(buf, len) !=
+				    sdb_record_text_ok_slow(buf, len);
+				/* and at every alignment */
+				disagree += sdb_record_text_ok(buf + i, len - i) !=
+				    sdb_record_text_ok_slow(buf + i, len - i);
+				trials += 2;
+			}
+		}
+	}
+	for (k = 0; k < 200000; k++) {
+		len = rnd(40);
+		for (i = 0; i < len; i++)
+			if (rnd(4) == 0)
+				buf[i] = edge_byte();
+			else
+				buf[i] = (char)(0x20 + rnd(0x5f));
+		if (len > 0 && rnd(2))
+			buf[len - 1] = '\n';
+		disagree += sdb_record_text_ok(buf, len) != sdb_record_text_ok_slow(buf, len);
+		trials++;
+	}
+	CU_ASSERT_EQUAL(disagree, 0);
+	CU_ASSERT(trials > 200000);
+	CU_ASSERT(sdb_record_text_ok(S(REC1)));
+	CU_ASSERT(!sdb_record_text_ok(S("abcdefgh\x7f\x80\n")));
+	CU_ASSERT(!sdb_record_text_ok(S("abcdefgh\n\nabcdefgh\n")));
+	CU_ASSERT(!sdb_record_text_ok(S("abcdefghabcdefgh")));
+}
+
 void
 unit_register(void)
 {
@@ -193,6 +269,7 @@ unit_register(void)
 		{ "record_forgeries", test_record_forgeries },
 		{ "lookup_response", test_lookup_response },
 		{ "data_tile", test_data_tile },
+		{ "text_ok_fast", test_text_ok_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("record", tests);
