@@ -30,4 +30,15 @@ size_t sdb_b64_encode(char *out, const uint8_t *in, size_t n);
 int sdb_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in,
     size_t len) SDB_WARN_UNUSED;
 
+/*
+ * Decodes in[0..len) into out[0..n) when it is exactly the canonical
+ * encoding of n bytes, the one sdb_b64_encode writes: len is
+ * SDB_B64_ENCODED_LEN(n), no newline, the padding '=' count of n and
+ * zero unused bits.  The same verdict as sdb_b64_decode giving n bytes
+ * and sdb_b64_encode of them giving in back, without the second pass.
+ * Returns SDB_OK or SDB_ERR_INVALID (out may then hold garbage).
+ */
+int sdb_b64_decode_canonical(uint8_t *out, size_t n, const char *in,
+    size_t len) SDB_WARN_UNUSED;
+
 #endif

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stdint.h>
+
 #include "csumdb/base64.h"
 
 static const char b64_alphabet[] =
@@ -149,5 +151,48 @@ sdb_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t 
 	}
 done:
 	*outlen = o;
+	return SDB_OK;
+}
+
+int
+sdb_b64_decode_canonical(uint8_t *out, size_t n, const char *in, size_t len)
+{
+	const unsigned char *q = (const unsigned char *)in;
+	size_t i, o = 0;
+	int a, b, c, d;
+
+	if (n > SIZE_MAX / 4 || len != SDB_B64_ENCODED_LEN(n))
+		return SDB_ERR_INVALID;
+	for (i = 0; o + 3 <= n; i += 4) {
+		uint32_t acc;
+
+		a = b64_dec[q[i]];
+		b = b64_dec[q[i + 1]];
+		c = b64_dec[q[i + 2]];
+		d = b64_dec[q[i + 3]];
+		if ((a | b | c | d) < 0)
+			return SDB_ERR_INVALID;
+		acc = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+		out[o++] = (uint8_t)(acc >> 16);
+		out[o++] = (uint8_t)(acc >> 8);
+		out[o++] = (uint8_t)acc;
+	}
+	if (n - o == 1) {
+		/* "AB==": the low 4 bits of B are unused */
+		a = b64_dec[q[i]];
+		b = b64_dec[q[i + 1]];
+		if ((a | b) < 0 || (b & 15) != 0 || q[i + 2] != '=' || q[i + 3] != '=')
+			return SDB_ERR_INVALID;
+		out[o] = (uint8_t)(a << 2 | b >> 4);
+	} else if (n - o == 2) {
+		/* "ABC=": the low 2 bits of C are unused */
+		a = b64_dec[q[i]];
+		b = b64_dec[q[i + 1]];
+		c = b64_dec[q[i + 2]];
+		if ((a | b | c) < 0 || (c & 3) != 0 || q[i + 3] != '=')
+			return SDB_ERR_INVALID;
+		out[o] = (uint8_t)(a << 2 | b >> 4);
+		out[o + 1] = (uint8_t)((b & 15) << 4 | c >> 2);
+	}
 	return SDB_OK;
 }

@@ -23,18 +23,10 @@
 int
 sdb_h1_parse(const char *s, size_t len, sdb_hash *out)
 {
-	char again[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
-	size_t n;
-
-	if (len != SDB_H1_LEN || memcmp(s, "h1:", 3) != 0)
-		return SDB_ERR_INVALID;
-	if (sdb_b64_decode(out->b, sizeof out->b, &n, s + 3, len - 3) != SDB_OK ||
-	    n != SDB_HASH_SIZE)
-		return SDB_ERR_INVALID;
 	/* Go's decoder skips '\r' '\n' and ignores unused bits; the go command
 	 * compares h1 strings, so only the canonical spelling is a match. */
-	sdb_b64_encode(again, out->b, SDB_HASH_SIZE);
-	if (memcmp(again, s + 3, len - 3) != 0)
+	if (len != SDB_H1_LEN || memcmp(s, "h1:", 3) != 0 ||
+	    sdb_b64_decode_canonical(out->b, SDB_HASH_SIZE, s + 3, len - 3) != SDB_OK)
 		return SDB_ERR_INVALID;
 	return SDB_OK;
 }

@@ -51,12 +51,87 @@ test_go_rules(void)
 	CU_ASSERT_EQUAL(sdb_b64_decode(dec, 0, &n, "Zg==", 4), SDB_ERR_TOO_LARGE);
 }
 
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
+}
+
+/* The definition sdb_b64_decode_canonical replaces: decode as Go does,
+ * get n bytes, and encode them back to the same text. */
+static int
+canonical_slow(uint8_t *out, size_t n, const char *in, size_t len)
+{
+	char again[80];
+	size_t got;
+
+	if (len != SDB_B64_ENCODED_LEN(n) || sdb_b64_decode(out, n, &got, in, len) != SDB_OK ||
+	    got != n)
+		return SDB_ERR_INVALID;
+	sdb_b64_encode(again, out, n);
+	return memcmp(again, in, len) == 0 ? SDB_OK : SDB_ERR_INVALID;
+}
+
+/* The one-pass canonical decoder agrees with decode + encode on every
+ * length up to 40 bytes, on canonical texts and on one- and two-symbol
+ * changes of them (padding, newlines, unused bits, non-alphabet bytes). */
+static void
+test_canonical_fast(void)
+{
+	static const char edge[] = "=\r\n AZaz09+/-_.\x80";
+	uint8_t raw[40], a[40], b[40];
+	char enc[80], mut[80];
+	size_t n, i, len, disagree = 0, accepted = 0;
+	int k, m, ra, rb;
+
+	for (n = 0; n <= 40; n++) {
+		for (k = 0; k < 3000; k++) {
+			for (i = 0; i < n; i++)
+				raw[i] = (uint8_t)rnd(256);
+			len = sdb_b64_encode(enc, raw, n);
+			memcpy(mut, enc, len);
+			for (m = rnd(3); m > 0 && len > 0; m--) {
+				i = rnd((uint32_t)len);
+				/* often near the end, where the padding and unused bits are */
+				if (rnd(2))
+					i = len - 1 - rnd(len < 4 ? (uint32_t)len : 4);
+				if (rnd(2))
+					mut[i] = edge[rnd(sizeof edge - 1)];
+				else
+					mut[i] = (char)(enc[rnd((uint32_t)len)] ^ (1 << rnd(3)));
+			}
+			ra = sdb_b64_decode_canonical(a, n, mut, len);
+			rb = canonical_slow(b, n, mut, len);
+			disagree += ra != rb || (ra == SDB_OK && memcmp(a, b, n) != 0);
+			accepted += ra == SDB_OK;
+			/* the wrong length is always refused */
+			disagree += sdb_b64_decode_canonical(a, n, mut, len > 0 ? len - 1 : 1) !=
+			    SDB_ERR_INVALID;
+		}
+	}
+	CU_ASSERT_EQUAL(disagree, 0);
+	CU_ASSERT(accepted > 3000 && accepted < 41 * 3000);
+	/* unused bits must be zero; Go's decoder alone would take these */
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 1, "YQ==", 4), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 1, "YR==", 4), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 2, "Zm9=", 4), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 2, "Zm8=", 4), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 3, "Zm9v", 4), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_b64_decode_canonical(a, 0, "", 0), SDB_OK);
+}
+
 void
 unit_register(void)
 {
 	static const struct unit_test tests[] = {
 		{ "rfc4648_vectors", test_rfc4648_vectors },
 		{ "go_rules", test_go_rules },
+		{ "canonical_fast", test_canonical_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("base64", tests);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csumdb/base64.h"
 #include "csumdb/record.h"
 #include "module_int.h"
 #include "unit.h"
@@ -261,6 +262,45 @@ test_text_ok_fast(void)
 	CU_ASSERT(!sdb_record_text_ok(S("abcdefghabcdefgh")));
 }
 
+/* sdb_h1_parse (one-pass canonical decode) agrees with its definition,
+ * Go's decoder giving 32 bytes that encode back to the same text, on h1
+ * strings with one or two bytes changed. */
+static void
+test_h1_fast(void)
+{
+	static const char edge[] = "=\r\n AZaz09+/-_:h1";
+	char s[SDB_H1_LEN + 1], again[64];
+	size_t i, n, disagree = 0, accepted = 0;
+	sdb_hash h, h2, raw;
+	int k, m, fast, slow;
+
+	for (k = 0; k < 200000; k++) {
+		for (i = 0; i < SDB_HASH_SIZE; i++)
+			raw.b[i] = (uint8_t)rnd(256);
+		sdb_h1_format(s, &raw);
+		for (m = rnd(3); m > 0; m--) {
+			i = rnd(3) == 0 ? rnd(SDB_H1_LEN) : SDB_H1_LEN - 1 - rnd(3);
+			if (rnd(2))
+				s[i] = edge[rnd(sizeof edge - 1)];
+			else
+				s[i] = (char)(s[i] ^ (1 << rnd(3)));
+		}
+		fast = sdb_h1_parse(s, SDB_H1_LEN, &h) == SDB_OK;
+		slow = memcmp(s, "h1:", 3) == 0 &&
+		    sdb_b64_decode(h2.b, sizeof h2.b, &n, s + 3, SDB_H1_LEN - 3) == SDB_OK &&
+		    n == SDB_HASH_SIZE;
+		if (slow) {
+			sdb_b64_encode(again, h2.b, SDB_HASH_SIZE);
+			slow = memcmp(again, s + 3, SDB_H1_LEN - 3) == 0;
+		}
+		disagree += fast != slow || (fast && memcmp(h.b, h2.b, SDB_HASH_SIZE) != 0);
+		accepted += fast;
+	}
+	CU_ASSERT_EQUAL(disagree, 0);
+	CU_ASSERT(accepted > 1000 && accepted < 200000);
+	CU_ASSERT_EQUAL(sdb_h1_parse(HA, SDB_H1_LEN - 1, &h), SDB_ERR_INVALID);
+}
+
 void
 unit_register(void)
 {
@@ -270,6 +310,7 @@ unit_register(void)
 		{ "lookup_response", test_lookup_response },
 		{ "data_tile", test_data_tile },
 		{ "text_ok_fast", test_text_ok_fast },
+		{ "h1_fast", test_h1_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("record", tests);
