@@ -217,6 +217,23 @@ equal_fold_ascii(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+/* e[0..short_len) is one of the names Windows reserves, in any case. */
+static int
+is_bad_windows_name(const char *e, size_t short_len)
+{
+	size_t i;
+
+	/* every reserved name is 3 or 4 bytes long */
+	for (i = 0; (short_len == 3 || short_len == 4) &&
+	    i < sizeof bad_windows_names / sizeof bad_windows_names[0]; i++) {
+		const char *bad = bad_windows_names[i];
+
+		if (strlen(bad) == short_len && equal_fold_ascii(bad, e, short_len))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * x/mod checkElem.  Writes the reason (without the "malformed ... path"
  * prefix) into why on failure and returns -1; 0 when the element is fine.
@@ -263,17 +280,11 @@ check_elem(const char *e, size_t len, enum path_kind kind, char *why,
 			break;
 		}
 	}
-	/* every reserved name is 3 or 4 bytes long */
-	for (i = 0; (short_len == 3 || short_len == 4) &&
-	    i < sizeof bad_windows_names / sizeof bad_windows_names[0]; i++) {
-		const char *bad = bad_windows_names[i];
-
-		if (strlen(bad) == short_len && equal_fold_ascii(bad, e, short_len)) {
-			snprintf(why, whycap,
-			    "%s disallowed as path element component on Windows",
-			    sdb_quote(q, sizeof q, e, short_len));
-			return -1;
-		}
+	if (is_bad_windows_name(e, short_len)) {
+		snprintf(why, whycap,
+		    "%s disallowed as path element component on Windows",
+		    sdb_quote(q, sizeof q, e, short_len));
+		return -1;
 	}
 	if (kind == KIND_FILE)
 		return 0;
@@ -350,9 +361,55 @@ path_error(struct sdb_errbuf *eb, enum path_kind kind, const char *p,
 	    kind_name[kind], sdb_quote(q, sizeof q, p, len), why);
 }
 
+/*
+ * A quick yes for the common module path, every byte in [a-z0-9.-] and
+ * '/' (what nearly every path in a log is), for which x/mod's CheckPath
+ * reduces to: no empty element (no leading, trailing or double slash), no
+ * element starting or ending in '.' (which covers the all-dots ones), no
+ * reserved Windows name, no leading '-', a dot in the first element and
+ * a valid major version suffix.  UTF-8 and the per-rune checks hold by
+ * construction; '~' (the short-name rule), '_' and upper case are left
+ * to the full check.  Returns 1 only when check_module_path_slow would
+ * return 0; 0 means "ask the full check", which gives the message.
+ * tests/unit/test_module.c compares the two.
+ */
+int
+sdb_module_path_fast_ok(const char *p, size_t len)
+{
+	size_t i, start = 0, short_len = SIZE_MAX, prefix;
+	int first_dot = -1;
+
+	if (len == 0 || p[0] == '-')
+		return 0;
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)p[i] : '/';
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
+			continue;
+		if (c == '.') {
+			if (short_len == SIZE_MAX)
+				short_len = i - start;
+			continue;
+		}
+		if (c != '/')
+			return 0;
+		if (i == start || p[start] == '.' || p[i - 1] == '.')
+			return 0;
+		if (short_len == SIZE_MAX)
+			short_len = i - start;
+		if (is_bad_windows_name(p + start, short_len))
+			return 0;
+		if (first_dot < 0)
+			first_dot = short_len < i - start;
+		start = i + 1;
+		short_len = SIZE_MAX;
+	}
+	return first_dot == 1 && sdb_module_split_path_version(p, len, &prefix);
+}
+
 /* module.CheckPath without the message prefix: -1 and why, or 0. */
 static int
-check_module_path(const char *p, size_t len, char *why, size_t whycap)
+check_module_path_slow(const char *p, size_t len, char *why, size_t whycap)
 {
 	size_t i, first, n, prefix;
 	int dot = 0;
@@ -389,6 +446,24 @@ check_module_path(const char *p, size_t len, char *why, size_t whycap)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+check_module_path(const char *p, size_t len, char *why, size_t whycap)
+{
+	if (sdb_module_path_fast_ok(p, len))
+		return 0;
+	return check_module_path_slow(p, len, why, whycap);
+}
+
+int
+sdb_module_check_path_slow(const char *path, size_t len, struct sdb_errbuf *eb)
+{
+	char why[160];
+
+	if (check_module_path_slow(path, len, why, sizeof why) < 0)
+		return path_error(eb, KIND_MODULE, path, len, why);
+	return SDB_OK;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csumdb/err.h"
 #include "csumdb/hash.h"
 
 /*
@@ -29,6 +30,17 @@ sdb_utf8_next(const unsigned char *s, size_t len, size_t *size)
 	}
 	return sdb_utf8_decode(s, len, size);
 }
+
+/*
+ * The module path fast path and the full check behind it
+ * (sdb_module_check_path is the first, then the second when it says no):
+ * sdb_module_path_fast_ok returns 1 only for paths the full check
+ * accepts; sdb_module_check_path_slow is module.CheckPath alone, with
+ * sdb_module_check_path's returns and messages.  For the unit tests.
+ */
+int sdb_module_path_fast_ok(const char *p, size_t len);
+int sdb_module_check_path_slow(const char *path, size_t len,
+    struct sdb_errbuf *eb);
 
 /*
  * sdb_record_text_ok rune by rune, without its ASCII fast path: the

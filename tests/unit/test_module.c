@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csumdb/module.h"
+#include "module_int.h"
 #include "module_vectors.h"
 #include "unit.h"
 
@@ -254,6 +255,85 @@ test_quote(void)
 	CU_ASSERT(strstr(buf, "...") != NULL);
 }
 
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rnd(uint32_t n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
+}
+
+/* One fast-path comparison: the fast yes is never wrong, and the check
+ * with the fast path gives the full check's verdict and message. */
+static size_t
+fast_disagrees(const char *p, size_t len, size_t *fast_yes)
+{
+	struct sdb_errbuf a, b;
+	int fast = sdb_module_path_fast_ok(p, len), ra, rb;
+
+	a.msg[0] = b.msg[0] = '\0';
+	ra = sdb_module_check_path(p, len, &a);
+	rb = sdb_module_check_path_slow(p, len, &b);
+	*fast_yes += fast;
+	return (fast && rb != SDB_OK) || ra != rb || strcmp(a.msg, b.msg) != 0;
+}
+
+/* The module path fast path against the full check: x/mod's table, and
+ * random paths built from pieces near every rule (reserved Windows names,
+ * dots, dashes, tildes, upper case, gopkg.in and /vN suffixes, non-ASCII). */
+static void
+test_path_fast(void)
+{
+	static const char *const piece[] = {
+		"github.com", "golang.org", "gopkg.in", "example", "x", "a.b", "rsc.io",
+		"con", "CON", "com1", "lpt9", "aux.x", "nul", "prn", "com", "lpt", "conx",
+		"v2", "v0", "v1", "v10", "v01", ".v1", ".v2", "yaml.v2", "yaml.v0", "yaml.v1",
+		"yaml.v2-unstable", "-x", "x-", "x.", ".x", "..", ".", "", "a~1", "a~b",
+		"PROGRA~1", "A", "_x", "x_y", "é", "\xff", "a+b", "a b", "x.go", "v2.0",
+		"0", "9x", "a.-", "-", "~",
+	};
+	char buf[256];
+	size_t i, k, len, bad = 0, yes = 0, yes_random = 0;
+	int m;
+
+	for (i = 0; i < N(check_path_tests); i++)
+		bad += fast_disagrees(check_path_tests[i].path, check_path_tests[i].len, &yes);
+	for (i = 0; i < N(check_tests); i++)
+		bad += fast_disagrees(S(check_tests[i].path), &yes);
+	for (k = 0; k < 300000; k++) {
+		len = 0;
+		for (m = 1 + (int)rnd(5); m > 0; m--) {
+			const char *e = piece[rnd(N(piece))];
+			size_t n = strlen(e);
+
+			if (len > 0 && len < sizeof buf)
+				buf[len++] = rnd(20) == 0 ? (char)"/.-"[rnd(3)] : '/';
+			if (len + n + 1 > sizeof buf)
+				break;
+			memcpy(buf + len, e, n);
+			len += n;
+		}
+		/* sometimes a random character changed or a slash at the end */
+		if (len > 0 && rnd(4) == 0)
+			buf[rnd((uint32_t)len)] = (char)"/.-_~Az09\x80"[rnd(10)];
+		if (rnd(20) == 0 && len < sizeof buf)
+			buf[len++] = '/';
+		bad += fast_disagrees(buf, len, &yes_random);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the fast path is taken often enough to be tested */
+	CU_ASSERT(yes > 0);
+	CU_ASSERT(yes_random > 10000);
+	CU_ASSERT(sdb_module_path_fast_ok(S("github.com/user/repo")));
+	CU_ASSERT(sdb_module_path_fast_ok(S("gopkg.in/yaml.v2")));
+	CU_ASSERT(!sdb_module_path_fast_ok(S("github.com/user/repo/v1")));
+	CU_ASSERT(!sdb_module_path_fast_ok(S("github.com/con/repo")));
+	CU_ASSERT(!sdb_module_path_fast_ok(S("github/user")));
+}
+
 void
 unit_register(void)
 {
@@ -266,6 +346,7 @@ unit_register(void)
 		{ "file_path_unicode", test_file_path_unicode },
 		{ "lookup", test_lookup },
 		{ "quote", test_quote },
+		{ "path_fast", test_path_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("module", tests);
