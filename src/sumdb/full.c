@@ -23,6 +23,9 @@
 #include "json.h"
 #include "limits.h"
 
+_Static_assert(FULL_WAKE_BATCH >= 1 && FULL_WAKE_BATCH < FULL_WINDOW,
+    "a batch of tiles to wait for must fit in the window");
+
 /* Most findings of each kind printed one by one. */
 #define FULL_MAX_PRINTED 20
 
@@ -43,7 +46,10 @@ struct dl_pipe {
 	struct dl_slot *slots;
 	unsigned char *ready;
 	int64_t next, limit, end, full_tiles, tree_n;
-	int stop;
+	int64_t want_from, want_to;	/* the checking thread sleeps until
+					 * [want_from, want_to] are ready;
+					 * -1 when it does not sleep */
+	int stop, idle;			/* idle: threads waiting on more */
 	pthread_mutex_t mu;
 	pthread_cond_t more, done;
 };
@@ -82,8 +88,11 @@ dl_worker(void *arg)
 		struct dl_slot *s;
 		int64_t k;
 
-		while (!p->stop && p->next >= p->limit && p->next < p->end)
+		while (!p->stop && p->next >= p->limit && p->next < p->end) {
+			p->idle++;
 			pthread_cond_wait(&p->more, &p->mu);
+			p->idle--;
+		}
 		if (p->stop || p->next >= p->end)
 			break;
 		k = p->next++;
@@ -97,19 +106,28 @@ dl_worker(void *arg)
 		s->err = fetch_tile(p->r, s);
 		pthread_mutex_lock(&p->mu);
 		p->ready[k % FULL_WINDOW] = 1;
-		pthread_cond_broadcast(&p->done);
+		if (p->want_from >= 0 && p->ready[p->want_from % FULL_WINDOW] &&
+		    p->ready[p->want_to % FULL_WINDOW])
+			pthread_cond_signal(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Waits until tile k is downloaded (or failed); returns its slot. */
+/* Waits until tile k is downloaded (or failed); returns its slot.  When
+ * it has to sleep, it sleeps until the next FULL_WAKE_BATCH tiles are
+ * ready (the first and last of them, which is nearly always all). */
 static struct dl_slot *
 dl_wait(struct dl_pipe *p, int64_t k)
 {
 	pthread_mutex_lock(&p->mu);
-	while (!p->ready[k % FULL_WINDOW])
-		pthread_cond_wait(&p->done, &p->mu);
+	if (!p->ready[k % FULL_WINDOW]) {
+		p->want_from = k;
+		p->want_to = k + FULL_WAKE_BATCH - 1 < p->end ? k + FULL_WAKE_BATCH - 1 : p->end - 1;
+		while (!p->ready[k % FULL_WINDOW] || !p->ready[p->want_to % FULL_WINDOW])
+			pthread_cond_wait(&p->done, &p->mu);
+		p->want_from = -1;
+	}
 	pthread_mutex_unlock(&p->mu);
 	return &p->slots[k % FULL_WINDOW];
 }
@@ -125,7 +143,10 @@ dl_release(struct dl_pipe *p, int64_t k)
 	pthread_mutex_lock(&p->mu);
 	p->ready[k % FULL_WINDOW] = 0;
 	p->limit = k + 1 + FULL_WINDOW;
-	pthread_cond_broadcast(&p->more);
+	/* idle threads are woken for a batch of free tiles, or for the
+	 * last ones */
+	if (p->idle > 0 && (p->limit - p->next >= FULL_WAKE_BATCH || p->limit >= p->end))
+		pthread_cond_broadcast(&p->more);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -315,6 +336,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	p.end = ntiles;
 	p.full_tiles = full_tiles;
 	p.tree_n = tree->n;
+	p.want_from = -1;
 	p.slots = calloc(FULL_WINDOW, sizeof *p.slots);
 	p.ready = calloc(FULL_WINDOW, 1);
 	l1 = calloc(FULL_L1_CHUNK, sizeof *l1);
