@@ -31,6 +31,15 @@
  * header_timeout_s of its start (or of the end of its previous request);
  * the worker then sees the end of the stream and closes the connection.
  *
+ * Connections are accepted by a thread of our own and handed to
+ * libmicrohttpd with MHD_add_connection, which gives each to one worker
+ * by its descriptor number (fd modulo the pool size).  Left to itself,
+ * every worker polls the shared listening socket and accepts up to ten
+ * connections per wakeup, so a burst of connections (a CI job, or wrk's
+ * sixteen) lands on one worker while the others idle.  libmicrohttpd
+ * still counts each connection against the per-IP and total limits
+ * when it is added, and closes it when a limit is reached.
+ *
  * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
  * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
  * would reach a handler as a valid lookup.  We install an identity
@@ -39,7 +48,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -89,6 +100,9 @@
 /* After the grace period, how long the 503s given to deferred work still
  * running get to go out before the connections are closed. */
 #define HTTP_ABANDON_MS 1000u
+/* How long the accept thread rests when the process is out of file
+ * descriptors (or memory), instead of spinning on a ready socket. */
+#define HTTP_ACCEPT_BACKOFF_MS 100
 /* Seconds a client told "busy" is asked to wait (Retry-After). */
 #define HTTP_RETRY_AFTER "5"
 
@@ -124,7 +138,10 @@ struct watch {
 
 struct sdbd_http {
 	struct MHD_Daemon *d;
-	int fd;
+	int fd;                      /* the listening socket; -1: closed */
+	int wake[2];                 /* a pipe that stops the accept thread */
+	int accept_started;
+	pthread_t accept_tid;
 	char addr[NI_MAXHOST + NI_MAXSERV + 4];
 	sdbd_http_handler handler;
 	void *ctx;
@@ -714,7 +731,10 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 		return sdb_errf(eb, SDB_ERR_IO, "socket: %s", strerror(errno));
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+	/* non-blocking: the accept thread takes what is pending until
+	 * EAGAIN, then polls again */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
 		rc = errno;
 		freeaddrinfo(res);
 		close(fd);
@@ -735,6 +755,66 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/* The accept thread (see the file comment): hands every connection to
+ * libmicrohttpd until a byte arrives on the wake pipe. */
+static void *
+accept_main(void *arg)
+{
+	struct sdbd_http *h = arg;
+	struct pollfd pfd[2];
+
+	pfd[0].fd = h->fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = h->wake[0];
+	pfd[1].events = POLLIN;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			(void)poll(NULL, 0, HTTP_ACCEPT_BACKOFF_MS);
+		if (pfd[1].revents != 0)
+			break;
+		if (pfd[0].revents == 0)
+			continue;
+		for (;;) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof ss;
+			int c = accept4(h->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+
+			if (c >= 0) {
+				/* refused (a limit, or no memory): libmicrohttpd
+				 * has closed c */
+				(void)MHD_add_connection(h->d, c, (struct sockaddr *)&ss, sl);
+				continue;
+			}
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection
+			 * waits in the backlog while we rest */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				(void)poll(&pfd[1], 1, HTTP_ACCEPT_BACKOFF_MS);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Stops and joins the accept thread, if it runs, and closes the listening
+ * socket: no connection is accepted after this returns. */
+static void
+accept_stop(struct sdbd_http *h)
+{
+	if (h->accept_started) {
+		while (write(h->wake[1], "x", 1) < 0 && errno == EINTR)
+			;
+		pthread_join(h->accept_tid, NULL);
+		h->accept_started = 0;
+	}
+	if (h->fd >= 0) {
+		close(h->fd);
+		h->fd = -1;
+	}
+}
+
 /* Stops and joins the pool and the watchdog threads that were started,
  * drops every kept response (after the workers are gone) and frees h. */
 static void
@@ -742,6 +822,10 @@ listener_free(struct sdbd_http *h)
 {
 	unsigned i;
 
+	accept_stop(h);
+	for (i = 0; i < 2; i++)
+		if (h->wake[i] >= 0)
+			close(h->wake[i]);
 	pthread_mutex_lock(&h->defer_mu);
 	h->stopping = 1;
 	pthread_cond_broadcast(&h->defer_cv);
@@ -779,7 +863,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	h->fd = -1;
+	h->fd = h->wake[0] = h->wake[1] = -1;
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
 	h->closed = opt->closed;
@@ -812,15 +896,21 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the watchdog thread");
 	}
 	h->watch_started = 1;
+	if (pipe(h->wake) != 0) {
+		h->wake[0] = h->wake[1] = -1;
+		listener_free(h);
+		return sdb_errf(eb, SDB_ERR_IO, "pipe: %s", strerror(errno));
+	}
+	for (i = 0; i < 2; i++)
+		(void)fcntl(h->wake[i], F_SETFD, FD_CLOEXEC);
 	rc = bind_listen(h, opt->listen ? opt->listen : "127.0.0.1:3030", eb);
 	if (rc != SDB_OK) {
 		listener_free(h);
 		return rc;
 	}
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-	    MHD_ALLOW_SUSPEND_RESUME,
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 	    0, NULL, NULL, on_request, h,
-	    MHD_OPTION_LISTEN_SOCKET, h->fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : 4u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -832,10 +922,15 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
-		close(h->fd);
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
 	}
+	if (pthread_create(&h->accept_tid, NULL, accept_main, h) != 0) {
+		MHD_stop_daemon(h->d);
+		listener_free(h);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the accept thread");
+	}
+	h->accept_started = 1;
 	*out = h;
 	return SDB_OK;
 }
@@ -862,15 +957,12 @@ wait_inflight(struct sdbd_http *h, unsigned ms)
 void
 sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 {
-	MHD_socket fd;
 	struct job *j;
 
 	if (h == NULL)
 		return;
-	/* Stop accepting first; the listening socket comes back to us. */
-	fd = MHD_quiesce_daemon(h->d);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	/* Stop accepting first. */
+	accept_stop(h);
 	/* Deferred work not started will not be: answer it now. */
 	pthread_mutex_lock(&h->defer_mu);
 	h->stopping = 1;
