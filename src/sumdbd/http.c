@@ -107,6 +107,10 @@
 #define HTTP_RETRY_AFTER "5"
 
 struct cache_slot {
+	/* cache_hash of url, or 0 when empty: read without the lock as a
+	 * filter, so that a path that is not kept (every lookup) is turned
+	 * away without taking cache_mu; a match is checked under it */
+	atomic_size_t hash;
 	char *url;                   /* the raw request path; NULL: empty */
 	size_t url_len;
 	size_t cost;
@@ -220,7 +224,8 @@ identity_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-/* FNV-1a of the request path: the first probe slot. */
+/* FNV-1a of the request path, never 0 (an empty slot's hash): the first
+ * probe slot, and the filter of cache_answer. */
 static size_t
 cache_hash(const char *url, size_t len)
 {
@@ -229,7 +234,8 @@ cache_hash(const char *url, size_t len)
 
 	for (i = 0; i < len; i++)
 		x = (x ^ (unsigned char)url[i]) * 1099511628211u;
-	return (size_t)(x ^ x >> 32);
+	x ^= x >> 32;
+	return x != 0 ? (size_t)x : 1;
 }
 
 /* Queues the kept response for url, if there is one: returns 1 and sets
@@ -245,6 +251,12 @@ cache_answer(struct sdbd_http *h, struct MHD_Connection *c, const char *url, siz
 
 	if (h->cache == NULL)
 		return 0;
+	for (i = 0; i < HTTP_CACHE_PROBE; i++)
+		if (atomic_load_explicit(&h->cache[(slot + i) % HTTP_CACHE_SLOTS].hash,
+		    memory_order_relaxed) == slot)
+			break;
+	if (i == HTTP_CACHE_PROBE)
+		return 0;   /* not kept, or being kept right now: the handler answers */
 	pthread_mutex_lock(&h->cache_mu);
 	for (i = 0; i < HTTP_CACHE_PROBE; i++) {
 		struct cache_slot *e = &h->cache[(slot + i) % HTTP_CACHE_SLOTS];
@@ -266,7 +278,11 @@ cache_drop(struct sdbd_http *h, struct cache_slot *e)
 	MHD_destroy_response(e->resp);
 	free(e->url);
 	h->cache_used -= e->cost;
-	memset(e, 0, sizeof *e);
+	atomic_store_explicit(&e->hash, 0, memory_order_relaxed);
+	e->url = NULL;
+	e->url_len = e->cost = 0;
+	e->status = 0;
+	e->resp = NULL;
 }
 
 /* Takes over the caller's reference to resp and keeps it for url, in an
@@ -310,6 +326,7 @@ cache_keep(struct sdbd_http *h, const char *url, size_t len, unsigned status,
 	e->cost = cost;
 	e->status = status;
 	e->resp = resp;
+	atomic_store_explicit(&e->hash, slot, memory_order_relaxed);
 	h->cache_used += cost;
 done:
 	pthread_mutex_unlock(&h->cache_mu);
