@@ -198,6 +198,17 @@ int sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_
                         size_t *text_len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * As sdb_store_record_of, without a copy: calls fn once with record id
+ * when it is (path, version); rec's pointers are borrowed and live only
+ * during the call (a lookup answer is built straight from them).  Returns
+ * what fn returned, or SDB_ERR_NOT_FOUND, SDB_ERR_IO, SDB_ERR_NOMEM,
+ * SDB_ERR_INTERNAL without calling fn.
+ */
+int sdb_store_record_with(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
+                          const char *version, size_t version_len, sdb_store_record_fn fn,
+                          void *arg, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Calls fn for every record with only id, path and version set (text
  * NULL, text_len 0), in no particular order, from one scan of the
  * (path, version) index in one snapshot: what an in-memory lookup index

@@ -683,14 +683,13 @@ sdb_store_record(struct sdb_store *s, int64_t id, uint8_t **text, size_t *text_l
 }
 
 int
-sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
-                    const char *version, size_t version_len, uint8_t **text, size_t *text_len,
-                    struct sdb_errbuf *eb)
+sdb_store_record_with(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
+                      const char *version, size_t version_len, sdb_store_record_fn fn,
+                      void *arg, struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	*text = NULL;
 	if ((rc = stmt_get(s, ST_RECORD_OF, &st, eb)) != SDB_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
@@ -704,6 +703,7 @@ sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t pa
 		size_t pl = (size_t)sqlite3_column_bytes(st, 0);
 		const void *v = sqlite3_column_blob(st, 1);
 		size_t vl = (size_t)sqlite3_column_bytes(st, 1);
+		struct sdb_store_record rec;
 
 		if (p == NULL || v == NULL)
 			rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading record %lld",
@@ -712,11 +712,58 @@ sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t pa
 		         memcmp(v, version, vl) != 0)
 			rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "record %lld is not %s@%s", (long long)id,
 			              path, version);
-		else
-			rc = col_copy(st, 2, text, text_len, eb);
+		else {
+			rec.id = id;
+			rec.path = path;
+			rec.version = version;
+			rec.text = sqlite3_column_blob(st, 2);
+			rec.text_len = (size_t)sqlite3_column_bytes(st, 2);
+			if (rec.text == NULL && rec.text_len > 0)
+				rc = sdb_errf(eb, SDB_ERR_NOMEM, "database: out of memory reading a column");
+			else
+				rc = fn(arg, &rec);
+		}
 	}
 	stmt_done(st);
 	return rc;
+}
+
+/* Copies the text of the record sdb_store_record_with found. */
+struct text_copy {
+	uint8_t *text;
+	size_t len;
+};
+
+static int
+text_copy_fn(void *arg, const struct sdb_store_record *rec)
+{
+	struct text_copy *c = arg;
+
+	c->text = malloc(rec->text_len > 0 ? rec->text_len : 1);
+	if (c->text == NULL)
+		return SDB_ERR_NOMEM;
+	if (rec->text_len > 0)
+		memcpy(c->text, rec->text, rec->text_len);
+	c->len = rec->text_len;
+	return SDB_OK;
+}
+
+int
+sdb_store_record_of(struct sdb_store *s, int64_t id, const char *path, size_t path_len,
+                    const char *version, size_t version_len, uint8_t **text, size_t *text_len,
+                    struct sdb_errbuf *eb)
+{
+	struct text_copy c = { NULL, 0 };
+	int rc;
+
+	*text = NULL;
+	rc = sdb_store_record_with(s, id, path, path_len, version, version_len, text_copy_fn, &c,
+	                           eb);
+	if (rc != SDB_OK)
+		return rc;
+	*text = c.text;
+	*text_len = c.len;
+	return SDB_OK;
 }
 
 int

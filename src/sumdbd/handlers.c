@@ -278,24 +278,42 @@ serve_latest(struct sdbd_handlers *h, struct sdbd_http_response *r)
 	sdbd_latest_put(l);
 }
 
-/* Looks path@version up and answers from the published tree l.  Returns 1
- * when answered, 0 when the record is not covered by l (absent, or
- * committed but not yet published). */
-static int
-answer_lookup(struct sdbd_handlers *h, const char *path, const char *version,
-    struct sdbd_http_response *r)
-{
-	const struct sdbd_latest *l = sdbd_log_latest(h->log);
-	struct sdb_store *s = thread_store(h, l->tree.n);
-	const struct sdbd_lookup_index *ix;
-	uint8_t *text = NULL;
-	size_t tlen, olen;
-	int64_t id = -1;
+/* Builds the lookup answer "ID\n TEXT \n NOTE" (PROTOCOL.md "/lookup")
+ * straight from the store's row, in one buffer, for record ids the
+ * published tree l covers. */
+struct lookup_answer {
+	const struct sdbd_latest *l;
+	int64_t id;                  /* of the record answered; -1: none */
 	char *out;
+	size_t olen;
+};
+
+static int
+lookup_answer_fn(void *arg, const struct sdb_store_record *rec)
+{
+	struct lookup_answer *a = arg;
+
+	a->id = rec->id;
+	if (rec->id >= a->l->tree.n)
+		return SDB_OK;   /* committed, not yet published */
+	return sdb_lookup_response_format(rec->id, (const char *)rec->text, rec->text_len,
+	    a->l->note, a->l->note_len, &a->out, &a->olen, NULL);
+}
+
+/* Looks path@version up and answers from the published tree.  Returns 1
+ * when answered, 0 when the record is not covered by that tree (absent,
+ * or committed but not yet published). */
+static int
+answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char *version,
+    size_t vlen, struct sdbd_http_response *r)
+{
+	struct lookup_answer a = { sdbd_log_latest(h->log), -1, NULL, 0 };
+	struct sdb_store *s = thread_store(h, a.l->tree.n);
+	const struct sdbd_lookup_index *ix;
 	int rc = SDB_ERR_NOT_FOUND;
 
 	if (s == NULL) {
-		sdbd_latest_put(l);
+		sdbd_latest_put(a.l);
 		set_static(r, 503, NULL, "database unavailable\n");
 		return 1;
 	}
@@ -306,39 +324,36 @@ answer_lookup(struct sdbd_handlers *h, const char *path, const char *version,
 	ix = atomic_load_explicit(&h->ix, memory_order_acquire);
 	if (ix != NULL) {
 		int64_t ids[SDBD_LOOKUP_INDEX_MAX_CANDIDATES];
-		size_t plen = strlen(path), vlen = strlen(version), k;
-		size_t nc = sdbd_lookup_index_find(ix, path, plen, version, vlen, ids);
+		size_t nc = sdbd_lookup_index_find(ix, path, plen, version, vlen, ids), k;
 
-		for (k = 0; k < nc && rc == SDB_ERR_NOT_FOUND; k++) {
-			rc = sdb_store_record_of(s, ids[k], path, plen, version, vlen, &text, &tlen,
-			    NULL);
-			if (rc == SDB_OK)
-				id = ids[k];
+		for (k = 0; k < nc && rc == SDB_ERR_NOT_FOUND; k++)
+			rc = sdb_store_record_with(s, ids[k], path, plen, version, vlen,
+			    lookup_answer_fn, &a, NULL);
+	}
+	if (rc == SDB_ERR_NOT_FOUND) {
+		uint8_t *text = NULL;
+		size_t tlen;
+		int64_t id;
+
+		rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
+		if (rc == SDB_OK) {
+			struct sdb_store_record rec = { id, path, version, text, tlen };
+			rc = lookup_answer_fn(&a, &rec);
+			free(text);
 		}
 	}
-	if (rc == SDB_ERR_NOT_FOUND)
-		rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
-	if (rc != SDB_OK) {
-		sdbd_latest_put(l);
-		if (rc == SDB_ERR_NOT_FOUND)
-			return 0;
+	sdbd_latest_put(a.l);
+	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK && a.out == NULL))
+		return 0;
+	if (rc == SDB_ERR_IO || rc == SDB_ERR_NOMEM || rc == SDB_ERR_INTERNAL) {
 		set_static(r, 500, NULL, "internal error: reading the database failed\n");
 		return 1;
 	}
-	if (id >= l->tree.n) {
-		sdbd_latest_put(l);
-		free(text);
-		return 0;
-	}
-	rc = sdb_lookup_response_format(id, (const char *)text, tlen, l->note, l->note_len,
-	    &out, &olen, NULL);
-	sdbd_latest_put(l);
-	free(text);
 	if (rc != SDB_OK) {
 		set_static(r, 500, NULL, "internal error: stored record is malformed\n");
 		return 1;
 	}
-	set_owned(r, CT_TEXT, CC_LOOKUP, out, olen);
+	set_owned(r, CT_TEXT, CC_LOOKUP, a.out, a.olen);
 	return 1;
 }
 
@@ -372,10 +387,11 @@ miss_job_run(void *arg, struct sdbd_http_response *r)
 
 	/* Recorded while the job waited in the queue (another client's
 	 * fetch of the same version ended meanwhile): answer, fetch nothing. */
-	if (answer_lookup(h, j->path, j->version, r))
+	if (answer_lookup(h, j->path, strlen(j->path), j->version, strlen(j->version), r))
 		goto out;
 	rc = h->miss(h->miss_arg, j->path, j->version, &eb);
-	if (rc == SDB_OK && answer_lookup(h, j->path, j->version, r))
+	if (rc == SDB_OK &&
+	    answer_lookup(h, j->path, strlen(j->path), j->version, strlen(j->version), r))
 		goto out;
 	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
 		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: %s", j->path, j->version,
@@ -420,7 +436,7 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 		set_textf(r, 400, NULL, "invalid module@version: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	if (answer_lookup(h, path, version, r))
+	if (answer_lookup(h, path, plen, version, vlen, r))
 		goto out;
 	if (h->miss == NULL) {
 		set_textf(r, 404, CC_NOT_FOUND, "not found: %s@%s: not recorded in this checksum database",
