@@ -65,4 +65,13 @@
 #define SDB_MAX_GOMOD_SIZE ((uint64_t)16 << 20)
 #define SDB_MAX_LICENSE_SIZE ((uint64_t)16 << 20)
 
+/* --- the server's store ------------------------------------------------ */
+
+/* SQLite page cache of each read-only connection, in KiB.  sumdbd opens
+ * one per HTTP worker; lookups are random over the whole log, so a large
+ * cache per reader buys few hits and costs resident memory times the
+ * number of workers (SQLite's default is about 2 MiB each).  The writer
+ * keeps SQLite's default. */
+#define SDB_STORE_READER_CACHE_KIB 512
+
 #endif

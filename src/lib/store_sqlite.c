@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -375,6 +376,12 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 		}
 		sqlite3_finalize(st);
 		if ((rc = exec_sql(s, "PRAGMA synchronous=FULL", "synchronous", eb)) != SDB_OK)
+			goto fail;
+	} else {
+		char pragma[64];
+
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", SDB_STORE_READER_CACHE_KIB);
+		if ((rc = exec_sql(s, pragma, "cache_size", eb)) != SDB_OK)
 			goto fail;
 	}
 	if (check_schema) {
