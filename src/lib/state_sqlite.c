@@ -46,6 +46,12 @@ static const char *const q_sql[Q_NUM] = {
 struct sdb_state {
 	sqlite3 *db;
 	int in_full;      /* a full-audit transaction is open */
+	/* What sdb_state_accepted last read through this handle, so that
+	 * sdb_state_accept replaces only the tree the caller checked
+	 * against: 0 nothing read, 1 no tree, 2 seen_size/seen_hash. */
+	int seen;
+	int64_t seen_size;
+	sdb_hash seen_hash;
 	sqlite3_stmt *q[Q_NUM];
 };
 
@@ -231,6 +237,7 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 
 	if (note != NULL)
 		*note = NULL;
+	st->seen = 0;
 	rc = sqlite3_prepare_v2(st->db, "SELECT size, hash, note FROM accepted WHERE id = 1", -1,
 	    &s, NULL);
 	if (rc != SQLITE_OK)
@@ -238,6 +245,7 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(s);
+		st->seen = 1;
 		return SDB_ERR_NOT_FOUND;
 	}
 	if (rc != SQLITE_ROW) {
@@ -276,6 +284,9 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 		goto out;
 	}
 	*tree = t;
+	st->seen = 2;
+	st->seen_size = t.n;
+	st->seen_hash = t.hash;
 	if (note != NULL) {
 		*note = copy;
 		copy = NULL;
@@ -292,19 +303,63 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
     size_t len, struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, err;
 
+	if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+		return err;
+	/* Another sumdb may have accepted a tree since this one read the
+	 * state: replacing it with a tree checked only against the older one
+	 * could hide a fork between the two. */
+	if (st->seen != 0) {
+		rc = sqlite3_prepare_v2(st->db, "SELECT size, hash FROM accepted WHERE id = 1", -1,
+		    &s, NULL);
+		if (rc != SQLITE_OK) {
+			err = sq_fail(st, eb, rc, "read accepted tree");
+			goto fail;
+		}
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW ? st->seen != 2 || sqlite3_column_int64(s, 0) != st->seen_size ||
+		    sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
+		    memcmp(sqlite3_column_blob(s, 1), st->seen_hash.b, SDB_HASH_SIZE) != 0 :
+		    rc == SQLITE_DONE ? st->seen != 1 : 0) {
+			sqlite3_finalize(s);
+			err = sdb_errf(eb, SDB_ERR_IO, "the accepted tree in the state file changed "
+			    "during this run (another sumdb at work?); nothing stored, run again");
+			goto fail;
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			err = sq_fail(st, eb, rc, "read accepted tree");
+			goto fail;
+		}
+	}
 	rc = sqlite3_prepare_v2(st->db,
 	    "INSERT OR REPLACE INTO accepted(id, size, hash, note) VALUES (1, ?1, ?2, ?3)",
 	    -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return sq_fail(st, eb, rc, "store accepted tree");
+	if (rc != SQLITE_OK) {
+		err = sq_fail(st, eb, rc, "store accepted tree");
+		goto fail;
+	}
 	sqlite3_bind_int64(s, 1, tree->n);
 	sqlite3_bind_blob(s, 2, tree->hash.b, SDB_HASH_SIZE, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 3, note, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "store accepted tree");
+	if (rc != SQLITE_DONE) {
+		err = sq_fail(st, eb, rc, "store accepted tree");
+		goto fail;
+	}
+	if ((err = exec(st, "COMMIT", eb)) != SDB_OK)
+		goto fail;
+	if (st->seen != 0) {
+		st->seen = 2;
+		st->seen_size = tree->n;
+		st->seen_hash = tree->hash;
+	}
+	return SDB_OK;
+fail:
+	(void)exec(st, "ROLLBACK", NULL);
+	return err;
 }
 
 int

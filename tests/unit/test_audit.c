@@ -437,6 +437,64 @@ test_state(void)
 	}
 }
 
+/* Two sumdb runs on one state file: each read the accepted tree A; the
+ * first accepts a tree of log a, the second must not then replace it with
+ * a tree of log b that it checked only against A (a fork between the two
+ * would never be seen). */
+static void
+test_state_accept_race(void)
+{
+	char path[] = "/tmp/csumdb-test-race-XXXXXX", dbpath[64], p2[80];
+	struct sdb_state *s1 = NULL, *s2 = NULL;
+	struct sdb_tree a, t1, t2, got;
+	struct sdb_errbuf eb;
+	char *na, *n1, *n2, *vk = NULL;
+	size_t la = 0, l1 = 0, l2 = 0;
+	int fd;
+
+	build();
+	keys();
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
+	a = tree_of(&log_a, SHARED - 10);
+	t1 = tree_of(&log_a, NREC);
+	t2 = tree_of(&log_b, NREC - 1);
+	na = sign_tree(&a, signer, &la);
+	n1 = sign_tree(&t1, signer, &l1);
+	n2 = sign_tree(&t2, signer, &l2);
+	CU_ASSERT_FATAL(sdb_state_open(&s1, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_state_open(&s2, dbpath, vk, &eb) == SDB_OK);
+	/* both first runs: only one may store its tree */
+	CU_ASSERT_EQUAL(sdb_state_accepted(s1, verifier, &got, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_accepted(s2, verifier, &got, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_accept(s1, &a, na, la, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accept(s2, &t2, n2, l2, &eb), SDB_ERR_IO);
+	/* both later runs checked against a */
+	CU_ASSERT_EQUAL(sdb_state_accepted(s1, verifier, &got, NULL, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(s2, verifier, &got, NULL, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accept(s1, &t1, n1, l1, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accept(s2, &t2, n2, l2, &eb), SDB_ERR_IO);
+	CU_ASSERT(strstr(eb.msg, "changed") != NULL);
+	CU_ASSERT_EQUAL(sdb_state_accepted(s2, verifier, &got, NULL, NULL, &eb), SDB_OK);
+	CU_ASSERT(got.n == t1.n && memcmp(got.hash.b, t1.hash.b, 32) == 0);
+	/* the run that wrote last goes on from its own tree */
+	CU_ASSERT_EQUAL(sdb_state_accept(s1, &t1, n1, l1, &eb), SDB_OK);
+	sdb_state_close(s1);
+	sdb_state_close(s2);
+	free(na);
+	free(n1);
+	free(n2);
+	free(vk);
+	unlink(dbpath);
+	snprintf(p2, sizeof p2, "%s-wal", dbpath);
+	unlink(p2);
+	snprintf(p2, sizeof p2, "%s-shm", dbpath);
+	unlink(p2);
+}
+
 /* Collects the pairs the duplicate index reports. */
 struct pairs {
 	int n;
@@ -579,6 +637,7 @@ unit_register(void)
 		{ "forged_tiles", test_forged_tiles },
 		{ "data_tile", test_data_tile },
 		{ "state", test_state },
+		{ "state_accept_race", test_state_accept_race },
 		{ "dupidx", test_dupidx },
 		{ "cleanup", cleanup_keys },
 		{ NULL, NULL },
