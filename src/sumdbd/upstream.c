@@ -32,8 +32,39 @@
 
 struct proxy {
 	char *base;          /* without a trailing slash */
+	char *shown;         /* base with its userinfo (credentials) masked:
+	                      * what error messages, which go to any client
+	                      * in a 404/502 body, may say; NULL: base has none */
 	int fallthrough_any; /* separator after it was '|' */
 };
+
+/* A copy of base with the userinfo of its authority ("user:pass@")
+ * replaced by "xxxxx@"; NULL when base has none or memory runs out
+ * (then *nomem is set). */
+static char *
+mask_userinfo(const char *base, int *nomem)
+{
+	const char *auth = strstr(base, "://"), *at, *end;
+	char *out;
+	size_t n;
+
+	*nomem = 0;
+	if (auth == NULL)
+		return NULL;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth)
+		return NULL;
+	n = strlen(base) - (size_t)(at - auth) + sizeof "xxxxx@";
+	if ((out = malloc(n)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	(void)snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - base), base, at);
+	return out;
+}
 
 struct sdbd_upstream {
 	struct sdbd_log *log;
@@ -44,6 +75,37 @@ struct sdbd_upstream {
 	char *tmp_dir;
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
 };
+
+/* Replaces, in eb's message, every proxy URL that holds credentials by
+ * its masked form. */
+static void
+scrub_message(const struct sdbd_upstream *u, struct sdb_errbuf *eb)
+{
+	size_t i;
+
+	for (i = 0; eb != NULL && i < u->nproxies; i++) {
+		const struct proxy *p = &u->proxies[i];
+		size_t bl = strlen(p->base), o = 0;
+		char out[sizeof eb->msg];
+		const char *s = eb->msg, *hit;
+
+		if (p->shown == NULL || strstr(s, p->base) == NULL)
+			continue;
+		while ((hit = strstr(s, p->base)) != NULL) {
+			o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s,
+			    p->shown);
+			if (o >= sizeof out - 1) {
+				o = sizeof out - 1;
+				break;
+			}
+			s = hit + bl;
+		}
+		if (o < sizeof out - 1)
+			(void)snprintf(out + o, sizeof out - o, "%s", s);
+		memcpy(eb->msg, out, sizeof out);
+		eb->msg[sizeof eb->msg - 1] = '\0';
+	}
+}
 
 static int
 parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
@@ -72,8 +134,18 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			while (n > 0 && p[n - 1] == '/')
 				n--;
 			np[u->nproxies].base = strndup(p, n);
+			np[u->nproxies].shown = NULL;
 			if (np[u->nproxies].base == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			{
+				int nomem;
+
+				np[u->nproxies].shown = mask_userinfo(np[u->nproxies].base, &nomem);
+				if (nomem) {
+					free(np[u->nproxies].base);
+					return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+				}
+			}
 			np[u->nproxies].fallthrough_any = p[strcspn(p, ",|")] == '|';
 			u->nproxies++;
 		}
@@ -179,8 +251,10 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	if (u == NULL)
 		return;
 	sdb_fetch_free(u->fetch);
-	for (i = 0; i < u->nproxies; i++)
+	for (i = 0; i < u->nproxies; i++) {
 		free(u->proxies[i].base);
+		free(u->proxies[i].shown);
+	}
 	free(u->proxies);
 	free(u->patterns);
 	free(u->tmp_dir);
@@ -362,6 +436,8 @@ fetch_and_record(void *arg, const char *path, const char *version, struct sdb_er
 	if (rc == SDB_ERR_EXISTS)
 		rc = SDB_OK;
 out:
+	if (rc != SDB_OK)
+		scrub_message(u, eb);
 	free(epath);
 	free(ever);
 	free(text);

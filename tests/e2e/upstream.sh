@@ -186,8 +186,10 @@ expect 0 '^502 ' "a refused zip asked again: refused again, never half-recorded"
 	"curl -s -w '%{http_code} ' -o /dev/null '$S1/lookup/corp.example.com/garbage@v1.0.0'"
 
 newdb db3
-serve s3 "$DB" --upstream http://127.0.0.1:1 --private 'corp.example.com' --upstream-timeout 2
+serve s3 "$DB" --upstream http://alice:s3cret@127.0.0.1:1 --private 'corp.example.com' --upstream-timeout 2
 expect 0 '^502 .*127.0.0.1:1' "upstream down: 502 naming it" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/a@v1.0.0'; cat '$WORK/body'"
+expect 0 '^clean$' "the 502 names the upstream without the credentials in its URL" -- sh -c \
+	"if grep -q 's3cret' '$WORK/body'; then cat '$WORK/body'; else echo clean; fi"
 expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
 e2e_done
