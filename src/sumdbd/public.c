@@ -32,6 +32,7 @@
 #include "flight.h"
 #include "limits.h"
 #include "public.h"
+#include "upstream.h"
 
 /* Bytes of a misbehaving response kept as evidence. */
 #define EVIDENCE_BODY_MAX 8192
@@ -45,6 +46,8 @@ struct sdbd_public {
 	struct sdbd_flights *flights;
 	int have_remote;
 	struct sdb_remote r;        /* tiles: only under mu */
+	char *shown_base;           /* r.base with its credentials masked, for
+	                             * messages clients see; NULL: none */
 	pthread_mutex_t mu;
 	int have_acc;               /* under mu */
 	struct sdb_tree acc;
@@ -347,6 +350,19 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	return err;
 }
 
+/* public_fetch, with the public log's credentials (in --public-url) kept
+ * out of the message: it becomes the body a client gets. */
+static int
+public_fetch_masked(void *arg, const char *path, const char *version, struct sdb_errbuf *eb)
+{
+	struct sdbd_public *p = arg;
+	int err = public_fetch(arg, path, version, eb);
+
+	if (err != SDB_OK)
+		sdbd_url_scrub(eb, p->r.base, p->shown_base);
+	return err;
+}
+
 int
 sdbd_public_miss(void *arg, const char *path, const char *version, struct sdb_errbuf *eb)
 {
@@ -372,7 +388,8 @@ sdbd_public_miss(void *arg, const char *path, const char *version, struct sdb_er
 		    &ceb)) != SDB_OK)
 			return sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s", sdb_errmsg(&ceb, rc));
 	}
-	return sdbd_flights_run(p->flights, "public lookups", path, version, public_fetch, p, eb);
+	return sdbd_flights_run(p->flights, "public lookups", path, version, public_fetch_masked, p,
+	    eb);
 }
 
 /* --- setup ---------------------------------------------------------------- */
@@ -410,6 +427,15 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		goto fail;
 	}
 	p->have_remote = 1;
+	{
+		int nomem;
+
+		p->shown_base = sdbd_url_masked(p->r.base, &nomem);
+		if (nomem) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	if ((rc = load_state(p, db_path, eb)) != SDB_OK)
 		goto fail;
 	*out = p;
@@ -430,5 +456,6 @@ sdbd_public_free(struct sdbd_public *p)
 	pthread_mutex_destroy(&p->mu);
 	free(p->patterns);
 	free(p->acc_note);
+	free(p->shown_base);
 	free(p);
 }

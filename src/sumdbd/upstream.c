@@ -38,13 +38,20 @@ struct proxy {
 	int fallthrough_any; /* separator after it was '|' */
 };
 
-/* A copy of base with the userinfo of its authority ("user:pass@")
- * replaced by "xxxxx@"; NULL when base has none or memory runs out
- * (then *nomem is set). */
-static char *
-mask_userinfo(const char *base, int *nomem)
+struct sdbd_upstream {
+	struct sdbd_log *log;
+	struct sdb_fetch *fetch;
+	struct proxy *proxies;
+	size_t nproxies;
+	char *patterns;
+	char *tmp_dir;
+	struct sdbd_flights *flights;  /* singleflight and the bounds */
+};
+
+char *
+sdbd_url_masked(const char *url, int *nomem)
 {
-	const char *auth = strstr(base, "://"), *at, *end;
+	const char *auth = strstr(url, "://"), *at, *end;
 	char *out;
 	size_t n;
 
@@ -57,24 +64,39 @@ mask_userinfo(const char *base, int *nomem)
 		;
 	if (at == auth)
 		return NULL;
-	n = strlen(base) - (size_t)(at - auth) + sizeof "xxxxx@";
+	n = strlen(url) - (size_t)(at - auth) + sizeof "xxxxx@";
 	if ((out = malloc(n)) == NULL) {
 		*nomem = 1;
 		return NULL;
 	}
-	(void)snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - base), base, at);
+	(void)snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - url), url, at);
 	return out;
 }
 
-struct sdbd_upstream {
-	struct sdbd_log *log;
-	struct sdb_fetch *fetch;
-	struct proxy *proxies;
-	size_t nproxies;
-	char *patterns;
-	char *tmp_dir;
-	struct sdbd_flights *flights;  /* singleflight and the bounds */
-};
+void
+sdbd_url_scrub(struct sdb_errbuf *eb, const char *url, const char *shown)
+{
+	size_t ul, o = 0;
+	char out[sizeof eb->msg];
+	const char *s, *hit;
+
+	if (eb == NULL || url == NULL || shown == NULL || strstr(eb->msg, url) == NULL)
+		return;
+	ul = strlen(url);
+	s = eb->msg;
+	while ((hit = strstr(s, url)) != NULL) {
+		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s, shown);
+		if (o >= sizeof out - 1) {
+			o = sizeof out - 1;
+			break;
+		}
+		s = hit + ul;
+	}
+	if (o < sizeof out - 1)
+		(void)snprintf(out + o, sizeof out - o, "%s", s);
+	out[sizeof out - 1] = '\0';
+	memcpy(eb->msg, out, sizeof out);
+}
 
 /* Replaces, in eb's message, every proxy URL that holds credentials by
  * its masked form. */
@@ -83,28 +105,8 @@ scrub_message(const struct sdbd_upstream *u, struct sdb_errbuf *eb)
 {
 	size_t i;
 
-	for (i = 0; eb != NULL && i < u->nproxies; i++) {
-		const struct proxy *p = &u->proxies[i];
-		size_t bl = strlen(p->base), o = 0;
-		char out[sizeof eb->msg];
-		const char *s = eb->msg, *hit;
-
-		if (p->shown == NULL || strstr(s, p->base) == NULL)
-			continue;
-		while ((hit = strstr(s, p->base)) != NULL) {
-			o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s,
-			    p->shown);
-			if (o >= sizeof out - 1) {
-				o = sizeof out - 1;
-				break;
-			}
-			s = hit + bl;
-		}
-		if (o < sizeof out - 1)
-			(void)snprintf(out + o, sizeof out - o, "%s", s);
-		memcpy(eb->msg, out, sizeof out);
-		eb->msg[sizeof eb->msg - 1] = '\0';
-	}
+	for (i = 0; i < u->nproxies; i++)
+		sdbd_url_scrub(eb, u->proxies[i].base, u->proxies[i].shown);
 }
 
 static int
@@ -140,7 +142,7 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			{
 				int nomem;
 
-				np[u->nproxies].shown = mask_userinfo(np[u->nproxies].base, &nomem);
+				np[u->nproxies].shown = sdbd_url_masked(np[u->nproxies].base, &nomem);
 				if (nomem) {
 					free(np[u->nproxies].base);
 					return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
