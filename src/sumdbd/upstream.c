@@ -44,7 +44,8 @@ struct sdbd_upstream {
 	struct proxy *proxies;
 	size_t nproxies;
 	char *patterns;
-	char *tmp_dir;
+	char *tmp_dir;                 /* a private directory (0700) of ours */
+	int tmp_made;                  /* tmp_dir was made: remove it at the end */
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
 };
 
@@ -210,12 +211,25 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	u->log = log;
 	tmp = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
-	u->tmp_dir = strdup(tmp && tmp[0] ? tmp : "/tmp");
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	/* Downloaded zips are closed and then opened again by name to be
+	 * checked: they go to a directory nobody else can write to, so that
+	 * no other user can swap one between download and hashing, whatever
+	 * the shared temporary directory's mode (sticky or not). */
+	u->tmp_dir = malloc(strlen(tmp) + sizeof "/sumdbd.XXXXXX");
 	u->patterns = strdup(opt->patterns);
 	if (u->tmp_dir == NULL || u->patterns == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	(void)snprintf(u->tmp_dir, strlen(tmp) + sizeof "/sumdbd.XXXXXX", "%s/sumdbd.XXXXXX", tmp);
+	if (mkdtemp(u->tmp_dir) == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot make a private temporary directory in %s: %s",
+		    tmp, strerror(errno));
+		goto fail;
+	}
+	u->tmp_made = 1;
 	if ((rc = parse_proxies(u, opt->proxies, eb)) != SDB_OK)
 		goto fail;
 	if ((rc = sdbd_flights_new(&u->flights, opt->concurrency ? opt->concurrency : 4,
@@ -259,6 +273,8 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	}
 	free(u->proxies);
 	free(u->patterns);
+	if (u->tmp_made)
+		(void)rmdir(u->tmp_dir);
 	free(u->tmp_dir);
 	sdbd_flights_free(u->flights);
 	free(u);

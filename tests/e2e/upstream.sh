@@ -192,4 +192,18 @@ expect 0 '^502 .*127.0.0.1:1' "upstream down: 502 naming it" -- sh -c \
 expect 0 '^clean$' "the 502 names the upstream without the credentials in its URL" -- sh -c \
 	"if grep -q 's3cret' '$WORK/body'; then cat '$WORK/body'; else echo clean; fi"
 expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
+
+# Downloaded zips wait for their checks in a private directory (0700) of
+# the server's own, not in the shared TMPDIR itself; it goes when the
+# server stops.
+mkdir -p "$WORK/tmp4"
+newdb db4
+_tmpdir_was=${TMPDIR-}
+export TMPDIR="$WORK/tmp4"
+sumdbd_start s4 "$DB" --no-admin --upstream http://127.0.0.1:1 --private corp.example.com
+if [ -n "$_tmpdir_was" ]; then TMPDIR=$_tmpdir_was; else unset TMPDIR; fi
+expect 0 '^drwx------ .*/sumdbd\.' "zips go to a private directory (mode 0700) in TMPDIR" -- \
+	sh -c "ls -ld '$WORK/tmp4'/sumdbd.*"
+sumdbd_stop s4
+expect 0 '^0$' "... removed when the server stops" -- sh -c "ls -A '$WORK/tmp4' | wc -l"
 e2e_done
