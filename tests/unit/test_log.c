@@ -34,42 +34,6 @@
 #include "log.h"
 #include "unit.h"
 
-static char tmpdir[512];
-
-static void
-rm_tmpdir(void)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[1024];
-
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
-}
-
-static void
-ensure_tmpdir(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	if (tmpdir[0] != '\0')
-		return;
-	snprintf(tmpdir, sizeof tmpdir, "%s/csumdb-log.XXXXXX", t != NULL ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		_exit(1);
-	}
-	atexit(rm_tmpdir);
-}
-
 /* A test database: path, key file, verifier. */
 struct tdb {
 	char path[600];
@@ -77,7 +41,19 @@ struct tdb {
 	struct sdb_note_verifier *v;
 };
 
-/* Creates a database NAME under tmpdir with a new key (as sumdbd init). */
+/* The database and key file of test database NAME. */
+static void
+tdb_paths(struct tdb *t, const char *name)
+{
+	char f[256];
+
+	snprintf(f, sizeof f, "%s.db", name);
+	unit_tmp_path(t->path, sizeof t->path, f);
+	snprintf(f, sizeof f, "%s.key", name);
+	unit_tmp_path(t->key, sizeof t->key, f);
+}
+
+/* Creates a database NAME in the test directory with a new key (as sumdbd init). */
 static void
 tdb_create(struct tdb *t, const char *name)
 {
@@ -85,9 +61,7 @@ tdb_create(struct tdb *t, const char *name)
 	char *vkey = NULL, buf[256];
 	FILE *f;
 
-	ensure_tmpdir();
-	snprintf(t->path, sizeof t->path, "%s/%s.db", tmpdir, name);
-	snprintf(t->key, sizeof t->key, "%s/%s.key", tmpdir, name);
+	tdb_paths(t, name);
 	CU_ASSERT_FATAL(sdb_note_signer_generate(&s, "log.example/test", NULL) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_signer_format(s, buf, sizeof buf) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_signer_verifier(s, &t->v) == SDB_OK);
@@ -663,7 +637,7 @@ test_disk_full(void)
 	pid_t pid;
 	int st = 0;
 
-	ensure_tmpdir();
+	(void)unit_tmp_dir(); /* made by the parent, before the fork */
 	fflush(NULL);
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);

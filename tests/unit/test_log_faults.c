@@ -195,27 +195,6 @@ __wrap_sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree,
 
 /* ---- test databases ------------------------------------------------------ */
 
-static char tmpdir[512];
-
-static void
-rm_tmpdir(void)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[1024];
-
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
-}
-
 struct tdb {
 	char path[600];
 	char key[600];
@@ -229,15 +208,14 @@ tdb_create(struct tdb *t, const char *name)
 	char *vkey = NULL, buf[256];
 	FILE *f;
 
-	if (tmpdir[0] == '\0') {
-		const char *tmp = getenv("TMPDIR");
+	{
+		char file[256];
 
-		snprintf(tmpdir, sizeof tmpdir, "%s/csumdb-faults.XXXXXX", tmp != NULL ? tmp : "/tmp");
-		CU_ASSERT_FATAL(mkdtemp(tmpdir) != NULL);
-		atexit(rm_tmpdir);
+		snprintf(file, sizeof file, "%s.db", name);
+		unit_tmp_path(t->path, sizeof t->path, file);
+		snprintf(file, sizeof file, "%s.key", name);
+		unit_tmp_path(t->key, sizeof t->key, file);
 	}
-	snprintf(t->path, sizeof t->path, "%s/%s.db", tmpdir, name);
-	snprintf(t->key, sizeof t->key, "%s/%s.key", tmpdir, name);
 	CU_ASSERT_FATAL(sdb_note_signer_generate(&s, "log.example/faults", NULL) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_signer_format(s, buf, sizeof buf) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_signer_verifier(s, &t->v) == SDB_OK);

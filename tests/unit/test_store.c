@@ -24,41 +24,6 @@
 #include "lookup_index.h"
 #include "unit.h"
 
-static char tmpdir[512];
-
-static void
-rm_tmpdir(void)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[1024];
-
-	if (tmpdir[0] == '\0' || (d = opendir(tmpdir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(tmpdir);
-}
-
-/* A path for database name in the test directory (static buffer per call
- * site is enough: each test uses one or two). */
-static void
-db_path(char *out, size_t n, const char *name)
-{
-	if (tmpdir[0] == '\0') {
-		const char *t = getenv("TMPDIR");
-		snprintf(tmpdir, sizeof tmpdir, "%s/csumdb-store-XXXXXX", t != NULL && t[0] ? t : "/tmp");
-		CU_ASSERT_FATAL(mkdtemp(tmpdir) != NULL);
-		atexit(rm_tmpdir);
-	}
-	snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
 /* --- fake log contents ------------------------------------------------ */
 
 /* A deterministic stand-in for the hash at (level, index); salt makes a
@@ -200,7 +165,7 @@ fresh(const char *name, int64_t n, char *path, size_t pathlen)
 {
 	struct sdb_store *s = NULL;
 
-	db_path(path, pathlen, name);
+	unit_tmp_path(path, pathlen, name);
 	CU_ASSERT_EQUAL_FATAL(sdb_store_create(path, "test.example/log", "vkey+1234+abcd", "/keys/skey", NULL),
 	                      SDB_OK);
 	CU_ASSERT_EQUAL_FATAL(sdb_store_open(&s, path, SDB_STORE_WRITE, NULL), SDB_OK);
@@ -259,12 +224,12 @@ test_create_open(void)
 	FILE *f;
 	char buf[16];
 
-	db_path(path, sizeof path, "create.db");
+	unit_tmp_path(path, sizeof path, "create.db");
 	CU_ASSERT_EQUAL(sdb_store_create(path, "log", "vkey", "/k", &eb), SDB_OK);
 	/* never overwrite: not a database, not any file */
 	CU_ASSERT_EQUAL(sdb_store_create(path, "other", "vkey2", "/k2", &eb), SDB_ERR_EXISTS);
 	CU_ASSERT(strstr(eb.msg, "already exists") != NULL);
-	db_path(junk, sizeof junk, "junk");
+	unit_tmp_path(junk, sizeof junk, "junk");
 	f = fopen(junk, "w");
 	CU_ASSERT_FATAL(f != NULL);
 	fputs("precious", f);
@@ -275,7 +240,7 @@ test_create_open(void)
 	CU_ASSERT(fgets(buf, sizeof buf, f) != NULL && strcmp(buf, "precious") == 0);
 	fclose(f);
 	/* refused arguments leave no file */
-	db_path(missing, sizeof missing, "missing.db");
+	unit_tmp_path(missing, sizeof missing, "missing.db");
 	CU_ASSERT_EQUAL(sdb_store_create(missing, "", "vkey", "/k", NULL), SDB_ERR_INVALID);
 	CU_ASSERT(access(missing, F_OK) != 0);
 	CU_ASSERT_EQUAL(sdb_store_open(&s, missing, SDB_STORE_READ, NULL), SDB_ERR_NOT_FOUND);

@@ -1,9 +1,11 @@
 /* main() for every CUnit suite program (tests/unit/unit.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -46,6 +48,49 @@ unit_hex(uint8_t *out, size_t n, const char *hex)
 		CU_ASSERT_FATAL(hi >= 0 && lo >= 0);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
+}
+
+static char unit_tmp[512];
+static pid_t unit_tmp_owner;
+
+static void
+unit_tmp_remove(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[1024];
+
+	if (unit_tmp[0] == '\0' || getpid() != unit_tmp_owner || (d = opendir(unit_tmp)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", unit_tmp, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(unit_tmp);
+}
+
+const char *
+unit_tmp_dir(void)
+{
+	if (unit_tmp[0] == '\0') {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(unit_tmp, sizeof unit_tmp, "%s/csumdb-unit.XXXXXX",
+		    t != NULL && t[0] != '\0' ? t : "/tmp");
+		CU_ASSERT_FATAL(mkdtemp(unit_tmp) != NULL);
+		unit_tmp_owner = getpid();
+		atexit(unit_tmp_remove);
+	}
+	return unit_tmp;
+}
+
+void
+unit_tmp_path(char *out, size_t n, const char *name)
+{
+	CU_ASSERT_FATAL((size_t)snprintf(out, n, "%s/%s", unit_tmp_dir(), name) < n);
 }
 
 char *

@@ -25,6 +25,17 @@ void unit_suite(const char *name, const struct unit_test *tests);
 /* Decodes a hex string into out (exactly n bytes); fails the test on bad hex. */
 void unit_hex(uint8_t *out, size_t n, const char *hex);
 
+/*
+ * This test program's private temporary directory: made on first use under
+ * $TMPDIR (default /tmp), removed with the files in it when the process
+ * that made it exits (a forked child never removes it).  Fails the test
+ * fatally when it cannot be made.
+ */
+const char *unit_tmp_dir(void);
+
+/* Writes unit_tmp_dir()/name into out (n bytes). */
+void unit_tmp_path(char *out, size_t n, const char *name);
+
 /* Reads a whole file below tests/data/ into a malloc'ed NUL-terminated buffer. */
 char *unit_read_data(const char *name, size_t *len);
 
