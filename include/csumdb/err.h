@@ -22,6 +22,17 @@
 #define SDB_PRINTF(f, a)
 #endif
 
+/* Marks a deliberate fall-through between case labels; GCC also takes a
+ * comment, clang's -Wimplicit-fallthrough only the attribute. */
+#if defined(__has_attribute)
+#if __has_attribute(fallthrough)
+#define SDB_FALLTHROUGH __attribute__((fallthrough))
+#endif
+#endif
+#ifndef SDB_FALLTHROUGH
+#define SDB_FALLTHROUGH do { } while (0)
+#endif
+
 enum sdb_err {
 	SDB_OK = 0,
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "csumdb/err.h"
 #include "csumdb/module_glob.h"
 
 /* One rune at s[0..n) (n >= 1), invalid bytes as U+FFFD of size 1. */
@@ -168,7 +169,7 @@ match_chunk(const char *c, size_t cn, const char *s, size_t sn, size_t *rest)
 			cn--;
 			if (cn == 0)
 				return -1;
-			/* fall through */
+			SDB_FALLTHROUGH; /* the escaped character matches itself */
 		default:
 			if (!failed) {
 				if (c[0] != s[0])

@@ -407,13 +407,13 @@ test_open_forgeries(void)
 	free(m);
 
 	/* x/mod's invalid signature: ABCD inserted at byte 60 of the line */
-	snprintf(buf, sizeof buf, "%s\n%.60sABCD%s", TEXT, PETER_SIG, PETER_SIG + 60);
+	snprintf(buf, sizeof buf, "%s\n%.60sABCD%s", TEXT, PETER_SIG, &PETER_SIG[60]);
 	CU_ASSERT_EQUAL(open_str(buf, peter), SDB_ERR_BAD_SIGNATURE);
 	/* ...and a bad signature before a good one still fails everything */
-	snprintf(buf, sizeof buf, "%s\n%.60sABCD%s%s", TEXT, PETER_SIG, PETER_SIG + 60, PETER_SIG);
+	snprintf(buf, sizeof buf, "%s\n%.60sABCD%s%s", TEXT, PETER_SIG, &PETER_SIG[60], PETER_SIG);
 	CU_ASSERT_EQUAL(open_str(buf, peter), SDB_ERR_BAD_SIGNATURE);
 	/* ...but after a good one by the same key it is skipped (x/mod) */
-	snprintf(buf, sizeof buf, "%s\n%s%.60sABCD%s", TEXT, PETER_SIG, PETER_SIG, PETER_SIG + 60);
+	snprintf(buf, sizeof buf, "%s\n%s%.60sABCD%s", TEXT, PETER_SIG, PETER_SIG, &PETER_SIG[60]);
 	CU_ASSERT_EQUAL(open_str(buf, peter), SDB_OK);
 
 	/* every single bit flipped in the signature bytes of the good note */
@@ -447,7 +447,7 @@ test_open_forgeries(void)
 
 	/* duplicated verified and unverified signatures (x/mod vector) */
 	snprintf(buf, sizeof buf, "%s\n%s%s%s%s%.60sABCD%s", TEXT, PETER_SIG, PETER_SIG,
-	    ENOCH_SIG, ENOCH_SIG, ENOCH_SIG, ENOCH_SIG + 60);
+	    ENOCH_SIG, ENOCH_SIG, ENOCH_SIG, &ENOCH_SIG[60]);
 	CU_ASSERT_FATAL(sdb_note_open(&n, buf, strlen(buf), peter, NULL) == SDB_OK);
 	CU_ASSERT_EQUAL(n->nsigs, 1);
 	CU_ASSERT_FATAL(n->nunverified == 2);
