@@ -842,6 +842,31 @@ sequencer(void *arg)
 	return NULL;
 }
 
+/* Queues r for the sequencer and waits until it has been handled; n is
+ * the number of records r carries (0 for a writer job). */
+static int
+submit(struct sdbd_log *log, struct req *r, size_t n, struct sdb_errbuf *eb)
+{
+	pthread_mutex_lock(&log->mu);
+	if (log->closing) {
+		pthread_mutex_unlock(&log->mu);
+		return sdb_errf(eb, SDB_ERR_INVALID, "the log is closing");
+	}
+	if (log->tail != NULL)
+		log->tail->next = r;
+	else
+		log->head = r;
+	log->tail = r;
+	log->queued += n;
+	pthread_cond_signal(&log->queue_cv);
+	while (!r->done)
+		pthread_cond_wait(&log->done_cv, &log->mu);
+	pthread_mutex_unlock(&log->mu);
+	if (r->rc != SDB_OK && eb != NULL)
+		*eb = r->eb;
+	return r->rc;
+}
+
 int
 sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
     int64_t *ids, struct sdb_errbuf *eb)
@@ -854,24 +879,7 @@ sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
 	r.recs = recs;
 	r.n = n;
 	r.ids = ids;
-	pthread_mutex_lock(&log->mu);
-	if (log->closing) {
-		pthread_mutex_unlock(&log->mu);
-		return sdb_errf(eb, SDB_ERR_INVALID, "the log is closing");
-	}
-	if (log->tail != NULL)
-		log->tail->next = &r;
-	else
-		log->head = &r;
-	log->tail = &r;
-	log->queued += n;
-	pthread_cond_signal(&log->queue_cv);
-	while (!r.done)
-		pthread_cond_wait(&log->done_cv, &log->mu);
-	pthread_mutex_unlock(&log->mu);
-	if (r.rc != SDB_OK && eb != NULL)
-		*eb = r.eb;
-	return r.rc;
+	return submit(log, &r, n, eb);
 }
 
 int
@@ -883,23 +891,7 @@ sdbd_log_with_writer(struct sdbd_log *log, sdbd_log_writer_fn fn, void *arg,
 	memset(&r, 0, sizeof r);
 	r.fn = fn;
 	r.fn_arg = arg;
-	pthread_mutex_lock(&log->mu);
-	if (log->closing) {
-		pthread_mutex_unlock(&log->mu);
-		return sdb_errf(eb, SDB_ERR_INVALID, "the log is closing");
-	}
-	if (log->tail != NULL)
-		log->tail->next = &r;
-	else
-		log->head = &r;
-	log->tail = &r;
-	pthread_cond_signal(&log->queue_cv);
-	while (!r.done)
-		pthread_cond_wait(&log->done_cv, &log->mu);
-	pthread_mutex_unlock(&log->mu);
-	if (r.rc != SDB_OK && eb != NULL)
-		*eb = r.eb;
-	return r.rc;
+	return submit(log, &r, 0, eb);
 }
 
 int
