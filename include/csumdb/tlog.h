@@ -51,6 +51,15 @@ void sdb_tlog_record_hash(sdb_hash *out, const void *data, size_t len);
 /* out = SHA-256(0x01 || left || right).  out may alias left or right. */
 void sdb_tlog_node_hash(sdb_hash *out, const sdb_hash *left, const sdb_hash *right);
 
+/* The record hashes of two records computed together, which is faster
+ * than two sdb_tlog_record_hash calls on CPUs with SHA extensions. */
+void sdb_tlog_record_hash2(sdb_hash *oa, const void *a, size_t la, sdb_hash *ob,
+    const void *b, size_t lb);
+
+/* One level up a tree: out[i] = sdb_tlog_node_hash(&in[2i], &in[2i+1])
+ * for i < n, two nodes at a time.  out may be in (folding in place). */
+void sdb_tlog_node_hashes(sdb_hash *out, const sdb_hash *in, size_t n);
+
 /*
  * Stored hash index of the n'th hash at the given level (level 0 holds the
  * record hashes).  Requires 0 <= level < 64 and a result below 2^63
@@ -154,6 +163,16 @@ int sdb_tlog_frontier_load(struct sdb_tlog_frontier *f, int64_t n,
  */
 int sdb_tlog_frontier_append(struct sdb_tlog_frontier *f, const sdb_hash *leaf,
     sdb_hash *out, size_t *nout) SDB_WARN_UNUSED;
+
+/*
+ * Appends 2^level records at once, given only the hash of the complete
+ * subtree they form (a full tile's root, say): the same tree as appending
+ * them one by one, with none of their inner hashes recomputed.  Requires
+ * 0 <= level < 62 and f->n a multiple of 2^level.  Returns SDB_OK or
+ * SDB_ERR_RANGE (f unchanged).
+ */
+int sdb_tlog_frontier_append_subtree(struct sdb_tlog_frontier *f, int level,
+    const sdb_hash *hash) SDB_WARN_UNUSED;
 
 /* The root hash of f's tree (32 zero bytes for the empty tree). */
 void sdb_tlog_frontier_root(const struct sdb_tlog_frontier *f, sdb_hash *out);

@@ -82,8 +82,12 @@ sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *rec
 	*bad_record = -1;
 	if ((err = sdb_data_tile_parse(data, len, w, 0, recs, eb)) != SDB_OK)
 		return err;
-	for (i = 0; i < w; i++) {
+	for (i = 0; i + 1 < w; i += 2)
+		sdb_tlog_record_hash2(&leaves[i], recs[i].p, recs[i].len, &leaves[i + 1],
+		    recs[i + 1].p, recs[i + 1].len);
+	if (i < w)
 		sdb_tlog_record_hash(&leaves[i], recs[i].p, recs[i].len);
+	for (i = 0; i < w; i++) {
 		/* every record is parsed once, here, even after a bad one:
 		 * the caller takes each record's fields from parsed */
 		if (sdb_record_parse(recs[i].p, recs[i].len, parsed != NULL ? &parsed[i] : NULL,
@@ -103,8 +107,7 @@ sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *rec
 
 		memcpy(lvl, leaves, w * sizeof *lvl);
 		for (width = w; width > 1; width = (width + 1) / 2) {
-			for (i = 0; i + 1 < width; i += 2)
-				sdb_tlog_node_hash(&lvl[i / 2], &lvl[i], &lvl[i + 1]);
+			sdb_tlog_node_hashes(lvl, lvl, width / 2);
 			if (width % 2)
 				lvl[width / 2] = lvl[width - 1];
 		}

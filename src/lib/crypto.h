@@ -38,6 +38,24 @@ void sdb_sha256_init(struct sdb_sha256_ctx *ctx);
 void sdb_sha256_update(struct sdb_sha256_ctx *ctx, const void *in, size_t len);
 void sdb_sha256_final(struct sdb_sha256_ctx *ctx, uint8_t out[SDB_SHA256_SIZE]);
 
+/*
+ * Two independent hashes computed together (sha256_x2.c):
+ * oa = SHA-256(P || a[0..la)) and ob = SHA-256(P || b[0..lb)), where P is
+ * the one byte prefix when prefix is 0..255 and nothing when it is -1.
+ * With the CPU's SHA extensions the two messages' rounds are interleaved
+ * (about 1.6x the throughput of two sdb_sha256 calls); otherwise it is two
+ * OpenSSL hashes.  oa and ob may overlap a or b.
+ */
+void sdb_sha256_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
+    const void *a, size_t la, const void *b, size_t lb);
+
+/* 1 when sdb_sha256_x2 uses the SHA extensions, 0 when OpenSSL. */
+int sdb_sha256_x2_accelerated(void);
+
+/* on: sdb_sha256_x2 takes the OpenSSL path even on a capable CPU (for
+ * tests of both paths). */
+void sdb_sha256_x2_force_portable(int on);
+
 /* Derives an Ed25519 key pair from a 32-byte seed (the form Go's note keys
  * store).  sk receives libsodium's 64-byte secret key; wipe it after use. */
 void sdb_ed25519_seed_keypair(uint8_t pk[SDB_ED25519_PUBLIC_SIZE],

@@ -65,6 +65,21 @@ sdb_dupidx_entry_make(struct sdb_dupidx_entry *e, const char *pv, size_t len, in
 	e->lo = (uint64_t)h[8] << 56 | (uint64_t)h[9] << 48 | ((uint64_t)id & ID_MASK);
 }
 
+void
+sdb_dupidx_entry_make2(struct sdb_dupidx_entry e[2], const char *const pv[2],
+    const size_t len[2], const int64_t id[2])
+{
+	uint8_t h[2][SDB_SHA256_SIZE];
+	int k;
+
+	sdb_sha256_x2(h[0], h[1], -1, pv[0], len[0], pv[1], len[1]);
+	for (k = 0; k < 2; k++) {
+		e[k].hi = get64(h[k]);
+		e[k].lo = (uint64_t)h[k][8] << 56 | (uint64_t)h[k][9] << 48 |
+		    ((uint64_t)id[k] & ID_MASK);
+	}
+}
+
 int64_t
 sdb_dupidx_entry_id(const struct sdb_dupidx_entry *e)
 {

@@ -47,6 +47,29 @@ sdb_tlog_node_hash(sdb_hash *out, const sdb_hash *left, const sdb_hash *right)
 	sdb_sha256(out->b, buf, sizeof buf);
 }
 
+_Static_assert(sizeof(sdb_hash) == SDB_HASH_SIZE, "a pair of hashes is 64 contiguous bytes");
+
+void
+sdb_tlog_record_hash2(sdb_hash *oa, const void *a, size_t la, sdb_hash *ob, const void *b,
+    size_t lb)
+{
+	sdb_sha256_x2(oa->b, ob->b, 0x00, a, la, b, lb);
+}
+
+void
+sdb_tlog_node_hashes(sdb_hash *out, const sdb_hash *in, size_t n)
+{
+	size_t i;
+
+	/* pair i reads in[2i..2i+3] before writing out[i..i+1], which lie
+	 * at or before them: in place is safe */
+	for (i = 0; i + 1 < n; i += 2)
+		sdb_sha256_x2(out[i].b, out[i + 1].b, 0x01, &in[2 * i], 2 * SDB_HASH_SIZE,
+		    &in[2 * i + 2], 2 * SDB_HASH_SIZE);
+	if (i < n)
+		sdb_tlog_node_hash(&out[i], &in[2 * i], &in[2 * i + 1]);
+}
+
 /* Stored hash index without range checks; m = n << level must be below
  * 2^63.  The index of the leaf of record m is the number of hashes stored
  * before it, sum over L of floor(m / 2^L) = 2m - popcount(m); a hash at a
@@ -475,6 +498,29 @@ sdb_tlog_frontier_append(struct sdb_tlog_frontier *f, const sdb_hash *leaf,
 	f->n++;
 	if (nout != NULL)
 		*nout = (size_t)L + 1;
+	return SDB_OK;
+}
+
+int
+sdb_tlog_frontier_append_subtree(struct sdb_tlog_frontier *f, int level, const sdb_hash *hash)
+{
+	sdb_hash acc = *hash;
+	int64_t add;
+	int L = level;
+
+	if (level < 0 || level >= MAX_LEVEL)
+		return SDB_ERR_RANGE;
+	add = INT64_C(1) << level;
+	if (f->n < 0 || (f->n & (add - 1)) != 0 || ((f->n + add) >> MAX_LEVEL) != 0)
+		return SDB_ERR_RANGE;
+	/* n has no bits below level: the subtree joins the frontier at
+	 * level, merging upward as a single record does at level 0 */
+	while ((f->n >> L) & 1) {
+		sdb_tlog_node_hash(&acc, &f->h[L], &acc);
+		L++;
+	}
+	f->h[L] = acc;
+	f->n += add;
 	return SDB_OK;
 }
 

@@ -182,7 +182,12 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 	struct sdb_errbuf teb = { { 0 } };
 	sdb_hash root;
 	long bad = -1;
-	int err, i;
+	int err, i, np = 0;
+	/* entries are made two at a time (sdb_dupidx_entry_make2) */
+	const char *pv[2];
+	size_t pl[2];
+	int64_t pid[2];
+	struct sdb_dupidx_entry e[2];
 
 	if (sdb_tile_format(&s->t, path, sizeof path, NULL) != SDB_OK)
 		path[0] = '\0';
@@ -206,15 +211,28 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_
 				fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
 				    "record: %s\n", tty ? "\n" : "", id, reb.msg);
 		} else {
-			struct sdb_dupidx_entry e;
-
 			/* the key is "path version", the start of the first line */
-			sdb_dupidx_entry_make(&e, recs[i].p,
-			    (size_t)(rec->version.p + rec->version.len - recs[i].p), id);
-			if ((err = sdb_dupidx_add(dx, &e, eb)) != SDB_OK)
-				return err;
+			pv[np] = recs[i].p;
+			pl[np] = (size_t)(rec->version.p + rec->version.len - recs[i].p);
+			pid[np] = id;
+			if (++np == 2) {
+				np = 0;
+				sdb_dupidx_entry_make2(e, pv, pl, pid);
+				if ((err = sdb_dupidx_add(dx, &e[0], eb)) != SDB_OK ||
+				    (err = sdb_dupidx_add(dx, &e[1], eb)) != SDB_OK)
+					return err;
+			}
 		}
-		if ((err = sdb_tlog_frontier_append(f, &leaves[i], NULL, NULL)) != SDB_OK)
+		/* a full tile joins the tree as one subtree of its root */
+		if (s->t.w < 256 &&
+		    (err = sdb_tlog_frontier_append(f, &leaves[i], NULL, NULL)) != SDB_OK)
+			return err;
+	}
+	if (s->t.w == 256 && (err = sdb_tlog_frontier_append_subtree(f, 8, &root)) != SDB_OK)
+		return err;
+	if (np == 1) {
+		sdb_dupidx_entry_make(&e[0], pv[0], pl[0], pid[0]);
+		if ((err = sdb_dupidx_add(dx, &e[0], eb)) != SDB_OK)
 			return err;
 	}
 	rep->checked += s->t.w;

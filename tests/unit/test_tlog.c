@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "csumdb/tlog.h"
 #include "unit.h"
 
@@ -445,6 +446,145 @@ test_stored_hashes(void)
 	reads_fail = 0;
 }
 
+/* Subtrees appended whole (the largest aligned one that fits, capped by
+ * a varying level) give the same tree at every step as records one by
+ * one; misaligned or out-of-range subtrees are refused, f unchanged. */
+static void
+test_frontier_subtree(void)
+{
+	struct sdb_tlog_frontier one, sub, keep;
+	sdb_hash a, b;
+	int64_t n = 0;
+	int cap = 0, L, mismatches = 0, steps = 0;
+
+	build();
+	sdb_tlog_frontier_init(&one);
+	sdb_tlog_frontier_init(&sub);
+	while (n < NREC) {
+		for (L = cap % 10; L > 0 && ((n & ((INT64_C(1) << L) - 1)) != 0 ||
+		    n + (INT64_C(1) << L) > NREC); L--)
+			;
+		CU_ASSERT_FATAL(sdb_tlog_frontier_append_subtree(&sub, L,
+		    &stored[sdb_tlog_stored_hash_index(L, n >> L)]) == SDB_OK);
+		for (int64_t e = n + (INT64_C(1) << L); n < e; n++)
+			CU_ASSERT_FATAL(sdb_tlog_frontier_append(&one,
+			    &stored[sdb_tlog_stored_hash_index(0, n)], NULL, NULL) == SDB_OK);
+		sdb_tlog_frontier_root(&one, &a);
+		sdb_tlog_frontier_root(&sub, &b);
+		mismatches += sub.n != one.n || memcmp(a.b, b.b, 32) != 0;
+		steps++;
+		cap += 3;
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT(steps > 100 && steps < NREC);
+	/* n = 1000 is a multiple of 8, not of 16 */
+	keep = sub;
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 4, &a), SDB_ERR_RANGE);
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, -1, &a), SDB_ERR_RANGE);
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 62, &a), SDB_ERR_RANGE);
+	CU_ASSERT(memcmp(&keep, &sub, sizeof sub) == 0);
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 3, &a), SDB_OK);
+	CU_ASSERT_EQUAL(sub.n, NREC + 8);
+}
+
+/* Pseudo-random bytes for the hash tests (xorshift, fixed seed). */
+static void
+fill(uint8_t *p, size_t n, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		p[i] = (uint8_t)seed;
+	}
+}
+
+/* SHA-256(prefix || m[0..len)) the plain way; prefix -1 for none. */
+static void
+ref_sha256(uint8_t out[32], int prefix, const uint8_t *m, size_t len)
+{
+	uint8_t buf[512];
+
+	buf[0] = (uint8_t)prefix;
+	memcpy(buf + (prefix >= 0), m, len);
+	sdb_sha256(out, buf, len + (prefix >= 0));
+}
+
+/* sdb_sha256_x2 on both its paths (the SHA extensions when the CPU has
+ * them, OpenSSL) against one hash per message, for every length across
+ * several block boundaries, with and without a prefix, and pairs whose
+ * block counts differ. */
+static void
+test_sha256_x2(void)
+{
+	static const int prefixes[] = { -1, 0x00, 0x01, 0xff };
+	uint8_t a[320], b[320], oa[32], ob[32], ra[32], rb[32];
+	size_t la, lb, bad = 0, checked = 0;
+	int mode, pi, v;
+
+	fill(a, sizeof a, 1);
+	fill(b, sizeof b, 2);
+	if (!sdb_sha256_x2_accelerated())
+		fprintf(stderr, "test_sha256_x2: no SHA extensions here: portable path only\n");
+	for (mode = 0; mode < 2; mode++) {
+		sdb_sha256_x2_force_portable(mode);
+		CU_ASSERT(mode == 0 || !sdb_sha256_x2_accelerated());
+		for (pi = 0; pi < 4; pi++)
+			for (la = 0; la <= 300; la++)
+				for (v = 0; v < 3; v++) {
+					lb = v == 0 ? la : v == 1 ? 300 - la : (la * 7 + 13) % 301;
+					sdb_sha256_x2(oa, ob, prefixes[pi], a, la, b, lb);
+					ref_sha256(ra, prefixes[pi], a, la);
+					ref_sha256(rb, prefixes[pi], b, lb);
+					bad += memcmp(oa, ra, 32) != 0 || memcmp(ob, rb, 32) != 0;
+					checked++;
+				}
+	}
+	sdb_sha256_x2_force_portable(0);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(checked, 2 * 4 * 301 * 3);
+	/* one known answer, so a wrong reference could not hide: SHA-256 of
+	 * "abc" (FIPS 180-2) as the unprefixed "a" lane, with "ab" and 0x61
+	 * 0x62 + "c" as the prefixed one */
+	sdb_sha256_x2(oa, ob, 0x61, "abc", 3, "bc", 2);
+	unit_hex(ra, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CU_ASSERT(memcmp(ob, ra, 32) == 0);
+	sdb_sha256_x2(oa, ob, -1, "abc", 3, "abc", 3);
+	CU_ASSERT(memcmp(oa, ra, 32) == 0 && memcmp(ob, ra, 32) == 0);
+}
+
+/* The pairwise record and node helpers against the one-at-a-time ones,
+ * folding in place and not. */
+static void
+test_hash_pairs(void)
+{
+	sdb_hash in[18], out[9], inplace[18], want, ra, rb;
+	uint8_t rec[2][200];
+	size_t n, i;
+
+	fill(in[0].b, sizeof in, 3);
+	for (n = 0; n <= 9; n++) {
+		memcpy(inplace, in, sizeof in);
+		sdb_tlog_node_hashes(out, in, n);
+		sdb_tlog_node_hashes(inplace, inplace, n);
+		for (i = 0; i < n; i++) {
+			sdb_tlog_node_hash(&want, &in[2 * i], &in[2 * i + 1]);
+			CU_ASSERT(memcmp(out[i].b, want.b, 32) == 0);
+			CU_ASSERT(memcmp(inplace[i].b, want.b, 32) == 0);
+		}
+	}
+	fill(rec[0], sizeof rec, 4);
+	for (n = 0; n <= 200; n += 25) {
+		sdb_tlog_record_hash2(&ra, rec[0], n, &rb, rec[1], 200 - n);
+		sdb_tlog_record_hash(&want, rec[0], n);
+		CU_ASSERT(memcmp(ra.b, want.b, 32) == 0);
+		sdb_tlog_record_hash(&want, rec[1], 200 - n);
+		CU_ASSERT(memcmp(rb.b, want.b, 32) == 0);
+	}
+}
+
 static void
 cleanup(void)
 {
@@ -463,6 +603,9 @@ unit_register(void)
 		{ "huge_trees", test_huge_trees },
 		{ "stored_hashes", test_stored_hashes },
 		{ "size_limit", test_size_limit },
+		{ "frontier_subtree", test_frontier_subtree },
+		{ "sha256_x2", test_sha256_x2 },
+		{ "hash_pairs", test_hash_pairs },
 		{ NULL, NULL },
 	};
 	atexit(cleanup);
