@@ -384,7 +384,9 @@ sdb_module_path_fast_ok(const char *p, size_t len)
 	for (i = 0; i <= len; i++) {
 		unsigned char c = i < len ? (unsigned char)p[i] : '/';
 
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
+		/* one test, not a branch per class: paths mix letters and
+		 * digits unpredictably (hashes, dates, version numbers) */
+		if (((unsigned)(c - 'a') < 26) | ((unsigned)(c - '0') < 10) | (c == '-'))
 			continue;
 		if (c == '.') {
 			if (short_len == SIZE_MAX)

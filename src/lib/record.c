@@ -407,11 +407,14 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 		    "before each record; want sum.golang.org's form (records "
 		    "separated by blank lines, no ids)");
 	for (k = 0; k < w; k++) {
+		size_t nl1;
+
 		if (pos == len)
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile has %zu records; want %zu", k, w);
 		/* a record ends at the first "\n\n" */
-		for (i = find(data, pos, len, '\n'); i + 1 < len && data[i + 1] != '\n';
+		nl1 = find(data, pos, len, '\n');
+		for (i = nl1; i + 1 < len && data[i + 1] != '\n';
 		    i = find(data, i + 1, len, '\n'))
 			;
 		if (i + 1 >= len)
@@ -420,7 +423,7 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 			    "(truncated tile?)", k);
 		records[k].p = data + pos;
 		records[k].len = i + 1 - pos;
-		if (is_id_line(records[k].p, find(data, pos, len, '\n') - pos))
+		if (is_id_line(records[k].p, nl1 - pos))
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile record %zu starts with a record id line "
 			    "(x/mod v0.7.0 form?); want sum.golang.org's form", k);

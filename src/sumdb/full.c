@@ -1,9 +1,11 @@
 /*
  * sumdb audit --full (full.h): download every data tile through a bounded
  * window kept full by a few threads (the checking thread never waits for
- * a whole batch), check and hash every record, compare each full tile's
- * root with the authenticated level-1 hashes, fold everything into the
- * tree and compare with the signed root; resumable through the state.
+ * a whole batch), which also parse and hash each tile they fetched (the
+ * bulk of the work, so it runs in parallel); the checking thread takes
+ * the tiles in order, compares each full tile's root with the
+ * authenticated level-1 hashes, folds everything into the tree and
+ * compares it with the signed root; resumable through the state.
  */
 #include "config.h"
 
@@ -37,6 +39,21 @@ struct dl_slot {
 	struct sdb_errbuf eb;
 };
 
+/* What a download thread works out from its data tile, so that the
+ * checking thread only compares, indexes and folds: parsing and hashing,
+ * most of the audit's CPU, run on the download threads in parallel. */
+struct tile_work {
+	int err;			/* sdb_audit_data_tile's result */
+	struct sdb_errbuf eb;		/* and its message */
+	long bad;			/* first invalid record, or -1 */
+	sdb_hash root;
+	struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
+	struct sdb_record parsed[SDB_MAX_DATA_TILE_WIDTH];
+	sdb_hash leaves[SDB_MAX_DATA_TILE_WIDTH];
+	struct sdb_dupidx_entry ent[SDB_MAX_DATA_TILE_WIDTH];
+	size_t nent;
+};
+
 /* The download window: tiles [consumed, consumed + FULL_WINDOW) may be in
  * flight; slot k % FULL_WINDOW holds tile k.  A slot belongs to the thread
  * that took its tile until it is marked ready, then to the checking thread
@@ -44,6 +61,7 @@ struct dl_slot {
 struct dl_pipe {
 	struct sdb_remote *r;
 	struct dl_slot *slots;
+	struct tile_work *work;		/* work[k % FULL_WINDOW]: slot k's */
 	unsigned char *ready;
 	int64_t next, limit, end, full_tiles, tree_n;
 	int64_t want_from, want_to;	/* the checking thread sleeps until
@@ -78,6 +96,40 @@ fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 	return SDB_OK;
 }
 
+/* Parses and hashes the records of s's tile into w and makes the
+ * duplicate-index entries of the valid ones, two at a time. */
+static void
+work_tile(const struct dl_slot *s, struct tile_work *w)
+{
+	const char *pv[2];
+	size_t pl[2], i, n = (size_t)s->t.w;
+	int64_t pid[2];
+	int np = 0;
+
+	w->nent = 0;
+	w->err = sdb_audit_data_tile(s->body, s->len, n, w->recs, w->parsed, w->leaves,
+	    &w->root, &w->bad, &w->eb);
+	if (w->err != SDB_OK)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct sdb_record *rec = &w->parsed[i];
+
+		if (rec->path.p == NULL)
+			continue;
+		/* the key is "path version", the start of the first line */
+		pv[np] = w->recs[i].p;
+		pl[np] = (size_t)(rec->version.p + rec->version.len - w->recs[i].p);
+		pid[np] = s->t.n * 256 + (int64_t)i;
+		if (++np == 2) {
+			sdb_dupidx_entry_make2(&w->ent[w->nent], pv, pl, pid);
+			w->nent += 2;
+			np = 0;
+		}
+	}
+	if (np == 1)
+		sdb_dupidx_entry_make(&w->ent[w->nent++], pv[0], pl[0], pid[0]);
+}
+
 static void *
 dl_worker(void *arg)
 {
@@ -104,6 +156,8 @@ dl_worker(void *arg)
 		s->t.n = k;
 		s->t.w = k < p->full_tiles ? 256 : (int)(p->tree_n % 256);
 		s->err = fetch_tile(p->r, s);
+		if (s->err == SDB_OK)
+			work_tile(s, &p->work[k % FULL_WINDOW]);
 		pthread_mutex_lock(&p->mu);
 		p->ready[k % FULL_WINDOW] = 1;
 		if (p->want_from >= 0 && p->ready[p->want_from % FULL_WINDOW] &&
@@ -170,71 +224,44 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
 	    (int)(eta / 60), (int)eta % 60);
 }
 
-/* Checks one downloaded data tile; appends its records to f. */
+/* Checks one downloaded data tile (its work done by work_tile): its root
+ * against the authenticated one; appends its records to f and their
+ * entries to the duplicate index. */
 static int
-check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const sdb_hash *want_root,
-    struct sdb_tlog_frontier *f, struct full_report *rep, int tty, struct sdb_errbuf *eb)
+check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_work *w,
+    const sdb_hash *want_root, struct sdb_tlog_frontier *f, struct full_report *rep, int tty,
+    struct sdb_errbuf *eb)
 {
-	static struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
-	static sdb_hash leaves[SDB_MAX_DATA_TILE_WIDTH];
-	static struct sdb_record parsed[SDB_MAX_DATA_TILE_WIDTH];
 	char path[SDB_TILE_PATH_MAX];
-	struct sdb_errbuf teb = { { 0 } };
-	sdb_hash root;
-	long bad = -1;
-	int err, i, np = 0;
-	/* entries are made two at a time (sdb_dupidx_entry_make2) */
-	const char *pv[2];
-	size_t pl[2];
-	int64_t pid[2];
-	struct sdb_dupidx_entry e[2];
+	size_t i;
+	int err;
 
 	if (sdb_tile_format(&s->t, path, sizeof path, NULL) != SDB_OK)
 		path[0] = '\0';
-	err = sdb_audit_data_tile(s->body, s->len, (size_t)s->t.w, recs, parsed, leaves, &root,
-	    &bad, &teb);
-	if (err != SDB_OK)
-		return sdb_errf(eb, SDB_ERR_INVALID, "%s: %s", path, teb.msg);
-	if (want_root != NULL && memcmp(root.b, want_root->b, SDB_HASH_SIZE) != 0)
+	if (w->err != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s: %s", path, w->eb.msg);
+	if (want_root != NULL && memcmp(w->root.b, want_root->b, SDB_HASH_SIZE) != 0)
 		return sdb_errf(eb, SDB_ERR_TILE_MISMATCH,
 		    "%s: its records do not hash to the authenticated level-0 tile root "
 		    "(the data tile does not match the signed tree)", path);
-	for (i = 0; i < s->t.w; i++) {
-		int64_t id = s->t.n * 256 + i;
-		const struct sdb_record *rec = &parsed[i];
+	for (i = 0; i < (size_t)s->t.w; i++) {
 		struct sdb_errbuf reb;
 
-		if (rec->path.p == NULL) {
-			/* parsed once more, for the message only */
-			if (rep->bad_records++ < FULL_MAX_PRINTED &&
-			    sdb_record_parse(recs[i].p, recs[i].len, NULL, &reb) != SDB_OK)
-				fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
-				    "record: %s\n", tty ? "\n" : "", id, reb.msg);
-		} else {
-			/* the key is "path version", the start of the first line */
-			pv[np] = recs[i].p;
-			pl[np] = (size_t)(rec->version.p + rec->version.len - recs[i].p);
-			pid[np] = id;
-			if (++np == 2) {
-				np = 0;
-				sdb_dupidx_entry_make2(e, pv, pl, pid);
-				if ((err = sdb_dupidx_add(dx, &e[0], eb)) != SDB_OK ||
-				    (err = sdb_dupidx_add(dx, &e[1], eb)) != SDB_OK)
-					return err;
-			}
-		}
+		/* parsed once more, for the message only */
+		if (w->parsed[i].path.p == NULL && rep->bad_records++ < FULL_MAX_PRINTED &&
+		    sdb_record_parse(w->recs[i].p, w->recs[i].len, NULL, &reb) != SDB_OK)
+			fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
+			    "record: %s\n", tty ? "\n" : "", s->t.n * 256 + (int64_t)i, reb.msg);
 		/* a full tile joins the tree as one subtree of its root */
 		if (s->t.w < 256 &&
-		    (err = sdb_tlog_frontier_append(f, &leaves[i], NULL, NULL)) != SDB_OK)
+		    (err = sdb_tlog_frontier_append(f, &w->leaves[i], NULL, NULL)) != SDB_OK)
 			return err;
 	}
-	if (s->t.w == 256 && (err = sdb_tlog_frontier_append_subtree(f, 8, &root)) != SDB_OK)
+	if (s->t.w == 256 && (err = sdb_tlog_frontier_append_subtree(f, 8, &w->root)) != SDB_OK)
 		return err;
-	if (np == 1) {
-		sdb_dupidx_entry_make(&e[0], pv[0], pl[0], pid[0]);
-		if ((err = sdb_dupidx_add(dx, &e[0], eb)) != SDB_OK)
+	for (i = 0; i < w->nent; i++)
+		if ((err = sdb_dupidx_add(dx, &w->ent[i], eb)) != SDB_OK)
 			return err;
-	}
 	rep->checked += s->t.w;
 	return SDB_OK;
 }
@@ -356,10 +383,11 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	p.tree_n = tree->n;
 	p.want_from = -1;
 	p.slots = calloc(FULL_WINDOW, sizeof *p.slots);
+	p.work = calloc(FULL_WINDOW, sizeof *p.work);
 	p.ready = calloc(FULL_WINDOW, 1);
 	l1 = calloc(FULL_L1_CHUNK, sizeof *l1);
 	idx = calloc(FULL_L1_CHUNK, sizeof *idx);
-	if (p.slots == NULL || p.ready == NULL || l1 == NULL || idx == NULL) {
+	if (p.slots == NULL || p.work == NULL || p.ready == NULL || l1 == NULL || idx == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
@@ -399,7 +427,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 				err = sdb_errf(eb, s->err, "%s", sdb_errmsg(&s->eb, s->err));
 				goto out;
 			}
-			err = check_tile(dx, s, k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
+			err = check_tile(dx, s, &p.work[k % FULL_WINDOW],
+			    k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
 			if (err == SDB_OK)
 				break;
 			f = save;
@@ -411,6 +440,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 			free(s->body);
 			s->body = NULL;
 			s->err = fetch_tile(r, s);
+			if (s->err == SDB_OK)
+				work_tile(s, &p.work[k % FULL_WINDOW]);
 		}
 		rep->tiles++;
 		rep->bytes += s->len;
@@ -495,6 +526,7 @@ out:
 	}
 	sdb_dupidx_close(dx);
 	free(p.slots);
+	free(p.work);
 	free(p.ready);
 	free(l1);
 	free(idx);
