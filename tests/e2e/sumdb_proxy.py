@@ -6,24 +6,34 @@ faults read from the control file argv[1] before every request, one
 directive a line:
 
   upstream URL        forward to URL (required)
+  switch-on SUB URL   forward to URL instead from the first request whose
+                      path contains SUB on (one run of a client meets two
+                      logs)
   down                close the connection without answering
-  fail N STATUS       answer the next N requests with STATUS (e.g. 503)
+  fail N STATUS [SUB] answer the next N requests (whose path contains SUB,
+                      when given) with STATUS (e.g. 503)
+  drop N [SUB]        close the next N such connections without answering
+  cut N [SUB]         send the headers and half of the body of the next N
+                      such answers, then close (a connection lost mid-body)
   garble-latest       truncate /latest bodies to half
-  truncate-tiles      cut the last byte of every hash tile
-  flip-tile PATH      flip one bit of the body of tile PATH
+  truncate-tiles [N]  cut the last byte of every hash tile (the first N)
+  flip-tile PATH [N]  flip one bit of the body of tile PATH, or of any
+                      answer whose path ends so (the first N times)
   xmod07-data         rewrite data tiles in the x/mod 0.7.0 form (an id
                       line before each record)
   forge M@V ID        lie about record ID (module M@V): a different h1 in
                       the lookup and a level-0 tile that agrees with it
 
+A counted fault (N), and switch-on, start over when their line changes
+or is taken out.
 Every request path is appended to argv[1] + ".log" (tests count them).
 Prints "port N" on stdout once listening.  Test infrastructure only.
 """
-import base64, hashlib, http.server, sys, threading, urllib.error, urllib.request
+import base64, hashlib, http.server, socket, sys, threading, urllib.error, urllib.request
 
 CONTROL = sys.argv[1]
 lock = threading.Lock()
-failed = {"n": 0, "key": None}
+counters = {}  # directive -> [its arguments, matching requests seen]
 # never through an environment proxy
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -39,6 +49,34 @@ def directives():
     except FileNotFoundError:
         pass
     return d
+
+
+def counted(d, kw, limit):
+    """Counts one more request matched by directive kw; true while there
+    have been at most limit (None: no limit) since its line last changed."""
+    with lock:
+        c = counters.get(kw)
+        if c is None or c[0] != tuple(d[kw]):
+            c = counters[kw] = [tuple(d[kw]), 0]
+        c[1] += 1
+        return limit is None or c[1] <= limit
+
+
+def switched(d, path):
+    """Whether switch-on's URL replaces upstream for this request."""
+    with lock:
+        c = counters.get("switch-on")
+        if c is None or c[0] != tuple(d["switch-on"]):
+            c = counters["switch-on"] = [tuple(d["switch-on"]), 0]
+        if d["switch-on"][0] in path:
+            c[1] = 1
+        return c[1] == 1
+
+
+def matches(d, kw, i, path):
+    """Whether path contains directive kw's argument i (any path when the
+    argument is not given)."""
+    return len(d[kw]) <= i or d[kw][i] in path
 
 
 def forged(text):
@@ -67,33 +105,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock, open(CONTROL + ".log", "a") as f:
             f.write(self.path + "\n")
         d = directives()
-        if "down" in d:
+        p = self.path
+        with lock:
+            for kw in [k for k in counters if k not in d]:
+                del counters[kw]
+        if "down" in d or ("drop" in d and matches(d, "drop", 1, p) and
+                           counted(d, "drop", int(d["drop"][0]))):
             self.close_connection = True
             self.connection.close()
             return
-        if "fail" in d:
+        if "fail" in d and matches(d, "fail", 2, p):
             n, status = int(d["fail"][0]), int(d["fail"][1])
-            with lock:
-                if failed["key"] != tuple(d["fail"]):
-                    failed["key"], failed["n"] = tuple(d["fail"]), 0
-                fail = failed["n"] < n
-                failed["n"] += 1
-            if fail:
+            if counted(d, "fail", n):
                 self.reply(status, b"injected failure\n", {"Retry-After": "0"})
                 return
         up = d["upstream"][0].rstrip("/")
+        if "switch-on" in d and switched(d, p):
+            up = d["switch-on"][1].rstrip("/")
         try:
             status, body = get(up + self.path)
         except OSError:
             self.reply(502, b"upstream down\n")
             return
-        p = self.path
         if status == 200:
             if "garble-latest" in d and p.endswith("/latest"):
                 body = body[: len(body) // 2]
-            if "truncate-tiles" in d and "/tile/" in p and "/data/" not in p:
+            if ("truncate-tiles" in d and "/tile/" in p and "/data/" not in p and
+                    counted(d, "truncate-tiles", int(d["truncate-tiles"][0])
+                            if d["truncate-tiles"] else None)):
                 body = body[:-1]
-            if "flip-tile" in d and p.endswith("/" + d["flip-tile"][0]):
+            if ("flip-tile" in d and p.endswith("/" + d["flip-tile"][0]) and
+                    counted(d, "flip-tile", int(d["flip-tile"][1])
+                            if len(d["flip-tile"]) > 1 else None)):
                 body = bytes([body[0] ^ 1]) + body[1:]
             if "xmod07-data" in d and "/tile/8/data/" in p:
                 n = int(p.split("/tile/8/data/")[1].split(".p/")[0].replace("x", "").replace("/", ""))
@@ -113,6 +156,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     k = rid % 256
                     if len(body) >= 32 * (k + 1):
                         body = body[: 32 * k] + h + body[32 * (k + 1):]
+        if "cut" in d and matches(d, "cut", 1, p) and counted(d, "cut", int(d["cut"][0])):
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.reply(status, body)
 
     def reply(self, status, body, headers=None):
