@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csumdb/audit.h"
 #include "csumdb/hash.h"
 #include "csumdb/note.h"
 #include "csumdb/record.h"
@@ -131,11 +132,27 @@ int sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree
 
 /*
  * sdb_tile_read_hashes through r's source, refetching from the network
- * alone when the first answer does not verify (a stale or damaged cache
- * must never be reported as a server's fault).
+ * alone (a few times, pausing longer each time) while the tiles do not
+ * authenticate: a stale or damaged cache, or a garbled answer, must never
+ * be reported as a server's fault.  Returns SDB_OK, SDB_ERR_TILE_MISMATCH
+ * (still after refetching), SDB_ERR_IO (network, or tiles that stay the
+ * wrong size), SDB_ERR_RANGE, SDB_ERR_NOMEM.
  */
 int sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const int64_t *idx,
     size_t n, sdb_hash *out, struct sdb_errbuf *eb);
+
+/*
+ * sdb_audit_consistency (audit.h) of accepted and latest, both verified
+ * by the caller, through r's source with sdb_remote_read_hashes's refetch
+ * rule.  Tiles authenticated on the way wait in r for
+ * sdb_remote_commit_cache or sdb_remote_drop_cache: the caller commits
+ * them only on SDB_OK.  Returns SDB_OK, SDB_ERR_FORK (res holds the
+ * evidence), SDB_ERR_TILE_MISMATCH, SDB_ERR_IO, SDB_ERR_RANGE,
+ * SDB_ERR_NOMEM.
+ */
+int sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_tree *latest, struct sdb_audit_result *res,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
  * GETs base + "/" + path (max bytes) with status 200 required.  Returns

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csumdb/audit.h"
 #include "csumdb/module.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
@@ -208,31 +209,99 @@ sdb_remote_commit_cache(struct sdb_remote *r)
 	return err;
 }
 
-int
-sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const int64_t *idx,
-    size_t n, sdb_hash *out, struct sdb_errbuf *eb)
+/*
+ * Before refetch number n (0, 1, ...) of something that did not verify:
+ * none the first time, then longer each time, so that a garbled answer
+ * (a proxy or a frontend having a bad moment) can pass.
+ */
+static void
+refetch_pause(int n)
 {
-	int saved = r->use_state_cache, err, attempt;
+	if (n > 0)
+		pause_ms(200L << n);
+}
+
+/* A check that reads through r's tile source (refetch_tiles runs it). */
+typedef int (*remote_tile_op)(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb);
+
+/*
+ * Runs op; when the tiles it read do not authenticate or have the wrong
+ * size, runs it again with the network alone (no cached tile), a few
+ * times with refetch_pause: a stale or damaged cache entry or a garbled
+ * answer must never be reported as the server's fault, while a tile the
+ * server keeps serving wrong is.  Tiles that stay the wrong size prove
+ * nothing (SDB_ERR_IO).  Inclusion and consistency checks both come
+ * through here, so that audit and lookup draw that line in one place.
+ */
+static int
+refetch_tiles(struct sdb_remote *r, remote_tile_op op, void *arg, struct sdb_errbuf *eb)
+{
+	int saved = r->use_state_cache, err, n;
 
 	r->net_eb.msg[0] = '\0';
-
-	err = sdb_tile_read_hashes(tree, SDB_REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
-	for (attempt = 0; attempt < SDB_REMOTE_REFETCHES &&
-	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); attempt++) {
-		/* Network only, no cached tile: and wait a little for a
-		 * garbled answer to pass. */
+	err = op(r, arg, eb);
+	for (n = 0; n < SDB_REMOTE_REFETCHES &&
+	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); n++) {
 		memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
 		r->use_state_cache = 0;
-		if (attempt > 0)
-			pause_ms(200L << attempt);
-		err = sdb_tile_read_hashes(tree, SDB_REMOTE_TILE_HEIGHT, &r->src, idx, n, out, eb);
+		refetch_pause(n);
+		r->net_eb.msg[0] = '\0';
+		err = op(r, arg, eb);
 	}
 	r->use_state_cache = saved;
 	if (err == SDB_ERR_IO && r->net_eb.msg[0] != '\0')
 		err = sdb_errf(eb, err, "%s", r->net_eb.msg);
 	if (err == SDB_ERR_INVALID)
-		err = SDB_ERR_IO; /* tiles of the wrong size: garbled, nothing proved */
+		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "tiles of the wrong size");
 	return err;
+}
+
+struct read_hashes_arg {
+	const struct sdb_tree *tree;
+	const int64_t *idx;
+	size_t n;
+	sdb_hash *out;
+};
+
+static int
+read_hashes_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+{
+	struct read_hashes_arg *a = arg;
+
+	return sdb_tile_read_hashes(a->tree, SDB_REMOTE_TILE_HEIGHT, &r->src, a->idx, a->n, a->out,
+	    eb);
+}
+
+int
+sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const int64_t *idx,
+    size_t n, sdb_hash *out, struct sdb_errbuf *eb)
+{
+	struct read_hashes_arg a = { tree, idx, n, out };
+
+	return refetch_tiles(r, read_hashes_op, &a, eb);
+}
+
+struct consistency_arg {
+	const struct sdb_tree *accepted, *latest;
+	struct sdb_audit_result *res;
+};
+
+static int
+consistency_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+{
+	struct consistency_arg *a = arg;
+
+	return sdb_audit_consistency(a->accepted, a->latest, SDB_REMOTE_TILE_HEIGHT, &r->src, a->res,
+	    eb);
+}
+
+int
+sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_tree *latest, struct sdb_audit_result *res, struct sdb_errbuf *eb)
+{
+	struct consistency_arg a = { accepted, latest, res };
+
+	return refetch_tiles(r, consistency_op, &a, eb);
 }
 
 /* --- setup ------------------------------------------------------------- */

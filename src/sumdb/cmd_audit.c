@@ -267,18 +267,9 @@ cmd_audit(int argc, char **argv)
 		goto full_audit;
 	}
 
-	err = sdb_audit_consistency(&acc, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
-	if (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID) {
-		/* Maybe a damaged cache or a garbled answer: once more, network only. */
-		memset(r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r.mem);
-		r.use_state_cache = 0;
-		err = sdb_audit_consistency(&acc, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &res, &eb);
-		r.use_state_cache = 1;
-	}
-	if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
-		sdb_errf(&eb, err, "%s", r.net_eb.msg);
-	if (err == SDB_ERR_INVALID)
-		err = sdb_remote_errwrap(&eb, SDB_ERR_IO, err, "tiles of the wrong size");
+	/* A damaged cache or a garbled answer is refetched there before a
+	 * tile mismatch is concluded (the same rule as lookup's). */
+	err = sdb_remote_consistency(&r, &acc, &lat, &res, &eb);
 
 	if (err == SDB_ERR_FORK) {
 		int64_t cnt = 0;
