@@ -81,7 +81,9 @@ int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, 
 /*
  * A lookup of path@version, verified: the response parses, its record is
  * path@version, its note opens with the key, and the record's hash equals
- * the level-0 hash authenticated against that tree.  On SDB_OK: *id,
+ * the level-0 hash authenticated against that tree.  An answer whose
+ * record does not match is fetched again (a few times) before
+ * SDB_ERR_RECORD_MISMATCH is concluded, as a tile is.  On SDB_OK: *id,
  * *text (malloc'ed record text, *tlen), *tree, *note (malloc'ed, *nlen).
  * Returns SDB_OK, SDB_ERR_NOT_FOUND (404/410: the log does not know it),
  * SDB_ERR_IO, SDB_ERR_RECORD_MISMATCH (the record is not the one in the

@@ -515,16 +515,26 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
     struct sdb_errbuf *eb)
 {
 	struct sdb_remote_answer a;
-	int err;
+	int err, n;
 
 	*text = NULL;
 	*note = NULL;
-	err = sdb_remote_lookup_fetch(r, path, version, &a, eb);
-	if (err == SDB_OK) {
-		err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
-		if (err == SDB_ERR_RECORD_MISMATCH)
-			err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
-			    " of the signed tree of %" PRId64 " records", path, version, a.id, a.tree.n);
+	for (n = 0;; n++) {
+		err = sdb_remote_lookup_fetch(r, path, version, &a, eb);
+		if (err == SDB_OK) {
+			err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
+			if (err == SDB_ERR_RECORD_MISMATCH)
+				err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
+				    " of the signed tree of %" PRId64 " records", path, version, a.id,
+				    a.tree.n);
+		}
+		/* An answer whose record is not the tree's (a wrong id, a
+		 * damaged hash) may have been garbled on the way, as a tile
+		 * can be: ask again before calling it a forgery. */
+		if (err != SDB_ERR_RECORD_MISMATCH || n == SDB_REMOTE_REFETCHES)
+			break;
+		sdb_remote_answer_clear(&a);
+		refetch_pause(n);
 	}
 	if (err == SDB_OK) {
 		if ((*text = malloc(a.text.len + 1)) == NULL ||
