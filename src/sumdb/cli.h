@@ -25,8 +25,9 @@ struct sdb_errbuf;
  * SDB_ERR_INVALID, SDB_ERR_NOMEM. */
 int lookup_split_arg(const char *arg, char **path, char **version);
 /* Checks tree against the accepted tree in st (accepting it when newer,
- * or when none was accepted): SDB_OK, SDB_ERR_FORK (evidence stored), or
- * could-not-check and tile errors. */
+ * or when none was accepted), refetching tiles that do not authenticate;
+ * caches r's pending tiles on SDB_OK and drops them otherwise.  SDB_OK,
+ * SDB_ERR_FORK (evidence stored), or could-not-check and tile errors. */
 int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, struct sdb_errbuf *eb);
 

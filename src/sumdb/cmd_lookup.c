@@ -57,7 +57,21 @@ lookup_split_arg(const char *arg, char **path, char **version)
 	return SDB_OK;
 }
 
-/* With a state: the tree must be consistent with the accepted tree. */
+/* The tiles authenticated for this module (r's pending list) go into the
+ * state's cache; they belong to a tree now accepted or consistent with it. */
+static void
+lookup_commit_tiles(struct sdb_remote *r)
+{
+	if (sdb_remote_commit_cache(r) != SDB_OK)
+		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
+}
+
+/*
+ * With a state: the tree must be consistent with the accepted tree.  The
+ * tree is accepted before its tiles are cached, so that the cache only
+ * ever holds tiles of accepted trees (a refused accept leaves it as it
+ * was); on any failure the tiles are dropped.
+ */
 int
 lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, struct sdb_errbuf *eb)
@@ -68,21 +82,26 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 
 	err = sdb_state_accepted(st, r->v, &acc, NULL, NULL, eb);
 	if (err == SDB_ERR_NOT_FOUND) {
-		if (sdb_remote_commit_cache(r) != SDB_OK)
-			fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
-		return sdb_state_accept(st, tree, note, nlen, eb);
+		/* First contact: trusted, as audit's first run. */
+		if ((err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
+			goto fail;
+		lookup_commit_tiles(r);
+		return SDB_OK;
 	}
-	if (err != SDB_OK)
-		return err == SDB_ERR_INVALID ? SDB_ERR_IO : err;
-	err = sdb_audit_consistency(&acc, tree, SDB_REMOTE_TILE_HEIGHT, &r->src, &res, eb);
+	if (err != SDB_OK) {
+		if (err == SDB_ERR_INVALID)
+			err = SDB_ERR_IO;
+		goto fail;
+	}
+	/* Tiles that do not authenticate are refetched there, as audit's
+	 * are, before a mismatch is concluded. */
+	err = sdb_remote_consistency(r, &acc, tree, &res, eb);
 	if (err == SDB_ERR_FORK) {
 		char *ev = NULL;
 		size_t n = 0;
 		FILE *f;
 
-		sdb_remote_drop_cache(r);
 		f = open_memstream(&ev, &n);
-
 		if (f != NULL) {
 			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", sdb_errmsg(eb, err));
 			fclose(f);
@@ -90,20 +109,36 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 				fprintf(stderr, "sumdb: warning: could not store the evidence\n");
 			free(ev);
 		}
-		return sdb_remote_errwrap(eb, SDB_ERR_FORK, err,
+		err = sdb_remote_errwrap(eb, SDB_ERR_FORK, err,
 		    "proof of misbehavior (run sumdb audit for the evidence)");
+		goto fail;
 	}
-	if (err == SDB_ERR_INVALID)
-		err = SDB_ERR_IO;
-	if (err != SDB_OK) {
-		sdb_remote_drop_cache(r);
-		return err;
-	}
-	if (sdb_remote_commit_cache(r) != SDB_OK)
-		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
-	if (tree->n > acc.n)
-		return sdb_state_accept(st, tree, note, nlen, eb);
+	if (err != SDB_OK)
+		goto fail;
+	if (tree->n > acc.n && (err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
+		goto fail;
+	lookup_commit_tiles(r);
 	return SDB_OK;
+fail:
+	sdb_remote_drop_cache(r);
+	return err;
+}
+
+/*
+ * After a module that failed, wherever it failed: nothing authenticated
+ * for it may reach the state (its tiles would be committed with the next
+ * module's, although their tree was never checked against the accepted
+ * one), and after a verification failure nothing authenticated against
+ * its tree may serve the next module from memory either (a forked tree's
+ * tiles would make an honest tree look forged, or hide the accepted
+ * tree's tiles from a stale-frontend check).
+ */
+static void
+lookup_forget(struct sdb_remote *r, int err)
+{
+	sdb_remote_drop_cache(r);
+	if (sdb_err_is_verification(err))
+		memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
 }
 
 int
@@ -164,6 +199,8 @@ cmd_lookup(int argc, char **argv)
 			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 		if (err == SDB_OK && st != NULL)
 			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
+		if (err != SDB_OK)
+			lookup_forget(&r, err);
 		s = err == SDB_OK ? EXIT_OK : remote_exit_status(err);
 		if (s > status)
 			status = s;
