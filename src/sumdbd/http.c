@@ -868,6 +868,20 @@ listener_free(struct sdbd_http *h)
 	free(h);
 }
 
+/* Worker threads when none are asked for: one per online CPU (at least
+ * two, so that one slow request never holds up everyone; at most 64).
+ * Workers only compute and read the database, never wait on an upstream,
+ * so more threads than CPUs only add context switches: with wrk on the
+ * same two CPUs, four workers cost 10.3-11.3 us of CPU per lookup against
+ * 9.9 us for two (tools/bench-sumdbd). */
+static unsigned
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 2 ? 2u : n > 64 ? 64u : (unsigned)n;
+}
+
 int
 sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
     struct sdb_errbuf *eb)
@@ -928,7 +942,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 	    0, NULL, NULL, on_request, h,
-	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : 4u,
+	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : default_threads(),
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP,

@@ -61,7 +61,7 @@ typedef void (*sdbd_http_handler)(void *ctx, const char *path, size_t len,
 
 struct sdbd_http_options {
 	const char *listen;      /* "HOST:PORT", "[V6]:PORT" or ":PORT"; port 0 picks one */
-	unsigned threads;        /* worker threads; 0: 4 */
+	unsigned threads;        /* worker threads; 0: one per CPU, 2..64 */
 	unsigned timeout_s;      /* idle connection timeout; 0: 15 */
 	unsigned header_timeout_s; /* a request line and headers must arrive
 	                          * within this (from connection start, or

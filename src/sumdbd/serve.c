@@ -51,7 +51,7 @@ serve_usage(FILE *f)
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST listens on every interface\n"
-	    "  --threads N     HTTP worker threads (default 4)\n"
+	    "  --threads N     HTTP worker threads (default: one per CPU, at least 2)\n"
 	    "  --no-admin      do not open the admin socket\n"
 	    "  --max-conns N   client connections in all (default 10000, lowered\n"
 	    "                  to what the open-files limit allows)\n"
