@@ -157,6 +157,17 @@ int sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * Reads tree's right edge (the tiles its root is computed from), every
+ * tile authenticated against the signed root, with the same refetch rule:
+ * what a first run does before it trusts a tree, so that one garbled
+ * answer is fetched again instead of reported.  The tiles wait in r as
+ * with sdb_remote_consistency.  Returns SDB_OK, SDB_ERR_TILE_MISMATCH,
+ * SDB_ERR_IO, SDB_ERR_RANGE, SDB_ERR_NOMEM.
+ */
+int sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * GETs base + "/" + path (max bytes) with status 200 required.  Returns
  * SDB_OK (*body malloc'ed, *len), SDB_ERR_NOT_FOUND (404, 410),
  * SDB_ERR_IO, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.

@@ -304,6 +304,32 @@ sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted,
 	return refetch_tiles(r, consistency_op, &a, eb);
 }
 
+struct edge_arg {
+	const struct sdb_tree *tree;
+};
+
+static int
+edge_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+{
+	const struct sdb_tree *tree = ((struct edge_arg *)arg)->tree;
+	struct sdb_tile_hash_reader thr;
+	struct sdb_hash_reader hr;
+	sdb_hash h;
+
+	sdb_tile_hash_reader_init(&thr, tree, SDB_REMOTE_TILE_HEIGHT, &r->src, eb, &hr);
+	return sdb_tlog_tree_hash(tree->n, &hr, &h);
+}
+
+int
+sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct sdb_errbuf *eb)
+{
+	struct edge_arg a = { tree };
+
+	if (tree->n == 0)
+		return SDB_OK;
+	return refetch_tiles(r, edge_op, &a, eb);
+}
+
 /* --- setup ------------------------------------------------------------- */
 
 int

@@ -228,22 +228,12 @@ cmd_audit(int argc, char **argv)
 		/* Read the tree's right edge once: its tiles must hash to the
 		 * signed root, and the cache then holds them for a later check
 		 * against a stale frontend. */
-		if (lat.n > 0) {
-			struct sdb_tile_hash_reader thr;
-			struct sdb_hash_reader hr;
-			sdb_hash h;
-
-			sdb_tile_hash_reader_init(&thr, &lat, SDB_REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
-			err = sdb_tlog_tree_hash(lat.n, &hr, &h);
-			if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
-				sdb_errf(&eb, err, "%s", r.net_eb.msg);
-			if (err != SDB_OK) {
-				status = err == SDB_ERR_TILE_MISMATCH ? EXIT_VERIFY : EXIT_LOCAL;
-				fprintf(stderr, "sumdb audit: %s%s; nothing was stored\n",
-				    status == EXIT_VERIFY ? "the tiles do not match the signed tree: " :
-				    "could not check: ", sdb_errmsg(&eb, err));
-				goto out;
-			}
+		if ((err = sdb_remote_check_edge(&r, &lat, &eb)) != SDB_OK) {
+			status = err == SDB_ERR_TILE_MISMATCH ? EXIT_VERIFY : EXIT_LOCAL;
+			fprintf(stderr, "sumdb audit: %s%s; nothing was stored\n",
+			    status == EXIT_VERIFY ? "the tiles do not match the signed tree: " :
+			    "could not check: ", sdb_errmsg(&eb, err));
+			goto out;
 		}
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
 			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));

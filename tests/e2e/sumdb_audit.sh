@@ -100,4 +100,22 @@ sumdbd_stop S
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
+
+# A first run reads the tree's right edge before trusting it: a garbled
+# edge tile is fetched again (exit 0), one served wrong for good is exit 2
+# with nothing stored.
+ST="$WORK/first.state"
+proxy_set "upstream $A_URL" "flip-tile tile/8/0/002.p/88 1"
+expect 0 '^first run: trusting the tree of 600' "first run, an edge tile garbled once: fetched again, exit 0" -- audit
+rm -f "$ST" "$ST-wal" "$ST-shm"
+proxy_set "upstream $A_URL" "flip-tile tile/8/0/002.p/88"
+expect 2 'do not match the signed tree.*nothing was stored' "first run, an edge tile forged: exit 2" -- audit
+expect 0 '^accepted trees: 0$' "first run, forged edge: no tree accepted" -- python3 -c '
+import os, sqlite3, sys
+n = 0
+if os.path.exists(sys.argv[1]):
+    c = sqlite3.connect(sys.argv[1])
+    if c.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", ("accepted",)).fetchone()[0]:
+        n = c.execute("SELECT count(*) FROM accepted").fetchone()[0]
+print("accepted trees:", n)' "$ST"
 e2e_done
