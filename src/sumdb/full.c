@@ -434,8 +434,15 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 			f = save;
 			rep->checked = c;
 			rep->bad_records = b;
-			if ((err != SDB_ERR_INVALID && err != SDB_ERR_TILE_MISMATCH) || attempt >= 2)
+			if ((err != SDB_ERR_INVALID && err != SDB_ERR_TILE_MISMATCH) || attempt >= 2) {
+				/* a tile that never parses is the log's (or the
+				 * network's) fault; other invalid data here is
+				 * the local state's and says so itself */
+				if (err == SDB_ERR_INVALID)
+					err = sdb_remote_errwrap(eb, SDB_ERR_IO, err,
+					    "malformed data tile");
 				goto out;
+			}
 			/* Refetch a tile that did not parse or match: garbled? */
 			free(s->body);
 			s->body = NULL;
@@ -516,8 +523,6 @@ out:
 		progress(f.n, tree->n, rep->resumed_from, t0);
 		fputc('\n', stderr);
 	}
-	if (err == SDB_ERR_INVALID)
-		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "malformed data tile");
 	rep->seconds = now() - t0;
 	if (pc != NULL) {
 		free(pc->slot[0].body);

@@ -77,7 +77,8 @@ C=$(copy "$R" corrupt)
 flip "$C" 0 1 1407
 expect 1 'do not reproduce the signed tree of size 300' "serve refuses a database with a corrupted tile" -- \
 	serve_once "$C" --key "$R.key"
-expect 0 '^yes$' "the refusal comes before anything is served" -- ok_if sh -c "! grep -q '^sumdbd: serving' '$WORK/out'"
+cp "$WORK/out" "$WORK/refusal.out"
+expect 0 '^yes$' "the refusal comes before anything is served" -- ok_if sh -c "! grep -q '^sumdbd: serving' '$WORK/refusal.out'"
 gosum 1000 1001 >"$WORK/other.sum"
 expect 2 'do not reproduce the signed tree of size 300' "offline add refuses it too (exit 2: a mismatch)" -- \
 	"$SUMDBD" add --db "$C" --key "$R.key" "$WORK/other.sum"

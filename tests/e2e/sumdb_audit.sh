@@ -67,7 +67,8 @@ gosum_lines 430 600 >"$WORK/g3.sum"
 expect 0 'tree size 600' "A grows to 600" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g3.sum"
 proxy_set "upstream $A_URL" "flip-tile tile/8/0/001"
 expect 2 'do not match the signed tree' "forged tile: exit 2" -- audit
-expect 0 '^yes$' "forged tile: no evidence of a fork stored" -- ok_if sh -c "! grep -q 'proof of misbehavior' '$WORK/out'"
+cp "$WORK/out" "$WORK/forged.out"
+expect 0 '^yes$' "forged tile: no evidence of a fork stored" -- ok_if sh -c "! grep -q 'proof of misbehavior' '$WORK/forged.out'"
 
 # a stale frontend: A's tree of 600 accepted, then a server still at 430
 proxy_set "upstream $A_URL"
@@ -100,6 +101,13 @@ sumdbd_stop S
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
+
+# A damaged duplicate index is the state's fault, not the log's: exit 1,
+# naming the file, never "malformed data tile".
+printf 'garbage!garbage!' | dd of="$ST-dups" bs=16 count=1 conv=notrunc 2>/dev/null
+expect 1 'duplicate index .*audit.state-dups is damaged' "--full with a damaged duplicate index: exit 1, the file named" -- audit --full
+cp "$WORK/out" "$WORK/dups.out"
+expect 0 '^yes$' "... and the log is not blamed" -- ok_if sh -c "! grep -q 'malformed data tile' '$WORK/dups.out'"
 
 # A first run reads the tree's right edge before trusting it: a garbled
 # edge tile is fetched again (exit 0), one served wrong for good is exit 2
