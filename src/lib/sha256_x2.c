@@ -12,7 +12,7 @@
  * effect end to end).  No library in Debian offers multi-message SHA-256,
  * hence this file; everything else stays on OpenSSL (sha256_openssl.c),
  * which is also the fallback here when the CPU lacks the extensions.
- * tests/unit/test_crypto.c checks both paths against OpenSSL for every
+ * tests/unit/test_tlog.c checks both paths against OpenSSL for every
  * length up to several blocks.
  */
 #include "config.h"
@@ -29,22 +29,24 @@ portable_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix
     const void *a, size_t la, const void *b, size_t lb)
 {
 	struct sdb_sha256_ctx c;
-	uint8_t pre = (uint8_t)prefix;
+	uint8_t pre = (uint8_t)prefix, da[SDB_SHA256_SIZE];
 
+	/* both messages are read before either digest is written: oa may
+	 * overlap b */
 	sdb_sha256_init(&c);
 	if (prefix >= 0)
 		sdb_sha256_update(&c, &pre, 1);
 	sdb_sha256_update(&c, a, la);
-	sdb_sha256_final(&c, oa);
+	sdb_sha256_final(&c, da);
 	sdb_sha256_init(&c);
 	if (prefix >= 0)
 		sdb_sha256_update(&c, &pre, 1);
 	sdb_sha256_update(&c, b, lb);
 	sdb_sha256_final(&c, ob);
+	memcpy(oa, da, SDB_SHA256_SIZE);
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_SHANI_CODE 1
+#ifdef HAVE_SHA_INTRINSICS
 
 #include <cpuid.h>
 #include <immintrin.h>
@@ -253,7 +255,7 @@ static int shani = -1;
 int
 sdb_sha256_x2_accelerated(void)
 {
-#ifdef HAVE_SHANI_CODE
+#ifdef HAVE_SHA_INTRINSICS
 	int v = __atomic_load_n(&shani, __ATOMIC_RELAXED);
 
 	if (v < 0) {
@@ -277,7 +279,7 @@ void
 sdb_sha256_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
     const void *a, size_t la, const void *b, size_t lb)
 {
-#ifdef HAVE_SHANI_CODE
+#ifdef HAVE_SHA_INTRINSICS
 	if (sdb_sha256_x2_accelerated()) {
 		shani_x2(oa, ob, prefix, a, la, b, lb);
 		return;

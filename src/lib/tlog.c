@@ -511,7 +511,8 @@ sdb_tlog_frontier_append_subtree(struct sdb_tlog_frontier *f, int level, const s
 	if (level < 0 || level >= MAX_LEVEL)
 		return SDB_ERR_RANGE;
 	add = INT64_C(1) << level;
-	if (f->n < 0 || (f->n & (add - 1)) != 0 || ((f->n + add) >> MAX_LEVEL) != 0)
+	if (f->n < 0 || (f->n >> MAX_LEVEL) != 0 || (f->n & (add - 1)) != 0 ||
+	    ((f->n + add) >> MAX_LEVEL) != 0)
 		return SDB_ERR_RANGE;
 	/* n has no bits below level: the subtree joins the frontier at
 	 * level, merging upward as a single record does at level 0 */

@@ -482,6 +482,10 @@ test_frontier_subtree(void)
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 4, &a), SDB_ERR_RANGE);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, -1, &a), SDB_ERR_RANGE);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 62, &a), SDB_ERR_RANGE);
+	/* a frontier already past 2^62 records (no overflow on the way) */
+	keep.n = INT64_MAX & ~INT64_C(255);
+	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&keep, 8, &a), SDB_ERR_RANGE);
+	keep = sub;
 	CU_ASSERT(memcmp(&keep, &sub, sizeof sub) == 0);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append_subtree(&sub, 3, &a), SDB_OK);
 	CU_ASSERT_EQUAL(sub.n, NREC + 8);
@@ -541,6 +545,19 @@ test_sha256_x2(void)
 					bad += memcmp(oa, ra, 32) != 0 || memcmp(ob, rb, 32) != 0;
 					checked++;
 				}
+	}
+	/* outputs over the inputs: oa over b (the second message), ob
+	 * right after it */
+	for (mode = 0; mode < 2; mode++) {
+		uint8_t buf[128];
+
+		sdb_sha256_x2_force_portable(mode);
+		fill(buf, sizeof buf, 5);
+		ref_sha256(ra, 0x01, buf, 64);
+		ref_sha256(rb, 0x01, buf + 64, 64);
+		sdb_sha256_x2(buf + 64, buf + 96, 0x01, buf, 64, buf + 64, 64);
+		CU_ASSERT(memcmp(buf + 64, ra, 32) == 0);
+		CU_ASSERT(memcmp(buf + 96, rb, 32) == 0);
 	}
 	sdb_sha256_x2_force_portable(0);
 	CU_ASSERT_EQUAL(bad, 0);
