@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +95,10 @@
 #define HTTP_DEFAULT_CONNS 10000u
 #define HTTP_DEFAULT_HEADER_TIMEOUT 10u
 #define HTTP_DEFAULT_DEFER_THREADS 4u
+/* Most workers started without --threads; each costs a few descriptors
+ * (its epoll and wake-up descriptors, its database and WAL once it has
+ * read), counted by serve.c's reserve. */
+#define HTTP_MAX_DEFAULT_THREADS 16
 #define HTTP_DEFAULT_DEFER_QUEUE 1024u
 /* How often the watchdog looks for connections past their deadline. */
 #define HTTP_WATCH_PERIOD_MS 250
@@ -868,18 +873,22 @@ listener_free(struct sdbd_http *h)
 	free(h);
 }
 
-/* Worker threads when none are asked for: one per online CPU (at least
- * two, so that one slow request never holds up everyone; at most 64).
- * Workers only compute and read the database, never wait on an upstream,
- * so more threads than CPUs only add context switches: with wrk on the
- * same two CPUs, four workers cost 10.3-11.3 us of CPU per lookup against
- * 9.9 us for two (tools/bench-sumdbd). */
-static unsigned
-default_threads(void)
+unsigned
+sdbd_http_default_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = -1;
 
-	return n < 2 ? 2u : n > 64 ? 64u : (unsigned)n;
+#ifdef HAVE_SCHED_GETAFFINITY
+	cpu_set_t set;
+
+	/* the CPUs this process may run on (a container's share, taskset),
+	 * not every CPU of the machine */
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+#endif
+	if (n < 1)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2u : n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)n;
 }
 
 int
@@ -942,7 +951,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 	    0, NULL, NULL, on_request, h,
-	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : default_threads(),
+	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : sdbd_http_default_threads(),
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP,

@@ -29,9 +29,13 @@
 #define SERVE_GRACE_MS 10000
 /* Defaults the help text names (http.c holds the same). */
 #define SERVE_CONNS 10000u
-/* Descriptors kept for everything but client connections: the database
- * and its WAL per reader thread, upstream sockets, temporary zips. */
+/* Descriptors kept for everything but client connections and the HTTP
+ * workers: the writer's database, the miss threads' readers, upstream
+ * sockets, temporary zips. */
 #define SERVE_FD_RESERVE 256u
+/* And per HTTP worker: its epoll and wake-up descriptors, its database
+ * and WAL. */
+#define SERVE_FDS_PER_WORKER 4u
 
 static void
 serve_usage(FILE *f)
@@ -51,7 +55,7 @@ serve_usage(FILE *f)
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST listens on every interface\n"
-	    "  --threads N     HTTP worker threads (default: one per CPU, at least 2)\n"
+	    "  --threads N     HTTP worker threads (default: one per CPU, 2..16)\n"
 	    "  --no-admin      do not open the admin socket\n"
 	    "  --max-conns N   client connections in all (default 10000, lowered\n"
 	    "                  to what the open-files limit allows)\n"
@@ -310,10 +314,14 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	/* Every connection is a descriptor: take what the hard limit allows
-	 * and keep the connection limit within it. */
+	 * and keep the connection limit within it, less what the workers
+	 * hold themselves. */
+	if (hopt.threads == 0)
+		hopt.threads = sdbd_http_default_threads();
 	{
 		struct rlimit rl;
 		unsigned want = hopt.conn_limit ? hopt.conn_limit : SERVE_CONNS;
+		unsigned reserve = SERVE_FD_RESERVE + SERVE_FDS_PER_WORKER * hopt.threads;
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
@@ -323,9 +331,9 @@ cmd_serve(int argc, char **argv)
 					rl.rlim_cur = cur;
 			}
 			if (rl.rlim_cur != RLIM_INFINITY &&
-			    rl.rlim_cur < (rlim_t)want + SERVE_FD_RESERVE) {
-				unsigned fit = rl.rlim_cur > 2 * SERVE_FD_RESERVE ?
-				    (unsigned)(rl.rlim_cur - SERVE_FD_RESERVE) : SERVE_FD_RESERVE;
+			    rl.rlim_cur < (rlim_t)want + reserve) {
+				unsigned fit = rl.rlim_cur > 2 * (rlim_t)reserve ?
+				    (unsigned)(rl.rlim_cur - reserve) : reserve;
 				fprintf(stderr, "sumdbd serve: open-files limit %llu: at most %u connections\n",
 				    (unsigned long long)rl.rlim_cur, fit);
 				want = fit;
