@@ -55,14 +55,21 @@ put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
+/* The entry of id whose key is the start of hash h (dupidx.h's layout). */
+static void
+entry_set(struct sdb_dupidx_entry *e, const uint8_t h[SDB_SHA256_SIZE], int64_t id)
+{
+	e->hi = get64(h);
+	e->lo = (uint64_t)h[8] << 56 | (uint64_t)h[9] << 48 | ((uint64_t)id & ID_MASK);
+}
+
 void
 sdb_dupidx_entry_make(struct sdb_dupidx_entry *e, const char *pv, size_t len, int64_t id)
 {
 	uint8_t h[SDB_SHA256_SIZE];
 
 	sdb_sha256(h, pv, len);
-	e->hi = get64(h);
-	e->lo = (uint64_t)h[8] << 56 | (uint64_t)h[9] << 48 | ((uint64_t)id & ID_MASK);
+	entry_set(e, h, id);
 }
 
 void
@@ -70,14 +77,10 @@ sdb_dupidx_entry_make2(struct sdb_dupidx_entry e[2], const char *const pv[2],
     const size_t len[2], const int64_t id[2])
 {
 	uint8_t h[2][SDB_SHA256_SIZE];
-	int k;
 
 	sdb_sha256_x2(h[0], h[1], -1, pv[0], len[0], pv[1], len[1]);
-	for (k = 0; k < 2; k++) {
-		e[k].hi = get64(h[k]);
-		e[k].lo = (uint64_t)h[k][8] << 56 | (uint64_t)h[k][9] << 48 |
-		    ((uint64_t)id[k] & ID_MASK);
-	}
+	entry_set(&e[0], h[0], id[0]);
+	entry_set(&e[1], h[1], id[1]);
 }
 
 int64_t

@@ -24,25 +24,30 @@
 /* Set by tests to take the portable path even on a capable CPU. */
 static int force_portable;
 
+/* out = SHA-256(P || m), P the prefix byte or nothing (prefix -1). */
+static void
+portable_one(uint8_t out[SDB_SHA256_SIZE], int prefix, const void *m, size_t len)
+{
+	struct sdb_sha256_ctx c;
+	uint8_t pre = (uint8_t)prefix;
+
+	sdb_sha256_init(&c);
+	if (prefix >= 0)
+		sdb_sha256_update(&c, &pre, 1);
+	sdb_sha256_update(&c, m, len);
+	sdb_sha256_final(&c, out);
+}
+
 static void
 portable_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
     const void *a, size_t la, const void *b, size_t lb)
 {
-	struct sdb_sha256_ctx c;
-	uint8_t pre = (uint8_t)prefix, da[SDB_SHA256_SIZE];
+	uint8_t da[SDB_SHA256_SIZE];
 
 	/* both messages are read before either digest is written: oa may
 	 * overlap b */
-	sdb_sha256_init(&c);
-	if (prefix >= 0)
-		sdb_sha256_update(&c, &pre, 1);
-	sdb_sha256_update(&c, a, la);
-	sdb_sha256_final(&c, da);
-	sdb_sha256_init(&c);
-	if (prefix >= 0)
-		sdb_sha256_update(&c, &pre, 1);
-	sdb_sha256_update(&c, b, lb);
-	sdb_sha256_final(&c, ob);
+	portable_one(da, prefix, a, la);
+	portable_one(ob, prefix, b, lb);
 	memcpy(oa, da, SDB_SHA256_SIZE);
 }
 
