@@ -16,14 +16,9 @@ int
 ml_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
 {
 	struct memlog *m = ctx;
-	size_t i;
+	struct unit_hashes u = { m->stored, &m->nstored, 0 };
 
-	for (i = 0; i < n; i++) {
-		if (idx[i] < 0 || idx[i] >= m->nstored)
-			return SDB_ERR_NOT_FOUND;
-		out[i] = m->stored[idx[i]];
-	}
-	return SDB_OK;
+	return unit_read_hashes(&u, idx, n, out);
 }
 
 int

@@ -14,25 +14,8 @@
 
 static sdb_hash *stored;
 static int64_t nstored;
-static int reads_fail;
-
-static int
-mem_read(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
-{
-	size_t i;
-
-	(void)ctx;
-	if (reads_fail)
-		return SDB_ERR_IO;
-	for (i = 0; i < n; i++) {
-		if (idx[i] < 0 || idx[i] >= nstored)
-			return SDB_ERR_NOT_FOUND;
-		out[i] = stored[idx[i]];
-	}
-	return SDB_OK;
-}
-
-static const struct sdb_hash_reader mem = { mem_read, NULL };
+static struct unit_hashes view = { NULL, &nstored, 0 };
+static const struct sdb_hash_reader mem = { unit_read_hashes, &view };
 
 static void
 build(void)
@@ -43,6 +26,7 @@ build(void)
 		return;
 	stored = calloc(2 * NREC, sizeof *stored);
 	CU_ASSERT_FATAL(stored != NULL);
+	view.h = stored;
 	for (i = 0; i < NREC; i++) {
 		char text[32];
 		int len = snprintf(text, sizeof text, "record %d\n", (int)i);
@@ -102,10 +86,10 @@ test_tree_hash_vectors(void)
 	CU_ASSERT(memcmp(got.b, zero.b, 32) == 0);
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(-1, &mem, &got), SDB_ERR_RANGE);
 	/* Reader errors pass through untouched. */
-	reads_fail = 1;
+	view.fail = 1;
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(5, &mem, &got), SDB_ERR_IO);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_load(&f, 5, &mem), SDB_ERR_IO);
-	reads_fail = 0;
+	view.fail = 0;
 }
 
 static void
@@ -226,9 +210,9 @@ test_record_proof(void)
 	CU_ASSERT_EQUAL(sdb_tlog_prove_record(0, 0, &mem, p, &np), SDB_ERR_RANGE);
 	CU_ASSERT_EQUAL(sdb_tlog_check_record(p, 0, 0, &th, 0, &leaf), SDB_ERR_RANGE);
 	CU_ASSERT_EQUAL(sdb_tlog_check_record(NULL, 1, 5, &th, 0, &leaf), SDB_ERR_RANGE);
-	reads_fail = 1;
+	view.fail = 1;
 	CU_ASSERT_EQUAL(sdb_tlog_prove_record(1000, 1, &mem, p, &np), SDB_ERR_IO);
-	reads_fail = 0;
+	view.fail = 0;
 
 	/* A tree of one record: the empty proof, its root is the leaf. */
 	leaf = stored[0];
@@ -441,9 +425,9 @@ test_stored_hashes(void)
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(8, &mem, &h), SDB_OK);
 	CU_ASSERT(memcmp(out[3].b, h.b, 32) == 0);
 	CU_ASSERT_EQUAL(sdb_tlog_stored_hashes(-1, "x", 1, &mem, out, &k), SDB_ERR_RANGE);
-	reads_fail = 1;
+	view.fail = 1;
 	CU_ASSERT_EQUAL(sdb_tlog_stored_hashes(7, "x", 1, &mem, out, &k), SDB_ERR_IO);
-	reads_fail = 0;
+	view.fail = 0;
 }
 
 /* Subtrees appended whole (the largest aligned one that fits, capped by

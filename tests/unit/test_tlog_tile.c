@@ -130,21 +130,8 @@ test_tile_math(void)
 static sdb_hash stored[2 * NREC];
 static int64_t nstored;
 
-static int
-mem_read(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
-{
-	size_t i;
-
-	(void)ctx;
-	for (i = 0; i < n; i++) {
-		if (idx[i] < 0 || idx[i] >= nstored)
-			return SDB_ERR_NOT_FOUND;
-		out[i] = stored[idx[i]];
-	}
-	return SDB_OK;
-}
-
-static const struct sdb_hash_reader mem = { mem_read, NULL };
+static struct unit_hashes view = { stored, &nstored, 0 };
+static const struct sdb_hash_reader mem = { unit_read_hashes, &view };
 
 /* A tile server that can lie in one way at a time. */
 struct server {

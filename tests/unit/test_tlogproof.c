@@ -20,21 +20,8 @@ static sdb_hash stored[2 * N + 8];
 static int64_t nstored;
 static char texts[N][64];
 
-static int
-rd(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
-{
-	size_t i;
-
-	(void)ctx;
-	for (i = 0; i < n; i++) {
-		if (idx[i] < 0 || idx[i] >= nstored)
-			return SDB_ERR_NOT_FOUND;
-		out[i] = stored[idx[i]];
-	}
-	return SDB_OK;
-}
-
-static const struct sdb_hash_reader reader = { rd, NULL };
+static struct unit_hashes view = { stored, &nstored, 0 };
+static const struct sdb_hash_reader reader = { unit_read_hashes, &view };
 static struct sdb_note_signer *signer, *other;
 static struct sdb_note_verifier *vkey, *other_vkey;
 

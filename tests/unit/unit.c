@@ -145,3 +145,19 @@ main(void)
 	CU_cleanup_registry();
 	return failed == 0 ? 0 : 1;
 }
+
+int
+unit_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
+{
+	const struct unit_hashes *u = ctx;
+	size_t i;
+
+	if (u->fail)
+		return SDB_ERR_IO;
+	for (i = 0; i < n; i++) {
+		if (idx[i] < 0 || idx[i] >= *u->n)
+			return SDB_ERR_NOT_FOUND;
+		out[i] = u->h[idx[i]];
+	}
+	return SDB_OK;
+}

@@ -12,6 +12,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "csumdb/hash.h"
+
 void unit_register(void);
 
 struct unit_test {
@@ -35,6 +37,18 @@ const char *unit_tmp_dir(void);
 
 /* Writes unit_tmp_dir()/name into out (n bytes). */
 void unit_tmp_path(char *out, size_t n, const char *name);
+
+/*
+ * Stored hashes held in an array, read through a struct sdb_hash_reader
+ * { unit_read_hashes, &view }: indexes 0 .. *n-1 of h, SDB_ERR_NOT_FOUND
+ * beyond, SDB_ERR_IO for every read while fail is set.
+ */
+struct unit_hashes {
+	const sdb_hash *h;
+	const int64_t *n;
+	int fail;
+};
+int unit_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out);
 
 /* Reads a whole file below tests/data/ into a malloc'ed NUL-terminated buffer. */
 char *unit_read_data(const char *name, size_t *len);
