@@ -373,6 +373,39 @@ path_error(struct sdb_errbuf *eb, enum path_kind kind, const char *p,
  * return 0; 0 means "ask the full check", which gives the message.
  * tests/unit/test_module.c compares the two.
  */
+#define ONES8 UINT64_C(0x0101010101010101)
+
+/* 0x80 in each byte of x strictly between m and n (m < n <= 128); a
+ * byte over 0x7f never is.  Each byte is computed alone: no carry or
+ * borrow crosses into its neighbour. */
+static inline uint64_t
+bytes_between(uint64_t x, unsigned m, unsigned n)
+{
+	uint64_t low = x & (ONES8 * 127);
+
+	return (ONES8 * (127 + n) - low) & ~x & (low + ONES8 * (127 - m)) & (ONES8 * 128);
+}
+
+/* How many of the (at most 8) bytes at p[i..len) are in [a-z0-9-]. */
+static inline size_t
+plain_run(const char *p, size_t i, size_t len)
+{
+	uint64_t w, plain;
+
+	if (len - i < 8)
+		return 0;
+	memcpy(&w, p + i, 8);
+	plain = bytes_between(w, 'a' - 1, 'z' + 1) | bytes_between(w, '0' - 1, '9' + 1) |
+	    bytes_between(w, '-' - 1, '-' + 1);
+	if (plain == ONES8 * 128)
+		return 8;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(~plain & (ONES8 * 128)) / 8;
+#else
+	return 0;
+#endif
+}
+
 int
 sdb_module_path_fast_ok(const char *p, size_t len)
 {
@@ -382,7 +415,12 @@ sdb_module_path_fast_ok(const char *p, size_t len)
 	if (len == 0 || p[0] == '-')
 		return 0;
 	for (i = 0; i <= len; i++) {
-		unsigned char c = i < len ? (unsigned char)p[i] : '/';
+		unsigned char c;
+
+		/* most bytes are plain: skip them a word at a time */
+		if (i < len)
+			i += plain_run(p, i, len);
+		c = i < len ? (unsigned char)p[i] : '/';
 
 		/* one test, not a branch per class: paths mix letters and
 		 * digits unpredictably (hashes, dates, version numbers) */
@@ -559,11 +597,20 @@ sdb_module_split_path_version(const char *p, size_t len, size_t *prefix_len)
 	return 1;
 }
 
-int
-sdb_module_check_path_major(const char *v, size_t vlen, const char *major,
-    size_t mlen, struct sdb_errbuf *eb)
+/* "+incompatible", the one build suffix a module version may carry. */
+static int
+is_incompatible(const char *v, const struct sdb_semver_info *si)
 {
-	size_t m = sdb_semver_major_len(v, vlen), off, n;
+	return si->build_len == 13 && memcmp(v + si->build_off, "+incompatible", 13) == 0;
+}
+
+/* module.CheckPathMajor with v already parsed into si (zeroed when v is
+ * not valid). */
+static int
+check_path_major(const char *v, size_t vlen, const struct sdb_semver_info *si,
+    const char *major, size_t mlen, struct sdb_errbuf *eb)
+{
+	size_t m = si->major_len;
 	char q[96], want[64];
 
 	if (has_prefix(major, mlen, ".v") && has_suffix(major, mlen, "-unstable"))
@@ -573,8 +620,7 @@ sdb_module_check_path_major(const char *v, size_t vlen, const char *major,
 		return SDB_OK;
 	if (mlen == 0) {
 		if ((m == 2 && (memcmp(v, "v0", 2) == 0 || memcmp(v, "v1", 2) == 0)) ||
-		    (sdb_semver_build(v, vlen, &off, &n) && n == 13 &&
-		    memcmp(v + off, "+incompatible", 13) == 0))
+		    is_incompatible(v, si))
 			return SDB_OK;
 		snprintf(want, sizeof want, "v0 or v1");
 	} else if (major[0] == '/' || major[0] == '.') {
@@ -592,8 +638,19 @@ sdb_module_check_path_major(const char *v, size_t vlen, const char *major,
 }
 
 int
-sdb_module_check(const char *path, size_t plen, const char *version,
-    size_t vlen, struct sdb_errbuf *eb)
+sdb_module_check_path_major(const char *v, size_t vlen, const char *major,
+    size_t mlen, struct sdb_errbuf *eb)
+{
+	struct sdb_semver_info si;
+
+	(void)sdb_semver_info(v, vlen, &si);
+	return check_path_major(v, vlen, &si, major, mlen, eb);
+}
+
+/* module.Check, leaving the version's parse in *si for the caller. */
+static int
+check(const char *path, size_t plen, const char *version, size_t vlen,
+    struct sdb_semver_info *si, struct sdb_errbuf *eb)
 {
 	char qp[128], qv[96];
 	size_t prefix;
@@ -601,14 +658,13 @@ sdb_module_check(const char *path, size_t plen, const char *version,
 
 	if ((err = sdb_module_check_path(path, plen, eb)) != SDB_OK)
 		return err;
-	if (!sdb_semver_is_valid(version, vlen))
+	if (!sdb_semver_info(version, vlen, si))
 		return sdb_errf(eb, SDB_ERR_BAD_VERSION,
 		    "%s@%s: invalid version: not a semantic version",
 		    sdb_quote(qp, sizeof qp, path, plen),
 		    sdb_quote(qv, sizeof qv, version, vlen));
 	(void)sdb_module_split_path_version(path, plen, &prefix);
-	err = sdb_module_check_path_major(version, vlen, path + prefix,
-	    plen - prefix, eb);
+	err = check_path_major(version, vlen, si, path + prefix, plen - prefix, eb);
 	if (err != SDB_OK && eb != NULL) {
 		char inner[SDB_ERRBUF_SIZE];
 
@@ -620,24 +676,28 @@ sdb_module_check(const char *path, size_t plen, const char *version,
 }
 
 int
+sdb_module_check(const char *path, size_t plen, const char *version,
+    size_t vlen, struct sdb_errbuf *eb)
+{
+	struct sdb_semver_info si;
+
+	return check(path, plen, version, vlen, &si, eb);
+}
+
+int
 sdb_module_check_canonical(const char *path, size_t plen, const char *version,
     size_t vlen, struct sdb_errbuf *eb)
 {
+	struct sdb_semver_info si;
 	char qv[96];
-	size_t i, dots = 0, off, bn;
 	int err;
 
-	if ((err = sdb_module_check(path, plen, version, vlen, eb)) != SDB_OK)
+	if ((err = check(path, plen, version, vlen, &si, eb)) != SDB_OK)
 		return err;
 	/* Canonical(v) differs from a valid v only by completing a shorthand
-	 * ("v1", "v1.2": fewer than two dots, never with a prerelease or build)
-	 * or by dropping build metadata, which CanonicalVersion puts back when
-	 * it is "+incompatible". */
-	for (i = 0; i < vlen; i++)
-		dots += version[i] == '.';
-	(void)sdb_semver_build(version, vlen, &off, &bn);
-	if (dots < 2 || (bn != 0 && !(bn == 13 &&
-	    memcmp(version + off, "+incompatible", 13) == 0)))
+	 * ("v1", "v1.2") or by dropping build metadata, which
+	 * CanonicalVersion puts back when it is "+incompatible". */
+	if (si.shorthand || (si.build_len != 0 && !is_incompatible(version, &si)))
 		return sdb_errf(eb, SDB_ERR_BAD_VERSION,
 		    "version %s is not canonical",
 		    sdb_quote(qv, sizeof qv, version, vlen));

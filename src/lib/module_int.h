@@ -43,10 +43,35 @@ int sdb_module_check_path_slow(const char *path, size_t len,
     struct sdb_errbuf *eb);
 
 /*
+ * What the module checks need of a version, from one parse (a record's
+ * version is checked for validity, its major and its canonical form:
+ * four parses before): sdb_semver_info returns 1 for a valid version and
+ * fills *out, else 0 with *out zeroed.  shorthand: "v1" or "v1.2".
+ */
+struct sdb_semver_info {
+	size_t major_len;          /* sdb_semver_major_len */
+	size_t build_off, build_len; /* sdb_semver_build */
+	int shorthand;
+};
+
+int sdb_semver_info(const char *v, size_t len, struct sdb_semver_info *out);
+
+/*
  * sdb_record_text_ok rune by rune, without its ASCII fast path: the
  * reference the unit tests compare the fast path with.
  */
 int sdb_record_text_ok_slow(const char *text, size_t len);
+
+/*
+ * sdb_record_parse is the first, then the second when the first says no
+ * (for the unit tests): sdb_record_parse_fast returns 1, with *rec
+ * filled, only for records the full parse accepts with the same fields;
+ * sdb_record_parse_full is the parse of every rule, with the messages.
+ */
+struct sdb_record;
+int sdb_record_parse_fast(const char *text, size_t len, struct sdb_record *rec);
+int sdb_record_parse_full(const char *text, size_t len, struct sdb_record *rec,
+    struct sdb_errbuf *eb);
 
 /*
  * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "csumdb/module.h"
+#include "module_int.h"
 
 /* Spans of v; minor/patch are absent (len 0) in shorthands. */
 struct semver {
@@ -279,6 +280,21 @@ sdb_semver_major_len(const char *v, size_t len)
 	if (!parse(v, len, &p))
 		return 0;
 	return 1 + p.major_len;
+}
+
+int
+sdb_semver_info(const char *v, size_t len, struct sdb_semver_info *out)
+{
+	struct semver p;
+
+	memset(out, 0, sizeof *out);
+	if (!parse(v, len, &p))
+		return 0;
+	out->major_len = 1 + p.major_len;
+	out->build_off = p.build_off;
+	out->build_len = p.build_len;
+	out->shorthand = p.short_len != 0;
+	return 1;
 }
 
 int

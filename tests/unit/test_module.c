@@ -293,7 +293,8 @@ test_path_fast(void)
 		"v2", "v0", "v1", "v10", "v01", ".v1", ".v2", "yaml.v2", "yaml.v0", "yaml.v1",
 		"yaml.v2-unstable", "-x", "x-", "x.", ".x", "..", ".", "", "a~1", "a~b",
 		"PROGRA~1", "A", "_x", "x_y", "é", "\xff", "a+b", "a b", "x.go", "v2.0",
-		"0", "9x", "a.-", "-", "~",
+		"0", "9x", "a.-", "-", "~", "abcdefghijklmnopqrstuvwxyz", "0123456789-abcdef",
+		"a.b.c.d.e.f.g.h", "x-y-z-0-9-a-b-c",
 	};
 	char buf[256];
 	size_t i, k, len, bad = 0, yes = 0, yes_random = 0;
@@ -318,7 +319,7 @@ test_path_fast(void)
 		}
 		/* sometimes a random character changed or a slash at the end */
 		if (len > 0 && rnd(4) == 0)
-			buf[rnd((uint32_t)len)] = (char)"/.-_~Az09\x80"[rnd(10)];
+			buf[rnd((uint32_t)len)] = (char)"/.-_~Az09\x80`{:,\xe1\xad\xb0"[rnd(17)];
 		if (rnd(20) == 0 && len < sizeof buf)
 			buf[len++] = '/';
 		bad += fast_disagrees(buf, len, &yes_random);

@@ -301,6 +301,89 @@ test_h1_fast(void)
 	CU_ASSERT_EQUAL(sdb_h1_parse(HA, SDB_H1_LEN - 1, &h), SDB_ERR_INVALID);
 }
 
+/* One record through both parses: the fast yes is never wrong, and
+ * sdb_record_parse gives the full parse's verdict, fields and message. */
+static size_t
+parse_disagrees(const char *t, size_t len, size_t *fast_yes)
+{
+	struct sdb_record f, a, b;
+	struct sdb_errbuf ea, eb;
+	int fast, ra, rb;
+
+	memset(&f, 0, sizeof f);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	ea.msg[0] = eb.msg[0] = '\0';
+	fast = sdb_record_parse_fast(t, len, &f);
+	ra = sdb_record_parse(t, len, &a, &ea);
+	rb = sdb_record_parse_full(t, len, &b, &eb);
+	*fast_yes += fast;
+	if (ra != rb || strcmp(ea.msg, eb.msg) != 0)
+		return 1;
+	if (fast && (rb != SDB_OK || memcmp(&f, &b, sizeof f) != 0))
+		return 1;
+	return rb == SDB_OK && memcmp(&a, &b, sizeof a) != 0;
+}
+
+/* The record fast path against the full parse: valid records of several
+ * shapes, every single-byte change, deletion and duplication of them, and
+ * lines swapped or cut. */
+static void
+test_parse_fast(void)
+{
+	static const char *const base[] = { REC1, REC2,
+		"github.com/abcdefghij/klmnopqr v1.0.3 " HA "\n"
+		"github.com/abcdefghij/klmnopqr v1.0.3/go.mod " HB "\n",
+		"example.com/m/v2 v2.0.0+incompatible " HA "\n"
+		"example.com/m/v2 v2.0.0+incompatible/go.mod " HB "\n",
+		"gopkg.in/yaml.v2 v2.4.0 " HA "\ngopkg.in/yaml.v2 v2.4.0/go.mod " HB "\n",
+		"github.com/!azure/go v1.2.3-pre.1 " HA "\n"
+		"github.com/!azure/go v1.2.3-pre.1/go.mod " HB "\n",
+		"rsc.io/quote/go.mod v1.5.2 " HA "\nrsc.io/quote/go.mod v1.5.2/go.mod " HB "\n",
+		"rsc.io/quote v1.5.2/go.mod " HB "\nrsc.io/quote v1.5.2 " HA "\n",
+	};
+	static const char edits[] = " \n/.-+!Aaz09`{:,\t\r\x80\xff=h";
+	char buf[400];
+	size_t b, i, k, len, bad = 0, yes = 0, trials = 0;
+
+	for (b = 0; b < sizeof base / sizeof base[0]; b++) {
+		const char *t = base[b];
+
+		len = strlen(t);
+		bad += parse_disagrees(t, len, &yes);
+		for (i = 0; i < len; i++) {
+			for (k = 0; k < sizeof edits - 1; k++) {
+				memcpy(buf, t, len);
+				buf[i] = edits[k];
+				bad += parse_disagrees(buf, len, &yes);
+				trials++;
+			}
+			/* byte i deleted, then doubled */
+			memcpy(buf, t, i);
+			memcpy(buf + i, t + i + 1, len - i - 1);
+			bad += parse_disagrees(buf, len - 1, &yes);
+			memcpy(buf, t, i + 1);
+			memcpy(buf + i + 1, t + i, len - i);
+			bad += parse_disagrees(buf, len + 1, &yes);
+			/* cut after byte i */
+			bad += parse_disagrees(t, i, &yes);
+			trials += 3;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(trials > 10000);
+	/* each valid base is taken by the fast path */
+	CU_ASSERT(yes >= 6);
+	{
+		struct sdb_record r;
+
+		CU_ASSERT(sdb_record_parse_fast(S(REC1), &r));
+		CU_ASSERT(sdb_record_parse_fast(S(REC2), &r));
+		CU_ASSERT(!sdb_record_parse_fast(S("rsc.io/quote v1.5.2 " HA "\n"
+		    "rsc.io/quote v1.5.3/go.mod " HB "\n"), &r));
+	}
+}
+
 void
 unit_register(void)
 {
@@ -311,6 +394,7 @@ unit_register(void)
 		{ "data_tile", test_data_tile },
 		{ "text_ok_fast", test_text_ok_fast },
 		{ "h1_fast", test_h1_fast },
+		{ "parse_fast", test_parse_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("record", tests);
