@@ -430,6 +430,42 @@ is_id_line(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The end of the data tile record at d[pos..len) (the index of the first
+ * '\n' followed by another) when every byte up to it is printable ASCII
+ * or '\n', found and checked in one pass eight bytes at a time: such a
+ * record is record text (sdb_record_text_ok).  len when the record is
+ * anything else (non-ASCII, control bytes, no end), for the careful path.
+ */
+static size_t
+ascii_record_end(const char *d, size_t pos, size_t len)
+{
+	size_t i = pos;
+
+	for (;;) {
+		unsigned char c;
+
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, d + i, 8);
+			if (!PRINTABLE8(w))
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			return len;
+		c = (unsigned char)d[i];
+		if (c == '\n') {
+			if (i + 1 < len && d[i + 1] == '\n')
+				return i;
+		} else if (c < 0x20 || c > 0x7f) {
+			return len;
+		}
+		i++;
+	}
+}
+
 int
 sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
     struct sdb_span *records, struct sdb_errbuf *eb)
@@ -450,29 +486,36 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 		    "separated by blank lines, no ids)");
 	for (k = 0; k < w; k++) {
 		size_t nl1;
+		int text_ok;
 
 		if (pos == len)
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile has %zu records; want %zu", k, w);
 		/* a record ends at the first "\n\n" */
-		nl1 = find(data, pos, len, '\n');
-		for (i = nl1; i + 1 < len && data[i + 1] != '\n';
-		    i = find(data, i + 1, len, '\n'))
-			;
-		if (i + 1 >= len)
-			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "data tile record %zu is not followed by a blank line "
-			    "(truncated tile?)", k);
+		i = ascii_record_end(data, pos, len);
+		text_ok = i != len;
+		if (!text_ok) {
+			nl1 = find(data, pos, len, '\n');
+			for (i = nl1; i + 1 < len && data[i + 1] != '\n';
+			    i = find(data, i + 1, len, '\n'))
+				;
+			if (i + 1 >= len)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "data tile record %zu is not followed by a blank line "
+				    "(truncated tile?)", k);
+		}
 		records[k].p = data + pos;
 		records[k].len = i + 1 - pos;
-		if (is_id_line(records[k].p, nl1 - pos))
+		for (nl1 = pos; data[nl1] >= '0' && data[nl1] <= '9'; nl1++)
+			;
+		if (nl1 > pos && data[nl1] == '\n')
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile record %zu starts with a record id line "
 			    "(x/mod v0.7.0 form?); want sum.golang.org's form", k);
 		/* x/mod would take "\n" as a record text; in a tile it is
 		 * indistinguishable from a missing record */
 		if (records[k].p[0] == '\n' ||
-		    !sdb_record_text_ok(records[k].p, records[k].len))
+		    (!text_ok && !sdb_record_text_ok(records[k].p, records[k].len)))
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile record %zu is not valid record text", k);
 		if (records[k].len > SDB_MAX_RECORD_SIZE)

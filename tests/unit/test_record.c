@@ -9,6 +9,7 @@
 
 #include "csumdb/base64.h"
 #include "csumdb/record.h"
+#include "limits.h"
 #include "module_int.h"
 #include "unit.h"
 
@@ -301,6 +302,69 @@ test_h1_fast(void)
 	CU_ASSERT_EQUAL(sdb_h1_parse(HA, SDB_H1_LEN - 1, &h), SDB_ERR_INVALID);
 }
 
+/* Data tile splitting written the plain way, byte by byte, as the
+ * reference for sdb_data_tile_parse: 0 with the spans, or 1. */
+static int
+ref_tile_parse(const char *d, size_t len, size_t w, struct sdb_span *out)
+{
+	size_t pos = 0, k, i, j;
+
+	for (k = 0; k < w; k++) {
+		if (pos == len)
+			return 1;
+		for (i = pos; i + 1 < len && !(d[i] == '\n' && d[i + 1] == '\n'); i++)
+			;
+		if (i + 1 >= len || d[i] != '\n')
+			return 1;
+		for (j = pos; d[j] >= '0' && d[j] <= '9'; j++)
+			;
+		if (j > pos && d[j] == '\n')
+			return 1; /* an id line */
+		if (d[pos] == '\n' || !sdb_record_text_ok_slow(d + pos, i + 1 - pos) ||
+		    i + 1 - pos > SDB_MAX_RECORD_SIZE)
+			return 1;
+		out[k].p = d + pos;
+		out[k].len = i + 1 - pos;
+		pos = i + 2;
+	}
+	return pos != len;
+}
+
+/* sdb_data_tile_parse (one pass per ASCII record) against the reference
+ * on a tile of four records and every single-byte change of it. */
+static void
+test_data_tile_fast(void)
+{
+	static const char tile[] = REC1 "\n" REC2 "\n" REC1 "\n" REC2 "\n";
+	static const char edits[] = "\n\n\n0 a\x00\x1f\x7f\x80\xc3\xa9\xff\t";
+	struct sdb_span got[4], want[4];
+	char buf[sizeof tile];
+	size_t len = sizeof tile - 1, i, k, bad = 0, ok = 0;
+
+	for (i = 0; i <= len; i++) {
+		for (k = 0; k < sizeof edits - 1; k++) {
+			struct sdb_errbuf eb;
+			int a, b;
+
+			memcpy(buf, tile, len);
+			if (i < len)
+				buf[i] = edits[k];
+			a = sdb_data_tile_parse(buf, len, 4, 0, got, &eb) != SDB_OK;
+			b = ref_tile_parse(buf, len, 4, want);
+			if (a != b || (!a && memcmp(got, want, sizeof got) != 0))
+				bad++;
+			ok += !a;
+			/* and cut short */
+			a = sdb_data_tile_parse(buf, i, 4, 0, got, &eb) != SDB_OK;
+			b = ref_tile_parse(buf, i, 4, want);
+			bad += a != b || (!a && memcmp(got, want, sizeof got) != 0);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* changes inside the hashes or names still split into records */
+	CU_ASSERT(ok > 1000);
+}
+
 /* One record through both parses: the fast yes is never wrong, and
  * sdb_record_parse gives the full parse's verdict, fields and message. */
 static size_t
@@ -395,6 +459,7 @@ unit_register(void)
 		{ "text_ok_fast", test_text_ok_fast },
 		{ "h1_fast", test_h1_fast },
 		{ "parse_fast", test_parse_fast },
+		{ "data_tile_fast", test_data_tile_fast },
 		{ NULL, NULL },
 	};
 	unit_suite("record", tests);
