@@ -52,6 +52,7 @@ struct sdb_fetch_response {
 	long status;          /* the final HTTP status */
 	char *body;
 	size_t len;
+	size_t cap;           /* bytes allocated at body */
 };
 
 /*
@@ -65,6 +66,15 @@ struct sdb_fetch_response {
  * SDB_ERR_INVALID (bad URL).  On failure *res is empty.
  */
 int sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * sdb_fetch_get into the buffer *res holds from an earlier call (or none
+ * when zeroed): the buffer is grown as needed and kept, also on failure
+ * (then len is 0), so that a caller fetching many bodies allocates once.
+ * Release it with sdb_fetch_response_clear().
+ */
+int sdb_fetch_get_reuse(struct sdb_fetch *f, const char *url, size_t max,
     struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 void sdb_fetch_response_clear(struct sdb_fetch_response *res);

@@ -156,6 +156,7 @@ sdb_fetch_response_clear(struct sdb_fetch_response *res)
 	free(res->body);
 	res->body = NULL;
 	res->len = 0;
+	res->cap = 0;
 	res->status = 0;
 }
 
@@ -496,30 +497,53 @@ out:
 	return rc;
 }
 
-int
-sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
-    struct sdb_fetch_response *res, struct sdb_errbuf *eb)
+/* sdb_fetch_get into res's buffer (sdb_fetch_get_reuse) or a new one. */
+static int
+get(struct sdb_fetch *f, const char *url, size_t max, struct sdb_fetch_response *res,
+    int reuse, struct sdb_errbuf *eb)
 {
 	struct xfer x;
 	long status;
 	int rc;
 
-	memset(res, 0, sizeof *res);
+	if (!reuse)
+		memset(res, 0, sizeof *res);
+	res->status = 0;
+	res->len = 0;
 	memset(&x, 0, sizeof x);
 	x.max = max;
 	x.res = res;
+	x.cap = res->body != NULL ? res->cap : 0;
 	rc = run(f, url, &x, &status, eb);
+	res->cap = x.cap;
 	if (rc != SDB_OK) {
-		sdb_fetch_response_clear(res);
+		if (!reuse)
+			sdb_fetch_response_clear(res);
+		res->len = 0;
 		return rc;
 	}
 	if (res->body == NULL) {
 		res->body = calloc(1, 1);
 		if (res->body == NULL)
 			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		res->cap = 1;
 	}
 	res->status = status;
 	return SDB_OK;
+}
+
+int
+sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb)
+{
+	return get(f, url, max, res, 0, eb);
+}
+
+int
+sdb_fetch_get_reuse(struct sdb_fetch *f, const char *url, size_t max,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb)
+{
+	return get(f, url, max, res, 1, eb);
 }
 
 int

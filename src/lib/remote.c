@@ -45,7 +45,7 @@ static int
 get_path(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     int count, struct sdb_errbuf *eb)
 {
-	struct sdb_fetch_response res = { 0, NULL, 0 };
+	struct sdb_fetch_response res = { 0, NULL, 0, 0 };
 	size_t ul = strlen(r->base) + strlen(path) + 2;
 	char *url = malloc(ul);
 	int err;

@@ -31,13 +31,28 @@ _Static_assert(FULL_WAKE_BATCH >= 1 && FULL_WAKE_BATCH < FULL_WINDOW,
 /* Most findings of each kind printed one by one. */
 #define FULL_MAX_PRINTED 20
 
+/* One tile being downloaded; its body buffer is kept from tile to tile. */
 struct dl_slot {
 	struct sdb_tile t;
 	char *body;
-	size_t len;
+	size_t len, cap;
 	int err;
 	struct sdb_errbuf eb;
 };
+
+/* Makes s the slot of data tile n of width w, keeping its buffer. */
+static void
+slot_reset(struct dl_slot *s, int64_t n, int w)
+{
+	memset(&s->t, 0, sizeof s->t);
+	s->t.h = 8;
+	s->t.l = -1;
+	s->t.n = n;
+	s->t.w = w;
+	s->len = 0;
+	s->err = SDB_OK;
+	s->eb.msg[0] = '\0';
+}
 
 /* What a download thread works out from its data tile, so that the
  * checking thread only compares, indexes and folds: parsing and hashing,
@@ -75,7 +90,7 @@ struct dl_pipe {
 static int
 fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 {
-	struct sdb_fetch_response res = { 0, NULL, 0 };
+	struct sdb_fetch_response res = { 0, s->body, 0, s->cap };
 	char path[SDB_TILE_PATH_MAX], url[2048];
 	int err;
 
@@ -83,15 +98,14 @@ fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 		return err;
 	if ((size_t)snprintf(url, sizeof url, "%s/%s", r->base, path) >= sizeof url)
 		return sdb_errf(&s->eb, SDB_ERR_IO, "URL too long");
-	err = sdb_fetch_get(r->fetch, url, (size_t)s->t.w * SDB_MAX_RECORD_SIZE, &res, &s->eb);
+	err = sdb_fetch_get_reuse(r->fetch, url, (size_t)s->t.w * SDB_MAX_RECORD_SIZE, &res,
+	    &s->eb);
+	s->body = res.body;
+	s->cap = res.cap;
 	if (err != SDB_OK)
 		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
-	if (res.status != 200) {
-		err = sdb_errf(&s->eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
-		sdb_fetch_response_clear(&res);
-		return err;
-	}
-	s->body = res.body;
+	if (res.status != 200)
+		return sdb_errf(&s->eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
 	s->len = res.len;
 	return SDB_OK;
 }
@@ -150,11 +164,7 @@ dl_worker(void *arg)
 		k = p->next++;
 		s = &p->slots[k % FULL_WINDOW];
 		pthread_mutex_unlock(&p->mu);
-		memset(s, 0, sizeof *s);
-		s->t.h = 8;
-		s->t.l = -1;
-		s->t.n = k;
-		s->t.w = k < p->full_tiles ? 256 : (int)(p->tree_n % 256);
+		slot_reset(s, k, k < p->full_tiles ? 256 : (int)(p->tree_n % 256));
 		s->err = fetch_tile(p->r, s);
 		if (s->err == SDB_OK)
 			work_tile(s, &p->work[k % FULL_WINDOW]);
@@ -190,10 +200,6 @@ dl_wait(struct dl_pipe *p, int64_t k)
 static void
 dl_release(struct dl_pipe *p, int64_t k)
 {
-	struct dl_slot *s = &p->slots[k % FULL_WINDOW];
-
-	free(s->body);
-	s->body = NULL;
 	pthread_mutex_lock(&p->mu);
 	p->ready[k % FULL_WINDOW] = 0;
 	p->limit = k + 1 + FULL_WINDOW;
@@ -285,12 +291,7 @@ fetch_record(struct pair_ctx *c, int k, int64_t id, const char **text, size_t *l
 	struct dl_slot *s = &c->slot[k];
 	int err;
 
-	free(s->body);
-	memset(s, 0, sizeof *s);
-	s->t.h = 8;
-	s->t.l = -1;
-	s->t.n = id / 256;
-	s->t.w = s->t.n < c->tree->n / 256 ? 256 : (int)(c->tree->n % 256);
+	slot_reset(s, id / 256, id / 256 < c->tree->n / 256 ? 256 : (int)(c->tree->n % 256));
 	if ((err = fetch_tile(c->r, s)) != SDB_OK)
 		return sdb_errf(c->eb, err, "%s", sdb_errmsg(&s->eb, err));
 	if ((err = sdb_data_tile_parse(s->body, s->len, (size_t)s->t.w, 0, c->recs, c->eb)) != SDB_OK)
@@ -444,8 +445,6 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 				goto out;
 			}
 			/* Refetch a tile that did not parse or match: garbled? */
-			free(s->body);
-			s->body = NULL;
 			s->err = fetch_tile(r, s);
 			if (s->err == SDB_OK)
 				work_tile(s, &p.work[k % FULL_WINDOW]);

@@ -382,6 +382,50 @@ test_oversized(void)
 	sdb_fetch_free(f);
 }
 
+/* sdb_fetch_get_reuse keeps one buffer: grown for a large body, reused
+ * for smaller ones, kept (empty) when a fetch fails. */
+static void
+test_reuse(void)
+{
+	struct sdb_fetch *f = client(5000, 3);
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	char u[128], *big;
+	size_t cap;
+
+	memset(&r, 0, sizeof r);
+	url(u, sizeof u, "/ok");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get_reuse(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_STRING_EQUAL(r.body, "hello");
+	CU_ASSERT(r.cap > r.len);
+	url(u, sizeof u, "/big-nolen");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get_reuse(f, u, 256 * 4096, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.len, 256 * 4096);
+	CU_ASSERT(r.cap > r.len);
+	big = r.body;
+	cap = r.cap;
+	url(u, sizeof u, "/ok");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get_reuse(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.len, 5);
+	CU_ASSERT_STRING_EQUAL(r.body, "hello");
+	CU_ASSERT_PTR_EQUAL(r.body, big);
+	CU_ASSERT_EQUAL(r.cap, cap);
+	/* a failure keeps the buffer, empty */
+	url(u, sizeof u, "/big-nolen");
+	CU_ASSERT_EQUAL(sdb_fetch_get_reuse(f, u, 10000, &r, &eb), SDB_ERR_TOO_LARGE);
+	CU_ASSERT_PTR_EQUAL(r.body, big);
+	CU_ASSERT_EQUAL(r.len, 0);
+	url(u, sizeof u, "/404");
+	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get_reuse(f, u, 1000, &r, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(r.status, 404);
+	CU_ASSERT_STRING_EQUAL(r.body, "not found: x");
+	sdb_fetch_response_clear(&r);
+	CU_ASSERT_PTR_NULL(r.body);
+	CU_ASSERT_EQUAL(r.cap, 0);
+	sdb_fetch_free(f);
+}
+
 static void
 test_hang_times_out(void)
 {
@@ -593,6 +637,7 @@ unit_register(void)
 		{ "429_retry_after", test_429_retry_after },
 		{ "truncated", test_truncated },
 		{ "oversized", test_oversized },
+		{ "reuse", test_reuse },
 		{ "hang_times_out", test_hang_times_out },
 		{ "stream", test_stream },
 		{ "credentials", test_credentials },
