@@ -7,7 +7,8 @@
  * one commit batch are sorted in memory and appended as one sorted run to
  * STATE-dups.new (sequential writes); at the end of a run every run, the
  * batch still in memory and the sorted set from earlier runs (STATE-dups)
- * are merged k-way into a new STATE-dups, where equal keys are adjacent:
+ * are merged k-way, where equal keys are adjacent, into a new STATE-dups
+ * once the runs are many (sdb_dupidx_merge_lazy) and else only read:
  * each such pair is handed to the caller, who decides (from the records
  * themselves) whether it is a real duplicate, harmless or conflicting.
  * Equal (key, id) pairs are one record seen twice (a resumed run) and are
@@ -105,6 +106,18 @@ typedef int (*sdb_dupidx_pair_fn)(void *arg, const struct sdb_dupidx_entry *firs
  */
 int sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair,
     void *arg, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * sdb_dupidx_merge when STATE-dups.new holds more than max_runs runs
+ * (always when max_runs is -1), with *compacted 1; otherwise only the
+ * pairs are found, nothing is written and the runs stay for the next
+ * merge (*compacted 0: the caller keeps its newlen).  Rewriting the whole
+ * merged set after every audit costs as much as the set; reading a few
+ * runs more costs only them.  The batch in memory is used up either way.
+ */
+int sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
+    sdb_dupidx_pair_fn pair, void *arg, int *compacted, struct sdb_errbuf *eb)
+    SDB_WARN_UNUSED;
 
 /* Empties STATE-dups.new (its runs are merged and that is committed). */
 int sdb_dupidx_clear_new(struct sdb_dupidx *d, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -126,6 +126,15 @@ sdb_dupidx_sort(struct sdb_dupidx_entry *a, size_t n, struct sdb_dupidx_entry *t
 	}
 }
 
+int
+sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair,
+    void *arg, struct sdb_errbuf *eb)
+{
+	int compacted;
+
+	return sdb_dupidx_merge_lazy(d, new_from, -1, pair, arg, &compacted, eb);
+}
+
 static int
 io_fail(struct sdb_errbuf *eb, const char *what, const char *path)
 {
@@ -434,24 +443,29 @@ heap_down(struct src **h, size_t n, size_t i)
 	}
 }
 
+/* sdb_dupidx_merge_lazy: when max_runs is -1 or the runs are more, the
+ * merged entries go to a new STATE-dups (*compacted 1), else nowhere. */
 int
-sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair,
-    void *arg, struct sdb_errbuf *eb)
+sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
+    sdb_dupidx_pair_fn pair, void *arg, int *compacted, struct sdb_errbuf *eb)
 {
 	struct src *srcs = NULL, **heap = NULL;
 	struct sdb_dupidx_entry first, last;
 	uint8_t *raw = NULL, *obuf = NULL;
 	size_t nsrc = 0, cap, nheap = 0, i, opos = 0;
 	int64_t off, count, total = 0;
-	int set_fd = -1, out_fd = -1, err = SDB_OK, have = 0, rc;
+	int set_fd = -1, out_fd = -1, err = SDB_OK, have = 0, rc, write;
 	const size_t obuf_size = 1u << 20;
 
+	*compacted = 0;
 	sdb_dupidx_sort(d->batch, d->nbatch, d->tmp);
 	/* Count the sources: the runs, the batch, the old set. */
 	for (off = 0, cap = 2; off < d->new_len; off += HDR_SIZE + count * ENT_SIZE, cap++)
 		if ((err = read_header(d->new_fd, d->new_path, off, d->new_len, RUN_MAGIC, &count,
 		    eb)) != SDB_OK)
 			return err;
+	/* cap - 2 runs */
+	write = max_runs < 0 || cap - 2 > (size_t)max_runs;
 	srcs = calloc(cap, sizeof *srcs);
 	heap = calloc(cap, sizeof *heap);
 	if (srcs == NULL || heap == NULL) {
@@ -507,7 +521,7 @@ sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair
 	srcs[nsrc].buf = d->batch;
 	srcs[nsrc].n = d->nbatch;
 	srcs[nsrc++].path = "(memory)";
-	if ((obuf = malloc(obuf_size)) == NULL) {
+	if (write && (obuf = malloc(obuf_size)) == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
@@ -522,12 +536,14 @@ sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair
 	for (i = nheap; i-- > 0;)
 		heap_down(heap, nheap, i);
 
-	if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
-		err = io_fail(eb, "create", d->tmp_path);
-		goto out;
+	if (write) {
+		if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
+			err = io_fail(eb, "create", d->tmp_path);
+			goto out;
+		}
+		memset(obuf, 0, HDR_SIZE); /* the header is written last */
+		opos = HDR_SIZE;
 	}
-	memset(obuf, 0, HDR_SIZE); /* the header is written last */
-	opos = HDR_SIZE;
 	while (nheap > 0) {
 		struct src *s = heap[0];
 		struct sdb_dupidx_entry e = s->cur;
@@ -549,6 +565,8 @@ sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair
 		}
 		last = e;
 		have = 1;
+		if (!write)
+			continue;
 		if (opos + ENT_SIZE > obuf_size) {
 			if (write_all(out_fd, obuf, opos) != 0) {
 				err = io_fail(eb, "write", d->tmp_path);
@@ -560,6 +578,10 @@ sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair
 		put64(obuf + opos + 8, e.lo);
 		opos += ENT_SIZE;
 		total++;
+	}
+	if (!write) {
+		d->nbatch = 0;
+		goto out;
 	}
 	if (opos > 0 && write_all(out_fd, obuf, opos) != 0) {
 		err = io_fail(eb, "write", d->tmp_path);
@@ -578,6 +600,7 @@ sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn pair
 		goto out;
 	}
 	d->nbatch = 0;
+	*compacted = 1;
 out:
 	if (out_fd >= 0) {
 		close(out_fd);

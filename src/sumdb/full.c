@@ -353,7 +353,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	    ntiles = (tree->n + 255) / 256, k, k0;
 	sdb_hash *l1 = NULL;
 	int64_t *idx = NULL;
-	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i;
+	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i, compacted;
 	double t0 = now(), last = 0;
 
 	memset(rep, 0, sizeof *rep);
@@ -494,12 +494,14 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	pc->rep = rep;
 	pc->tty = tty;
 	pc->eb = eb;
-	if ((err = sdb_dupidx_merge(dx, dups.merged, on_pair, pc, eb)) != SDB_OK)
+	if ((err = sdb_dupidx_merge_lazy(dx, dups.merged, FULL_MAX_RUNS, on_pair, pc, &compacted,
+	    eb)) != SDB_OK)
 		goto out;
 	dups.merged = f.n;
-	dups.newlen = 0;
+	if (compacted)
+		dups.newlen = 0;
 	if ((err = sdb_state_full_put(st, &done, &dups, eb)) != SDB_OK ||
-	    (err = sdb_dupidx_clear_new(dx, eb)) != SDB_OK)
+	    (compacted && (err = sdb_dupidx_clear_new(dx, eb)) != SDB_OK))
 		goto out;
 	err = SDB_OK;
 out:

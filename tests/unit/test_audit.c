@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csumdb/audit.h"
@@ -429,6 +430,70 @@ add_entry(struct sdb_dupidx *d, int k, int64_t id)
 	CU_ASSERT_EQUAL(sdb_dupidx_add(d, &e, &eb), SDB_OK);
 }
 
+/* The lazy merge: a few runs are only read (nothing written, the runs
+ * kept for the next merge), more than max_runs are merged into the set,
+ * and what was merged still pairs with what comes later. */
+static void
+test_dupidx_lazy(void)
+{
+	char dir[] = "/tmp/csumdb-test-dupidx-XXXXXX", sp[80], set[96], nw[96];
+	struct sdb_dupidx *d = NULL;
+	struct sdb_errbuf eb;
+	struct pairs pr;
+	struct stat sb;
+	int64_t len = -1;
+	int compacted = -1, i;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(sp, sizeof sp, "%s/state", dir);
+	snprintf(set, sizeof set, "%s-dups", sp);
+	snprintf(nw, sizeof nw, "%s-dups.new", sp);
+
+	/* two runs, 0..4 and 5 (5 repeats m0): read, not merged */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 1, &eb) == SDB_OK);
+	for (i = 0; i < 5; i++)
+		add_entry(d, i, i);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	add_entry(d, 0, 5);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 0, 2, collect_pair, &pr, &compacted, &eb),
+	    SDB_OK);
+	CU_ASSERT_EQUAL(compacted, 0);
+	CU_ASSERT(pr.n == 1 && pr.a[0] == 0 && pr.b[0] == 5);
+	CU_ASSERT(stat(set, &sb) != 0);
+	CU_ASSERT(stat(nw, &sb) == 0 && sb.st_size == len);
+	sdb_dupidx_close(d);
+
+	/* a third run: merged into the set; only the new pair is reported */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, &eb) == SDB_OK);
+	add_entry(d, 1, 6);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 6, 2, collect_pair, &pr, &compacted, &eb),
+	    SDB_OK);
+	CU_ASSERT_EQUAL(compacted, 1);
+	CU_ASSERT(pr.n == 1 && pr.a[0] == 1 && pr.b[0] == 6);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
+	CU_ASSERT_EQUAL(sdb_dupidx_clear_new(d, &eb), SDB_OK);
+	sdb_dupidx_close(d);
+
+	/* the set alone pairs with a later record, and is not rewritten */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	add_entry(d, 4, 7);
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 7, 2, collect_pair, &pr, &compacted, &eb),
+	    SDB_OK);
+	CU_ASSERT_EQUAL(compacted, 0);
+	CU_ASSERT(pr.n == 1 && pr.a[0] == 4 && pr.b[0] == 7);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
+	sdb_dupidx_close(d);
+
+	unlink(set);
+	unlink(nw);
+	rmdir(dir);
+}
+
 static void
 test_dupidx(void)
 {
@@ -540,6 +605,7 @@ unit_register(void)
 		{ "state", test_state },
 		{ "state_accept_race", test_state_accept_race },
 		{ "dupidx", test_dupidx },
+		{ "dupidx_lazy", test_dupidx_lazy },
 		{ "cleanup", cleanup_keys },
 		{ NULL, NULL },
 	};
