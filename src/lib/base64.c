@@ -69,6 +69,28 @@ b64_value(unsigned char c)
 	return b64_dec[c];
 }
 
+/*
+ * The same values placed where a quantum's four symbols go in its 24
+ * bits (b64_shifted[k][c]: symbol c in position k), every other byte with
+ * bits above the 24 set: a quantum is four loads and three ORs, and one
+ * test of the ORs of all quanta finds any bad symbol (two hashes per
+ * record in a full audit).
+ */
+#define B64_VAL(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : (c) >= 'a' && (c) <= 'z' ? \
+	(c) - 'a' + 26 : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : (c) == '+' ? 62 : \
+	(c) == '/' ? 63 : -1)
+#define B64_SH(c, k) (B64_VAL(c) < 0 ? UINT32_C(0xff000000) : \
+	(uint32_t)B64_VAL(c) << (18 - 6 * (k)))
+#define B64_R4(c, k) B64_SH(c, k), B64_SH((c) + 1, k), B64_SH((c) + 2, k), B64_SH((c) + 3, k)
+#define B64_R16(c, k) B64_R4(c, k), B64_R4((c) + 4, k), B64_R4((c) + 8, k), B64_R4((c) + 12, k)
+#define B64_R64(c, k) B64_R16(c, k), B64_R16((c) + 16, k), B64_R16((c) + 32, k), \
+	B64_R16((c) + 48, k)
+#define B64_R256(k) { B64_R64(0, k), B64_R64(64, k), B64_R64(128, k), B64_R64(192, k) }
+
+static const uint32_t b64_shifted[4][256] = {
+	B64_R256(0), B64_R256(1), B64_R256(2), B64_R256(3),
+};
+
 int
 sdb_b64_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t len)
 {
@@ -159,40 +181,33 @@ sdb_b64_decode_canonical(uint8_t *out, size_t n, const char *in, size_t len)
 {
 	const unsigned char *q = (const unsigned char *)in;
 	size_t i, o = 0;
-	int a, b, c, d;
+	uint32_t acc, bad = 0;
 
 	if (n > SIZE_MAX / 4 || len != SDB_B64_ENCODED_LEN(n))
 		return SDB_ERR_INVALID;
 	for (i = 0; o + 3 <= n; i += 4) {
-		uint32_t acc;
-
-		a = b64_dec[q[i]];
-		b = b64_dec[q[i + 1]];
-		c = b64_dec[q[i + 2]];
-		d = b64_dec[q[i + 3]];
-		if ((a | b | c | d) < 0)
-			return SDB_ERR_INVALID;
-		acc = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+		acc = b64_shifted[0][q[i]] | b64_shifted[1][q[i + 1]] |
+		    b64_shifted[2][q[i + 2]] | b64_shifted[3][q[i + 3]];
+		bad |= acc;
 		out[o++] = (uint8_t)(acc >> 16);
 		out[o++] = (uint8_t)(acc >> 8);
 		out[o++] = (uint8_t)acc;
 	}
 	if (n - o == 1) {
-		/* "AB==": the low 4 bits of B are unused */
-		a = b64_dec[q[i]];
-		b = b64_dec[q[i + 1]];
-		if ((a | b) < 0 || (b & 15) != 0 || q[i + 2] != '=' || q[i + 3] != '=')
+		/* "AB==": the low 4 bits of B (bits 12..15) are unused */
+		acc = b64_shifted[0][q[i]] | b64_shifted[1][q[i + 1]];
+		bad |= acc | (acc & 0xf000) << 12;
+		if (q[i + 2] != '=' || q[i + 3] != '=')
 			return SDB_ERR_INVALID;
-		out[o] = (uint8_t)(a << 2 | b >> 4);
+		out[o] = (uint8_t)(acc >> 16);
 	} else if (n - o == 2) {
-		/* "ABC=": the low 2 bits of C are unused */
-		a = b64_dec[q[i]];
-		b = b64_dec[q[i + 1]];
-		c = b64_dec[q[i + 2]];
-		if ((a | b | c) < 0 || (c & 3) != 0 || q[i + 3] != '=')
+		/* "ABC=": the low 2 bits of C (bits 6..7) are unused */
+		acc = b64_shifted[0][q[i]] | b64_shifted[1][q[i + 1]] | b64_shifted[2][q[i + 2]];
+		bad |= acc | (acc & 0xc0) << 24;
+		if (q[i + 3] != '=')
 			return SDB_ERR_INVALID;
-		out[o] = (uint8_t)(a << 2 | b >> 4);
-		out[o + 1] = (uint8_t)((b & 15) << 4 | c >> 2);
+		out[o] = (uint8_t)(acc >> 16);
+		out[o + 1] = (uint8_t)(acc >> 8);
 	}
-	return SDB_OK;
+	return bad >> 24 ? SDB_ERR_INVALID : SDB_OK;
 }
