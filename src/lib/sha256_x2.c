@@ -112,15 +112,15 @@ st_digest(const struct st *s, uint8_t out[SDB_SHA256_SIZE])
  * latency is hidden behind the other's.
  */
 SHANI static void
-compress_x2(struct st *x, const uint8_t *p, struct st *y, const uint8_t *q)
+compress_x2(struct st *x, const __m128i xin[4], struct st *y, const __m128i yin[4])
 {
 	__m128i xs0 = x->s0, xs1 = x->s1, ys0 = y->s0, ys1 = y->s1;
 	__m128i xw[4], yw[4];
 	int r;
 
 	for (r = 0; r < 4; r++) {
-		xw[r] = bswap32x4(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * r)));
-		yw[r] = bswap32x4(_mm_loadu_si128((const __m128i *)(const void *)(q + 16 * r)));
+		xw[r] = bswap32x4(xin[r]);
+		yw[r] = bswap32x4(yin[r]);
 	}
 #pragma GCC unroll 16
 	for (r = 0; r < 16; r++) {
@@ -171,15 +171,13 @@ msg_init(struct msg *g, int prefix, const void *m, size_t len)
 	g->blocks = (g->len + 8) / 64 + 1;
 }
 
-/* Block k of g: the bytes straight from the message when the block lies
- * inside it (no prefix), else assembled in buf. */
+/* Block k of g assembled in buf (the first block after a prefix, the
+ * last blocks with the padding). */
 static const uint8_t *
 msg_block(const struct msg *g, size_t k, uint8_t buf[64])
 {
 	size_t start = k * 64, j = 0, skip = g->prefix >= 0;
 
-	if (!skip && start + 64 <= g->len)
-		return g->m + start;
 	if (start == 0 && skip)
 		buf[j++] = (uint8_t)g->prefix;
 	if (start + j < g->len) {
@@ -203,6 +201,41 @@ msg_block(const struct msg *g, size_t k, uint8_t buf[64])
 	return buf;
 }
 
+SHANI static __m128i
+load16(const uint8_t *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Block k of g as four 16-byte words.  Inside the message they are
+ * loaded straight from it, the first block after a prefix byte too
+ * (shifted in a register): bytes written to a buffer and read back as
+ * words stall the load on the stores, which cost as much as a fifth of
+ * the hashing. */
+SHANI static void
+block_words(const struct msg *g, size_t k, __m128i w[4])
+{
+	size_t start = k * 64, skip = g->prefix >= 0;
+	uint8_t buf[64];
+	const uint8_t *p;
+
+	if (start >= skip && start + 64 <= g->len) {
+		p = g->m + (start - skip);
+	} else if (start == 0 && skip && g->len >= 64) {
+		w[0] = _mm_insert_epi8(_mm_slli_si128(load16(g->m), 1), g->prefix, 0);
+		w[1] = load16(g->m + 15);
+		w[2] = load16(g->m + 31);
+		w[3] = load16(g->m + 47);
+		return;
+	} else {
+		p = msg_block(g, k, buf);
+	}
+	w[0] = load16(p);
+	w[1] = load16(p + 16);
+	w[2] = load16(p + 32);
+	w[3] = load16(p + 48);
+}
+
 SHANI static void
 shani_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
     const void *a, size_t la, const void *b, size_t lb)
@@ -211,8 +244,7 @@ shani_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
 	 * into a discarded state while the other finishes: simpler than a
 	 * one-message path, and pairs of records nearly always have the
 	 * same number of blocks. */
-	static const uint8_t dummy[64];
-	uint8_t ba[64], bb[64];
+	__m128i wa[4], wb[4], dummy[4];
 	struct msg ga, gb;
 	struct st sa, sb, sd;
 	size_t k, n;
@@ -222,17 +254,19 @@ shani_x2(uint8_t oa[SDB_SHA256_SIZE], uint8_t ob[SDB_SHA256_SIZE], int prefix,
 	st_init(&sa);
 	st_init(&sb);
 	st_init(&sd);
+	dummy[0] = dummy[1] = dummy[2] = dummy[3] = _mm_setzero_si128();
 	n = ga.blocks > gb.blocks ? ga.blocks : gb.blocks;
 	for (k = 0; k < n; k++) {
-		if (k >= ga.blocks) {
-			compress_x2(&sd, dummy, &sb, msg_block(&gb, k, bb));
-		} else if (k >= gb.blocks) {
-			compress_x2(&sa, msg_block(&ga, k, ba), &sd, dummy);
-		} else {
-			const uint8_t *pa = msg_block(&ga, k, ba);
-
-			compress_x2(&sa, pa, &sb, msg_block(&gb, k, bb));
-		}
+		if (k < ga.blocks)
+			block_words(&ga, k, wa);
+		if (k < gb.blocks)
+			block_words(&gb, k, wb);
+		if (k >= ga.blocks)
+			compress_x2(&sd, dummy, &sb, wb);
+		else if (k >= gb.blocks)
+			compress_x2(&sa, wa, &sd, dummy);
+		else
+			compress_x2(&sa, wa, &sb, wb);
 	}
 	st_digest(&sa, oa);
 	st_digest(&sb, ob);
