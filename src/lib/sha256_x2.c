@@ -207,6 +207,54 @@ load16(const uint8_t *p)
 	return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
 
+/* pshufb masks and pad bytes for a word holding the last n < 16 bytes
+ * of a message: at tail_shuf + 16 - n, bytes 16-n..15 of a register go
+ * to 0..n-1 and the rest is zeroed; at tail_pad + 16 - n, 0x80 sits at
+ * byte n (SHA-256's end-of-message bit). */
+static const uint8_t tail_shuf[32] __attribute__((aligned(16))) = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+};
+static const uint8_t tail_pad[32] __attribute__((aligned(16))) = {
+	[16] = 0x80,
+};
+
+/* The words of block k of g when it holds the end of the message (with
+ * the padding, and the length when it is the last block), built in
+ * registers; 0 when the message is too short for that (under 16 bytes,
+ * or its prefix in this block), for msg_block. */
+SHANI static int
+tail_words(const struct msg *g, size_t k, __m128i w[4])
+{
+	size_t start = k * 64, skip = g->prefix >= 0, mlen = g->len - skip, j;
+
+	if (mlen < 16 || (skip && start == 0))
+		return 0;
+	for (j = 0; j < 4; j++) {
+		size_t at = start + 16 * j; /* in the prefixed message */
+
+		if (at + 16 <= g->len) {
+			w[j] = load16(g->m + (at - skip));
+		} else if (at <= g->len) {
+			/* n bytes of the message, then 0x80 */
+			size_t n = g->len - at;
+			__m128i last = load16(g->m + (mlen - 16));
+			__m128i mask = load16(tail_shuf + 16 - n);
+
+			w[j] = _mm_or_si128(_mm_shuffle_epi8(last, mask), load16(tail_pad + 16 - n));
+		} else {
+			w[j] = _mm_setzero_si128();
+		}
+	}
+	if (k == g->blocks - 1) {
+		uint64_t bits = (uint64_t)g->len * 8;
+
+		w[3] = _mm_or_si128(w[3], _mm_set_epi64x((long long)__builtin_bswap64(bits), 0));
+	}
+	return 1;
+}
+
 /* Block k of g as four 16-byte words.  Inside the message they are
  * loaded straight from it, the first block after a prefix byte too
  * (shifted in a register): bytes written to a buffer and read back as
@@ -226,6 +274,8 @@ block_words(const struct msg *g, size_t k, __m128i w[4])
 		w[1] = load16(g->m + 15);
 		w[2] = load16(g->m + 31);
 		w[3] = load16(g->m + 47);
+		return;
+	} else if (tail_words(g, k, w)) {
 		return;
 	} else {
 		p = msg_block(g, k, buf);
