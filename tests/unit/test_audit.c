@@ -430,6 +430,23 @@ add_entry(struct sdb_dupidx *d, int k, int64_t id)
 	CU_ASSERT_EQUAL(sdb_dupidx_add(d, &e, &eb), SDB_OK);
 }
 
+/* One lazy merge (at most 2 runs kept) from new_from: it compacts or
+ * not as want_compacted says and reports exactly the pair (a, b). */
+static void
+lazy_merge_one_pair(struct sdb_dupidx *d, int64_t new_from, int want_compacted, int64_t a,
+    int64_t b)
+{
+	struct sdb_errbuf eb;
+	struct pairs pr;
+	int compacted = -1;
+
+	memset(&pr, 0, sizeof pr);
+	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, new_from, 2, collect_pair, &pr, &compacted, &eb),
+	    SDB_OK);
+	CU_ASSERT_EQUAL(compacted, want_compacted);
+	CU_ASSERT(pr.n == 1 && pr.a[0] == a && pr.b[0] == b);
+}
+
 /* The lazy merge: a few runs are only read (nothing written, the runs
  * kept for the next merge), more than max_runs are merged into the set,
  * and what was merged still pairs with what comes later. */
@@ -439,10 +456,9 @@ test_dupidx_lazy(void)
 	char dir[] = "/tmp/csumdb-test-dupidx-XXXXXX", sp[80], set[96], nw[96];
 	struct sdb_dupidx *d = NULL;
 	struct sdb_errbuf eb;
-	struct pairs pr;
 	struct stat sb;
 	int64_t len = -1;
-	int compacted = -1, i;
+	int i;
 
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	snprintf(sp, sizeof sp, "%s/state", dir);
@@ -456,11 +472,7 @@ test_dupidx_lazy(void)
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
 	add_entry(d, 0, 5);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
-	memset(&pr, 0, sizeof pr);
-	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 0, 2, collect_pair, &pr, &compacted, &eb),
-	    SDB_OK);
-	CU_ASSERT_EQUAL(compacted, 0);
-	CU_ASSERT(pr.n == 1 && pr.a[0] == 0 && pr.b[0] == 5);
+	lazy_merge_one_pair(d, 0, 0, 0, 5);
 	CU_ASSERT(stat(set, &sb) != 0);
 	CU_ASSERT(stat(nw, &sb) == 0 && sb.st_size == len);
 	sdb_dupidx_close(d);
@@ -469,11 +481,7 @@ test_dupidx_lazy(void)
 	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, &eb) == SDB_OK);
 	add_entry(d, 1, 6);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
-	memset(&pr, 0, sizeof pr);
-	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 6, 2, collect_pair, &pr, &compacted, &eb),
-	    SDB_OK);
-	CU_ASSERT_EQUAL(compacted, 1);
-	CU_ASSERT(pr.n == 1 && pr.a[0] == 1 && pr.b[0] == 6);
+	lazy_merge_one_pair(d, 6, 1, 1, 6);
 	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
 	CU_ASSERT_EQUAL(sdb_dupidx_clear_new(d, &eb), SDB_OK);
 	sdb_dupidx_close(d);
@@ -481,11 +489,7 @@ test_dupidx_lazy(void)
 	/* the set alone pairs with a later record, and is not rewritten */
 	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 4, 7);
-	memset(&pr, 0, sizeof pr);
-	CU_ASSERT_EQUAL(sdb_dupidx_merge_lazy(d, 7, 2, collect_pair, &pr, &compacted, &eb),
-	    SDB_OK);
-	CU_ASSERT_EQUAL(compacted, 0);
-	CU_ASSERT(pr.n == 1 && pr.a[0] == 4 && pr.b[0] == 7);
+	lazy_merge_one_pair(d, 7, 0, 4, 7);
 	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
 	sdb_dupidx_close(d);
 
