@@ -101,15 +101,25 @@ less(const struct sdb_dupidx_entry *a, const struct sdb_dupidx_entry *b)
 	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
 }
 
+static int
+cmp_entry(const void *a, const void *b)
+{
+	return less(a, b) ? -1 : less(b, a);
+}
+
 void
 sdb_dupidx_sort(struct sdb_dupidx_entry *a, size_t n, struct sdb_dupidx_entry *tmp)
 {
 	/* Keys are SHA-256 bits, uniform: one counting pass on the top 16
-	 * bits leaves buckets of a few entries, finished by insertion. */
-	static size_t start[65537];
-	size_t i, j;
+	 * bits leaves buckets of a few entries, finished by insertion.  The
+	 * counts are allocated per call: a static array would be shared by
+	 * two threads sorting at once. */
+	size_t *start, i, j;
 
-	memset(start, 0, sizeof start);
+	if ((start = calloc(65537, sizeof *start)) == NULL) {
+		qsort(a, n, sizeof *a, cmp_entry);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		start[(a[i].hi >> 48) + 1]++;
 	for (i = 1; i <= 65536; i++)
@@ -124,6 +134,7 @@ sdb_dupidx_sort(struct sdb_dupidx_entry *a, size_t n, struct sdb_dupidx_entry *t
 			a[j] = a[j - 1];
 		a[j] = x;
 	}
+	free(start);
 }
 
 int

@@ -7,6 +7,7 @@
  * tile cache, evidence). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,71 @@ add_entry(struct sdb_dupidx *d, int k, int64_t id)
 	CU_ASSERT_EQUAL(sdb_dupidx_add(d, &e, &eb), SDB_OK);
 }
 
+/* One thread's sorts for test_dupidx_sort_threads: sorted stays 1 when
+ * every sort gave a sorted array. */
+struct sort_job {
+	struct sdb_dupidx_entry *a, *tmp;
+	size_t n;
+	int seed, sorted;
+	pthread_barrier_t *go;
+};
+
+static void *
+sort_job_run(void *arg)
+{
+	struct sort_job *j = arg;
+	size_t i;
+	int round;
+
+	j->sorted = 1;
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < j->n; i++) {
+			char pv[48];
+			int k = snprintf(pv, sizeof pv, "t%d r%d m%zu v1", j->seed, round, i);
+
+			sdb_dupidx_entry_make(&j->a[i], pv, (size_t)k, (int64_t)i);
+		}
+		/* both threads sort at the same moment */
+		pthread_barrier_wait(j->go);
+		sdb_dupidx_sort(j->a, j->n, j->tmp);
+		for (i = 1; i < j->n; i++)
+			if (j->a[i].hi < j->a[i - 1].hi ||
+			    (j->a[i].hi == j->a[i - 1].hi && j->a[i].lo <= j->a[i - 1].lo))
+				j->sorted = 0;
+	}
+	return NULL;
+}
+
+/* Two threads sorting at once each get a sorted array (the bucket counts
+ * were once one static array). */
+static void
+test_dupidx_sort_threads(void)
+{
+	pthread_barrier_t go;
+	struct sort_job j[2];
+	pthread_t th[2];
+	int k;
+
+	CU_ASSERT_FATAL(pthread_barrier_init(&go, NULL, 2) == 0);
+	for (k = 0; k < 2; k++) {
+		j[k].n = 50000;
+		j[k].seed = k;
+		j[k].go = &go;
+		j[k].a = malloc(j[k].n * sizeof *j[k].a);
+		j[k].tmp = malloc(j[k].n * sizeof *j[k].tmp);
+		CU_ASSERT_FATAL(j[k].a != NULL && j[k].tmp != NULL);
+	}
+	for (k = 0; k < 2; k++)
+		CU_ASSERT_FATAL(pthread_create(&th[k], NULL, sort_job_run, &j[k]) == 0);
+	for (k = 0; k < 2; k++) {
+		pthread_join(th[k], NULL);
+		CU_ASSERT(j[k].sorted);
+		free(j[k].a);
+		free(j[k].tmp);
+	}
+	pthread_barrier_destroy(&go);
+}
+
 /* One lazy merge (at most 2 runs kept) from new_from: it compacts or
  * not as want_compacted says and reports exactly the pair (a, b). */
 static void
@@ -610,6 +676,7 @@ unit_register(void)
 		{ "state_accept_race", test_state_accept_race },
 		{ "dupidx", test_dupidx },
 		{ "dupidx_lazy", test_dupidx_lazy },
+		{ "dupidx_sort_threads", test_dupidx_sort_threads },
 		{ "cleanup", cleanup_keys },
 		{ NULL, NULL },
 	};
