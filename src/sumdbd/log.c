@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -164,6 +165,17 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 	if (fd < 0)
 		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
 		    "signer key file %s: %s", path, strerror(errno));
+	{
+		struct stat sb;
+
+		/* Whoever can read the key can sign a fork of the log: say
+		 * so, as ssh does of private keys (not refused: a key shared
+		 * with a service group is a choice someone may have made). */
+		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
+			fprintf(stderr, "sumdbd: warning: signer key file %s can be read or written "
+			    "by others (mode %04o); chmod 600 it\n", path,
+			    (unsigned)(sb.st_mode & 07777));
+	}
 	buf = sdb_secret_alloc(KEY_FILE_MAX + 1);
 	if (buf == NULL) {
 		close(fd);

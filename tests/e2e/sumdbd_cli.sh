@@ -27,6 +27,14 @@ expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifi
 	"$SUMDBD" keygen k.example
 expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
 
+# A signer key others can read is used, with a warning naming the fix.
+cp "$DB.key" "$WORK/open.key"
+chmod 644 "$WORK/open.key"
+expect 0 "warning: signer key file .*open.key can be read or written by others \(mode 0644\); chmod 600" \
+	"a key file readable by others: warned" -- "$SUMDBD" init --db "$WORK/open.db" --key "$WORK/open.key"
+expect 0 '^yes$' "a key file of mode 0600: no warning" -- \
+	ok_if sh -c "! \"$SUMDBD\" init --db \"$WORK/closed.db\" --key \"$DB.key\" 2>&1 | grep -q warning"
+
 cat >"$WORK/a.sum" <<'GOSUM'
 golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=
 golang.org/x/text v0.3.0/go.mod h1:NqM8EUOU14njkJ3fqMW+pc6Ldnwhi/IjpwHt7yyuwOQ=
