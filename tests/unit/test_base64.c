@@ -51,17 +51,6 @@ test_go_rules(void)
 	CU_ASSERT_EQUAL(sdb_b64_decode(dec, 0, &n, "Zg==", 4), SDB_ERR_TOO_LARGE);
 }
 
-static uint64_t rng_state = 0x2545f4914f6cdd1du;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
-}
-
 /* The definition sdb_b64_decode_canonical replaces: decode as Go does,
  * get n bytes, and encode them back to the same text. */
 static int
@@ -89,21 +78,22 @@ test_canonical_fast(void)
 	size_t n, i, len, disagree = 0, accepted = 0;
 	int k, m, ra, rb;
 
+	unit_rnd_seed(0x2545f4914f6cdd1du);
 	for (n = 0; n <= 40; n++) {
 		for (k = 0; k < 3000; k++) {
 			for (i = 0; i < n; i++)
-				raw[i] = (uint8_t)rnd(256);
+				raw[i] = (uint8_t)unit_rnd(256);
 			len = sdb_b64_encode(enc, raw, n);
 			memcpy(mut, enc, len);
-			for (m = rnd(3); m > 0 && len > 0; m--) {
-				i = rnd((uint32_t)len);
+			for (m = unit_rnd(3); m > 0 && len > 0; m--) {
+				i = unit_rnd((uint32_t)len);
 				/* often near the end, where the padding and unused bits are */
-				if (rnd(2))
-					i = len - 1 - rnd(len < 4 ? (uint32_t)len : 4);
-				if (rnd(2))
-					mut[i] = edge[rnd(sizeof edge - 1)];
+				if (unit_rnd(2))
+					i = len - 1 - unit_rnd(len < 4 ? (uint32_t)len : 4);
+				if (unit_rnd(2))
+					mut[i] = edge[unit_rnd(sizeof edge - 1)];
 				else
-					mut[i] = (char)(enc[rnd((uint32_t)len)] ^ (1 << rnd(3)));
+					mut[i] = (char)(enc[unit_rnd((uint32_t)len)] ^ (1 << unit_rnd(3)));
 			}
 			ra = sdb_b64_decode_canonical(a, n, mut, len);
 			rb = canonical_slow(b, n, mut, len);

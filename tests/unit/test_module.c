@@ -255,17 +255,6 @@ test_quote(void)
 	CU_ASSERT(strstr(buf, "...") != NULL);
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
-}
-
 /* One fast-path comparison: the fast yes is never wrong, and the check
  * with the fast path gives the full check's verdict and message. */
 static size_t
@@ -306,21 +295,21 @@ test_path_fast(void)
 		bad += fast_disagrees(S(check_tests[i].path), &yes);
 	for (k = 0; k < 300000; k++) {
 		len = 0;
-		for (m = 1 + (int)rnd(5); m > 0; m--) {
-			const char *e = piece[rnd(N(piece))];
+		for (m = 1 + (int)unit_rnd(5); m > 0; m--) {
+			const char *e = piece[unit_rnd(N(piece))];
 			size_t n = strlen(e);
 
 			if (len > 0 && len < sizeof buf)
-				buf[len++] = rnd(20) == 0 ? (char)"/.-"[rnd(3)] : '/';
+				buf[len++] = unit_rnd(20) == 0 ? (char)"/.-"[unit_rnd(3)] : '/';
 			if (len + n + 1 > sizeof buf)
 				break;
 			memcpy(buf + len, e, n);
 			len += n;
 		}
 		/* sometimes a random character changed or a slash at the end */
-		if (len > 0 && rnd(4) == 0)
-			buf[rnd((uint32_t)len)] = (char)"/.-_~Az09\x80`{:,\xe1\xad\xb0"[rnd(17)];
-		if (rnd(20) == 0 && len < sizeof buf)
+		if (len > 0 && unit_rnd(4) == 0)
+			buf[unit_rnd((uint32_t)len)] = (char)"/.-_~Az09\x80`{:,\xe1\xad\xb0"[unit_rnd(17)];
+		if (unit_rnd(20) == 0 && len < sizeof buf)
 			buf[len++] = '/';
 		bad += fast_disagrees(buf, len, &yes_random);
 	}

@@ -188,18 +188,6 @@ test_data_tile(void)
 	CU_ASSERT_EQUAL(sdb_data_tile_format(in, 0, &tile, &n, NULL), SDB_ERR_RANGE);
 }
 
-/* A small deterministic generator (xorshift64*) for the fast path tests. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32) % n;
-}
-
 /* A byte that is often one the fast paths treat specially. */
 static char
 edge_byte(void)
@@ -209,9 +197,9 @@ edge_byte(void)
 		0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x8f,
 	};
 
-	if (rnd(3) == 0)
-		return (char)pick[rnd(sizeof pick)];
-	return (char)(0x20 + rnd(0x5f));
+	if (unit_rnd(3) == 0)
+		return (char)pick[unit_rnd(sizeof pick)];
+	return (char)(0x20 + unit_rnd(0x5f));
 }
 
 /* sdb_record_text_ok (8 bytes at a time) agrees with the rune by rune
@@ -244,13 +232,13 @@ test_text_ok_fast(void)
 		}
 	}
 	for (k = 0; k < 200000; k++) {
-		len = rnd(40);
+		len = unit_rnd(40);
 		for (i = 0; i < len; i++)
-			if (rnd(4) == 0)
+			if (unit_rnd(4) == 0)
 				buf[i] = edge_byte();
 			else
-				buf[i] = (char)(0x20 + rnd(0x5f));
-		if (len > 0 && rnd(2))
+				buf[i] = (char)(0x20 + unit_rnd(0x5f));
+		if (len > 0 && unit_rnd(2))
 			buf[len - 1] = '\n';
 		disagree += sdb_record_text_ok(buf, len) != sdb_record_text_ok_slow(buf, len);
 		trials++;
@@ -277,14 +265,14 @@ test_h1_fast(void)
 
 	for (k = 0; k < 200000; k++) {
 		for (i = 0; i < SDB_HASH_SIZE; i++)
-			raw.b[i] = (uint8_t)rnd(256);
+			raw.b[i] = (uint8_t)unit_rnd(256);
 		sdb_h1_format(s, &raw);
-		for (m = rnd(3); m > 0; m--) {
-			i = rnd(3) == 0 ? rnd(SDB_H1_LEN) : SDB_H1_LEN - 1 - rnd(3);
-			if (rnd(2))
-				s[i] = edge[rnd(sizeof edge - 1)];
+		for (m = unit_rnd(3); m > 0; m--) {
+			i = unit_rnd(3) == 0 ? unit_rnd(SDB_H1_LEN) : SDB_H1_LEN - 1 - unit_rnd(3);
+			if (unit_rnd(2))
+				s[i] = edge[unit_rnd(sizeof edge - 1)];
 			else
-				s[i] = (char)(s[i] ^ (1 << rnd(3)));
+				s[i] = (char)(s[i] ^ (1 << unit_rnd(3)));
 		}
 		fast = sdb_h1_parse(s, SDB_H1_LEN, &h) == SDB_OK;
 		slow = memcmp(s, "h1:", 3) == 0 &&

@@ -164,19 +164,29 @@ static const char *tproof_hex[] = {
 	"b55ac462885ec4e49d4a0be0a029e90cc2ef0f0f8858c97bd9b0e39c69bde8dd",
 };
 
+/* p[0..np) is exactly the n hashes of want_hex. */
+static void
+assert_golden(const sdb_hash *p, size_t np, const char *const *want_hex, size_t n)
+{
+	sdb_hash want;
+	size_t i;
+
+	CU_ASSERT_EQUAL(np, n);
+	for (i = 0; i < n && i < np; i++) {
+		unit_hex(want.b, 32, want_hex[i]);
+		CU_ASSERT(memcmp(p[i].b, want.b, 32) == 0);
+	}
+}
+
 static void
 test_record_proof(void)
 {
-	sdb_hash p[SDB_TLOG_MAX_PROOF + 2], want, th, leaf, other;
+	sdb_hash p[SDB_TLOG_MAX_PROOF + 2], th, leaf, other;
 	size_t np, i;
 
 	build();
 	CU_ASSERT_EQUAL(sdb_tlog_prove_record(1000, 367, &mem, p, &np), SDB_OK);
-	CU_ASSERT_EQUAL(np, 10);
-	for (i = 0; i < 10 && i < np; i++) {
-		unit_hex(want.b, 32, rproof_hex[i]);
-		CU_ASSERT(memcmp(p[i].b, want.b, 32) == 0);
-	}
+	assert_golden(p, np, rproof_hex, 10);
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(1000, &mem, &th), SDB_OK);
 	leaf = stored[sdb_tlog_stored_hash_index(0, 367)];
 	CU_ASSERT_EQUAL(sdb_tlog_check_record(p, np, 1000, &th, 367, &leaf), SDB_OK);
@@ -244,11 +254,7 @@ test_tree_proof(void)
 
 	build();
 	CU_ASSERT_EQUAL(sdb_tlog_prove_tree(1000, 300, &mem, p, &np), SDB_OK);
-	CU_ASSERT_EQUAL(np, 9);
-	for (i = 0; i < 9 && i < np; i++) {
-		unit_hex(want.b, 32, tproof_hex[i]);
-		CU_ASSERT(memcmp(p[i].b, want.b, 32) == 0);
-	}
+	assert_golden(p, np, tproof_hex, 9);
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(1000, &mem, &th), SDB_OK);
 	CU_ASSERT_EQUAL(sdb_tlog_tree_hash(300, &mem, &oh), SDB_OK);
 	CU_ASSERT_EQUAL(sdb_tlog_check_tree(p, np, 1000, &th, 300, &oh), SDB_OK);

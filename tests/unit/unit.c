@@ -146,6 +146,23 @@ main(void)
 	return failed == 0 ? 0 : 1;
 }
 
+static uint64_t rnd_state = 0x9e3779b97f4a7c15u;
+
+void
+unit_rnd_seed(uint64_t seed)
+{
+	rnd_state = seed;
+}
+
+uint32_t
+unit_rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (uint32_t)((rnd_state * 0x2545f4914f6cdd1du) >> 32) % n;
+}
+
 int
 unit_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out)
 {

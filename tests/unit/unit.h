@@ -50,6 +50,12 @@ struct unit_hashes {
 };
 int unit_read_hashes(void *ctx, const int64_t *idx, size_t n, sdb_hash *out);
 
+/* A small deterministic generator (xorshift64*) for randomised tests:
+ * a number in 0 .. n-1 (n >= 1).  Every test program starts from the
+ * same seed; unit_rnd_seed sets another. */
+uint32_t unit_rnd(uint32_t n);
+void unit_rnd_seed(uint64_t seed);
+
 /* Reads a whole file below tests/data/ into a malloc'ed NUL-terminated buffer. */
 char *unit_read_data(const char *name, size_t *len);
 
