@@ -653,6 +653,20 @@ check_module(const char *path, size_t plen, const char *version, size_t vlen,
 	return sdb_module_check_canonical(path, plen, version, vlen, eb);
 }
 
+/* The size checks made before a zip is opened, from a file or memory. */
+static int
+check_zip_size(uint64_t size, const struct limits *l, struct sdb_errbuf *eb)
+{
+	if (size > l->zip)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "module zip: file too large (%llu bytes; limit is %llu bytes)",
+		    (unsigned long long)size, (unsigned long long)l->zip);
+	if (size < EOCD_SIZE)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %llu bytes",
+		    (unsigned long long)size);
+	return SDB_OK;
+}
+
 int
 sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
     const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
@@ -669,13 +683,8 @@ sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
 		return rc;
 	if (stat(zip_path, &sb) != 0)
 		return sdb_errf(eb, SDB_ERR_IO, "module zip: cannot stat the file");
-	if ((uint64_t)sb.st_size > l.zip)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
-		    "module zip: file too large (%lld bytes; limit is %llu bytes)",
-		    (long long)sb.st_size, (unsigned long long)l.zip);
-	if (sb.st_size < EOCD_SIZE)
-		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %lld bytes",
-		    (long long)sb.st_size);
+	if ((rc = check_zip_size((uint64_t)sb.st_size, &l, eb)) != SDB_OK)
+		return rc;
 	zip_error_init(&ze);
 	src = zip_source_file_create(zip_path, 0, -1, &ze);
 	if (src == NULL) {
@@ -700,12 +709,8 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
 	get_limits(&l, lim);
 	if ((rc = check_module(path, plen, version, vlen, eb)) != SDB_OK)
 		return rc;
-	if (len > l.zip)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
-		    "module zip: file too large (%zu bytes; limit is %llu bytes)",
-		    len, (unsigned long long)l.zip);
-	if (len < EOCD_SIZE)
-		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %zu bytes", len);
+	if ((rc = check_zip_size(len, &l, eb)) != SDB_OK)
+		return rc;
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(len ? buf : "", len, 0, &ze);
 	if (src == NULL) {
