@@ -87,8 +87,11 @@ int sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size
 
 /* Which part of the duplicate index's files (dupidx.h) is committed. */
 struct sdb_state_dups {
-	int64_t merged;   /* records with lower ids are in the merged set */
-	int64_t newlen;   /* committed bytes of the runs not merged yet */
+	int64_t merged;   /* records with lower ids went through a merge (their
+			   * pairs are reported); their entries are in the
+			   * set or in the runs */
+	int64_t newlen;   /* committed bytes of the runs (not merged into the
+			   * set yet) */
 };
 
 /*
