@@ -415,19 +415,17 @@ sdb_data_tile_format(const struct sdb_span *records, size_t n, char **out,
 	return SDB_OK;
 }
 
-/* A line of digits only: a record id line of the x/mod 0.7.0 form (no
- * record line can be all digits: it has spaces). */
+/* s[0..len) starts with a line of digits only (up to its '\n' or len):
+ * a record id line of the x/mod 0.7.0 form (no record line can be all
+ * digits: it has spaces). */
 static int
-is_id_line(const char *s, size_t len)
+starts_with_id_line(const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0;
 
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i > 0 && (i == len || s[i] == '\n');
 }
 
 /*
@@ -479,13 +477,12 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 	if (len > w * (size_t)(SDB_MAX_RECORD_SIZE + 1))
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "data tile of %zu bytes is too large for width %zu", len, w);
-	if (is_id_line(data, find(data, 0, len, '\n')))
+	if (starts_with_id_line(data, len))
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "data tile is in the x/mod v0.7.0 form with a record id line "
 		    "before each record; want sum.golang.org's form (records "
 		    "separated by blank lines, no ids)");
 	for (k = 0; k < w; k++) {
-		size_t nl1;
 		int text_ok;
 
 		if (pos == len)
@@ -495,8 +492,7 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 		i = ascii_record_end(data, pos, len);
 		text_ok = i != len;
 		if (!text_ok) {
-			nl1 = find(data, pos, len, '\n');
-			for (i = nl1; i + 1 < len && data[i + 1] != '\n';
+			for (i = find(data, pos, len, '\n'); i + 1 < len && data[i + 1] != '\n';
 			    i = find(data, i + 1, len, '\n'))
 				;
 			if (i + 1 >= len)
@@ -506,9 +502,7 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 		}
 		records[k].p = data + pos;
 		records[k].len = i + 1 - pos;
-		for (nl1 = pos; data[nl1] >= '0' && data[nl1] <= '9'; nl1++)
-			;
-		if (nl1 > pos && data[nl1] == '\n')
+		if (starts_with_id_line(records[k].p, records[k].len))
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile record %zu starts with a record id line "
 			    "(x/mod v0.7.0 form?); want sum.golang.org's form", k);
@@ -533,7 +527,7 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 		pos = i + 2;
 	}
 	if (pos != len) {
-		if (k > 0 && is_id_line(data + pos, find(data, pos, len, '\n') - pos))
+		if (k > 0 && starts_with_id_line(data + pos, len - pos))
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile has a record id line after record %zu (x/mod "
 			    "v0.7.0 form?)", k - 1);
