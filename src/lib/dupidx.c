@@ -465,7 +465,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 	uint8_t *raw = NULL, *obuf = NULL;
 	size_t nsrc = 0, cap, nheap = 0, i, opos = 0;
 	int64_t off, count, total = 0;
-	int set_fd = -1, out_fd = -1, err = SDB_OK, have = 0, rc, write;
+	int set_fd = -1, out_fd = -1, err = SDB_OK, have = 0, rc, compact;
 	const size_t obuf_size = 1u << 20;
 
 	*compacted = 0;
@@ -476,7 +476,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		    eb)) != SDB_OK)
 			return err;
 	/* cap - 2 runs */
-	write = max_runs < 0 || cap - 2 > (size_t)max_runs;
+	compact = max_runs < 0 || cap - 2 > (size_t)max_runs;
 	srcs = calloc(cap, sizeof *srcs);
 	heap = calloc(cap, sizeof *heap);
 	if (srcs == NULL || heap == NULL) {
@@ -532,7 +532,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 	srcs[nsrc].buf = d->batch;
 	srcs[nsrc].n = d->nbatch;
 	srcs[nsrc++].path = "(memory)";
-	if (write && (obuf = malloc(obuf_size)) == NULL) {
+	if (compact && (obuf = malloc(obuf_size)) == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
@@ -547,7 +547,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 	for (i = nheap; i-- > 0;)
 		heap_down(heap, nheap, i);
 
-	if (write) {
+	if (compact) {
 		if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
 			err = io_fail(eb, "create", d->tmp_path);
 			goto out;
@@ -576,11 +576,11 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		}
 		last = e;
 		have = 1;
-		if (!write)
+		if (!compact)
 			continue;
 		if (opos + ENT_SIZE > obuf_size) {
 			if (write_all(out_fd, obuf, opos) != 0) {
-				err = io_fail(eb, "write", d->tmp_path);
+				err = io_fail(eb, "compact", d->tmp_path);
 				goto out;
 			}
 			opos = 0;
@@ -590,18 +590,18 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		opos += ENT_SIZE;
 		total++;
 	}
-	if (!write) {
+	if (!compact) {
 		d->nbatch = 0;
 		goto out;
 	}
 	if (opos > 0 && write_all(out_fd, obuf, opos) != 0) {
-		err = io_fail(eb, "write", d->tmp_path);
+		err = io_fail(eb, "compact", d->tmp_path);
 		goto out;
 	}
 	memcpy(obuf, SET_MAGIC, 8);
 	put64(obuf + 8, (uint64_t)total);
 	if (pwrite(out_fd, obuf, HDR_SIZE, 0) != HDR_SIZE || fdatasync(out_fd) != 0) {
-		err = io_fail(eb, "write", d->tmp_path);
+		err = io_fail(eb, "compact", d->tmp_path);
 		goto out;
 	}
 	close(out_fd);
