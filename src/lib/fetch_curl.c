@@ -538,6 +538,8 @@ get(struct sdb_fetch *f, const char *url, size_t max, struct sdb_fetch_response 
 		if (!reuse)
 			sdb_fetch_response_clear(res);
 		res->len = 0;
+		if (res->body != NULL)
+			res->body[0] = '\0';
 		return rc;
 	}
 	if (res->body == NULL) {

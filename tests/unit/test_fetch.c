@@ -416,6 +416,7 @@ test_reuse(void)
 	CU_ASSERT_EQUAL(sdb_fetch_get_reuse(f, u, 10000, &r, &eb), SDB_ERR_TOO_LARGE);
 	CU_ASSERT_PTR_EQUAL(r.body, big);
 	CU_ASSERT_EQUAL(r.len, 0);
+	CU_ASSERT_STRING_EQUAL(r.body, "");
 	url(u, sizeof u, "/404");
 	CU_ASSERT_EQUAL_FATAL(sdb_fetch_get_reuse(f, u, 1000, &r, NULL), SDB_OK);
 	CU_ASSERT_EQUAL(r.status, 404);
