@@ -888,7 +888,7 @@ sdbd_http_default_threads(void)
 #endif
 	if (n < 1)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 2 ? 2u : n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)n;
+	return n < 2 ? 1u : n > HTTP_MAX_DEFAULT_THREADS ? HTTP_MAX_DEFAULT_THREADS : (unsigned)(n - 1);
 }
 
 int

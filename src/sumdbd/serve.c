@@ -351,8 +351,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	l = sdbd_log_latest(log);
-	printf("sumdbd: serving %s (tree size %" PRId64 ") on http://%s\n", name, l->tree.n,
-	    sdbd_http_address(http));
+	printf("sumdbd: serving %s (tree size %" PRId64 ", %u HTTP worker%s) on http://%s\n",
+	    name, l->tree.n, hopt.threads, hopt.threads == 1 ? "" : "s", sdbd_http_address(http));
 	printf("GOSUMDB=\"%s http://%s\"\n", vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
 	fflush(stdout);

@@ -11,14 +11,15 @@ SUMDBD_PID=
 # ${NAME}_URL.  Its stdout and stderr go to $WORK/NAME.out and NAME.err.
 # Lookups of public modules are off (--no-public: tests never reach
 # sum.golang.org) unless ARGS name a --public-url.  Exits the test when
-# the server does not start.
+# the server does not start.  $SUMDBD_WRAP, when set, is a command the
+# server runs under (such as "taskset -c 0").
 sumdbd_start() {
 	_name=$1 _db=$2
 	shift 2
 	case " $* " in *" --public-url "*) _pub= ;; *) _pub=--no-public ;; esac
 	# A restart must not read the address of the server before.
 	rm -f "$WORK/$_name.out"
-	"$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 $_pub "$@" \
+	${SUMDBD_WRAP:-} "$top_builddir/sumdbd" serve --db "$_db" --listen 127.0.0.1:0 $_pub "$@" \
 	    >"$WORK/$_name.out" 2>"$WORK/$_name.err" &
 	eval "${_name}_PID=\$!"
 	_i=0
