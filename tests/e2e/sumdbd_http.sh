@@ -62,6 +62,15 @@ for bad in 'example.com/m7@v1.0.0%00' 'example.com/m%007@v1.0.0' 'example.com/M7
 done
 long=$(python3 -c 'print("example.com/" + "a" * 10240 + "@v1.0.0")')
 expect 0 '^HTTP/1.1 4[0-9][0-9]' "10 KiB lookup path: 4xx" -- get "$URL/lookup/$long"
+# The longest lookup the server takes (4,096 bytes of path@version), with
+# 6 KiB of headers besides (a proxy's, a token), still fits a connection's
+# memory and is looked up: 404, not 414 or 431.
+long=$(python3 -c 'print("example.com/" + "a" * 4077 + "@v1.0.0")')
+pad=$(python3 -c 'print("p" * 6144)')
+expect 0 '^HTTP/1.1 404' "longest lookup path, with 6 KiB of headers: 404" -- \
+    get -H "X-Pad: $pad" "$URL/lookup/$long"
+long=$(python3 -c 'print("example.com/" + "a" * 4078 + "@v1.0.0")')
+expect 0 '^HTTP/1.1 400' "one byte longer: 400" -- get "$URL/lookup/$long"
 
 # hash tiles: 300 records = a full tile 0 and 1.p/44 at level 0, 0.p/1 at level 1
 expect 0 '^HTTP/1.1 200' "full tile 8/0/000" -- get "$URL/tile/8/0/000"
@@ -121,7 +130,9 @@ expect 0 '^HTTP/1.1 405' "POST /latest: 405" -- get -X POST -d x "$URL/latest"
 expect 0 '^Allow: GET, HEAD' "405 names the allowed methods" -- cat "$WORK/hdr"
 expect 0 '^HTTP/1.1 405' "PUT /lookup: 405" -- get -X PUT -d x "$URL/lookup/example.com/m7@v1.0.0"
 big=$(python3 -c 'print("x" * 40000)')
-expect 0 '^HTTP/1.1 4[0-9][0-9]' "oversized header: 4xx" -- get -H "X-Big: $big" "$URL/latest"
+expect 0 '^HTTP/1.1 431' "oversized header: 431" -- get -H "X-Big: $big" "$URL/latest"
+big=$(python3 -c 'print("x" * 16384)')
+expect 0 '^HTTP/1.1 431' "16 KiB header: 431" -- get -H "X-Big: $big" "$URL/latest"
 expect 0 '^HTTP/1.1 200' "still serving after bad requests" -- get "$URL/latest"
 
 # an import while serving goes through the admin socket
