@@ -67,11 +67,12 @@
 
 /* --- the server's store ------------------------------------------------ */
 
-/* SQLite page cache of each read-only connection, in KiB.  sumdbd opens
- * one per HTTP worker; lookups are random over the whole log, so a large
- * cache per reader buys few hits and costs resident memory times the
- * number of workers (SQLite's default is about 2 MiB each).  The writer
- * keeps SQLite's default. */
-#define SDB_STORE_READER_CACHE_KIB 512
+/* SQLite page cache of each read-only connection, in KiB (SQLite's own
+ * default).  sumdbd opens one per HTTP worker.  Lookups are random over
+ * the whole log, so record pages seldom hit; what the cache keeps is the
+ * B-tree's inner pages, about 1 MiB per million records.  Against a log
+ * of 1,000,000 records, 512 KiB read 1.27 pages from the file per lookup
+ * and 2 MiB 0.96 (4 MiB: 0.91), for 3.6% more lookups a second. */
+#define SDB_STORE_READER_CACHE_KIB 2048
 
 #endif
