@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,11 +314,23 @@ exec_sql(struct sdb_store *s, const char *sql, const char *what, struct sdb_errb
 	return SDB_OK;
 }
 
+/* Process-wide SQLite settings, made once before the first connection.
+ * Memory statistics off: with them on, every allocation SQLite makes
+ * takes one global mutex, shared by all the server's reader threads.  An
+ * application that started SQLite before us keeps its own settings
+ * (sqlite3_config then refuses, harmlessly). */
+static void
+sqlite_setup(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Opens the connection; check_schema is 0 only while creating. */
 static int
 store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, int check_schema,
            struct sdb_errbuf *eb)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct sdb_store *s;
 	struct stat sb;
 	int flags, rc;
@@ -325,6 +338,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	*out = NULL;
 	if (path == NULL || path[0] == '\0')
 		return sdb_errf(eb, SDB_ERR_INVALID, "no database path given");
+	(void)pthread_once(&once, sqlite_setup);
 	/* SQLITE_OPEN_NOMUTEX needs a library built thread-safe; one built
 	 * with SQLITE_THREADSAFE=0 would corrupt memory under our threads. */
 	if (sqlite3_threadsafe() == 0)
