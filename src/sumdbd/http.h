@@ -92,7 +92,8 @@ struct sdbd_http;
  * for the next request.  On two CPUs with wrk on the same host, two
  * workers slept 0.37 times per lookup, left the CPUs idle 18% of the time
  * and cost 10.5 us of CPU per lookup; one worker never slept and cost 8.7
- * us, for 25% more lookups a second (tools/bench-sumdbd).
+ * us, for 25% more lookups a second (wrk run as tools/bench-sumdbd runs
+ * it, CPU and sleeps from /proc).
  */
 unsigned sdbd_http_default_threads(void);
 
