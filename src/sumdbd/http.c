@@ -1,12 +1,33 @@
 /*
  * The HTTP listener (http.h) on libmicrohttpd, the only file that uses it.
- * A pool of worker threads, each with its own epoll loop where the system
- * has one (MHD_USE_AUTO), answers requests; limits are set before any byte
- * of a request reaches a handler: connection timeout, per-IP and total
- * connection limits, a per-connection memory pool (which also caps the
- * request line and headers: libmicrohttpd answers 414/431 when they do not
- * fit), a URL length cap, and GET/HEAD only.  libmicrohttpd itself leaves
- * the body out of HEAD responses.
+ * A set of workers answers requests, each a libmicrohttpd daemon of its
+ * own with its own epoll set, driven by a thread of ours; limits are set
+ * before any byte of a request reaches a handler: connection timeout,
+ * per-address and total connection limits, a per-connection memory pool
+ * (which also caps the request line and headers: libmicrohttpd answers
+ * 414/431 when they do not fit), a URL length cap, and GET/HEAD only.
+ * libmicrohttpd itself leaves the body out of HEAD responses.
+ *
+ * Why our own threads and not libmicrohttpd's thread pool: the event loop
+ * of its internal threads (0.9.75, Debian 12) reads epoll events in
+ * rounds of 128 and waits in every round with the timeout it computed
+ * before the first.  When exactly 128 (or 256, ...) connections are ready
+ * at once, the round after the last full one finds nothing new and sleeps
+ * for up to the connection timeout with every one of them read-ready:
+ * under 256 busy connections the server stalled for seconds in about
+ * half of the runs of tools/load-test, until the header watchdog cut the
+ * connections.  Driven from outside, a daemon never waits inside
+ * libmicrohttpd: the worker thread waits on the daemon's epoll descriptor
+ * for as long as MHD_get_timeout allows (zero while any connection is
+ * ready), then MHD_run processes without blocking.
+ *
+ * Connections are accepted by a thread of our own, which enforces the
+ * per-address and total limits (closing a connection over either at
+ * once, as libmicrohttpd would) and hands each to the next worker in
+ * turn; the worker adds it to its daemon (MHD_add_connection must run in
+ * the thread that runs the daemon).  Left to themselves, workers polling
+ * one listening socket each take a burst of connections (a CI job, or
+ * wrk's sixteen) on whichever wakes first while the others idle.
  *
  * Responses a handler marks immutable (full tiles) are kept, up to
  * HTTP_CACHE_BYTES, and queued again for the same request path without
@@ -18,11 +39,12 @@
  * Deferred work (http.h) runs on a pool of defer threads fed by a
  * bounded queue.  The worker that got the request suspends its connection
  * (MHD_suspend_connection) and goes on with its other connections; the
- * defer thread fills in the answer and resumes the connection, and
- * libmicrohttpd calls on_request again, which queues the answer.  A job
- * is shared by its connection and the pool and freed by whichever lets
- * go last.  Every suspended connection is resumed exactly once, and always
- * before MHD_stop_daemon (which panics on a connection left suspended).
+ * defer thread fills in the answer, resumes the connection and wakes its
+ * worker (job_resume), and libmicrohttpd calls on_request again, which
+ * queues the answer.  A job is shared by
+ * its connection and the pool and freed by whichever lets go last.
+ * Every suspended connection is resumed exactly once, and always before
+ * MHD_stop_daemon (which panics on a connection left suspended).
  *
  * libmicrohttpd's connection timeout is an idle timeout: a client sending
  * one header byte every few seconds (slowloris) would hold its connection
@@ -30,15 +52,6 @@
  * connection whose request line and headers have not all arrived within
  * header_timeout_s of its start (or of the end of its previous request);
  * the worker then sees the end of the stream and closes the connection.
- *
- * Connections are accepted by a thread of our own and handed to
- * libmicrohttpd with MHD_add_connection, which gives each to one worker
- * by its descriptor number (fd modulo the pool size).  Left to itself,
- * every worker polls the shared listening socket and accepts up to ten
- * connections per wakeup, so a burst of connections (a CI job, or wrk's
- * sixteen) lands on one worker while the others idle.  libmicrohttpd
- * still counts each connection against the per-IP and total limits
- * when it is added, and closes it when a limit is reached.
  *
  * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
  * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
@@ -50,6 +63,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -111,11 +125,16 @@
 /* How long the accept thread rests when the process is out of file
  * descriptors (or memory), instead of spinning on a ready socket. */
 #define HTTP_ACCEPT_BACKOFF_MS 100
+/* Chains of the per-address connection counts. */
+#define HTTP_ADDR_BUCKETS 4096u
+/* Longest a worker waits for an event in one go: libmicrohttpd's own
+ * timeouts are shorter, this only keeps the arithmetic in an int. */
+#define HTTP_MAX_WAIT_MS 3600000
 /* Seconds a client told "busy" is asked to wait (Retry-After). */
 #define HTTP_RETRY_AFTER "5"
 
 struct cache_slot {
-	/* cache_hash of url, or 0 when empty: read without the lock as a
+	/* fnv1a of url, or 0 when empty: read without the lock as a
 	 * filter, so that a path that is not kept (every lookup) is turned
 	 * away without taking cache_mu; a match is checked under it */
 	atomic_size_t hash;
@@ -130,9 +149,12 @@ struct cache_slot {
  * on_completed) and the pool (released when its thread is done with it). */
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
+struct worker;
+
 struct job {
 	struct job *next, *prev;     /* in the queue or the running list */
 	struct MHD_Connection *c;
+	struct worker *wk;           /* the worker c belongs to */
 	void (*run)(void *arg, struct sdbd_http_response *r);
 	void (*drop)(void *arg);
 	void *arg;
@@ -141,15 +163,61 @@ struct job {
 	atomic_int refs;
 };
 
-/* A connection the watchdog keeps an eye on (its socket context). */
+/* A client address as the connection limits count it: the family's
+ * address bytes, the port left out. */
+struct addr_key {
+	unsigned char len;
+	unsigned char b[17];         /* family tag, then 4 or 16 bytes */
+};
+
+/* Open connections from one address (a chain of the limits table). */
+struct addr_count {
+	struct addr_count *next;
+	struct addr_key key;
+	unsigned n;
+};
+
+/* A connection the watchdog keeps an eye on (its socket context); it
+ * also holds the connection's place in the limits, when it counts. */
 struct watch {
 	struct watch *next, *prev;
 	int fd;
 	atomic_llong deadline_ms;    /* CLOCK_MONOTONIC; 0: none (in a request) */
+	int counted;                 /* key is counted in the limits */
+	struct addr_key key;
+};
+
+/* An accepted connection on its way to a worker. */
+struct pending {
+	struct pending *next;
+	int fd;
+	socklen_t sl;
+	struct sockaddr_storage ss;
+	struct addr_key key;
+};
+
+/* A worker (see the file comment): a daemon, the thread that runs it, and
+ * the connections the accept thread has handed it. */
+struct worker {
+	struct sdbd_http *h;
+	struct MHD_Daemon *d;
+	int epfd;                    /* the daemon's epoll descriptor */
+	int wake[2];                 /* a pipe: connections waiting, or stop */
+	int started;
+	pthread_t tid;
+	pthread_mutex_t mu;          /* guards phead, ptail */
+	struct pending *phead, *ptail;
+	atomic_int npending;         /* phead != NULL, read without mu */
+	atomic_int stop;
+	/* while this worker adds a connection: its key, and whether
+	 * on_connection gave its count to the connection's watch */
+	const struct addr_key *adding;
+	int took;
 };
 
 struct sdbd_http {
-	struct MHD_Daemon *d;
+	struct worker *workers;
+	unsigned nworkers, next_worker;
 	int fd;                      /* the listening socket; -1: closed */
 	int wake[2];                 /* a pipe that stops the accept thread */
 	int accept_started;
@@ -173,6 +241,12 @@ struct sdbd_http {
 	int stopping;
 	pthread_t *defer_tids;
 	unsigned ndefer;
+
+	/* the connection limits, kept by the accept thread and released
+	 * by the workers as connections close */
+	pthread_mutex_t limit_mu;
+	struct addr_count **addrs;   /* HTTP_ADDR_BUCKETS chains */
+	unsigned conns, conn_limit, per_ip_limit;
 
 	/* the header watchdog */
 	pthread_mutex_t watch_mu;
@@ -232,16 +306,18 @@ identity_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-/* FNV-1a of the request path, never 0 (an empty slot's hash): the first
- * probe slot, and the filter of cache_answer. */
+/* FNV-1a of p[0..len), never 0 (an empty cache slot's hash): for a
+ * request path the first probe slot and the filter of cache_answer, for
+ * a client address its chain in the limits table. */
 static size_t
-cache_hash(const char *url, size_t len)
+fnv1a(const void *p, size_t len)
 {
+	const unsigned char *b = p;
 	uint64_t x = 14695981039346656037u;
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		x = (x ^ (unsigned char)url[i]) * 1099511628211u;
+		x = (x ^ b[i]) * 1099511628211u;
 	x ^= x >> 32;
 	return x != 0 ? (size_t)x : 1;
 }
@@ -254,7 +330,7 @@ static int
 cache_answer(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_t len,
     enum MHD_Result *ret)
 {
-	size_t i, slot = cache_hash(url, len);
+	size_t i, slot = fnv1a(url, len);
 	int found = 0;
 
 	if (h->cache == NULL)
@@ -301,7 +377,7 @@ static int
 cache_keep(struct sdbd_http *h, const char *url, size_t len, unsigned status,
     struct MHD_Response *resp, size_t body_len)
 {
-	size_t i, slot = cache_hash(url, len), cost = body_len + len + HTTP_CACHE_OVERHEAD;
+	size_t i, slot = fnv1a(url, len), cost = body_len + len + HTTP_CACHE_OVERHEAD;
 	struct cache_slot *e = NULL;
 	char *copy;
 
@@ -406,6 +482,26 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void
+wake_up(int fd)
+{
+	/* non-blocking: a full pipe already holds a wake-up */
+	while (write(fd, "x", 1) < 0 && errno == EINTR)
+		;
+}
+
+/* Resumes j's connection and wakes its worker.  The wake-up is ours, not
+ * only libmicrohttpd's: a resume that lands while MHD_run is past its
+ * check for resumed connections leaves its signal consumed and the
+ * resume pending, and MHD_get_timeout does not count a pending resume,
+ * so the worker would wait for some other event before answering. */
+static void
+job_resume(struct job *j)
+{
+	MHD_resume_connection(j->c);
+	wake_up(j->wk->wake[1]);
+}
+
 /* Frees what a response still owns (a body never handed to libmicrohttpd). */
 static void
 response_clear(struct sdbd_http_response *r)
@@ -441,7 +537,7 @@ job_refuse_locked(struct job *j, const char *msg)
 {
 	text_response(&j->r, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 	j->state = JOB_DONE;
-	MHD_resume_connection(j->c);
+	job_resume(j);
 }
 
 /* A defer thread: runs queued jobs until the listener stops and the queue
@@ -489,7 +585,7 @@ defer_main(void *arg)
 		if (j->state == JOB_RUNNING) {
 			j->r = r;
 			j->state = JOB_DONE;
-			MHD_resume_connection(j->c);
+			job_resume(j);
 		} else {
 			/* answered 503 at shutdown meanwhile; the connection
 			 * may be gone: never touch it again */
@@ -504,9 +600,10 @@ defer_main(void *arg)
 /* Hands the handler's deferred work in r to the pool and suspends c, or
  * refuses it with a 503 when the queue is full or the listener stops. */
 static enum MHD_Result
-defer_submit(struct sdbd_http *h, struct MHD_Connection *c, void **con_cls,
+defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
     struct sdbd_http_response *r)
 {
+	struct sdbd_http *h = wk->h;
 	struct job *j = calloc(1, sizeof *j);
 
 	if (j == NULL) {
@@ -514,6 +611,7 @@ defer_submit(struct sdbd_http *h, struct MHD_Connection *c, void **con_cls,
 		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	}
 	j->c = c;
+	j->wk = wk;
 	j->run = r->defer;
 	j->drop = r->defer_free;
 	j->arg = r->defer_arg;
@@ -546,6 +644,171 @@ defer_submit(struct sdbd_http *h, struct MHD_Connection *c, void **con_cls,
 	pthread_cond_signal(&h->defer_cv);
 	pthread_mutex_unlock(&h->defer_mu);
 	return MHD_YES;
+}
+
+/* The limits' key of a client address. */
+static void
+addr_key_of(const struct sockaddr *sa, socklen_t sl, struct addr_key *k)
+{
+	memset(k, 0, sizeof *k);
+	if (sa->sa_family == AF_INET && sl >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)sa;
+
+		k->b[0] = 4;
+		memcpy(k->b + 1, &a->sin_addr, 4);
+		k->len = 5;
+	} else if (sa->sa_family == AF_INET6 && sl >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)sa;
+
+		k->b[0] = 6;
+		memcpy(k->b + 1, &a->sin6_addr, 16);
+		k->len = 17;
+	} else {
+		k->len = 1;   /* another family: all share one count */
+	}
+}
+
+/* Counts a new connection from k: returns 1, or 0 (nothing counted) when
+ * the total or k's share is full, or memory runs out. */
+static int
+limit_take(struct sdbd_http *h, const struct addr_key *k)
+{
+	struct addr_count **chain = &h->addrs[fnv1a(k->b, k->len) % HTTP_ADDR_BUCKETS], *a;
+	int ok = 0;
+
+	pthread_mutex_lock(&h->limit_mu);
+	if (h->conns >= h->conn_limit)
+		goto out;
+	for (a = *chain; a != NULL; a = a->next)
+		if (a->key.len == k->len && memcmp(a->key.b, k->b, k->len) == 0)
+			break;
+	if (a == NULL) {
+		if ((a = calloc(1, sizeof *a)) == NULL)
+			goto out;
+		a->key = *k;
+		a->next = *chain;
+		*chain = a;
+	}
+	if (a->n >= h->per_ip_limit)
+		goto out;
+	a->n++;
+	h->conns++;
+	ok = 1;
+out:
+	pthread_mutex_unlock(&h->limit_mu);
+	return ok;
+}
+
+/* Gives back a connection limit_take counted for k. */
+static void
+limit_release(struct sdbd_http *h, const struct addr_key *k)
+{
+	struct addr_count **pp = &h->addrs[fnv1a(k->b, k->len) % HTTP_ADDR_BUCKETS], *a;
+
+	pthread_mutex_lock(&h->limit_mu);
+	for (; (a = *pp) != NULL; pp = &a->next) {
+		if (a->key.len != k->len || memcmp(a->key.b, k->b, k->len) != 0)
+			continue;
+		h->conns--;
+		if (--a->n == 0) {
+			*pp = a->next;
+			free(a);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&h->limit_mu);
+}
+
+/* Adds the connections handed to wk to its daemon; runs in wk's thread. */
+static void
+worker_take(struct worker *wk)
+{
+	struct pending *p, *next;
+
+	pthread_mutex_lock(&wk->mu);
+	p = wk->phead;
+	wk->phead = wk->ptail = NULL;
+	atomic_store(&wk->npending, 0);
+	pthread_mutex_unlock(&wk->mu);
+	for (; p != NULL; p = next) {
+		next = p->next;
+		wk->adding = &p->key;
+		wk->took = 0;
+		/* on failure libmicrohttpd has closed the socket */
+		(void)MHD_add_connection(wk->d, p->fd, (struct sockaddr *)&p->ss, p->sl);
+		if (!wk->took)
+			limit_release(wk->h, &p->key);
+		wk->adding = NULL;
+		free(p);
+	}
+}
+
+/* A worker's thread (see the file comment). */
+static void *
+worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct pollfd pfd[2];
+	char buf[64];
+
+	pfd[0].fd = wk->epfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = wk->wake[0];
+	pfd[1].events = POLLIN;
+	while (!atomic_load(&wk->stop)) {
+		MHD_UNSIGNED_LONG_LONG t;
+		int ms = -1;
+
+		if (atomic_load(&wk->npending))
+			worker_take(wk);
+		/* zero while a connection is ready: MHD_run then takes it
+		 * (and any new events) without waiting */
+		if (MHD_get_timeout(wk->d, &t) == MHD_YES)
+			ms = t < HTTP_MAX_WAIT_MS ? (int)t : HTTP_MAX_WAIT_MS;
+		if (ms != 0) {
+			pfd[0].revents = pfd[1].revents = 0;
+			(void)poll(pfd, 2, ms);   /* an error (EINTR): go round */
+			if (pfd[1].revents != 0)
+				while (read(wk->wake[0], buf, sizeof buf) > 0)
+					;
+		}
+		(void)MHD_run(wk->d);
+	}
+	return NULL;
+}
+
+/* Counts c against the limits and hands it to the next worker, or closes
+ * it: over a limit (as libmicrohttpd itself would), or out of memory. */
+static void
+hand_over(struct sdbd_http *h, int c, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	struct pending *p = malloc(sizeof *p);
+	struct worker *wk;
+
+	if (p == NULL) {
+		close(c);
+		return;
+	}
+	addr_key_of((const struct sockaddr *)ss, sl, &p->key);
+	if (!limit_take(h, &p->key)) {
+		free(p);
+		close(c);
+		return;
+	}
+	p->next = NULL;
+	p->fd = c;
+	p->ss = *ss;
+	p->sl = sl;
+	wk = &h->workers[h->next_worker++ % h->nworkers];
+	pthread_mutex_lock(&wk->mu);
+	if (wk->ptail != NULL)
+		wk->ptail->next = p;
+	else
+		wk->phead = p;
+	wk->ptail = p;
+	atomic_store(&wk->npending, 1);
+	pthread_mutex_unlock(&wk->mu);
+	wake_up(wk->wake[1]);
 }
 
 /* The watchdog's record of c (NULL when it has none). */
@@ -596,7 +859,8 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	struct sdbd_http *h = cls;
+	struct worker *wk = cls;
+	struct sdbd_http *h = wk->h;
 	struct sdbd_http_response r = { 0 };
 	enum MHD_Result ret;
 	size_t ulen;
@@ -651,7 +915,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	free(path);
 	if (r.defer != NULL)
-		return defer_submit(h, c, con_cls, &r);
+		return defer_submit(wk, c, con_cls, &r);
 	ret = queue_keep(h, c, url, ulen, &r);
 	return ret;
 }
@@ -679,18 +943,24 @@ static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
-	struct sdbd_http *h = cls;
+	struct worker *wk = cls;
+	struct sdbd_http *h = wk->h;
 	struct watch *w;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
-		/* without memory the connection just goes unwatched: the idle
-		 * timeout still applies */
+		/* without memory the connection just goes unwatched (the idle
+		 * timeout still applies) and uncounted */
 		if (ci == NULL || (w = calloc(1, sizeof *w)) == NULL)
 			return;
 		w->fd = ci->connect_fd;
+		if (wk->adding != NULL) {
+			w->key = *wk->adding;
+			w->counted = 1;
+			wk->took = 1;
+		}
 		atomic_init(&w->deadline_ms, now_ms() + h->header_timeout_ms);
 		pthread_mutex_lock(&h->watch_mu);
 		w->next = h->watched;
@@ -712,6 +982,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		if (w->next != NULL)
 			w->next->prev = w->prev;
 		pthread_mutex_unlock(&h->watch_mu);
+		if (w->counted)
+			limit_release(h, &w->key);
 		free(w);
 		*socket_context = NULL;
 	}
@@ -780,8 +1052,8 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
-/* The accept thread (see the file comment): hands every connection to
- * libmicrohttpd until a byte arrives on the wake pipe. */
+/* The accept thread (see the file comment): hands every connection to a
+ * worker until a byte arrives on the wake pipe. */
 static void *
 accept_main(void *arg)
 {
@@ -803,12 +1075,11 @@ accept_main(void *arg)
 		for (;;) {
 			struct sockaddr_storage ss;
 			socklen_t sl = sizeof ss;
-			int c = accept4(h->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+			int c = accept4(h->fd, (struct sockaddr *)&ss, &sl,
+			    SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 			if (c >= 0) {
-				/* refused (a limit, or no memory): libmicrohttpd
-				 * has closed c */
-				(void)MHD_add_connection(h->d, c, (struct sockaddr *)&ss, sl);
+				hand_over(h, c, &ss, sl);
 				continue;
 			}
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -840,6 +1111,90 @@ accept_stop(struct sdbd_http *h)
 	}
 }
 
+/* Stops and joins the worker threads that were started, then stops their
+ * daemons, which closes every connection left (in this thread); the
+ * connections handed over and not yet taken are closed too. */
+static void
+workers_stop(struct sdbd_http *h)
+{
+	unsigned i;
+
+	if (h->workers == NULL)
+		return;
+	for (i = 0; i < h->nworkers; i++) {
+		struct worker *wk = &h->workers[i];
+
+		if (!wk->started)
+			continue;
+		atomic_store(&wk->stop, 1);
+		wake_up(wk->wake[1]);
+		pthread_join(wk->tid, NULL);
+		wk->started = 0;
+	}
+	for (i = 0; i < h->nworkers; i++) {
+		struct worker *wk = &h->workers[i];
+		struct pending *p, *next;
+
+		for (p = wk->phead; p != NULL; p = next) {
+			next = p->next;
+			close(p->fd);
+			limit_release(h, &p->key);
+			free(p);
+		}
+		wk->phead = wk->ptail = NULL;
+		if (wk->d != NULL)
+			MHD_stop_daemon(wk->d);
+		if (wk->wake[0] >= 0)
+			close(wk->wake[0]);
+		if (wk->wake[1] >= 0)
+			close(wk->wake[1]);
+		pthread_mutex_destroy(&wk->mu);
+	}
+	free(h->workers);
+	h->workers = NULL;
+	h->nworkers = 0;
+}
+
+/* Starts worker wk of h: its wake-up pipe, its daemon and its thread. */
+static int
+worker_start(struct sdbd_http *h, struct worker *wk, const struct sdbd_http_options *opt,
+    struct sdb_errbuf *eb)
+{
+	const union MHD_DaemonInfo *di;
+	int i;
+
+	if (pipe(wk->wake) != 0) {
+		wk->wake[0] = wk->wake[1] = -1;
+		return sdb_errf(eb, SDB_ERR_IO, "pipe: %s", strerror(errno));
+	}
+	for (i = 0; i < 2; i++) {
+		(void)fcntl(wk->wake[i], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(wk->wake[i], F_SETFL, O_NONBLOCK);
+	}
+	/* Per-address and total limits are the accept thread's; the
+	 * daemon's own total is only a backstop. */
+	wk->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET,
+	    0, NULL, NULL, on_request, wk,
+	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
+	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_UNESCAPE_CALLBACK, identity_unescape, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, wk,
+	    MHD_OPTION_END);
+	if (wk->d == NULL)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
+	di = MHD_get_daemon_info(wk->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di == NULL || di->epoll_fd < 0)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd gave no epoll descriptor");
+	wk->epfd = di->epoll_fd;
+	if (pthread_create(&wk->tid, NULL, worker_main, wk) != 0)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the HTTP workers");
+	wk->started = 1;
+	return SDB_OK;
+}
+
 /* Stops and joins the pool and the watchdog threads that were started,
  * drops every kept response (after the workers are gone) and frees h. */
 static void
@@ -848,6 +1203,7 @@ listener_free(struct sdbd_http *h)
 	unsigned i;
 
 	accept_stop(h);
+	workers_stop(h);
 	for (i = 0; i < 2; i++)
 		if (h->wake[i] >= 0)
 			close(h->wake[i]);
@@ -873,6 +1229,16 @@ listener_free(struct sdbd_http *h)
 	pthread_mutex_destroy(&h->defer_mu);
 	pthread_cond_destroy(&h->watch_cv);
 	pthread_mutex_destroy(&h->watch_mu);
+	for (i = 0; h->addrs != NULL && i < HTTP_ADDR_BUCKETS; i++) {
+		struct addr_count *a, *next;
+
+		for (a = h->addrs[i]; a != NULL; a = next) {
+			next = a->next;
+			free(a);
+		}
+	}
+	free(h->addrs);
+	pthread_mutex_destroy(&h->limit_mu);
 	free(h);
 }
 
@@ -907,6 +1273,9 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	if (h == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	h->fd = h->wake[0] = h->wake[1] = -1;
+	pthread_mutex_init(&h->limit_mu, NULL);
+	h->conn_limit = opt->conn_limit ? opt->conn_limit : HTTP_DEFAULT_CONNS;
+	h->per_ip_limit = opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP;
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
 	h->closed = opt->closed;
@@ -916,6 +1285,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	atomic_init(&h->inflight, 0);
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
+	h->addrs = calloc(HTTP_ADDR_BUCKETS, sizeof *h->addrs);
 	pthread_mutex_init(&h->cache_mu, NULL);
 	pthread_mutex_init(&h->defer_mu, NULL);
 	pthread_cond_init(&h->defer_cv, NULL);
@@ -923,7 +1293,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	pthread_cond_init(&h->watch_cv, NULL);
 	nthreads = opt->defer_threads ? opt->defer_threads : HTTP_DEFAULT_DEFER_THREADS;
 	h->defer_tids = calloc(nthreads, sizeof *h->defer_tids);
-	if (h->defer_tids == NULL) {
+	if (h->defer_tids == NULL || h->addrs == NULL) {
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
@@ -951,25 +1321,32 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 		listener_free(h);
 		return rc;
 	}
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
-	    0, NULL, NULL, on_request, h,
-	    MHD_OPTION_THREAD_POOL_SIZE, opt->threads ? opt->threads : sdbd_http_default_threads(),
-	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP,
-	    MHD_OPTION_CONNECTION_LIMIT, opt->conn_limit ? opt->conn_limit : HTTP_DEFAULT_CONNS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-	    MHD_OPTION_UNESCAPE_CALLBACK, identity_unescape, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-	    MHD_OPTION_END);
-	if (h->d == NULL) {
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) != MHD_YES) {
 		listener_free(h);
-		return sdb_errf(eb, SDB_ERR_INTERNAL, "libmicrohttpd refused to start");
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "this libmicrohttpd was built without epoll");
+	}
+	h->nworkers = opt->threads ? opt->threads : sdbd_http_default_threads();
+	h->workers = calloc(h->nworkers, sizeof *h->workers);
+	if (h->workers == NULL) {
+		listener_free(h);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < h->nworkers; i++) {
+		struct worker *wk = &h->workers[i];
+
+		wk->h = h;
+		wk->wake[0] = wk->wake[1] = wk->epfd = -1;
+		pthread_mutex_init(&wk->mu, NULL);
+		atomic_init(&wk->npending, 0);
+		atomic_init(&wk->stop, 0);
+	}
+	for (i = 0; i < h->nworkers; i++) {
+		if ((rc = worker_start(h, &h->workers[i], opt, eb)) != SDB_OK) {
+			listener_free(h);
+			return rc;
+		}
 	}
 	if (pthread_create(&h->accept_tid, NULL, accept_main, h) != 0) {
-		MHD_stop_daemon(h->d);
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the accept thread");
 	}
@@ -1030,8 +1407,7 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 			job_refuse_locked(j, "server shutting down; try again\n");
 	pthread_mutex_unlock(&h->defer_mu);
 	wait_inflight(h, HTTP_ABANDON_MS);
-	MHD_stop_daemon(h->d);
-	/* joins the defer threads (each ends the work it runs) and the
-	 * watchdog */
+	/* stops the workers and their daemons, then joins the defer threads
+	 * (each ends the work it runs) and the watchdog */
 	listener_free(h);
 }
