@@ -1,8 +1,9 @@
 -- wrk script for tools/load-test: cycles through the request paths listed
 -- one per line in the file given after "--", counts answers by status
 -- class in every thread, and prints one machine-readable line at the end:
---   LOAD rps R p50_us A p99_us B requests N s2xx .. s4xx .. s5xx ..
---        connect_err .. read_err .. write_err .. timeout_err ..
+--   LOAD rps R p50_us A p99_us B max_us C mean_us D requests N s2xx ..
+--        s4xx .. s5xx .. other .. connect_err .. read_err .. write_err ..
+--        timeout_err ..
 local paths = {}
 local i = 0
 local threads = {}
@@ -49,9 +50,9 @@ function done(summary, latency, requests)
 		to = to + t:get("other")
 	end
 	local e = summary.errors
-	io.write(string.format("LOAD rps %.0f p50_us %d p99_us %d max_us %d requests %d " ..
+	io.write(string.format("LOAD rps %.0f p50_us %d p99_us %d max_us %d mean_us %.0f requests %d " ..
 	    "s2xx %d s4xx %d s5xx %d other %d connect_err %d read_err %d write_err %d timeout_err %d\n",
 	    summary.requests / (summary.duration / 1e6), latency:percentile(50),
-	    latency:percentile(99), latency.max, summary.requests, t2, t4, t5, to,
+	    latency:percentile(99), latency.max, latency.mean, summary.requests, t2, t4, t5, to,
 	    e.connect, e.read, e.write, e.timeout))
 end
