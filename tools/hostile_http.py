@@ -13,6 +13,16 @@ normal client measuring its latency meanwhile.
       oversized headers, an oversized URL, pipelined garbage, a request
       line with NUL bytes, random bytes: reports the server's answer to
       each, and checks after each that it still answers /latest.
+  hostile_http.py limits HOST:PORT [--conns N] [--sources K]
+      opens N connections spread over K source addresses and reports how
+      many the server kept and how many it closed at once (over its
+      per-address or total limit), per source; then closes them all and
+      opens them again, to see that closed connections were given back.
+  hostile_http.py burst HOST:PORT --pid PID [--conns N] [--rounds R]
+      N keep-alive connections; in each round the server (PID) is
+      stopped with SIGSTOP while every connection sends a request, then
+      continued, so that all N requests are ready at once; reports how
+      long the slowest round took to be answered in full.
 
 While slowloris and idle run, a normal client fetches PATHS (--paths,
 comma-separated; default tiles and /latest), each on a new connection,
@@ -26,9 +36,11 @@ every socket is closed before it exits.  Output: one "key=value ..." line
 per figure, for scripts.
 """
 import argparse
+import os
 import random
 import resource
 import select
+import signal
 import socket
 import sys
 import threading
@@ -302,9 +314,117 @@ def cmd_garbage(args):
         len(cases), "yes" if alive_fail == 0 else "no(%d)" % alive_fail))
 
 
+def open_from(addr, n, sources):
+    """n connections, source addresses 127.0.0.2.. in turn; returns the
+    sockets (blocking, a 5 s timeout) and the sources they came from."""
+    socks, srcs = [], []
+    for i in range(n):
+        src = "127.0.0.%d" % (2 + i % sources)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((src, 0))
+            s.settimeout(5)
+            s.connect(addr)
+        except OSError:
+            s.close()
+            continue
+        socks.append(s)
+        srcs.append(src)
+    return socks, srcs
+
+
+def cmd_limits(args):
+    addr = parse_addr(args.addr)
+    n = min(args.conns, MAX_CONNS)
+    raise_nofile(n)
+    rounds = []
+    for _ in range(2):
+        socks, srcs = open_from(addr, n, args.sources)
+        time.sleep(0.5)
+        kept = {}
+        for s, src in zip(socks, srcs):
+            s.setblocking(False)
+            if not closed_by_peer(s):
+                kept[src] = kept.get(src, 0) + 1
+        rounds.append(kept)
+        for s in socks:
+            s.close()
+        time.sleep(0.5)
+    k0, k1 = rounds
+    print("limits conns=%d kept=%d closed_at_once=%d kept_per_source=%s again_kept=%d" % (
+        n, sum(k0.values()), n - sum(k0.values()),
+        ",".join(str(k0.get("127.0.0.%d" % (2 + i), 0)) for i in range(args.sources)),
+        sum(k1.values())))
+
+
+def read_answer(s, buf):
+    """Reads one whole answer (headers and Content-Length bytes of body)
+    from s, buf holding what was read before; returns (status, rest of
+    buf) or (0, b"") when the connection ended first."""
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            head = buf[:end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                k, _, v = line.partition(":")
+                if k.strip().lower() == "content-length":
+                    length = int(v.strip())
+            if len(buf) >= end + 4 + length:
+                return int(head.split(" ", 2)[1]), buf[end + 4 + length:]
+        try:
+            d = s.recv(65536)
+        except OSError:
+            return 0, b""
+        if not d:
+            return 0, b""
+        buf += d
+
+
+def cmd_burst(args):
+    addr = parse_addr(args.addr)
+    n = min(args.conns, MAX_CONNS)
+    raise_nofile(n)
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(addr, timeout=30, source_address=("127.0.0.1", 0))
+        socks.append(s)
+    req = b"GET /latest HTTP/1.1\r\nHost: sumdb\r\n\r\n"
+    worst, failed, done = 0.0, 0, 0
+    bufs = [b""] * n
+    for _ in range(args.rounds):
+        sent = []
+        os.kill(args.pid, signal.SIGSTOP)
+        try:
+            for s in socks:
+                try:
+                    s.sendall(req)
+                    sent.append(s)
+                except OSError:
+                    failed += 1
+            time.sleep(0.05)
+        finally:
+            os.kill(args.pid, signal.SIGCONT)
+        t0 = time.monotonic()
+        for i, s in enumerate(socks):
+            if s not in sent:
+                continue
+            code, bufs[i] = read_answer(s, bufs[i])
+            if code != 200:
+                failed += 1
+        worst = max(worst, time.monotonic() - t0)
+        done += 1
+        if failed:
+            break
+    for s in socks:
+        s.close()
+    print("burst conns=%d rounds=%d failed=%d slowest_round_ms=%.1f" % (
+        n, done, failed, worst * 1000))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["slowloris", "idle", "garbage"])
+    ap.add_argument("mode", choices=["slowloris", "idle", "garbage", "limits", "burst"])
     ap.add_argument("addr", help="HOST:PORT of sumdbd (loopback)")
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
@@ -312,10 +432,18 @@ def main():
     ap.add_argument("--sources", type=int, default=10, help="source addresses 127.0.0.2..")
     ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
     ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")
+    ap.add_argument("--rounds", type=int, default=20, help="burst: rounds")
+    ap.add_argument("--pid", type=int, default=0, help="burst: the server's process id")
     args = ap.parse_args()
     args.sources = max(1, min(args.sources, 250))
     if args.mode == "garbage":
         cmd_garbage(args)
+    elif args.mode == "limits":
+        cmd_limits(args)
+    elif args.mode == "burst":
+        if args.pid <= 0:
+            sys.exit("hostile_http: burst needs --pid of the server")
+        cmd_burst(args)
     else:
         cmd_flood(args, args.mode == "slowloris")
 
