@@ -123,8 +123,9 @@
  * running get to go out before the connections are closed. */
 #define HTTP_ABANDON_MS 1000u
 /* How long the accept thread rests when the process is out of file
- * descriptors (or memory), instead of spinning on a ready socket. */
-#define HTTP_ACCEPT_BACKOFF_MS 100
+ * descriptors (or memory), instead of spinning on a ready socket; and a
+ * worker when it cannot wait for events. */
+#define HTTP_BACKOFF_MS 100
 /* Chains of the per-address connection counts. */
 #define HTTP_ADDR_BUCKETS 4096u
 /* Longest a worker waits for an event in one go: libmicrohttpd's own
@@ -490,11 +491,12 @@ wake_up(int fd)
 		;
 }
 
-/* Resumes j's connection and wakes its worker.  The wake-up is ours, not
- * only libmicrohttpd's: a resume that lands while MHD_run is past its
- * check for resumed connections leaves its signal consumed and the
- * resume pending, and MHD_get_timeout does not count a pending resume,
- * so the worker would wait for some other event before answering. */
+/* Resumes j's connection and wakes its worker, which then answers it in
+ * its next MHD_run.  The wake-up must be ours: without an internal thread
+ * libmicrohttpd 0.9.75 drops its own inter-thread channel (MHD_USE_ITC
+ * is ignored), so MHD_resume_connection only marks the connection, and
+ * MHD_get_timeout does not count a pending resume: the worker would
+ * sleep until some other event or timeout. */
 static void
 job_resume(struct job *j)
 {
@@ -767,7 +769,9 @@ worker_main(void *arg)
 			ms = t < HTTP_MAX_WAIT_MS ? (int)t : HTTP_MAX_WAIT_MS;
 		if (ms != 0) {
 			pfd[0].revents = pfd[1].revents = 0;
-			(void)poll(pfd, 2, ms);   /* an error (EINTR): go round */
+			/* out of memory, say: rest rather than spin */
+			if (poll(pfd, 2, ms) < 0 && errno != EINTR)
+				(void)poll(NULL, 0, HTTP_BACKOFF_MS);
 			if (pfd[1].revents != 0)
 				while (read(wk->wake[0], buf, sizeof buf) > 0)
 					;
@@ -1067,7 +1071,7 @@ accept_main(void *arg)
 	for (;;) {
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-			(void)poll(NULL, 0, HTTP_ACCEPT_BACKOFF_MS);
+			(void)poll(NULL, 0, HTTP_BACKOFF_MS);
 		if (pfd[1].revents != 0)
 			break;
 		if (pfd[0].revents == 0)
@@ -1087,7 +1091,7 @@ accept_main(void *arg)
 			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection
 			 * waits in the backlog while we rest */
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				(void)poll(&pfd[1], 1, HTTP_ACCEPT_BACKOFF_MS);
+				(void)poll(&pfd[1], 1, HTTP_BACKOFF_MS);
 			break;
 		}
 	}
@@ -1173,8 +1177,7 @@ worker_start(struct sdbd_http *h, struct worker *wk, const struct sdbd_http_opti
 	}
 	/* Per-address and total limits are the accept thread's; the
 	 * daemon's own total is only a backstop. */
-	wk->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_NO_LISTEN_SOCKET,
+	wk->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
 	    0, NULL, NULL, on_request, wk,
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s ? opt->timeout_s : 15u,
 	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,

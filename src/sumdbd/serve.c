@@ -33,9 +33,9 @@
  * workers: the writer's database, the miss threads' readers, upstream
  * sockets, temporary zips. */
 #define SERVE_FD_RESERVE 256u
-/* And per HTTP worker: its epoll descriptor, libmicrohttpd's and our
- * wake-up descriptors (one and two), its database and WAL. */
-#define SERVE_FDS_PER_WORKER 6u
+/* And per HTTP worker: its epoll descriptor, its wake-up pipe, its
+ * database and WAL. */
+#define SERVE_FDS_PER_WORKER 5u
 
 static void
 serve_usage(FILE *f)
