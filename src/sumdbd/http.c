@@ -869,7 +869,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	enum MHD_Result ret;
 	size_t ulen;
 	long dlen;
-	char *path;
+	char path[HTTP_MAX_URL + 1];   /* decoding never lengthens */
 
 	(void)version;
 	(void)upload_data;
@@ -907,17 +907,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
 	if (cache_answer(h, c, url, ulen, &ret))
 		return ret;
-	path = malloc(ulen + 1);
-	if (path == NULL)
-		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	dlen = percent_decode(url, ulen, path);
-	if (dlen < 0 || dlen == 0 || path[0] != '/') {
-		free(path);
+	if (dlen < 0 || dlen == 0 || path[0] != '/')
 		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
-	}
 	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
-	free(path);
 	if (r.defer != NULL)
 		return defer_submit(wk, c, con_cls, &r);
 	ret = queue_keep(h, c, url, ulen, &r);

@@ -72,6 +72,13 @@ expect 0 '^HTTP/1.1 404' "longest lookup path, with 6 KiB of headers: 404" -- \
     get -H "X-Pad: $pad" "$URL/lookup/$long"
 long=$(python3 -c 'print("example.com/" + "a" * 4078 + "@v1.0.0")')
 expect 0 '^HTTP/1.1 400' "one byte longer: 400" -- get "$URL/lookup/$long"
+# The longest request path looked at is 5,120 bytes (decoded in place on
+# the worker's stack): that one reaches the handler (an unknown path,
+# 404), one byte more gets 414.
+long=$(python3 -c 'print("a" * 5119)')
+expect 0 '^HTTP/1.1 404' "request path of 5,120 bytes: handled (404)" -- get "$URL/$long"
+long=$(python3 -c 'print("a" * 5120)')
+expect 0 '^HTTP/1.1 414' "request path of 5,121 bytes: 414" -- get "$URL/$long"
 
 # hash tiles: 300 records = a full tile 0 and 1.p/44 at level 0, 0.p/1 at level 1
 expect 0 '^HTTP/1.1 200' "full tile 8/0/000" -- get "$URL/tile/8/0/000"
