@@ -314,37 +314,18 @@ def cmd_garbage(args):
         len(cases), "yes" if alive_fail == 0 else "no(%d)" % alive_fail))
 
 
-def open_from(addr, n, sources):
-    """n connections, source addresses 127.0.0.2.. in turn; returns the
-    sockets (blocking, a 5 s timeout) and the sources they came from."""
-    socks, srcs = [], []
-    for i in range(n):
-        src = "127.0.0.%d" % (2 + i % sources)
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind((src, 0))
-            s.settimeout(5)
-            s.connect(addr)
-        except OSError:
-            s.close()
-            continue
-        socks.append(s)
-        srcs.append(src)
-    return socks, srcs
-
-
 def cmd_limits(args):
     addr = parse_addr(args.addr)
     n = min(args.conns, MAX_CONNS)
     raise_nofile(n)
     rounds = []
     for _ in range(2):
-        socks, srcs = open_from(addr, n, args.sources)
+        socks, _refused = open_conns(addr, n, args.sources)
         time.sleep(0.5)
         kept = {}
-        for s, src in zip(socks, srcs):
-            s.setblocking(False)
+        for s in socks:
             if not closed_by_peer(s):
+                src = s.getsockname()[0]
                 kept[src] = kept.get(src, 0) + 1
         rounds.append(kept)
         for s in socks:

@@ -41,13 +41,28 @@ sumdbd_start() {
 }
 
 # sumdbd_stop NAME: SIGTERM to the server started as NAME, if any, and
-# waits for it; its exit status is left in $SUMDBD_STATUS, and anything but
-# 0 counts in $SERVER_FAILURES (e2e_done fails the test on it).
+# waits for it, at most SUMDBD_STOP_LIMIT seconds: a server still running
+# then is killed (SUMDBD_STOP_TIMED_OUT=yes), so that a stop that hangs
+# fails the test instead of hanging it.  Its exit status is left in
+# $SUMDBD_STATUS, and anything but 0 counts in $SERVER_FAILURES (e2e_done
+# fails the test on it).
+SUMDBD_STOP_LIMIT=120
 sumdbd_stop() {
 	SUMDBD_STATUS=
+	SUMDBD_STOP_TIMED_OUT=no
 	eval "_p=\${${1}_PID:-}"
 	if [ -n "$_p" ]; then
 		kill -TERM "$_p" 2>/dev/null
+		_i=0
+		while kill -0 "$_p" 2>/dev/null && [ $_i -lt $((SUMDBD_STOP_LIMIT * 10)) ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		if kill -0 "$_p" 2>/dev/null; then
+			echo "FAIL: sumdbd serve $1 still running $SUMDBD_STOP_LIMIT s after SIGTERM; killed"
+			SUMDBD_STOP_TIMED_OUT=yes
+			kill -KILL "$_p" 2>/dev/null
+		fi
 		wait "$_p" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
 		if [ "$SUMDBD_STATUS" != 0 ]; then
 			echo "FAIL: sumdbd serve $1 exited $SUMDBD_STATUS on SIGTERM; its stderr:"
