@@ -20,6 +20,16 @@
 #include "csumdb/tlog.h"
 
 /*
+ * Inclusion alone: text[0..tlen) must hash to the level-0 hash at id of
+ * tree, read from tiles of height h authenticated against tree.  Returns
+ * SDB_OK; SDB_ERR_RECORD_MISMATCH (not that leaf, or id outside tree);
+ * SDB_ERR_RANGE; SDB_ERR_TILE_MISMATCH or SDB_ERR_INVALID (tiles that do
+ * not authenticate or have the wrong size); or src's error.
+ */
+int sdb_audit_inclusion(const struct sdb_tree *tree, int64_t id, const char *text, size_t tlen,
+    int h, const struct sdb_tile_source *src, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Checks the answer: text[0..tlen) must hash to the authenticated level-0
  * hash at id of tree; then, when accepted is not NULL (NULL: first
  * contact, trusted), tree must be consistent with *accepted

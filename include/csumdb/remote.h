@@ -125,9 +125,10 @@ int sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *
 
 /*
  * The second half: checks that text[0..tlen) is record id of the signed
- * tree (already verified by the caller), against the level-0 hash read
- * through r's authenticating tile source.  Returns SDB_OK,
- * SDB_ERR_RECORD_MISMATCH, or sdb_remote_read_hashes's errors.
+ * tree (already verified by the caller): sdb_audit_inclusion
+ * (audit_lookup.h) through r's authenticating tile source, refetching as
+ * sdb_remote_read_hashes does.  Returns SDB_OK, SDB_ERR_RECORD_MISMATCH,
+ * or sdb_remote_read_hashes's errors.
  */
 int sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
     const char *text, size_t tlen, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "csumdb/audit.h"
+#include "csumdb/audit_lookup.h"
 #include "csumdb/module.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
@@ -512,27 +513,29 @@ out:
 	return err;
 }
 
+struct inclusion_arg {
+	const struct sdb_tree *tree;
+	int64_t id;
+	const char *text;
+	size_t tlen;
+};
+
+static int
+inclusion_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+{
+	struct inclusion_arg *a = arg;
+
+	return sdb_audit_inclusion(a->tree, a->id, a->text, a->tlen, SDB_REMOTE_TILE_HEIGHT,
+	    &r->src, eb);
+}
+
 int
 sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
     const char *text, size_t tlen, struct sdb_errbuf *eb)
 {
-	sdb_hash leaf, got;
-	int64_t idx;
-	int err;
+	struct inclusion_arg a = { tree, id, text, tlen };
 
-	if (id < 0 || id >= tree->n)
-		return sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
-		    "record %" PRId64 " is not in the signed tree of %" PRId64 " records", id, tree->n);
-	/* Inclusion: the record's hash must be the authenticated level-0 hash. */
-	idx = sdb_tlog_stored_hash_index(0, id);
-	if ((err = sdb_remote_read_hashes(r, tree, &idx, 1, &got, eb)) != SDB_OK)
-		return err;
-	sdb_tlog_record_hash(&leaf, text, tlen);
-	if (memcmp(leaf.b, got.b, SDB_HASH_SIZE) != 0)
-		return sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
-		    "the record given is not record %" PRId64 " of the signed tree of %" PRId64
-		    " records", id, tree->n);
-	return SDB_OK;
+	return refetch_tiles(r, inclusion_op, &a, eb);
 }
 
 int
