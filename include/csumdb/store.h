@@ -279,7 +279,10 @@ void sdb_store_snapshot_end(struct sdb_store *s);
  *
  * If any step fails, the whole batch is rolled back at once (nothing of it
  * persists, the database is as before begin) and the handle is out of the
- * batch: later steps return SDB_ERR_INVALID until the next begin.
+ * batch: later steps return SDB_ERR_INVALID until the next begin.  A step
+ * after SQLite itself ended the transaction (an I/O error or out of memory
+ * in any statement on the handle, a lookup among them) writes nothing and
+ * returns SDB_ERR_IO.
  * sdb_store_append does all of it in one call.  Writer handles only.
  */
 
@@ -330,6 +333,23 @@ int sdb_store_batch_tile(struct sdb_store *s, const struct sdb_store_tile *tile,
  */
 int sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const uint8_t *note,
                            size_t note_len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * 1 when s's connection is inside a transaction, else 0: outside a batch
+ * (or snapshot) that means a ROLLBACK failed and what s reads may be
+ * uncommitted.
+ */
+int sdb_store_in_transaction(struct sdb_store *s);
+
+/*
+ * Checks that the store holds exactly the tree of n records: n records,
+ * and tiles that cover n on every level with nothing beyond (only the
+ * right edge is read).  Outside a batch, n is the latest signed tree's
+ * size.  Returns SDB_OK, SDB_ERR_INVALID (the detail names what is past or
+ * short of the tree), SDB_ERR_RANGE, SDB_ERR_IO, SDB_ERR_NOMEM or
+ * SDB_ERR_INTERNAL.
+ */
+int sdb_store_check_extent(struct sdb_store *s, int64_t n, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Rolls back an open batch; no-op without one (or with s NULL). */
 void sdb_store_batch_abort(struct sdb_store *s);

@@ -1039,6 +1039,32 @@ batch_fail(struct sdb_store *s, int rc)
 	return rc;
 }
 
+/*
+ * SDB_OK while the batch's transaction is open.  SQLite ends a transaction
+ * by itself on some errors (an I/O error or out of memory in any
+ * statement, a read among them); a batch that went on would then write
+ * each later statement on its own, in autocommit, and no longer all or
+ * nothing.  So every step of a batch first checks that it still has one.
+ */
+static int
+batch_live(struct sdb_store *s, struct sdb_errbuf *eb)
+{
+	if (!s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "no batch is open");
+	if (sqlite3_get_autocommit(s->db)) {
+		s->in_batch = 0;
+		return sdb_errf(eb, SDB_ERR_IO, "the database ended the batch's transaction "
+		                "after an earlier error; nothing of the batch was written");
+	}
+	return SDB_OK;
+}
+
+int
+sdb_store_in_transaction(struct sdb_store *s)
+{
+	return s != NULL && s->db != NULL && !sqlite3_get_autocommit(s->db);
+}
+
 void
 sdb_store_batch_abort(struct sdb_store *s)
 {
@@ -1092,6 +1118,8 @@ sdb_store_batch_add(struct sdb_store *s, const struct sdb_store_record *rec,
 
 	if (!s->in_batch)
 		return sdb_errf(eb, SDB_ERR_INVALID, "record added outside a batch");
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
 	if (rec->id != s->next_id)
 		return batch_fail(s, sdb_errf(eb, SDB_ERR_INVALID,
 		                              "record id %lld is not the next id %lld",
@@ -1134,6 +1162,8 @@ sdb_store_batch_tile(struct sdb_store *s, const struct sdb_store_tile *t, struct
 
 	if (!s->in_batch)
 		return sdb_errf(eb, SDB_ERR_INVALID, "tile stored outside a batch");
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
 	if ((rc = tile_args_ok(t->level, t->n, eb)) != SDB_OK)
 		return batch_fail(s, rc);
 	if (t->len > SDB_STORE_TILE_MAX_BYTES)
@@ -1272,6 +1302,23 @@ check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf 
 }
 
 int
+sdb_store_check_extent(struct sdb_store *s, int64_t n, struct sdb_errbuf *eb)
+{
+	int64_t count;
+	int rc;
+
+	if (n < 0)
+		return sdb_errf(eb, SDB_ERR_RANGE, "negative tree size %lld", (long long)n);
+	if ((rc = sdb_store_count(s, &count, eb)) != SDB_OK)
+		return rc;
+	if (count != n)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%lld record%s stored, the latest signed tree "
+		                "has %lld", (long long)count, count == 1 ? "" : "s", (long long)n);
+	/* base n: only the right edge and what lies beyond it are read */
+	return check_tiles(s, n, n, eb);
+}
+
+int
 sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const uint8_t *note,
                        size_t note_len, struct sdb_errbuf *eb)
 {
@@ -1281,6 +1328,8 @@ sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const u
 
 	if (!s->in_batch)
 		return sdb_errf(eb, SDB_ERR_INVALID, "commit outside a batch");
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
 	if (tree->n < 0)
 		return batch_fail(s, sdb_errf(eb, SDB_ERR_RANGE, "negative tree size %lld",
 		                              (long long)tree->n));
@@ -1320,6 +1369,9 @@ sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const u
 	if ((rc = check_tiles(s, s->base, tree->n, eb)) != SDB_OK)
 		return batch_fail(s, rc);
 
+	/* The reads above may have ended the transaction (batch_live). */
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
 	if ((rc = stmt_get(s, ST_TREE_INSERT, &st, eb)) != SDB_OK)
 		return batch_fail(s, rc);
 	sqlite3_bind_int64(st, 1, tree->n);
@@ -1330,6 +1382,8 @@ sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const u
 	stmt_done(st);
 	if (rc != SDB_OK)
 		return batch_fail(s, rc);
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
 
 	/* With synchronous=FULL the WAL is synced before COMMIT returns: only
 	 * then may the caller publish the tree. */

@@ -301,6 +301,14 @@ cmd_fsck(int argc, char **argv)
 	for (; f->next_tree < f->ntrees; f->next_tree++)
 		problem(f, "signed tree %lld is larger than the %lld records",
 		    (long long)f->trees[f->next_tree].n, (long long)f->records);
+	/* sumdbd writes records, tiles and their tree in one transaction, so
+	 * records past the latest tree were never signed (nor served), and
+	 * sumdbd serve and add refuse to go on with them. */
+	if (f->ntrees > 0 && f->trees[f->ntrees - 1].n < f->records)
+		problem(f, "%lld record%s past the latest signed tree (size %lld): never signed",
+		    (long long)(f->records - f->trees[f->ntrees - 1].n),
+		    f->records - f->trees[f->ntrees - 1].n == 1 ? "" : "s",
+		    (long long)f->trees[f->ntrees - 1].n);
 	expected_tiles = f->tiles_checked;
 	rc = sdb_store_foreach_tile(f->w, count_tile, &stored_tiles, &eb);
 	if (rc != SDB_OK) {

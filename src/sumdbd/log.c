@@ -455,11 +455,15 @@ scratch_pv(struct batch *b, const struct sdbd_record *rec)
 /*
  * Resolves every record of one call: an id from this batch or the store,
  * or a new id.  On any refusal the call's new records are taken back out
- * of the batch, so the other calls are unaffected.
+ * of the batch, so the other calls are unaffected.  Returns SDB_OK, or the
+ * error of a lookup in the store that failed (not a refusal): then the
+ * whole batch must fail, because SQLite may have ended its transaction
+ * (eb has the detail).
  */
-static void
-dedup_req(struct sdbd_log *log, struct batch *b, struct req *r)
+static int
+dedup_req(struct sdbd_log *log, struct batch *b, struct req *r, struct sdb_errbuf *eb)
 {
+	int fatal = SDB_OK;
 	size_t start = b->nnew, i;
 	int rc = SDB_OK;
 
@@ -506,8 +510,11 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r)
 			r->ids[i] = id;
 			continue;
 		}
-		if (rc != SDB_ERR_NOT_FOUND)
+		if (rc != SDB_ERR_NOT_FOUND) {
+			fatal = rc;
+			*eb = r->eb;
 			break;
+		}
 		rc = SDB_OK;
 		{
 			struct newrec *nr = &b->nr[b->nnew];
@@ -539,6 +546,7 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r)
 		}
 		r->rc = rc;
 	}
+	return fatal;
 }
 
 static void
@@ -695,17 +703,35 @@ fail:
  * After a failed commit: makes sure the in-memory tree is what the store
  * holds.  A commit can fail after SQLite made it durable (an I/O error on
  * the way back); then the stored tree is newer, and it is loaded,
- * checked and published.
+ * checked and published.  What the store says is trusted only when it
+ * can be: a connection still inside a transaction (its ROLLBACK failed)
+ * would show uncommitted rows, and a stored tree older than the published
+ * one, or another tree of its size, means the database changed under the
+ * server.  Then nothing more is signed (every batch fails here) until an
+ * operator restarts sumdbd, whose start-up checks look at the file anew.
  */
 static int
 resync(struct sdbd_log *log, struct sdb_errbuf *eb)
 {
+	struct sdb_tlog_frontier saved = log->fr;
+	const struct sdbd_latest *pub = &log->latest->pub;
 	struct sdb_tree t;
 	sdb_hash root;
 	int rc;
 
+	if (sdb_store_in_transaction(log->st))
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "the database connection is still inside a "
+		    "failed transaction; nothing more is signed until sumdbd restarts");
 	rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
 	if (rc != SDB_OK)
+		return rc;
+	if (t.n < pub->tree.n ||
+	    (t.n == pub->tree.n && memcmp(t.hash.b, pub->tree.hash.b, SDB_HASH_SIZE) != 0))
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database's latest tree (size %lld) "
+		    "is not the published tree of size %lld or a later one: it changed under the "
+		    "server; nothing more is signed until sumdbd restarts", (long long)t.n,
+		    (long long)pub->tree.n);
+	if ((rc = sdb_store_check_extent(log->st, t.n, eb)) != SDB_OK)
 		return rc;
 	sdb_tlog_frontier_root(&log->fr, &root);
 	if (t.n == log->fr.n && memcmp(root.b, t.hash.b, SDB_HASH_SIZE) == 0) {
@@ -715,9 +741,13 @@ resync(struct sdbd_log *log, struct sdb_errbuf *eb)
 	rc = load_frontier(log, &t, eb);
 	if (rc == SDB_OK)
 		rc = publish_stored(log, &t, eb);
-	if (rc == SDB_OK)
-		log->need_resync = 0;
-	return rc;
+	if (rc != SDB_OK) {
+		/* so that the next resync tries the publication again */
+		log->fr = saved;
+		return rc;
+	}
+	log->need_resync = 0;
+	return SDB_OK;
 }
 
 static void
@@ -752,9 +782,14 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 		rc = sdb_store_batch_begin(log->st, &eb);
 	if (rc == SDB_OK) {
 		deduped = 1;
-		for (r = reqs; r != NULL; r = r->next)
-			dedup_req(log, &b, r);
-		if (b.nnew > 0) {
+		for (r = reqs; r != NULL && rc == SDB_OK; r = r->next)
+			rc = dedup_req(log, &b, r, &eb);
+		if (rc != SDB_OK) {
+			/* A lookup failed: the batch may have lost its transaction,
+			 * and no call of it is known to be resolved. */
+			sdb_store_batch_abort(log->st);
+			deduped = 0;
+		} else if (b.nnew > 0) {
 			struct sdb_errbuf reb;
 
 			rc = commit_new(log, &b, &eb);
@@ -1006,8 +1041,8 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	if (rc != SDB_OK)
 		goto fail;
 	rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
-	if (rc == SDB_ERR_NOT_FOUND)
-		rc = first_tree(log, eb);
+	if (rc == SDB_ERR_NOT_FOUND && (rc = first_tree(log, eb)) == SDB_OK)
+		rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
 	if (rc != SDB_OK)
 		goto fail;
 	rc = publish_stored(log, &t, eb);
@@ -1015,6 +1050,17 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		rc = load_frontier(log, &t, eb);
 	if (rc != SDB_OK)
 		goto fail;
+	/* Records or tiles past the latest tree were never signed, but every
+	 * append would trip over them: stop here and say so. */
+	if ((rc = sdb_store_check_extent(log->st, t.n, eb)) != SDB_OK) {
+		struct sdb_errbuf c = *eb;
+
+		rc = sdb_errf(eb, rc == SDB_ERR_INVALID ? SDB_ERR_ROOT_MISMATCH : rc,
+		    "%s: the database does not hold exactly its latest signed tree (size %lld); "
+		    "refusing to sign anything (run sumdbd fsck)", sdb_errmsg(&c, rc),
+		    (long long)t.n);
+		goto fail;
+	}
 	rc = pthread_create(&log->thread, NULL, sequencer, log);
 	if (rc != 0) {
 		rc = sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the sequencer: %s", strerror(rc));

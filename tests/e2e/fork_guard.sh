@@ -118,6 +118,17 @@ expect 2 'tile 0/1 holds 43 hashes, the tree needs 44' "offline add of another r
 expect 0 "^$H300\$" "the signed tree of size 300 is unchanged" -- sql "$B" "SELECT hex(hash) FROM trees WHERE size = 300"
 expect 0 '^1$' "and is the only tree of that size" -- sql "$B" "SELECT count(*) FROM trees WHERE size = 300"
 
+# A record past the latest signed tree (never signed: written outside a
+# batch).  Every append would trip over it, so the log does not start.
+P=$(copy "$R" past)
+sql "$P" "INSERT INTO records SELECT 300, path || '/past', version, text FROM records WHERE id = 299"
+expect 1 '301 records stored, the latest signed tree has 300' "serve refuses records past the signed tree" -- \
+	serve_once "$P" --key "$R.key"
+expect 2 '301 records stored, the latest signed tree has 300' "offline add refuses them too" -- \
+	"$SUMDBD" add --db "$P" --key "$R.key" "$WORK/other.sum"
+expect 2 '1 record past the latest signed tree \(size 300\): never signed' \
+	"fsck reports the record past the signed tree" -- "$SUMDBD" fsck --db "$P"
+
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command: the fork is not checked"
 	e2e_done

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,17 @@ __wrap_sdb_note_sign(char **out, size_t *outlen, const char *text, size_t len,
 	return rc;
 }
 
+/*
+ * A read error in the sequencer's lookup of a (path, version): SQLite
+ * answers an I/O error or out of memory in any statement by ending the
+ * open transaction itself, so the fault does that too (a real ROLLBACK)
+ * before it returns the error.  Fires at the lookup after lookup_skip
+ * others; -1: off.
+ */
+static int lookup_skip = -1, lookup_fired;
+/* 1: the next ROLLBACK fails without running (then 0). */
+static int rollback_fails;
+
 /* The tree insert and the COMMIT happen inside sdb_store_batch_commit:
  * they are caught at SQLite's door, by their SQL. */
 int __real_sqlite3_step(sqlite3_stmt *);
@@ -161,6 +173,18 @@ __wrap_sqlite3_step(sqlite3_stmt *st)
 	enum step s;
 	int rc;
 
+	if (lookup_skip >= 0 && sql != NULL &&
+	    strncmp(sql, "SELECT id, text FROM records WHERE path", 39) == 0 &&
+	    lookup_skip-- == 0) {
+		lookup_fired = 1;
+		CU_ASSERT(sqlite3_exec(sqlite3_db_handle(st), "ROLLBACK", NULL, NULL, NULL) ==
+		    SQLITE_OK);
+		return SQLITE_IOERR_READ;
+	}
+	if (rollback_fails && sql != NULL && strcmp(sql, "ROLLBACK") == 0) {
+		rollback_fails = 0;
+		return SQLITE_IOERR;
+	}
 	if (sql != NULL && strncmp(sql, "INSERT INTO trees", 17) == 0)
 		s = S_TREE;
 	else if (sql != NULL && strcmp(sql, "COMMIT") == 0)
@@ -246,20 +270,30 @@ tdb_remove(struct tdb *t)
 	t->v = NULL;
 }
 
+/* Opens the log, taking calls for group_ms into one batch; returns NULL
+ * (*rc and *eb say why) when it does not open. */
+static struct sdbd_log *
+tdb_open_with(const struct tdb *t, int group_ms, int *rc, struct sdb_errbuf *eb)
+{
+	struct sdbd_log_options o;
+	struct sdbd_log *log = NULL;
+
+	memset(&o, 0, sizeof o);
+	o.db_path = t->path;
+	o.group_commit_ms = group_ms;
+	*rc = sdbd_log_open(&log, &o, eb);
+	return log;
+}
+
 /* Opens the log; returns NULL (and says why) when it does not open. */
 static struct sdbd_log *
 tdb_open(const struct tdb *t)
 {
-	struct sdbd_log_options o;
-	struct sdbd_log *log = NULL;
 	struct sdb_errbuf eb = { { 0 } };
 	int rc;
+	struct sdbd_log *log = tdb_open_with(t, 1, &rc, &eb);
 
-	memset(&o, 0, sizeof o);
-	o.db_path = t->path;
-	o.group_commit_ms = 1;
-	rc = sdbd_log_open(&log, &o, &eb);
-	if (rc != SDB_OK)
+	if (log == NULL)
 		fprintf(stderr, "open %s: %s\n", t->path, sdb_errmsg(&eb, rc));
 	return log;
 }
@@ -590,6 +624,289 @@ test_wrappers_active(void)
 	tdb_remove(&t);
 }
 
+/* ---- a lookup that ends the batch's transaction ------------------------ */
+
+struct append_job {
+	struct sdbd_log *log;
+	int from, to, got;
+};
+
+static void *
+append_job_run(void *arg)
+{
+	struct append_job *j = arg;
+
+	j->got = append_range(j->log, j->from, j->to);
+	return NULL;
+}
+
+/*
+ * Appends B (A_END..B_END) and C (B_END..NREC) from two threads at once,
+ * so that one batch takes both (the log is opened to wait for callers),
+ * with the lookup of the 13th record the batch resolves failing: inside
+ * C's lookups whichever call comes first.  *got_b, *got_c: append_range's
+ * results.
+ */
+static void
+append_two_with_lookup_fault(struct sdbd_log *log, int *got_b, int *got_c)
+{
+	struct append_job j[2] = { { log, A_END, B_END, -2 }, { log, B_END, NREC, -2 } };
+	pthread_t tid[2];
+	int i;
+
+	lookup_fired = 0;
+	lookup_skip = 12;
+	for (i = 0; i < 2; i++)
+		CU_ASSERT_FATAL(pthread_create(&tid[i], NULL, append_job_run, &j[i]) == 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	lookup_skip = -1;
+	*got_b = j[0].got;
+	*got_c = j[1].got;
+}
+
+/* Long enough for both threads to queue their calls before the batch. */
+#define GROUP_MS 300
+
+/*
+ * The batch whose lookup failed fails as a whole: had it gone on, SQLite
+ * having ended its transaction, each later insert would have been written
+ * on its own, and a crash among them would leave records that no signed
+ * tree covers.
+ */
+static void
+test_lookup_error(void)
+{
+	struct tdb t;
+	struct sdbd_log *log;
+	struct sdb_errbuf eb = { { 0 } };
+	int got_b, got_c, rc;
+
+	recs_make();
+	tdb_create(&t, "l");
+	log = tdb_open_with(&t, GROUP_MS, &rc, &eb);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	append_two_with_lookup_fault(log, &got_b, &got_c);
+	CU_ASSERT(lookup_fired);
+	/* Both calls were in the batch, so both fail, and nothing of it is
+	 * in the store. */
+	CU_ASSERT(got_b == 0);
+	CU_ASSERT(got_c == 0);
+	CU_ASSERT(sdbd_log_failing(log));
+	CU_ASSERT(check_store(&t) == A_END);
+	/* The same process goes on. */
+	CU_ASSERT(append_range(log, A_END, B_END) == 1);
+	CU_ASSERT(append_range(log, B_END, NREC) == 1);
+	CU_ASSERT(sdbd_log_failing(log) == 0);
+	sdbd_log_close(log);
+	CU_ASSERT(check_store(&t) == NREC);
+	tdb_remove(&t);
+}
+
+/* The same with a crash armed at the tree insert: the failed batch must
+ * never get there, and whatever happened the store is whole after it. */
+static void
+test_lookup_error_crash(void)
+{
+	struct tdb t;
+	pid_t pid;
+	int st = 0;
+
+	recs_make();
+	tdb_create(&t, "k");
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct sdb_errbuf eb = { { 0 } };
+		int got_b = -2, got_c = -2, rc;
+		struct sdbd_log *log = tdb_open_with(&t, GROUP_MS, &rc, &eb);
+
+		if (log == NULL || append_range(log, 0, A_END) != 1)
+			_exit(3);
+		fault_arm(S_TREE, W_BEFORE, A_CRASH);
+		append_two_with_lookup_fault(log, &got_b, &got_c);
+		_exit(lookup_fired && got_b == 0 && got_c == 0 ? 0 : 4);
+	}
+	CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "lookup error, crash at the tree insert: child status %d\n", st);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	check_after(&t, 0, "lookup error, crash at the tree insert");
+	tdb_remove(&t);
+}
+
+/*
+ * COMMIT fails without having run and so does the ROLLBACK after it: the
+ * writer's connection is still inside the batch's transaction, where the
+ * batch's tree reads as stored.  It must not be published nor the call
+ * acknowledged (the transaction rolls back when the connection closes),
+ * and nothing more may be signed on that connection.
+ */
+static void
+test_commit_and_rollback_fail(void)
+{
+	struct tdb t;
+	struct sdbd_log *log;
+	const struct sdbd_latest *l;
+
+	recs_make();
+	tdb_create(&t, "r");
+	log = tdb_open(&t);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	fault_arm(S_COMMIT, W_BEFORE, A_ERROR);
+	rollback_fails = 1;
+	CU_ASSERT(append_range(log, A_END, B_END) == 0);
+	CU_ASSERT(fault.fired);
+	CU_ASSERT(rollback_fails == 0);
+	fault.armed = 0;
+	l = sdbd_log_latest(log);
+	CU_ASSERT(l->tree.n == A_END);
+	sdbd_latest_put(l);
+	CU_ASSERT(append_range(log, A_END, B_END) == 0);
+	CU_ASSERT(sdbd_log_failing(log));
+	sdbd_log_close(log);
+	check_after(&t, 0, "COMMIT and ROLLBACK failed");
+	tdb_remove(&t);
+}
+
+static void expect_refused(const struct tdb *t, const char *detail);
+
+/* Runs one SQL statement on the database behind t's log. */
+static void
+tdb_sql(const struct tdb *t, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	CU_ASSERT_FATAL(sqlite3_open(t->path, &db) == SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+/*
+ * The database loses its latest tree under a running log (a backup put
+ * back, a hand edit).  After the next failed commit the log looks at the
+ * store again: it must not take the older tree as its own, which would
+ * publish a smaller tree and then sign a second tree of a size clients
+ * already hold, but stop signing.
+ */
+static void
+test_store_rolled_back_under_log(void)
+{
+	struct tdb t;
+	struct sdbd_log *log;
+	const struct sdbd_latest *l;
+
+	recs_make();
+	tdb_create(&t, "u");
+	log = tdb_open(&t);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	tdb_sql(&t, "DELETE FROM trees WHERE size = 250");
+	fault_arm(S_COMMIT, W_BEFORE, A_ERROR);
+	CU_ASSERT(append_range(log, A_END, B_END) == 0);
+	CU_ASSERT(fault.fired);
+	fault.armed = 0;
+	CU_ASSERT(append_range(log, A_END, B_END) == 0);
+	l = sdbd_log_latest(log);
+	CU_ASSERT(l->tree.n == A_END);
+	sdbd_latest_put(l);
+	CU_ASSERT(sdbd_log_failing(log));
+	sdbd_log_close(log);
+	/* and it does not start on it either */
+	expect_refused(&t, "250 records stored, the latest signed tree has 0");
+	tdb_remove(&t);
+}
+
+/* Makes tile 0/0 one (zero) hash wider than it is. */
+static void
+tdb_widen_tile(const struct tdb *t)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	uint8_t buf[SDB_STORE_TILE_MAX_BYTES];
+	int len = 0;
+
+	CU_ASSERT_FATAL(sqlite3_open(t->path, &db) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(db, "SELECT hashes FROM tiles WHERE level = 0 AND n = 0",
+	    -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		len = sqlite3_column_bytes(st, 0);
+		CU_ASSERT_FATAL(len > 0 && len + SDB_HASH_SIZE <= (int)sizeof buf);
+		memcpy(buf, sqlite3_column_blob(st, 0), (size_t)len);
+	}
+	sqlite3_finalize(st);
+	CU_ASSERT_FATAL(len > 0);
+	memset(buf + len, 0, SDB_HASH_SIZE);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(db, "UPDATE tiles SET hashes = ?1 WHERE level = 0 AND n = 0",
+	    -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_blob(st, 1, buf, len + SDB_HASH_SIZE, SQLITE_STATIC);
+	CU_ASSERT(sqlite3_step(st) == SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Expects the log not to open, with detail in its message. */
+static void
+expect_refused(const struct tdb *t, const char *detail)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	int rc;
+	struct sdbd_log *log = tdb_open_with(t, 1, &rc, &eb);
+
+	CU_ASSERT(log == NULL);
+	sdbd_log_close(log);
+	if (log == NULL && strstr(sdb_errmsg(&eb, rc), detail) == NULL)
+		fprintf(stderr, "refusal without \"%s\": %s\n", detail, sdb_errmsg(&eb, rc));
+	CU_ASSERT(log == NULL && strstr(sdb_errmsg(&eb, rc), detail) != NULL);
+	CU_ASSERT(log == NULL && strstr(sdb_errmsg(&eb, rc), "refusing to sign") != NULL);
+}
+
+/* Rows past the latest signed tree (never signed: written outside a
+ * batch, or by a batch that lost its transaction before the fix above)
+ * stop the log at open instead of failing every append after it. */
+static void
+test_rows_past_tree_refused(void)
+{
+	struct tdb t;
+	struct sdbd_log *log;
+	char sql[512];
+
+	recs_make();
+	tdb_create(&t, "p");
+	log = tdb_open(&t);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	sdbd_log_close(log);
+
+	snprintf(sql, sizeof sql, "INSERT INTO records(id, path, version, text) VALUES "
+	    "(%d, '%s', 'v1.0.0', CAST('%s' AS BLOB))", A_END, rec_path[A_END], rec_text[A_END]);
+	tdb_sql(&t, sql);
+	expect_refused(&t, "251 records stored, the latest signed tree has 250");
+	tdb_sql(&t, "DELETE FROM records WHERE id = 250");
+
+	/* 250 records: level 1 holds no hash yet */
+	tdb_sql(&t, "INSERT INTO tiles(level, n, hashes) VALUES (1, 0, zeroblob(32))");
+	expect_refused(&t, "tile 1/0 lies beyond the tree of size 250");
+	tdb_sql(&t, "DELETE FROM tiles WHERE level = 1");
+
+	/* the last level-0 tile wider than the tree */
+	tdb_widen_tile(&t);
+	expect_refused(&t, "tile 0/0 has 251 hashes, should have 250");
+	tdb_sql(&t, "UPDATE tiles SET hashes = substr(hashes, 1, 8000) WHERE level = 0 AND n = 0");
+
+	/* as it was: it opens and goes on */
+	log = tdb_open(&t);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT(append_range(log, A_END, NREC) == 1);
+	sdbd_log_close(log);
+	CU_ASSERT(check_store(&t) == NREC);
+	tdb_remove(&t);
+}
+
 static void
 free_recs(void)
 {
@@ -608,6 +925,11 @@ unit_register(void)
 		{ "wrappers_active", test_wrappers_active },
 		{ "step_errors", test_step_errors },
 		{ "step_crashes", test_step_crashes },
+		{ "lookup_error", test_lookup_error },
+		{ "lookup_error_crash", test_lookup_error_crash },
+		{ "rows_past_tree_refused", test_rows_past_tree_refused },
+		{ "commit_and_rollback_fail", test_commit_and_rollback_fail },
+		{ "store_rolled_back_under_log", test_store_rolled_back_under_log },
 		{ NULL, NULL },
 	};
 
