@@ -349,6 +349,14 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 			return sdb_errf(eb, SDB_ERR_NOT_FOUND, "no database at %s", path);
 		return sdb_errf(eb, SDB_ERR_IO, "cannot open database %s: %s", path, strerror(e));
 	}
+	/* SQLite keeps the write-ahead log, and we keep the writer lock,
+	 * beside the name: a second name for the same file would be a second
+	 * log and a second lock, and two writers could sign two trees. */
+	if (mode == SDB_STORE_WRITE && sb.st_nlink > 1)
+		return sdb_errf(eb, SDB_ERR_INVALID, "database %s has %ju names (hard links): "
+		                "another name would bypass its writer lock and write-ahead log; "
+		                "remove the other names, and copy a database rather than link it",
+		                path, (uintmax_t)sb.st_nlink);
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
@@ -369,6 +377,14 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* SQLite opens a file it may not write read-only, quietly; a writer
+	 * would then fail at its first batch, not at start. */
+	if (s->writer && sqlite3_db_readonly(s->db, "main") == 1) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "database %s cannot be written (%s): check its "
+		              "permissions and owner", path, access(path, W_OK) != 0 ?
+		              strerror(errno) : "read-only");
+		goto fail;
+	}
 	if (s->writer) {
 		sqlite3_stmt *st = NULL;
 		const unsigned char *jm;

@@ -57,7 +57,20 @@ start_sumdbd "$R"
 expect 1 'in use by another sumdbd' "a second sumdbd serve on the same database refuses" -- \
 	serve_once "$R"
 expect 0 '^yes$' "and the first one goes on serving" -- ok_if curl -sSf -o /dev/null "$URL/latest"
+# Another name for the same file (a hard link, cp -l) would have its own
+# lock and write-ahead log: refused, while the server runs and after.
+ln "$R" "$WORK/r/hard.db"
+mkdir -p "$WORK/r/sub"
+ln "$R" "$WORK/r/sub/log.db"
+expect 1 'has 3 names \(hard links\)' "serve through a hard link refuses" -- serve_once "$WORK/r/hard.db"
+expect 1 'has 3 names \(hard links\)' "add through a hard link in another directory refuses" -- \
+	"$SUMDBD" add --db "$WORK/r/sub/log.db" --key "$R.key" "$WORK/r300.sum"
 stop_sumdbd
+expect 1 'has 3 names \(hard links\)' "so does add through the database's own name" -- \
+	"$SUMDBD" add --db "$R" "$WORK/r300.sum"
+rm -f "$WORK/r/hard.db" "$WORK/r/sub/log.db"
+expect 0 '^added 0, already present 300' "with the links gone it is itself again" -- \
+	"$SUMDBD" add --db "$R" "$WORK/r300.sum"
 expect 0 '^yes$' "the first one stops cleanly" -- ok_if test "$SUMDBD_STATUS" -eq 0
 expect 0 '^yes$' "and leaves its database clean for fsck" -- ok_if "$SUMDBD" fsck --db "$R"
 

@@ -26,7 +26,6 @@ expect 0 "^PRIVATE\+KEY\+k\.example\+[0-9a-f]{8}\+" "keygen prints a signer key"
 expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifier key" -- \
 	"$SUMDBD" keygen k.example
 expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
-
 # A signer key others can read is used, with a warning naming the fix.
 cp "$DB.key" "$WORK/open.key"
 chmod 644 "$WORK/open.key"
@@ -87,6 +86,34 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		"$SUMDBD" add --db "$WORK/bad.db" "$WORK/a.sum"
 else
 	echo "skip: sqlite3 not installed"
+fi
+
+# A database its user may not write: refused at start, not at the first
+# write.  Root writes any file, so as root the check runs as nobody.
+ro_run() { sh -c "$1"; }
+RO=$WORK/ro
+if [ "$(id -u)" = 0 ]; then
+	if id nobody >/dev/null 2>&1 && command -v su >/dev/null 2>&1; then
+		RO=$(mktemp -d /tmp/csumdb-ro.XXXXXX)
+		chmod 755 "$RO"
+		chown nobody "$RO"
+		ro_run() { su nobody -s /bin/sh -c "$1"; }
+	else
+		RO=
+	fi
+fi
+if [ -n "$RO" ]; then
+	mkdir -p "$RO"
+	cp "$WORK/a.sum" "$RO/a.sum"
+	chmod 644 "$RO/a.sum"
+	ro_run "'$SUMDBD' init --db '$RO/r.db' --name ro.example >/dev/null && chmod 400 '$RO/r.db'"
+	expect 1 "database .*r.db cannot be written \(Permission denied\)" "serve refuses a database it cannot write" -- \
+		ro_run "timeout 10 '$SUMDBD' serve --db '$RO/r.db' --listen 127.0.0.1:0 --no-admin"
+	expect 1 "database .*r.db cannot be written" "so does add" -- \
+		ro_run "'$SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
+	[ "$RO" = "$WORK/ro" ] || rm -rf "$RO"
+else
+	echo "skip: running as root without a user nobody: no read-only check"
 fi
 
 for c in init keygen add fsck; do
