@@ -200,9 +200,41 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 	/* Editors and echo add a final newline; the key itself has none. */
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
-	rc = sdb_note_signer_parse(out, buf, n, eb);
-	if (rc != SDB_OK)
-		rc = sdb_errf(eb, rc, "signer key file %s: not a signer key (PRIVATE+KEY+...)", path);
+	{
+		/* `sumdbd keygen NAME > FILE` writes the verifier key on a
+		 * second line: taken when it is this key's own. */
+		char *nl = memchr(buf, '\n', n);
+		size_t klen = nl != NULL ? (size_t)(nl - buf) : n;
+
+		if (klen > 0 && buf[klen - 1] == '\r')
+			klen--;
+		rc = sdb_note_signer_parse(out, buf, klen, eb);
+		if (rc != SDB_OK) {
+			rc = sdb_errf(eb, rc, "signer key file %s: not a signer key (PRIVATE+KEY+...)",
+			    path);
+			goto out;
+		}
+		if (nl != NULL) {
+			struct sdb_note_verifier *v = NULL;
+			char *vkey = NULL;
+			size_t rest = n - (size_t)(nl + 1 - buf);
+
+			rc = sdb_note_signer_verifier(*out, &v);
+			if (rc == SDB_OK)
+				rc = sdb_note_verifier_format(v, &vkey);
+			if (rc == SDB_OK && (strlen(vkey) != rest || memcmp(vkey, nl + 1, rest) != 0))
+				rc = sdb_errf(eb, SDB_ERR_BAD_KEY, "signer key file %s: holds more than the "
+				    "key (its second line may only be the key's own verifier key)", path);
+			else if (rc != SDB_OK)
+				rc = sdb_errf(eb, rc, "out of memory");
+			free(vkey);
+			sdb_note_verifier_free(v);
+			if (rc != SDB_OK) {
+				sdb_note_signer_free(*out);
+				*out = NULL;
+			}
+		}
+	}
 out:
 	sdb_memzero(buf, KEY_FILE_MAX + 1);
 	sdb_secret_free(buf);

@@ -26,6 +26,19 @@ expect 0 "^PRIVATE\+KEY\+k\.example\+[0-9a-f]{8}\+" "keygen prints a signer key"
 expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifier key" -- \
 	"$SUMDBD" keygen k.example
 expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
+# keygen's output as it is, in a file, is a key file; a second line that
+# is not the key's own verifier key is refused.
+(umask 077; "$SUMDBD" keygen kg.example >"$WORK/kg.key")
+expect 0 "^GOSUMDB=\"kg\.example\+" "init takes keygen's two-line output as a key file" -- \
+	"$SUMDBD" init --db "$WORK/kg.db" --key "$WORK/kg.key"
+"$SUMDBD" init --db "$WORK/kg2.db" --key "$WORK/kg.key" >"$WORK/kg2.out" 2>&1
+expect 0 '^yes$' "with the verifier key keygen printed" -- \
+	ok_if grep -qxF "verifier key: $(sed -n 2p "$WORK/kg.key")" "$WORK/kg2.out"
+{ sed -n 1p "$WORK/kg.key"; "$SUMDBD" keygen kg.example | sed -n 2p; } >"$WORK/kg-mixed.key"
+chmod 600 "$WORK/kg-mixed.key"
+expect 1 "second line may only be the key's own verifier key" "a key file with another key's verifier line is refused" -- \
+	"$SUMDBD" init --db "$WORK/kg3.db" --key "$WORK/kg-mixed.key"
+
 # A signer key others can read is used, with a warning naming the fix.
 cp "$DB.key" "$WORK/open.key"
 chmod 644 "$WORK/open.key"
