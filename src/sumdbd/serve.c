@@ -2,7 +2,7 @@
  * sumdbd serve: opens the log as its one writer, serves the checksum
  * database protocol on the listen address (handlers.c over http.c) and
  * the admin socket for `sumdbd add` (admin.c), and stops gracefully on
- * SIGTERM or SIGINT: no new connections, requests in flight are answered,
+ * SIGTERM, SIGINT or SIGHUP: no new connections, requests in flight are answered,
  * the sequencer commits what is queued, the database is closed.
  */
 #include "config.h"
@@ -48,15 +48,15 @@ serve_usage(FILE *f)
 	    "/sumdb/NAME/ (with /sumdb/NAME/supported) for use behind a GOPROXY.\n"
 	    "While it runs, `sumdbd add --db FILE` imports go.sum lines through an\n"
 	    "admin socket FILE.admin.sock (mode 0600, token in FILE.admin.token).\n"
-	    "SIGTERM or SIGINT stops it gracefully.\n"
+	    "SIGTERM, SIGINT or SIGHUP stops it gracefully.\n"
 	    "\n"
 	    "  --db FILE       the database (made by sumdbd init)\n"
 	    "  --key FILE      signer key file (default: the one the database names)\n"
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST listens on every interface\n"
-	    "  --threads N     HTTP worker threads (default: one per CPU less one,\n"
-	    "                  1..16)\n"
+	    "  --threads N     HTTP worker threads, 1..256 (default: one per CPU\n"
+	    "                  less one, at least 1 and at most 16)\n"
 	    "  --no-admin      do not open the admin socket\n"
 	    "  --max-conns N   client connections in all (default 10000, lowered\n"
 	    "                  to what the open-files limit allows)\n"
@@ -260,6 +260,7 @@ cmd_serve(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -361,7 +362,7 @@ cmd_serve(int argc, char **argv)
 	do {
 		if (sigwait(&set, &sig) != 0)
 			break;
-	} while (sig != SIGTERM && sig != SIGINT);
+	} while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP);
 	fprintf(stderr, "sumdbd: stopping (signal %d)\n", sig);
 	status = 0;
 out:

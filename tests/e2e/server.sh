@@ -52,20 +52,20 @@ sumdbd_stop() {
 	SUMDBD_STOP_TIMED_OUT=no
 	eval "_p=\${${1}_PID:-}"
 	if [ -n "$_p" ]; then
-		kill -TERM "$_p" 2>/dev/null
+		kill -"${SUMDBD_STOP_SIGNAL:-TERM}" "$_p" 2>/dev/null
 		_i=0
 		while kill -0 "$_p" 2>/dev/null && [ $_i -lt $((SUMDBD_STOP_LIMIT * 10)) ]; do
 			sleep 0.1
 			_i=$((_i + 1))
 		done
 		if kill -0 "$_p" 2>/dev/null; then
-			echo "FAIL: sumdbd serve $1 still running $SUMDBD_STOP_LIMIT s after SIGTERM; killed"
+			echo "FAIL: sumdbd serve $1 still running $SUMDBD_STOP_LIMIT s after SIG${SUMDBD_STOP_SIGNAL:-TERM}; killed"
 			SUMDBD_STOP_TIMED_OUT=yes
 			kill -KILL "$_p" 2>/dev/null
 		fi
 		wait "$_p" 2>/dev/null && SUMDBD_STATUS=0 || SUMDBD_STATUS=$?
 		if [ "$SUMDBD_STATUS" != 0 ]; then
-			echo "FAIL: sumdbd serve $1 exited $SUMDBD_STATUS on SIGTERM; its stderr:"
+			echo "FAIL: sumdbd serve $1 exited $SUMDBD_STATUS on SIG${SUMDBD_STOP_SIGNAL:-TERM}; its stderr:"
 			tail -n 40 "$WORK/$1.err"
 			SERVER_FAILURES=$((${SERVER_FAILURES:-0} + 1))
 		fi

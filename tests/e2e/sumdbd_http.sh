@@ -159,6 +159,13 @@ stop_sumdbd
 expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
 expect 0 '^yes$' "admin socket removed at stop" -- ok_if test ! -e "$DB.admin.sock"
 expect 0 '^yes$' "fsck after the stop is clean" -- ok_if "$SUMDBD" fsck --db "$DB"
+# SIGHUP (the terminal the server was started from closing) stops it the
+# same way, cleaning up after itself.
+start_sumdbd "$DB"
+SUMDBD_STOP_SIGNAL=HUP stop_sumdbd
+expect 0 '^yes$' "SIGHUP: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
+expect 0 '^yes$' "SIGHUP: admin socket and token removed" -- \
+	ok_if test ! -e "$DB.admin.sock" -a ! -e "$DB.admin.token"
 
 # HTTP workers: one per CPU the server may use, less one, at least one.
 # cpus K: the first K CPUs this test may run on, as taskset takes them.
