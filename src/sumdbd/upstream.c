@@ -204,7 +204,10 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	int rc;
 
 	*out = NULL;
-	if (opt->proxies == NULL || opt->patterns == NULL || opt->patterns[0] == '\0')
+	if (opt->proxies == NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID, "--private needs --upstream (the module proxy "
+		    "to fetch those modules from)");
+	if (opt->patterns == NULL || opt->patterns[0] == '\0')
 		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream needs --private PATTERNS");
 	u = calloc(1, sizeof *u);
 	if (u == NULL)

@@ -100,6 +100,13 @@ PIDS="$PIDS $!"
 PORT=$(wait_line "$WORK/proxy.out" 's/^port \([0-9]*\)$/\1/p') || exit 1
 PROXY="http://127.0.0.1:$PORT"
 
+# --- 0. the two options need each other, and say which is missing
+newdb opts
+expect 1 '--private needs --upstream' "--private alone names --upstream" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --private 'corp.example.com/*'
+expect 1 '--upstream needs --private' "--upstream alone names --private" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY"
+
 # --- 1. the go command, nothing imported -------------------------------
 GOOD="corp.example.com/a@v1.0.0 corp.example.com/Upper/Case@v1.2.3 corp.example.com/inc@v2.0.0+incompatible corp.example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef"
 gomod "$WORK/m0" $GOOD
