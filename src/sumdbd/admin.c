@@ -34,6 +34,7 @@
 #include "admin_server.h"
 #include "crypto.h"
 #include "csumdb/gosum.h"
+#include "import.h"
 #include "csumdb/record.h"
 #include "limits.h"
 
@@ -131,18 +132,20 @@ set_timeouts(int fd)
 
 /* --- the import ------------------------------------------------------- */
 
-static int
-cmp_entry(const void *a, const void *b)
-{
-	const struct sdb_gosum_entry *x = *(const struct sdb_gosum_entry *const *)a;
-	const struct sdb_gosum_entry *y = *(const struct sdb_gosum_entry *const *)b;
-	int c = strcmp(x->path, y->path);
+/* The first problem in the input becomes the refusal's message. */
+struct first_problem {
+	struct sdb_errbuf *eb;
+	int seen;
+};
 
-	if (c == 0)
-		c = strcmp(x->version, y->version);
-	if (c == 0)
-		c = x->is_gomod - y->is_gomod;
-	return c;
+static void
+keep_first_problem(void *arg, const char *file, int64_t line, const char *msg)
+{
+	struct first_problem *fp = arg;
+
+	(void)file;
+	if (!fp->seen++)
+		sdb_errf(fp->eb, SDB_ERR_INVALID, "line %" PRId64 ": %s", line, msg);
 }
 
 int
@@ -150,83 +153,48 @@ sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *repo
     struct sdb_errbuf *eb)
 {
 	struct sdb_gosum *g = NULL;
-	const struct sdb_gosum_entry **ents = NULL;
-	struct sdbd_record *recs = NULL;
-	char **texts = NULL;
-	int64_t *ids = NULL, before, added = 0;
-	size_t i, j, n = 0, nrec = 0;
+	struct sdbd_import im;
+	struct first_problem fp = { eb, 0 };
+	const char *name = "admin input";
+	int64_t *ids = NULL, before, present = 0;
 	const struct sdbd_latest *l;
+	size_t i;
 	int rc;
 
+	memset(&im, 0, sizeof im);
 	rc = sdb_gosum_parse(data, len, &g, eb);
 	if (rc != SDB_OK)
 		return rc;
-	ents = calloc(g->n ? g->n : 1, sizeof *ents);
-	recs = calloc(g->n ? g->n : 1, sizeof *recs);
-	texts = calloc(g->n ? g->n : 1, sizeof *texts);
-	ids = calloc(g->n ? g->n : 1, sizeof *ids);
-	if (ents == NULL || recs == NULL || texts == NULL || ids == NULL) {
+	/* The client sends only whole versions (cmd_add.c): the same checks
+	 * here keep a client that does not from recording anything else. */
+	rc = sdbd_import_group(&im, &g, &name, 1, 0, keep_first_problem, &fp, eb);
+	if (rc == SDB_OK && im.problems > 0)
+		rc = SDB_ERR_INVALID;
+	if (rc != SDB_OK)
+		goto out;
+	ids = calloc(im.n + 1, sizeof *ids);
+	if (ids == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto out;
-	}
-	for (i = 0; i < g->n; i++)
-		if (g->entries[i].alg == 1)
-			ents[n++] = &g->entries[i];
-	qsort(ents, n, sizeof *ents, cmp_entry);
-	for (i = 0; i < n; i = j) {
-		const struct sdb_gosum_entry *h1 = NULL, *gm = NULL;
-		for (j = i; j < n && strcmp(ents[j]->path, ents[i]->path) == 0 &&
-		     strcmp(ents[j]->version, ents[i]->version) == 0; j++) {
-			const struct sdb_gosum_entry **slot = ents[j]->is_gomod ? &gm : &h1;
-			if (*slot && memcmp((*slot)->h1.b, ents[j]->h1.b, SDB_HASH_SIZE) != 0) {
-				rc = sdb_errf(eb, SDB_ERR_EXISTS, "line %" PRId64 ": %s %s%s: two different hashes",
-				    ents[j]->line, ents[j]->path, ents[j]->version,
-				    ents[j]->is_gomod ? "/go.mod" : "");
-				goto out;
-			}
-			*slot = ents[j];
-		}
-		if (h1 == NULL || gm == NULL) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s %s: has no %s line (a record needs both)",
-			    ents[i]->path, ents[i]->version, h1 ? "/go.mod h1:" : "h1:");
-			goto out;
-		}
-		rc = sdb_record_format(h1->path, h1->path_len, h1->version, h1->version_len, &h1->h1,
-		    &gm->h1, &texts[nrec], NULL, eb);
-		if (rc != SDB_OK)
-			goto out;
-		recs[nrec].path = h1->path;
-		recs[nrec].path_len = h1->path_len;
-		recs[nrec].version = h1->version;
-		recs[nrec].version_len = h1->version_len;
-		recs[nrec].text = texts[nrec];
-		recs[nrec].text_len = strlen(texts[nrec]);
-		nrec++;
 	}
 	l = sdbd_log_latest(log);
 	before = l->tree.n;
 	sdbd_latest_put(l);
-	if (nrec > 0) {
-		rc = sdbd_log_append(log, recs, nrec, ids, eb);
-		if (rc != SDB_OK)
-			goto out;
-	}
-	for (i = 0; i < nrec; i++)
-		if (ids[i] >= before)
-			added++;
+	if (im.n > 0 && (rc = sdbd_log_append(log, im.recs, im.n, ids, eb)) != SDB_OK)
+		goto out;
+	for (i = 0; i < im.n; i++)
+		if (ids[i] < before)
+			present++;
 	l = sdbd_log_latest(log);
-	(void)snprintf(report, cap,
-	    "%zu module versions: %" PRId64 " added, %" PRId64 " already recorded; tree size %" PRId64 "\n",
-	    nrec, added, (int64_t)nrec - added, l->tree.n);
+	/* the same words as an add without a server (cmd_add.c) */
+	(void)snprintf(report, cap, "added %" PRId64 ", already present %" PRId64
+	    " (module versions); tree size %" PRId64 "\n", (int64_t)im.n - present, present,
+	    l->tree.n);
 	sdbd_latest_put(l);
 	rc = SDB_OK;
 out:
-	for (i = 0; texts && i < nrec; i++)
-		free(texts[i]);
-	free(texts);
-	free(recs);
 	free(ids);
-	free(ents);
+	sdbd_import_free(&im);
 	sdb_gosum_free(g);
 	return rc;
 }
@@ -422,6 +390,15 @@ sdbd_admin_stop(struct sdbd_admin_server *a)
 
 /* --- client ----------------------------------------------------------- */
 
+/* The database is locked, and its admin interface does not answer. */
+static int
+no_admin(struct sdb_errbuf *eb, const char *db_path, const char *what, const char *why)
+{
+	return sdb_errf(eb, SDB_ERR_LOCKED, "database %s is in use by another sumdbd (its writer "
+	    "lock is held), and no admin interface answers (%s: %s): a sumdbd serve started "
+	    "with --no-admin, or another add or fsck, which must end first", db_path, what, why);
+}
+
 int
 sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
     size_t report_cap, struct sdb_errbuf *eb)
@@ -444,14 +421,14 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	tfd = open(tpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (tfd < 0) {
-		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: %s", tpath, strerror(errno));
+		rc = no_admin(eb, db_path, tpath, strerror(errno));
 		free(tpath);
 		return rc;
 	}
 	r = read(tfd, token, ADMIN_TOKEN_HEX);
 	close(tfd);
 	if (r != ADMIN_TOKEN_HEX) {
-		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: malformed token", tpath);
+		rc = no_admin(eb, db_path, tpath, "malformed token");
 		free(tpath);
 		return rc;
 	}
@@ -459,7 +436,7 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 	token[ADMIN_TOKEN_HEX] = '\0';
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		rc = sdb_errf(eb, SDB_ERR_LOCKED, "no admin interface: %s: %s", sa.sun_path, strerror(errno));
+		rc = no_admin(eb, db_path, sa.sun_path, strerror(errno));
 		sdb_memzero(token, sizeof token);
 		if (fd >= 0)
 			close(fd);

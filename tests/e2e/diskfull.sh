@@ -88,7 +88,7 @@ else
 fi
 expect 0 '^HTTP 200$' "space again: the lookup that got 503 is recorded" -- \
 	get /lookup/corp.example.com/d2@v1.0.0
-expect 0 '100 added, 0 already recorded' "space again: sumdbd add records everything" -- \
+expect 0 '^added 100, already present 0 \(module versions\)' "space again: sumdbd add records everything" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/new.sum"
 expect 0 '^HTTP 200$' "space again: the new records are served" -- get /lookup/example.com/m350@v1.0.0
 expect 0 '^HTTP 200$' "space again: the second 503 lookup is recorded" -- \

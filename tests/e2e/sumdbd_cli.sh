@@ -81,6 +81,11 @@ expect 0 "^added 0, already present 3 .*tree size 3$" "nothing of the refused ba
 	"$SUMDBD" add --db "$DB" "$WORK/a.sum" "$WORK/b.sum"
 expect 1 "example.com/half v1.0.0 has no /go.mod h1: line" "version without /go.mod line refused, named" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/half.sum"
+printf 'example.com/modonly v1.0.0/go.mod h1:w5fcysjrx7yqtD/aO+QwRjYZOKnaM9Uh2b40tElTs3Y=\n' >"$WORK/modonly.sum"
+expect 1 "has no h1: \(module zip\) line" "offline: a version with only its /go.mod line is refused" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/a.sum" "$WORK/modonly.sum"
+expect 0 "^skipped 1 version with only a /go.mod line$" "offline: --skip-gomod-only skips it" -- \
+	"$SUMDBD" add --db "$DB" --skip-gomod-only "$WORK/a.sum" "$WORK/modonly.sum"
 expect 1 "bad.sum: go.sum line 2" "malformed line reported with its line number" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/bad.sum"
 expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/no-such.sum"

@@ -145,14 +145,33 @@ expect 0 '^HTTP/1.1 200' "still serving after bad requests" -- get "$URL/latest"
 
 # an import while serving goes through the admin socket
 gosum 300 310 >"$WORK/g2.sum"
-expect 0 '^yes$' "add while the server runs" -- ok_if "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
+expect 0 '^added 10, already present 0 \(module versions\); tree size 310$' \
+	"add while the server runs (the same summary as offline)" -- "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
+expect 0 '^added 0, already present 10 \(module versions\); tree size 310$' \
+	"again: nothing new" -- "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
+expect 0 'signs with its own key; --key is not used' "--key with a running server: said" -- \
+	"$SUMDBD" add --db "$DB" --key "$DB.key" "$WORK/g2.sum"
+# go mod tidy keeps only the /go.mod line of some versions
+{ cat "$WORK/g2.sum"; gosum 900 901 | sed -n 2p; } >"$WORK/g2m.sum"
+expect 1 'example.com/m900 v1.0.0 has no h1: \(module zip\) line.*--skip-gomod-only' \
+	"a version with only its /go.mod line is refused, the flag named" -- "$SUMDBD" add --db "$DB" "$WORK/g2m.sum"
+"$SUMDBD" add --db "$DB" --skip-gomod-only "$WORK/g2m.sum" >"$WORK/skip.out" 2>&1
+expect 0 '^skipped 1 version with only a /go.mod line$' "--skip-gomod-only skips it and says so" -- \
+	cat "$WORK/skip.out"
+expect 0 '^HTTP/1.1 404' "and it is not recorded" -- get "$URL/lookup/example.com/m900@v1.0.0"
 expect 0 '^HTTP/1.1 200' "the new record is served" -- get "$URL/lookup/example.com/m305@v1.0.0"
 expect 0 "^tree size: 310$" "the tree grew to 310" -- sh -c "curl -sS '$URL/latest' | '$top_builddir/sumdb' verify-note --vkey '$VKEY'"
 expect 0 '^HTTP/1.1 200' "tile 1.p/54 now exists" -- get "$URL/tile/8/0/001.p/54"
 expect 0 '^yes$' "and extends 1.p/44" -- ok_if sh -c "head -c 1408 '$WORK/body' | cmp - '$WORK/t44'"
 gosum 7 8 | sed 's/h1:.\{4\}/h1:AAAA/; 2d' >"$WORK/g3.sum"
 gosum 7 8 | sed -n 2p >>"$WORK/g3.sum"
-expect 2 'already recorded' "a conflicting hash is refused through the admin socket" -- "$SUMDBD" add --db "$DB" "$WORK/g3.sum"
+"$SUMDBD" add --db "$DB" "$WORK/g3.sum" >"$WORK/g3.out" 2>&1
+expect 0 '^2$' "a conflicting hash is refused through the admin socket (exit 2)" -- echo $?
+expect 0 'CONFLICT: example.com/m7 v1.0.0 is recorded \(id 7\) with other hashes' \
+	"the conflict is named" -- cat "$WORK/g3.out"
+expect 0 '^  log:   example.com/m7 v1.0.0 h1:' "with the recorded line" -- cat "$WORK/g3.out"
+expect 0 '^sumdbd add: 1 conflict with recorded hashes; nothing recorded$' "and once" -- \
+	sh -c "grep -c . '$WORK/g3.out' | grep -qx 6 && tail -1 '$WORK/g3.out'"
 
 # graceful stop
 stop_sumdbd
@@ -184,5 +203,7 @@ done
 SUMDBD_WRAP=
 start_sumdbd "$DB" --no-admin --threads 3
 expect 0 '^sumdbd: serving .*, 3 HTTP workers) on ' "--threads 3: three workers" -- cat "$WORK/serve.out"
+expect 1 'in use by another sumdbd \(its writer lock is held\), and no admin interface answers' \
+	"add beside a server without admin interface says so" -- "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
 stop_sumdbd
 e2e_done
