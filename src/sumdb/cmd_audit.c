@@ -159,7 +159,7 @@ cmd_audit(int argc, char **argv)
 	struct sdb_remote r;
 	struct sdb_state *st = NULL;
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
-	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0;
+	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -242,9 +242,11 @@ cmd_audit(int argc, char **argv)
 		if (sdb_remote_commit_cache(&r) != SDB_OK)
 			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 		acc = lat;
-		if (json && !full)
+		if (json && !full) {
 			printf("{\"status\":\"first-run\",\"trusted\":true,\"size\":%" PRId64 ",\"hash\":",
 			    lat.n);
+			printed = 1;
+		}
 		if (!json)
 			printf("first run: trusting the tree of %" PRId64 " records of %s (nothing earlier "
 			    "to check it against); stored in %s\n", lat.n, sdb_note_verifier_name(r.v),
@@ -283,6 +285,7 @@ cmd_audit(int argc, char **argv)
 			printf(",\"proof\":");
 			json_hashes(stdout, res.proof, res.nproof);
 			printf(",\"evidence_stored\":%s}\n", serr == SDB_OK ? "true" : "false");
+			printed = 1;
 		} else {
 			fputs(ev, stdout);
 		}
@@ -323,6 +326,7 @@ cmd_audit(int argc, char **argv)
 		printf(",\"proof\":");
 		json_hashes(stdout, res.proof, res.nproof);
 		printf("}\n");
+		printed = 1;
 	} else if (!json) {
 		if (res.stale)
 			printf("stale: the latest tree (%" PRId64 " records) is older than the accepted "
@@ -343,6 +347,7 @@ full_audit:
 
 		err = full_audit(&r, st, state_path, &acc, &rep, &eb);
 		full_print(&rep, json, first);
+		printed = 1;
 		if (err != SDB_OK) {
 			status = remote_exit_status(err);
 			fprintf(stderr, "sumdb audit: full audit: %s%s\n",
@@ -356,6 +361,14 @@ nomem:
 	fprintf(stderr, "sumdb audit: out of memory\n");
 	status = EXIT_LOCAL;
 out:
+	/* --json promises one object: an audit that ended early gets one too
+	 * (the words on stderr say the same) */
+	if (json && opened && !printed && status != EXIT_OK) {
+		printf("{\"status\":\"%s\",\"detail\":",
+		    status == EXIT_VERIFY ? "verification-failed" : "could-not-check");
+		json_string(stdout, eb.msg, strlen(eb.msg));
+		printf("}\n");
+	}
 	sdb_state_close(st);
 	if (opened)
 		sdb_remote_close(&r);

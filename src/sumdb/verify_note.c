@@ -64,6 +64,8 @@ cmd_verify_note(int argc, char **argv)
 	char *msg = NULL;
 	size_t len = 0;
 	int json = 0, c, err, status = EXIT_LOCAL;
+	const char *reason = NULL;   /* why the note does not verify */
+	char detail[SDB_ERRBUF_SIZE + 64];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -103,6 +105,8 @@ cmd_verify_note(int argc, char **argv)
 		fprintf(stderr, "sumdb verify-note: out of memory\n");
 		goto out;
 	case SDB_ERR_UNVERIFIED_NOTE:
+		reason = "not-signed-by-key";
+		snprintf(detail, sizeof detail, "not signed by %s", sdb_note_verifier_name(v));
 		fprintf(stderr, "sumdb verify-note: %s: not signed by %s", what,
 		    sdb_note_verifier_name(v));
 		if (note != NULL && note->nunverified > 0) {
@@ -114,11 +118,15 @@ cmd_verify_note(int argc, char **argv)
 		status = EXIT_VERIFY;
 		goto out;
 	case SDB_ERR_BAD_SIGNATURE:
+		reason = "bad-signature";
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
 	default:
 		/* the detail names the rule: "malformed note: ..." */
+		reason = "malformed";
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
@@ -154,6 +162,14 @@ cmd_verify_note(int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	/* --json promises one object: a note that does not verify gets one */
+	if (json && reason != NULL) {
+		printf("{\"valid\":false,\"reason\":");
+		json_string(stdout, reason, strlen(reason));
+		printf(",\"detail\":");
+		json_string(stdout, detail, strlen(detail));
+		printf("}\n");
+	}
 	sdb_note_free(note);
 	sdb_note_verifier_free(v);
 	free(msg);

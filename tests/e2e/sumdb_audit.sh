@@ -33,6 +33,12 @@ proxy_set "upstream $A_URL"
 expect 0 '^first run: trusting the tree of 300 records' "first run trusts and says so" -- audit
 expect 0 '^consistent: 300 records, unchanged' "second run, same tree" -- audit
 expect 0 '"status":"consistent","old_size":300,"new_size":300' "--json" -- audit --json
+# --json when the audit cannot be done or fails at once: still one object
+expect 1 '^\{"status":"could-not-check","detail":".+"\}$' "--json, log unreachable" -- \
+	sh -c "'$SUMDB' audit --json --state '$ST' --url http://127.0.0.1:1 '$VKEY' 2>/dev/null"
+OTHER_VKEY=$("$SUMDBD" keygen "$NAME" | sed -n 2p)
+expect 2 '^\{"status":"verification-failed","detail":".+"\}$' "--json, note not signed by the key" -- \
+	sh -c "'$SUMDB' audit --json --state '$WORK/other.state' --url '$PROXY_URL' '$OTHER_VKEY' 2>/dev/null"
 
 gosum_lines 300 420 >"$WORK/g1.sum"
 expect 0 'tree size 420' "A grows to 420 (through the admin socket)" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g1.sum"

@@ -27,6 +27,14 @@ expect 2 "malformed note" "no blank line before the signatures" -- "$SUMDB" veri
 expect 2 "malformed tree note" "signed note that is not a tree" -- "$SUMDB" verify-note --vkey "$PETER" "$N/not-a-tree.note"
 printf 'go.sum database tree\n1\n' > "$WORK/unsigned"
 expect 2 "malformed note" "unsigned text" -- "$SUMDB" verify-note --vkey "$PETER" "$WORK/unsigned"
+# --json: a note that does not verify is an object too, on standard output
+json_out() { "$SUMDB" verify-note --json "$@" 2>/dev/null; }
+expect 2 '^\{"valid":false,"reason":"bad-signature","detail":"invalid signature for key PeterNeumann' \
+	"--json, flipped signature bit" -- json_out --vkey "$PETER" "$N/tree-bad-signature.note"
+expect 2 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by PeterNeumann"\}$' \
+	"--json, signed by another key only" -- json_out --vkey "$PETER" "$N/tree-other-signer.note"
+expect 2 '^\{"valid":false,"reason":"malformed","detail":"malformed' \
+	"--json, unsigned text" -- json_out --vkey "$PETER" "$WORK/unsigned"
 
 # Usage and I/O errors exit 1.
 expect 1 "--vkey is required" "missing --vkey" -- "$SUMDB" verify-note "$N/tree.note"
