@@ -67,12 +67,16 @@ void sdb_dupidx_sort(struct sdb_dupidx_entry *a, size_t n, struct sdb_dupidx_ent
 /*
  * Opens the index beside the state file state_path (STATE-dups and
  * STATE-dups.new, created when missing), cutting STATE-dups.new back to
- * newlen bytes (the length last stored with the progress).  reset: start
- * from nothing (both files emptied).  Returns SDB_OK, SDB_ERR_IO (eb says
- * which file), SDB_ERR_INVALID (a file is damaged), SDB_ERR_NOMEM.
+ * newlen bytes (the length last stored with the progress); merged is the
+ * number of records the state says STATE-dups holds.  reset: start from
+ * nothing (both files emptied).  Returns SDB_OK, SDB_ERR_NOT_FOUND (the
+ * files hold less than the state says: STATE-dups missing, or
+ * STATE-dups.new shorter than newlen, as when a state file is copied
+ * without them), SDB_ERR_IO (eb says which file), SDB_ERR_INVALID (a bad
+ * argument), SDB_ERR_NOMEM.
  */
-int sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int reset,
-    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen,
+    int64_t merged, int reset, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Closes d (NULL is a no-op); nothing pending is written. */
 void sdb_dupidx_close(struct sdb_dupidx *d);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -234,8 +235,8 @@ sync_dir(const char *path)
 }
 
 int
-sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int reset,
-    struct sdb_errbuf *eb)
+sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int64_t merged,
+    int reset, struct sdb_errbuf *eb)
 {
 	struct sdb_dupidx *d;
 	int err;
@@ -262,6 +263,19 @@ sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen,
 			err = io_fail(eb, "remove", d->set_path);
 			goto fail;
 		}
+	} else if (merged > 0 && newlen / ENT_SIZE < merged) {
+		/* Every record merged has an entry in the set or in the runs
+		 * (one each, more after a resumed run): runs too short for
+		 * them all mean some are in the set, which must be there. */
+		struct stat sb;
+
+		if (stat(d->set_path, &sb) != 0) {
+			err = errno == ENOENT ?
+			    sdb_errf(eb, SDB_ERR_NOT_FOUND, "duplicate index %s is missing (the state "
+			    "file says %lld records were indexed)", d->set_path, (long long)merged) :
+			    io_fail(eb, "open", d->set_path);
+			goto fail;
+		}
 	}
 	if ((d->new_fd = open(d->new_path, O_RDWR | O_CREAT, 0600)) < 0) {
 		err = io_fail(eb, "open", d->new_path);
@@ -275,7 +289,7 @@ sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen,
 			goto fail;
 		}
 		if ((int64_t)end < newlen) {
-			err = sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is shorter than the "
+			err = sdb_errf(eb, SDB_ERR_NOT_FOUND, "duplicate index %s is shorter than the "
 			    "state file says (%lld < %lld bytes)", d->new_path, (long long)end,
 			    (long long)newlen);
 			goto fail;

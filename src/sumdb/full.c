@@ -370,7 +370,19 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		sdb_tlog_frontier_init(&f);
 		dups.merged = dups.newlen = 0;
 	}
-	if ((err = sdb_dupidx_open(&dx, state_path, dups.newlen, reset, eb)) != SDB_OK)
+	err = sdb_dupidx_open(&dx, state_path, dups.newlen, dups.merged, reset, eb);
+	if (err == SDB_ERR_NOT_FOUND) {
+		/* The index files hold less than the state says (a state file
+		 * copied or restored without them): what the records were
+		 * compared with is gone, so they are all checked again. */
+		fprintf(stderr, "sumdb audit: warning: %s; the full audit starts again from record 0 "
+		    "(the accepted tree is kept)\n", eb->msg);
+		reset = 1;
+		sdb_tlog_frontier_init(&f);
+		dups.merged = dups.newlen = 0;
+		err = sdb_dupidx_open(&dx, state_path, 0, 0, 1, eb);
+	}
+	if (err != SDB_OK)
 		return err;
 	rep->resumed_from = f.n;
 	done = f;

@@ -46,6 +46,16 @@ expect 0 '^consistent: 300 -> 420 records' "growth is consistent" -- audit
 expect 0 '^full audit: 420 records checked.*signed root' "--full checks every record" -- audit --full
 expect 0 '420 verified by earlier runs|256 verified by earlier runs' "--full again resumes" -- audit --full
 expect 0 '"root_ok":true' "--full --json" -- audit --full --json
+# a state file copied without its -dups files: checked again from the start
+cp "$ST" "$WORK/copy.state"
+expect 0 'starts again from record 0 \(the accepted tree is kept\)' \
+	"--full on a state copied without its duplicate index: said" -- \
+	"$SUMDB" audit --full --state "$WORK/copy.state" --url "$PROXY_URL" "$VKEY"
+cp "$WORK/out" "$WORK/copy.out"
+expect 0 '^full audit: 420 records checked.* 0 verified by earlier runs' "... and every record checked again" -- \
+	cat "$WORK/copy.out"
+expect 0 '420 verified by earlier runs|256 verified by earlier runs' "... after which it resumes as before" -- \
+	"$SUMDB" audit --full --state "$WORK/copy.state" --url "$PROXY_URL" "$VKEY"
 
 # never cry wolf: exit 1, state unchanged
 before=$(state_sum)

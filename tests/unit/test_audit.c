@@ -532,7 +532,7 @@ test_dupidx_lazy(void)
 	snprintf(nw, sizeof nw, "%s-dups.new", sp);
 
 	/* two runs, 0..4 and 5 (5 repeats m0): read, not merged */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 1, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 1, &eb) == SDB_OK);
 	for (i = 0; i < 5; i++)
 		add_entry(d, i, i);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
@@ -544,7 +544,7 @@ test_dupidx_lazy(void)
 	sdb_dupidx_close(d);
 
 	/* a third run: merged into the set; only the new pair is reported */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 1, 6);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
 	lazy_merge_one_pair(d, 6, 1, 1, 6);
@@ -553,7 +553,7 @@ test_dupidx_lazy(void)
 	sdb_dupidx_close(d);
 
 	/* the set alone pairs with a later record, and is not rewritten */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 4, 7);
 	lazy_merge_one_pair(d, 7, 0, 4, 7);
 	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
@@ -599,7 +599,7 @@ test_dupidx(void)
 
 	/* Run 1: one committed run (records 0..4), then records 5..6 lost to
 	 * a crash before their commit. */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 1, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 1, &eb) == SDB_OK);
 	for (i = 0; i < 5; i++)
 		add_entry(d, (int)i, (int64_t)i);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
@@ -611,7 +611,7 @@ test_dupidx(void)
 	/* Run 2 resumes from the committed length: record 5 is gone; it adds
 	 * 5..9 (5 and 7 repeat m0 and m1; record 3 is seen again, as a
 	 * resumed run does) and merges. */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 0, 5);
 	add_entry(d, 10, 6);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len2, &eb), SDB_OK);
@@ -628,23 +628,33 @@ test_dupidx(void)
 	/* Run 3 (merged up to 8): only pairs with a new record count; a merge
 	 * replayed (a crash before the state said "merged up to 10") reports
 	 * them again, and keeps record 8 once. */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 2, 8);
 	add_entry(d, 0, 9);
 	memset(&pr, 0, sizeof pr);
 	CU_ASSERT_EQUAL(sdb_dupidx_merge(d, 8, collect_pair, &pr, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(pr.n, 2);
 	sdb_dupidx_close(d);
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 0, &eb) == SDB_OK);
 	add_entry(d, 2, 8);
 	memset(&pr, 0, sizeof pr);
 	CU_ASSERT_EQUAL(sdb_dupidx_merge(d, 8, collect_pair, &pr, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(pr.n, 2);
 	sdb_dupidx_close(d);
 
-	/* A state that claims more than the file holds is refused. */
-	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 4096, 0, &eb), SDB_ERR_INVALID);
+	/* A state that claims more than the files hold is refused: the runs
+	 * file shorter than it says, or the merged set gone. */
+	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 4096, 0, 0, &eb), SDB_ERR_NOT_FOUND);
 	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 9, 0, &eb) == SDB_OK);
+	sdb_dupidx_close(d);
+	snprintf(p2, sizeof p2, "%s-dups", sp);
+	CU_ASSERT(unlink(p2) == 0);
+	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 0, 9, 0, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT(strstr(eb.msg, "is missing") != NULL);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 0, &eb) == SDB_OK);
+	sdb_dupidx_close(d);
 
 	snprintf(p2, sizeof p2, "%s-dups", sp);
 	unlink(p2);
