@@ -129,6 +129,40 @@ write_key(const char *path, const struct sdb_note_signer *s)
 	return ok;
 }
 
+/*
+ * How the database names its key file abs_key (a real path): by its bare
+ * name when it lies in the database's directory, so that the directory
+ * can be moved or restored elsewhere whole (log.c resolves it there), by
+ * its full path otherwise.
+ */
+static const char *
+key_name_for(const char *db, const char *abs_key)
+{
+	const char *slash = strrchr(db, '/'), *kslash = strrchr(abs_key, '/');
+	char *dir, *real;
+	int same;
+
+	if (kslash == NULL)
+		return abs_key;
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == db)
+		dir = strdup("/");
+	else
+		dir = strndup(db, (size_t)(slash - db));
+	if (dir == NULL)
+		return abs_key;
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return abs_key;
+	/* "/" is the one directory whose real path ends in a slash */
+	same = strlen(real) == (size_t)(kslash - abs_key) + (strcmp(real, "/") == 0) &&
+	    strncmp(real, abs_key, strlen(real)) == 0;
+	free(real);
+	return same ? kslash + 1 : abs_key;
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -229,7 +263,7 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "sumdbd init: out of memory\n");
 		goto out;
 	}
-	rc = sdb_store_create(db, name, vkey, abs_key, &eb);
+	rc = sdb_store_create(db, name, vkey, key_name_for(db, abs_key), &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd init: %s: %s\n", db, sdb_errmsg(&eb, rc));
 		goto out;

@@ -1008,6 +1008,61 @@ check_key(struct sdbd_log *log, const char *key_path, struct sdb_errbuf *eb)
 	return rc;
 }
 
+/*
+ * The signer key file the database names (*out, caller frees): a relative
+ * name is beside the database (init stores one when the key is there, so
+ * that the directory can move).  A stored absolute path that is gone, with
+ * DB.key beside the database, gives DB.key, and says so: a directory
+ * moved with the database in it.  check_key then makes sure the key is
+ * this database's.
+ */
+static int
+stored_key_path(struct sdbd_log *log, const char *db, char **out, struct sdb_errbuf *eb)
+{
+	char *stored = NULL, *beside;
+	size_t dlen;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
+		return rc;
+	if (stored[0] == '/') {
+		if (access(stored, F_OK) == 0 || errno != ENOENT) {
+			*out = stored;
+			return SDB_OK;
+		}
+		if ((beside = malloc(strlen(db) + sizeof ".key")) == NULL) {
+			free(stored);
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		}
+		sprintf(beside, "%s.key", db);
+		if (access(beside, F_OK) != 0) {
+			free(beside);
+			*out = stored;   /* loading it names the missing file */
+			return SDB_OK;
+		}
+		fprintf(stderr, "sumdbd: note: the signer key file the database names, %s, is gone; "
+		    "using %s beside the database\n", stored, beside);
+		free(stored);
+		*out = beside;
+		return SDB_OK;
+	}
+	{
+		const char *slash = strrchr(db, '/');
+
+		dlen = slash != NULL ? (size_t)(slash - db) + 1 : 0;
+	}
+	if ((beside = malloc(dlen + strlen(stored) + 1)) == NULL) {
+		free(stored);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	memcpy(beside, db, dlen);
+	strcpy(beside + dlen, stored);
+	free(stored);
+	*out = beside;
+	return SDB_OK;
+}
+
 /* A database made by sdb_store_create has no tree yet: sign size 0. */
 static int
 first_tree(struct sdbd_log *log, struct sdb_errbuf *eb)
@@ -1064,7 +1119,7 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		if (key_path == NULL)
 			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	} else {
-		rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &key_path, eb);
+		rc = stored_key_path(log, opt->db_path, &key_path, eb);
 	}
 	if (rc == SDB_OK)
 		rc = sdbd_key_load(&log->signer, key_path, eb);

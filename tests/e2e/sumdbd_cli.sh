@@ -106,6 +106,24 @@ else
 	echo "skip: sqlite3 not installed"
 fi
 
+# A directory holding a database and its key can move: the database names
+# a key beside it by its bare name; one that names an absolute path that
+# is gone (made before) takes DB.key beside it, if it is the database's key.
+mkdir -p "$WORK/mv1"
+"$SUMDBD" init --db "$WORK/mv1/m.db" --name mv.example >/dev/null
+mv "$WORK/mv1" "$WORK/mv2"
+expect 0 "^added 2, already present 0 " "add after the database's directory moved" -- \
+	"$SUMDBD" add --db "$WORK/mv2/m.db" "$WORK/a.sum"
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$WORK/mv2/m.db" "UPDATE config SET value = '$WORK/gone/m.db.key' WHERE key = 'signer_key_file'"
+	expect 0 "note: the signer key file the database names, .*gone/m.db.key, is gone; using .*mv2/m.db.key" \
+		"a stored absolute key path that is gone: DB.key beside it, said" -- \
+		"$SUMDBD" add --db "$WORK/mv2/m.db" "$WORK/a.sum"
+	"$SUMDBD" keygen mv.example | sed -n 1p >"$WORK/mv2/m.db.key"
+	expect 1 "is not the key of this database" "... only when it is the database's key" -- \
+		"$SUMDBD" add --db "$WORK/mv2/m.db" "$WORK/a.sum"
+fi
+
 # A database its user may not write: refused at start, not at the first
 # write.  Root writes any file, so as root the check runs as nobody.
 ro_run() { sh -c "$1"; }
