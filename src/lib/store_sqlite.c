@@ -165,6 +165,12 @@ sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 		code = SDB_ERR_INTERNAL;
 		break;
 	}
+	/* "disk I/O error", "unable to open database file": the system's
+	 * own reason says which (no space, permission denied, ...) */
+	if (code == SDB_ERR_IO && s != NULL && s->db != NULL && sqlite3_system_errno(s->db) != 0 &&
+	    ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
+		return sdb_errf(eb, code, "database: %s: %s (%s)", what, msg,
+		                strerror(sqlite3_system_errno(s->db)));
 	return sdb_errf(eb, code, "database: %s: %s", what, msg);
 }
 

@@ -147,6 +147,9 @@ if [ -n "$RO" ]; then
 		ro_run "timeout 10 '$SUMDBD' serve --db '$RO/r.db' --listen 127.0.0.1:0 --no-admin"
 	expect 1 "database .*r.db cannot be written" "so does add" -- \
 		ro_run "'$SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
+	ro_run "chmod 000 '$RO/r.db'"
+	expect 1 "unable to open database file \(Permission denied\)" "a database it cannot read: the system's reason" -- \
+		ro_run "'$SUMDBD' status --db '$RO/r.db'"
 	[ "$RO" = "$WORK/ro" ] || rm -rf "$RO"
 else
 	echo "skip: running as root without a user nobody: no read-only check"
