@@ -35,6 +35,7 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 		return NULL;
 	}
 	/* Read one byte past the limit to tell "exactly max" from "too big". */
+	errno = 0;
 	while (n < max + 1) {
 		size_t got = fread(buf + n, 1, max + 1 - n, f);
 		if (got == 0)
@@ -42,7 +43,8 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 		n += got;
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "%s: %s: read error\n", prog, name);
+		/* a directory opens, and its read fails: say why */
+		fprintf(stderr, "%s: %s: %s\n", prog, name, errno != 0 ? strerror(errno) : "read error");
 		free(buf);
 		buf = NULL;
 	} else if (n > max) {
@@ -56,6 +58,15 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 	if (f != stdin)
 		fclose(f);
 	return buf;
+}
+
+int
+cli_extra_args(const char *prog, int argc, char **argv, int optind)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+	return 1;
 }
 
 static void

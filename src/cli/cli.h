@@ -25,6 +25,11 @@ enum {
  */
 char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len);
 
+/* For a command that takes no arguments after its options: when there
+ * are some (argv[optind..argc)), says so, naming the first, and returns
+ * 1; else 0. */
+int cli_extra_args(const char *prog, int argc, char **argv, int optind);
+
 /* One command: run(argc, argv) with argv[0] the command name; returns an
  * exit status. */
 struct cli_command {

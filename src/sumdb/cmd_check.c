@@ -238,9 +238,10 @@ cmd_check(int argc, char **argv)
 		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
 		    "}\n", nlines, matched, mismatches, unknown, malformed, failed);
 	else
-		printf("%s: %" PRId64 " lines match the log, %" PRId64 " mismatches, %" PRId64
+		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " not in the log, %" PRId64 " malformed, %" PRId64 " not checked\n", file, matched,
-		    mismatches, unknown, malformed, failed);
+		    matched == 1 ? " matches" : "s match", mismatches, mismatches == 1 ? "" : "es",
+		    unknown, malformed, failed);
 	if (mismatches > 0 || verify_failed)
 		status = EXIT_VERIFY;
 	else if (unknown > 0 || malformed > 0 || failed > 0)

@@ -246,8 +246,9 @@ cmd_fsck(int argc, char **argv)
 		default: fsck_usage(stderr); return EXIT_LOCAL;
 		}
 	}
-	if (db == NULL || optind != argc) {
-		fprintf(stderr, "sumdbd fsck: --db is required\n");
+	if (cli_extra_args("sumdbd fsck", argc, argv, optind) || db == NULL) {
+		if (db == NULL)
+			fprintf(stderr, "sumdbd fsck: --db is required\n");
 		fsck_usage(stderr);
 		return EXIT_LOCAL;
 	}

@@ -195,8 +195,10 @@ cmd_init(int argc, char **argv)
 		default: init_usage(stderr); return EXIT_LOCAL;
 		}
 	}
-	if (optind != argc || db == NULL || (name == NULL && key == NULL)) {
-		fprintf(stderr, "sumdbd init: --db and --name are required\n");
+	if (cli_extra_args("sumdbd init", argc, argv, optind) || db == NULL ||
+	    (name == NULL && key == NULL)) {
+		if (db == NULL || (name == NULL && key == NULL))
+			fprintf(stderr, "sumdbd init: --db and --name are required\n");
 		init_usage(stderr);
 		return EXIT_LOCAL;
 	}

@@ -74,7 +74,9 @@ cmd_status(int argc, char **argv)
 		default: status_usage(stderr); return EXIT_LOCAL;
 		}
 	}
-	if (db == NULL || optind != argc) {
+	if (cli_extra_args("sumdbd status", argc, argv, optind) || db == NULL) {
+		if (db == NULL)
+			fprintf(stderr, "sumdbd status: --db is required\n");
 		status_usage(stderr);
 		return EXIT_LOCAL;
 	}

@@ -170,11 +170,19 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 
 		/* Whoever can read the key can sign a fork of the log: say
 		 * so, as ssh does of private keys (not refused: a key shared
-		 * with a service group is a choice someone may have made). */
-		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
+		 * with a service group is a choice someone may have made).
+		 * Once per file: init reads its key twice. */
+		static dev_t warned_dev;
+		static ino_t warned_ino;
+
+		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 &&
+		    (sb.st_dev != warned_dev || sb.st_ino != warned_ino)) {
 			fprintf(stderr, "sumdbd: warning: signer key file %s can be read or written "
 			    "by others (mode %04o); chmod 600 it\n", path,
 			    (unsigned)(sb.st_mode & 07777));
+			warned_dev = sb.st_dev;
+			warned_ino = sb.st_ino;
+		}
 	}
 	buf = sdb_secret_alloc(KEY_FILE_MAX + 1);
 	if (buf == NULL) {

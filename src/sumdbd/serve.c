@@ -249,7 +249,9 @@ cmd_serve(int argc, char **argv)
 		default: serve_usage(stderr); return 1;
 		}
 	}
-	if (db == NULL || optind != argc) {
+	if (cli_extra_args("sumdbd serve", argc, argv, optind) || db == NULL) {
+		if (db == NULL)
+			fprintf(stderr, "sumdbd serve: --db is required\n");
 		serve_usage(stderr);
 		return 1;
 	}

@@ -44,6 +44,7 @@ cp "$DB.key" "$WORK/open.key"
 chmod 644 "$WORK/open.key"
 expect 0 "warning: signer key file .*open.key can be read or written by others \(mode 0644\); chmod 600" \
 	"a key file readable by others: warned" -- "$SUMDBD" init --db "$WORK/open.db" --key "$WORK/open.key"
+expect 0 '^1$' "... once" -- sh -c "\"$SUMDBD\" init --db \"$WORK/open2.db\" --key \"$WORK/open.key\" 2>&1 | grep -c warning"
 expect 0 '^yes$' "a key file of mode 0600: no warning" -- \
 	ok_if sh -c "! \"$SUMDBD\" init --db \"$WORK/closed.db\" --key \"$DB.key\" 2>&1 | grep -q warning"
 
@@ -154,6 +155,10 @@ if [ -n "$RO" ]; then
 else
 	echo "skip: running as root without a user nobody: no read-only check"
 fi
+
+expect 1 "sumdbd fsck: unexpected argument 'extra'" "an extra argument is named" -- "$SUMDBD" fsck --db "$DB" extra
+expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUMDBD" serve --db "$DB" extra
+expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
 for c in init keygen add fsck; do
 	expect 0 "usage: sumdbd $c" "$c --help" -- "$SUMDBD" "$c" --help
