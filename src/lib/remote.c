@@ -40,6 +40,19 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The first line of an error response's body, printable ASCII only and
+ * at most cap-1 bytes: the server's own words (PROTOCOL.md gives 4xx and
+ * 5xx answers a short text body) for the message. */
+static void
+body_hint(const char *body, size_t len, char *out, size_t cap)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && body[i] != '\n' && n + 1 < cap; i++)
+		out[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '?';
+	out[n] = '\0';
+}
+
 /* GET base/path; count: add to r's counters (not from sdb_remote_lookup_fetch,
  * which may run in several threads at once). */
 static int
@@ -63,10 +76,13 @@ get_path(struct sdb_remote *r, const char *path, size_t max, char **body, size_t
 		free(url);
 		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
 	}
-	if (res.status == 404 || res.status == 410) {
-		err = sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s: HTTP %ld", url, res.status);
-	} else if (res.status != 200) {
-		err = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
+	if (res.status != 200) {
+		char hint[160];
+
+		body_hint(res.body, res.body != NULL ? res.len : 0, hint, sizeof hint);
+		err = sdb_errf(eb, res.status == 404 || res.status == 410 ? SDB_ERR_NOT_FOUND :
+		    SDB_ERR_IO, "%s: HTTP %ld%s%s", url, res.status, hint[0] != '\0' ? ": " : "",
+		    hint);
 	} else {
 		*body = res.body;
 		*len = res.len;

@@ -30,6 +30,8 @@ grep '^example.com/m7 ' "$WORK/g.sum" >"$WORK/m7.want"
 expect 0 '^yes$' "lookup output is the record" -- ok_if cmp "$WORK/m7.want" "$WORK/m7.rec"
 expect 0 '"found":true,"id":7,"tree_size":603' "lookup --json" -- "$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m7@v1.0.0
 expect 1 'not found in the log' "lookup of an unknown version: exit 1" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
+expect 1 'HTTP 404: not found: example.com/m7@v1.9.9: ' "... with the server's own words" -- \
+	"$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
 expect 2 'not signed by|no signature|VERIFICATION FAILED' "lookup with another log's key: exit 2" -- "$SUMDB" lookup --url "$U" "$OKEY" example.com/m7@v1.0.0
 proxy_set "upstream $A_URL" "forge example.com/m7@v1.0.0 7"
 expect 2 'VERIFICATION FAILED.*does not match its parent|VERIFICATION FAILED.*not record 7' \
