@@ -38,9 +38,13 @@ c.execute("UPDATE tiles SET hashes = ? WHERE level = ? AND n = ?", (bytes(h), le
 c.commit()
 PY
 }
-# serve_once DB: `sumdbd serve` that must refuse to start; a server that
-# starts anyway is stopped after 10 s (and the check fails: exit 124).
-serve_once() { timeout 10 "$SUMDBD" serve --db "$1" --listen 127.0.0.1:0; }
+# serve_once DB [ARGS...]: `sumdbd serve` that must refuse to start; a
+# server that starts anyway is stopped after 10 s (the check fails: 124).
+serve_once() {
+	_db=$1
+	shift
+	timeout 10 "$SUMDBD" serve --db "$_db" --listen 127.0.0.1:0 "$@"
+}
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "SKIP: no sqlite3"
