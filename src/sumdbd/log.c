@@ -1129,8 +1129,15 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	} else {
 		rc = stored_key_path(log, opt->db_path, &key_path, eb);
 	}
-	if (rc == SDB_OK)
+	if (rc == SDB_OK) {
 		rc = sdbd_key_load(&log->signer, key_path, eb);
+		if (rc == SDB_ERR_NOT_FOUND && opt->key_path == NULL) {
+			struct sdb_errbuf c = *eb;
+
+			rc = sdb_errf(eb, rc, "%s (the key file the database names; give --key FILE "
+			    "when it is elsewhere)", sdb_errmsg(&c, rc));
+		}
+	}
 	if (rc == SDB_OK)
 		rc = check_key(log, key_path, eb);
 	if (rc != SDB_OK)

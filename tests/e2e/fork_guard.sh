@@ -138,6 +138,8 @@ expect 0 '^1$' "and is the only tree of that size" -- sql "$B" "SELECT count(*) 
 # A record past the latest signed tree (never signed: written outside a
 # batch).  Every append would trip over it, so the log does not start.
 P=$(copy "$R" past)
+expect 1 'past/log.db.key: No such file or directory \(the key file the database names; give --key FILE' \
+	"a copy in another directory without its key: --key named" -- serve_once "$P"
 sql "$P" "INSERT INTO records SELECT 300, path || '/past', version, text FROM records WHERE id = 299"
 expect 1 '301 records stored, the latest signed tree has 300' "serve refuses records past the signed tree" -- \
 	serve_once "$P" --key "$R.key"
