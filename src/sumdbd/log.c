@@ -1043,7 +1043,7 @@ stored_key_path(struct sdbd_log *log, const char *db, char **out, struct sdb_err
 			free(stored);
 			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		}
-		sprintf(beside, "%s.key", db);
+		snprintf(beside, strlen(db) + sizeof ".key", "%s.key", db);
 		if (access(beside, F_OK) != 0) {
 			free(beside);
 			*out = stored;   /* loading it names the missing file */
@@ -1065,7 +1065,7 @@ stored_key_path(struct sdbd_log *log, const char *db, char **out, struct sdb_err
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
 	memcpy(beside, db, dlen);
-	strcpy(beside + dlen, stored);
+	memcpy(beside + dlen, stored, strlen(stored) + 1);
 	free(stored);
 	*out = beside;
 	return SDB_OK;
