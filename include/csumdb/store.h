@@ -55,7 +55,10 @@ struct sdb_store;
 
 enum sdb_store_mode {
 	SDB_STORE_READ,  /* read-only connection; never waits for the writer */
-	SDB_STORE_WRITE  /* the one writer; takes the exclusive lock */
+	SDB_STORE_WRITE, /* the one writer; takes the exclusive lock */
+	SDB_STORE_CHECK  /* the exclusive lock, to read with no writer beside
+	                  * (fsck): as WRITE, but a file its user may not write
+	                  * is opened all the same */
 };
 
 /*
@@ -106,8 +109,9 @@ int sdb_store_create(const char *path, const char *name, const char *vkey,
 
 /*
  * Opens the database at path.  SDB_STORE_WRITE takes the exclusive writer
- * lock first, without waiting, and sets synchronous=FULL; SDB_STORE_READ
- * opens a read-only connection.  Both check the schema version.  On
+ * lock first, without waiting, sets synchronous=FULL, and refuses a file
+ * with hard links or that its user may not write (SDB_STORE_CHECK: only
+ * hard links); SDB_STORE_READ opens a read-only connection.  Both check the schema version.  On
  * success *out is a new handle for sdb_store_close; on failure *out is
  * NULL.
  * Returns SDB_OK, SDB_ERR_NOT_FOUND (no file at path), SDB_ERR_LOCKED

@@ -358,7 +358,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	/* SQLite keeps the write-ahead log, and we keep the writer lock,
 	 * beside the name: a second name for the same file would be a second
 	 * log and a second lock, and two writers could sign two trees. */
-	if (mode == SDB_STORE_WRITE && sb.st_nlink > 1)
+	if (mode != SDB_STORE_READ && sb.st_nlink > 1)
 		return sdb_errf(eb, SDB_ERR_INVALID, "database %s has %ju names (hard links): "
 		                "another name would bypass its writer lock and write-ahead log; "
 		                "remove the other names, and copy a database rather than link it",
@@ -367,7 +367,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	if (s == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	s->lock_fd = -1;
-	s->writer = mode == SDB_STORE_WRITE;
+	s->writer = mode != SDB_STORE_READ;
 	/* The lock comes before SQLite touches the file, so a refused second
 	 * writer changes nothing, not even a pragma. */
 	if (s->writer && (rc = take_lock(s, path, eb)) != SDB_OK)
@@ -385,7 +385,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* SQLite opens a file it may not write read-only, quietly; a writer
 	 * would then fail at its first batch, not at start. */
-	if (s->writer && sqlite3_db_readonly(s->db, "main") == 1) {
+	if (mode == SDB_STORE_WRITE && sqlite3_db_readonly(s->db, "main") == 1) {
 		rc = sdb_errf(eb, SDB_ERR_IO, "database %s cannot be written (%s): check its "
 		              "permissions and owner", path, access(path, W_OK) != 0 ?
 		              strerror(errno) : "read-only");
@@ -448,7 +448,7 @@ sdb_store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mod
 {
 	if (out == NULL)
 		return sdb_errf(eb, SDB_ERR_INVALID, "no handle pointer");
-	if (mode != SDB_STORE_READ && mode != SDB_STORE_WRITE) {
+	if (mode != SDB_STORE_READ && mode != SDB_STORE_WRITE && mode != SDB_STORE_CHECK) {
 		*out = NULL;
 		return sdb_errf(eb, SDB_ERR_INVALID, "bad store open mode");
 	}
@@ -1278,7 +1278,8 @@ check_tile_last(struct sdb_store *s, int level, int64_t max_n, int64_t count, st
  * full, the last, number (m-1)/256, has width (m-1)%256+1, and none lies
  * beyond.  Tiles below the batch's first touched one, (base >> 8L)/256,
  * were full when an earlier batch committed and cannot change (they are
- * append-only and full), so only the tiles from there on are read.
+ * append-only and full), so only the tiles from there on are read, and
+ * the last one of each level always.
  */
 static int
 check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf *eb)
@@ -1287,7 +1288,7 @@ check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf 
 	int level, rc;
 
 	for (level = 0; level <= SDB_STORE_MAX_TILE_LEVEL; level++) {
-		int64_t m = count >> (8 * level), n;
+		int64_t m = count >> (8 * level), n, first;
 
 		if ((rc = check_tile_last(s, level, m == 0 ? -1 : (m - 1) / SDB_STORE_TILE_WIDTH, count,
 		                          eb)) != SDB_OK)
@@ -1296,8 +1297,10 @@ check_tiles(struct sdb_store *s, int64_t base, int64_t count, struct sdb_errbuf 
 			continue;
 		if ((rc = stmt_get(s, ST_TILE_LEN, &st, eb)) != SDB_OK)
 			return rc;
-		for (n = (base >> (8 * level)) / SDB_STORE_TILE_WIDTH;
-		     n <= (m - 1) / SDB_STORE_TILE_WIDTH; n++) {
+		first = (base >> (8 * level)) / SDB_STORE_TILE_WIDTH;
+		if (first > (m - 1) / SDB_STORE_TILE_WIDTH)
+			first = (m - 1) / SDB_STORE_TILE_WIDTH;   /* the last one at least */
+		for (n = first; n <= (m - 1) / SDB_STORE_TILE_WIDTH; n++) {
 			int64_t want = m - n * SDB_STORE_TILE_WIDTH, have = 0;
 
 			if (want > SDB_STORE_TILE_WIDTH)
@@ -1336,7 +1339,8 @@ sdb_store_check_extent(struct sdb_store *s, int64_t n, struct sdb_errbuf *eb)
 	if (count != n)
 		return sdb_errf(eb, SDB_ERR_INVALID, "%lld record%s stored, the latest signed tree "
 		                "has %lld", (long long)count, count == 1 ? "" : "s", (long long)n);
-	/* base n: only the right edge and what lies beyond it are read */
+	/* base n: the last tile of every level and what lies beyond it are
+	 * read, not the ones before */
 	return check_tiles(s, n, n, eb);
 }
 

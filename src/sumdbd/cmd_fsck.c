@@ -258,7 +258,7 @@ cmd_fsck(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	sdb_tlog_frontier_init(&f->fr);
-	rc = sdb_store_open(&f->w, db, SDB_STORE_WRITE, &eb);
+	rc = sdb_store_open(&f->w, db, SDB_STORE_CHECK, &eb);
 	if (rc == SDB_ERR_LOCKED) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n(stop the server holding it first)\n", db,
 		    sdb_errmsg(&eb, rc));
