@@ -1016,6 +1016,8 @@ check_key(struct sdbd_log *log, const char *key_path, struct sdb_errbuf *eb)
 	return rc;
 }
 
+static int stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *eb);
+
 /*
  * The signer key file the database names (*out, caller frees): a relative
  * name is beside the database (init stores one when the key is there, so
@@ -1025,15 +1027,31 @@ check_key(struct sdbd_log *log, const char *key_path, struct sdb_errbuf *eb)
  * this database's.
  */
 static int
-stored_key_path(struct sdbd_log *log, const char *db, char **out, struct sdb_errbuf *eb)
+stored_key_path(struct sdbd_log *log, const char *given, char **out, struct sdb_errbuf *eb)
 {
-	char *stored = NULL, *beside;
-	size_t dlen;
+	char *stored = NULL, *real;
+	const char *db;
 	int rc;
 
 	*out = NULL;
 	if ((rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
 		return rc;
+	/* beside the database file itself, not a symlink to it */
+	real = realpath(given, NULL);
+	db = real != NULL ? real : given;
+	rc = stored_key_resolve(db, stored, out, eb);
+	free(real);
+	return rc;
+}
+
+/* stored_key_path for the database's path db and the stored name (taken
+ * over: freed or returned). */
+static int
+stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *eb)
+{
+	char *beside;
+	size_t dlen;
+
 	if (stored[0] == '/') {
 		if (access(stored, F_OK) == 0 || errno != ENOENT) {
 			*out = stored;

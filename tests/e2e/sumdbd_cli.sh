@@ -115,6 +115,10 @@ mkdir -p "$WORK/mv1"
 mv "$WORK/mv1" "$WORK/mv2"
 expect 0 "^added 2, already present 0 " "add after the database's directory moved" -- \
 	"$SUMDBD" add --db "$WORK/mv2/m.db" "$WORK/a.sum"
+mkdir -p "$WORK/lnk"
+ln -s "$WORK/mv2/m.db" "$WORK/lnk/m.db"
+expect 0 "^added 0, already present 2 " "add through a symlink to the database finds the key beside the file" -- \
+	"$SUMDBD" add --db "$WORK/lnk/m.db" "$WORK/a.sum"
 if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 "$WORK/mv2/m.db" "UPDATE config SET value = '$WORK/gone/m.db.key' WHERE key = 'signer_key_file'"
 	expect 0 "note: the signer key file the database names, .*gone/m.db.key, is gone; using .*mv2/m.db.key" \
@@ -148,6 +152,8 @@ if [ -n "$RO" ]; then
 		ro_run "timeout 10 '$SUMDBD' serve --db '$RO/r.db' --listen 127.0.0.1:0 --no-admin"
 	expect 1 "database .*r.db cannot be written" "so does add" -- \
 		ro_run "'$SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
+	expect 0 ": clean$" "fsck checks a database it cannot write" -- \
+		ro_run "'$SUMDBD' fsck --db '$RO/r.db'"
 	ro_run "chmod 000 '$RO/r.db'"
 	expect 1 "unable to open database file \(Permission denied\)" "a database it cannot read: the system's reason" -- \
 		ro_run "'$SUMDBD' status --db '$RO/r.db'"
