@@ -262,7 +262,13 @@ cmd_serve(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	{
+		/* under nohup, SIGHUP stays ignored (sigwait would take it) */
+		struct sigaction old;
+
+		if (sigaction(SIGHUP, NULL, &old) != 0 || old.sa_handler != SIG_IGN)
+			sigaddset(&set, SIGHUP);
+	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -185,6 +185,14 @@ SUMDBD_STOP_SIGNAL=HUP stop_sumdbd
 expect 0 '^yes$' "SIGHUP: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
 expect 0 '^yes$' "SIGHUP: admin socket and token removed" -- \
 	ok_if test ! -e "$DB.admin.sock" -a ! -e "$DB.admin.token"
+# ... unless it was started with SIGHUP ignored (nohup)
+SUMDBD_WRAP=nohup
+start_sumdbd "$DB"
+SUMDBD_WRAP=
+kill -HUP "$SUMDBD_PID"
+sleep 0.5
+expect 0 '^HTTP/1.1 200' "under nohup, SIGHUP leaves it serving" -- get "$URL/latest"
+stop_sumdbd
 
 # HTTP workers: one per CPU the server may use, less one, at least one.
 # cpus K: the first K CPUs this test may run on, as taskset takes them.
