@@ -41,8 +41,9 @@ pause_ms(long ms)
 }
 
 /* The first line of an error response's body, printable ASCII only and
- * at most cap-1 bytes: the server's own words (PROTOCOL.md gives 4xx and
- * 5xx answers a short text body) for the message. */
+ * at most cap-1 bytes: the server's own words (PROTOCOL.md gives 4xx
+ * answers a short text body; 5xx answers the fetch layer retries, and
+ * reports itself) for the message. */
 static void
 body_hint(const char *body, size_t len, char *out, size_t cap)
 {

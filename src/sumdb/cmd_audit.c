@@ -160,6 +160,7 @@ cmd_audit(int argc, char **argv)
 	struct sdb_state *st = NULL;
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
 	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
+	int args_ok = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -181,6 +182,7 @@ cmd_audit(int argc, char **argv)
 		audit_usage(stderr);
 		goto out;
 	}
+	args_ok = 1;
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 		goto out;
@@ -363,10 +365,12 @@ nomem:
 out:
 	/* --json promises one object: an audit that ended early gets one too
 	 * (the words on stderr say the same) */
-	if (json && opened && !printed && status != EXIT_OK) {
+	if (json && args_ok && !printed && status != EXIT_OK) {
+		const char *d = eb.msg[0] != '\0' ? eb.msg : "see standard error";
+
 		printf("{\"status\":\"%s\",\"detail\":",
 		    status == EXIT_VERIFY ? "verification-failed" : "could-not-check");
-		json_string(stdout, eb.msg, strlen(eb.msg));
+		json_string(stdout, d, strlen(d));
 		printf("}\n");
 	}
 	sdb_state_close(st);

@@ -36,6 +36,8 @@ expect 0 '"status":"consistent","old_size":300,"new_size":300' "--json" -- audit
 # --json when the audit cannot be done or fails at once: still one object
 expect 1 '^\{"status":"could-not-check","detail":".+"\}$' "--json, log unreachable" -- \
 	sh -c "'$SUMDB' audit --json --state '$ST' --url http://127.0.0.1:1 '$VKEY' 2>/dev/null"
+expect 1 '^\{"status":"could-not-check","detail":".+"\}$' "--json, a malformed key" -- \
+	sh -c "'$SUMDB' audit --json --state '$ST' --url '$PROXY_URL' not+a+key 2>/dev/null"
 OTHER_VKEY=$("$SUMDBD" keygen "$NAME" | sed -n 2p)
 expect 2 '^\{"status":"verification-failed","detail":".+"\}$' "--json, note not signed by the key" -- \
 	sh -c "'$SUMDB' audit --json --state '$WORK/other.state' --url '$PROXY_URL' '$OTHER_VKEY' 2>/dev/null"
