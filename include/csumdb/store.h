@@ -355,6 +355,18 @@ int sdb_store_in_transaction(struct sdb_store *s);
  */
 int sdb_store_check_extent(struct sdb_store *s, int64_t n, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * Removes what lies past the latest signed tree, never signed and never
+ * served: the records from its size on, the tiles past it, and the
+ * hashes past it in its last tile of each level; in one transaction that
+ * ends with sdb_store_check_extent.  *records: how many records went;
+ * *tree_n: the latest tree's size.  Writer handles only.  Returns SDB_OK,
+ * SDB_ERR_INVALID, SDB_ERR_IO, SDB_ERR_NOMEM or SDB_ERR_INTERNAL (nothing
+ * changed on failure).
+ */
+int sdb_store_drop_unsigned(struct sdb_store *s, int64_t *records, int64_t *tree_n,
+                            struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Rolls back an open batch; no-op without one (or with s NULL). */
 void sdb_store_batch_abort(struct sdb_store *s);
 

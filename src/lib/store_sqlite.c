@@ -1345,6 +1345,56 @@ sdb_store_check_extent(struct sdb_store *s, int64_t n, struct sdb_errbuf *eb)
 }
 
 int
+sdb_store_drop_unsigned(struct sdb_store *s, int64_t *records, int64_t *tree_n,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_tree t;
+	char sql[160];
+	int level, rc;
+
+	*records = 0;
+	if (!s->writer || s->in_batch)
+		return sdb_errf(eb, SDB_ERR_INVALID, "dropping rows needs the writer, outside a batch");
+	if ((rc = stmt_run(s, ST_BEGIN, "begin", eb)) != SDB_OK)
+		return rc;
+	s->in_batch = 1;   /* batch_fail rolls back */
+	if ((rc = sdb_store_latest(s, &t, NULL, NULL, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	*tree_n = t.n;
+	snprintf(sql, sizeof sql, "DELETE FROM records WHERE id >= %lld", (long long)t.n);
+	if ((rc = exec_sql(s, sql, "dropping records", eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	*records = sqlite3_changes(s->db);
+	/* Each level keeps hashes 0 .. m-1: the tiles past the one holding
+	 * m-1 go, and that one is cut to its width (a prefix of what it held:
+	 * what clients may have seen of it is unchanged). */
+	for (level = 0; level <= SDB_STORE_MAX_TILE_LEVEL; level++) {
+		int64_t m = t.n >> (8 * level), last = m > 0 ? (m - 1) / SDB_STORE_TILE_WIDTH : -1;
+
+		snprintf(sql, sizeof sql, "DELETE FROM tiles WHERE level = %d AND n > %lld", level,
+		         (long long)last);
+		if ((rc = exec_sql(s, sql, "dropping tiles", eb)) != SDB_OK)
+			return batch_fail(s, rc);
+		if (m % SDB_STORE_TILE_WIDTH == 0)
+			continue;
+		snprintf(sql, sizeof sql, "UPDATE tiles SET hashes = substr(hashes, 1, %lld) WHERE "
+		         "level = %d AND n = %lld AND length(hashes) > %lld",
+		         (long long)(m % SDB_STORE_TILE_WIDTH) * SDB_HASH_SIZE, level, (long long)last,
+		         (long long)(m % SDB_STORE_TILE_WIDTH) * SDB_HASH_SIZE);
+		if ((rc = exec_sql(s, sql, "cutting tiles", eb)) != SDB_OK)
+			return batch_fail(s, rc);
+	}
+	if ((rc = sdb_store_check_extent(s, t.n, eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
+	if ((rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	s->in_batch = 0;
+	return SDB_OK;
+}
+
+int
 sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const uint8_t *note,
                        size_t note_len, struct sdb_errbuf *eb)
 {

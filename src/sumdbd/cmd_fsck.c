@@ -209,15 +209,18 @@ static void
 fsck_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd fsck --db FILE\n"
+	    "usage: sumdbd fsck --db FILE [--drop-unsigned]\n"
 	    "\n"
 	    "Recomputes every record hash, hash tile and signed tree root of the\n"
 	    "database from the record texts and reports every difference; checks\n"
 	    "each record text and each signed note (with the database's verifier\n"
 	    "key).  Needs the database to itself (stop sumdbd serve first).\n"
 	    "\n"
-	    "  --db FILE   the database\n"
-	    "  --help      this text\n"
+	    "  --db FILE         the database\n"
+	    "  --drop-unsigned   first remove records and tile hashes past the\n"
+	    "                    latest signed tree (never signed nor served;\n"
+	    "                    sumdbd refuses to start with them), then check\n"
+	    "  --help            this text\n"
 	    "\n"
 	    "Exit status: 0 clean; 2 damage found; 1 usage or local error.\n");
 }
@@ -227,10 +230,12 @@ cmd_fsck(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "drop-unsigned", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL;
+	int drop = 0;
 	struct fsck *f;
 	struct sdb_store *rd = NULL;
 	struct sdb_errbuf eb = { { 0 } };
@@ -242,6 +247,7 @@ cmd_fsck(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'D': drop = 1; break;
 		case 'h': fsck_usage(stdout); return EXIT_OK;
 		default: fsck_usage(stderr); return EXIT_LOCAL;
 		}
@@ -258,11 +264,20 @@ cmd_fsck(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	sdb_tlog_frontier_init(&f->fr);
-	rc = sdb_store_open(&f->w, db, SDB_STORE_CHECK, &eb);
+	rc = sdb_store_open(&f->w, db, drop ? SDB_STORE_WRITE : SDB_STORE_CHECK, &eb);
 	if (rc == SDB_ERR_LOCKED) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n(stop the server holding it first)\n", db,
 		    sdb_errmsg(&eb, rc));
 		goto out;
+	}
+	if (rc == SDB_OK && drop) {
+		int64_t dropped, n;
+
+		rc = sdb_store_drop_unsigned(f->w, &dropped, &n, &eb);
+		if (rc == SDB_OK)
+			printf("dropped %lld record%s past the latest signed tree (size %lld), and the "
+			    "tile hashes past it\n", (long long)dropped, dropped == 1 ? "" : "s",
+			    (long long)n);
 	}
 	if (rc == SDB_OK)
 		rc = sdb_store_open(&rd, db, SDB_STORE_READ, &eb);

@@ -1177,7 +1177,8 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 
 		rc = sdb_errf(eb, rc == SDB_ERR_INVALID ? SDB_ERR_ROOT_MISMATCH : rc,
 		    "%s: the database does not hold exactly its latest signed tree (size %lld); "
-		    "refusing to sign anything (run sumdbd fsck)", sdb_errmsg(&c, rc),
+		    "refusing to sign anything (sumdbd fsck --drop-unsigned removes what lies past "
+		    "it)", sdb_errmsg(&c, rc),
 		    (long long)t.n);
 		goto fail;
 	}

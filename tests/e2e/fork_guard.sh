@@ -147,6 +147,22 @@ expect 2 '301 records stored, the latest signed tree has 300' "offline add refus
 	"$SUMDBD" add --db "$P" --key "$R.key" "$WORK/other.sum"
 expect 2 '1 record past the latest signed tree \(size 300\): never signed' \
 	"fsck reports the record past the signed tree" -- "$SUMDBD" fsck --db "$P"
+# ... with a tile hash past it too (as a batch cut short left them)
+python3 - "$P" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+h = c.execute("SELECT hashes FROM tiles WHERE level = 0 AND n = 1").fetchone()[0]
+c.execute("UPDATE tiles SET hashes = ? WHERE level = 0 AND n = 1", (h + bytes(32),))
+c.commit()
+PY
+expect 0 'dropped 1 record past the latest signed tree \(size 300\)' \
+	"fsck --drop-unsigned removes them" -- "$SUMDBD" fsck --db "$P" --drop-unsigned
+cp "$WORK/out" "$WORK/drop.out"
+expect 0 ': clean$' "and then finds the database clean" -- cat "$WORK/drop.out"
+expect 0 '^44$' "the last level-0 tile is back to the tree's width" -- \
+	sql "$P" "SELECT length(hashes) / 32 FROM tiles WHERE level = 0 AND n = 1"
+expect 0 '^added 1, already present 0 \(module versions\); tree size 301$' "and the log grows again" -- \
+	"$SUMDBD" add --db "$P" --key "$R.key" "$WORK/other.sum"
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command: the fork is not checked"

@@ -849,6 +849,27 @@ tdb_widen_tile(const struct tdb *t)
 	sqlite3_close(db);
 }
 
+/* sdb_store_drop_unsigned on t's (closed) log: it must drop want records
+ * and leave exactly the latest tree of A_END records. */
+static void
+tdb_drop(const struct tdb *t, int64_t want)
+{
+	struct sdb_store *s = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	int64_t dropped = -1, n = -1;
+	int rc;
+
+	CU_ASSERT_FATAL(sdb_store_open(&s, t->path, SDB_STORE_WRITE, &eb) == SDB_OK);
+	rc = sdb_store_drop_unsigned(s, &dropped, &n, &eb);
+	if (rc != SDB_OK)
+		fprintf(stderr, "drop: %s\n", sdb_errmsg(&eb, rc));
+	CU_ASSERT(rc == SDB_OK);
+	CU_ASSERT(dropped == want);
+	CU_ASSERT(n == A_END);
+	CU_ASSERT(sdb_store_check_extent(s, A_END, &eb) == SDB_OK);
+	sdb_store_close(s);
+}
+
 /* Expects the log not to open, with detail in its message. */
 static void
 expect_refused(const struct tdb *t, const char *detail)
@@ -886,17 +907,18 @@ test_rows_past_tree_refused(void)
 	    "(%d, '%s', 'v1.0.0', CAST('%s' AS BLOB))", A_END, rec_path[A_END], rec_text[A_END]);
 	tdb_sql(&t, sql);
 	expect_refused(&t, "251 records stored, the latest signed tree has 250");
-	tdb_sql(&t, "DELETE FROM records WHERE id = 250");
+	tdb_drop(&t, 1);
 
 	/* 250 records: level 1 holds no hash yet */
 	tdb_sql(&t, "INSERT INTO tiles(level, n, hashes) VALUES (1, 0, zeroblob(32))");
 	expect_refused(&t, "tile 1/0 lies beyond the tree of size 250");
-	tdb_sql(&t, "DELETE FROM tiles WHERE level = 1");
+	tdb_drop(&t, 0);
 
-	/* the last level-0 tile wider than the tree */
+	/* the last level-0 tile wider than the tree, and a record too */
 	tdb_widen_tile(&t);
 	expect_refused(&t, "tile 0/0 has 251 hashes, should have 250");
-	tdb_sql(&t, "UPDATE tiles SET hashes = substr(hashes, 1, 8000) WHERE level = 0 AND n = 0");
+	tdb_sql(&t, sql);
+	tdb_drop(&t, 1);
 
 	/* as it was: it opens and goes on */
 	log = tdb_open(&t);
