@@ -1081,6 +1081,22 @@ batch_live(struct sdb_store *s, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/* Commits the batch, if it still has its transaction.  With
+ * synchronous=FULL the WAL is synced before COMMIT returns: only then may
+ * a caller publish what the batch wrote. */
+static int
+batch_end(struct sdb_store *s, struct sdb_errbuf *eb)
+{
+	int rc;
+
+	if ((rc = batch_live(s, eb)) != SDB_OK)
+		return rc;
+	if ((rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
+		return batch_fail(s, rc);
+	s->in_batch = 0;
+	return SDB_OK;
+}
+
 int
 sdb_store_in_transaction(struct sdb_store *s)
 {
@@ -1386,12 +1402,7 @@ sdb_store_drop_unsigned(struct sdb_store *s, int64_t *records, int64_t *tree_n,
 	}
 	if ((rc = sdb_store_check_extent(s, t.n, eb)) != SDB_OK)
 		return batch_fail(s, rc);
-	if ((rc = batch_live(s, eb)) != SDB_OK)
-		return rc;
-	if ((rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
-		return batch_fail(s, rc);
-	s->in_batch = 0;
-	return SDB_OK;
+	return batch_end(s, eb);
 }
 
 int
@@ -1458,15 +1469,7 @@ sdb_store_batch_commit(struct sdb_store *s, const struct sdb_tree *tree, const u
 	stmt_done(st);
 	if (rc != SDB_OK)
 		return batch_fail(s, rc);
-	if ((rc = batch_live(s, eb)) != SDB_OK)
-		return rc;
-
-	/* With synchronous=FULL the WAL is synced before COMMIT returns: only
-	 * then may the caller publish the tree. */
-	if ((rc = stmt_run(s, ST_COMMIT, "commit", eb)) != SDB_OK)
-		return batch_fail(s, rc);
-	s->in_batch = 0;
-	return SDB_OK;
+	return batch_end(s, eb);
 }
 
 int

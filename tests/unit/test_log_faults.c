@@ -737,6 +737,20 @@ test_lookup_error_crash(void)
 	tdb_remove(&t);
 }
 
+/* A new database name with records 0..A_END-1 acknowledged; its log. */
+static struct sdbd_log *
+tdb_with_a(struct tdb *t, const char *name)
+{
+	struct sdbd_log *log;
+
+	recs_make();
+	tdb_create(t, name);
+	log = tdb_open(t);
+	CU_ASSERT_FATAL(log != NULL);
+	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	return log;
+}
+
 /*
  * COMMIT fails without having run and so does the ROLLBACK after it: the
  * writer's connection is still inside the batch's transaction, where the
@@ -751,11 +765,7 @@ test_commit_and_rollback_fail(void)
 	struct sdbd_log *log;
 	const struct sdbd_latest *l;
 
-	recs_make();
-	tdb_create(&t, "r");
-	log = tdb_open(&t);
-	CU_ASSERT_FATAL(log != NULL);
-	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	log = tdb_with_a(&t, "r");
 	fault_arm(S_COMMIT, W_BEFORE, A_ERROR);
 	rollback_fails = 1;
 	CU_ASSERT(append_range(log, A_END, B_END) == 0);
@@ -800,11 +810,7 @@ test_store_rolled_back_under_log(void)
 	struct sdbd_log *log;
 	const struct sdbd_latest *l;
 
-	recs_make();
-	tdb_create(&t, "u");
-	log = tdb_open(&t);
-	CU_ASSERT_FATAL(log != NULL);
-	CU_ASSERT_FATAL(append_range(log, 0, A_END) == 1);
+	log = tdb_with_a(&t, "u");
 	tdb_sql(&t, "DELETE FROM trees WHERE size = 250");
 	fault_arm(S_COMMIT, W_BEFORE, A_ERROR);
 	CU_ASSERT(append_range(log, A_END, B_END) == 0);
