@@ -89,7 +89,8 @@ int sdb_err_is_verification(int err);
 /*
  * Formats a message into eb (when eb is not NULL) and returns err, so a
  * failure path can be one statement:  return sdb_errf(eb, SDB_ERR_INVALID,
- * "line %d: ...", n);
+ * "line %d: ...", n);  An argument may be eb's own message (sdb_errmsg(eb,
+ * err)): wrapping a message in context needs no copy.
  */
 int sdb_errf(struct sdb_errbuf *eb, int err, const char *fmt, ...) SDB_PRINTF(3, 4);
 

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "csumdb/err.h"
 
@@ -49,11 +50,15 @@ sdb_errf(struct sdb_errbuf *eb, int err, const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[sizeof eb->msg];
+
 	if (eb == NULL)
 		return err;
+	/* formatted aside: an argument may be eb's own message, wrapped */
 	va_start(ap, fmt);
-	vsnprintf(eb->msg, sizeof eb->msg, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(eb->msg, msg, sizeof msg);
 	return err;
 }
 

@@ -665,13 +665,9 @@ check(const char *path, size_t plen, const char *version, size_t vlen,
 		    sdb_quote(qv, sizeof qv, version, vlen));
 	(void)sdb_module_split_path_version(path, plen, &prefix);
 	err = check_path_major(version, vlen, si, path + prefix, plen - prefix, eb);
-	if (err != SDB_OK && eb != NULL) {
-		char inner[SDB_ERRBUF_SIZE];
-
-		memcpy(inner, eb->msg, sizeof inner);
-		sdb_errf(eb, err, "module %s: %s",
-		    sdb_quote(qp, sizeof qp, path, plen), inner);
-	}
+	if (err != SDB_OK && eb != NULL)
+		sdb_errf(eb, err, "module %s: %s", sdb_quote(qp, sizeof qp, path, plen),
+		    sdb_errmsg(eb, err));
 	return err;
 }
 

@@ -26,10 +26,7 @@
 int
 sdb_remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix)
 {
-	char old[SDB_ERRBUF_SIZE];
-
-	snprintf(old, sizeof old, "%s", sdb_errmsg(eb, err));
-	return sdb_errf(eb, code, "%s: %s", prefix, old);
+	return sdb_errf(eb, code, "%s: %s", prefix, sdb_errmsg(eb, err));
 }
 
 static void

@@ -132,9 +132,7 @@ sdbd_import_group(struct sdbd_import *im, struct sdb_gosum *const *sums,
 		if (rc == SDB_ERR_NOMEM)
 			goto out;
 		if (rc != SDB_OK) {
-			/* a copy: the problem function may write eb */
-			snprintf(msg, sizeof msg, "%s", sdb_errmsg(eb, rc));
-			report(im, problem, arg, v->h1, msg);
+			report(im, problem, arg, v->h1, sdb_errmsg(eb, rc));
 			continue;
 		}
 		nvers++;

@@ -1149,12 +1149,9 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	}
 	if (rc == SDB_OK) {
 		rc = sdbd_key_load(&log->signer, key_path, eb);
-		if (rc == SDB_ERR_NOT_FOUND && opt->key_path == NULL) {
-			struct sdb_errbuf c = *eb;
-
+		if (rc == SDB_ERR_NOT_FOUND && opt->key_path == NULL)
 			rc = sdb_errf(eb, rc, "%s (the key file the database names; give --key FILE "
-			    "when it is elsewhere)", sdb_errmsg(&c, rc));
-		}
+			    "when it is elsewhere)", sdb_errmsg(eb, rc));
 	}
 	if (rc == SDB_OK)
 		rc = check_key(log, key_path, eb);
@@ -1173,13 +1170,10 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	/* Records or tiles past the latest tree were never signed, but every
 	 * append would trip over them: stop here and say so. */
 	if ((rc = sdb_store_check_extent(log->st, t.n, eb)) != SDB_OK) {
-		struct sdb_errbuf c = *eb;
-
 		rc = sdb_errf(eb, rc == SDB_ERR_INVALID ? SDB_ERR_ROOT_MISMATCH : rc,
 		    "%s: the database does not hold exactly its latest signed tree (size %lld); "
 		    "refusing to sign anything (sumdbd fsck --drop-unsigned removes what lies past "
-		    "it)", sdb_errmsg(&c, rc),
-		    (long long)t.n);
+		    "it)", sdb_errmsg(eb, rc), (long long)t.n);
 		goto fail;
 	}
 	rc = pthread_create(&log->thread, NULL, sequencer, log);

@@ -114,10 +114,8 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 	if (rc == SDB_OK) {
 		rc = sdb_tree_note_open(&p->acc, NULL, note, strlen(note), p->r.v, eb);
 		if (rc != SDB_OK) {
-			struct sdb_errbuf c = *eb;
-
 			rc = sdb_errf(eb, rc, "the accepted public tree in %s does not verify with %s: %s",
-			    db_path, p->r.vkey, sdb_errmsg(&c, rc));
+			    db_path, p->r.vkey, sdb_errmsg(eb, rc));
 			goto out;
 		}
 		p->have_acc = 1;
@@ -421,9 +419,7 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		goto fail;
 	rc = sdb_remote_open(&p->r, opt->vkey ? opt->vkey : SDB_NOTE_SUMGOLANG_NAME, opt->url, eb);
 	if (rc != SDB_OK) {
-		struct sdb_errbuf c = *eb;
-
-		rc = sdb_errf(eb, rc, "--public-key/--public-url: %s", sdb_errmsg(&c, rc));
+		rc = sdb_errf(eb, rc, "--public-key/--public-url: %s", sdb_errmsg(eb, rc));
 		goto fail;
 	}
 	p->have_remote = 1;

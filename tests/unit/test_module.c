@@ -324,6 +324,23 @@ test_path_fast(void)
 	CU_ASSERT(!sdb_module_path_fast_ok(S("github/user")));
 }
 
+/* A message wrapped in context, as module.c and the programs do: the
+ * wrapped message is one of sdb_errf's own arguments. */
+static void
+test_errf_wraps_own_message(void)
+{
+	struct sdb_errbuf eb = { { 0 } };
+
+	CU_ASSERT_EQUAL(sdb_errf(&eb, SDB_ERR_INVALID, "inner detail"), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_errf(&eb, SDB_ERR_IO, "outer: %s", sdb_errmsg(&eb, SDB_ERR_INVALID)),
+	    SDB_ERR_IO);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "outer: inner detail");
+	CU_ASSERT_EQUAL(sdb_module_check("example.com/m", 13, "v2.0.0", 6, &eb),
+	    SDB_ERR_BAD_VERSION);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "module \"example.com/m\": version \"v2.0.0\" invalid: "
+	    "should be v0 or v1, not v2");
+}
+
 void
 unit_register(void)
 {
@@ -337,6 +354,7 @@ unit_register(void)
 		{ "lookup", test_lookup },
 		{ "quote", test_quote },
 		{ "path_fast", test_path_fast },
+		{ "errf_wraps_own_message", test_errf_wraps_own_message },
 		{ NULL, NULL },
 	};
 	unit_suite("module", tests);
