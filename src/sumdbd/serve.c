@@ -2,8 +2,9 @@
  * sumdbd serve: opens the log as its one writer, serves the checksum
  * database protocol on the listen address (handlers.c over http.c) and
  * the admin socket for `sumdbd add` (admin.c), and stops gracefully on
- * SIGTERM, SIGINT or SIGHUP: no new connections, requests in flight are answered,
- * the sequencer commits what is queued, the database is closed.
+ * SIGTERM, SIGINT or SIGHUP (unless ignored, as under nohup): no new
+ * connections, requests in flight are answered, the sequencer commits
+ * what is queued, the database is closed.
  */
 #include "config.h"
 
@@ -48,7 +49,8 @@ serve_usage(FILE *f)
 	    "/sumdb/NAME/ (with /sumdb/NAME/supported) for use behind a GOPROXY.\n"
 	    "While it runs, `sumdbd add --db FILE` imports go.sum lines through an\n"
 	    "admin socket FILE.admin.sock (mode 0600, token in FILE.admin.token).\n"
-	    "SIGTERM, SIGINT or SIGHUP stops it gracefully.\n"
+	    "SIGTERM, SIGINT or SIGHUP (unless ignored, as under nohup) stops it\n"
+	    "gracefully.\n"
 	    "\n"
 	    "  --db FILE       the database (made by sumdbd init)\n"
 	    "  --key FILE      signer key file (default: the one the database names)\n"
