@@ -1016,36 +1016,8 @@ check_key(struct sdbd_log *log, const char *key_path, struct sdb_errbuf *eb)
 	return rc;
 }
 
-static int stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *eb);
-
-/*
- * The signer key file the database names (*out, caller frees): a relative
- * name is beside the database (init stores one when the key is there, so
- * that the directory can move).  A stored absolute path that is gone, with
- * DB.key beside the database, gives DB.key, and says so: a directory
- * moved with the database in it.  check_key then makes sure the key is
- * this database's.
- */
-static int
-stored_key_path(struct sdbd_log *log, const char *given, char **out, struct sdb_errbuf *eb)
-{
-	char *stored = NULL, *real;
-	const char *db;
-	int rc;
-
-	*out = NULL;
-	if ((rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
-		return rc;
-	/* beside the database file itself, not a symlink to it */
-	real = realpath(given, NULL);
-	db = real != NULL ? real : given;
-	rc = stored_key_resolve(db, stored, out, eb);
-	free(real);
-	return rc;
-}
-
-/* stored_key_path for the database's path db and the stored name (taken
- * over: freed or returned). */
+/* The key file for the database at db (a real path) and the name it
+ * stores (taken over: freed or returned): stored_key_path's work. */
 static int
 stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *eb)
 {
@@ -1087,6 +1059,32 @@ stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *
 	free(stored);
 	*out = beside;
 	return SDB_OK;
+}
+
+/*
+ * The signer key file the database names (*out, caller frees): a relative
+ * name is beside the database (init stores one when the key is there, so
+ * that the directory can move).  A stored absolute path that is gone, with
+ * DB.key beside the database, gives DB.key, and says so: a directory
+ * moved with the database in it.  check_key then makes sure the key is
+ * this database's.
+ */
+static int
+stored_key_path(struct sdbd_log *log, const char *given, char **out, struct sdb_errbuf *eb)
+{
+	char *stored = NULL, *real;
+	const char *db;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
+		return rc;
+	/* beside the database file itself, not a symlink to it */
+	real = realpath(given, NULL);
+	db = real != NULL ? real : given;
+	rc = stored_key_resolve(db, stored, out, eb);
+	free(real);
+	return rc;
 }
 
 /* A database made by sdb_store_create has no tree yet: sign size 0. */
