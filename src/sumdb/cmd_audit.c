@@ -282,8 +282,12 @@ cmd_audit(int argc, char **argv)
 			json_string(stdout, acc_note, acc_len);
 			printf("},\"latest\":{\"size\":%" PRId64 ",\"note\":", lat.n);
 			json_string(stdout, lat_note, lat_len);
+			/* two trees of one size: nothing is computed, no proof */
 			printf("},\"computed\":");
-			json_hash(stdout, &res.computed);
+			if (acc.n == lat.n)
+				printf("null");
+			else
+				json_hash(stdout, &res.computed);
 			printf(",\"proof\":");
 			json_hashes(stdout, res.proof, res.nproof);
 			printf(",\"evidence_stored\":%s}\n", serr == SDB_OK ? "true" : "false");

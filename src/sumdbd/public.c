@@ -248,10 +248,13 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 			fprintf(f, "\nlookup response as served:\n");
 			put_clean(f, a->body, a->len);
 		}
-		if (err == SDB_ERR_FORK && res != NULL) {
+		if (err == SDB_ERR_FORK && res != NULL && p->have_acc && a->tree.n == p->acc.n) {
+			fprintf(f, "\ntwo different trees of %" PRId64 " records signed by the same "
+			    "key: no proof is needed\n", a->tree.n);
+		} else if (err == SDB_ERR_FORK && res != NULL) {
 			sdb_b64_encode(b64, res->computed.b, SDB_HASH_SIZE);
 			fprintf(f, "\nhash of the smaller tree computed from the larger's tiles: %s\n", b64);
-			fprintf(f, "consistency proof:\n");
+			fprintf(f, "consistency proof (%zu hashes):\n", res->nproof);
 			for (i = 0; i < res->nproof; i++) {
 				sdb_b64_encode(b64, res->proof[i].b, SDB_HASH_SIZE);
 				fprintf(f, "%s\n", b64);

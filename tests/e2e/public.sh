@@ -24,6 +24,7 @@ cleanup_public() {
 	proxy_stop
 	sumdbd_stop PUB
 	sumdbd_stop FORK
+	sumdbd_stop FORK2
 	e2e_cleanup
 }
 trap cleanup_public EXIT
@@ -72,6 +73,7 @@ expect 0 'tree size 300' "300 filler records" -- "$SUMDBD" add --db "$WORK/pub.d
 cp "$WORK/pub.db" "$WORK/fork.db"
 cp "$WORK/pub.db.key" "$WORK/fork.db.key"
 python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/fork.db" "$WORK/fork.db.key"
+cp "$WORK/fork.db" "$WORK/fork2.db"
 cat "$WORK/a.sum" "$WORK/b.sum" "$WORK/c.sum" >"$WORK/abc.sum"
 expect 0 'tree size 303' "public modules a, b, c" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/abc.sum"
 sumdbd_start PUB "$WORK/pub.db"
@@ -169,7 +171,23 @@ expect 0 '^502 .*(not a prefix|misbehaved)' "fork: 502" -- \
 gomain "$WORK/m4" pub.example.org/e@v1.0.0
 expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m4" "$WORK/gp4" "$GOSUMDB_PRIV" go mod download
 expect 0 "^$before\$" "nothing recorded" -- size
-expect 2 'consistency proof:' "sumdbd status shows the fork evidence with its proof" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 2 'consistency proof \([1-9][0-9]* hashes\):' "sumdbd status shows the fork evidence with its proof" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^304$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+sumdbd_stop FORK
+
+# 5b. A fork of the accepted size: another tree of 304 records.
+gosum_lines 300 303 fork2 >"$WORK/fork2fill.sum"
+cat "$WORK/fork2fill.sum" "$WORK/e.sum" >"$WORK/fork2.sum"
+expect 0 'tree size 304' "a second fork grows to the accepted size, 304" -- "$SUMDBD" add --db "$WORK/fork2.db" "$WORK/fork2.sum"
+sumdbd_start FORK2 "$WORK/fork2.db"
+proxy_set "upstream $FORK2_URL"
+expect 0 '^502 .*two different trees of 304' "same-size fork: 502" -- \
+    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/e@v1.0.0'; cat '$WORK/body'"
+expect 2 'two different trees of 304 records signed by the same key: no proof is needed' \
+    "sumdbd status: the same-size fork needs no proof, and says so" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^yes$' "... and prints no hash computed for it" -- ok_if sh -c \
+    "! '$SUMDBD' status --db '$WORK/priv.db' | sed -n '/two different trees of 304/,\$p' | grep -q 'computed'"
+sumdbd_stop FORK2
 expect 0 '^304$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
 expect 0 '^pub.example.org/a v1.0.0 h1:' "records already recorded are still served" -- \
     curl -s "$URL/lookup/pub.example.org/a@v1.0.0"

@@ -7,7 +7,7 @@
 # on the same URL): exit 2, proof of misbehavior printed and stored, the
 # accepted tree kept.
 . "$top_srcdir/tests/e2e/lib.sh"
-trap 'sumdbd_stop A; sumdbd_stop B; sumdbd_stop S; proxy_stop; rm -rf "$WORK"' EXIT
+trap 'sumdbd_stop A; sumdbd_stop B; sumdbd_stop S; sumdbd_stop C; proxy_stop; rm -rf "$WORK"' EXIT
 NAME=localhost.localdev/sumdb
 ST="$WORK/audit.state"
 ok_if() { "$@" && echo yes; }
@@ -116,6 +116,18 @@ proxy_set "upstream $S_URL"
 expect 0 '^stale: the latest tree \(430 records\) is older' "stale frontend: checked as a prefix, exit 0" -- audit
 expect 0 '^yes$' "stale frontend: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
 sumdbd_stop S
+
+# a fork of the accepted size: another tree of 600 records
+cp "$WORK/a430.db" "$WORK/c.db"
+gosum_lines 430 600 c >"$WORK/gc.sum"
+expect 0 'tree size 600' "C (a copy of A at 430) grows differently to 600" -- "$SUMDBD" add --db "$WORK/c.db" "$WORK/gc.sum"
+sumdbd_start C "$WORK/c.db"
+proxy_set "upstream $C_URL"
+expect 2 '^two different trees of the same size' "same-size fork: exit 2, said so" -- audit
+expect 0 '^yes$' "... with no computed hash or proof" -- ok_if sh -c "! grep -q 'computed\|consistency proof' '$WORK/out'"
+expect 2 '"computed":null,"proof":\[\]' "same-size fork with --json: computed null, no proof" -- audit --json
+expect 0 '^yes$' "same-size fork: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+sumdbd_stop C
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
