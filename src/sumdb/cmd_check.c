@@ -60,16 +60,86 @@ cmp_line(const void *a, const void *b)
 	return c;
 }
 
+/* The findings, kept until every line is checked and then printed in the
+ * file's line order (the lookups go in path order). */
+struct finding {
+	int64_t line;
+	size_t seq;           /* order of finding, within one line */
+	const char *kind;     /* a string literal */
+	char *msg;
+};
+
+struct findings {
+	struct finding *v;
+	size_t n, cap;
+	int oom;              /* a finding could not be kept */
+};
+
 static void
-finding(int json, const char *file, int64_t line, const char *kind, const char *msg)
+finding_add(struct findings *fs, int64_t line, const char *kind, const char *msg)
 {
-	if (json) {
-		printf("{\"line\":%" PRId64 ",\"finding\":\"%s\",\"detail\":", line, kind);
-		json_string(stdout, msg, strlen(msg));
-		printf("}\n");
-	} else {
-		printf("%s:%" PRId64 ": %s\n", file, line, msg);
+	struct finding *f;
+
+	if (fs->n == fs->cap) {
+		size_t nc = fs->cap ? 2 * fs->cap : 16;
+		struct finding *nv = realloc(fs->v, nc * sizeof *nv);
+
+		if (nv == NULL) {
+			fs->oom = 1;
+			return;
+		}
+		fs->v = nv;
+		fs->cap = nc;
 	}
+	f = &fs->v[fs->n];
+	if ((f->msg = strdup(msg)) == NULL) {
+		fs->oom = 1;
+		return;
+	}
+	f->line = line;
+	f->seq = fs->n++;
+	f->kind = kind;
+}
+
+static int
+cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+findings_print(struct findings *fs, int json, const char *file)
+{
+	size_t i;
+
+	if (fs->n > 0)
+		qsort(fs->v, fs->n, sizeof *fs->v, cmp_finding);
+	for (i = 0; i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+
+		if (json) {
+			printf("{\"line\":%" PRId64 ",\"finding\":\"%s\",\"detail\":", f->line,
+			    f->kind);
+			json_string(stdout, f->msg, strlen(f->msg));
+			printf("}\n");
+		} else {
+			printf("%s:%" PRId64 ": %s\n", file, f->line, f->msg);
+		}
+	}
+}
+
+static void
+findings_free(struct findings *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		free(fs->v[i].msg);
+	free(fs->v);
 }
 
 int
@@ -88,6 +158,7 @@ cmd_check(int argc, char **argv)
 	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0;
 	struct sdb_remote r;
+	struct findings fs = { NULL, 0, 0, 0 };
 	char *data = NULL, msg[2048];
 
 	optind = 1;
@@ -135,7 +206,7 @@ cmd_check(int argc, char **argv)
 				m += 15;
 			malformed++;
 			snprintf(msg, sizeof msg, "malformed line: %s", m);
-			finding(json, file, lineno, "malformed", msg);
+			finding_add(&fs, lineno, "malformed", msg);
 			continue;
 		}
 		for (i = 0; i < g->n; i++) {
@@ -191,7 +262,7 @@ cmd_check(int argc, char **argv)
 			unknown += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
 			    lines[i].version);
-			finding(json, file, lines[i].line, "unknown", msg);
+			finding_add(&fs, lines[i].line, "unknown", msg);
 		} else if (err != SDB_OK) {
 			int s = remote_exit_status(err);
 
@@ -201,7 +272,7 @@ cmd_check(int argc, char **argv)
 			snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 			    sdb_errmsg(&eb, err));
-			finding(json, file, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
+			finding_add(&fs, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
 			    "could-not-check", msg);
 		} else {
 			size_t k;
@@ -213,7 +284,7 @@ cmd_check(int argc, char **argv)
 				if (lines[k].alg != 1) {
 					snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
 					    lines[k].path, lines[k].version);
-					finding(json, file, lines[k].line, "skipped", msg);
+					finding_add(&fs, lines[k].line, "skipped", msg);
 					continue;
 				}
 				if (memcmp(want->b, lines[k].h1.b, SDB_HASH_SIZE) == 0) {
@@ -227,12 +298,15 @@ cmd_check(int argc, char **argv)
 				    lines[k].is_gomod ? "/go.mod" : "");
 				snprintf(msg, sizeof msg, "MISMATCH %s %s: go.sum has %s, the log (record %"
 				    PRId64 ") has %s", lines[k].path, what, have, id, logs);
-				finding(json, file, lines[k].line, "mismatch", msg);
+				finding_add(&fs, lines[k].line, "mismatch", msg);
 			}
 		}
 		free(text);
 		free(note);
 	}
+	if (fs.oom)
+		goto nomem;
+	findings_print(&fs, json, file);
 	if (json)
 		printf("{\"summary\":true,\"lines\":%zu,\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
@@ -253,6 +327,7 @@ nomem:
 	fprintf(stderr, "sumdb check: out of memory\n");
 	status = EXIT_LOCAL;
 out:
+	findings_free(&fs);
 	for (i = 0; i < nlines; i++) {
 		free(lines[i].path);
 		free(lines[i].version);

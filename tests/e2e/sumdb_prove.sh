@@ -94,6 +94,14 @@ expect 0 'bad.sum:7: example.com/new v1.2.3: not in the log' "check: the unknown
 { head -n 4 "$WORK/g.sum"; echo 'example.com/new v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/unk.sum"
 expect 1 'not in the log' "check: unknown versions alone: exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/unk.sum"
 expect 2 '"finding":"mismatch"' "check --json" -- "$SUMDB" check --json --url "$U" "$VKEY" "$WORK/bad.sum"
+# findings come in the file's order, whatever order the lookups go in
+{ echo 'example.com/zz v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; echo 'not a go.sum line'; echo 'example.com/m2 v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/order.sum"
+expect 2 '^order.sum:3: MISMATCH' "check: a file with three findings" -- sh -c "cd '$WORK' && '$SUMDB' check --url '$U' '$VKEY' order.sum"
+cp "$WORK/out" "$WORK/order.out"
+expect 0 '^1 2 3 $' "check: the findings in line order" -- sh -c "sed -n 's/^order.sum:\([0-9]*\):.*/\1/p' '$WORK/order.out' | tr '\n' ' '"
+expect 2 '"line":3' "check --json: the same three findings" -- "$SUMDB" check --json --url "$U" "$VKEY" "$WORK/order.sum"
+cp "$WORK/out" "$WORK/order.out"
+expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 's/^{\"line\":\([0-9]*\),.*/\1/p' '$WORK/order.out' | tr '\n' ' '"
 
 # --full on data tiles in the x/mod 0.7.0 form: says what is wrong
 proxy_set "upstream $A_URL" "xmod07-data"
