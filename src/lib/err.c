@@ -49,7 +49,6 @@ int
 sdb_errf(struct sdb_errbuf *eb, int err, const char *fmt, ...)
 {
 	va_list ap;
-
 	char msg[sizeof eb->msg];
 
 	if (eb == NULL)

@@ -21,9 +21,10 @@ struct sdb_remote;
 struct sdb_state;
 struct sdb_tree;
 struct sdb_errbuf;
-/* Splits "M@V" at its last '@' into malloc'ed strings.  SDB_OK,
- * SDB_ERR_INVALID, SDB_ERR_NOMEM. */
-int lookup_split_arg(const char *arg, char **path, char **version);
+/* Splits "M@V" at its last '@' into malloc'ed strings and checks them (a
+ * valid module path, a canonical version).  SDB_OK, SDB_ERR_INVALID,
+ * SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION, SDB_ERR_NOMEM; eb says why. */
+int lookup_split_arg(const char *arg, char **path, char **version, struct sdb_errbuf *eb);
 /* Checks tree against the accepted tree in st (accepting it when newer,
  * or when none was accepted), refetching tiles that do not authenticate;
  * caches r's pending tiles on SDB_OK and drops them otherwise.  SDB_OK,

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "csumdb/audit.h"
+#include "csumdb/module.h"
 #include "json.h"
 #include "remote.h"
 
@@ -37,24 +38,44 @@ lookup_usage(FILE *f)
 	    "verify; 1 not found, could not check, or usage.\n");
 }
 
-/* Splits "M@V" into malloc'ed path and version. */
+/*
+ * Splits "M@V" into malloc'ed path and version, and checks them as the
+ * log would (a valid module path, a canonical version), so that a typo is
+ * named here instead of coming back as the server's 400.  Returns SDB_OK,
+ * SDB_ERR_INVALID (no "@"), SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION or
+ * SDB_ERR_NOMEM, with eb saying why.
+ */
 int
-lookup_split_arg(const char *arg, char **path, char **version)
+lookup_split_arg(const char *arg, char **path, char **version, struct sdb_errbuf *eb)
 {
 	const char *at = strrchr(arg, '@');
+	char canon[96];
+	size_t clen;
+	int err;
 
 	*path = *version = NULL;
 	if (at == NULL || at == arg || at[1] == '\0')
-		return SDB_ERR_INVALID;
+		return sdb_errf(eb, SDB_ERR_INVALID, "not MODULE@VERSION");
 	*path = strndup(arg, (size_t)(at - arg));
 	*version = strdup(at + 1);
 	if (*path == NULL || *version == NULL) {
-		free(*path);
-		free(*version);
-		*path = *version = NULL;
-		return SDB_ERR_NOMEM;
+		err = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
-	return SDB_OK;
+	err = sdb_module_check_canonical(*path, strlen(*path), *version, strlen(*version), eb);
+	if (err == SDB_OK)
+		return SDB_OK;
+	/* "v1.2" for "v1.2.0": name the version the log would hold */
+	if (err == SDB_ERR_BAD_VERSION && strlen(*version) + 5 <= sizeof canon &&
+	    sdb_semver_canonical(*version, strlen(*version), canon, sizeof canon, &clen) == SDB_OK &&
+	    sdb_module_check_canonical(*path, strlen(*path), canon, clen, NULL) == SDB_OK)
+		err = sdb_errf(eb, err, "%s; the log records canonical versions, such as %s@%s",
+		    eb->msg, *path, canon);
+fail:
+	free(*path);
+	free(*version);
+	*path = *version = NULL;
+	return err;
 }
 
 /* The tiles authenticated for this module (r's pending list) go into the
@@ -189,12 +210,11 @@ cmd_lookup(int argc, char **argv)
 		size_t tlen = 0, nlen = 0;
 		struct sdb_tree tree;
 		int64_t id = -1;
-		int s;
+		int s, bad_arg;
 
 		eb.msg[0] = '\0';
-		err = lookup_split_arg(argv[i], &path, &version);
-		if (err == SDB_ERR_INVALID)
-			err = sdb_errf(&eb, SDB_ERR_INVALID, "not MODULE@VERSION");
+		err = lookup_split_arg(argv[i], &path, &version, &eb);
+		bad_arg = err != SDB_OK && err != SDB_ERR_NOMEM;
 		if (err == SDB_OK)
 			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 		if (err == SDB_OK && st != NULL)
@@ -222,13 +242,13 @@ cmd_lookup(int argc, char **argv)
 				printf("{\"module\":");
 				json_string(stdout, argv[i], strlen(argv[i]));
 				printf(",\"found\":false,\"error\":\"%s\",\"detail\":",
-				    err == SDB_ERR_NOT_FOUND ? "not-found" :
+				    err == SDB_ERR_NOT_FOUND ? "not-found" : bad_arg ? "invalid" :
 				    s == EXIT_VERIFY ? "verification-failed" : "could-not-check");
 				json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
 				printf("}\n");
 			}
 			fprintf(stderr, "sumdb lookup: %s: %s%s\n", argv[i],
-			    err == SDB_ERR_NOT_FOUND ? "not found in the log: " :
+			    err == SDB_ERR_NOT_FOUND ? "not found in the log: " : bad_arg ? "" :
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 			    sdb_errmsg(&eb, err));
 		}

@@ -108,8 +108,8 @@ cmd_prove(int argc, char **argv)
 		prove_usage(stderr);
 		return EXIT_LOCAL;
 	}
-	if ((err = lookup_split_arg(argv[optind + 1], &path, &version)) != SDB_OK) {
-		fprintf(stderr, "sumdb prove: %s: not MODULE@VERSION\n", argv[optind + 1]);
+	if ((err = lookup_split_arg(argv[optind + 1], &path, &version, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb prove: %s: %s\n", argv[optind + 1], sdb_errmsg(&eb, err));
 		goto out;
 	}
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {

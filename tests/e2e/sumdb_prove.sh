@@ -33,6 +33,11 @@ expect 1 'not found in the log' "lookup of an unknown version: exit 1" -- "$SUMD
 expect 1 'HTTP 404: not found: example.com/m7@v1.9.9: ' "... with the server's own words" -- \
 	"$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
 expect 2 'not signed by|no signature|VERIFICATION FAILED' "lookup with another log's key: exit 2" -- "$SUMDB" lookup --url "$U" "$OKEY" example.com/m7@v1.0.0
+expect 1 'not canonical.*such as example.com/m7@v1.0.0$' "lookup of a non-canonical version: refused, naming the canonical one" -- \
+	"$SUMDB" lookup --url http://127.0.0.1:1 "$VKEY" example.com/m7@v1.0
+expect 1 '"error":"invalid"' "... with --json: error invalid" -- "$SUMDB" lookup --json --url http://127.0.0.1:1 "$VKEY" example.com/m7@v1
+expect 1 'malformed module path' "lookup of a malformed module path: refused" -- "$SUMDB" lookup --url http://127.0.0.1:1 "$VKEY" Example.com/m7@v1.0.0
+expect 1 'not canonical' "prove of a non-canonical version: refused" -- "$SUMDB" prove --url http://127.0.0.1:1 "$VKEY" example.com/m7@v1.0.0+meta
 proxy_set "upstream $A_URL" "forge example.com/m7@v1.0.0 7"
 expect 2 'VERIFICATION FAILED.*does not match its parent|VERIFICATION FAILED.*not record 7' \
 	"a forged record with a matching forged level-0 tile: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0
