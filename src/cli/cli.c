@@ -84,6 +84,23 @@ cli_usage(FILE *f, const char *prog, const struct cli_command *cmds, size_t ncmd
 	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog);
 }
 
+/*
+ * Standard output is buffered: a write that fails (a full disk, a closed
+ * pipe) is often seen only at the flush.  A command that printed nothing
+ * useful must not exit 0; a verification failure (2) stays 2, as it says
+ * more than the write error.
+ */
+static int
+cli_check_stdout(const char *prog, const char *cmd, int status)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "%s%s%s: writing standard output: %s\n", prog, cmd != NULL ? " " : "",
+	    cmd != NULL ? cmd : "", errno != 0 ? strerror(errno) : "write error");
+	return status == EXIT_OK ? EXIT_LOCAL : status;
+}
+
 int
 cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
     int argc, char **argv)
@@ -97,11 +114,11 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		cli_usage(stdout, prog, cmds, ncmds);
-		return EXIT_OK;
+		return cli_check_stdout(prog, NULL, EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("%s (csumdb) %s\n", prog, PACKAGE_VERSION);
-		return EXIT_OK;
+		return cli_check_stdout(prog, NULL, EXIT_OK);
 	}
 	if (sdb_crypto_init() != SDB_OK) {
 		fprintf(stderr, "%s: cannot initialise the crypto library\n", prog);
@@ -109,7 +126,7 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 	}
 	for (i = 0; i < ncmds; i++)
 		if (strcmp(cmds[i].name, argv[1]) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
+			return cli_check_stdout(prog, cmds[i].name, cmds[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[1]);
 	cli_usage(stderr, prog, cmds, ncmds);
 	return EXIT_LOCAL;

@@ -41,7 +41,9 @@ struct cli_command {
 /*
  * main() of a program made of commands: handles --help, --version and
  * unknown commands, initialises the crypto backend, and runs the command
- * named by argv[1].  Returns the exit status.
+ * named by argv[1].  Returns the exit status; when standard output cannot
+ * be written, says so and turns a status of 0 into 1, so that commands need
+ * not check their own printf calls.
  */
 int cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
     int argc, char **argv);

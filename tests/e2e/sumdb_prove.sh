@@ -112,6 +112,18 @@ expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 
 proxy_set "upstream $A_URL" "xmod07-data"
 expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
 
+# a failed write of the result is an error, not success (exit 2 stays 2)
+if [ -w /dev/full ]; then
+	for c in "lookup --url $U $VKEY example.com/m7@v1.0.0" "audit --state $WORK/st --url $U $VKEY" \
+	    "prove --url $U $VKEY example.com/m7@v1.0.0" "check --url $U $VKEY $WORK/ok.sum" \
+	    "verify-proof --vkey $VKEY --record $WORK/m300.rec $WORK/p.tlog-proof"; do
+		expect 1 "^sumdb ${c%% *}: writing standard output: " "${c%% *} >/dev/full: exit 1" -- \
+			sh -c "'$SUMDB' $c >/dev/full"
+	done
+	expect 2 "^sumdb verify-proof: writing standard output: " "verify-proof --json of a twin >/dev/full: exit 2" -- \
+		sh -c "'$SUMDB' verify-proof --json --vkey '$VKEY' --record '$WORK/m300.rec' '$WORK/flip' >/dev/full"
+fi
+
 # usage and help
 for c in audit lookup prove verify-proof check; do
 	expect 0 "^usage: sumdb $c" "$c --help" -- "$SUMDB" $c --help

@@ -171,4 +171,13 @@ for c in init keygen add fsck; do
 done
 expect 0 "usage: sumdbd COMMAND" "--help" -- "$SUMDBD" --help
 expect 1 "unknown command" "unknown command" -- "$SUMDBD" frobnicate
+# a failed write of the output is an error, not success
+if [ -w /dev/full ]; then
+	expect 1 "^sumdbd status: writing standard output: " "status >/dev/full: exit 1" -- \
+		sh -c "'$SUMDBD' status --db '$DB' >/dev/full"
+	expect 1 "^sumdbd keygen: writing standard output: " "keygen >/dev/full: exit 1" -- \
+		sh -c "'$SUMDBD' keygen k.example >/dev/full"
+	expect 1 "^sumdbd: writing standard output: " "--version >/dev/full: exit 1" -- \
+		sh -c "'$SUMDBD' --version >/dev/full"
+fi
 e2e_done

@@ -43,4 +43,13 @@ expect 1 "no-such-file" "missing file" -- "$SUMDB" verify-note --vkey "$PETER" "
 expect 1 "larger than" "oversized input" -- sh -c "head -c 1000001 /dev/zero | \"$SUMDB\" verify-note --vkey $PETER"
 expect 0 "usage: sumdb verify-note" "--help" -- "$SUMDB" verify-note --help
 expect 1 "unknown command" "unknown command" -- "$SUMDB" frobnicate
+# a failed write of the result is an error, not success
+if [ -w /dev/full ]; then
+	expect 1 "^sumdb verify-note: writing standard output: " "output to a full disk: exit 1" -- \
+		sh -c "\"$SUMDB\" verify-note --vkey $PETER \"$N/tree.note\" >/dev/full"
+	expect 2 "^sumdb verify-note: writing standard output: " "... a failed verification stays exit 2" -- \
+		sh -c "\"$SUMDB\" verify-note --json --vkey $PETER \"$N/tree-bad-signature.note\" >/dev/full"
+	expect 1 "^sumdb: writing standard output: " "--help to a full disk: exit 1" -- \
+		sh -c "\"$SUMDB\" --help >/dev/full"
+fi
 e2e_done
