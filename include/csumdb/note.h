@@ -55,7 +55,9 @@ int sdb_note_verifier_parse(struct sdb_note_verifier **out, const char *s,
 /*
  * As sdb_note_verifier_parse(), but also accepts the bare name
  * "sum.golang.org" (NUL-terminated arg, as given on a command line),
- * which stands for SDB_NOTE_SUMGOLANG_VKEY.  Same return codes.
+ * which stands for SDB_NOTE_SUMGOLANG_VKEY.  Same return codes; a signer
+ * key (PRIVATE+KEY+...) and a GOSUMDB value ("KEY URL") get an eb message
+ * saying what they are, which never quotes arg.
  */
 int sdb_note_verifier_from_arg(struct sdb_note_verifier **out, const char *arg,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

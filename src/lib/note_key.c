@@ -226,6 +226,17 @@ int
 sdb_note_verifier_from_arg(struct sdb_note_verifier **out, const char *arg,
     struct sdb_errbuf *eb)
 {
+	size_t len = strlen(arg), k = strcspn(arg, " \t");
+
+	*out = NULL;
+	/* Two pastes a user makes, named without echoing them: a signer key
+	 * is secret, and a URL may carry credentials. */
+	if (strncmp(arg, "PRIVATE+KEY+", 12) == 0)
+		return sdb_errf(eb, SDB_ERR_BAD_KEY,
+		    "this is a signer (private) key; give its verifier key");
+	if (k < len && arg[k + strspn(arg + k, " \t")] != '\0')
+		return sdb_errf(eb, SDB_ERR_BAD_KEY, "a GOSUMDB value (KEY URL), not a "
+		    "verifier key: give the key alone, and the URL, where needed, with --url");
 	if (strcmp(arg, SDB_NOTE_SUMGOLANG_NAME) == 0)
 		arg = SDB_NOTE_SUMGOLANG_VKEY;
 	return sdb_note_verifier_parse(out, arg, strlen(arg), eb);

@@ -112,6 +112,15 @@ expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 
 proxy_set "upstream $A_URL" "xmod07-data"
 expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
 
+# a key argument that is not a verifier key says what it is
+expect 1 'a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$' \
+	"lookup with a pasted GOSUMDB value" -- "$SUMDB" lookup "$VKEY $U" example.com/m7@v1.0.0
+SKEY=$(head -n 1 "$WORK/a.db.key")
+expect 1 'this is a signer \(private\) key; give its verifier key$' "lookup with the signer key" -- \
+	"$SUMDB" lookup --url "$U" "$SKEY" example.com/m7@v1.0.0
+cp "$WORK/out" "$WORK/skey.out"
+expect 0 '^yes$' "... which is not echoed" -- ok_if sh -c "! grep -qF '${SKEY##*+}' '$WORK/skey.out'"
+
 # a failed write of the result is an error, not success (exit 2 stays 2)
 if [ -w /dev/full ]; then
 	for c in "lookup --url $U $VKEY example.com/m7@v1.0.0" "audit --state $WORK/st --url $U $VKEY" \

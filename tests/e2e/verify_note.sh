@@ -41,6 +41,14 @@ expect 1 "--vkey is required" "missing --vkey" -- "$SUMDB" verify-note "$N/tree.
 expect 1 "--vkey:" "malformed --vkey" -- "$SUMDB" verify-note --vkey "PeterNeumann+c74f20a3+AAAA" "$N/tree.note"
 expect 1 "no-such-file" "missing file" -- "$SUMDB" verify-note --vkey "$PETER" "$WORK/no-such-file"
 expect 1 "larger than" "oversized input" -- sh -c "head -c 1000001 /dev/zero | \"$SUMDB\" verify-note --vkey $PETER"
+# a key argument that is something else than a verifier key says what it is
+expect 1 "--vkey: a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$" \
+	"--vkey with a GOSUMDB value" -- "$SUMDB" verify-note --vkey "$PETER https://sum.example" "$N/tree.note"
+SIGNER=PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz
+expect 1 "--vkey: this is a signer \(private\) key; give its verifier key$" \
+	"--vkey with a signer key" -- "$SUMDB" verify-note --vkey "$SIGNER" "$N/tree.note"
+cp "$WORK/out" "$WORK/signer.out"
+expect 0 "^yes$" "... which is not echoed" -- ok_if sh -c "! grep -q AYEKFALV '$WORK/signer.out'"
 expect 0 "usage: sumdb verify-note" "--help" -- "$SUMDB" verify-note --help
 expect 1 "unknown command" "unknown command" -- "$SUMDB" frobnicate
 # a failed write of the result is an error, not success

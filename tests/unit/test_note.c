@@ -138,6 +138,21 @@ test_sumgolang(void)
 	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, "sum.golang.org.", &eb), SDB_ERR_BAD_KEY);
 	CU_ASSERT(eb.msg[0] != '\0');
 	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, "", NULL), SDB_ERR_BAD_KEY);
+	/* pastes of something else say what they are, quoting nothing */
+	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, PETER_VKEY " https://u:pw@sum.example",
+	    &eb), SDB_ERR_BAD_KEY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(eb.msg, "GOSUMDB"));
+	CU_ASSERT_PTR_NULL(strstr(eb.msg, "pw@"));
+	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, "sum.golang.org\tsum.example", &eb),
+	    SDB_ERR_BAD_KEY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(eb.msg, "GOSUMDB"));
+	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, PETER_SKEY, &eb), SDB_ERR_BAD_KEY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(eb.msg, "signer (private) key"));
+	CU_ASSERT_PTR_NULL(strstr(eb.msg, "AYEKFALV"));
+	CU_ASSERT_PTR_NULL(v);
+	/* a key with trailing blanks only is just malformed */
+	CU_ASSERT_EQUAL(sdb_note_verifier_from_arg(&v, PETER_VKEY " ", &eb), SDB_ERR_BAD_KEY);
+	CU_ASSERT_PTR_NULL(strstr(eb.msg, "GOSUMDB"));
 }
 
 static void
