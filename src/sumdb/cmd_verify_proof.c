@@ -38,17 +38,18 @@ verify_proof_usage(FILE *f)
 	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage or I/O.\n");
 }
 
+/* What failed, in words; NULL where the detail says it, as every error
+ * of the note does ("malformed note: ...", "malformed tree note: ..."). */
 static const char *
 failure_kind(int err)
 {
 	switch (err) {
 	case SDB_ERR_UNVERIFIED_NOTE: return "note not signed by the key";
 	case SDB_ERR_BAD_SIGNATURE: return "bad signature";
-	case SDB_ERR_MALFORMED_NOTE: return "malformed note";
 	case SDB_ERR_PROOF_LENGTH: return "wrong number of proof hashes";
 	case SDB_ERR_ROOT_MISMATCH: return "proof does not lead to the signed root";
 	case SDB_ERR_RANGE: return "index not in the tree";
-	default: return "malformed proof";
+	default: return NULL;
 	}
 }
 
@@ -62,7 +63,7 @@ cmd_verify_proof(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vkey = NULL, *recpath = NULL, *ppath;
+	const char *vkey = NULL, *recpath = NULL, *ppath, *kind, *reason;
 	struct sdb_note_verifier *v = NULL;
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_tlog_proof p;
@@ -102,20 +103,19 @@ cmd_verify_proof(int argc, char **argv)
 	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);
 	if (err == SDB_OK)
 		err = sdb_tlog_proof_verify(&p, rec, rlen, v, &tree, &eb);
+	else if (err != SDB_ERR_NOMEM && err != SDB_ERR_PROOF_LENGTH)
+		err = SDB_ERR_INVALID; /* the proof's syntax, not its note */
 	if (err == SDB_ERR_NOMEM) {
 		fprintf(stderr, "sumdb verify-proof: out of memory\n");
 		goto out;
 	}
 	if (err != SDB_OK) {
-		if (json) {
-			printf("{\"valid\":false,\"reason\":");
-			json_string(stdout, failure_kind(err), strlen(failure_kind(err)));
-			printf(",\"detail\":");
-			json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
-			printf("}\n");
-		}
-		fprintf(stderr, "sumdb verify-proof: %s: INVALID: %s: %s\n", ppath, failure_kind(err),
-		    sdb_errmsg(&eb, err));
+		kind = err == SDB_ERR_INVALID ? "malformed proof" : failure_kind(err);
+		reason = err == SDB_ERR_INVALID ? "malformed-proof" : json_reason(err);
+		if (json)
+			json_invalid(stdout, reason, sdb_errmsg(&eb, err));
+		fprintf(stderr, "sumdb verify-proof: %s: INVALID: %s%s%s\n", ppath,
+		    kind != NULL ? kind : "", kind != NULL ? ": " : "", sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
 	}

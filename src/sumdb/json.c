@@ -1,7 +1,10 @@
 /* JSON output helpers of the verifier (json.h). */
 #include "config.h"
 
+#include <string.h>
+
 #include "csumdb/base64.h"
+#include "csumdb/err.h"
 #include "json.h"
 
 void
@@ -46,4 +49,27 @@ json_hashes(FILE *f, const sdb_hash *h, size_t n)
 		json_hash(f, &h[i]);
 	}
 	fputc(']', f);
+}
+
+const char *
+json_reason(int err)
+{
+	switch (err) {
+	case SDB_ERR_UNVERIFIED_NOTE: return "not-signed-by-key";
+	case SDB_ERR_BAD_SIGNATURE: return "bad-signature";
+	case SDB_ERR_PROOF_LENGTH: return "proof-length";
+	case SDB_ERR_ROOT_MISMATCH: return "root-mismatch";
+	case SDB_ERR_RANGE: return "index-not-in-tree";
+	default: return "malformed-note";
+	}
+}
+
+void
+json_invalid(FILE *f, const char *reason, const char *detail)
+{
+	fputs("{\"valid\":false,\"reason\":", f);
+	json_string(f, reason, strlen(reason));
+	fputs(",\"detail\":", f);
+	json_string(f, detail, strlen(detail));
+	fputs("}\n", f);
 }

@@ -105,7 +105,7 @@ cmd_verify_note(int argc, char **argv)
 		fprintf(stderr, "sumdb verify-note: out of memory\n");
 		goto out;
 	case SDB_ERR_UNVERIFIED_NOTE:
-		reason = "not-signed-by-key";
+		reason = json_reason(err);
 		snprintf(detail, sizeof detail, "not signed by %s", sdb_note_verifier_name(v));
 		fprintf(stderr, "sumdb verify-note: %s: not signed by %s", what,
 		    sdb_note_verifier_name(v));
@@ -118,14 +118,14 @@ cmd_verify_note(int argc, char **argv)
 		status = EXIT_VERIFY;
 		goto out;
 	case SDB_ERR_BAD_SIGNATURE:
-		reason = "bad-signature";
+		reason = json_reason(err);
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
 	default:
 		/* the detail names the rule: "malformed note: ..." */
-		reason = "malformed";
+		reason = json_reason(SDB_ERR_MALFORMED_NOTE);
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
@@ -163,13 +163,8 @@ cmd_verify_note(int argc, char **argv)
 	status = EXIT_OK;
 out:
 	/* --json promises one object: a note that does not verify gets one */
-	if (json && reason != NULL) {
-		printf("{\"valid\":false,\"reason\":");
-		json_string(stdout, reason, strlen(reason));
-		printf(",\"detail\":");
-		json_string(stdout, detail, strlen(detail));
-		printf("}\n");
-	}
+	if (json && reason != NULL)
+		json_invalid(stdout, reason, detail);
 	sdb_note_free(note);
 	sdb_note_verifier_free(v);
 	free(msg);

@@ -80,12 +80,26 @@ PY
 for twin in flip missing extra index trailing; do
 	expect 2 'INVALID' "verify-proof rejects the $twin twin" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/$twin"
 done
+expect 2 'INVALID: malformed note: no signature' "verify-proof: the trailing twin names the note's fault" -- \
+	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/trailing"
+cp "$WORK/out" "$WORK/trailing.out"
+expect 0 '^yes$' "... saying malformed note once" -- ok_if sh -c "! grep -q 'malformed note: malformed note' '$WORK/trailing.out'"
 head -c -1 "$WORK/m300.rec" >"$WORK/nonl.rec"
 expect 2 'INVALID: proof does not lead' "verify-proof: the record without its final newline" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/nonl.rec" "$WORK/p.tlog-proof"
 "$SUMDB" lookup --url "$U" "$VKEY" example.com/m301@v1.0.0 >"$WORK/m301.rec"
 expect 2 'INVALID: proof does not lead' "verify-proof: another record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
 expect 2 'INVALID: note not signed by the key' "verify-proof: another key" -- "$SUMDB" verify-proof --vkey "$OKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 expect 2 '"valid":false' "verify-proof --json on a twin" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/flip"
+# --json reasons: the same tokens as verify-note's (doc/sumdb.1)
+vp_json() { "$SUMDB" verify-proof --json --vkey "$1" --record "$WORK/$2" "$WORK/$3" 2>/dev/null; }
+expect 2 '^\{"valid":false,"reason":"not-signed-by-key",' "--json reason: another key" -- vp_json "$OKEY" m300.rec p.tlog-proof
+expect 2 '^\{"valid":false,"reason":"root-mismatch",' "--json reason: another record" -- vp_json "$VKEY" m301.rec p.tlog-proof
+expect 2 '^\{"valid":false,"reason":"proof-length",' "--json reason: a hash missing" -- vp_json "$VKEY" m300.rec missing
+expect 2 '^\{"valid":false,"reason":"malformed-note",' "--json reason: trailing bytes" -- vp_json "$VKEY" m300.rec trailing
+sed 's/^index 300$/index 9999/' "$WORK/p.tlog-proof" >"$WORK/far"
+expect 2 '^\{"valid":false,"reason":"index-not-in-tree",' "--json reason: an index past the tree" -- vp_json "$VKEY" m300.rec far
+sed 's/^index 300$/index 0300/' "$WORK/p.tlog-proof" >"$WORK/zero"
+expect 2 '^\{"valid":false,"reason":"malformed-proof",' "--json reason: a proof that does not parse" -- vp_json "$VKEY" m300.rec zero
 expect 1 'verify-proof' "verify-proof of a missing file: exit 1" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/nonexistent"
 
 # check

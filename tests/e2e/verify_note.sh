@@ -33,8 +33,10 @@ expect 2 '^\{"valid":false,"reason":"bad-signature","detail":"invalid signature 
 	"--json, flipped signature bit" -- json_out --vkey "$PETER" "$N/tree-bad-signature.note"
 expect 2 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by PeterNeumann"\}$' \
 	"--json, signed by another key only" -- json_out --vkey "$PETER" "$N/tree-other-signer.note"
-expect 2 '^\{"valid":false,"reason":"malformed","detail":"malformed' \
+expect 2 '^\{"valid":false,"reason":"malformed-note","detail":"malformed' \
 	"--json, unsigned text" -- json_out --vkey "$PETER" "$WORK/unsigned"
+expect 2 '^\{"valid":false,"reason":"malformed-note","detail":"malformed tree note' \
+	"--json, signed note that is not a tree" -- json_out --vkey "$PETER" "$N/not-a-tree.note"
 
 # Usage and I/O errors exit 1.
 expect 1 "--vkey is required" "missing --vkey" -- "$SUMDB" verify-note "$N/tree.note"
