@@ -226,6 +226,10 @@ sdb_record_parse_full(const char *text, size_t len, struct sdb_record *rec,
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "record of %zu bytes is over the limit of %d", len,
 		    SDB_MAX_RECORD_SIZE);
+	/* a record saved on Windows: say so rather than blame a hash */
+	if (memchr(text, '\r', len) != NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "record has a carriage return (CRLF line endings?); want LF only");
 	nl1 = find(text, 0, len, '\n');
 	if (nl1 == len)
 		return sdb_errf(eb, SDB_ERR_INVALID,

@@ -2,7 +2,8 @@
  * sumdb verify-proof: checks a C2SP tlog-proof offline against a record
  * text and a verifier key (tlogproof.h) and prints the index, tree size
  * and root.  Every way the proof can fail is exit 2 with what failed;
- * exit 1 is only for usage and unreadable files.
+ * exit 1 is for usage, unreadable files and a record file that is not a
+ * go.sum record (a local mistake, about which the proof says nothing).
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 
 #include "cli.h"
 #include "csumdb/base64.h"
+#include "csumdb/record.h"
 #include "csumdb/tlogproof.h"
 #include "json.h"
 #include "limits.h"
@@ -31,11 +33,12 @@ verify_proof_usage(FILE *f)
 	    "Prints the record index, the tree size and the root hash.\n"
 	    "\n"
 	    "  --vkey KEY     verifier key NAME+HASH+KEY, or sum.golang.org\n"
-	    "  --record FILE  the record text\n"
+	    "  --record FILE  the record text (- for standard input)\n"
 	    "  --json         print one JSON object\n"
 	    "  --help         this text\n"
 	    "\n"
-	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage or I/O.\n");
+	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage, I/O, or a\n"
+	    "record file that is not a go.sum record.\n");
 }
 
 /* What failed, in words; NULL where the detail says it, as every error
@@ -89,6 +92,11 @@ cmd_verify_proof(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	ppath = argv[optind];
+	if (strcmp(recpath, "-") == 0 && strcmp(ppath, "-") == 0) {
+		fprintf(stderr, "sumdb verify-proof: --record and PROOF cannot both be standard input\n");
+		verify_proof_usage(stderr);
+		return EXIT_LOCAL;
+	}
 	if ((err = sdb_note_verifier_from_arg(&v, vkey, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb verify-proof: --vkey: %s\n", sdb_errmsg(&eb, err));
 		return EXIT_LOCAL;
@@ -96,6 +104,14 @@ cmd_verify_proof(int argc, char **argv)
 	rec = cli_read_input("sumdb verify-proof", recpath, SDB_MAX_RECORD_SIZE, &rlen);
 	if (rec == NULL)
 		goto out;
+	/* Any other text would only fail to lead to the root, and be
+	 * called an invalid proof. */
+	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, NULL, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb verify-proof: %s: not a go.sum record: %s\n",
+		    strcmp(recpath, "-") == 0 ? "standard input" : recpath,
+		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
+		goto out;
+	}
 	proof = cli_read_input("sumdb verify-proof", ppath,
 	    SDB_MAX_NOTE_SIZE + 64 * 1024, &plen);
 	if (proof == NULL)

@@ -84,8 +84,20 @@ expect 2 'INVALID: malformed note: no signature' "verify-proof: the trailing twi
 	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/trailing"
 cp "$WORK/out" "$WORK/trailing.out"
 expect 0 '^yes$' "... saying malformed note once" -- ok_if sh -c "! grep -q 'malformed note: malformed note' '$WORK/trailing.out'"
+# a record file that is not a go.sum record is a local input error (exit 1),
+# not an invalid proof
 head -c -1 "$WORK/m300.rec" >"$WORK/nonl.rec"
-expect 2 'INVALID: proof does not lead' "verify-proof: the record without its final newline" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/nonl.rec" "$WORK/p.tlog-proof"
+expect 1 'nonl.rec: not a go.sum record: .*no final newline' "verify-proof: the record without its final newline" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/nonl.rec" "$WORK/p.tlog-proof"
+: >"$WORK/empty.rec"
+expect 1 'empty.rec: not a go.sum record: it is empty' "verify-proof: an empty record file" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/empty.rec" "$WORK/p.tlog-proof"
+sed 's/$/\r/' "$WORK/m300.rec" >"$WORK/crlf.rec"
+expect 1 'crlf.rec: not a go.sum record: .*CRLF' "verify-proof: a record with CRLF line endings" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/crlf.rec" "$WORK/p.tlog-proof"
+head -n 1 "$WORK/m300.rec" >"$WORK/one.rec"
+expect 1 'one.rec: not a go.sum record: record has one line' "verify-proof: a record of one line" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/one.rec" "$WORK/p.tlog-proof"
+expect 0 '^exit 1 stdout \[\]$' "... and no JSON object for it (no verification was done)" -- \
+	sh -c "o=\$('$SUMDB' verify-proof --json --vkey '$VKEY' --record '$WORK/one.rec' '$WORK/p.tlog-proof' 2>/dev/null); echo \"exit \$? stdout [\$o]\""
+expect 1 'cannot both be standard input' "verify-proof --record - -: usage error" -- \
+	sh -c "'$SUMDB' verify-proof --vkey '$VKEY' --record - - <'$WORK/p.tlog-proof'"
 "$SUMDB" lookup --url "$U" "$VKEY" example.com/m301@v1.0.0 >"$WORK/m301.rec"
 expect 2 'INVALID: proof does not lead' "verify-proof: another record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
 expect 2 'INVALID: note not signed by the key' "verify-proof: another key" -- "$SUMDB" verify-proof --vkey "$OKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
