@@ -116,6 +116,14 @@ cmd_verify_proof(int argc, char **argv)
 	    SDB_MAX_NOTE_SIZE + 64 * 1024, &plen);
 	if (proof == NULL)
 		goto out;
+	/* an empty download is no proof at all: nothing was checked */
+	if (plen == 0) {
+		if (strcmp(ppath, "-") != 0)
+			fprintf(stderr, "sumdb verify-proof: no proof in %s (empty file)\n", ppath);
+		else
+			fprintf(stderr, "sumdb verify-proof: no proof on standard input (empty input)\n");
+		goto out;
+	}
 	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);
 	if (err == SDB_OK)
 		err = sdb_tlog_proof_verify(&p, rec, rlen, v, &tree, &eb);

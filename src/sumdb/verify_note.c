@@ -34,7 +34,8 @@ verify_note_usage(FILE *f)
 	    "  --json       print one JSON object\n"
 	    "  --help       this text\n"
 	    "\n"
-	    "Exit status: 0 valid; 2 malformed or not signed by KEY; 1 usage or I/O.\n");
+	    "Exit status: 0 valid; 2 malformed or not signed by KEY; 1 usage, I/O or\n"
+	    "empty input.\n");
 }
 
 static void
@@ -94,6 +95,14 @@ cmd_verify_note(int argc, char **argv)
 	msg = cli_read_input("sumdb verify-note", path, SDB_MAX_NOTE_SIZE, &len);
 	if (msg == NULL)
 		goto out;
+	/* As from `curl -s` of a server that is down: nothing was checked. */
+	if (len == 0) {
+		if (path != NULL && strcmp(path, "-") != 0)
+			fprintf(stderr, "sumdb verify-note: no note in %s (empty file)\n", path);
+		else
+			fprintf(stderr, "sumdb verify-note: no note on standard input (empty input)\n");
+		goto out;
+	}
 
 	err = sdb_note_open1(&note, msg, len, v, &eb);
 	if (err == SDB_OK)

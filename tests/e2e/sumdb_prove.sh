@@ -113,6 +113,11 @@ expect 2 '^\{"valid":false,"reason":"index-not-in-tree",' "--json reason: an ind
 sed 's/^index 300$/index 0300/' "$WORK/p.tlog-proof" >"$WORK/zero"
 expect 2 '^\{"valid":false,"reason":"malformed-proof",' "--json reason: a proof that does not parse" -- vp_json "$VKEY" m300.rec zero
 expect 1 'verify-proof' "verify-proof of a missing file: exit 1" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/nonexistent"
+: >"$WORK/empty.tlog-proof"
+expect 1 'no proof in .*empty.tlog-proof \(empty file\)$' "verify-proof of an empty file: exit 1" -- \
+	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/empty.tlog-proof"
+expect 1 'no proof on standard input \(empty input\)$' "verify-proof of empty standard input: exit 1" -- \
+	sh -c "'$SUMDB' verify-proof --vkey '$VKEY' --record '$WORK/m300.rec' - </dev/null"
 
 # check
 head -n 20 "$WORK/g.sum" >"$WORK/ok.sum"

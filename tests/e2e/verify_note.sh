@@ -43,6 +43,14 @@ expect 1 "--vkey is required" "missing --vkey" -- "$SUMDB" verify-note "$N/tree.
 expect 1 "--vkey:" "malformed --vkey" -- "$SUMDB" verify-note --vkey "PeterNeumann+c74f20a3+AAAA" "$N/tree.note"
 expect 1 "no-such-file" "missing file" -- "$SUMDB" verify-note --vkey "$PETER" "$WORK/no-such-file"
 expect 1 "larger than" "oversized input" -- sh -c "head -c 1000001 /dev/zero | \"$SUMDB\" verify-note --vkey $PETER"
+# empty input (curl -s of a server that is down) is no note at all
+expect 1 "^sumdb verify-note: no note on standard input \(empty input\)$" "empty standard input: exit 1" -- \
+	sh -c "\"$SUMDB\" verify-note --vkey $PETER </dev/null"
+: >"$WORK/empty"
+expect 1 "^sumdb verify-note: no note in .*/empty \(empty file\)$" "empty file: exit 1" -- \
+	"$SUMDB" verify-note --vkey "$PETER" "$WORK/empty"
+expect 0 "^exit 1 stdout \[\]$" "empty input, --json: no object (not a verification failure)" -- \
+	sh -c "o=\$(\"$SUMDB\" verify-note --json --vkey $PETER </dev/null 2>/dev/null); echo \"exit \$? stdout [\$o]\""
 # a key argument that is something else than a verifier key says what it is
 expect 1 "--vkey: a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$" \
 	"--vkey with a GOSUMDB value" -- "$SUMDB" verify-note --vkey "$PETER https://sum.example" "$N/tree.note"
