@@ -22,14 +22,20 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "csumdb/state.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
+#include "sqlite_open.h"
 
 #define STATE_SCHEMA "1"
 #define BUSY_TIMEOUT_MS 5000
@@ -59,7 +65,7 @@ static int
 sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 {
 	const char *msg = st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-	int code;
+	int code, sys = st != NULL && st->db != NULL ? sqlite3_system_errno(st->db) : 0;
 
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM: code = SDB_ERR_NOMEM; break;
@@ -69,15 +75,32 @@ sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 	case SQLITE_CORRUPT: code = SDB_ERR_INVALID; break;
 	default: code = SDB_ERR_IO; break;
 	}
+	/* "disk I/O error", "unable to open database file": the system's
+	 * reason says which (no space, permission denied, no directory) */
+	if (sys != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
+	    (rc & 0xff) == SQLITE_FULL))
+		return sdb_errf(eb, code, "state file: %s: %s (%s)", what, msg, strerror(sys));
+	/* SQLite keeps STATE-wal and STATE-shm beside the file */
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return sdb_errf(eb, code, "state file: %s: %s (the file and its directory must be "
+		    "writable)", what, msg);
 	return sdb_errf(eb, code, "state file: %s: %s", what, msg);
 }
 
+/* Runs sql; a failure is reported as what. */
 static int
-exec(struct sdb_state *st, const char *sql, struct sdb_errbuf *eb)
+exec_what(struct sdb_state *st, const char *sql, const char *what, struct sdb_errbuf *eb)
 {
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? SDB_OK : sq_fail(st, eb, rc, sql);
+	return rc == SQLITE_OK ? SDB_OK : sq_fail(st, eb, rc, what);
+}
+
+/* A short statement ("COMMIT") names itself. */
+static int
+exec(struct sdb_state *st, const char *sql, struct sdb_errbuf *eb)
+{
+	return exec_what(st, sql, sql, eb);
 }
 
 static int
@@ -124,30 +147,120 @@ meta_get(struct sdb_state *st, const char *key, char **val, struct sdb_errbuf *e
 	return SDB_OK;
 }
 
+/*
+ * Why a new state file cannot be made, when that is the reason: SQLite's
+ * own errno is that of its last try (a read-only open), not of the
+ * create.  SDB_OK when the file exists or its directory is writable.
+ */
+static int
+cannot_create(const char *path, struct sdb_errbuf *eb)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	size_t n;
+
+	if (stat(path, &sb) == 0 || errno != ENOENT)
+		return SDB_OK;
+	n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof dir)
+		return SDB_OK;
+	memcpy(dir, slash == NULL ? "." : path, n);
+	dir[n] = '\0';
+	if (stat(dir, &sb) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file: directory %s: %s", dir,
+		    strerror(errno));
+	if (access(dir, W_OK | X_OK) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file in %s: %s", dir,
+		    strerror(errno));
+	return SDB_OK;
+}
+
+/* The tables a state may hold; "seen" is an older one, dropped at open. */
+static const char state_tables[] =
+    "'meta','accepted','evidence','tiles','full','dups','seen'";
+
+/*
+ * SDB_OK when the database is empty or holds
+ * only a state's tables (with a schema row in meta), else SDB_ERR_INVALID
+ * naming a table that is not ours.
+ */
+static int
+foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	static const char sql[] =
+	    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN (%s) "
+	    "UNION ALL SELECT '' WHERE EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table') "
+	    "AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta') "
+	    "LIMIT 1";
+	char q[sizeof sql + sizeof state_tables];
+	sqlite3_stmt *s;
+	int rc, err = SDB_OK;
+
+	snprintf(q, sizeof q, sql, state_tables);
+	if ((rc = sqlite3_prepare_v2(st->db, q, -1, &s, NULL)) != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read the schema");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds %s%s%s): give "
+		    "--state a file of its own", name != NULL && name[0] != '\0' ?
+		    "the table " : "tables but no meta table", name != NULL ? name : "",
+		    name != NULL && name[0] != '\0' ? ", among others" : "");
+	} else if (rc != SQLITE_DONE) {
+		err = sq_fail(st, eb, rc, "read the schema");
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
 int
 sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
     struct sdb_errbuf *eb)
 {
 	struct sdb_state *st;
+	struct stat sb;
 	char *schema = NULL, *key = NULL;
 	int rc, err;
 
 	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "no state file named (an empty path)");
+	if (strcmp(path, ":memory:") == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "a state in memory would be forgotten at exit: "
+		    "name a file");
+	/* Opening writes at once (the journal mode, the tables), so a state
+	 * file is never empty: an empty one was cut short by a copy or a
+	 * restore, and taking it as new would trust the next tree seen. */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "the state file is empty, so it is damaged (a "
+		    "state file is never empty): restore it, or remove it to start again with a "
+		    "first run that trusts the next tree it sees");
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return SDB_ERR_NOMEM;
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sdb_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->db);
 	if (rc != SQLITE_OK) {
-		err = sq_fail(st, eb, rc, path);
+		err = (rc & 0xff) == SQLITE_CANTOPEN ? cannot_create(path, eb) : SDB_OK;
+		if (err == SDB_OK)
+			err = sq_fail(st, eb, rc, "open");
 		goto fail;
 	}
+	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* Another program's database (a sumdbd log given as --state) is left
+	 * as it is, not even its journal mode changed: only an empty
+	 * database or a state is ours. */
+	if ((err = foreign_tables(st, eb)) != SDB_OK)
+		goto fail;
 	/* WAL: a commit is one append to the log, atomic across crashes;
 	 * FULL: and durable before the call returns. */
-	if ((err = exec(st, "PRAGMA journal_mode=WAL", eb)) != SDB_OK ||
-	    (err = exec(st, "PRAGMA synchronous=FULL", eb)) != SDB_OK)
+	if ((err = exec_what(st, "PRAGMA journal_mode=WAL", "set WAL mode", eb)) != SDB_OK ||
+	    (err = exec_what(st, "PRAGMA synchronous=FULL", "set synchronous", eb)) != SDB_OK)
 		goto fail;
-	if ((err = exec(st,
-	    "BEGIN IMMEDIATE;"
+	if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+		goto fail;
+	if ((err = exec_what(st,
 	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS accepted(id INTEGER PRIMARY KEY CHECK (id = 1),"
 	    " size INTEGER NOT NULL, hash BLOB NOT NULL, note BLOB NOT NULL);"
@@ -161,8 +274,10 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	    " merged INTEGER NOT NULL, newlen INTEGER NOT NULL);"
 	    "DROP TABLE IF EXISTS seen;"
 	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
-	    eb)) != SDB_OK)
+	    "create tables", eb)) != SDB_OK) {
+		(void)exec(st, "ROLLBACK", NULL);
 		goto fail;
+	}
 	if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
 	    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK) {
 		(void)exec(st, "ROLLBACK", NULL);
@@ -170,12 +285,12 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	}
 	if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0) {
 		(void)exec(st, "ROLLBACK", NULL);
-		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s: unknown schema version", path);
+		err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
 		goto fail;
 	}
 	if (key != NULL && strcmp(key, vkey) != 0) {
 		(void)exec(st, "ROLLBACK", NULL);
-		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s belongs to another log (%s)", path, key);
+		err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)", key);
 		goto fail;
 	}
 	if (key == NULL) {

@@ -31,6 +31,7 @@
 
 #include "csumdb/store.h"
 #include "limits.h"
+#include "sqlite_open.h"
 
 #define SCHEMA_VERSION "1"
 
@@ -376,7 +377,7 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	/* NOMUTEX: one connection per thread, so SQLite's per-connection
 	 * mutex would only cost time. */
 	flags = SQLITE_OPEN_NOMUTEX | (s->writer ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	rc = sdb_sqlite_open(path, flags, &s->db);
 	if (rc != SQLITE_OK) {
 		rc = sq_fail(s, eb, rc, "open");
 		goto fail;

@@ -132,6 +132,22 @@ sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
 
+# --state names a file of its own, never SQLite's memory or URI names, and
+# an empty or foreign file is refused instead of starting a first run
+sa() { "$SUMDB" audit --url "$PROXY_URL" "$@" "$VKEY"; }
+expect 1 'no state file named' "--state '': refused" -- sa --state ""
+expect 1 'forgotten at exit' "--state :memory:: refused" -- sa --state :memory:
+expect 0 '^first run' "--state file:u.state?mode=memory: a file of that name" -- \
+	sh -c "cd '$WORK' && '$SUMDB' audit --url '$PROXY_URL' --state 'file:u.state?mode=memory' '$VKEY'"
+expect 0 '^consistent: 600 records, unchanged' "... kept between runs" -- \
+	sh -c "cd '$WORK' && '$SUMDB' audit --url '$PROXY_URL' --state 'file:u.state?mode=memory' '$VKEY'"
+: >"$WORK/empty.state"
+expect 1 'state file is empty, so it is damaged' "an empty state file: refused, exit 1" -- sa --state "$WORK/empty.state"
+before_a=$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")
+expect 1 'not a sumdb state file \(it holds the table' "a sumdbd database as --state: refused" -- sa --state "$WORK/a430.db"
+expect 0 '^yes$' "... and left without new tables" -- ok_if test "$before_a" = "$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")"
+expect 1 'cannot create the state file: directory .*/nodir: No such file' "--state in a missing directory: named" -- sa --state "$WORK/nodir/x.state"
+
 # A damaged duplicate index is the state's fault, not the log's: exit 1,
 # naming the file, never "malformed data tile".
 printf 'garbage!garbage!' | dd of="$ST-dups" bs=16 count=1 conv=notrunc 2>/dev/null

@@ -93,6 +93,13 @@ expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/n
 
 expect 0 "^checked 3 records, 1 tiles, 3 signed trees: clean$" "fsck of a clean database" -- \
 	"$SUMDBD" fsck --db "$DB"
+
+# A name SQLite would read as a URI is a file name: the log is kept there.
+expect 0 "created file:u.db" "init of a URI-looking relative name" -- \
+	sh -c "cd '$WORK' && '$SUMDBD' init --db 'file:u.db?mode=memory' --name uri.example"
+expect 0 "tree size 2" "add to it" -- sh -c "cd '$WORK' && '$SUMDBD' add --db 'file:u.db?mode=memory' '$WORK/a.sum'"
+expect 0 "^checked 2 records, 1 tiles, 2 signed trees: clean$" "... and the records are in that file" -- \
+	sh -c "cd '$WORK' && '$SUMDBD' fsck --db 'file:u.db?mode=memory'"
 if command -v sqlite3 >/dev/null 2>&1; then
 	cp "$DB" "$WORK/bad.db"
 	sqlite3 "$WORK/bad.db" "UPDATE records SET text = replace(text, 'h1:w5', 'h1:x5') WHERE id = 1"
