@@ -113,7 +113,8 @@ int sdb_dupidx_merge(struct sdb_dupidx *d, int64_t new_from, sdb_dupidx_pair_fn 
 
 /*
  * sdb_dupidx_merge when STATE-dups.new holds more than max_runs runs
- * (always when max_runs is -1), with *compacted 1; otherwise only the
+ * (always when max_runs is -1, or when there is no STATE-dups yet), with
+ * *compacted 1; otherwise only the
  * pairs are found, nothing is written and the runs stay for the next
  * merge (*compacted 0: the caller keeps its newlen).  Rewriting the whole
  * merged set after every audit costs as much as the set; reading a few

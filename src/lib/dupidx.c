@@ -511,6 +511,12 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		err = io_fail(eb, "open", d->set_path);
 		goto out;
 	}
+	/* No set yet (a first merge): this merge makes it, so that a state
+	 * whose records went through a merge always has its set, and a set
+	 * that is gone is known to be lost (sdb_dupidx_open) even when some
+	 * records have no entry (invalid records). */
+	if (set_fd < 0)
+		compact = 1;
 	if (set_fd >= 0) {
 		off_t end = lseek(set_fd, 0, SEEK_END);
 

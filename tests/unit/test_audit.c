@@ -513,9 +513,10 @@ lazy_merge_one_pair(struct sdb_dupidx *d, int64_t new_from, int want_compacted, 
 	CU_ASSERT(pr.n == 1 && pr.a[0] == a && pr.b[0] == b);
 }
 
-/* The lazy merge: a few runs are only read (nothing written, the runs
- * kept for the next merge), more than max_runs are merged into the set,
- * and what was merged still pairs with what comes later. */
+/* The lazy merge: the first merge makes the set; later, a few runs are
+ * only read (nothing written, the runs kept for the next merge), more than
+ * max_runs are merged into the set, and what was merged still pairs with
+ * what comes later. */
 static void
 test_dupidx_lazy(void)
 {
@@ -531,33 +532,55 @@ test_dupidx_lazy(void)
 	snprintf(set, sizeof set, "%s-dups", sp);
 	snprintf(nw, sizeof nw, "%s-dups.new", sp);
 
-	/* two runs, 0..4 and 5 (5 repeats m0): read, not merged */
+	/* two runs, 0..4 and 5 (5 repeats m0), and no set yet: merged into
+	 * a new set, so that a merged state always has one */
 	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 1, &eb) == SDB_OK);
 	for (i = 0; i < 5; i++)
 		add_entry(d, i, i);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
 	add_entry(d, 0, 5);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
-	lazy_merge_one_pair(d, 0, 0, 0, 5);
-	CU_ASSERT(stat(set, &sb) != 0);
+	lazy_merge_one_pair(d, 0, 1, 0, 5);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 6 * 16);
+	CU_ASSERT_EQUAL(sdb_dupidx_clear_new(d, &eb), SDB_OK);
+	sdb_dupidx_close(d);
+
+	/* one run beside the set: read, not merged; the set not rewritten */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 6, 0, &eb) == SDB_OK);
+	len = -1;
+	add_entry(d, 1, 6);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	lazy_merge_one_pair(d, 6, 0, 1, 6);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 6 * 16);
 	CU_ASSERT(stat(nw, &sb) == 0 && sb.st_size == len);
 	sdb_dupidx_close(d);
 
-	/* a third run: merged into the set; only the new pair is reported */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 0, 0, &eb) == SDB_OK);
-	add_entry(d, 1, 6);
+	/* two runs more, three in all: merged into the set; only the new
+	 * pair is reported */
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, len, 7, 0, &eb) == SDB_OK);
+	add_entry(d, 2, 7);
 	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
-	lazy_merge_one_pair(d, 6, 1, 1, 6);
-	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
+	add_entry(d, 10, 8);
+	CU_ASSERT_EQUAL(sdb_dupidx_flush(d, &len, &eb), SDB_OK);
+	lazy_merge_one_pair(d, 7, 1, 2, 7);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 9 * 16);
 	CU_ASSERT_EQUAL(sdb_dupidx_clear_new(d, &eb), SDB_OK);
 	sdb_dupidx_close(d);
 
 	/* the set alone pairs with a later record, and is not rewritten */
-	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 0, 0, &eb) == SDB_OK);
-	add_entry(d, 4, 7);
-	lazy_merge_one_pair(d, 7, 0, 4, 7);
-	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 7 * 16);
+	CU_ASSERT_FATAL(sdb_dupidx_open(&d, sp, 0, 9, 0, &eb) == SDB_OK);
+	add_entry(d, 4, 9);
+	lazy_merge_one_pair(d, 9, 0, 4, 9);
+	CU_ASSERT(stat(set, &sb) == 0 && sb.st_size == 16 + 9 * 16);
 	sdb_dupidx_close(d);
+
+	/* a merged state whose set is gone is told apart from one whose
+	 * records have no entries (invalid records have none) */
+	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 0, 12, 0, &eb), SDB_OK);
+	sdb_dupidx_close(d);
+	CU_ASSERT_EQUAL(unlink(set), 0);
+	CU_ASSERT_EQUAL(sdb_dupidx_open(&d, sp, 0, 9, 0, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_PTR_NULL(d);
 
 	unlink(set);
 	unlink(nw);
