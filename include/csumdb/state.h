@@ -64,13 +64,23 @@ int sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const ch
 
 /*
  * Appends evidence text[0..len) (a proof of misbehavior) with the current
- * time, durably.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_NOMEM.
+ * time, durably; a text
+ * already stored is kept once, with its first time.  Returns SDB_OK,
+ * SDB_ERR_IO, SDB_ERR_NOMEM.
  */
 int sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Number of evidence entries in *count.  SDB_OK or SDB_ERR_IO. */
 int sdb_state_evidence_count(struct sdb_state *st, int64_t *count,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Calls fn(arg, time, text, len) for each evidence entry, oldest first,
+ * until fn returns nonzero.  Returns SDB_OK, SDB_ERR_IO.
+ */
+int sdb_state_evidence_each(struct sdb_state *st,
+    int (*fn)(void *arg, int64_t time, const char *text, size_t len), void *arg,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
@@ -94,15 +104,29 @@ struct sdb_state_dups {
 			   * set yet) */
 };
 
+/* What full audits found in the records they committed: a log keeps its
+ * records for good, so these are reported by every later run too. */
+struct sdb_state_findings {
+	int64_t duplicates;   /* module@version pairs recorded twice, identically
+			       * (among records below dups->merged) */
+	int64_t conflicts;    /* ... with different hashes (the same) */
+	int64_t bad_records;  /* records that are not valid go.sum records
+			       * (among records below f->n) */
+};
+
 /*
  * Progress of a full audit: the frontier of the first f->n records, all
- * verified, and *dups.  full_get returns SDB_OK, SDB_ERR_NOT_FOUND (start
- * from 0), SDB_ERR_INVALID, SDB_ERR_IO; full_put stores both in one
- * transaction and returns SDB_OK, SDB_ERR_IO, SDB_ERR_LOCKED.
+ * verified, *dups and *found (zero when a state from an older csumdb has
+ * none).  full_get returns SDB_OK, SDB_ERR_NOT_FOUND (start from 0),
+ * SDB_ERR_INVALID, SDB_ERR_IO; full_put stores all three in one
+ * transaction, with any evidence added since the last one, and returns
+ * SDB_OK, SDB_ERR_IO, SDB_ERR_LOCKED.
  */
 int sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
-    struct sdb_state_dups *dups, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+    struct sdb_state_dups *dups, struct sdb_state_findings *found,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 int sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
-    const struct sdb_state_dups *dups, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+    const struct sdb_state_dups *dups, const struct sdb_state_findings *found,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 #endif

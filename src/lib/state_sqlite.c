@@ -17,6 +17,9 @@
  *                                         (dupidx.h): ids below merged are
  *                                         in STATE-dups, and newlen bytes
  *                                         of STATE-dups.new are committed
+ *   findings(id = 1, duplicates,          what full audits found in the
+ *     conflicts, bad_records)             records they committed (added
+ *                                         to older states at open)
  * (An older table seen(path, version, id, leaf), a B-tree index of every
  * module@version, is dropped when found; its progress is not resumed.)
  */
@@ -178,7 +181,7 @@ cannot_create(const char *path, struct sdb_errbuf *eb)
 
 /* The tables a state may hold; "seen" is an older one, dropped at open. */
 static const char state_tables[] =
-    "'meta','accepted','evidence','tiles','full','dups','seen'";
+    "'meta','accepted','evidence','tiles','full','dups','findings','seen'";
 
 /*
  * SDB_OK when the database is empty or holds
@@ -272,6 +275,9 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	    " size INTEGER NOT NULL, frontier BLOB NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS dups(id INTEGER PRIMARY KEY CHECK (id = 1),"
 	    " merged INTEGER NOT NULL, newlen INTEGER NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS findings(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " duplicates INTEGER NOT NULL, conflicts INTEGER NOT NULL,"
+	    " bad_records INTEGER NOT NULL);"
 	    "DROP TABLE IF EXISTS seen;"
 	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
 	    "create tables", eb)) != SDB_OK) {
@@ -486,8 +492,10 @@ sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
 
 	if (len > (size_t)4 * SDB_MAX_NOTE_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "evidence too large");
-	rc = sqlite3_prepare_v2(st->db, "INSERT INTO evidence(time, text) VALUES (?1, ?2)", -1,
-	    &s, NULL);
+	/* a finding met again (a full audit's tail tile checked once more,
+	 * the same fork seen by two runs) is one entry */
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO evidence(time, text) SELECT ?1, ?2 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM evidence WHERE text = ?2)", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(st, eb, rc, "store evidence");
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
@@ -512,6 +520,31 @@ sdb_state_evidence_count(struct sdb_state *st, int64_t *count, struct sdb_errbuf
 		*count = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? SDB_OK : sq_fail(st, eb, rc, "count evidence");
+}
+
+int
+sdb_state_evidence_each(struct sdb_state *st,
+    int (*fn)(void *arg, int64_t time, const char *text, size_t len), void *arg,
+    struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT time, text FROM evidence ORDER BY id", -1, &s,
+	    NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read evidence");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(s, 1);
+
+		if (fn(arg, sqlite3_column_int64(s, 0), text != NULL ? text : "",
+		    (size_t)sqlite3_column_bytes(s, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "read evidence");
 }
 
 int
@@ -575,27 +608,35 @@ fail:
 
 int
 sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
-    struct sdb_state_dups *dups, struct sdb_errbuf *eb)
+    struct sdb_state_dups *dups, struct sdb_state_findings *found, struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
 	int rc, err = SDB_ERR_NOT_FOUND;
 
+	memset(found, 0, sizeof *found);
 	/* Progress without a dups row is from a version that kept another
 	 * index: not resumable. */
-	rc = sqlite3_prepare_v2(st->db, "SELECT f.size, f.frontier, d.merged, d.newlen "
-	    "FROM full AS f JOIN dups AS d ON d.id = 1 WHERE f.id = 1", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(st->db, "SELECT f.size, f.frontier, d.merged, d.newlen, "
+	    "coalesce(n.duplicates, 0), coalesce(n.conflicts, 0), coalesce(n.bad_records, 0) "
+	    "FROM full AS f JOIN dups AS d ON d.id = 1 LEFT JOIN findings AS n ON n.id = 1 "
+	    "WHERE f.id = 1", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(st, eb, rc, "read full-audit progress");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_bytes(s, 1) != (int)sizeof f->h || sqlite3_column_int64(s, 0) < 0 ||
-		    sqlite3_column_int64(s, 2) < 0 || sqlite3_column_int64(s, 3) < 0) {
+		    sqlite3_column_int64(s, 2) < 0 || sqlite3_column_int64(s, 3) < 0 ||
+		    sqlite3_column_int64(s, 4) < 0 || sqlite3_column_int64(s, 5) < 0 ||
+		    sqlite3_column_int64(s, 6) < 0) {
 			err = sdb_errf(eb, SDB_ERR_INVALID, "state file: full-audit progress is damaged");
 		} else {
 			f->n = sqlite3_column_int64(s, 0);
 			memcpy(f->h, sqlite3_column_blob(s, 1), sizeof f->h);
 			dups->merged = sqlite3_column_int64(s, 2);
 			dups->newlen = sqlite3_column_int64(s, 3);
+			found->duplicates = sqlite3_column_int64(s, 4);
+			found->conflicts = sqlite3_column_int64(s, 5);
+			found->bad_records = sqlite3_column_int64(s, 6);
 			err = SDB_OK;
 		}
 	} else if (rc != SQLITE_DONE) {
@@ -607,7 +648,8 @@ sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
 
 int
 sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
-    const struct sdb_state_dups *dups, struct sdb_errbuf *eb)
+    const struct sdb_state_dups *dups, const struct sdb_state_findings *found,
+    struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
 	int rc, err;
@@ -631,6 +673,17 @@ sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(s, 1, dups->merged);
 			sqlite3_bind_int64(s, 2, dups->newlen);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+		}
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_OK) {
+		rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO findings(id, duplicates, "
+		    "conflicts, bad_records) VALUES (1, ?1, ?2, ?3)", -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(s, 1, found->duplicates);
+			sqlite3_bind_int64(s, 2, found->conflicts);
+			sqlite3_bind_int64(s, 3, found->bad_records);
 			rc = sqlite3_step(s);
 			sqlite3_finalize(s);
 		}

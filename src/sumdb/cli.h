@@ -15,12 +15,27 @@ int cmd_lookup(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify_proof(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 
-/* Shared by lookup, prove and check (cmd_lookup.c). */
 struct sdb_remote;
 struct sdb_state;
 struct sdb_tree;
 struct sdb_errbuf;
+
+/* The default state file for log name (malloc'ed): $XDG_STATE_HOME/csumdb
+ * or ~/.local/state/csumdb, NAME.state with '/' as '_'; NULL when neither
+ * variable is set, or out of memory (cmd_audit.c). */
+char *audit_default_state_path(const char *name);
+
+/* The evidence of a fork between the accepted tree acc and the latest lat
+ * (both notes, and what sdb_audit_consistency computed into res), as
+ * printed and stored (malloc'ed, *len bytes), or NULL (cmd_audit.c). */
+struct sdb_audit_result;
+char *audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc,
+    const char *acc_note, const struct sdb_tree *lat, const char *lat_note,
+    const struct sdb_audit_result *res, size_t *len);
+
+/* Shared by lookup, prove and check (cmd_lookup.c). */
 /* Splits "M@V" at its last '@' into malloc'ed strings and checks them (a
  * valid module path, a canonical version).  SDB_OK, SDB_ERR_INVALID,
  * SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION, SDB_ERR_NOMEM; eb says why. */

@@ -70,9 +70,8 @@ make_parent_dirs(char *path)
 	return 0;
 }
 
-/* The default state file for log name (malloc'ed), or NULL. */
-static char *
-default_state_path(const char *name)
+char *
+audit_default_state_path(const char *name)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	size_t n;
@@ -106,9 +105,8 @@ print_hash_lines(FILE *f, const sdb_hash *h, size_t n)
 	}
 }
 
-/* The evidence text, as printed and as stored in the state. */
-static char *
-evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, const char *acc_note,
+char *
+audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, const char *acc_note,
     const struct sdb_tree *lat, const char *lat_note, const struct sdb_audit_result *res,
     size_t *len)
 {
@@ -189,7 +187,7 @@ cmd_audit(int argc, char **argv)
 	}
 	opened = 1;
 	if (state_path == NULL) {
-		state_path = default_state_path(sdb_note_verifier_name(r.v));
+		state_path = audit_default_state_path(sdb_note_verifier_name(r.v));
 		if (state_path == NULL) {
 			fprintf(stderr, "sumdb audit: no --state and neither XDG_STATE_HOME nor HOME set\n");
 			goto out;
@@ -269,7 +267,7 @@ cmd_audit(int argc, char **argv)
 		int64_t cnt = 0;
 		int serr;
 
-		ev = evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, &ev_len);
+		ev = audit_evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, &ev_len);
 		if (ev == NULL)
 			goto nomem;
 		serr = sdb_state_add_evidence(st, ev, ev_len, NULL);
@@ -352,15 +350,12 @@ full_audit:
 		struct full_report rep;
 
 		err = full_audit(&r, st, state_path, &acc, &rep, &eb);
-		full_print(&rep, json, first);
+		full_print(&rep, json, first, err, sdb_errmsg(&eb, err));
 		printed = 1;
-		if (err != SDB_OK) {
-			status = remote_exit_status(err);
+		status = full_status(&rep, err);
+		if (err != SDB_OK)
 			fprintf(stderr, "sumdb audit: full audit: %s%s\n",
 			    status == EXIT_VERIFY ? "" : "could not check: ", sdb_errmsg(&eb, err));
-		} else if (rep.conflicts > 0 || rep.bad_records > 0) {
-			status = EXIT_VERIFY;
-		}
 	}
 	goto out;
 nomem:
@@ -376,6 +371,15 @@ out:
 		    status == EXIT_VERIFY ? "verification-failed" : "could-not-check");
 		json_string(stdout, d, strlen(d));
 		printf("}\n");
+	}
+	/* evidence stays until someone looks: every run says it is there */
+	if (st != NULL) {
+		int64_t cnt = 0;
+
+		if (sdb_state_evidence_count(st, &cnt, NULL) == SDB_OK && cnt > 0)
+			fprintf(stderr, "sumdb audit: %s holds %" PRId64 " piece%s of evidence of "
+			    "misbehavior by %s (sumdb evidence shows them)\n", state_path, cnt,
+			    cnt == 1 ? "" : "s", sdb_note_verifier_name(r.v));
 	}
 	sdb_state_close(st);
 	if (opened)

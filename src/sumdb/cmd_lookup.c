@@ -99,9 +99,11 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 {
 	struct sdb_audit_result res;
 	struct sdb_tree acc;
+	char *acc_note = NULL;
+	size_t acc_len = 0;
 	int err;
 
-	err = sdb_state_accepted(st, r->v, &acc, NULL, NULL, eb);
+	err = sdb_state_accepted(st, r->v, &acc, &acc_note, &acc_len, eb);
 	if (err == SDB_ERR_NOT_FOUND) {
 		/* First contact: trusted, as audit's first run. */
 		if ((err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
@@ -118,20 +120,19 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 	 * are, before a mismatch is concluded. */
 	err = sdb_remote_consistency(r, &acc, tree, &res, eb);
 	if (err == SDB_ERR_FORK) {
-		char *ev = NULL;
+		/* the same evidence as audit's: both notes and the proof */
+		struct sdb_tree lat = *tree;
+		char *lat_note = strndup(note, nlen), *ev = NULL;
 		size_t n = 0;
-		FILE *f;
 
-		f = open_memstream(&ev, &n);
-		if (f != NULL) {
-			fprintf(f, "proof of misbehavior (seen by lookup): %s\n", sdb_errmsg(eb, err));
-			fclose(f);
-			if (sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
-				fprintf(stderr, "sumdb: warning: could not store the evidence\n");
-			free(ev);
-		}
+		if (lat_note != NULL)
+			ev = audit_evidence_text(r, &acc, acc_note, &lat, lat_note, &res, &n);
+		if (ev == NULL || sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
+			fprintf(stderr, "sumdb: warning: could not store the evidence\n");
+		free(ev);
+		free(lat_note);
 		err = sdb_remote_errwrap(eb, SDB_ERR_FORK, err,
-		    "proof of misbehavior (run sumdb audit for the evidence)");
+		    "proof of misbehavior (stored: sumdb evidence shows it)");
 		goto fail;
 	}
 	if (err != SDB_OK)
@@ -139,9 +140,11 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 	if (tree->n > acc.n && (err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
 		goto fail;
 	lookup_commit_tiles(r);
+	free(acc_note);
 	return SDB_OK;
 fail:
 	sdb_remote_drop_cache(r);
+	free(acc_note);
 	return err;
 }
 

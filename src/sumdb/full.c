@@ -11,14 +11,17 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "csumdb/audit.h"
 #include "csumdb/dupidx.h"
+#include "csumdb/module.h"
 #include "csumdb/record.h"
 #include "fetch.h"
 #include "full.h"
@@ -230,13 +233,45 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
 	    (int)(eta / 60), (int)eta % 60);
 }
 
+/*
+ * Keeps a finding as evidence in the state (one entry per finding, however
+ * often it is met), so that it can be shown after the run that found it;
+ * every later run reports the count.  A failure to store is a warning:
+ * the finding is printed and counted all the same.
+ */
+static void
+store_finding(struct sdb_state *st, const char *fmt, ...)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	va_list ap;
+
+	if (f != NULL) {
+		va_start(ap, fmt);
+		vfprintf(f, fmt, ap);
+		va_end(ap);
+	}
+	if (f == NULL || fclose(f) != 0 || text == NULL ||
+	    sdb_state_add_evidence(st, text, len, NULL) != SDB_OK)
+		fprintf(stderr, "sumdb audit: warning: could not store a finding as evidence\n");
+	free(text);
+}
+
+/* What check_tile and the duplicate callback share. */
+struct findings_ctx {
+	struct sdb_state *st;
+	const char *log;           /* the log's name */
+	const struct sdb_tree *tree;
+};
+
 /* Checks one downloaded data tile (its work done by work_tile): its root
  * against the authenticated one; appends its records to f and their
  * entries to the duplicate index. */
 static int
 check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_work *w,
     const sdb_hash *want_root, struct sdb_tlog_frontier *f, struct full_report *rep, int tty,
-    struct sdb_errbuf *eb)
+    const struct findings_ctx *fc, struct sdb_errbuf *eb)
 {
 	char path[SDB_TILE_PATH_MAX];
 	size_t i;
@@ -255,9 +290,17 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 
 		/* parsed once more, for the message only */
 		if (w->parsed[i].path.p == NULL && rep->bad_records++ < FULL_MAX_PRINTED &&
-		    sdb_record_parse(w->recs[i].p, w->recs[i].len, NULL, &reb) != SDB_OK)
+		    sdb_record_parse(w->recs[i].p, w->recs[i].len, NULL, &reb) != SDB_OK) {
+			char q[1024];
+			int64_t id = s->t.n * 256 + (int64_t)i;
+
 			fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
-			    "record: %s\n", tty ? "\n" : "", s->t.n * 256 + (int64_t)i, reb.msg);
+			    "record: %s\n", tty ? "\n" : "", id, reb.msg);
+			store_finding(fc->st, "invalid record in the log: %s: record %" PRId64 " of "
+			    "the tree of %" PRId64 " records is not a valid go.sum record: %s\n"
+			    "record %" PRId64 " as served: %s\n", fc->log, id, fc->tree->n, reb.msg, id,
+			    sdb_quote(q, sizeof q, w->recs[i].p, w->recs[i].len));
+		}
 		/* a full tile joins the tree as one subtree of its root */
 		if (s->t.w < 256 &&
 		    (err = sdb_tlog_frontier_append(f, &w->leaves[i], NULL, NULL)) != SDB_OK)
@@ -276,6 +319,7 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 struct pair_ctx {
 	struct sdb_remote *r;
 	const struct sdb_tree *tree;
+	const struct findings_ctx *fc;
 	struct full_report *rep;
 	int tty;
 	struct sdb_errbuf *eb;
@@ -336,6 +380,12 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 		    "(records %" PRId64 " and %" PRId64 ")%s\n", same ? "duplicate" : "CRITICAL",
 		    (int)ra.path.len, ra.path.p, (int)ra.version.len, ra.version.p, a, b,
 		    same ? "" : " with conflicting hashes");
+	/* both records are valid and authenticated: kept as they are */
+	if (!same && c->rep->conflicts <= FULL_MAX_PRINTED)
+		store_finding(c->fc->st, "conflicting hashes in the log: %s: %.*s@%.*s is in the tree "
+		    "of %" PRId64 " records twice with different hashes\nrecord %" PRId64 ":\n%.*s"
+		    "record %" PRId64 ":\n%.*s", c->fc->log, (int)ra.path.len, ra.path.p,
+		    (int)ra.version.len, ra.version.p, c->tree->n, a, (int)la, ta, b, (int)lb, tb);
 	return SDB_OK;
 }
 
@@ -344,13 +394,15 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
     const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb)
 {
 	struct sdb_state_dups dups = { 0, 0 };
+	struct sdb_state_findings found, now_found;
+	struct findings_ctx fc = { st, sdb_note_verifier_name(r->v), tree };
 	struct sdb_dupidx *dx = NULL;
 	struct pair_ctx *pc = NULL;
 	struct sdb_tlog_frontier f, done;
 	struct dl_pipe p;
 	pthread_t th[FULL_THREADS];
 	int64_t committed, l1_from = 0, full_tiles = tree->n / 256,
-	    ntiles = (tree->n + 255) / 256, k, k0;
+	    ntiles = (tree->n + 255) / 256, k, k0, bad_full = 0;
 	sdb_hash *l1 = NULL;
 	int64_t *idx = NULL;
 	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i, compacted;
@@ -359,7 +411,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	memset(rep, 0, sizeof *rep);
 	memset(&p, 0, sizeof p);
 	rep->tree_size = tree->n;
-	err = sdb_state_full_get(st, &f, &dups, eb);
+	err = sdb_state_full_get(st, &f, &dups, &found, eb);
 	if (err == SDB_ERR_NOT_FOUND)
 		reset = 1;
 	else if (err != SDB_OK)
@@ -369,6 +421,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	if (reset) {
 		sdb_tlog_frontier_init(&f);
 		dups.merged = dups.newlen = 0;
+		memset(&found, 0, sizeof found);
 	}
 	err = sdb_dupidx_open(&dx, state_path, dups.newlen, dups.merged, reset, eb);
 	if (err == SDB_ERR_NOT_FOUND) {
@@ -380,6 +433,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		reset = 1;
 		sdb_tlog_frontier_init(&f);
 		dups.merged = dups.newlen = 0;
+		memset(&found, 0, sizeof found);
 		err = sdb_dupidx_open(&dx, state_path, 0, 0, 1, eb);
 	}
 	if (err != SDB_OK)
@@ -441,9 +495,14 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 				goto out;
 			}
 			err = check_tile(dx, s, &p.work[k % FULL_WINDOW],
-			    k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, eb);
-			if (err == SDB_OK)
+			    k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, &fc, eb);
+			if (err == SDB_OK) {
+				/* a full tile's findings are committed with it; a
+				 * partial tile is checked again next time */
+				if (s->t.w == 256)
+					bad_full += rep->bad_records - b;
 				break;
+			}
 			f = save;
 			rep->checked = c;
 			rep->bad_records = b;
@@ -478,9 +537,11 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		/* tiles of the accepted tree: cache them with the progress */
 		if (sdb_remote_commit_cache(r) != SDB_OK)
 			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
+		now_found = found;
+		now_found.bad_records += bad_full;
 		if (done.n > committed &&
 		    ((err = sdb_dupidx_flush(dx, &dups.newlen, eb)) != SDB_OK ||
-		    (err = sdb_state_full_put(st, &done, &dups, eb)) != SDB_OK))
+		    (err = sdb_state_full_put(st, &done, &dups, &now_found, eb)) != SDB_OK))
 			goto out;
 		committed = done.n;
 	}
@@ -503,6 +564,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	}
 	pc->r = r;
 	pc->tree = tree;
+	pc->fc = &fc;
 	pc->rep = rep;
 	pc->tty = tty;
 	pc->eb = eb;
@@ -512,7 +574,11 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	dups.merged = f.n;
 	if (compacted)
 		dups.newlen = 0;
-	if ((err = sdb_state_full_put(st, &done, &dups, eb)) != SDB_OK ||
+	now_found = found;
+	now_found.bad_records += bad_full;
+	now_found.duplicates += rep->duplicates;
+	now_found.conflicts += rep->conflicts;
+	if ((err = sdb_state_full_put(st, &done, &dups, &now_found, eb)) != SDB_OK ||
 	    (compacted && (err = sdb_dupidx_clear_new(dx, eb)) != SDB_OK))
 		goto out;
 	err = SDB_OK;
@@ -536,6 +602,11 @@ out:
 		progress(f.n, tree->n, rep->resumed_from, t0);
 		fputc('\n', stderr);
 	}
+	/* the whole log's findings, as far as it is checked: those committed
+	 * by earlier runs and all of this run's */
+	rep->log_duplicates = found.duplicates + rep->duplicates;
+	rep->log_conflicts = found.conflicts + rep->conflicts;
+	rep->log_bad_records = found.bad_records + rep->bad_records;
 	rep->seconds = now() - t0;
 	if (pc != NULL) {
 		free(pc->slot[0].body);
@@ -551,25 +622,55 @@ out:
 	return err;
 }
 
+int
+full_status(const struct full_report *rep, int err)
+{
+	if (err != SDB_OK)
+		return remote_exit_status(err);
+	return rep->log_conflicts > 0 || rep->log_bad_records > 0 ? EXIT_VERIFY : EXIT_OK;
+}
+
 void
-full_print(const struct full_report *rep, int json, int first_run)
+full_print(const struct full_report *rep, int json, int first_run, int err, const char *detail)
 {
 	double rate = rep->seconds > 0 ? (double)rep->checked / rep->seconds : 0;
+	int status = full_status(rep, err);
+	char what[160];
 
+	/* what the log holds, said the same way in both forms */
+	snprintf(what, sizeof what, "the log holds %" PRId64 " conflicting record%s and %" PRId64
+	    " invalid record%s", rep->log_conflicts, rep->log_conflicts == 1 ? "" : "s",
+	    rep->log_bad_records, rep->log_bad_records == 1 ? "" : "s");
 	if (json) {
-		printf("{\"status\":\"%s\",\"first_run\":%s,\"size\":%" PRId64 ",\"resumed_from\":%"
-		    PRId64 ",\"checked\":%" PRId64 ",\"root_ok\":%s,\"duplicates\":%" PRId64
-		    ",\"conflicts\":%" PRId64 ",\"bad_records\":%" PRId64 ",\"tiles\":%" PRIu64
-		    ",\"bytes\":%" PRIu64 ",\"seconds\":%.3f,\"records_per_second\":%.0f}\n",
-		    rep->root_ok && rep->conflicts == 0 && rep->bad_records == 0 ? "ok" : "failed",
-		    first_run ? "true" : "false", rep->tree_size, rep->resumed_from, rep->checked,
-		    rep->root_ok ? "true" : "false", rep->duplicates, rep->conflicts,
-		    rep->bad_records, rep->tiles, rep->bytes, rep->seconds, rate);
+		printf("{\"status\":\"%s\",", status == EXIT_OK ? "ok" : status == EXIT_VERIFY ?
+		    "verification-failed" : "could-not-check");
+		if (status != EXIT_OK) {
+			printf("\"detail\":");
+			if (err == SDB_OK)
+				json_string(stdout, what, strlen(what));
+			else
+				json_string(stdout, detail, strlen(detail));
+			printf(",");
+		}
+		printf("\"first_run\":%s,\"size\":%" PRId64 ",\"resumed_from\":%" PRId64
+		    ",\"checked\":%" PRId64 ",\"root_ok\":%s,\"duplicates\":%" PRId64
+		    ",\"conflicts\":%" PRId64 ",\"bad_records\":%" PRId64 ",\"log_duplicates\":%"
+		    PRId64 ",\"log_conflicts\":%" PRId64 ",\"log_bad_records\":%" PRId64
+		    ",\"tiles\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.3f"
+		    ",\"records_per_second\":%.0f}\n", first_run ? "true" : "false", rep->tree_size,
+		    rep->resumed_from, rep->checked, rep->root_ok ? "true" : "false", rep->duplicates,
+		    rep->conflicts, rep->bad_records, rep->log_duplicates, rep->log_conflicts,
+		    rep->log_bad_records, rep->tiles, rep->bytes, rep->seconds, rate);
 		return;
 	}
 	printf("full audit: %" PRId64 " records checked in %.2f s (%.0f records/s)%s; "
 	    "%" PRId64 " verified by earlier runs\n", rep->checked, rep->seconds, rate,
 	    rep->root_ok ? ", every record hashes to the signed root" : "", rep->resumed_from);
-	printf("full audit: %" PRId64 " duplicates, %" PRId64 " conflicting hashes (critical), %"
-	    PRId64 " invalid records\n", rep->duplicates, rep->conflicts, rep->bad_records);
+	if (err != SDB_OK)
+		return;
+	printf("full audit: this run found %" PRId64 " duplicates, %" PRId64 " conflicting hashes "
+	    "(critical), %" PRId64 " invalid records\n", rep->duplicates, rep->conflicts,
+	    rep->bad_records);
+	printf("full audit: %s%s\n", what, status == EXIT_OK ? "" :
+	    " (CRITICAL; sumdb evidence shows them)");
 }

@@ -46,6 +46,9 @@ struct full_report {
 	int64_t duplicates;        /* same module@version, identical record */
 	int64_t conflicts;         /* same module@version, different hashes */
 	int64_t bad_records;       /* framed, but not a valid go.sum record */
+	/* The same three for the whole log as far as checked: those found
+	 * by earlier runs (kept in the state) and by this one. */
+	int64_t log_duplicates, log_conflicts, log_bad_records;
 	uint64_t tiles, bytes;
 	double seconds;
 	int root_ok;               /* the records give the signed root */
@@ -54,14 +57,23 @@ struct full_report {
 /*
  * Runs the full audit of tree (the accepted tree) through r and st.
  * Returns SDB_OK (rep filled; duplicates and bad records are in rep and
- * printed as found), SDB_ERR_IO (could not check), SDB_ERR_TILE_MISMATCH
- * (a data tile does not match its authenticated hash), SDB_ERR_ROOT_MISMATCH
- * (the records do not give the signed root), SDB_ERR_NOMEM.
+ * printed as found, the conflicting and bad ones also stored as evidence),
+ * SDB_ERR_IO (could not check), SDB_ERR_TILE_MISMATCH (a data tile does not
+ * match its authenticated hash), SDB_ERR_ROOT_MISMATCH (the records do not
+ * give the signed root), SDB_ERR_NOMEM.
  */
 int full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
     const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb);
 
-/* Prints rep (one JSON object with json). */
-void full_print(const struct full_report *rep, int json, int first_run);
+/*
+ * The exit status of a full audit that returned err: EXIT_OK only when it
+ * finished and the log holds no conflicting or invalid record.
+ */
+int full_status(const struct full_report *rep, int err);
+
+/* Prints rep after full_audit returned err (detail: eb's message), as
+ * one JSON object with json. */
+void full_print(const struct full_report *rep, int json, int first_run, int err,
+    const char *detail);
 
 #endif

@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
 	{ "verify-proof", cmd_verify_proof, "verify a tlog-proof offline" },
 	{ "check", cmd_check, "check a go.sum file against a checksum database" },
 	{ "verify-note", cmd_verify_note, "verify a signed tree note with a verifier key" },
+	{ "evidence", cmd_evidence, "print the evidence of misbehavior kept by audits" },
 };
 
 int

@@ -126,20 +126,64 @@ xmod_stop X
 # --full and duplicates: the reference with -sum-form keeps a module
 # version given twice as two records and serves sum.golang.org's data
 # tiles.  m0 again, identical: a duplicate (exit 0); m5 again with other
-# hashes: critical (exit 2); both found again by a later run only if new.
+# hashes: critical (exit 2).  A pair is printed by the run that finds it;
+# the log keeps its records, so every later run still counts it, a
+# conflict still fails, and sumdb evidence shows it.
 ST="$WORK/dups.state"
 { cat "$WORK/g0.sum"; head -n 2 "$WORK/g0.sum"; gosum_lines 300 520; } >"$WORK/dup.sum"
 xmod_start X -key "$WORK/skey" -sum-form "$WORK/dup.sum"
 expect 0 '^first run: trusting' "duplicates: first audit" -- audit
 expect 0 'duplicate: example.com/m0@v1.0.0 is in the log twice .records 0 and 300.' \
 	"--full: an identical duplicate is reported, exit 0" -- audit --full
-expect 0 '"duplicates":0,"conflicts":0' "--full again: a pair is reported once" -- audit --full --json
+expect 0 '"duplicates":0,"conflicts":0,"bad_records":0,"log_duplicates":1,"log_conflicts":0' \
+	"--full again: a pair is printed once, and still counted" -- audit --full --json
+expect 0 '^yes$' "... not printed again" -- ok_if sh -c "! grep -q 'is in the log twice' '$WORK/out'"
+expect 0 '0 pieces of evidence' "a duplicate is not evidence of misbehavior" -- "$SUMDB" evidence --state "$ST" "$VKEY"
 xmod_stop X
 gosum_lines 5 6 x >"$WORK/m5x.sum"
 cat "$WORK/dup.sum" "$WORK/m5x.sum" >"$WORK/dup2.sum"
 xmod_start X -key "$WORK/skey" -sum-form "$WORK/dup2.sum"
 expect 2 'CRITICAL: example.com/m5@v1.0.0 is in the log twice .records 5 and 521. with conflicting hashes' \
 	"--full after growth: a conflicting record is critical, exit 2; only the new pair" -- audit --full
-expect 0 '"duplicates":0,"conflicts":0' "--full again: nothing new, nothing reported" -- audit --full --json
+expect 2 '"status":"verification-failed","detail":"the log holds 1 conflicting record and 0 invalid records".*"conflicts":0,.*"log_conflicts":1,' \
+	"--full again: nothing new, but the conflict is still there: exit 2" -- audit --full --json
+expect 0 '^yes$' "... not printed again" -- ok_if sh -c "! grep -q 'is in the log twice' '$WORK/out'"
+expect 2 'the log holds 1 conflicting record and 0 invalid records \(CRITICAL' "... said in text too" -- audit --full
+expect 0 'holds 1 piece of evidence of misbehavior' "every audit says the state holds evidence (its own verdict: exit 0)" -- audit
+expect 2 '^example.com/m5 v1.0.0 h1:' "sumdb evidence: exit 2, with both records" -- "$SUMDB" evidence --state "$ST" "$VKEY"
+cp "$WORK/out" "$WORK/ev.out"
+expect 0 '^conflicting hashes in the log: .*example.com/m5@v1.0.0 is in the tree of 522 records twice' \
+	"... naming the module version" -- cat "$WORK/ev.out"
+expect 0 '^record 521:$' "... and the record ids" -- cat "$WORK/ev.out"
+expect 2 '^\{"n":1,"stored":"[0-9T:Z-]*","text":"conflicting hashes' "sumdb evidence --json" -- \
+	"$SUMDB" evidence --json --state "$ST" "$VKEY"
+expect 1 'no state file' "sumdb evidence without a state: exit 1" -- "$SUMDB" evidence --state "$WORK/none.state" "$VKEY"
+expect 0 '^yes$' "... and none is made" -- ok_if test ! -e "$WORK/none.state"
+xmod_stop X
+
+# Records signed into the log that are not go.sum records (a hash that is
+# not base64): one in the first, full tile (committed with the progress)
+# and one in the partial tail tile (checked again by every run).  Each run
+# counts both once, and fails.
+ST="$WORK/bad.state"
+bad() { printf 'example.com/bad%s v1.0.0 h1:not-base64\nexample.com/bad%s v1.0.0/go.mod h1:not-base64\n' "$1" "$1"; }
+{ gosum_lines 0 2; bad 1; gosum_lines 2 289; bad 2; gosum_lines 289 297; } >"$WORK/bad.sum"
+xmod_start X -key "$WORK/skey" -sum-form "$WORK/bad.sum"
+expect 0 '^first run: trusting the tree of 299' "invalid records: first audit" -- audit
+expect 2 'record 2 is not a valid go.sum record' "--full: an invalid record in a full tile, exit 2" -- audit --full
+cp "$WORK/out" "$WORK/bad.out"
+expect 0 'record 290 is not a valid go.sum record' "... and one in the tail tile" -- cat "$WORK/bad.out"
+expect 0 'the log holds 0 conflicting records and 2 invalid records' "... 2 in all" -- cat "$WORK/bad.out"
+expect 2 '"bad_records":1,.*"log_bad_records":2,' \
+	"--full again: the tail checked again, the first tile's from the state: still 2, exit 2" -- audit --full --json
+cp "$WORK/out" "$WORK/full2.out"
+expect 0 '^yes$' "... resumed: the index of a log with invalid records is whole" -- \
+	ok_if sh -c "! grep -q 'starts again from record 0' '$WORK/full2.out'"
+expect 2 '"log_bad_records":2,' "... and again" -- audit --full --json
+expect 2 '^invalid record in the log: .*record 2 of the tree of 299 records is not a valid go.sum record' \
+	"sumdb evidence: the invalid records" -- "$SUMDB" evidence --state "$ST" "$VKEY"
+cp "$WORK/out" "$WORK/ev2.out"
+expect 0 '2 pieces of evidence' "... each kept once" -- cat "$WORK/ev2.out"
+
 xmod_stop X
 e2e_done

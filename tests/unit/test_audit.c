@@ -215,6 +215,28 @@ keys(void)
 	CU_ASSERT_FATAL(sdb_note_signer_verifier(other_signer, &other_verifier) == SDB_OK);
 }
 
+/* sdb_state_evidence_each's callback: the texts, '|' after each. */
+struct ev_seen {
+	int n;
+	char texts[64];
+};
+
+static int
+ev_collect(void *arg, int64_t time, const char *text, size_t len)
+{
+	struct ev_seen *e = arg;
+	size_t have = strlen(e->texts);
+
+	(void)time;
+	if (have + len + 2 <= sizeof e->texts) {
+		memcpy(e->texts + have, text, len);
+		e->texts[have + len] = '|';
+		e->texts[have + len + 1] = '\0';
+	}
+	e->n++;
+	return 0;
+}
+
 static void
 test_state(void)
 {
@@ -231,6 +253,7 @@ test_state(void)
 	int64_t cnt = -1;
 	int fd;
 	struct sdb_state_dups dups = { 0, 0 };
+	struct sdb_state_findings found = { 0, 0, 0 };
 	struct sdb_tlog_frontier f, f2;
 
 	build();
@@ -272,10 +295,21 @@ test_state(void)
 	note = sign_tree(&t, signer, &len);
 	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
 
-	/* Evidence. */
+	/* Evidence: a text met again is kept once; listed oldest first. */
 	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "proof", 5, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(cnt, 1);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "proof", 5, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "other", 5, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(cnt, 2);
+	{
+		struct ev_seen seen = { 0, "" };
+
+		CU_ASSERT_EQUAL(sdb_state_evidence_each(st, ev_collect, &seen, &eb), SDB_OK);
+		CU_ASSERT_EQUAL(seen.n, 2);
+		CU_ASSERT_STRING_EQUAL(seen.texts, "proof|other|");
+	}
 
 	/* Tile cache: a prefix of a wider cached tile is served; a wider one is not. */
 	memset(data, 7, sizeof data);
@@ -289,12 +323,15 @@ test_state(void)
 	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 4 * 32), SDB_OK);
 
 	/* Full-audit progress with the duplicate index's lengths. */
-	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &dups, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &dups, &found, &eb), SDB_ERR_NOT_FOUND);
 	sdb_tlog_frontier_init(&f);
 	CU_ASSERT_EQUAL(sdb_tlog_frontier_append(&f, &t.hash, NULL, NULL), SDB_OK);
 	dups.merged = 1;
 	dups.newlen = 4128;
-	CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &dups, &eb), SDB_OK);
+	found.duplicates = 3;
+	found.conflicts = 2;
+	found.bad_records = 1;
+	CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &dups, &found, &eb), SDB_OK);
 	sdb_state_close(st);
 	st = NULL;
 
@@ -304,9 +341,11 @@ test_state(void)
 	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
 	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_OK);
 	memset(&dups, 0, sizeof dups);
-	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f2, &dups, &eb), SDB_OK);
+	memset(&found, 0, sizeof found);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f2, &dups, &found, &eb), SDB_OK);
 	CU_ASSERT(f2.n == 1 && memcmp(f2.h, f.h, sizeof f.h) == 0);
 	CU_ASSERT(dups.merged == 1 && dups.newlen == 4128);
+	CU_ASSERT(found.duplicates == 3 && found.conflicts == 2 && found.bad_records == 1);
 	sdb_state_close(st);
 
 	/* Not a state file. */

@@ -1,0 +1,135 @@
+/*
+ * sumdb evidence: prints the evidence of misbehavior kept in an audit state
+ * file (forks proved by audit or lookup --state; conflicting and invalid
+ * records found by audit --full), oldest first.  Exit 2 when there is any,
+ * so that a job can alert on it; nothing is fetched.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "json.h"
+#include "remote.h"
+
+static void
+evidence_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: sumdb evidence [--state FILE] [--json] KEY\n"
+	    "\n"
+	    "Prints the evidence of misbehavior by the checksum database with the\n"
+	    "verifier key KEY kept in the audit state file: forks proved by sumdb\n"
+	    "audit or sumdb lookup --state, and conflicting or invalid records found\n"
+	    "by sumdb audit --full.  Nothing is fetched.\n"
+	    "\n"
+	    "  --state FILE  state file (default: sumdb audit's default for KEY)\n"
+	    "  --json        print one JSON object per piece of evidence\n"
+	    "  --help        this text\n"
+	    "\n"
+	    "Exit status: 0 no evidence; 2 evidence is kept; 1 no state file, or it\n"
+	    "cannot be read, or usage.\n");
+}
+
+struct ev_print {
+	int json;
+	int64_t n;
+};
+
+static int
+ev_print(void *arg, int64_t when, const char *text, size_t len)
+{
+	struct ev_print *p = arg;
+	char stamp[32] = "unknown time";
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	p->n++;
+	if (p->json) {
+		printf("{\"n\":%" PRId64 ",\"stored\":\"%s\",\"text\":", p->n, stamp);
+		json_string(stdout, text, len);
+		printf("}\n");
+	} else {
+		printf("--- evidence %" PRId64 ", stored %s ---\n%.*s%s", p->n, stamp, (int)len, text,
+		    len > 0 && text[len - 1] == '\n' ? "" : "\n");
+	}
+	return 0;
+}
+
+int
+cmd_evidence(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sdb_errbuf eb = { { 0 } };
+	struct ev_print p = { 0, 0 };
+	struct sdb_remote r;
+	struct sdb_state *st = NULL;
+	struct stat sb;
+	char *state_path = NULL;
+	const char *given = NULL;
+	int c, err, status = EXIT_LOCAL, opened = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': given = optarg; break;
+		case 'j': p.json = 1; break;
+		case 'h': evidence_usage(stdout); return EXIT_OK;
+		default: evidence_usage(stderr); return EXIT_LOCAL;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sumdb evidence: want exactly one KEY\n");
+		evidence_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	/* the key names the default state and is checked against the state's */
+	if ((err = sdb_remote_open(&r, argv[optind], NULL, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb evidence: %s\n", sdb_errmsg(&eb, err));
+		return EXIT_LOCAL;
+	}
+	opened = 1;
+	state_path = given != NULL ? strdup(given) :
+	    audit_default_state_path(sdb_note_verifier_name(r.v));
+	if (state_path == NULL) {
+		fprintf(stderr, "sumdb evidence: %s\n", given != NULL ? "out of memory" :
+		    "no --state and neither XDG_STATE_HOME nor HOME set");
+		goto out;
+	}
+	/* reading must not create a state */
+	if (stat(state_path, &sb) != 0) {
+		fprintf(stderr, "sumdb evidence: no state file %s (sumdb audit makes it)\n", state_path);
+		goto out;
+	}
+	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb evidence: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+		goto out;
+	}
+	if ((err = sdb_state_evidence_each(st, ev_print, &p, &eb)) != SDB_OK) {
+		fprintf(stderr, "sumdb evidence: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+		goto out;
+	}
+	if (!p.json)
+		printf("%s: %" PRId64 " piece%s of evidence of misbehavior by %s\n", state_path, p.n,
+		    p.n == 1 ? "" : "s", sdb_note_verifier_name(r.v));
+	status = p.n > 0 ? EXIT_VERIFY : EXIT_OK;
+out:
+	sdb_state_close(st);
+	if (opened)
+		sdb_remote_close(&r);
+	free(state_path);
+	return status;
+}
