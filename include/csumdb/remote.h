@@ -124,6 +124,15 @@ int sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *
     struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * sdb_remote_lookup_fetch by deadline_ms (CLOCK_MONOTONIC milliseconds as
+ * src/lib/fetch.h's sdb_fetch_clock_ms gives them; 0: none): no fetch or
+ * refetch runs past it.  Returns as sdb_remote_lookup_fetch, and
+ * SDB_ERR_TIMEOUT when the deadline ended it.
+ */
+int sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
+    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * The second half: checks that text[0..tlen) is record id of the signed
  * tree (already verified by the caller): sdb_audit_inclusion
  * (audit_lookup.h) through r's authenticating tile source, refetching as
@@ -175,6 +184,15 @@ int sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree,
  */
 int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb);
+
+/*
+ * sdb_remote_get by deadline_ms (as sdb_remote_lookup_fetch_until), without
+ * touching r's counters: like sdb_remote_lookup_fetch, several threads may
+ * call it at once.  Returns as sdb_remote_get, and SDB_ERR_TIMEOUT when the
+ * deadline ended it.
+ */
+int sdb_remote_get_until(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
+    char **body, size_t *len, struct sdb_errbuf *eb);
 
 /*
  * The state's tile cache only ever receives tiles of trees the state

@@ -68,6 +68,19 @@ struct sdb_fetch_response {
 int sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
     struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/* Now on CLOCK_MONOTONIC in milliseconds: the clock of deadline_ms below. */
+long long sdb_fetch_clock_ms(void);
+
+/*
+ * sdb_fetch_get with a deadline (deadline_ms on sdb_fetch_clock_ms; 0:
+ * none): each attempt is cut at the deadline, and no retry or backoff
+ * starts that would end past it, so that a caller who promised an answer
+ * by then gets one.  Returns as sdb_fetch_get; SDB_ERR_TIMEOUT also when
+ * the deadline came first (a 5xx or network error before it is in eb).
+ */
+int sdb_fetch_get_until(struct sdb_fetch *f, const char *url, size_t max, long long deadline_ms,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /*
  * sdb_fetch_get into the buffer *res holds from an earlier call (or none
  * when zeroed): the buffer is grown as needed and kept, also on failure

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,6 +50,7 @@ struct xfer {
 	/* stream mode */
 	const struct sdb_fetch_sink *sink;
 	long retry_after_ms;     /* -1: none in the last response */
+	long long deadline_ms;   /* sdb_fetch_clock_ms; 0: none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -331,7 +333,6 @@ configure(const struct sdb_fetch *f, CURL *h)
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, f->opt.connect_timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, f->opt.timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, stall_s) != CURLE_OK;
 	/* decoded bytes are what the write callback counts against max */
@@ -353,13 +354,48 @@ configure(const struct sdb_fetch *f, CURL *h)
 	return bad ? SDB_ERR_INTERNAL : SDB_OK;
 }
 
-/* The options of this transfer. */
+long long
+sdb_fetch_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The whole-transfer timeout of x's next attempt: the client's, cut at
+ * x's deadline; 0 when the deadline has passed. */
+static long
+attempt_ms(const struct sdb_fetch *f, const struct xfer *x)
+{
+	long long left;
+
+	if (x->deadline_ms == 0)
+		return f->opt.timeout_ms;
+	left = x->deadline_ms - sdb_fetch_clock_ms();
+	if (left <= 0)
+		return 0;
+	return left < f->opt.timeout_ms ? (long)left : f->opt.timeout_ms;
+}
+
+/* Whether a pause of wait_ms leaves time for another attempt before x's
+ * deadline (always, without one). */
 static int
-setup(struct xfer *x, const char *url, char *errbuf)
+room_for(const struct xfer *x, long wait_ms)
+{
+	return x->deadline_ms == 0 || sdb_fetch_clock_ms() + wait_ms < x->deadline_ms;
+}
+
+/* The options of this transfer.  The whole-transfer timeout is set for
+ * every transfer: a handle from the pool may carry an earlier caller's
+ * deadline. */
+static int
+setup(const struct sdb_fetch *f, struct xfer *x, const char *url, char *errbuf)
 {
 	CURL *h = x->h;
 	int bad = 0;
 
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, attempt_ms(f, x)) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
@@ -419,10 +455,11 @@ static int
 run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
     struct sdb_errbuf *eb)
 {
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], why[CURL_ERROR_SIZE];
 	int attempt, rc;
 
 	*status = 0;
+	why[0] = '\0';
 	if (url == NULL || !valid_url(url))
 		return sdb_errf(eb, SDB_ERR_INVALID, "not an http, https or file URL: %.100s",
 		    url != NULL ? url : "(null)");
@@ -453,7 +490,12 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 		x->sink_err = SDB_OK;
 		x->retry_after_ms = -1;
 		errbuf[0] = '\0';
-		if (setup(x, url, errbuf) != SDB_OK) {
+		if (attempt_ms(f, x) == 0) {
+			rc = sdb_errf(eb, SDB_ERR_TIMEOUT, "%s: no answer in the time allowed%s%s%s",
+			    url, why[0] ? " (" : "", why, why[0] ? ")" : "");
+			goto out;
+		}
+		if (setup(f, x, url, errbuf) != SDB_OK) {
 			rc = sdb_errf(eb, SDB_ERR_INTERNAL, "%s: curl setup failed", url);
 			goto out;
 		}
@@ -483,8 +525,11 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 			goto out;
 		}
 		if (c != CURLE_OK) {
-			if (!last && retryable_curl(c)) {
-				sleep_ms(backoff(f, attempt, -1));
+			long wait = backoff(f, attempt, -1);
+
+			if (!last && retryable_curl(c) && room_for(x, wait)) {
+				snprintf(why, sizeof why, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
+				sleep_ms(wait);
 				continue;
 			}
 			/* a peer that never answers is a gateway timeout to
@@ -495,8 +540,11 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 			goto out;
 		}
 		if (code >= 500 || code == 429) {
-			if (!last) {
-				sleep_ms(backoff(f, attempt, x->retry_after_ms));
+			long wait = backoff(f, attempt, x->retry_after_ms);
+
+			if (!last && room_for(x, wait)) {
+				snprintf(why, sizeof why, "HTTP %ld", code);
+				sleep_ms(wait);
 				continue;
 			}
 			rc = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld after %d attempts",
@@ -515,10 +563,11 @@ out:
 	return rc;
 }
 
-/* sdb_fetch_get into res's buffer (sdb_fetch_get_reuse) or a new one. */
+/* sdb_fetch_get into res's buffer (sdb_fetch_get_reuse) or a new one,
+ * by deadline_ms (0: none). */
 static int
-get(struct sdb_fetch *f, const char *url, size_t max, struct sdb_fetch_response *res,
-    int reuse, struct sdb_errbuf *eb)
+get(struct sdb_fetch *f, const char *url, size_t max, long long deadline_ms,
+    struct sdb_fetch_response *res, int reuse, struct sdb_errbuf *eb)
 {
 	struct xfer x;
 	long status;
@@ -530,6 +579,7 @@ get(struct sdb_fetch *f, const char *url, size_t max, struct sdb_fetch_response 
 	res->len = 0;
 	memset(&x, 0, sizeof x);
 	x.max = max;
+	x.deadline_ms = deadline_ms;
 	x.res = res;
 	x.cap = res->body != NULL ? res->cap : 0;
 	rc = run(f, url, &x, &status, eb);
@@ -556,14 +606,21 @@ int
 sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
     struct sdb_fetch_response *res, struct sdb_errbuf *eb)
 {
-	return get(f, url, max, res, 0, eb);
+	return get(f, url, max, 0, res, 0, eb);
+}
+
+int
+sdb_fetch_get_until(struct sdb_fetch *f, const char *url, size_t max, long long deadline_ms,
+    struct sdb_fetch_response *res, struct sdb_errbuf *eb)
+{
+	return get(f, url, max, deadline_ms, res, 0, eb);
 }
 
 int
 sdb_fetch_get_reuse(struct sdb_fetch *f, const char *url, size_t max,
     struct sdb_fetch_response *res, struct sdb_errbuf *eb)
 {
-	return get(f, url, max, res, 1, eb);
+	return get(f, url, max, 0, res, 1, eb);
 }
 
 int

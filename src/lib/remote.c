@@ -51,11 +51,11 @@ body_hint(const char *body, size_t len, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-/* GET base/path; count: add to r's counters (not from sdb_remote_lookup_fetch,
- * which may run in several threads at once). */
+/* GET base/path by deadline_ms (0: none); count: add to r's counters (not
+ * from sdb_remote_lookup_fetch, which may run in several threads at once). */
 static int
-get_path(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
-    int count, struct sdb_errbuf *eb)
+get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
+    char **body, size_t *len, int count, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0, 0 };
 	size_t ul = strlen(r->base) + strlen(path) + 2;
@@ -67,11 +67,14 @@ get_path(struct sdb_remote *r, const char *path, size_t max, char **body, size_t
 	if (url == NULL)
 		return SDB_ERR_NOMEM;
 	snprintf(url, ul, "%s/%s", r->base, path);
-	err = sdb_fetch_get(r->fetch, url, max, &res, eb);
+	err = sdb_fetch_get_until(r->fetch, url, max, deadline_ms, &res, eb);
 	if (err == SDB_ERR_TOO_LARGE)
 		err = sdb_errf(eb, SDB_ERR_IO, "%s: response over %zu bytes", url, max);
 	if (err != SDB_OK) {
 		free(url);
+		/* a caller with a deadline tells "too late" from "failed" */
+		if (err == SDB_ERR_TIMEOUT && deadline_ms != 0)
+			return err;
 		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
 	}
 	if (res.status != 200) {
@@ -98,7 +101,14 @@ int
 sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb)
 {
-	return get_path(r, path, max, body, len, 1, eb);
+	return get_path(r, path, max, 0, body, len, 1, eb);
+}
+
+int
+sdb_remote_get_until(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
+    char **body, size_t *len, struct sdb_errbuf *eb)
+{
+	return get_path(r, path, max, deadline_ms, body, len, 0, eb);
 }
 
 /* --- the tile source ---------------------------------------------------- */
@@ -463,6 +473,13 @@ int
 sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
     struct sdb_remote_answer *a, struct sdb_errbuf *eb)
 {
+	return sdb_remote_lookup_fetch_until(r, path, version, 0, a, eb);
+}
+
+int
+sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
+    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb)
+{
 	char *ep = NULL, *ev = NULL, *req = NULL;
 	struct sdb_record rec;
 	size_t rl;
@@ -479,11 +496,15 @@ sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *vers
 	}
 	snprintf(req, rl, "lookup/%s@%s", ep, ev);
 	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
+		/* no refetch past the deadline: the last answer's error stands */
+		if (attempt > 0 && deadline_ms != 0 &&
+		    sdb_fetch_clock_ms() + (200L << attempt) >= deadline_ms)
+			break;
 		if (attempt > 0)
 			pause_ms(200L << attempt);
 		sdb_remote_answer_clear(a);
-		err = get_path(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, &a->body,
-		    &a->len, 0, eb);
+		err = get_path(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, deadline_ms,
+		    &a->body, &a->len, 0, eb);
 		if (err != SDB_OK)
 			goto out;
 		err = sdb_lookup_response_parse(a->body, a->len, &a->id, &a->text, &rec, &a->note,
