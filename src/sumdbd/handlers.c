@@ -62,6 +62,7 @@ struct sdbd_handlers {
 	struct sdbd_log *log;
 	pthread_key_t key;
 	sdbd_lookup_miss_fn miss;
+	sdbd_lookup_pool_fn miss_pool;
 	void *miss_arg;
 	/* The lookup index (lookup_index.h), built in ix_thread while the
 	 * server already answers; NULL until then, or for good when it
@@ -139,9 +140,11 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 }
 
 void
-sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, void *arg)
+sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, sdbd_lookup_pool_fn pool,
+    void *arg)
 {
 	h->miss = fn;
+	h->miss_pool = pool;
 	h->miss_arg = arg;
 }
 
@@ -457,6 +460,7 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 		r->defer = miss_job_run;
 		r->defer_free = miss_job_free;
 		r->defer_arg = j;
+		r->defer_pool = h->miss_pool != NULL ? h->miss_pool(h->miss_arg, j->path) : 0;
 	}
 out:
 	free(path);

@@ -30,6 +30,11 @@
 typedef int (*sdbd_lookup_miss_fn)(void *arg, const char *path, const char *version,
     struct sdb_errbuf *eb);
 
+/* Which of the listener's defer pools (http.h) a miss for path runs in,
+ * below SDBD_HTTP_DEFER_POOLS: misses that may hang for long (a slow
+ * public log) are kept apart from the others (a module proxy). */
+typedef unsigned (*sdbd_lookup_pool_fn)(void *arg, const char *path);
+
 struct sdbd_handlers;
 
 /*
@@ -40,9 +45,12 @@ struct sdbd_handlers;
 int sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
     struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/* Sets the miss function; NULL (the default) answers every miss with 404
- * "not found: PATH@VERSION: not recorded in this checksum database". */
-void sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, void *arg);
+/* Sets the miss function and the pool it runs in for each path (pool
+ * NULL: pool 0), both called with arg; fn NULL (the default) answers
+ * every miss with 404 "not found: PATH@VERSION: not recorded in this
+ * checksum database". */
+void sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn,
+    sdbd_lookup_pool_fn pool, void *arg);
 
 /* Frees h.  The HTTP listener using it must have been stopped (its worker
  * threads joined, which closed their store handles).  NULL is a no-op. */

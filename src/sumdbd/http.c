@@ -36,8 +36,10 @@
  * what changes (/latest, lookups, partial tiles) always comes from the
  * handler.
  *
- * Deferred work (http.h) runs on a pool of defer threads fed by a
- * bounded queue.  The worker that got the request suspends its connection
+ * Deferred work (http.h) runs on pools of defer threads, each fed by a
+ * bounded queue of its own, so that work of one kind that hangs (lookups
+ * of a slow public log) never holds up work of another (recording from
+ * the module proxy): each pool's threads take only its own queue.  The worker that got the request suspends its connection
  * (MHD_suspend_connection) and goes on with its other connections; the
  * defer thread fills in the answer, resumes the connection and wakes its
  * worker (job_resume), and libmicrohttpd calls on_request again, which
@@ -216,6 +218,17 @@ struct worker {
 	int took;
 };
 
+/* One pool of defer threads and its queue (under defer_mu). */
+struct defer_pool {
+	struct sdbd_http *h;
+	pthread_cond_t cv;           /* work queued, or stopping */
+	struct job *qhead, *qtail;   /* waiting, oldest first */
+	unsigned nqueued;
+	unsigned nrunning;           /* jobs its threads have taken */
+	pthread_t *tids;
+	unsigned nthreads;           /* started */
+};
+
 struct sdbd_http {
 	struct worker *workers;
 	unsigned nworkers, next_worker;
@@ -232,16 +245,12 @@ struct sdbd_http {
 	size_t cache_used;
 	struct cache_slot *cache;    /* HTTP_CACHE_SLOTS; NULL: no cache */
 
-	/* the defer pool */
+	/* the defer pools */
 	pthread_mutex_t defer_mu;
-	pthread_cond_t defer_cv;
-	struct job *qhead, *qtail;   /* waiting, oldest first */
-	struct job *running;         /* taken by a defer thread */
-	unsigned nqueued, queue_max;
-	unsigned nrunning;            /* jobs a defer thread has taken */
+	struct defer_pool pools[SDBD_HTTP_DEFER_POOLS];
+	struct job *running;         /* taken by a defer thread, any pool */
+	unsigned queue_max;          /* per pool */
 	int stopping;
-	pthread_t *defer_tids;
-	unsigned ndefer;
 
 	/* the connection limits, kept by the accept thread and released
 	 * by the workers as connections close */
@@ -542,27 +551,28 @@ job_refuse_locked(struct job *j, const char *msg)
 	job_resume(j);
 }
 
-/* A defer thread: runs queued jobs until the listener stops and the queue
- * is empty. */
+/* A defer thread of pool dp: runs its queued jobs until the listener
+ * stops and the queue is empty. */
 static void *
 defer_main(void *arg)
 {
-	struct sdbd_http *h = arg;
+	struct defer_pool *dp = arg;
+	struct sdbd_http *h = dp->h;
 	struct job *j;
 
 	pthread_mutex_lock(&h->defer_mu);
 	for (;;) {
 		struct sdbd_http_response r;
 
-		while (h->qhead == NULL && !h->stopping)
-			pthread_cond_wait(&h->defer_cv, &h->defer_mu);
-		if ((j = h->qhead) == NULL)
+		while (dp->qhead == NULL && !h->stopping)
+			pthread_cond_wait(&dp->cv, &h->defer_mu);
+		if ((j = dp->qhead) == NULL)
 			break;
-		h->qhead = j->next;
-		if (h->qhead == NULL)
-			h->qtail = NULL;
-		h->nqueued--;
-		h->nrunning++;
+		dp->qhead = j->next;
+		if (dp->qhead == NULL)
+			dp->qtail = NULL;
+		dp->nqueued--;
+		dp->nrunning++;
 		j->state = JOB_RUNNING;
 		j->prev = NULL;
 		j->next = h->running;
@@ -577,7 +587,7 @@ defer_main(void *arg)
 		j->arg = NULL;
 
 		pthread_mutex_lock(&h->defer_mu);
-		h->nrunning--;
+		dp->nrunning--;
 		if (j->prev != NULL)
 			j->prev->next = j->next;
 		else
@@ -599,13 +609,15 @@ defer_main(void *arg)
 	return NULL;
 }
 
-/* Hands the handler's deferred work in r to the pool and suspends c, or
- * refuses it with a 503 when the queue is full or the listener stops. */
+/* Hands the handler's deferred work in r to its pool and suspends c, or
+ * refuses it with a 503 when that pool's queue is full or the listener
+ * stops. */
 static enum MHD_Result
 defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
     struct sdbd_http_response *r)
 {
 	struct sdbd_http *h = wk->h;
+	struct defer_pool *dp = &h->pools[r->defer_pool < SDBD_HTTP_DEFER_POOLS ? r->defer_pool : 0];
 	struct job *j = calloc(1, sizeof *j);
 
 	if (j == NULL) {
@@ -623,7 +635,7 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	/* Capacity is the threads plus the queue, counted over both: a burst
 	 * that arrives before the threads wake up must not be refused while
 	 * threads are free. */
-	if (h->stopping || h->nqueued + h->nrunning >= h->ndefer + h->queue_max) {
+	if (h->stopping || dp->nqueued + dp->nrunning >= dp->nthreads + h->queue_max) {
 		int stopping = h->stopping;
 
 		pthread_mutex_unlock(&h->defer_mu);
@@ -637,13 +649,13 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	 * resume always follows the suspend. */
 	MHD_suspend_connection(c);
 	*con_cls = j;
-	if (h->qtail != NULL)
-		h->qtail->next = j;
+	if (dp->qtail != NULL)
+		dp->qtail->next = j;
 	else
-		h->qhead = j;
-	h->qtail = j;
-	h->nqueued++;
-	pthread_cond_signal(&h->defer_cv);
+		dp->qhead = j;
+	dp->qtail = j;
+	dp->nqueued++;
+	pthread_cond_signal(&dp->cv);
 	pthread_mutex_unlock(&h->defer_mu);
 	return MHD_YES;
 }
@@ -1206,11 +1218,16 @@ listener_free(struct sdbd_http *h)
 			close(h->wake[i]);
 	pthread_mutex_lock(&h->defer_mu);
 	h->stopping = 1;
-	pthread_cond_broadcast(&h->defer_cv);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
+		pthread_cond_broadcast(&h->pools[i].cv);
 	pthread_mutex_unlock(&h->defer_mu);
-	for (i = 0; i < h->ndefer; i++)
-		pthread_join(h->defer_tids[i], NULL);
-	free(h->defer_tids);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+		unsigned k;
+
+		for (k = 0; k < h->pools[i].nthreads; k++)
+			pthread_join(h->pools[i].tids[k], NULL);
+		free(h->pools[i].tids);
+	}
 	if (h->watch_started) {
 		pthread_mutex_lock(&h->watch_mu);
 		h->watch_stop = 1;
@@ -1222,7 +1239,8 @@ listener_free(struct sdbd_http *h)
 		cache_drop(h, &h->cache[i]);
 	free(h->cache);
 	pthread_mutex_destroy(&h->cache_mu);
-	pthread_cond_destroy(&h->defer_cv);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
+		pthread_cond_destroy(&h->pools[i].cv);
 	pthread_mutex_destroy(&h->defer_mu);
 	pthread_cond_destroy(&h->watch_cv);
 	pthread_mutex_destroy(&h->watch_mu);
@@ -1285,21 +1303,32 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->addrs = calloc(HTTP_ADDR_BUCKETS, sizeof *h->addrs);
 	pthread_mutex_init(&h->cache_mu, NULL);
 	pthread_mutex_init(&h->defer_mu, NULL);
-	pthread_cond_init(&h->defer_cv, NULL);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+		h->pools[i].h = h;
+		pthread_cond_init(&h->pools[i].cv, NULL);
+	}
 	pthread_mutex_init(&h->watch_mu, NULL);
 	pthread_cond_init(&h->watch_cv, NULL);
-	nthreads = opt->defer_threads ? opt->defer_threads : HTTP_DEFAULT_DEFER_THREADS;
-	h->defer_tids = calloc(nthreads, sizeof *h->defer_tids);
-	if (h->defer_tids == NULL || h->addrs == NULL) {
+	if (h->addrs == NULL) {
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
-	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&h->defer_tids[i], NULL, defer_main, h) != 0) {
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+		struct defer_pool *dp = &h->pools[i];
+		unsigned k;
+
+		nthreads = opt->defer_threads[i] ? opt->defer_threads[i] : HTTP_DEFAULT_DEFER_THREADS;
+		if ((dp->tids = calloc(nthreads, sizeof *dp->tids)) == NULL) {
 			listener_free(h);
-			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the defer threads");
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		}
-		h->ndefer++;
+		for (k = 0; k < nthreads; k++) {
+			if (pthread_create(&dp->tids[k], NULL, defer_main, dp) != 0) {
+				listener_free(h);
+				return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the defer threads");
+			}
+			dp->nthreads++;
+		}
 	}
 	if (pthread_create(&h->watch_tid, NULL, watch_main, h) != 0) {
 		listener_free(h);
@@ -1375,6 +1404,7 @@ void
 sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 {
 	struct job *j;
+	unsigned i;
 
 	if (h == NULL)
 		return;
@@ -1383,16 +1413,20 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 	/* Deferred work not started will not be: answer it now. */
 	pthread_mutex_lock(&h->defer_mu);
 	h->stopping = 1;
-	while ((j = h->qhead) != NULL) {
-		h->qhead = j->next;
-		h->nqueued--;
-		job_refuse_locked(j, "server shutting down; try again\n");
-		j->drop(j->arg);
-		j->arg = NULL;
-		job_put(j);   /* the pool's reference */
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+		struct defer_pool *dp = &h->pools[i];
+
+		while ((j = dp->qhead) != NULL) {
+			dp->qhead = j->next;
+			dp->nqueued--;
+			job_refuse_locked(j, "server shutting down; try again\n");
+			j->drop(j->arg);
+			j->arg = NULL;
+			job_put(j);   /* the pool's reference */
+		}
+		dp->qtail = NULL;
+		pthread_cond_broadcast(&dp->cv);
 	}
-	h->qtail = NULL;
-	pthread_cond_broadcast(&h->defer_cv);
 	pthread_mutex_unlock(&h->defer_mu);
 	wait_inflight(h, grace_ms);
 	/* Work still running past the grace period: its connection gets a

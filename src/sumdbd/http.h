@@ -16,6 +16,9 @@
  * pool of its own threads and answers once it is done, so that the
  * workers go on serving every other connection meanwhile (DESIGN.md "A
  * slow upstream fetch must not stall tile and lookup serving for others").
+ * Deferred work goes to one of SDBD_HTTP_DEFER_POOLS pools, each with
+ * threads and a queue of its own, so that work of one kind that hangs
+ * never holds up another kind.
  */
 #ifndef CSUMDB_SUMDBD_HTTP_H
 #define CSUMDB_SUMDBD_HTTP_H
@@ -23,6 +26,9 @@
 #include <stddef.h>
 
 #include "csumdb/err.h"
+
+/* Pools of defer threads (sumdbd: upstream fetches, public lookups). */
+#define SDBD_HTTP_DEFER_POOLS 2
 
 /* A response a handler fills in.  body is malloc'ed and handed over to the
  * listener (freed by it) unless body_static is set, in which case it must
@@ -51,6 +57,8 @@ struct sdbd_http_response {
 	void (*defer)(void *arg, struct sdbd_http_response *r);
 	void (*defer_free)(void *arg);
 	void *defer_arg;
+	unsigned defer_pool;         /* the pool that runs defer, below
+	                              * SDBD_HTTP_DEFER_POOLS */
 };
 
 /* Answers one GET/HEAD request.  path[0..len) is the percent-decoded path
@@ -69,9 +77,10 @@ struct sdbd_http_options {
 	                          * 0: 10 */
 	unsigned per_ip_limit;   /* connections per client address; 0: 512 */
 	unsigned conn_limit;     /* connections in all; 0: 10000 */
-	unsigned defer_threads;  /* threads running deferred work; 0: 4 */
-	unsigned defer_queue;    /* deferred work waiting for a thread; past
-	                          * it 503; 0: 1024 */
+	/* threads running deferred work, per pool; 0: 4 */
+	unsigned defer_threads[SDBD_HTTP_DEFER_POOLS];
+	unsigned defer_queue;    /* deferred work waiting for a thread, per
+	                          * pool; past it 503; 0: 1024 */
 	sdbd_http_handler handler;
 	void *handler_ctx;
 	/* Called with handler_ctx in a worker thread when one of its

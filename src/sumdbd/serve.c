@@ -295,15 +295,15 @@ cmd_serve(int argc, char **argv)
 	}
 	/* Lookup misses run on the listener's miss (defer) threads, as many
 	 * as upstream fetches may run at once. */
-	hopt.defer_threads = uopt.concurrency ? uopt.concurrency : 4;
-	uopt.max_inside = hopt.defer_threads;
+	hopt.defer_threads[0] = uopt.concurrency ? uopt.concurrency : 4;
+	uopt.max_inside = hopt.defer_threads[0];
 	if (uopt.proxies != NULL || uopt.patterns != NULL) {
 		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
 		if (rc != SDB_OK) {
 			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 			goto out;
 		}
-		sdbd_handlers_set_miss(handlers, sdbd_upstream_miss, upstream);
+		sdbd_handlers_set_miss(handlers, sdbd_upstream_miss, NULL, upstream);
 	}
 	/* Every miss goes through the public path's router: private
 	 * modules to the upstream, the rest to the public log. */
@@ -317,7 +317,7 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	sdbd_handlers_set_miss(handlers, sdbd_public_miss, pub);
+	sdbd_handlers_set_miss(handlers, sdbd_public_miss, NULL, pub);
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {
