@@ -6,10 +6,17 @@
  * the accepted public tree and the misbehavior evidence in the config
  * table, and the append to our log.
  *
- * Threads: lookups are fetched concurrently (sdb_remote_lookup_fetch uses
- * only the thread-safe HTTP client); tile reads, the consistency check and
- * moving the accepted tree forward run under one mutex, so the accepted
- * tree only ever moves to a tree checked against the one before it.
+ * Threads: public lookups run concurrently from start to end, network
+ * included: the lookup fetch and every tile fetch use only the thread-safe
+ * HTTP client, and tiles go through a per-lookup source whose only shared
+ * state is the tile cache (cache_mu, held for a copy, never across a
+ * fetch).  The accepted tree is read and moved under mu, which is never
+ * held across a network fetch: a lookup checks its answer against a copy
+ * of the accepted tree, then takes mu and moves the accepted tree forward
+ * only if it is still that copy; if another lookup moved it meanwhile, the
+ * check runs again against the new one (tiles now mostly cached).  So the
+ * accepted tree only ever moves to a tree checked against the one before
+ * it.  Every public lookup ends by a deadline (--public-timeout).
  */
 #include "config.h"
 
@@ -29,6 +36,7 @@
 #include "csumdb/remote.h"
 #include "csumdb/store.h"
 #include "csumdb/treenote.h"
+#include "fetch.h"
 #include "flight.h"
 #include "limits.h"
 #include "public.h"
@@ -45,14 +53,24 @@ struct sdbd_public {
 	void (*log_line)(const char *line);
 	struct sdbd_flights *flights;
 	int have_remote;
-	struct sdb_remote r;        /* tiles: only under mu */
+	struct sdb_remote r;        /* its client, key and URL only: r's own
+	                             * tile source is never used here */
+	long timeout_ms;            /* a whole public lookup */
 	char *shown_base;           /* r.base with its credentials masked, for
 	                             * messages clients see; NULL: none */
+	pthread_mutex_t cache_mu;   /* r.mem: authenticated tiles */
 	pthread_mutex_t mu;
 	int have_acc;               /* under mu */
 	struct sdb_tree acc;
 	char *acc_note;
 	int64_t nevidence;          /* under mu */
+};
+
+/* A copy of the accepted tree that one lookup checks its answer against. */
+struct acc_copy {
+	int have;
+	struct sdb_tree tree;
+	char *note;                 /* owned; NULL when !have */
 };
 
 static void
@@ -208,14 +226,25 @@ store_evidence(struct sdbd_public *p, const char *text)
 	return rc;
 }
 
+/* Empties the tile cache: tiles authenticated against a forked tree must
+ * not be served again, and a damaged entry must not stay. */
+static void
+cache_clear(struct sdbd_public *p)
+{
+	pthread_mutex_lock(&p->cache_mu);
+	memset(p->r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *p->r.mem);
+	pthread_mutex_unlock(&p->cache_mu);
+}
+
 /*
- * A misbehavior (under mu): writes the evidence, stores it, logs a line,
- * and turns eb into the 502 body.  Returns err.
+ * A misbehavior: writes the evidence (acc: the accepted tree the answer
+ * was checked against), stores it (under mu), logs a line, and turns eb
+ * into the 502 body.  Returns err.
  */
 static int
 misbehaved(struct sdbd_public *p, int err, const char *path, const char *version,
-    const struct sdb_remote_answer *a, const struct sdb_audit_result *res,
-    struct sdb_errbuf *eb)
+    const struct sdb_remote_answer *a, const struct acc_copy *acc,
+    const struct sdb_audit_result *res, struct sdb_errbuf *eb)
 {
 	char *text = NULL, b64[64], when[32], why[SDB_ERRBUF_SIZE];
 	size_t tlen = 0, i;
@@ -227,16 +256,16 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
 	/* Tiles authenticated against a misbehaving tree must not be used
 	 * again: empty the cache. */
-	memset(p->r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *p->r.mem);
+	cache_clear(p);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (f != NULL) {
 		fprintf(f, "public log misbehavior: %s\n", why);
 		fprintf(f, "public log: %s at %s\n", p->r.vkey, p->r.base);
 		fprintf(f, "seen: %s, looking up %s@%s\n", when, path, version);
-		if (p->have_acc) {
-			fprintf(f, "\naccepted tree (%" PRId64 " records):\n", p->acc.n);
-			put_clean(f, p->acc_note, strlen(p->acc_note));
+		if (acc->have) {
+			fprintf(f, "\naccepted tree (%" PRId64 " records):\n", acc->tree.n);
+			put_clean(f, acc->note, strlen(acc->note));
 		}
 		if (a->body != NULL && a->note.p != NULL && err != SDB_ERR_BAD_SIGNATURE &&
 		    err != SDB_ERR_UNVERIFIED_NOTE && err != SDB_ERR_MALFORMED_NOTE) {
@@ -248,10 +277,10 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 			fprintf(f, "\nlookup response as served:\n");
 			put_clean(f, a->body, a->len);
 		}
-		if (err == SDB_ERR_FORK && res != NULL && p->have_acc && a->tree.n == p->acc.n) {
+		if (err == SDB_ERR_FORK && acc->have && a->tree.n == acc->tree.n) {
 			fprintf(f, "\ntwo different trees of %" PRId64 " records signed by the same "
 			    "key: no proof is needed\n", a->tree.n);
-		} else if (err == SDB_ERR_FORK && res != NULL) {
+		} else if (err == SDB_ERR_FORK) {
 			sdb_b64_encode(b64, res->computed.b, SDB_HASH_SIZE);
 			fprintf(f, "\nhash of the smaller tree computed from the larger's tiles: %s\n", b64);
 			fprintf(f, "consistency proof (%zu hashes):\n", res->nproof);
@@ -260,8 +289,11 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 				fprintf(f, "%s\n", b64);
 			}
 		}
-		if (fclose(f) == 0 && text != NULL)
+		if (fclose(f) == 0 && text != NULL) {
+			pthread_mutex_lock(&p->mu);
 			stored = store_evidence(p, text);
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
 	free(text);
 	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.base,
@@ -273,38 +305,201 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 
 /* --- one public lookup ---------------------------------------------------- */
 
-/* Under mu: the decision, with one network-only retry for tiles that did
- * not authenticate (a damaged cache entry is not the public log's fault). */
-static int
-verify_locked(struct sdbd_public *p, const struct sdb_remote_answer *a,
-    struct sdb_audit_result *res, struct sdb_errbuf *eb)
-{
-	int advance = 0, err, attempt;
+/*
+ * The tiles of one lookup: the shared cache (under cache_mu, for a copy),
+ * else the network by the lookup's deadline.  Nothing here is trusted:
+ * sdb_tile_read_hashes authenticates every tile against the tree it
+ * checks, and only authenticated tiles are saved.
+ */
+struct lookup_tiles {
+	struct sdbd_public *p;
+	long long deadline_ms;
+	int network_only;           /* after tiles that did not authenticate */
+	struct sdb_errbuf net_eb;   /* the last network failure */
+};
 
+static struct sdb_remote_tile_slot *
+cache_slot(struct sdbd_public *p, const struct sdb_tile *t)
+{
+	uint64_t k = (uint64_t)t->n * 31u + (uint64_t)(t->l + 1) * 1000003u;
+
+	return &p->r.mem[k % SDB_REMOTE_MEMCACHE_SLOTS];
+}
+
+static int
+tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs,
+    size_t *lens)
+{
+	struct lookup_tiles *lt = ctx;
+	struct sdbd_public *p = lt->p;
+	char path[SDB_TILE_PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		const struct sdb_tile *t = &tiles[i];
+		size_t want = (size_t)t->w * SDB_HASH_SIZE, len = 0;
+		struct sdb_remote_tile_slot *s = cache_slot(p, t);
+		char *body = NULL;
+		int hit = 0;
+
+		if (!lt->network_only) {
+			pthread_mutex_lock(&p->cache_mu);
+			if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
+				memcpy(bufs[i], s->data, want);
+				hit = 1;
+			}
+			pthread_mutex_unlock(&p->cache_mu);
+		}
+		if (hit) {
+			lens[i] = want;
+			continue;
+		}
+		if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
+			return err;
+		err = sdb_remote_get_until(&p->r, path, want + 1, lt->deadline_ms, &body, &len,
+		    &lt->net_eb);
+		if (err == SDB_ERR_NOT_FOUND)
+			err = SDB_ERR_IO; /* a tile the signed tree has must exist */
+		if (err != SDB_OK)
+			return err;
+		memcpy(bufs[i], body, len < want ? len : want);
+		lens[i] = len;
+		free(body);
+	}
+	return SDB_OK;
+}
+
+static void
+tiles_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
+{
+	struct lookup_tiles *lt = ctx;
+	struct sdbd_public *p = lt->p;
+	size_t i;
+
+	pthread_mutex_lock(&p->cache_mu);
+	for (i = 0; i < n; i++) {
+		struct sdb_remote_tile_slot *s = cache_slot(p, &tiles[i]);
+
+		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
+			continue;
+		s->t = tiles[i];
+		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
+	}
+	pthread_mutex_unlock(&p->cache_mu);
+}
+
+static void
+acc_copy_clear(struct acc_copy *c)
+{
+	free(c->note);
+	memset(c, 0, sizeof *c);
+}
+
+/* Copies the accepted tree into *c (under mu).  Returns SDB_OK or
+ * SDB_ERR_NOMEM. */
+static int
+acc_copy_take(struct sdbd_public *p, struct acc_copy *c, struct sdb_errbuf *eb)
+{
+	int nomem = 0;
+
+	acc_copy_clear(c);
+	pthread_mutex_lock(&p->mu);
+	c->have = p->have_acc;
+	c->tree = p->acc;
+	if (c->have && (c->note = strdup(p->acc_note)) == NULL) {
+		c->have = 0;
+		nomem = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return nomem ? sdb_errf(eb, SDB_ERR_NOMEM, "out of memory") : SDB_OK;
+}
+
+/* Whether the accepted tree is still *c (under mu). */
+static int
+acc_unchanged(const struct sdbd_public *p, const struct acc_copy *c)
+{
+	if (p->have_acc != c->have)
+		return 0;
+	return !c->have || (p->acc.n == c->tree.n &&
+	    memcmp(p->acc.hash.b, c->tree.hash.b, SDB_HASH_SIZE) == 0);
+}
+
+/* The decision against acc, no lock held, with one network-only retry
+ * for tiles that did not authenticate (a damaged cache entry is not the
+ * public log's fault). */
+static int
+audit_answer(struct sdbd_public *p, const struct sdb_remote_answer *a, const struct acc_copy *acc,
+    long long deadline_ms, struct sdb_audit_result *res, int *advance, struct sdb_errbuf *eb)
+{
+	struct lookup_tiles lt;
+	struct sdb_tile_source src;
+	int err, attempt;
+
+	memset(&lt, 0, sizeof lt);
+	lt.p = p;
+	lt.deadline_ms = deadline_ms;
+	src.read = tiles_read;
+	src.save = tiles_save;
+	src.ctx = &lt;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (attempt > 0)
-			memset(p->r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *p->r.mem);
-		p->r.net_eb.msg[0] = '\0';
-		err = sdb_audit_lookup(p->have_acc ? &p->acc : NULL, &a->tree, a->id, a->text.p,
-		    a->text.len, SDB_REMOTE_TILE_HEIGHT, &p->r.src, res, &advance, eb);
+		if (attempt > 0) {
+			cache_clear(p);
+			lt.network_only = 1;
+		}
+		lt.net_eb.msg[0] = '\0';
+		*advance = 0;
+		err = sdb_audit_lookup(acc->have ? &acc->tree : NULL, &a->tree, a->id, a->text.p,
+		    a->text.len, SDB_REMOTE_TILE_HEIGHT, &src, res, advance, eb);
 		if (err != SDB_ERR_TILE_MISMATCH && err != SDB_ERR_INVALID)
 			break;
 	}
-	if (err == SDB_ERR_IO && p->r.net_eb.msg[0] != '\0')
-		err = sdb_errf(eb, err, "%s", p->r.net_eb.msg);
+	if ((err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT) && lt.net_eb.msg[0] != '\0')
+		err = sdb_errf(eb, err, "%s", lt.net_eb.msg);
 	if (err == SDB_ERR_INVALID)
 		err = sdb_errf(eb, SDB_ERR_TILE_MISMATCH, "tiles of the wrong size for the signed "
 		    "tree of %" PRId64 " records", a->tree.n);
-	if (err != SDB_OK || !advance)
-		return err;
-	if ((err = store_accepted(p, a->note.p, a->note.len, eb)) != SDB_OK)
-		return err;
-	if (!p->have_acc)
-		logf_line(p, "public log %s: first contact: trusting its tree of %" PRId64
-		    " records and recording it as accepted", p->r.base, a->tree.n);
-	p->acc = a->tree;
-	p->have_acc = 1;
-	return SDB_OK;
+	return err;
+}
+
+/*
+ * Checks the answer against the accepted tree and moves that forward when
+ * the answer's tree is larger (or is the first).  The check runs on a copy
+ * (*acc, left holding the tree checked against, for the evidence) with no
+ * lock held; the move happens under mu only while the accepted tree is
+ * still that copy, else the check runs again.  Returns SDB_OK, the
+ * verification errors, SDB_ERR_IO, SDB_ERR_TIMEOUT, store errors,
+ * SDB_ERR_NOMEM.
+ */
+static int
+check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long long deadline_ms,
+    struct acc_copy *acc, struct sdb_audit_result *res, struct sdb_errbuf *eb)
+{
+	int advance, err, round;
+
+	for (round = 0;; round++) {
+		if (round > 0 && sdb_fetch_clock_ms() >= deadline_ms)
+			return sdb_errf(eb, SDB_ERR_TIMEOUT, "no answer in the time allowed: the "
+			    "accepted public tree moved on during each check");
+		if ((err = acc_copy_take(p, acc, eb)) != SDB_OK)
+			return err;
+		err = audit_answer(p, a, acc, deadline_ms, res, &advance, eb);
+		if (err != SDB_OK)
+			return err;
+		pthread_mutex_lock(&p->mu);
+		if (acc_unchanged(p, acc))
+			break;
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (advance && (err = store_accepted(p, a->note.p, a->note.len, eb)) == SDB_OK) {
+		if (!p->have_acc)
+			logf_line(p, "public log %s: first contact: trusting its tree of %" PRId64
+			    " records and recording it as accepted", p->r.base, a->tree.n);
+		p->acc = a->tree;
+		p->have_acc = 1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return err;
 }
 
 static int
@@ -313,28 +508,26 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	struct sdbd_public *p = arg;
 	struct sdb_remote_answer a;
 	struct sdb_audit_result res;
+	struct acc_copy acc;
 	struct sdbd_record rec;
+	long long deadline_ms = sdb_fetch_clock_ms() + p->timeout_ms;
 	char pre[512];
 	int64_t id;
 	int err;
 
 	memset(&res, 0, sizeof res);
-	err = sdb_remote_lookup_fetch(&p->r, path, version, &a, eb);
-	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));
-	if (err == SDB_ERR_NOT_FOUND)
-		return sdb_remote_errwrap(eb, SDB_ERR_NOT_FOUND, err, pre);
-	if (err == SDB_ERR_NOMEM)
-		return err;
-	if (err != SDB_OK && !sdb_err_is_verification(err))
-		return sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
-	pthread_mutex_lock(&p->mu);
+	memset(&acc, 0, sizeof acc);
+	err = sdb_remote_lookup_fetch_until(&p->r, path, version, deadline_ms, &a, eb);
 	if (err == SDB_OK)
-		err = verify_locked(p, &a, &res, eb);
+		err = check_and_accept(p, &a, deadline_ms, &acc, &res, eb);
+	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));
 	if (sdb_err_is_verification(err))
-		err = misbehaved(p, err, path, version, &a, &res, eb);
+		err = misbehaved(p, err, path, version, &a, &acc, &res, eb);
+	else if (err == SDB_ERR_NOT_FOUND || err == SDB_ERR_TIMEOUT)
+		err = sdb_remote_errwrap(eb, err, err, pre);
 	else if (err != SDB_OK && err != SDB_ERR_NOMEM)
 		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
-	pthread_mutex_unlock(&p->mu);
+	acc_copy_clear(&acc);
 	if (err == SDB_OK) {
 		rec.path = path;
 		rec.path_len = strlen(path);
@@ -364,13 +557,29 @@ public_fetch_masked(void *arg, const char *path, const char *version, struct sdb
 	return err;
 }
 
+/* Whether path goes to the upstream (or to a 404 at once) rather than
+ * to the public log. */
+static int
+is_private(const struct sdbd_public *p, const char *path)
+{
+	return p->patterns != NULL && sdb_module_match_prefix_patterns(p->patterns, path);
+}
+
+unsigned
+sdbd_public_miss_pool(void *arg, const char *path)
+{
+	struct sdbd_public *p = arg;
+
+	return !p->off && !is_private(p, path) ? SDBD_PUBLIC_POOL : SDBD_UPSTREAM_POOL;
+}
+
 int
 sdbd_public_miss(void *arg, const char *path, const char *version, struct sdb_errbuf *eb)
 {
 	struct sdbd_public *p = arg;
 	int rc;
 
-	if (p->patterns != NULL && sdb_module_match_prefix_patterns(p->patterns, path)) {
+	if (is_private(p, path)) {
 		if (p->upstream == NULL)
 			return sdb_errf(eb, SDB_ERR_NOT_FOUND,
 			    "a private module, and this server has no --upstream");
@@ -409,7 +618,9 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	p->off = opt->off;
 	p->upstream = opt->upstream;
 	p->log_line = opt->log_line;
+	p->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : SDBD_PUBLIC_TIMEOUT_MS;
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->cache_mu, NULL);
 	if (opt->patterns != NULL && (p->patterns = strdup(opt->patterns)) == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -453,6 +664,7 @@ sdbd_public_free(struct sdbd_public *p)
 		sdb_remote_close(&p->r);
 	sdbd_flights_free(p->flights);
 	pthread_mutex_destroy(&p->mu);
+	pthread_mutex_destroy(&p->cache_mu);
 	free(p->patterns);
 	free(p->acc_note);
 	free(p->shown_base);

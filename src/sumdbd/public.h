@@ -14,6 +14,10 @@
  * misbehaving public log (fork, forged tile, bad signature, record not in
  * the tree) records nothing: the lookup fails (502), the evidence is
  * stored beside the accepted tree, and a log line is written.
+ *
+ * Public lookups run on a pool of miss threads of their own
+ * (SDBD_PUBLIC_POOL), apart from the upstream fetches, and each ends by a
+ * deadline: a slow public log never holds up private recording.
  */
 #ifndef CSUMDB_SUMDBD_PUBLIC_H
 #define CSUMDB_SUMDBD_PUBLIC_H
@@ -27,6 +31,16 @@
 #define SDBD_PUBLIC_KEY_TREE "public_tree"        /* the accepted signed note */
 #define SDBD_PUBLIC_KEY_NEVIDENCE "public_evidence_count" /* decimal, all ever seen */
 #define SDBD_PUBLIC_KEY_EVIDENCE "public_evidence."       /* + index 0..MAX-1 */
+/* A whole public lookup, fetches and retries included, unless
+ * --public-timeout says otherwise: sum.golang.org answers in well under a
+ * second, and a go command waiting on us (which sets no limit of its own)
+ * is better served by a 504 than by a reverse proxy's own timeout, often
+ * 60 s. */
+#define SDBD_PUBLIC_TIMEOUT_MS 20000L
+/* The listener's defer pools (http.h) lookup misses run on. */
+#define SDBD_UPSTREAM_POOL 0u
+#define SDBD_PUBLIC_POOL 1u
+
 /* Evidence entries kept: the first MAX-1 and the newest (a misbehaving
  * log must not fill our disk). */
 #define SDBD_PUBLIC_MAX_EVIDENCE 64
@@ -38,7 +52,10 @@ struct sdbd_public_options {
 	const char *patterns;        /* private patterns; NULL: none */
 	struct sdbd_upstream *upstream;  /* where private misses go; NULL: 404 */
 	unsigned concurrency;        /* public lookups at once (4) */
-	unsigned max_inside;         /* callers inside at once (3) */
+	unsigned max_inside;         /* callers inside at once (3): the
+	                              * threads of SDBD_PUBLIC_POOL */
+	long timeout_ms;             /* a whole public lookup;
+	                              * 0: SDBD_PUBLIC_TIMEOUT_MS */
 	/* Where the log lines go (first contact, misbehavior); NULL: nowhere. */
 	void (*log_line)(const char *line);
 };
@@ -62,12 +79,17 @@ void sdbd_public_free(struct sdbd_public *p);
  * The sdbd_lookup_miss_fn (handlers.h) for every miss; arg is a struct
  * sdbd_public.  Private paths go to the upstream (or 404 without one);
  * others to the public log (404 when off).  Returns SDB_OK (recorded and
- * published), SDB_ERR_NOT_FOUND (reason in eb), or an error for a 502:
- * the verification codes when the public log misbehaved (evidence kept),
- * SDB_ERR_IO (could not check: network, busy), SDB_ERR_EXISTS (our log
+ * published), SDB_ERR_NOT_FOUND (reason in eb), SDB_ERR_TIMEOUT (the
+ * public log gave no verified answer by the deadline: a 504), or an error
+ * for a 502: the verification codes when the public log misbehaved
+ * (evidence kept), SDB_ERR_IO (could not check: network, busy), SDB_ERR_EXISTS (our log
  * holds other hashes for it), the sequencer's errors.
  */
 int sdbd_public_miss(void *arg, const char *path, const char *version,
     struct sdb_errbuf *eb);
+
+/* The sdbd_lookup_pool_fn (handlers.h): the pool a miss for path runs in,
+ * SDBD_PUBLIC_POOL for the public log, else SDBD_UPSTREAM_POOL. */
+unsigned sdbd_public_miss_pool(void *arg, const char *path);
 
 #endif

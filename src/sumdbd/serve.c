@@ -86,9 +86,10 @@ serve_usage(FILE *f)
 	    "  --upstream-ca FILE         CA bundle for https upstreams\n"
 	    "  --upstream-timeout SECS    per download (default 120)\n"
 	    "  --upstream-concurrency N   parallel fetches (default 4): the number\n"
-	    "                             of miss threads; misses never occupy an\n"
-	    "                             HTTP worker, tiles and recorded lookups\n"
-	    "                             are served while they wait\n"
+	    "                             of miss threads for private modules;\n"
+	    "                             misses never occupy an HTTP worker, tiles\n"
+	    "                             and recorded lookups are served while\n"
+	    "                             they wait\n"
 	    "  Upstream errors: 404 not found upstream or outside the patterns,\n"
 	    "  504 the upstream timed out, 502 any other upstream failure.\n"
 	    "\n"
@@ -101,6 +102,13 @@ serve_usage(FILE *f)
 	    "  --public-url URL  its URL (default https://sum.golang.org; a module\n"
 	    "                    proxy's https://PROXY/sumdb/sum.golang.org works)\n"
 	    "  --no-public       answer lookups of public modules with 404\n"
+	    "  --public-timeout SECS\n"
+	    "                    a whole public lookup, every fetch and retry\n"
+	    "                    included (default 20); past it 504\n"
+	    "  --public-concurrency N\n"
+	    "                    public lookups at once (default 4), on miss\n"
+	    "                    threads of their own: a slow public log never\n"
+	    "                    holds up private modules\n"
 	    "  --help          this text\n"
 	    "\n"
 	    "Exit status: 0 stopped by a signal; 1 could not start.\n");
@@ -153,6 +161,8 @@ cmd_serve(int argc, char **argv)
 		{ "public-key", required_argument, NULL, 'p' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "no-public", no_argument, NULL, 'x' },
+		{ "public-timeout", required_argument, NULL, 'W' },
+		{ "public-concurrency", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,18 +196,25 @@ cmd_serve(int argc, char **argv)
 		case 'T': uopt.token_file = optarg; break;
 		case 'C': uopt.ca_file = optarg; break;
 		case 'O':
-		case 'K': {
+		case 'K':
+		case 'W':
+		case 'J': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 3600) {
-				fprintf(stderr, "sumdbd serve: --upstream-%s wants 1..3600\n",
-				    c == 'O' ? "timeout" : "concurrency");
+				fprintf(stderr, "sumdbd serve: --%s-%s wants 1..3600\n",
+				    c == 'O' || c == 'K' ? "upstream" : "public",
+				    c == 'O' || c == 'W' ? "timeout" : "concurrency");
 				return 1;
 			}
 			if (c == 'O')
 				uopt.timeout_ms = (long)v * 1000;
-			else
+			else if (c == 'K')
 				uopt.concurrency = (unsigned)v;
+			else if (c == 'W')
+				popt.timeout_ms = (long)v * 1000;
+			else
+				popt.concurrency = (unsigned)v;
 			break;
 		}
 		case 'M':
@@ -293,31 +310,33 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	/* Lookup misses run on the listener's miss (defer) threads, as many
-	 * as upstream fetches may run at once. */
-	hopt.defer_threads[0] = uopt.concurrency ? uopt.concurrency : 4;
-	uopt.max_inside = hopt.defer_threads[0];
+	/* Lookup misses run on the listener's miss (defer) threads: one pool
+	 * as large as upstream fetches may run at once, and one for public
+	 * lookups, so that a slow public log never holds up private
+	 * recording (nor the reverse). */
+	hopt.defer_threads[SDBD_UPSTREAM_POOL] = uopt.concurrency ? uopt.concurrency : 4;
+	uopt.max_inside = hopt.defer_threads[SDBD_UPSTREAM_POOL];
+	hopt.defer_threads[SDBD_PUBLIC_POOL] = popt.concurrency ? popt.concurrency : 4;
+	popt.concurrency = hopt.defer_threads[SDBD_PUBLIC_POOL];
+	popt.max_inside = popt.concurrency;
 	if (uopt.proxies != NULL || uopt.patterns != NULL) {
 		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
 		if (rc != SDB_OK) {
 			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 			goto out;
 		}
-		sdbd_handlers_set_miss(handlers, sdbd_upstream_miss, NULL, upstream);
 	}
 	/* Every miss goes through the public path's router: private
 	 * modules to the upstream, the rest to the public log. */
 	popt.patterns = uopt.patterns;
 	popt.upstream = upstream;
-	popt.concurrency = uopt.concurrency;
-	popt.max_inside = uopt.max_inside;
 	popt.log_line = serve_log_line;
 	rc = sdbd_public_new(&pub, &popt, log, db, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	sdbd_handlers_set_miss(handlers, sdbd_public_miss, NULL, pub);
+	sdbd_handlers_set_miss(handlers, sdbd_public_miss, sdbd_public_miss_pool, pub);
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {

@@ -23,13 +23,16 @@ directive a line:
                       line before each record)
   forge M@V ID        lie about record ID (module M@V): a different h1 in
                       the lookup and a level-0 tile that agrees with it
+  hang SUB            hold every request whose path contains SUB, without
+                      answering, for as long as this line stays (then
+                      answer it as the other lines say)
 
 A counted fault (N), and switch-on, start over when their line changes
 or is taken out.
 Every request path is appended to argv[1] + ".log" (tests count them).
 Prints "port N" on stdout once listening.  Test infrastructure only.
 """
-import base64, hashlib, http.server, socket, sys, threading, urllib.error, urllib.request
+import base64, hashlib, http.server, socket, sys, threading, time, urllib.error, urllib.request
 
 CONTROL = sys.argv[1]
 lock = threading.Lock()
@@ -106,6 +109,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write(self.path + "\n")
         d = directives()
         p = self.path
+        while "hang" in d and d["hang"] and d["hang"][0] in p:
+            time.sleep(0.1)
+            d = directives()
         with lock:
             for kw in [k for k in counters if k not in d]:
                 del counters[kw]
