@@ -17,6 +17,13 @@
  * check runs again against the new one (tiles now mostly cached).  So the
  * accepted tree only ever moves to a tree checked against the one before
  * it.  Every public lookup ends by a deadline (--public-timeout).
+ *
+ * Misbehavior evidence is what the public log signed and cannot deny: two
+ * signed trees that are not consistent (SDB_ERR_FORK).  A lookup answer
+ * whose note does not verify, a record not in the signed tree, tiles that
+ * do not authenticate: anyone between us and the log can make those, so
+ * they refuse the lookup (502, nothing recorded, a log line) but are not
+ * stored as evidence against the log.
  */
 #include "config.h"
 
@@ -237,9 +244,11 @@ cache_clear(struct sdbd_public *p)
 }
 
 /*
- * A misbehavior: writes the evidence (acc: the accepted tree the answer
- * was checked against), stores it (under mu), logs a line, and turns eb
- * into the 502 body.  Returns err.
+ * A fork (SDB_ERR_FORK): the answer's signed tree and the accepted tree
+ * the lookup checked it against (acc) are not consistent, and both carry
+ * the log's signature: the one misbehavior the log cannot deny.  Writes
+ * the evidence, stores it, logs a line, and turns eb into the 502 body.
+ * Takes mu.  Returns err.
  */
 static int
 misbehaved(struct sdbd_public *p, int err, const char *path, const char *version,
@@ -254,8 +263,6 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	int stored = -1;
 
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
-	/* Tiles authenticated against a misbehaving tree must not be used
-	 * again: empty the cache. */
 	cache_clear(p);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -267,20 +274,14 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 			fprintf(f, "\naccepted tree (%" PRId64 " records):\n", acc->tree.n);
 			put_clean(f, acc->note, strlen(acc->note));
 		}
-		if (a->body != NULL && a->note.p != NULL && err != SDB_ERR_BAD_SIGNATURE &&
-		    err != SDB_ERR_UNVERIFIED_NOTE && err != SDB_ERR_MALFORMED_NOTE) {
-			fprintf(f, "\ntree served (%" PRId64 " records):\n", a->tree.n);
-			put_clean(f, a->note.p, a->note.len);
-			fprintf(f, "\nrecord %" PRId64 " as served:\n", a->id);
-			put_clean(f, a->text.p, a->text.len);
-		} else if (a->body != NULL) {
-			fprintf(f, "\nlookup response as served:\n");
-			put_clean(f, a->body, a->len);
-		}
-		if (err == SDB_ERR_FORK && acc->have && a->tree.n == acc->tree.n) {
+		fprintf(f, "\ntree served (%" PRId64 " records):\n", a->tree.n);
+		put_clean(f, a->note.p, a->note.len);
+		fprintf(f, "\nrecord %" PRId64 " as served:\n", a->id);
+		put_clean(f, a->text.p, a->text.len);
+		if (acc->have && a->tree.n == acc->tree.n) {
 			fprintf(f, "\ntwo different trees of %" PRId64 " records signed by the same "
 			    "key: no proof is needed\n", a->tree.n);
-		} else if (err == SDB_ERR_FORK) {
+		} else {
 			sdb_b64_encode(b64, res->computed.b, SDB_HASH_SIZE);
 			fprintf(f, "\nhash of the smaller tree computed from the larger's tiles: %s\n", b64);
 			fprintf(f, "consistency proof (%zu hashes):\n", res->nproof);
@@ -301,6 +302,26 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	    "WARNING: the evidence could not be stored");
 	return sdb_errf(eb, err, "the public checksum database %s misbehaved: %s; nothing is "
 	    "recorded", sdb_note_verifier_name(p->r.v), why);
+}
+
+/*
+ * An answer that did not verify but proves nothing against the log (a
+ * note without its signature, a record not in the signed tree, tiles that
+ * do not authenticate: anything between us and the log can make them):
+ * refused, logged, never stored as evidence.  Returns err.
+ */
+static int
+unverified(struct sdbd_public *p, int err, const char *path, const char *version,
+    struct sdb_errbuf *eb)
+{
+	char why[SDB_ERRBUF_SIZE];
+
+	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
+	logf_line(p, "public log %s: the answer for %s@%s did not verify: %s; nothing recorded "
+	    "(not evidence against the log: anything on the way could have made it)", p->r.base,
+	    path, version, why);
+	return sdb_errf(eb, err, "the answer of the public checksum database %s did not verify: "
+	    "%s; nothing is recorded", sdb_note_verifier_name(p->r.v), why);
 }
 
 /* --- one public lookup ---------------------------------------------------- */
@@ -521,8 +542,10 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	if (err == SDB_OK)
 		err = check_and_accept(p, &a, deadline_ms, &acc, &res, eb);
 	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));
-	if (sdb_err_is_verification(err))
+	if (err == SDB_ERR_FORK)
 		err = misbehaved(p, err, path, version, &a, &acc, &res, eb);
+	else if (sdb_err_is_verification(err))
+		err = unverified(p, err, path, version, eb);
 	else if (err == SDB_ERR_NOT_FOUND || err == SDB_ERR_TIMEOUT)
 		err = sdb_remote_errwrap(eb, err, err, pre);
 	else if (err != SDB_OK && err != SDB_ERR_NOMEM)

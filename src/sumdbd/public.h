@@ -10,10 +10,13 @@
  *
  * The accepted public tree lives in the database's config table (keys
  * below), written through the sequencer (sdbd_log_with_writer): it only
- * moves forward through verified consistency and survives restarts.  A
- * misbehaving public log (fork, forged tile, bad signature, record not in
- * the tree) records nothing: the lookup fails (502), the evidence is
- * stored beside the accepted tree, and a log line is written.
+ * moves forward through verified consistency and survives restarts.  An
+ * answer that does not verify records nothing: the lookup fails (502) and
+ * a log line is written.  Only a fork (two trees signed by the log that
+ * are not consistent, which the log cannot deny) is also stored as
+ * evidence of misbehavior beside the accepted tree; a bad signature, a
+ * record not in the tree or a forged tile may come from anything between
+ * us and the log, and prove nothing against it.
  *
  * Public lookups run on a pool of miss threads of their own
  * (SDBD_PUBLIC_POOL), apart from the upstream fetches, and each ends by a
@@ -81,8 +84,9 @@ void sdbd_public_free(struct sdbd_public *p);
  * others to the public log (404 when off).  Returns SDB_OK (recorded and
  * published), SDB_ERR_NOT_FOUND (reason in eb), SDB_ERR_TIMEOUT (the
  * public log gave no verified answer by the deadline: a 504), or an error
- * for a 502: the verification codes when the public log misbehaved
- * (evidence kept), SDB_ERR_IO (could not check: network, busy), SDB_ERR_EXISTS (our log
+ * for a 502: SDB_ERR_FORK (the public log misbehaved: evidence kept), the
+ * other verification codes (the answer did not verify: nothing kept),
+ * SDB_ERR_IO (could not check: network, busy), SDB_ERR_EXISTS (our log
  * holds other hashes for it), the sequencer's errors.
  */
 int sdbd_public_miss(void *arg, const char *path, const char *version,

@@ -9,10 +9,15 @@
 #   - a public record already recorded is served without asking the
 #     public log again; a new one costs a few public-log requests;
 #   - a restart keeps the accepted public tree (no second first contact);
-#   - the public log serves a record that is not in its tree with a
-#     forged level-0 tile, then forks (a diverging copy under the same
-#     key behind the same URL): 502, the go command fails, nothing is
-#     recorded, the evidence is kept and sumdbd status shows it.
+#   - a record that is not in the public tree with a forged level-0
+#     tile, then a lookup answer whose note bears no signature of the
+#     public log's key: 502, the go command fails, nothing is recorded;
+#     anything between us and the log could have made them, so neither
+#     is stored as misbehavior and sumdbd status stays 0;
+#   - the public log forks (a diverging copy under the same key behind
+#     the same URL, larger or of the accepted size): 502, nothing is
+#     recorded, and the two signed trees are kept as evidence that
+#     sumdbd status shows, exiting 2.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command"
@@ -144,15 +149,29 @@ expect 0 'tree size 304' "the public log grows by d" -- "$SUMDBD" add --db "$WOR
 DID=$(curl -s "$PUB_URL/lookup/pub.example.org/d@v1.0.0" | head -1)
 proxy_set "upstream $PUB_URL" "forge pub.example.org/d@v1.0.0 $DID"
 before=$(size)
-expect 0 '^502 .*misbehaved' "forged record and tile: 502 naming the misbehavior" -- \
+expect 0 '^502 .*did not verify' "forged record and tile: 502 saying the answer did not verify" -- \
     sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/d@v1.0.0'; cat '$WORK/body'"
 gomain "$WORK/m3" pub.example.org/d@v1.0.0
-expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m3" "$WORK/gp3" "$GOSUMDB_PRIV" go mod download
+expect 1 '502|Bad Gateway|did not verify' "the go command fails" -- gorun "$WORK/m3" "$WORK/gp3" "$GOSUMDB_PRIV" go mod download
 expect 0 "^$before\$" "nothing recorded" -- size
-expect 0 'MISBEHAVED' "a log line on stderr" -- cat "$WORK/serve.err"
-expect 2 'misbehavior: [1-9][0-9]* seen' "sumdbd status: exit 2, misbehavior seen" -- "$SUMDBD" status --db "$WORK/priv.db"
-expect 2 'record .* as served' "... with the evidence" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 'answer for pub.example.org/d@v1.0.0 did not verify.*not evidence' "a log line on stderr" -- cat "$WORK/serve.err"
+expect 0 '^yes$' "... which calls it no misbehavior" -- ok_if sh -c "! grep -q MISBEHAVED '$WORK/serve.err'"
+expect 0 'misbehavior: 0 seen' "sumdbd status: exit 0, no misbehavior (unsigned tiles prove nothing against the log)" -- \
+    "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 '^yes$' "... and no evidence stored" -- ok_if sh -c "! '$SUMDBD' status --db '$WORK/priv.db' | grep -q 'evidence'"
 expect 0 '^303$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
+
+# 4b. A lookup answer whose note bears no signature of the public log's
+#     key (another key's in its place): not verifiable, so refused, and
+#     no evidence against the log either.
+proxy_set "upstream $PUB_URL" "unsign /lookup/pub.example.org/d@"
+expect 0 '^502 .*did not verify: .*(no verifiable signatures|unknown key)' \
+    "an unsigned lookup answer: 502 saying it did not verify" -- \
+    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/d@v1.0.0'; cat '$WORK/body'"
+expect 0 "^$before\$" "nothing recorded" -- size
+expect 0 '^yes$' "no MISBEHAVED line for it" -- ok_if sh -c "! grep -q MISBEHAVED '$WORK/serve.err'"
+expect 0 'misbehavior: 0 seen' "sumdbd status: exit 0, an unsigned answer is no evidence" -- \
+    "$SUMDBD" status --db "$WORK/priv.db"
 proxy_set "upstream $PUB_URL"
 expect 0 '^pub.example.org/d v1.0.0 h1:' "the honest answer afterwards is accepted" -- \
     curl -s "$URL/lookup/pub.example.org/d@v1.0.0"
@@ -171,7 +190,10 @@ expect 0 '^502 .*(not a prefix|misbehaved)' "fork: 502" -- \
 gomain "$WORK/m4" pub.example.org/e@v1.0.0
 expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m4" "$WORK/gp4" "$GOSUMDB_PRIV" go mod download
 expect 0 "^$before\$" "nothing recorded" -- size
+expect 0 'MISBEHAVED \(pub.example.org/e@v1.0.0\)' "a MISBEHAVED line on stderr" -- cat "$WORK/serve.err"
+expect 2 'misbehavior: [1-9][0-9]* seen' "sumdbd status: exit 2, misbehavior seen" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 2 'consistency proof \([1-9][0-9]* hashes\):' "sumdbd status shows the fork evidence with its proof" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 2 'tree served \(307 records\)' "... and the forked tree as served" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 0 '^304$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
 sumdbd_stop FORK
 

@@ -26,6 +26,9 @@ directive a line:
   hang SUB            hold every request whose path contains SUB, without
                       answering, for as long as this line stays (then
                       answer it as the other lines say)
+  unsign SUB          replace the signatures of the note in lookup answers
+                      whose path contains SUB by one of an unknown key
+                      (what anyone between a client and the log can do)
 
 A counted fault (N), and switch-on, start over when their line changes
 or is taken out.
@@ -88,6 +91,14 @@ def forged(text):
     first[2] = b"h1:" + base64.b64encode(b"\x42" * 32)
     lines[0] = b" ".join(first)
     return b"\n".join(lines)
+
+
+def unsigned(body):
+    """body (a lookup answer) with its note's signature lines replaced."""
+    i = body.rfind(b"\n\n")
+    if i < 0:
+        return body
+    return body[: i + 2] + b"\xe2\x80\x94 someone.else " + base64.b64encode(b"\x00" * 68) + b"\n"
 
 
 def get(url):
@@ -162,6 +173,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     k = rid % 256
                     if len(body) >= 32 * (k + 1):
                         body = body[: 32 * k] + h + body[32 * (k + 1):]
+            if "unsign" in d and d["unsign"] and d["unsign"][0] in p and "/lookup/" in p:
+                body = unsigned(body)
         if "cut" in d and matches(d, "cut", 1, p) and counted(d, "cut", int(d["cut"][0])):
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
