@@ -11,7 +11,9 @@
  *   - no two names equal after Unicode case folding (x/mod strToFold), no
  *     name both a file and a directory, go.mod only at the root and in
  *     lower case;
- *   - directory entries empty; symlinks and other special files refused;
+ *   - directory entries (names ending in '/') hashed with whatever data
+ *     they hold, as x/mod's HashZip does; symlinks and other special
+ *     files refused;
  *     only the stored and deflate methods, no encryption (what the go
  *     command can read);
  *   - every entry's content exactly its declared size with a good CRC:

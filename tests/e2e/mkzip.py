@@ -9,6 +9,11 @@
       "N.zip<TAB>PATH<TAB>VERSION" (nested folders, empty files, files of
       several MiB, unicode names Go allows, +incompatible, pseudo-versions,
       upper-case paths)
+  mkzip.py hostile OUTDIR PATH VERSION
+      writes zips that archive/zip (the go command) and libzip could read
+      differently, OUTDIR/NAME.zip, and OUTDIR/list: "NAME<TAB>same" (a
+      zip both must read: the h1 must equal x/mod's) or "NAME<TAB>same-or-refused"
+      (csumdb must refuse it or compute x/mod's h1)
   mkzip.py proxy DIR PATH VERSION SEED [NFILES]
       adds one module version to a GOPROXY directory tree (escaped path,
       @v/list, .info, .mod, .zip)
@@ -159,6 +164,77 @@ def bad(out, path, version):
             f.write("\t".join(str(x) for x in e) + "\n")
 
 
+# --- hand-made zips: every field under the test's control ----------------
+
+def ent(name, data, **kw):
+    """An entry for raw_zip: name (bytes), data and optional fields:
+    method (0 store, 8 deflate), central_extra, local_extra, flags,
+    crc (central CRC-32 override), dd (data descriptor CRC, flag 8),
+    mode (unix mode in the external attributes)."""
+    e = dict(name=name if isinstance(name, bytes) else name.encode(), data=data, method=0,
+             central_extra=b"", local_extra=b"", flags=0, crc=None, dd=None, mode=0o644)
+    e.update(kw)
+    return e
+
+
+def raw_parts(entries, base=0):
+    """(local headers and data, central directory) of entries, the
+    local headers starting at offset base."""
+    out, cd = b"", b""
+    for e in entries:
+        data = e["data"]
+        crc = zlib.crc32(data)
+        if e["method"] == 8:
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            comp = c.compress(data) + c.flush()
+        else:
+            comp = data
+        flags = e["flags"] | (8 if e["dd"] is not None else 0)
+        ccrc = crc if e["crc"] is None else e["crc"]
+        off = base + len(out)
+        lcrc, lcs, lus = (0, 0, 0) if e["dd"] is not None else (ccrc, len(comp), len(data))
+        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, flags, e["method"], 0, 0x21,
+                           lcrc, lcs, lus, len(e["name"]), len(e["local_extra"]))
+        out += e["name"] + e["local_extra"] + comp
+        if e["dd"] is not None:
+            out += struct.pack("<IIII", 0x08074b50, e["dd"], len(comp), len(data))
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 0x314, 20, flags, e["method"], 0, 0x21,
+                          ccrc, len(comp), len(data), len(e["name"]), len(e["central_extra"]), 0,
+                          0, 0, e["mode"] << 16, off)
+        cd += e["name"] + e["central_extra"]
+    return out, cd
+
+
+def eocd(n, cdsize, cdoff, comment=b""):
+    return struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, cdsize, cdoff, len(comment)) + comment
+
+
+def raw_zip(entries, comment=b""):
+    body, cd = raw_parts(entries)
+    return body + cd + eocd(len(entries), len(cd), len(body), comment)
+
+
+def hostile(out, path, version):
+    p = ("%s@%s/" % (path, version)).encode()
+    gm = b"module " + path.encode() + b"\n"
+    cases = []
+
+    def put(name, data, kind):
+        open(os.path.join(out, name + ".zip"), "wb").write(data)
+        cases.append((name, kind))
+
+    # Go 1.19 archive/zip reads a directory entry's data and x/mod's
+    # HashZip hashes it; CheckZip skips directories.
+    put("dir_content", raw_zip([ent(p + b"go.mod", gm), ent(p + b"sub/", b"data in a directory\n", mode=0o40755),
+                                ent(p + b"sub/a.go", b"package sub\n")]), "same")
+    put("root_content", raw_zip([ent(p, b"data in the root entry\n", mode=0o40755), ent(p + b"go.mod", gm)]), "same")
+    put("dir_content_deflated", raw_zip([ent(p + b"go.mod", gm), ent(p + b"d/", b"x" * 5000, method=8),
+                                         ent(p + b"d/a.go", b"package d\n")]), "same")
+    with open(os.path.join(out, "list"), "w") as f:
+        for c in cases:
+            f.write("%s\t%s\n" % c)
+
+
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 UNICODE = ["\u00e9", "\u00df", "\u03c0", "\u0416", "\u4e2d", "\u00c5", "\u0101"]
 
@@ -246,6 +322,8 @@ if __name__ == "__main__":
         bad(*sys.argv[2:5])
     elif cmd == "corpus":
         corpus(*sys.argv[2:4])
+    elif cmd == "hostile":
+        hostile(*sys.argv[2:5])
     elif cmd == "proxy":
         proxy(*sys.argv[2:])
     else:
