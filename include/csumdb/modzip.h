@@ -16,6 +16,13 @@
  *     files refused;
  *     only the stored and deflate methods, no encryption (what the go
  *     command can read);
+ *   - read the same by Go's archive/zip and by libzip, or refused: the end
+ *     record the file's last 22 bytes (no archive comment), no second end
+ *     record libzip could take instead, a zip64 end record only as
+ *     archive/zip finds it, no bytes before the zip, no zip64 sizes, no
+ *     Info-ZIP Unicode Path field (libzip would rename the entry), no NUL
+ *     in a name, data descriptors agreeing with the directory; and libzip's
+ *     entries compared with archive/zip's, raw name, sizes and CRC each;
  *   - every entry's content exactly its declared size with a good CRC:
  *     inflation stops one byte past the declared size (zip bombs), and
  *     the total actually read never passes the limit.
@@ -51,6 +58,13 @@ struct sdb_modzip_limits {
  * the file); SDB_ERR_NOMEM; SDB_ERR_INTERNAL.
  */
 int sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
+    const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
+    sdb_hash *h1, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/* As sdb_modzip_hash_file for the zip open as fd (borrowed, left open):
+ * the whole file from offset 0, read with pread, so fd's own offset does
+ * not matter.  The file may have no name (unlinked, O_TMPFILE). */
+int sdb_modzip_hash_fd(int fd, const char *path, size_t plen,
     const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
     sdb_hash *h1, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 

@@ -11,9 +11,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <zip.h>
 
@@ -26,6 +30,30 @@
 
 /* The end of central directory record: the smallest zip there is. */
 #define EOCD_SIZE 22
+
+/* Its comment length is 16 bits: an end record whose comment runs to the
+ * end of the file starts in the last EOCD_SIZE + 0xFFFF bytes. */
+#define EOCD_SEARCH (EOCD_SIZE + 0xFFFF)
+
+/* The zip64 end of central directory record (without extensible data, as
+ * archive/zip writes it) and its locator. */
+#define EOCD64_SIZE 56
+#define EOCD64_LOC_SIZE 20
+
+/* A central directory header without its name, extra field and comment,
+ * and a local file header likewise. */
+#define CDH_SIZE 46
+#define LFH_SIZE 30
+
+#define SIG_LFH 0x04034b50u
+#define SIG_CDH 0x02014b50u
+#define SIG_EOCD 0x06054b50u
+#define SIG_EOCD64 0x06064b50u
+#define SIG_EOCD64_LOC 0x07064b50u
+#define SIG_DD 0x08074b50u
+
+/* Extra field tags libzip reads: Info-ZIP Unicode Path and Comment. */
+#define EF_UNICODE_PATH 0x7075
 
 /* Bytes read from an entry at a time. */
 #define READ_CHUNK (64 * 1024)
@@ -358,6 +386,346 @@ zerr(struct sdb_errbuf *eb, const char *what, zip_error_t *ze)
 	return sdb_errf(eb, rc, "module zip: %s: %s", what, zip_error_strerror(ze));
 }
 
+/* --- archive/zip's view of the directory ----------------------------------- */
+
+/*
+ * The zip's bytes, from a descriptor or a buffer, read at an offset: what
+ * libzip reads through its source, read again without it.
+ */
+struct zin {
+	int fd;               /* -1: buf */
+	const uint8_t *buf;
+	uint64_t size;
+};
+
+static int
+zin_read(const struct zin *z, uint64_t off, void *dst, size_t n, struct sdb_errbuf *eb)
+{
+	uint8_t *d = dst;
+
+	if (off > z->size || n > z->size - off)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: not a valid zip file: a record past the end of the file");
+	if (z->fd < 0) {
+		memcpy(d, z->buf + off, n);
+		return SDB_OK;
+	}
+	while (n > 0) {
+		ssize_t r = pread(z->fd, d, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return sdb_errf(eb, SDB_ERR_IO, "module zip: reading the file: %s",
+			    r < 0 ? strerror(errno) : "it got shorter");
+		d += r;
+		off += (uint64_t)r;
+		n -= (size_t)r;
+	}
+	return SDB_OK;
+}
+
+static uint16_t
+le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* One central directory entry as archive/zip reads it. */
+struct goent {
+	const char *name;   /* in godir.cd: not NUL-terminated */
+	size_t name_len;
+	uint16_t flags;
+	uint32_t crc;
+	uint64_t comp_size, size, offset;
+};
+
+struct godir {
+	uint8_t *cd;        /* the central directory's bytes */
+	struct goent *e;
+	uint64_t n;
+};
+
+static void
+godir_free(struct godir *d)
+{
+	free(d->cd);
+	free(d->e);
+}
+
+/*
+ * Finds the end record as Go 1.19's archive/zip does (reader.go:
+ * readDirectoryEnd, findDirectory64End, readDirectory64End) and refuses
+ * every zip on which libzip could settle on another one.
+ *
+ * archive/zip takes the last end signature in the file's last 1 KiB (then
+ * 65 KiB) whose comment fits before the end of the file; libzip with
+ * ZIP_CHECKCONS takes one, by its own preference, of those whose comment
+ * ends exactly at the end of the file.  Two such records (a second
+ * directory and its end record hidden in the first one's comment) give
+ * each reader its own directory.  So: the end record must be the file's
+ * last 22 bytes with no comment, which archive/zip finds first, and no
+ * other end signature may have a comment that reaches the end of the
+ * file, so that libzip has no other to take.  The go command writes no
+ * archive comment.
+ *
+ * Zip64: archive/zip reads the zip64 locator only when the end record
+ * holds a 0xFFFF or 0xFFFFFFFF marker (and ignores a locator that names
+ * other disks); libzip reads a locator whenever its signature is there.
+ * A locator is allowed only where both read it, and the zip64 end record
+ * must agree with the markers' record, sit right before its locator, and
+ * carry no extensible data: what archive/zip's Writer writes for 65535
+ * entries and more.
+ *
+ * Last, the directory must end where the end record (or the zip64 one)
+ * starts: archive/zip takes a gap for bytes before the zip and moves every
+ * offset by it, libzip does not.  Then both read the directory from the
+ * same offset.
+ */
+static int
+find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
+    uint64_t *count, struct sdb_errbuf *eb)
+{
+	size_t tl = z->size < EOCD_SEARCH ? (size_t)z->size : EOCD_SEARCH;
+	uint64_t eocd = z->size - EOCD_SIZE, end = eocd, n, size, off;
+	uint8_t *t = malloc(tl), loc[EOCD64_LOC_SIZE], e64[EOCD64_SIZE];
+	const uint8_t *e;
+	size_t i;
+	int rc, marked;
+
+	if (t == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if ((rc = zin_read(z, z->size - tl, t, tl, eb)) != SDB_OK)
+		goto out;
+	e = t + tl - EOCD_SIZE;
+	if (le32(e) != SIG_EOCD) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: not a valid zip file: it does not end with an end of central "
+		    "directory record (the go command writes no archive comment)");
+		goto out;
+	}
+	if (le16(e + 20) != 0) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: the end of central directory record is not the file's last 22 bytes "
+		    "(the go command writes no archive comment)");
+		goto out;
+	}
+	for (i = 0; i + EOCD_SIZE < tl; i++) {
+		if (le32(t + i) == SIG_EOCD && le16(t + i + 20) == tl - i - EOCD_SIZE) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: a second end of central directory record, whose comment "
+			    "holds the last one: zip readers differ on which directory to read");
+			goto out;
+		}
+	}
+	if (le16(e + 4) != 0 || le16(e + 6) != 0 || le16(e + 8) != le16(e + 10)) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: a zip split over several disks");
+		goto out;
+	}
+	n = le16(e + 10);
+	size = le32(e + 12);
+	off = le32(e + 16);
+	/* archive/zip's own test, 0xffff for the size included */
+	marked = n == 0xffff || size == 0xffff || off == 0xffffffff;
+	if (eocd >= EOCD64_LOC_SIZE) {
+		if ((rc = zin_read(z, eocd - EOCD64_LOC_SIZE, loc, sizeof loc, eb)) != SDB_OK)
+			goto out;
+		if (le32(loc) == SIG_EOCD64_LOC) {
+			uint64_t at = le64(loc + 8);
+
+			if (!marked || le32(loc + 4) != 0 || le32(loc + 16) != 1) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: a zip64 locator the go command does not read");
+				goto out;
+			}
+			end = eocd - EOCD64_LOC_SIZE;
+			if (end < EOCD64_SIZE || at != end - EOCD64_SIZE) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: the zip64 end record is not right before its locator");
+				goto out;
+			}
+			end = at;
+			if ((rc = zin_read(z, at, e64, sizeof e64, eb)) != SDB_OK)
+				goto out;
+			if (le32(e64) != SIG_EOCD64 || le64(e64 + 4) != EOCD64_SIZE - 12 ||
+			    le32(e64 + 16) != 0 || le32(e64 + 20) != 0 ||
+			    le64(e64 + 24) != le64(e64 + 32) ||
+			    (n != 0xffff && n != le64(e64 + 32)) ||
+			    (size != 0xffffffff && size != le64(e64 + 40)) ||
+			    (off != 0xffffffff && off != le64(e64 + 48))) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: the zip64 end record is malformed or disagrees with the end record");
+				goto out;
+			}
+			n = le64(e64 + 32);
+			size = le64(e64 + 40);
+			off = le64(e64 + 48);
+		}
+	}
+	if (off > end || end - off != size) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: the central directory does not end where its end record starts "
+		    "(bytes before the zip, or a gap)");
+		goto out;
+	}
+	if (n > size / CDH_SIZE) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: the end record counts more entries than the directory can hold");
+		goto out;
+	}
+	*cd_off = off;
+	*cd_size = size;
+	*count = n;
+	rc = SDB_OK;
+out:
+	free(t);
+	return rc;
+}
+
+/*
+ * archive/zip's data descriptor check (reader.go readDataDescriptor): an
+ * entry with flag bit 3 is followed by a descriptor whose CRC-32 must be
+ * the directory's, or reading the entry fails.  libzip does not read
+ * descriptors; without this check sumdbd would vouch for a zip the go
+ * command refuses.
+ */
+static int
+check_descriptor(const struct zin *z, const struct goent *g, struct sdb_errbuf *eb)
+{
+	uint8_t h[LFH_SIZE], dd[16];
+	uint64_t at;
+	char q[128];
+	int rc;
+
+	if ((rc = zin_read(z, g->offset, h, sizeof h, eb)) != SDB_OK)
+		return rc;
+	if (le32(h) != SIG_LFH)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: no local header for %s",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	at = g->offset + LFH_SIZE + le16(h + 26) + le16(h + 28);
+	if (at > z->size || g->comp_size > z->size - at ||
+	    z->size - at - g->comp_size < 12)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: the data descriptor of %s is cut short",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	at += g->comp_size;
+	if ((rc = zin_read(z, at, dd, 12, eb)) != SDB_OK)
+		return rc;
+	if (le32(dd) == SIG_DD) {
+		if (z->size - at < 16)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: the data descriptor of %s is cut short",
+			    sdb_quote(q, sizeof q, g->name, g->name_len));
+		memmove(dd, dd + 4, 8);
+	}
+	if (le32(dd) != g->crc)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: the data descriptor of %s gives another CRC-32 than the directory",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	return SDB_OK;
+}
+
+/*
+ * Reads the central directory as Go 1.19's archive/zip does (Reader.init,
+ * readDirectoryHeader): the entries, their raw names and sizes, in order.
+ * run() then requires libzip to have read the very same entries; the
+ * names hashed are these raw names, which the go command hashes.
+ *
+ * Refused besides what find_directory refuses: headers that do not fill
+ * the directory exactly or do not match its count (archive/zip reads
+ * headers until one fails and compares the count modulo 65536), zip64
+ * sizes and offsets (a module zip is under 4 GiB: archive/zip's Writer
+ * never writes them for one), and the Info-ZIP Unicode Path extra field
+ * (0x7075): libzip, even with ZIP_FL_ENC_RAW, names an entry after that
+ * field when its CRC matches the raw name, while archive/zip ignores it,
+ * so the name libzip gives is not the name the go command hashes.  The go
+ * command never writes the field.  The Unicode Comment field (0x6375) and
+ * the other fields libzip reads change no name, size or offset.
+ */
+static int
+go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
+{
+	uint64_t off = 0, size = 0, pos = 0, k = 0;
+	char q[128];
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	if ((rc = find_directory(z, &off, &size, &d->n, eb)) != SDB_OK)
+		return rc;
+	d->cd = malloc(size ? (size_t)size : 1);
+	d->e = calloc((size_t)d->n + 1, sizeof *d->e);
+	if (d->cd == NULL || d->e == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if ((rc = zin_read(z, off, d->cd, (size_t)size, eb)) != SDB_OK)
+		return rc;
+	while (pos < size) {
+		const uint8_t *h = d->cd + pos, *x, *xend;
+		struct goent *g;
+		size_t nl, xl;
+
+		if (size - pos < CDH_SIZE || le32(h) != SIG_CDH)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: central directory entry %llu is malformed",
+			    (unsigned long long)k);
+		nl = le16(h + 28);
+		xl = le16(h + 30);
+		if (size - pos - CDH_SIZE < nl + xl + le16(h + 32))
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: central directory entry %llu runs past the directory",
+			    (unsigned long long)k);
+		if (k == d->n)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: the directory holds more entries than its end record counts");
+		g = &d->e[k];
+		g->name = (const char *)h + CDH_SIZE;
+		g->name_len = nl;
+		g->flags = le16(h + 8);
+		g->crc = le32(h + 16);
+		g->comp_size = le32(h + 20);
+		g->size = le32(h + 24);
+		g->offset = le32(h + 42);
+		if (memchr(g->name, '\0', nl) != NULL)
+			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name with a NUL byte: %s",
+			    sdb_quote(q, sizeof q, g->name, nl));
+		if (g->comp_size == 0xffffffff || g->size == 0xffffffff ||
+		    g->offset == 0xffffffff || le16(h + 34) != 0)
+			return sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: entry %s has zip64 sizes or another disk (a module zip is under 4 GiB)",
+			    sdb_quote(q, sizeof q, g->name, nl));
+		/* archive/zip's walk over the extra field */
+		x = h + CDH_SIZE + nl;
+		xend = x + xl;
+		while (xend - x >= 4 && (size_t)(xend - x - 4) >= le16(x + 2)) {
+			if (le16(x) == EF_UNICODE_PATH)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: entry %s has an Info-ZIP Unicode Path field, which "
+				    "names it otherwise for libzip than for the go command",
+				    sdb_quote(q, sizeof q, g->name, nl));
+			x += 4 + le16(x + 2);
+		}
+		if ((g->flags & 0x8) && (rc = check_descriptor(z, g, eb)) != SDB_OK)
+			return rc;
+		pos += CDH_SIZE + nl + xl + le16(h + 32);
+		k++;
+	}
+	if (k != d->n)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: the end record counts %llu entries, the directory holds %llu",
+		    (unsigned long long)d->n, (unsigned long long)k);
+	return SDB_OK;
+}
+
 struct limits {
 	uint64_t zip, total, gomod, license;
 };
@@ -373,7 +741,7 @@ get_limits(struct limits *l, const struct sdb_modzip_limits *lim)
 
 /* The first pass: names, types and declared sizes. */
 static int
-check_entries(zip_t *za, struct entry *ents, zip_int64_t n,
+check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t n,
     const char *prefix, size_t preflen, const struct limits *lim,
     struct sdb_errbuf *eb)
 {
@@ -398,6 +766,16 @@ check_entries(zip_t *za, struct entry *ents, zip_int64_t n,
 			break;
 		}
 		nl = strlen(name);
+		/* libzip reads what archive/zip reads, or nothing is hashed */
+		if (nl != gd->e[i].name_len || memcmp(name, gd->e[i].name, nl) != 0 ||
+		    !(st.valid & ZIP_STAT_SIZE) || st.size != gd->e[i].size ||
+		    !(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_size != gd->e[i].comp_size ||
+		    !(st.valid & ZIP_STAT_CRC) || st.crc != gd->e[i].crc) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: entry %s reads differently in libzip than in the go command",
+			    sdb_quote(q, sizeof q, gd->e[i].name, gd->e[i].name_len));
+			break;
+		}
 		ents[i].name = name;
 		ents[i].name_len = nl;
 		ents[i].size = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
@@ -587,20 +965,28 @@ hash_entries(zip_t *za, const struct entry *ents, struct sdb_dirhash_file *files
 }
 
 static int
-run(zip_source_t *src, const char *path, size_t plen, const char *version,
-    size_t vlen, const struct limits *lim, sdb_hash *h1, struct sdb_errbuf *eb)
+run(zip_source_t *src, const struct zin *z, const char *path, size_t plen,
+    const char *version, size_t vlen, const struct limits *lim, sdb_hash *h1,
+    struct sdb_errbuf *eb)
 {
 	zip_error_t ze;
 	zip_t *za;
 	zip_int64_t n;
+	struct godir gd;
 	struct entry *ents = NULL;
 	struct sdb_dirhash_file *files = NULL;
 	char *prefix;
 	size_t preflen = plen + 1 + vlen + 1;
 	int rc;
 
+	if ((rc = go_directory(z, &gd, eb)) != SDB_OK) {
+		godir_free(&gd);
+		zip_source_free(src);
+		return rc;
+	}
 	prefix = malloc(preflen + 1);
 	if (prefix == NULL) {
+		godir_free(&gd);
 		zip_source_free(src);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
@@ -622,6 +1008,7 @@ run(zip_source_t *src, const char *path, size_t plen, const char *version,
 			zip_error_strerror(&ze));
 		zip_error_fini(&ze);
 		free(prefix);
+		godir_free(&gd);
 		return rc;
 	}
 	zip_error_fini(&ze);
@@ -630,13 +1017,19 @@ run(zip_source_t *src, const char *path, size_t plen, const char *version,
 		rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: no central directory");
 		goto out;
 	}
+	if ((uint64_t)n != gd.n) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: libzip reads %lld entries, the go command %llu",
+		    (long long)n, (unsigned long long)gd.n);
+		goto out;
+	}
 	ents = calloc((size_t)n + 1, sizeof *ents);
 	files = calloc((size_t)n + 1, sizeof *files);
 	if (ents == NULL || files == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = check_entries(za, ents, n, prefix, preflen, lim, eb);
+	rc = check_entries(za, &gd, ents, n, prefix, preflen, lim, eb);
 	if (rc == SDB_OK)
 		rc = hash_entries(za, ents, files, n, lim, eb);
 	if (rc == SDB_OK)
@@ -645,6 +1038,7 @@ out:
 	free(ents);
 	free(files);
 	free(prefix);
+	godir_free(&gd);
 	zip_discard(za);
 	return rc;
 }
@@ -671,32 +1065,61 @@ check_zip_size(uint64_t size, const struct limits *l, struct sdb_errbuf *eb)
 }
 
 int
-sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
-    const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
-    sdb_hash *h1, struct sdb_errbuf *eb)
+sdb_modzip_hash_fd(int fd, const char *path, size_t plen, const char *version,
+    size_t vlen, const struct sdb_modzip_limits *lim, sdb_hash *h1,
+    struct sdb_errbuf *eb)
 {
 	struct limits l;
 	struct stat sb;
+	struct zin z;
 	zip_error_t ze;
 	zip_source_t *src;
-	int rc;
+	FILE *f;
+	int rc, fd2;
 
 	get_limits(&l, lim);
 	if ((rc = check_module(path, plen, version, vlen, eb)) != SDB_OK)
 		return rc;
-	if (stat(zip_path, &sb) != 0)
-		return sdb_errf(eb, SDB_ERR_IO, "module zip: cannot stat the file");
+	if (fstat(fd, &sb) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "module zip: cannot stat the file: %s", strerror(errno));
 	if ((rc = check_zip_size((uint64_t)sb.st_size, &l, eb)) != SDB_OK)
 		return rc;
+	z.fd = fd;
+	z.buf = NULL;
+	z.size = (uint64_t)sb.st_size;
+	/* libzip's source owns (and closes) a stream of its own */
+	if ((fd2 = dup(fd)) < 0)
+		return sdb_errf(eb, SDB_ERR_IO, "module zip: %s", strerror(errno));
+	if ((f = fdopen(fd2, "rb")) == NULL) {
+		rc = sdb_errf(eb, errno == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "module zip: %s",
+		    strerror(errno));
+		close(fd2);
+		return rc;
+	}
 	zip_error_init(&ze);
-	src = zip_source_file_create(zip_path, 0, -1, &ze);
+	src = zip_source_filep_create(f, 0, (zip_int64_t)z.size, &ze);
 	if (src == NULL) {
 		rc = zerr(eb, "opening the file", &ze);
 		zip_error_fini(&ze);
+		fclose(f);
 		return rc;
 	}
 	zip_error_fini(&ze);
-	return run(src, path, plen, version, vlen, &l, h1, eb);
+	return run(src, &z, path, plen, version, vlen, &l, h1, eb);
+}
+
+int
+sdb_modzip_hash_file(const char *zip_path, const char *path, size_t plen,
+    const char *version, size_t vlen, const struct sdb_modzip_limits *lim,
+    sdb_hash *h1, struct sdb_errbuf *eb)
+{
+	int fd = open(zip_path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return sdb_errf(eb, SDB_ERR_IO, "module zip: cannot open the file: %s", strerror(errno));
+	rc = sdb_modzip_hash_fd(fd, path, plen, version, vlen, lim, h1, eb);
+	close(fd);
+	return rc;
 }
 
 int
@@ -705,6 +1128,7 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
     const struct sdb_modzip_limits *lim, sdb_hash *h1, struct sdb_errbuf *eb)
 {
 	struct limits l;
+	struct zin z;
 	zip_error_t ze;
 	zip_source_t *src;
 	int rc;
@@ -714,6 +1138,9 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
 		return rc;
 	if ((rc = check_zip_size(len, &l, eb)) != SDB_OK)
 		return rc;
+	z.fd = -1;
+	z.buf = buf;
+	z.size = len;
 	zip_error_init(&ze);
 	src = zip_source_buffer_create(len ? buf : "", len, 0, &ze);
 	if (src == NULL) {
@@ -722,5 +1149,5 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
 		return rc;
 	}
 	zip_error_fini(&ze);
-	return run(src, path, plen, version, vlen, &l, h1, eb);
+	return run(src, &z, path, plen, version, vlen, &l, h1, eb);
 }

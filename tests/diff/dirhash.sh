@@ -49,6 +49,13 @@ python3 "$MKZIP" hostile "$WORK/hostile" example.com/m v1.0.0
 while IFS="$(printf '\t')" read -r name kind; do
 	printf '%s\texample.com/m\tv1.0.0\n' "$WORK/hostile/$name.zip" >>"$WORK/hcases"
 done <"$WORK/hostile/list"
+# zips the go command's own writer makes: a small one, and one of 65536
+# entries, past which it writes a zip64 end record
+for n in 3 65536; do
+	"$ORACLE" dirhash-create "$WORK/hostile/gowriter$n.zip" example.com/m v1.0.0 $n
+	printf 'gowriter%s\tsame\n' $n >>"$WORK/hostile/list"
+	printf '%s\texample.com/m\tv1.0.0\n' "$WORK/hostile/gowriter$n.zip" >>"$WORK/hcases"
+done
 "$ORACLE" dirhash-zip <"$WORK/hcases" >"$WORK/hgo"
 nh=0
 bad=0

@@ -209,9 +209,28 @@ def eocd(n, cdsize, cdoff, comment=b""):
     return struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n, n, cdsize, cdoff, len(comment)) + comment
 
 
+def zip64_end(n, cdsize, cdoff, at, disks=1):
+    """The zip64 end record at offset at and its locator, as archive/zip's
+    Writer writes them."""
+    rec = struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, n, n, cdsize, cdoff)
+    loc = struct.pack("<IIQI", 0x07064b50, 0, at, disks)
+    return rec + loc
+
+
 def raw_zip(entries, comment=b""):
     body, cd = raw_parts(entries)
     return body + cd + eocd(len(entries), len(cd), len(body), comment)
+
+
+def unicode_path(raw, uni):
+    """Info-ZIP Unicode Path extra field (0x7075) naming raw as uni."""
+    body = b"\x01" + struct.pack("<I", zlib.crc32(raw)) + uni
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def unicode_comment(comment, uni):
+    body = b"\x01" + struct.pack("<I", zlib.crc32(comment)) + uni
+    return struct.pack("<HH", 0x6375, len(body)) + body
 
 
 def hostile(out, path, version):
@@ -230,6 +249,83 @@ def hostile(out, path, version):
     put("root_content", raw_zip([ent(p, b"data in the root entry\n", mode=0o40755), ent(p + b"go.mod", gm)]), "same")
     put("dir_content_deflated", raw_zip([ent(p + b"go.mod", gm), ent(p + b"d/", b"x" * 5000, method=8),
                                          ent(p + b"d/a.go", b"package d\n")]), "same")
+    # Info-ZIP Unicode Path (0x7075): libzip takes the name from it when its
+    # CRC matches the raw name; archive/zip ignores it.
+    a = p + b"a.go"
+    put("unicode_path", raw_zip([ent(p + b"go.mod", gm),
+                                 ent(a, b"package m\n", central_extra=unicode_path(a, p + b"b.go"),
+                                     local_extra=unicode_path(a, p + b"b.go"))]), "same-or-refused")
+    put("unicode_path_central", raw_zip([ent(p + b"go.mod", gm),
+                                         ent(a, b"package m\n", central_extra=unicode_path(a, p + b"b.go"))]),
+        "same-or-refused")
+    put("unicode_path_gomod", raw_zip([ent(p + b"x.txt", gm, central_extra=unicode_path(p + b"x.txt", p + b"go.mod"),
+                                           local_extra=unicode_path(p + b"x.txt", p + b"go.mod"))]),
+        "same-or-refused")
+    # an entry comment in the Unicode Comment field (0x6375): no name changes
+    put("unicode_comment", raw_zip([ent(p + b"go.mod", gm, central_extra=unicode_comment(b"", b"hello"))]),
+        "same-or-refused")
+    # A zip64 extra field no size needs: both readers ignore it.
+    z64 = struct.pack("<HHQQ", 1, 16, 999, 999)
+    put("zip64_extra_unused", raw_zip([ent(p + b"go.mod", gm, central_extra=z64)]), "same-or-refused")
+
+    # Two end records: directory B and its end record in the comment of end
+    # record A.  archive/zip takes the last end record, libzip another.
+    def polyglot(first_cd_is_a):
+        ents = [ent(p + b"go.mod", gm), ent(a, b"package m // X\n"), ent(a, b"package m // Y\n")]
+        body, _ = raw_parts(ents)
+        _, cd3 = raw_parts(ents)
+        # the central records of each entry, cut from one directory
+        recs, i = [], 0
+        while i < len(cd3):
+            nl, el, cl = struct.unpack_from("<HHH", cd3, i + 28)
+            recs.append(cd3[i:i + 46 + nl + el + cl])
+            i += 46 + nl + el + cl
+        cda, cdb = recs[0] + recs[2], recs[0] + recs[1]
+        if not first_cd_is_a:
+            cda, cdb = cdb, cda
+        offa = len(body)
+        tail = cdb + eocd(2, len(cdb), offa + len(cda) + 22)
+        return body + cda + eocd(2, len(cda), offa, tail)
+    put("two_eocd", polyglot(True), "same-or-refused")
+    put("two_eocd_swapped", polyglot(False), "same-or-refused")
+    # an archive comment: both readers agree, but it is not what the go command writes
+    put("comment", raw_zip([ent(p + b"go.mod", gm)], b"a comment"), "same-or-refused")
+    # bytes before the zip: archive/zip finds the directory relative to its end record
+    body, cd = raw_parts([ent(p + b"go.mod", gm), ent(a, b"package m\n")])
+    junk = b"#!/bin/sh\nexit 0\n"
+    put("prefixed", junk + body + cd + eocd(2, len(cd), len(body)), "same-or-refused")
+    # The zip64 end record as archive/zip's Writer writes it (65535 entries
+    # and more): both must read it.
+    body, cd = raw_parts([ent(p + b"go.mod", gm), ent(a, b"package m\n")])
+    put("zip64_end", body + cd + zip64_end(2, len(cd), len(body), len(body) + len(cd)) +
+        eocd(0xffff, 0xffffffff, 0xffffffff), "same")
+    # A zip64 locator where archive/zip does not look for one (no 0xffff
+    # marker in the end record): libzip reads directory A through it,
+    # archive/zip directory B from the end record.
+    ents = [ent(p + b"go.mod", gm), ent(a, b"package m // X\n"), ent(a, b"package m // Y\n")]
+    body, cd3 = raw_parts(ents)
+    recs, i = [], 0
+    while i < len(cd3):
+        nl, el, cl = struct.unpack_from("<HHH", cd3, i + 28)
+        recs.append(cd3[i:i + 46 + nl + el + cl])
+        i += 46 + nl + el + cl
+    cda, cdb = recs[0] + recs[2], recs[0] + recs[1]
+    offa = len(body)
+    offb = offa + len(cda)
+    z = zip64_end(2, len(cda), offa, offb + len(cdb))
+    put("zip64_locator_unmarked", body + cda + cdb + z + eocd(2, len(cdb), offb), "same-or-refused")
+    # the same with the markers, but a locator archive/zip ignores (4 disks)
+    z = zip64_end(2, len(cda), offa, offb + len(cdb), disks=4)
+    put("zip64_locator_disks", body + cda + cdb + z + eocd(0xffff, len(cdb), offb), "same-or-refused")
+    # A data descriptor whose CRC is not the directory's: archive/zip
+    # refuses the entry (ErrChecksum), libzip does not read descriptors.
+    put("dd_crc", raw_zip([ent(p + b"go.mod", gm), ent(a, b"package m\n", dd=0x12345678)]), "same-or-refused")
+    put("dd_ok", raw_zip([ent(p + b"go.mod", gm), ent(a, b"package m\n", method=8, dd=zlib.crc32(b"package m\n"))]),
+        "same")
+    # a CRC of 0 in the directory: archive/zip checks nothing, libzip does
+    put("crc_zero", raw_zip([ent(p + b"go.mod", gm), ent(a, b"package m\n", crc=0)]), "same-or-refused")
+    # a NUL in a name: C strings end there, Go strings do not
+    put("nul_name", raw_zip([ent(p + b"go.mod", gm), ent(a + b"\0x", b"package m\n")]), "same-or-refused")
     with open(os.path.join(out, "list"), "w") as f:
         for c in cases:
             f.write("%s\t%s\n" % c)

@@ -8,8 +8,9 @@
 #   2. eight concurrent go mod download processes record each version once;
 #   3. upstream faults (tests/e2e/faultproxy.py): 500 then 200 and 429 are
 #      retried and recorded; hanging, truncated, garbage, missing, outside
-#      the patterns, upstream down: clear 404/502/504, nothing recorded, the
-#      server keeps serving.
+#      the patterns, upstream down, zips that Go's archive/zip and libzip
+#      read differently: clear 404/502/504, nothing recorded, the server
+#      keeps serving.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -191,6 +192,23 @@ expect 0 "^$before\$" "nothing recorded by the faults" -- tree_size "$S1"
 expect 0 '^go.sum database tree$' "the server keeps serving" -- sh -c "curl -s '$S1/latest' | head -n 1"
 expect 0 '^502 ' "a refused zip asked again: refused again, never half-recorded" -- sh -c \
 	"curl -s -w '%{http_code} ' -o /dev/null '$S1/lookup/corp.example.com/garbage@v1.0.0'"
+
+# Zips archive/zip and libzip read differently: refused, never recorded
+# with a hash the go command does not compute.
+for z in unicode_path two_eocd zip64_locator_unmarked; do
+	m=corp.example.com/hostile$z
+	mkdir -p "$WORK/hostile$z" "$WORK/proxy/$m/@v"
+	python3 "$MKZIP" hostile "$WORK/hostile$z" "$m" v1.0.0 || exit 1
+	cp "$WORK/hostile$z/$z.zip" "$WORK/proxy/$m/@v/v1.0.0.zip"
+	printf 'module %s\n' "$m" >"$WORK/proxy/$m/@v/v1.0.0.mod"
+done
+expect 0 '^502 .*Unicode Path' "a zip naming an entry in an Info-ZIP Unicode Path field: 502" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/hostileunicode_path@v1.0.0'; cat '$WORK/body'"
+expect 0 '^502 .*second end of central directory' "a zip with two end records: 502" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/hostiletwo_eocd@v1.0.0'; cat '$WORK/body'"
+expect 0 '^502 .*zip64 locator' "a zip64 locator archive/zip does not read: 502" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/hostilezip64_locator_unmarked@v1.0.0'; cat '$WORK/body'"
+expect 0 "^$before\$" "none of them recorded" -- tree_size "$S1"
 
 newdb db3
 serve s3 "$DB" --upstream http://alice:s3cret@127.0.0.1:1 --private 'corp.example.com' --upstream-timeout 2
