@@ -44,8 +44,7 @@ struct sdbd_upstream {
 	struct proxy *proxies;
 	size_t nproxies;
 	char *patterns;
-	char *tmp_dir;                 /* a private directory (0700) of ours */
-	int tmp_made;                  /* tmp_dir was made: remove it at the end */
+	char *tmp_dir;                 /* where downloads go, nameless */
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
 };
 
@@ -193,6 +192,42 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/*
+ * A temporary file in dir, read-write, without a name: downloaded zips go
+ * to one, are checked and hashed through the descriptor and vanish when it
+ * is closed, or when the process dies at any moment (a crash in a 500 MiB
+ * download leaves nothing behind).  Having no name, the file cannot be
+ * swapped or read by another user between download and hashing either.
+ * O_TMPFILE where the system and the file system have it; else mkstemp
+ * and an unlink at once.  Returns the descriptor, or -1 with errno set.
+ */
+static int
+open_tmp(const char *dir)
+{
+	char tmpl[4096];
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+#endif
+	if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/sumdbd-zip.XXXXXX", dir) >= sizeof tmpl) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmpl)) < 0)
+		return -1;
+	if (unlink(tmpl) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int
 sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options *opt,
     struct sdbd_log *log, struct sdb_errbuf *eb)
@@ -201,7 +236,7 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	struct sdb_fetch_options fo;
 	char *token = NULL;
 	const char *tmp;
-	int rc;
+	int rc, fd;
 
 	*out = NULL;
 	if (opt->proxies == NULL)
@@ -216,23 +251,19 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	tmp = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
-	/* Downloaded zips are closed and then opened again by name to be
-	 * checked: they go to a directory nobody else can write to, so that
-	 * no other user can swap one between download and hashing, whatever
-	 * the shared temporary directory's mode (sticky or not). */
-	u->tmp_dir = malloc(strlen(tmp) + sizeof "/sumdbd.XXXXXX");
+	u->tmp_dir = strdup(tmp);
 	u->patterns = strdup(opt->patterns);
 	if (u->tmp_dir == NULL || u->patterns == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	(void)snprintf(u->tmp_dir, strlen(tmp) + sizeof "/sumdbd.XXXXXX", "%s/sumdbd.XXXXXX", tmp);
-	if (mkdtemp(u->tmp_dir) == NULL) {
-		rc = sdb_errf(eb, SDB_ERR_IO, "cannot make a private temporary directory in %s: %s",
-		    tmp, strerror(errno));
+	/* a directory that takes no temporary file is said at the start */
+	if ((fd = open_tmp(u->tmp_dir)) < 0) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot create a temporary file in %s: %s",
+		    u->tmp_dir, strerror(errno));
 		goto fail;
 	}
-	u->tmp_made = 1;
+	close(fd);
 	if ((rc = parse_proxies(u, opt->proxies, eb)) != SDB_OK)
 		goto fail;
 	if ((rc = sdbd_flights_new(&u->flights, opt->concurrency ? opt->concurrency : 4,
@@ -276,8 +307,6 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	}
 	free(u->proxies);
 	free(u->patterns);
-	if (u->tmp_made)
-		(void)rmdir(u->tmp_dir);
 	free(u->tmp_dir);
 	sdbd_flights_free(u->flights);
 	free(u);
@@ -340,7 +369,7 @@ fetch_from(struct sdbd_upstream *u, const struct proxy *p, const char *path,
 	struct sdb_fetch_response res;
 	struct file_sink fsink;
 	struct sdb_fetch_sink sink = { fs_write, fs_reset, &fsink };
-	char *url, tmpl[4096];
+	char *url;
 	long status = 0;
 	int rc, fd;
 
@@ -372,11 +401,7 @@ fetch_from(struct sdbd_upstream *u, const struct proxy *p, const char *path,
 		sdb_fetch_response_clear(&res);
 		return rc;
 	}
-	if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/sumdbd-zip.XXXXXX", u->tmp_dir) >= sizeof tmpl) {
-		rc = sdb_errf(eb, SDB_ERR_INVALID, "temporary directory name too long");
-		goto out_res;
-	}
-	fd = mkstemp(tmpl);
+	fd = open_tmp(u->tmp_dir);
 	if (fd < 0) {
 		rc = sdb_errf(eb, SDB_ERR_IO, "cannot create a temporary file in %s: %s",
 		    u->tmp_dir, strerror(errno));
@@ -392,19 +417,18 @@ fetch_from(struct sdbd_upstream *u, const struct proxy *p, const char *path,
 		    p->base, status);
 	else if (rc == SDB_OK && status != 200)
 		rc = sdb_errf(eb, SDB_ERR_IO, "upstream %s answered HTTP %ld", url, status);
-	if (rc == SDB_OK && fsync(fd) != 0 && errno != EINVAL)
-		rc = sdb_errf(eb, SDB_ERR_IO, "writing the temporary zip: %s", strerror(errno));
-	close(fd);
+	/* the file is read back through the page cache and never kept:
+	 * no fsync, which would write up to 500 MiB to disk for nothing */
 	if (rc == SDB_OK) {
 		struct sdb_errbuf zeb;
 
 		zeb.msg[0] = '\0';
-		rc = sdb_modzip_hash_file(tmpl, path, strlen(path), version, strlen(version),
+		rc = sdb_modzip_hash_fd(fd, path, strlen(path), version, strlen(version),
 		    NULL, h1, &zeb);
 		if (rc != SDB_OK)
 			rc = sdb_errf(eb, rc, "upstream %s: %s", p->base, sdb_errmsg(&zeb, rc));
 	}
-	unlink(tmpl);
+	close(fd);
 out_res:
 	sdb_fetch_response_clear(&res);
 	free(url);

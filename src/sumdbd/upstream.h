@@ -26,8 +26,9 @@ struct sdbd_upstream_options {
 	const char *netrc_file;  /* NULL: none */
 	const char *token_file;  /* bearer token in a file; NULL: none */
 	const char *ca_file;     /* NULL: system CAs */
-	const char *tmp_dir;     /* zips go to a private directory made in it
-	                          * (and removed at the end); NULL: $TMPDIR or /tmp */
+	const char *tmp_dir;     /* zips go to nameless temporary files in it
+	                          * (O_TMPFILE, or unlinked at once); NULL:
+	                          * $TMPDIR or /tmp */
 	long connect_timeout_ms; /* 10000 */
 	long timeout_ms;         /* per download, 120000 */
 	int max_retries;         /* 3; -1 none */

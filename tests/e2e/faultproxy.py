@@ -8,6 +8,7 @@
     slow429 every file answers 429 Retry-After: 1 first, then the file
     hang    the .zip request is never answered
     trunc   the .zip is cut short (Content-Length promises more)
+    stall   half the .zip is sent, then nothing for 60 s
     garbage the .zip is HTML, not a zip
   and logs every request to DIR/../hits as "USER-AGENT-NAME PATH" lines.
 """
@@ -56,6 +57,14 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send_body(429, b"slow down\n", [("Retry-After", "1")])
         if p.endswith(".zip"):
             if "hang" in p:
+                time.sleep(60)
+                return
+            if "stall" in p:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
                 time.sleep(60)
                 return
             if "trunc" in p:

@@ -10,7 +10,8 @@
 #      retried and recorded; hanging, truncated, garbage, missing, outside
 #      the patterns, upstream down, zips that Go's archive/zip and libzip
 #      read differently: clear 404/502/504, nothing recorded, the server
-#      keeps serving.
+#      keeps serving;
+#   4. downloads leave no file in TMPDIR, not even after a kill -9.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -95,6 +96,7 @@ for mv in $MODS; do
 	s=$((s + 1))
 done
 for i in 1 2 3 4 5 6; do python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/c$i v1.0.$i $((i + 50)) 5; done
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/stall v1.0.0 60 400 || exit 1
 
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
 PIDS="$PIDS $!"
@@ -218,17 +220,30 @@ expect 0 '^clean$' "the 502 names the upstream without the credentials in its UR
 	"if grep -q 's3cret' '$WORK/body'; then cat '$WORK/body'; else echo clean; fi"
 expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
 
-# Downloaded zips wait for their checks in a private directory (0700) of
-# the server's own, not in the shared TMPDIR itself; it goes when the
-# server stops.
+# Downloaded zips wait for their checks in files without a name: nothing
+# in TMPDIR while a zip downloads, and nothing after a crash in the middle
+# of one.
 mkdir -p "$WORK/tmp4"
 newdb db4
 _tmpdir_was=${TMPDIR-}
 export TMPDIR="$WORK/tmp4"
-sumdbd_start s4 "$DB" --no-admin --upstream http://127.0.0.1:1 --private corp.example.com
+sumdbd_start s4 "$DB" --no-admin --upstream "$PROXY" --private corp.example.com
 if [ -n "$_tmpdir_was" ]; then TMPDIR=$_tmpdir_was; else unset TMPDIR; fi
-expect 0 '^drwx------ .*/sumdbd\.' "zips go to a private directory (mode 0700) in TMPDIR" -- \
-	sh -c "ls -ld '$WORK/tmp4'/sumdbd.*"
-sumdbd_stop s4
-expect 0 '^0$' "... removed when the server stops" -- sh -c "ls -A '$WORK/tmp4' | wc -l"
+curl -s -o /dev/null --max-time 30 "$s4_URL/lookup/corp.example.com/stall@v1.0.0" &
+cpid=$!
+_i=0
+while ! grep -q '^csumdb-sumdbd /corp.example.com/stall/@v/v1.0.0.zip$' "$WORK/hits" 2>/dev/null &&
+    [ $_i -lt 100 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+sleep 0.5
+expect 0 '^0$' "nothing named in TMPDIR while a zip downloads" -- sh -c "ls -A '$WORK/tmp4' | wc -l"
+kill -KILL "$s4_PID"
+wait "$s4_PID" 2>/dev/null
+s4_PID=
+kill "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+expect 0 '^0$' "a crash in the middle of a download leaves nothing in TMPDIR" -- \
+	sh -c "ls -A '$WORK/tmp4' | wc -l"
 e2e_done
