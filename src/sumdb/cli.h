@@ -46,5 +46,11 @@ int lookup_split_arg(const char *arg, char **path, char **version, struct sdb_er
  * SDB_ERR_FORK (evidence stored), or could-not-check and tile errors. */
 int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, struct sdb_errbuf *eb);
+/* Without a state: the trees one run sees must be one log's.  *seen is
+ * the largest tree so far (seen->n < 0: none yet); tree is checked against
+ * it as audit checks two trees, and *seen becomes the larger.  SDB_OK,
+ * SDB_ERR_FORK, or could-not-check and tile errors. */
+int lookup_check_seen(struct sdb_remote *r, struct sdb_tree *seen, const struct sdb_tree *tree,
+    struct sdb_errbuf *eb);
 
 #endif

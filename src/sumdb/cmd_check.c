@@ -40,6 +40,10 @@ check_usage(FILE *f)
 	    "does not know, could not check, or usage.\n");
 }
 
+/* Lookups in a row that the log does not answer (network errors, after
+ * their retries) before the rest are left unchecked. */
+#define CHECK_GIVE_UP 3
+
 struct line {
 	char *path, *version;
 	int is_gomod, alg;
@@ -156,6 +160,8 @@ cmd_check(int argc, char **argv)
 	struct line *lines = NULL;
 	size_t nlines = 0, cap = 0, len = 0, off, i, j;
 	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
+	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
+	int down = 0;                               /* lookups in a row the log did not answer */
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0;
 	struct sdb_remote r;
 	struct findings fs = { NULL, 0, 0, 0 };
@@ -252,12 +258,26 @@ cmd_check(int argc, char **argv)
 		for (j = i + 1; j < nlines && strcmp(lines[j].path, lines[i].path) == 0 &&
 		    strcmp(lines[j].version, lines[i].version) == 0; j++)
 			;
+		/* a log that stopped answering is not asked about every
+		 * remaining version (a retried timeout each) */
+		if (down >= CHECK_GIVE_UP) {
+			failed += (int64_t)(nlines - i);
+			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
+			    "checked, the log did not answer the last %d lookups", lines[i].path,
+			    lines[i].version, nlines - j, CHECK_GIVE_UP);
+			finding_add(&fs, lines[i].line, "could-not-check", msg);
+			break;
+		}
 		eb.msg[0] = '\0';
 		err = sdb_remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
 		    &note, &nlen, &eb);
 		if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
 			err = sdb_remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
 			    "the log's record does not parse");
+		/* every tree of the run must be one log's */
+		if (err == SDB_OK)
+			err = lookup_check_seen(&r, &seen, &tree, &eb);
+		down = err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT ? down + 1 : 0;
 		if (err == SDB_ERR_NOT_FOUND) {
 			unknown += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
@@ -282,6 +302,7 @@ cmd_check(int argc, char **argv)
 				char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
 
 				if (lines[k].alg != 1) {
+					failed++;
 					snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
 					    lines[k].path, lines[k].version);
 					finding_add(&fs, lines[k].line, "skipped", msg);
@@ -308,9 +329,9 @@ cmd_check(int argc, char **argv)
 		goto nomem;
 	findings_print(&fs, json, file);
 	if (json)
-		printf("{\"summary\":true,\"lines\":%zu,\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
+		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
-		    "}\n", nlines, matched, mismatches, unknown, malformed, failed);
+		    "}\n", lineno, matched, mismatches, unknown, malformed, failed);
 	else
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " not in the log, %" PRId64 " malformed, %" PRId64 " not checked\n", file, matched,

@@ -87,6 +87,31 @@ lookup_commit_tiles(struct sdb_remote *r)
 		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
 }
 
+int
+lookup_check_seen(struct sdb_remote *r, struct sdb_tree *seen, const struct sdb_tree *tree,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_audit_result res;
+	int err;
+
+	if (seen->n < 0) {
+		*seen = *tree;
+		return SDB_OK;
+	}
+	if (seen->n == tree->n && memcmp(seen->hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
+		return SDB_OK;
+	err = sdb_remote_consistency(r, seen, tree, &res, eb);
+	sdb_remote_drop_cache(r);
+	if (err == SDB_ERR_FORK)
+		return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown two trees that "
+		    "cannot both be honest");
+	if (err != SDB_OK)
+		return err;
+	if (tree->n > seen->n)
+		*seen = *tree;
+	return SDB_OK;
+}
+
 /*
  * With a state: the tree must be consistent with the accepted tree.  The
  * tree is accepted before its tiles are cached, so that the cache only
@@ -179,6 +204,7 @@ cmd_lookup(int argc, char **argv)
 	struct sdb_state *st = NULL;
 	struct sdb_remote r;
 	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
 	int json = 0, c, err, status = EXIT_OK, i;
 
 	optind = 1;
@@ -222,6 +248,8 @@ cmd_lookup(int argc, char **argv)
 			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 		if (err == SDB_OK && st != NULL)
 			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
+		else if (err == SDB_OK)
+			err = lookup_check_seen(&r, &seen, &tree, &eb);
 		if (err != SDB_OK)
 			lookup_forget(&r, err);
 		s = err == SDB_OK ? EXIT_OK : remote_exit_status(err);

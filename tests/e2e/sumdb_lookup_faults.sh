@@ -148,6 +148,24 @@ for l, n, data in sqlite3.connect(sys.argv[1]).execute("SELECT l, n, data FROM t
         a = str(e).encode()
     if a != data: bad.append(p)
 print("not tiles of A: " + " ".join(bad) if bad else "only A")' "$ST" "$A_URL"
+# Without a state, one run still meets one log: A, then B for the next
+# module (a split view) is a fork, proved from B's tiles, in lookup and in
+# check.  B first and A after cannot be proved (A does not serve B's
+# tiles), but is never passed as good.
+proxy_set "upstream $A_URL" "switch-on lookup/example.com/m1000@ $B_URL"
+expect 2 'example.com/m1000@v1.0.0: VERIFICATION FAILED.*two trees that cannot both be honest' \
+	"lookup, no state, A then B in one run: exit 2" -- \
+	"$SUMDB" lookup --url "$PROXY_URL" "$VKEY" example.com/m5@v1.0.0 example.com/m1000@v1.0.0
+proxy_set "upstream $A_URL" "switch-on lookup/example.com/m1000@v $B_URL"
+{ grep '^example.com/m1 ' "$WORK/g0.sum"; grep '^example.com/m1000 ' "$WORK/gb.sum"; } >"$WORK/split.sum"
+expect 2 'example.com/m1000 v1.0.0: VERIFICATION FAILED.*two trees that cannot both be honest' \
+	"check, A then B in one run: exit 2" -- "$SUMDB" check --url "$PROXY_URL" "$VKEY" "$WORK/split.sum"
+proxy_set "upstream $B_URL" "switch-on lookup/example.com/m5@v $A_URL"
+expect 1 'example.com/m5@v1.0.0: could not check' "lookup, B then A: not proved, but exit 1, not 0" -- \
+	"$SUMDB" lookup --url "$PROXY_URL" "$VKEY" example.com/m1000@v1.0.0 example.com/m5@v1.0.0
+proxy_set "upstream $A_URL"
+expect 1 '2 lines match the log, 0 mismatches, 2 not in the log' \
+	"check against A alone: B's version is only unknown, exit 1" -- "$SUMDB" check --url "$PROXY_URL" "$VKEY" "$WORK/split.sum"
 proxy_set "upstream $S_URL"
 expect 0 '^exit 0, same lines$' "then a stale frontend (A at 430) is checked as a prefix: exit 0, the right lines" -- \
 	same_lines 5 -- lk example.com/m5@v1.0.0

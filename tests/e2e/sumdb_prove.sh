@@ -139,6 +139,22 @@ expect 2 '"line":3' "check --json: the same three findings" -- "$SUMDB" check --
 cp "$WORK/out" "$WORK/order.out"
 expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 's/^{\"line\":\([0-9]*\),.*/\1/p' '$WORK/order.out' | tr '\n' ' '"
 
+# lines not checked (a hash algorithm but h1) are counted, and not passed
+{ head -n 2 "$WORK/g.sum"; echo 'example.com/m3 v1.0.0 h2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/h2.sum"
+expect 1 '2 lines match the log, 0 mismatches, 0 not in the log, 0 malformed, 1 not checked' \
+	"check: an h2 line is not checked, counted, exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/h2.sum"
+expect 1 '"summary":true,"lines":3,' "check --json: lines counts the file's lines" -- \
+	"$SUMDB" check --json --url "$U" "$VKEY" "$WORK/h2.sum"
+# a log that stopped answering is not asked about every remaining version
+proxy_set "upstream $A_URL" "down"
+head -n 16 "$WORK/g.sum" >"$WORK/down.sum"
+: >"$WORK/proxy.ctl.log"
+expect 1 'not checked, the log did not answer the last 3 lookups' "check: the log down: gives up after 3 lookups" -- \
+	"$SUMDB" check --url "$U" "$VKEY" "$WORK/down.sum"
+expect 0 '^3$' "... having asked about 3 module versions of 8" -- \
+	sh -c "grep -o 'lookup/[^@]*@' '$WORK/proxy.ctl.log' | sort -u | wc -l"
+proxy_set "upstream $A_URL"
+
 # --full on data tiles in the x/mod 0.7.0 form: says what is wrong
 proxy_set "upstream $A_URL" "xmod07-data"
 expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
