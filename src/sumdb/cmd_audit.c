@@ -157,7 +157,7 @@ cmd_audit(int argc, char **argv)
 	struct sdb_remote r;
 	struct sdb_state *st = NULL;
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
-	int json = 0, full = 0, c, err, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
+	int json = 0, full = 0, c, err = SDB_OK, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
 	int args_ok = 0;
 
 	optind = 1;
@@ -365,7 +365,8 @@ out:
 	/* --json promises one object: an audit that ended early gets one too
 	 * (the words on stderr say the same) */
 	if (json && args_ok && !printed && status != EXIT_OK) {
-		const char *d = eb.msg[0] != '\0' ? eb.msg : "see standard error";
+		const char *d = eb.msg[0] != '\0' ? eb.msg : err != SDB_OK ? sdb_errmsg(&eb, err) :
+		    "see standard error";
 
 		printf("{\"status\":\"%s\",\"detail\":",
 		    status == EXIT_VERIFY ? "verification-failed" : "could-not-check");
