@@ -177,6 +177,16 @@ def ent(name, data, **kw):
     return e
 
 
+def central_records(cd):
+    """The central directory records of each entry, cut from one directory."""
+    recs, i = [], 0
+    while i < len(cd):
+        nl, el, cl = struct.unpack_from("<HHH", cd, i + 28)
+        recs.append(cd[i:i + 46 + nl + el + cl])
+        i += 46 + nl + el + cl
+    return recs
+
+
 def raw_parts(entries, base=0):
     """(local headers and data, central directory) of entries, the
     local headers starting at offset base."""
@@ -272,14 +282,8 @@ def hostile(out, path, version):
     # record A.  archive/zip takes the last end record, libzip another.
     def polyglot(first_cd_is_a):
         ents = [ent(p + b"go.mod", gm), ent(a, b"package m // X\n"), ent(a, b"package m // Y\n")]
-        body, _ = raw_parts(ents)
-        _, cd3 = raw_parts(ents)
-        # the central records of each entry, cut from one directory
-        recs, i = [], 0
-        while i < len(cd3):
-            nl, el, cl = struct.unpack_from("<HHH", cd3, i + 28)
-            recs.append(cd3[i:i + 46 + nl + el + cl])
-            i += 46 + nl + el + cl
+        body, cd3 = raw_parts(ents)
+        recs = central_records(cd3)
         cda, cdb = recs[0] + recs[2], recs[0] + recs[1]
         if not first_cd_is_a:
             cda, cdb = cdb, cda
@@ -304,11 +308,7 @@ def hostile(out, path, version):
     # archive/zip directory B from the end record.
     ents = [ent(p + b"go.mod", gm), ent(a, b"package m // X\n"), ent(a, b"package m // Y\n")]
     body, cd3 = raw_parts(ents)
-    recs, i = [], 0
-    while i < len(cd3):
-        nl, el, cl = struct.unpack_from("<HHH", cd3, i + 28)
-        recs.append(cd3[i:i + 46 + nl + el + cl])
-        i += 46 + nl + el + cl
+    recs = central_records(cd3)
     cda, cdb = recs[0] + recs[2], recs[0] + recs[1]
     offa = len(body)
     offb = offa + len(cda)
