@@ -239,7 +239,7 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
  * every later run reports the count.  A failure to store is a warning:
  * the finding is printed and counted all the same.
  */
-static void
+static void SDB_PRINTF(2, 3)
 store_finding(struct sdb_state *st, const char *fmt, ...)
 {
 	char *text = NULL;
