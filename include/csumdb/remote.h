@@ -186,13 +186,16 @@ int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **bo
     struct sdb_errbuf *eb);
 
 /*
- * sdb_remote_get by deadline_ms (as sdb_remote_lookup_fetch_until), without
- * touching r's counters: like sdb_remote_lookup_fetch, several threads may
- * call it at once.  Returns as sdb_remote_get, and SDB_ERR_TIMEOUT when the
- * deadline ended it.
+ * Fetches tile t into buf (room for t->w hashes) by deadline_ms (as
+ * sdb_remote_lookup_fetch_until), without touching r's counters: like
+ * sdb_remote_lookup_fetch, several threads may call it at once.  *len is
+ * the body's length, for a tile reader to check (at most one byte more than
+ * buf holds is read).  Returns SDB_OK, SDB_ERR_IO (also for a 404: a tile
+ * of a signed tree must exist), SDB_ERR_TIMEOUT when the deadline ended
+ * it, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.
  */
-int sdb_remote_get_until(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
-    char **body, size_t *len, struct sdb_errbuf *eb);
+int sdb_remote_tile_until(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms,
+    uint8_t *buf, size_t *len, struct sdb_errbuf *eb);
 
 /*
  * The state's tile cache only ever receives tiles of trees the state

@@ -104,11 +104,37 @@ sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, 
 	return get_path(r, path, max, 0, body, len, 1, eb);
 }
 
-int
-sdb_remote_get_until(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
-    char **body, size_t *len, struct sdb_errbuf *eb)
+/*
+ * Fetches tile t into buf (t->w hashes); *len is the body's length, which
+ * the caller's tile reader checks (one byte more than wanted is read, to
+ * see a body too long).  deadline_ms and count as get_path's.
+ */
+static int
+fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms, int count,
+    uint8_t *buf, size_t *len, struct sdb_errbuf *eb)
 {
-	return get_path(r, path, max, deadline_ms, body, len, 0, eb);
+	char path[SDB_TILE_PATH_MAX], *body = NULL;
+	size_t want = (size_t)t->w * SDB_HASH_SIZE;
+	int err;
+
+	*len = 0;
+	if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
+		return err;
+	err = get_path(r, path, want + 1, deadline_ms, &body, len, count, eb);
+	if (err == SDB_ERR_NOT_FOUND)
+		err = SDB_ERR_IO; /* a tile the signed tree has must exist */
+	if (err != SDB_OK)
+		return err;
+	memcpy(buf, body, *len < want ? *len : want);
+	free(body);
+	return SDB_OK;
+}
+
+int
+sdb_remote_tile_until(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms,
+    uint8_t *buf, size_t *len, struct sdb_errbuf *eb)
+{
+	return fetch_tile(r, t, deadline_ms, 0, buf, len, eb);
 }
 
 /* --- the tile source ---------------------------------------------------- */
@@ -125,15 +151,13 @@ static int
 src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
 {
 	struct sdb_remote *r = ctx;
-	char path[SDB_TILE_PATH_MAX];
 	size_t i;
 	int err;
 
 	for (i = 0; i < n; i++) {
 		const struct sdb_tile *t = &tiles[i];
-		size_t want = (size_t)t->w * SDB_HASH_SIZE, len = 0;
+		size_t want = (size_t)t->w * SDB_HASH_SIZE;
 		struct sdb_remote_tile_slot *s = mem_slot(r, t);
-		char *body = NULL;
 
 		if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
 			memcpy(bufs[i], s->data, want);
@@ -145,17 +169,9 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 			lens[i] = want;
 			continue;
 		}
-		if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
-			return err;
-		err = sdb_remote_get(r, path, want + 1, &body, &len, &r->net_eb);
-		if (err == SDB_ERR_NOT_FOUND)
-			err = SDB_ERR_IO; /* a tile the signed tree has must exist */
-		if (err != SDB_OK)
+		if ((err = fetch_tile(r, t, 0, 1, bufs[i], &lens[i], &r->net_eb)) != SDB_OK)
 			return err;
 		r->tiles_fetched++;
-		memcpy(bufs[i], body, len < want ? len : want);
-		lens[i] = len;
-		free(body);
 	}
 	return SDB_OK;
 }

@@ -353,15 +353,13 @@ tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bu
 {
 	struct lookup_tiles *lt = ctx;
 	struct sdbd_public *p = lt->p;
-	char path[SDB_TILE_PATH_MAX];
 	size_t i;
 	int err;
 
 	for (i = 0; i < n; i++) {
 		const struct sdb_tile *t = &tiles[i];
-		size_t want = (size_t)t->w * SDB_HASH_SIZE, len = 0;
+		size_t want = (size_t)t->w * SDB_HASH_SIZE;
 		struct sdb_remote_tile_slot *s = cache_slot(p, t);
-		char *body = NULL;
 		int hit = 0;
 
 		if (!lt->network_only) {
@@ -376,17 +374,9 @@ tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bu
 			lens[i] = want;
 			continue;
 		}
-		if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
+		if ((err = sdb_remote_tile_until(&p->r, t, lt->deadline_ms, bufs[i], &lens[i],
+		    &lt->net_eb)) != SDB_OK)
 			return err;
-		err = sdb_remote_get_until(&p->r, path, want + 1, lt->deadline_ms, &body, &len,
-		    &lt->net_eb);
-		if (err == SDB_ERR_NOT_FOUND)
-			err = SDB_ERR_IO; /* a tile the signed tree has must exist */
-		if (err != SDB_OK)
-			return err;
-		memcpy(bufs[i], body, len < want ? len : want);
-		lens[i] = len;
-		free(body);
 	}
 	return SDB_OK;
 }

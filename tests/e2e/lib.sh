@@ -57,6 +57,18 @@ for i in range(int(sys.argv[1]), int(sys.argv[2])):
 PY
 }
 
+# wait_for SECS CMD...: runs CMD every 0.1 s until it succeeds; 1 if it never did.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
 # proxy_start: runs tests/e2e/sumdb_proxy.py with control file $WORK/proxy.ctl;
 # sets PROXY_PID and PROXY_URL.  proxy_stop stops it.
 proxy_start() {

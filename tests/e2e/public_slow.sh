@@ -32,18 +32,6 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; th
 	exit 77
 fi
 
-# wait_for SECS CMD...: runs CMD every 0.1 s until it succeeds; 1 if it never did.
-wait_for() {
-	_n=$(($1 * 10))
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
-
 # get NAME URL: GET URL in the background (at most 200 s); status and time
 # in $WORK/NAME.st, body in $WORK/NAME.body.
 get() {
