@@ -57,6 +57,16 @@ for i in range(int(sys.argv[1]), int(sys.argv[2])):
 PY
 }
 
+# stop_pids: SIGTERM to every process in $PIDS (background jobs a test
+# started: curl clients, helpers), each waited for.
+stop_pids() {
+	for _p in $PIDS; do
+		kill -TERM "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	return 0
+}
+
 # wait_for SECS CMD...: runs CMD every 0.1 s until it succeeds; 1 if it never did.
 wait_for() {
 	_n=$(($1 * 10))

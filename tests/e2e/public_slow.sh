@@ -18,10 +18,7 @@
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
 slow_cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids
 	proxy_stop
 	sumdbd_stop PUB
 	e2e_cleanup

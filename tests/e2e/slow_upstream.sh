@@ -15,10 +15,7 @@
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
 slow_cleanup() {
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_pids
 	e2e_cleanup
 }
 trap slow_cleanup EXIT
