@@ -186,6 +186,19 @@ int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **bo
     struct sdb_errbuf *eb);
 
 /*
+ * r's memory cache of authenticated tiles (SDB_REMOTE_MEMCACHE_SLOTS
+ * slots by tile, a wider tile kept over a narrower one), for a caller
+ * with a tile source of its own; not locked.  mem_get copies tile t
+ * (t->w hashes) into buf and returns 1 when the cache holds it, else 0;
+ * mem_put keeps tiles[0..n) (data[i]: tiles[i].w hashes); mem_clear
+ * empties it.
+ */
+int sdb_remote_mem_get(struct sdb_remote *r, const struct sdb_tile *t, uint8_t *buf);
+void sdb_remote_mem_put(struct sdb_remote *r, const struct sdb_tile *tiles, size_t n,
+    const uint8_t *const *data);
+void sdb_remote_mem_clear(struct sdb_remote *r);
+
+/*
  * Fetches tile t into buf (room for t->w hashes) by deadline_ms (as
  * sdb_remote_lookup_fetch_until), without touching r's counters: like
  * sdb_remote_lookup_fetch, several threads may call it at once.  *len is

@@ -147,6 +147,39 @@ mem_slot(struct sdb_remote *r, const struct sdb_tile *t)
 	return &r->mem[k % SDB_REMOTE_MEMCACHE_SLOTS];
 }
 
+int
+sdb_remote_mem_get(struct sdb_remote *r, const struct sdb_tile *t, uint8_t *buf)
+{
+	const struct sdb_remote_tile_slot *s = mem_slot(r, t);
+
+	if (s->t.w < t->w || s->t.l != t->l || s->t.n != t->n || s->t.h != t->h)
+		return 0;
+	memcpy(buf, s->data, (size_t)t->w * SDB_HASH_SIZE);
+	return 1;
+}
+
+void
+sdb_remote_mem_put(struct sdb_remote *r, const struct sdb_tile *tiles, size_t n,
+    const uint8_t *const *data)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct sdb_remote_tile_slot *s = mem_slot(r, &tiles[i]);
+
+		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
+			continue;
+		s->t = tiles[i];
+		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
+	}
+}
+
+void
+sdb_remote_mem_clear(struct sdb_remote *r)
+{
+	memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+}
+
 static int
 src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
 {
@@ -157,10 +190,8 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 	for (i = 0; i < n; i++) {
 		const struct sdb_tile *t = &tiles[i];
 		size_t want = (size_t)t->w * SDB_HASH_SIZE;
-		struct sdb_remote_tile_slot *s = mem_slot(r, t);
 
-		if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
-			memcpy(bufs[i], s->data, want);
+		if (sdb_remote_mem_get(r, t, bufs[i])) {
 			lens[i] = want;
 			continue;
 		}
@@ -182,14 +213,7 @@ src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const
 	struct sdb_remote *r = ctx;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		struct sdb_remote_tile_slot *s = mem_slot(r, &tiles[i]);
-
-		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
-			continue;
-		s->t = tiles[i];
-		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
-	}
+	sdb_remote_mem_put(r, tiles, n, data);
 	if (r->state == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -283,7 +307,7 @@ refetch_tiles(struct sdb_remote *r, remote_tile_op op, void *arg, struct sdb_err
 	err = op(r, arg, eb);
 	for (n = 0; n < SDB_REMOTE_REFETCHES &&
 	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); n++) {
-		memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+		sdb_remote_mem_clear(r);
 		r->use_state_cache = 0;
 		refetch_pause(n);
 		r->net_eb.msg[0] = '\0';

@@ -146,12 +146,11 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 	err = sdb_remote_consistency(r, &acc, tree, &res, eb);
 	if (err == SDB_ERR_FORK) {
 		/* the same evidence as audit's: both notes and the proof */
-		struct sdb_tree lat = *tree;
 		char *lat_note = strndup(note, nlen), *ev = NULL;
 		size_t n = 0;
 
 		if (lat_note != NULL)
-			ev = audit_evidence_text(r, &acc, acc_note, &lat, lat_note, &res, &n);
+			ev = audit_evidence_text(r, &acc, acc_note, tree, lat_note, &res, &n);
 		if (ev == NULL || sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
 			fprintf(stderr, "sumdb: warning: could not store the evidence\n");
 		free(ev);

@@ -39,7 +39,8 @@
  * Deferred work (http.h) runs on pools of defer threads, each fed by a
  * bounded queue of its own, so that work of one kind that hangs (lookups
  * of a slow public log) never holds up work of another (recording from
- * the module proxy): each pool's threads take only its own queue.  The worker that got the request suspends its connection
+ * the module proxy): each pool's threads take only its own queue.  The
+ * worker that got the request suspends its connection
  * (MHD_suspend_connection) and goes on with its other connections; the
  * defer thread fills in the answer, resumes the connection and wakes its
  * worker (job_resume), and libmicrohttpd calls on_request again, which

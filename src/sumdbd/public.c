@@ -239,7 +239,7 @@ static void
 cache_clear(struct sdbd_public *p)
 {
 	pthread_mutex_lock(&p->cache_mu);
-	memset(p->r.mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *p->r.mem);
+	sdb_remote_mem_clear(&p->r);
 	pthread_mutex_unlock(&p->cache_mu);
 }
 
@@ -339,14 +339,6 @@ struct lookup_tiles {
 	struct sdb_errbuf net_eb;   /* the last network failure */
 };
 
-static struct sdb_remote_tile_slot *
-cache_slot(struct sdbd_public *p, const struct sdb_tile *t)
-{
-	uint64_t k = (uint64_t)t->n * 31u + (uint64_t)(t->l + 1) * 1000003u;
-
-	return &p->r.mem[k % SDB_REMOTE_MEMCACHE_SLOTS];
-}
-
 static int
 tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs,
     size_t *lens)
@@ -358,20 +350,15 @@ tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bu
 
 	for (i = 0; i < n; i++) {
 		const struct sdb_tile *t = &tiles[i];
-		size_t want = (size_t)t->w * SDB_HASH_SIZE;
-		struct sdb_remote_tile_slot *s = cache_slot(p, t);
 		int hit = 0;
 
 		if (!lt->network_only) {
 			pthread_mutex_lock(&p->cache_mu);
-			if (s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h) {
-				memcpy(bufs[i], s->data, want);
-				hit = 1;
-			}
+			hit = sdb_remote_mem_get(&p->r, t, bufs[i]);
 			pthread_mutex_unlock(&p->cache_mu);
 		}
 		if (hit) {
-			lens[i] = want;
+			lens[i] = (size_t)t->w * SDB_HASH_SIZE;
 			continue;
 		}
 		if ((err = sdb_remote_tile_until(&p->r, t, lt->deadline_ms, bufs[i], &lens[i],
@@ -386,17 +373,9 @@ tiles_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *con
 {
 	struct lookup_tiles *lt = ctx;
 	struct sdbd_public *p = lt->p;
-	size_t i;
 
 	pthread_mutex_lock(&p->cache_mu);
-	for (i = 0; i < n; i++) {
-		struct sdb_remote_tile_slot *s = cache_slot(p, &tiles[i]);
-
-		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
-			continue;
-		s->t = tiles[i];
-		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
-	}
+	sdb_remote_mem_put(&p->r, tiles, n, data);
 	pthread_mutex_unlock(&p->cache_mu);
 }
 
