@@ -180,37 +180,35 @@ cannot_create(const char *path, struct sdb_errbuf *eb)
 }
 
 /* The tables a state may hold; "seen" is an older one, dropped at open. */
-static const char state_tables[] =
-    "'meta','accepted','evidence','tiles','full','dups','findings','seen'";
+#define STATE_TABLES "'meta','accepted','evidence','tiles','full','dups','findings','seen'"
 
 /*
- * SDB_OK when the database is empty or holds
- * only a state's tables (with a schema row in meta), else SDB_ERR_INVALID
- * naming a table that is not ours.
+ * SDB_OK when the database is empty or holds only a state's tables (meta
+ * among them), else SDB_ERR_INVALID naming a table that is not ours.
  */
 static int
 foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
 {
-	static const char sql[] =
-	    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN (%s) "
+	static const char q[] =
+	    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN (" STATE_TABLES ") "
 	    "UNION ALL SELECT '' WHERE EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table') "
 	    "AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta') "
 	    "LIMIT 1";
-	char q[sizeof sql + sizeof state_tables];
 	sqlite3_stmt *s;
 	int rc, err = SDB_OK;
 
-	snprintf(q, sizeof q, sql, state_tables);
 	if ((rc = sqlite3_prepare_v2(st->db, q, -1, &s, NULL)) != SQLITE_OK)
 		return sq_fail(st, eb, rc, "read the schema");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 
-		err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds %s%s%s): give "
-		    "--state a file of its own", name != NULL && name[0] != '\0' ?
-		    "the table " : "tables but no meta table", name != NULL ? name : "",
-		    name != NULL && name[0] != '\0' ? ", among others" : "");
+		if (name != NULL && name[0] != '\0')
+			err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds the "
+			    "table %s, which a state has not): give --state a file of its own", name);
+		else
+			err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds tables "
+			    "but no meta table): give --state a file of its own");
 	} else if (rc != SQLITE_DONE) {
 		err = sq_fail(st, eb, rc, "read the schema");
 	}
