@@ -11,6 +11,15 @@
 #include "cli.h"
 #include "crypto.h"
 
+void
+cli_say_empty(const char *prog, const char *what, const char *path)
+{
+	if (path != NULL && strcmp(path, "-") != 0)
+		fprintf(stderr, "%s: no %s in %s (empty file)\n", prog, what, path);
+	else
+		fprintf(stderr, "%s: no %s on standard input (empty input)\n", prog, what);
+}
+
 char *
 cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 {

@@ -25,6 +25,13 @@ enum {
  */
 char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len);
 
+/*
+ * Says on stderr that path ("-" or NULL: standard input), read by
+ * cli_read_input, held no what at all ("no note on standard input (empty
+ * input)"): an empty download, say, of which nothing can be checked.
+ */
+void cli_say_empty(const char *prog, const char *what, const char *path);
+
 /* For a command that takes no arguments after its options: when there
  * are some (argv[optind..argc)), says so, naming the first, and returns
  * 1; else 0. */

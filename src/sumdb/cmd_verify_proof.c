@@ -118,10 +118,7 @@ cmd_verify_proof(int argc, char **argv)
 		goto out;
 	/* an empty download is no proof at all: nothing was checked */
 	if (plen == 0) {
-		if (strcmp(ppath, "-") != 0)
-			fprintf(stderr, "sumdb verify-proof: no proof in %s (empty file)\n", ppath);
-		else
-			fprintf(stderr, "sumdb verify-proof: no proof on standard input (empty input)\n");
+		cli_say_empty("sumdb verify-proof", "proof", ppath);
 		goto out;
 	}
 	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);

@@ -97,10 +97,7 @@ cmd_verify_note(int argc, char **argv)
 		goto out;
 	/* As from `curl -s` of a server that is down: nothing was checked. */
 	if (len == 0) {
-		if (path != NULL && strcmp(path, "-") != 0)
-			fprintf(stderr, "sumdb verify-note: no note in %s (empty file)\n", path);
-		else
-			fprintf(stderr, "sumdb verify-note: no note on standard input (empty input)\n");
+		cli_say_empty("sumdb verify-note", "note", path);
 		goto out;
 	}
 
