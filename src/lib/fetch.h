@@ -68,11 +68,8 @@ struct sdb_fetch_response {
 int sdb_fetch_get(struct sdb_fetch *f, const char *url, size_t max,
     struct sdb_fetch_response *res, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/* Now on CLOCK_MONOTONIC in milliseconds: the clock of deadline_ms below. */
-long long sdb_fetch_clock_ms(void);
-
 /*
- * sdb_fetch_get with a deadline (deadline_ms on sdb_fetch_clock_ms; 0:
+ * sdb_fetch_get with a deadline (deadline_ms on sdb_clock_ms, clock.h; 0:
  * none): each attempt is cut at the deadline, and no retry or backoff
  * starts that would end past it, so that a caller who promised an answer
  * by then gets one.  Returns as sdb_fetch_get; SDB_ERR_TIMEOUT also when

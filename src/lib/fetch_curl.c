@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "csumdb/err.h"
 #include "fetch.h"
 #include "limits.h"
@@ -50,7 +51,7 @@ struct xfer {
 	/* stream mode */
 	const struct sdb_fetch_sink *sink;
 	long retry_after_ms;     /* -1: none in the last response */
-	long long deadline_ms;   /* sdb_fetch_clock_ms; 0: none */
+	long long deadline_ms;   /* sdb_clock_ms; 0: none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -354,15 +355,6 @@ configure(const struct sdb_fetch *f, CURL *h)
 	return bad ? SDB_ERR_INTERNAL : SDB_OK;
 }
 
-long long
-sdb_fetch_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The whole-transfer timeout of x's next attempt: the client's, cut at
  * x's deadline; 0 when the deadline has passed. */
 static long
@@ -372,7 +364,7 @@ attempt_ms(const struct sdb_fetch *f, const struct xfer *x)
 
 	if (x->deadline_ms == 0)
 		return f->opt.timeout_ms;
-	left = x->deadline_ms - sdb_fetch_clock_ms();
+	left = x->deadline_ms - sdb_clock_ms();
 	if (left <= 0)
 		return 0;
 	return left < f->opt.timeout_ms ? (long)left : f->opt.timeout_ms;
@@ -383,7 +375,7 @@ attempt_ms(const struct sdb_fetch *f, const struct xfer *x)
 static int
 room_for(const struct xfer *x, long wait_ms)
 {
-	return x->deadline_ms == 0 || sdb_fetch_clock_ms() + wait_ms < x->deadline_ms;
+	return x->deadline_ms == 0 || sdb_clock_ms() + wait_ms < x->deadline_ms;
 }
 
 /* The options of this transfer.  The whole-transfer timeout is set for

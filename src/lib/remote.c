@@ -18,6 +18,7 @@
 #include "csumdb/treenote.h"
 #include "limits.h"
 #include "csumdb/remote.h"
+#include "clock.h"
 #include "fetch.h"
 
 /* Refetches of a body that did not parse or verify. */
@@ -538,7 +539,7 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
 		/* no refetch past the deadline: the last answer's error stands */
 		if (attempt > 0 && deadline_ms != 0 &&
-		    sdb_fetch_clock_ms() + (200L << attempt) >= deadline_ms)
+		    sdb_clock_ms() + (200L << attempt) >= deadline_ms)
 			break;
 		if (attempt > 0)
 			pause_ms(200L << attempt);

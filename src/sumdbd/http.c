@@ -81,6 +81,7 @@
 
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "http.h"
 #include "limits.h"
 
@@ -484,15 +485,6 @@ plain(struct MHD_Connection *c, int status, const char *msg)
 	return queue(c, &r);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 wake_up(int fd)
 {
@@ -847,7 +839,7 @@ watch_main(void *arg)
 
 	pthread_mutex_lock(&h->watch_mu);
 	while (!h->watch_stop) {
-		long long now = now_ms();
+		long long now = sdb_clock_ms();
 		struct watch *w;
 
 		/* the list is changed only under watch_mu, and a connection's
@@ -947,7 +939,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	/* the next request on this connection has its own deadline */
 	if ((w = watch_of(c)) != NULL)
-		atomic_store(&w->deadline_ms, now_ms() + h->header_timeout_ms);
+		atomic_store(&w->deadline_ms, sdb_clock_ms() + h->header_timeout_ms);
 }
 
 static void
@@ -972,7 +964,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			w->counted = 1;
 			wk->took = 1;
 		}
-		atomic_init(&w->deadline_ms, now_ms() + h->header_timeout_ms);
+		atomic_init(&w->deadline_ms, sdb_clock_ms() + h->header_timeout_ms);
 		pthread_mutex_lock(&h->watch_mu);
 		w->next = h->watched;
 		if (h->watched != NULL)

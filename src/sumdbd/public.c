@@ -43,7 +43,7 @@
 #include "csumdb/remote.h"
 #include "csumdb/store.h"
 #include "csumdb/treenote.h"
-#include "fetch.h"
+#include "clock.h"
 #include "flight.h"
 #include "limits.h"
 #include "public.h"
@@ -468,7 +468,7 @@ check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long 
 	int advance, err, round;
 
 	for (round = 0;; round++) {
-		if (round > 0 && sdb_fetch_clock_ms() >= deadline_ms)
+		if (round > 0 && sdb_clock_ms() >= deadline_ms)
 			return sdb_errf(eb, SDB_ERR_TIMEOUT, "no answer in the time allowed: the "
 			    "accepted public tree moved on during each check");
 		if ((err = acc_copy_take(p, acc, eb)) != SDB_OK)
@@ -500,7 +500,7 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	struct sdb_audit_result res;
 	struct acc_copy acc;
 	struct sdbd_record rec;
-	long long deadline_ms = sdb_fetch_clock_ms() + p->timeout_ms;
+	long long deadline_ms = sdb_clock_ms() + p->timeout_ms;
 	char pre[512];
 	int64_t id;
 	int err;

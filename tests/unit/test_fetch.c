@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "csumdb/err.h"
 #include "fetch.h"
 #include "unit.h"
@@ -37,15 +38,6 @@ static pthread_t conn_threads[MAX_CONNS];
 static int nconn;
 static int hits_flaky, hits_429, hits_trunc, hits_trunc_once, hits_404, hits_hang;
 static long long t429_first_ms, t429_second_ms;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 send_all(int fd, const char *p, size_t n)
@@ -137,10 +129,10 @@ conn_main(void *arg)
 			reply(fd, 200, "", "recovered");
 	} else if (strcmp(path, "/429") == 0) {
 		if (bump(&hits_429) == 1) {
-			t429_first_ms = now_ms();
+			t429_first_ms = sdb_clock_ms();
 			reply(fd, 429, "Retry-After: 1\r\n", "slow down");
 		} else {
-			t429_second_ms = now_ms();
+			t429_second_ms = sdb_clock_ms();
 			reply(fd, 200, "", "thanks");
 		}
 	} else if (strcmp(path, "/always500") == 0) {
@@ -433,12 +425,12 @@ test_hang_times_out(void)
 	struct sdb_fetch *f = client(300, 1);
 	struct sdb_fetch_response r;
 	struct sdb_errbuf eb;
-	long long t0 = now_ms();
+	long long t0 = sdb_clock_ms();
 	char u[128];
 
 	url(u, sizeof u, "/hang");
 	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_TIMEOUT);
-	CU_ASSERT(now_ms() - t0 < 3000);
+	CU_ASSERT(sdb_clock_ms() - t0 < 3000);
 	CU_ASSERT_EQUAL(hits_hang, 2);
 	CU_ASSERT(strstr(eb.msg, "imeout") != NULL || strstr(eb.msg, "timed out") != NULL);
 	sdb_fetch_free(f);
