@@ -15,8 +15,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "csumdb/note.h"
+#include "csumdb/state.h"
 #include "json.h"
-#include "remote.h"
 
 static void
 evidence_usage(FILE *f)
@@ -75,12 +76,12 @@ cmd_evidence(int argc, char **argv)
 	};
 	struct sdb_errbuf eb = { { 0 } };
 	struct ev_print p = { 0, 0 };
-	struct sdb_remote r;
+	struct sdb_note_verifier *v = NULL;
 	struct sdb_state *st = NULL;
 	struct stat sb;
-	char *state_path = NULL;
+	char *state_path = NULL, *vkey = NULL;
 	const char *given = NULL;
-	int c, err, status = EXIT_LOCAL, opened = 0;
+	int c, err, status = EXIT_LOCAL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -97,13 +98,16 @@ cmd_evidence(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	/* the key names the default state and is checked against the state's */
-	if ((err = sdb_remote_open(&r, argv[optind], NULL, &eb)) != SDB_OK) {
+	if ((err = sdb_note_verifier_from_arg(&v, argv[optind], &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb evidence: %s\n", sdb_errmsg(&eb, err));
 		return EXIT_LOCAL;
 	}
-	opened = 1;
+	if (sdb_note_verifier_format(v, &vkey) != SDB_OK) {
+		fprintf(stderr, "sumdb evidence: out of memory\n");
+		goto out;
+	}
 	state_path = given != NULL ? strdup(given) :
-	    audit_default_state_path(sdb_note_verifier_name(r.v));
+	    audit_default_state_path(sdb_note_verifier_name(v));
 	if (state_path == NULL) {
 		fprintf(stderr, "sumdb evidence: %s\n", given != NULL ? "out of memory" :
 		    "no --state and neither XDG_STATE_HOME nor HOME set");
@@ -114,7 +118,7 @@ cmd_evidence(int argc, char **argv)
 		fprintf(stderr, "sumdb evidence: no state file %s (sumdb audit makes it)\n", state_path);
 		goto out;
 	}
-	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
+	if ((err = sdb_state_open(&st, state_path, vkey, &eb)) != SDB_OK) {
 		fprintf(stderr, "sumdb evidence: %s: %s\n", state_path, sdb_errmsg(&eb, err));
 		goto out;
 	}
@@ -124,12 +128,12 @@ cmd_evidence(int argc, char **argv)
 	}
 	if (!p.json)
 		printf("%s: %" PRId64 " piece%s of evidence of misbehavior by %s\n", state_path, p.n,
-		    p.n == 1 ? "" : "s", sdb_note_verifier_name(r.v));
+		    p.n == 1 ? "" : "s", sdb_note_verifier_name(v));
 	status = p.n > 0 ? EXIT_VERIFY : EXIT_OK;
 out:
 	sdb_state_close(st);
-	if (opened)
-		sdb_remote_close(&r);
+	sdb_note_verifier_free(v);
+	free(vkey);
 	free(state_path);
 	return status;
 }
