@@ -29,7 +29,8 @@ static void
 add_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd add --db FILE [--key KEYFILE] [--skip-gomod-only] [GOSUM-FILE...]\n"
+	    "usage: sumdbd add --db FILE [--key KEYFILE] [--checkpoint FILE] [--skip-gomod-only]\n"
+	    "                  [GOSUM-FILE...]\n"
 	    "\n"
 	    "Records the module versions of the go.sum files (standard input when\n"
 	    "none is given, or -) in the log.  Each version needs both its h1: line\n"
@@ -41,6 +42,7 @@ add_usage(FILE *f)
 	    "\n"
 	    "  --db FILE          the database\n"
 	    "  --key KEYFILE      signer key (default: the file the database remembers)\n"
+	    "  --checkpoint FILE  the key's checkpoint (default KEYFILE.checkpoint)\n"
 	    "  --skip-gomod-only  skip versions that have only a /go.mod h1: line (go\n"
 	    "                     mod tidy keeps those for modules needed only for\n"
 	    "                     their go.mod) instead of refusing the input\n"
@@ -133,7 +135,8 @@ conflict_exit(const char *db, const struct sdbd_import *im, const char *why)
 
 /* Through a running server's admin interface: the records, as go.sum. */
 static int
-add_through_server(const char *db, const char *key, const struct sdbd_import *im)
+add_through_server(const char *db, const char *key, const char *checkpoint,
+    const struct sdbd_import *im)
 {
 	struct sdb_errbuf eb = { { 0 } };
 	char report[1024];
@@ -141,9 +144,10 @@ add_through_server(const char *db, const char *key, const struct sdbd_import *im
 	char *all;
 	int rc;
 
-	if (key != NULL)
+	if (key != NULL || checkpoint != NULL)
 		fprintf(stderr, "sumdbd add: note: a running sumdbd serve holds %s and signs with "
-		    "its own key; --key is not used\n", db);
+		    "its own key; %s not used\n", db, key == NULL ? "--checkpoint is" :
+		    checkpoint == NULL ? "--key is" : "--key and --checkpoint are");
 	for (i = 0; i < im->n; i++)
 		total += im->recs[i].text_len;
 	if (total > SDB_MAX_GOSUM_SIZE) {
@@ -179,11 +183,12 @@ cmd_add(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "skip-gomod-only", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *key = NULL;
+	const char *db = NULL, *key = NULL, *checkpoint = NULL;
 	const char **names = NULL;
 	char **inputs = NULL;
 	size_t *input_len = NULL;
@@ -202,6 +207,7 @@ cmd_add(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
+		case 'c': checkpoint = optarg; break;
 		case 's': skip_gomod_only = 1; break;
 		case 'h': add_usage(stdout); return EXIT_OK;
 		default: add_usage(stderr); return EXIT_LOCAL;
@@ -251,11 +257,12 @@ cmd_add(int argc, char **argv)
 		memset(&lo, 0, sizeof lo);
 		lo.db_path = db;
 		lo.key_path = key;
+		lo.checkpoint_path = checkpoint;
 		rc = sdbd_log_open(&log, &lo, &eb);
 	}
 	if (rc == SDB_ERR_LOCKED) {
 		/* A running server holds the database: import through it. */
-		status = add_through_server(db, key, &im);
+		status = add_through_server(db, key, checkpoint, &im);
 		if (status == EXIT_OK)
 			goto counts;
 		goto out;

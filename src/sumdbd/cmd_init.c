@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "crypto.h"
 #include "csumdb/note.h"
@@ -28,6 +29,7 @@ init_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: sumdbd init --db FILE --name NAME [--key KEYFILE | --key-out KEYFILE]\n"
+	    "                   [--checkpoint FILE]\n"
 	    "\n"
 	    "Creates a new checksum database FILE for the log NAME (host[/path], the\n"
 	    "name clients see in GOSUMDB) and signs its empty tree.  Without --key a\n"
@@ -43,6 +45,10 @@ init_usage(FILE *f)
 	    "  --name NAME      the log name, e.g. sum.corp.example\n"
 	    "  --key KEYFILE    import this signer key instead of generating one\n"
 	    "  --key-out PATH   where to write the new key (default FILE.key)\n"
+	    "  --checkpoint FILE\n"
+	    "                   where the key keeps the last tree it signed\n"
+	    "                   (default KEYFILE.checkpoint; serve and add take the\n"
+	    "                   same option)\n"
 	    "  --help           this text\n"
 	    "\n"
 	    "Prints the verifier key and the GOSUMDB line for clients.\n"
@@ -165,6 +171,25 @@ key_name_for(const char *db, const char *abs_key)
 	return same ? kslash + 1 : abs_key;
 }
 
+/* Removes the checkpoint a failed init may have written for the key it
+ * made and is removing. */
+static void
+unlink_checkpoint(const char *key, const char *checkpoint)
+{
+	char *p;
+
+	if (checkpoint != NULL) {
+		unlink(checkpoint);
+		return;
+	}
+	if ((p = malloc(strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX)) == NULL)
+		return;
+	snprintf(p, strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX, "%s%s", key,
+	    SDBD_CHECKPOINT_SUFFIX);
+	unlink(p);
+	free(p);
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -173,10 +198,11 @@ cmd_init(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "key-out", required_argument, NULL, 'o' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *name = NULL, *key = NULL, *key_out = NULL;
+	const char *db = NULL, *name = NULL, *key = NULL, *key_out = NULL, *checkpoint = NULL;
 	char *gen_path = NULL, *abs_key = NULL, *vkey = NULL;
 	struct sdb_note_signer *signer = NULL;
 	struct sdb_note_verifier *v = NULL;
@@ -193,6 +219,7 @@ cmd_init(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'k': key = optarg; break;
 		case 'o': key_out = optarg; break;
+		case 'c': checkpoint = optarg; break;
 		case 'h': init_usage(stdout); return EXIT_OK;
 		default: init_usage(stderr); return EXIT_LOCAL;
 		}
@@ -276,6 +303,7 @@ cmd_init(int argc, char **argv)
 	memset(&lo, 0, sizeof lo);
 	lo.db_path = db;
 	lo.key_path = abs_key;
+	lo.checkpoint_path = checkpoint;
 	/* Opening the log signs and commits the empty tree. */
 	rc = sdbd_log_open(&log, &lo, &eb);
 	if (rc != SDB_OK) {
@@ -298,8 +326,10 @@ out:
 		/* Only what this run created: never a pre-existing file. */
 		if (created_db)
 			unlink(db);
-		if (created_key)
+		if (created_key) {
 			unlink(key_out);
+			unlink_checkpoint(key_out, checkpoint);
+		}
 	}
 	sdb_note_signer_free(signer);
 	sdb_note_verifier_free(v);

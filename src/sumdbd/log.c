@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "crypto.h"
 #include "csumdb/note.h"
 #include "csumdb/record.h"
@@ -74,6 +75,7 @@ struct sdbd_log {
 	struct sdb_store *st;               /* writer; sequencer thread only */
 	struct sdb_note_signer *signer;
 	struct sdb_note_verifier *verifier;
+	struct sdbd_checkpoint *cp;         /* the key's checkpoint (checkpoint.h) */
 	struct sdb_tlog_frontier fr;        /* the committed tree */
 	int need_resync;                    /* a commit failed in an unknown state */
 	atomic_int failing;                 /* sdbd_log_failing() */
@@ -657,6 +659,39 @@ tile_put(struct sdbd_log *log, int L, int64_t j, const sdb_hash *h, struct sdb_e
 }
 
 /*
+ * Writes the published tree to the key's checkpoint when it is not there
+ * yet.  With eb NULL (just after a commit) a failure is only reported on
+ * standard error: the tree is durable and published, and the next batch
+ * tries again before it signs anything (and fails while it cannot).
+ */
+static int
+checkpoint_catch_up(struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	const struct sdbd_latest *pub = &log->latest->pub;
+	struct sdb_errbuf own = { { 0 } };
+	int rc;
+
+	if (!sdbd_checkpoint_behind(log->cp, &pub->tree))
+		return SDB_OK;
+	rc = sdbd_checkpoint_write(log->cp, &pub->tree, pub->note, pub->note_len,
+	    eb != NULL ? eb : &own);
+	if (rc == SDB_OK)
+		return SDB_OK;
+	if (eb == NULL) {
+		fprintf(stderr, "sumdbd: %s (retried before the next tree is signed)\n",
+		    sdb_errmsg(&own, rc));
+		return rc;
+	}
+	if (sdbd_checkpoint_behind(log->cp, &pub->tree))
+		return sdb_errf(eb, rc, "%s; nothing more is signed until it can be written",
+		    sdb_errmsg(eb, rc));
+	/* Written, only its directory not synced: a crash may bring back the
+	 * previous checkpoint, which the database holds. */
+	fprintf(stderr, "sumdbd: warning: %s\n", sdb_errmsg(eb, rc));
+	return SDB_OK;
+}
+
+/*
  * Appends the batch's new records, tiles and signed tree in the store
  * transaction run_batch opened, commits it and publishes the tree after
  * the commit returned.  On failure the transaction is rolled back and the
@@ -672,6 +707,11 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 	size_t note_len = 0, i;
 	int rc, L;
 
+	/* The key's checkpoint must hold the published tree before the key
+	 * signs the next one: a checkpoint at most one tree behind is all a
+	 * crash or a failed write can leave. */
+	if ((rc = checkpoint_catch_up(log, eb)) != SDB_OK)
+		goto fail;
 	tiles_reset(log, b->old_n);
 	for (i = 0; i < b->nnew; i++) {
 		const struct sdbd_record *rec = b->nr[i].rec;
@@ -726,6 +766,7 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 	if (rc != SDB_OK)
 		goto fail;
 	publish(log, l);
+	(void)checkpoint_catch_up(log, NULL);
 	return SDB_OK;
 
 fail:
@@ -1153,11 +1194,21 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	}
 	if (rc == SDB_OK)
 		rc = check_key(log, key_path, eb);
+	if (rc == SDB_OK)
+		rc = sdbd_checkpoint_open(&log->cp, key_path, opt->checkpoint_path, log->verifier,
+		    eb);
 	if (rc != SDB_OK)
 		goto fail;
+	/* Is this the database the key last signed for?  Asked before the
+	 * key signs anything here, the empty tree of a new database too. */
 	rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
-	if (rc == SDB_ERR_NOT_FOUND && (rc = first_tree(log, eb)) == SDB_OK)
-		rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
+	if (rc == SDB_ERR_NOT_FOUND) {
+		rc = sdbd_checkpoint_check(log->cp, log->st, NULL, eb);
+		if (rc == SDB_OK && (rc = first_tree(log, eb)) == SDB_OK)
+			rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
+	} else if (rc == SDB_OK) {
+		rc = sdbd_checkpoint_check(log->cp, log->st, &t, eb);
+	}
 	if (rc != SDB_OK)
 		goto fail;
 	rc = publish_stored(log, &t, eb);
@@ -1172,6 +1223,13 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		    "%s: the database does not hold exactly its latest signed tree (size %lld); "
 		    "refusing to sign anything (sumdbd fsck --drop-unsigned removes what lies past "
 		    "it)", sdb_errmsg(eb, rc), (long long)t.n);
+		goto fail;
+	}
+	/* A checkpoint that cannot be written is a guard that does not work:
+	 * the server does not start without it. */
+	if ((rc = checkpoint_catch_up(log, eb)) != SDB_OK) {
+		rc = sdb_errf(eb, rc, "%s (the signer key's checkpoint must be writable; "
+		    "--checkpoint FILE keeps it elsewhere)", sdb_errmsg(eb, rc));
 		goto fail;
 	}
 	rc = pthread_create(&log->thread, NULL, sequencer, log);
@@ -1202,6 +1260,7 @@ sdbd_log_close(struct sdbd_log *log)
 		pthread_join(log->thread, NULL);
 	}
 	sdb_store_close(log->st);
+	sdbd_checkpoint_close(log->cp);
 	sdb_note_signer_free(log->signer);
 	sdb_note_verifier_free(log->verifier);
 	if (log->latest != NULL)

@@ -33,6 +33,7 @@ struct sdbd_latest {
 struct sdbd_log_options {
 	const char *db_path;       /* required */
 	const char *key_path;      /* signer key file; NULL: the path the db remembers */
+	const char *checkpoint_path; /* the key's checkpoint; NULL: beside the key */
 	int group_commit_ms;       /* how long the sequencer gathers a batch (default 2) */
 	size_t max_batch;          /* records per batch (default 4096) */
 };
@@ -45,6 +46,10 @@ struct sdbd_log_options {
  * A database without any tree (fresh from sdb_store_create) gets its
  * signed tree of size 0 here.  The stored latest note must verify with
  * the key (SDB_ERR_BAD_SIGNATURE or another note error otherwise).
+ * The key file is locked for as long as the log is open (SDB_ERR_INVALID
+ * when another process signs with it), and the database must hold the
+ * tree of the key's checkpoint (checkpoint.h; SDB_ERR_ROOT_MISMATCH
+ * otherwise), which is brought up to date here and after every commit.
  * Returns SDB_OK, SDB_ERR_LOCKED, SDB_ERR_ROOT_MISMATCH, SDB_ERR_BAD_KEY,
  * SDB_ERR_NOT_FOUND (no database or key file), SDB_ERR_BAD_SIGNATURE,
  * SDB_ERR_IO, SDB_ERR_NOMEM, SDB_ERR_INVALID; detail in eb.

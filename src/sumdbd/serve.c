@@ -42,7 +42,8 @@ static void
 serve_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd serve --db FILE [--key FILE] [--listen ADDR] [--threads N]\n"
+	    "usage: sumdbd serve --db FILE [--key FILE] [--checkpoint FILE] [--listen ADDR]\n"
+	    "                    [--threads N] [OPTIONS]\n"
 	    "\n"
 	    "Serves the checksum database in FILE over HTTP: /latest, /lookup/M@V,\n"
 	    "/tile/8/L/N[.p/W], /tile/8/data/N[.p/W], and the same under\n"
@@ -54,6 +55,10 @@ serve_usage(FILE *f)
 	    "\n"
 	    "  --db FILE       the database (made by sumdbd init)\n"
 	    "  --key FILE      signer key file (default: the one the database names)\n"
+	    "  --checkpoint FILE\n"
+	    "                  the last tree the key signed, checked at start and\n"
+	    "                  written after each commit (default: the key file's\n"
+	    "                  name with .checkpoint appended)\n"
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST listens on every interface\n"
@@ -74,7 +79,8 @@ serve_usage(FILE *f)
 	    "                  have not all arrived within SECS (default 10)\n"
 	    "  --miss-queue N  lookup misses waiting for a miss thread; past it\n"
 	    "                  503 with Retry-After (default 1024)\n"
-	    "\n"
+	    "\n");
+	fprintf(f,
 	    "Recording internal modules on demand (a lookup miss for a module\n"
 	    "matching --private is fetched from --upstream, checked, hashed, logged):\n"
 	    "  --upstream LIST            GOPROXY-style list of module proxy URLs\n"
@@ -144,6 +150,7 @@ cmd_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "no-admin", no_argument, NULL, 'n' },
@@ -189,6 +196,7 @@ cmd_serve(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
+		case 'c': lopt.checkpoint_path = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'n': no_admin = 1; break;
 		case 'U': uopt.proxies = optarg; break;

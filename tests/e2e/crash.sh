@@ -91,8 +91,10 @@ if [ -x "${ORACLE:-}" ]; then
 	    "$ORACLE" treecheck "$URL" "$VKEY" <"$WORK/notes.list"
 	tail -1 "$WORK/out"
 	# The check can fail: a tree signed with the same key over other
-	# records (a fork) is refused.
-	"$SUMDBD" init --db "$WORK/fork.db" --key "$WORK/c.db.key" >/dev/null 2>&1
+	# records (a fork) is refused.  The fork signs with a copy of the key
+	# file: sumdbd refuses a second log under the file itself.
+	cp "$WORK/c.db.key" "$WORK/fork.key"
+	"$SUMDBD" init --db "$WORK/fork.db" --key "$WORK/fork.key" >/dev/null 2>&1
 	gosum_lines 0 3 fork | "$SUMDBD" add --db "$WORK/fork.db" >/dev/null 2>&1
 	python3 -c 'import sqlite3,sys; sys.stdout.buffer.write(sqlite3.connect(sys.argv[1]).execute("SELECT note FROM trees ORDER BY size DESC LIMIT 1").fetchone()[0])' \
 	    "$WORK/fork.db" >"$WORK/fork.note"

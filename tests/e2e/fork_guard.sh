@@ -5,6 +5,10 @@
 #     the last signed root (a corrupted tile); a tampered signed tree row;
 #     a log rolled back under a tree it has signed, which must not sign a
 #     second tree of that size.
+#   - the signer key's checkpoint: an older copy of the database (a
+#     restored backup), a copy grown apart, a new log, or a second server
+#     under one key file are refused; a checkpoint a crash left one tree
+#     behind is accepted.
 #   - a fork the server cannot prevent (a copy of the database grown
 #     differently and served under the same key): the real go command,
 #     holding a tree of one branch (same GOPATH, cached latest), reports
@@ -26,6 +30,10 @@ gosum() {
 }
 # sql DB SQL: one statement through the sqlite3 shell.
 sql() { sqlite3 "$1" "$2"; }
+# tree_note DB N: the signed note of DB's tree of size N, byte for byte.
+tree_note() {
+	python3 -c 'import sqlite3, sys; sys.stdout.buffer.write(sqlite3.connect(sys.argv[1]).execute("SELECT note FROM trees WHERE size = ?", (int(sys.argv[2]),)).fetchone()[0])' "$1" "$2"
+}
 # flip DB LEVEL N BYTE: flips one bit of byte BYTE of stored tile LEVEL/N.
 flip() {
 	python3 - "$@" <<'PY'
@@ -163,6 +171,59 @@ expect 0 '^44$' "the last level-0 tile is back to the tree's width" -- \
 	sql "$P" "SELECT length(hashes) / 32 FROM tiles WHERE level = 0 AND n = 1"
 expect 0 '^added 1, already present 0 \(module versions\); tree size 301$' "and the log grows again" -- \
 	"$SUMDBD" add --db "$P" --key "$R.key" "$WORK/other.sum"
+
+# ---- 1b. the key's checkpoint: the last tree the key signed, kept beside
+# the key, refuses an older copy of the database and a copy grown apart
+mkdir -p "$WORK/k"
+K="$WORK/k/log.db"
+expect 0 'verifier key: ' "init K" -- "$SUMDBD" init --db "$K" --name "$NAME"
+expect 0 '^yes$' "init writes the key's checkpoint, the empty tree" -- \
+	ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 0
+gosum 0 10 | "$SUMDBD" add --db "$K" >/dev/null
+cp "$K" "$WORK/k/backup.db"
+gosum 10 20 >"$WORK/k20.sum"
+expect 0 'tree size 20$' "K grows to 20 after a backup at 10" -- "$SUMDBD" add --db "$K" "$WORK/k20.sum"
+expect 0 '^yes$' "the checkpoint follows: tree 20" -- ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 20
+expect 1 'older copy of the log, such as a restored backup; refusing to sign' \
+	"serve refuses the backup under the same key" -- serve_once "$WORK/k/backup.db"
+gosum 50 51 >"$WORK/k51.sum"
+expect 2 'older copy of the log' "add to the backup is refused too" -- \
+	"$SUMDBD" add --db "$WORK/k/backup.db" "$WORK/k51.sum"
+expect 0 '^10$' "and writes nothing" -- sql "$WORK/k/backup.db" "SELECT max(size) FROM trees"
+# KC: a copy of K at 20 grown apart to 25 (under a copy of the key), then
+# pointed at K's own key file once K has signed its own tree of 25.
+log_copy "$K" "$WORK/k/kc.db"
+gosum 100 105 | "$SUMDBD" add --db "$WORK/k/kc.db" >/dev/null
+gosum 20 25 | "$SUMDBD" add --db "$K" >/dev/null
+expect 2 'does not hold the tree of size 25 its key last signed' \
+	"a copy grown apart is refused under the key" -- \
+	"$SUMDBD" add --db "$WORK/k/kc.db" --key "$K.key" "$WORK/k51.sum"
+expect 1 'already signed a tree of size 25 for another database' \
+	"init of a new log with a key that has signed is refused" -- \
+	"$SUMDBD" init --db "$WORK/k/new.db" --key "$K.key"
+expect 0 '^yes$' "and leaves no database behind" -- ok_if test ! -e "$WORK/k/new.db"
+start_sumdbd "$K"
+gosum 200 201 >"$WORK/k201.sum"
+expect 1 'in use by another sumdbd \(for another database' \
+	"a second server under the key file, on another database, is refused" -- \
+	serve_once "$WORK/k/kc.db" --key "$K.key"
+expect 0 '^yes$' "a record added through the running server moves the checkpoint" -- \
+	ok_if "$SUMDBD" add --db "$K" "$WORK/k201.sum"
+expect 0 '^yes$' "to tree 26" -- ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
+stop_sumdbd
+# A crash between a commit and the checkpoint's write leaves it one tree
+# behind: accepted, and brought up to date.
+tree_note "$K" 25 >"$K.key.checkpoint"
+start_sumdbd "$K"
+stop_sumdbd
+expect 0 '^yes$' "a checkpoint one tree behind is accepted and caught up" -- \
+	ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
+printf 'not a note\n' >"$K.key.checkpoint"
+expect 1 'is not a tree this key signed' "a damaged checkpoint stops the server" -- serve_once "$K"
+tree_note "$K" 26 >"$K.key.checkpoint"
+expect 1 "checkpoint must be writable; --checkpoint FILE keeps it elsewhere" \
+	"a checkpoint that cannot be written stops the server" -- \
+	serve_once "$K" --checkpoint "$WORK/k/no-such-dir/cp"
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command: the fork is not checked"

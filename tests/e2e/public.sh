@@ -75,10 +75,8 @@ expect 0 'verifier key: ' "init the public stand-in" -- "$SUMDBD" init --db "$WO
 PUBVKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
 gosum_lines 0 300 >"$WORK/fill.sum"
 expect 0 'tree size 300' "300 filler records" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/fill.sum"
-cp "$WORK/pub.db" "$WORK/fork.db"
-cp "$WORK/pub.db.key" "$WORK/fork.db.key"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/fork.db" "$WORK/fork.db.key"
-cp "$WORK/fork.db" "$WORK/fork2.db"
+log_copy "$WORK/pub.db" "$WORK/fork.db"
+log_copy "$WORK/fork.db" "$WORK/fork2.db"
 cat "$WORK/a.sum" "$WORK/b.sum" "$WORK/c.sum" >"$WORK/abc.sum"
 expect 0 'tree size 303' "public modules a, b, c" -- "$SUMDBD" add --db "$WORK/pub.db" "$WORK/abc.sum"
 sumdbd_start PUB "$WORK/pub.db"

@@ -40,6 +40,20 @@ sumdbd_start() {
 	exit 1
 }
 
+# log_copy SRC DST: copies the stopped sumdbd database SRC (made by init
+# with its key beside it, SRC.key) to DST with a copy of the key, DST.key,
+# that DST names as its key, as if on another machine.  For tests that
+# build a fork or a stale copy of a log on purpose: the key's checkpoint
+# (and its lock) are per key file, and refuse a second database under one.
+log_copy() {
+	cp "$1" "$2" && cp "$1.key" "$2.key" && python3 -c '
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE config SET value = ? WHERE key = ?",
+          (os.path.basename(sys.argv[1]) + ".key", "signer_key_file"))
+c.commit()' "$2" || { echo "FAIL: log_copy $1 $2"; exit 1; }
+}
+
 # sumdbd_stop NAME: SIGTERM to the server started as NAME, if any, and
 # waits for it, at most SUMDBD_STOP_LIMIT seconds: a server still running
 # then is killed (SUMDBD_STOP_TIMED_OUT=yes), so that a stop that hangs

@@ -21,10 +21,7 @@ VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
 gosum_lines 0 300 >"$WORK/g0.sum"
 expect 0 'tree size 300' "add 300 records to A" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g0.sum"
 # B: a copy of A (same key, same first 300 records), to be grown differently
-cp "$WORK/a.db" "$WORK/b.db"
-cp "$WORK/a.db.key" "$WORK/b.db.key" 2>/dev/null
-sqlite3 "$WORK/b.db" "UPDATE config SET value='$WORK/b.db.key' WHERE key='signer_key_file'" 2>/dev/null ||
-	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/b.db" "$WORK/b.db.key"
+log_copy "$WORK/a.db" "$WORK/b.db"
 
 sumdbd_start A "$WORK/a.db"
 proxy_start
@@ -72,7 +69,7 @@ gosum_lines 420 430 >"$WORK/g2.sum"
 expect 0 'tree size 430' "A grows to 430" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g2.sum"
 # keep a copy of A at 430 for the stale frontend below
 sumdbd_stop A
-cp "$WORK/a.db" "$WORK/a430.db"
+log_copy "$WORK/a.db" "$WORK/a430.db"
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL" "truncate-tiles"
 expect 1 'could not check' "truncated tiles: exit 1, not 2" -- audit
@@ -118,7 +115,7 @@ expect 0 '^yes$' "stale frontend: the accepted tree is kept" -- ok_if test "$(st
 sumdbd_stop S
 
 # a fork of the accepted size: another tree of 600 records
-cp "$WORK/a430.db" "$WORK/c.db"
+log_copy "$WORK/a430.db" "$WORK/c.db"
 gosum_lines 430 600 c >"$WORK/gc.sum"
 expect 0 'tree size 600' "C (a copy of A at 430) grows differently to 600" -- "$SUMDBD" add --db "$WORK/c.db" "$WORK/gc.sum"
 sumdbd_start C "$WORK/c.db"

@@ -44,9 +44,7 @@ gosum_lines 1000 1400 x >"$WORK/gb.sum"
 cat "$WORK/g0.sum" "$WORK/g1.sum" "$WORK/g2.sum" >"$WORK/all.sum"
 expect 0 'tree size 300' "300 records in A" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g0.sum"
 # B: a copy of A (same key, same first 300 records), to be grown differently
-cp "$WORK/a.db" "$WORK/b.db"
-cp "$WORK/a.db.key" "$WORK/b.db.key"
-python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE config SET value=? WHERE key=?", (sys.argv[2], "signer_key_file")); c.commit()' "$WORK/b.db" "$WORK/b.db.key"
+log_copy "$WORK/a.db" "$WORK/b.db"
 
 sumdbd_start A "$WORK/a.db"
 proxy_start
@@ -58,7 +56,7 @@ head -n 260 "$WORK/g1.sum" >"$WORK/g1a.sum"
 tail -n +261 "$WORK/g1.sum" >"$WORK/g1b.sum"
 expect 0 'tree size 430' "A grows to 430" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g1a.sum"
 sumdbd_stop A
-cp "$WORK/a.db" "$WORK/s.db"
+log_copy "$WORK/a.db" "$WORK/s.db"
 sumdbd_start A "$WORK/a.db"
 expect 0 'tree size 600' "A grows to 600" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g1b.sum"
 proxy_set "upstream $A_URL"

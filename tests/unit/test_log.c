@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -566,6 +567,81 @@ test_wrong_key_refused(void)
 	sdb_note_verifier_free(other.v);
 }
 
+/* Tree size the checkpoint file at path holds (-1: none that verifies). */
+static int64_t
+checkpoint_size(const char *path, const struct sdb_note_verifier *v)
+{
+	char buf[4096];
+	struct sdb_tree tree;
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return sdb_tree_note_open(&tree, NULL, buf, n, v, NULL) == SDB_OK ? tree.n : -1;
+}
+
+/*
+ * The key's checkpoint follows every commit.  When it cannot be written
+ * the tree just committed is still published (it is durable), but the
+ * key signs nothing more until the checkpoint is written: it is never
+ * more than one tree behind.
+ */
+static void
+test_checkpoint_unwritable(void)
+{
+	struct tdb t;
+	struct sdbd_log *log = NULL;
+	struct sdbd_log_options o;
+	struct sdb_errbuf eb = { { 0 } };
+	struct trec r[3];
+	const struct sdbd_latest *l;
+	char dir[600], cp[700];
+	int64_t id;
+	int i, rc;
+
+	tdb_create(&t, "cpw");
+	unit_tmp_path(dir, sizeof dir, "cpdir");
+	snprintf(cp, sizeof cp, "%s/cp", dir);
+	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+	memset(&o, 0, sizeof o);
+	o.db_path = t.path;
+	o.checkpoint_path = cp;
+	o.group_commit_ms = 1;
+	CU_ASSERT_FATAL(sdbd_log_open(&log, &o, &eb) == SDB_OK);
+	CU_ASSERT(checkpoint_size(cp, t.v) == 0);
+	for (i = 0; i < 3; i++)
+		trec_make(&r[i], i, 0, 0);
+	CU_ASSERT(sdbd_log_append(log, &r[0].r, 1, &id, &eb) == SDB_OK);
+	CU_ASSERT(checkpoint_size(cp, t.v) == 1);
+
+	/* the checkpoint's directory is gone */
+	CU_ASSERT(unlink(cp) == 0);
+	CU_ASSERT(rmdir(dir) == 0);
+	CU_ASSERT(sdbd_log_append(log, &r[1].r, 1, &id, &eb) == SDB_OK);
+	l = sdbd_log_latest(log);
+	CU_ASSERT(l->tree.n == 2);
+	sdbd_latest_put(l);
+	rc = sdbd_log_append(log, &r[2].r, 1, &id, &eb);
+	CU_ASSERT(rc == SDB_ERR_IO);
+	CU_ASSERT(rc != SDB_OK && strstr(sdb_errmsg(&eb, rc), "nothing more is signed") != NULL);
+	l = sdbd_log_latest(log);
+	CU_ASSERT(l->tree.n == 2);
+	sdbd_latest_put(l);
+
+	/* back: the published tree is written first, then the next one */
+	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+	CU_ASSERT(sdbd_log_append(log, &r[2].r, 1, &id, &eb) == SDB_OK);
+	CU_ASSERT(id == 2);
+	CU_ASSERT(checkpoint_size(cp, t.v) == 3);
+	sdbd_log_close(log);
+	for (i = 0; i < 3; i++)
+		free(r[i].text);
+	sdb_note_verifier_free(t.v);
+}
+
 /*
  * A commit that fails for lack of space (RLIMIT_FSIZE, in a child so the
  * limit stays there): the callers get SDB_ERR_IO, nothing is published,
@@ -656,6 +732,7 @@ unit_register(void)
 		{ "tampered_tiles_refused", test_tampered_tiles_refused },
 		{ "wrong_key_refused", test_wrong_key_refused },
 		{ "disk_full", test_disk_full },
+		{ "checkpoint_unwritable", test_checkpoint_unwritable },
 		{ NULL, NULL },
 	};
 

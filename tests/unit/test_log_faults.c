@@ -30,6 +30,7 @@
 
 #include <sqlite3.h>
 
+#include "checkpoint.h"
 #include "crypto.h"
 #include "csumdb/note.h"
 #include "csumdb/record.h"
@@ -266,6 +267,8 @@ tdb_remove(struct tdb *t)
 		unlink(p);
 	}
 	unlink(t->key);
+	snprintf(p, sizeof p, "%s%s", t->key, SDBD_CHECKPOINT_SUFFIX);
+	unlink(p);
 	sdb_note_verifier_free(t->v);
 	t->v = NULL;
 }
@@ -822,7 +825,16 @@ test_store_rolled_back_under_log(void)
 	sdbd_latest_put(l);
 	CU_ASSERT(sdbd_log_failing(log));
 	sdbd_log_close(log);
-	/* and it does not start on it either */
+	/* and it does not start on it either: the key's checkpoint holds
+	 * the tree of 250, and without the checkpoint the records past the
+	 * stored tree still stop it */
+	expect_refused(&t, "its key has signed one of size 250");
+	{
+		char p[700];
+
+		snprintf(p, sizeof p, "%s%s", t.key, SDBD_CHECKPOINT_SUFFIX);
+		CU_ASSERT(unlink(p) == 0);
+	}
 	expect_refused(&t, "250 records stored, the latest signed tree has 0");
 	tdb_remove(&t);
 }

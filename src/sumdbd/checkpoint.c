@@ -1,0 +1,261 @@
+/*
+ * The signer key's checkpoint (checkpoint.h): the key file locked while
+ * it signs, and the last tree it signed kept beside it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "csumdb/treenote.h"
+
+/* A signed tree note is a few hundred bytes; a larger file is not one. */
+#define CHECKPOINT_MAX 4096
+
+struct sdbd_checkpoint {
+	int key_fd;             /* the key file, flock()ed */
+	int have;               /* a checkpoint was read or written */
+	struct sdb_tree tree;   /* its tree */
+	char *path;
+	char *tmp;              /* path ".tmp" */
+};
+
+const char *
+sdbd_checkpoint_path(const struct sdbd_checkpoint *c)
+{
+	return c->path;
+}
+
+void
+sdbd_checkpoint_close(struct sdbd_checkpoint *c)
+{
+	if (c == NULL)
+		return;
+	if (c->key_fd >= 0)
+		close(c->key_fd);   /* drops the lock */
+	free(c->path);
+	free(c->tmp);
+	free(c);
+}
+
+static char *
+concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s != NULL) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
+/* Reads the checkpoint file, if there is one, into c->tree. */
+static int
+read_checkpoint(struct sdbd_checkpoint *c, const struct sdb_note_verifier *v,
+    struct sdb_errbuf *eb)
+{
+	char buf[CHECKPOINT_MAX + 1];
+	size_t n = 0;
+	int fd, rc;
+
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return SDB_OK;
+		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", c->path, strerror(errno));
+	}
+	for (;;) {
+		ssize_t got = read(fd, buf + n, sizeof buf - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = errno;
+			close(fd);
+			return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", c->path, strerror(rc));
+		}
+		if (got == 0 || (n += (size_t)got) == sizeof buf)
+			break;
+	}
+	close(fd);
+	if (n > CHECKPOINT_MAX)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "checkpoint %s is too large for a signed tree "
+		    "note", c->path);
+	rc = sdb_tree_note_open(&c->tree, NULL, buf, n, v, eb);
+	if (rc != SDB_OK)
+		return sdb_errf(eb, rc, "checkpoint %s is not a tree this key signed (%s); if it "
+		    "was damaged, put back the note of the tree the log last published",
+		    c->path, sdb_errmsg(eb, rc));
+	c->have = 1;
+	return SDB_OK;
+}
+
+int
+sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const char *path,
+    const struct sdb_note_verifier *v, struct sdb_errbuf *eb)
+{
+	struct sdbd_checkpoint *c;
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	c->key_fd = -1;
+	c->path = path != NULL ? strdup(path) : concat(key_path, SDBD_CHECKPOINT_SUFFIX);
+	c->tmp = c->path != NULL ? concat(c->path, ".tmp") : NULL;
+	if (c->tmp == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* The lock is on the key file itself: it is never replaced, and
+	 * whoever would sign with it opens it. */
+	c->key_fd = open(key_path, O_RDONLY | O_CLOEXEC);
+	if (c->key_fd < 0) {
+		rc = sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
+		    "signer key file %s: %s", key_path, strerror(errno));
+		goto fail;
+	}
+	if (flock(c->key_fd, LOCK_EX | LOCK_NB) != 0) {
+		/* Not SDB_ERR_LOCKED, which says that the database is held. */
+		if (errno == EWOULDBLOCK)
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "signer key file %s is in use by another "
+			    "sumdbd (for another database: one key signing two databases forks the "
+			    "log)", key_path);
+		else
+			rc = sdb_errf(eb, SDB_ERR_IO, "cannot lock signer key file %s: %s", key_path,
+			    strerror(errno));
+		goto fail;
+	}
+	if ((rc = read_checkpoint(c, v, eb)) != SDB_OK)
+		goto fail;
+	*out = c;
+	return SDB_OK;
+fail:
+	sdbd_checkpoint_close(c);
+	return rc;
+}
+
+int
+sdbd_checkpoint_check(const struct sdbd_checkpoint *c, struct sdb_store *st,
+    const struct sdb_tree *latest, struct sdb_errbuf *eb)
+{
+	struct sdb_tree t;
+	int rc;
+
+	if (!c->have)
+		return SDB_OK;
+	if (latest == NULL) {
+		if (c->tree.n == 0)
+			return SDB_OK;   /* every empty tree is the same */
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "this signer key has already signed a "
+		    "tree of size %lld for another database (checkpoint %s): refusing to sign a new "
+		    "log under it, which would fork that one; make a new key (sumdbd keygen)",
+		    (long long)c->tree.n, c->path);
+	}
+	if (latest->n < c->tree.n)
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database's latest tree has size "
+		    "%lld, but its key has signed one of size %lld (checkpoint %s): this is an older "
+		    "copy of the log, such as a restored backup; refusing to sign for it, which "
+		    "would fork the log.  Serve the current database; if it is lost, the log cannot "
+		    "go on under this key", (long long)latest->n, (long long)c->tree.n, c->path);
+	rc = sdb_store_tree(st, c->tree.n, &t, NULL, NULL, eb);
+	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK &&
+	    memcmp(t.hash.b, c->tree.hash.b, SDB_HASH_SIZE) != 0))
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database does not hold the tree of "
+		    "size %lld its key last signed (checkpoint %s): it is another log under the "
+		    "same key, such as a copy that grew apart; refusing to sign for it, which would "
+		    "fork the log.  Serve the database the key last signed for",
+		    (long long)c->tree.n, c->path);
+	return rc;
+}
+
+int
+sdbd_checkpoint_behind(const struct sdbd_checkpoint *c, const struct sdb_tree *t)
+{
+	return !c->have || c->tree.n != t->n ||
+	    memcmp(c->tree.hash.b, t->hash.b, SDB_HASH_SIZE) != 0;
+}
+
+/* fsync of the directory holding path, so that a rename in it is durable. */
+static int
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, rc;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
+    const char *note, size_t note_len, struct sdb_errbuf *eb)
+{
+	size_t off = 0;
+	int fd, e;
+
+	fd = open(c->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (off < note_len) {
+		ssize_t put = write(fd, note + off, note_len - off);
+
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0)
+			goto fail_close;
+		off += (size_t)put;
+	}
+	if (fsync(fd) != 0)
+		goto fail_close;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail_close;
+	}
+	if (rename(c->tmp, c->path) != 0)
+		goto fail_unlink;
+	c->tree = *t;
+	c->have = 1;
+	/* Renamed: readers see the new checkpoint.  Until the directory is
+	 * synced a crash may bring back the old one, which the database
+	 * still holds; that is what a checkpoint one tree behind means. */
+	if (sync_dir(c->path) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: syncing its directory: %s", c->path,
+		    strerror(errno));
+	return SDB_OK;
+fail_close:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+fail_unlink:
+	e = errno;
+	unlink(c->tmp);
+	errno = e;
+fail:
+	return sdb_errf(eb, SDB_ERR_IO, "cannot write checkpoint %s: %s", c->path, strerror(errno));
+}
