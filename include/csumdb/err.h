@@ -72,7 +72,7 @@ enum sdb_err {
  * leave it untouched on success.  A NULL struct sdb_errbuf * is allowed
  * everywhere and means "no detail wanted".
  */
-#define SDB_ERRBUF_SIZE 256
+#define SDB_ERRBUF_SIZE 512
 struct sdb_errbuf {
 	char msg[SDB_ERRBUF_SIZE];
 };
