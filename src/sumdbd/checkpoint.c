@@ -57,21 +57,18 @@ concat(const char *a, const char *b)
 	return s;
 }
 
-/* Reads the checkpoint file, if there is one, into c->tree. */
-static int
-read_checkpoint(struct sdbd_checkpoint *c, const struct sdb_note_verifier *v,
+int
+sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v, struct sdb_tree *tree,
     struct sdb_errbuf *eb)
 {
 	char buf[CHECKPOINT_MAX + 1];
 	size_t n = 0;
 	int fd, rc;
 
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return SDB_OK;
-		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", c->path, strerror(errno));
-	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
+		    "checkpoint %s: %s", path, strerror(errno));
 	for (;;) {
 		ssize_t got = read(fd, buf + n, sizeof buf - n);
 
@@ -80,7 +77,7 @@ read_checkpoint(struct sdbd_checkpoint *c, const struct sdb_note_verifier *v,
 		if (got < 0) {
 			rc = errno;
 			close(fd);
-			return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", c->path, strerror(rc));
+			return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", path, strerror(rc));
 		}
 		if (got == 0 || (n += (size_t)got) == sizeof buf)
 			break;
@@ -88,13 +85,12 @@ read_checkpoint(struct sdbd_checkpoint *c, const struct sdb_note_verifier *v,
 	close(fd);
 	if (n > CHECKPOINT_MAX)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "checkpoint %s is too large for a signed tree "
-		    "note", c->path);
-	rc = sdb_tree_note_open(&c->tree, NULL, buf, n, v, eb);
+		    "note", path);
+	rc = sdb_tree_note_open(tree, NULL, buf, n, v, eb);
 	if (rc != SDB_OK)
 		return sdb_errf(eb, rc, "checkpoint %s is not a tree this key signed (%s); if it "
 		    "was damaged, put back the note of the tree the log last published",
-		    c->path, sdb_errmsg(eb, rc));
-	c->have = 1;
+		    path, sdb_errmsg(eb, rc));
 	return SDB_OK;
 }
 
@@ -134,7 +130,10 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
 			    strerror(errno));
 		goto fail;
 	}
-	if ((rc = read_checkpoint(c, v, eb)) != SDB_OK)
+	rc = sdbd_checkpoint_read(c->path, v, &c->tree, eb);
+	if (rc == SDB_OK)
+		c->have = 1;
+	else if (rc != SDB_ERR_NOT_FOUND)
 		goto fail;
 	*out = c;
 	return SDB_OK;
@@ -147,33 +146,38 @@ int
 sdbd_checkpoint_check(const struct sdbd_checkpoint *c, struct sdb_store *st,
     const struct sdb_tree *latest, struct sdb_errbuf *eb)
 {
+	return c->have ? sdbd_checkpoint_holds(&c->tree, c->path, st, latest, eb) : SDB_OK;
+}
+
+int
+sdbd_checkpoint_holds(const struct sdb_tree *cp, const char *path, struct sdb_store *st,
+    const struct sdb_tree *latest, struct sdb_errbuf *eb)
+{
 	struct sdb_tree t;
 	int rc;
 
-	if (!c->have)
-		return SDB_OK;
 	if (latest == NULL) {
-		if (c->tree.n == 0)
+		if (cp->n == 0)
 			return SDB_OK;   /* every empty tree is the same */
 		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "this signer key has already signed a "
 		    "tree of size %lld for another database (checkpoint %s): refusing to sign a new "
 		    "log under it, which would fork that one; make a new key (sumdbd keygen)",
-		    (long long)c->tree.n, c->path);
+		    (long long)cp->n, path);
 	}
-	if (latest->n < c->tree.n)
+	if (latest->n < cp->n)
 		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database's latest tree has size "
-		    "%lld, but its key has signed one of size %lld (checkpoint %s): this is an older "
-		    "copy of the log, such as a restored backup; refusing to sign for it, which "
+		    "%lld, but its key has signed one of size %lld (checkpoint %s): an older copy of "
+		    "the log, such as a restored backup; refusing to sign for it, which "
 		    "would fork the log.  Serve the current database; if it is lost, the log cannot "
-		    "go on under this key", (long long)latest->n, (long long)c->tree.n, c->path);
-	rc = sdb_store_tree(st, c->tree.n, &t, NULL, NULL, eb);
+		    "go on under this key", (long long)latest->n, (long long)cp->n, path);
+	rc = sdb_store_tree(st, cp->n, &t, NULL, NULL, eb);
 	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK &&
-	    memcmp(t.hash.b, c->tree.hash.b, SDB_HASH_SIZE) != 0))
+	    memcmp(t.hash.b, cp->hash.b, SDB_HASH_SIZE) != 0))
 		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database does not hold the tree of "
 		    "size %lld its key last signed (checkpoint %s): it is another log under the "
 		    "same key, such as a copy that grew apart; refusing to sign for it, which would "
 		    "fork the log.  Serve the database the key last signed for",
-		    (long long)c->tree.n, c->path);
+		    (long long)cp->n, path);
 	return rc;
 }
 

@@ -58,6 +58,22 @@ int sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, con
 int sdbd_checkpoint_check(const struct sdbd_checkpoint *c, struct sdb_store *st,
     const struct sdb_tree *latest, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * The same check for a checkpoint read with sdbd_checkpoint_read: tree cp
+ * from the file at path (for messages).
+ */
+int sdbd_checkpoint_holds(const struct sdb_tree *cp, const char *path, struct sdb_store *st,
+    const struct sdb_tree *latest, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Reads the checkpoint at path without locking anything (for sumdbd
+ * status, beside a running server): *tree is its tree, which must verify
+ * with v.  Returns SDB_OK, SDB_ERR_NOT_FOUND (no checkpoint), SDB_ERR_IO,
+ * SDB_ERR_TOO_LARGE or a note error; detail in eb.
+ */
+int sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v,
+    struct sdb_tree *tree, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* 1 when the checkpoint does not hold tree t (it must be written). */
 int sdbd_checkpoint_behind(const struct sdbd_checkpoint *c, const struct sdb_tree *t);
 

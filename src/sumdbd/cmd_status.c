@@ -1,9 +1,10 @@
 /*
  * sumdbd status: what an operator needs to see of a database without
  * stopping the server (it reads through a read-only handle): our log's
- * name and signed tree, and the public-log path's state (public.h): the
- * public tree accepted last and every stored proof of the public log's
- * misbehavior.
+ * name and signed tree, whether the signer key's checkpoint
+ * (checkpoint.h) lets the key sign for this database, and the public-log
+ * path's state (public.h): the public tree accepted last and every stored
+ * proof of the public log's misbehavior.
  */
 #include "config.h"
 
@@ -13,29 +14,88 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "csumdb/base64.h"
+#include "csumdb/note.h"
 #include "csumdb/store.h"
+#include "log.h"
 #include "public.h"
 
 static void
 status_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd status --db FILE\n"
+	    "usage: sumdbd status --db FILE [--checkpoint FILE]\n"
 	    "\n"
-	    "Prints the log's name and signed tree size, the public log's tree that\n"
+	    "Prints the log's name and signed tree size, whether the signer key's\n"
+	    "checkpoint (the last tree the key signed) is held by this database,\n"
+	    "so that serve and add will sign for it, the public log's tree that\n"
 	    "sumdbd serve accepted last (its key and signed note), and the evidence\n"
 	    "of every misbehavior of the public log it has seen: forks, two trees\n"
 	    "it signed that are not consistent.  (Answers that merely do not\n"
 	    "verify are refused but prove nothing against the log: not kept.)\n"
 	    "Safe while the server runs.\n"
 	    "\n"
-	    "  --db FILE   the database\n"
-	    "  --help      this text\n"
+	    "  --db FILE          the database\n"
+	    "  --checkpoint FILE  the key's checkpoint (default: the key file the\n"
+	    "                     database names, with .checkpoint appended)\n"
+	    "  --help             this text\n"
 	    "\n"
-	    "Exit status: 0 ok; 1 usage or local error; 2 the public log has\n"
-	    "misbehaved (evidence is stored).\n");
+	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
+	    "this database; 2 the public log has misbehaved (evidence is stored).\n");
+}
+
+/*
+ * Prints what the key's checkpoint (at cp_path, or beside the key the
+ * database names) says of the database s at db, whose latest tree is
+ * latest (NULL: none).  Returns 0 when the key may sign for it.
+ */
+static int
+print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
+    const struct sdb_tree *latest)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_note_verifier *v = NULL;
+	struct sdb_tree cp;
+	char *vkey = NULL, *key = NULL, *path = NULL;
+	int rc, bad = 1;
+
+	rc = sdb_store_config_get(s, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
+	if (rc == SDB_OK)
+		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
+	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_path(s, db, &key, &eb)) == SDB_OK) {
+		size_t n = strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX;
+
+		if ((path = malloc(n)) == NULL)
+			rc = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
+		else
+			snprintf(path, n, "%s%s", key, SDBD_CHECKPOINT_SUFFIX);
+	}
+	if (rc != SDB_OK) {
+		printf("checkpoint: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (cp_path == NULL)
+		cp_path = path;
+	rc = sdbd_checkpoint_read(cp_path, v, &cp, &eb);
+	if (rc == SDB_ERR_NOT_FOUND) {
+		printf("checkpoint: %s: none yet (the next serve or add writes it)\n", cp_path);
+		bad = 0;
+	} else if (rc != SDB_OK) {
+		printf("checkpoint: %s\n", sdb_errmsg(&eb, rc));
+	} else if ((rc = sdbd_checkpoint_holds(&cp, cp_path, s, latest, &eb)) == SDB_OK) {
+		printf("checkpoint: %s: tree %" PRId64 ", held by this database\n", cp_path, cp.n);
+		bad = 0;
+	} else {
+		printf("checkpoint: REFUSES THIS DATABASE: %s\n", sdb_errmsg(&eb, rc));
+	}
+out:
+	sdb_note_verifier_free(v);
+	free(vkey);
+	free(key);
+	free(path);
+	return bad;
 }
 
 /* A config value, or NULL when unset (other errors in *rc). */
@@ -55,22 +115,24 @@ cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_store *s = NULL;
 	struct sdb_tree t;
-	const char *db = NULL;
+	const char *db = NULL, *cp_path = NULL;
 	char *name = NULL, *pvkey = NULL, *ptree = NULL, *cnt = NULL;
 	char b64[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
 	long long n = 0, i, kept;
-	int c, rc, status = EXIT_LOCAL;
+	int c, rc, status = EXIT_LOCAL, cp_bad;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'c': cp_path = optarg; break;
 		case 'h': status_usage(stdout); return EXIT_OK;
 		default: status_usage(stderr); return EXIT_LOCAL;
 		}
@@ -102,6 +164,8 @@ cmd_status(int argc, char **argv)
 	} else {
 		goto fail;
 	}
+	cp_bad = print_checkpoint(s, db, cp_path, rc == SDB_OK ? &t : NULL);
+	rc = SDB_OK;
 	if (ptree != NULL) {
 		/* The note is printed as stored; sumdbd serve re-verifies it
 		 * with the key at every start. */
@@ -130,7 +194,7 @@ cmd_status(int argc, char **argv)
 	}
 	if (rc != SDB_OK)
 		goto fail;
-	status = n > 0 ? EXIT_VERIFY : EXIT_OK;
+	status = n > 0 ? EXIT_VERIFY : cp_bad ? EXIT_LOCAL : EXIT_OK;
 	goto out;
 fail:
 	fprintf(stderr, "sumdbd status: %s: %s\n", db, sdb_errmsg(&eb, rc));

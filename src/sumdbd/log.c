@@ -1102,23 +1102,15 @@ stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *
 	return SDB_OK;
 }
 
-/*
- * The signer key file the database names (*out, caller frees): a relative
- * name is beside the database (init stores one when the key is there, so
- * that the directory can move).  A stored absolute path that is gone, with
- * DB.key beside the database, gives DB.key, and says so: a directory
- * moved with the database in it.  check_key then makes sure the key is
- * this database's.
- */
-static int
-stored_key_path(struct sdbd_log *log, const char *given, char **out, struct sdb_errbuf *eb)
+int
+sdbd_key_path(struct sdb_store *st, const char *given, char **out, struct sdb_errbuf *eb)
 {
 	char *stored = NULL, *real;
 	const char *db;
 	int rc;
 
 	*out = NULL;
-	if ((rc = sdb_store_config_get(log->st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
+	if ((rc = sdb_store_config_get(st, SDB_STORE_CONFIG_SKEY_FILE, &stored, eb)) != SDB_OK)
 		return rc;
 	/* beside the database file itself, not a symlink to it */
 	real = realpath(given, NULL);
@@ -1184,7 +1176,7 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		if (key_path == NULL)
 			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	} else {
-		rc = stored_key_path(log, opt->db_path, &key_path, eb);
+		rc = sdbd_key_path(log->st, opt->db_path, &key_path, eb);
 	}
 	if (rc == SDB_OK) {
 		rc = sdbd_key_load(&log->signer, key_path, eb);

@@ -67,6 +67,18 @@ struct sdb_note_signer;
 int sdbd_key_load(struct sdb_note_signer **out, const char *path,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * The signer key file the database st at db_path names (*out, caller
+ * frees): a relative name is beside the database (init stores one when
+ * the key is there, so that the directory can move).  A stored absolute
+ * path that is gone, with DB.key beside the database, gives DB.key, and
+ * says so on standard error: a directory moved with the database in it.
+ * sdbd_log_open then makes sure the key is this database's.
+ */
+struct sdb_store;
+int sdbd_key_path(struct sdb_store *st, const char *db_path, char **out,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Stops the sequencer after it has committed (or failed) every queued
  * batch, waking all waiters, and closes the database.  NULL is a no-op. */
 void sdbd_log_close(struct sdbd_log *log);
@@ -115,7 +127,6 @@ int sdbd_log_failing(struct sdbd_log *log);
  * must not call into the log.  Any thread.  Returns fn's result or
  * SDB_ERR_INVALID (the log is closing).
  */
-struct sdb_store;
 typedef int (*sdbd_log_writer_fn)(void *arg, struct sdb_store *st, struct sdb_errbuf *eb);
 int sdbd_log_with_writer(struct sdbd_log *log, sdbd_log_writer_fn fn, void *arg,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

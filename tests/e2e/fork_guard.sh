@@ -190,6 +190,10 @@ gosum 50 51 >"$WORK/k51.sum"
 expect 2 'older copy of the log' "add to the backup is refused too" -- \
 	"$SUMDBD" add --db "$WORK/k/backup.db" "$WORK/k51.sum"
 expect 0 '^10$' "and writes nothing" -- sql "$WORK/k/backup.db" "SELECT max(size) FROM trees"
+expect 1 '^checkpoint: REFUSES THIS DATABASE: .* older copy' "status says so of the backup" -- \
+	"$SUMDBD" status --db "$WORK/k/backup.db"
+expect 0 '^checkpoint: .*: tree 20, held by this database$' "and of K that the key signs for it" -- \
+	"$SUMDBD" status --db "$K"
 # KC: a copy of K at 20 grown apart to 25 (under a copy of the key), then
 # pointed at K's own key file once K has signed its own tree of 25.
 log_copy "$K" "$WORK/k/kc.db"
