@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -19,9 +20,12 @@
 #define CHECKPOINT_MAX 4096
 
 struct sdbd_checkpoint {
-	int key_fd;             /* the key file, flock()ed */
+	int lock_fd;            /* path ".lock", flock()ed */
 	int have;               /* a checkpoint was read or written */
 	struct sdb_tree tree;   /* its tree */
+	int wrote;              /* this process wrote the file now at path */
+	dev_t dev;              /* ... which is this file */
+	ino_t ino;
 	char *path;
 	char *tmp;              /* path ".tmp" */
 };
@@ -37,8 +41,8 @@ sdbd_checkpoint_close(struct sdbd_checkpoint *c)
 {
 	if (c == NULL)
 		return;
-	if (c->key_fd >= 0)
-		close(c->key_fd);   /* drops the lock */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);   /* drops the lock */
 	free(c->path);
 	free(c->tmp);
 	free(c);
@@ -99,35 +103,52 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
     const struct sdb_note_verifier *v, struct sdb_errbuf *eb)
 {
 	struct sdbd_checkpoint *c;
+	struct stat sb;
+	char *real = NULL, *lock = NULL;
 	int rc;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	c->key_fd = -1;
-	c->path = path != NULL ? strdup(path) : concat(key_path, SDBD_CHECKPOINT_SUFFIX);
-	c->tmp = c->path != NULL ? concat(c->path, ".tmp") : NULL;
-	if (c->tmp == NULL) {
-		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	/* The lock is on the key file itself: it is never replaced, and
-	 * whoever would sign with it opens it. */
-	c->key_fd = open(key_path, O_RDONLY | O_CLOEXEC);
-	if (c->key_fd < 0) {
+	c->lock_fd = -1;
+	/* One key file, one checkpoint: a symbolic link to the key names
+	 * the checkpoint beside the key itself, and a hard link, which has
+	 * no one real name, is refused (as a database with links is). */
+	if ((real = realpath(key_path, NULL)) == NULL || stat(real, &sb) != 0) {
 		rc = sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
 		    "signer key file %s: %s", key_path, strerror(errno));
 		goto fail;
 	}
-	if (flock(c->key_fd, LOCK_EX | LOCK_NB) != 0) {
+	if (sb.st_nlink > 1) {
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "signer key file %s has %lu names (hard links), "
+		    "and so no one checkpoint: copy the key, do not link it", key_path,
+		    (unsigned long)sb.st_nlink);
+		goto fail;
+	}
+	c->path = path != NULL ? strdup(path) : concat(real, SDBD_CHECKPOINT_SUFFIX);
+	c->tmp = c->path != NULL ? concat(c->path, ".tmp") : NULL;
+	lock = c->path != NULL ? concat(c->path, ".lock") : NULL;
+	if (c->tmp == NULL || lock == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* The lock is beside the checkpoint, on a file never replaced: the
+	 * key file may be (a configuration tool rewrites it by rename), and
+	 * two key files may be given one --checkpoint. */
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot open %s: %s (the signer key's checkpoint "
+		    "must be writable; --checkpoint FILE keeps it elsewhere)", lock, strerror(errno));
+		goto fail;
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		/* Not SDB_ERR_LOCKED, which says that the database is held. */
 		if (errno == EWOULDBLOCK)
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "signer key file %s is in use by another "
-			    "sumdbd (for another database: one key signing two databases forks the "
-			    "log)", key_path);
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "the checkpoint %s of signer key %s is in "
+			    "use by another sumdbd (for another database: one key signing two "
+			    "databases forks the log)", c->path, key_path);
 		else
-			rc = sdb_errf(eb, SDB_ERR_IO, "cannot lock signer key file %s: %s", key_path,
-			    strerror(errno));
+			rc = sdb_errf(eb, SDB_ERR_IO, "cannot lock %s: %s", lock, strerror(errno));
 		goto fail;
 	}
 	rc = sdbd_checkpoint_read(c->path, v, &c->tree, eb);
@@ -135,11 +156,35 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
 		c->have = 1;
 	else if (rc != SDB_ERR_NOT_FOUND)
 		goto fail;
+	free(real);
+	free(lock);
 	*out = c;
 	return SDB_OK;
 fail:
+	free(real);
+	free(lock);
 	sdbd_checkpoint_close(c);
 	return rc;
+}
+
+int
+sdbd_checkpoint_have(const struct sdbd_checkpoint *c)
+{
+	return c->have;
+}
+
+int
+sdbd_checkpoint_unchanged(const struct sdbd_checkpoint *c, struct sdb_errbuf *eb)
+{
+	struct stat sb;
+
+	if (!c->wrote)
+		return SDB_OK;
+	if (stat(c->path, &sb) != 0 || sb.st_dev != c->dev || sb.st_ino != c->ino)
+		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the checkpoint %s is not the one this "
+		    "sumdbd wrote: another process signs with this key; nothing more is signed "
+		    "until sumdbd restarts", c->path);
+	return SDB_OK;
 }
 
 int
@@ -219,6 +264,7 @@ int
 sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
     const char *note, size_t note_len, struct sdb_errbuf *eb)
 {
+	struct stat sb;
 	size_t off = 0;
 	int fd, e;
 
@@ -234,7 +280,7 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 			goto fail_close;
 		off += (size_t)put;
 	}
-	if (fsync(fd) != 0)
+	if (fsync(fd) != 0 || fstat(fd, &sb) != 0)
 		goto fail_close;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -242,14 +288,16 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	}
 	if (rename(c->tmp, c->path) != 0)
 		goto fail_unlink;
-	c->tree = *t;
-	c->have = 1;
-	/* Renamed: readers see the new checkpoint.  Until the directory is
-	 * synced a crash may bring back the old one, which the database
-	 * still holds; that is what a checkpoint one tree behind means. */
+	c->wrote = 1;
+	c->dev = sb.st_dev;
+	c->ino = sb.st_ino;
+	/* Until the directory is synced a crash may bring back the old
+	 * checkpoint: t is not held yet, and the next call writes again. */
 	if (sync_dir(c->path) != 0)
 		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: syncing its directory: %s", c->path,
 		    strerror(errno));
+	c->tree = *t;
+	c->have = 1;
 	return SDB_OK;
 fail_close:
 	e = errno;

@@ -10,15 +10,17 @@
  *   - a copy served or added to beside the original: two databases
  *     growing under one key.
  *
- * The key file is held with an exclusive lock while a log signs with it,
- * so two sumdbd processes never sign with one key file at once, and the
- * checkpoint is written (atomically, durably) after each commit.  What a
- * crash can leave is a checkpoint one tree behind the database, which the
- * database still holds: the next open accepts that and catches up.
+ * The checkpoint is locked (CHECKPOINT.lock) while a log signs with its
+ * key, so two sumdbd processes never sign under one checkpoint at once,
+ * and it is written (atomically, durably) after each commit, before the
+ * tree is published.  What a crash can leave is a checkpoint one tree
+ * behind the database, a tree no client has seen, which the database
+ * still holds: the next open accepts that and catches up.
  *
  * Limits: a copy of the key file elsewhere has its own checkpoint (the
- * guard is per key file), and deleting the checkpoint starts a new one
- * from whatever database the key opens next.
+ * guard is per key file, through symbolic links; a key with hard links
+ * is refused), and deleting the checkpoint starts a new one from
+ * whatever database the key opens next.
  */
 #ifndef CSUMDB_SUMDBD_CHECKPOINT_H
 #define CSUMDB_SUMDBD_CHECKPOINT_H
@@ -36,9 +38,10 @@
 struct sdbd_checkpoint;
 
 /*
- * Locks the signer key file key_path (SDB_ERR_INVALID when another process
- * signs with it) and reads its checkpoint, path or, when NULL,
- * key_path SDBD_CHECKPOINT_SUFFIX; a missing checkpoint is not an error.
+ * Reads the checkpoint of the signer key file key_path, path or, when
+ * NULL, the key's real path SDBD_CHECKPOINT_SUFFIX, and locks it
+ * (SDB_ERR_INVALID when another process signs under it, or the key file
+ * has hard links); a missing checkpoint is not an error.
  * A checkpoint must be a tree note signed by v (the key's verifier).
  * Returns SDB_OK, SDB_ERR_INVALID, SDB_ERR_NOT_FOUND (no key file),
  * SDB_ERR_IO, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM or a note error; detail
@@ -74,13 +77,24 @@ int sdbd_checkpoint_holds(const struct sdb_tree *cp, const char *path, struct sd
 int sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v,
     struct sdb_tree *tree, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/* 1 when a checkpoint was read at open or written since. */
+int sdbd_checkpoint_have(const struct sdbd_checkpoint *c);
+
+/*
+ * Before the key signs: the checkpoint file is still the one this process
+ * wrote last (SDB_ERR_ROOT_MISMATCH when something replaced it).
+ */
+int sdbd_checkpoint_unchanged(const struct sdbd_checkpoint *c,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* 1 when the checkpoint does not hold tree t (it must be written). */
 int sdbd_checkpoint_behind(const struct sdbd_checkpoint *c, const struct sdb_tree *t);
 
 /*
  * Makes the signed note of tree t (committed to the database) the
  * checkpoint: written to a temporary file, synced, renamed over the old
- * one and the directory synced.  On failure the old checkpoint stays.
+ * one and the directory synced.  On failure the checkpoint does not hold
+ * t (sdbd_checkpoint_behind), though after the rename the file may.
  * Returns SDB_OK or SDB_ERR_IO; detail in eb.
  */
 int sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,

@@ -171,23 +171,38 @@ key_name_for(const char *db, const char *abs_key)
 	return same ? kslash + 1 : abs_key;
 }
 
-/* Removes the checkpoint a failed init may have written for the key it
- * made and is removing. */
-static void
-unlink_checkpoint(const char *key, const char *checkpoint)
+/* The checkpoint of the new key file key: --checkpoint, else beside it
+ * (caller frees; NULL when out of memory). */
+static char *
+new_key_checkpoint(const char *key, const char *checkpoint)
 {
+	size_t n = strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX;
 	char *p;
 
-	if (checkpoint != NULL) {
-		unlink(checkpoint);
+	if (checkpoint != NULL)
+		return strdup(checkpoint);
+	if ((p = malloc(n)) != NULL)
+		snprintf(p, n, "%s%s", key, SDBD_CHECKPOINT_SUFFIX);
+	return p;
+}
+
+/* Removes the checkpoint (and its lock) that a failed init wrote for the
+ * key it made; init refused to start when one was there before. */
+static void
+unlink_checkpoint(const char *cp)
+{
+	size_t n;
+	char *lock;
+
+	if (cp == NULL)
 		return;
+	unlink(cp);
+	n = strlen(cp) + sizeof ".lock";
+	if ((lock = malloc(n)) != NULL) {
+		snprintf(lock, n, "%s.lock", cp);
+		unlink(lock);
+		free(lock);
 	}
-	if ((p = malloc(strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX)) == NULL)
-		return;
-	snprintf(p, strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX, "%s%s", key,
-	    SDBD_CHECKPOINT_SUFFIX);
-	unlink(p);
-	free(p);
 }
 
 int
@@ -203,7 +218,7 @@ cmd_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *name = NULL, *key = NULL, *key_out = NULL, *checkpoint = NULL;
-	char *gen_path = NULL, *abs_key = NULL, *vkey = NULL;
+	char *gen_path = NULL, *abs_key = NULL, *vkey = NULL, *new_cp = NULL;
 	struct sdb_note_signer *signer = NULL;
 	struct sdb_note_verifier *v = NULL;
 	struct sdbd_log *log = NULL;
@@ -289,6 +304,22 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "sumdbd init: %s: %s\n", key, strerror(errno));
 		goto out;
 	}
+	if (created_key) {
+		/* A new key has no checkpoint yet: one there is another key's,
+		 * or a log's removed without it.  Not ours to replace. */
+		if ((new_cp = new_key_checkpoint(abs_key, checkpoint)) == NULL) {
+			fprintf(stderr, "sumdbd init: out of memory\n");
+			goto out;
+		}
+		if (lstat(new_cp, &sb) == 0) {
+			fprintf(stderr, "sumdbd init: %s exists: the checkpoint of another signer key, "
+			    "or of a log removed without it; remove it if it is stale, or give "
+			    "--checkpoint another place\n", new_cp);
+			free(new_cp);
+			new_cp = NULL;   /* not ours: left in place */
+			goto out;
+		}
+	}
 	if (sdb_note_signer_verifier(signer, &v) != SDB_OK ||
 	    sdb_note_verifier_format(v, &vkey) != SDB_OK) {
 		fprintf(stderr, "sumdbd init: out of memory\n");
@@ -328,7 +359,7 @@ out:
 			unlink(db);
 		if (created_key) {
 			unlink(key_out);
-			unlink_checkpoint(key_out, checkpoint);
+			unlink_checkpoint(new_cp);
 		}
 	}
 	sdb_note_signer_free(signer);
@@ -336,5 +367,6 @@ out:
 	free(vkey);
 	free(abs_key);
 	free(gen_path);
+	free(new_cp);
 	return status;
 }

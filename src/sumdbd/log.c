@@ -76,6 +76,7 @@ struct sdbd_log {
 	struct sdb_note_signer *signer;
 	struct sdb_note_verifier *verifier;
 	struct sdbd_checkpoint *cp;         /* the key's checkpoint (checkpoint.h) */
+	struct latest_impl *pending;        /* committed, published once cp holds it */
 	struct sdb_tlog_frontier fr;        /* the committed tree */
 	int need_resync;                    /* a commit failed in an unknown state */
 	atomic_int failing;                 /* sdbd_log_failing() */
@@ -328,7 +329,46 @@ load_frontier(struct sdbd_log *log, const struct sdb_tree *tree, struct sdb_errb
 	return SDB_OK;
 }
 
-/* Reads the latest tree from the store, checks its note and publishes it. */
+/*
+ * The key's checkpoint must hold a tree before any client sees it: a
+ * crash can then leave the checkpoint behind the database only by trees
+ * no client has seen.
+ */
+static int
+checkpoint_hold(struct sdbd_log *log, const struct sdb_tree *t, const char *note, size_t len,
+    struct sdb_errbuf *eb)
+{
+	int rc;
+
+	if (!sdbd_checkpoint_behind(log->cp, t))
+		return SDB_OK;
+	rc = sdbd_checkpoint_write(log->cp, t, note, len, eb);
+	if (rc != SDB_OK)
+		return sdb_errf(eb, rc, "%s; tree %lld is committed but not published, and nothing "
+		    "more is signed until the checkpoint can be written", sdb_errmsg(eb, rc),
+		    (long long)t->n);
+	return SDB_OK;
+}
+
+/* Publishes the tree the last batch committed once the checkpoint holds it. */
+static int
+publish_pending(struct sdbd_log *log, struct sdb_errbuf *eb)
+{
+	struct latest_impl *l = log->pending;
+	int rc;
+
+	if (l == NULL)
+		return SDB_OK;
+	rc = checkpoint_hold(log, &l->pub.tree, l->pub.note, l->pub.note_len, eb);
+	if (rc != SDB_OK)
+		return rc;
+	log->pending = NULL;
+	publish(log, l);
+	return SDB_OK;
+}
+
+/* Reads the latest tree from the store, checks its note, makes the key's
+ * checkpoint hold it and publishes it. */
 static int
 publish_stored(struct sdbd_log *log, struct sdb_tree *tree, struct sdb_errbuf *eb)
 {
@@ -353,7 +393,9 @@ publish_stored(struct sdbd_log *log, struct sdb_tree *tree, struct sdb_errbuf *e
 		    (long long)tree->n, (long long)nt.n);
 		goto out;
 	}
-	rc = latest_new(&l, tree, (const char *)note, len);
+	rc = checkpoint_hold(log, tree, (const char *)note, len, eb);
+	if (rc == SDB_OK)
+		rc = latest_new(&l, tree, (const char *)note, len);
 	if (rc != SDB_OK)
 		goto out;
 	publish(log, l);
@@ -659,43 +701,10 @@ tile_put(struct sdbd_log *log, int L, int64_t j, const sdb_hash *h, struct sdb_e
 }
 
 /*
- * Writes the published tree to the key's checkpoint when it is not there
- * yet.  With eb NULL (just after a commit) a failure is only reported on
- * standard error: the tree is durable and published, and the next batch
- * tries again before it signs anything (and fails while it cannot).
- */
-static int
-checkpoint_catch_up(struct sdbd_log *log, struct sdb_errbuf *eb)
-{
-	const struct sdbd_latest *pub = &log->latest->pub;
-	struct sdb_errbuf own = { { 0 } };
-	int rc;
-
-	if (!sdbd_checkpoint_behind(log->cp, &pub->tree))
-		return SDB_OK;
-	rc = sdbd_checkpoint_write(log->cp, &pub->tree, pub->note, pub->note_len,
-	    eb != NULL ? eb : &own);
-	if (rc == SDB_OK)
-		return SDB_OK;
-	if (eb == NULL) {
-		fprintf(stderr, "sumdbd: %s (retried before the next tree is signed)\n",
-		    sdb_errmsg(&own, rc));
-		return rc;
-	}
-	if (sdbd_checkpoint_behind(log->cp, &pub->tree))
-		return sdb_errf(eb, rc, "%s; nothing more is signed until it can be written",
-		    sdb_errmsg(eb, rc));
-	/* Written, only its directory not synced: a crash may bring back the
-	 * previous checkpoint, which the database holds. */
-	fprintf(stderr, "sumdbd: warning: %s\n", sdb_errmsg(eb, rc));
-	return SDB_OK;
-}
-
-/*
  * Appends the batch's new records, tiles and signed tree in the store
- * transaction run_batch opened, commits it and publishes the tree after
- * the commit returned.  On failure the transaction is rolled back and the
- * frontier is back at the committed tree.
+ * transaction run_batch opened and commits it; the tree is left in
+ * log->pending for publish_pending.  On failure the transaction is rolled
+ * back and the frontier is back at the committed tree.
  */
 static int
 commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
@@ -707,10 +716,8 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 	size_t note_len = 0, i;
 	int rc, L;
 
-	/* The key's checkpoint must hold the published tree before the key
-	 * signs the next one: a checkpoint at most one tree behind is all a
-	 * crash or a failed write can leave. */
-	if ((rc = checkpoint_catch_up(log, eb)) != SDB_OK)
+	/* Nobody else has written the key's checkpoint since this log did. */
+	if ((rc = sdbd_checkpoint_unchanged(log->cp, eb)) != SDB_OK)
 		goto fail;
 	tiles_reset(log, b->old_n);
 	for (i = 0; i < b->nnew; i++) {
@@ -765,8 +772,7 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 	note = NULL;
 	if (rc != SDB_OK)
 		goto fail;
-	publish(log, l);
-	(void)checkpoint_catch_up(log, NULL);
+	log->pending = l;   /* published by publish_pending */
 	return SDB_OK;
 
 fail:
@@ -843,7 +849,8 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 	memset(&b, 0, sizeof b);
 	for (r = reqs; r != NULL; r = r->next)
 		total += r->n;
-	if (log->need_resync)
+	rc = publish_pending(log, &eb);
+	if (rc == SDB_OK && log->need_resync)
 		rc = resync(log, &eb);
 	b.old_n = log->fr.n;
 	b.cap = 16;
@@ -879,6 +886,8 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 				/* The commit landed after all (see resync). */
 				rc = SDB_OK;
 			}
+			if (rc == SDB_OK)
+				rc = publish_pending(log, &eb);
 		} else {
 			sdb_store_batch_abort(log->st);   /* nothing new: nothing to write */
 		}
@@ -1200,6 +1209,11 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 			rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
 	} else if (rc == SDB_OK) {
 		rc = sdbd_checkpoint_check(log->cp, log->st, &t, eb);
+		/* an upgrade, a checkpoint lost, or a --checkpoint mistyped */
+		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp) && t.n > 0)
+			fprintf(stderr, "sumdbd: note: no checkpoint at %s yet: it starts at this "
+			    "database's tree of size %lld\n", sdbd_checkpoint_path(log->cp),
+			    (long long)t.n);
 	}
 	if (rc != SDB_OK)
 		goto fail;
@@ -1215,13 +1229,6 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		    "%s: the database does not hold exactly its latest signed tree (size %lld); "
 		    "refusing to sign anything (sumdbd fsck --drop-unsigned removes what lies past "
 		    "it)", sdb_errmsg(eb, rc), (long long)t.n);
-		goto fail;
-	}
-	/* A checkpoint that cannot be written is a guard that does not work:
-	 * the server does not start without it. */
-	if ((rc = checkpoint_catch_up(log, eb)) != SDB_OK) {
-		rc = sdb_errf(eb, rc, "%s (the signer key's checkpoint must be writable; "
-		    "--checkpoint FILE keeps it elsewhere)", sdb_errmsg(eb, rc));
 		goto fail;
 	}
 	rc = pthread_create(&log->thread, NULL, sequencer, log);
@@ -1253,6 +1260,7 @@ sdbd_log_close(struct sdbd_log *log)
 	}
 	sdb_store_close(log->st);
 	sdbd_checkpoint_close(log->cp);
+	free(log->pending);
 	sdb_note_signer_free(log->signer);
 	sdb_note_verifier_free(log->verifier);
 	if (log->latest != NULL)

@@ -46,10 +46,12 @@ struct sdbd_log_options {
  * A database without any tree (fresh from sdb_store_create) gets its
  * signed tree of size 0 here.  The stored latest note must verify with
  * the key (SDB_ERR_BAD_SIGNATURE or another note error otherwise).
- * The key file is locked for as long as the log is open (SDB_ERR_INVALID
- * when another process signs with it), and the database must hold the
- * tree of the key's checkpoint (checkpoint.h; SDB_ERR_ROOT_MISMATCH
- * otherwise), which is brought up to date here and after every commit.
+ * The key's checkpoint is locked for as long as the log is open
+ * (SDB_ERR_INVALID when another process signs under it), the database
+ * must hold its tree (checkpoint.h; SDB_ERR_ROOT_MISMATCH otherwise), and
+ * it is brought up to date here and after every commit, before a tree is
+ * published (a checkpoint that does not read as a signed tree note gives
+ * SDB_ERR_TOO_LARGE or a note error).
  * Returns SDB_OK, SDB_ERR_LOCKED, SDB_ERR_ROOT_MISMATCH, SDB_ERR_BAD_KEY,
  * SDB_ERR_NOT_FOUND (no database or key file), SDB_ERR_BAD_SIGNATURE,
  * SDB_ERR_IO, SDB_ERR_NOMEM, SDB_ERR_INVALID; detail in eb.

@@ -211,6 +211,17 @@ gosum 200 201 >"$WORK/k201.sum"
 expect 1 'in use by another sumdbd \(for another database' \
 	"a second server under the key file, on another database, is refused" -- \
 	serve_once "$WORK/k/kc.db" --key "$K.key"
+# KB: a backup of K taken while it runs, so far the same log: a second
+# server on it would sign apart from K at its next record.  A
+# configuration tool rewrites the key file by rename (same bytes, new
+# file): the lock is on the checkpoint, not on the key file's inode.
+sql "$K" ".backup '$WORK/k/kb.db'"
+cp -p "$K.key" "$WORK/k/key.new" && mv "$WORK/k/key.new" "$K.key"
+expect 1 'in use by another sumdbd' "a second server on a same-tree copy is refused once the key file was replaced" -- \
+	serve_once "$WORK/k/kb.db"
+cp "$K.key" "$WORK/k/kb.key"
+expect 1 'in use by another sumdbd' "... and under another key file given K's checkpoint" -- \
+	serve_once "$WORK/k/kb.db" --key "$WORK/k/kb.key" --checkpoint "$K.key.checkpoint"
 expect 0 '^yes$' "a record added through the running server moves the checkpoint" -- \
 	ok_if "$SUMDBD" add --db "$K" "$WORK/k201.sum"
 expect 0 '^yes$' "to tree 26" -- ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
@@ -222,6 +233,21 @@ start_sumdbd "$K"
 stop_sumdbd
 expect 0 '^yes$' "a checkpoint one tree behind is accepted and caught up" -- \
 	ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
+# One key file, one checkpoint: a symbolic link to the key finds the
+# key's own, and a hard link (no one name) is refused.
+ln -s "$K.key" "$WORK/k/link.key"
+expect 2 'older copy of the log' "a symbolic link to the key does not get a checkpoint of its own" -- \
+	"$SUMDBD" add --db "$WORK/k/backup.db" --key "$WORK/k/link.key" "$WORK/k51.sum"
+ln "$K.key" "$WORK/k/hard.key"
+expect 1 'has 2 names \(hard links\)' "a signer key with a hard link is refused" -- \
+	"$SUMDBD" add --db "$K" --key "$WORK/k/hard.key" "$WORK/k51.sum"
+rm -f "$WORK/k/hard.key"
+# init with a new key never takes over (nor, failing, removes) a
+# checkpoint that is there already.
+cp "$K.key.checkpoint" "$WORK/k/cp.saved"
+expect 1 'checkpoint of another signer key' "init refuses a new key where a checkpoint is" -- \
+	"$SUMDBD" init --db "$WORK/k/n2.db" --name "$NAME" --checkpoint "$K.key.checkpoint"
+expect 0 '^yes$' "and leaves that checkpoint as it was" -- ok_if cmp "$WORK/k/cp.saved" "$K.key.checkpoint"
 printf 'not a note\n' >"$K.key.checkpoint"
 expect 1 'is not a tree this key signed' "a damaged checkpoint stops the server" -- serve_once "$K"
 tree_note "$K" 26 >"$K.key.checkpoint"

@@ -584,10 +584,10 @@ checkpoint_size(const char *path, const struct sdb_note_verifier *v)
 }
 
 /*
- * The key's checkpoint follows every commit.  When it cannot be written
- * the tree just committed is still published (it is durable), but the
- * key signs nothing more until the checkpoint is written: it is never
- * more than one tree behind.
+ * The key's checkpoint follows every commit, and holds each tree before
+ * it is published.  When it cannot be written the tree just committed
+ * stays unpublished and the key signs nothing more; once it can, that
+ * tree is published and the log goes on.
  */
 static void
 test_checkpoint_unwritable(void)
@@ -598,13 +598,14 @@ test_checkpoint_unwritable(void)
 	struct sdb_errbuf eb = { { 0 } };
 	struct trec r[3];
 	const struct sdbd_latest *l;
-	char dir[600], cp[700];
+	char dir[600], cp[700], tmp[720];
 	int64_t id;
 	int i, rc;
 
 	tdb_create(&t, "cpw");
 	unit_tmp_path(dir, sizeof dir, "cpdir");
 	snprintf(cp, sizeof cp, "%s/cp", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", cp);
 	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
 	memset(&o, 0, sizeof o);
 	o.db_path = t.path;
@@ -617,24 +618,31 @@ test_checkpoint_unwritable(void)
 	CU_ASSERT(sdbd_log_append(log, &r[0].r, 1, &id, &eb) == SDB_OK);
 	CU_ASSERT(checkpoint_size(cp, t.v) == 1);
 
-	/* the checkpoint's directory is gone */
-	CU_ASSERT(unlink(cp) == 0);
-	CU_ASSERT(rmdir(dir) == 0);
-	CU_ASSERT(sdbd_log_append(log, &r[1].r, 1, &id, &eb) == SDB_OK);
+	/* the checkpoint cannot be written: a directory where its
+	 * temporary file goes */
+	CU_ASSERT_FATAL(mkdir(tmp, 0700) == 0);
+	rc = sdbd_log_append(log, &r[1].r, 1, &id, &eb);
+	CU_ASSERT(rc == SDB_ERR_IO);
+	CU_ASSERT(rc != SDB_OK && strstr(sdb_errmsg(&eb, rc), "tree 2 is committed but not "
+	    "published") != NULL);
 	l = sdbd_log_latest(log);
-	CU_ASSERT(l->tree.n == 2);
+	CU_ASSERT(l->tree.n == 1);
 	sdbd_latest_put(l);
 	rc = sdbd_log_append(log, &r[2].r, 1, &id, &eb);
 	CU_ASSERT(rc == SDB_ERR_IO);
 	CU_ASSERT(rc != SDB_OK && strstr(sdb_errmsg(&eb, rc), "nothing more is signed") != NULL);
 	l = sdbd_log_latest(log);
-	CU_ASSERT(l->tree.n == 2);
+	CU_ASSERT(l->tree.n == 1);
 	sdbd_latest_put(l);
+	CU_ASSERT(checkpoint_size(cp, t.v) == 1);
 
-	/* back: the published tree is written first, then the next one */
-	CU_ASSERT_FATAL(mkdir(dir, 0700) == 0);
+	/* back: the committed tree is held and published, then the next */
+	CU_ASSERT_FATAL(rmdir(tmp) == 0);
 	CU_ASSERT(sdbd_log_append(log, &r[2].r, 1, &id, &eb) == SDB_OK);
 	CU_ASSERT(id == 2);
+	l = sdbd_log_latest(log);
+	CU_ASSERT(l->tree.n == 3);
+	sdbd_latest_put(l);
 	CU_ASSERT(checkpoint_size(cp, t.v) == 3);
 	sdbd_log_close(log);
 	for (i = 0; i < 3; i++)
