@@ -23,8 +23,8 @@ struct sdbd_checkpoint {
 	int lock_fd;            /* path ".lock", flock()ed */
 	int have;               /* a checkpoint was read or written */
 	struct sdb_tree tree;   /* its tree */
-	int wrote;              /* this process wrote the file now at path */
-	dev_t dev;              /* ... which is this file */
+	int known;              /* the file at path was read or written here */
+	dev_t dev;              /* ... and is this file */
 	ino_t ino;
 	char *path;
 	char *tmp;              /* path ".tmp" */
@@ -152,10 +152,16 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
 		goto fail;
 	}
 	rc = sdbd_checkpoint_read(c->path, v, &c->tree, eb);
-	if (rc == SDB_OK)
+	if (rc == SDB_OK) {
 		c->have = 1;
-	else if (rc != SDB_ERR_NOT_FOUND)
+		if (stat(c->path, &sb) == 0) {
+			c->known = 1;
+			c->dev = sb.st_dev;
+			c->ino = sb.st_ino;
+		}
+	} else if (rc != SDB_ERR_NOT_FOUND) {
 		goto fail;
+	}
 	free(real);
 	free(lock);
 	*out = c;
@@ -178,12 +184,12 @@ sdbd_checkpoint_unchanged(const struct sdbd_checkpoint *c, struct sdb_errbuf *eb
 {
 	struct stat sb;
 
-	if (!c->wrote)
+	if (!c->known)
 		return SDB_OK;
 	if (stat(c->path, &sb) != 0 || sb.st_dev != c->dev || sb.st_ino != c->ino)
 		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the checkpoint %s is not the one this "
-		    "sumdbd wrote: another process signs with this key; nothing more is signed "
-		    "until sumdbd restarts", c->path);
+		    "sumdbd read or wrote last: another process signs with this key; nothing "
+		    "more is signed until sumdbd restarts", c->path);
 	return SDB_OK;
 }
 
@@ -288,7 +294,7 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	}
 	if (rename(c->tmp, c->path) != 0)
 		goto fail_unlink;
-	c->wrote = 1;
+	c->known = 1;
 	c->dev = sb.st_dev;
 	c->ino = sb.st_ino;
 	/* Until the directory is synced a crash may bring back the old

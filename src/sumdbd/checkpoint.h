@@ -82,7 +82,8 @@ int sdbd_checkpoint_have(const struct sdbd_checkpoint *c);
 
 /*
  * Before the key signs: the checkpoint file is still the one this process
- * wrote last (SDB_ERR_ROOT_MISMATCH when something replaced it).
+ * read or wrote last (SDB_ERR_ROOT_MISMATCH when something replaced it:
+ * another process signing under it, its lock file removed).
  */
 int sdbd_checkpoint_unchanged(const struct sdbd_checkpoint *c,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

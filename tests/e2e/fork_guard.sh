@@ -225,14 +225,25 @@ expect 1 'in use by another sumdbd' "... and under another key file given K's ch
 expect 0 '^yes$' "a record added through the running server moves the checkpoint" -- \
 	ok_if "$SUMDBD" add --db "$K" "$WORK/k201.sum"
 expect 0 '^yes$' "to tree 26" -- ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
+# With the lock file removed under K, KB starts; once K signs, KB may not.
+rm "$K.key.checkpoint.lock"
+sql "$K" ".backup '$WORK/k/kb2.db'"
+trap 'sumdbd_stop KB; e2e_cleanup' EXIT
+sumdbd_start KB "$WORK/k/kb2.db"
+gosum 300 301 >"$WORK/k300.sum"
+gosum 301 302 >"$WORK/k301.sum"
+expect 0 'tree size 27$' "K signs on" -- "$SUMDBD" add --db "$K" "$WORK/k300.sum"
+expect 2 'is not the one this sumdbd read or wrote last' "KB, under the same checkpoint, signs nothing" -- \
+	"$SUMDBD" add --db "$WORK/k/kb2.db" "$WORK/k301.sum"
+sumdbd_stop KB
 stop_sumdbd
 # A crash between a commit and the checkpoint's write leaves it one tree
 # behind: accepted, and brought up to date.
-tree_note "$K" 25 >"$K.key.checkpoint"
+tree_note "$K" 26 >"$K.key.checkpoint"
 start_sumdbd "$K"
 stop_sumdbd
 expect 0 '^yes$' "a checkpoint one tree behind is accepted and caught up" -- \
-	ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 26
+	ok_if test "$(sed -n 2p "$K.key.checkpoint")" = 27
 # One key file, one checkpoint: a symbolic link to the key finds the
 # key's own, and a hard link (no one name) is refused.
 ln -s "$K.key" "$WORK/k/link.key"
@@ -250,7 +261,7 @@ expect 1 'checkpoint of another signer key' "init refuses a new key where a chec
 expect 0 '^yes$' "and leaves that checkpoint as it was" -- ok_if cmp "$WORK/k/cp.saved" "$K.key.checkpoint"
 printf 'not a note\n' >"$K.key.checkpoint"
 expect 1 'is not a tree this key signed' "a damaged checkpoint stops the server" -- serve_once "$K"
-tree_note "$K" 26 >"$K.key.checkpoint"
+tree_note "$K" 27 >"$K.key.checkpoint"
 expect 1 "checkpoint must be writable; --checkpoint FILE keeps it elsewhere" \
 	"a checkpoint that cannot be written stops the server" -- \
 	serve_once "$K" --checkpoint "$WORK/k/no-such-dir/cp"
