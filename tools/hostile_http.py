@@ -291,6 +291,15 @@ def cmd_garbage(args):
         ("http10_no_host", b"GET /latest HTTP/1.0\r\n\r\n"),
         ("post_with_body", b"POST /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 65536),
         ("chunked_get", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"),
+        ("get_with_body", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 5\r\n\r\nhello" + good),
+        ("head_with_body", b"HEAD /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 5\r\n\r\nhello"),
+        ("expect_100_with_body", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 5\r\n"
+         b"Expect: 100-continue\r\n\r\nhello"),
+        ("chunked_get_with_body", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"5\r\nhello\r\n0\r\n\r\n" + good),
+        ("chunked_get_empty", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nTransfer-Encoding: chunked\r\n\r\n"
+         b"0\r\n\r\n" + good),
+        ("get_content_length_0", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 0\r\n\r\n" + good),
     ]
     alive_fail = 0
     for name, payload in cases:

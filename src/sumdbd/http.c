@@ -5,7 +5,8 @@
  * before any byte of a request reaches a handler: connection timeout,
  * per-address and total connection limits, a per-connection memory pool
  * (which also caps the request line and headers: libmicrohttpd answers
- * 414/431 when they do not fit), a URL length cap, and GET/HEAD only.
+ * 414/431 when they do not fit), a URL length cap, and GET/HEAD only,
+ * without a request body (400, and the connection is closed).
  * libmicrohttpd itself leaves the body out of HEAD responses.
  *
  * Why our own threads and not libmicrohttpd's thread pool: the event loop
@@ -137,6 +138,11 @@
 #define HTTP_MAX_WAIT_MS 3600000
 /* Seconds a client told "busy" is asked to wait (Retry-After). */
 #define HTTP_RETRY_AFTER "5"
+/* A body on GET or HEAD means nothing to us, but libmicrohttpd lets a
+ * request be answered only once its body is in: up to this much is read
+ * and dropped (within the header deadline) so that the client gets its
+ * 400; past it the connection is closed. */
+#define HTTP_MAX_DISCARD ((size_t)64 * 1024)
 
 struct cache_slot {
 	/* fnv1a of url, or 0 when empty: read without the lock as a
@@ -188,6 +194,7 @@ struct watch {
 	struct watch *next, *prev;
 	int fd;
 	atomic_llong deadline_ms;    /* CLOCK_MONOTONIC; 0: none (in a request) */
+	size_t discarded;            /* body bytes of this request dropped */
 	int counted;                 /* key is counted in the limits */
 	struct addr_key key;
 };
@@ -272,6 +279,8 @@ struct sdbd_http {
 /* The value *con_cls points at while a request is being answered: any
  * non-NULL address would do, this one is never written. */
 static char inflight_marker;
+/* ... and while the body of a GET or HEAD request is being dropped. */
+static char body_marker;
 
 static int
 hexval(unsigned char c)
@@ -455,6 +464,8 @@ queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache_control);
 	if (ret == MHD_YES && r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (ret == MHD_YES && r->close)
+		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	/* every 503 is "busy or unavailable for now": say when to come back */
 	if (ret == MHD_YES && r->status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, HTTP_RETRY_AFTER);
@@ -878,7 +889,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
 	/* Other methods are refused on the first call, before any body is
 	 * read, so a POST's body is never buffered (the connection closes). */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -894,6 +904,39 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*con_cls = &inflight_marker;
 		atomic_fetch_add(&h->inflight, 1);
 		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		/* A body on GET or HEAD: libmicrohttpd refuses an answer
+		 * until the body is in (a response queued now fails, and the
+		 * connection would close without one), so the body is
+		 * dropped, within the header deadline and up to
+		 * HTTP_MAX_DISCARD, and the request answered 400 below. */
+		struct watch *w = watch_of(c);
+
+		if (w == NULL)
+			return MHD_NO;
+		if (*con_cls == &inflight_marker) {
+			*con_cls = &body_marker;
+			w->discarded = 0;
+			atomic_store(&w->deadline_ms, sdb_clock_ms() + h->header_timeout_ms);
+		}
+		if (*upload_data_size > HTTP_MAX_DISCARD - w->discarded)
+			return MHD_NO;
+		w->discarded += *upload_data_size;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*con_cls == &body_marker) {
+		struct watch *w = watch_of(c);
+
+		if (w != NULL)
+			atomic_store(&w->deadline_ms, 0);
+		/* and the connection closes after the answer: whatever framed
+		 * this body for its sender is not to be trusted for the next
+		 * request */
+		text_response(&r, MHD_HTTP_BAD_REQUEST, "a GET or HEAD request has no body\n");
+		r.close = 1;
+		return queue(c, &r);
 	}
 	if (*con_cls != &inflight_marker) {
 		/* resumed: the deferred work is done */
@@ -932,7 +975,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	(void)toe;
 	if (*con_cls != NULL) {
-		if (*con_cls != &inflight_marker)
+		if (*con_cls != &inflight_marker && *con_cls != &body_marker)
 			job_put(*con_cls);
 		*con_cls = NULL;
 		atomic_fetch_sub(&h->inflight, 1);

@@ -5,10 +5,11 @@
  *
  * What the listener enforces before a handler runs (DESIGN.md "Rules that
  * are never bent", issue "libmicrohttpd hardened"): GET and HEAD only
- * (others 405 with "Allow: GET, HEAD"), a URL length cap, header and
- * per-connection memory caps, per-IP and total connection limits, an idle
- * timeout, a deadline for the request line and headers (slowloris), and
- * percent-decoding that refuses %00 and broken escapes.
+ * (others 405 with "Allow: GET, HEAD") and without a body (400), a URL
+ * length cap, header and per-connection memory caps, per-IP and total
+ * connection limits, an idle timeout, a deadline for the request line and
+ * headers (slowloris), and percent-decoding that refuses %00 and broken
+ * escapes.
  *
  * Work that may take long (a lookup miss that fetches from an upstream)
  * never runs in a worker thread: the handler hands it back as deferred
@@ -45,6 +46,9 @@ struct sdbd_http_response {
 	 * tile): the listener may then keep the response and answer the same
 	 * request path from memory, without calling the handler again. */
 	int immutable;
+	/* Set to have the connection closed after this answer
+	 * ("Connection: close"). */
+	int close;
 	/* Called once the body has been sent or dropped (may be NULL). */
 	void (*release)(void *arg);
 	void *release_arg;

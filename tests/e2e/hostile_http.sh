@@ -9,7 +9,8 @@
 #      takes them all, keeps serving the normal client, and cuts them;
 #   3. oversized headers and URLs, pipelined garbage, NUL bytes in the
 #      request line, random bytes: 4xx or a closed connection, and the
-#      server answers /latest after each;
+#      server answers /latest after each; a GET or HEAD with a body: 400
+#      and the connection closed (not closed without an answer);
 #   4. bursts: 256 keep-alive connections whose requests all become ready
 #      at once (the server is stopped with SIGSTOP while they are sent):
 #      every round answered in full, none waits for a timeout;
@@ -76,6 +77,14 @@ expect 0 'case=pipelined_garbage answers=200,400' "pipelined garbage: the good r
 expect 0 'case=nul_request_line answers=4[0-9][0-9]' "NUL in the request line: 4xx" -- cat "$WORK/garbage.txt"
 expect 0 'case=encoded_nul answers=400' "%00 in a lookup: 400" -- cat "$WORK/garbage.txt"
 expect 0 'case=post_with_body answers=405' "POST: 405" -- cat "$WORK/garbage.txt"
+# libmicrohttpd takes no answer before a request's body is in: a GET with
+# a body was cut without one
+expect 0 'case=get_with_body answers=400 closed=yes' "GET with a body: 400, connection closed" -- cat "$WORK/garbage.txt"
+expect 0 'case=head_with_body answers=400 closed=yes' "HEAD with a body: 400, connection closed" -- cat "$WORK/garbage.txt"
+expect 0 'case=expect_100_with_body answers=100,400 closed=yes' "Expect: 100-continue with a body: 100, then 400" -- cat "$WORK/garbage.txt"
+expect 0 'case=chunked_get_with_body answers=400 closed=yes' "chunked GET with a body: 400" -- cat "$WORK/garbage.txt"
+expect 0 'case=chunked_get_empty answers=200,200 closed=no' "an empty chunked body is no body: served, kept alive" -- cat "$WORK/garbage.txt"
+expect 0 'case=get_content_length_0 answers=200,200 closed=no' "Content-Length: 0: served, kept alive" -- cat "$WORK/garbage.txt"
 
 # --- 4. bursts ---------------------------------------------------------------
 # libmicrohttpd 0.9.75's own worker loop slept with every one of 128 or
