@@ -18,6 +18,9 @@ normal client measuring its latency meanwhile.
       many the server kept and how many it closed at once (over its
       per-address or total limit), per source; then closes them all and
       opens them again, to see that closed connections were given back.
+  hostile_http.py spellings HOST:PORT --path P [--conns N]
+      asks for N spellings of path P (each byte as itself, %xx or %XX) on
+      one connection; reports the status codes.
   hostile_http.py burst HOST:PORT --pid PID [--conns N] [--rounds R]
       N keep-alive connections; in each round the server (PID) is
       stopped with SIGSTOP while every connection sends a request, then
@@ -347,6 +350,39 @@ def cmd_limits(args):
         sum(k1.values())))
 
 
+def percent_spellings(path):
+    """Spellings of path: after its first "/", each byte as itself, %xx or
+    %XX, in turn."""
+    head, rest = path[:1], path[1:]
+    n = len(rest)
+    for k in range(3 ** n):
+        out = []
+        for c in rest:
+            k, form = divmod(k, 3)
+            out.append(c if form == 0 else "%%%02x" % ord(c) if form == 1 else "%%%02X" % ord(c))
+        yield head + "".join(out)
+
+
+def cmd_spellings(args):
+    addr = parse_addr(args.addr)
+    s = socket.create_connection(addr, timeout=30, source_address=("127.0.0.1", 0))
+    codes, buf, asked = {}, b"", 0
+    try:
+        for p in percent_spellings(args.path):
+            if asked == min(args.conns, MAX_CONNS):
+                break
+            s.sendall(("GET %s HTTP/1.1\r\nHost: sumdb\r\n\r\n" % p).encode())
+            code, buf = read_answer(s, buf)
+            codes[code] = codes.get(code, 0) + 1
+            asked += 1
+            if code == 0:
+                break
+    finally:
+        s.close()
+    print("spellings path=%s asked=%d codes=%s" % (
+        args.path, asked, ",".join("%d:%d" % kv for kv in sorted(codes.items()))))
+
+
 def read_answer(s, buf):
     """Reads one whole answer (headers and Content-Length bytes of body)
     from s, buf holding what was read before; returns (status, rest of
@@ -414,12 +450,14 @@ def cmd_burst(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["slowloris", "idle", "garbage", "limits", "burst"])
+    ap.add_argument("mode", choices=["slowloris", "idle", "garbage", "limits", "burst",
+                                     "spellings"])
     ap.add_argument("addr", help="HOST:PORT of sumdbd (loopback)")
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
     ap.add_argument("--seconds", type=float, default=20.0, help="how long to hold the connections")
     ap.add_argument("--sources", type=int, default=10, help="source addresses 127.0.0.2..")
+    ap.add_argument("--path", default="/tile/8/0/000", help="spellings: the path asked for")
     ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
     ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")
     ap.add_argument("--rounds", type=int, default=20, help="burst: rounds")
@@ -430,6 +468,8 @@ def main():
         cmd_garbage(args)
     elif args.mode == "limits":
         cmd_limits(args)
+    elif args.mode == "spellings":
+        cmd_spellings(args)
     elif args.mode == "burst":
         if args.pid <= 0:
             sys.exit("hostile_http: burst needs --pid of the server")

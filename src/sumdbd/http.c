@@ -962,8 +962,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	if (r.defer != NULL)
 		return defer_submit(wk, c, con_cls, &r);
-	ret = queue_keep(h, c, url, ulen, &r);
-	return ret;
+	/* Only a path without escapes is kept: "%30%30%30", "0%30%30", ...
+	 * spell one tile in thousands of ways, and a client asking for each
+	 * would fill the cache with copies and push the real ones out. */
+	return queue_keep((size_t)dlen == ulen ? h : NULL, c, url, ulen, &r);
 }
 
 static void
