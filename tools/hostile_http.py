@@ -303,6 +303,9 @@ def cmd_garbage(args):
         ("chunked_get_empty", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nTransfer-Encoding: chunked\r\n\r\n"
          b"0\r\n\r\n" + good),
         ("get_content_length_0", b"GET /latest HTTP/1.1\r\nHost: sumdb\r\nContent-Length: 0\r\n\r\n" + good),
+        ("absolute_form", b"GET http://sumdb/latest HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("absolute_form_tile", b"GET HTTPS://sumdb:443/tile/8/0/000 HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
+        ("absolute_form_no_path", b"GET http://sumdb HTTP/1.1\r\nHost: sumdb\r\n\r\n"),
     ]
     alive_fail = 0
     for name, payload in cases:

@@ -75,6 +75,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -315,6 +316,31 @@ percent_decode(const char *in, size_t len, char *out)
 		i += 2;
 	}
 	return (long)o;
+}
+
+/* The path of an absolute-form request target, "http://HOST/PATH" (RFC
+ * 9112 section 3.2.2: a server must accept it, though clients send it to
+ * proxies only): sets *path and *plen to "/PATH" within url[0..len) (an
+ * empty path after a bare authority) and returns 1, or 0 when url is not
+ * of that form. */
+static int
+absolute_form_path(const char *url, size_t len, const char **path, size_t *plen)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	size_t i, k;
+
+	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t n = strlen(schemes[i]);
+
+		if (len < n || strncasecmp(url, schemes[i], n) != 0)
+			continue;
+		for (k = n; k < len && url[k] != '/'; k++)
+			;
+		*path = url + k;
+		*plen = len - k;
+		return 1;
+	}
+	return 0;
 }
 
 /* libmicrohttpd's unescape hook: leave the path as sent (see the file
@@ -883,7 +909,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct sdbd_http *h = wk->h;
 	struct sdbd_http_response r = { 0 };
 	enum MHD_Result ret;
-	size_t ulen;
+	const char *target;
+	size_t ulen, tlen;
 	long dlen;
 	char path[HTTP_MAX_URL + 1];   /* decoding never lengthens */
 
@@ -955,17 +982,22 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
 	if (cache_answer(h, c, url, ulen, &ret))
 		return ret;
-	dlen = percent_decode(url, ulen, path);
+	target = url;
+	tlen = ulen;
+	if (url[0] != '/' && !absolute_form_path(url, ulen, &target, &tlen))
+		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
+	dlen = percent_decode(target, tlen, path);
 	if (dlen < 0 || dlen == 0 || path[0] != '/')
 		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
 	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	if (r.defer != NULL)
 		return defer_submit(wk, c, con_cls, &r);
-	/* Only a path without escapes is kept: "%30%30%30", "0%30%30", ...
-	 * spell one tile in thousands of ways, and a client asking for each
+	/* Only a plain path without escapes is kept: "%30%30%30",
+	 * "0%30%30", ... spell one tile in thousands of ways (and an
+	 * absolute form names any host), and a client asking for each
 	 * would fill the cache with copies and push the real ones out. */
-	return queue_keep((size_t)dlen == ulen ? h : NULL, c, url, ulen, &r);
+	return queue_keep(target == url && (size_t)dlen == ulen ? h : NULL, c, url, ulen, &r);
 }
 
 static void

@@ -10,7 +10,8 @@
 #   3. oversized headers and URLs, pipelined garbage, NUL bytes in the
 #      request line, random bytes: 4xx or a closed connection, and the
 #      server answers /latest after each; a GET or HEAD with a body: 400
-#      and the connection closed (not closed without an answer);
+#      and the connection closed (not closed without an answer); an
+#      absolute-form target (http://HOST/PATH) served as PATH;
 #   3b. 3,000 spellings of one full data tile (%74ile/...): all served,
 #      and the server's memory does not grow with them (each used to be
 #      kept in the response cache, pushing real tiles out);
@@ -94,6 +95,8 @@ expect 0 'case=expect_100_with_body answers=100,400 closed=yes' "Expect: 100-con
 expect 0 'case=chunked_get_with_body answers=400 closed=yes' "chunked GET with a body: 400" -- cat "$WORK/garbage.txt"
 expect 0 'case=chunked_get_empty answers=200,200 closed=no' "an empty chunked body is no body: served, kept alive" -- cat "$WORK/garbage.txt"
 expect 0 'case=get_content_length_0 answers=200,200 closed=no' "Content-Length: 0: served, kept alive" -- cat "$WORK/garbage.txt"
+expect 0 'case=absolute_form answers=200 ' "absolute-form target http://HOST/latest: served (RFC 9112 3.2.2)" -- cat "$WORK/garbage.txt"
+expect 0 'case=absolute_form_tile answers=200 ' "absolute-form target HTTPS://HOST:443/tile/...: served" -- cat "$WORK/garbage.txt"
 
 # --- 3b. many spellings of one tile ------------------------------------------
 # first as many of a partial tile (never kept), so that the memory the
