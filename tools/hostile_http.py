@@ -13,7 +13,7 @@ normal client measuring its latency meanwhile.
       oversized headers, an oversized URL, pipelined garbage, a request
       line with NUL bytes, random bytes: reports the server's answer to
       each, and checks after each that it still answers /latest.
-  hostile_http.py limits HOST:PORT [--conns N] [--sources K]
+  hostile_http.py limits HOST:PORT [--conns N] [--sources K] [--source-fmt F]
       opens N connections spread over K source addresses and reports how
       many the server kept and how many it closed at once (over its
       per-address or total limit), per source; then closes them all and
@@ -32,9 +32,12 @@ comma-separated; default tiles and /latest), each on a new connection,
 and reports count, failures, p50/p99/max latency.  The hostile
 connections come from 127.0.0.2 and up (--sources addresses, spread
 evenly) so that the per-address connection limit does not refuse them
-all; the normal client uses 127.0.0.1.
+all; the normal client uses 127.0.0.1.  --source-fmt names other
+sources: "2001:db8:0:1::%x" (K addresses of one IPv6 /64) or
+"2001:db8:0:%x::1" (K /64s), for a server inside a network namespace.
 
-Bounded: at most 20,000 connections and 600 s; loopback addresses only;
+Bounded: at most 20,000 connections and 600 s; loopback addresses (and
+2001:db8::/32, the documentation prefix, inside a namespace) only;
 every socket is closed before it exits.  Output: one "key=value ..." line
 per figure, for scripts.
 """
@@ -55,9 +58,21 @@ MAX_SECONDS = 600
 
 def parse_addr(s):
     host, _, port = s.rpartition(":")
-    if not host.startswith("127."):
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        if host != "::1" and not host.lower().startswith("2001:db8:"):
+            sys.exit("hostile_http: ::1 or 2001:db8::/32 only, not %r" % host)
+    elif not host.startswith("127."):
         sys.exit("hostile_http: loopback (127.x.y.z) only, not %r" % host)
     return host, int(port)
+
+
+def source_addr(fmt, i):
+    """The i-th source address of --source-fmt, checked as parse_addr."""
+    a = fmt % i
+    if not (a.startswith("127.") or a.lower().startswith("2001:db8:")):
+        sys.exit("hostile_http: source %r is not loopback nor 2001:db8::/32" % a)
+    return a
 
 
 def raise_nofile(n):
@@ -136,11 +151,11 @@ class Sock(socket.socket):
     opened_at = 0.0
 
 
-def open_conns(addr, n, sources):
+def open_conns(addr, n, sources, fmt="127.0.0.%d"):
     socks, refused = [], 0
     for i in range(n):
-        src = "127.0.0.%d" % (2 + i % sources)
-        s = Sock(socket.AF_INET, socket.SOCK_STREAM)
+        src = source_addr(fmt, 2 + i % sources)
+        s = Sock(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_STREAM)
         try:
             s.bind((src, 0))
             s.settimeout(5)
@@ -335,12 +350,12 @@ def cmd_limits(args):
     raise_nofile(n)
     rounds = []
     for _ in range(2):
-        socks, _refused = open_conns(addr, n, args.sources)
+        socks, _refused = open_conns(addr, n, args.sources, args.source_fmt)
         time.sleep(0.5)
         kept = {}
         for s in socks:
             if not closed_by_peer(s):
-                src = s.getsockname()[0]
+                src = socket.inet_pton(s.family, s.getsockname()[0])
                 kept[src] = kept.get(src, 0) + 1
         rounds.append(kept)
         for s in socks:
@@ -349,8 +364,13 @@ def cmd_limits(args):
     k0, k1 = rounds
     print("limits conns=%d kept=%d closed_at_once=%d kept_per_source=%s again_kept=%d" % (
         n, sum(k0.values()), n - sum(k0.values()),
-        ",".join(str(k0.get("127.0.0.%d" % (2 + i), 0)) for i in range(args.sources)),
+        ",".join(str(k0.get(addr_bytes(source_addr(args.source_fmt, 2 + i)), 0))
+                 for i in range(args.sources)),
         sum(k1.values())))
+
+
+def addr_bytes(a):
+    return socket.inet_pton(socket.AF_INET6 if ":" in a else socket.AF_INET, a)
 
 
 def percent_spellings(path):
@@ -460,6 +480,8 @@ def main():
     ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
     ap.add_argument("--seconds", type=float, default=20.0, help="how long to hold the connections")
     ap.add_argument("--sources", type=int, default=10, help="source addresses 127.0.0.2..")
+    ap.add_argument("--source-fmt", default="127.0.0.%d",
+                    help="limits: source address i (from 2) as FMT %% i")
     ap.add_argument("--path", default="/tile/8/0/000", help="spellings: the path asked for")
     ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
     ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")

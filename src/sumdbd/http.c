@@ -175,11 +175,11 @@ struct job {
 	atomic_int refs;
 };
 
-/* A client address as the connection limits count it: the family's
- * address bytes, the port left out. */
+/* A client as the connection limits count it (addr_key_of): a family
+ * tag, then an IPv4 address or the /64 network of an IPv6 one. */
 struct addr_key {
 	unsigned char len;
-	unsigned char b[17];         /* family tag, then 4 or 16 bytes */
+	unsigned char b[9];          /* family tag, then 4 or 8 bytes */
 };
 
 /* Open connections from one address (a chain of the limits table). */
@@ -690,7 +690,13 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	return MHD_YES;
 }
 
-/* The limits' key of a client address. */
+/* The limits' key of a client address.  An IPv6 host is handed a /64
+ * at least and picks any address in it (privacy addresses, or one per
+ * connection at will): counted per address, one host would get the
+ * per-address limit once per address and could take every connection.
+ * So an IPv6 client counts as its /64.  An IPv4 client of a dual-stack
+ * socket comes as ::ffff:a.b.c.d, which counts as a.b.c.d: all IPv4
+ * clients share one such /64. */
 static void
 addr_key_of(const struct sockaddr *sa, socklen_t sl, struct addr_key *k)
 {
@@ -704,9 +710,15 @@ addr_key_of(const struct sockaddr *sa, socklen_t sl, struct addr_key *k)
 	} else if (sa->sa_family == AF_INET6 && sl >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)sa;
 
-		k->b[0] = 6;
-		memcpy(k->b + 1, &a->sin6_addr, 16);
-		k->len = 17;
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			k->b[0] = 4;
+			memcpy(k->b + 1, a->sin6_addr.s6_addr + 12, 4);
+			k->len = 5;
+		} else {
+			k->b[0] = 6;
+			memcpy(k->b + 1, a->sin6_addr.s6_addr, 8);
+			k->len = 9;
+		}
 	} else {
 		k->len = 1;   /* another family: all share one count */
 	}

@@ -6,10 +6,10 @@
  * What the listener enforces before a handler runs (DESIGN.md "Rules that
  * are never bent", issue "libmicrohttpd hardened"): GET and HEAD only
  * (others 405 with "Allow: GET, HEAD") and without a body (400), a URL
- * length cap, header and per-connection memory caps, per-IP and total
- * connection limits, an idle timeout, a deadline for the request line and
- * headers (slowloris), and percent-decoding that refuses %00 and broken
- * escapes.
+ * length cap, header and per-connection memory caps, per-client (IPv4
+ * address, IPv6 /64) and total connection limits, an idle timeout, a
+ * deadline for the request line and headers (slowloris), and
+ * percent-decoding that refuses %00 and broken escapes.
  *
  * Work that may take long (a lookup miss that fetches from an upstream)
  * never runs in a worker thread: the handler hands it back as deferred

@@ -26,7 +26,7 @@ sumdbd_start() {
 	while [ $_i -lt 200 ]; do
 		# $WORK/NAME.out may not exist yet (the background shell makes
 		# it): a failing sed must not end a caller under set -e.
-		_u=$(sed -n 's|^sumdbd: serving .* on \(http://[0-9.:]*\)$|\1|p' "$WORK/$_name.out" 2>/dev/null || true)
+		_u=$(sed -n 's|^sumdbd: serving .* on \(http://[][0-9a-f.:]*\)$|\1|p' "$WORK/$_name.out" 2>/dev/null || true)
 		if [ -n "$_u" ]; then
 			eval "${_name}_URL=\$_u"
 			return 0
