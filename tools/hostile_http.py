@@ -21,6 +21,11 @@ normal client measuring its latency meanwhile.
   hostile_http.py spellings HOST:PORT --path P [--conns N]
       asks for N spellings of path P (each byte as itself, %xx or %XX) on
       one connection; reports the status codes.
+  hostile_http.py exhaust HOST:PORT --path P [--conns N] [--sources K]
+      opens one connection, then N more from K source addresses and
+      holds them; then asks for P on the first one and reports its
+      answer: a server that let the others take every descriptor cannot
+      answer what needs one more (a database reader, an upstream socket).
   hostile_http.py burst HOST:PORT --pid PID [--conns N] [--rounds R]
       N keep-alive connections; in each round the server (PID) is
       stopped with SIGSTOP while every connection sends a request, then
@@ -406,6 +411,26 @@ def cmd_spellings(args):
         args.path, asked, ",".join("%d:%d" % kv for kv in sorted(codes.items()))))
 
 
+def cmd_exhaust(args):
+    addr = parse_addr(args.addr)
+    n = min(args.conns, MAX_CONNS)
+    raise_nofile(n)
+    first = socket.create_connection(addr, timeout=60, source_address=("127.0.0.1", 0))
+    socks, _refused = open_conns(addr, n, args.sources)
+    time.sleep(0.5)
+    kept = [s for s in socks if not closed_by_peer(s)]
+    try:
+        first.sendall(("GET %s HTTP/1.1\r\nHost: sumdb\r\n\r\n" % args.path).encode())
+        code, _ = read_answer(first, b"")
+    except OSError:
+        code = 0
+    print("exhaust conns=%d kept=%d closed_at_once=%d answer=%d" % (
+        n, len(kept), n - len(kept), code))
+    for s in socks:
+        s.close()
+    first.close()
+
+
 def read_answer(s, buf):
     """Reads one whole answer (headers and Content-Length bytes of body)
     from s, buf holding what was read before; returns (status, rest of
@@ -474,7 +499,7 @@ def cmd_burst(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("mode", choices=["slowloris", "idle", "garbage", "limits", "burst",
-                                     "spellings"])
+                                     "spellings", "exhaust"])
     ap.add_argument("addr", help="HOST:PORT of sumdbd (loopback)")
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
@@ -482,7 +507,7 @@ def main():
     ap.add_argument("--sources", type=int, default=10, help="source addresses 127.0.0.2..")
     ap.add_argument("--source-fmt", default="127.0.0.%d",
                     help="limits: source address i (from 2) as FMT %% i")
-    ap.add_argument("--path", default="/tile/8/0/000", help="spellings: the path asked for")
+    ap.add_argument("--path", default="/tile/8/0/000", help="spellings, exhaust: the path asked for")
     ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
     ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")
     ap.add_argument("--rounds", type=int, default=20, help="burst: rounds")
@@ -495,6 +520,8 @@ def main():
         cmd_limits(args)
     elif args.mode == "spellings":
         cmd_spellings(args)
+    elif args.mode == "exhaust":
+        cmd_exhaust(args)
     elif args.mode == "burst":
         if args.pid <= 0:
             sys.exit("hostile_http: burst needs --pid of the server")

@@ -373,8 +373,15 @@ cmd_serve(int argc, char **argv)
 			}
 			if (rl.rlim_cur != RLIM_INFINITY &&
 			    rl.rlim_cur < (rlim_t)want + reserve) {
+				/* Under twice the reserve, half for each: the
+				 * connections must never take the descriptors a
+				 * recording needs (its database reader, its
+				 * upstream socket and zip file). */
 				unsigned fit = rl.rlim_cur > 2 * (rlim_t)reserve ?
-				    (unsigned)(rl.rlim_cur - reserve) : reserve;
+				    (unsigned)(rl.rlim_cur - reserve) : (unsigned)(rl.rlim_cur / 2);
+
+				if (fit == 0)
+					fit = 1;
 				fprintf(stderr, "sumdbd serve: open-files limit %llu: at most %u connections\n",
 				    (unsigned long long)rl.rlim_cur, fit);
 				want = fit;

@@ -7,13 +7,19 @@
 #      are counted as from one client (4 kept: a host picks any address
 #      of its /64 at will), 6 from 6 /64s are all kept, and IPv4 clients
 #      of the same dual-stack socket (::ffff:127.0.0.x) count per IPv4
-#      address, not all as one /64.
+#      address, not all as one /64;
+#   2. a low open-files limit (200): the server takes fewer connections
+#      than that and keeps descriptors for its own work, so that with as
+#      many connections as a flood can open, a lookup that records a
+#      module from the upstream (a database reader, a socket, a zip file)
+#      is still answered 200; the server stops cleanly.
 if [ -z "${CONN_LIMITS_NETNS:-}" ] && command -v unshare >/dev/null 2>&1 &&
     command -v ip >/dev/null 2>&1 && unshare -rn true 2>/dev/null; then
 	CONN_LIMITS_NETNS=1 exec unshare -rn sh "$0" "$@"
 fi
 . "$top_srcdir/tests/e2e/lib.sh"
 TOOL="$top_srcdir/tools/hostile_http.py"
+MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
 limits_cleanup() {
 	stop_pids
@@ -26,7 +32,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 field() { sed -n "s/^$3.* $1=\([^ ]*\).*/\1/p" "$2" | head -n 1; }
 
-mkdir -p "$WORK/db"
+mkdir -p "$WORK/db" "$WORK/proxy"
 "$SUMDBD" init --db "$WORK/db/sumdb.db" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
     { cat "$WORK/init.out"; exit 1; }
 gosum_lines 0 300 >"$WORK/g.sum"
@@ -67,5 +73,27 @@ else
 	echo "note: no network namespace with IPv6 here (unshare, ip): IPv6 limits not tested"
 fi
 
-expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/v6.err' 2>/dev/null || echo clean"
+# --- 2. a low open-files limit -----------------------------------------------
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/rec v1.0.0 1 3 || exit 1
+python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
+PIDS="$PIDS $!"
+wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
+PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
+printf '#!/bin/sh\nulimit -n 200 || exit 1\nexec "$@"\n' >"$WORK/lowfd"
+chmod +x "$WORK/lowfd"
+SUMDBD_WRAP="$WORK/lowfd"
+sumdbd_start fd "$WORK/db/sumdb.db" --no-admin --threads 2 --upstream "$PROXY" --private corp.example.com
+SUMDBD_WRAP=
+cat "$WORK/fd.err"
+expect 0 '^yes$' "open-files limit 200: fewer connections than that" -- ok_if awk '
+	/open-files limit 200: at most [0-9]+ connections/ { n = $(NF - 1) } END { exit !(n > 0 && n < 200) }' "$WORK/fd.err"
+python3 "$TOOL" exhaust "${fd_URL#http://}" --conns 400 --sources 20 \
+    --path /lookup/corp.example.com/rec@v1.0.0 >"$WORK/ex.txt" 2>&1
+cat "$WORK/ex.txt"
+expect 0 '^200$' "with every connection taken, a lookup that records from the upstream: 200" -- \
+	field answer "$WORK/ex.txt" exhaust
+expect 0 '^go.sum database tree$' "the server still serves" -- sh -c "curl -s '$fd_URL/latest' | head -n 1"
+sumdbd_stop fd
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/fd.err' '$WORK/v6.err' 2>/dev/null || echo clean"
 e2e_done
