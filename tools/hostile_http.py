@@ -21,6 +21,12 @@ normal client measuring its latency meanwhile.
   hostile_http.py spellings HOST:PORT --path P [--conns N]
       asks for N spellings of path P (each byte as itself, %xx or %XX) on
       one connection; reports the status codes.
+  hostile_http.py drain HOST:PORT --pid PID [--conns N]
+      N keep-alive connections, each asking for PATHS in turn as fast as
+      answers come; after a second the server (PID) gets SIGTERM; reports
+      the most answers one connection got after it, how many connections
+      were told "Connection: close" in their last answer, and how long
+      after the signal the last connection ended.
   hostile_http.py exhaust HOST:PORT --path P [--conns N] [--sources K]
       opens one connection, then N more from K source addresses and
       holds them; then asks for P on the first one and reports its
@@ -431,6 +437,76 @@ def cmd_exhaust(args):
     first.close()
 
 
+def read_answer_head(s, buf):
+    """As read_answer, but returns (status, header block, rest of buf)."""
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            head = buf[:end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                k, _, v = line.partition(":")
+                if k.strip().lower() == "content-length":
+                    length = int(v.strip())
+            if len(buf) >= end + 4 + length:
+                return int(head.split(" ", 2)[1]), head, buf[end + 4 + length:]
+        try:
+            d = s.recv(65536)
+        except OSError:
+            return 0, "", b""
+        if not d:
+            return 0, "", b""
+        buf += d
+
+
+def cmd_drain(args):
+    addr = parse_addr(args.addr)
+    n = min(args.conns, MAX_CONNS)
+    raise_nofile(n)
+    paths = args.paths.split(",")
+    signalled = threading.Event()
+    lock = threading.Lock()
+    stats = {"after": [], "told_close": 0, "ended": []}
+
+    def client(i):
+        s = socket.create_connection(addr, timeout=30, source_address=("127.0.0.1", 0))
+        buf, after, last_head, k = b"", 0, "", i
+        try:
+            while True:
+                p = paths[k % len(paths)]
+                k += 1
+                try:
+                    s.sendall(("GET %s HTTP/1.1\r\nHost: sumdb\r\n\r\n" % p).encode())
+                except OSError:
+                    break
+                code, head, buf = read_answer_head(s, buf)
+                if code == 0:
+                    break
+                last_head = head
+                if signalled.is_set():
+                    after += 1
+        finally:
+            s.close()
+        told = any(l.lower().replace(" ", "") == "connection:close" for l in last_head.split("\r\n"))
+        with lock:
+            stats["after"].append(after)
+            stats["told_close"] += told
+            stats["ended"].append(time.monotonic())
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    signalled.set()
+    os.kill(args.pid, signal.SIGTERM)
+    for t in threads:
+        t.join(60)
+    print("drain conns=%d ended=%d most_answers_after_signal=%d told_close=%d last_end_s=%.2f" % (
+        n, len(stats["ended"]), max(stats["after"]) if stats["after"] else -1, stats["told_close"],
+        (max(stats["ended"]) - t0) if stats["ended"] else float("nan")))
+
+
 def read_answer(s, buf):
     """Reads one whole answer (headers and Content-Length bytes of body)
     from s, buf holding what was read before; returns (status, rest of
@@ -499,7 +575,7 @@ def cmd_burst(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("mode", choices=["slowloris", "idle", "garbage", "limits", "burst",
-                                     "spellings", "exhaust"])
+                                     "spellings", "exhaust", "drain"])
     ap.add_argument("addr", help="HOST:PORT of sumdbd (loopback)")
     ap.add_argument("--conns", type=int, default=500)
     ap.add_argument("--interval", type=float, default=1.0, help="slowloris: seconds between bytes")
@@ -511,7 +587,7 @@ def main():
     ap.add_argument("--paths", default="/tile/8/0/000,/tile/8/0/001,/tile/8/data/000,/latest")
     ap.add_argument("--pause", type=float, default=0.005, help="normal client: seconds between requests")
     ap.add_argument("--rounds", type=int, default=20, help="burst: rounds")
-    ap.add_argument("--pid", type=int, default=0, help="burst: the server's process id")
+    ap.add_argument("--pid", type=int, default=0, help="burst, drain: the server's process id")
     args = ap.parse_args()
     args.sources = max(1, min(args.sources, 250))
     if args.mode == "garbage":
@@ -522,6 +598,10 @@ def main():
         cmd_spellings(args)
     elif args.mode == "exhaust":
         cmd_exhaust(args)
+    elif args.mode == "drain":
+        if args.pid <= 0:
+            sys.exit("hostile_http: drain needs --pid of the server")
+        cmd_drain(args)
     elif args.mode == "burst":
         if args.pid <= 0:
             sys.exit("hostile_http: burst needs --pid of the server")

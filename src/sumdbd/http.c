@@ -128,6 +128,9 @@
 /* After the grace period, how long the 503s given to deferred work still
  * running get to go out before the connections are closed. */
 #define HTTP_ABANDON_MS 1000u
+/* When stopping, how long a connection must have been quiet since its
+ * last answer before it is closed (wait_inflight). */
+#define HTTP_DRAIN_IDLE_MS 100
 /* How long the accept thread rests when the process is out of file
  * descriptors (or memory), instead of spinning on a ready socket; and a
  * worker when it cannot wait for events. */
@@ -251,6 +254,9 @@ struct sdbd_http {
 	void *ctx;
 	void (*closed)(void *ctx);
 	atomic_long inflight;
+	/* set by sdbd_http_stop: answers close their connections and come
+	 * from the handler, never from the cache (see queue_keep) */
+	atomic_int draining;
 	pthread_mutex_t cache_mu;
 	size_t cache_used;
 	struct cache_slot *cache;    /* HTTP_CACHE_SLOTS; NULL: no cache */
@@ -380,7 +386,7 @@ cache_answer(struct sdbd_http *h, struct MHD_Connection *c, const char *url, siz
 	size_t i, slot = fnv1a(url, len);
 	int found = 0;
 
-	if (h->cache == NULL)
+	if (h->cache == NULL || atomic_load_explicit(&h->draining, memory_order_relaxed))
 		return 0;
 	for (i = 0; i < HTTP_CACHE_PROBE; i++)
 		if (atomic_load_explicit(&h->cache[(slot + i) % HTTP_CACHE_SLOTS].hash,
@@ -465,13 +471,21 @@ done:
 	return e != NULL;
 }
 
+/* Queues the answer r on c; when keep is set and r is an immutable 200,
+ * also keeps it for url in the cache.  While the listener drains
+ * (sdbd_http_stop), every answer asks the client to close. */
 static enum MHD_Result
-queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_t url_len,
-    struct sdbd_http_response *r)
+queue_keep(struct sdbd_http *h, int keep, struct MHD_Connection *c, const char *url,
+    size_t url_len, struct sdbd_http_response *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	size_t body_len = r->len;
+
+	if (atomic_load_explicit(&h->draining, memory_order_relaxed)) {
+		r->close = 1;
+		keep = 0;
+	}
 
 	if (r->body_static || r->body == NULL) {
 		resp = MHD_create_response_from_buffer(r->body ? r->len : 0,
@@ -497,7 +511,7 @@ queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_
 		ret = MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, HTTP_RETRY_AFTER);
 	if (ret == MHD_YES)
 		ret = MHD_queue_response(c, (unsigned)r->status, resp);
-	if (ret == MHD_YES && h != NULL && r->immutable && r->status == MHD_HTTP_OK &&
+	if (ret == MHD_YES && keep && r->immutable && r->status == MHD_HTTP_OK &&
 	    cache_keep(h, url, url_len, (unsigned)r->status, resp, body_len))
 		return ret;   /* the cache holds our reference now */
 	MHD_destroy_response(resp);
@@ -505,13 +519,13 @@ queue_keep(struct sdbd_http *h, struct MHD_Connection *c, const char *url, size_
 }
 
 static enum MHD_Result
-queue(struct MHD_Connection *c, struct sdbd_http_response *r)
+queue(struct sdbd_http *h, struct MHD_Connection *c, struct sdbd_http_response *r)
 {
-	return queue_keep(NULL, c, NULL, 0, r);
+	return queue_keep(h, 0, c, NULL, 0, r);
 }
 
 static enum MHD_Result
-plain(struct MHD_Connection *c, int status, const char *msg)
+plain(struct sdbd_http *h, struct MHD_Connection *c, int status, const char *msg)
 {
 	struct sdbd_http_response r = { 0 };
 
@@ -519,7 +533,7 @@ plain(struct MHD_Connection *c, int status, const char *msg)
 	r.body = (char *)msg;
 	r.len = strlen(msg);
 	r.body_static = 1;
-	return queue(c, &r);
+	return queue(h, c, &r);
 }
 
 static void
@@ -652,7 +666,7 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 
 	if (j == NULL) {
 		r->defer_free(r->defer_arg);
-		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	}
 	j->c = c;
 	j->wk = wk;
@@ -671,7 +685,7 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 		pthread_mutex_unlock(&h->defer_mu);
 		j->drop(j->arg);
 		free(j);
-		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, stopping ?
+		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, stopping ?
 		    "server shutting down; try again\n" :
 		    "busy: too many lookups waiting for the upstream; try again later\n");
 	}
@@ -931,7 +945,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	/* Other methods are refused on the first call, before any body is
 	 * read, so a POST's body is never buffered (the connection closes). */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return plain(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return plain(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	/* GET and HEAD are answered on the second call, once the request is
 	 * complete: a response queued earlier makes libmicrohttpd close the
 	 * connection instead of keeping it alive. */
@@ -975,7 +989,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		 * request */
 		text_response(&r, MHD_HTTP_BAD_REQUEST, "a GET or HEAD request has no body\n");
 		r.close = 1;
-		return queue(c, &r);
+		return queue(h, c, &r);
 	}
 	if (*con_cls != &inflight_marker) {
 		/* resumed: the deferred work is done */
@@ -987,20 +1001,20 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		pthread_mutex_unlock(&h->defer_mu);
 		if (r.status == 0)
 			text_response(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n");
-		return queue(c, &r);
+		return queue(h, c, &r);
 	}
 	ulen = strlen(url);
 	if (ulen > HTTP_MAX_URL)
-		return plain(c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
+		return plain(h, c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
 	if (cache_answer(h, c, url, ulen, &ret))
 		return ret;
 	target = url;
 	tlen = ulen;
 	if (url[0] != '/' && !absolute_form_path(url, ulen, &target, &tlen))
-		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
+		return plain(h, c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
 	dlen = percent_decode(target, tlen, path);
 	if (dlen < 0 || dlen == 0 || path[0] != '/')
-		return plain(c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
+		return plain(h, c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
 	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	if (r.defer != NULL)
@@ -1009,7 +1023,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	 * "0%30%30", ... spell one tile in thousands of ways (and an
 	 * absolute form names any host), and a client asking for each
 	 * would fill the cache with copies and push the real ones out. */
-	return queue_keep(target == url && (size_t)dlen == ulen ? h : NULL, c, url, ulen, &r);
+	return queue_keep(h, target == url && (size_t)dlen == ulen, c, url, ulen, &r);
 }
 
 static void
@@ -1380,6 +1394,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->header_timeout_ms = 1000LL *
 	    (opt->header_timeout_s ? opt->header_timeout_s : HTTP_DEFAULT_HEADER_TIMEOUT);
 	atomic_init(&h->inflight, 0);
+	atomic_init(&h->draining, 0);
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
 	h->addrs = calloc(HTTP_ADDR_BUCKETS, sizeof *h->addrs);
@@ -1469,14 +1484,39 @@ sdbd_http_address(const struct sdbd_http *h)
 	return h->addr;
 }
 
-/* Waits up to ms for the requests in flight to be answered. */
+/* Whether a connection was answered (or opened) less than
+ * HTTP_DRAIN_IDLE_MS before now: its client may be about to ask again. */
+static int
+recently_answered(struct sdbd_http *h, long long now)
+{
+	struct watch *w;
+	int recent = 0;
+
+	pthread_mutex_lock(&h->watch_mu);
+	for (w = h->watched; w != NULL && !recent; w = w->next) {
+		long long dl = atomic_load(&w->deadline_ms);
+
+		recent = dl != 0 && dl - h->header_timeout_ms > now - HTTP_DRAIN_IDLE_MS;
+	}
+	pthread_mutex_unlock(&h->watch_mu);
+	return recent;
+}
+
+/* Waits up to ms for the requests in flight to be answered; with
+ * settle, also for every connection to have been quiet for
+ * HTTP_DRAIN_IDLE_MS.  A keep-alive client answered just before the
+ * listener began to drain (without Connection: close) sends its next
+ * request a moment later: closing its connection as soon as nothing is
+ * in flight would drop that request unanswered, as happened to a third
+ * of 64 busy clients under a sanitizer build. */
 static void
-wait_inflight(struct sdbd_http *h, unsigned ms)
+wait_inflight(struct sdbd_http *h, unsigned ms, int settle)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	unsigned waited = 0;
 
-	while (atomic_load(&h->inflight) > 0 && waited < ms) {
+	while (waited < ms && (atomic_load(&h->inflight) > 0 ||
+	    (settle && recently_answered(h, sdb_clock_ms())))) {
 		nanosleep(&ts, NULL);
 		waited += 10;
 	}
@@ -1490,7 +1530,11 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 
 	if (h == NULL)
 		return;
-	/* Stop accepting first. */
+	/* From now on every answer closes its connection, so that
+	 * keep-alive clients cannot keep requests in flight through the
+	 * whole grace period (a busy one always has one); and no
+	 * connection is accepted. */
+	atomic_store(&h->draining, 1);
 	accept_stop(h);
 	/* Deferred work not started will not be: answer it now. */
 	pthread_mutex_lock(&h->defer_mu);
@@ -1510,7 +1554,7 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 		pthread_cond_broadcast(&dp->cv);
 	}
 	pthread_mutex_unlock(&h->defer_mu);
-	wait_inflight(h, grace_ms);
+	wait_inflight(h, grace_ms, 1);
 	/* Work still running past the grace period: its connection gets a
 	 * 503 now and is resumed, so that none is left suspended; the defer
 	 * thread drops the result when the work ends. */
@@ -1519,7 +1563,7 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 		if (j->state == JOB_RUNNING)
 			job_refuse_locked(j, "server shutting down; try again\n");
 	pthread_mutex_unlock(&h->defer_mu);
-	wait_inflight(h, HTTP_ABANDON_MS);
+	wait_inflight(h, HTTP_ABANDON_MS, 0);
 	/* stops the workers and their daemons, then joins the defer threads
 	 * (each ends the work it runs) and the watchdog */
 	listener_free(h);

@@ -125,11 +125,15 @@ int sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 const char *sdbd_http_address(const struct sdbd_http *h);
 
 /*
- * Stops gracefully: stops accepting, answers deferred work still queued
+ * Stops gracefully: stops accepting, has every answer from then on close
+ * its connection (Connection: close), answers deferred work still queued
  * with 503, waits up to grace_ms for requests in flight (deferred work
- * running included) to be answered, answers deferred work still running
- * with 503, then closes every connection, joins the workers and then the
- * defer threads (which finish the work they run; its answer is dropped).
+ * running included) to be answered and for every connection to have been
+ * quiet for a moment (a keep-alive client answered just before may ask
+ * again: it is answered, and told to close), answers deferred work still
+ * running with 503, then closes every connection, joins the workers and
+ * then the defer threads (which finish the work they run; its answer is
+ * dropped).
  * NULL is a no-op.
  */
 void sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms);
