@@ -169,6 +169,7 @@ struct worker;
 struct job {
 	struct job *next, *prev;     /* in the queue or the running list */
 	struct MHD_Connection *c;
+	int fd;                      /* c's socket; -1: unknown */
 	struct worker *wk;           /* the worker c belongs to */
 	void (*run)(void *arg, struct sdbd_http_response *r);
 	void (*drop)(void *arg);
@@ -595,6 +596,35 @@ job_refuse_locked(struct job *j, const char *msg)
 	job_resume(j);
 }
 
+/* Whether the client of a suspended connection has closed it (or half
+ * closed it: a client that sent its request and then its FIN is taken to
+ * have given up, as Go's server takes it).  Queued work for a client that
+ * left is not run: a flood of misses from clients that connect, ask and
+ * close at once would otherwise keep the miss threads fetching for
+ * nobody long after the flood, and keep every later miss waiting. */
+static int
+client_gone(int fd)
+{
+	struct pollfd pfd;
+
+	if (fd < 0)
+		return 0;
+	pfd.fd = fd;
+#ifdef POLLRDHUP
+	pfd.events = POLLRDHUP;
+#else
+	pfd.events = 0;
+#endif
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+#ifdef POLLRDHUP
+	if (pfd.revents & POLLRDHUP)
+		return 1;
+#endif
+	return (pfd.revents & (POLLHUP | POLLERR)) != 0;
+}
+
 /* A defer thread of pool dp: runs its queued jobs until the listener
  * stops and the queue is empty. */
 static void *
@@ -616,6 +646,15 @@ defer_main(void *arg)
 		if (dp->qhead == NULL)
 			dp->qtail = NULL;
 		dp->nqueued--;
+		/* checked under defer_mu: the connection is suspended and
+		 * cannot be closed, so fd is still its socket */
+		if (client_gone(j->fd)) {
+			job_refuse_locked(j, "the client closed the connection\n");
+			j->drop(j->arg);
+			j->arg = NULL;
+			job_put(j);   /* the pool's reference */
+			continue;
+		}
 		dp->nrunning++;
 		j->state = JOB_RUNNING;
 		j->prev = NULL;
@@ -663,12 +702,15 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	struct sdbd_http *h = wk->h;
 	struct defer_pool *dp = &h->pools[r->defer_pool < SDBD_HTTP_DEFER_POOLS ? r->defer_pool : 0];
 	struct job *j = calloc(1, sizeof *j);
+	const union MHD_ConnectionInfo *ci;
 
 	if (j == NULL) {
 		r->defer_free(r->defer_arg);
 		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
 	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	j->c = c;
+	j->fd = ci != NULL ? ci->connect_fd : -1;
 	j->wk = wk;
 	j->run = r->defer;
 	j->drop = r->defer_free;

@@ -57,7 +57,8 @@ struct sdbd_http_response {
 	 * defer(defer_arg, r) on one of its defer threads, with a fresh r to
 	 * fill in as a handler would (defer must not defer again).  Then, or
 	 * instead when the work is refused (queue full: 503 with Retry-After;
-	 * shutting down: 503), defer_free(defer_arg) is called exactly once. */
+	 * shutting down: 503) or dropped (its client closed the connection
+	 * while it waited), defer_free(defer_arg) is called exactly once. */
 	void (*defer)(void *arg, struct sdbd_http_response *r);
 	void (*defer_free)(void *arg);
 	void *defer_arg;

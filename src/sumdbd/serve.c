@@ -79,7 +79,8 @@ serve_usage(FILE *f)
 	    "                  close a connection whose request line and headers\n"
 	    "                  have not all arrived within SECS (default 10)\n"
 	    "  --miss-queue N  lookup misses waiting for a miss thread; past it\n"
-	    "                  503 with Retry-After (default 1024)\n"
+	    "                  503 with Retry-After (default 1024); a miss whose\n"
+	    "                  client has gone is dropped, not fetched\n"
 	    "\n");
 	fprintf(f,
 	    "Recording internal modules on demand (a lookup miss for a module\n"

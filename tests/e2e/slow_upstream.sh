@@ -11,6 +11,11 @@
 #   2. graceful shutdown with misses pending: the queued one gets 503 at
 #      once, the running one (whose fetch outlasts the 10 s grace) a 503
 #      when the grace ends, and the server exits 0 with no sanitizer report.
+#   3. clients that ask and go: with one miss thread busy on a hanging
+#      fetch, three clients ask for other hanging modules and close their
+#      connections at once; the upstream is never asked for those (before,
+#      each was fetched in turn for nobody, 5 s apiece), and a miss asked
+#      after them is recorded as soon as the busy thread is free.
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
@@ -47,16 +52,16 @@ miss() {
 tree_size() { curl -s "$1/latest" | sed -n 2p; }
 
 mkdir -p "$WORK/proxy"
-for i in 1 2 3 4 5 6 7 8 9; do
-	python3 "$MKZIP" proxy "$WORK/proxy" "corp.example.com/hang$i" v1.0.0 "$i" 3 || exit 1
+for m in hang1 hang2 hang3 hang4 hang5 hang6 hang7 hang8 hang9 hangb hangd1 hangd2 hangd3 recd; do
+	python3 "$MKZIP" proxy "$WORK/proxy" "corp.example.com/$m" v1.0.0 "${#m}" 3 || exit 1
 done
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
 PIDS="$PIDS $!"
 wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
 PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
 
-mkdir -p "$WORK/db1" "$WORK/db2"
-for d in db1 db2; do
+mkdir -p "$WORK/db1" "$WORK/db2" "$WORK/db3"
+for d in db1 db2 db3; do
 	"$SUMDBD" init --db "$WORK/$d/sumdb.db" --name localhost.localdev/sumdb >"$WORK/$d.init" 2>&1 ||
 	    { cat "$WORK/$d.init"; exit 1; }
 done
@@ -73,6 +78,28 @@ miss hang9
 sleep 0.3
 T0=$(date +%s)
 kill -TERM "$S2PID"
+
+# --- 3 starts here too: its fetches run while 1 runs ------------------------
+serve s3 "$WORK/db3/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
+    --upstream-timeout 1 --upstream-concurrency 1 --miss-queue 8
+S3=$URL
+curl -s --max-time 60 -o "$WORK/hangb.body" -w '%{http_code}\n' "$S3/lookup/corp.example.com/hangb@v1.0.0" \
+    >"$WORK/hangb.st" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 10 zips_asked 1 hangb || echo "FAIL: hangb never reached the upstream"
+# ask and go: the request, then the connection closed at once
+python3 - "${S3#http://}" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+for m in ("hangd1", "hangd2", "hangd3"):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b"GET /lookup/corp.example.com/%s@v1.0.0 HTTP/1.1\r\nHost: sumdb\r\n\r\n" % m.encode())
+    s.close()
+PY
+sleep 0.3
+curl -s --max-time 60 -o "$WORK/recd.body" -w '%{http_code}\n' "$S3/lookup/corp.example.com/recd@v1.0.0" \
+    >"$WORK/recd.st" 2>&1 &
+PIDS="$PIDS $!"
 
 # --- 1. misses pending, others served --------------------------------------
 serve s1 "$WORK/db1/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
@@ -128,4 +155,13 @@ expect 0 '^503 .*shutting down' "shutdown: the miss still fetching after the gra
 	sh -c "tr -d '\n' <'$WORK/hang8.st'; printf ' '; cat '$WORK/hang8.body'"
 expect 0 '^0$' "the server exits 0 after $((T1 - T0)) s" -- echo "$st"
 expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s2.err' || echo clean"
+
+# --- 3. clients that ask and go, end ---------------------------------------
+wait_for 60 test -s "$WORK/recd.st"
+expect 0 '^200$' "a miss queued behind three clients that went: recorded" -- cat "$WORK/recd.st"
+expect 0 '^0$' "the upstream was never asked for the modules of the clients that went" -- \
+	sh -c "grep -c '/corp.example.com/hangd' '$WORK/hits' || true"
+sumdbd_stop s3
+expect 0 '^0$' "that server stops cleanly" -- echo "$SUMDBD_STATUS"
+expect 0 '^clean$' "no sanitizer report from it" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s3.err' || echo clean"
 e2e_done
