@@ -32,11 +32,16 @@
 struct sdb_state;
 
 /*
- * Opens (creating when missing) the state file at path for the log whose
- * verifier key string is vkey (NUL-terminated).  A state file made for
- * another key is refused.  Returns SDB_OK, SDB_ERR_INVALID (not a state
- * file, another key, unknown schema), SDB_ERR_LOCKED (busy), SDB_ERR_IO,
- * SDB_ERR_NOMEM.  *out is NULL on failure.
+ * Opens the state file at path for the log whose verifier key string is
+ * vkey (NUL-terminated; copied).  A state file made for another key is
+ * refused.  A missing file is not made here but by the first write
+ * (accept, add_evidence, tiles_put, full_put), with the same checks;
+ * until then the state reads as empty (no tree, no evidence, no tiles, no
+ * progress), so that a run which stores nothing leaves no file.  Whether
+ * its directory lets the file be made is checked here.  Returns SDB_OK,
+ * SDB_ERR_INVALID (not a state file, another key, unknown schema),
+ * SDB_ERR_LOCKED (busy), SDB_ERR_IO, SDB_ERR_NOMEM; each write may also
+ * return these when it makes the file.  *out is NULL on failure.
  */
 int sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -53,7 +53,8 @@ static const char *const q_sql[Q_NUM] = {
 };
 
 struct sdb_state {
-	sqlite3 *db;
+	sqlite3 *db;      /* NULL: the file is not made yet (state_create) */
+	char *path, *vkey;
 	int in_full;      /* a full-audit transaction is open */
 	/* What sdb_state_accepted last read through this handle, so that
 	 * sdb_state_accept replaces only the tree the caller checked
@@ -216,33 +217,28 @@ foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
 	return err;
 }
 
-int
-sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
-    struct sdb_errbuf *eb)
+/*
+ * Opens st->path as a state for st->vkey, creating the file and its tables
+ * when missing, with every check a state file gets: not empty, no table
+ * of another program, this schema, this key.  On failure st->db is NULL.
+ */
+static int
+state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 {
-	struct sdb_state *st;
 	struct stat sb;
 	char *schema = NULL, *key = NULL;
 	int rc, err;
 
-	*out = NULL;
-	if (path == NULL || path[0] == '\0')
-		return sdb_errf(eb, SDB_ERR_INVALID, "no state file named (an empty path)");
-	if (strcmp(path, ":memory:") == 0)
-		return sdb_errf(eb, SDB_ERR_INVALID, "a state in memory would be forgotten at exit: "
-		    "name a file");
 	/* Opening writes at once (the journal mode, the tables), so a state
 	 * file is never empty: an empty one was cut short by a copy or a
 	 * restore, and taking it as new would trust the next tree seen. */
-	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+	if (stat(st->path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
 		return sdb_errf(eb, SDB_ERR_INVALID, "the state file is empty, so it is damaged (a "
 		    "state file is never empty): restore it, or remove it to start again with a "
 		    "first run that trusts the next tree it sees");
-	if ((st = calloc(1, sizeof *st)) == NULL)
-		return SDB_ERR_NOMEM;
-	rc = sdb_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->db);
+	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->db);
 	if (rc != SQLITE_OK) {
-		err = (rc & 0xff) == SQLITE_CANTOPEN ? cannot_create(path, eb) : SDB_OK;
+		err = (rc & 0xff) == SQLITE_CANTOPEN ? cannot_create(st->path, eb) : SDB_OK;
 		if (err == SDB_OK)
 			err = sq_fail(st, eb, rc, "open");
 		goto fail;
@@ -292,7 +288,7 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 		err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
 		goto fail;
 	}
-	if (key != NULL && strcmp(key, vkey) != 0) {
+	if (key != NULL && strcmp(key, st->vkey) != 0) {
 		(void)exec(st, "ROLLBACK", NULL);
 		err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)", key);
 		goto fail;
@@ -303,7 +299,7 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 		rc = sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?1)",
 		    -1, &s, NULL);
 		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, vkey, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 1, st->vkey, -1, SQLITE_STATIC);
 			rc = sqlite3_step(s);
 			sqlite3_finalize(s);
 		}
@@ -317,13 +313,59 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 		goto fail;
 	free(schema);
 	free(key);
-	*out = st;
 	return SDB_OK;
 fail:
 	free(schema);
 	free(key);
-	sdb_state_close(st);
+	sqlite3_close(st->db);
+	st->db = NULL;
 	return err;
+}
+
+/* Makes the file of a state opened before it existed (sdb_state_open),
+ * for its first write. */
+static int
+state_create(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	return st->db != NULL ? SDB_OK : state_db_open(st, eb);
+}
+
+int
+sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_state *st;
+	struct stat sb;
+	int err;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "no state file named (an empty path)");
+	if (strcmp(path, ":memory:") == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "a state in memory would be forgotten at exit: "
+		    "name a file");
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return SDB_ERR_NOMEM;
+	if ((st->path = strdup(path)) == NULL || (st->vkey = strdup(vkey)) == NULL) {
+		sdb_state_close(st);
+		return SDB_ERR_NOMEM;
+	}
+	/* A missing file is made by the first write, not now: a run that
+	 * stores nothing (a log that cannot be reached, a mistyped URL, a
+	 * key the log does not sign with) must leave no file, or the file
+	 * would hold the key of a run that checked nothing and the next run,
+	 * with the right key, would be refused.  That the file could be made
+	 * is checked now, before anything is fetched. */
+	if (stat(path, &sb) != 0 && errno == ENOENT)
+		err = cannot_create(path, eb);
+	else
+		err = state_db_open(st, eb);
+	if (err != SDB_OK) {
+		sdb_state_close(st);
+		return err;
+	}
+	*out = st;
+	return SDB_OK;
 }
 
 void
@@ -338,6 +380,8 @@ sdb_state_close(struct sdb_state *st)
 	for (i = 0; i < Q_NUM; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	free(st->path);
+	free(st->vkey);
 	free(st);
 }
 
@@ -357,6 +401,10 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 	if (note != NULL)
 		*note = NULL;
 	st->seen = 0;
+	if (st->db == NULL) {
+		st->seen = 1;
+		return SDB_ERR_NOT_FOUND;
+	}
 	rc = sqlite3_prepare_v2(st->db, "SELECT size, hash, note FROM accepted WHERE id = 1", -1,
 	    &s, NULL);
 	if (rc != SQLITE_OK)
@@ -424,7 +472,8 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+	if ((err = state_create(st, eb)) != SDB_OK ||
+	    (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
 		return err;
 	/* Another sumdb may have accepted a tree since this one read the
 	 * state: replacing it with a tree checked only against the older one
@@ -486,10 +535,12 @@ sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
     struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *s;
-	int rc;
+	int rc, err;
 
 	if (len > (size_t)4 * SDB_MAX_NOTE_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "evidence too large");
+	if ((err = state_create(st, eb)) != SDB_OK)
+		return err;
 	/* a finding met again (a full audit's tail tile checked once more,
 	 * the same fork seen by two runs) is one entry */
 	rc = sqlite3_prepare_v2(st->db, "INSERT INTO evidence(time, text) SELECT ?1, ?2 "
@@ -510,6 +561,9 @@ sdb_state_evidence_count(struct sdb_state *st, int64_t *count, struct sdb_errbuf
 	sqlite3_stmt *s;
 	int rc;
 
+	*count = 0;
+	if (st->db == NULL)
+		return SDB_OK;
 	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM evidence", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(st, eb, rc, "count evidence");
@@ -528,6 +582,8 @@ sdb_state_evidence_each(struct sdb_state *st,
 	sqlite3_stmt *s;
 	int rc;
 
+	if (st->db == NULL)
+		return SDB_OK;
 	rc = sqlite3_prepare_v2(st->db, "SELECT time, text FROM evidence ORDER BY id", -1, &s,
 	    NULL);
 	if (rc != SQLITE_OK)
@@ -551,6 +607,8 @@ sdb_state_tile_get(struct sdb_state *st, const struct sdb_tile *t, uint8_t *buf,
 	sqlite3_stmt *s;
 	int rc, err = SDB_ERR_NOT_FOUND;
 
+	if (st->db == NULL)
+		return SDB_ERR_NOT_FOUND;
 	if (q_get(st, Q_TILE_GET, &s, NULL) != SDB_OK)
 		return SDB_ERR_IO;
 	sqlite3_bind_int(s, 1, t->h);
@@ -577,6 +635,8 @@ sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size_t n
 
 	if (n == 0)
 		return SDB_OK;
+	if ((err = state_create(st, eb)) != SDB_OK)
+		return err;
 	if (!st->in_full && (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
 		return err;
 	for (i = 0; i < n; i++) {
@@ -612,6 +672,8 @@ sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
 	int rc, err = SDB_ERR_NOT_FOUND;
 
 	memset(found, 0, sizeof *found);
+	if (st->db == NULL)
+		return SDB_ERR_NOT_FOUND;
 	/* Progress without a dups row is from a version that kept another
 	 * index: not resumable. */
 	rc = sqlite3_prepare_v2(st->db, "SELECT f.size, f.frontier, d.merged, d.newlen, "
@@ -653,7 +715,8 @@ sdb_state_full_put(struct sdb_state *st, const struct sdb_tlog_frontier *f,
 	int rc, err;
 
 	if (!st->in_full) {
-		if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+		if ((err = state_create(st, eb)) != SDB_OK ||
+		    (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
 			return err;
 		st->in_full = 1;
 	}

@@ -145,6 +145,22 @@ expect 1 'not a sumdb state file \(it holds the table' "a sumdbd database as --s
 expect 0 '^yes$' "... and left without new tables" -- ok_if test "$before_a" = "$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")"
 expect 1 'cannot create the state file: directory .*/nodir: No such file' "--state in a missing directory: named" -- sa --state "$WORK/nodir/x.state"
 
+# A run that checks nothing makes no state file: a mistyped URL, or a key
+# the log does not sign with, on the first night would leave a file that
+# holds that key (the right key refused the next night) and reads as an
+# audit with no evidence.
+NEW="$WORK/new.state"
+expect 2 'does not verify' "first run, a key the log does not sign with: exit 2" -- \
+	"$SUMDB" audit --state "$NEW" --url "$PROXY_URL" "$OTHER_VKEY"
+expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$NEW"
+expect 1 'no state file' "sumdb evidence: no audit has stored anything" -- "$SUMDB" evidence --state "$NEW" "$VKEY"
+expect 0 '^first run: trusting the tree of 600' "the next run, with the right key, is a first run" -- sa --state "$NEW"
+expect 1 'could not check' "first run, log unreachable: exit 1" -- sa --state "$WORK/new2.state" --url http://127.0.0.1:1
+expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$WORK/new2.state"
+expect 1 'could not check' "lookup --state, log unreachable: exit 1" -- \
+	"$SUMDB" lookup --state "$WORK/lookup.state" --url http://127.0.0.1:1 "$VKEY" example.com/m1@v1.0.0
+expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$WORK/lookup.state"
+
 # A damaged duplicate index is the state's fault, not the log's: exit 1,
 # naming the file, never "malformed data tile".
 printf 'garbage!garbage!' | dd of="$ST-dups" bs=16 count=1 conv=notrunc 2>/dev/null
@@ -161,6 +177,7 @@ expect 0 '^first run: trusting the tree of 600' "first run, an edge tile garbled
 rm -f "$ST" "$ST-wal" "$ST-shm"
 proxy_set "upstream $A_URL" "flip-tile tile/8/0/002.p/88"
 expect 2 'do not match the signed tree.*nothing was stored' "first run, an edge tile forged: exit 2" -- audit
+expect 0 '^yes$' "first run, forged edge: no state file made" -- ok_if test ! -e "$ST"
 expect 0 '^accepted trees: 0$' "first run, forged edge: no tree accepted" -- python3 -c '
 import os, sqlite3, sys
 n = 0

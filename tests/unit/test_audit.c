@@ -4,7 +4,7 @@
  * another hash, a forged tile, a root of another tree), the data-tile
  * checks of a full audit (including x/mod 0.7.0's id lines), and the state
  * file (accept, re-verify on load, refuse a tampered state or another key,
- * tile cache, evidence). */
+ * tile cache, evidence; no file until there is something to store). */
 #include "config.h"
 
 #include <pthread.h>
@@ -437,6 +437,130 @@ test_state_accept_race(void)
 	unlink(p2);
 }
 
+/* Removes path and SQLite's files beside it. */
+static void
+unlink_state(const char *path)
+{
+	char p2[96];
+
+	unlink(path);
+	snprintf(p2, sizeof p2, "%s-wal", path);
+	unlink(p2);
+	snprintf(p2, sizeof p2, "%s-shm", path);
+	unlink(p2);
+}
+
+/*
+ * A state opened where there is no file makes none until it has something
+ * to store: a run that checked nothing must not leave a file that holds
+ * its key.  The first write makes it with every check of an open (twins:
+ * an empty file, another key's state, another program's database that
+ * appeared in the meantime are refused, and nothing is written to them).
+ */
+static void
+test_state_lazy(void)
+{
+	char path[] = "/tmp/csumdb-test-lazy-XXXXXX", dbpath[64], nodir[96];
+	struct sdb_state *st = NULL, *other = NULL;
+	struct sdb_tile tile = { 8, 0, 3, 4 };
+	struct sdb_tlog_frontier f;
+	struct sdb_state_dups dups;
+	struct sdb_state_findings found;
+	struct sdb_tree t, got;
+	struct sdb_errbuf eb;
+	struct ev_seen seen = { 0, "" };
+	struct stat sb;
+	uint8_t buf[4 * 32];
+	char *note, *vk = NULL, *ovk = NULL;
+	size_t len = 0;
+	int64_t cnt = -1;
+	int fd;
+	FILE *fp;
+
+	build();
+	keys();
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(other_verifier, &ovk) == SDB_OK);
+	t = tree_of(&log_a, 300);
+	note = sign_tree(&t, signer, &len);
+
+	/* opened and read: empty, and still no file */
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(cnt, 0);
+	CU_ASSERT_EQUAL(sdb_state_evidence_each(st, ev_collect, &seen, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(seen.n, 0);
+	CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, sizeof buf), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &dups, &found, &eb), SDB_ERR_NOT_FOUND);
+	sdb_state_close(st);
+	st = NULL;
+	CU_ASSERT(stat(dbpath, &sb) != 0);
+
+	/* the first write makes it, durably */
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT(stat(dbpath, &sb) != 0);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	CU_ASSERT(stat(dbpath, &sb) == 0 && sb.st_size > 0);
+	sdb_state_close(st);
+	st = NULL;
+	CU_ASSERT_EQUAL(sdb_state_open(&st, dbpath, ovk, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_OK);
+	CU_ASSERT(got.n == 300 && memcmp(got.hash.b, t.hash.b, 32) == 0);
+	sdb_state_close(st);
+	st = NULL;
+	unlink_state(dbpath);
+
+	/* evidence alone makes it too */
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "proof", 5, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(cnt, 1);
+	sdb_state_close(st);
+	st = NULL;
+	CU_ASSERT(stat(dbpath, &sb) == 0);
+	unlink_state(dbpath);
+
+	/* Twin: another key's state made meanwhile is refused at the write */
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_state_open(&other, dbpath, ovk, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(other, "theirs", 6, &eb), SDB_OK);
+	sdb_state_close(other);
+	CU_ASSERT_EQUAL(sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "another log") != NULL);
+	sdb_state_close(st);
+	st = NULL;
+	unlink_state(dbpath);
+
+	/* Twin: an empty file made meanwhile (a copy cut short) is refused */
+	CU_ASSERT_FATAL(sdb_state_open(&st, dbpath, vk, &eb) == SDB_OK);
+	CU_ASSERT_FATAL((fp = fopen(dbpath, "w")) != NULL);
+	fclose(fp);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "proof", 5, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "empty") != NULL);
+	CU_ASSERT(stat(dbpath, &sb) == 0 && sb.st_size == 0);
+	sdb_state_close(st);
+	st = NULL;
+	unlink_state(dbpath);
+
+	/* Twin: a directory that is not there is named at open, as before */
+	snprintf(nodir, sizeof nodir, "%s/no/such/dir.state", path);
+	CU_ASSERT_EQUAL(sdb_state_open(&st, nodir, vk, &eb), SDB_ERR_IO);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT(strstr(eb.msg, "directory") != NULL);
+
+	free(note);
+	free(vk);
+	free(ovk);
+}
+
 /* Collects the pairs the duplicate index reports. */
 struct pairs {
 	int n;
@@ -746,6 +870,7 @@ unit_register(void)
 		{ "data_tile", test_data_tile },
 		{ "state", test_state },
 		{ "state_accept_race", test_state_accept_race },
+		{ "state_lazy", test_state_lazy },
 		{ "dupidx", test_dupidx },
 		{ "dupidx_lazy", test_dupidx_lazy },
 		{ "dupidx_sort_threads", test_dupidx_sort_threads },
