@@ -10,18 +10,28 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "csumdb/err.h"
+
+void
+cli_empty_msg(struct sdb_errbuf *eb, const char *what, const char *path)
+{
+	if (path != NULL && strcmp(path, "-") != 0)
+		sdb_errf(eb, SDB_ERR_INVALID, "no %s in %s (empty file)", what, path);
+	else
+		sdb_errf(eb, SDB_ERR_INVALID, "no %s on standard input (empty input)", what);
+}
 
 void
 cli_say_empty(const char *prog, const char *what, const char *path)
 {
-	if (path != NULL && strcmp(path, "-") != 0)
-		fprintf(stderr, "%s: no %s in %s (empty file)\n", prog, what, path);
-	else
-		fprintf(stderr, "%s: no %s on standard input (empty input)\n", prog, what);
+	struct sdb_errbuf eb;
+
+	cli_empty_msg(&eb, what, path);
+	fprintf(stderr, "%s: %s\n", prog, eb.msg);
 }
 
 char *
-cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
+cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 {
 	FILE *f = stdin;
 	const char *name = "standard input";
@@ -32,13 +42,13 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 		f = fopen(path, "rb");
 		name = path;
 		if (f == NULL) {
-			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+			sdb_errf(eb, SDB_ERR_IO, "%s: %s", path, strerror(errno));
 			return NULL;
 		}
 	}
 	buf = malloc(max + 2);
 	if (buf == NULL) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		if (f != stdin)
 			fclose(f);
 		return NULL;
@@ -53,11 +63,11 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 	}
 	if (ferror(f)) {
 		/* a directory opens, and its read fails: say why */
-		fprintf(stderr, "%s: %s: %s\n", prog, name, errno != 0 ? strerror(errno) : "read error");
+		sdb_errf(eb, SDB_ERR_IO, "%s: %s", name, errno != 0 ? strerror(errno) : "read error");
 		free(buf);
 		buf = NULL;
 	} else if (n > max) {
-		fprintf(stderr, "%s: %s: larger than %zu bytes\n", prog, name, max);
+		sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s: larger than %zu bytes", name, max);
 		free(buf);
 		buf = NULL;
 	} else {
@@ -66,6 +76,17 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 	}
 	if (f != stdin)
 		fclose(f);
+	return buf;
+}
+
+char *
+cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
+{
+	struct sdb_errbuf eb;
+	char *buf = cli_read_file(path, max, len, &eb);
+
+	if (buf == NULL)
+		fprintf(stderr, "%s: %s\n", prog, eb.msg);
 	return buf;
 }
 

@@ -17,19 +17,26 @@ enum {
 	                   * corruption, conflicting hashes */
 };
 
+struct sdb_errbuf;
+
 /*
  * Reads all of path ("-" or NULL: standard input) into a malloc'ed buffer,
  * NUL-terminated for convenience (the NUL is not counted in *len).  Refuses
- * input over max bytes.  On failure prints a message prefixed with prog and
- * naming the input, and returns NULL.
+ * input over max bytes.  On failure writes a message naming the input into
+ * eb and returns NULL.
  */
+char *cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb);
+
+/* cli_read_file, whose failure is printed on stderr prefixed with prog. */
 char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len);
 
 /*
- * Says on stderr that path ("-" or NULL: standard input), read by
- * cli_read_input, held no what at all ("no note on standard input (empty
+ * Writes into eb that path ("-" or NULL: standard input), read by
+ * cli_read_file, held no what at all ("no note on standard input (empty
  * input)"): an empty download, say, of which nothing can be checked.
+ * cli_say_empty says it on stderr, prefixed with prog.
  */
+void cli_empty_msg(struct sdb_errbuf *eb, const char *what, const char *path);
 void cli_say_empty(const char *prog, const char *what, const char *path);
 
 /* For a command that takes no arguments after its options: when there
