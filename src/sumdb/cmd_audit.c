@@ -43,7 +43,9 @@ audit_usage(FILE *f)
 	    "                such as https://proxy.example/sumdb/sum.golang.org works)\n"
 	    "  --full        also download every data tile and check every record,\n"
 	    "                every level-0 tile root and the whole tree (incremental)\n"
-	    "  --json        print one JSON object\n"
+	    "  --json        print one JSON object, also when it fails (a \"status\" of\n"
+	    "                verification-failed or could-not-check, and a \"detail\");\n"
+	    "                a usage error is on standard error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 consistent; 2 verification failed (fork, bad signature,\n"
@@ -188,18 +190,23 @@ cmd_audit(int argc, char **argv)
 	opened = 1;
 	if (state_path == NULL) {
 		state_path = audit_default_state_path(sdb_note_verifier_name(r.v));
+		/* each message goes into eb, for --json's detail too */
 		if (state_path == NULL) {
-			fprintf(stderr, "sumdb audit: no --state and neither XDG_STATE_HOME nor HOME set\n");
+			err = sdb_errf(&eb, SDB_ERR_INVALID, "no --state and neither XDG_STATE_HOME "
+			    "nor HOME set");
+			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}
 		if (make_parent_dirs(state_path) != 0) {
-			fprintf(stderr, "sumdb audit: cannot create the directory of %s: %s\n",
+			err = sdb_errf(&eb, SDB_ERR_IO, "cannot create the directory of %s: %s",
 			    state_path, strerror(errno));
+			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}
 	}
 	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+		err = sdb_remote_errwrap(&eb, err, err, state_path);
+		fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 		goto out;
 	}
 	r.state = st;
@@ -208,8 +215,8 @@ cmd_audit(int argc, char **argv)
 	if (err == SDB_ERR_NOT_FOUND) {
 		first = 1;
 	} else if (err != SDB_OK) {
-		fprintf(stderr, "sumdb audit: %s: %s (the state file is left as it is)\n", state_path,
-		    sdb_errmsg(&eb, err));
+		err = sdb_remote_errwrap(&eb, err, err, state_path);
+		fprintf(stderr, "sumdb audit: %s (the state file is left as it is)\n", eb.msg);
 		goto out;
 	}
 
@@ -236,7 +243,8 @@ cmd_audit(int argc, char **argv)
 			goto out;
 		}
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			err = sdb_remote_errwrap(&eb, err, err, state_path);
+			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}
 		if (sdb_remote_commit_cache(&r) != SDB_OK)
@@ -318,7 +326,8 @@ cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb audit: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			err = sdb_remote_errwrap(&eb, err, err, state_path);
+			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}
 	}
@@ -368,10 +377,8 @@ out:
 		const char *d = eb.msg[0] != '\0' ? eb.msg : err != SDB_OK ? sdb_errmsg(&eb, err) :
 		    "see standard error";
 
-		printf("{\"status\":\"%s\",\"detail\":",
-		    status == EXIT_VERIFY ? "verification-failed" : "could-not-check");
-		json_string(stdout, d, strlen(d));
-		printf("}\n");
+		json_status(stdout, "status", status == EXIT_VERIFY ? "verification-failed" :
+		    "could-not-check", d);
 	}
 	/* evidence stays until someone looks: every run says it is there */
 	if (st != NULL) {

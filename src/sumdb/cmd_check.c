@@ -32,7 +32,11 @@ check_usage(FILE *f)
 	    "verified, and its hashes compared with the file's.\n"
 	    "\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
-	    "  --json      print one JSON object per finding and a summary\n"
+	    "  --json      print one JSON object per finding and a summary; when the\n"
+	    "              file cannot be checked at all (a refused KEY or --url, an\n"
+	    "              unreadable file) the summary is {\"summary\":true,\n"
+	    "              \"error\":\"could-not-check\",\"detail\":...}; a usage error\n"
+	    "              is on standard error only\n"
 	    "  --help      this text\n"
 	    "\n"
 	    "Exit status: 0 every line matches the log; 2 a hash differs from the\n"
@@ -162,7 +166,7 @@ cmd_check(int argc, char **argv)
 	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
 	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
 	int down = 0;                               /* lookups in a row the log did not answer */
-	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0;
+	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0, summed = 0;
 	struct sdb_remote r;
 	struct findings fs = { NULL, 0, 0, 0 };
 	char *data = NULL, msg[2048];
@@ -183,12 +187,15 @@ cmd_check(int argc, char **argv)
 	}
 	file = argv[optind + 1];
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb check: %s\n", sdb_errmsg(&eb, err));
-		return EXIT_LOCAL;
+		sdb_errf(&eb, err, "%s", sdb_errmsg(&eb, err));
+		fprintf(stderr, "sumdb check: %s\n", eb.msg);
+		goto out;
 	}
 	opened = 1;
-	if ((data = cli_read_input("sumdb check", file, SDB_MAX_GOSUM_SIZE, &len)) == NULL)
+	if ((data = cli_read_file(file, SDB_MAX_GOSUM_SIZE, &len, &eb)) == NULL) {
+		fprintf(stderr, "sumdb check: %s\n", eb.msg);
 		goto out;
+	}
 
 	/* One line at a time, so that every malformed line is reported. */
 	for (off = 0; off < len;) {
@@ -328,6 +335,7 @@ cmd_check(int argc, char **argv)
 	if (fs.oom)
 		goto nomem;
 	findings_print(&fs, json, file);
+	summed = 1;
 	if (json)
 		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
@@ -345,9 +353,17 @@ cmd_check(int argc, char **argv)
 		status = EXIT_OK;
 	goto out;
 nomem:
+	sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
 	fprintf(stderr, "sumdb check: out of memory\n");
 	status = EXIT_LOCAL;
 out:
+	/* --json ends with a summary: a check that could not be done has one
+	 * too, with no counts (nothing was counted) */
+	if (json && !summed) {
+		printf("{\"summary\":true,\"error\":\"could-not-check\",\"detail\":");
+		json_string(stdout, eb.msg, strlen(eb.msg));
+		printf("}\n");
+	}
 	findings_free(&fs);
 	for (i = 0; i < nlines; i++) {
 		free(lines[i].path);

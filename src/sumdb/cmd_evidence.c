@@ -31,7 +31,10 @@ evidence_usage(FILE *f)
 	    "by sumdb audit --full.  Nothing is fetched.\n"
 	    "\n"
 	    "  --state FILE  state file (default: sumdb audit's default for KEY)\n"
-	    "  --json        print one JSON object per piece of evidence\n"
+	    "  --json        print one JSON object per piece of evidence (none when\n"
+	    "                there is none); when the state cannot be read, one\n"
+	    "                {\"status\":\"could-not-check\",\"detail\":...}; a usage\n"
+	    "                error is on standard error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 no evidence; 2 evidence is kept; 1 no state file, or it\n"
@@ -82,6 +85,7 @@ cmd_evidence(int argc, char **argv)
 	char *state_path = NULL, *vkey = NULL;
 	const char *given = NULL;
 	int c, err, status = EXIT_LOCAL;
+	char detail[SDB_ERRBUF_SIZE + 1024] = "";
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -99,31 +103,28 @@ cmd_evidence(int argc, char **argv)
 	}
 	/* the key names the default state and is checked against the state's */
 	if ((err = sdb_note_verifier_from_arg(&v, argv[optind], &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb evidence: %s\n", sdb_errmsg(&eb, err));
-		return EXIT_LOCAL;
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
+		goto out;
 	}
 	if (sdb_note_verifier_format(v, &vkey) != SDB_OK) {
-		fprintf(stderr, "sumdb evidence: out of memory\n");
+		snprintf(detail, sizeof detail, "out of memory");
 		goto out;
 	}
 	state_path = given != NULL ? strdup(given) :
 	    audit_default_state_path(sdb_note_verifier_name(v));
 	if (state_path == NULL) {
-		fprintf(stderr, "sumdb evidence: %s\n", given != NULL ? "out of memory" :
+		snprintf(detail, sizeof detail, "%s", given != NULL ? "out of memory" :
 		    "no --state and neither XDG_STATE_HOME nor HOME set");
 		goto out;
 	}
 	/* reading must not create a state */
 	if (stat(state_path, &sb) != 0) {
-		fprintf(stderr, "sumdb evidence: no state file %s (sumdb audit makes it)\n", state_path);
+		snprintf(detail, sizeof detail, "no state file %s (sumdb audit makes it)", state_path);
 		goto out;
 	}
-	if ((err = sdb_state_open(&st, state_path, vkey, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb evidence: %s: %s\n", state_path, sdb_errmsg(&eb, err));
-		goto out;
-	}
-	if ((err = sdb_state_evidence_each(st, ev_print, &p, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb evidence: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+	if ((err = sdb_state_open(&st, state_path, vkey, &eb)) != SDB_OK ||
+	    (err = sdb_state_evidence_each(st, ev_print, &p, &eb)) != SDB_OK) {
+		snprintf(detail, sizeof detail, "%s: %s", state_path, sdb_errmsg(&eb, err));
 		goto out;
 	}
 	if (!p.json)
@@ -131,6 +132,12 @@ cmd_evidence(int argc, char **argv)
 		    p.n == 1 ? "" : "s", sdb_note_verifier_name(v));
 	status = p.n > 0 ? EXIT_VERIFY : EXIT_OK;
 out:
+	if (detail[0] != '\0') {
+		fprintf(stderr, "sumdb evidence: %s\n", detail);
+		/* --json: "could not read" must not look like "no evidence" (no object) */
+		if (p.json)
+			json_status(stdout, "status", "could-not-check", detail);
+	}
 	sdb_state_close(st);
 	sdb_note_verifier_free(v);
 	free(vkey);

@@ -31,11 +31,39 @@ lookup_usage(FILE *f)
 	    "  --state FILE  also check the tree against the one accepted in this\n"
 	    "                audit state file (and accept it when newer)\n"
 	    "  --url URL     the database's URL (default https://NAME)\n"
-	    "  --json        print one JSON object per line, per module version\n"
+	    "  --json        print one JSON object per line per module version, also\n"
+	    "                when it fails (\"found\":false, an \"error\": not-found,\n"
+	    "                invalid, verification-failed or could-not-check, and a\n"
+	    "                \"detail\"); a usage error is on standard error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 all found and verified; 2 a record or tree does not\n"
 	    "verify; 1 not found, could not check, or usage.\n");
+}
+
+/* lookup --json's object for a module version it has no record of. */
+static void
+lookup_json_failed(const char *arg, const char *word, const char *detail)
+{
+	printf("{\"module\":");
+	json_string(stdout, arg, strlen(arg));
+	printf(",\"found\":false,\"error\":\"%s\",\"detail\":", word);
+	json_string(stdout, detail, strlen(detail));
+	printf("}\n");
+}
+
+/* Before any lookup, the run failed (the key, the URL, the state file):
+ * said once on stderr; with --json, every module version gets its object,
+ * as promised. */
+static int
+lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
+{
+	int i;
+
+	fprintf(stderr, "sumdb lookup: %s\n", detail);
+	for (i = first; json && i < argc; i++)
+		lookup_json_failed(argv[i], "could-not-check", detail);
+	return EXIT_LOCAL;
 }
 
 /*
@@ -221,15 +249,15 @@ cmd_lookup(int argc, char **argv)
 		lookup_usage(stderr);
 		return EXIT_LOCAL;
 	}
-	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb lookup: %s\n", sdb_errmsg(&eb, err));
-		return EXIT_LOCAL;
-	}
+	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK)
+		return lookup_fail_all(json, argc, argv, optind + 1, sdb_errmsg(&eb, err));
 	if (state_path != NULL) {
 		if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb lookup: %s: %s\n", state_path, sdb_errmsg(&eb, err));
+			char detail[SDB_ERRBUF_SIZE + 1024];
+
+			snprintf(detail, sizeof detail, "%s: %s", state_path, sdb_errmsg(&eb, err));
 			sdb_remote_close(&r);
-			return EXIT_LOCAL;
+			return lookup_fail_all(json, argc, argv, optind + 1, detail);
 		}
 		r.state = st;
 	}
@@ -268,15 +296,9 @@ cmd_lookup(int argc, char **argv)
 				fwrite(text, 1, tlen, stdout);
 			}
 		} else {
-			if (json) {
-				printf("{\"module\":");
-				json_string(stdout, argv[i], strlen(argv[i]));
-				printf(",\"found\":false,\"error\":\"%s\",\"detail\":",
-				    err == SDB_ERR_NOT_FOUND ? "not-found" : bad_arg ? "invalid" :
-				    s == EXIT_VERIFY ? "verification-failed" : "could-not-check");
-				json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
-				printf("}\n");
-			}
+			if (json)
+				lookup_json_failed(argv[i], bad_arg ? "invalid" : json_word(err),
+				    sdb_errmsg(&eb, err));
 			fprintf(stderr, "sumdb lookup: %s: %s%s\n", argv[i],
 			    err == SDB_ERR_NOT_FOUND ? "not found in the log: " : bad_arg ? "" :
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",

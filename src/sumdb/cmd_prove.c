@@ -32,7 +32,10 @@ prove_usage(FILE *f)
 	    "\n"
 	    "  --out FILE  write the proof to FILE (atomically) instead of standard output\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
-	    "  --json      print a JSON summary (with --out; else the proof is the output)\n"
+	    "  --json      print a JSON summary (with --out; else the proof is the\n"
+	    "              output), also when it fails: an \"error\" (not-found, invalid,\n"
+	    "              verification-failed or could-not-check) and a \"detail\"; a\n"
+	    "              usage error is on standard error only\n"
 	    "  --help      this text\n"
 	    "\n"
 	    "Exit status: 0 written; 2 the record or tree does not verify; 1 not\n"
@@ -92,6 +95,8 @@ cmd_prove(int argc, char **argv)
 	struct sdb_remote r;
 	int64_t id = -1;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
+	const char *word = "could-not-check";   /* --json, when it fails */
+	char detail[SDB_ERRBUF_SIZE + 1024] = "";
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -109,11 +114,15 @@ cmd_prove(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	if ((err = lookup_split_arg(argv[optind + 1], &path, &version, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb prove: %s: %s\n", argv[optind + 1], sdb_errmsg(&eb, err));
+		if (err != SDB_ERR_NOMEM)
+			word = "invalid";
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
+		fprintf(stderr, "sumdb prove: %s: %s\n", argv[optind + 1], detail);
 		goto out;
 	}
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb prove: %s\n", sdb_errmsg(&eb, err));
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
+		fprintf(stderr, "sumdb prove: %s\n", detail);
 		goto out;
 	}
 	opened = 1;
@@ -136,17 +145,19 @@ cmd_prove(int argc, char **argv)
 	}
 	if (err != SDB_OK) {
 		status = err == SDB_ERR_INTERNAL ? EXIT_LOCAL : remote_exit_status(err);
+		word = err == SDB_ERR_INTERNAL ? "could-not-check" : json_word(err);
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb prove: %s: %s%s\n", argv[optind + 1],
 		    err == SDB_ERR_NOT_FOUND ? "not found in the log: " :
-		    status == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
-		    sdb_errmsg(&eb, err));
+		    status == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ", detail);
 		goto out;
 	}
 	if (out == NULL) {
 		/* a failed write is reported by the dispatcher (cli_main) */
 		fwrite(file, 1, flen, stdout);
 	} else if (write_atomic(out, file, flen) != 0) {
-		fprintf(stderr, "sumdb prove: %s: %s\n", out, strerror(errno));
+		snprintf(detail, sizeof detail, "%s: %s", out, strerror(errno));
+		fprintf(stderr, "sumdb prove: %s\n", detail);
 		goto out;
 	}
 	if (out != NULL) {
@@ -167,6 +178,15 @@ cmd_prove(int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	/* with --out, --json promises one object: a failure gets one too
+	 * (without --out the output is the proof, or nothing) */
+	if (json && out != NULL && status != EXIT_OK) {
+		printf("{\"module\":");
+		json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
+		printf(",\"error\":\"%s\",\"detail\":", word);
+		json_string(stdout, detail, strlen(detail));
+		printf("}\n");
+	}
 	if (opened)
 		sdb_remote_close(&r);
 	free(path);

@@ -34,7 +34,11 @@ verify_proof_usage(FILE *f)
 	    "\n"
 	    "  --vkey KEY     verifier key NAME+HASH+KEY, or sum.golang.org\n"
 	    "  --record FILE  the record text (- for standard input)\n"
-	    "  --json         print one JSON object\n"
+	    "  --json         print one JSON object, also when it fails: \"valid\":false\n"
+	    "                 and a \"reason\" for a proof that does not verify,\n"
+	    "                 \"valid\":null and the reason could-not-check when\n"
+	    "                 nothing was checked; a usage error is on standard error\n"
+	    "                 only\n"
 	    "  --help         this text\n"
 	    "\n"
 	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage, I/O, or a\n"
@@ -74,6 +78,7 @@ cmd_verify_proof(int argc, char **argv)
 	char *rec = NULL, *proof = NULL;
 	size_t rlen = 0, plen = 0;
 	int json = 0, c, err, status = EXIT_LOCAL;
+	char detail[SDB_ERRBUF_SIZE + 1024];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -98,28 +103,32 @@ cmd_verify_proof(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	if ((err = sdb_note_verifier_from_arg(&v, vkey, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb verify-proof: --vkey: %s\n", sdb_errmsg(&eb, err));
-		return EXIT_LOCAL;
+		snprintf(detail, sizeof detail, "--vkey: %s", sdb_errmsg(&eb, err));
+		goto unchecked;
 	}
-	rec = cli_read_input("sumdb verify-proof", recpath, SDB_MAX_RECORD_SIZE, &rlen);
-	if (rec == NULL)
-		goto out;
+	rec = cli_read_file(recpath, SDB_MAX_RECORD_SIZE, &rlen, &eb);
+	if (rec == NULL) {
+		snprintf(detail, sizeof detail, "%s", eb.msg);
+		goto unchecked;
+	}
 	/* Any other text would only fail to lead to the root, and be
 	 * called an invalid proof. */
 	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, NULL, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb verify-proof: %s: not a go.sum record: %s\n",
+		snprintf(detail, sizeof detail, "%s: not a go.sum record: %s",
 		    strcmp(recpath, "-") == 0 ? "standard input" : recpath,
 		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
-		goto out;
+		goto unchecked;
 	}
-	proof = cli_read_input("sumdb verify-proof", ppath,
-	    SDB_MAX_NOTE_SIZE + 64 * 1024, &plen);
-	if (proof == NULL)
-		goto out;
+	proof = cli_read_file(ppath, SDB_MAX_NOTE_SIZE + 64 * 1024, &plen, &eb);
+	if (proof == NULL) {
+		snprintf(detail, sizeof detail, "%s", eb.msg);
+		goto unchecked;
+	}
 	/* an empty download is no proof at all: nothing was checked */
 	if (plen == 0) {
-		cli_say_empty("sumdb verify-proof", "proof", ppath);
-		goto out;
+		cli_empty_msg(&eb, "proof", ppath);
+		snprintf(detail, sizeof detail, "%s", eb.msg);
+		goto unchecked;
 	}
 	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);
 	if (err == SDB_OK)
@@ -127,8 +136,8 @@ cmd_verify_proof(int argc, char **argv)
 	else if (err != SDB_ERR_NOMEM && err != SDB_ERR_PROOF_LENGTH)
 		err = SDB_ERR_INVALID; /* the proof's syntax, not its note */
 	if (err == SDB_ERR_NOMEM) {
-		fprintf(stderr, "sumdb verify-proof: out of memory\n");
-		goto out;
+		snprintf(detail, sizeof detail, "out of memory");
+		goto unchecked;
 	}
 	if (err != SDB_OK) {
 		kind = err == SDB_ERR_INVALID ? "malformed proof" : failure_kind(err);
@@ -153,6 +162,12 @@ cmd_verify_proof(int argc, char **argv)
 		    tree.n, root);
 	}
 	status = EXIT_OK;
+	goto out;
+unchecked:
+	/* nothing was checked: exit 1, and with --json "valid":null */
+	fprintf(stderr, "sumdb verify-proof: %s\n", detail);
+	if (json)
+		json_unchecked(stdout, detail);
 out:
 	sdb_note_verifier_free(v);
 	free(rec);

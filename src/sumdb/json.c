@@ -73,3 +73,31 @@ json_invalid(FILE *f, const char *reason, const char *detail)
 	json_string(f, detail, strlen(detail));
 	fputs("}\n", f);
 }
+
+const char *
+json_word(int err)
+{
+	if (err == SDB_ERR_NOT_FOUND)
+		return "not-found";
+	return sdb_err_is_verification(err) ? "verification-failed" : "could-not-check";
+}
+
+void
+json_status(FILE *f, const char *key, const char *word, const char *detail)
+{
+	fputc('{', f);
+	json_string(f, key, strlen(key));
+	fputc(':', f);
+	json_string(f, word, strlen(word));
+	fputs(",\"detail\":", f);
+	json_string(f, detail, strlen(detail));
+	fputs("}\n", f);
+}
+
+void
+json_unchecked(FILE *f, const char *detail)
+{
+	fputs("{\"valid\":null,\"reason\":\"could-not-check\",\"detail\":", f);
+	json_string(f, detail, strlen(detail));
+	fputs("}\n", f);
+}

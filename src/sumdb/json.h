@@ -1,6 +1,7 @@
 /*
  * The little JSON the verifier's --json output needs: string literals
- * with escapes, and base64 hashes.
+ * with escapes, base64 hashes, and the one vocabulary of outcomes every
+ * command's objects use (doc/sumdb.1 "--json").
  */
 #ifndef CSUMDB_SUMDB_JSON_H
 #define CSUMDB_SUMDB_JSON_H
@@ -31,5 +32,32 @@ const char *json_reason(int err);
 
 /* Writes {"valid":false,"reason":REASON,"detail":DETAIL} and a newline. */
 void json_invalid(FILE *f, const char *reason, const char *detail);
+
+/*
+ * --json when a command ends without its result.  Past a usage error
+ * (options and arguments that do not parse: stderr only), every command
+ * prints an object then, shaped as the one a script already reads
+ * (doc/sumdb.1 lists them), whose word is one of:
+ *
+ *   could-not-check      nothing was concluded (exit 1): network, local
+ *                        files, a key or URL refused, out of memory
+ *   verification-failed  the log's answer does not verify (exit 2)
+ *   not-found            the log does not know the module version
+ *   invalid              a MODULE@VERSION refused before anything was
+ *                        fetched (the caller's choice, not json_word's)
+ *
+ * json_word gives the word of an error: not-found for SDB_ERR_NOT_FOUND,
+ * verification-failed when sdb_err_is_verification, else
+ * could-not-check.
+ */
+const char *json_word(int err);
+
+/* Writes {KEY:WORD,"detail":DETAIL} and a newline (audit's "status"). */
+void json_status(FILE *f, const char *key, const char *word, const char *detail);
+
+/* Writes {"valid":null,"reason":"could-not-check","detail":DETAIL} and a
+ * newline: verify-note and verify-proof when nothing was checked, so that
+ * "valid":false keeps meaning a note or proof that does not verify. */
+void json_unchecked(FILE *f, const char *detail);
 
 #endif

@@ -31,7 +31,10 @@ verify_note_usage(FILE *f)
 	    "\n"
 	    "  --vkey KEY   verifier key NAME+HASH+KEY, or sum.golang.org for its\n"
 	    "               built-in key\n"
-	    "  --json       print one JSON object\n"
+	    "  --json       print one JSON object, also when it fails: \"valid\":false\n"
+	    "               and a \"reason\" for a note that does not verify,\n"
+	    "               \"valid\":null and the reason could-not-check when nothing\n"
+	    "               was checked; a usage error is on standard error only\n"
 	    "  --help       this text\n"
 	    "\n"
 	    "Exit status: 0 valid; 2 malformed or not signed by KEY; 1 usage, I/O or\n"
@@ -89,16 +92,19 @@ cmd_verify_note(int argc, char **argv)
 
 	err = sdb_note_verifier_from_arg(&v, vkey, &eb);
 	if (err != SDB_OK) {
-		fprintf(stderr, "sumdb verify-note: --vkey: %s\n", sdb_errmsg(&eb, err));
-		return EXIT_LOCAL;
+		snprintf(detail, sizeof detail, "--vkey: %s", sdb_errmsg(&eb, err));
+		goto unchecked;
 	}
-	msg = cli_read_input("sumdb verify-note", path, SDB_MAX_NOTE_SIZE, &len);
-	if (msg == NULL)
-		goto out;
+	msg = cli_read_file(path, SDB_MAX_NOTE_SIZE, &len, &eb);
+	if (msg == NULL) {
+		snprintf(detail, sizeof detail, "%s", eb.msg);
+		goto unchecked;
+	}
 	/* As from `curl -s` of a server that is down: nothing was checked. */
 	if (len == 0) {
-		cli_say_empty("sumdb verify-note", "note", path);
-		goto out;
+		cli_empty_msg(&eb, "note", path);
+		snprintf(detail, sizeof detail, "%s", eb.msg);
+		goto unchecked;
 	}
 
 	err = sdb_note_open1(&note, msg, len, v, &eb);
@@ -108,8 +114,8 @@ cmd_verify_note(int argc, char **argv)
 	case SDB_OK:
 		break;
 	case SDB_ERR_NOMEM:
-		fprintf(stderr, "sumdb verify-note: out of memory\n");
-		goto out;
+		snprintf(detail, sizeof detail, "out of memory");
+		goto unchecked;
 	case SDB_ERR_UNVERIFIED_NOTE:
 		reason = json_reason(err);
 		snprintf(detail, sizeof detail, "not signed by %s", sdb_note_verifier_name(v));
@@ -149,8 +155,8 @@ cmd_verify_note(int argc, char **argv)
 			char *signer = malloc(n);
 
 			if (signer == NULL) {
-				fprintf(stderr, "sumdb verify-note: out of memory\n");
-				goto out;
+				snprintf(detail, sizeof detail, "out of memory");
+				goto unchecked;
 			}
 			memcpy(signer, s->name, s->name_len);
 			snprintf(signer + s->name_len, 10, "+%08" PRIx32, s->hash);
@@ -167,6 +173,12 @@ cmd_verify_note(int argc, char **argv)
 		}
 	}
 	status = EXIT_OK;
+	goto out;
+unchecked:
+	/* nothing was checked: exit 1, and with --json "valid":null */
+	fprintf(stderr, "sumdb verify-note: %s\n", detail);
+	if (json)
+		json_unchecked(stdout, detail);
 out:
 	/* --json promises one object: a note that does not verify gets one */
 	if (json && reason != NULL)

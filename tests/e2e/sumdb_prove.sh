@@ -94,7 +94,8 @@ sed 's/$/\r/' "$WORK/m300.rec" >"$WORK/crlf.rec"
 expect 1 'crlf.rec: not a go.sum record: .*CRLF' "verify-proof: a record with CRLF line endings" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/crlf.rec" "$WORK/p.tlog-proof"
 head -n 1 "$WORK/m300.rec" >"$WORK/one.rec"
 expect 1 'one.rec: not a go.sum record: record has one line' "verify-proof: a record of one line" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/one.rec" "$WORK/p.tlog-proof"
-expect 0 '^exit 1 stdout \[\]$' "... and no JSON object for it (no verification was done)" -- \
+expect 0 '^exit 1 stdout \[\{"valid":null,"reason":"could-not-check","detail":".*one.rec: not a go.sum record: [^"]*"\}\]$' \
+	"... and --json says valid null, could-not-check (no verification was done)" -- \
 	sh -c "o=\$('$SUMDB' verify-proof --json --vkey '$VKEY' --record '$WORK/one.rec' '$WORK/p.tlog-proof' 2>/dev/null); echo \"exit \$? stdout [\$o]\""
 expect 1 'cannot both be standard input' "verify-proof --record - -: usage error" -- \
 	sh -c "'$SUMDB' verify-proof --vkey '$VKEY' --record - - <'$WORK/p.tlog-proof'"

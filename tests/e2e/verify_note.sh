@@ -49,7 +49,8 @@ expect 1 "^sumdb verify-note: no note on standard input \(empty input\)$" "empty
 : >"$WORK/empty"
 expect 1 "^sumdb verify-note: no note in .*/empty \(empty file\)$" "empty file: exit 1" -- \
 	"$SUMDB" verify-note --vkey "$PETER" "$WORK/empty"
-expect 0 "^exit 1 stdout \[\]$" "empty input, --json: no object (not a verification failure)" -- \
+expect 0 '^exit 1 stdout \[\{"valid":null,"reason":"could-not-check","detail":"no note on standard input \(empty input\)"\}\]$' \
+	"empty input, --json: valid null, could-not-check (not a verification failure)" -- \
 	sh -c "o=\$(\"$SUMDB\" verify-note --json --vkey $PETER </dev/null 2>/dev/null); echo \"exit \$? stdout [\$o]\""
 # a key argument that is something else than a verifier key says what it is
 expect 1 "--vkey: a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$" \
