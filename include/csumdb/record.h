@@ -105,6 +105,16 @@ int sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * sdb_lookup_response_parse without the check of the record: the text is
+ * whatever the log framed as its record, so that a record the log signed
+ * although it is not a go.sum record can be shown to be in the signed
+ * tree (and so be evidence) instead of being taken for a garbled answer.
+ * Returns SDB_OK, SDB_ERR_INVALID, SDB_ERR_TOO_LARGE.
+ */
+int sdb_lookup_response_split(const char *msg, size_t len, int64_t *id,
+    struct sdb_span *text, struct sdb_span *note, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Builds a data tile from n record texts (1 <= n <= SDB_MAX_DATA_TILE_WIDTH),
  * each followed by "\n", into a new malloc'ed NUL-terminated *out.  Each
  * text must pass sdb_record_text_ok.  Returns SDB_OK, SDB_ERR_RANGE (n),

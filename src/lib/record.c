@@ -351,12 +351,10 @@ sdb_parse_int63(const char *s, size_t len, int64_t *out)
 }
 
 int
-sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
-    struct sdb_span *text, struct sdb_record *rec, struct sdb_span *note,
-    struct sdb_errbuf *eb)
+sdb_lookup_response_split(const char *msg, size_t len, int64_t *id, struct sdb_span *text,
+    struct sdb_span *note, struct sdb_errbuf *eb)
 {
 	size_t nl, i;
-	int err;
 
 	if (len > (size_t)SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
@@ -373,14 +371,24 @@ sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
 		    "lookup response has no blank line between record and note");
 	text->p = msg + nl + 1;
 	text->len = i + 1 - (nl + 1);
-	if ((err = sdb_record_parse(text->p, text->len, rec, eb)) != SDB_OK)
-		return err;
 	note->p = msg + i + 2;
 	note->len = len - (i + 2);
 	if (note->len == 0)
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "lookup response has no signed tree note after the record");
 	return SDB_OK;
+}
+
+int
+sdb_lookup_response_parse(const char *msg, size_t len, int64_t *id,
+    struct sdb_span *text, struct sdb_record *rec, struct sdb_span *note,
+    struct sdb_errbuf *eb)
+{
+	int err;
+
+	if ((err = sdb_lookup_response_split(msg, len, id, text, note, eb)) != SDB_OK)
+		return err;
+	return sdb_record_parse(text->p, text->len, rec, eb);
 }
 
 int

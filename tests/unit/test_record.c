@@ -140,6 +140,21 @@ test_lookup_response(void)
 	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("1\n" REC1 "\n"), &id, &text, NULL, &note, &eb), SDB_ERR_INVALID);
 	CU_ASSERT(strstr(eb.msg, "no signed tree note") != NULL);
 	CU_ASSERT_EQUAL(sdb_lookup_response_parse(S("1\nrsc.io/quote v1.5.2 " HA "\n\n" NOTE), &id, &text, NULL, &note, NULL), SDB_ERR_INVALID);
+
+	/* split frames the answer without judging the record: one that is
+	 * no go.sum record comes back as framed (its inclusion in the tree
+	 * decides whether the log signed it); the framing rules stay */
+	CU_ASSERT_EQUAL(sdb_lookup_response_split(S("1\nrsc.io/quote v1.5.2 " HA "\n\n" NOTE), &id, &text, &note, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(id, 1);
+	CU_ASSERT(text.len == strlen("rsc.io/quote v1.5.2 " HA "\n") &&
+	    memcmp(text.p, "rsc.io/quote v1.5.2 " HA "\n", text.len) == 0);
+	CU_ASSERT(note.len == strlen(NOTE) && memcmp(note.p, NOTE, note.len) == 0);
+	CU_ASSERT_EQUAL(sdb_lookup_response_split(S("5\n" REC1 "\n" NOTE), &id, &text, &note, NULL), SDB_OK);
+	CU_ASSERT(text.len == strlen(REC1) && memcmp(text.p, REC1, text.len) == 0);
+	CU_ASSERT_EQUAL(sdb_lookup_response_split(S("01\n" REC1 "\n" NOTE), &id, &text, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_split(S("1\n" REC1), &id, &text, &note, NULL), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(sdb_lookup_response_split(S("1\n" REC1 "\n"), &id, &text, &note, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "no signed tree note") != NULL);
 }
 
 static void
