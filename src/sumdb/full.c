@@ -234,11 +234,20 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
 }
 
 /*
- * Keeps a finding as evidence in the state (one entry per finding, however
- * often it is met), so that it can be shown after the run that found it;
- * every later run reports the count.  A failure to store is a warning:
- * the finding is printed and counted all the same.
+ * Keeps a finding, text[0..len), as evidence in the state (one entry per
+ * finding, however often it is met), so that it can be shown after the
+ * run that found it; every later run reports the count.  A failure to
+ * store, or a text that could not be made (NULL), is a warning: the
+ * finding is printed and counted all the same.
  */
+static void
+store_text(struct sdb_state *st, const char *text, size_t len)
+{
+	if (text == NULL || sdb_state_add_evidence(st, text, len, NULL) != SDB_OK)
+		fprintf(stderr, "sumdb audit: warning: could not store a finding as evidence\n");
+}
+
+/* store_text of a formatted finding. */
 static void SDB_PRINTF(2, 3)
 store_finding(struct sdb_state *st, const char *fmt, ...)
 {
@@ -252,10 +261,36 @@ store_finding(struct sdb_state *st, const char *fmt, ...)
 		vfprintf(f, fmt, ap);
 		va_end(ap);
 	}
-	if (f == NULL || fclose(f) != 0 || text == NULL ||
-	    sdb_state_add_evidence(st, text, len, NULL) != SDB_OK)
-		fprintf(stderr, "sumdb audit: warning: could not store a finding as evidence\n");
+	if (f == NULL || fclose(f) != 0) {
+		free(text);
+		text = NULL;
+	}
+	store_text(st, text, len);
 	free(text);
+}
+
+char *
+full_bad_record_text(const char *log, int64_t id, const char *text, size_t len, const char *why,
+    size_t *out_len)
+{
+	char q[1024], *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (f == NULL)
+		return NULL;
+	/* no tree size in the text: a record in the tail tile is met again
+	 * by every run, in a larger tree, and must stay one piece of
+	 * evidence */
+	fprintf(f, "invalid record in the log: %s: record %" PRId64 " is not a valid go.sum "
+	    "record: %s\nrecord %" PRId64 " as served: %s\n", log, id, why, id,
+	    sdb_quote(q, sizeof q, text, len));
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	*out_len = n;
+	return buf;
 }
 
 /* What check_tile and the duplicate callback share. */
@@ -290,17 +325,16 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 		/* parsed once more, for the message only */
 		if (w->parsed[i].path.p == NULL && rep->bad_records++ < FULL_MAX_PRINTED &&
 		    sdb_record_parse(w->recs[i].p, w->recs[i].len, NULL, &reb) != SDB_OK) {
-			char q[1024];
 			int64_t id = s->t.n * 256 + (int64_t)i;
+			size_t evlen = 0;
+			char *ev;
 
 			fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
 			    "record: %s\n", tty ? "\n" : "", id, reb.msg);
-			/* no tree size in the text: a record in the tail tile
-			 * is met again by every run, in a larger tree, and
-			 * must stay one piece of evidence */
-			store_finding(fc->st, "invalid record in the log: %s: record %" PRId64 " is "
-			    "not a valid go.sum record: %s\nrecord %" PRId64 " as served: %s\n", fc->log,
-			    id, reb.msg, id, sdb_quote(q, sizeof q, w->recs[i].p, w->recs[i].len));
+			ev = full_bad_record_text(fc->log, id, w->recs[i].p, w->recs[i].len, reb.msg,
+			    &evlen);
+			store_text(fc->st, ev, evlen);
+			free(ev);
 		}
 		/* a full tile joins the tree as one subtree of its root */
 		if (s->t.w < 256 &&

@@ -71,6 +71,17 @@ int full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_pat
  */
 int full_status(const struct full_report *rep, int err);
 
+/*
+ * The evidence kept for record id, text[0..len), which the log named log
+ * signed although it is not a valid go.sum record (why: the record
+ * parser's words): one text for one record, whichever command finds it
+ * (audit --full, lookup --state) and in whatever tree, so that the state
+ * keeps it once.  Returns it malloc'ed (*out_len bytes), or NULL when out
+ * of memory.
+ */
+char *full_bad_record_text(const char *log, int64_t id, const char *text, size_t len,
+    const char *why, size_t *out_len);
+
 /* Prints rep after full_audit returned err (detail: eb's message), as
  * one JSON object with json. */
 void full_print(const struct full_report *rep, int json, int first_run, int err,
