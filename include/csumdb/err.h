@@ -59,6 +59,8 @@ enum sdb_err {
 	SDB_ERR_TILE_MISMATCH = -24,  /* a tile does not agree with its parent or root */
 	SDB_ERR_RECORD_MISMATCH = -25,/* a record does not hash to the logged hash */
 	SDB_ERR_FORK = -26,           /* two different trees of one log (misbehavior) */
+	SDB_ERR_BAD_RECORD = -27,     /* a record in a signed tree is not a valid go.sum
+	                               * record (misbehavior) */
 
 	/* lookups */
 	SDB_ERR_NOT_FOUND = -30,      /* the thing asked for does not exist */

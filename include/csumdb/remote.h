@@ -83,12 +83,16 @@ int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, 
  * path@version, its note opens with the key, and the record's hash equals
  * the level-0 hash authenticated against that tree.  An answer whose
  * record does not match is fetched again (a few times) before
- * SDB_ERR_RECORD_MISMATCH is concluded, as a tile is.  On SDB_OK: *id,
+ * SDB_ERR_RECORD_MISMATCH is concluded, as a tile is.  A record that is
+ * not a valid go.sum record but is in the signed tree was signed by the
+ * log: SDB_ERR_BAD_RECORD, a verification failure (audit --full finds the
+ * same record).  On SDB_OK and SDB_ERR_BAD_RECORD (the evidence): *id,
  * *text (malloc'ed record text, *tlen), *tree, *note (malloc'ed, *nlen).
  * Returns SDB_OK, SDB_ERR_NOT_FOUND (404/410: the log does not know it),
  * SDB_ERR_IO, SDB_ERR_RECORD_MISMATCH (the record is not the one in the
- * tree), SDB_ERR_TILE_MISMATCH, the note's verification errors,
- * SDB_ERR_BAD_PATH/VERSION (arguments), SDB_ERR_NOMEM.
+ * tree), SDB_ERR_BAD_RECORD, SDB_ERR_TILE_MISMATCH, the note's
+ * verification errors, SDB_ERR_BAD_PATH/VERSION (arguments),
+ * SDB_ERR_NOMEM.
  */
 int sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
     char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,

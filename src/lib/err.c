@@ -32,6 +32,7 @@ sdb_strerror(int err)
 	case SDB_ERR_TILE_MISMATCH: return "tile does not match its authenticated hash";
 	case SDB_ERR_RECORD_MISMATCH: return "record does not match the logged hash";
 	case SDB_ERR_FORK: return "log misbehavior: two different trees";
+	case SDB_ERR_BAD_RECORD: return "log misbehavior: a signed record that is not a go.sum record";
 	case SDB_ERR_NOT_FOUND: return "not found";
 	case SDB_ERR_EXISTS: return "already exists";
 	case SDB_ERR_LOCKED: return "locked by another process (is another sumdbd running?)";
@@ -42,7 +43,7 @@ sdb_strerror(int err)
 int
 sdb_err_is_verification(int err)
 {
-	return err <= SDB_ERR_BAD_SIGNATURE && err >= SDB_ERR_FORK;
+	return err <= SDB_ERR_BAD_SIGNATURE && err >= SDB_ERR_BAD_RECORD;
 }
 
 int

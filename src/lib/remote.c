@@ -510,16 +510,16 @@ sdb_remote_answer_clear(struct sdb_remote_answer *a)
 	memset(a, 0, sizeof *a);
 }
 
-int
-sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
-    struct sdb_remote_answer *a, struct sdb_errbuf *eb)
-{
-	return sdb_remote_lookup_fetch_until(r, path, version, 0, a, eb);
-}
-
-int
-sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
-    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb)
+/*
+ * sdb_remote_lookup_fetch_until; with bad not NULL, a record that is not a
+ * go.sum record is not refused here: *bad is set, why says what is wrong
+ * with it, and the answer is returned as SDB_OK for its inclusion to be
+ * checked (it cannot name path@version, so that is not checked).  A
+ * garbled record then fails that check, and is fetched again there.
+ */
+static int
+lookup_fetch(struct sdb_remote *r, const char *path, const char *version, long long deadline_ms,
+    struct sdb_remote_answer *a, int *bad, struct sdb_errbuf *why, struct sdb_errbuf *eb)
 {
 	char *ep = NULL, *ev = NULL, *req = NULL;
 	struct sdb_record rec;
@@ -527,6 +527,8 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 	int err, attempt;
 
 	memset(a, 0, sizeof *a);
+	if (bad != NULL)
+		*bad = 0;
 	if ((err = sdb_module_escape_path(path, strlen(path), &ep, NULL, eb)) != SDB_OK ||
 	    (err = sdb_module_escape_version(version, strlen(version), &ev, NULL, eb)) != SDB_OK)
 		goto out;
@@ -548,8 +550,11 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 		    &a->body, &a->len, 0, eb);
 		if (err != SDB_OK)
 			goto out;
-		err = sdb_lookup_response_parse(a->body, a->len, &a->id, &a->text, &rec, &a->note,
-		    eb);
+		err = sdb_lookup_response_split(a->body, a->len, &a->id, &a->text, &a->note, eb);
+		if (err == SDB_OK && bad != NULL)
+			*bad = sdb_record_parse(a->text.p, a->text.len, &rec, why) != SDB_OK;
+		else if (err == SDB_OK)
+			err = sdb_record_parse(a->text.p, a->text.len, &rec, eb);
 		if (err == SDB_OK)
 			err = sdb_tree_note_open(&a->tree, NULL, a->note.p, a->note.len, r->v, eb);
 		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
@@ -564,8 +569,9 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 		}
 		goto out;
 	}
-	if (rec.path.len != strlen(path) || memcmp(rec.path.p, path, rec.path.len) != 0 ||
-	    rec.version.len != strlen(version) || memcmp(rec.version.p, version, rec.version.len) != 0) {
+	if ((bad == NULL || !*bad) && (rec.path.len != strlen(path) ||
+	    memcmp(rec.path.p, path, rec.path.len) != 0 || rec.version.len != strlen(version) ||
+	    memcmp(rec.version.p, version, rec.version.len) != 0)) {
 		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
 		    "the log answered the lookup of %s@%s with a record for another module", path,
 		    version);
@@ -587,6 +593,20 @@ out:
 	free(ev);
 	free(req);
 	return err;
+}
+
+int
+sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
+    struct sdb_remote_answer *a, struct sdb_errbuf *eb)
+{
+	return lookup_fetch(r, path, version, 0, a, NULL, NULL, eb);
+}
+
+int
+sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
+    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb)
+{
+	return lookup_fetch(r, path, version, deadline_ms, a, NULL, NULL, eb);
 }
 
 struct inclusion_arg {
@@ -620,28 +640,44 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
     struct sdb_errbuf *eb)
 {
 	struct sdb_remote_answer a;
-	int err, n;
+	struct sdb_errbuf why;
+	int err, n, bad = 0;
 
 	*text = NULL;
 	*note = NULL;
 	for (n = 0;; n++) {
-		err = sdb_remote_lookup_fetch(r, path, version, &a, eb);
-		if (err == SDB_OK) {
+		int garbled = 0;
+
+		err = lookup_fetch(r, path, version, 0, &a, &bad, &why, eb);
+		if (err == SDB_OK)
 			err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
-			if (err == SDB_ERR_RECORD_MISMATCH)
-				err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
-				    " of the signed tree of %" PRId64 " records", path, version, a.id,
-				    a.tree.n);
+		if (err == SDB_ERR_RECORD_MISMATCH && bad) {
+			/* an answer that does not parse, as before: could not
+			 * check, never a forgery */
+			garbled = 1;
+			err = sdb_errf(eb, SDB_ERR_IO, "%s: the answer for %s@%s does not parse: %s",
+			    r->base, path, version, why.msg);
+		} else if (err == SDB_ERR_RECORD_MISMATCH) {
+			err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
+			    " of the signed tree of %" PRId64 " records", path, version, a.id,
+			    a.tree.n);
+		} else if (err == SDB_OK && bad) {
+			/* Not a go.sum record, and in the signed tree: the log
+			 * signed it, as audit --full would find (not fetched
+			 * again: these are the very bytes the tree holds). */
+			err = sdb_errf(eb, SDB_ERR_BAD_RECORD, "record %" PRId64 " of the signed tree "
+			    "of %" PRId64 " records, the log's answer for %s@%s, is not a valid go.sum "
+			    "record: %s", a.id, a.tree.n, path, version, why.msg);
 		}
 		/* An answer whose record is not the tree's (a wrong id, a
 		 * damaged hash) may have been garbled on the way, as a tile
 		 * can be: ask again before calling it a forgery. */
-		if (err != SDB_ERR_RECORD_MISMATCH || n == SDB_REMOTE_REFETCHES)
+		if ((err != SDB_ERR_RECORD_MISMATCH && !garbled) || n == SDB_REMOTE_REFETCHES)
 			break;
 		sdb_remote_answer_clear(&a);
 		refetch_pause(n);
 	}
-	if (err == SDB_OK) {
+	if (err == SDB_OK || err == SDB_ERR_BAD_RECORD) {
 		if ((*text = malloc(a.text.len + 1)) == NULL ||
 		    (*note = malloc(a.note.len + 1)) == NULL) {
 			free(*text);

@@ -1,7 +1,8 @@
 /*
  * sumdb evidence: prints the evidence of misbehavior kept in an audit state
  * file (forks proved by audit or lookup --state; conflicting and invalid
- * records found by audit --full), oldest first.  Exit 2 when there is any,
+ * records found by audit --full, invalid records met by lookup --state),
+ * oldest first.  Exit 2 when there is any,
  * so that a job can alert on it; nothing is fetched.
  */
 #include "config.h"
@@ -27,8 +28,9 @@ evidence_usage(FILE *f)
 	    "\n"
 	    "Prints the evidence of misbehavior by the checksum database with the\n"
 	    "verifier key KEY kept in the audit state file: forks proved by sumdb\n"
-	    "audit or sumdb lookup --state, and conflicting or invalid records found\n"
-	    "by sumdb audit --full.  Nothing is fetched.\n"
+	    "audit or sumdb lookup --state, conflicting or invalid records found by\n"
+	    "sumdb audit --full, and invalid records met by sumdb lookup --state.\n"
+	    "Nothing is fetched.\n"
 	    "\n"
 	    "  --state FILE  state file (default: sumdb audit's default for KEY)\n"
 	    "  --json        print one JSON object per piece of evidence (none when\n"

@@ -2,7 +2,9 @@
  * sumdb lookup: prints the go.sum lines of module versions after checking
  * each record's inclusion in the signed tree with authenticated tiles
  * (remote.c remote_lookup), and with --state that the tree is consistent
- * with the accepted one (a newer consistent tree is then accepted).
+ * with the accepted one (a newer consistent tree is then accepted).  A
+ * fork, and a record in the signed tree that is not a go.sum record, are
+ * proof of misbehavior (exit 2), stored with --state.
  */
 #include "config.h"
 
@@ -15,6 +17,8 @@
 #include "cli.h"
 #include "csumdb/audit.h"
 #include "csumdb/module.h"
+#include "csumdb/record.h"
+#include "full.h"
 #include "json.h"
 #include "remote.h"
 
@@ -29,7 +33,8 @@ lookup_usage(FILE *f)
 	    "(authenticated tiles), and prints its go.sum lines.\n"
 	    "\n"
 	    "  --state FILE  also check the tree against the one accepted in this\n"
-	    "                audit state file (and accept it when newer)\n"
+	    "                audit state file (and accept it when newer); a fork or\n"
+	    "                an invalid record the log signed is stored as evidence\n"
 	    "  --url URL     the database's URL (default https://NAME)\n"
 	    "  --json        print one JSON object per line per module version, also\n"
 	    "                when it fails (\"found\":false, an \"error\": not-found,\n"
@@ -201,6 +206,32 @@ fail:
 }
 
 /*
+ * A record the log signed although it is not a go.sum record (err
+ * SDB_ERR_BAD_RECORD from sdb_remote_lookup, which checked that it is in
+ * the signed tree): proof of misbehavior, kept in the state as audit
+ * --full keeps it, in the same words, so that the two keep it once.
+ * Returns SDB_ERR_BAD_RECORD, eb saying whether it was stored.
+ */
+static int
+lookup_store_bad_record(struct sdb_remote *r, struct sdb_state *st, int64_t id, const char *text,
+    size_t tlen, struct sdb_errbuf *eb)
+{
+	struct sdb_errbuf why = { { 0 } };
+	char *ev = NULL;
+	size_t n = 0;
+	int stored;
+
+	if (sdb_record_parse(text, tlen, NULL, &why) != SDB_OK)
+		ev = full_bad_record_text(sdb_note_verifier_name(r->v), id, text, tlen, why.msg, &n);
+	stored = ev != NULL && sdb_state_add_evidence(st, ev, n, NULL) == SDB_OK;
+	if (!stored)
+		fprintf(stderr, "sumdb lookup: warning: could not store the evidence\n");
+	free(ev);
+	return sdb_remote_errwrap(eb, SDB_ERR_BAD_RECORD, SDB_ERR_BAD_RECORD, stored ?
+	    "proof of misbehavior (stored: sumdb evidence shows it)" : "proof of misbehavior");
+}
+
+/*
  * After a module that failed, wherever it failed: nothing authenticated
  * for it may reach the state (its tiles would be committed with the next
  * module's, although their tree was never checked against the accepted
@@ -273,6 +304,8 @@ cmd_lookup(int argc, char **argv)
 		bad_arg = err != SDB_OK && err != SDB_ERR_NOMEM;
 		if (err == SDB_OK)
 			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+		if (err == SDB_ERR_BAD_RECORD && st != NULL)
+			err = lookup_store_bad_record(&r, st, id, text, tlen, &eb);
 		if (err == SDB_OK && st != NULL)
 			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
 		else if (err == SDB_OK)

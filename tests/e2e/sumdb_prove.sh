@@ -45,6 +45,18 @@ proxy_set "upstream $A_URL" "flip-tile tile/8/0/001"
 expect 2 'VERIFICATION FAILED' "a forged tile below a correct parent: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
 proxy_set "upstream $A_URL" "truncate-tiles"
 expect 1 'could not check' "truncated tiles: exit 1" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
+# a record that is no go.sum record only on the way (the tree does not
+# hold it): fetched again, and never called misbehavior (the twin of
+# sumdb_xmod.sh's invalid record that the log signed: exit 2)
+proxy_set "upstream $A_URL" "garble-record example.com/m300@ 1"
+expect 0 '^example.com/m300 v1.0.0 h1:' "a record garbled once: fetched again, exit 0" -- \
+	"$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
+proxy_set "upstream $A_URL" "garble-record example.com/m300@"
+expect 1 'could not check: .*record line 1: hash is not h1' "a record garbled for good: could not check, exit 1" -- \
+	"$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 1 'could not check' "... prove: exit 1" -- "$SUMDB" prove --url "$U" "$VKEY" example.com/m300@v1.0.0
+grep '^example.com/m300 ' "$WORK/g.sum" >"$WORK/m300.sum"
+expect 1 '"finding":"could-not-check"' "... check: exit 1" -- "$SUMDB" check --json --url "$U" "$VKEY" "$WORK/m300.sum"
 proxy_set "upstream $A_URL"
 expect 0 '^example.com/m300 v1.0.0 h1:' "lookup --state, first time" -- "$SUMDB" lookup --state "$WORK/st" --url "$U" "$VKEY" example.com/m300@v1.0.0
 gosum_lines 603 700 >"$WORK/g2.sum"

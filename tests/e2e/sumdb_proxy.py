@@ -23,6 +23,11 @@ directive a line:
                       line before each record)
   forge M@V ID        lie about record ID (module M@V): a different h1 in
                       the lookup and a level-0 tile that agrees with it
+  garble-record SUB [N]
+                      make the record of lookup answers whose path contains
+                      SUB no go.sum record (its first hash "h1:garbled"),
+                      the first N times: damage on the way, which the tree
+                      does not hold
   hang SUB            hold every request whose path contains SUB, without
                       answering, for as long as this line stays (then
                       answer it as the other lines say)
@@ -91,6 +96,16 @@ def forged(text):
     first[2] = b"h1:" + base64.b64encode(b"\x42" * 32)
     lines[0] = b" ".join(first)
     return b"\n".join(lines)
+
+
+def garbled(body):
+    """body (a lookup answer) with its record's first hash not base64."""
+    idline, rest = body.split(b"\n", 1)
+    text, note = rest.split(b"\n\n", 1)
+    first, others = text.split(b"\n", 1)
+    f = first.split(b" ")
+    f[2] = b"h1:garbled"
+    return idline + b"\n" + b" ".join(f) + b"\n" + others + b"\n\n" + note
 
 
 def unsigned(body):
@@ -173,6 +188,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     k = rid % 256
                     if len(body) >= 32 * (k + 1):
                         body = body[: 32 * k] + h + body[32 * (k + 1):]
+            if ("garble-record" in d and "/lookup/" in p and matches(d, "garble-record", 0, p) and
+                    counted(d, "garble-record", int(d["garble-record"][1])
+                            if len(d["garble-record"]) > 1 else None)):
+                body = garbled(body)
             if "unsign" in d and d["unsign"] and d["unsign"][0] in p and "/lookup/" in p:
                 body = unsigned(body)
         if "cut" in d and matches(d, "cut", 1, p) and counted(d, "cut", int(d["cut"][0])):

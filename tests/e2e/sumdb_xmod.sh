@@ -170,10 +170,29 @@ bad() { printf 'example.com/bad%s v1.0.0 h1:not-base64\nexample.com/bad%s v1.0.0
 { gosum_lines 0 2; bad 1; gosum_lines 2 289; bad 2; gosum_lines 289 297; } >"$WORK/bad.sum"
 xmod_start X -key "$WORK/skey" -sum-form "$WORK/bad.sum"
 expect 0 '^first run: trusting the tree of 299' "invalid records: first audit" -- audit
+# a lookup meets the same invalid record: the log signed it (it is in the
+# signed tree), as audit --full finds: exit 2, and evidence with --state;
+# prove and check say so too
+expect 2 'VERIFICATION FAILED: record 2 of the signed tree of 299 records.* is not a valid go.sum record' \
+	"lookup of an invalid record the log signed: exit 2" -- \
+	"$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/bad1@v1.0.0
+expect 2 '"found":false,"error":"verification-failed"' "... --json: verification-failed" -- \
+	"$SUMDB" lookup --json --url "$X_URL" "$VKEY" example.com/bad1@v1.0.0
+expect 2 'VERIFICATION FAILED: proof of misbehavior \(stored' "lookup --state: stored as evidence" -- \
+	"$SUMDB" lookup --state "$ST" --url "$X_URL" "$VKEY" example.com/bad1@v1.0.0
+expect 2 '^invalid record in the log: .*record 2 is not a valid go.sum record' "... which sumdb evidence shows" -- \
+	"$SUMDB" evidence --state "$ST" "$VKEY"
+expect 2 'VERIFICATION FAILED: record 2 ' "prove of the invalid record: exit 2" -- \
+	"$SUMDB" prove --url "$X_URL" "$VKEY" example.com/bad1@v1.0.0
+echo 'example.com/bad1 v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' >"$WORK/bad1.sum"
+expect 2 '"finding":"verification-failed"' "check of a go.sum naming it: exit 2" -- \
+	"$SUMDB" check --json --url "$X_URL" "$VKEY" "$WORK/bad1.sum"
 expect 2 'record 2 is not a valid go.sum record' "--full: an invalid record in a full tile, exit 2" -- audit --full
 cp "$WORK/out" "$WORK/bad.out"
 expect 0 'record 290 is not a valid go.sum record' "... and one in the tail tile" -- cat "$WORK/bad.out"
 expect 0 'the log holds 0 conflicting records and 2 invalid records' "... 2 in all" -- cat "$WORK/bad.out"
+expect 2 '2 pieces of evidence' "lookup's evidence of record 2 and --full's are one piece" -- \
+	"$SUMDB" evidence --state "$ST" "$VKEY"
 expect 2 '"bad_records":1,.*"log_bad_records":2,' \
 	"--full again: the tail checked again, the first tile's from the state: still 2, exit 2" -- audit --full --json
 cp "$WORK/out" "$WORK/full2.out"
