@@ -511,24 +511,8 @@ def read_answer(s, buf):
     """Reads one whole answer (headers and Content-Length bytes of body)
     from s, buf holding what was read before; returns (status, rest of
     buf) or (0, b"") when the connection ended first."""
-    while True:
-        end = buf.find(b"\r\n\r\n")
-        if end >= 0:
-            head = buf[:end].decode("latin-1")
-            length = 0
-            for line in head.split("\r\n")[1:]:
-                k, _, v = line.partition(":")
-                if k.strip().lower() == "content-length":
-                    length = int(v.strip())
-            if len(buf) >= end + 4 + length:
-                return int(head.split(" ", 2)[1]), buf[end + 4 + length:]
-        try:
-            d = s.recv(65536)
-        except OSError:
-            return 0, b""
-        if not d:
-            return 0, b""
-        buf += d
+    status, _, rest = read_answer_head(s, buf)
+    return status, rest
 
 
 def cmd_burst(args):

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "fileio.h"
 #include "csumdb/dupidx.h"
 
 #define HDR_SIZE 16
@@ -153,24 +154,6 @@ io_fail(struct sdb_errbuf *eb, const char *what, const char *path)
 	return sdb_errf(eb, SDB_ERR_IO, "duplicate index %s: %s: %s", path, what, strerror(errno));
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Reads exactly len bytes at off; -1 with errno, or 0 and EIO when short. */
 static int
 pread_all(int fd, void *buf, size_t len, int64_t off)
@@ -194,46 +177,6 @@ pread_all(int fd, void *buf, size_t len, int64_t off)
 	return 0;
 }
 
-static char *
-join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	if (s != NULL) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
-	}
-	return s;
-}
-
-/* fsyncs the folder holding path, so that a rename in it is durable. */
-static int
-sync_dir(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int fd, rc;
-
-	if (dir == NULL)
-		return -1;
-	slash = strrchr(dir, '/');
-	if (slash == NULL) {
-		dir[0] = '.';
-		dir[1] = '\0';
-	} else if (slash == dir) {
-		slash[1] = '\0';
-	} else {
-		*slash = '\0';
-	}
-	fd = open(dir, O_RDONLY);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int64_t merged,
     int reset, struct sdb_errbuf *eb)
@@ -247,9 +190,9 @@ sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen,
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return SDB_ERR_NOMEM;
 	d->new_fd = -1;
-	d->set_path = join(state_path, "-dups");
-	d->new_path = join(state_path, "-dups.new");
-	d->tmp_path = join(state_path, "-dups.tmp");
+	d->set_path = sdb_path_join(state_path, "-dups");
+	d->new_path = sdb_path_join(state_path, "-dups.new");
+	d->tmp_path = sdb_path_join(state_path, "-dups.tmp");
 	d->batch = malloc(SDB_DUPIDX_BATCH * sizeof *d->batch);
 	d->tmp = malloc(SDB_DUPIDX_BATCH * sizeof *d->tmp);
 	if (d->set_path == NULL || d->new_path == NULL || d->tmp_path == NULL ||
@@ -337,10 +280,10 @@ write_run(struct sdb_dupidx *d, struct sdb_errbuf *eb)
 	/* tmp is free again: encode into it (the header borrows the room of
 	 * the batch's last entry, which tmp has to spare). */
 	if (len > SDB_DUPIDX_BATCH * sizeof *d->tmp) {
-		if (write_all(d->new_fd, RUN_MAGIC, 8) != 0)
+		if (sdb_write_all(d->new_fd, RUN_MAGIC, 8) != 0)
 			return io_fail(eb, "write", d->new_path);
 		put64(buf, d->nbatch);
-		if (write_all(d->new_fd, buf, 8) != 0)
+		if (sdb_write_all(d->new_fd, buf, 8) != 0)
 			return io_fail(eb, "write", d->new_path);
 		len -= HDR_SIZE;
 		off = 0;
@@ -352,7 +295,7 @@ write_run(struct sdb_dupidx *d, struct sdb_errbuf *eb)
 		put64(buf + off, d->batch[i].hi);
 		put64(buf + off + 8, d->batch[i].lo);
 	}
-	if (write_all(d->new_fd, buf, len) != 0)
+	if (sdb_write_all(d->new_fd, buf, len) != 0)
 		return io_fail(eb, "write", d->new_path);
 	d->new_len += (int64_t)(HDR_SIZE + d->nbatch * ENT_SIZE);
 	d->nbatch = 0;
@@ -599,7 +542,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		if (!compact)
 			continue;
 		if (opos + ENT_SIZE > obuf_size) {
-			if (write_all(out_fd, obuf, opos) != 0) {
+			if (sdb_write_all(out_fd, obuf, opos) != 0) {
 				err = io_fail(eb, "compact", d->tmp_path);
 				goto out;
 			}
@@ -614,7 +557,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		d->nbatch = 0;
 		goto out;
 	}
-	if (opos > 0 && write_all(out_fd, obuf, opos) != 0) {
+	if (opos > 0 && sdb_write_all(out_fd, obuf, opos) != 0) {
 		err = io_fail(eb, "compact", d->tmp_path);
 		goto out;
 	}
@@ -626,7 +569,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 	}
 	close(out_fd);
 	out_fd = -1;
-	if (rename(d->tmp_path, d->set_path) != 0 || sync_dir(d->set_path) != 0) {
+	if (rename(d->tmp_path, d->set_path) != 0 || sdb_sync_dir(d->set_path) != 0) {
 		err = io_fail(eb, "rename", d->set_path);
 		goto out;
 	}

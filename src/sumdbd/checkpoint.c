@@ -15,6 +15,7 @@
 
 #include "checkpoint.h"
 #include "csumdb/treenote.h"
+#include "fileio.h"
 
 /* A signed tree note is a few hundred bytes; a larger file is not one. */
 #define CHECKPOINT_MAX 4096
@@ -46,19 +47,6 @@ sdbd_checkpoint_close(struct sdbd_checkpoint *c)
 	free(c->path);
 	free(c->tmp);
 	free(c);
-}
-
-static char *
-concat(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	if (s != NULL) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
-	}
-	return s;
 }
 
 int
@@ -125,9 +113,9 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
 		    (unsigned long)sb.st_nlink);
 		goto fail;
 	}
-	c->path = path != NULL ? strdup(path) : concat(real, SDBD_CHECKPOINT_SUFFIX);
-	c->tmp = c->path != NULL ? concat(c->path, ".tmp") : NULL;
-	lock = c->path != NULL ? concat(c->path, ".lock") : NULL;
+	c->path = path != NULL ? strdup(path) : sdb_path_join(real, SDBD_CHECKPOINT_SUFFIX);
+	c->tmp = c->path != NULL ? sdb_path_join(c->path, ".tmp") : NULL;
+	lock = c->path != NULL ? sdb_path_join(c->path, ".lock") : NULL;
 	if (c->tmp == NULL || lock == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -239,54 +227,17 @@ sdbd_checkpoint_behind(const struct sdbd_checkpoint *c, const struct sdb_tree *t
 	    memcmp(c->tree.hash.b, t->hash.b, SDB_HASH_SIZE) != 0;
 }
 
-/* fsync of the directory holding path, so that a rename in it is durable. */
-static int
-sync_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, rc;
-
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 int
 sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
     const char *note, size_t note_len, struct sdb_errbuf *eb)
 {
 	struct stat sb;
-	size_t off = 0;
 	int fd, e;
 
 	fd = open(c->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	while (off < note_len) {
-		ssize_t put = write(fd, note + off, note_len - off);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put < 0)
-			goto fail_close;
-		off += (size_t)put;
-	}
-	if (fsync(fd) != 0 || fstat(fd, &sb) != 0)
+	if (sdb_write_all(fd, note, note_len) != 0 || fsync(fd) != 0 || fstat(fd, &sb) != 0)
 		goto fail_close;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -299,7 +250,7 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	c->ino = sb.st_ino;
 	/* Until the directory is synced a crash may bring back the old
 	 * checkpoint: t is not held yet, and the next call writes again. */
-	if (sync_dir(c->path) != 0)
+	if (sdb_sync_dir(c->path) != 0)
 		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: syncing its directory: %s", c->path,
 		    strerror(errno));
 	c->tree = *t;

@@ -20,6 +20,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "crypto.h"
+#include "fileio.h"
 #include "csumdb/note.h"
 #include "csumdb/store.h"
 #include "log.h"
@@ -176,14 +177,7 @@ key_name_for(const char *db, const char *abs_key)
 static char *
 new_key_checkpoint(const char *key, const char *checkpoint)
 {
-	size_t n = strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX;
-	char *p;
-
-	if (checkpoint != NULL)
-		return strdup(checkpoint);
-	if ((p = malloc(n)) != NULL)
-		snprintf(p, n, "%s%s", key, SDBD_CHECKPOINT_SUFFIX);
-	return p;
+	return checkpoint != NULL ? strdup(checkpoint) : sdb_path_join(key, SDBD_CHECKPOINT_SUFFIX);
 }
 
 /* Removes the checkpoint (and its lock) that a failed init wrote for the
@@ -191,15 +185,12 @@ new_key_checkpoint(const char *key, const char *checkpoint)
 static void
 unlink_checkpoint(const char *cp)
 {
-	size_t n;
 	char *lock;
 
 	if (cp == NULL)
 		return;
 	unlink(cp);
-	n = strlen(cp) + sizeof ".lock";
-	if ((lock = malloc(n)) != NULL) {
-		snprintf(lock, n, "%s.lock", cp);
+	if ((lock = sdb_path_join(cp, ".lock")) != NULL) {
 		unlink(lock);
 		free(lock);
 	}

@@ -19,6 +19,7 @@
 #include "csumdb/base64.h"
 #include "csumdb/note.h"
 #include "csumdb/store.h"
+#include "fileio.h"
 #include "log.h"
 #include "public.h"
 
@@ -65,12 +66,12 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 	if (rc == SDB_OK)
 		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
 	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_path(s, db, &key, &eb)) == SDB_OK) {
-		size_t n = strlen(key) + sizeof SDBD_CHECKPOINT_SUFFIX;
+		/* named from the key's real path, as serve names it */
+		char *real = realpath(key, NULL);
 
-		if ((path = malloc(n)) == NULL)
+		if ((path = sdb_path_join(real != NULL ? real : key, SDBD_CHECKPOINT_SUFFIX)) == NULL)
 			rc = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
-		else
-			snprintf(path, n, "%s%s", key, SDBD_CHECKPOINT_SUFFIX);
+		free(real);
 	}
 	if (rc != SDB_OK) {
 		printf("checkpoint: cannot tell (%s)\n", sdb_errmsg(&eb, rc));

@@ -237,6 +237,19 @@ ev_collect(void *arg, int64_t time, const char *text, size_t len)
 	return 0;
 }
 
+/* Removes path and SQLite's files beside it. */
+static void
+unlink_state(const char *path)
+{
+	char p2[96];
+
+	unlink(path);
+	snprintf(p2, sizeof p2, "%s-wal", path);
+	unlink(p2);
+	snprintf(p2, sizeof p2, "%s-shm", path);
+	unlink(p2);
+}
+
 static void
 test_state(void)
 {
@@ -350,14 +363,9 @@ test_state(void)
 
 	/* Not a state file. */
 	{
-		char p2[80];
 		FILE *fp;
 
-		unlink(dbpath);
-		snprintf(p2, sizeof p2, "%s-wal", dbpath);
-		unlink(p2);
-		snprintf(p2, sizeof p2, "%s-shm", dbpath);
-		unlink(p2);
+		unlink_state(dbpath);
 		fp = fopen(dbpath, "w");
 		CU_ASSERT_FATAL(fp != NULL);
 		fputs("this is not a database, just some text long enough to be a header....\n", fp);
@@ -369,14 +377,7 @@ test_state(void)
 	free(note);
 	free(vk);
 	free(ovk);
-	{
-		char p2[80];
-		unlink(dbpath);
-		snprintf(p2, sizeof p2, "%s-wal", dbpath);
-		unlink(p2);
-		snprintf(p2, sizeof p2, "%s-shm", dbpath);
-		unlink(p2);
-	}
+	unlink_state(dbpath);
 }
 
 /* Two sumdb runs on one state file: each read the accepted tree A; the
@@ -437,18 +438,6 @@ test_state_accept_race(void)
 	unlink(p2);
 }
 
-/* Removes path and SQLite's files beside it. */
-static void
-unlink_state(const char *path)
-{
-	char p2[96];
-
-	unlink(path);
-	snprintf(p2, sizeof p2, "%s-wal", path);
-	unlink(p2);
-	snprintf(p2, sizeof p2, "%s-shm", path);
-	unlink(p2);
-}
 
 /*
  * A state opened where there is no file makes none until it has something

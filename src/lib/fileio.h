@@ -1,0 +1,23 @@
+/*
+ * Small file helpers shared by the code that writes files beside its
+ * SQLite databases (the verifier's duplicate index, the signer key's
+ * checkpoint): a path with a suffix, a whole write, and the directory
+ * sync that makes a rename durable.
+ */
+#ifndef CSUMDB_LIB_FILEIO_H
+#define CSUMDB_LIB_FILEIO_H
+
+#include <stddef.h>
+
+/* a followed by b in a new string (caller frees); NULL when out of memory. */
+char *sdb_path_join(const char *a, const char *b);
+
+/* Writes all of buf[0..len) to fd, through EINTR and short writes;
+ * 0, or -1 with errno (EIO for a write that wrote nothing). */
+int sdb_write_all(int fd, const void *buf, size_t len);
+
+/* fsync()s the directory holding path, so that a rename into it is
+ * durable; 0, or -1 with errno. */
+int sdb_sync_dir(const char *path);
+
+#endif
