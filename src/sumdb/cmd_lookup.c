@@ -181,15 +181,17 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 		/* the same evidence as audit's: both notes and the proof */
 		char *lat_note = strndup(note, nlen), *ev = NULL;
 		size_t n = 0;
+		int stored;
 
 		if (lat_note != NULL)
 			ev = audit_evidence_text(r, &acc, acc_note, tree, lat_note, &res, &n);
-		if (ev == NULL || sdb_state_add_evidence(st, ev, n, NULL) != SDB_OK)
-			fprintf(stderr, "sumdb: warning: could not store the evidence\n");
+		stored = ev != NULL && sdb_state_add_evidence(st, ev, n, NULL) == SDB_OK;
+		if (!stored)
+			fprintf(stderr, "sumdb lookup: warning: could not store the evidence\n");
 		free(ev);
 		free(lat_note);
-		err = sdb_remote_errwrap(eb, SDB_ERR_FORK, err,
-		    "proof of misbehavior (stored: sumdb evidence shows it)");
+		err = sdb_remote_errwrap(eb, SDB_ERR_FORK, err, stored ?
+		    "proof of misbehavior (stored: sumdb evidence shows it)" : "proof of misbehavior");
 		goto fail;
 	}
 	if (err != SDB_OK)

@@ -33,8 +33,7 @@
 
 /* A response a handler fills in.  body is malloc'ed and handed over to the
  * listener (freed by it) unless body_static is set, in which case it must
- * outlive the response (a string literal, or a refcounted note the
- * handler keeps alive through release/release_arg). */
+ * outlive the listener (a string literal). */
 struct sdbd_http_response {
 	int status;
 	const char *content_type;    /* a literal; NULL: text/plain; charset=UTF-8 */
@@ -49,9 +48,6 @@ struct sdbd_http_response {
 	/* Set to have the connection closed after this answer
 	 * ("Connection: close"). */
 	int close;
-	/* Called once the body has been sent or dropped (may be NULL). */
-	void (*release)(void *arg);
-	void *release_arg;
 	/* Set by a handler, instead of an answer, when answering may take
 	 * long: the listener suspends the connection and calls
 	 * defer(defer_arg, r) on one of its defer threads, with a fresh r to
