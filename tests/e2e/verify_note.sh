@@ -19,6 +19,19 @@ expect 0 "^signer: PeterNeumann\+c74f20a3$" "two signers, verified with the seco
 
 # Forgeries: each must exit 2 and say what is wrong.
 expect 2 "invalid signature for key PeterNeumann" "flipped signature bit" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-bad-signature.note"
+# A reader that has gone (a closed pipe): still exit 2, not killed by
+# SIGPIPE (141 under a shell).
+closed_pipe() {
+	python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.DEVNULL)
+print("exit", p.returncode)' "$@"
+}
+expect 0 "^exit 2$" "a verification failure written to a closed pipe is still exit 2" -- \
+	closed_pipe "$SUMDB" verify-note --json --vkey "$PETER" "$N/tree-bad-signature.note"
+expect 0 "^exit 1$" "... and a valid note whose verdict cannot be written is exit 1, not 0" -- \
+	closed_pipe "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
 expect 2 "invalid signature for key PeterNeumann" "tree size changed after signing" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-changed-size.note"
 expect 2 "not signed by PeterNeumann \(signed only by other.example/sumdb\+21a8ce4b\)" "signed by another key only" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-other-signer.note"
 expect 2 "not signed by sum.golang.org" "built-in key name, note not by it" -- "$SUMDB" verify-note --vkey sum.golang.org "$N/tree.note"
