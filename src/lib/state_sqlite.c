@@ -37,6 +37,7 @@
 
 #include "csumdb/state.h"
 #include "csumdb/treenote.h"
+#include "fileio.h"
 #include "limits.h"
 #include "sqlite_open.h"
 
@@ -217,6 +218,23 @@ foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
 	return err;
 }
 
+/* Removes the state file path and SQLite's files beside it. */
+static void
+unlink_made(const char *path)
+{
+	static const char *const side[] = { "-wal", "-shm", "-journal" };
+	size_t i;
+
+	unlink(path);
+	for (i = 0; i < sizeof side / sizeof side[0]; i++) {
+		char *p = sdb_path_join(path, side[i]);
+
+		if (p != NULL)
+			unlink(p);
+		free(p);
+	}
+}
+
 /*
  * Opens st->path as a state for st->vkey, creating the file and its tables
  * when missing, with every check a state file gets: not empty, no table
@@ -227,7 +245,9 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	struct stat sb;
 	char *schema = NULL, *key = NULL;
-	int rc, err;
+	int rc, err, made;
+	dev_t dev = 0;
+	ino_t ino = 0;
 
 	/* Opening writes at once (the journal mode, the tables), so a state
 	 * file is never empty: an empty one was cut short by a copy or a
@@ -236,7 +256,12 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 		return sdb_errf(eb, SDB_ERR_INVALID, "the state file is empty, so it is damaged (a "
 		    "state file is never empty): restore it, or remove it to start again with a "
 		    "first run that trusts the next tree it sees");
+	made = stat(st->path, &sb) != 0 && errno == ENOENT;
 	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->db);
+	if (made && rc == SQLITE_OK && stat(st->path, &sb) == 0) {
+		dev = sb.st_dev;
+		ino = sb.st_ino;
+	}
 	if (rc != SQLITE_OK) {
 		err = (rc & 0xff) == SQLITE_CANTOPEN ? cannot_create(st->path, eb) : SDB_OK;
 		if (err == SDB_OK)
@@ -319,6 +344,11 @@ fail:
 	free(key);
 	sqlite3_close(st->db);
 	st->db = NULL;
+	/* A file this call made and could not make a state of (a full disk
+	 * at the first write) would read as a damaged state for good: it
+	 * goes, so that the next run is a first run again. */
+	if (ino != 0 && stat(st->path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
+		unlink_made(st->path);
 	return err;
 }
 

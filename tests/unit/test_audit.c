@@ -8,10 +8,13 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "csumdb/audit.h"
@@ -849,6 +852,80 @@ cleanup_keys(void)
 	verifier = other_verifier = NULL;
 }
 
+/*
+ * The first write of a state that finds the disk full (RLIMIT_FSIZE, in a
+ * child so that the limit stays there) leaves no file: an empty one
+ * would be refused as damaged by every later run.  With room again the
+ * next write makes it.  Returns 0 when all held.
+ */
+static int
+state_full_disk_child(const char *dbpath, const char *vk)
+{
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	struct sdb_tree t, got;
+	struct rlimit rl, saved;
+	struct stat sb;
+	char *note;
+	size_t len = 0;
+
+	signal(SIGXFSZ, SIG_IGN);   /* a failing write, not a killed process */
+	t = tree_of(&log_a, 300);
+	note = sign_tree(&t, signer, &len);
+	if (sdb_state_open(&st, dbpath, vk, &eb) != SDB_OK)
+		return 10;
+	if (getrlimit(RLIMIT_FSIZE, &saved) != 0)
+		return 11;
+	rl = saved;
+	rl.rlim_cur = 0;
+	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+		return 12;
+	if (sdb_state_accept(st, &t, note, len, &eb) == SDB_OK)
+		return 13;
+	if (stat(dbpath, &sb) == 0)
+		return 14;   /* left behind */
+	if (setrlimit(RLIMIT_FSIZE, &saved) != 0)
+		return 15;
+	if (sdb_state_accept(st, &t, note, len, &eb) != SDB_OK)
+		return 16;
+	sdb_state_close(st);
+	st = NULL;
+	if (sdb_state_open(&st, dbpath, vk, &eb) != SDB_OK ||
+	    sdb_state_accepted(st, verifier, &got, NULL, NULL, &eb) != SDB_OK || got.n != 300)
+		return 17;
+	sdb_state_close(st);
+	free(note);
+	return 0;
+}
+
+static void
+test_state_full_disk(void)
+{
+	char path[] = "/tmp/csumdb-test-full-XXXXXX", dbpath[64];
+	char *vk = NULL;
+	pid_t pid;
+	int fd, st = 0;
+
+	build();
+	keys();
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		_exit(state_full_disk_child(dbpath, vk));
+	CU_ASSERT_FATAL(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr, "full-disk child: status %d\n", st);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink_state(dbpath);
+	free(vk);
+}
+
 void
 unit_register(void)
 {
@@ -860,6 +937,7 @@ unit_register(void)
 		{ "state", test_state },
 		{ "state_accept_race", test_state_accept_race },
 		{ "state_lazy", test_state_lazy },
+		{ "state_full_disk", test_state_full_disk },
 		{ "dupidx", test_dupidx },
 		{ "dupidx_lazy", test_dupidx_lazy },
 		{ "dupidx_sort_threads", test_dupidx_sort_threads },
