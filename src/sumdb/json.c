@@ -7,14 +7,50 @@
 #include "csumdb/err.h"
 #include "json.h"
 
+/* The length of the well-formed UTF-8 sequence at p (n bytes left; its
+ * first byte is 0x80 or more), or 0 (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 void
 json_string(FILE *f, const char *s, size_t n)
 {
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
 
 	fputc('"', f);
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = u[i];
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -22,8 +58,16 @@ json_string(FILE *f, const char *s, size_t n)
 			fputs("\\n", f);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
-		else
+		else if (c < 0x80)
 			fputc(c, f);
+		else if ((k = utf8_len(u + i, n - i)) != 0) {
+			fwrite(u + i, 1, k, f);
+			i += k - 1;
+		} else {
+			/* JSON text is UTF-8 (RFC 8259): a byte that is not
+			 * (a module path or file name as typed) is replaced */
+			fputs("\\ufffd", f);
+		}
 	}
 	fputc('"', f);
 }

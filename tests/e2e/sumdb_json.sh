@@ -20,7 +20,7 @@ jexpect() {
 	expect 0 '^yes$' "$_desc" -- python3 -c '
 import json, sys
 want, got, cond, out, err = sys.argv[1:6]
-text = open(out).read()
+text = open(out, encoding="utf-8").read()   # JSON text is UTF-8 (RFC 8259)
 try:
     o = [json.loads(l) for l in text.splitlines()]
     ok = all(isinstance(x, dict) for x in o) and eval("(" + cond + ")")
@@ -38,6 +38,12 @@ DOWN=http://127.0.0.1:1
 gosum_lines 0 1 >"$WORK/m0.rec"
 gosum_lines 0 3 >"$WORK/g.sum"
 printf 'not a database, only text long enough to fill a header.........\n' >"$WORK/bad.state"
+
+# Input that is not UTF-8 (a byte 0xff typed in a module path) is not
+# copied into the JSON text, which must be UTF-8: it is replaced.
+jexpect 1 'o[0]["error"] == "invalid" and o[0]["module"].endswith("v1.0.0\ufffd")' \
+	"a module path that is not UTF-8 is replaced, so the line stays JSON" -- \
+	"$SUMDB" lookup --json --url "$DOWN" "$KEY" "$(printf 'example.com/m0@v1.0.0\377')"
 
 # lookup: one object per module version, also when none was looked up
 jexpect 1 'len(o) == 2 and [x["module"] for x in o] == ["example.com/m0@v1.0.0", "example.com/m1@v1.0.0"] and
