@@ -275,6 +275,26 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	 * database or a state is ours. */
 	if ((err = foreign_tables(st, eb)) != SDB_OK)
 		goto fail;
+	/* A state that may only be read (mode 0444, another user's) is
+	 * checked, not set up: `sumdb evidence` reads it, and a write later
+	 * fails and says why. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
+		    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK)
+			goto fail;
+		if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0 || key == NULL) {
+			err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
+			goto fail;
+		}
+		if (strcmp(key, st->vkey) != 0) {
+			err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)",
+			    key);
+			goto fail;
+		}
+		free(schema);
+		free(key);
+		return SDB_OK;
+	}
 	/* WAL: a commit is one append to the log, atomic across crashes;
 	 * FULL: and durable before the call returns. */
 	if ((err = exec_what(st, "PRAGMA journal_mode=WAL", "set WAL mode", eb)) != SDB_OK ||

@@ -102,6 +102,21 @@ expect 0 '^yes$' "the accepted tree is kept" -- ok_if test "$(state_sum)" = "$be
 expect 0 '^1$' "the evidence is stored in the state" -- python3 -c '
 import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM evidence WHERE text LIKE ?", ("%proof of misbehavior%",)).fetchone()[0])' "$ST"
 expect 2 '"status":"fork"' "again with --json" -- audit --json
+# A state that may only be read (another user's, mode 0444): evidence
+# still reads it, exit 2 while it holds any.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir "$WORK/ro"
+	python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("VACUUM INTO ?", (sys.argv[2],))' \
+	    "$ST" "$WORK/ro/state"
+	chmod 444 "$WORK/ro/state"
+	chmod 1777 "$WORK/ro"
+	chmod 711 "$WORK"
+	expect 2 'proof of misbehavior' "sumdb evidence reads a read-only state of another user" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$SUMDB" evidence --state "$WORK/ro/state" "$VKEY"
+	chmod 700 "$WORK"
+else
+	echo "SKIP: not root (or no setpriv): a read-only state of another user not checked"
+fi
 gosum_lines 1150 1400 x >"$WORK/gb2.sum"
 expect 0 'tree size 700' "B grows past A" -- "$SUMDBD" add --db "$WORK/b.db" "$WORK/gb2.sum"
 expect 2 'proof of misbehavior' "a larger forked tree: exit 2" -- audit
