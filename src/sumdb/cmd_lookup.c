@@ -57,20 +57,6 @@ lookup_json_failed(const char *arg, const char *word, const char *detail)
 	printf("}\n");
 }
 
-/* Before any lookup, the run failed (the key, the URL, the state file):
- * said once on stderr; with --json, every module version gets its object,
- * as promised. */
-static int
-lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
-{
-	int i;
-
-	fprintf(stderr, "sumdb lookup: %s\n", detail);
-	for (i = first; json && i < argc; i++)
-		lookup_json_failed(argv[i], "could-not-check", detail);
-	return EXIT_LOCAL;
-}
-
 /*
  * Splits "M@V" into malloc'ed path and version, and checks them as the
  * log would (a valid module path, a canonical version), so that a typo is
@@ -110,6 +96,32 @@ fail:
 	*path = *version = NULL;
 	return err;
 }
+
+/* Before any lookup, the run failed (the key, the URL, the state file):
+ * said once on stderr; with --json, every module version gets its object,
+ * as promised: "invalid" for one that is not a canonical MODULE@VERSION
+ * (as a run that could look it up would say), else "could-not-check". */
+static int
+lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
+{
+	int i;
+
+	fprintf(stderr, "sumdb lookup: %s\n", detail);
+	for (i = first; json && i < argc; i++) {
+		struct sdb_errbuf eb = { { 0 } };
+		char *path = NULL, *version = NULL;
+		int err = lookup_split_arg(argv[i], &path, &version, &eb);
+
+		if (err != SDB_OK && err != SDB_ERR_NOMEM)
+			lookup_json_failed(argv[i], "invalid", eb.msg);
+		else
+			lookup_json_failed(argv[i], "could-not-check", detail);
+		free(path);
+		free(version);
+	}
+	return EXIT_LOCAL;
+}
+
 
 /* The tiles authenticated for this module (r's pending list) go into the
  * state's cache; they belong to a tree now accepted or consistent with it. */

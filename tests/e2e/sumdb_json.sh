@@ -39,6 +39,13 @@ gosum_lines 0 1 >"$WORK/m0.rec"
 gosum_lines 0 3 >"$WORK/g.sum"
 printf 'not a database, only text long enough to fill a header.........\n' >"$WORK/bad.state"
 
+# A refused --url: a version that is not canonical is still "invalid",
+# as a run that could look it up would call it; the others could not be
+# checked.
+jexpect 1 'len(o) == 2 and o[0]["error"] == "invalid" and o[1]["error"] == "could-not-check"' \
+	"a refused --url: a non-canonical version is invalid, the others not checked" -- \
+	"$SUMDB" lookup --json --url ftp://x "$KEY" example.com/m0@v1 example.com/m0@v1.0.0
+
 # Input that is not UTF-8 (a byte 0xff typed in a module path) is not
 # copied into the JSON text, which must be UTF-8: it is replaced.
 jexpect 1 'o[0]["error"] == "invalid" and o[0]["module"].endswith("v1.0.0\ufffd")' \
