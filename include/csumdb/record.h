@@ -126,6 +126,10 @@ int sdb_data_tile_format(const struct sdb_span *records, size_t n,
 /* sdb_data_tile_parse flag: every record must also pass sdb_record_parse
  * (without it only sdb_record_text_ok, as x/mod's clients check). */
 #define SDB_DATA_TILE_STRICT 1u
+/* sdb_data_tile_parse flag: any bytes between the blank lines are a record
+ * (for an audit, which hashes every record and must find a signed record
+ * that is not record text, not stop at it). */
+#define SDB_DATA_TILE_ANY_TEXT 2u
 
 /*
  * Splits the data tile data[0..len) of width w (1 <= w <=

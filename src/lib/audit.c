@@ -80,7 +80,10 @@ sdb_audit_data_tile(const char *data, size_t len, size_t w, struct sdb_span *rec
 	int err;
 
 	*bad_record = -1;
-	if ((err = sdb_data_tile_parse(data, len, w, 0, recs, eb)) != SDB_OK)
+	/* Any record text: one that is not (a control byte, invalid UTF-8)
+	 * is hashed like the rest and, when the tree holds it, reported as
+	 * an invalid record below. */
+	if ((err = sdb_data_tile_parse(data, len, w, SDB_DATA_TILE_ANY_TEXT, recs, eb)) != SDB_OK)
 		return err;
 	for (i = 0; i + 1 < w; i += 2)
 		sdb_tlog_record_hash2(&leaves[i], recs[i].p, recs[i].len, &leaves[i + 1],

@@ -520,8 +520,8 @@ sdb_data_tile_parse(const char *data, size_t len, size_t w, unsigned flags,
 			    "(x/mod v0.7.0 form?); want sum.golang.org's form", k);
 		/* x/mod would take "\n" as a record text; in a tile it is
 		 * indistinguishable from a missing record */
-		if (records[k].p[0] == '\n' ||
-		    (!text_ok && !sdb_record_text_ok(records[k].p, records[k].len)))
+		if (records[k].p[0] == '\n' || (!text_ok && !(flags & SDB_DATA_TILE_ANY_TEXT) &&
+		    !sdb_record_text_ok(records[k].p, records[k].len)))
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "data tile record %zu is not valid record text", k);
 		if (records[k].len > SDB_MAX_RECORD_SIZE)

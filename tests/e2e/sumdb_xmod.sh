@@ -210,5 +210,27 @@ expect 2 '^invalid record in the log: .*record 2 is not a valid go.sum record' \
 cp "$WORK/out" "$WORK/ev2.out"
 expect 0 '2 pieces of evidence' "... each kept once" -- cat "$WORK/ev2.out"
 
+# Records that are not even record text (a control byte, a byte that is
+# not UTF-8): the log signed them, so --full reports them as invalid
+# records, and does not stop at their tile as if it could not be read.
+xmod_stop X
+ST="$WORK/ctl.state"
+{
+	gosum_lines 0 2
+	printf 'example.com/ctl v1.0.0 h1:\033[31mEVIL\nexample.com/ctl v1.0.0/go.mod h1:zz\n'
+	printf 'example.com/utf v1.0.0 h1:\377\nexample.com/utf v1.0.0/go.mod h1:zz\n'
+	gosum_lines 2 10
+} >"$WORK/ctl.sum"
+xmod_start X -key "$WORK/skey" -sum-form "$WORK/ctl.sum"
+expect 0 '^first run: trusting the tree of 12' "records that are not record text: first audit" -- audit
+expect 2 'the log holds 0 conflicting records and 2 invalid records' \
+	"--full: a signed record with a control byte and one not UTF-8 are invalid records, exit 2" -- \
+	audit --full
+cp "$WORK/out" "$WORK/ctl.out"
+expect 0 'record 3 is not a valid go.sum record' "... each named" -- cat "$WORK/ctl.out"
+expect 0 '^yes$' "... and no control byte reaches the terminal" -- \
+	ok_if sh -c '! grep -q "$(printf "\033")" "$1"' - "$WORK/ctl.out"
+expect 2 '2 pieces of evidence' "... and kept as evidence" -- "$SUMDB" evidence --state "$ST" "$VKEY"
+
 xmod_stop X
 e2e_done

@@ -194,6 +194,16 @@ test_data_tile(void)
 	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a b c\n\n"), 1, SDB_DATA_TILE_STRICT, out, &eb), SDB_ERR_INVALID);
 	CU_ASSERT(strstr(eb.msg, "data tile record 0") != NULL);
 	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a\tb\n\n"), 1, 0, out, NULL), SDB_ERR_INVALID);
+	/* an audit takes any bytes between blank lines as a record, to hash
+	 * it and then judge it; framing still holds */
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("a\tb\n\n"), 1, SDB_DATA_TILE_ANY_TEXT, out, NULL),
+	    SDB_OK);
+	CU_ASSERT(out[0].len == 4 && memcmp(out[0].p, "a\tb\n", 4) == 0);
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("\033\377x\n\n" REC1 "\n"), 2, SDB_DATA_TILE_ANY_TEXT,
+	    out, NULL), SDB_OK);
+	CU_ASSERT(out[1].len == strlen(REC1));
+	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("\n\n"), 1, SDB_DATA_TILE_ANY_TEXT, out, NULL),
+	    SDB_ERR_INVALID);
 	CU_ASSERT_EQUAL(sdb_data_tile_parse(S("\n\n"), 1, 0, out, NULL), SDB_ERR_INVALID);
 	CU_ASSERT_EQUAL(sdb_data_tile_parse(S(""), 1, 0, out, NULL), SDB_ERR_INVALID);
 	/* format refuses what parse would refuse */
