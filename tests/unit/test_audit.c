@@ -240,6 +240,19 @@ ev_collect(void *arg, int64_t time, const char *text, size_t len)
 	return 0;
 }
 
+/* A fresh state file name from the mkstemp template path: dbpath, which
+ * does not exist. */
+static void
+state_tmp_path(char *path, char *dbpath, size_t size)
+{
+	int fd;
+
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	close(fd);
+	unlink(path);
+	snprintf(dbpath, size, "%s.db", path);
+}
+
 /* Removes path and SQLite's files beside it. */
 static void
 unlink_state(const char *path)
@@ -267,17 +280,13 @@ test_state(void)
 	size_t len = 0, glen = 0;
 	char *note, *gnote = NULL, *vk = NULL, *ovk = NULL;
 	int64_t cnt = -1;
-	int fd;
 	struct sdb_state_dups dups = { 0, 0 };
 	struct sdb_state_findings found = { 0, 0, 0 };
 	struct sdb_tlog_frontier f, f2;
 
 	build();
 	keys();
-	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	state_tmp_path(path, dbpath, sizeof dbpath);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(other_verifier, &ovk) == SDB_OK);
 
@@ -396,14 +405,10 @@ test_state_accept_race(void)
 	struct sdb_errbuf eb;
 	char *na, *n1, *n2, *vk = NULL;
 	size_t la = 0, l1 = 0, l2 = 0;
-	int fd;
 
 	build();
 	keys();
-	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	state_tmp_path(path, dbpath, sizeof dbpath);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
 	a = tree_of(&log_a, SHARED - 10);
 	t1 = tree_of(&log_a, NREC);
@@ -466,15 +471,11 @@ test_state_lazy(void)
 	char *note, *vk = NULL, *ovk = NULL;
 	size_t len = 0;
 	int64_t cnt = -1;
-	int fd;
 	FILE *fp;
 
 	build();
 	keys();
-	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	state_tmp_path(path, dbpath, sizeof dbpath);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(other_verifier, &ovk) == SDB_OK);
 	t = tree_of(&log_a, 300);
@@ -904,14 +905,11 @@ test_state_full_disk(void)
 	char path[] = "/tmp/csumdb-test-full-XXXXXX", dbpath[64];
 	char *vk = NULL;
 	pid_t pid;
-	int fd, st = 0;
+	int st = 0;
 
 	build();
 	keys();
-	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(dbpath, sizeof dbpath, "%s.db", path);
+	state_tmp_path(path, dbpath, sizeof dbpath);
 	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
 	fflush(NULL);
 	pid = fork();
