@@ -23,6 +23,26 @@ sdb_path_join(const char *a, const char *b)
 }
 
 int
+sdb_read_all(int fd, void *buf, size_t cap, size_t *n)
+{
+	unsigned char *p = buf;
+
+	*n = 0;
+	while (*n < cap) {
+		ssize_t k = read(fd, p + *n, cap - *n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		*n += (size_t)k;
+	}
+	return 0;
+}
+
+int
 sdb_write_all(int fd, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;

@@ -1,6 +1,6 @@
 /*
- * The signer key's checkpoint (checkpoint.h): the key file locked while
- * it signs, and the last tree it signed kept beside it.
+ * The signer key's checkpoint (checkpoint.h): the last tree the key
+ * signed, kept beside it, and locked while a log signs with the key.
  */
 #include "config.h"
 
@@ -61,18 +61,10 @@ sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v, struct
 	if (fd < 0)
 		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
 		    "checkpoint %s: %s", path, strerror(errno));
-	for (;;) {
-		ssize_t got = read(fd, buf + n, sizeof buf - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = errno;
-			close(fd);
-			return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", path, strerror(rc));
-		}
-		if (got == 0 || (n += (size_t)got) == sizeof buf)
-			break;
+	if (sdb_read_all(fd, buf, sizeof buf, &n) != 0) {
+		rc = errno;
+		close(fd);
+		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", path, strerror(rc));
 	}
 	close(fd);
 	if (n > CHECKPOINT_MAX)

@@ -20,9 +20,9 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "crypto.h"
-#include "fileio.h"
 #include "csumdb/note.h"
 #include "csumdb/store.h"
+#include "fileio.h"
 #include "log.h"
 
 static void

@@ -34,6 +34,7 @@
 #include "csumdb/tile.h"
 #include "csumdb/tlog.h"
 #include "csumdb/treenote.h"
+#include "fileio.h"
 #include "limits.h"
 #include "log.h"
 
@@ -192,21 +193,13 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 		close(fd);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
-	for (;;) {
-		ssize_t got = read(fd, buf + n, KEY_FILE_MAX + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = sdb_errf(eb, SDB_ERR_IO, "signer key file %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n > KEY_FILE_MAX) {
-			rc = sdb_errf(eb, SDB_ERR_BAD_KEY, "signer key file %s: too large for a key", path);
-			goto out;
-		}
+	if (sdb_read_all(fd, buf, KEY_FILE_MAX + 1, &n) != 0) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "signer key file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (n > KEY_FILE_MAX) {
+		rc = sdb_errf(eb, SDB_ERR_BAD_KEY, "signer key file %s: too large for a key", path);
+		goto out;
 	}
 	/* Editors and echo add a final newline; the key itself has none. */
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
