@@ -13,23 +13,6 @@
 #include "crypto.h"
 #include "csumdb/err.h"
 
-void
-cli_empty_msg(struct sdb_errbuf *eb, const char *what, const char *path)
-{
-	if (path != NULL && strcmp(path, "-") != 0)
-		sdb_errf(eb, SDB_ERR_INVALID, "no %s in %s (empty file)", what, path);
-	else
-		sdb_errf(eb, SDB_ERR_INVALID, "no %s on standard input (empty input)", what);
-}
-
-void
-cli_say_empty(const char *prog, const char *what, const char *path)
-{
-	struct sdb_errbuf eb;
-
-	cli_empty_msg(&eb, what, path);
-	fprintf(stderr, "%s: %s\n", prog, eb.msg);
-}
 
 char *
 cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
@@ -78,6 +61,22 @@ cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 	if (f != stdin)
 		fclose(f);
 	return buf;
+}
+
+char *
+cli_read_nonempty(const char *path, size_t max, const char *what, size_t *len,
+    struct sdb_errbuf *eb)
+{
+	char *buf = cli_read_file(path, max, len, eb);
+
+	if (buf == NULL || *len > 0)
+		return buf;
+	free(buf);
+	if (path != NULL && strcmp(path, "-") != 0)
+		sdb_errf(eb, SDB_ERR_INVALID, "no %s in %s (empty file)", what, path);
+	else
+		sdb_errf(eb, SDB_ERR_INVALID, "no %s on standard input (empty input)", what);
+	return NULL;
 }
 
 char *

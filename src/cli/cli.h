@@ -31,13 +31,13 @@ char *cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf
 char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len);
 
 /*
- * Writes into eb that path ("-" or NULL: standard input), read by
- * cli_read_file, held no what at all ("no note on standard input (empty
- * input)"): an empty download, say, of which nothing can be checked.
- * cli_say_empty says it on stderr, prefixed with prog.
+ * cli_read_file of input that must hold a what: empty input (an empty
+ * download, say, of which nothing can be checked) is refused too, eb
+ * saying "no note on standard input (empty input)" or "no note in FILE
+ * (empty file)".
  */
-void cli_empty_msg(struct sdb_errbuf *eb, const char *what, const char *path);
-void cli_say_empty(const char *prog, const char *what, const char *path);
+char *cli_read_nonempty(const char *path, size_t max, const char *what, size_t *len,
+    struct sdb_errbuf *eb);
 
 /* For a command that takes no arguments after its options: when there
  * are some (argv[optind..argc)), says so, naming the first, and returns

@@ -119,14 +119,9 @@ cmd_verify_proof(int argc, char **argv)
 		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
-	proof = cli_read_file(ppath, SDB_MAX_NOTE_SIZE + 64 * 1024, &plen, &eb);
-	if (proof == NULL) {
-		snprintf(detail, sizeof detail, "%s", eb.msg);
-		goto unchecked;
-	}
 	/* an empty download is no proof at all: nothing was checked */
-	if (plen == 0) {
-		cli_empty_msg(&eb, "proof", ppath);
+	proof = cli_read_nonempty(ppath, SDB_MAX_NOTE_SIZE + 64 * 1024, "proof", &plen, &eb);
+	if (proof == NULL) {
 		snprintf(detail, sizeof detail, "%s", eb.msg);
 		goto unchecked;
 	}

@@ -95,14 +95,10 @@ cmd_verify_note(int argc, char **argv)
 		snprintf(detail, sizeof detail, "--vkey: %s", sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
-	msg = cli_read_file(path, SDB_MAX_NOTE_SIZE, &len, &eb);
+	/* Empty, as from `curl -s` of a server that is down: nothing was
+	 * checked. */
+	msg = cli_read_nonempty(path, SDB_MAX_NOTE_SIZE, "note", &len, &eb);
 	if (msg == NULL) {
-		snprintf(detail, sizeof detail, "%s", eb.msg);
-		goto unchecked;
-	}
-	/* As from `curl -s` of a server that is down: nothing was checked. */
-	if (len == 0) {
-		cli_empty_msg(&eb, "note", path);
 		snprintf(detail, sizeof detail, "%s", eb.msg);
 		goto unchecked;
 	}
