@@ -120,18 +120,12 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
  * is NOT checked: sdb_remote_check_inclusion must follow before anything
  * in *a is used (CVE-2026-56864: never trust a lookup's own word).
  * Uses only r's HTTP client, key and URL, never its tiles or counters, so
- * several threads may call it at once, beside one thread using r.
- * Returns as sdb_remote_lookup.  On a verification failure a->body keeps
- * the response (the evidence; clear it); on other failures *a is empty.
- */
-int sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
-    struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
-
-/*
- * sdb_remote_lookup_fetch by deadline_ms (CLOCK_MONOTONIC milliseconds as
- * src/lib/fetch.h's sdb_fetch_clock_ms gives them; 0: none): no fetch or
- * refetch runs past it.  Returns as sdb_remote_lookup_fetch, and
- * SDB_ERR_TIMEOUT when the deadline ended it.
+ * several threads may call it at once, beside one thread using r.  No
+ * fetch or refetch runs past deadline_ms (CLOCK_MONOTONIC milliseconds as
+ * src/lib/clock.h's sdb_clock_ms gives them; 0: none).
+ * Returns as sdb_remote_lookup, and SDB_ERR_TIMEOUT when the deadline
+ * ended it.  On a verification failure a->body keeps the response (the
+ * evidence; clear it); on other failures *a is empty.
  */
 int sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
     long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
@@ -204,10 +198,9 @@ void sdb_remote_mem_clear(struct sdb_remote *r);
 
 /*
  * Fetches tile t into buf (room for t->w hashes) by deadline_ms (as
- * sdb_remote_lookup_fetch_until), without touching r's counters: like
- * sdb_remote_lookup_fetch, several threads may call it at once.  *len is
- * the body's length, for a tile reader to check (at most one byte more than
- * buf holds is read).  Returns SDB_OK, SDB_ERR_IO (also for a 404: a tile
+ * sdb_remote_lookup_fetch_until), without touching r's counters: like it,
+ * several threads may call it at once.  *len is the body's length, for a
+ * tile reader to check (at most one byte more than buf holds is read).  Returns SDB_OK, SDB_ERR_IO (also for a 404: a tile
  * of a signed tree must exist), SDB_ERR_TIMEOUT when the deadline ended
  * it, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.
  */

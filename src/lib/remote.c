@@ -53,7 +53,7 @@ body_hint(const char *body, size_t len, char *out, size_t cap)
 }
 
 /* GET base/path by deadline_ms (0: none); count: add to r's counters (not
- * from sdb_remote_lookup_fetch, which may run in several threads at once). */
+ * from sdb_remote_lookup_fetch_until, which may run in several threads at once). */
 static int
 get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
     char **body, size_t *len, int count, struct sdb_errbuf *eb)
@@ -593,13 +593,6 @@ out:
 	free(ev);
 	free(req);
 	return err;
-}
-
-int
-sdb_remote_lookup_fetch(struct sdb_remote *r, const char *path, const char *version,
-    struct sdb_remote_answer *a, struct sdb_errbuf *eb)
-{
-	return lookup_fetch(r, path, version, 0, a, NULL, NULL, eb);
 }
 
 int
