@@ -268,10 +268,13 @@ def cmd_flood(args, drip):
     prober.report()
 
 
-def raw_exchange(addr, payload, timeout=5.0):
+def raw_exchange(addr, payload, timeout=5.0, quiet=1.0):
     """Sends payload on a new connection, reads until the server closes or
-    goes quiet; returns the status codes of the answers seen, and whether
-    the server closed."""
+    goes quiet for quiet seconds; returns the status codes of the answers
+    seen, and whether the server closed.  quiet must stay well under the
+    server's header timeout (2 s in tests/e2e/hostile_http.sh): an idle
+    connection cut by that timeout is not a close because of the request,
+    and with equal times the two raced."""
     s = socket.create_connection(addr, timeout=timeout, source_address=("127.0.0.1", 0))
     data, closed = b"", False
     try:
@@ -279,7 +282,7 @@ def raw_exchange(addr, payload, timeout=5.0):
             s.sendall(payload)
         except OSError:
             pass
-        s.settimeout(2.0)
+        s.settimeout(quiet)
         while len(data) < 1 << 20:
             try:
                 d = s.recv(65536)
