@@ -164,9 +164,10 @@ cmd_check(int argc, char **argv)
 	struct line *lines = NULL;
 	size_t nlines = 0, cap = 0, len = 0, off, i, j;
 	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
+	int64_t unverified = 0;   /* lines whose lookup did not verify */
 	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
 	int down = 0;                               /* lookups in a row the log did not answer */
-	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, verify_failed = 0, summed = 0;
+	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, summed = 0;
 	struct sdb_remote r;
 	struct findings fs = { NULL, 0, 0, 0 };
 	char *data = NULL, msg[2048];
@@ -289,13 +290,14 @@ cmd_check(int argc, char **argv)
 			unknown += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
 			    lines[i].version);
-			finding_add(&fs, lines[i].line, "unknown", msg);
+			finding_add(&fs, lines[i].line, "not-found", msg);
 		} else if (err != SDB_OK) {
 			int s = remote_exit_status(err);
 
-			failed += (int64_t)(j - i);
 			if (s == EXIT_VERIFY)
-				verify_failed = 1;
+				unverified += (int64_t)(j - i);
+			else
+				failed += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 			    sdb_errmsg(&eb, err));
@@ -338,14 +340,15 @@ cmd_check(int argc, char **argv)
 	summed = 1;
 	if (json)
 		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
-		    ",\"unknown\":%" PRId64 ",\"malformed\":%" PRId64 ",\"could_not_check\":%" PRId64
-		    "}\n", lineno, matched, mismatches, unknown, malformed, failed);
+		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
+		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", lineno, matched, mismatches,
+		    unverified, unknown, malformed, failed);
 	else
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
-		    " not in the log, %" PRId64 " malformed, %" PRId64 " not checked\n", file, matched,
-		    matched == 1 ? " matches" : "s match", mismatches, mismatches == 1 ? "" : "es",
-		    unknown, malformed, failed);
-	if (mismatches > 0 || verify_failed)
+		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
+		    " not checked\n", file, matched, matched == 1 ? " matches" : "s match", mismatches,
+		    mismatches == 1 ? "" : "es", unverified, unknown, malformed, failed);
+	if (mismatches > 0 || unverified > 0)
 		status = EXIT_VERIFY;
 	else if (unknown > 0 || malformed > 0 || failed > 0)
 		status = EXIT_LOCAL;

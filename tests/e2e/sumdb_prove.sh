@@ -143,6 +143,10 @@ expect 0 'bad.sum:7: example.com/new v1.2.3: not in the log' "check: the unknown
 { head -n 4 "$WORK/g.sum"; echo 'example.com/new v1.2.3 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/unk.sum"
 expect 1 'not in the log' "check: unknown versions alone: exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/unk.sum"
 expect 2 '"finding":"mismatch"' "check --json" -- "$SUMDB" check --json --url "$U" "$VKEY" "$WORK/bad.sum"
+cp "$WORK/out" "$WORK/check.json"
+expect 0 '^\{"line":7,"finding":"not-found",' "check --json: a version the log does not know is not-found, as in lookup --json" -- cat "$WORK/check.json"
+expect 0 '"mismatches":1,"verification_failed":0,"not_found":1,"malformed":1,"could_not_check":0\}$' \
+	"check --json: the summary counts each finding once" -- cat "$WORK/check.json"
 # findings come in the file's order, whatever order the lookups go in
 { echo 'example.com/zz v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; echo 'not a go.sum line'; echo 'example.com/m2 v1.0.0/go.mod h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/order.sum"
 expect 2 '^order.sum:3: MISMATCH' "check: a file with three findings" -- sh -c "cd '$WORK' && '$SUMDB' check --url '$U' '$VKEY' order.sum"
@@ -154,7 +158,7 @@ expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 
 
 # lines not checked (a hash algorithm but h1) are counted, and not passed
 { head -n 2 "$WORK/g.sum"; echo 'example.com/m3 v1.0.0 h2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/h2.sum"
-expect 1 '2 lines match the log, 0 mismatches, 0 not in the log, 0 malformed, 1 not checked' \
+expect 1 '2 lines match the log, 0 mismatches, 0 failed verification, 0 not in the log, 0 malformed, 1 not checked' \
 	"check: an h2 line is not checked, counted, exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/h2.sum"
 expect 1 '"summary":true,"lines":3,' "check --json: lines counts the file's lines" -- \
 	"$SUMDB" check --json --url "$U" "$VKEY" "$WORK/h2.sum"

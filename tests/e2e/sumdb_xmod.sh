@@ -187,6 +187,11 @@ expect 2 'VERIFICATION FAILED: record 2 ' "prove of the invalid record: exit 2" 
 echo 'example.com/bad1 v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' >"$WORK/bad1.sum"
 expect 2 '"finding":"verification-failed"' "check of a go.sum naming it: exit 2" -- \
 	"$SUMDB" check --json --url "$X_URL" "$VKEY" "$WORK/bad1.sum"
+cp "$WORK/out" "$WORK/bad1.json"
+expect 0 '"verification_failed":1,"not_found":0,"malformed":0,"could_not_check":0\}$' \
+	"... counted as failed verification, not as could not check" -- cat "$WORK/bad1.json"
+expect 2 ', 1 failed verification, 0 not in the log, 0 malformed, 0 not checked$' \
+	"... and so in the text summary" -- "$SUMDB" check --url "$X_URL" "$VKEY" "$WORK/bad1.sum"
 expect 2 'record 2 is not a valid go.sum record' "--full: an invalid record in a full tile, exit 2" -- audit --full
 cp "$WORK/out" "$WORK/bad.out"
 expect 0 'record 290 is not a valid go.sum record' "... and one in the tail tile" -- cat "$WORK/bad.out"
