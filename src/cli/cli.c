@@ -91,11 +91,11 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 }
 
 int
-cli_extra_args(const char *prog, int argc, char **argv, int optind)
+cli_extra_args(const char *prog, int argc, char **argv, int first)
 {
-	if (optind >= argc)
+	if (first >= argc)
 		return 0;
-	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[first]);
 	return 1;
 }
 

@@ -40,9 +40,9 @@ char *cli_read_nonempty(const char *path, size_t max, const char *what, size_t *
     struct sdb_errbuf *eb);
 
 /* For a command that takes no arguments after its options: when there
- * are some (argv[optind..argc)), says so, naming the first, and returns
+ * are some (argv[first..argc)), says so, naming the first, and returns
  * 1; else 0. */
-int cli_extra_args(const char *prog, int argc, char **argv, int optind);
+int cli_extra_args(const char *prog, int argc, char **argv, int first);
 
 /* One command: run(argc, argv) with argv[0] the command name; returns an
  * exit status. */
