@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,7 +237,141 @@ unlink_made(const char *path)
 }
 
 /*
- * Opens st->path as a state for st->vkey, creating the file and its tables
+ * Sets up the state open in st->db for st->vkey: WAL, the tables (created
+ * when missing, an older one dropped), and the checks of schema and key,
+ * writing the key when the state has none yet.  One transaction.
+ */
+static int
+state_setup(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	char *schema = NULL, *key = NULL;
+	int rc, err;
+
+	/* WAL: a commit is one append to the log, atomic across crashes;
+	 * FULL: and durable before the call returns. */
+	if ((err = exec_what(st, "PRAGMA journal_mode=WAL", "set WAL mode", eb)) != SDB_OK ||
+	    (err = exec_what(st, "PRAGMA synchronous=FULL", "set synchronous", eb)) != SDB_OK ||
+	    (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
+		return err;
+	if ((err = exec_what(st,
+	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS accepted(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " size INTEGER NOT NULL, hash BLOB NOT NULL, note BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	    " text TEXT NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS tiles(h INTEGER, l INTEGER, n INTEGER, data BLOB NOT NULL,"
+	    " PRIMARY KEY(h, l, n)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS full(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " size INTEGER NOT NULL, frontier BLOB NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS dups(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " merged INTEGER NOT NULL, newlen INTEGER NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS findings(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " duplicates INTEGER NOT NULL, conflicts INTEGER NOT NULL,"
+	    " bad_records INTEGER NOT NULL);"
+	    "DROP TABLE IF EXISTS seen;"
+	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
+	    "create tables", eb)) != SDB_OK)
+		goto fail;
+	if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
+	    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK)
+		goto fail;
+	if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0) {
+		err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
+		goto fail;
+	}
+	if (key != NULL && strcmp(key, st->vkey) != 0) {
+		err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)", key);
+		goto fail;
+	}
+	if (key == NULL) {
+		sqlite3_stmt *s;
+
+		rc = sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?1)",
+		    -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, st->vkey, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+		}
+		if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+			err = sq_fail(st, eb, rc, "write meta");
+			goto fail;
+		}
+	}
+	if ((err = exec(st, "COMMIT", eb)) != SDB_OK)
+		goto fail;
+	free(schema);
+	free(key);
+	return SDB_OK;
+fail:
+	(void)exec(st, "ROLLBACK", NULL);
+	free(schema);
+	free(key);
+	return err;
+}
+
+/*
+ * Makes the state file st->path, missing until now.  The state is built
+ * under a temporary name beside it (PATH.new-XXXXXX) and moved into place
+ * only if nothing is there yet, so that the path never names a half-made
+ * state: a failed first write (a full disk) leaves no file that later runs
+ * would refuse as damaged, and two runs making one state at once cannot
+ * remove each other's.  SDB_OK also when another run made it first: the
+ * caller opens and checks whatever is there.
+ */
+static int
+state_make(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	char *tmp = sdb_path_join(st->path, ".new-XXXXXX");
+	mode_t mask;
+	int fd, rc, err;
+
+	if (tmp == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if ((fd = mkstemp(tmp)) < 0) {
+		err = errno;
+		if ((rc = cannot_create(st->path, eb)) == SDB_OK)
+			rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s", st->path,
+			    strerror(err));
+		free(tmp);
+		return rc;
+	}
+	/* the mode the file would have had from open(..., 0666) */
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	close(fd);
+	rc = sdb_sqlite_open(tmp, SQLITE_OPEN_READWRITE, &st->db);
+	if (rc != SQLITE_OK) {
+		err = sq_fail(st, eb, rc, "create");
+	} else {
+		sqlite3_extended_result_codes(st->db, 1);
+		err = state_setup(st, eb);
+	}
+	/* closing the last connection checkpoints the WAL into the file
+	 * (synced: synchronous=FULL) and removes it */
+	if (sqlite3_close(st->db) != SQLITE_OK && err == SDB_OK)
+		err = sdb_errf(eb, SDB_ERR_INTERNAL, "closing the new state file failed");
+	st->db = NULL;
+	if (err == SDB_OK) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, st->path, RENAME_NOREPLACE) == 0)
+			errno = 0;
+		else if (errno == EINVAL || errno == ENOSYS)   /* the file system cannot */
+			errno = link(tmp, st->path) == 0 ? 0 : errno;
+		if (errno != 0 && errno != EEXIST)
+			err = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s", st->path,
+			    strerror(errno));
+		else if (errno == 0 && sdb_sync_dir(st->path) != 0)
+			err = sdb_errf(eb, SDB_ERR_IO, "cannot sync the directory of the state file %s: "
+			    "%s", st->path, strerror(errno));
+	}
+	unlink_made(tmp);   /* gone already after a rename */
+	free(tmp);
+	return err;
+}
+
+/*
+ * Opens st->path as a state for st->vkey, making the file (state_make)
  * when missing, with every check a state file gets: not empty, no table
  * of another program, this schema, this key.  On failure st->db is NULL.
  */
@@ -245,27 +380,21 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	struct stat sb;
 	char *schema = NULL, *key = NULL;
-	int rc, err, made;
-	dev_t dev = 0;
-	ino_t ino = 0;
+	int rc, err;
 
-	/* Opening writes at once (the journal mode, the tables), so a state
-	 * file is never empty: an empty one was cut short by a copy or a
-	 * restore, and taking it as new would trust the next tree seen. */
+	if (stat(st->path, &sb) != 0 && errno == ENOENT &&
+	    (err = state_make(st, eb)) != SDB_OK)
+		return err;
+	/* A state file is made whole and never empty: an empty one was cut
+	 * short by a copy or a restore, and taking it as new would trust the
+	 * next tree seen. */
 	if (stat(st->path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
 		return sdb_errf(eb, SDB_ERR_INVALID, "the state file is empty, so it is damaged (a "
 		    "state file is never empty): restore it, or remove it to start again with a "
 		    "first run that trusts the next tree it sees");
-	made = stat(st->path, &sb) != 0 && errno == ENOENT;
-	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &st->db);
-	if (made && rc == SQLITE_OK && stat(st->path, &sb) == 0) {
-		dev = sb.st_dev;
-		ino = sb.st_ino;
-	}
+	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE, &st->db);
 	if (rc != SQLITE_OK) {
-		err = (rc & 0xff) == SQLITE_CANTOPEN ? cannot_create(st->path, eb) : SDB_OK;
-		if (err == SDB_OK)
-			err = sq_fail(st, eb, rc, "open");
+		err = sq_fail(st, eb, rc, "open");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -295,80 +424,14 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 		free(key);
 		return SDB_OK;
 	}
-	/* WAL: a commit is one append to the log, atomic across crashes;
-	 * FULL: and durable before the call returns. */
-	if ((err = exec_what(st, "PRAGMA journal_mode=WAL", "set WAL mode", eb)) != SDB_OK ||
-	    (err = exec_what(st, "PRAGMA synchronous=FULL", "set synchronous", eb)) != SDB_OK)
+	if ((err = state_setup(st, eb)) != SDB_OK)
 		goto fail;
-	if ((err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
-		goto fail;
-	if ((err = exec_what(st,
-	    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS accepted(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	    " size INTEGER NOT NULL, hash BLOB NOT NULL, note BLOB NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
-	    " text TEXT NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS tiles(h INTEGER, l INTEGER, n INTEGER, data BLOB NOT NULL,"
-	    " PRIMARY KEY(h, l, n)) WITHOUT ROWID;"
-	    "CREATE TABLE IF NOT EXISTS full(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	    " size INTEGER NOT NULL, frontier BLOB NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS dups(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	    " merged INTEGER NOT NULL, newlen INTEGER NOT NULL);"
-	    "CREATE TABLE IF NOT EXISTS findings(id INTEGER PRIMARY KEY CHECK (id = 1),"
-	    " duplicates INTEGER NOT NULL, conflicts INTEGER NOT NULL,"
-	    " bad_records INTEGER NOT NULL);"
-	    "DROP TABLE IF EXISTS seen;"
-	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
-	    "create tables", eb)) != SDB_OK) {
-		(void)exec(st, "ROLLBACK", NULL);
-		goto fail;
-	}
-	if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
-	    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK) {
-		(void)exec(st, "ROLLBACK", NULL);
-		goto fail;
-	}
-	if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0) {
-		(void)exec(st, "ROLLBACK", NULL);
-		err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
-		goto fail;
-	}
-	if (key != NULL && strcmp(key, st->vkey) != 0) {
-		(void)exec(st, "ROLLBACK", NULL);
-		err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)", key);
-		goto fail;
-	}
-	if (key == NULL) {
-		sqlite3_stmt *s;
-
-		rc = sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?1)",
-		    -1, &s, NULL);
-		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, st->vkey, -1, SQLITE_STATIC);
-			rc = sqlite3_step(s);
-			sqlite3_finalize(s);
-		}
-		if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-			err = sq_fail(st, eb, rc, "write meta");
-			(void)exec(st, "ROLLBACK", NULL);
-			goto fail;
-		}
-	}
-	if ((err = exec(st, "COMMIT", eb)) != SDB_OK)
-		goto fail;
-	free(schema);
-	free(key);
 	return SDB_OK;
 fail:
 	free(schema);
 	free(key);
 	sqlite3_close(st->db);
 	st->db = NULL;
-	/* A file this call made and could not make a state of (a full disk
-	 * at the first write) would read as a damaged state for good: it
-	 * goes, so that the next run is a first run again. */
-	if (ino != 0 && stat(st->path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
-		unlink_made(st->path);
 	return err;
 }
 

@@ -7,6 +7,7 @@
  * tile cache, evidence; no file until there is something to store). */
 #include "config.h"
 
+#include <glob.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -447,6 +448,105 @@ test_state_accept_race(void)
 }
 
 
+/* A child of test_state_make_race: once start reads its end, opens the
+ * state at dbpath for vk and stores t.  0 stored; 1 refused because the
+ * state is another log's (the other child's, made first); 2 otherwise. */
+static int
+state_make_race_child(int start, const char *dbpath, const char *vk, const struct sdb_tree *t,
+    const char *note, size_t len)
+{
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	char c;
+	int err;
+
+	if (read(start, &c, 1) != 0)
+		return 2;
+	err = sdb_state_open(&st, dbpath, vk, &eb);
+	if (err == SDB_OK) {
+		err = sdb_state_accept(st, t, note, len, &eb);
+		sdb_state_close(st);
+	}
+	if (err == SDB_OK)
+		return 0;
+	return strstr(eb.msg, "belongs to another log") != NULL ? 1 : 2;
+}
+
+/*
+ * Two first runs for different logs on one missing state file at once
+ * (a nightly audit and a lookup --state, one of them misconfigured): one
+ * makes the state and stores its tree, the other is refused as another
+ * log's, and the state made stays, whichever order their steps take.
+ * (The loser once removed the file the winner had made and was writing.)
+ */
+static void
+test_state_make_race(void)
+{
+	char path[] = "/tmp/csumdb-test-mkrace-XXXXXX", dbpath[64];
+	struct sdb_tree t = tree_of(&log_a, 300), got;
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	char *vk = NULL, *ovk = NULL, *notes[2];
+	size_t lens[2] = { 0, 0 };
+	int round, bad = 0;
+
+	build();
+	keys();
+	state_tmp_path(path, dbpath, sizeof dbpath);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(verifier, &vk) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_note_verifier_format(other_verifier, &ovk) == SDB_OK);
+	notes[0] = sign_tree(&t, signer, &lens[0]);
+	notes[1] = sign_tree(&t, other_signer, &lens[1]);
+	for (round = 0; round < 200 && bad == 0; round++) {
+		const char *keys2[2] = { vk, ovk };
+		pid_t pid[2];
+		int p[2], st2[2], i, winner = -1;
+
+		unlink_state(dbpath);
+		CU_ASSERT_FATAL(pipe(p) == 0);
+		fflush(NULL);
+		for (i = 0; i < 2; i++) {
+			pid[i] = fork();
+			CU_ASSERT_FATAL(pid[i] >= 0);
+			if (pid[i] == 0) {
+				close(p[1]);
+				_exit(state_make_race_child(p[0], dbpath, keys2[i], &t, notes[i],
+				    lens[i]));
+			}
+		}
+		close(p[0]);
+		close(p[1]);   /* both start */
+		for (i = 0; i < 2; i++) {
+			CU_ASSERT_FATAL(waitpid(pid[i], &st2[i], 0) == pid[i]);
+			st2[i] = WIFEXITED(st2[i]) ? WEXITSTATUS(st2[i]) : 100;
+			if (st2[i] == 0)
+				winner = i;
+		}
+		if (winner < 0 || st2[1 - winner] != 1) {
+			fprintf(stderr, "make race, round %d: children exited %d and %d\n", round,
+			    st2[0], st2[1]);
+			bad++;
+			continue;
+		}
+		eb.msg[0] = '\0';
+		if (sdb_state_open(&st, dbpath, keys2[winner], &eb) != SDB_OK ||
+		    sdb_state_accepted(st, winner == 0 ? verifier : other_verifier, &got, NULL, NULL,
+		    &eb) != SDB_OK || got.n != t.n) {
+			fprintf(stderr, "make race, round %d: the state made is gone or lost its "
+			    "tree (%s)\n", round, eb.msg[0] != '\0' ? eb.msg : "no tree in it");
+			bad++;
+		}
+		sdb_state_close(st);
+		st = NULL;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	unlink_state(dbpath);
+	free(notes[0]);
+	free(notes[1]);
+	free(vk);
+	free(ovk);
+}
+
 /*
  * A state opened where there is no file makes none until it has something
  * to store: a run that checked nothing must not leave a file that holds
@@ -867,7 +967,8 @@ state_full_disk_child(const char *dbpath, const char *vk)
 	struct sdb_tree t, got;
 	struct rlimit rl, saved;
 	struct stat sb;
-	char *note;
+	char *note, pat[96];
+	glob_t g;
 	size_t len = 0;
 
 	signal(SIGXFSZ, SIG_IGN);   /* a failing write, not a killed process */
@@ -885,6 +986,9 @@ state_full_disk_child(const char *dbpath, const char *vk)
 		return 13;
 	if (stat(dbpath, &sb) == 0)
 		return 14;   /* left behind */
+	snprintf(pat, sizeof pat, "%s.new-*", dbpath);
+	if (glob(pat, 0, NULL, &g) != GLOB_NOMATCH)
+		return 18;   /* the file it was being made in, left behind */
 	if (setrlimit(RLIMIT_FSIZE, &saved) != 0)
 		return 15;
 	if (sdb_state_accept(st, &t, note, len, &eb) != SDB_OK)
@@ -934,6 +1038,7 @@ unit_register(void)
 		{ "data_tile", test_data_tile },
 		{ "state", test_state },
 		{ "state_accept_race", test_state_accept_race },
+		{ "state_make_race", test_state_make_race },
 		{ "state_lazy", test_state_lazy },
 		{ "state_full_disk", test_state_full_disk },
 		{ "dupidx", test_dupidx },
