@@ -53,6 +53,7 @@ every socket is closed before it exits.  Output: one "key=value ..." line
 per figure, for scripts.
 """
 import argparse
+import collections
 import os
 import random
 import resource
@@ -162,22 +163,66 @@ class Sock(socket.socket):
     opened_at = 0.0
 
 
+def open_one(addr, src):
+    """A non-blocking connection to addr from src, or None when refused."""
+    s = Sock(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((src, 0))
+        s.settimeout(5)
+        s.connect(addr)
+        s.setblocking(False)
+        s.opened_at = time.monotonic()
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
 def open_conns(addr, n, sources, fmt="127.0.0.%d"):
     socks, refused = [], 0
     for i in range(n):
-        src = source_addr(fmt, 2 + i % sources)
-        s = Sock(socket.AF_INET6 if ":" in src else socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind((src, 0))
-            s.settimeout(5)
-            s.connect(addr)
-            s.setblocking(False)
-            s.opened_at = time.monotonic()
-            socks.append(s)
-        except OSError:
-            s.close()
+        s = open_one(addr, source_addr(fmt, 2 + i % sources))
+        if s is None:
             refused += 1
+        else:
+            socks.append(s)
     return socks, refused
+
+
+def open_settled(addr, n, sources, settle):
+    """As open_conns, but each connection is looked at settle seconds
+    after its own connect, while the later ones are still being opened:
+    returns (the connections the server kept, the number refused, the
+    number it closed at once).  Looking at all of them once all are open
+    instead measured the first ones at the age the whole opening took: on
+    a loaded machine opening thousands takes longer than the server's
+    header timeout, which then cut the first ones, and those were counted
+    as closed at once (refused over a limit)."""
+    kept, pending, refused, closed = [], collections.deque(), 0, 0
+
+    def look(s):
+        nonlocal closed
+        if closed_by_peer(s):
+            closed += 1
+            s.close()
+        else:
+            kept.append(s)
+
+    for i in range(n):
+        s = open_one(addr, source_addr("127.0.0.%d", 2 + i % sources))
+        if s is None:
+            refused += 1
+        else:
+            pending.append(s)
+        now = time.monotonic()
+        while pending and now - pending[0].opened_at >= settle:
+            look(pending.popleft())
+    while pending:
+        wait = pending[0].opened_at + settle - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        look(pending.popleft())
+    return kept, refused, closed
 
 
 def closed_by_peer(s):
@@ -245,20 +290,12 @@ def cmd_flood(args, drip):
     prober = Prober(addr, paths, args.pause)
     prober.start()
     t0 = time.monotonic()
-    socks, refused = open_conns(addr, n, args.sources)
+    # connections the server took and closed at once (over a limit): each
+    # looked at 0.3 s after its connect
+    kept, refused, refused_late = open_settled(addr, n, args.sources, 0.3)
     opened = time.monotonic() - t0
-    time.sleep(0.3)
-    # connections the server took and closed at once (over a limit)
-    refused_late = 0
-    kept = []
-    for s in socks:
-        if closed_by_peer(s):
-            refused_late += 1
-            s.close()
-        else:
-            kept.append(s)
     print("%s conns=%d connected=%d refused=%d closed_at_once=%d open_s=%.2f" % (
-        "slowloris" if drip else "idle", n, len(socks), refused, refused_late, opened))
+        "slowloris" if drip else "idle", n, len(kept) + refused_late, refused, refused_late, opened))
     sys.stdout.flush()
     ncut, cut_at, left = hold(kept, min(args.seconds, MAX_SECONDS), drip, args.interval)
     print("%s held=%d cut=%d still_open=%d cut_after_s_min=%.2f p50=%.2f max=%.2f" % (
