@@ -106,8 +106,13 @@ proxy_stop() {
 		PROXY_PID=
 	fi
 }
-# proxy_set LINE...: replaces the proxy's directives.
-proxy_set() { printf '%s\n' "$@" >"$WORK/proxy.ctl"; }
+# proxy_set LINE...: replaces the proxy's directives, by a rename: the
+# proxy reads the file on every request (and every 0.1 s while one hangs),
+# and rewritten in place it is empty for a moment, which the proxy read
+# as no upstream (the request dropped) and counted faults as taken out.
+proxy_set() {
+	printf '%s\n' "$@" >"$WORK/proxy.ctl.new" && mv -f "$WORK/proxy.ctl.new" "$WORK/proxy.ctl"
+}
 
 # ok_if CMD...: prints "yes" when CMD succeeds (expect needs output to match).
 ok_if() { "$@" && echo yes; }
