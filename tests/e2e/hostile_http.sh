@@ -1,6 +1,6 @@
 #!/bin/sh
-# Hostile HTTP clients (issue 7), short version of tools/hostile-http,
-# driven by tools/hostile_http.py on loopback:
+# Hostile HTTP clients (issue 7), a short run of tools/hostile_http.py
+# (which runs any of these parts longer or harder) on loopback:
 #   1. 500 slowloris connections sending headers one byte every 0.5 s
 #      while a normal client fetches tiles on new connections: every
 #      normal request answered 200, p99 under 500 ms (a quarter of the
