@@ -163,8 +163,9 @@ cmd_check(int argc, char **argv)
 	struct sdb_errbuf eb = { { 0 } };
 	struct line *lines = NULL;
 	size_t nlines = 0, cap = 0, len = 0, off, i, j;
-	int64_t lineno = 0, malformed = 0, unknown = 0, mismatches = 0, matched = 0, failed = 0;
-	int64_t unverified = 0;   /* lines whose lookup did not verify */
+	/* lines counted by what became of them, as the summary reports them */
+	int64_t lineno = 0, matched = 0, mismatches = 0, unverified = 0, not_found = 0;
+	int64_t malformed = 0, not_checked = 0;
 	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
 	int down = 0;                               /* lookups in a row the log did not answer */
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, summed = 0;
@@ -269,7 +270,7 @@ cmd_check(int argc, char **argv)
 		/* a log that stopped answering is not asked about every
 		 * remaining version (a retried timeout each) */
 		if (down >= CHECK_GIVE_UP) {
-			failed += (int64_t)(nlines - i);
+			not_checked += (int64_t)(nlines - i);
 			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
 			    "checked, the log did not answer the last %d lookups", lines[i].path,
 			    lines[i].version, nlines - j, CHECK_GIVE_UP);
@@ -287,7 +288,7 @@ cmd_check(int argc, char **argv)
 			err = lookup_check_seen(&r, &seen, &tree, &eb);
 		down = err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT ? down + 1 : 0;
 		if (err == SDB_ERR_NOT_FOUND) {
-			unknown += (int64_t)(j - i);
+			not_found += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
 			    lines[i].version);
 			finding_add(&fs, lines[i].line, "not-found", msg);
@@ -297,7 +298,7 @@ cmd_check(int argc, char **argv)
 			if (s == EXIT_VERIFY)
 				unverified += (int64_t)(j - i);
 			else
-				failed += (int64_t)(j - i);
+				not_checked += (int64_t)(j - i);
 			snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 			    sdb_errmsg(&eb, err));
@@ -311,7 +312,7 @@ cmd_check(int argc, char **argv)
 				char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
 
 				if (lines[k].alg != 1) {
-					failed++;
+					not_checked++;
 					snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
 					    lines[k].path, lines[k].version);
 					finding_add(&fs, lines[k].line, "skipped", msg);
@@ -342,15 +343,15 @@ cmd_check(int argc, char **argv)
 		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
 		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", lineno, matched, mismatches,
-		    unverified, unknown, malformed, failed);
+		    unverified, not_found, malformed, not_checked);
 	else
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
 		    " not checked\n", file, matched, matched == 1 ? " matches" : "s match", mismatches,
-		    mismatches == 1 ? "" : "es", unverified, unknown, malformed, failed);
+		    mismatches == 1 ? "" : "es", unverified, not_found, malformed, not_checked);
 	if (mismatches > 0 || unverified > 0)
 		status = EXIT_VERIFY;
-	else if (unknown > 0 || malformed > 0 || failed > 0)
+	else if (not_found > 0 || malformed > 0 || not_checked > 0)
 		status = EXIT_LOCAL;
 	else
 		status = EXIT_OK;
