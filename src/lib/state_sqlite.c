@@ -237,6 +237,31 @@ unlink_made(const char *path)
 }
 
 /*
+ * Checks the state's schema and key against st->vkey: a state of another
+ * schema or another log is refused.  *has_key tells whether it holds a
+ * key yet (a state being made has none until state_setup writes it).
+ */
+static int
+meta_check(struct sdb_state *st, int *has_key, struct sdb_errbuf *eb)
+{
+	char *schema = NULL, *key = NULL;
+	int err;
+
+	if ((err = meta_get(st, "schema", &schema, eb)) == SDB_OK &&
+	    (err = meta_get(st, "vkey", &key, eb)) == SDB_OK) {
+		if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0)
+			err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
+		else if (key != NULL && strcmp(key, st->vkey) != 0)
+			err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)",
+			    key);
+		*has_key = key != NULL;
+	}
+	free(schema);
+	free(key);
+	return err;
+}
+
+/*
  * Sets up the state open in st->db for st->vkey: WAL, the tables (created
  * when missing, an older one dropped), and the checks of schema and key,
  * writing the key when the state has none yet.  One transaction.
@@ -244,8 +269,7 @@ unlink_made(const char *path)
 static int
 state_setup(struct sdb_state *st, struct sdb_errbuf *eb)
 {
-	char *schema = NULL, *key = NULL;
-	int rc, err;
+	int rc, err, has_key = 0;
 
 	/* WAL: a commit is one append to the log, atomic across crashes;
 	 * FULL: and durable before the call returns. */
@@ -272,18 +296,9 @@ state_setup(struct sdb_state *st, struct sdb_errbuf *eb)
 	    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '" STATE_SCHEMA "');",
 	    "create tables", eb)) != SDB_OK)
 		goto fail;
-	if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
-	    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK)
+	if ((err = meta_check(st, &has_key, eb)) != SDB_OK)
 		goto fail;
-	if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0) {
-		err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
-		goto fail;
-	}
-	if (key != NULL && strcmp(key, st->vkey) != 0) {
-		err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)", key);
-		goto fail;
-	}
-	if (key == NULL) {
+	if (!has_key) {
 		sqlite3_stmt *s;
 
 		rc = sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?1)",
@@ -300,13 +315,9 @@ state_setup(struct sdb_state *st, struct sdb_errbuf *eb)
 	}
 	if ((err = exec(st, "COMMIT", eb)) != SDB_OK)
 		goto fail;
-	free(schema);
-	free(key);
 	return SDB_OK;
 fail:
 	(void)exec(st, "ROLLBACK", NULL);
-	free(schema);
-	free(key);
 	return err;
 }
 
@@ -379,7 +390,6 @@ static int
 state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	struct stat sb;
-	char *schema = NULL, *key = NULL;
 	int rc, err;
 
 	if (stat(st->path, &sb) != 0 && errno == ENOENT &&
@@ -408,28 +418,20 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	 * checked, not set up: `sumdb evidence` reads it, and a write later
 	 * fails and says why. */
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
-		if ((err = meta_get(st, "schema", &schema, eb)) != SDB_OK ||
-		    (err = meta_get(st, "vkey", &key, eb)) != SDB_OK)
+		int has_key = 0;
+
+		if ((err = meta_check(st, &has_key, eb)) != SDB_OK)
 			goto fail;
-		if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0 || key == NULL) {
+		if (!has_key) {
 			err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
 			goto fail;
 		}
-		if (strcmp(key, st->vkey) != 0) {
-			err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)",
-			    key);
-			goto fail;
-		}
-		free(schema);
-		free(key);
 		return SDB_OK;
 	}
 	if ((err = state_setup(st, eb)) != SDB_OK)
 		goto fail;
 	return SDB_OK;
 fail:
-	free(schema);
-	free(key);
 	sqlite3_close(st->db);
 	st->db = NULL;
 	return err;
