@@ -69,7 +69,10 @@ expect 0 '^0$' "the normal client saw no failure" -- field fail "$WORK/slow.txt"
 P99_MAX=500
 p99=$(field p99_ms "$WORK/slow.txt" probe)
 expect 0 '^yes$' "normal client p99 under $P99_MAX ms during slowloris ($p99 ms)" -- ok_if lt "$p99" "$P99_MAX"
-expect 0 '^yes$' "the normal client made over 100 requests" -- ok_if lt 100 "$(field requests "$WORK/slow.txt" probe)"
+# A client held up behind the slowloris connections gets about one answer
+# per 2 s header timeout, 4 in these 8 s; an unhindered one makes hundreds
+# (over 300 on a loaded machine, 37 with its own process starved of CPU).
+expect 0 '^yes$' "the normal client made over 20 requests" -- ok_if lt 20 "$(field requests "$WORK/slow.txt" probe)"
 
 # --- 2. 5,000 idle connections -----------------------------------------------
 nofile=$(ulimit -n)
