@@ -126,9 +126,15 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
  * Returns as sdb_remote_lookup, and SDB_ERR_TIMEOUT when the deadline
  * ended it.  On a verification failure a->body keeps the response (the
  * evidence; clear it); on other failures *a is empty.
+ * With bad not NULL, a record text that is not a go.sum record is not
+ * refused: *bad is set, why says what is wrong with it, and SDB_OK is
+ * returned so that its inclusion can be checked (in the signed tree: the
+ * log signed it, SDB_ERR_BAD_RECORD; not: garbled on the way).  Such a
+ * record names no path@version, so that is not checked.
  */
 int sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
-    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+    long long deadline_ms, struct sdb_remote_answer *a, int *bad, struct sdb_errbuf *why,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
  * The second half: checks that text[0..tlen) is record id of the signed

@@ -510,16 +510,12 @@ sdb_remote_answer_clear(struct sdb_remote_answer *a)
 	memset(a, 0, sizeof *a);
 }
 
-/*
- * sdb_remote_lookup_fetch_until; with bad not NULL, a record that is not a
- * go.sum record is not refused here: *bad is set, why says what is wrong
- * with it, and the answer is returned as SDB_OK for its inclusion to be
- * checked (it cannot name path@version, so that is not checked).  A
- * garbled record then fails that check, and is fetched again there.
- */
-static int
-lookup_fetch(struct sdb_remote *r, const char *path, const char *version, long long deadline_ms,
-    struct sdb_remote_answer *a, int *bad, struct sdb_errbuf *why, struct sdb_errbuf *eb)
+/* A garbled record that is not a go.sum record (bad) fails the inclusion
+ * check that follows, and the caller fetches it again. */
+int
+sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
+    long long deadline_ms, struct sdb_remote_answer *a, int *bad, struct sdb_errbuf *why,
+    struct sdb_errbuf *eb)
 {
 	char *ep = NULL, *ev = NULL, *req = NULL;
 	struct sdb_record rec;
@@ -595,13 +591,6 @@ out:
 	return err;
 }
 
-int
-sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char *version,
-    long long deadline_ms, struct sdb_remote_answer *a, struct sdb_errbuf *eb)
-{
-	return lookup_fetch(r, path, version, deadline_ms, a, NULL, NULL, eb);
-}
-
 struct inclusion_arg {
 	const struct sdb_tree *tree;
 	int64_t id;
@@ -641,7 +630,7 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 	for (n = 0;; n++) {
 		int garbled = 0;
 
-		err = lookup_fetch(r, path, version, 0, &a, &bad, &why, eb);
+		err = sdb_remote_lookup_fetch_until(r, path, version, 0, &a, &bad, &why, eb);
 		if (err == SDB_OK)
 			err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
 		if (err == SDB_ERR_RECORD_MISMATCH && bad) {

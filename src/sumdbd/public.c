@@ -19,11 +19,12 @@
  * it.  Every public lookup ends by a deadline (--public-timeout).
  *
  * Misbehavior evidence is what the public log signed and cannot deny: two
- * signed trees that are not consistent (SDB_ERR_FORK).  A lookup answer
- * whose note does not verify, a record not in the signed tree, tiles that
- * do not authenticate: anyone between us and the log can make those, so
- * they refuse the lookup (502, nothing recorded, a log line) but are not
- * stored as evidence against the log.
+ * signed trees that are not consistent (SDB_ERR_FORK), and a record in a
+ * signed tree that is not a go.sum record (SDB_ERR_BAD_RECORD).  A lookup
+ * answer whose note does not verify, a record not in the signed tree,
+ * tiles that do not authenticate: anyone between us and the log can make
+ * those, so they refuse the lookup (502, nothing recorded, a log line) but
+ * are not stored as evidence against the log.
  */
 #include "config.h"
 
@@ -48,6 +49,10 @@
 #include "limits.h"
 #include "public.h"
 #include "upstream.h"
+
+/* Further fetches of a lookup answer whose record does not parse and is not
+ * in the signed tree (garbled on the way). */
+#define PUBLIC_GARBLED_REFETCHES 2
 
 /* Bytes of a misbehaving response kept as evidence. */
 #define EVIDENCE_BODY_MAX 8192
@@ -244,11 +249,13 @@ cache_clear(struct sdbd_public *p)
 }
 
 /*
- * A fork (SDB_ERR_FORK): the answer's signed tree and the accepted tree
- * the lookup checked it against (acc) are not consistent, and both carry
- * the log's signature: the one misbehavior the log cannot deny.  Writes
- * the evidence, stores it, logs a line, and turns eb into the 502 body.
- * Takes mu.  Returns err.
+ * What the log signed and cannot deny: a fork (SDB_ERR_FORK: the answer's
+ * signed tree and the accepted tree the lookup checked it against, acc,
+ * are not consistent, and both carry the log's signature), or a record in
+ * its signed tree that is not a go.sum record (SDB_ERR_BAD_RECORD: the
+ * note and the record are the evidence; anyone can check the record's
+ * inclusion from the log's tiles).  Writes the evidence, stores it, logs a
+ * line, and turns eb into the 502 body.  Takes mu.  Returns err.
  */
 static int
 misbehaved(struct sdbd_public *p, int err, const char *path, const char *version,
@@ -270,7 +277,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		fprintf(f, "public log misbehavior: %s\n", why);
 		fprintf(f, "public log: %s at %s\n", p->r.vkey, p->r.base);
 		fprintf(f, "seen: %s, looking up %s@%s\n", when, path, version);
-		if (acc->have) {
+		if (err == SDB_ERR_FORK && acc->have) {
 			fprintf(f, "\naccepted tree (%" PRId64 " records):\n", acc->tree.n);
 			put_clean(f, acc->note, strlen(acc->note));
 		}
@@ -278,7 +285,9 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		put_clean(f, a->note.p, a->note.len);
 		fprintf(f, "\nrecord %" PRId64 " as served:\n", a->id);
 		put_clean(f, a->text.p, a->text.len);
-		if (acc->have && a->tree.n == acc->tree.n) {
+		if (err != SDB_ERR_FORK) {
+			/* the record: no proof of a fork to give */
+		} else if (acc->have && a->tree.n == acc->tree.n) {
 			fprintf(f, "\ntwo different trees of %" PRId64 " records signed by the same "
 			    "key: no proof is needed\n", a->tree.n);
 		} else {
@@ -502,16 +511,33 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	struct sdbd_record rec;
 	long long deadline_ms = sdb_clock_ms() + p->timeout_ms;
 	char pre[512];
+	struct sdb_errbuf why;
 	int64_t id;
-	int err;
+	int err, bad, n;
 
 	memset(&res, 0, sizeof res);
 	memset(&acc, 0, sizeof acc);
-	err = sdb_remote_lookup_fetch_until(&p->r, path, version, deadline_ms, &a, eb);
-	if (err == SDB_OK)
-		err = check_and_accept(p, &a, deadline_ms, &acc, &res, eb);
+	for (n = 0;; n++) {
+		err = sdb_remote_lookup_fetch_until(&p->r, path, version, deadline_ms, &a, &bad, &why,
+		    eb);
+		if (err == SDB_OK)
+			err = check_and_accept(p, &a, deadline_ms, &acc, &res, eb);
+		/* A record that is neither a go.sum record nor the tree's was
+		 * garbled on the way: asked again (as sdb_remote_lookup does). */
+		if (!bad || err == SDB_OK || err == SDB_ERR_FORK || !sdb_err_is_verification(err) ||
+		    n == PUBLIC_GARBLED_REFETCHES || sdb_clock_ms() >= deadline_ms)
+			break;
+		sdb_remote_answer_clear(&a);
+	}
+	if (bad && err == SDB_OK)
+		err = sdb_errf(eb, SDB_ERR_BAD_RECORD, "record %" PRId64 " of its signed tree of %"
+		    PRId64 " records, its answer for %s@%s, is not a valid go.sum record: %s", a.id,
+		    a.tree.n, path, version, why.msg);
+	else if (bad && err != SDB_ERR_FORK && sdb_err_is_verification(err))
+		err = sdb_errf(eb, SDB_ERR_IO, "%s/lookup/%s@%s: the answer does not parse: %s",
+		    p->r.base, path, version, why.msg);
 	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));
-	if (err == SDB_ERR_FORK)
+	if (err == SDB_ERR_FORK || err == SDB_ERR_BAD_RECORD)
 		err = misbehaved(p, err, path, version, &a, &acc, &res, eb);
 	else if (sdb_err_is_verification(err))
 		err = unverified(p, err, path, version, eb);

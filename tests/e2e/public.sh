@@ -11,13 +11,16 @@
 #   - a restart keeps the accepted public tree (no second first contact);
 #   - a record that is not in the public tree with a forged level-0
 #     tile, then a lookup answer whose note bears no signature of the
-#     public log's key: 502, the go command fails, nothing is recorded;
-#     anything between us and the log could have made them, so neither
+#     public log's key, then one whose record was garbled on the way:
+#     502, the go command fails, nothing is recorded;
+#     anything between us and the log could have made them, so none
 #     is stored as misbehavior and sumdbd status stays 0;
 #   - the public log forks (a diverging copy under the same key behind
 #     the same URL, larger or of the accepted size): 502, nothing is
 #     recorded, and the two signed trees are kept as evidence that
-#     sumdbd status shows, exiting 2.
+#     sumdbd status shows, exiting 2;
+#   - a record the public log signed that is not a go.sum record: 502,
+#     and kept as evidence as a fork is.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command"
@@ -25,7 +28,9 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 PUBNAME=pub.sum.example
 NAME=corp.sum.example
+XMOD_PID=
 cleanup_public() {
+	[ -z "$XMOD_PID" ] || { kill "$XMOD_PID" 2>/dev/null; wait "$XMOD_PID" 2>/dev/null; }
 	proxy_stop
 	sumdbd_stop PUB
 	sumdbd_stop FORK
@@ -170,9 +175,23 @@ expect 0 "^$before\$" "nothing recorded" -- size
 expect 0 '^yes$' "no MISBEHAVED line for it" -- ok_if sh -c "! grep -q MISBEHAVED '$WORK/serve.err'"
 expect 0 'misbehavior: 0 seen' "sumdbd status: exit 0, an unsigned answer is no evidence" -- \
     "$SUMDBD" status --db "$WORK/priv.db"
-proxy_set "upstream $PUB_URL"
-expect 0 '^pub.example.org/d v1.0.0 h1:' "the honest answer afterwards is accepted" -- \
+
+# 4c. A lookup answer whose record is no go.sum record and not the tree's
+#     (damaged on the way): fetched again, then refused, no evidence;
+#     damaged once, the answer fetched again is accepted.
+proxy_set "upstream $PUB_URL" "garble-record /lookup/pub.example.org/d@"
+: >"$WORK/proxy.ctl.log"
+expect 0 '^502 .*the answer does not parse: record line 1' \
+    "a garbled record, every time: 502 saying the answer does not parse" -- \
+    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/d@v1.0.0'; cat '$WORK/body'"
+expect 0 '^3$' "... after asking 3 times" -- sh -c "grep -c '/lookup/pub.example.org/d@' '$WORK/proxy.ctl.log'"
+expect 0 "^$before\$" "nothing recorded" -- size
+expect 0 'misbehavior: 0 seen' "sumdbd status: exit 0, a garbled answer is no evidence" -- \
+    "$SUMDBD" status --db "$WORK/priv.db"
+proxy_set "upstream $PUB_URL" "garble-record /lookup/pub.example.org/d@ 1"
+expect 0 '^pub.example.org/d v1.0.0 h1:' "an answer garbled once is fetched again and accepted" -- \
     curl -s "$URL/lookup/pub.example.org/d@v1.0.0"
+proxy_set "upstream $PUB_URL"
 expect 0 '^304$' "... and the accepted tree moves to 304" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
 
 # 5. A fork: the copy of the first 300 records grown with other records
@@ -229,4 +248,39 @@ expect 0 '^clean$' "... without the credentials in its URL" -- sh -c \
 
 stop_sumdbd
 expect 0 '^0$' "sumdbd serve exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
+
+# 8. A record the public log signed that is not a go.sum record (x/mod's
+#    server signs whatever it is given): in its signed tree, so the log
+#    cannot deny it: 502, nothing recorded, evidence kept, status exit 2.
+if [ -x "${ORACLE:-}" ]; then
+	"$SUMDBD" keygen bad.sum.example >"$WORK/bad.keys"
+	head -n 1 "$WORK/bad.keys" >"$WORK/bad.skey"
+	{ gosum_lines 0 3; printf 'example.com/bad v1.0.0 h1:not-base64\nexample.com/bad v1.0.0/go.mod h1:not-base64\n'; } \
+	    >"$WORK/bad.sum"
+	"$ORACLE" xmod-serve -key "$WORK/bad.skey" -sum-form "$WORK/bad.sum" >"$WORK/xmod.out" 2>"$WORK/xmod.err" &
+	XMOD_PID=$!
+	wait_for 10 grep -q '^port ' "$WORK/xmod.out"
+	XMOD_URL=http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/xmod.out")
+	"$SUMDBD" init --db "$WORK/priv2.db" --name "$NAME" >/dev/null
+	start_sumdbd "$WORK/priv2.db" --no-admin --public-key "$(sed -n 2p "$WORK/bad.keys")" \
+	    --public-url "$XMOD_URL"
+	expect 0 '^502 .*misbehaved: record 3 of its signed tree of 4 records, its answer for example.com/bad@v1.0.0, is not a valid go.sum record' \
+	    "a signed record that is no go.sum record: 502 calling it misbehavior" -- \
+	    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/example.com/bad@v1.0.0'; cat '$WORK/body'"
+	expect 0 '^0$' "nothing recorded" -- sh -c "curl -s '$URL/latest' | sed -n 2p"
+	expect 0 'MISBEHAVED \(example.com/bad@v1.0.0\).*evidence stored' "a MISBEHAVED line on stderr" -- cat "$WORK/serve.err"
+	expect 2 'misbehavior: 1 seen' "sumdbd status: exit 2" -- "$SUMDBD" status --db "$WORK/priv2.db"
+	cp "$WORK/out" "$WORK/status2"
+	expect 0 '^example.com/bad v1.0.0 h1:not-base64$' "... the evidence holds the record as served" -- \
+	    sed -n '/^record 3 as served:$/{n;p;}' "$WORK/status2"
+	expect 0 '^4$' "... and the signed tree it is in" -- sed -n '/^tree served (4 records):$/{n;n;p;}' "$WORK/status2"
+	expect 0 '^example.com/m1 v1.0.0 h1:' "a valid record of that log is still recorded" -- \
+	    curl -s "$URL/lookup/example.com/m1@v1.0.0"
+	stop_sumdbd
+	kill "$XMOD_PID" 2>/dev/null
+	wait "$XMOD_PID" 2>/dev/null
+	XMOD_PID=
+else
+	echo "note: section 8 not run: no oracle (Go)"
+fi
 e2e_done
