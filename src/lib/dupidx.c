@@ -418,7 +418,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
     sdb_dupidx_pair_fn pair, void *arg, int *compacted, struct sdb_errbuf *eb)
 {
 	struct src *srcs = NULL, **heap = NULL;
-	struct sdb_dupidx_entry first, last;
+	struct sdb_dupidx_entry first = { 0 }, last = { 0 };   /* read only once have */
 	uint8_t *raw = NULL, *obuf = NULL;
 	size_t nsrc = 0, cap, nheap = 0, i, opos = 0;
 	int64_t off, count, total = 0;

@@ -270,7 +270,7 @@ block_words(const struct msg *g, size_t k, __m128i w[4])
 	if (start >= skip && start + 64 <= g->len) {
 		p = g->m + (start - skip);
 	} else if (start == 0 && skip && g->len >= 64) {
-		w[0] = _mm_insert_epi8(_mm_slli_si128(load16(g->m), 1), g->prefix, 0);
+		w[0] = _mm_insert_epi8(_mm_slli_si128(load16(g->m), 1), (char)g->prefix, 0);
 		w[1] = load16(g->m + 15);
 		w[2] = load16(g->m + 31);
 		w[3] = load16(g->m + 47);

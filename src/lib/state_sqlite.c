@@ -112,6 +112,7 @@ exec(struct sdb_state *st, const char *sql, struct sdb_errbuf *eb)
 static int
 q_get(struct sdb_state *st, int id, sqlite3_stmt **out, struct sdb_errbuf *eb)
 {
+	*out = NULL;
 	if (st->q[id] == NULL) {
 		int rc = sqlite3_prepare_v3(st->db, q_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 		    &st->q[id], NULL);

@@ -665,6 +665,7 @@ sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	*count = 0;
 	if ((rc = stmt_get(s, ST_COUNT, &st, eb)) != SDB_OK)
 		return rc;
 	rc = sqlite3_step(st);

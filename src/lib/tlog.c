@@ -201,7 +201,9 @@ sdb_tlog_stored_hashes_for_record_hash(int64_t n, const sdb_hash *h,
 	m = __builtin_ctzll((uint64_t)n + 1);
 	for (i = 0; i < m; i++)
 		idx[m - 1 - i] = index_of(i, (n >> i) - 1);
-	if ((err = read_hashes(r, idx, (size_t)m, old)) != SDB_OK)
+	/* (m > 0 here too, not only in read_hashes: gcc -O1 cannot see that
+	 * idx[0..m) is all that is read, and warns) */
+	if (m > 0 && (err = read_hashes(r, idx, (size_t)m, old)) != SDB_OK)
 		return err;
 	out[0] = *h;
 	for (i = 0; i < m; i++)

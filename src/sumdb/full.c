@@ -390,8 +390,8 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 	int64_t a = sdb_dupidx_entry_id(first), b = sdb_dupidx_entry_id(again);
 	struct sdb_record ra, rb;
 	struct sdb_errbuf reb;
-	const char *ta, *tb;
-	size_t la, lb;
+	const char *ta = NULL, *tb = NULL;   /* set by fetch_record */
+	size_t la = 0, lb = 0;
 	int err, same;
 
 	if ((err = fetch_record(c, 0, a, &ta, &la)) != SDB_OK ||
