@@ -299,13 +299,16 @@ struct findings_ctx {
 	const char *log;           /* the log's name */
 };
 
-/* Checks one downloaded data tile (its work done by work_tile): its root
- * against the authenticated one; appends its records to f and their
- * entries to the duplicate index. */
+/* Checks one downloaded data tile (its work done by work_tile): a full
+ * tile's root against the authenticated one (want_root), the tail tile's
+ * record hashes against the authenticated level-0 hashes (want_leaves),
+ * before any record is reported, so that a tile garbled on the way is
+ * fetched again rather than taken for the log's; appends its records to f
+ * and their entries to the duplicate index. */
 static int
 check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_work *w,
-    const sdb_hash *want_root, struct sdb_tlog_frontier *f, struct full_report *rep, int tty,
-    const struct findings_ctx *fc, struct sdb_errbuf *eb)
+    const sdb_hash *want_root, const sdb_hash *want_leaves, struct sdb_tlog_frontier *f,
+    struct full_report *rep, int tty, const struct findings_ctx *fc, struct sdb_errbuf *eb)
 {
 	char path[SDB_TILE_PATH_MAX];
 	size_t i;
@@ -319,6 +322,11 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 		return sdb_errf(eb, SDB_ERR_TILE_MISMATCH,
 		    "%s: its records do not hash to the authenticated level-0 tile root "
 		    "(the data tile does not match the signed tree)", path);
+	for (i = 0; want_leaves != NULL && i < (size_t)s->t.w; i++)
+		if (memcmp(w->leaves[i].b, want_leaves[i].b, SDB_HASH_SIZE) != 0)
+			return sdb_errf(eb, SDB_ERR_TILE_MISMATCH,
+			    "%s: its records do not hash to the authenticated level-0 hashes "
+			    "(the data tile does not match the signed tree)", path);
 	for (i = 0; i < (size_t)s->t.w; i++) {
 		struct sdb_errbuf reb;
 
@@ -438,7 +446,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	pthread_t th[FULL_THREADS];
 	int64_t committed, l1_from = 0, full_tiles = tree->n / 256,
 	    ntiles = (tree->n + 255) / 256, k, k0, bad_full = 0;
-	sdb_hash *l1 = NULL;
+	sdb_hash *l1 = NULL, *tail = NULL;
 	int64_t *idx = NULL;
 	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i, compacted;
 	double t0 = now(), last = 0;
@@ -489,7 +497,9 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	p.ready = calloc(FULL_WINDOW, 1);
 	l1 = calloc(FULL_L1_CHUNK, sizeof *l1);
 	idx = calloc(FULL_L1_CHUNK, sizeof *idx);
-	if (p.slots == NULL || p.work == NULL || p.ready == NULL || l1 == NULL || idx == NULL) {
+	tail = calloc(256, sizeof *tail);
+	if (p.slots == NULL || p.work == NULL || p.ready == NULL || l1 == NULL || idx == NULL ||
+	    tail == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
@@ -520,6 +530,16 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 			if ((err = sdb_remote_read_hashes(r, tree, idx, n, l1, eb)) != SDB_OK)
 				goto out;
 		}
+		/* The tail tile has no level-1 hash: its records' hashes,
+		 * authenticated one by one. */
+		if (k == full_tiles) {
+			int64_t j;
+
+			for (j = 0; j < tree->n % 256; j++)
+				idx[j] = sdb_tlog_stored_hash_index(0, full_tiles * 256 + j);
+			if ((err = sdb_remote_read_hashes(r, tree, idx, (size_t)j, tail, eb)) != SDB_OK)
+				goto out;
+		}
 		s = dl_wait(&p, k);
 		for (attempt = 0;; attempt++) {
 			struct sdb_tlog_frontier save = f;
@@ -530,7 +550,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 				goto out;
 			}
 			err = check_tile(dx, s, &p.work[k % FULL_WINDOW],
-			    k < full_tiles ? &l1[k - l1_from] : NULL, &f, rep, tty, &fc, eb);
+			    k < full_tiles ? &l1[k - l1_from] : NULL, k < full_tiles ? NULL : tail,
+			    &f, rep, tty, &fc, eb);
 			if (err == SDB_OK) {
 				/* a full tile's findings are committed with it; a
 				 * partial tile is checked again next time */
@@ -653,6 +674,7 @@ out:
 	free(p.work);
 	free(p.ready);
 	free(l1);
+	free(tail);
 	free(idx);
 	return err;
 }

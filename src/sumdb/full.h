@@ -5,7 +5,8 @@
  * given a fixed-size module@version entry in the duplicate index
  * (dupidx.h; sorted runs merged once at the end, duplicates reported,
  * conflicting hashes as critical), each full tile's root compared with the authenticated
- * level-1 hash, and all records folded into the tree whose root must be
+ * level-1 hash and the tail tile's record hashes with the authenticated
+ * level-0 hashes, and all records folded into the tree whose root must be
  * the signed one.  Progress (a frontier at a tile boundary) is committed
  * to the state file, so a later or interrupted run resumes.
  */

@@ -45,6 +45,19 @@ expect 0 '^consistent: 300 -> 420 records' "growth is consistent" -- audit
 expect 0 '^full audit: 420 records checked.*signed root' "--full checks every record" -- audit --full
 expect 0 '420 verified by earlier runs|256 verified by earlier runs' "--full again resumes" -- audit --full
 expect 0 '"root_ok":true' "--full --json" -- audit --full --json
+# The tail data tile has no level-1 hash: its records are checked against
+# their authenticated level-0 hashes before anything is concluded, so that
+# one garbled on the way is fetched again, as a full tile is, and one served
+# wrong for good is a tile that does not match: never an invalid record
+# kept as evidence against the log.
+TS="$WORK/tail.state"
+ta() { "$SUMDB" audit --state "$TS" --url "$PROXY_URL" "$@" "$VKEY"; }
+proxy_set "upstream $A_URL" "flip-tile tile/8/data/001.p/164 1"
+expect 0 '^full audit: 420 records checked.*signed root' "--full, the tail data tile garbled once: fetched again, exit 0" -- ta --full
+proxy_set "upstream $A_URL" "flip-tile tile/8/data/001.p/164"
+expect 2 'data/001.p/164: .*does not match the signed tree' "--full, the tail data tile served wrong for good: exit 2" -- ta --full
+expect 0 ': 0 pieces of evidence' "... and no invalid record kept as evidence" -- "$SUMDB" evidence --state "$TS" "$VKEY"
+proxy_set "upstream $A_URL"
 # a state file copied without its -dups files: checked again from the start
 cp "$ST" "$WORK/copy.state"
 expect 0 'starts again from record 0 \(the accepted tree is kept\)' \
