@@ -31,7 +31,10 @@
 _Static_assert(FULL_WAKE_BATCH >= 1 && FULL_WAKE_BATCH < FULL_WINDOW,
     "a batch of tiles to wait for must fit in the window");
 
-/* Most findings of each kind printed one by one. */
+/* Most findings of each kind one run prints one by one and keeps as
+ * evidence: a log of millions of invalid records must not make the state
+ * as large (each evidence insert looks for the same text first); the
+ * others are counted, and the summary says so. */
 #define FULL_MAX_PRINTED 20
 
 /* One tile being downloaded; its body buffer is kept from tile to tile. */
@@ -730,4 +733,8 @@ full_print(const struct full_report *rep, int json, int first_run, int err, cons
 	    rep->bad_records);
 	printf("full audit: %s%s\n", what, status == EXIT_OK ? "" :
 	    " (CRITICAL; sumdb evidence shows them)");
+	if (rep->conflicts > FULL_MAX_PRINTED || rep->bad_records > FULL_MAX_PRINTED)
+		printf("full audit: only the first %d conflicting pairs and the first %d invalid "
+		    "records this run found are kept as evidence; the others are counted\n",
+		    FULL_MAX_PRINTED, FULL_MAX_PRINTED);
 }

@@ -237,5 +237,19 @@ expect 0 '^yes$' "... and no control byte reaches the terminal" -- \
 	ok_if sh -c '! grep -q "$(printf "\033")" "$1"' - "$WORK/ctl.out"
 expect 2 '2 pieces of evidence' "... and kept as evidence" -- "$SUMDB" evidence --state "$ST" "$VKEY"
 
+# More invalid records than one run keeps as evidence: all counted, the
+# first 20 kept, and the run says so rather than only "sumdb evidence
+# shows them".
+xmod_stop X
+ST="$WORK/many.state"
+{ i=1; while [ $i -le 25 ]; do bad "m$i"; i=$((i + 1)); done; gosum_lines 0 240; } >"$WORK/many.sum"
+xmod_start X -key "$WORK/skey" -sum-form "$WORK/many.sum"
+expect 0 '^first run: trusting the tree of 265' "25 invalid records: first audit" -- audit
+expect 2 'only the first 20 conflicting pairs and the first 20 invalid records this run found are kept as evidence' \
+	"--full: 25 invalid records, of which the first 20 are kept as evidence: said" -- audit --full
+cp "$WORK/out" "$WORK/many.out"
+expect 0 'the log holds 0 conflicting records and 25 invalid records' "... all 25 counted" -- cat "$WORK/many.out"
+expect 2 ': 20 pieces of evidence' "... and sumdb evidence shows the 20" -- "$SUMDB" evidence --state "$ST" "$VKEY"
+
 xmod_stop X
 e2e_done
