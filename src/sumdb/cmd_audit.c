@@ -310,6 +310,17 @@ cmd_audit(int argc, char **argv)
 	}
 	if (err != SDB_OK) {
 		status = remote_exit_status(err);
+		/* The accepted tree's tiles come from the state's cache or the
+		 * server: a frontend that serves only its own, older tree
+		 * may have too few of them.  Say what was being checked. */
+		if (status != EXIT_VERIFY && lat.n < acc.n) {
+			char pre[256];
+
+			snprintf(pre, sizeof pre, "the latest tree (%" PRId64 " records) is older than "
+			    "the accepted tree (%" PRId64 " records: a stale frontend?) and could not be "
+			    "checked as a prefix of it", lat.n, acc.n);
+			err = sdb_remote_errwrap(&eb, err, err, pre);
+		}
 		if (status == EXIT_VERIFY)
 			fprintf(stderr, "sumdb audit: the tiles served do not match the signed tree of %"
 			    PRId64 " records: %s (a forged or corrupted tile; no fork is proved, the "

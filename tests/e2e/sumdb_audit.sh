@@ -101,6 +101,10 @@ expect 0 '^yes$' "forged tile: no evidence of a fork stored" -- ok_if sh -c "! g
 # a stale frontend: A's tree of 600 accepted, then a server still at 430
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 430 -> 600' "accept 600" -- audit
+# a state that trusted 600 on its first run caches only that tree's edge
+FS="$WORK/first600.state"
+expect 0 '^first run: trusting the tree of 600' "another state's first run, at 600" -- \
+	"$SUMDB" audit --state "$FS" --url "$PROXY_URL" "$VKEY"
 sumdbd_stop A
 sumdbd_start B "$WORK/b.db"
 gosum_lines 1000 1150 x >"$WORK/gb.sum"
@@ -140,6 +144,9 @@ sumdbd_start S "$WORK/a430.db"
 proxy_set "upstream $S_URL"
 expect 0 '^stale: the latest tree \(430 records\) is older' "stale frontend: checked as a prefix, exit 0" -- audit
 expect 0 '^yes$' "stale frontend: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
+expect 1 'could not check: the latest tree \(430 records\) is older than the accepted tree \(600 records' \
+	"stale frontend, the accepted tree's tiles neither cached nor served: exit 1, saying what was checked" -- \
+	"$SUMDB" audit --state "$FS" --url "$PROXY_URL" "$VKEY"
 sumdbd_stop S
 
 # a fork of the accepted size: another tree of 600 records
