@@ -171,6 +171,10 @@ fi
 
 expect 1 "sumdbd fsck: unexpected argument 'extra'" "an extra argument is named" -- "$SUMDBD" fsck --db "$DB" extra
 expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUMDBD" serve --db "$DB" extra
+# A port past 65535 is refused, not cut to 16 bits (99999 listened on 34463).
+expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
+	"serve refuses a port past 65535" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
 for c in init keygen add fsck; do
