@@ -649,6 +649,29 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	}
 	if ((rc = sdbd_flights_new(&p->flights, opt->concurrency, opt->max_inside, eb)) != SDB_OK)
 		goto fail;
+	/* Checked here first, to name this server's options: the library's
+	 * own messages name sumdb's --url, and cannot tell which of the two
+	 * was wrong.  The key is never quoted (it may be a pasted signer
+	 * key); the URL is shown without its credentials. */
+	if (opt->url != NULL && strncmp(opt->url, "http://", 7) != 0 &&
+	    strncmp(opt->url, "https://", 8) != 0 && strncmp(opt->url, "file://", 7) != 0) {
+		int nomem;
+		char *shown = sdbd_url_masked(opt->url, &nomem);
+
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: want http:// or https://",
+		    shown != NULL ? shown : nomem ? "(the URL given)" : opt->url);
+		free(shown);
+		goto fail;
+	}
+	if (opt->vkey != NULL) {
+		struct sdb_note_verifier *v = NULL;
+
+		if ((rc = sdb_note_verifier_from_arg(&v, opt->vkey, eb)) != SDB_OK) {
+			rc = sdb_errf(eb, rc, "--public-key: %s", sdb_errmsg(eb, rc));
+			goto fail;
+		}
+		sdb_note_verifier_free(v);
+	}
 	rc = sdb_remote_open(&p->r, opt->vkey ? opt->vkey : SDB_NOTE_SUMGOLANG_NAME, opt->url, eb);
 	if (rc != SDB_OK) {
 		rc = sdb_errf(eb, rc, "--public-key/--public-url: %s", sdb_errmsg(eb, rc));

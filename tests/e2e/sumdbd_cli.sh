@@ -175,6 +175,13 @@ expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUM
 expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
 	"serve refuses a port past 65535" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+# Each public-log option is named by itself, as this server spells it.
+expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
+	"serve names --public-url for a URL that is none" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url notaurl
+expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
+	"... and --public-key for a malformed key" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
 for c in init keygen add fsck; do
