@@ -20,4 +20,9 @@ int cmd_fsck(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
+/* 1 when name can name a log: a valid note key name shaped host[/path],
+ * as GOSUMDB needs it for its default https://NAME/ URL; else 0.  init
+ * refuses other names, so keygen makes no key for them. */
+int sdbd_log_name_ok(const char *name);
+
 #endif

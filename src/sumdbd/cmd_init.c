@@ -57,8 +57,8 @@ init_usage(FILE *f)
 }
 
 /* host[/path]: what GOSUMDB needs for its default https://NAME/ URL. */
-static int
-name_ok(const char *name)
+int
+sdbd_log_name_ok(const char *name)
 {
 	const char *p = name;
 	size_t seg = 0;
@@ -241,7 +241,7 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "sumdbd init: --key and --key-out exclude each other\n");
 		return EXIT_LOCAL;
 	}
-	if (name != NULL && !name_ok(name)) {
+	if (name != NULL && !sdbd_log_name_ok(name)) {
 		fprintf(stderr, "sumdbd init: --name %s: not a valid log name (host[/path], "
 		    "e.g. sum.corp.example)\n", name);
 		return EXIT_LOCAL;
@@ -264,7 +264,7 @@ cmd_init(int argc, char **argv)
 			    sdb_note_signer_name(signer), name);
 			goto out;
 		}
-		if (!name_ok(name)) {
+		if (!sdbd_log_name_ok(name)) {
 			fprintf(stderr, "sumdbd init: the key's name %s is not a valid log name "
 			    "(host[/path])\n", name);
 			goto out;

@@ -22,7 +22,8 @@ keygen_usage(FILE *f)
 	fprintf(f,
 	    "usage: sumdbd keygen NAME\n"
 	    "\n"
-	    "Generates an Ed25519 key for the log NAME and prints two lines: the\n"
+	    "Generates an Ed25519 key for the log NAME (host[/path], the name\n"
+	    "clients see in GOSUMDB, as for init) and prints two lines: the\n"
 	    "signer key (PRIVATE+KEY+NAME+...; secret) and the verifier key\n"
 	    "(NAME+HASH+KEY; public).  Redirected into a file of mode 0600, the\n"
 	    "output is a key file that 'sumdbd init --key' takes:\n"
@@ -57,6 +58,12 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		keygen_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	/* a key init --key would refuse is no use to anyone */
+	if (!sdbd_log_name_ok(argv[optind])) {
+		fprintf(stderr, "sumdbd keygen: %s: not a valid log name (host[/path], "
+		    "e.g. sum.corp.example)\n", argv[optind]);
 		return EXIT_LOCAL;
 	}
 	rc = sdb_note_signer_generate(&s, argv[optind], &eb);

@@ -26,6 +26,9 @@ expect 0 "^PRIVATE\+KEY\+k\.example\+[0-9a-f]{8}\+" "keygen prints a signer key"
 expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifier key" -- \
 	"$SUMDBD" keygen k.example
 expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
+# keygen makes no key that init --key would then refuse for its name.
+expect 1 "^sumdbd keygen: a_b\.example: not a valid log name \(host\[/path\]" \
+	"keygen refuses a name init refuses" -- "$SUMDBD" keygen a_b.example
 # keygen's output as it is, in a file, is a key file; a second line that
 # is not the key's own verifier key is refused.
 (umask 077; "$SUMDBD" keygen kg.example >"$WORK/kg.key")
