@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csumdb/dirhash.h"
@@ -160,6 +161,27 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/*
+ * libcurl reads a CA or .netrc file only at the first fetch, and then a
+ * CA file that is not there fails every https fetch (502s) and a .netrc
+ * that is not there sends none of its credentials: a mistyped path given
+ * at start is said at start, under the option's name.
+ */
+static int
+check_readable(const char *option, const char *file, struct sdb_errbuf *eb)
+{
+	struct stat sb;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return sdb_errf(eb, SDB_ERR_IO, "%s %s: %s", option, file, strerror(errno));
+	e = fstat(fd, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
+	close(fd);
+	if (e != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "%s %s: %s", option, file, strerror(e));
+	return SDB_OK;
+}
+
 static int
 read_token(const char *file, char **out, struct sdb_errbuf *eb)
 {
@@ -169,7 +191,8 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 
 	*out = NULL;
 	if (f == NULL)
-		return sdb_errf(eb, SDB_ERR_IO, "%s: %s", file, strerror(errno));
+		return sdb_errf(eb, SDB_ERR_IO, "--upstream-token-file %s: %s", file,
+		    strerror(errno));
 	buf = malloc(TOKEN_MAX + 1);
 	if (buf == NULL) {
 		fclose(f);
@@ -179,14 +202,15 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 	fclose(f);
 	if (n > TOKEN_MAX) {
 		free(buf);
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s: token file too large", file);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "--upstream-token-file %s: too large", file);
 	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
 	buf[n] = '\0';
 	if (n == 0 || strpbrk(buf, "\r\n") != NULL) {
 		free(buf);
-		return sdb_errf(eb, SDB_ERR_INVALID, "%s: want one line holding the token", file);
+		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream-token-file %s: want one line "
+		    "holding the token", file);
 	}
 	*out = buf;
 	return SDB_OK;
@@ -268,6 +292,11 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 		goto fail;
 	if ((rc = sdbd_flights_new(&u->flights, opt->concurrency ? opt->concurrency : 4,
 	    opt->max_inside ? opt->max_inside : 3, eb)) != SDB_OK)
+		goto fail;
+	if (opt->ca_file != NULL && (rc = check_readable("--upstream-ca", opt->ca_file, eb)) != SDB_OK)
+		goto fail;
+	if (opt->netrc_file != NULL &&
+	    (rc = check_readable("--upstream-netrc", opt->netrc_file, eb)) != SDB_OK)
 		goto fail;
 	if (opt->token_file != NULL && (rc = read_token(opt->token_file, &token, eb)) != SDB_OK)
 		goto fail;

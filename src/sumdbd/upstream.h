@@ -40,7 +40,8 @@ struct sdbd_upstream;
 
 /* Creates the fetcher appending to log (borrowed; must outlive it).
  * Returns SDB_OK, SDB_ERR_INVALID (options: eb says which), SDB_ERR_IO
- * (token file unreadable), SDB_ERR_NOMEM, SDB_ERR_INTERNAL. */
+ * (token, CA or .netrc file unreadable, eb naming its option),
+ * SDB_ERR_NOMEM, SDB_ERR_INTERNAL. */
 int sdbd_upstream_new(struct sdbd_upstream **out,
     const struct sdbd_upstream_options *opt, struct sdbd_log *log,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

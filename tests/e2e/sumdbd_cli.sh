@@ -185,6 +185,14 @@ expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
 expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
+# A mistyped CA or .netrc file is said at start, not by a 502 (or a
+# request without credentials) at every private lookup.
+for o in --upstream-ca --upstream-netrc --upstream-token-file; do
+	expect 1 "^sumdbd serve: $o .*no-such-file: No such file or directory$" \
+		"serve refuses a $o that is not there" -- \
+		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
+		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/no-such-file"
+done
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
 for c in init keygen add fsck; do
