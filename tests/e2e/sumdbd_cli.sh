@@ -195,6 +195,26 @@ for o in --upstream-ca --upstream-netrc --upstream-token-file; do
 done
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
+# tools/run: a relative CSUMDB_DATA is a folder where it is run, not in
+# the source tree.  A stand-in source tree: install-deps and configure
+# are stubs, and its build links this build's programs.
+RT=$WORK/run-tree
+mkdir -p "$RT/tools" "$WORK/here"
+cp "$top_srcdir/tools/run" "$RT/tools/run"
+printf '#!/bin/sh\nexit 0\n' >"$RT/tools/install-deps"
+printf '#!/bin/sh\nprintf "sumdbd:\\n\\tln -sf %s/sumdbd sumdbd\\nsumdb:\\n\\tln -sf %s/sumdb sumdb\\n" >Makefile\n' \
+	"$top_builddir" "$top_builddir" >"$RT/configure"
+chmod 755 "$RT/tools/run" "$RT/tools/install-deps" "$RT/configure"
+(cd "$WORK/here" && CSUMDB_DATA=mydata CSUMDB_LISTEN=127.0.0.1:0 exec "$RT/tools/run" \
+	>"$WORK/run.out" 2>&1) &
+RUN_PID=$!
+wait_for 30 grep -q '^GOSUMDB=' "$WORK/run.out"
+expect 0 '^yes$' "tools/run: CSUMDB_DATA=mydata is ./mydata where it is run" -- \
+	ok_if test -f "$WORK/here/mydata/sumdb.db"
+kill -TERM "$RUN_PID" 2>/dev/null
+wait "$RUN_PID"
+expect 0 "stopping \(signal 15\)" "... and it stops on SIGTERM" -- cat "$WORK/run.out"
+
 for c in init keygen add fsck; do
 	expect 0 "usage: sumdbd $c" "$c --help" -- "$SUMDBD" "$c" --help
 done
