@@ -1202,10 +1202,13 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 			rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
 	} else if (rc == SDB_OK) {
 		rc = sdbd_checkpoint_check(log->cp, log->st, &t, eb);
-		/* an upgrade, a checkpoint lost, or a --checkpoint mistyped */
-		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp) && t.n > 0)
+		/* An upgrade, a checkpoint lost, or a --checkpoint mistyped or
+		 * left out: said at the empty tree too, which is where one
+		 * left out after init --checkpoint shows first. */
+		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp))
 			fprintf(stderr, "sumdbd: note: no checkpoint at %s yet: it starts at this "
-			    "database's tree of size %lld\n", sdbd_checkpoint_path(log->cp),
+			    "database's tree of size %lld (if the key's checkpoint is elsewhere, "
+			    "give --checkpoint FILE)\n", sdbd_checkpoint_path(log->cp),
 			    (long long)t.n);
 	}
 	if (rc != SDB_OK)
