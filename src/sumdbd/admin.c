@@ -333,7 +333,9 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 	if ((size_t)snprintf(a->sock_path, sizeof a->sock_path, "%s.admin.sock", db_path) >=
 	    sizeof a->sock_path) {
 		admin_free(a);
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s.admin.sock: path too long for a Unix socket", db_path);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s.admin.sock: path too long for a Unix "
+		    "socket (%zu bytes at most): give --db a shorter path (a relative one, or a "
+		    "symbolic link), or serve with --no-admin", db_path, sizeof a->sock_path - 1);
 	}
 	if (side_path(db_path, ".admin.token", &a->token_path) != SDB_OK) {
 		admin_free(a);
@@ -416,7 +418,9 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 	sa.sun_family = AF_UNIX;
 	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s.admin.sock", db_path) >=
 	    sizeof sa.sun_path)
-		return sdb_errf(eb, SDB_ERR_LOCKED, "%s.admin.sock: path too long for a Unix socket", db_path);
+		return sdb_errf(eb, SDB_ERR_LOCKED, "%s.admin.sock: path too long for a Unix "
+		    "socket (%zu bytes at most): give --db the path serve was started with",
+		    db_path, sizeof sa.sun_path - 1);
 	if (side_path(db_path, ".admin.token", &tpath) != SDB_OK)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	tfd = open(tpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -178,6 +178,14 @@ expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUM
 expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
 	"serve refuses a port past 65535" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+# A database whose admin socket path would not fit a Unix socket address:
+# serve says how to go on.
+LONGDIR="$WORK/$(printf '%0100d' 0)"
+mkdir -p "$LONGDIR"
+"$SUMDBD" init --db "$LONGDIR/s.db" --name localhost.localdev/long >/dev/null 2>&1
+expect 1 "s\.db\.admin\.sock: path too long for a Unix socket \(107 bytes at most\): give --db a shorter path .*or serve with --no-admin" \
+	"serve: an admin socket path too long names the ways out" -- \
+	timeout 5 "$SUMDBD" serve --db "$LONGDIR/s.db" --listen 127.0.0.1:0
 # Each public-log option is named by itself, as this server spells it.
 expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
 	"serve names --public-url for a URL that is none" -- \
