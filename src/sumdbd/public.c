@@ -57,6 +57,16 @@
 /* Bytes of a misbehaving response kept as evidence. */
 #define EVIDENCE_BODY_MAX 8192
 
+/* What one piece of evidence is of, to keep it once however often the
+ * same misbehavior is met: a fork (the accepted tree and the one served),
+ * or a signed invalid record (its id and the tree served). */
+struct evidence_key {
+	int err;
+	int64_t id;
+	struct sdb_tree served;
+	struct sdb_tree accepted;
+};
+
 struct sdbd_public {
 	struct sdbd_log *log;
 	int off;
@@ -76,6 +86,8 @@ struct sdbd_public {
 	struct sdb_tree acc;
 	char *acc_note;
 	int64_t nevidence;          /* under mu */
+	int have_last;              /* under mu: last_ev holds ... */
+	struct evidence_key last_ev;/* ... what the evidence stored last is of */
 };
 
 /* A copy of the accepted tree that one lookup checks its answer against. */
@@ -248,6 +260,19 @@ cache_clear(struct sdbd_public *p)
 	pthread_mutex_unlock(&p->cache_mu);
 }
 
+static int
+tree_eq(const struct sdb_tree *a, const struct sdb_tree *b)
+{
+	return a->n == b->n && memcmp(a->hash.b, b->hash.b, SDB_HASH_SIZE) == 0;
+}
+
+static int
+evidence_key_eq(const struct evidence_key *a, const struct evidence_key *b)
+{
+	return a->err == b->err && a->id == b->id && tree_eq(&a->served, &b->served) &&
+	    tree_eq(&a->accepted, &b->accepted);
+}
+
 /*
  * What the log signed and cannot deny: a fork (SDB_ERR_FORK: the answer's
  * signed tree and the accepted tree the lookup checked it against, acc,
@@ -255,7 +280,9 @@ cache_clear(struct sdbd_public *p)
  * its signed tree that is not a go.sum record (SDB_ERR_BAD_RECORD: the
  * note and the record are the evidence; anyone can check the record's
  * inclusion from the log's tiles).  Writes the evidence, stores it, logs a
- * line, and turns eb into the 502 body.  Takes mu.  Returns err.
+ * line, and turns eb into the 502 body; the same misbehavior met again
+ * (any client can ask for it) is logged, not stored again.  Takes mu.
+ * Returns err.
  */
 static int
 misbehaved(struct sdbd_public *p, int err, const char *path, const char *version,
@@ -267,10 +294,29 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f = open_memstream(&text, &tlen);
-	int stored = -1;
+	int stored = -1, again;
+	struct evidence_key key;
 
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
-	cache_clear(p);
+	memset(&key, 0, sizeof key);
+	key.err = err;
+	key.served = a->tree;
+	if (err == SDB_ERR_FORK) {
+		/* the tiles may be of either branch */
+		cache_clear(p);
+		if (acc->have)
+			key.accepted = acc->tree;
+	} else {
+		key.id = a->id;
+	}
+	pthread_mutex_lock(&p->mu);
+	again = p->have_last && evidence_key_eq(&p->last_ev, &key);
+	pthread_mutex_unlock(&p->mu);
+	if (again) {
+		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
+		    "of it is stored already (sumdbd status)", p->r.base, path, version, why);
+		goto out;
+	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (f != NULL) {
@@ -302,6 +348,10 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		if (fclose(f) == 0 && text != NULL) {
 			pthread_mutex_lock(&p->mu);
 			stored = store_evidence(p, text);
+			if (stored == SDB_OK) {
+				p->last_ev = key;
+				p->have_last = 1;
+			}
 			pthread_mutex_unlock(&p->mu);
 		}
 	}
@@ -309,6 +359,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.base,
 	    path, version, why, stored == SDB_OK ? "evidence stored (sumdbd status)" :
 	    "WARNING: the evidence could not be stored");
+out:
 	return sdb_errf(eb, err, "the public checksum database %s misbehaved: %s; nothing is "
 	    "recorded", sdb_note_verifier_name(p->r.v), why);
 }
@@ -420,8 +471,7 @@ acc_unchanged(const struct sdbd_public *p, const struct acc_copy *c)
 {
 	if (p->have_acc != c->have)
 		return 0;
-	return !c->have || (p->acc.n == c->tree.n &&
-	    memcmp(p->acc.hash.b, c->tree.hash.b, SDB_HASH_SIZE) == 0);
+	return !c->have || tree_eq(&p->acc, &c->tree);
 }
 
 /* The decision against acc, no lock held, with one network-only retry

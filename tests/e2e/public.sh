@@ -208,7 +208,9 @@ gomain "$WORK/m4" pub.example.org/e@v1.0.0
 expect 1 '502|Bad Gateway|misbehav' "the go command fails" -- gorun "$WORK/m4" "$WORK/gp4" "$GOSUMDB_PRIV" go mod download
 expect 0 "^$before\$" "nothing recorded" -- size
 expect 0 'MISBEHAVED \(pub.example.org/e@v1.0.0\)' "a MISBEHAVED line on stderr" -- cat "$WORK/serve.err"
-expect 2 'misbehavior: [1-9][0-9]* seen' "sumdbd status: exit 2, misbehavior seen" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 2 'misbehavior: 1 seen' "sumdbd status: exit 2, one misbehavior seen" -- "$SUMDBD" status --db "$WORK/priv.db"
+expect 0 'MISBEHAVED \(pub.example.org/e@v1.0.0\).*stored already' \
+    "... the same fork, met again by the go command, logged but not stored again" -- cat "$WORK/serve.err"
 expect 2 'consistency proof \([1-9][0-9]* hashes\):' "sumdbd status shows the fork evidence with its proof" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 2 'tree served \(307 records\)' "... and the forked tree as served" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 0 '^304$' "... and the accepted tree unchanged" -- sh -c "'$SUMDBD' status --db '$WORK/priv.db' | sed -n '/^public tree accepted:/{n;n;p;}'"
@@ -222,6 +224,7 @@ sumdbd_start FORK2 "$WORK/fork2.db"
 proxy_set "upstream $FORK2_URL"
 expect 0 '^502 .*two different trees of 304' "same-size fork: 502" -- \
     sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/e@v1.0.0'; cat '$WORK/body'"
+expect 2 'misbehavior: 2 seen' "sumdbd status: another fork is a second misbehavior" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 2 'two different trees of 304 records signed by the same key: no proof is needed' \
     "sumdbd status: the same-size fork needs no proof, and says so" -- "$SUMDBD" status --db "$WORK/priv.db"
 expect 0 '^yes$' "... and prints no hash computed for it" -- ok_if sh -c \
@@ -269,7 +272,9 @@ if [ -x "${ORACLE:-}" ]; then
 	    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/example.com/bad@v1.0.0'; cat '$WORK/body'"
 	expect 0 '^0$' "nothing recorded" -- sh -c "curl -s '$URL/latest' | sed -n 2p"
 	expect 0 'MISBEHAVED \(example.com/bad@v1.0.0\).*evidence stored' "a MISBEHAVED line on stderr" -- cat "$WORK/serve.err"
-	expect 2 'misbehavior: 1 seen' "sumdbd status: exit 2" -- "$SUMDBD" status --db "$WORK/priv2.db"
+	expect 0 '^502 .*is not a valid go.sum record' "asked again: 502 again" -- \
+	    sh -c "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/example.com/bad@v1.0.0'; cat '$WORK/body'"
+	expect 2 'misbehavior: 1 seen' "sumdbd status: exit 2, the record kept once" -- "$SUMDBD" status --db "$WORK/priv2.db"
 	cp "$WORK/out" "$WORK/status2"
 	expect 0 '^example.com/bad v1.0.0 h1:not-base64$' "... the evidence holds the record as served" -- \
 	    sed -n '/^record 3 as served:$/{n;p;}' "$WORK/status2"
@@ -277,6 +282,7 @@ if [ -x "${ORACLE:-}" ]; then
 	expect 0 '^example.com/m1 v1.0.0 h1:' "a valid record of that log is still recorded" -- \
 	    curl -s "$URL/lookup/example.com/m1@v1.0.0"
 	stop_sumdbd
+	expect 0 '^0$' "that sumdbd exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
 	kill "$XMOD_PID" 2>/dev/null
 	wait "$XMOD_PID" 2>/dev/null
 	XMOD_PID=
