@@ -708,8 +708,11 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		int nomem;
 		char *shown = sdbd_url_masked(opt->url, &nomem);
 
+		/* without "://" sdbd_url_masked finds no credentials to mask,
+		 * but "user:password@host" may still hold some */
 		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: want http:// or https://",
-		    shown != NULL ? shown : nomem ? "(the URL given)" : opt->url);
+		    shown != NULL ? shown : nomem || strchr(opt->url, '@') != NULL ?
+		    "(the URL given)" : opt->url);
 		free(shown);
 		goto fail;
 	}

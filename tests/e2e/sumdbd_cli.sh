@@ -190,6 +190,9 @@ expect 1 "s\.db\.admin\.sock: path too long for a Unix socket \(107 bytes at mos
 expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
 	"serve names --public-url for a URL that is none" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url notaurl
+expect 1 "^sumdbd serve: --public-url \\(the URL given\\): want http:// or https://$" \
+	"... and shows no credentials of one without a scheme" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url alice:s3cret@proxy.example/sumdb
 expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
