@@ -293,7 +293,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	size_t tlen = 0, i;
 	time_t now = time(NULL);
 	struct tm tm;
-	FILE *f = open_memstream(&text, &tlen);
+	FILE *f;
 	int stored = -1, again;
 	struct evidence_key key;
 
@@ -319,7 +319,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (f != NULL) {
+	if ((f = open_memstream(&text, &tlen)) != NULL) {
 		fprintf(f, "public log misbehavior: %s\n", why);
 		fprintf(f, "public log: %s at %s\n", p->r.vkey, p->r.base);
 		fprintf(f, "seen: %s, looking up %s@%s\n", when, path, version);
