@@ -1139,35 +1139,75 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		h->closed(h->ctx);
 }
 
-/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" and binds a listening socket. */
+/* Longest host of a listen address, and its port's digits, with the NUL. */
+#define HTTP_LISTEN_HOST 96
+#define HTTP_LISTEN_PORT 6
+
+/*
+ * Splits "HOST:PORT", "[V6]:PORT" or ":PORT" into host (empty: every
+ * address) and port, a decimal number 0..65535: the resolver takes any
+ * digits and the socket keeps their low 16 bits, so 99999 would listen on
+ * 34463, a port nobody asked for.
+ */
+static int
+split_listen(const char *listen_addr, char host[HTTP_LISTEN_HOST], char port[HTTP_LISTEN_PORT],
+    struct sdb_errbuf *eb)
+{
+	const char *h = listen_addr, *colon = strrchr(listen_addr, ':'), *p;
+	unsigned long v = 0;
+	size_t hl;
+
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= HTTP_LISTEN_PORT)
+		goto bad_port;
+	for (p = colon + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad_port;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		goto bad_port;
+	hl = (size_t)(colon - h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl >= HTTP_LISTEN_HOST)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s: host too long", listen_addr);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memcpy(port, colon + 1, strlen(colon + 1) + 1);
+	return SDB_OK;
+bad_port:
+	return sdb_errf(eb, SDB_ERR_INVALID, "%s: want HOST:PORT with PORT a number from 0 to "
+	    "65535 (0 picks a free port)", listen_addr);
+}
+
+int
+sdbd_http_listen_check(const char *listen_addr, struct sdb_errbuf *eb)
+{
+	char host[HTTP_LISTEN_HOST], port[HTTP_LISTEN_PORT];
+
+	return split_listen(listen_addr, host, port, eb);
+}
+
+/* Binds a listening socket to listen_addr (split_listen). */
 static int
 bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 {
-	char host[96], port[16], nh[NI_MAXHOST], ns[NI_MAXSERV];
-	const char *orig = listen_addr, *colon = strrchr(listen_addr, ':');
+	char host[HTTP_LISTEN_HOST], port[HTTP_LISTEN_PORT], nh[NI_MAXHOST], ns[NI_MAXSERV];
+	const char *orig = listen_addr;
 	struct addrinfo hints, *res = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	size_t hl;
 	int fd, rc, one = 1;
 
-	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= sizeof port)
-		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: want HOST:PORT", listen_addr);
-	hl = (size_t)(colon - listen_addr);
-	if (hl >= 2 && listen_addr[0] == '[' && listen_addr[hl - 1] == ']') {
-		listen_addr++;
-		hl -= 2;
-	}
-	if (hl >= sizeof host)
-		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: host too long", orig);
-	memcpy(host, listen_addr, hl);
-	host[hl] = '\0';
-	memcpy(port, colon + 1, strlen(colon + 1) + 1);
+	if ((rc = split_listen(listen_addr, host, port, eb)) != SDB_OK)
+		return rc;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(hl ? host : NULL, port, &hints, &res);
+	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
 	if (rc != 0)
 		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: %s", orig, gai_strerror(rc));
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);

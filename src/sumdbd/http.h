@@ -108,6 +108,15 @@ struct sdbd_http;
 unsigned sdbd_http_default_threads(void);
 
 /*
+ * Checks a listen address as sdbd_http_start will read it ("HOST:PORT",
+ * "[V6]:PORT" or ":PORT", PORT a decimal number 0..65535), without
+ * resolving or binding it, so that a caller can refuse it before doing
+ * anything else.  Returns SDB_OK or SDB_ERR_INVALID, eb saying why
+ * (starting with the address).
+ */
+int sdbd_http_listen_check(const char *listen_addr, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Binds the listen address and starts the worker threads.  *out is the
  * new listener.  Returns SDB_OK, SDB_ERR_INVALID (listen address malformed
  * or unresolvable), SDB_ERR_IO (bind or listen failed: eb names the

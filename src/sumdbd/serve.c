@@ -131,30 +131,6 @@ serve_log_line(const char *line)
 	fprintf(stderr, "sumdbd: %s\n", line);
 }
 
-/*
- * The port of a --listen HOST:PORT is a decimal number 0..65535.  The
- * resolver takes any digits and the socket keeps the low 16 bits of
- * them, so 99999 would listen on 34463 and the GOSUMDB line printed
- * would name a port nobody asked for.
- */
-static int
-listen_port_ok(const char *listen)
-{
-	const char *p = strrchr(listen, ':');
-	unsigned long v = 0;
-
-	if (p == NULL || *++p == '\0')
-		return 0;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 65535)
-			return 0;
-	}
-	return 1;
-}
-
 /* Reads one config value through a short-lived reader handle. */
 static int
 config_value(const char *db, const char *key, char **value, struct sdb_errbuf *eb)
@@ -310,9 +286,9 @@ cmd_serve(int argc, char **argv)
 		serve_usage(stderr);
 		return 1;
 	}
-	if (!listen_port_ok(listen)) {
-		fprintf(stderr, "sumdbd serve: --listen %s: want HOST:PORT with PORT a number from "
-		    "0 to 65535 (0 picks a free port)\n", listen);
+	/* before anything is opened: the listener reads it only at the end */
+	if (sdbd_http_listen_check(listen, &eb) != SDB_OK) {
+		fprintf(stderr, "sumdbd serve: --listen %s\n", eb.msg);
 		return 1;
 	}
 
