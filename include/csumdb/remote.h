@@ -66,6 +66,10 @@ struct sdb_remote {
  * SDB_ERR_INTERNAL.
  */
 int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
+
+/* 1 when url's scheme is one sdb_remote_open takes (http://, https://,
+ * file://), else 0: for a caller that names the option itself. */
+int sdb_remote_url_ok(const char *url);
 void sdb_remote_close(struct sdb_remote *r);
 
 /*

@@ -399,6 +399,13 @@ sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct 
 /* --- setup ------------------------------------------------------------- */
 
 int
+sdb_remote_url_ok(const char *url)
+{
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 ||
+	    strncmp(url, "file://", 7) == 0;
+}
+
+int
 sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_options opt;
@@ -420,8 +427,7 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		}
 		snprintf(r->base, n, "https://%s", name);
 	} else {
-		if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
-		    strncmp(url, "file://", 7) != 0) {
+		if (!sdb_remote_url_ok(url)) {
 			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://", url);
 			goto fail;
 		}

@@ -703,8 +703,7 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	 * own messages name sumdb's --url, and cannot tell which of the two
 	 * was wrong.  The key is never quoted (it may be a pasted signer
 	 * key); the URL is shown without its credentials. */
-	if (opt->url != NULL && strncmp(opt->url, "http://", 7) != 0 &&
-	    strncmp(opt->url, "https://", 8) != 0 && strncmp(opt->url, "file://", 7) != 0) {
+	if (opt->url != NULL && !sdb_remote_url_ok(opt->url)) {
 		int nomem;
 		char *shown = sdbd_url_masked(opt->url, &nomem);
 
