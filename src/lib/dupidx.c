@@ -154,29 +154,6 @@ io_fail(struct sdb_errbuf *eb, const char *what, const char *path)
 	return sdb_errf(eb, SDB_ERR_IO, "duplicate index %s: %s: %s", path, what, strerror(errno));
 }
 
-/* Reads exactly len bytes at off; -1 with errno, or 0 and EIO when short. */
-static int
-pread_all(int fd, void *buf, size_t len, int64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = pread(fd, p, len, (off_t)off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			if (k == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += k;
-		len -= (size_t)k;
-		off += k;
-	}
-	return 0;
-}
-
 int
 sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen, int64_t merged,
     int reset, struct sdb_errbuf *eb)
@@ -356,7 +333,7 @@ src_next(struct src *s, uint8_t *raw)
 		if (s->left == 0)
 			return 0;
 		k = s->left < (int64_t)s->cap ? (size_t)s->left : s->cap;
-		if (pread_all(s->fd, raw, k * ENT_SIZE, s->off) != 0)
+		if (sdb_pread_all(s->fd, raw, k * ENT_SIZE, s->off) != 0)
 			return -1;
 		for (i = 0; i < k; i++) {
 			s->buf[i].hi = get64(raw + i * ENT_SIZE);
@@ -379,7 +356,7 @@ read_header(int fd, const char *path, int64_t off, int64_t end, const char *magi
 	uint8_t h[HDR_SIZE];
 	uint64_t c;
 
-	if (end - off < HDR_SIZE || pread_all(fd, h, HDR_SIZE, off) != 0 ||
+	if (end - off < HDR_SIZE || sdb_pread_all(fd, h, HDR_SIZE, off) != 0 ||
 	    memcmp(h, magic, 8) != 0)
 		return sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is damaged at byte %lld",
 		    path, (long long)off);

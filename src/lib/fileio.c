@@ -43,6 +43,28 @@ sdb_read_all(int fd, void *buf, size_t cap, size_t *n)
 }
 
 int
+sdb_pread_all(int fd, void *buf, size_t len, int64_t off)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t k = pread(fd, p, len, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+int
 sdb_write_all(int fd, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;

@@ -25,6 +25,7 @@
 #include "csumdb/dirhash.h"
 #include "csumdb/modzip.h"
 #include "csumdb/module.h"
+#include "fileio.h"
 #include "limits.h"
 #include "modzip_fold.h"
 
@@ -410,18 +411,10 @@ zin_read(const struct zin *z, uint64_t off, void *dst, size_t n, struct sdb_errb
 		memcpy(d, z->buf + off, n);
 		return SDB_OK;
 	}
-	while (n > 0) {
-		ssize_t r = pread(z->fd, d, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return sdb_errf(eb, SDB_ERR_IO, "module zip: reading the file: %s",
-			    r < 0 ? strerror(errno) : "it got shorter");
-		d += r;
-		off += (uint64_t)r;
-		n -= (size_t)r;
-	}
+	/* the size was checked: a file that ends early got shorter */
+	if (sdb_pread_all(z->fd, d, n, (int64_t)off) != 0)
+		return sdb_errf(eb, SDB_ERR_IO, "module zip: reading the file: %s",
+		    errno == EIO ? "it got shorter, or an I/O error" : strerror(errno));
 	return SDB_OK;
 }
 
