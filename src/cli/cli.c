@@ -158,9 +158,17 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 		fprintf(stderr, "%s: cannot initialise the crypto library\n", prog);
 		return EXIT_LOCAL;
 	}
-	for (i = 0; i < ncmds; i++)
-		if (strcmp(cmds[i].name, argv[1]) == 0)
-			return cli_check_stdout(prog, cmds[i].name, cmds[i].run(argc - 1, argv + 1));
+	for (i = 0; i < ncmds; i++) {
+		char name[64];
+
+		if (strcmp(cmds[i].name, argv[1]) != 0)
+			continue;
+		/* getopt names argv[0] in its messages: "sumdbd serve:
+		 * unrecognized option", as every other message says. */
+		if ((size_t)snprintf(name, sizeof name, "%s %s", prog, cmds[i].name) < sizeof name)
+			argv[1] = name;
+		return cli_check_stdout(prog, cmds[i].name, cmds[i].run(argc - 1, argv + 1));
+	}
 	fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[1]);
 	cli_usage(stderr, prog, cmds, ncmds);
 	return EXIT_LOCAL;

@@ -44,7 +44,8 @@ char *cli_read_nonempty(const char *path, size_t max, const char *what, size_t *
  * 1; else 0. */
 int cli_extra_args(const char *prog, int argc, char **argv, int first);
 
-/* One command: run(argc, argv) with argv[0] the command name; returns an
+/* One command: run(argc, argv) with argv[0] the program and command name
+ * ("sumdb lookup", which getopt puts in its messages); returns an
  * exit status. */
 struct cli_command {
 	const char *name;

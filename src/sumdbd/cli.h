@@ -11,7 +11,8 @@
 /* The port `sumdbd serve` listens on by default (127.0.0.1). */
 #define SUMDBD_DEFAULT_PORT 3030
 
-/* Each command: run(argc, argv) with argv[0] the command name; returns an
+/* Each command: run(argc, argv) with argv[0] the program and command name
+ * ("sumdbd serve", which getopt puts in its messages); returns an
  * exit status. */
 int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

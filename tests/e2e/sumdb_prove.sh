@@ -201,6 +201,8 @@ fi
 for c in audit lookup prove verify-proof check; do
 	expect 0 "^usage: sumdb $c" "$c --help" -- "$SUMDB" $c --help
 	expect 1 "usage: sumdb $c" "$c without arguments: usage, exit 1" -- "$SUMDB" $c
+	expect 1 "^sumdb $c: unrecognized option '--bogus'" "$c names itself in getopt's messages" -- \
+		"$SUMDB" $c --bogus
 done
 sumdbd_stop A
 e2e_done

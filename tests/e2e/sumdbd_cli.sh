@@ -26,6 +26,11 @@ expect 0 "^PRIVATE\+KEY\+k\.example\+[0-9a-f]{8}\+" "keygen prints a signer key"
 expect 0 "^k\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}$" "keygen prints a verifier key" -- \
 	"$SUMDBD" keygen k.example
 expect 1 "usage: sumdbd keygen" "keygen without a name" -- "$SUMDBD" keygen
+# getopt's own messages name the program and the command, as ours do.
+expect 1 "^sumdbd serve: unrecognized option '--bogus'" "an unknown option is named with the command" -- \
+	"$SUMDBD" serve --bogus
+expect 1 "^sumdbd add: option '--db' requires an argument" "a missing option argument too" -- \
+	"$SUMDBD" add --db
 # keygen makes no key that init --key would then refuse for its name.
 expect 1 "^sumdbd keygen: a_b\.example: not a valid log name \(host\[/path\]" \
 	"keygen refuses a name init refuses" -- "$SUMDBD" keygen a_b.example
