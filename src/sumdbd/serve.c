@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin_server.h"
 #include "cli.h"
@@ -145,6 +146,30 @@ config_value(const char *db, const char *key, char **value, struct sdb_errbuf *e
 	rc = sdb_store_config_get(s, key, value, eb);
 	sdb_store_close(s);
 	return rc;
+}
+
+/* Prints the GOSUMDB line for a listener at addr (HOST:PORT).  Bound to
+ * all addresses, the listener's own address is no URL for a client
+ * elsewhere: the line names this host instead, and says so. */
+static void
+gosumdb_line(const char *vkey, const char *addr)
+{
+	char host[256];
+	const char *port = NULL;
+
+	if (strncmp(addr, "0.0.0.0:", 8) == 0)
+		port = addr + 8;
+	else if (strncmp(addr, "[::]:", 5) == 0)
+		port = addr + 5;
+	if (port != NULL && gethostname(host, sizeof host) == 0 && host[0] != '\0' &&
+	    memchr(host, '\0', sizeof host) != NULL) {
+		printf("GOSUMDB=\"%s http://%s:%s\"\n", vkey, host, port);
+		fflush(stdout);
+		fprintf(stderr, "sumdbd serve: listening on all addresses; the GOSUMDB line names "
+		    "this host as %s: give clients the name they reach it by\n", host);
+		return;
+	}
+	printf("GOSUMDB=\"%s http://%s\"\n", vkey, addr);
 }
 
 int
@@ -408,7 +433,7 @@ cmd_serve(int argc, char **argv)
 	l = sdbd_log_latest(log);
 	printf("sumdbd: serving %s (tree size %" PRId64 ", %u HTTP worker%s) on http://%s\n",
 	    name, l->tree.n, hopt.threads, hopt.threads == 1 ? "" : "s", sdbd_http_address(http));
-	printf("GOSUMDB=\"%s http://%s\"\n", vkey, sdbd_http_address(http));
+	gosumdb_line(vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
 	fflush(stdout);
 

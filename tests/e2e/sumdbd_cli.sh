@@ -183,6 +183,14 @@ expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUM
 expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
 	"serve refuses a port past 65535" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+# Listening on all addresses: 0.0.0.0 is no URL for a client elsewhere,
+# so the GOSUMDB line names the host, and a line on stderr says so.
+sumdbd_start ALL "$DB" --no-admin --listen 0.0.0.0:0
+expect 0 "^GOSUMDB=\"$VKEY_RE http://$(hostname):${ALL_URL##*:}\"$" \
+	"listening on all addresses, the GOSUMDB line names this host" -- cat "$WORK/ALL.out"
+expect 0 "listening on all addresses; the GOSUMDB line names this host as $(hostname): give clients" \
+	"... and says so" -- cat "$WORK/ALL.err"
+sumdbd_stop ALL
 # A database whose admin socket path would not fit a Unix socket address:
 # serve says how to go on.
 LONGDIR="$WORK/$(printf '%0100d' 0)"
