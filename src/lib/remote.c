@@ -575,8 +575,8 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 	    memcmp(rec.path.p, path, rec.path.len) != 0 || rec.version.len != strlen(version) ||
 	    memcmp(rec.version.p, version, rec.version.len) != 0)) {
 		err = sdb_errf(eb, SDB_ERR_RECORD_MISMATCH,
-		    "the log answered the lookup of %s@%s with a record for another module", path,
-		    version);
+		    "the log answered the lookup of %s@%s with the record of %.*s %.*s", path,
+		    version, (int)rec.path.len, rec.path.p, (int)rec.version.len, rec.version.p);
 		goto out;
 	}
 	if (a->id >= a->tree.n) {
@@ -634,9 +634,13 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 	*text = NULL;
 	*note = NULL;
 	for (n = 0;; n++) {
-		int garbled = 0;
+		int garbled = 0, fetched;
 
 		err = sdb_remote_lookup_fetch_until(r, path, version, 0, &a, &bad, &why, eb);
+		/* a mismatch found by the fetch (another module's record, an
+		 * id past the tree) keeps its own words: the record may well be
+		 * the tree's, for another module */
+		fetched = err == SDB_OK;
 		if (err == SDB_OK)
 			err = sdb_remote_check_inclusion(r, &a.tree, a.id, a.text.p, a.text.len, eb);
 		if (err == SDB_ERR_RECORD_MISMATCH && bad) {
@@ -645,7 +649,7 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 			garbled = 1;
 			err = sdb_errf(eb, SDB_ERR_IO, "%s: the answer for %s@%s does not parse: %s",
 			    r->base, path, version, why.msg);
-		} else if (err == SDB_ERR_RECORD_MISMATCH) {
+		} else if (err == SDB_ERR_RECORD_MISMATCH && fetched) {
 			err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
 			    " of the signed tree of %" PRId64 " records", path, version, a.id,
 			    a.tree.n);

@@ -41,6 +41,13 @@ expect 1 'not canonical' "prove of a non-canonical version: refused" -- "$SUMDB"
 proxy_set "upstream $A_URL" "forge example.com/m7@v1.0.0 7"
 expect 2 'VERIFICATION FAILED.*does not match its parent|VERIFICATION FAILED.*not record 7' \
 	"a forged record with a matching forged level-0 tile: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0
+# another module's record, which is in the tree: the answer is not for the
+# module asked about, and says so (not a record missing from the tree)
+proxy_set "upstream $A_URL" "swap-lookup /m7@ /m8@"
+expect 2 'VERIFICATION FAILED: the log answered the lookup of example.com/m7@v1.0.0 with the record of example.com/m8 v1.0.0$' \
+	"a lookup answered with another module's record: exit 2, naming it" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0
+expect 2 '"error":"verification-failed","detail":"the log answered the lookup of example.com/m7@v1.0.0 with the record of example.com/m8 v1.0.0"' \
+	"... with --json" -- "$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m7@v1.0.0
 proxy_set "upstream $A_URL" "flip-tile tile/8/0/001"
 expect 2 'VERIFICATION FAILED' "a forged tile below a correct parent: exit 2" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m300@v1.0.0
 proxy_set "upstream $A_URL" "truncate-tiles"

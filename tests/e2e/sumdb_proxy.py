@@ -31,6 +31,9 @@ directive a line:
   hang SUB            hold every request whose path contains SUB, without
                       answering, for as long as this line stays (then
                       answer it as the other lines say)
+  swap-lookup A B     answer lookups whose path contains A with the
+                      lookup answer for the path with A replaced by B
+                      (another module's record, genuinely in the tree)
   unsign SUB          replace the signatures of the note in lookup answers
                       whose path contains SUB by one of an unknown key
                       (what anyone between a client and the log can do)
@@ -154,8 +157,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         up = d["upstream"][0].rstrip("/")
         if "switch-on" in d and switched(d, p):
             up = d["switch-on"][1].rstrip("/")
+        q = self.path
+        if "swap-lookup" in d and "/lookup/" in p and d["swap-lookup"][0] in p:
+            q = q.replace(d["swap-lookup"][0], d["swap-lookup"][1])
         try:
-            status, body = get(up + self.path)
+            status, body = get(up + q)
         except OSError:
             self.reply(502, b"upstream down\n")
             return
