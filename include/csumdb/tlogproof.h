@@ -44,6 +44,14 @@ struct sdb_tlog_proof {
 };
 
 /*
+ * The most bytes sdb_tlog_proof_parse takes: the header, an extra line of
+ * SDB_TLOG_PROOF_MAX_EXTRA bytes, the index, SDB_TLOG_MAX_PROOF hashes,
+ * the blank line and a note of SDB_MAX_NOTE_SIZE.  A reader of a proof
+ * file stops there, so that every file too large gets one answer.
+ */
+size_t sdb_tlog_proof_max_size(void);
+
+/*
  * Parses data[0..len) (not NUL-terminated) into *p.  Refuses a missing or
  * different header, a non-canonical index or hash, more than
  * SDB_TLOG_MAX_PROOF hashes, unknown lines, a missing blank line, an empty

@@ -77,6 +77,12 @@ extra_ok(const char *s, size_t n)
 	return ok;
 }
 
+size_t
+sdb_tlog_proof_max_size(void)
+{
+	return PROOF_MAX_SIZE;
+}
+
 int
 sdb_tlog_proof_parse(const char *data, size_t len, struct sdb_tlog_proof *p,
     struct sdb_errbuf *eb)
@@ -86,7 +92,8 @@ sdb_tlog_proof_parse(const char *data, size_t len, struct sdb_tlog_proof *p,
 	const char *nl;
 
 	if (len > PROOF_MAX_SIZE)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "tlog-proof: %zu bytes, over the limit", len);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "tlog-proof: larger than %zu bytes",
+		    (size_t)PROOF_MAX_SIZE);
 	if (len < hl || memcmp(data, SDB_TLOG_PROOF_HEADER, hl) != 0)
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "tlog-proof: line 1: not \"c2sp.org/tlog-proof@v1\"");
@@ -139,7 +146,8 @@ sdb_tlog_proof_parse(const char *data, size_t len, struct sdb_tlog_proof *p,
 	if (off >= len)
 		return sdb_errf(eb, SDB_ERR_INVALID, "tlog-proof: no signed note after the blank line");
 	if (len - off > SDB_MAX_NOTE_SIZE)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "tlog-proof: note over the limit");
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "tlog-proof: the note is larger than %d bytes",
+		    SDB_MAX_NOTE_SIZE);
 	p->note.p = data + off;
 	p->note.len = len - off;
 	return SDB_OK;

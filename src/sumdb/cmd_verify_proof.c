@@ -2,8 +2,9 @@
  * sumdb verify-proof: checks a C2SP tlog-proof offline against a record
  * text and a verifier key (tlogproof.h) and prints the index, tree size
  * and root.  Every way the proof can fail is exit 2 with what failed;
- * exit 1 is for usage, unreadable files and a record file that is not a
- * go.sum record (a local mistake, about which the proof says nothing).
+ * exit 1 is for usage, unreadable files, a proof over the size limit and
+ * a record file that is not a go.sum record (a local mistake, about which
+ * the proof says nothing).
  */
 #include "config.h"
 
@@ -41,8 +42,8 @@ verify_proof_usage(FILE *f)
 	    "                 only\n"
 	    "  --help         this text\n"
 	    "\n"
-	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage, I/O, or a\n"
-	    "record file that is not a go.sum record.\n");
+	    "Exit status: 0 valid; 2 invalid (says what failed); 1 usage, I/O, a\n"
+	    "record file that is not a go.sum record, or a proof too large to read.\n");
 }
 
 /* What failed, in words; NULL where the detail says it, as every error
@@ -119,8 +120,9 @@ cmd_verify_proof(int argc, char **argv)
 		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
-	/* an empty download is no proof at all: nothing was checked */
-	proof = cli_read_nonempty(ppath, SDB_MAX_NOTE_SIZE + 64 * 1024, "proof", &plen, &eb);
+	/* An empty download is no proof at all, and a file over the limit
+	 * was not read to its end: nothing was checked. */
+	proof = cli_read_nonempty(ppath, sdb_tlog_proof_max_size(), "proof", &plen, &eb);
 	if (proof == NULL) {
 		snprintf(detail, sizeof detail, "%s", eb.msg);
 		goto unchecked;
@@ -128,10 +130,16 @@ cmd_verify_proof(int argc, char **argv)
 	err = sdb_tlog_proof_parse(proof, plen, &p, &eb);
 	if (err == SDB_OK)
 		err = sdb_tlog_proof_verify(&p, rec, rlen, v, &tree, &eb);
-	else if (err != SDB_ERR_NOMEM && err != SDB_ERR_PROOF_LENGTH)
+	else if (err != SDB_ERR_NOMEM && err != SDB_ERR_PROOF_LENGTH && err != SDB_ERR_TOO_LARGE)
 		err = SDB_ERR_INVALID; /* the proof's syntax, not its note */
 	if (err == SDB_ERR_NOMEM) {
 		snprintf(detail, sizeof detail, "out of memory");
+		goto unchecked;
+	}
+	/* a note over the limit is not read, as verify-note does not */
+	if (err == SDB_ERR_TOO_LARGE) {
+		snprintf(detail, sizeof detail, "%s: %s",
+		    strcmp(ppath, "-") == 0 ? "standard input" : ppath, sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
 	if (err != SDB_OK) {

@@ -133,6 +133,15 @@ expect 2 '^\{"valid":false,"reason":"index-not-in-tree",' "--json reason: an ind
 sed 's/^index 300$/index 0300/' "$WORK/p.tlog-proof" >"$WORK/zero"
 expect 2 '^\{"valid":false,"reason":"malformed-proof",' "--json reason: a proof that does not parse" -- vp_json "$VKEY" m300.rec zero
 expect 1 'verify-proof' "verify-proof of a missing file: exit 1" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/nonexistent"
+# a proof file or its note over the size limit is not checked, whatever
+# the size past the limit: exit 1 and valid null, as verify-note's
+# oversized note
+for pad in 10000 30000 100000; do
+	{ cat "$WORK/p.tlog-proof"; head -c $((1000000 + pad)) /dev/zero | tr '\0' x; } >"$WORK/huge.tlog-proof"
+	expect 0 '^exit 1 stdout \[\{"valid":null,"reason":"could-not-check","detail":"[^"]*huge.tlog-proof: (tlog-proof: the note is )?larger than [0-9]+ bytes"\}\]$' \
+		"verify-proof of a proof $pad bytes past a 1 MB note: too large, not checked" -- \
+		sh -c "o=\$('$SUMDB' verify-proof --json --vkey '$VKEY' --record '$WORK/m300.rec' '$WORK/huge.tlog-proof' 2>/dev/null); echo \"exit \$? stdout [\$o]\""
+done
 : >"$WORK/empty.tlog-proof"
 expect 1 'no proof in .*empty.tlog-proof \(empty file\)$' "verify-proof of an empty file: exit 1" -- \
 	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/empty.tlog-proof"
