@@ -48,6 +48,8 @@ struct sdb_remote {
 	struct sdb_note_verifier *v;
 	char *vkey;                 /* the key string, as formatted */
 	char *base;                 /* URL without a trailing slash */
+	char *shown;                /* base for messages: its userinfo ("user:pass@",
+	                             * credentials) as "xxxxx@" */
 	struct sdb_fetch *fetch;
 	struct sdb_state *state;    /* may be NULL */
 	int use_state_cache;        /* serve tiles from the state file's cache */
@@ -184,6 +186,13 @@ int sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted
  */
 int sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Replaces every r->base in eb's message by r->shown, for a message made
+ * from a URL under base (libcurl's, a caller's own): no credentials given
+ * in the URL are ever shown.  A no-op when base has none.
+ */
+void sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb);
 
 /*
  * GETs base + "/" + path (max bytes) with status 200 required.  Returns

@@ -52,6 +52,50 @@ body_hint(const char *body, size_t len, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* A copy of base with the userinfo of its authority masked as "xxxxx@"
+ * (base starts with a scheme and "://", as sdb_remote_url_ok wants), or
+ * an unchanged copy; NULL when out of memory. */
+static char *
+url_shown(const char *base)
+{
+	const char *auth = strstr(base, "://"), *at, *end;
+	size_t n;
+	char *out;
+
+	if (auth == NULL)
+		return strdup(base);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (at = end; at > auth && at[-1] != '@'; at--)
+		;
+	if (at == auth)
+		return strdup(base);
+	n = strlen(base) - (size_t)(at - auth) + sizeof "xxxxx@";
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - base), base, at);
+	return out;
+}
+
+void
+sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb)
+{
+	char out[sizeof eb->msg];
+	const char *s, *hit;
+	size_t bl, o = 0;
+
+	if (r->base == NULL || r->shown == NULL || strcmp(r->base, r->shown) == 0 ||
+	    strstr(eb->msg, r->base) == NULL)
+		return;
+	bl = strlen(r->base);
+	for (s = eb->msg; (hit = strstr(s, r->base)) != NULL && o < sizeof out - 1; s = hit + bl)
+		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s,
+		    r->shown);
+	if (o < sizeof out - 1)
+		snprintf(out + o, sizeof out - o, "%s", s);
+	memcpy(eb->msg, out, sizeof out);
+	eb->msg[sizeof eb->msg - 1] = '\0';
+}
+
 /* GET base/path by deadline_ms (0: none); count: add to r's counters (not
  * from sdb_remote_lookup_fetch_until, which may run in several threads at once). */
 static int
@@ -73,6 +117,7 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 		err = sdb_errf(eb, SDB_ERR_IO, "%s: response over %zu bytes", url, max);
 	if (err != SDB_OK) {
 		free(url);
+		sdb_remote_scrub(r, eb);
 		/* a caller with a deadline tells "too late" from "failed" */
 		if (err == SDB_ERR_TIMEOUT && deadline_ms != 0)
 			return err;
@@ -95,6 +140,8 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 	}
 	sdb_fetch_response_clear(&res);
 	free(url);
+	if (err != SDB_OK)
+		sdb_remote_scrub(r, eb);
 	return err;
 }
 
@@ -428,7 +475,14 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		snprintf(r->base, n, "https://%s", name);
 	} else {
 		if (!sdb_remote_url_ok(url)) {
-			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://", url);
+			/* without "://" no userinfo is found to mask, but
+			 * "user:password@host" may still hold some */
+			char *shown = strchr(url, '@') != NULL ? url_shown(url) : NULL;
+
+			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://",
+			    shown == NULL ? url : strstr(shown, "://") != NULL ? shown :
+			    "(the URL given)");
+			free(shown);
 			goto fail;
 		}
 		if ((r->base = strdup(url)) == NULL) {
@@ -438,6 +492,10 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		n = strlen(r->base);
 		while (n > 0 && r->base[n - 1] == '/')
 			r->base[--n] = '\0';
+	}
+	if ((r->shown = url_shown(r->base)) == NULL) {
+		err = SDB_ERR_NOMEM;
+		goto fail;
 	}
 	memset(&opt, 0, sizeof opt);
 	if ((err = sdb_fetch_new(&r->fetch, &opt, eb)) != SDB_OK)
@@ -463,6 +521,7 @@ sdb_remote_close(struct sdb_remote *r)
 	sdb_note_verifier_free(r->v);
 	free(r->vkey);
 	free(r->base);
+	free(r->shown);
 	free(r->mem);
 	sdb_remote_drop_cache(r);
 	free(r->pending);
@@ -499,7 +558,7 @@ sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size
 		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM && err != SDB_ERR_IO)
 		{
 			char pre[1100];
-			snprintf(pre, sizeof pre, "%s/latest", r->base);
+			snprintf(pre, sizeof pre, "%s/latest", r->shown);
 			err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
 		}
 		return err;
@@ -566,7 +625,7 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 		if (!sdb_err_is_verification(err) && err != SDB_ERR_NOMEM)
 		{
 			char pre[1100];
-			snprintf(pre, sizeof pre, "%s/%s", r->base, req);
+			snprintf(pre, sizeof pre, "%s/%s", r->shown, req);
 			err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, pre);
 		}
 		goto out;
@@ -648,7 +707,7 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 			 * check, never a forgery */
 			garbled = 1;
 			err = sdb_errf(eb, SDB_ERR_IO, "%s: the answer for %s@%s does not parse: %s",
-			    r->base, path, version, why.msg);
+			    r->shown, path, version, why.msg);
 		} else if (err == SDB_ERR_RECORD_MISMATCH && fetched) {
 			err = sdb_errf(eb, err, "the record for %s@%s is not record %" PRId64
 			    " of the signed tree of %" PRId64 " records", path, version, a.id,

@@ -119,7 +119,7 @@ audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, cons
 
 	if (f == NULL)
 		return NULL;
-	fprintf(f, "proof of misbehavior: %s (%s)\n", sdb_note_verifier_name(r->v), r->base);
+	fprintf(f, "proof of misbehavior: %s (%s)\n", sdb_note_verifier_name(r->v), r->shown);
 	fprintf(f, "accepted tree, %" PRId64 " records:\n%s", acc->n, acc_note);
 	fprintf(f, "latest tree, %" PRId64 " records:\n%s", lat->n, lat_note);
 	if (acc->n == lat->n) {

@@ -108,10 +108,12 @@ fetch_tile(struct sdb_remote *r, struct dl_slot *s)
 	    &s->eb);
 	s->body = res.body;
 	s->cap = res.cap;
-	if (err != SDB_OK)
+	if (err == SDB_OK && res.status != 200)
+		err = sdb_errf(&s->eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
+	if (err != SDB_OK) {
+		sdb_remote_scrub(r, &s->eb);
 		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
-	if (res.status != 200)
-		return sdb_errf(&s->eb, SDB_ERR_IO, "%s: HTTP %ld", url, res.status);
+	}
 	s->len = res.len;
 	return SDB_OK;
 }

@@ -192,6 +192,16 @@ proxy_set "upstream $A_URL"
 proxy_set "upstream $A_URL" "xmod07-data"
 expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
 
+# credentials in --url (a proxy behind basic auth) are used, and never
+# shown: not in messages, not in --json, whatever failed
+CU="http://someone:s3cr3tpw@${U#http://}"
+expect 0 '^example.com/m7 v1.0.0 h1:' "lookup with credentials in --url" -- "$SUMDB" lookup --url "$CU" "$VKEY" example.com/m7@v1.0.0
+for c in "lookup --url $CU $VKEY example.com/m7@v1.9.9" "lookup --json --url http://someone:s3cr3tpw@127.0.0.1:1 $VKEY example.com/m7@v1.0.0" \
+    "prove --json --out $WORK/cred.tlog-proof --url $CU $VKEY example.com/m7@v1.9.9" "check --json --url http://someone:s3cr3tpw@127.0.0.1:1 $VKEY $WORK/m300.sum"; do
+	expect 1 'http://xxxxx@127\.0\.0\.1:' "${c%% *}: the URL shown without its credentials" -- sh -c "'$SUMDB' $c"
+	cp "$WORK/out" "$WORK/cred.out"
+	expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr3tpw '$WORK/cred.out'"
+done
 # a key argument that is not a verifier key says what it is
 expect 1 'a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$' \
 	"lookup with a pasted GOSUMDB value" -- "$SUMDB" lookup "$VKEY $U" example.com/m7@v1.0.0
