@@ -6,7 +6,8 @@
  *
  * GOPROXY list semantics (as the go command): after a ',' the next proxy
  * is tried only when this one answered 404 or 410; after a '|' it is tried
- * on any failure.
+ * on any failure.  When all fail, the failure reported is the go
+ * command's choice too (fetch_and_record).
  */
 #include "config.h"
 
@@ -485,12 +486,28 @@ fetch_and_record(void *arg, const char *path, const char *version, struct sdb_er
 		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "%s", sdb_errmsg(&copy, rc));
 		goto out;
 	}
+	/*
+	 * As the go command's TryProxies: when every proxy failed, the
+	 * answer is the last failure other than "not found", and only when
+	 * all of them said "not found" the last of those.  A proxy that is
+	 * down ahead of a '|' and one behind it that lacks the version must
+	 * not make a 404 (cached, and telling the client the version does
+	 * not exist) of what is an upstream failure (502, 504).
+	 */
 	rc = SDB_ERR_NOT_FOUND;
 	for (i = 0; i < u->nproxies; i++) {
-		rc = fetch_from(u, &u->proxies[i], path, version, epath, ever, &h1, &gomod_h1, eb);
-		if (rc == SDB_OK)
+		struct sdb_errbuf peb;
+		int prc;
+
+		peb.msg[0] = '\0';
+		prc = fetch_from(u, &u->proxies[i], path, version, epath, ever, &h1, &gomod_h1, &peb);
+		if (prc == SDB_OK) {
+			rc = SDB_OK;
 			break;
-		if (rc != SDB_ERR_NOT_FOUND && !u->proxies[i].fallthrough_any)
+		}
+		if (prc != SDB_ERR_NOT_FOUND || rc == SDB_ERR_NOT_FOUND)
+			rc = sdb_errf(eb, prc, "%s", sdb_errmsg(&peb, prc));
+		if (prc != SDB_ERR_NOT_FOUND && !u->proxies[i].fallthrough_any)
 			break;
 	}
 	if (rc != SDB_OK)

@@ -11,7 +11,9 @@
 #      the patterns, upstream down, zips that Go's archive/zip and libzip
 #      read differently: clear 404/502/504, nothing recorded, the server
 #      keeps serving;
-#   4. downloads leave no file in TMPDIR, not even after a kill -9.
+#   4. GOPROXY lists: ',' and '|' as the go command reads them, and the
+#      failure it would report when every proxy failed;
+#   5. downloads leave no file in TMPDIR, not even after a kill -9.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -219,6 +221,36 @@ expect 0 '^502 .*127.0.0.1:1' "upstream down: 502 naming it" -- sh -c \
 expect 0 '^clean$' "the 502 names the upstream without the credentials in its URL" -- sh -c \
 	"if grep -q 's3cret' '$WORK/body'; then cat '$WORK/body'; else echo clean; fi"
 expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
+
+# GOPROXY lists, as the go command reads them: after ',' the next proxy
+# only when one answered 404 or 410, after '|' after any failure; when all
+# failed, the answer says the most telling failure (a proxy that failed
+# outranks one that lacks the version), never a 404 for a version a
+# failing proxy may well have.
+mkdir -p "$WORK/empty"
+for m in list1 list2 list3; do
+	python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/$m v1.0.0 7 3 || exit 1
+done
+newdb db5
+serve s5 "$DB" --upstream "file://$WORK/empty,$PROXY" --private corp.example.com
+expect 0 '^corp.example.com/list1 v1.0.0 h1:' "A,B: A lacks the version: B's recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/list1@v1.0.0"
+newdb db6
+serve s6 "$DB" --upstream "http://127.0.0.1:1,$PROXY" --private corp.example.com --upstream-timeout 2
+expect 0 '^502 .*127.0.0.1:1' "A,B: A down: 502 naming A" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/list2@v1.0.0'; cat '$WORK/body'"
+expect 0 '^0$' "A,B: A down: B never asked" -- \
+	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/list2/' '$WORK/hits' || true"
+newdb db7
+serve s7 "$DB" --upstream "http://127.0.0.1:1|$PROXY" --private corp.example.com --upstream-timeout 2
+expect 0 '^corp.example.com/list3 v1.0.0 h1:' "A|B: A down: B's recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/list3@v1.0.0"
+expect 0 '^502 .*127.0.0.1:1' "A|B: A down, B lacks the version: 502 naming A, not 404" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/list3@v1.9.9'; cat '$WORK/body'"
+newdb db8
+serve s8 "$DB" --upstream "file://$WORK/empty|file://$WORK/empty/2" --private corp.example.com
+expect 0 '^404 not found: .*empty/2 answered 404' "A|B: both lack it: 404 naming the last" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/list3@v1.9.9'; cat '$WORK/body'"
 
 # Downloaded zips wait for their checks in files without a name: nothing
 # in TMPDIR while a zip downloads, and nothing after a crash in the middle
