@@ -92,6 +92,8 @@ serve_usage(FILE *f)
 	    "                             to record from the upstream\n"
 	    "  --upstream-netrc FILE      credentials per host (.netrc format)\n"
 	    "  --upstream-token-file FILE bearer token sent to the upstream\n"
+	    "                             (not with --upstream-netrc nor with\n"
+	    "                             user:password@ in an --upstream URL)\n"
 	    "  --upstream-ca FILE         CA bundle for https upstreams\n"
 	    "  --upstream-timeout SECS    per download (default 120)\n"
 	    "  --upstream-concurrency N   parallel fetches (default 4): the number\n"

@@ -183,6 +183,30 @@ check_readable(const char *option, const char *file, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/*
+ * A bearer token is the one credential libcurl sends, to every proxy of
+ * the list: it then sends no .netrc password and no user:password@ of a
+ * URL, not even to the hosts they name, and every fetch from a proxy
+ * that wants them fails with 401 without a word on why.  So a token goes
+ * with neither.
+ */
+static int
+check_one_credential(const struct sdbd_upstream *u, const struct sdbd_upstream_options *opt,
+    struct sdb_errbuf *eb)
+{
+	size_t i;
+
+	if (opt->netrc_file != NULL)
+		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream-token-file and --upstream-netrc: "
+		    "the token would be sent instead of every .netrc password: give one of them");
+	for (i = 0; i < u->nproxies; i++)
+		if (u->proxies[i].shown != NULL)
+			return sdb_errf(eb, SDB_ERR_INVALID, "--upstream-token-file and --upstream %s: "
+			    "the token would be sent instead of the URL's user and password: "
+			    "give one of them", u->proxies[i].shown);
+	return SDB_OK;
+}
+
 static int
 read_token(const char *file, char **out, struct sdb_errbuf *eb)
 {
@@ -298,6 +322,8 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 		goto fail;
 	if (opt->netrc_file != NULL &&
 	    (rc = check_readable("--upstream-netrc", opt->netrc_file, eb)) != SDB_OK)
+		goto fail;
+	if (opt->token_file != NULL && (rc = check_one_credential(u, opt, eb)) != SDB_OK)
 		goto fail;
 	if (opt->token_file != NULL && (rc = read_token(opt->token_file, &token, eb)) != SDB_OK)
 		goto fail;

@@ -111,6 +111,20 @@ expect 1 '--private needs --upstream' "--private alone names --upstream" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --private 'corp.example.com/*'
 expect 1 '--upstream needs --private' "--upstream alone names --private" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY"
+# A bearer token is the only credential libcurl then sends, to every
+# host: a .netrc or a user:password@ in an --upstream URL would be left
+# unused without a word, and every fetch fail with 401.
+echo token123 >"$WORK/token"
+printf 'machine 127.0.0.1\nlogin alice\npassword s3cret\n' >"$WORK/netrc"
+chmod 600 "$WORK/token" "$WORK/netrc"
+expect 1 '--upstream-token-file .*--upstream-netrc' "a token and a .netrc: refused, naming both" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--private corp.example.com --upstream-token-file "$WORK/token" --upstream-netrc "$WORK/netrc"
+expect 1 '--upstream-token-file .*http://xxxxx@127' "a token and a user:password@ URL: refused, naming the URL masked" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin \
+	--upstream "$PROXY|http://alice:s3cret@127.0.0.1:1" --private corp.example.com --upstream-token-file "$WORK/token"
+expect 0 '^clean$' "that refusal does not show the password" -- \
+	sh -c "if grep -q s3cret '$WORK/out'; then cat '$WORK/out'; else echo clean; fi"
 
 # --- 1. the go command, nothing imported -------------------------------
 GOOD="corp.example.com/a@v1.0.0 corp.example.com/Upper/Case@v1.2.3 corp.example.com/inc@v2.0.0+incompatible corp.example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef"
