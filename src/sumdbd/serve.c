@@ -89,7 +89,8 @@ serve_usage(FILE *f)
 	    "  --upstream LIST            GOPROXY-style list of module proxy URLs\n"
 	    "                             (http, https, file; ',' or '|' between)\n"
 	    "  --private PATTERNS         GOPRIVATE-style globs of the module paths\n"
-	    "                             to record from the upstream\n"
+	    "                             to record from the upstream, comma-\n"
+	    "                             separated in one --private\n"
 	    "  --upstream-netrc FILE      credentials per host (.netrc format)\n"
 	    "  --upstream-token-file FILE bearer token sent to the upstream\n"
 	    "                             (not with --upstream-netrc nor with\n"
@@ -229,8 +230,25 @@ cmd_serve(int argc, char **argv)
 		case 'c': lopt.checkpoint_path = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'n': no_admin = 1; break;
-		case 'U': uopt.proxies = optarg; break;
-		case 'P': uopt.patterns = optarg; break;
+		/* given twice, the later would replace the earlier without a
+		 * word: private modules of the first --private would go to
+		 * the public log, their names with them */
+		case 'U':
+			if (uopt.proxies != NULL) {
+				fprintf(stderr, "sumdbd serve: --upstream given twice: give one "
+				    "list, the proxies separated by ',' or '|' (as GOPROXY)\n");
+				return 1;
+			}
+			uopt.proxies = optarg;
+			break;
+		case 'P':
+			if (uopt.patterns != NULL) {
+				fprintf(stderr, "sumdbd serve: --private given twice: give one "
+				    "comma-separated list of patterns (as GOPRIVATE)\n");
+				return 1;
+			}
+			uopt.patterns = optarg;
+			break;
 		case 'N': uopt.netrc_file = optarg; break;
 		case 'T': uopt.token_file = optarg; break;
 		case 'C': uopt.ca_file = optarg; break;

@@ -111,6 +111,17 @@ expect 1 '--private needs --upstream' "--private alone names --upstream" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --private 'corp.example.com/*'
 expect 1 '--upstream needs --private' "--upstream alone names --private" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY"
+
+# Given twice, the second would replace the first: lookups of the modules
+# the first --private named would go to the public log (their names with
+# them) instead of the upstream.
+expect 1 '--private given twice.*comma' "--private twice: refused, saying how to give several" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--private corp.example.com --private git.corp.example.com
+expect 1 '--upstream given twice' "--upstream twice: refused" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--upstream "file://$WORK/proxy" --private corp.example.com
+
 # A bearer token is the only credential libcurl then sends, to every
 # host: a .netrc or a user:password@ in an --upstream URL would be left
 # unused without a word, and every fetch fail with 401.
