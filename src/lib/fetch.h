@@ -6,6 +6,8 @@
  * downloading (in the write callback, never after the fact), and callers
  * check what they get.
  *
+ * Redirects are followed (up to 10), from an https URL to https only.
+ *
  * Retries: network errors, timeouts, 5xx and 429 are retried with
  * exponential backoff, honouring Retry-After (seconds or HTTP date, capped
  * by backoff_max_ms); every other status is returned to the caller as is.

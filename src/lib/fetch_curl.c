@@ -304,6 +304,12 @@ header_cb(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 static int
+is_https(const char *url)
+{
+	return strncmp(url, "https://", 8) == 0;
+}
+
+static int
 valid_url(const char *url)
 {
 	return strncmp(url, "http://", 7) == 0 ||
@@ -323,14 +329,12 @@ configure(const struct sdb_fetch *f, CURL *h)
 	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 #if LIBCURL_VERSION_NUM >= 0x075500
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
 #else
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE)) != CURLE_OK;
-	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
 #endif
-	/* module proxies redirect to blob stores (Artifactory, S3) */
+	/* module proxies redirect to blob stores (Artifactory, S3); where
+	 * to, setup decides per URL */
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, f->opt.connect_timeout_ms) != CURLE_OK;
@@ -389,6 +393,16 @@ setup(const struct sdb_fetch *f, struct xfer *x, const char *url, char *errbuf)
 
 	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, attempt_ms(f, x)) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK;
+	/* An https URL is followed to https only, as the go command does:
+	 * a body that came in clear text could be anyone's, and what is
+	 * fetched here is hashed and logged for good. */
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	    is_https(url) ? "https" : "http,https") != CURLE_OK;
+#else
+	bad |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS,
+	    is_https(url) ? (long)CURLPROTO_HTTPS : (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
+#endif
 	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)(x->max > INT64_MAX ? INT64_MAX : x->max)) != CURLE_OK;
@@ -509,6 +523,12 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 			/* a file:// proxy's missing file is the proxy's 404 */
 			*status = 404;
 			rc = SDB_OK;
+			goto out;
+		}
+		if (c == CURLE_UNSUPPORTED_PROTOCOL && is_https(url) && code >= 300 && code < 400) {
+			rc = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld redirects to a URL that is not "
+			    "https (%s): refused, as the go command refuses it", url, code,
+			    errbuf[0] ? errbuf : curl_easy_strerror(c));
 			goto out;
 		}
 		if (c == CURLE_URL_MALFORMAT || c == CURLE_UNSUPPORTED_PROTOCOL) {

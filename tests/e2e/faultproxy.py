@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A module proxy with faults, for tests/e2e/upstream.sh.
 
-  faultproxy.py DIR   serves the GOPROXY tree DIR on 127.0.0.1 (a free
-                      port, printed as "port N" on stdout) with a fault
+  faultproxy.py DIR [CERT KEY [BASE]]
+                      serves the GOPROXY tree DIR on 127.0.0.1 (a free
+                      port, printed as "port N" on stdout), over TLS
+                      with CERT and KEY when given, with a fault
                       chosen by a word in the module path:
     flaky   every file answers 500 on its first request, then the file
     slow429 every file answers 429 Retry-After: 1 first, then the file
@@ -10,6 +12,8 @@
     trunc   the .zip is cut short (Content-Length promises more)
     stall   half the .zip is sent, then nothing for 60 s
     garbage the .zip is HTML, not a zip
+    redir   the .zip is a 302 to BASE/blob/PATH (BASE: this proxy);
+            /blob/PATH serves PATH without a fault
   and logs every request to DIR/../hits as "USER-AGENT-NAME PATH" lines.
 """
 import http.server
@@ -21,6 +25,7 @@ import time
 import urllib.parse
 
 ROOT = sys.argv[1]
+BASE = sys.argv[4] if len(sys.argv) > 4 else ""
 HITS = os.path.join(os.path.dirname(os.path.abspath(ROOT)), "hits")
 seen = set()
 lock = threading.Lock()
@@ -47,6 +52,9 @@ class H(http.server.BaseHTTPRequestHandler):
             seen.add(p)
             with open(HITS, "a") as f:
                 f.write("%s %s\n" % (self.headers.get("User-Agent", "-").split("/")[0], p))
+        blob = p.startswith("/blob/")
+        if blob:
+            p = p[len("/blob"):]
         fn = os.path.join(ROOT, p.lstrip("/"))
         if ".." in p or not os.path.isfile(fn):
             return self.send_body(404, b"not found\n")
@@ -55,7 +63,9 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send_body(500, b"internal error\n")
         if "slow429" in p and first:
             return self.send_body(429, b"slow down\n", [("Retry-After", "1")])
-        if p.endswith(".zip"):
+        if p.endswith(".zip") and not blob:
+            if "redir" in p:
+                return self.send_body(302, b"", [("Location", BASE + "/blob" + p)])
             if "hang" in p:
                 time.sleep(60)
                 return
@@ -85,5 +95,10 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 srv = S(("127.0.0.1", 0), H)
+if len(sys.argv) > 3:
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print("port %d" % srv.server_address[1], flush=True)
 srv.serve_forever()

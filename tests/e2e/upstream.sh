@@ -277,6 +277,44 @@ serve s8 "$DB" --upstream "file://$WORK/empty|file://$WORK/empty/2" --private co
 expect 0 '^404 not found: .*empty/2 answered 404' "A|B: both lack it: 404 naming the last" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/list3@v1.9.9'; cat '$WORK/body'"
 
+# Redirects, which module proxies send to their blob stores: followed
+# within a scheme, and never from https to http (the go command refuses
+# that too): a zip that came in clear text could be anyone's, and its
+# hash would be logged for good.
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/redir v1.0.0 9 3 || exit 1
+newdb db9
+serve s9 "$DB" --upstream "$PROXY" --private corp.example.com
+expect 0 '^corp.example.com/redir v1.0.0 h1:' "http to http redirect of the zip: followed, recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/redir@v1.0.0"
+if command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$WORK/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=csumdb-test-ca \
+	    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign \
+	    -keyout "$WORK/tls/ca.key" -out "$WORK/tls/ca.pem" >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+	    -keyout "$WORK/tls/srv.key" -out "$WORK/tls/srv.csr" >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/tls/ext" &&
+	openssl x509 -req -days 2 -in "$WORK/tls/srv.csr" -CA "$WORK/tls/ca.pem" -CAkey "$WORK/tls/ca.key" \
+	    -CAcreateserial -extfile "$WORK/tls/ext" -out "$WORK/tls/srv.pem" >/dev/null 2>&1 ||
+	    { echo "FAIL: openssl could not make a test certificate"; exit 1; }
+	python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" "$WORK/tls/srv.pem" "$WORK/tls/srv.key" \
+	    "$PROXY" >"$WORK/tproxy.out" 2>"$WORK/tproxy.err" &
+	PIDS="$PIDS $!"
+	TPROXY="https://127.0.0.1:$(wait_line "$WORK/tproxy.out" 's/^port \([0-9]*\)$/\1/p')" || exit 1
+	newdb db10
+	serve s10 "$DB" --upstream "$TPROXY" --private corp.example.com --upstream-ca "$WORK/tls/ca.pem"
+	expect 0 '^corp.example.com/c1 v1.0.1 h1:' "an https upstream: recorded" -- \
+		curl -s "$URL/lookup/corp.example.com/c1@v1.0.1"
+	expect 0 '^502 .*https://127.0.0.1:[0-9]+/corp.example.com/redir/@v/v1.0.0.zip: HTTP 302 redirects to a URL that is not https' \
+		"a redirect from https to http: 502 saying so" -- sh -c \
+		"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/redir@v1.0.0'; cat '$WORK/body'"
+	expect 0 '^1$' "the clear-text URL was never asked (only by the http server above)" -- \
+		sh -c "grep -c '^csumdb-sumdbd /blob/corp.example.com/redir/' '$WORK/hits' || true"
+	expect 0 '^1$' "nothing recorded from it (c1 only)" -- tree_size "$URL"
+else
+	echo "skip: no openssl, no https upstream checks"
+fi
+
 # Downloaded zips wait for their checks in files without a name: nothing
 # in TMPDIR while a zip downloads, and nothing after a crash in the middle
 # of one.
