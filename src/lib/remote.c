@@ -20,6 +20,7 @@
 #include "csumdb/remote.h"
 #include "clock.h"
 #include "fetch.h"
+#include "url.h"
 
 /* Refetches of a body that did not parse or verify. */
 #define SDB_REMOTE_REFETCHES 3
@@ -52,48 +53,10 @@ body_hint(const char *body, size_t len, char *out, size_t cap)
 	out[n] = '\0';
 }
 
-/* A copy of base with the userinfo of its authority masked as "xxxxx@"
- * (base starts with a scheme and "://", as sdb_remote_url_ok wants), or
- * an unchanged copy; NULL when out of memory. */
-static char *
-url_shown(const char *base)
-{
-	const char *auth = strstr(base, "://"), *at, *end;
-	size_t n;
-	char *out;
-
-	if (auth == NULL)
-		return strdup(base);
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	for (at = end; at > auth && at[-1] != '@'; at--)
-		;
-	if (at == auth)
-		return strdup(base);
-	n = strlen(base) - (size_t)(at - auth) + sizeof "xxxxx@";
-	if ((out = malloc(n)) != NULL)
-		snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - base), base, at);
-	return out;
-}
-
 void
 sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb)
 {
-	char out[sizeof eb->msg];
-	const char *s, *hit;
-	size_t bl, o = 0;
-
-	if (r->base == NULL || r->shown == NULL || strcmp(r->base, r->shown) == 0 ||
-	    strstr(eb->msg, r->base) == NULL)
-		return;
-	bl = strlen(r->base);
-	for (s = eb->msg; (hit = strstr(s, r->base)) != NULL && o < sizeof out - 1; s = hit + bl)
-		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s,
-		    r->shown);
-	if (o < sizeof out - 1)
-		snprintf(out + o, sizeof out - o, "%s", s);
-	memcpy(eb->msg, out, sizeof out);
-	eb->msg[sizeof eb->msg - 1] = '\0';
+	sdb_url_scrub(eb, r->base, r->shown);
 }
 
 /* GET base/path by deadline_ms (0: none); count: add to r's counters (not
@@ -475,13 +438,10 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		snprintf(r->base, n, "https://%s", name);
 	} else {
 		if (!sdb_remote_url_ok(url)) {
-			/* without "://" no userinfo is found to mask, but
-			 * "user:password@host" may still hold some */
-			char *shown = strchr(url, '@') != NULL ? url_shown(url) : NULL;
+			char *shown = sdb_url_shown(url);
 
 			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://",
-			    shown == NULL ? url : strstr(shown, "://") != NULL ? shown :
-			    "(the URL given)");
+			    shown != NULL ? shown : "(the URL given)");
 			free(shown);
 			goto fail;
 		}
@@ -493,7 +453,7 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		while (n > 0 && r->base[n - 1] == '/')
 			r->base[--n] = '\0';
 	}
-	if ((r->shown = url_shown(r->base)) == NULL) {
+	if ((r->shown = sdb_url_shown(r->base)) == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto fail;
 	}

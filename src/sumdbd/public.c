@@ -49,6 +49,7 @@
 #include "limits.h"
 #include "public.h"
 #include "upstream.h"
+#include "url.h"
 
 /* Further fetches of a lookup answer whose record does not parse and is not
  * in the signed tree (garbled on the way). */
@@ -78,8 +79,6 @@ struct sdbd_public {
 	struct sdb_remote r;        /* its client, key and URL only: r's own
 	                             * tile source is never used here */
 	long timeout_ms;            /* a whole public lookup */
-	char *shown_base;           /* r.base with its credentials masked, for
-	                             * messages clients see; NULL: none */
 	pthread_mutex_t cache_mu;   /* r.mem: authenticated tiles */
 	pthread_mutex_t mu;
 	int have_acc;               /* under mu */
@@ -621,7 +620,7 @@ public_fetch_masked(void *arg, const char *path, const char *version, struct sdb
 	int err = public_fetch(arg, path, version, eb);
 
 	if (err != SDB_OK)
-		sdbd_url_scrub(eb, p->r.base, p->shown_base);
+		sdb_remote_scrub(&p->r, eb);
 	return err;
 }
 
@@ -704,14 +703,10 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	 * was wrong.  The key is never quoted (it may be a pasted signer
 	 * key); the URL is shown without its credentials. */
 	if (opt->url != NULL && !sdb_remote_url_ok(opt->url)) {
-		int nomem;
-		char *shown = sdbd_url_masked(opt->url, &nomem);
+		char *shown = sdb_url_shown(opt->url);
 
-		/* without "://" sdbd_url_masked finds no credentials to mask,
-		 * but "user:password@host" may still hold some */
 		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: want http:// or https://",
-		    shown != NULL ? shown : nomem || strchr(opt->url, '@') != NULL ?
-		    "(the URL given)" : opt->url);
+		    shown != NULL ? shown : "(the URL given)");
 		free(shown);
 		goto fail;
 	}
@@ -730,15 +725,6 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		goto fail;
 	}
 	p->have_remote = 1;
-	{
-		int nomem;
-
-		p->shown_base = sdbd_url_masked(p->r.base, &nomem);
-		if (nomem) {
-			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-	}
 	if ((rc = load_state(p, db_path, eb)) != SDB_OK)
 		goto fail;
 	*out = p;
@@ -760,6 +746,5 @@ sdbd_public_free(struct sdbd_public *p)
 	pthread_mutex_destroy(&p->cache_mu);
 	free(p->patterns);
 	free(p->acc_note);
-	free(p->shown_base);
 	free(p);
 }

@@ -28,15 +28,15 @@
 #include "limits.h"
 #include "flight.h"
 #include "upstream.h"
+#include "url.h"
 
 /* A bearer token is a line of text; 64 KiB is generous. */
 #define TOKEN_MAX (64 * 1024)
 
 struct proxy {
 	char *base;          /* without a trailing slash */
-	char *shown;         /* base with its userinfo (credentials) masked:
-	                      * what error messages, which go to any client
-	                      * in a 404/502 body, may say; NULL: base has none */
+	char *shown;         /* base as messages, which go to any client in a
+	                      * 404/502 body, may show it (sdb_url_shown) */
 	int fallthrough_any; /* separator after it was '|' */
 };
 
@@ -50,56 +50,6 @@ struct sdbd_upstream {
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
 };
 
-char *
-sdbd_url_masked(const char *url, int *nomem)
-{
-	const char *auth = strstr(url, "://"), *at, *end;
-	char *out;
-	size_t n;
-
-	*nomem = 0;
-	if (auth == NULL)
-		return NULL;
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	for (at = end; at > auth && at[-1] != '@'; at--)
-		;
-	if (at == auth)
-		return NULL;
-	n = strlen(url) - (size_t)(at - auth) + sizeof "xxxxx@";
-	if ((out = malloc(n)) == NULL) {
-		*nomem = 1;
-		return NULL;
-	}
-	(void)snprintf(out, n, "%.*sxxxxx@%s", (int)(auth - url), url, at);
-	return out;
-}
-
-void
-sdbd_url_scrub(struct sdb_errbuf *eb, const char *url, const char *shown)
-{
-	size_t ul, o = 0;
-	char out[sizeof eb->msg];
-	const char *s, *hit;
-
-	if (eb == NULL || url == NULL || shown == NULL || strstr(eb->msg, url) == NULL)
-		return;
-	ul = strlen(url);
-	s = eb->msg;
-	while ((hit = strstr(s, url)) != NULL) {
-		o += (size_t)snprintf(out + o, sizeof out - o, "%.*s%s", (int)(hit - s), s, shown);
-		if (o >= sizeof out - 1) {
-			o = sizeof out - 1;
-			break;
-		}
-		s = hit + ul;
-	}
-	if (o < sizeof out - 1)
-		(void)snprintf(out + o, sizeof out - o, "%s", s);
-	out[sizeof out - 1] = '\0';
-	memcpy(eb->msg, out, sizeof out);
-}
-
 /* Replaces, in eb's message, every proxy URL that holds credentials by
  * its masked form. */
 static void
@@ -108,7 +58,7 @@ scrub_message(const struct sdbd_upstream *u, struct sdb_errbuf *eb)
 	size_t i;
 
 	for (i = 0; i < u->nproxies; i++)
-		sdbd_url_scrub(eb, u->proxies[i].base, u->proxies[i].shown);
+		sdb_url_scrub(eb, u->proxies[i].base, u->proxies[i].shown);
 }
 
 static int
@@ -141,14 +91,10 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			np[u->nproxies].shown = NULL;
 			if (np[u->nproxies].base == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-			{
-				int nomem;
-
-				np[u->nproxies].shown = sdbd_url_masked(np[u->nproxies].base, &nomem);
-				if (nomem) {
-					free(np[u->nproxies].base);
-					return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-				}
+			np[u->nproxies].shown = sdb_url_shown(np[u->nproxies].base);
+			if (np[u->nproxies].shown == NULL) {
+				free(np[u->nproxies].base);
+				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 			}
 			np[u->nproxies].fallthrough_any = p[strcspn(p, ",|")] == '|';
 			u->nproxies++;
@@ -200,7 +146,7 @@ check_one_credential(const struct sdbd_upstream *u, const struct sdbd_upstream_o
 		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream-token-file and --upstream-netrc: "
 		    "the token would be sent instead of every .netrc password: give one of them");
 	for (i = 0; i < u->nproxies; i++)
-		if (u->proxies[i].shown != NULL)
+		if (strcmp(u->proxies[i].shown, u->proxies[i].base) != 0)
 			return sdb_errf(eb, SDB_ERR_INVALID, "--upstream-token-file and --upstream %s: "
 			    "the token would be sent instead of the URL's user and password: "
 			    "give one of them", u->proxies[i].shown);

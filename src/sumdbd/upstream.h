@@ -62,16 +62,4 @@ void sdbd_upstream_free(struct sdbd_upstream *u);
 int sdbd_upstream_miss(void *arg, const char *path, const char *version,
     struct sdb_errbuf *eb);
 
-/*
- * A copy of url with the userinfo of its authority ("user:pass@", which
- * holds credentials) replaced by "xxxxx@", for messages that clients see.
- * Returns NULL when url has no userinfo, or when memory runs out (then
- * *nomem is set).  The caller frees the copy.
- */
-char *sdbd_url_masked(const char *url, int *nomem);
-
-/* Replaces every occurrence of url in eb's message by shown (its masked
- * form from sdbd_url_masked); a no-op when eb, url or shown is NULL. */
-void sdbd_url_scrub(struct sdb_errbuf *eb, const char *url, const char *shown);
-
 #endif

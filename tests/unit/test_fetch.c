@@ -4,7 +4,8 @@
  * 500 then 200, 429 with Retry-After, truncated bodies, oversized bodies
  * with and without Content-Length, a server that never answers, bearer and
  * netrc credentials, file:// URLs, the streaming sink and its reset, and
- * many threads sharing one client.
+ * many threads sharing one client; and src/lib/url.c, which keeps the
+ * credentials of a URL out of messages.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "csumdb/err.h"
 #include "fetch.h"
 #include "unit.h"
+#include "url.h"
 
 /* --- the scripted server ------------------------------------------------ */
 
@@ -642,6 +644,70 @@ test_threads(void)
 	sdb_fetch_free(shared);
 }
 
+/* The userinfo of a URL's authority is masked, and only there; a URL
+ * without a scheme that may hold credentials is not shown at all. */
+static void
+test_url_shown(void)
+{
+	static const struct {
+		const char *url, *shown;
+	} v[] = {
+		{ "https://proxy.example/go", "https://proxy.example/go" },
+		{ "https://alice:s3cret@proxy.example/go", "https://xxxxx@proxy.example/go" },
+		{ "http://tok@127.0.0.1:8080", "http://xxxxx@127.0.0.1:8080" },
+		/* an '@' in the path or query is no userinfo; the last '@'
+		 * of the authority ends it */
+		{ "https://proxy.example/a@b?c=d@e", "https://proxy.example/a@b?c=d@e" },
+		{ "https://u:p@w@proxy.example/x@y", "https://xxxxx@proxy.example/x@y" },
+		{ "alice:s3cret@proxy.example/go", "(the URL given)" },
+		{ "proxy.example/go", "proxy.example/go" },
+		{ "file:///srv/goproxy", "file:///srv/goproxy" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		char *s = sdb_url_shown(v[i].url);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_STRING_EQUAL(s, v[i].shown);
+		free(s);
+	}
+}
+
+static void
+test_url_scrub(void)
+{
+	const char *url = "https://alice:s3cret@proxy.example/go";
+	char *shown = sdb_url_shown(url);
+	struct sdb_errbuf eb;
+	char long_msg[sizeof eb.msg + 64];
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shown);
+	(void)sdb_errf(&eb, SDB_ERR_IO, "%s/m/@v/v1.zip: HTTP 500 (after %s/m/@v/v1.mod)", url,
+	    url);
+	sdb_url_scrub(&eb, url, shown);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "https://xxxxx@proxy.example/go/m/@v/v1.zip: HTTP 500 "
+	    "(after https://xxxxx@proxy.example/go/m/@v/v1.mod)");
+	/* a message cut at the buffer's end holds no credentials either */
+	for (i = 0; i + strlen(url) + 1 < sizeof long_msg; i += strlen(url))
+		memcpy(long_msg + i, url, strlen(url));
+	long_msg[i] = '\0';
+	(void)sdb_errf(&eb, SDB_ERR_IO, "%s", long_msg);
+	sdb_url_scrub(&eb, url, shown);
+	CU_ASSERT_PTR_NULL(strstr(eb.msg, "s3cret"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(eb.msg, "xxxxx@"));
+	/* a message that only ends as url begins is left alone */
+	(void)sdb_errf(&eb, SDB_ERR_IO, "cannot fetch with https");
+	sdb_url_scrub(&eb, url, shown);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "cannot fetch with https");
+	/* nothing to mask: unchanged */
+	(void)sdb_errf(&eb, SDB_ERR_IO, "https://proxy.example/go: HTTP 500");
+	sdb_url_scrub(&eb, "https://proxy.example/go", "https://proxy.example/go");
+	CU_ASSERT_STRING_EQUAL(eb.msg, "https://proxy.example/go: HTTP 500");
+	free(shown);
+}
+
 void
 unit_register(void)
 {
@@ -657,6 +723,8 @@ unit_register(void)
 		{ "credentials", test_credentials },
 		{ "file_and_bad_urls", test_file_and_bad_urls },
 		{ "threads", test_threads },
+		{ "url_shown", test_url_shown },
+		{ "url_scrub", test_url_scrub },
 		{ NULL, NULL },
 	};
 	CU_pSuite s = CU_add_suite("fetch", suite_init, suite_clean);
