@@ -151,6 +151,22 @@ config_value(const char *db, const char *key, char **value, struct sdb_errbuf *e
 	return rc;
 }
 
+/* *slot = optarg for the list option --name, which may be given once:
+ * given twice, the later would replace the earlier without a word (the
+ * private modules of the first --private would go to the public log,
+ * their names with them).  0 when it was given already, said with how to
+ * give several. */
+static int
+set_once(const char **slot, const char *name, const char *how)
+{
+	if (*slot != NULL) {
+		fprintf(stderr, "sumdbd serve: --%s given twice: give %s\n", name, how);
+		return 0;
+	}
+	*slot = optarg;
+	return 1;
+}
+
 /* Prints the GOSUMDB line for a listener at addr (HOST:PORT).  Bound to
  * all addresses, the listener's own address is no URL for a client
  * elsewhere: the line names this host instead, and says so. */
@@ -230,24 +246,15 @@ cmd_serve(int argc, char **argv)
 		case 'c': lopt.checkpoint_path = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'n': no_admin = 1; break;
-		/* given twice, the later would replace the earlier without a
-		 * word: private modules of the first --private would go to
-		 * the public log, their names with them */
 		case 'U':
-			if (uopt.proxies != NULL) {
-				fprintf(stderr, "sumdbd serve: --upstream given twice: give one "
-				    "list, the proxies separated by ',' or '|' (as GOPROXY)\n");
+			if (!set_once(&uopt.proxies, "upstream", "one list, the proxies "
+			    "separated by ',' or '|' (as GOPROXY)"))
 				return 1;
-			}
-			uopt.proxies = optarg;
 			break;
 		case 'P':
-			if (uopt.patterns != NULL) {
-				fprintf(stderr, "sumdbd serve: --private given twice: give one "
-				    "comma-separated list of patterns (as GOPRIVATE)\n");
+			if (!set_once(&uopt.patterns, "private", "one comma-separated list of "
+			    "patterns (as GOPRIVATE)"))
 				return 1;
-			}
-			uopt.patterns = optarg;
 			break;
 		case 'N': uopt.netrc_file = optarg; break;
 		case 'T': uopt.token_file = optarg; break;
