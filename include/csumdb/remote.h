@@ -69,9 +69,10 @@ struct sdb_remote {
  */
 int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
 
-/* 1 when url's scheme is one sdb_remote_open takes (http://, https://,
- * file://), else 0: for a caller that names the option itself. */
-int sdb_remote_url_ok(const char *url);
+/* NULL when sdb_remote_open takes url (http://, https:// or file://,
+ * without a query or a fragment, which the log's paths would follow),
+ * else what is wrong with it: for a caller that names the option itself. */
+const char *sdb_remote_url_problem(const char *url);
 void sdb_remote_close(struct sdb_remote *r);
 
 /*

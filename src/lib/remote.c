@@ -408,11 +408,18 @@ sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct 
 
 /* --- setup ------------------------------------------------------------- */
 
-int
-sdb_remote_url_ok(const char *url)
+const char *
+sdb_remote_url_problem(const char *url)
 {
-	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 ||
-	    strncmp(url, "file://", 7) == 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "file://", 7) != 0)
+		return "want http:// or https://";
+	/* the log's paths go after the URL's own: after a query they would
+	 * be part of it, and every lookup would be "not found" */
+	if (strpbrk(url, "?#") != NULL)
+		return "a URL with a query (?) or a fragment (#) cannot be followed by the "
+		       "log's paths: give the log's base URL";
+	return NULL;
 }
 
 int
@@ -437,11 +444,13 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		}
 		snprintf(r->base, n, "https://%s", name);
 	} else {
-		if (!sdb_remote_url_ok(url)) {
+		const char *why = sdb_remote_url_problem(url);
+
+		if (why != NULL) {
 			char *shown = sdb_url_shown(url);
 
-			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: want http:// or https://",
-			    shown != NULL ? shown : "(the URL given)");
+			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: %s",
+			    shown != NULL ? shown : "(the URL given)", why);
 			free(shown);
 			goto fail;
 		}

@@ -702,11 +702,11 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	 * own messages name sumdb's --url, and cannot tell which of the two
 	 * was wrong.  The key is never quoted (it may be a pasted signer
 	 * key); the URL is shown without its credentials. */
-	if (opt->url != NULL && !sdb_remote_url_ok(opt->url)) {
+	if (opt->url != NULL && sdb_remote_url_problem(opt->url) != NULL) {
 		char *shown = sdb_url_shown(opt->url);
 
-		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: want http:// or https://",
-		    shown != NULL ? shown : "(the URL given)");
+		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: %s",
+		    shown != NULL ? shown : "(the URL given)", sdb_remote_url_problem(opt->url));
 		free(shown);
 		goto fail;
 	}

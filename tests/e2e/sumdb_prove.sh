@@ -192,6 +192,12 @@ proxy_set "upstream $A_URL"
 proxy_set "upstream $A_URL" "xmod07-data"
 expect 1 'x/mod v0.7.0 form' "audit --full on x/mod 0.7.0 data tiles: named, exit 1" -- "$SUMDB" audit --full --state "$WORK/st" --url "$U" "$VKEY"
 
+# A query or a fragment would have the log's paths appended to it, and
+# every module would be "not found": refused, saying why.
+for u in "$A_URL/?token=1" "$A_URL#top"; do
+	expect 1 "^sumdb lookup: --url .*: a URL with a query \(\?\) or a fragment \(#\) cannot be followed by the log's paths" \
+		"lookup refuses --url $u" -- "$SUMDB" lookup --url "$u" "$VKEY" example.com/m7@v1.0.0
+done
 # credentials in --url (a proxy behind basic auth) are used, and never
 # shown: not in messages, not in --json, whatever failed
 CU="http://someone:s3cr3tpw@${U#http://}"

@@ -206,6 +206,9 @@ expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
 expect 1 "^sumdbd serve: --public-url \\(the URL given\\): want http:// or https://$" \
 	"... and shows no credentials of one without a scheme" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url alice:s3cret@proxy.example/sumdb
+expect 1 "^sumdbd serve: --public-url http://xxxxx@proxy\\.example/sumdb\\?x=1: a URL with a query \\(\\?\\) or a fragment \\(#\\) cannot be followed by the log's paths" \
+	"... and one with a query, whose lookups would all be not found" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url 'http://u:pw@proxy.example/sumdb?x=1'
 expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
