@@ -69,10 +69,11 @@ struct sdb_remote {
  */
 int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
 
-/* NULL when sdb_remote_open takes url (http://, https:// or file://,
+/* SDB_OK when sdb_remote_open takes url (http://, https:// or file://,
  * without a query or a fragment, which the log's paths would follow),
- * else what is wrong with it: for a caller that names the option itself. */
-const char *sdb_remote_url_problem(const char *url);
+ * else SDB_ERR_INVALID saying "OPTION URL: what is wrong", the URL without
+ * its credentials: for a caller that names its own option. */
+int sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb);
 void sdb_remote_close(struct sdb_remote *r);
 
 /*

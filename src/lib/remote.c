@@ -408,18 +408,28 @@ sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct 
 
 /* --- setup ------------------------------------------------------------- */
 
-const char *
-sdb_remote_url_problem(const char *url)
+int
+sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 {
+	const char *why = NULL;
+	char *shown;
+	int err;
+
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
 	    strncmp(url, "file://", 7) != 0)
-		return "want http:// or https://";
+		why = "want http:// or https://";
 	/* the log's paths go after the URL's own: after a query they would
 	 * be part of it, and every lookup would be "not found" */
-	if (strpbrk(url, "?#") != NULL)
-		return "a URL with a query (?) or a fragment (#) cannot be followed by the "
-		       "log's paths: give the log's base URL";
-	return NULL;
+	else if (strpbrk(url, "?#") != NULL)
+		why = "a URL with a query (?) or a fragment (#) cannot be followed by the "
+		      "log's paths: give the log's base URL";
+	if (why == NULL)
+		return SDB_OK;
+	shown = sdb_url_shown(url);
+	err = sdb_errf(eb, SDB_ERR_INVALID, "%s %s: %s", option,
+	    shown != NULL ? shown : "(the URL given)", why);
+	free(shown);
+	return err;
 }
 
 int
@@ -444,16 +454,8 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		}
 		snprintf(r->base, n, "https://%s", name);
 	} else {
-		const char *why = sdb_remote_url_problem(url);
-
-		if (why != NULL) {
-			char *shown = sdb_url_shown(url);
-
-			err = sdb_errf(eb, SDB_ERR_INVALID, "--url %s: %s",
-			    shown != NULL ? shown : "(the URL given)", why);
-			free(shown);
+		if ((err = sdb_remote_url_check(url, "--url", eb)) != SDB_OK)
 			goto fail;
-		}
 		if ((r->base = strdup(url)) == NULL) {
 			err = SDB_ERR_NOMEM;
 			goto fail;

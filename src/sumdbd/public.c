@@ -49,7 +49,6 @@
 #include "limits.h"
 #include "public.h"
 #include "upstream.h"
-#include "url.h"
 
 /* Further fetches of a lookup answer whose record does not parse and is not
  * in the signed tree (garbled on the way). */
@@ -702,14 +701,8 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	 * own messages name sumdb's --url, and cannot tell which of the two
 	 * was wrong.  The key is never quoted (it may be a pasted signer
 	 * key); the URL is shown without its credentials. */
-	if (opt->url != NULL && sdb_remote_url_problem(opt->url) != NULL) {
-		char *shown = sdb_url_shown(opt->url);
-
-		rc = sdb_errf(eb, SDB_ERR_INVALID, "--public-url %s: %s",
-		    shown != NULL ? shown : "(the URL given)", sdb_remote_url_problem(opt->url));
-		free(shown);
+	if (opt->url != NULL && (rc = sdb_remote_url_check(opt->url, "--public-url", eb)) != SDB_OK)
 		goto fail;
-	}
 	if (opt->vkey != NULL) {
 		struct sdb_note_verifier *v = NULL;
 
