@@ -235,11 +235,18 @@ cmd_serve(int argc, char **argv)
 	struct sdbd_log *log = NULL;
 	char *name = NULL, *vkey = NULL;
 	const char *db = NULL, *key = NULL, *listen = "127.0.0.1:3030";
-	int c, rc, sig = 0, no_admin = 0, status = 1;
+	/* the last option given that only --upstream uses, and that only
+	 * the public path uses */
+	const char *for_upstream = NULL, *for_public = NULL;
+	int c, idx, rc, sig = 0, no_admin = 0, status = 1;
 	sigset_t set;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (strchr("NTCOK", c) != NULL)
+			for_upstream = opts[idx].name;
+		else if (strchr("puWJ", c) != NULL)
+			for_public = opts[idx].name;
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
@@ -336,6 +343,19 @@ cmd_serve(int argc, char **argv)
 		if (db == NULL)
 			fprintf(stderr, "sumdbd serve: --db is required\n");
 		serve_usage(stderr);
+		return 1;
+	}
+	/* An option that would be ignored is a mistake in the command line
+	 * (a CA file meant for a proxy that is not configured, say): said
+	 * now, rather than left to puzzle over at the first lookup. */
+	if (for_upstream != NULL && uopt.proxies == NULL) {
+		fprintf(stderr, "sumdbd serve: --%s is for the module proxy of --upstream, which "
+		    "is not given\n", for_upstream);
+		return 1;
+	}
+	if (for_public != NULL && popt.off) {
+		fprintf(stderr, "sumdbd serve: --%s is for the public log, which --no-public turns "
+		    "off: give one or the other\n", for_public);
 		return 1;
 	}
 	/* before anything is opened: the listener reads it only at the end */

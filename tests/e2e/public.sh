@@ -243,7 +243,7 @@ expect 0 'public checksum database are off' "--no-public: 404 saying the public 
 # 7. Credentials in --public-url never reach a client in an error body.
 stop_sumdbd
 start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" \
-    --public-url "http://alice:s3cret@127.0.0.1:1" --upstream-timeout 2
+    --public-url "http://alice:s3cret@127.0.0.1:1" --public-timeout 2
 expect 0 '^502 .*127.0.0.1:1' "public log down: 502 naming it" -- sh -c \
     "curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/pub.example.org/f@v1.0.0'; cat '$WORK/body'"
 expect 0 '^clean$' "... without the credentials in its URL" -- sh -c \

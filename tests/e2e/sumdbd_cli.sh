@@ -220,6 +220,22 @@ for o in --upstream-ca --upstream-netrc --upstream-token-file; do
 		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/no-such-file"
 done
+# An option that only --upstream or only the public path uses is refused
+# when that path is not there, instead of being ignored.
+expect 1 "^sumdbd serve: --upstream-ca is for the module proxy of --upstream, which is not given$" \
+	"serve refuses --upstream-ca without --upstream" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-ca "$WORK/ca.pem"
+expect 1 "^sumdbd serve: --upstream-timeout is for the module proxy" \
+	"... and --upstream-timeout" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-timeout 5
+expect 1 "^sumdbd serve: --public-url is for the public log, which --no-public turns off: give one or the other$" \
+	"serve refuses --public-url with --no-public" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --no-public \
+	--public-url http://127.0.0.1:1
+expect 1 "^sumdbd serve: --public-timeout is for the public log" \
+	"... and --public-timeout given before --no-public" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout 5 \
+	--no-public
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
 # tools/run: a relative CSUMDB_DATA is a folder where it is run, not in
