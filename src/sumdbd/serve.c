@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -165,6 +166,19 @@ set_once(const char **slot, const char *name, const char *how)
 	}
 	*slot = optarg;
 	return 1;
+}
+
+/* A credential file that others than its owner can read or write is
+ * said on stderr, as the signer key is (log.c): it is used all the same
+ * (a file shared with a service group may be meant). */
+static void
+warn_if_shared(const char *option, const char *file)
+{
+	struct stat sb;
+
+	if (file != NULL && stat(file, &sb) == 0 && (sb.st_mode & 077) != 0)
+		fprintf(stderr, "sumdbd serve: warning: %s %s can be read or written by others "
+		    "(mode %04o); chmod 600 it\n", option, file, (unsigned)(sb.st_mode & 07777));
 }
 
 /* Prints the GOSUMDB line for a listener at addr (HOST:PORT).  Bound to
@@ -414,6 +428,8 @@ cmd_serve(int argc, char **argv)
 			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
 			goto out;
 		}
+		warn_if_shared("--upstream-token-file", uopt.token_file);
+		warn_if_shared("--upstream-netrc", uopt.netrc_file);
 	}
 	/* Every miss goes through the public path's router: private
 	 * modules to the upstream, the rest to the public log. */

@@ -14,6 +14,8 @@
     garbage the .zip is HTML, not a zip
     redir   the .zip is a 302 to BASE/blob/PATH (BASE: this proxy);
             /blob/PATH serves PATH without a fault
+    auth    every file answers 401 unless the request's Authorization
+            header is one of the '|'-separated values of $FAULTPROXY_AUTH
   and logs every request to DIR/../hits as "USER-AGENT-NAME PATH" lines.
 """
 import http.server
@@ -26,6 +28,7 @@ import urllib.parse
 
 ROOT = sys.argv[1]
 BASE = sys.argv[4] if len(sys.argv) > 4 else ""
+AUTH = [a for a in os.environ.get("FAULTPROXY_AUTH", "").split("|") if a]
 HITS = os.path.join(os.path.dirname(os.path.abspath(ROOT)), "hits")
 seen = set()
 lock = threading.Lock()
@@ -58,6 +61,9 @@ class H(http.server.BaseHTTPRequestHandler):
         fn = os.path.join(ROOT, p.lstrip("/"))
         if ".." in p or not os.path.isfile(fn):
             return self.send_body(404, b"not found\n")
+        if "auth" in p and self.headers.get("Authorization") not in AUTH:
+            return self.send_body(401, b"unauthorized\n",
+                                  [("WWW-Authenticate", 'Basic realm="proxy"')])
         data = open(fn, "rb").read()
         if "flaky" in p and first:
             return self.send_body(500, b"internal error\n")

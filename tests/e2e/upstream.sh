@@ -97,9 +97,14 @@ for mv in $MODS; do
 	python3 "$MKZIP" proxy "$WORK/proxy" "${mv%@*}" "${mv#*@}" $s 25 || exit 1
 	s=$((s + 1))
 done
+for v in v1.0.0 v1.0.1 v1.0.2 v1.0.3; do
+	python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/auth $v 70 3 || exit 1
+done
 for i in 1 2 3 4 5 6; do python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/c$i v1.0.$i $((i + 50)) 5; done
 python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/stall v1.0.0 60 400 || exit 1
 
+# corp.example.com/auth wants the token or alice's password (Basic).
+FAULTPROXY_AUTH='Bearer token123|Basic YWxpY2U6czNjcmV0' \
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
 PIDS="$PIDS $!"
 PORT=$(wait_line "$WORK/proxy.out" 's/^port \([0-9]*\)$/\1/p') || exit 1
@@ -136,6 +141,36 @@ expect 1 '--upstream-token-file .*http://xxxxx@127' "a token and a user:password
 	--upstream "$PROXY|http://alice:s3cret@127.0.0.1:1" --private corp.example.com --upstream-token-file "$WORK/token"
 expect 0 '^clean$' "that refusal does not show the password" -- \
 	sh -c "if grep -q s3cret '$WORK/out'; then cat '$WORK/out'; else echo clean; fi"
+
+# Each credential reaches a proxy that wants it, and the version is
+# recorded; without one the proxy's 401 is a 502.  A credential file that
+# others can read is warned about (it is used all the same).
+newdb auth0
+serve a0 "$DB" --upstream "$PROXY" --private corp.example.com
+expect 0 '^502 .*401' "no credential: the proxy's 401 is a 502 saying so" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/auth@v1.0.0'; cat '$WORK/body'"
+newdb auth1
+serve a1 "$DB" --upstream "$PROXY" --private corp.example.com --upstream-token-file "$WORK/token"
+expect 0 '^corp.example.com/auth v1.0.0 h1:' "--upstream-token-file: the token is sent, the version recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/auth@v1.0.0"
+newdb auth2
+serve a2 "$DB" --upstream "$PROXY" --private corp.example.com --upstream-netrc "$WORK/netrc"
+expect 0 '^corp.example.com/auth v1.0.1 h1:' "--upstream-netrc: the password is sent, the version recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/auth@v1.0.1"
+newdb auth3
+serve a3 "$DB" --upstream "http://alice:s3cret@127.0.0.1:$PORT" --private corp.example.com
+expect 0 '^corp.example.com/auth v1.0.2 h1:' "user:password@ in --upstream: sent, the version recorded" -- \
+	curl -s "$URL/lookup/corp.example.com/auth@v1.0.2"
+expect 0 '^none$' "credential files of mode 0600: no warning" -- sh -c \
+	"cat '$WORK/a1.err' '$WORK/a2.err' | grep warning || echo none"
+chmod 644 "$WORK/token"
+newdb auth4
+serve a4 "$DB" --upstream "$PROXY" --private corp.example.com --upstream-token-file "$WORK/token"
+expect 0 "^sumdbd serve: warning: --upstream-token-file $WORK/token can be read or written by others \\(mode 0644\\); chmod 600 it\$" \
+	"a token file others can read is warned about" -- cat "$WORK/a4.err"
+expect 0 '^corp.example.com/auth v1.0.3 h1:' "... and used all the same" -- \
+	curl -s "$URL/lookup/corp.example.com/auth@v1.0.3"
+chmod 600 "$WORK/token"
 
 # --- 1. the go command, nothing imported -------------------------------
 GOOD="corp.example.com/a@v1.0.0 corp.example.com/Upper/Case@v1.2.3 corp.example.com/inc@v2.0.0+incompatible corp.example.com/pseudo@v0.0.0-20200101000000-abcdefabcdef"
