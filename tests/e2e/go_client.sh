@@ -4,6 +4,8 @@
 # lines computed once with GOSUMDB=off and imported with `sumdbd add`,
 # then with GOSUMDB="<vkey> http://127.0.0.1:PORT" and a fresh GOPATH:
 #   - go mod download and go build succeed, and go.sum equals the imports;
+#   - the same with GOSUMDB naming only the key and the database reached
+#     through GOPROXY (its /sumdb/NAME/ paths);
 #   - a log that recorded a wrong hash makes the go command fail with
 #     SECURITY ERROR;
 #   - a client holding tree N (same GOPATH) goes on after the server
@@ -91,6 +93,24 @@ expect 0 '^yes$' "the go.sum written equals the imported lines" -- ok_if sh -c \
 	"sort '$WORK/m1/go.sum' >'$WORK/a' && sort '$WORK/first.sum' >'$WORK/b' && cmp '$WORK/a' '$WORK/b'"
 expect 0 '^sumdb$' "the client remembers the tree" -- ls "$WORK/gp1/pkg/sumdb/localhost.localdev"
 expect 0 '^go.sum database tree$' "its latest is our tree note" -- head -n 1 "$WORK/gp1/pkg/sumdb/localhost.localdev/sumdb/latest"
+
+# 2b. through a proxy: GOSUMDB names only the key, and the first GOPROXY
+# (this server: /sumdb/NAME/supported answers 200, module files 404) is
+# where the go command reaches the database, at /sumdb/NAME/...; the
+# module files come from the next proxy of the list.  The key's name,
+# localhost.localdev, resolves nowhere: a download that succeeds went
+# through the proxy.
+gomain "$WORK/m1p" $FIRST
+GORUN_PROXY="$URL,file://$WORK/proxy"
+expect 0 '^yes$' "GOSUMDB=<key> alone, the database reached through GOPROXY: download succeeds" -- \
+	ok_if gorun "$WORK/m1p" "$WORK/gp1p" "$VKEY" go mod download
+expect 0 '^yes$' "... and the build" -- \
+	ok_if gorun "$WORK/m1p" "$WORK/gp1p" "$VKEY" go build -o "$WORK/main-p.bin" .
+unset GORUN_PROXY
+expect 0 '^yes$' "... and the go.sum written equals the imported lines" -- ok_if sh -c \
+	"sort '$WORK/m1p/go.sum' >'$WORK/a' && sort '$WORK/first.sum' >'$WORK/b' && cmp '$WORK/a' '$WORK/b'"
+expect 0 '^4$' "... and the client holds this server's tree" -- \
+	sed -n 2p "$WORK/gp1p/pkg/sumdb/localhost.localdev/sumdb/latest"
 
 # 3. growth and restart: the client holding tree 4 (same GOPATH) goes on
 stop_sumdbd

@@ -119,7 +119,8 @@ ok_if() { "$@" && echo yes; }
 
 # gorun DIR GOPATH GOSUMDB CMD...: runs CMD (the go command) in DIR with
 # nothing from the environment: GOPATH and its module cache, GOSUMDB as
-# given, the module proxy directory $WORK/proxy, no private patterns.
+# given, the module proxy directory $WORK/proxy (or the GOPROXY list in
+# $GORUN_PROXY), no private patterns.
 gorun() {
 	(
 		cd "$1" || exit 1
@@ -130,7 +131,7 @@ gorun() {
 		exec env -u GOTOOLCHAIN -u GOROOT HOME="$WORK/home" GOPATH="$gp" GOMODCACHE="$gp/pkg/mod" \
 		    GOCACHE="$WORK/gocache" GOENV=off GOFLAGS="-mod=mod -modcacherw" GO111MODULE=on \
 		    GONOSUMDB= GOPRIVATE= GONOPROXY= GONOSUMCHECK= GOINSECURE= \
-		    GOPROXY="file://$WORK/proxy" GOSUMDB="$sdb" "$@"
+		    GOPROXY="${GORUN_PROXY:-file://$WORK/proxy}" GOSUMDB="$sdb" "$@"
 	)
 }
 
