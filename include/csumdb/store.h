@@ -108,6 +108,18 @@ int sdb_store_create(const char *path, const char *name, const char *vkey,
                      const char *skey_file, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * Removes the database at path with its side files (-wal, -shm, -journal
+ * and the writer lock file), for a command that created it and failed
+ * before it was ever used (sumdbd init).  Takes the writer lock first,
+ * without waiting, and removes the lock file last, while holding it, so
+ * that no process is left holding a lock on a file without a name.
+ * Returns SDB_OK, SDB_ERR_LOCKED (another process holds the database:
+ * nothing removed), SDB_ERR_INVALID (empty path), SDB_ERR_IO or
+ * SDB_ERR_NOMEM.
+ */
+int sdb_store_remove(const char *path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Opens the database at path.  SDB_STORE_WRITE takes the exclusive writer
  * lock first, without waiting, sets synchronous=FULL, and refuses a file
  * with hard links or that its user may not write (SDB_STORE_CHECK: only

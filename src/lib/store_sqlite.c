@@ -130,6 +130,7 @@ struct sdb_store {
 	sqlite3 *db;
 	int writer;
 	int lock_fd;      /* writer: the flocked PATH-lock, else -1 */
+	char *made_lock;  /* while opening: PATH-lock when this open made it */
 	int in_batch;
 	int in_snapshot;
 	int64_t next_id;  /* in a batch: the id the next record must have */
@@ -252,6 +253,7 @@ store_free(struct sdb_store *s)
 	sqlite3_close_v2(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
+	free(s->made_lock);
 	free(s);
 }
 
@@ -261,54 +263,100 @@ sdb_store_close(struct sdb_store *s)
 	store_free(s);
 }
 
-/* Takes the exclusive writer lock on PATH-lock without waiting.  PATH is
- * the database's real path, so two spellings of it (a symlink, "./")
- * still meet on one lock file. */
+/* The lock file's name: PATH's real path with "-lock" appended, so two
+ * spellings of PATH (a symlink, "./") still meet on one lock file.  The
+ * caller frees *out. */
 static int
-take_lock(struct sdb_store *s, const char *path, struct sdb_errbuf *eb)
+lock_path(const char *path, char **out, struct sdb_errbuf *eb)
 {
 	char *real = realpath(path, NULL);
 	size_t n;
-	char *lp;
-	int fd, e;
+	int e;
 
+	*out = NULL;
 	if (real == NULL) {
 		e = errno;
 		return sdb_errf(eb, e == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "cannot resolve %s: %s",
 		                path, strerror(e));
 	}
 	n = strlen(real);
-	lp = malloc(n + sizeof "-lock");
-	if (lp == NULL) {
+	*out = malloc(n + sizeof "-lock");
+	if (*out == NULL) {
 		free(real);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
-	memcpy(lp, real, n);
+	memcpy(*out, real, n);
+	memcpy(*out + n, "-lock", sizeof "-lock");
 	free(real);
-	memcpy(lp + n, "-lock", sizeof "-lock");
-	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		e = errno;
-		sdb_errf(eb, SDB_ERR_IO, "cannot open lock file %s: %s", lp, strerror(e));
-		free(lp);
-		return SDB_ERR_IO;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		e = errno;
-		close(fd);
-		if (e == EWOULDBLOCK) {
-			sdb_errf(eb, SDB_ERR_LOCKED,
-			         "database %s is in use by another sumdbd (writer lock %s is held)", path, lp);
-			free(lp);
-			return SDB_ERR_LOCKED;
-		}
-		sdb_errf(eb, SDB_ERR_IO, "cannot lock %s: %s", lp, strerror(e));
-		free(lp);
-		return SDB_ERR_IO;
-	}
-	free(lp);
-	s->lock_fd = fd;
 	return SDB_OK;
+}
+
+/* How often lock_file tries again when the lock file it locked was
+ * removed meanwhile (each time means another process removed it). */
+#define LOCK_TRIES 8
+
+/*
+ * Takes the exclusive lock on the lock file lp without waiting; *fd is its
+ * descriptor, *created 1 when this call made the file.  A lock file is
+ * removed only by its holder (sdb_store_remove, a failed open that made
+ * it), so a lock won on a file that no longer has the name lp is no lock:
+ * try again on the file that has it now.
+ */
+static int
+lock_file(const char *path, const char *lp, int *fd, int *created, struct sdb_errbuf *eb)
+{
+	struct stat held, named;
+	int i, e;
+
+	*fd = -1;
+	for (i = 0; i < LOCK_TRIES; i++) {
+		*created = 1;
+		*fd = open(lp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (*fd < 0 && errno == EEXIST) {
+			*created = 0;
+			*fd = open(lp, O_RDWR | O_CLOEXEC);
+			if (*fd < 0 && errno == ENOENT)
+				continue;   /* removed between the two opens */
+		}
+		if (*fd < 0) {
+			e = errno;
+			return sdb_errf(eb, SDB_ERR_IO, "cannot open lock file %s: %s", lp, strerror(e));
+		}
+		if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+			e = errno;
+			close(*fd);
+			*fd = -1;
+			if (e == EWOULDBLOCK)
+				return sdb_errf(eb, SDB_ERR_LOCKED, "database %s is in use by another "
+				                "sumdbd (writer lock %s is held)", path, lp);
+			return sdb_errf(eb, SDB_ERR_IO, "cannot lock %s: %s", lp, strerror(e));
+		}
+		if (fstat(*fd, &held) == 0 && stat(lp, &named) == 0 && held.st_dev == named.st_dev &&
+		    held.st_ino == named.st_ino)
+			return SDB_OK;
+		close(*fd);
+		*fd = -1;
+	}
+	return sdb_errf(eb, SDB_ERR_IO, "cannot lock %s: it is removed and made again as fast as "
+	                "it is locked", lp);
+}
+
+/* Takes the exclusive writer lock on PATH-lock without waiting; a lock
+ * file this call made is remembered, to be removed if the open fails. */
+static int
+take_lock(struct sdb_store *s, const char *path, struct sdb_errbuf *eb)
+{
+	char *lp;
+	int rc, created;
+
+	if ((rc = lock_path(path, &lp, eb)) != SDB_OK)
+		return rc;
+	rc = lock_file(path, lp, &s->lock_fd, &created, eb);
+	if (rc == SDB_OK && created)
+		s->made_lock = lp;
+	else
+		free(lp);
+	return rc;
 }
 
 static int
@@ -392,6 +440,23 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 		              strerror(errno) : "read-only");
 		goto fail;
 	}
+	/* Ours before anything is changed: a writer's journal_mode=WAL
+	 * would stay on another program's database given as --db. */
+	if (check_schema) {
+		char *v = NULL;
+
+		rc = sdb_store_config_get(s, SDB_STORE_CONFIG_SCHEMA, &v, eb);
+		if (rc == SDB_OK && strcmp(v, SCHEMA_VERSION) != 0) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "database %s has schema version %s, this is %s",
+			              path, v, SCHEMA_VERSION);
+		} else if (rc == SDB_ERR_NOT_FOUND || rc == SDB_ERR_INTERNAL || rc == SDB_ERR_INVALID) {
+			/* no config table or no version: not ours */
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
+		}
+		free(v);
+		if (rc != SDB_OK)
+			goto fail;
+	}
 	if (s->writer) {
 		sqlite3_stmt *st = NULL;
 		const unsigned char *jm;
@@ -421,24 +486,15 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 		if ((rc = exec_sql(s, pragma, "cache_size", eb)) != SDB_OK)
 			goto fail;
 	}
-	if (check_schema) {
-		char *v = NULL;
-
-		rc = sdb_store_config_get(s, SDB_STORE_CONFIG_SCHEMA, &v, eb);
-		if (rc == SDB_OK && strcmp(v, SCHEMA_VERSION) != 0) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "database %s has schema version %s, this is %s",
-			              path, v, SCHEMA_VERSION);
-		} else if (rc == SDB_ERR_NOT_FOUND || rc == SDB_ERR_INTERNAL || rc == SDB_ERR_INVALID) {
-			/* no config table or no version: not ours */
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
-		}
-		free(v);
-		if (rc != SDB_OK)
-			goto fail;
-	}
+	free(s->made_lock);
+	s->made_lock = NULL;
 	*out = s;
 	return SDB_OK;
 fail:
+	/* A lock file this open made for a file it then refused is debris:
+	 * removed while still locked (see lock_file). */
+	if (s->made_lock != NULL)
+		(void)unlink(s->made_lock);
 	store_free(s);
 	return rc;
 }
@@ -522,26 +578,48 @@ sdb_store_create(const char *path, const char *name, const char *vkey, const cha
 	return SDB_OK;
 fail:
 	store_free(s);
-	{
-		/* Remove what we created (the name was ours by O_EXCL); the
-		 * -wal and -shm files are gone after a clean close, and an
-		 * unlink of a missing one is harmless. */
-		size_t n = strlen(path);
-		char *side = malloc(n + sizeof "-lock");
-		unlink(path);
-		if (side != NULL) {
-			/* not "-lock": another process may hold it */
-			static const char *const sfx[] = { "-wal", "-shm" };
-			size_t i;
-			for (i = 0; i < 2; i++) {
-				memcpy(side, path, n);
-				memcpy(side + n, sfx[i], strlen(sfx[i]) + 1);
-				unlink(side);
-			}
-			free(side);
-		}
-	}
+	/* Remove what we created (the name was ours by O_EXCL). */
+	if (sdb_store_remove(path, NULL) != SDB_OK)
+		(void)unlink(path);
 	return rc;
+}
+
+int
+sdb_store_remove(const char *path, struct sdb_errbuf *eb)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	size_t n, i;
+	char *lp = NULL, *side;
+	int fd = -1, created, rc;
+
+	if (path == NULL || path[0] == '\0')
+		return sdb_errf(eb, SDB_ERR_INVALID, "no database path given");
+	if ((rc = lock_path(path, &lp, eb)) != SDB_OK)
+		return rc;
+	if ((rc = lock_file(path, lp, &fd, &created, eb)) != SDB_OK) {
+		free(lp);
+		return rc;
+	}
+	n = strlen(path);
+	side = malloc(n + sizeof "-journal");
+	if (side == NULL) {
+		close(fd);
+		free(lp);
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
+	(void)unlink(path);
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		memcpy(side, path, n);
+		memcpy(side + n, sfx[i], strlen(sfx[i]) + 1);
+		(void)unlink(side);
+	}
+	free(side);
+	/* Last, while still held: whoever locks the file after this finds
+	 * it nameless and tries again (lock_file). */
+	(void)unlink(lp);
+	close(fd);
+	free(lp);
+	return SDB_OK;
 }
 
 /* --- config ---------------------------------------------------------- */

@@ -40,7 +40,8 @@ init_usage(FILE *f)
 	    "The database remembers the key file: by its bare name when it lies\n"
 	    "beside the database (the directory can then move), else by its path.\n"
 	    "Keep the key file safe: losing it ends the log.\n"
-	    "Never overwrites an existing database or key file.\n"
+	    "Never overwrites an existing database or key file; a refused init\n"
+	    "leaves nothing behind (no database, no FILE-lock, no new key).\n"
 	    "\n"
 	    "  --db FILE        the database to create\n"
 	    "  --name NAME      the log name, e.g. sum.corp.example\n"
@@ -345,9 +346,10 @@ cmd_init(int argc, char **argv)
 	status = EXIT_OK;
 out:
 	if (status != EXIT_OK) {
-		/* Only what this run created: never a pre-existing file. */
-		if (created_db)
-			unlink(db);
+		/* Only what this run created: never a pre-existing file.  The
+		 * database goes with its side files, the lock file too. */
+		if (created_db && (rc = sdb_store_remove(db, &eb)) != SDB_OK)
+			fprintf(stderr, "sumdbd init: %s: not removed: %s\n", db, sdb_errmsg(&eb, rc));
 		if (created_key) {
 			unlink(key_out);
 			unlink_checkpoint(new_cp);

@@ -102,6 +102,34 @@ expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/n
 expect 0 "^checked 3 records, 1 tiles, 3 signed trees: clean$" "fsck of a clean database" -- \
 	"$SUMDBD" fsck --db "$DB"
 
+# A refused init leaves nothing behind, not even the writer lock file of
+# the database it had begun: a second try must not trip over debris.
+expect 1 "has already signed a tree of size 3 for another database" \
+	"init refuses a key that has signed another log" -- "$SUMDBD" init --db "$WORK/again.db" --key "$DB.key"
+expect 0 "^none$" "... and leaves no file behind, no lock file either" -- \
+	sh -c "ls '$WORK' | grep '^again\.db' || echo none"
+# A --db that is not a csumdb database (arguments swapped, a mistyped
+# name) is refused as such, and left exactly as it was: another
+# program's SQLite database is not switched to WAL, and no lock file is
+# left beside it.
+expect 1 "a\.sum is not a csumdb database" "add refuses a --db that is a go.sum file" -- \
+	"$SUMDBD" add --db "$WORK/a.sum" "$WORK/b.sum"
+expect 1 "a\.sum is not a csumdb database" "... so does fsck" -- "$SUMDBD" fsck --db "$WORK/a.sum"
+expect 1 "a\.sum is not a csumdb database" "... and status" -- "$SUMDBD" status --db "$WORK/a.sum"
+expect 0 "^none$" "... and no lock file is left beside it" -- \
+	sh -c "ls '$WORK' | grep '^a\.sum-' || echo none"
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$WORK/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES (1)"
+	expect 1 "other\.db is not a csumdb database" "add refuses another program's SQLite database" -- \
+		"$SUMDBD" add --db "$WORK/other.db" "$WORK/a.sum"
+	expect 1 "other\.db is not a csumdb database" "... so does fsck --drop-unsigned" -- \
+		"$SUMDBD" fsck --drop-unsigned --db "$WORK/other.db"
+	expect 0 "^delete$" "... and leaves it in its journal mode (not WAL)" -- \
+		sqlite3 "$WORK/other.db" "PRAGMA journal_mode"
+	expect 0 "^none$" "... without a lock file beside it" -- \
+		sh -c "ls '$WORK' | grep '^other\.db-' || echo none"
+fi
+
 # A name SQLite would read as a URI is a file name: the log is kept there.
 expect 0 "created file:u.db" "init of a URI-looking relative name" -- \
 	sh -c "cd '$WORK' && '$SUMDBD' init --db 'file:u.db?mode=memory' --name uri.example"

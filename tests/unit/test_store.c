@@ -312,6 +312,66 @@ test_writer_lock(void)
 	sdb_store_close(r);
 }
 
+/* sdb_store_remove: the database and every side file go, the lock file
+ * last; refused while another handle holds the writer lock.  A writer
+ * whose lock file was removed under it (by a remove that held it) is no
+ * longer counted as holding the lock: the next writer locks the file that
+ * has the name now.  A writer open that refuses a file it made a lock
+ * file for (not a csumdb database) removes that lock file. */
+static void
+test_remove(void)
+{
+	char path[1024], side[1100], lockp[1100], junk[1024];
+	struct sdb_store *w = fresh("remove.db", 2, path, sizeof path);
+	struct sdb_store *w2 = NULL;
+	struct sdb_errbuf eb = { "" };
+	char *real;
+	FILE *f;
+
+	real = realpath(path, NULL);
+	CU_ASSERT_FATAL(real != NULL);
+	snprintf(lockp, sizeof lockp, "%s-lock", real);
+	free(real);
+	CU_ASSERT(access(lockp, F_OK) == 0);
+	CU_ASSERT_EQUAL(sdb_store_remove(path, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(access(path, F_OK) == 0);
+	sdb_store_close(w);
+	CU_ASSERT_EQUAL(sdb_store_remove(path, &eb), SDB_OK);
+	CU_ASSERT(access(path, F_OK) != 0);
+	CU_ASSERT(access(lockp, F_OK) != 0);
+	snprintf(side, sizeof side, "%s-wal", path);
+	CU_ASSERT(access(side, F_OK) != 0);
+	snprintf(side, sizeof side, "%s-shm", path);
+	CU_ASSERT(access(side, F_OK) != 0);
+	CU_ASSERT_EQUAL(sdb_store_remove(path, NULL), SDB_ERR_IO);   /* nothing there */
+
+	/* a lock held on a file that lost its name is no lock */
+	w = fresh("remove2.db", 0, path, sizeof path);
+	real = realpath(path, NULL);
+	CU_ASSERT_FATAL(real != NULL);
+	snprintf(lockp, sizeof lockp, "%s-lock", real);
+	free(real);
+	CU_ASSERT_FATAL(unlink(lockp) == 0);
+	CU_ASSERT_EQUAL(sdb_store_open(&w2, path, SDB_STORE_WRITE, &eb), SDB_OK);
+	CU_ASSERT(access(lockp, F_OK) == 0);
+	sdb_store_close(w2);
+	sdb_store_close(w);
+
+	/* a refused writer open leaves no lock file of its own */
+	unit_tmp_path(junk, sizeof junk, "notadb");
+	f = fopen(junk, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("example.com/m v1.0.0 h1:x=\n", f);
+	fclose(f);
+	real = realpath(junk, NULL);
+	CU_ASSERT_FATAL(real != NULL);
+	snprintf(lockp, sizeof lockp, "%s-lock", real);
+	free(real);
+	CU_ASSERT_EQUAL(sdb_store_open(&w2, junk, SDB_STORE_WRITE, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "is not a csumdb database") != NULL);
+	CU_ASSERT(access(lockp, F_OK) != 0);
+}
+
 /* The lock is across processes: a child holding the writer makes the
  * parent's writer open fail, and the other way round; and the flock does
  * not get in the way of SQLite's own locking (a child reader reads while
@@ -950,6 +1010,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "create_open", test_create_open },
 		{ "writer_lock", test_writer_lock },
+		{ "remove", test_remove },
 		{ "writer_lock_fork", test_writer_lock_fork },
 		{ "reader_during_batch", test_reader_during_batch },
 		{ "batch_roundtrip", test_batch_roundtrip },
