@@ -380,6 +380,39 @@ sqlite_setup(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * SQLite keeps the write-ahead log (PATH-wal, PATH-shm) beside the
+ * database, and makes them at the first read when they are not there: in
+ * a directory its user may not write, every open then fails with "attempt
+ * to write a readonly database" or "unable to open", which points at the
+ * database file.  When that is the cause, say so (eb rewritten, rc kept).
+ */
+static int
+explain_dir(struct sdb_store *s, const char *path, int rc, struct sdb_errbuf *eb)
+{
+	int code = sqlite3_extended_errcode(s->db) & 0xff, e;
+	char *real, *slash;
+
+	if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN)
+		return rc;
+	if ((real = realpath(path, NULL)) == NULL)
+		return rc;
+	slash = strrchr(real, '/');
+	if (slash == NULL) {
+		free(real);
+		return rc;
+	}
+	slash[slash == real] = '\0';   /* keep "/" for a file in the root */
+	if (access(real, W_OK) != 0) {
+		e = errno;
+		rc = sdb_errf(eb, rc, "directory %s cannot be written (%s), and SQLite makes the "
+		              "database's write-ahead log (%s-wal, %s-shm) there, even to read it: "
+		              "let this user write the directory", real, strerror(e), path, path);
+	}
+	free(real);
+	return rc;
+}
+
 /* Opens the connection; check_schema is 0 only while creating. */
 static int
 store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, int check_schema,
@@ -491,6 +524,8 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	*out = s;
 	return SDB_OK;
 fail:
+	if (rc == SDB_ERR_IO && s->db != NULL)
+		rc = explain_dir(s, path, rc, eb);
 	/* A lock file this open made for a file it then refused is debris:
 	 * removed while still locked (see lock_file). */
 	if (s->made_lock != NULL)

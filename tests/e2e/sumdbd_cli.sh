@@ -197,6 +197,17 @@ if [ -n "$RO" ]; then
 		ro_run "'$SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
 	expect 0 ": clean$" "fsck checks a database it cannot write" -- \
 		ro_run "'$SUMDBD' fsck --db '$RO/r.db'"
+	# A directory its user may not write: SQLite cannot make the
+	# write-ahead log there, and the message says so rather than blame
+	# the database file.
+	ro_run "mkdir '$RO/d' && '$SUMDBD' init --db '$RO/d/r.db' --name rodir.example >/dev/null && chmod 555 '$RO/d'"
+	for c in status fsck; do
+		expect 1 "r\.db: directory .*/d cannot be written \(Permission denied\), and SQLite makes the database's write-ahead log" \
+			"$c in a directory it cannot write names the directory" -- ro_run "'$SUMDBD' $c --db '$RO/d/r.db'"
+	done
+	expect 1 "r\.db: directory .*/d cannot be written \(Permission denied\)" \
+		"... so does add" -- ro_run "'$SUMDBD' add --db '$RO/d/r.db' '$RO/a.sum'"
+	ro_run "chmod 755 '$RO/d'"
 	ro_run "chmod 000 '$RO/r.db'"
 	expect 1 "unable to open database file \(Permission denied\)" "a database it cannot read: the system's reason" -- \
 		ro_run "'$SUMDBD' status --db '$RO/r.db'"
