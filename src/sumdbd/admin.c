@@ -228,7 +228,13 @@ serve_client(struct sdbd_admin_server *a, int fd)
 		return;
 	}
 	if (!sdb_ct_equal(head + 4, a->token, ADMIN_TOKEN_HEX)) {
-		reply_error(fd, SDB_ERR_INVALID, "wrong admin token\n");
+		/* The client read the token file: a file replaced since this
+		 * server wrote it (a restore, a copy, another server's). */
+		char msg[ADMIN_REPORT_MAX];
+		(void)snprintf(msg, sizeof msg, "the running server refused the admin token in %s: "
+		    "not the one it wrote at start (the file was replaced since); restart sumdbd "
+		    "serve to write a new one\n", a->token_path);
+		reply_error(fd, SDB_ERR_INVALID, msg);
 		return;
 	}
 	errno = 0;
@@ -458,8 +464,13 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 		got += (size_t)r;
 	close(fd);
 	resp[got] = '\0';
+	/* The server took the request and is gone (killed, crashed) or
+	 * dropped it: the add may have been committed before it went. */
 	if (got == 0)
-		return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: no answer", sa.sun_path);
+		return sdb_errf(eb, SDB_ERR_IO, "the server closed the connection without an answer "
+		    "(admin socket %s; did it stop or crash?): the add may or may not have been "
+		    "recorded; run it again, with the server back or stopped (versions already "
+		    "recorded are skipped)", sa.sun_path);
 	nl = strchr(resp, '\n');
 	if (strncmp(resp, "ok\n", 3) == 0) {
 		(void)snprintf(report, report_cap, "%s", resp + 3);

@@ -173,6 +173,16 @@ expect 0 '^  log:   example.com/m7 v1.0.0 h1:' "with the recorded line" -- cat "
 expect 0 '^sumdbd add: 1 conflict with recorded hashes; nothing recorded$' "and once" -- \
 	sh -c "grep -c . '$WORK/g3.out' | grep -qx 6 && tail -1 '$WORK/g3.out'"
 
+# A token file that is not the running server's (replaced since it
+# started): refused, and the refusal names the file and the way out.
+cp "$DB.admin.token" "$WORK/token.saved"
+printf '%064d' 0 >"$DB.admin.token"
+expect 1 "the running server refused the admin token in .*\.admin\.token: not the one it wrote at start.*restart sumdbd serve" \
+	"add with a stale admin token names the token file and the way out" -- "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
+expect 0 "^yes$" "... and never prints the token" -- \
+	ok_if sh -c "! grep -q '$(cat "$WORK/token.saved")' '$WORK/out' && ! grep -q '0000000000000000' '$WORK/out'"
+cp "$WORK/token.saved" "$DB.admin.token"
+
 # graceful stop
 stop_sumdbd
 expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
@@ -214,4 +224,39 @@ expect 0 '^sumdbd: serving .*, 3 HTTP workers) on ' "--threads 3: three workers"
 expect 1 'in use by another sumdbd \(its writer lock is held\), and no admin interface answers' \
 	"add beside a server without admin interface says so" -- "$SUMDBD" add --db "$DB" "$WORK/g2.sum"
 stop_sumdbd
+
+# A server that dies in the middle of an add (killed, crashed) answers
+# nothing: whether the add was recorded is unknown, and the message says
+# what to do.  A stand-in holds the writer lock, takes the request and
+# closes the connection; then it is gone, its socket and token left
+# behind as a killed server leaves them, and the next add goes to the
+# database itself.
+gosum 310 320 >"$WORK/g4.sum"
+python3 - "$DB" "$WORK/dying.ready" >"$WORK/dying.out" 2>&1 <<'PY' &
+import fcntl, os, socket, sys
+db, ready = sys.argv[1], sys.argv[2]
+lock = open(os.path.realpath(db) + "-lock", "a")
+fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+with open(db + ".admin.token", "w") as f:
+    f.write("ab" * 32)
+if os.path.exists(db + ".admin.sock"):
+    os.unlink(db + ".admin.sock")
+s = socket.socket(socket.AF_UNIX)
+s.bind(db + ".admin.sock")
+s.listen(1)
+open(ready, "w").close()
+c, _ = s.accept()
+while not c.recv(65536).endswith(b"\n"):
+    pass
+c.close()
+PY
+DYING_PID=$!
+wait_for 10 test -e "$WORK/dying.ready"
+expect 1 "the server closed the connection without an answer .*: the add may or may not have been recorded; run it again" \
+	"add to a server that dies before answering: outcome unknown, run it again" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/g4.sum"
+wait "$DYING_PID"
+expect 0 '^added 10, already present 0 \(module versions\); tree size 320$' \
+	"... and again, the stale socket and token left behind: added to the database directly" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/g4.sum"
 e2e_done
