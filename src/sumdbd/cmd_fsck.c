@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "cli.h"
 #include "csumdb/note.h"
 #include "csumdb/record.h"
@@ -24,6 +25,7 @@
 #include "csumdb/tlog.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
+#include "log.h"
 
 #define TILE_W SDB_STORE_TILE_WIDTH
 #define NLEVELS (SDB_STORE_MAX_TILE_LEVEL + 1)
@@ -205,11 +207,61 @@ count_tile(void *arg, const struct sdb_store_tile *t)
 	return 0;
 }
 
+/*
+ * Before --drop-unsigned: records past the database's latest tree are
+ * unsigned only if the key has not signed past it.  A checkpoint (at
+ * cp_path, or beside the key the database names) with a larger tree says
+ * the database lost signed trees: the records past its latest one were
+ * signed, maybe served, and dropping them forks the log.  Returns
+ * EXIT_OK to go on, else the exit status (the reason printed).
+ */
+static int
+drop_allowed(struct sdb_store *w, const char *db, const char *cp_path)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_note_verifier *v = NULL;
+	struct sdb_tree cp, latest;
+	char *vkey = NULL, *path = NULL;
+	int rc, status = EXIT_LOCAL;
+
+	rc = sdb_store_config_get(w, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
+	if (rc == SDB_OK)
+		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
+	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_checkpoint_path(w, db, &path,
+	    &eb)) == SDB_OK)
+		cp_path = path;
+	if (rc == SDB_OK)
+		rc = sdb_store_latest(w, &latest, NULL, NULL, &eb);
+	if (rc == SDB_OK)
+		rc = sdbd_checkpoint_read(cp_path, v, &cp, &eb);
+	if (rc == SDB_ERR_NOT_FOUND) {
+		status = EXIT_OK;   /* no checkpoint, or no tree: nothing to weigh */
+	} else if (rc != SDB_OK) {
+		fprintf(stderr, "sumdbd fsck: %s: cannot tell whether the records past the latest "
+		    "signed tree were signed: %s; nothing dropped (--checkpoint FILE names the "
+		    "key's checkpoint)\n", db, sdb_errmsg(&eb, rc));
+	} else if (cp.n > latest.n) {
+		fprintf(stderr, "sumdbd fsck: %s: the key's checkpoint %s holds a signed tree of size "
+		    "%lld, past the database's latest (size %lld): the records past it were signed, "
+		    "and may have been served; the database lost the rows of its later signed "
+		    "trees.  Nothing dropped: dropping them would fork the log.  The checkpoint "
+		    "holds the signed note of tree %lld, from which its trees row can be made "
+		    "again\n", db, cp_path, (long long)cp.n, (long long)latest.n, (long long)cp.n);
+		status = EXIT_VERIFY;
+	} else {
+		status = EXIT_OK;
+	}
+	sdb_note_verifier_free(v);
+	free(vkey);
+	free(path);
+	return status;
+}
+
 static void
 fsck_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd fsck --db FILE [--drop-unsigned]\n"
+	    "usage: sumdbd fsck --db FILE [--drop-unsigned [--checkpoint FILE]]\n"
 	    "\n"
 	    "Recomputes every record hash, hash tile and signed tree root of the\n"
 	    "database from the record texts and reports every difference; checks\n"
@@ -219,7 +271,11 @@ fsck_usage(FILE *f)
 	    "  --db FILE         the database\n"
 	    "  --drop-unsigned   first remove records and tile hashes past the\n"
 	    "                    latest signed tree (never signed nor served;\n"
-	    "                    sumdbd refuses to start with them), then check\n"
+	    "                    sumdbd refuses to start with them), then check;\n"
+	    "                    refused when the key's checkpoint holds a larger\n"
+	    "                    tree (then they were signed)\n"
+	    "  --checkpoint FILE the key's checkpoint (default: the key file the\n"
+	    "                    database names, with .checkpoint appended)\n"
 	    "  --help            this text\n"
 	    "\n"
 	    "Exit status: 0 clean; 2 damage found; 1 usage or local error.\n");
@@ -231,10 +287,11 @@ cmd_fsck(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "drop-unsigned", no_argument, NULL, 'D' },
+		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL;
+	const char *db = NULL, *cp_path = NULL;
 	int drop = 0;
 	struct fsck *f;
 	struct sdb_store *rd = NULL;
@@ -248,6 +305,7 @@ cmd_fsck(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'D': drop = 1; break;
+		case 'c': cp_path = optarg; break;
 		case 'h': fsck_usage(stdout); return EXIT_OK;
 		default: fsck_usage(stderr); return EXIT_LOCAL;
 		}
@@ -273,6 +331,9 @@ cmd_fsck(int argc, char **argv)
 	if (rc == SDB_OK && drop) {
 		int64_t dropped, n;
 
+		if ((status = drop_allowed(f->w, db, cp_path)) != EXIT_OK)
+			goto out;
+		status = EXIT_LOCAL;
 		rc = sdb_store_drop_unsigned(f->w, &dropped, &n, &eb);
 		if (rc == SDB_OK)
 			printf("dropped %lld record%s past the latest signed tree (size %lld), and the "
@@ -321,7 +382,9 @@ cmd_fsck(int argc, char **argv)
 	 * records past the latest tree were never signed (nor served), and
 	 * sumdbd serve and add refuse to go on with them. */
 	if (f->ntrees > 0 && f->trees[f->ntrees - 1].n < f->records)
-		problem(f, "%lld record%s past the latest signed tree (size %lld): never signed",
+		problem(f, "%lld record%s past the latest signed tree (size %lld): never signed, "
+		    "unless the key's checkpoint holds a larger tree (sumdbd status says); "
+		    "sumdbd fsck --drop-unsigned removes them, after that check",
 		    (long long)(f->records - f->trees[f->ntrees - 1].n),
 		    f->records - f->trees[f->ntrees - 1].n == 1 ? "" : "s",
 		    (long long)f->trees[f->ntrees - 1].n);

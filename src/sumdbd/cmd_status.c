@@ -60,20 +60,14 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_note_verifier *v = NULL;
 	struct sdb_tree cp;
-	char *vkey = NULL, *key = NULL, *path = NULL;
+	char *vkey = NULL, *path = NULL;
 	int rc, bad = 1;
 
 	rc = sdb_store_config_get(s, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc == SDB_OK)
 		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
-	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_path(s, db, &key, &eb)) == SDB_OK) {
-		/* named from the key's real path, as serve names it */
-		char *real = realpath(key, NULL);
-
-		if ((path = sdb_path_join(real != NULL ? real : key, SDBD_CHECKPOINT_SUFFIX)) == NULL)
-			rc = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
-		free(real);
-	}
+	if (rc == SDB_OK && cp_path == NULL)
+		rc = sdbd_key_checkpoint_path(s, db, &path, &eb);
 	if (rc != SDB_OK) {
 		printf("checkpoint: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
 		goto out;
@@ -95,7 +89,6 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 out:
 	sdb_note_verifier_free(v);
 	free(vkey);
-	free(key);
 	free(path);
 	return bad;
 }

@@ -1122,6 +1122,25 @@ sdbd_key_path(struct sdb_store *st, const char *given, char **out, struct sdb_er
 	return rc;
 }
 
+int
+sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, char **out,
+    struct sdb_errbuf *eb)
+{
+	char *key = NULL, *real;
+	int rc;
+
+	*out = NULL;
+	if ((rc = sdbd_key_path(st, db_path, &key, eb)) != SDB_OK)
+		return rc;
+	/* named from the key's real path, as serve names it */
+	real = realpath(key, NULL);
+	if ((*out = sdb_path_join(real != NULL ? real : key, SDBD_CHECKPOINT_SUFFIX)) == NULL)
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	free(real);
+	free(key);
+	return rc;
+}
+
 /* A database made by sdb_store_create has no tree yet: sign size 0. */
 static int
 first_tree(struct sdbd_log *log, struct sdb_errbuf *eb)

@@ -81,6 +81,16 @@ struct sdb_store;
 int sdbd_key_path(struct sdb_store *st, const char *db_path, char **out,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * The checkpoint of the key the database st at db_path names, where
+ * serve and add look for it: the key file's real path with
+ * SDBD_CHECKPOINT_SUFFIX (*out, caller frees).  For the commands that
+ * read a checkpoint without the key (status, fsck).  Returns SDB_OK or
+ * sdbd_key_path's errors.
+ */
+int sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, char **out,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Stops the sequencer after it has committed (or failed) every queued
  * batch, waking all waiters, and closes the database.  NULL is a no-op. */
 void sdbd_log_close(struct sdbd_log *log);

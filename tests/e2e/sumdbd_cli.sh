@@ -143,6 +143,25 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		"$SUMDBD" fsck --db "$WORK/bad.db"
 	expect 2 "signed tree 2: its root is not the root" "fsck names the trees it breaks" -- \
 		"$SUMDBD" fsck --db "$WORK/bad.db"
+	# A database that lost its latest trees row: the records past the
+	# tree before it were signed (the key's checkpoint holds the larger
+	# tree), so --drop-unsigned must not drop them.  A copy with a copy
+	# of the key and of its checkpoint, as a restore would have.
+	log_copy "$DB" "$WORK/lost.db"
+	cp "$DB.key.checkpoint" "$WORK/lost.db.key.checkpoint"
+	sqlite3 "$WORK/lost.db" "DELETE FROM trees WHERE size = 3"
+	expect 2 "1 record past the latest signed tree \(size 2\): never signed, unless the key's checkpoint" \
+		"fsck: records past the latest tree, the checkpoint named" -- "$SUMDBD" fsck --db "$WORK/lost.db"
+	expect 2 "checkpoint .*lost\.db\.key\.checkpoint holds a signed tree of size 3, past the database's latest \(size 2\).*Nothing dropped" \
+		"fsck --drop-unsigned refuses to drop records the key signed" -- \
+		"$SUMDBD" fsck --db "$WORK/lost.db" --drop-unsigned
+	expect 0 "^3$" "... and they are all still there" -- sqlite3 "$WORK/lost.db" "SELECT count(*) FROM records"
+	expect 2 "holds a signed tree of size 3" "... also with the checkpoint given by --checkpoint" -- \
+		"$SUMDBD" fsck --db "$WORK/lost.db" --drop-unsigned --checkpoint "$DB.key.checkpoint"
+	echo garbage >"$WORK/garbage.checkpoint"
+	expect 1 "cannot tell whether the records past the latest signed tree were signed: .*nothing dropped" \
+		"... and a checkpoint it cannot read stops it too" -- \
+		"$SUMDBD" fsck --db "$WORK/lost.db" --drop-unsigned --checkpoint "$WORK/garbage.checkpoint"
 	sqlite3 "$WORK/bad.db" "UPDATE tiles SET hashes = zeroblob(96) WHERE level = 0 AND n = 0"
 	expect 2 "ROOT_MISMATCH|do not reproduce the signed tree" "add refuses a database whose tiles do not give the root" -- \
 		"$SUMDBD" add --db "$WORK/bad.db" "$WORK/a.sum"
