@@ -984,9 +984,12 @@ record_loop(struct sdb_store *s, sqlite3_stmt *st, int64_t first, int64_t *next,
 		if ((rc = record_row(st, &rec, eb)) != SDB_OK)
 			goto out;
 		if (rec.id != want) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID,
-			              "database damaged: record ids jump from %lld to %lld",
-			              (long long)want, (long long)rec.id);
+			rc = rec.id == want + 1 ?
+			    sdb_errf(eb, SDB_ERR_INVALID, "database damaged: record %lld is missing "
+			             "(the next id stored is %lld)", (long long)want, (long long)rec.id) :
+			    sdb_errf(eb, SDB_ERR_INVALID, "database damaged: records %lld to %lld are "
+			             "missing (the next id stored is %lld)", (long long)want,
+			             (long long)rec.id - 1, (long long)rec.id);
 			goto out;
 		}
 		want++;

@@ -81,9 +81,11 @@ tree_cb(void *arg, const struct sdb_tree *t, const uint8_t *note, size_t len)
 	if (rc != SDB_OK)
 		problem(f, "tree %lld: its note does not verify: %s", (long long)t->n,
 		    sdb_errmsg(&eb, rc));
-	else if (nt.n != t->n || memcmp(nt.hash.b, t->hash.b, SDB_HASH_SIZE) != 0)
+	else if (nt.n != t->n)
 		problem(f, "tree %lld: its note signs another tree (size %lld)", (long long)t->n,
 		    (long long)nt.n);
+	else if (memcmp(nt.hash.b, t->hash.b, SDB_HASH_SIZE) != 0)
+		problem(f, "tree %lld: its stored root is not the root its note signs", (long long)t->n);
 	if (f->ntrees == f->trees_cap) {
 		size_t cap = f->trees_cap ? 2 * f->trees_cap : 64;
 		struct tree_row *p = realloc(f->trees, cap * sizeof *p);
@@ -365,7 +367,10 @@ cmd_fsck(int argc, char **argv)
 	check_trees_at(f);   /* the empty tree */
 	rc = sdb_store_foreach_record(rd, record_cb, f, &eb);
 	if (rc == SDB_ERR_INVALID) {
-		problem(f, "%s", sdb_errmsg(&eb, rc));
+		/* The hashes past a gap cannot be computed: what is said of
+		 * the tiles and trees past it follows from the gap. */
+		problem(f, "%s; the check stops there: the records after it are not checked, and "
+		    "the tiles and trees past it are reported for it", sdb_errmsg(&eb, rc));
 	} else if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
 		goto out;

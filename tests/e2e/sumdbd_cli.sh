@@ -143,6 +143,15 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		"$SUMDBD" fsck --db "$WORK/bad.db"
 	expect 2 "signed tree 2: its root is not the root" "fsck names the trees it breaks" -- \
 		"$SUMDBD" fsck --db "$WORK/bad.db"
+	# Every damage named so an operator sees what it is.
+	cp "$DB" "$WORK/gap.db"
+	sqlite3 "$WORK/gap.db" "DELETE FROM records WHERE id = 1"
+	expect 2 "database damaged: record 1 is missing \(the next id stored is 2\); the check stops there" \
+		"fsck names a missing record, and says it stops there" -- "$SUMDBD" fsck --db "$WORK/gap.db"
+	cp "$DB" "$WORK/root.db"
+	sqlite3 "$WORK/root.db" "UPDATE trees SET hash = zeroblob(32) WHERE size = 2"
+	expect 2 "tree 2: its stored root is not the root its note signs" \
+		"fsck names a trees row whose root is not its note's" -- "$SUMDBD" fsck --db "$WORK/root.db"
 	# A database that lost its latest trees row: the records past the
 	# tree before it were signed (the key's checkpoint holds the larger
 	# tree), so --drop-unsigned must not drop them.  A copy with a copy
