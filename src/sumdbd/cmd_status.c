@@ -8,11 +8,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "checkpoint.h"
 #include "cli.h"
@@ -29,7 +31,8 @@ status_usage(FILE *f)
 	fprintf(f,
 	    "usage: sumdbd status --db FILE [--checkpoint FILE]\n"
 	    "\n"
-	    "Prints the log's name and signed tree size, whether the signer key's\n"
+	    "Prints the log's name and signed tree size, the signer key file the\n"
+	    "database names (never read; said when it is missing), whether the key's\n"
 	    "checkpoint (the last tree the key signed) is held by this database,\n"
 	    "so that serve and add will sign for it, the public log's tree that\n"
 	    "sumdbd serve accepted last (its key and signed note), and the evidence\n"
@@ -46,6 +49,36 @@ status_usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
 	    "this database; 2 the public log has misbehaved (evidence is stored).\n");
+}
+
+/*
+ * Prints where the signer key the database names is, and whether it is
+ * there: serve and add fail at start without it (or without --key), and
+ * its checkpoint is looked for beside it.  Never opens the key.
+ */
+static void
+print_key(struct sdb_store *s, const char *db)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	struct stat sb;
+	char *key = NULL;
+	int rc;
+
+	if ((rc = sdbd_key_path(s, db, &key, &eb)) != SDB_OK) {
+		printf("signer key: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
+		return;
+	}
+	if (stat(key, &sb) != 0)
+		printf("signer key: %s: %s (serve and add cannot sign without --key FILE)\n", key,
+		    strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		printf("signer key: %s: not a regular file\n", key);
+	else if ((sb.st_mode & 077) != 0)
+		printf("signer key: %s (mode %04o: others can read or write it; chmod 600 it)\n",
+		    key, (unsigned)(sb.st_mode & 07777));
+	else
+		printf("signer key: %s\n", key);
+	free(key);
 }
 
 /*
@@ -66,6 +99,8 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 	rc = sdb_store_config_get(s, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc == SDB_OK)
 		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
+	if (rc == SDB_OK)
+		print_key(s, db);
 	if (rc == SDB_OK && cp_path == NULL)
 		rc = sdbd_key_checkpoint_path(s, db, &path, &eb);
 	if (rc != SDB_OK) {

@@ -130,6 +130,18 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		sh -c "ls '$WORK' | grep '^other\.db-' || echo none"
 fi
 
+# status names the signer key the database uses, and says when it is not
+# there (serve and add would fail at start), never reading it.
+expect 0 "^signer key: .*/s\.db\.key$" "status names the signer key file" -- "$SUMDBD" status --db "$DB"
+mv "$DB.key" "$WORK/moved.key"
+expect 0 "^signer key: .*/s\.db\.key: No such file or directory \(serve and add cannot sign without --key FILE\)$" \
+	"status says when the signer key file is gone" -- "$SUMDBD" status --db "$DB"
+mv "$WORK/moved.key" "$DB.key"
+chmod 640 "$DB.key"
+expect 0 "^signer key: .*/s\.db\.key \(mode 0640: others can read or write it; chmod 600 it\)$" \
+	"... and when others can read it" -- "$SUMDBD" status --db "$DB"
+chmod 600 "$DB.key"
+
 # A name SQLite would read as a URI is a file name: the log is kept there.
 expect 0 "created file:u.db" "init of a URI-looking relative name" -- \
 	sh -c "cd '$WORK' && '$SUMDBD' init --db 'file:u.db?mode=memory' --name uri.example"
