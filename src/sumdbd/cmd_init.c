@@ -197,6 +197,34 @@ unlink_checkpoint(const char *cp)
 	}
 }
 
+/* The directory path is to be made in must be there: said of the path
+ * given (opt), not of the first file init would fail to make in it. */
+static int
+dir_ok(const char *opt, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	char *dir;
+	int ok;
+
+	if (slash == NULL || slash == path)
+		return 1;
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return 1;   /* the create will say */
+	if (stat(dir, &sb) != 0) {
+		fprintf(stderr, "sumdbd init: %s %s: directory %s: %s (make it first)\n", opt, path,
+		    dir, strerror(errno));
+		ok = 0;
+	} else if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "sumdbd init: %s %s: %s is not a directory\n", opt, path, dir);
+		ok = 0;
+	} else {
+		ok = 1;
+	}
+	free(dir);
+	return ok;
+}
+
 int
 cmd_init(int argc, char **argv)
 {
@@ -252,6 +280,8 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "sumdbd init: %s exists; refusing to overwrite a database\n", db);
 		return EXIT_LOCAL;
 	}
+	if (!dir_ok("--db", db) || (key_out != NULL && !dir_ok("--key-out", key_out)))
+		return EXIT_LOCAL;
 	if (key != NULL) {
 		rc = sdbd_key_load(&signer, key, &eb);
 		if (rc != SDB_OK) {

@@ -17,6 +17,13 @@ expect 1 "refusing to overwrite a key file" "init refuses an existing key file" 
 	"$SUMDBD" init --db "$WORK/t.db" --name sum.test.example --key-out "$DB.key"
 expect 0 "^absent$" "a refused init leaves no database behind" -- \
 	sh -c "test -e \"$WORK/t.db\" || echo absent"
+# A --db in a directory that is not there: said of the directory, not of
+# the key file init would first fail to write in it.
+expect 1 "^sumdbd init: --db $WORK/nodir/x\.db: directory $WORK/nodir: No such file or directory \(make it first\)$" \
+	"init names a missing directory of --db" -- "$SUMDBD" init --db "$WORK/nodir/x.db" --name sum.test.example
+expect 1 "^sumdbd init: --key-out $WORK/nodir/x\.key: directory $WORK/nodir: No such file" \
+	"... and of --key-out" -- "$SUMDBD" init --db "$WORK/x.db" --key-out "$WORK/nodir/x.key" --name sum.test.example
+expect 0 "^none$" "... leaving nothing behind" -- sh -c "ls '$WORK' | grep '^x\.db' || echo none"
 expect 1 "not a valid log name" "init refuses a name that is not host[/path]" -- \
 	"$SUMDBD" init --db "$WORK/u.db" --name "bad name+x"
 expect 0 "^GOSUMDB=\"sum\.test\.example\+" "init imports an existing key" -- \
