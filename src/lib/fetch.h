@@ -31,7 +31,7 @@ struct sdb_fetch_options {
 	int max_retries;           /* 3 (so up to 4 attempts); -1: none */
 	long backoff_initial_ms;   /* 200 */
 	long backoff_max_ms;       /* 10000 */
-	const char *ca_file;       /* CA bundle; NULL: system default */
+	const char *ca_file;       /* the only CAs trusted; NULL: the system's */
 	const char *netrc_file;    /* credentials per host; NULL: none */
 	const char *bearer_token;  /* Authorization: Bearer ...; NULL: none */
 	const char *user_agent;    /* "csumdb/VERSION" */

@@ -345,8 +345,18 @@ configure(const struct sdb_fetch *f, CURL *h)
 	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, f->opt.user_agent) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb) != CURLE_OK;
-	if (f->opt.ca_file != NULL)
+	if (f->opt.ca_file != NULL) {
+		/* The bundle given is the only one trusted.  A libcurl built
+		 * with a CA directory (Debian's /etc/ssl/certs) reads it
+		 * besides any bundle, so every system CA would still be
+		 * trusted: no directory.  A TLS library without CA
+		 * directories has nothing to turn off. */
+		CURLcode cc;
+
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO, f->opt.ca_file) != CURLE_OK;
+		cc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		bad |= cc != CURLE_OK && cc != CURLE_NOT_BUILT_IN;
+	}
 	if (f->opt.netrc_file != NULL) {
 		bad |= curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL) != CURLE_OK;
 		bad |= curl_easy_setopt(h, CURLOPT_NETRC_FILE, f->opt.netrc_file) != CURLE_OK;

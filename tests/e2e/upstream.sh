@@ -346,6 +346,35 @@ if command -v openssl >/dev/null 2>&1; then
 	expect 0 '^1$' "the clear-text URL was never asked (only by the http server above)" -- \
 		sh -c "grep -c '^csumdb-sumdbd /blob/corp.example.com/redir/' '$WORK/hits' || true"
 	expect 0 '^1$' "nothing recorded from it (c1 only)" -- tree_size "$URL"
+	# --upstream-ca is the only CA an upstream's certificate may come
+	# from: not one of the system's either, also where libcurl was built
+	# with a CA directory (Debian's /etc/ssl/certs) besides its bundle.
+	# Seen by putting the test CA in that directory, in a mount namespace
+	# of the server's own, and giving another CA as --upstream-ca.
+	capath=$(curl-config --configure 2>/dev/null | tr ' ' '\n' |
+	    sed -n "s/^'--with-ca-path=\(.*\)'$/\1/p")
+	if [ -n "$capath" ] && [ -d "$capath" ] && unshare -rm true 2>/dev/null; then
+		mkdir -p "$WORK/tls/sys"
+		cp "$WORK/tls/ca.pem" "$WORK/tls/sys/" && openssl rehash "$WORK/tls/sys" >/dev/null 2>&1 &&
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=csumdb-other-ca \
+		    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign \
+		    -keyout "$WORK/tls/other.key" -out "$WORK/tls/other.pem" >/dev/null 2>&1 ||
+		    { echo "FAIL: openssl could not make a second test CA"; exit 1; }
+		cat >"$WORK/tls/capath-wrap" <<EOF
+#!/bin/sh
+exec unshare -rm sh -c 'mount --bind "\$0" "\$1" && shift && exec "\$@"' "$WORK/tls/sys" "$capath" "\$@"
+EOF
+		chmod +x "$WORK/tls/capath-wrap"
+		newdb db11
+		SUMDBD_WRAP="$WORK/tls/capath-wrap"
+		serve s11 "$DB" --upstream "$TPROXY" --private corp.example.com --upstream-ca "$WORK/tls/other.pem"
+		SUMDBD_WRAP=
+		expect 0 '^502 .*certificate' "--upstream-ca names another CA: a certificate from the system's CA directory is refused" -- sh -c \
+			"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/c2@v1.0.2'; cat '$WORK/body'"
+		expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
+	else
+		echo "skip: no CA directory in libcurl, or no unshare: --upstream-ca alone not checked"
+	fi
 else
 	echo "skip: no openssl, no https upstream checks"
 fi
