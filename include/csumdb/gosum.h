@@ -51,6 +51,7 @@ struct sdb_gosum {
 	size_t n;
 	size_t dropped_empty_gomod;       /* lines dropped as cmd/go does */
 	char **bufs_;                     /* private: one buffer per entry */
+	size_t cap_;                      /* private: room in entries, bufs_ */
 };
 
 /*
@@ -63,6 +64,27 @@ struct sdb_gosum {
  */
 int sdb_gosum_parse(const char *data, size_t len, struct sdb_gosum **out,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Called by sdb_gosum_scan for each entry, in file order.  e and its
+ * strings point into the scanned data and live only during the call: path,
+ * version and hash are NOT NUL-terminated (use the lengths).  Returns
+ * SDB_OK to go on; any other code stops the scan, which returns it.
+ */
+typedef int (*sdb_gosum_entry_fn)(void *arg, const struct sdb_gosum_entry *e,
+    struct sdb_errbuf *eb);
+
+/*
+ * Parses data[0..len) as sdb_gosum_parse does, with the same checks and
+ * errors, but keeps nothing: each entry goes to fn(arg, e, eb) as its line
+ * is read, so a caller that folds the entries into its own structure never
+ * holds a copy of every line.  Entries before a malformed line have been
+ * handed to fn when the error is returned.  *dropped_empty_gomod (when not
+ * NULL) receives the number of lines dropped as cmd/go drops them.
+ * Returns SDB_OK, sdb_gosum_parse's errors, or fn's.
+ */
+int sdb_gosum_scan(const char *data, size_t len, sdb_gosum_entry_fn fn, void *arg,
+    size_t *dropped_empty_gomod, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Frees g and everything it owns; NULL is a no-op. */
 void sdb_gosum_free(struct sdb_gosum *g);

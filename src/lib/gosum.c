@@ -61,63 +61,56 @@ hash_alg(const char *s, size_t len, size_t *prefix)
 	return n;
 }
 
+/* The sdb_gosum_parse callback: keeps a copy of e in g. */
 static int
-add_entry(struct sdb_gosum *g, size_t *cap, const struct sdb_span f[3],
-    int is_gomod, int alg, const sdb_hash *h1, int64_t lineno)
+add_entry(void *arg, const struct sdb_gosum_entry *src, struct sdb_errbuf *eb)
 {
+	struct sdb_gosum *g = arg;
 	struct sdb_gosum_entry *e;
-	size_t vlen = f[1].len - (is_gomod ? 7 : 0), total;
+	size_t total;
 	char *buf;
 
-	if (g->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
+	if (g->n == g->cap_) {
+		size_t ncap = g->cap_ ? g->cap_ * 2 : 64;
 		struct sdb_gosum_entry *ne;
 		char **nb;
 
 		ne = realloc(g->entries, ncap * sizeof *ne);
 		if (ne == NULL)
-			return SDB_ERR_NOMEM;
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		g->entries = ne;
 		nb = realloc(g->bufs_, ncap * sizeof *nb);
 		if (nb == NULL)
-			return SDB_ERR_NOMEM;
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		g->bufs_ = nb;
-		*cap = ncap;
+		g->cap_ = ncap;
 	}
 	/* one buffer: path NUL version NUL hash NUL */
-	total = f[0].len + 1 + vlen + 1 + f[2].len + 1;
+	total = src->path_len + 1 + src->version_len + 1 + src->hash_len + 1;
 	if ((buf = malloc(total)) == NULL)
-		return SDB_ERR_NOMEM;
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	e = &g->entries[g->n];
-	memset(e, 0, sizeof *e);
-	memcpy(buf, f[0].p, f[0].len);
-	buf[f[0].len] = '\0';
-	memcpy(buf + f[0].len + 1, f[1].p, vlen);
-	buf[f[0].len + 1 + vlen] = '\0';
-	memcpy(buf + f[0].len + 1 + vlen + 1, f[2].p, f[2].len);
+	*e = *src;
+	memcpy(buf, src->path, src->path_len);
+	buf[src->path_len] = '\0';
+	memcpy(buf + src->path_len + 1, src->version, src->version_len);
+	buf[src->path_len + 1 + src->version_len] = '\0';
+	memcpy(buf + src->path_len + 1 + src->version_len + 1, src->hash, src->hash_len);
 	buf[total - 1] = '\0';
 	e->path = buf;
-	e->path_len = f[0].len;
-	e->version = buf + f[0].len + 1;
-	e->version_len = vlen;
-	e->hash = buf + f[0].len + 1 + vlen + 1;
-	e->hash_len = f[2].len;
-	e->is_gomod = is_gomod;
-	e->alg = alg;
-	if (h1 != NULL)
-		e->h1 = *h1;
-	e->line = lineno;
+	e->version = buf + src->path_len + 1;
+	e->hash = buf + src->path_len + 1 + src->version_len + 1;
 	g->bufs_[g->n++] = buf;
 	return SDB_OK;
 }
 
-/* Checks one non-blank line's three fields and adds the entry. */
+/* Checks one non-blank line's three fields and hands its entry to fn. */
 static int
-parse_fields(struct sdb_gosum *g, size_t *cap, const struct sdb_span f[3],
-    int64_t lineno, struct sdb_errbuf *eb)
+parse_fields(const struct sdb_span f[3], int64_t lineno, sdb_gosum_entry_fn fn, void *arg,
+    size_t *dropped, struct sdb_errbuf *eb)
 {
 	struct sdb_errbuf inner;
-	sdb_hash h1;
+	struct sdb_gosum_entry e;
 	size_t vlen = f[1].len, prefix = 0, i;
 	int is_gomod = 0, alg, err;
 
@@ -140,36 +133,42 @@ parse_fields(struct sdb_gosum *g, size_t *cap, const struct sdb_span f[3],
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "go.sum line %lld: hash has a non-ASCII byte",
 			    (long long)lineno);
+	memset(&e, 0, sizeof e);
 	if (alg == 1) {
-		if (sdb_h1_parse(f[2].p, f[2].len, &h1) != SDB_OK)
+		if (sdb_h1_parse(f[2].p, f[2].len, &e.h1) != SDB_OK)
 			return sdb_errf(eb, SDB_ERR_INVALID,
 			    "go.sum line %lld: h1 hash is not base64 of 32 bytes",
 			    (long long)lineno);
 		if (f[2].len == sizeof empty_gomod_hash - 1 &&
 		    memcmp(f[2].p, empty_gomod_hash, f[2].len) == 0) {
-			g->dropped_empty_gomod++;
+			(*dropped)++;
 			return SDB_OK;
 		}
 	}
-	return add_entry(g, cap, f, is_gomod, alg, alg == 1 ? &h1 : NULL, lineno);
+	e.path = f[0].p;
+	e.path_len = f[0].len;
+	e.version = f[1].p;
+	e.version_len = vlen;
+	e.is_gomod = is_gomod;
+	e.alg = alg;
+	e.hash = f[2].p;
+	e.hash_len = f[2].len;
+	e.line = lineno;
+	return fn(arg, &e, eb);
 }
 
 int
-sdb_gosum_parse(const char *data, size_t len, struct sdb_gosum **out,
-    struct sdb_errbuf *eb)
+sdb_gosum_scan(const char *data, size_t len, sdb_gosum_entry_fn fn, void *arg,
+    size_t *dropped_empty_gomod, struct sdb_errbuf *eb)
 {
-	struct sdb_gosum *g;
-	size_t pos = 0, cap = 0;
+	size_t pos = 0, dropped = 0;
 	int64_t lineno = 0;
 	int err = SDB_OK;
 
-	*out = NULL;
 	if (len > SDB_MAX_GOSUM_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "go.sum of %zu bytes is over the limit of %d", len,
 		    SDB_MAX_GOSUM_SIZE);
-	if ((g = calloc(1, sizeof *g)) == NULL)
-		return SDB_ERR_NOMEM;
 	while (pos < len) {
 		const char *nl = memchr(data + pos, '\n', len - pos);
 		size_t end = nl == NULL ? len : (size_t)(nl - data), i = pos;
@@ -181,7 +180,7 @@ sdb_gosum_parse(const char *data, size_t len, struct sdb_gosum **out,
 			err = sdb_errf(eb, SDB_ERR_TOO_LARGE,
 			    "go.sum line %lld: longer than %d bytes",
 			    (long long)lineno, SDB_MAX_GOSUM_LINE);
-			goto fail;
+			break;
 		}
 		for (;;) {
 			size_t start;
@@ -206,16 +205,33 @@ sdb_gosum_parse(const char *data, size_t len, struct sdb_gosum **out,
 			err = sdb_errf(eb, SDB_ERR_INVALID,
 			    "go.sum line %lld: wrong number of fields %d; want 3 "
 			    "(PATH VERSION[/go.mod] HASH)", (long long)lineno, nf);
-			goto fail;
+			break;
 		}
-		if ((err = parse_fields(g, &cap, f, lineno, eb)) != SDB_OK)
-			goto fail;
+		if ((err = parse_fields(f, lineno, fn, arg, &dropped, eb)) != SDB_OK)
+			break;
+	}
+	if (dropped_empty_gomod != NULL)
+		*dropped_empty_gomod = dropped;
+	return err;
+}
+
+int
+sdb_gosum_parse(const char *data, size_t len, struct sdb_gosum **out,
+    struct sdb_errbuf *eb)
+{
+	struct sdb_gosum *g;
+	int err;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		return SDB_ERR_NOMEM;
+	err = sdb_gosum_scan(data, len, add_entry, g, &g->dropped_empty_gomod, eb);
+	if (err != SDB_OK) {
+		sdb_gosum_free(g);
+		return err;
 	}
 	*out = g;
 	return SDB_OK;
-fail:
-	sdb_gosum_free(g);
-	return err;
 }
 
 int

@@ -147,6 +147,62 @@ test_format_line(void)
 	CU_ASSERT_EQUAL(sdb_gosum_format_line("x.com/y", 7, "v1.0", 4, 0, &h, &out, &n, NULL), SDB_ERR_BAD_VERSION);
 }
 
+/* What sdb_gosum_scan hands over, and a stop after a given count. */
+struct seen {
+	int n;
+	int stop_at;            /* return SDB_ERR_INTERNAL on this entry; 0: never */
+	char last[128];         /* "path version gomod line" of the last entry */
+};
+
+static int
+see(void *arg, const struct sdb_gosum_entry *e, struct sdb_errbuf *eb)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	snprintf(s->last, sizeof s->last, "%.*s %.*s %d %lld %.*s", (int)e->path_len, e->path,
+	    (int)e->version_len, e->version, e->is_gomod, (long long)e->line, (int)e->hash_len,
+	    e->hash);
+	if (s->n == s->stop_at)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "stopped");
+	return SDB_OK;
+}
+
+static void
+test_scan(void)
+{
+	static const char in[] =
+	    "rsc.io/quote v1.5.2 " HA "\n"
+	    "\n"
+	    "x.com/y v1.0.0/go.mod " EMPTY_GOMOD "\n"
+	    "rsc.io/quote v1.5.2/go.mod " HB "\n"
+	    "x.com/y/v2 v2.0.0 h2:anything-else\n"
+	    "x.com/z v1.0.0 h1:bad\n";
+	struct sdb_errbuf eb;
+	struct seen s;
+	size_t dropped = 99;
+
+	/* Entries come in order, pointing into the input, up to the bad line. */
+	memset(&s, 0, sizeof s);
+	eb.msg[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_gosum_scan(in, strlen(in), see, &s, &dropped, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "go.sum line 6: h1 hash is not base64 of 32 bytes");
+	CU_ASSERT_EQUAL(s.n, 3);
+	CU_ASSERT_STRING_EQUAL(s.last, "x.com/y/v2 v2.0.0 0 5 h2:anything-else");
+	CU_ASSERT_EQUAL(dropped, 1);
+
+	/* The version of a /go.mod line is without "/go.mod". */
+	memset(&s, 0, sizeof s);
+	CU_ASSERT_EQUAL(sdb_gosum_scan(in, strlen(in) - 22, see, &s, NULL, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(s.n, 3);
+	memset(&s, 0, sizeof s);
+	s.stop_at = 2;
+	CU_ASSERT_EQUAL(sdb_gosum_scan(in, strlen(in), see, &s, NULL, &eb), SDB_ERR_INTERNAL);
+	CU_ASSERT_STRING_EQUAL(eb.msg, "stopped");
+	CU_ASSERT_EQUAL(s.n, 2);
+	CU_ASSERT_STRING_EQUAL(s.last, "rsc.io/quote v1.5.2 1 4 " HB);
+}
+
 void
 unit_register(void)
 {
@@ -155,6 +211,7 @@ unit_register(void)
 		{ "errors", test_errors },
 		{ "limits", test_limits },
 		{ "format_line", test_format_line },
+		{ "scan", test_scan },
 		{ NULL, NULL },
 	};
 	unit_suite("gosum", tests);
