@@ -70,6 +70,16 @@ int sdb_record_parse(const char *text, size_t len, struct sdb_record *rec,
 int sdb_record_text_ok(const char *text, size_t len);
 
 /*
+ * The record text of sdb_record_format without its checks or its
+ * allocation, for a caller that checked path and version already and
+ * keeps many records in its own memory: sdb_record_len(plen, vlen) bytes
+ * written at out (no NUL); returns that length.
+ */
+size_t sdb_record_len(size_t plen, size_t vlen);
+size_t sdb_record_write(char *out, const char *path, size_t plen, const char *version,
+    size_t vlen, const sdb_hash *h1, const sdb_hash *gomod_h1);
+
+/*
  * Builds the record text for path@version into a new malloc'ed
  * NUL-terminated string *out (length in *outlen when not NULL); the caller
  * frees it.  Returns SDB_OK, SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION (not

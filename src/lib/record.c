@@ -264,6 +264,22 @@ sdb_record_parse_full(const char *text, size_t len, struct sdb_record *rec,
 	return SDB_OK;
 }
 
+size_t
+sdb_record_len(size_t plen, size_t vlen)
+{
+	return sdb_h1_line_len(plen, vlen, 0) + sdb_h1_line_len(plen, vlen, 1);
+}
+
+/* M V h1:X\nM V/go.mod h1:Y\n */
+size_t
+sdb_record_write(char *out, const char *path, size_t plen, const char *version, size_t vlen,
+    const sdb_hash *h1, const sdb_hash *gomod_h1)
+{
+	size_t o = sdb_h1_line_write(out, path, plen, version, vlen, 0, h1);
+
+	return o + sdb_h1_line_write(out + o, path, plen, version, vlen, 1, gomod_h1);
+}
+
 int
 sdb_record_format(const char *path, size_t plen, const char *version,
     size_t vlen, const sdb_hash *h1, const sdb_hash *gomod_h1, char **out,
@@ -278,16 +294,14 @@ sdb_record_format(const char *path, size_t plen, const char *version,
 		return err;
 	if (plen > SDB_MAX_RECORD_SIZE || vlen > SDB_MAX_RECORD_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "record would be too large");
-	/* M V h1:X\nM V/go.mod h1:Y\n */
-	n = sdb_h1_line_len(plen, vlen, 0) + sdb_h1_line_len(plen, vlen, 1);
+	n = sdb_record_len(plen, vlen);
 	if (n > SDB_MAX_RECORD_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
 		    "record of %zu bytes would be over the limit of %d", n,
 		    SDB_MAX_RECORD_SIZE);
 	if ((buf = malloc(n + 1)) == NULL)
 		return SDB_ERR_NOMEM;
-	o = sdb_h1_line_write(buf, path, plen, version, vlen, 0, h1);
-	o += sdb_h1_line_write(buf + o, path, plen, version, vlen, 1, gomod_h1);
+	o = sdb_record_write(buf, path, plen, version, vlen, h1, gomod_h1);
 	buf[o] = '\0';
 	*out = buf;
 	if (outlen != NULL)

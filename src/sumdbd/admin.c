@@ -152,7 +152,6 @@ int
 sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *report, size_t cap,
     struct sdb_errbuf *eb)
 {
-	struct sdb_gosum *g = NULL;
 	struct sdbd_import im;
 	struct first_problem fp = { eb, 0 };
 	const char *name = "admin input";
@@ -162,12 +161,14 @@ sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *repo
 	int rc;
 
 	memset(&im, 0, sizeof im);
-	rc = sdb_gosum_parse(data, len, &g, eb);
-	if (rc != SDB_OK)
+	rc = sdbd_import_add(&im, name, data, len, eb);
+	if (rc != SDB_OK) {
+		sdbd_import_free(&im);
 		return rc;
+	}
 	/* The client sends only whole versions (cmd_add.c): the same checks
 	 * here keep a client that does not from recording anything else. */
-	rc = sdbd_import_group(&im, &g, &name, 1, 0, keep_first_problem, &fp, eb);
+	rc = sdbd_import_finish(&im, 0, keep_first_problem, &fp, eb);
 	if (rc == SDB_OK && im.problems > 0)
 		rc = SDB_ERR_INVALID;
 	if (rc != SDB_OK)
@@ -195,7 +196,6 @@ sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *repo
 out:
 	free(ids);
 	sdbd_import_free(&im);
-	sdb_gosum_free(g);
 	return rc;
 }
 

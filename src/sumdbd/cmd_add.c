@@ -5,6 +5,8 @@
  * every version needs both lines, the input must not contradict itself,
  * and no version may already be recorded with other hashes; then the new
  * records go to the sequencer in one call, so a refusal writes nothing.
+ * Each input is folded into the import as it is read and then dropped:
+ * what stays is one record text per version (import.h).
  * Offline it opens the log itself; when a running server holds the
  * database it sends the records it made to the server's admin interface
  * (admin.h), which checks them with the same code (import.h).
@@ -86,6 +88,7 @@ report_conflicts(const char *db, const struct sdbd_import *im, struct sdb_errbuf
 {
 	struct sdb_store *rd = NULL;
 	size_t i, conflicts = 0;
+	char *pv = NULL;
 	int rc;
 
 	rc = sdb_store_open(&rd, db, SDB_STORE_READ, eb);
@@ -96,8 +99,19 @@ report_conflicts(const char *db, const struct sdbd_import *im, struct sdb_errbuf
 		uint8_t *text = NULL;
 		size_t tlen = 0;
 		int64_t id;
+		char *p;
 
-		rc = sdb_store_lookup(rd, r->path, r->version, &id, &text, &tlen, eb);
+		/* "path\0version\0": the record's are not NUL-terminated */
+		if ((p = realloc(pv, r->path_len + r->version_len + 2)) == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			break;
+		}
+		pv = p;
+		memcpy(pv, r->path, r->path_len);
+		pv[r->path_len] = '\0';
+		memcpy(pv + r->path_len + 1, r->version, r->version_len);
+		pv[r->path_len + 1 + r->version_len] = '\0';
+		rc = sdb_store_lookup(rd, pv, pv + r->path_len + 1, &id, &text, &tlen, eb);
 		if (rc == SDB_ERR_NOT_FOUND) {
 			rc = SDB_OK;
 			continue;
@@ -106,7 +120,7 @@ report_conflicts(const char *db, const struct sdbd_import *im, struct sdb_errbuf
 			break;
 		if (tlen != r->text_len || memcmp(text, r->text, tlen) != 0) {
 			fprintf(stderr, "sumdbd add: CONFLICT: %s %s is recorded (id %lld) with "
-			    "other hashes\n", r->path, r->version, (long long)id);
+			    "other hashes\n", pv, pv + r->path_len + 1, (long long)id);
 			print_lines("  log:   ", (const char *)text, tlen);
 			print_lines("  input: ", r->text, r->text_len);
 			conflicts++;
@@ -117,6 +131,7 @@ report_conflicts(const char *db, const struct sdbd_import *im, struct sdb_errbuf
 		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(eb, rc));
 	sdb_store_snapshot_end(rd);
 	sdb_store_close(rd);
+	free(pv);
 	return conflicts;
 }
 
@@ -192,9 +207,6 @@ cmd_add(int argc, char **argv)
 	};
 	const char *db = NULL, *key = NULL, *checkpoint = NULL;
 	const char **names = NULL;
-	char **inputs = NULL;
-	size_t *input_len = NULL;
-	struct sdb_gosum **sums = NULL;
 	struct sdbd_import im;
 	int64_t *ids = NULL;
 	struct sdbd_log *log = NULL;
@@ -221,28 +233,29 @@ cmd_add(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	nin = optind < argc ? (size_t)(argc - optind) : 1;
-	inputs = calloc(nin, sizeof *inputs);
-	input_len = calloc(nin, sizeof *input_len);
-	sums = calloc(nin, sizeof *sums);
 	names = calloc(nin, sizeof *names);
-	if (inputs == NULL || input_len == NULL || sums == NULL || names == NULL)
+	if (names == NULL)
 		goto nomem;
 
-	/* Parse every input first: a malformed line stops everything. */
+	/* Parse every input first: a malformed line stops everything.  Each
+	 * input is dropped once read into the import. */
 	for (i = 0; i < nin; i++) {
 		const char *path = optind < argc ? argv[optind + (int)i] : NULL;
+		size_t len = 0;
+		char *input;
 
 		names[i] = path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
-		inputs[i] = cli_read_input("sumdbd add", path, SDB_MAX_GOSUM_SIZE, &input_len[i]);
-		if (inputs[i] == NULL)
+		input = cli_read_input("sumdbd add", path, SDB_MAX_GOSUM_SIZE, &len);
+		if (input == NULL)
 			goto out;
-		rc = sdb_gosum_parse(inputs[i], input_len[i], &sums[i], &eb);
+		rc = sdbd_import_add(&im, names[i], input, len, &eb);
+		free(input);
 		if (rc != SDB_OK) {
 			fprintf(stderr, "sumdbd add: %s: %s\n", names[i], sdb_errmsg(&eb, rc));
 			goto out;
 		}
 	}
-	rc = sdbd_import_group(&im, sums, names, nin, skip_gomod_only, print_problem, NULL, &eb);
+	rc = sdbd_import_finish(&im, skip_gomod_only, print_problem, NULL, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd add: %s\n", sdb_errmsg(&eb, rc));
 		goto out;
@@ -319,13 +332,6 @@ out:
 	sdbd_log_close(log);
 	sdbd_import_free(&im);
 	free(ids);
-	for (i = 0; sums != NULL && i < nin; i++)
-		sdb_gosum_free(sums[i]);
-	for (i = 0; inputs != NULL && i < nin; i++)
-		free(inputs[i]);
-	free(sums);
-	free(inputs);
-	free(input_len);
 	free(names);
 	return status;
 }
