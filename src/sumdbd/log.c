@@ -417,15 +417,16 @@ sign_tree(struct sdbd_log *log, const struct sdb_tree *t, char **note, size_t *l
 
 /* Batch-local index of (path, version): open addressing, never deleted
  * from, entries of a refused call are marked dead. */
+/* A (path, version) of the batch: its new record b->nr[nr - 1], whose id
+ * is b->old_n + nr - 1.  Slots stay small: one call may bring a million
+ * records. */
 struct slot {
-	const struct sdbd_record *rec;   /* NULL: empty */
-	int64_t id;
-	int dead;
+	uint32_t nr;                     /* 0: empty */
+	uint32_t dead;                   /* its call was refused: skip it */
 };
 
 struct newrec {
 	const struct sdbd_record *rec;
-	char *pv;                        /* "path\0version\0" */
 	size_t slot;
 };
 
@@ -470,9 +471,9 @@ tab_find(const struct batch *b, const struct sdbd_record *rec, int *found)
 	*found = 0;
 	for (;; i = (i + 1) & (b->cap - 1)) {
 		const struct slot *s = &b->tab[i];
-		if (s->rec == NULL)
+		if (s->nr == 0)
 			return i;
-		if (!s->dead && pv_equal(s->rec, rec)) {
+		if (!s->dead && pv_equal(b->nr[s->nr - 1].rec, rec)) {
 			*found = 1;
 			return i;
 		}
@@ -556,14 +557,15 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r, struct sdb_errbu
 			break;
 		si = tab_find(b, rec, &found);
 		if (found) {
-			if (!text_equal(rec, (const uint8_t *)b->nr[b->tab[si].id - b->old_n].rec->text,
-			    b->nr[b->tab[si].id - b->old_n].rec->text_len)) {
+			const struct sdbd_record *other = b->nr[b->tab[si].nr - 1].rec;
+
+			if (!text_equal(rec, (const uint8_t *)other->text, other->text_len)) {
 				rc = sdb_errf(&r->eb, SDB_ERR_EXISTS,
 				    "%.*s@%.*s: another record for it is being added",
 				    (int)rec->path_len, rec->path, (int)rec->version_len, rec->version);
 				break;
 			}
-			r->ids[i] = b->tab[si].id;
+			r->ids[i] = b->old_n + (int64_t)b->tab[si].nr - 1;
 			r->uses_new = 1;
 			continue;
 		}
@@ -593,33 +595,18 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r, struct sdb_errbu
 			break;
 		}
 		rc = SDB_OK;
-		{
-			struct newrec *nr = &b->nr[b->nnew];
-			size_t pvlen = rec->path_len + rec->version_len + 2;
-
-			nr->pv = malloc(pvlen);
-			if (nr->pv == NULL) {
-				rc = sdb_errf(&r->eb, SDB_ERR_NOMEM, "out of memory");
-				break;
-			}
-			memcpy(nr->pv, b->scratch, pvlen);
-			nr->rec = rec;
-			nr->slot = si;
-			id = b->old_n + (int64_t)b->nnew;
-			b->tab[si].rec = rec;
-			b->tab[si].id = id;
-			b->tab[si].dead = 0;
-			b->nnew++;
-			r->ids[i] = id;
-			r->uses_new = 1;
-		}
+		b->nr[b->nnew].rec = rec;
+		b->nr[b->nnew].slot = si;
+		b->nnew++;
+		b->tab[si].nr = (uint32_t)b->nnew;
+		b->tab[si].dead = 0;
+		r->ids[i] = b->old_n + (int64_t)b->nnew - 1;
+		r->uses_new = 1;
 	}
 	if (rc != SDB_OK) {
 		while (b->nnew > start) {
 			b->nnew--;
 			b->tab[b->nr[b->nnew].slot].dead = 1;
-			free(b->nr[b->nnew].pv);
-			b->nr[b->nnew].pv = NULL;
 		}
 		r->rc = rc;
 	}
@@ -726,9 +713,15 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 			sdb_errf(eb, rc, "the tree is full");
 			goto fail;
 		}
+		/* the store takes NUL-terminated names: made here, one at a
+		 * time, rather than kept for every record of the batch */
+		if (scratch_pv(b, rec) != SDB_OK) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
 		sr.id = n;
-		sr.path = b->nr[i].pv;
-		sr.version = b->nr[i].pv + rec->path_len + 1;
+		sr.path = b->scratch;
+		sr.version = b->scratch + rec->path_len + 1;
 		sr.text = (const uint8_t *)rec->text;
 		sr.text_len = rec->text_len;
 		rc = sdb_store_batch_add(log->st, &sr, eb);
@@ -836,7 +829,7 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 	struct batch b;
 	struct sdb_errbuf eb = { { 0 } };
 	struct req *r;
-	size_t total = 0, i;
+	size_t total = 0;
 	int rc = SDB_OK, deduped = 0;
 
 	memset(&b, 0, sizeof b);
@@ -846,6 +839,8 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 	if (rc == SDB_OK && log->need_resync)
 		rc = resync(log, &eb);
 	b.old_n = log->fr.n;
+	if (rc == SDB_OK && total >= UINT32_MAX)
+		rc = sdb_errf(&eb, SDB_ERR_TOO_LARGE, "a batch of %zu records", total);
 	b.cap = 16;
 	while (rc == SDB_OK && b.cap < 2 * total + 16)
 		b.cap *= 2;
@@ -897,8 +892,6 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 			}
 		}
 	}
-	for (i = 0; i < b.nnew; i++)
-		free(b.nr[i].pv);
 	free(b.nr);
 	free(b.tab);
 	free(b.scratch);
