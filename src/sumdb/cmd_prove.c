@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "csumdb/tlogproof.h"
+#include "fileio.h"
 #include "json.h"
 #include "remote.h"
 
@@ -42,35 +44,48 @@ prove_usage(FILE *f)
 	    "found, could not check, or usage.\n");
 }
 
-/* Writes data to path via a temporary file and rename. */
+/*
+ * Writes data to path via a temporary file beside it and rename.  The
+ * temporary file has a name nobody can guess and is made by mkstemp
+ * (O_EXCL): with a fixed name (PATH.tmpPID) in a directory others can
+ * write to (/tmp), anyone could plant a link there, and the proof was
+ * written through it into whatever file the link named.  It gets the
+ * mode a file made by fopen has.
+ */
 static int
 write_atomic(const char *path, const char *data, size_t len)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int ok;
+	char *tmp = sdb_path_join(path, ".tmp-XXXXXX");
+	mode_t mask;
+	int fd, e;
 
 	if (tmp == NULL)
 		return -1;
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		free(tmp);
-		return -1;
-	}
-	ok = fwrite(data, 1, len, f) == len;
-	ok = fflush(f) == 0 && ok;
-	ok = fsync(fileno(f)) == 0 && ok;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
 		free(tmp);
 		errno = e;
 		return -1;
 	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0 || sdb_write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		goto fail;
+	}
 	free(tmp);
 	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	errno = e;
+	return -1;
 }
 
 int

@@ -82,6 +82,16 @@ expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB"
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
 expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+# --out in a directory others can write to (/tmp): a link planted at the
+# name the temporary file once had (OUT.tmpPID, PID guessed) must not make
+# prove write the proof through it into the file it names
+echo precious >"$WORK/victim"
+expect 0 'proof written to' "prove --out beside a planted link: written" -- \
+	sh -c 'ln -s "$1" "$2.tmp$$" && exec "$3" prove --out "$2" --url "$4" "$5" example.com/m300@v1.0.0' \
+	sh "$WORK/victim" "$WORK/r.tlog-proof" "$SUMDB" "$U" "$VKEY"
+expect 0 '^precious$' "... the file the link names is left as it was" -- cat "$WORK/victim"
+expect 0 '^yes$' "... and --out is the proof, a file of its own" -- \
+	ok_if sh -c "test ! -L '$WORK/r.tlog-proof' && cmp -s '$WORK/p.tlog-proof' '$WORK/r.tlog-proof'"
 
 # forgery twins, each exit 2 with what failed
 python3 - "$WORK/p.tlog-proof" "$WORK" <<'PY'
