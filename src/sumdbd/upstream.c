@@ -159,6 +159,7 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 	char *buf;
 	size_t n = 0;
 	FILE *f = fopen(file, "r");
+	int e;
 
 	*out = NULL;
 	if (f == NULL)
@@ -169,8 +170,16 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 		fclose(f);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
+	errno = 0;
 	n = fread(buf, 1, TOKEN_MAX + 1, f);
+	/* a directory opens and its read fails (EISDIR): said as such, not
+	 * as a file that does not hold one line */
+	e = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
 	fclose(f);
+	if (e != 0) {
+		free(buf);
+		return sdb_errf(eb, SDB_ERR_IO, "--upstream-token-file %s: %s", file, strerror(e));
+	}
 	if (n > TOKEN_MAX) {
 		free(buf);
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "--upstream-token-file %s: too large", file);

@@ -299,12 +299,18 @@ expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
 # A mistyped CA or .netrc file is said at start, not by a 502 (or a
-# request without credentials) at every private lookup.
+# request without credentials) at every private lookup; and a directory
+# is said to be one, not taken for a file that holds no token.
+mkdir -p "$WORK/a-dir"
 for o in --upstream-ca --upstream-netrc --upstream-token-file; do
 	expect 1 "^sumdbd serve: $o .*no-such-file: No such file or directory$" \
 		"serve refuses a $o that is not there" -- \
 		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/no-such-file"
+	expect 1 "^sumdbd serve: $o .*a-dir: Is a directory$" \
+		"serve refuses a $o that is a directory, saying so" -- \
+		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
+		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/a-dir"
 done
 # An option that only --upstream or only the public path uses is refused
 # when that path is not there, instead of being ignored.
