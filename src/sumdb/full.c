@@ -461,11 +461,11 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	rep->tree_size = tree->n;
 	err = sdb_state_full_get(st, &f, &dups, &found, eb);
 	if (err == SDB_ERR_NOT_FOUND)
-		reset = 1;
+		reset = 1;   /* no progress kept: f was not filled */
 	else if (err != SDB_OK)
 		return err;
-	if (f.n > tree->n || f.n % 256 != 0)
-		reset = 1; /* progress from elsewhere: start over */
+	else if (f.n > tree->n || f.n % 256 != 0)
+		reset = 1;   /* progress from elsewhere: start over */
 	if (reset) {
 		sdb_tlog_frontier_init(&f);
 		dups.merged = dups.newlen = 0;
