@@ -33,6 +33,7 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "crypto.h"
+#include "fileio.h"
 #include "csumdb/gosum.h"
 #include "import.h"
 #include "csumdb/record.h"
@@ -352,8 +353,17 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 	sdb_memzero(raw, sizeof raw);
 	(void)unlink(a->token_path);
 	tfd = open(a->token_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (tfd < 0 || write(tfd, a->token, ADMIN_TOKEN_HEX) != ADMIN_TOKEN_HEX || close(tfd) != 0) {
-		e = errno;
+	e = tfd < 0 ? errno : 0;
+	if (tfd >= 0) {
+		/* a token file cut short (a full disk) would refuse every add */
+		if (sdb_write_all(tfd, a->token, ADMIN_TOKEN_HEX) != 0)
+			e = errno;
+		if (close(tfd) != 0 && e == 0)
+			e = errno;
+		if (e != 0)
+			(void)unlink(a->token_path);
+	}
+	if (e != 0) {
 		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s", a->token_path, strerror(e));
 		admin_free(a);
 		return rc;
