@@ -415,11 +415,10 @@ sign_tree(struct sdbd_log *log, const struct sdb_tree *t, char **note, size_t *l
 
 /* ---- the batch ------------------------------------------------------- */
 
-/* Batch-local index of (path, version): open addressing, never deleted
- * from, entries of a refused call are marked dead. */
-/* A (path, version) of the batch: its new record b->nr[nr - 1], whose id
- * is b->old_n + nr - 1.  Slots stay small: one call may bring a million
- * records. */
+/* A slot of the batch-local index of (path, version), open addressing,
+ * never deleted from (the entries of a refused call are marked dead): its
+ * new record is b->nr[nr - 1], whose id is b->old_n + nr - 1.  Slots stay
+ * small: one call may bring a million records. */
 struct slot {
 	uint32_t nr;                     /* 0: empty */
 	uint32_t dead;                   /* its call was refused: skip it */
