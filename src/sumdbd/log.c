@@ -179,7 +179,7 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 		static dev_t warned_dev;
 		static ino_t warned_ino;
 
-		if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0 &&
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 &&
 		    (sb.st_dev != warned_dev || sb.st_ino != warned_ino)) {
 			fprintf(stderr, "sumdbd: warning: signer key file %s can be read or written "
 			    "by others (mode %04o); chmod 600 it\n", path,

@@ -179,7 +179,7 @@ warn_if_shared(const char *option, const char *file)
 {
 	struct stat sb;
 
-	if (file != NULL && stat(file, &sb) == 0 && (sb.st_mode & 077) != 0)
+	if (file != NULL && stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0)
 		fprintf(stderr, "sumdbd serve: warning: %s %s can be read or written by others "
 		    "(mode %04o); chmod 600 it\n", option, file, (unsigned)(sb.st_mode & 07777));
 }

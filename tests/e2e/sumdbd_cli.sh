@@ -312,6 +312,14 @@ for o in --upstream-ca --upstream-netrc --upstream-token-file; do
 		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/a-dir"
 done
+# A directory given as the signer key is said to be one, with no warning
+# about its mode (a directory's 0755 is no key left readable).
+chmod 755 "$WORK/a-dir"
+expect 1 "signer key file .*a-dir: Is a directory$" "serve with a directory as --key says so" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --key "$WORK/a-dir"
+cp "$WORK/out" "$WORK/keydir.out"
+expect 0 '^none$' "... and gives no warning about its mode" -- \
+	sh -c "grep warning '$WORK/keydir.out' || echo none"
 # An option that only --upstream or only the public path uses is refused
 # when that path is not there, instead of being ignored.
 expect 1 "^sumdbd serve: --upstream-ca is for the module proxy of --upstream, which is not given$" \
