@@ -93,20 +93,6 @@ text_alloc(struct sdbd_import_state *st, size_t len)
 	return b->data + b->used - len;
 }
 
-static size_t
-pv_hash(const char *path, size_t plen, const char *version, size_t vlen)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < plen; i++)
-		h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (i = 0; i < vlen; i++)
-		h = (h ^ (unsigned char)version[i]) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static const char *
 v_version(const struct version *v)
 {
@@ -135,7 +121,7 @@ static size_t
 index_find(const struct sdbd_import_state *st, const char *path, size_t plen,
     const char *version, size_t vlen)
 {
-	size_t i = pv_hash(path, plen, version, vlen) & (st->icap - 1);
+	size_t i = sdbd_pv_hash(path, plen, version, vlen) & (st->icap - 1);
 
 	for (;; i = (i + 1) & (st->icap - 1)) {
 		const struct version *v;

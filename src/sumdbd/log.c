@@ -439,20 +439,6 @@ struct batch {
 	size_t scratch_cap;
 };
 
-static size_t
-pv_hash(const struct sdbd_record *r)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < r->path_len; i++)
-		h = (h ^ (unsigned char)r->path[i]) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (i = 0; i < r->version_len; i++)
-		h = (h ^ (unsigned char)r->version[i]) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 static int
 pv_equal(const struct sdbd_record *a, const struct sdbd_record *b)
 {
@@ -465,7 +451,8 @@ pv_equal(const struct sdbd_record *a, const struct sdbd_record *b)
 static size_t
 tab_find(const struct batch *b, const struct sdbd_record *rec, int *found)
 {
-	size_t i = pv_hash(rec) & (b->cap - 1);
+	size_t i = sdbd_pv_hash(rec->path, rec->path_len, rec->version, rec->version_len) &
+	    (b->cap - 1);
 
 	*found = 0;
 	for (;; i = (i + 1) & (b->cap - 1)) {

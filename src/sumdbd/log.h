@@ -106,6 +106,23 @@ struct sdbd_record {
 	size_t text_len;
 };
 
+/* A hash of (path, version) for the in-memory tables of a batch or an
+ * import (FNV-1a over path, a separator and version); not keyed, so
+ * only for tables of input that is checked record by record. */
+static inline size_t
+sdbd_pv_hash(const char *path, size_t path_len, const char *version, size_t version_len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < path_len; i++)
+		h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (i = 0; i < version_len; i++)
+		h = (h ^ (unsigned char)version[i]) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 /*
  * Queues n records and blocks until the batch holding them is committed
  * and a signed tree covering them is published; ids[i] receives the id of
