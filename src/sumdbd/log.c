@@ -158,6 +158,17 @@ publish(struct sdbd_log *log, struct latest_impl *l)
 #define KEY_FILE_MAX 4096
 
 int
+sdbd_warn_open_to_others(const char *prog, const char *what, const char *path,
+    const struct stat *sb)
+{
+	if (!S_ISREG(sb->st_mode) || (sb->st_mode & 077) == 0)
+		return 0;
+	fprintf(stderr, "%s: warning: %s %s can be read or written by others (mode %04o); "
+	    "chmod 600 it\n", prog, what, path, (unsigned)(sb->st_mode & 07777));
+	return 1;
+}
+
+int
 sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf *eb)
 {
 	char *buf;
@@ -179,11 +190,8 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 		static dev_t warned_dev;
 		static ino_t warned_ino;
 
-		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0 &&
-		    (sb.st_dev != warned_dev || sb.st_ino != warned_ino)) {
-			fprintf(stderr, "sumdbd: warning: signer key file %s can be read or written "
-			    "by others (mode %04o); chmod 600 it\n", path,
-			    (unsigned)(sb.st_mode & 07777));
+		if (fstat(fd, &sb) == 0 && (sb.st_dev != warned_dev || sb.st_ino != warned_ino) &&
+		    sdbd_warn_open_to_others("sumdbd", "signer key file", path, &sb)) {
 			warned_dev = sb.st_dev;
 			warned_ino = sb.st_ino;
 		}

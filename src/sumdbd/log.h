@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "csumdb/err.h"
 #include "csumdb/hash.h"
@@ -105,6 +106,16 @@ struct sdbd_record {
 	const char *text;
 	size_t text_len;
 };
+
+/*
+ * A file holding a secret (a signer key, a proxy credential) that others
+ * than its owner can read or write is said on stderr as "PROG: warning:
+ * WHAT PATH can be read ...", as ssh does of private keys; it is used all
+ * the same (a file shared with a service group may be meant).  sb is the
+ * file's stat; only regular files are judged.  Returns 1 when it warned.
+ */
+int sdbd_warn_open_to_others(const char *prog, const char *what, const char *path,
+    const struct stat *sb);
 
 /* A hash of (path, version) for the in-memory tables of a batch or an
  * import (FNV-1a over path, a separator and version); not keyed, so

@@ -171,17 +171,15 @@ set_once(const char **slot, const char *name, const char *how)
 	return 1;
 }
 
-/* A credential file that others than its owner can read or write is
- * said on stderr, as the signer key is (log.c): it is used all the same
- * (a file shared with a service group may be meant). */
+/* The upstream credential file given as option, warned about as the
+ * signer key is (sdbd_warn_open_to_others). */
 static void
 warn_if_shared(const char *option, const char *file)
 {
 	struct stat sb;
 
-	if (file != NULL && stat(file, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077) != 0)
-		fprintf(stderr, "sumdbd serve: warning: %s %s can be read or written by others "
-		    "(mode %04o); chmod 600 it\n", option, file, (unsigned)(sb.st_mode & 07777));
+	if (file != NULL && stat(file, &sb) == 0)
+		(void)sdbd_warn_open_to_others("sumdbd serve", option, file, &sb);
 }
 
 /* Prints the GOSUMDB line for a listener at addr (HOST:PORT).  Bound to
