@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -111,4 +112,25 @@ sdb_sync_dir(const char *path)
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+int
+sdb_mkstemp_umask(char *tmpl)
+{
+	mode_t mask;
+	int fd = mkstemp(tmpl), e;
+
+	if (fd < 0)
+		return -1;
+	/* umask can only be read by setting it: put back at once */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		e = errno;
+		close(fd);
+		unlink(tmpl);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }

@@ -335,12 +335,11 @@ static int
 state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	char *tmp = sdb_path_join(st->path, ".new-XXXXXX");
-	mode_t mask;
 	int fd, rc, err;
 
 	if (tmp == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	if ((fd = mkstemp(tmp)) < 0) {
+	if ((fd = sdb_mkstemp_umask(tmp)) < 0) {
 		err = errno;
 		if ((rc = cannot_create(st->path, eb)) == SDB_OK)
 			rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s", st->path,
@@ -348,10 +347,6 @@ state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 		free(tmp);
 		return rc;
 	}
-	/* the mode the file would have had from open(..., 0666) */
-	mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);
 	close(fd);
 	rc = sdb_sqlite_open(tmp, SQLITE_OPEN_READWRITE, &st->db);
 	if (rc != SQLITE_OK) {

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -56,21 +55,17 @@ static int
 write_atomic(const char *path, const char *data, size_t len)
 {
 	char *tmp = sdb_path_join(path, ".tmp-XXXXXX");
-	mode_t mask;
 	int fd, e;
 
 	if (tmp == NULL)
 		return -1;
-	if ((fd = mkstemp(tmp)) < 0) {
+	if ((fd = sdb_mkstemp_umask(tmp)) < 0) {
 		e = errno;
 		free(tmp);
 		errno = e;
 		return -1;
 	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || sdb_write_all(fd, data, len) != 0 ||
-	    fsync(fd) != 0) {
+	if (sdb_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		goto fail;
