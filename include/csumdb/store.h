@@ -123,13 +123,19 @@ int sdb_store_remove(const char *path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
  * Opens the database at path.  SDB_STORE_WRITE takes the exclusive writer
  * lock first, without waiting, sets synchronous=FULL, and refuses a file
  * with hard links or that its user may not write (SDB_STORE_CHECK: only
- * hard links); SDB_STORE_READ opens a read-only connection.  Both check the schema version.  On
- * success *out is a new handle for sdb_store_close; on failure *out is
- * NULL.
+ * hard links); SDB_STORE_READ opens a read-only connection.  Every mode
+ * first checks, reading only, that the file is a csumdb database (its
+ * schema_version row, or a records, tiles or trees table exactly as
+ * sdb_store_create makes it) of this schema version, and that none of
+ * its tables and config rows is missing; a refused file is left as it
+ * was.  On success *out is a new handle for sdb_store_close; on failure
+ * *out is NULL.
  * Returns SDB_OK, SDB_ERR_NOT_FOUND (no file at path), SDB_ERR_LOCKED
  * (another writer, in this or another process, holds the database),
  * SDB_ERR_INVALID (not a csumdb database or an unknown schema version),
- * SDB_ERR_IO, SDB_ERR_NOMEM or SDB_ERR_INTERNAL.
+ * SDB_ERR_DAMAGED (a csumdb database with tables or config rows
+ * missing, each named in eb), SDB_ERR_IO, SDB_ERR_NOMEM or
+ * SDB_ERR_INTERNAL.
  */
 int sdb_store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode,
                    struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -41,26 +41,51 @@
  * writer in WAL mode; this only bounds the rare cases that do wait. */
 #define BUSY_TIMEOUT_MS 5000
 
-static const char schema_sql[] =
-    "CREATE TABLE config("
-    "  key TEXT PRIMARY KEY NOT NULL,"
-    "  value TEXT NOT NULL);"
-    "CREATE TABLE records("
-    "  id INTEGER PRIMARY KEY CHECK (id >= 0),"
-    "  path TEXT NOT NULL,"
-    "  version TEXT NOT NULL,"
-    "  text BLOB NOT NULL,"
-    "  UNIQUE (path, version));"
-    "CREATE TABLE tiles("
-    "  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 7),"
-    "  n INTEGER NOT NULL CHECK (n >= 0),"
-    "  hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192"
-    "                              AND length(hashes) % 32 = 0),"
-    "  PRIMARY KEY (level, n));"
-    "CREATE TABLE trees("
-    "  size INTEGER PRIMARY KEY CHECK (size >= 0),"
-    "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
-    "  note BLOB NOT NULL);";
+/*
+ * The tables, as sdb_store_create makes them.  SQLite keeps the text of
+ * each CREATE TABLE in sqlite_master as it was given, so a records, tiles
+ * or trees table whose text is, byte for byte, the one here (with its
+ * CHECK constraints) was made by csumdb: evidence, beside the
+ * schema_version row, that a database is ours (schema_check).  Changing
+ * a text here changes the schema: a new SCHEMA_VERSION.
+ */
+static const struct {
+	const char *name;
+	const char *sql;
+} schema_tables[] = {
+	{ "config",
+	  "CREATE TABLE config("
+	  "  key TEXT PRIMARY KEY NOT NULL,"
+	  "  value TEXT NOT NULL)" },
+	{ "records",
+	  "CREATE TABLE records("
+	  "  id INTEGER PRIMARY KEY CHECK (id >= 0),"
+	  "  path TEXT NOT NULL,"
+	  "  version TEXT NOT NULL,"
+	  "  text BLOB NOT NULL,"
+	  "  UNIQUE (path, version))" },
+	{ "tiles",
+	  "CREATE TABLE tiles("
+	  "  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 7),"
+	  "  n INTEGER NOT NULL CHECK (n >= 0),"
+	  "  hashes BLOB NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192"
+	  "                              AND length(hashes) % 32 = 0),"
+	  "  PRIMARY KEY (level, n))" },
+	{ "trees",
+	  "CREATE TABLE trees("
+	  "  size INTEGER PRIMARY KEY CHECK (size >= 0),"
+	  "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	  "  note BLOB NOT NULL)" },
+};
+#define SCHEMA_NTABLES (sizeof schema_tables / sizeof schema_tables[0])
+
+/* The config rows sdb_store_create writes; sumdbd needs every one. */
+static const char *const schema_config[] = {
+	SDB_STORE_CONFIG_SCHEMA,
+	SDB_STORE_CONFIG_NAME,
+	SDB_STORE_CONFIG_VKEY,
+	SDB_STORE_CONFIG_SKEY_FILE,
+};
 
 /* Prepared statements, cached on the handle and prepared on first use. */
 enum {
@@ -413,6 +438,100 @@ explain_dir(struct sdb_store *s, const char *path, int rc, struct sdb_errbuf *eb
 	return rc;
 }
 
+/* Appends ", " (unless first) and what to the list in buf. */
+static void
+list_add(char *buf, size_t size, size_t *len, const char *what, const char *kind)
+{
+	int n;
+
+	if (*len >= size)
+		return;
+	n = snprintf(buf + *len, size - *len, "%sno %s %s", *len > 0 ? ", " : "", what, kind);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+/*
+ * Tells a csumdb database from another program's SQLite file, and a
+ * whole one from one with parts missing, by reading only.  Ours: its
+ * schema_version row says so, or one of its records, tiles and trees
+ * tables is the one sdb_store_create makes (schema_tables); a table that
+ * merely has one of their names is no evidence.  Returns SDB_OK,
+ * SDB_ERR_INVALID (not ours, or another schema version),
+ * SDB_ERR_DAMAGED (ours, with tables or config rows missing, each named
+ * in eb), or the error of a read that failed (SDB_ERR_IO,
+ * SDB_ERR_NOMEM).
+ */
+static int
+schema_check(struct sdb_store *s, const char *path, struct sdb_errbuf *eb)
+{
+	static const char q[] = "SELECT name, sql FROM sqlite_master WHERE type = 'table'";
+	int present[SCHEMA_NTABLES] = { 0 }, made = 0, rc;
+	char missing[SDB_ERRBUF_SIZE];
+	sqlite3_stmt *st = NULL;
+	size_t i, len = 0;
+	char *v = NULL;
+
+	rc = sqlite3_prepare_v2(s->db, q, -1, &st, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		const char *name, *sql;
+
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		name = (const char *)sqlite3_column_text(st, 0);
+		sql = (const char *)sqlite3_column_text(st, 1);
+		for (i = 0; name != NULL && i < SCHEMA_NTABLES; i++) {
+			/* SQLite's table names ignore ASCII case */
+			if (sqlite3_stricmp(name, schema_tables[i].name) != 0)
+				continue;
+			present[i] = 1;
+			if (strcmp(schema_tables[i].name, "config") != 0 && sql != NULL &&
+			    strcmp(sql, schema_tables[i].sql) == 0)
+				made = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		/* a file that is no SQLite database at all (SQLITE_NOTADB) */
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			return sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
+		return sq_fail(s, eb, rc, "reading the schema");
+	}
+	if (present[0]) {
+		rc = sdb_store_config_get(s, SDB_STORE_CONFIG_SCHEMA, &v, eb);
+		if (rc == SDB_OK && strcmp(v, SCHEMA_VERSION) != 0)
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "database %s has schema version %s, this is %s",
+			              path, v, SCHEMA_VERSION);
+		free(v);
+		if (rc == SDB_OK)
+			made = 1;
+		else if (rc != SDB_ERR_NOT_FOUND && rc != SDB_ERR_INTERNAL)
+			return rc;   /* another version, or the read failed */
+		/* no row, or a config table of another shape */
+	}
+	if (!made)
+		return sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
+	missing[0] = '\0';
+	for (i = 0; i < SCHEMA_NTABLES; i++)
+		if (!present[i])
+			list_add(missing, sizeof missing, &len, schema_tables[i].name, "table");
+	for (i = 0; present[0] && i < sizeof schema_config / sizeof schema_config[0]; i++) {
+		rc = sdb_store_config_get(s, schema_config[i], &v, eb);
+		free(v);
+		v = NULL;
+		if (rc == SDB_ERR_NOT_FOUND || rc == SDB_ERR_INTERNAL)
+			list_add(missing, sizeof missing, &len, schema_config[i], "config row");
+		else if (rc != SDB_OK)
+			return rc;
+	}
+	if (len == 0)
+		return SDB_OK;
+	return sdb_errf(eb, SDB_ERR_DAMAGED, "database %s is damaged: it has %s; keep it for "
+	                "inspection, and put in its place a copy of the database that holds the "
+	                "key's checkpoint tree (sumdbd status --db COPY says whether it does)", path,
+	                missing);
+}
+
 /* Opens the connection; check_schema is 0 only while creating. */
 static int
 store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, int check_schema,
@@ -473,23 +592,11 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 		              strerror(errno) : "read-only");
 		goto fail;
 	}
-	/* Ours before anything is changed: a writer's journal_mode=WAL
-	 * would stay on another program's database given as --db. */
-	if (check_schema) {
-		char *v = NULL;
-
-		rc = sdb_store_config_get(s, SDB_STORE_CONFIG_SCHEMA, &v, eb);
-		if (rc == SDB_OK && strcmp(v, SCHEMA_VERSION) != 0) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "database %s has schema version %s, this is %s",
-			              path, v, SCHEMA_VERSION);
-		} else if (rc == SDB_ERR_NOT_FOUND || rc == SDB_ERR_INTERNAL || rc == SDB_ERR_INVALID) {
-			/* no config table or no version: not ours */
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "%s is not a csumdb database", path);
-		}
-		free(v);
-		if (rc != SDB_OK)
-			goto fail;
-	}
+	/* Ours and whole before anything is changed: a writer's
+	 * journal_mode=WAL would stay on another program's database given
+	 * as --db. */
+	if (check_schema && (rc = schema_check(s, path, eb)) != SDB_OK)
+		goto fail;
 	if (s->writer) {
 		sqlite3_stmt *st = NULL;
 		const unsigned char *jm;
@@ -578,6 +685,7 @@ sdb_store_create(const char *path, const char *name, const char *vkey, const cha
                  struct sdb_errbuf *eb)
 {
 	struct sdb_store *s = NULL;
+	size_t i;
 	int fd, rc;
 
 	if (path == NULL || path[0] == '\0')
@@ -601,9 +709,12 @@ sdb_store_create(const char *path, const char *name, const char *vkey, const cha
 	rc = store_open(&s, path, SDB_STORE_WRITE, 0, eb);
 	if (rc != SDB_OK)
 		goto fail;
-	if ((rc = stmt_run(s, ST_BEGIN, "begin", eb)) != SDB_OK ||
-	    (rc = exec_sql(s, schema_sql, "creating tables", eb)) != SDB_OK ||
-	    (rc = config_put(s, SDB_STORE_CONFIG_SCHEMA, SCHEMA_VERSION, eb)) != SDB_OK ||
+	if ((rc = stmt_run(s, ST_BEGIN, "begin", eb)) != SDB_OK)
+		goto fail;
+	for (i = 0; i < SCHEMA_NTABLES; i++)
+		if ((rc = exec_sql(s, schema_tables[i].sql, "creating tables", eb)) != SDB_OK)
+			goto fail;
+	if ((rc = config_put(s, SDB_STORE_CONFIG_SCHEMA, SCHEMA_VERSION, eb)) != SDB_OK ||
 	    (rc = config_put(s, SDB_STORE_CONFIG_NAME, name, eb)) != SDB_OK ||
 	    (rc = config_put(s, SDB_STORE_CONFIG_VKEY, vkey, eb)) != SDB_OK ||
 	    (rc = config_put(s, SDB_STORE_CONFIG_SKEY_FILE, skey_file, eb)) != SDB_OK ||

@@ -284,7 +284,7 @@ cmd_add(int argc, char **argv)
 	}
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(&eb, rc));
-		if (sdb_err_is_verification(rc))
+		if (sdb_err_is_verification(rc) || rc == SDB_ERR_DAMAGED)
 			status = EXIT_VERIFY;   /* a damaged database, not a usage error */
 		goto out;
 	}

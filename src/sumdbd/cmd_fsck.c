@@ -280,6 +280,9 @@ fsck_usage(FILE *f)
 	    "                    database names, with .checkpoint appended)\n"
 	    "  --help            this text\n"
 	    "\n"
+	    "A database with parts missing (a table, a config row) is damage;\n"
+	    "another program's file is refused as not a csumdb database, untouched.\n"
+	    "\n"
 	    "Exit status: 0 clean; 2 damage found; 1 usage or local error.\n");
 }
 
@@ -328,6 +331,12 @@ cmd_fsck(int argc, char **argv)
 	if (rc == SDB_ERR_LOCKED) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n(stop the server holding it first)\n", db,
 		    sdb_errmsg(&eb, rc));
+		goto out;
+	}
+	if (rc == SDB_ERR_DAMAGED) {
+		/* ours, with parts missing: damage found, not a local error */
+		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		status = EXIT_VERIFY;
 		goto out;
 	}
 	if (rc == SDB_OK && drop) {

@@ -135,6 +135,45 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		sqlite3 "$WORK/other.db" "PRAGMA journal_mode"
 	expect 0 "^none$" "... without a lock file beside it" -- \
 		sh -c "ls '$WORK' | grep '^other\.db-' || echo none"
+	# Tables named as csumdb's, made by another program, are no
+	# evidence: it is another program's database, left as it was.
+	sqlite3 "$WORK/lookalike.db" "CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT);
+		CREATE TABLE records(id INTEGER PRIMARY KEY, path, version, text);
+		CREATE TABLE tiles(level, n, hashes); CREATE TABLE trees(size, hash, note)"
+	expect 1 "lookalike\.db is not a csumdb database" "fsck refuses a database whose tables only have csumdb's names" -- \
+		"$SUMDBD" fsck --db "$WORK/lookalike.db"
+	expect 1 "lookalike\.db is not a csumdb database" "... so does add" -- \
+		"$SUMDBD" add --db "$WORK/lookalike.db" "$WORK/a.sum"
+	expect 0 "^delete$" "... leaving it in its journal mode" -- sqlite3 "$WORK/lookalike.db" "PRAGMA journal_mode"
+	expect 0 "^none$" "... without a lock file beside it" -- \
+		sh -c "ls '$WORK' | grep '^lookalike\.db-' || echo none"
+
+	# A csumdb database with parts missing is damage, not another
+	# program's file: what is left of it is, byte for byte, what sumdbd
+	# init made.  fsck reports the damage; serve, add and status refuse
+	# to use it, naming what is missing.
+	cp "$DB" "$WORK/notiles.db"
+	sqlite3 "$WORK/notiles.db" "DROP TABLE tiles"
+	expect 2 "notiles\.db is damaged: it has no tiles table" "fsck reports a dropped tiles table as damage" -- \
+		"$SUMDBD" fsck --db "$WORK/notiles.db"
+	expect 2 "notiles\.db is damaged: it has no tiles table" "... so does fsck --drop-unsigned, dropping nothing" -- \
+		"$SUMDBD" fsck --db "$WORK/notiles.db" --drop-unsigned
+	expect 2 "notiles\.db is damaged: it has no tiles table" "add refuses it as damaged" -- \
+		"$SUMDBD" add --db "$WORK/notiles.db" "$WORK/b.sum"
+	expect 1 "notiles\.db is damaged: it has no tiles table" "... so does status" -- \
+		"$SUMDBD" status --db "$WORK/notiles.db"
+	expect 1 "notiles\.db is damaged: it has no tiles table" "... and serve" -- \
+		timeout 10 "$SUMDBD" serve --db "$WORK/notiles.db" --listen 127.0.0.1:0 --no-admin --no-public
+	cp "$DB" "$WORK/noversion.db"
+	sqlite3 "$WORK/noversion.db" "DELETE FROM config WHERE key = 'schema_version'"
+	expect 2 "noversion\.db is damaged: it has no schema_version config row" \
+		"fsck reports a missing schema_version row as damage" -- "$SUMDBD" fsck --db "$WORK/noversion.db"
+	expect 1 "noversion\.db is damaged: it has no schema_version config row" "... and status refuses it" -- \
+		"$SUMDBD" status --db "$WORK/noversion.db"
+	cp "$DB" "$WORK/noconfig.db"
+	sqlite3 "$WORK/noconfig.db" "DROP TABLE config; DROP TABLE trees"
+	expect 2 "noconfig\.db is damaged: it has no config table, no trees table;" \
+		"fsck names every missing part" -- "$SUMDBD" fsck --db "$WORK/noconfig.db"
 fi
 
 # status names the signer key the database uses, and says when it is not

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "csumdb/store.h"
 #include "limits.h"
 #include "lookup_index.h"
@@ -369,6 +371,102 @@ test_remove(void)
 	free(real);
 	CU_ASSERT_EQUAL(sdb_store_open(&w2, junk, SDB_STORE_WRITE, &eb), SDB_ERR_INVALID);
 	CU_ASSERT(strstr(eb.msg, "is not a csumdb database") != NULL);
+	CU_ASSERT(access(lockp, F_OK) != 0);
+}
+
+/* Runs sql on the database at path with SQLite itself, as an operator's
+ * sqlite3 shell would (the store has no way to damage itself). */
+static void
+raw_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Opens path in each mode and checks each open fails with want, its
+ * message holding what. */
+static void
+open_fails(const char *path, int want, const char *what)
+{
+	static const enum sdb_store_mode modes[] = {
+		SDB_STORE_READ, SDB_STORE_WRITE, SDB_STORE_CHECK
+	};
+	struct sdb_store *s = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		struct sdb_errbuf eb = { "" };
+
+		CU_ASSERT_EQUAL(sdb_store_open(&s, path, modes[i], &eb), want);
+		CU_ASSERT(s == NULL);
+		if (strstr(eb.msg, what) == NULL)
+			fprintf(stderr, "open_fails: wanted \"%s\" in: %s\n", what, eb.msg);
+		CU_ASSERT(strstr(eb.msg, what) != NULL);
+	}
+}
+
+/* A csumdb database with parts missing is damaged (SDB_ERR_DAMAGED, each
+ * part named), not another program's database: what is left of it is
+ * what sdb_store_create made.  Tables that only have the store's names
+ * are no evidence: such a database is refused as not ours, and left as
+ * it was (its journal mode, no lock file). */
+static void
+test_damaged(void)
+{
+	char path[1024], lockp[1100];
+	struct sdb_store *s = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *real;
+	int i;
+	static const struct {
+		const char *name, *sql, *want;
+	} cases[] = {
+		{ "d-tiles.db", "DROP TABLE tiles", "it has no tiles table;" },
+		{ "d-schema.db", "DELETE FROM config WHERE key = 'schema_version'",
+		  "it has no schema_version config row;" },
+		{ "d-vkey.db", "DELETE FROM config WHERE key = 'verifier_key'",
+		  "it has no verifier_key config row;" },
+		{ "d-three.db", "DROP TABLE config; DROP TABLE tiles; DROP TABLE trees",
+		  "it has no config table, no tiles table, no trees table;" },
+		{ "d-only-config.db", "DROP TABLE records; DROP TABLE tiles; DROP TABLE trees",
+		  "it has no records table, no tiles table, no trees table;" },
+	};
+
+	for (i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
+		s = fresh(cases[i].name, 3, path, sizeof path);
+		sdb_store_close(s);
+		raw_sql(path, cases[i].sql);
+		open_fails(path, SDB_ERR_DAMAGED, cases[i].want);
+		open_fails(path, SDB_ERR_DAMAGED, " is damaged: ");
+	}
+
+	/* another schema version: refused as such, not as damage */
+	s = fresh("d-v2.db", 0, path, sizeof path);
+	sdb_store_close(s);
+	raw_sql(path, "UPDATE config SET value = '2' WHERE key = 'schema_version'");
+	open_fails(path, SDB_ERR_INVALID, "has schema version 2, this is 1");
+
+	/* the store's table names, another program's tables */
+	unit_tmp_path(path, sizeof path, "lookalike.db");
+	raw_sql(path, "CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT);"
+	    "CREATE TABLE records(id INTEGER PRIMARY KEY, path, version, text);"
+	    "CREATE TABLE tiles(level, n, hashes); CREATE TABLE trees(size, hash, note);"
+	    "INSERT INTO config VALUES ('verifier_key', 'x')");
+	open_fails(path, SDB_ERR_INVALID, "is not a csumdb database");
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK);
+	CU_ASSERT(sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	real = realpath(path, NULL);
+	CU_ASSERT_FATAL(real != NULL);
+	snprintf(lockp, sizeof lockp, "%s-lock", real);
+	free(real);
 	CU_ASSERT(access(lockp, F_OK) != 0);
 }
 
@@ -1011,6 +1109,7 @@ unit_register(void)
 		{ "create_open", test_create_open },
 		{ "writer_lock", test_writer_lock },
 		{ "remove", test_remove },
+		{ "damaged", test_damaged },
 		{ "writer_lock_fork", test_writer_lock_fork },
 		{ "reader_during_batch", test_reader_during_batch },
 		{ "batch_roundtrip", test_batch_roundtrip },
