@@ -31,7 +31,8 @@ prove_usage(FILE *f)
 	    "record index, the inclusion proof hashes and the signed tree note.\n"
 	    "Anyone can check it offline with sumdb verify-proof.\n"
 	    "\n"
-	    "  --out FILE  write the proof to FILE (atomically) instead of standard output\n"
+	    "  --out FILE  write the proof to FILE (atomically and durably) instead of\n"
+	    "              standard output\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
 	    "  --json      print a JSON summary (with --out; else the proof is the\n"
 	    "              output), also when it fails: an \"error\" (not-found, invalid,\n"
@@ -44,19 +45,24 @@ prove_usage(FILE *f)
 }
 
 /*
- * Writes data to path via a temporary file beside it and rename.  The
- * temporary file has a name nobody can guess and is made by mkstemp
- * (O_EXCL): with a fixed name (PATH.tmpPID) in a directory others can
- * write to (/tmp), anyone could plant a link there, and the proof was
- * written through it into whatever file the link named.  It gets the
- * mode a file made by fopen has.
+ * Writes data to path via a temporary file beside it and rename, then
+ * syncs the directory (sdb_sync_dir, as the audit state does after its
+ * rename): until then a crash can undo the rename, and a proof reported
+ * written would be gone.  The temporary file has a name nobody can guess
+ * and is made by mkstemp (O_EXCL): with a fixed name (PATH.tmpPID) in a
+ * directory others can write to (/tmp), anyone could plant a link there,
+ * and the proof was written through it into whatever file the link
+ * named.  It gets the mode a file made by fopen has.  0, or -1 with errno
+ * and *where what failed; after the rename path holds the proof, which
+ * is only not durable yet.
  */
 static int
-write_atomic(const char *path, const char *data, size_t len)
+write_atomic(const char *path, const char *data, size_t len, const char **where)
 {
 	char *tmp = sdb_path_join(path, ".tmp-XXXXXX");
 	int fd, e;
 
+	*where = "writing it";
 	if (tmp == NULL)
 		return -1;
 	if ((fd = sdb_mkstemp_umask(tmp)) < 0) {
@@ -75,6 +81,10 @@ write_atomic(const char *path, const char *data, size_t len)
 		goto fail;
 	}
 	free(tmp);
+	if (sdb_sync_dir(path) != 0) {
+		*where = "written, but syncing its directory failed, so a crash may lose it";
+		return -1;
+	}
 	return 0;
 fail:
 	unlink(tmp);
@@ -106,6 +116,7 @@ cmd_prove(int argc, char **argv)
 	int64_t id = -1;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
 	const char *word = "could-not-check";   /* --json, when it fails */
+	const char *where = NULL;
 	char detail[SDB_ERRBUF_SIZE + 1024] = "";
 
 	optind = 1;
@@ -165,8 +176,8 @@ cmd_prove(int argc, char **argv)
 	if (out == NULL) {
 		/* a failed write is reported by the dispatcher (cli_main) */
 		fwrite(file, 1, flen, stdout);
-	} else if (write_atomic(out, file, flen) != 0) {
-		snprintf(detail, sizeof detail, "%s: %s", out, strerror(errno));
+	} else if (write_atomic(out, file, flen, &where) != 0) {
+		snprintf(detail, sizeof detail, "%s: %s: %s", out, where, strerror(errno));
 		fprintf(stderr, "sumdb prove: %s\n", detail);
 		goto out;
 	}
