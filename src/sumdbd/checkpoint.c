@@ -49,6 +49,36 @@ sdbd_checkpoint_close(struct sdbd_checkpoint *c)
 	free(c);
 }
 
+/*
+ * After open(path) failed with ENOENT: SDB_ERR_NOT_FOUND when the
+ * directory path names is there (no checkpoint written yet), else
+ * SDB_ERR_IO naming the directory: no checkpoint can be written there
+ * either, and a mistyped --checkpoint must not pass for a key that has
+ * signed nothing.
+ */
+static int
+missing(const char *path, struct sdb_errbuf *eb)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	char *dir;
+	int rc;
+
+	if (slash == NULL || slash == path)
+		return sdb_errf(eb, SDB_ERR_NOT_FOUND, "checkpoint %s: %s", path, strerror(ENOENT));
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if (stat(dir, &sb) != 0)
+		rc = sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: directory %s: %s (make it first)", path,
+		    dir, strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		rc = sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s is not a directory", path, dir);
+	else
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "checkpoint %s: %s", path, strerror(ENOENT));
+	free(dir);
+	return rc;
+}
+
 int
 sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v, struct sdb_tree *tree,
     struct sdb_errbuf *eb)
@@ -58,9 +88,10 @@ sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v, struct
 	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return missing(path, eb);
 	if (fd < 0)
-		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
-		    "checkpoint %s: %s", path, strerror(errno));
+		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", path, strerror(errno));
 	if (sdb_read_all(fd, buf, sizeof buf, &n) != 0) {
 		rc = errno;
 		close(fd);

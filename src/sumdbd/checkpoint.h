@@ -71,8 +71,9 @@ int sdbd_checkpoint_holds(const struct sdb_tree *cp, const char *path, struct sd
 /*
  * Reads the checkpoint at path without locking anything (for sumdbd
  * status, beside a running server): *tree is its tree, which must verify
- * with v.  Returns SDB_OK, SDB_ERR_NOT_FOUND (no checkpoint), SDB_ERR_IO,
- * SDB_ERR_TOO_LARGE or a note error; detail in eb.
+ * with v.  Returns SDB_OK, SDB_ERR_NOT_FOUND (no checkpoint, in a
+ * directory that is there), SDB_ERR_IO (also: the directory is not
+ * there), SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM or a note error; detail in eb.
  */
 int sdbd_checkpoint_read(const char *path, const struct sdb_note_verifier *v,
     struct sdb_tree *tree, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

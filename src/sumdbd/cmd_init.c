@@ -280,7 +280,8 @@ cmd_init(int argc, char **argv)
 		fprintf(stderr, "sumdbd init: %s exists; refusing to overwrite a database\n", db);
 		return EXIT_LOCAL;
 	}
-	if (!dir_ok("--db", db) || (key_out != NULL && !dir_ok("--key-out", key_out)))
+	if (!dir_ok("--db", db) || (key_out != NULL && !dir_ok("--key-out", key_out)) ||
+	    (checkpoint != NULL && !dir_ok("--checkpoint", checkpoint)))
 		return EXIT_LOCAL;
 	if (key != NULL) {
 		rc = sdbd_key_load(&signer, key, &eb);

@@ -187,6 +187,18 @@ chmod 640 "$DB.key"
 expect 0 "^signer key: .*/s\.db\.key \(mode 0640: others can read or write it; chmod 600 it\)$" \
 	"... and when others can read it" -- "$SUMDBD" status --db "$DB"
 chmod 600 "$DB.key"
+# A --checkpoint in a directory that is not there: said of the directory,
+# as init says it, not taken for a checkpoint not written yet.
+expect 1 "^checkpoint: .*nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first" \
+	"status names a missing directory of --checkpoint" -- \
+	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/nodir/x.checkpoint"
+expect 0 "^checkpoint: $WORK/x\.checkpoint: none yet \(the next serve or add writes it\)$" \
+	"... while one not written yet in a directory that is there is none yet" -- \
+	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/x.checkpoint"
+expect 1 "^sumdbd init: --checkpoint $WORK/nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first\)$" \
+	"init names a missing directory of --checkpoint" -- \
+	"$SUMDBD" init --db "$WORK/cpdir.db" --name sum.test.example --checkpoint "$WORK/nodir/x.checkpoint"
+expect 0 "^none$" "... leaving nothing behind" -- sh -c "ls '$WORK' | grep '^cpdir\.db' || echo none"
 
 # A name SQLite would read as a URI is a file name: the log is kept there.
 expect 0 "created file:u.db" "init of a URI-looking relative name" -- \
@@ -229,6 +241,10 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	expect 1 "cannot tell whether the records past the latest signed tree were signed: .*nothing dropped" \
 		"... and a checkpoint it cannot read stops it too" -- \
 		"$SUMDBD" fsck --db "$WORK/lost.db" --drop-unsigned --checkpoint "$WORK/garbage.checkpoint"
+	expect 1 "cannot tell whether the records past the latest signed tree were signed: .*nodir: No such file or directory.*nothing dropped" \
+		"... and so does a --checkpoint in a directory that is not there" -- \
+		"$SUMDBD" fsck --db "$WORK/lost.db" --drop-unsigned --checkpoint "$WORK/nodir/lost.checkpoint"
+	expect 0 "^3$" "... the records all still there" -- sqlite3 "$WORK/lost.db" "SELECT count(*) FROM records"
 	sqlite3 "$WORK/bad.db" "UPDATE tiles SET hashes = zeroblob(96) WHERE level = 0 AND n = 0"
 	expect 2 "ROOT_MISMATCH|do not reproduce the signed tree" "add refuses a database whose tiles do not give the root" -- \
 		"$SUMDBD" add --db "$WORK/bad.db" "$WORK/a.sum"
