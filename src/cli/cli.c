@@ -23,7 +23,7 @@ cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 	size_t n = 0;
 
 	if (path != NULL && strcmp(path, "-") != 0) {
-		f = fopen(path, "rb");
+		f = fopen(path, "rbe");
 		name = path;
 		if (f == NULL) {
 			sdb_errf(eb, SDB_ERR_IO, "%s: %s", path, strerror(errno));

@@ -197,7 +197,7 @@ sdb_dupidx_open(struct sdb_dupidx **out, const char *state_path, int64_t newlen,
 			goto fail;
 		}
 	}
-	if ((d->new_fd = open(d->new_path, O_RDWR | O_CREAT, 0600)) < 0) {
+	if ((d->new_fd = open(d->new_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
 		err = io_fail(eb, "open", d->new_path);
 		goto fail;
 	}
@@ -426,7 +426,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		srcs[nsrc].off = off + HDR_SIZE;
 		srcs[nsrc++].left = count;
 	}
-	set_fd = open(d->set_path, O_RDONLY);
+	set_fd = open(d->set_path, O_RDONLY | O_CLOEXEC);
 	if (set_fd < 0 && errno != ENOENT) {
 		err = io_fail(eb, "open", d->set_path);
 		goto out;
@@ -488,7 +488,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		heap_down(heap, nheap, i);
 
 	if (compact) {
-		if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
+		if ((out_fd = open(d->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
 			err = io_fail(eb, "create", d->tmp_path);
 			goto out;
 		}

@@ -118,7 +118,7 @@ int
 sdb_mkstemp_umask(char *tmpl)
 {
 	mode_t mask;
-	int fd = mkstemp(tmpl), e;
+	int fd = mkostemp(tmpl, O_CLOEXEC), e;
 
 	if (fd < 0)
 		return -1;

@@ -26,10 +26,10 @@ int sdb_pread_all(int fd, void *buf, size_t len, int64_t off);
  * 0, or -1 with errno (EIO for a write that wrote nothing). */
 int sdb_write_all(int fd, const void *buf, size_t len);
 
-/* mkstemp(tmpl), then the mode open(..., 0666) would have given the file
- * under the process's umask (mkstemp makes it 0600), for a file that is
- * renamed into place as the user's own.  The descriptor, or -1 with errno
- * (and no file left). */
+/* mkstemp(tmpl), close-on-exec, then the mode open(..., 0666) would have
+ * given the file under the process's umask (mkstemp makes it 0600), for a
+ * file that is renamed into place as the user's own.  The descriptor, or
+ * -1 with errno (and no file left). */
 int sdb_mkstemp_umask(char *tmpl);
 
 /* fsync()s the directory holding path, so that a rename into it is

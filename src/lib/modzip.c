@@ -1081,9 +1081,9 @@ sdb_modzip_hash_fd(int fd, const char *path, size_t plen, const char *version,
 	z.buf = NULL;
 	z.size = (uint64_t)sb.st_size;
 	/* libzip's source owns (and closes) a stream of its own */
-	if ((fd2 = dup(fd)) < 0)
+	if ((fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
 		return sdb_errf(eb, SDB_ERR_IO, "module zip: %s", strerror(errno));
-	if ((f = fdopen(fd2, "rb")) == NULL) {
+	if ((f = fdopen(fd2, "rbe")) == NULL) {
 		rc = sdb_errf(eb, errno == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "module zip: %s",
 		    strerror(errno));
 		close(fd2);

@@ -374,7 +374,7 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 	(void)unlink(a->sock_path);
 	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    chmod(a->sock_path, 0600) != 0 || listen(a->fd, 16) != 0 || pipe(a->stop_pipe) != 0) {
+	    chmod(a->sock_path, 0600) != 0 || listen(a->fd, 16) != 0 || pipe2(a->stop_pipe, O_CLOEXEC) != 0) {
 		e = errno;
 		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s", a->sock_path, strerror(e));
 		(void)unlink(a->sock_path);

@@ -158,7 +158,7 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
 {
 	char *buf;
 	size_t n = 0;
-	FILE *f = fopen(file, "r");
+	FILE *f = fopen(file, "re");
 	int e;
 
 	*out = NULL;
@@ -202,7 +202,7 @@ read_token(const char *file, char **out, struct sdb_errbuf *eb)
  * is closed, or when the process dies at any moment (a crash in a 500 MiB
  * download leaves nothing behind).  Having no name, the file cannot be
  * swapped or read by another user between download and hashing either.
- * O_TMPFILE where the system and the file system have it; else mkstemp
+ * O_TMPFILE where the system and the file system have it; else mkostemp
  * and an unlink at once.  Returns the descriptor, or -1 with errno set.
  */
 static int
@@ -220,7 +220,7 @@ open_tmp(const char *dir)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = mkstemp(tmpl)) < 0)
+	if ((fd = mkostemp(tmpl, O_CLOEXEC)) < 0)
 		return -1;
 	if (unlink(tmpl) != 0) {
 		int e = errno;
