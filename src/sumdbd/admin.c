@@ -45,6 +45,12 @@
 /* "add " + token + " " + 20 digits + "\n", with room to spare. */
 #define ADMIN_HEADER_MAX 128
 #define ADMIN_REPORT_MAX 4096
+/* How long the admin thread rests when it cannot take a connection for
+ * want of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the
+ * connection waits in the backlog, and poll would report it again at
+ * once, so without the rest the thread would spin on a core for as long
+ * as the limit lasts.  As the HTTP accept thread does. */
+#define ADMIN_BACKOFF_MS 100
 
 struct sdbd_admin_server {
 	struct sdbd_log *log;
@@ -277,18 +283,23 @@ admin_thread(void *arg)
 	p[1].events = POLLIN;
 	for (;;) {
 		int fd;
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
+
+		p[0].revents = p[1].revents = 0;
+		/* a poll that fails for want of memory: rest, and try again,
+		 * rather than leave sumdbd add without an answer for good */
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			(void)poll(&p[1], 1, ADMIN_BACKOFF_MS);
 		if (p[1].revents)
 			break;
 		if (!(p[0].revents & POLLIN))
 			continue;
 		fd = accept4(a->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
+			    errno != EWOULDBLOCK)
+				(void)poll(&p[1], 1, ADMIN_BACKOFF_MS);   /* the stop pipe only */
 			continue;
+		}
 		serve_client(a, fd);
 		close(fd);
 	}

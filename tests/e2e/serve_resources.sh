@@ -1,0 +1,64 @@
+#!/bin/sh
+# What sumdbd serve itself holds, seen from /proc:
+#   1. the admin socket at the open-files limit: a sumdbd add that
+#      connects while the server has no descriptor left (its soft limit
+#      lowered with prlimit) waits, the admin thread resting between
+#      tries instead of spinning on accept (the server's CPU time while
+#      it waits stays low), and is served once descriptors are free.
+. "$top_srcdir/tests/e2e/lib.sh"
+PIDS=
+resources_cleanup() {
+	stop_pids
+	e2e_cleanup
+}
+trap resources_cleanup EXIT
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: needs python3"
+	exit 77
+fi
+
+DB="$WORK/r.db"
+"$SUMDBD" init --db "$DB" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out"; exit 1; }
+gosum_lines 0 5 >"$WORK/g.sum"
+
+# cpu_ticks PID: the process's user and system time, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+if command -v prlimit >/dev/null 2>&1; then
+	start_sumdbd "$DB"
+	SOFT=$(prlimit --pid "$SUMDBD_PID" --nofile --output SOFT --noheadings | tr -d ' ')
+	# The lowest descriptor number the server does not use: with that as
+	# its soft limit, the next descriptor it asks for is refused (EMFILE).
+	LOW=$(python3 -c '
+import os, sys
+fds = {int(x) for x in os.listdir("/proc/%s/fd" % sys.argv[1])}
+n = 0
+while n in fds:
+    n += 1
+print(n)' "$SUMDBD_PID")
+	prlimit --pid "$SUMDBD_PID" --nofile="$LOW:" || { echo "FAIL: prlimit"; exit 1; }
+	timeout 60 "$SUMDBD" add --db "$DB" "$WORK/g.sum" >"$WORK/add.out" 2>&1 &
+	ADD_PID=$!
+	PIDS="$PIDS $ADD_PID"
+	# the add connects at once; its connection waits in the backlog
+	sleep 1
+	t0=$(cpu_ticks "$SUMDBD_PID")
+	sleep 2
+	t1=$(cpu_ticks "$SUMDBD_PID")
+	HZ=$(getconf CLK_TCK)
+	expect 0 '^rests$' "at the open-files limit the admin thread rests, not spins" -- \
+		sh -c "t=$((t1 - t0)); if [ \$t -lt $((HZ / 2)) ]; then echo rests; else echo \"spins: \$t ticks of CPU in 2 s (CLK_TCK $HZ)\"; fi"
+	expect 0 '^alive$' "... and the add still waits for its answer" -- \
+		sh -c "kill -0 $ADD_PID 2>/dev/null && echo alive || { echo gone; cat '$WORK/add.out'; }"
+	prlimit --pid "$SUMDBD_PID" --nofile="$SOFT:" || { echo "FAIL: prlimit"; exit 1; }
+	wait "$ADD_PID"
+	echo "exit $?" >>"$WORK/add.out"
+	expect 0 '^added 5, already present 0 ' "once descriptors are free the add is served" -- cat "$WORK/add.out"
+	expect 0 '^exit 0$' "... exit 0" -- cat "$WORK/add.out"
+	stop_sumdbd
+else
+	echo "skip: no prlimit: the admin socket at the open-files limit is not checked"
+fi
+
+e2e_done
