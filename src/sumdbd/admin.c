@@ -218,17 +218,19 @@ reply_error(int fd, int rc, const char *msg)
 		(void)write_all(fd, msg, strlen(msg));
 }
 
+/* Answers one request; head (ADMIN_HEADER_MAX bytes) is for its header,
+ * which holds the client's copy of the token. */
 static void
-serve_client(struct sdbd_admin_server *a, int fd)
+serve_request(struct sdbd_admin_server *a, int fd, char *head)
 {
 	struct sdb_errbuf eb = { { 0 } };
-	char head[ADMIN_HEADER_MAX], report[ADMIN_REPORT_MAX];
+	char report[ADMIN_REPORT_MAX];
 	char *data, *end;
 	unsigned long long want;
 	int rc;
 
 	set_timeouts(fd);
-	if (read_line(fd, head, sizeof head) != SDB_OK ||
+	if (read_line(fd, head, ADMIN_HEADER_MAX) != SDB_OK ||
 	    strncmp(head, "add ", 4) != 0 || strlen(head) < 4 + ADMIN_TOKEN_HEX + 2 ||
 	    head[4 + ADMIN_TOKEN_HEX] != ' ') {
 		reply_error(fd, SDB_ERR_INVALID, "malformed admin request\n");
@@ -269,6 +271,16 @@ serve_client(struct sdbd_admin_server *a, int fd)
 	}
 	if (write_all(fd, "ok\n", 3) == SDB_OK)
 		(void)write_all(fd, report, strlen(report));
+}
+
+static void
+serve_client(struct sdbd_admin_server *a, int fd)
+{
+	char head[ADMIN_HEADER_MAX];
+
+	serve_request(a, fd, head);
+	/* the token the client sent, right or wrong, on every path */
+	sdb_memzero(head, sizeof head);
 }
 
 static void *
@@ -459,6 +471,7 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 	r = read(tfd, token, ADMIN_TOKEN_HEX);
 	close(tfd);
 	if (r != ADMIN_TOKEN_HEX) {
+		sdb_memzero(token, sizeof token);   /* what part of it was read */
 		rc = no_admin(eb, db_path, tpath, "malformed token");
 		free(tpath);
 		return rc;
