@@ -117,7 +117,6 @@
 #define HTTP_DEFAULT_PER_IP 512u
 #define HTTP_DEFAULT_CONNS 10000u
 #define HTTP_DEFAULT_HEADER_TIMEOUT 10u
-#define HTTP_DEFAULT_DEFER_THREADS 4u
 /* Most workers started without --threads; each costs a few descriptors
  * (its epoll and wake-up descriptors, its database and WAL once it has
  * read), counted by serve.c's reserve. */
@@ -707,6 +706,14 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	if (j == NULL) {
 		r->defer_free(r->defer_arg);
 		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+	}
+	/* A pool without threads would never run the work: the handler
+	 * routed it to a path this server does not run. */
+	if (dp->nthreads == 0) {
+		r->defer_free(r->defer_arg);
+		free(j);
+		return plain(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error: no thread runs "
+		    "this work\n");
 	}
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	j->c = c;
@@ -1496,7 +1503,10 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 		struct defer_pool *dp = &h->pools[i];
 		unsigned k;
 
-		nthreads = opt->defer_threads[i] ? opt->defer_threads[i] : HTTP_DEFAULT_DEFER_THREADS;
+		/* a pool without threads is a path turned off (--no-public):
+		 * idle threads would only cost memory and descriptors */
+		if ((nthreads = opt->defer_threads[i]) == 0)
+			continue;
 		if ((dp->tids = calloc(nthreads, sizeof *dp->tids)) == NULL) {
 			listener_free(h);
 			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");

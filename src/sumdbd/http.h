@@ -78,7 +78,8 @@ struct sdbd_http_options {
 	                          * 0: 10 */
 	unsigned per_ip_limit;   /* connections per client address; 0: 512 */
 	unsigned conn_limit;     /* connections in all; 0: 10000 */
-	/* threads running deferred work, per pool; 0: 4 */
+	/* threads running deferred work, per pool; 0: none, for a pool no
+	 * work goes to (work handed to it anyway is answered 500) */
 	unsigned defer_threads[SDBD_HTTP_DEFER_POOLS];
 	unsigned defer_queue;    /* deferred work waiting for a thread, per
 	                          * pool; past it 503; 0: 1024 */

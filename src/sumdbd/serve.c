@@ -119,7 +119,8 @@ serve_usage(FILE *f)
 	    "  --public-key KEY  the public log's verifier key (default sum.golang.org's)\n"
 	    "  --public-url URL  its URL (default https://sum.golang.org; a module\n"
 	    "                    proxy's https://PROXY/sumdb/sum.golang.org works)\n"
-	    "  --no-public       answer lookups of public modules with 404\n"
+	    "  --no-public       answer lookups of public modules with 404 (and\n"
+	    "                    start no miss threads for the public log)\n"
 	    "  --public-timeout SECS\n"
 	    "                    a whole public lookup, every fetch and retry\n"
 	    "                    included (default 20); past it 504\n"
@@ -417,12 +418,15 @@ cmd_serve(int argc, char **argv)
 	/* Lookup misses run on the listener's miss (defer) threads: one pool
 	 * as large as upstream fetches may run at once, and one for public
 	 * lookups, so that a slow public log never holds up private
-	 * recording (nor the reverse). */
+	 * recording (nor the reverse).  With --no-public no miss goes to the
+	 * public pool (sdbd_public_miss_pool): it gets no threads. */
 	hopt.defer_threads[SDBD_UPSTREAM_POOL] = uopt.concurrency ? uopt.concurrency : 4;
 	uopt.max_inside = hopt.defer_threads[SDBD_UPSTREAM_POOL];
-	hopt.defer_threads[SDBD_PUBLIC_POOL] = popt.concurrency ? popt.concurrency : 4;
-	popt.concurrency = hopt.defer_threads[SDBD_PUBLIC_POOL];
-	popt.max_inside = popt.concurrency;
+	if (!popt.off) {
+		hopt.defer_threads[SDBD_PUBLIC_POOL] = popt.concurrency ? popt.concurrency : 4;
+		popt.concurrency = hopt.defer_threads[SDBD_PUBLIC_POOL];
+		popt.max_inside = popt.concurrency;
+	}
 	if (uopt.proxies != NULL || uopt.patterns != NULL) {
 		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
 		if (rc != SDB_OK) {

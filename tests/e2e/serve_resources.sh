@@ -4,7 +4,10 @@
 #      connects while the server has no descriptor left (its soft limit
 #      lowered with prlimit) waits, the admin thread resting between
 #      tries instead of spinning on accept (the server's CPU time while
-#      it waits stays low), and is served once descriptors are free.
+#      it waits stays low), and is served once descriptors are free;
+#   2. threads: with --no-public the public log's miss threads are not
+#      started at all: the server has exactly --public-concurrency
+#      threads fewer than one that looks up public modules.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
 resources_cleanup() {
@@ -60,5 +63,16 @@ print(n)' "$SUMDBD_PID")
 else
 	echo "skip: no prlimit: the admin socket at the open-files limit is not checked"
 fi
+
+# nthreads PID: the threads of the process.
+nthreads() { ls "/proc/$1/task" | wc -l; }
+# The public log's URL is never asked at start: a closed port will do.
+start_sumdbd "$DB" --threads 2 --public-url http://127.0.0.1:1 --public-concurrency 5
+ON=$(nthreads "$SUMDBD_PID")
+stop_sumdbd
+start_sumdbd "$DB" --threads 2 --no-public
+OFF=$(nthreads "$SUMDBD_PID")
+stop_sumdbd
+expect 0 '^5$' "--no-public starts none of the public log's miss threads" -- echo "$((ON - OFF))"
 
 e2e_done
