@@ -12,8 +12,14 @@
  * stay garbled after refetching), the verification codes for signatures
  * and tiles that do not verify, SDB_ERR_NOT_FOUND for a 404/410 lookup.
  *
- * A struct sdb_remote is not thread-safe: use it from one thread at a
- * time (sumdbd holds a mutex around it).
+ * Threads: a struct sdb_remote without a state serves several threads at
+ * once (sumdb check's lookups, sumdbd's public lookups), from
+ * sdb_remote_open to sdb_remote_close: each check reads tiles through a
+ * reader of its own (struct sdb_remote_reader), and what the threads share
+ * is the HTTP client (thread-safe, src/lib/fetch.h), the key, the URL and
+ * the memory cache of authenticated tiles, whose mutex is held to copy a
+ * tile in or out and never across a fetch.  With a state (its SQLite
+ * connection, the tiles waiting for it), one thread at a time.
  */
 #ifndef CSUMDB_REMOTE_H
 #define CSUMDB_REMOTE_H
@@ -32,11 +38,7 @@
 #define SDB_REMOTE_MEMCACHE_SLOTS 1024
 
 struct sdb_fetch; /* src/lib/fetch.h */
-
-struct sdb_remote_tile_slot {
-	struct sdb_tile t;          /* w = 0: empty */
-	uint8_t data[256 * SDB_HASH_SIZE];
-};
+struct sdb_remote_cache; /* remote.c: the memory cache of authenticated tiles */
 
 /* A tile authenticated in this run, waiting to be cached in the state. */
 struct sdb_remote_pending {
@@ -51,15 +53,38 @@ struct sdb_remote {
 	char *shown;                /* base for messages: its userinfo ("user:pass@",
 	                             * credentials) as "xxxxx@" */
 	struct sdb_fetch *fetch;
-	struct sdb_state *state;    /* may be NULL */
-	int use_state_cache;        /* serve tiles from the state file's cache */
-	struct sdb_remote_tile_slot *mem;   /* SDB_REMOTE_MEMCACHE_SLOTS slots */
-	struct sdb_tile_source src;
-	uint64_t tiles_fetched, bytes_fetched;
-	struct sdb_errbuf net_eb;    /* the last network failure of the tile source */
+	struct sdb_state *state;    /* may be NULL; its tile cache is read too */
+	struct sdb_remote_cache *cache;     /* SDB_REMOTE_MEMCACHE_SLOTS slots by
+	                                     * tile, a wider tile kept over a
+	                                     * narrower one */
 	struct sdb_remote_pending *pending;  /* authenticated, not yet in the state */
 	size_t npending, cap_pending;
 };
+
+/*
+ * One reader of r's tiles, for one check in one thread (several readers of
+ * one r may read at once): src serves each tile from r's memory cache,
+ * else from the state's cache (r->state), else from the network by
+ * deadline_ms (CLOCK_MONOTONIC milliseconds as src/lib/clock.h's
+ * sdb_clock_ms gives them; 0: none).  network_only skips both caches (set
+ * it to refetch tiles that did not authenticate).  Nothing here is
+ * trusted: src is for sdb_tile_read_hashes and what builds on it, which
+ * authenticates every tile and saves only authenticated ones (into the
+ * memory cache, and for the state's cache into r's pending list).
+ * net_eb keeps the last network failure, for a caller whose check failed
+ * with SDB_ERR_IO or SDB_ERR_TIMEOUT to say why.
+ */
+struct sdb_remote_reader {
+	struct sdb_remote *r;
+	long long deadline_ms;
+	int network_only;
+	struct sdb_errbuf net_eb;
+	struct sdb_tile_source src;
+};
+
+/* Sets rd up as a reader of r (borrowed) by deadline_ms (0: none). */
+void sdb_remote_reader_init(struct sdb_remote_reader *rd, struct sdb_remote *r,
+    long long deadline_ms);
 
 /*
  * Sets up r for key_arg (a verifier key or "sum.golang.org") at url (NULL:
@@ -127,10 +152,9 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
  * path@version and its id lies inside the tree.  The record's inclusion
  * is NOT checked: sdb_remote_check_inclusion must follow before anything
  * in *a is used (CVE-2026-56864: never trust a lookup's own word).
- * Uses only r's HTTP client, key and URL, never its tiles or counters, so
- * several threads may call it at once, beside one thread using r.  No
- * fetch or refetch runs past deadline_ms (CLOCK_MONOTONIC milliseconds as
- * src/lib/clock.h's sdb_clock_ms gives them; 0: none).
+ * Uses only r's HTTP client, key and URL, never its tiles, so several
+ * threads may call it at once, also while another uses r's state.  No
+ * fetch or refetch runs past deadline_ms (as a reader's; 0: none).
  * Returns as sdb_remote_lookup, and SDB_ERR_TIMEOUT when the deadline
  * ended it.  On a verification failure a->body keeps the response (the
  * evidence; clear it); on other failures *a is empty.
@@ -147,7 +171,7 @@ int sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const 
 /*
  * The second half: checks that text[0..tlen) is record id of the signed
  * tree (already verified by the caller): sdb_audit_inclusion
- * (audit_lookup.h) through r's authenticating tile source, refetching as
+ * (audit_lookup.h) through a reader of r, refetching as
  * sdb_remote_read_hashes does.  Returns SDB_OK, SDB_ERR_RECORD_MISMATCH,
  * or sdb_remote_read_hashes's errors.
  */
@@ -155,7 +179,7 @@ int sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree
     const char *text, size_t tlen, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
- * sdb_tile_read_hashes through r's source, refetching from the network
+ * sdb_tile_read_hashes through a reader of r, refetching from the network
  * alone (a few times, pausing longer each time) while the tiles do not
  * authenticate: a stale or damaged cache, or a garbled answer, must never
  * be reported as a server's fault.  Returns SDB_OK, SDB_ERR_TILE_MISMATCH
@@ -167,8 +191,8 @@ int sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, co
 
 /*
  * sdb_audit_consistency (audit.h) of accepted and latest, both verified
- * by the caller, through r's source with sdb_remote_read_hashes's refetch
- * rule.  Tiles authenticated on the way wait in r for
+ * by the caller, through a reader of r with sdb_remote_read_hashes's
+ * refetch rule.  Tiles authenticated on the way wait in r for
  * sdb_remote_commit_cache or sdb_remote_drop_cache: the caller commits
  * them only on SDB_OK.  Returns SDB_OK, SDB_ERR_FORK (res holds the
  * evidence), SDB_ERR_TILE_MISMATCH, SDB_ERR_IO, SDB_ERR_RANGE,
@@ -205,28 +229,23 @@ int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **bo
     struct sdb_errbuf *eb);
 
 /*
- * r's memory cache of authenticated tiles (SDB_REMOTE_MEMCACHE_SLOTS
- * slots by tile, a wider tile kept over a narrower one), for a caller
- * with a tile source of its own; not locked.  mem_get copies tile t
- * (t->w hashes) into buf and returns 1 when the cache holds it, else 0;
- * mem_put keeps tiles[0..n) (data[i]: tiles[i].w hashes); mem_clear
- * empties it.
+ * sdb_audit_lookup (audit_lookup.h) of the answer a (its note verified by
+ * the caller, as sdb_remote_lookup_fetch_until does) against accepted
+ * (NULL: first contact), through a reader of r by deadline_ms (0: none),
+ * with sdb_remote_read_hashes's refetch rule, no refetch starting past the
+ * deadline: the whole check of a lookup answer in one call, which several
+ * threads may make at once.  Returns as sdb_audit_lookup (*advance, res),
+ * with SDB_ERR_IO for tiles that stay the wrong size, and SDB_ERR_TIMEOUT
+ * when the deadline ended a fetch.
  */
-int sdb_remote_mem_get(struct sdb_remote *r, const struct sdb_tile *t, uint8_t *buf);
-void sdb_remote_mem_put(struct sdb_remote *r, const struct sdb_tile *tiles, size_t n,
-    const uint8_t *const *data);
-void sdb_remote_mem_clear(struct sdb_remote *r);
+int sdb_remote_audit_lookup_until(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_remote_answer *a, long long deadline_ms, struct sdb_audit_result *res,
+    int *advance, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/*
- * Fetches tile t into buf (room for t->w hashes) by deadline_ms (as
- * sdb_remote_lookup_fetch_until), without touching r's counters: like it,
- * several threads may call it at once.  *len is the body's length, for a
- * tile reader to check (at most one byte more than buf holds is read).  Returns SDB_OK, SDB_ERR_IO (also for a 404: a tile
- * of a signed tree must exist), SDB_ERR_TIMEOUT when the deadline ended
- * it, SDB_ERR_TOO_LARGE, SDB_ERR_NOMEM.
- */
-int sdb_remote_tile_until(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms,
-    uint8_t *buf, size_t *len, struct sdb_errbuf *eb);
+/* Empties r's memory cache (tiles authenticated against a tree found
+ * forked must not serve another check); safe beside readers in other
+ * threads. */
+void sdb_remote_mem_clear(struct sdb_remote *r);
 
 /*
  * The state's tile cache only ever receives tiles of trees the state

@@ -3,10 +3,16 @@
  * (sumdb) and the server's public-log path (sumdbd): /latest, /lookup and
  * tiles over src/lib/fetch.h, with an in-memory tile cache and the state
  * file's cache, all behind the authenticating tile reader.
+ *
+ * Threads (remote.h): every check reads tiles through a reader of its own
+ * (struct sdb_remote_reader), so that what several threads share is the
+ * HTTP client, which is thread-safe, and the memory cache below, whose
+ * mutex is held to copy one tile in or out and never across a fetch.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +30,17 @@
 
 /* Refetches of a body that did not parse or verify. */
 #define SDB_REMOTE_REFETCHES 3
+
+/* The memory cache: SDB_REMOTE_MEMCACHE_SLOTS slots by tile. */
+struct cache_slot {
+	struct sdb_tile t;          /* w = 0: empty */
+	uint8_t data[256 * SDB_HASH_SIZE];
+};
+
+struct sdb_remote_cache {
+	pthread_mutex_t mu;         /* held for a copy, never across a fetch */
+	struct cache_slot slots[SDB_REMOTE_MEMCACHE_SLOTS];
+};
 
 int
 sdb_remote_errwrap(struct sdb_errbuf *eb, int code, int err, const char *prefix)
@@ -59,11 +76,10 @@ sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb)
 	sdb_url_scrub(eb, r->base, r->shown);
 }
 
-/* GET base/path by deadline_ms (0: none); count: add to r's counters (not
- * from sdb_remote_lookup_fetch_until, which may run in several threads at once). */
+/* GET base/path by deadline_ms (0: none). */
 static int
 get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
-    char **body, size_t *len, int count, struct sdb_errbuf *eb)
+    char **body, size_t *len, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0, 0 };
 	size_t ul = strlen(r->base) + strlen(path) + 2;
@@ -97,8 +113,6 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 		*body = res.body;
 		*len = res.len;
 		res.body = NULL;
-		if (count)
-			r->bytes_fetched += res.len;
 		err = SDB_OK;
 	}
 	sdb_fetch_response_clear(&res);
@@ -112,17 +126,17 @@ int
 sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb)
 {
-	return get_path(r, path, max, 0, body, len, 1, eb);
+	return get_path(r, path, max, 0, body, len, eb);
 }
 
 /*
- * Fetches tile t into buf (t->w hashes); *len is the body's length, which
- * the caller's tile reader checks (one byte more than wanted is read, to
- * see a body too long).  deadline_ms and count as get_path's.
+ * Fetches tile t into buf (t->w hashes) by deadline_ms (as get_path's);
+ * *len is the body's length, which the caller's tile reader checks (one
+ * byte more than wanted is read, to see a body too long).
  */
 static int
-fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms, int count,
-    uint8_t *buf, size_t *len, struct sdb_errbuf *eb)
+fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms, uint8_t *buf,
+    size_t *len, struct sdb_errbuf *eb)
 {
 	char path[SDB_TILE_PATH_MAX], *body = NULL;
 	size_t want = (size_t)t->w * SDB_HASH_SIZE;
@@ -131,7 +145,7 @@ fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms
 	*len = 0;
 	if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
 		return err;
-	err = get_path(r, path, want + 1, deadline_ms, &body, len, count, eb);
+	err = get_path(r, path, want + 1, deadline_ms, &body, len, eb);
 	if (err == SDB_ERR_NOT_FOUND)
 		err = SDB_ERR_IO; /* a tile the signed tree has must exist */
 	if (err != SDB_OK)
@@ -141,60 +155,70 @@ fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms
 	return SDB_OK;
 }
 
-int
-sdb_remote_tile_until(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms,
-    uint8_t *buf, size_t *len, struct sdb_errbuf *eb)
-{
-	return fetch_tile(r, t, deadline_ms, 0, buf, len, eb);
-}
+/* --- the memory cache and the readers ----------------------------------- */
 
-/* --- the tile source ---------------------------------------------------- */
-
-static struct sdb_remote_tile_slot *
-mem_slot(struct sdb_remote *r, const struct sdb_tile *t)
+static struct cache_slot *
+cache_slot(struct sdb_remote_cache *c, const struct sdb_tile *t)
 {
 	uint64_t k = (uint64_t)t->n * 31u + (uint64_t)(t->l + 1) * 1000003u;
 
-	return &r->mem[k % SDB_REMOTE_MEMCACHE_SLOTS];
+	return &c->slots[k % SDB_REMOTE_MEMCACHE_SLOTS];
 }
 
-int
-sdb_remote_mem_get(struct sdb_remote *r, const struct sdb_tile *t, uint8_t *buf)
+/* Copies tile t (t->w hashes) into buf and returns 1 when the cache holds
+ * it or a wider one, else 0. */
+static int
+cache_get(struct sdb_remote_cache *c, const struct sdb_tile *t, uint8_t *buf)
 {
-	const struct sdb_remote_tile_slot *s = mem_slot(r, t);
+	const struct cache_slot *s;
+	int hit;
 
-	if (s->t.w < t->w || s->t.l != t->l || s->t.n != t->n || s->t.h != t->h)
-		return 0;
-	memcpy(buf, s->data, (size_t)t->w * SDB_HASH_SIZE);
-	return 1;
+	pthread_mutex_lock(&c->mu);
+	s = cache_slot(c, t);
+	hit = s->t.w >= t->w && s->t.l == t->l && s->t.n == t->n && s->t.h == t->h;
+	if (hit)
+		memcpy(buf, s->data, (size_t)t->w * SDB_HASH_SIZE);
+	pthread_mutex_unlock(&c->mu);
+	return hit;
 }
 
-void
-sdb_remote_mem_put(struct sdb_remote *r, const struct sdb_tile *tiles, size_t n,
+/* Keeps tiles[0..n) (data[i]: tiles[i].w hashes), a wider tile over a
+ * narrower one. */
+static void
+cache_put(struct sdb_remote_cache *c, const struct sdb_tile *tiles, size_t n,
     const uint8_t *const *data)
 {
 	size_t i;
 
+	pthread_mutex_lock(&c->mu);
 	for (i = 0; i < n; i++) {
-		struct sdb_remote_tile_slot *s = mem_slot(r, &tiles[i]);
+		struct cache_slot *s = cache_slot(c, &tiles[i]);
 
 		if (s->t.l == tiles[i].l && s->t.n == tiles[i].n && s->t.w >= tiles[i].w)
 			continue;
 		s->t = tiles[i];
 		memcpy(s->data, data[i], (size_t)tiles[i].w * SDB_HASH_SIZE);
 	}
+	pthread_mutex_unlock(&c->mu);
 }
 
 void
 sdb_remote_mem_clear(struct sdb_remote *r)
 {
-	memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+	struct sdb_remote_cache *c = r->cache;
+	size_t i;
+
+	pthread_mutex_lock(&c->mu);
+	for (i = 0; i < SDB_REMOTE_MEMCACHE_SLOTS; i++)
+		c->slots[i].t.w = 0;
+	pthread_mutex_unlock(&c->mu);
 }
 
 static int
-src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
+reader_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs, size_t *lens)
 {
-	struct sdb_remote *r = ctx;
+	struct sdb_remote_reader *rd = ctx;
+	struct sdb_remote *r = rd->r;
 	size_t i;
 	int err;
 
@@ -202,29 +226,29 @@ src_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs
 		const struct sdb_tile *t = &tiles[i];
 		size_t want = (size_t)t->w * SDB_HASH_SIZE;
 
-		if (sdb_remote_mem_get(r, t, bufs[i])) {
+		if (!rd->network_only && cache_get(r->cache, t, bufs[i])) {
 			lens[i] = want;
 			continue;
 		}
-		if (r->use_state_cache && r->state != NULL &&
+		if (!rd->network_only && r->state != NULL &&
 		    sdb_state_tile_get(r->state, t, bufs[i], want) == SDB_OK) {
 			lens[i] = want;
 			continue;
 		}
-		if ((err = fetch_tile(r, t, 0, 1, bufs[i], &lens[i], &r->net_eb)) != SDB_OK)
+		if ((err = fetch_tile(r, t, rd->deadline_ms, bufs[i], &lens[i], &rd->net_eb)) != SDB_OK)
 			return err;
-		r->tiles_fetched++;
 	}
 	return SDB_OK;
 }
 
 static void
-src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
+reader_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
 {
-	struct sdb_remote *r = ctx;
+	struct sdb_remote_reader *rd = ctx;
+	struct sdb_remote *r = rd->r;
 	size_t i;
 
-	sdb_remote_mem_put(r, tiles, n, data);
+	cache_put(r->cache, tiles, n, data);
 	if (r->state == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -246,6 +270,17 @@ src_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const
 		p->t = tiles[i];
 		r->npending++;
 	}
+}
+
+void
+sdb_remote_reader_init(struct sdb_remote_reader *rd, struct sdb_remote *r, long long deadline_ms)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->r = r;
+	rd->deadline_ms = deadline_ms;
+	rd->src.read = reader_read;
+	rd->src.save = reader_save;
+	rd->src.ctx = rd;
 }
 
 void
@@ -285,48 +320,58 @@ sdb_remote_commit_cache(struct sdb_remote *r)
 	return err;
 }
 
-/*
- * Before refetch number n (0, 1, ...) of something that did not verify:
- * none the first time, then longer each time, so that a garbled answer
- * (a proxy or a frontend having a bad moment) can pass.
- */
+/* The pause before refetch number n (0, 1, ...) of something that did
+ * not verify: none the first time, then longer each time, so that a
+ * garbled answer (a proxy or a frontend having a bad moment) can pass. */
+static long
+refetch_delay_ms(int n)
+{
+	return n > 0 ? 200L << n : 0;
+}
+
 static void
 refetch_pause(int n)
 {
 	if (n > 0)
-		pause_ms(200L << n);
+		pause_ms(refetch_delay_ms(n));
 }
 
-/* A check that reads through r's tile source (refetch_tiles runs it). */
-typedef int (*remote_tile_op)(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb);
+/* A check that reads through a tile source (refetch_tiles runs it). */
+typedef int (*remote_tile_op)(const struct sdb_tile_source *src, void *arg,
+    struct sdb_errbuf *eb);
 
 /*
- * Runs op; when the tiles it read do not authenticate or have the wrong
- * size, runs it again with the network alone (no cached tile), a few
- * times with refetch_pause: a stale or damaged cache entry or a garbled
- * answer must never be reported as the server's fault, while a tile the
- * server keeps serving wrong is.  Tiles that stay the wrong size prove
- * nothing (SDB_ERR_IO).  Inclusion and consistency checks both come
- * through here, so that audit and lookup draw that line in one place.
+ * Runs op through a reader of its own over r, by deadline_ms (0: none);
+ * when the tiles it read do not authenticate or have the wrong size, runs
+ * it again with the network alone (no cached tile), a few times with
+ * refetch_pause, none starting past the deadline: a stale or damaged
+ * cache entry or a garbled answer must never be reported as the server's
+ * fault, while a tile the server keeps serving wrong is.  Tiles that stay
+ * the wrong size prove nothing (SDB_ERR_IO).  Inclusion and consistency
+ * checks, the verifier's and the server's, all come through here, so
+ * that they draw that line in one place.
  */
 static int
-refetch_tiles(struct sdb_remote *r, remote_tile_op op, void *arg, struct sdb_errbuf *eb)
+refetch_tiles(struct sdb_remote *r, long long deadline_ms, remote_tile_op op, void *arg,
+    struct sdb_errbuf *eb)
 {
-	int saved = r->use_state_cache, err, n;
+	struct sdb_remote_reader rd;
+	int err, n;
 
-	r->net_eb.msg[0] = '\0';
-	err = op(r, arg, eb);
+	sdb_remote_reader_init(&rd, r, deadline_ms);
+	err = op(&rd.src, arg, eb);
 	for (n = 0; n < SDB_REMOTE_REFETCHES &&
 	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); n++) {
+		if (deadline_ms != 0 && sdb_clock_ms() + refetch_delay_ms(n) >= deadline_ms)
+			break;
 		sdb_remote_mem_clear(r);
-		r->use_state_cache = 0;
+		rd.network_only = 1;
 		refetch_pause(n);
-		r->net_eb.msg[0] = '\0';
-		err = op(r, arg, eb);
+		rd.net_eb.msg[0] = '\0';
+		err = op(&rd.src, arg, eb);
 	}
-	r->use_state_cache = saved;
-	if (err == SDB_ERR_IO && r->net_eb.msg[0] != '\0')
-		err = sdb_errf(eb, err, "%s", r->net_eb.msg);
+	if ((err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT) && rd.net_eb.msg[0] != '\0')
+		err = sdb_errf(eb, err, "%s", rd.net_eb.msg);
 	if (err == SDB_ERR_INVALID)
 		err = sdb_remote_errwrap(eb, SDB_ERR_IO, err, "tiles of the wrong size");
 	return err;
@@ -340,12 +385,11 @@ struct read_hashes_arg {
 };
 
 static int
-read_hashes_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+read_hashes_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 {
 	struct read_hashes_arg *a = arg;
 
-	return sdb_tile_read_hashes(a->tree, SDB_REMOTE_TILE_HEIGHT, &r->src, a->idx, a->n, a->out,
-	    eb);
+	return sdb_tile_read_hashes(a->tree, SDB_REMOTE_TILE_HEIGHT, src, a->idx, a->n, a->out, eb);
 }
 
 int
@@ -354,7 +398,7 @@ sdb_remote_read_hashes(struct sdb_remote *r, const struct sdb_tree *tree, const 
 {
 	struct read_hashes_arg a = { tree, idx, n, out };
 
-	return refetch_tiles(r, read_hashes_op, &a, eb);
+	return refetch_tiles(r, 0, read_hashes_op, &a, eb);
 }
 
 struct consistency_arg {
@@ -363,12 +407,11 @@ struct consistency_arg {
 };
 
 static int
-consistency_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+consistency_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 {
 	struct consistency_arg *a = arg;
 
-	return sdb_audit_consistency(a->accepted, a->latest, SDB_REMOTE_TILE_HEIGHT, &r->src, a->res,
-	    eb);
+	return sdb_audit_consistency(a->accepted, a->latest, SDB_REMOTE_TILE_HEIGHT, src, a->res, eb);
 }
 
 int
@@ -377,7 +420,7 @@ sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted,
 {
 	struct consistency_arg a = { accepted, latest, res };
 
-	return refetch_tiles(r, consistency_op, &a, eb);
+	return refetch_tiles(r, 0, consistency_op, &a, eb);
 }
 
 struct edge_arg {
@@ -385,14 +428,14 @@ struct edge_arg {
 };
 
 static int
-edge_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+edge_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 {
 	const struct sdb_tree *tree = ((struct edge_arg *)arg)->tree;
 	struct sdb_tile_hash_reader thr;
 	struct sdb_hash_reader hr;
 	sdb_hash h;
 
-	sdb_tile_hash_reader_init(&thr, tree, SDB_REMOTE_TILE_HEIGHT, &r->src, eb, &hr);
+	sdb_tile_hash_reader_init(&thr, tree, SDB_REMOTE_TILE_HEIGHT, src, eb, &hr);
 	return sdb_tlog_tree_hash(tree->n, &hr, &h);
 }
 
@@ -403,7 +446,33 @@ sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct 
 
 	if (tree->n == 0)
 		return SDB_OK;
-	return refetch_tiles(r, edge_op, &a, eb);
+	return refetch_tiles(r, 0, edge_op, &a, eb);
+}
+
+struct audit_lookup_arg {
+	const struct sdb_tree *accepted;
+	const struct sdb_remote_answer *a;
+	struct sdb_audit_result *res;
+	int *advance;
+};
+
+static int
+audit_lookup_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
+{
+	struct audit_lookup_arg *x = arg;
+
+	return sdb_audit_lookup(x->accepted, &x->a->tree, x->a->id, x->a->text.p, x->a->text.len,
+	    SDB_REMOTE_TILE_HEIGHT, src, x->res, x->advance, eb);
+}
+
+int
+sdb_remote_audit_lookup_until(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_remote_answer *a, long long deadline_ms, struct sdb_audit_result *res,
+    int *advance, struct sdb_errbuf *eb)
+{
+	struct audit_lookup_arg x = { accepted, a, res, advance };
+
+	return refetch_tiles(r, deadline_ms, audit_lookup_op, &x, eb);
 }
 
 /* --- setup ------------------------------------------------------------- */
@@ -471,14 +540,16 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 	memset(&opt, 0, sizeof opt);
 	if ((err = sdb_fetch_new(&r->fetch, &opt, eb)) != SDB_OK)
 		goto fail;
-	if ((r->mem = calloc(SDB_REMOTE_MEMCACHE_SLOTS, sizeof *r->mem)) == NULL) {
+	if ((r->cache = calloc(1, sizeof *r->cache)) == NULL) {
 		err = SDB_ERR_NOMEM;
 		goto fail;
 	}
-	r->src.read = src_read;
-	r->src.save = src_save;
-	r->src.ctx = r;
-	r->use_state_cache = 1;
+	if (pthread_mutex_init(&r->cache->mu, NULL) != 0) {
+		free(r->cache);
+		r->cache = NULL;
+		err = sdb_errf(eb, SDB_ERR_INTERNAL, "could not make the tile cache's mutex");
+		goto fail;
+	}
 	return SDB_OK;
 fail:
 	sdb_remote_close(r);
@@ -493,7 +564,10 @@ sdb_remote_close(struct sdb_remote *r)
 	free(r->vkey);
 	free(r->base);
 	free(r->shown);
-	free(r->mem);
+	if (r->cache != NULL) {
+		pthread_mutex_destroy(&r->cache->mu);
+		free(r->cache);
+	}
 	sdb_remote_drop_cache(r);
 	free(r->pending);
 	memset(r, 0, sizeof *r);
@@ -579,7 +653,7 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 			pause_ms(200L << attempt);
 		sdb_remote_answer_clear(a);
 		err = get_path(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, deadline_ms,
-		    &a->body, &a->len, 0, eb);
+		    &a->body, &a->len, eb);
 		if (err != SDB_OK)
 			goto out;
 		err = sdb_lookup_response_split(a->body, a->len, &a->id, &a->text, &a->note, eb);
@@ -635,12 +709,12 @@ struct inclusion_arg {
 };
 
 static int
-inclusion_op(struct sdb_remote *r, void *arg, struct sdb_errbuf *eb)
+inclusion_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 {
 	struct inclusion_arg *a = arg;
 
-	return sdb_audit_inclusion(a->tree, a->id, a->text, a->tlen, SDB_REMOTE_TILE_HEIGHT,
-	    &r->src, eb);
+	return sdb_audit_inclusion(a->tree, a->id, a->text, a->tlen, SDB_REMOTE_TILE_HEIGHT, src,
+	    eb);
 }
 
 int
@@ -649,7 +723,7 @@ sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, in
 {
 	struct inclusion_arg a = { tree, id, text, tlen };
 
-	return refetch_tiles(r, inclusion_op, &a, eb);
+	return refetch_tiles(r, 0, inclusion_op, &a, eb);
 }
 
 int

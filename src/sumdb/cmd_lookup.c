@@ -259,7 +259,7 @@ lookup_forget(struct sdb_remote *r, int err)
 {
 	sdb_remote_drop_cache(r);
 	if (sdb_err_is_verification(err))
-		memset(r->mem, 0, SDB_REMOTE_MEMCACHE_SLOTS * sizeof *r->mem);
+		sdb_remote_mem_clear(r);
 }
 
 int

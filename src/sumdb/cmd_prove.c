@@ -108,6 +108,7 @@ cmd_prove(int argc, char **argv)
 	size_t tlen = 0, nlen = 0, flen = 0, np = 0;
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_tile_hash_reader thr;
+	struct sdb_remote_reader rd;
 	struct sdb_hash_reader hr;
 	struct sdb_tlog_proof p;
 	sdb_hash proof[SDB_TLOG_MAX_PROOF];
@@ -150,10 +151,11 @@ cmd_prove(int argc, char **argv)
 	err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
 	if (err == SDB_OK) {
 		/* The proof from the very tiles that were authenticated. */
-		sdb_tile_hash_reader_init(&thr, &tree, SDB_REMOTE_TILE_HEIGHT, &r.src, &eb, &hr);
+		sdb_remote_reader_init(&rd, &r, 0);
+		sdb_tile_hash_reader_init(&thr, &tree, SDB_REMOTE_TILE_HEIGHT, &rd.src, &eb, &hr);
 		err = sdb_tlog_prove_record(tree.n, id, &hr, proof, &np);
-		if (err == SDB_ERR_IO && r.net_eb.msg[0] != '\0')
-			sdb_errf(&eb, err, "%s", r.net_eb.msg);
+		if (err == SDB_ERR_IO && rd.net_eb.msg[0] != '\0')
+			sdb_errf(&eb, err, "%s", rd.net_eb.msg);
 	}
 	if (err == SDB_OK)
 		err = sdb_tlog_proof_format(id, proof, np, NULL, 0, note, nlen, &file, &flen);

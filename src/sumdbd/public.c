@@ -7,10 +7,10 @@
  * table, and the append to our log.
  *
  * Threads: public lookups run concurrently from start to end, network
- * included: the lookup fetch and every tile fetch use only the thread-safe
- * HTTP client, and tiles go through a per-lookup source whose only shared
- * state is the tile cache (cache_mu, held for a copy, never across a
- * fetch).  The accepted tree is read and moved under mu, which is never
+ * included: the lookup fetch uses only the thread-safe HTTP client, and
+ * the check of its answer reads tiles through a reader of its own whose
+ * only shared state is the remote's tile cache (csumdb/remote.h: locked
+ * for a copy, never across a fetch).  The accepted tree is read and moved under mu, which is never
  * held across a network fetch: a lookup checks its answer against a copy
  * of the accepted tree, then takes mu and moves the accepted tree forward
  * only if it is still that copy; if another lookup moved it meanwhile, the
@@ -75,10 +75,9 @@ struct sdbd_public {
 	void (*log_line)(const char *line);
 	struct sdbd_flights *flights;
 	int have_remote;
-	struct sdb_remote r;        /* its client, key and URL only: r's own
-	                             * tile source is never used here */
+	struct sdb_remote r;        /* no state: its tile cache is the only
+	                             * thing lookups share in it */
 	long timeout_ms;            /* a whole public lookup */
-	pthread_mutex_t cache_mu;   /* r.mem: authenticated tiles */
 	pthread_mutex_t mu;
 	int have_acc;               /* under mu */
 	struct sdb_tree acc;
@@ -248,16 +247,6 @@ store_evidence(struct sdbd_public *p, const char *text)
 	return rc;
 }
 
-/* Empties the tile cache: tiles authenticated against a forked tree must
- * not be served again, and a damaged entry must not stay. */
-static void
-cache_clear(struct sdbd_public *p)
-{
-	pthread_mutex_lock(&p->cache_mu);
-	sdb_remote_mem_clear(&p->r);
-	pthread_mutex_unlock(&p->cache_mu);
-}
-
 static int
 tree_eq(const struct sdb_tree *a, const struct sdb_tree *b)
 {
@@ -301,7 +290,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	key.served = a->tree;
 	if (err == SDB_ERR_FORK) {
 		/* the tiles may be of either branch */
-		cache_clear(p);
+		sdb_remote_mem_clear(&p->r);
 		if (acc->have)
 			key.accepted = acc->tree;
 	} else {
@@ -384,59 +373,6 @@ unverified(struct sdbd_public *p, int err, const char *path, const char *version
 
 /* --- one public lookup ---------------------------------------------------- */
 
-/*
- * The tiles of one lookup: the shared cache (under cache_mu, for a copy),
- * else the network by the lookup's deadline.  Nothing here is trusted:
- * sdb_tile_read_hashes authenticates every tile against the tree it
- * checks, and only authenticated tiles are saved.
- */
-struct lookup_tiles {
-	struct sdbd_public *p;
-	long long deadline_ms;
-	int network_only;           /* after tiles that did not authenticate */
-	struct sdb_errbuf net_eb;   /* the last network failure */
-};
-
-static int
-tiles_read(void *ctx, const struct sdb_tile *tiles, size_t n, uint8_t *const *bufs,
-    size_t *lens)
-{
-	struct lookup_tiles *lt = ctx;
-	struct sdbd_public *p = lt->p;
-	size_t i;
-	int err;
-
-	for (i = 0; i < n; i++) {
-		const struct sdb_tile *t = &tiles[i];
-		int hit = 0;
-
-		if (!lt->network_only) {
-			pthread_mutex_lock(&p->cache_mu);
-			hit = sdb_remote_mem_get(&p->r, t, bufs[i]);
-			pthread_mutex_unlock(&p->cache_mu);
-		}
-		if (hit) {
-			lens[i] = (size_t)t->w * SDB_HASH_SIZE;
-			continue;
-		}
-		if ((err = sdb_remote_tile_until(&p->r, t, lt->deadline_ms, bufs[i], &lens[i],
-		    &lt->net_eb)) != SDB_OK)
-			return err;
-	}
-	return SDB_OK;
-}
-
-static void
-tiles_save(void *ctx, const struct sdb_tile *tiles, size_t n, const uint8_t *const *data)
-{
-	struct lookup_tiles *lt = ctx;
-	struct sdbd_public *p = lt->p;
-
-	pthread_mutex_lock(&p->cache_mu);
-	sdb_remote_mem_put(&p->r, tiles, n, data);
-	pthread_mutex_unlock(&p->cache_mu);
-}
-
 static void
 acc_copy_clear(struct acc_copy *c)
 {
@@ -472,43 +408,6 @@ acc_unchanged(const struct sdbd_public *p, const struct acc_copy *c)
 	return !c->have || tree_eq(&p->acc, &c->tree);
 }
 
-/* The decision against acc, no lock held, with one network-only retry
- * for tiles that did not authenticate (a damaged cache entry is not the
- * public log's fault). */
-static int
-audit_answer(struct sdbd_public *p, const struct sdb_remote_answer *a, const struct acc_copy *acc,
-    long long deadline_ms, struct sdb_audit_result *res, int *advance, struct sdb_errbuf *eb)
-{
-	struct lookup_tiles lt;
-	struct sdb_tile_source src;
-	int err, attempt;
-
-	memset(&lt, 0, sizeof lt);
-	lt.p = p;
-	lt.deadline_ms = deadline_ms;
-	src.read = tiles_read;
-	src.save = tiles_save;
-	src.ctx = &lt;
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (attempt > 0) {
-			cache_clear(p);
-			lt.network_only = 1;
-		}
-		lt.net_eb.msg[0] = '\0';
-		*advance = 0;
-		err = sdb_audit_lookup(acc->have ? &acc->tree : NULL, &a->tree, a->id, a->text.p,
-		    a->text.len, SDB_REMOTE_TILE_HEIGHT, &src, res, advance, eb);
-		if (err != SDB_ERR_TILE_MISMATCH && err != SDB_ERR_INVALID)
-			break;
-	}
-	if ((err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT) && lt.net_eb.msg[0] != '\0')
-		err = sdb_errf(eb, err, "%s", lt.net_eb.msg);
-	if (err == SDB_ERR_INVALID)
-		err = sdb_errf(eb, SDB_ERR_TILE_MISMATCH, "tiles of the wrong size for the signed "
-		    "tree of %" PRId64 " records", a->tree.n);
-	return err;
-}
-
 /*
  * Checks the answer against the accepted tree and moves that forward when
  * the answer's tree is larger (or is the first).  The check runs on a copy
@@ -530,7 +429,9 @@ check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long 
 			    "accepted public tree moved on during each check");
 		if ((err = acc_copy_take(p, acc, eb)) != SDB_OK)
 			return err;
-		err = audit_answer(p, a, acc, deadline_ms, res, &advance, eb);
+		/* the decision against acc, no lock held */
+		err = sdb_remote_audit_lookup_until(&p->r, acc->have ? &acc->tree : NULL, a,
+		    deadline_ms, res, &advance, eb);
 		if (err != SDB_OK)
 			return err;
 		pthread_mutex_lock(&p->mu);
@@ -686,7 +587,6 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	p->log_line = opt->log_line;
 	p->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : SDBD_PUBLIC_TIMEOUT_MS;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_mutex_init(&p->cache_mu, NULL);
 	if (opt->patterns != NULL && (p->patterns = strdup(opt->patterns)) == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -736,7 +636,6 @@ sdbd_public_free(struct sdbd_public *p)
 		sdb_remote_close(&p->r);
 	sdbd_flights_free(p->flights);
 	pthread_mutex_destroy(&p->mu);
-	pthread_mutex_destroy(&p->cache_mu);
 	free(p->patterns);
 	free(p->acc_note);
 	free(p);
