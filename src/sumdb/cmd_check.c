@@ -339,11 +339,14 @@ cmd_check(int argc, char **argv)
 		goto nomem;
 	findings_print(&fs, json, file);
 	summed = 1;
+	/* "lines" is what the counts add up to: the go.sum lines, not blank
+	 * lines or a line the go command drops (an empty go.mod's hash) */
 	if (json)
 		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
-		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", lineno, matched, mismatches,
-		    unverified, not_found, malformed, not_checked);
+		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", matched + mismatches + unverified +
+		    not_found + malformed + not_checked, matched, mismatches, unverified, not_found,
+		    malformed, not_checked);
 	else
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64

@@ -217,8 +217,16 @@ expect 0 '^1 2 3 $' "check --json: the findings in line order" -- sh -c "sed -n 
 { head -n 2 "$WORK/g.sum"; echo 'example.com/m3 v1.0.0 h2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='; } >"$WORK/h2.sum"
 expect 1 '2 lines match the log, 0 mismatches, 0 failed verification, 0 not in the log, 0 malformed, 1 not checked' \
 	"check: an h2 line is not checked, counted, exit 1" -- "$SUMDB" check --url "$U" "$VKEY" "$WORK/h2.sum"
-expect 1 '"summary":true,"lines":3,' "check --json: lines counts the file's lines" -- \
+expect 1 '"summary":true,"lines":3,' "check --json: lines counts the go.sum lines" -- \
 	"$SUMDB" check --json --url "$U" "$VKEY" "$WORK/h2.sum"
+# ... its go.sum lines: blank lines, and the empty go.mod's hash that the
+# go command drops, are no go.sum lines, so lines is what the counts add up to
+{ echo; head -n 2 "$WORK/g.sum"; printf ' \t\n'; echo 'example.com/m3 v1.0.0/go.mod h1:G7mAYYxgmS0lVkHyy2hEOLQCFB0DlQFTMLWggykrydY='; echo; echo 'not a go.sum line'; } >"$WORK/blank.sum"
+expect 1 '^\{"summary":true,"lines":3,"matched":2,"mismatches":0,"verification_failed":0,"not_found":0,"malformed":1,"could_not_check":0\}$' \
+	"check --json: blank lines and a dropped line are not counted in lines" -- \
+	"$SUMDB" check --json --url "$U" "$VKEY" "$WORK/blank.sum"
+cp "$WORK/out" "$WORK/blank.json"
+expect 0 '^\{"line":7,"finding":"malformed",' "... and the findings keep the file's line numbers" -- cat "$WORK/blank.json"
 # a log that stopped answering is not asked about every remaining version
 proxy_set "upstream $A_URL" "down"
 head -n 16 "$WORK/g.sum" >"$WORK/down.sum"
