@@ -37,10 +37,19 @@ directive a line:
   unsign SUB          replace the signatures of the note in lookup answers
                       whose path contains SUB by one of an unknown key
                       (what anyone between a client and the log can do)
+  route SUB URL [SUB URL...]
+                      forward requests whose path contains SUB to URL
+                      (the first SUB that matches), whenever they come:
+                      a log that shows some lookups another tree
+  delay MS [SUB]      hold every request (whose path contains SUB, when
+                      given) MS milliseconds before answering it
 
 A counted fault (N), and switch-on, start over when their line changes
 or is taken out.
-Every request path is appended to argv[1] + ".log" (tests count them).
+Every request path is appended to argv[1] + ".log" (tests count them),
+and for each /lookup/ request the number of /lookup/ requests being
+answered when it came, itself included, to argv[1] + ".inflight" (so
+the largest number says how many lookups a client had in flight at once).
 Prints "port N" on stdout once listening.  Test infrastructure only.
 """
 import base64, hashlib, http.server, socket, sys, threading, time, urllib.error, urllib.request
@@ -48,6 +57,7 @@ import base64, hashlib, http.server, socket, sys, threading, time, urllib.error,
 CONTROL = sys.argv[1]
 lock = threading.Lock()
 counters = {}  # directive -> [its arguments, matching requests seen]
+lookups = [0]  # /lookup/ requests being answered
 # never through an environment proxy
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -129,6 +139,9 @@ def get(url):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # the headers and the body go out in two writes: without TCP_NODELAY
+    # the body waits for the client's delayed ACK of the headers (40 ms)
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -136,11 +149,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with lock, open(CONTROL + ".log", "a") as f:
             f.write(self.path + "\n")
+        if "/lookup/" not in self.path:
+            self.answer()
+            return
+        with lock, open(CONTROL + ".inflight", "a") as f:
+            lookups[0] += 1
+            f.write("%d\n" % lookups[0])
+        try:
+            self.answer()
+        finally:
+            with lock:
+                lookups[0] -= 1
+
+    def answer(self):
         d = directives()
         p = self.path
         while "hang" in d and d["hang"] and d["hang"][0] in p:
             time.sleep(0.1)
             d = directives()
+        if "delay" in d and matches(d, "delay", 1, p):
+            time.sleep(int(d["delay"][0]) / 1000)
         with lock:
             for kw in [k for k in counters if k not in d]:
                 del counters[kw]
@@ -157,6 +185,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         up = d["upstream"][0].rstrip("/")
         if "switch-on" in d and switched(d, p):
             up = d["switch-on"][1].rstrip("/")
+        routes = d.get("route", [])
+        for sub, url in zip(routes[0::2], routes[1::2]):
+            if sub in p:
+                up = url.rstrip("/")
+                break
         q = self.path
         if "swap-lookup" in d and "/lookup/" in p and d["swap-lookup"][0] in p:
             q = q.replace(d["swap-lookup"][0], d["swap-lookup"][1])
