@@ -1,14 +1,19 @@
 /*
  * sumdb check: checks every line of a go.sum file against a checksum
  * database.  Each module version is looked up once and its record's
- * inclusion in the signed tree verified (remote_lookup); each h1 line is
- * then compared with the record.  Reports mismatches (exit 2), versions
- * the log does not know and malformed lines, with line numbers.
+ * inclusion in the signed tree verified (sdb_remote_lookup), several
+ * versions at once (--jobs) through one remote and its tile cache; each
+ * h1 line is then compared with the record, and every tree seen checked
+ * against the ones before it, one version at a time in path order, so
+ * that the outcome is that of looking them up one by one.  Reports
+ * mismatches (exit 2), versions the log does not know and malformed
+ * lines, with line numbers.
  */
 #include "config.h"
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +29,7 @@ static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdb check [--url URL] [--json] KEY GOSUM-FILE\n"
+	    "usage: sumdb check [--url URL] [--jobs N] [--json] KEY GOSUM-FILE\n"
 	    "\n"
 	    "Checks every line of GOSUM-FILE (- for standard input) against the\n"
 	    "checksum database with the verifier key KEY (or sum.golang.org): each\n"
@@ -32,6 +37,8 @@ check_usage(FILE *f)
 	    "verified, and its hashes compared with the file's.\n"
 	    "\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
+	    "  --jobs N    module versions looked up at once, 1 to 32 (default 8);\n"
+	    "              what is found and printed is the same for every N\n"
 	    "  --json      print one JSON object per finding and a summary; when the\n"
 	    "              file cannot be checked at all (a refused KEY or --url, an\n"
 	    "              unreadable file) the summary is {\"summary\":true,\n"
@@ -45,8 +52,18 @@ check_usage(FILE *f)
 }
 
 /* Lookups in a row that the log does not answer (network errors, after
- * their retries) before the rest are left unchecked. */
+ * their retries) before the rest are left unchecked.  "In a row" is in
+ * the order the versions are checked (by path), also when several are
+ * looked up at once. */
 #define CHECK_GIVE_UP 3
+
+/* Module versions looked up at once (--jobs): each lookup waits on one or
+ * two round trips to the log, so a few in flight hide most of the
+ * latency of a distant log, as the go command's own concurrent lookups
+ * do; the most is kept modest because the log is usually a public
+ * service others share. */
+#define CHECK_JOBS_DEFAULT 8
+#define CHECK_JOBS_MAX 32
 
 struct line {
 	char *path, *version;
@@ -150,11 +167,328 @@ findings_free(struct findings *fs)
 	free(fs->v);
 }
 
+/* --- the lookups, several at once ---------------------------------------- */
+
+/* One module version (lines[first..end) of the sorted lines) and what its
+ * lookup found: written by the thread that looked it up, read by the
+ * checking thread once ready (under the pool's mutex). */
+struct version {
+	size_t first, end;
+	int err;                  /* the lookup's and the record's parse */
+	char *msg;                /* err's message (malloc'ed), or NULL */
+	int64_t id;
+	struct sdb_tree tree;
+	sdb_hash h1, gomod_h1;    /* the log's, on SDB_OK */
+};
+
+/* A lookup the log did not answer (network errors and timeouts, after
+ * their retries): what "in a row" counts. */
+static int
+not_answered(int err)
+{
+	return err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT;
+}
+
+/*
+ * The lookup threads and the checking thread.  The threads take the
+ * versions in path order and look them up at once; the checking thread
+ * takes their results in that same order, and alone checks each tree
+ * against the trees before it and counts the lookups in a row not
+ * answered, so that what is found and reported does not depend on which
+ * lookup ends first.
+ */
+struct pool {
+	struct sdb_remote *r;
+	const struct line *lines;
+	struct version *v;
+	size_t nv;
+	pthread_mutex_t mu;
+	pthread_cond_t more;      /* next may go, or stop */
+	pthread_cond_t done;      /* a lookup is ready */
+	unsigned char *ready;     /* under mu: ready[k], v[k] is looked up */
+	size_t next;              /* under mu: the next version to look up */
+	size_t taken;             /* under mu: versions the checking thread took */
+	int down;                 /* under mu: lookups in a row not answered, by
+	                           * the checking thread's count */
+	size_t failed;            /* under mu: ready, not taken, not answered */
+	int stop;                 /* under mu: take no more */
+};
+
+/*
+ * Whether version k may be looked up now (under mu).  The first goes
+ * alone, so that the tiles every lookup needs (the tree's upper levels
+ * and right edge) are in the cache before the others start.  While the
+ * log is not answering (the checking thread's count of lookups in a row
+ * not answered is not 0, or a lookup not answered is ready and not yet
+ * taken) only the versions that checking one at a time would reach
+ * whatever those lookups say go: fewer than CHECK_GIVE_UP - down past
+ * the first not taken.  So a dead log is asked about no version that one
+ * lookup at a time would not have asked about, beyond those under way
+ * when its first unanswered lookup came back (fewer than --jobs).
+ */
+static int
+may_look_up(const struct pool *p, size_t k)
+{
+	if (k > 0 && !p->ready[0])
+		return 0;
+	if (p->down == 0 && p->failed == 0)
+		return 1;
+	return k < p->taken + (size_t)(CHECK_GIVE_UP - p->down);
+}
+
+/* Looks up version v (its first line l): the lookup, its inclusion in the
+ * signed tree, and its record's hashes. */
+static void
+look_up(struct sdb_remote *r, const struct line *l, struct version *v)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	char *text = NULL, *note = NULL;
+	size_t tlen = 0, nlen = 0;
+	struct sdb_record rec;
+	int err;
+
+	err = sdb_remote_lookup(r, l->path, l->version, &v->id, &text, &tlen, &v->tree, &note,
+	    &nlen, &eb);
+	if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
+		err = sdb_remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
+		    "the log's record does not parse");
+	if (err == SDB_OK) {
+		v->h1 = rec.h1;
+		v->gomod_h1 = rec.gomod_h1;
+	} else if ((v->msg = strdup(sdb_errmsg(&eb, err))) == NULL) {
+		err = SDB_ERR_NOMEM;
+	}
+	v->err = err;
+	free(text);
+	free(note);
+}
+
+static void *
+pool_thread(void *arg)
+{
+	struct pool *p = arg;
+	size_t k;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->next < p->nv && !may_look_up(p, p->next))
+			pthread_cond_wait(&p->more, &p->mu);
+		if (p->stop || p->next >= p->nv)
+			break;
+		k = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		look_up(p->r, &p->lines[p->v[k].first], &p->v[k]);
+		pthread_mutex_lock(&p->mu);
+		p->ready[k] = 1;
+		if (not_answered(p->v[k].err))
+			p->failed++;
+		pthread_cond_signal(&p->done);
+		if (k == 0)
+			pthread_cond_broadcast(&p->more);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* The checking thread: waits for version k's lookup (or, with no lookup
+ * thread, makes it). */
+static void
+pool_wait(struct pool *p, size_t k, size_t nthreads)
+{
+	if (nthreads == 0) {
+		look_up(p->r, &p->lines[p->v[k].first], &p->v[k]);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (!p->ready[k])
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* The checking thread has taken version k, with down lookups in a row not
+ * answered now. */
+static void
+pool_taken(struct pool *p, size_t k, int down)
+{
+	pthread_mutex_lock(&p->mu);
+	p->taken = k + 1;
+	p->down = down;
+	if (p->ready[k] && not_answered(p->v[k].err))
+		p->failed--;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Lines counted by what became of them, as the summary reports them. */
+struct counts {
+	int64_t matched, mismatches, unverified, not_found, malformed, not_checked;
+};
+
+/*
+ * Checks lines[i..j), the lines of one module version, against what its
+ * lookup found (v, SDB_OK) and the checks of its tree: findings and
+ * counts.  err and eb: the lookup's or the tree check's failure.
+ */
+static void
+check_version(const struct line *lines, size_t i, size_t j, const struct version *v, int err,
+    const struct sdb_errbuf *eb, struct findings *fs, struct counts *n)
+{
+	char msg[2048];
+	size_t k;
+
+	if (err == SDB_ERR_NOT_FOUND) {
+		n->not_found += (int64_t)(j - i);
+		snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path, lines[i].version);
+		finding_add(fs, lines[i].line, "not-found", msg);
+		return;
+	}
+	if (err != SDB_OK) {
+		int s = remote_exit_status(err);
+
+		if (s == EXIT_VERIFY)
+			n->unverified += (int64_t)(j - i);
+		else
+			n->not_checked += (int64_t)(j - i);
+		snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
+		    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
+		    sdb_errmsg(eb, err));
+		finding_add(fs, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
+		    "could-not-check", msg);
+		return;
+	}
+	for (k = i; k < j; k++) {
+		const sdb_hash *want = lines[k].is_gomod ? &v->gomod_h1 : &v->h1;
+		char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
+
+		if (lines[k].alg != 1) {
+			n->not_checked++;
+			snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
+			    lines[k].path, lines[k].version);
+			finding_add(fs, lines[k].line, "skipped", msg);
+			continue;
+		}
+		if (memcmp(want->b, lines[k].h1.b, SDB_HASH_SIZE) == 0) {
+			n->matched++;
+			continue;
+		}
+		n->mismatches++;
+		sdb_h1_format(have, &lines[k].h1);
+		sdb_h1_format(logs, want);
+		snprintf(what, sizeof what, "%s%s", lines[k].version, lines[k].is_gomod ? "/go.mod" : "");
+		snprintf(msg, sizeof msg, "MISMATCH %s %s: go.sum has %s, the log (record %" PRId64
+		    ") has %s", lines[k].path, what, have, v->id, logs);
+		finding_add(fs, lines[k].line, "mismatch", msg);
+	}
+}
+
+/*
+ * Looks up every module version of lines[0..nlines) (sorted), jobs at
+ * once, and checks them in path order: findings into fs, counts into n.
+ * Returns SDB_OK or SDB_ERR_NOMEM.
+ */
+static int
+check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsigned jobs,
+    struct findings *fs, struct counts *n)
+{
+	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
+	int down = 0;                               /* lookups in a row the log did not answer */
+	struct pool p;
+	pthread_t th[CHECK_JOBS_MAX];
+	size_t nv = 0, nthreads = 0, i, j, k;
+	char msg[2048];
+	int err;
+
+	memset(&p, 0, sizeof p);
+	for (i = 0; i < nlines; i = j) {
+		for (j = i + 1; j < nlines && strcmp(lines[j].path, lines[i].path) == 0 &&
+		    strcmp(lines[j].version, lines[i].version) == 0; j++)
+			;
+		nv++;
+	}
+	if (nv == 0)
+		return SDB_OK;
+	p.v = calloc(nv, sizeof *p.v);
+	p.ready = calloc(nv, 1);
+	if (p.v == NULL || p.ready == NULL) {
+		free(p.v);
+		free(p.ready);
+		return SDB_ERR_NOMEM;
+	}
+	for (i = 0, k = 0; i < nlines; i = j, k++) {
+		for (j = i + 1; j < nlines && strcmp(lines[j].path, lines[i].path) == 0 &&
+		    strcmp(lines[j].version, lines[i].version) == 0; j++)
+			;
+		p.v[k].first = i;
+		p.v[k].end = j;
+	}
+	p.r = r;
+	p.lines = lines;
+	p.nv = nv;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.more, NULL);
+	pthread_cond_init(&p.done, NULL);
+	/* fewer threads than asked for, when no more can be made; with none,
+	 * this thread looks every version up itself */
+	while (nthreads < jobs && nthreads < nv &&
+	    pthread_create(&th[nthreads], NULL, pool_thread, &p) == 0)
+		nthreads++;
+
+	for (k = 0; k < nv; k++) {
+		struct version *v = &p.v[k];
+		struct sdb_errbuf eb = { { 0 } };
+
+		i = v->first;
+		j = v->end;
+		/* a log that stopped answering is not asked about every
+		 * remaining version (a retried timeout each) */
+		if (down >= CHECK_GIVE_UP) {
+			n->not_checked += (int64_t)(nlines - i);
+			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
+			    "checked, the log did not answer the last %d lookups", lines[i].path,
+			    lines[i].version, nlines - j, CHECK_GIVE_UP);
+			finding_add(fs, lines[i].line, "could-not-check", msg);
+			break;
+		}
+		pool_wait(&p, k, nthreads);
+		err = v->err;
+		if (err != SDB_OK && v->msg != NULL)
+			sdb_errf(&eb, err, "%s", v->msg);
+		/* every tree of the run must be one log's: checked here, in
+		 * path order, whichever lookup ended first */
+		if (err == SDB_OK)
+			err = lookup_check_seen(r, &seen, &v->tree, &eb);
+		down = not_answered(err) ? down + 1 : 0;
+		check_version(lines, i, j, v, err, &eb, fs, n);
+		pool_taken(&p, k, down);
+	}
+	pool_stop(&p);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	pthread_cond_destroy(&p.more);
+	pthread_cond_destroy(&p.done);
+	pthread_mutex_destroy(&p.mu);
+	for (k = 0; k < nv; k++)
+		free(p.v[k].msg);
+	free(p.v);
+	free(p.ready);
+	return SDB_OK;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, 'u' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -162,12 +496,10 @@ cmd_check(int argc, char **argv)
 	const char *url = NULL, *file;
 	struct sdb_errbuf eb = { { 0 } };
 	struct line *lines = NULL;
-	size_t nlines = 0, cap = 0, len = 0, off, i, j;
-	/* lines counted by what became of them, as the summary reports them */
-	int64_t lineno = 0, matched = 0, mismatches = 0, unverified = 0, not_found = 0;
-	int64_t malformed = 0, not_checked = 0;
-	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
-	int down = 0;                               /* lookups in a row the log did not answer */
+	size_t nlines = 0, cap = 0, len = 0, off, i;
+	int64_t lineno = 0;
+	struct counts n = { 0, 0, 0, 0, 0, 0 };
+	unsigned jobs = CHECK_JOBS_DEFAULT;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, summed = 0;
 	struct sdb_remote r;
 	struct findings fs = { NULL, 0, 0, 0 };
@@ -177,6 +509,17 @@ cmd_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': url = optarg; break;
+		case 'J': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > CHECK_JOBS_MAX) {
+				fprintf(stderr, "sumdb check: --jobs wants 1..%d\n", CHECK_JOBS_MAX);
+				return EXIT_LOCAL;
+			}
+			jobs = (unsigned)v;
+			break;
+		}
 		case 'j': json = 1; break;
 		case 'h': check_usage(stdout); return EXIT_OK;
 		default: check_usage(stderr); return EXIT_LOCAL;
@@ -219,7 +562,7 @@ cmd_check(int argc, char **argv)
 				m += 8;
 			else if (strncmp(m, "go.sum line 1: ", 15) == 0)
 				m += 15;
-			malformed++;
+			n.malformed++;
 			snprintf(msg, sizeof msg, "malformed line: %s", m);
 			finding_add(&fs, lineno, "malformed", msg);
 			continue;
@@ -257,84 +600,8 @@ cmd_check(int argc, char **argv)
 	if (nlines > 0)
 		qsort(lines, nlines, sizeof *lines, cmp_line);
 
-	for (i = 0; i < nlines; i = j) {
-		char *text = NULL, *note = NULL;
-		size_t tlen = 0, nlen = 0;
-		struct sdb_record rec;
-		struct sdb_tree tree;
-		int64_t id;
-
-		for (j = i + 1; j < nlines && strcmp(lines[j].path, lines[i].path) == 0 &&
-		    strcmp(lines[j].version, lines[i].version) == 0; j++)
-			;
-		/* a log that stopped answering is not asked about every
-		 * remaining version (a retried timeout each) */
-		if (down >= CHECK_GIVE_UP) {
-			not_checked += (int64_t)(nlines - i);
-			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
-			    "checked, the log did not answer the last %d lookups", lines[i].path,
-			    lines[i].version, nlines - j, CHECK_GIVE_UP);
-			finding_add(&fs, lines[i].line, "could-not-check", msg);
-			break;
-		}
-		eb.msg[0] = '\0';
-		err = sdb_remote_lookup(&r, lines[i].path, lines[i].version, &id, &text, &tlen, &tree,
-		    &note, &nlen, &eb);
-		if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
-			err = sdb_remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
-			    "the log's record does not parse");
-		/* every tree of the run must be one log's */
-		if (err == SDB_OK)
-			err = lookup_check_seen(&r, &seen, &tree, &eb);
-		down = err == SDB_ERR_IO || err == SDB_ERR_TIMEOUT ? down + 1 : 0;
-		if (err == SDB_ERR_NOT_FOUND) {
-			not_found += (int64_t)(j - i);
-			snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path,
-			    lines[i].version);
-			finding_add(&fs, lines[i].line, "not-found", msg);
-		} else if (err != SDB_OK) {
-			int s = remote_exit_status(err);
-
-			if (s == EXIT_VERIFY)
-				unverified += (int64_t)(j - i);
-			else
-				not_checked += (int64_t)(j - i);
-			snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
-			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
-			    sdb_errmsg(&eb, err));
-			finding_add(&fs, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
-			    "could-not-check", msg);
-		} else {
-			size_t k;
-
-			for (k = i; k < j; k++) {
-				const sdb_hash *want = lines[k].is_gomod ? &rec.gomod_h1 : &rec.h1;
-				char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
-
-				if (lines[k].alg != 1) {
-					not_checked++;
-					snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
-					    lines[k].path, lines[k].version);
-					finding_add(&fs, lines[k].line, "skipped", msg);
-					continue;
-				}
-				if (memcmp(want->b, lines[k].h1.b, SDB_HASH_SIZE) == 0) {
-					matched++;
-					continue;
-				}
-				mismatches++;
-				sdb_h1_format(have, &lines[k].h1);
-				sdb_h1_format(logs, want);
-				snprintf(what, sizeof what, "%s%s", lines[k].version,
-				    lines[k].is_gomod ? "/go.mod" : "");
-				snprintf(msg, sizeof msg, "MISMATCH %s %s: go.sum has %s, the log (record %"
-				    PRId64 ") has %s", lines[k].path, what, have, id, logs);
-				finding_add(&fs, lines[k].line, "mismatch", msg);
-			}
-		}
-		free(text);
-		free(note);
-	}
+	if (check_lines(&r, lines, nlines, jobs, &fs, &n) != SDB_OK)
+		goto nomem;
 	if (fs.oom)
 		goto nomem;
 	findings_print(&fs, json, file);
@@ -344,17 +611,18 @@ cmd_check(int argc, char **argv)
 	if (json)
 		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
 		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
-		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", matched + mismatches + unverified +
-		    not_found + malformed + not_checked, matched, mismatches, unverified, not_found,
-		    malformed, not_checked);
+		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", n.matched + n.mismatches +
+		    n.unverified + n.not_found + n.malformed + n.not_checked, n.matched, n.mismatches,
+		    n.unverified, n.not_found, n.malformed, n.not_checked);
 	else
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
-		    " not checked\n", file, matched, matched == 1 ? " matches" : "s match", mismatches,
-		    mismatches == 1 ? "" : "es", unverified, not_found, malformed, not_checked);
-	if (mismatches > 0 || unverified > 0)
+		    " not checked\n", file, n.matched, n.matched == 1 ? " matches" : "s match",
+		    n.mismatches, n.mismatches == 1 ? "" : "es", n.unverified, n.not_found, n.malformed,
+		    n.not_checked);
+	if (n.mismatches > 0 || n.unverified > 0)
 		status = EXIT_VERIFY;
-	else if (not_found > 0 || malformed > 0 || not_checked > 0)
+	else if (n.not_found > 0 || n.malformed > 0 || n.not_checked > 0)
 		status = EXIT_LOCAL;
 	else
 		status = EXIT_OK;
