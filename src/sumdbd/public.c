@@ -10,13 +10,14 @@
  * included: the lookup fetch uses only the thread-safe HTTP client, and
  * the check of its answer reads tiles through a reader of its own whose
  * only shared state is the remote's tile cache (csumdb/remote.h: locked
- * for a copy, never across a fetch).  The accepted tree is read and moved under mu, which is never
- * held across a network fetch: a lookup checks its answer against a copy
- * of the accepted tree, then takes mu and moves the accepted tree forward
- * only if it is still that copy; if another lookup moved it meanwhile, the
- * check runs again against the new one (tiles now mostly cached).  So the
- * accepted tree only ever moves to a tree checked against the one before
- * it.  Every public lookup ends by a deadline (--public-timeout).
+ * for a copy, never across a fetch).  The accepted tree is read and
+ * moved under mu, which is never held across a network fetch: a lookup
+ * checks its answer against a copy of the accepted tree, then takes mu
+ * and moves the accepted tree forward only if it is still that copy; if
+ * another lookup moved it meanwhile, the check runs again against the new
+ * one (tiles now mostly cached).  So the accepted tree only ever moves to
+ * a tree checked against the one before it.  Every public lookup ends by
+ * a deadline (--public-timeout).
  *
  * Misbehavior evidence is what the public log signed and cannot deny: two
  * signed trees that are not consistent (SDB_ERR_FORK), and a record in a
