@@ -61,8 +61,13 @@ int sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 
 /*
  * Stores tree and its signed note (already verified by the caller) as the
- * accepted tree, durably, in one transaction.  Returns SDB_OK, SDB_ERR_IO,
- * SDB_ERR_NOMEM.
+ * accepted tree, durably, in one transaction.  The accepted tree never
+ * goes back: a tree smaller than the stored one, or another tree of its
+ * size, is refused (SDB_ERR_INVALID), as is a note that is not tree's.
+ * When sdb_state_accepted was called on st, the tree it read must still
+ * be the stored one (another run may have accepted a tree meanwhile):
+ * else SDB_ERR_IO, nothing stored.  Returns SDB_OK, SDB_ERR_INVALID,
+ * SDB_ERR_IO, SDB_ERR_LOCKED, SDB_ERR_NOMEM.
  */
 int sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
     size_t len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

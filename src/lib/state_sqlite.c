@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -580,38 +581,60 @@ int
 sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
     size_t len, struct sdb_errbuf *eb)
 {
+	struct sdb_tree nt;
 	sqlite3_stmt *s;
 	int rc, err;
+	int64_t size;
 
+	/* A row whose note is another tree would make every later load
+	 * fail ("does not match its note"): refused before anything is
+	 * made or written. */
+	if (sdb_tree_note_parse(&nt, note, len, NULL) != SDB_OK || nt.n != tree->n ||
+	    memcmp(nt.hash.b, tree->hash.b, SDB_HASH_SIZE) != 0)
+		return sdb_errf(eb, SDB_ERR_INVALID, "state file %s: the note to store as accepted "
+		    "is not the note of the tree of %" PRId64 " records; nothing stored", st->path,
+		    tree->n);
 	if ((err = state_create(st, eb)) != SDB_OK ||
 	    (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
 		return err;
+	rc = sqlite3_prepare_v2(st->db, "SELECT size, hash FROM accepted WHERE id = 1", -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		err = sq_fail(st, eb, rc, "read accepted tree");
+		goto fail;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		err = sq_fail(st, eb, rc, "read accepted tree");
+		goto fail;
+	}
+	size = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
 	/* Another sumdb may have accepted a tree since this one read the
 	 * state: replacing it with a tree checked only against the older one
 	 * could hide a fork between the two. */
-	if (st->seen != 0) {
-		rc = sqlite3_prepare_v2(st->db, "SELECT size, hash FROM accepted WHERE id = 1", -1,
-		    &s, NULL);
-		if (rc != SQLITE_OK) {
-			err = sq_fail(st, eb, rc, "read accepted tree");
-			goto fail;
-		}
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW ? st->seen != 2 || sqlite3_column_int64(s, 0) != st->seen_size ||
-		    sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
-		    memcmp(sqlite3_column_blob(s, 1), st->seen_hash.b, SDB_HASH_SIZE) != 0 :
-		    rc == SQLITE_DONE ? st->seen != 1 : 0) {
-			sqlite3_finalize(s);
-			err = sdb_errf(eb, SDB_ERR_IO, "the accepted tree in the state file changed "
-			    "during this run (another sumdb at work?); nothing stored, run again");
-			goto fail;
-		}
+	if (st->seen != 0 && (rc == SQLITE_ROW ? st->seen != 2 || size != st->seen_size ||
+	    sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
+	    memcmp(sqlite3_column_blob(s, 1), st->seen_hash.b, SDB_HASH_SIZE) != 0 :
+	    st->seen != 1)) {
 		sqlite3_finalize(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			err = sq_fail(st, eb, rc, "read accepted tree");
-			goto fail;
-		}
+		err = sdb_errf(eb, SDB_ERR_IO, "the accepted tree in the state file changed "
+		    "during this run (another sumdb at work?); nothing stored, run again");
+		goto fail;
 	}
+	/* The accepted tree never goes back, and never becomes another tree
+	 * of its size, whatever the caller computed: what was accepted is
+	 * what every later tree is checked against. */
+	if (rc == SQLITE_ROW && (size > tree->n || (size == tree->n &&
+	    (sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
+	    memcmp(sqlite3_column_blob(s, 1), tree->hash.b, SDB_HASH_SIZE) != 0)))) {
+		sqlite3_finalize(s);
+		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s: refused to replace the accepted "
+		    "tree of %" PRId64 " records by %s tree of %" PRId64 " records (an accepted "
+		    "tree is never replaced by an older one or another of its size); nothing "
+		    "stored", st->path, size, size == tree->n ? "another" : "an older", tree->n);
+		goto fail;
+	}
+	sqlite3_finalize(s);
 	rc = sqlite3_prepare_v2(st->db,
 	    "INSERT OR REPLACE INTO accepted(id, size, hash, note) VALUES (1, ?1, ?2, ?3)",
 	    -1, &s, NULL);

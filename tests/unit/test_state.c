@@ -492,6 +492,64 @@ test_accepted(void)
 	remove_state(path);
 }
 
+/*
+ * The accepted tree never goes back, whatever a caller asks, also through
+ * a handle that never read it: a smaller tree and another tree of the
+ * same size are refused and change nothing; so is a note that is not the
+ * tree's (it would make every later load fail), before any file is made.
+ */
+static void
+test_never_backwards(void)
+{
+	char path[512];
+	struct sdb_state *st = NULL;
+	struct sdb_tree t = tree(500, 0), t501 = tree(501, 0);
+	struct sdb_errbuf eb;
+	struct stat sb;
+	char *note, *n501;
+	size_t len = 0, l501 = 0;
+
+	keys();
+	fresh_path(path, sizeof path);
+	note = sign_tree(&t, signer, &len);
+	n501 = sign_tree(&t501, signer, &l501);
+	CU_ASSERT_FATAL(note != NULL && n501 != NULL);
+
+	/* a note of another tree, on the first write: no file made */
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, n501, l501, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "not the note of the tree of 500") != NULL);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, "garbage", 7, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(stat(path, &sb) != 0);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	sdb_state_close(st);
+	st = NULL;
+
+	/* a handle that never read the accepted tree */
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accept_n(st, 400, 0, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "an older tree of 400 records") != NULL);
+	CU_ASSERT(strstr(eb.msg, path) != NULL);
+	CU_ASSERT_EQUAL(accept_n(st, 500, 1, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "another tree of 500 records") != NULL);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, n501, l501, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 500);
+	/* the same tree again, and a larger one, are fine */
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t501, n501, l501, &eb), SDB_OK);
+	/* and after reading it too */
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 501);
+	CU_ASSERT_EQUAL(sdb_state_accept(st, &t, note, len, &eb), SDB_ERR_INVALID);
+	sdb_state_close(st);
+	st = NULL;
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 501);
+	sdb_state_close(st);
+	free(note);
+	free(n501);
+	remove_state(path);
+}
+
 /* Evidence: kept durably, a text met again kept once with its first time,
  * listed oldest first until the callback says stop; a text over the
  * limit is refused. */
@@ -1591,6 +1649,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "first_run", test_first_run },
 		{ "accepted", test_accepted },
+		{ "never_backwards", test_never_backwards },
 		{ "evidence", test_evidence },
 		{ "tiles", test_tiles },
 		{ "full_progress", test_full_progress },
