@@ -264,6 +264,31 @@ meta_check(struct sdb_state *st, int *has_key, struct sdb_errbuf *eb)
 }
 
 /*
+ * *complete is 1 when the database holds every table of this schema and
+ * no older one, in WAL mode: nothing to set up, so nothing to write.
+ */
+static int
+state_complete(struct sdb_state *st, int *complete, struct sdb_errbuf *eb)
+{
+	static const char q[] =
+	    "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+	    "('meta','accepted','evidence','tiles','full','dups','findings')) = 7 AND NOT EXISTS "
+	    "(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seen') AND "
+	    "(SELECT journal_mode FROM pragma_journal_mode) = 'wal'";
+	sqlite3_stmt *s;
+	int rc;
+
+	*complete = 0;
+	if ((rc = sqlite3_prepare_v2(st->db, q, -1, &s, NULL)) != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read the schema");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*complete = sqlite3_column_int(s, 0) == 1;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SDB_OK : sq_fail(st, eb, rc, "read the schema");
+}
+
+/*
  * Sets up the state open in st->db for st->vkey: WAL, the tables (created
  * when missing, an older one dropped), and the checks of schema and key,
  * writing the key when the state has none yet.  One transaction.
@@ -387,7 +412,7 @@ static int
 state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	struct stat sb;
-	int rc, err;
+	int rc, err, complete = 0;
 
 	if (stat(st->path, &sb) != 0 && errno == ENOENT &&
 	    (err = state_make(st, eb)) != SDB_OK)
@@ -424,6 +449,23 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 			goto fail;
 		}
 		return SDB_OK;
+	}
+	/* A state made by this csumdb is only read here, so that an open
+	 * never waits for another process writing (sumdb evidence during an
+	 * audit); one that is new or older is set up, which writes. */
+	if ((err = state_complete(st, &complete, eb)) != SDB_OK)
+		goto fail;
+	if (complete) {
+		int has_key = 0;
+
+		if ((err = meta_check(st, &has_key, eb)) != SDB_OK)
+			goto fail;
+		if (has_key) {
+			if ((err = exec_what(st, "PRAGMA synchronous=FULL", "set synchronous",
+			    eb)) != SDB_OK)
+				goto fail;
+			return SDB_OK;
+		}
 	}
 	if ((err = state_setup(st, eb)) != SDB_OK)
 		goto fail;

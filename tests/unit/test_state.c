@@ -718,6 +718,53 @@ test_full_progress(void)
 	remove_state(path);
 }
 
+/* The number of tables named name in the database at path (0 or 1). */
+static int
+has_table(const char *path, const char *name)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	    "AND name = ?1", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int(s, 0);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A state of an older csumdb (the table "seen", no "findings", another
+ * journal mode) is brought up to date at open, keeping what it holds. */
+static void
+test_older_state(void)
+{
+	char path[512];
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	struct sdb_tlog_frontier f;
+	struct sdb_state_dups d;
+	struct sdb_state_findings fo;
+
+	keys();
+	fresh_path(path, sizeof path);
+	make_state(path, 1000);
+	raw_sql(path, "PRAGMA journal_mode=DELETE; DROP TABLE findings; "
+	    "CREATE TABLE seen(path TEXT, version TEXT, id INTEGER, leaf BLOB)");
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 1000);
+	CU_ASSERT_EQUAL(sdb_state_full_get(st, &f, &d, &fo, &eb), SDB_OK);
+	CU_ASSERT(f.n == 256 && fo.duplicates == 0);
+	sdb_state_close(st);
+	CU_ASSERT_EQUAL(has_table(path, "seen"), 0);
+	CU_ASSERT_EQUAL(has_table(path, "findings"), 1);
+	remove_state(path);
+}
+
 /* --- files that are not a state ------------------------------------- */
 
 /*
@@ -1217,6 +1264,77 @@ test_serialise(void)
 	remove_state(path);
 }
 
+/* What the child of test_busy shares: it holds the state's write lock
+ * (as an operator's sqlite3 shell in a transaction would) from when it
+ * writes to ready until release is closed. */
+struct busy {
+	const char *path;
+	int ready, release, parent_end;   /* parent_end: release's other end */
+};
+
+static int
+busy_child(void *arg)
+{
+	const struct busy *b = arg;
+	sqlite3 *db = NULL;
+	char c;
+
+	close(b->parent_end);
+	if (sqlite3_open_v2(b->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return 1;
+	if (write(b->ready, "r", 1) != 1)
+		return 2;
+	(void)read(b->release, &c, 1);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return 0;
+}
+
+/*
+ * Another process holding the state's write lock: opening and reading go
+ * on at once (sumdb evidence during an audit); a write waits, then is
+ * refused as locked, changing nothing, and goes through once the lock is
+ * free.
+ */
+static void
+test_busy(void)
+{
+	char path[512], c;
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	struct busy b;
+	int ready[2], release[2];
+	int64_t cnt = 0;
+	pid_t pid;
+
+	keys();
+	fresh_path(path, sizeof path);
+	make_state(path, 1000);
+	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(release) == 0);
+	b.path = path;
+	b.ready = ready[1];
+	b.release = release[0];
+	b.parent_end = release[1];
+	pid = spawn(busy_child, &b);
+	close(ready[1]);
+	close(release[0]);
+	CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 1000);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(cnt, 1);
+	CU_ASSERT_EQUAL(accept_n(st, 2000, 0, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 1000);
+	close(release[1]);
+	CU_ASSERT_EQUAL(reap(pid), 0);
+	close(ready[0]);
+	CU_ASSERT_EQUAL(accept_n(st, 2000, 0, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 2000);
+	sdb_state_close(st);
+	remove_state(path);
+}
+
 /* --- crashes ---------------------------------------------------------- */
 
 /* What a crash child writes after each commit returned. */
@@ -1653,12 +1771,14 @@ unit_register(void)
 		{ "evidence", test_evidence },
 		{ "tiles", test_tiles },
 		{ "full_progress", test_full_progress },
+		{ "older_state", test_older_state },
 		{ "not_a_state", test_not_a_state },
 		{ "damaged", test_damaged },
 		{ "read_only_file", test_read_only_file },
 		{ "accept_race", test_accept_race },
 		{ "make_race", test_make_race },
 		{ "serialise", test_serialise },
+		{ "busy", test_busy },
 		{ "crash", test_crash },
 		{ "crash_make", test_crash_make },
 		{ "full_disk", test_full_disk },
