@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,30 +69,65 @@ struct sdb_state {
 	sqlite3_stmt *q[Q_NUM];
 };
 
+/* A message about the state file: "state file PATH: " and fmt. */
+static int SDB_PRINTF(4, 5)
+st_errf(const struct sdb_state *st, struct sdb_errbuf *eb, int code, const char *fmt, ...)
+{
+	char msg[SDB_ERRBUF_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return sdb_errf(eb, code, "state file %s: %s", st->path, msg);
+}
+
+/*
+ * An SQLite failure rc while doing what, said so that the operator knows
+ * what to do: whose lock to wait for, that the file is damaged and how to
+ * start again, that it must be writable, that the disk is full.
+ */
 static int
 sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 {
-	const char *msg = st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-	int code, sys = st != NULL && st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
 
 	switch (rc & 0xff) {
-	case SQLITE_NOMEM: code = SDB_ERR_NOMEM; break;
+	case SQLITE_NOMEM:
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: code = SDB_ERR_LOCKED; break;
+	case SQLITE_LOCKED:
+		return st_errf(st, eb, SDB_ERR_LOCKED, "%s: %s: another process (another sumdb, or "
+		    "an sqlite3 shell in a transaction) held it locked for %d s; nothing was "
+		    "stored: run again when it is done", what, msg, BUSY_TIMEOUT_MS / 1000);
+	case SQLITE_CORRUPT:
+		return st_errf(st, eb, SDB_ERR_INVALID, "the file is damaged (%s: %s): restore it "
+		    "from a backup, or move it aside, with its -wal file (it may hold evidence), "
+		    "to start again with a first run that trusts the tree it is shown", what, msg);
 	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT: code = SDB_ERR_INVALID; break;
-	default: code = SDB_ERR_IO; break;
+		return st_errf(st, eb, SDB_ERR_INVALID, "not an SQLite database, so not a state "
+		    "file (%s: %s): if it is the state, it is damaged: restore it from a backup; "
+		    "else give --state the state file", what, msg);
+	case SQLITE_FULL:
+		return st_errf(st, eb, SDB_ERR_IO, "%s: %s%s%s%s: make room on its file system and "
+		    "run again", what, msg, sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "",
+		    sys != 0 ? ")" : "");
+	case SQLITE_READONLY:
+		/* SQLite keeps STATE-wal and STATE-shm beside the file */
+		return st_errf(st, eb, SDB_ERR_IO, "%s: %s (the file and its directory must be "
+		    "writable by this user)", what, msg);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		/* "disk I/O error", "unable to open database file": the
+		 * system's reason says which */
+		if (sys != 0)
+			return st_errf(st, eb, SDB_ERR_IO, "%s: %s (%s)", what, msg, strerror(sys));
+		break;
+	default:
+		break;
 	}
-	/* "disk I/O error", "unable to open database file": the system's
-	 * reason says which (no space, permission denied, no directory) */
-	if (sys != 0 && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN ||
-	    (rc & 0xff) == SQLITE_FULL))
-		return sdb_errf(eb, code, "state file: %s: %s (%s)", what, msg, strerror(sys));
-	/* SQLite keeps STATE-wal and STATE-shm beside the file */
-	if ((rc & 0xff) == SQLITE_READONLY)
-		return sdb_errf(eb, code, "state file: %s: %s (the file and its directory must be "
-		    "writable)", what, msg);
-	return sdb_errf(eb, code, "state file: %s: %s", what, msg);
+	return st_errf(st, eb, SDB_ERR_IO, "%s: %s", what, msg);
 }
 
 /* Runs sql; a failure is reported as what. */
@@ -176,11 +212,11 @@ cannot_create(const char *path, struct sdb_errbuf *eb)
 	memcpy(dir, slash == NULL ? "." : path, n);
 	dir[n] = '\0';
 	if (stat(dir, &sb) != 0)
-		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file: directory %s: %s", dir,
-		    strerror(errno));
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: directory %s: %s",
+		    path, dir, strerror(errno));
 	if (access(dir, W_OK | X_OK) != 0)
-		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file in %s: %s", dir,
-		    strerror(errno));
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s in %s: %s", path,
+		    dir, strerror(errno));
 	return SDB_OK;
 }
 
@@ -209,11 +245,13 @@ foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 
 		if (name != NULL && name[0] != '\0')
-			err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds the "
-			    "table %s, which a state has not): give --state a file of its own", name);
+			err = st_errf(st, eb, SDB_ERR_INVALID, "not a sumdb state file (it holds the "
+			    "table %s, which a state has not): give --state a file of its own; this "
+			    "one is left as it is", name);
 		else
-			err = sdb_errf(eb, SDB_ERR_INVALID, "not a sumdb state file (it holds tables "
-			    "but no meta table): give --state a file of its own");
+			err = st_errf(st, eb, SDB_ERR_INVALID, "not a sumdb state file (it holds "
+			    "tables but no meta table): give --state a file of its own; this one is "
+			    "left as it is");
 	} else if (rc != SQLITE_DONE) {
 		err = sq_fail(st, eb, rc, "read the schema");
 	}
@@ -239,6 +277,56 @@ unlink_made(const char *path)
 }
 
 /*
+ * Refuses a state whose schema (NULL: none) is not STATE_SCHEMA: one of a
+ * newer csumdb says so, since only that csumdb can read it.
+ */
+static int
+schema_refused(struct sdb_state *st, const char *schema, struct sdb_errbuf *eb)
+{
+	size_t n = schema != NULL ? strspn(schema, "0123456789") : 0;
+
+	if (n > 0 && n < 10 && schema[n] == '\0' && schema[0] != '0' &&
+	    strtol(schema, NULL, 10) > strtol(STATE_SCHEMA, NULL, 10))
+		return st_errf(st, eb, SDB_ERR_INVALID, "it was written by a newer csumdb (state "
+		    "schema %s; this one reads schema " STATE_SCHEMA "): use that csumdb; the file "
+		    "is left as it is", schema);
+	return st_errf(st, eb, SDB_ERR_INVALID, "unknown state schema %s%s%s: not a state of "
+	    "this csumdb; the file is left as it is", schema != NULL ? "\"" : "(none)",
+	    schema != NULL ? schema : "", schema != NULL ? "\"" : "");
+}
+
+/*
+ * Refuses a database that holds a meta table (a state, or one of a newer
+ * csumdb) of another schema, before anything else is looked at: a newer
+ * state may hold tables this one does not know, and is not "another
+ * program's database".
+ */
+static int
+schema_first(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *s;
+	char *schema = NULL;
+	int rc, err, has_meta = 0;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	    "AND name = 'meta'", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, eb, rc, "read the schema");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		has_meta = sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return sq_fail(st, eb, rc, "read the schema");
+	if (!has_meta)
+		return SDB_OK;
+	if ((err = meta_get(st, "schema", &schema, eb)) == SDB_OK && schema != NULL &&
+	    strcmp(schema, STATE_SCHEMA) != 0)
+		err = schema_refused(st, schema, eb);
+	free(schema);
+	return err;
+}
+
+/*
  * Checks the state's schema and key against st->vkey: a state of another
  * schema or another log is refused.  *has_key tells whether it holds a
  * key yet (a state being made has none until state_setup writes it).
@@ -252,10 +340,10 @@ meta_check(struct sdb_state *st, int *has_key, struct sdb_errbuf *eb)
 	if ((err = meta_get(st, "schema", &schema, eb)) == SDB_OK &&
 	    (err = meta_get(st, "vkey", &key, eb)) == SDB_OK) {
 		if (schema == NULL || strcmp(schema, STATE_SCHEMA) != 0)
-			err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
+			err = schema_refused(st, schema, eb);
 		else if (key != NULL && strcmp(key, st->vkey) != 0)
-			err = sdb_errf(eb, SDB_ERR_INVALID, "the state file belongs to another log (%s)",
-			    key);
+			err = st_errf(st, eb, SDB_ERR_INVALID, "it belongs to another log (%s): give "
+			    "--state a file of its own for this key", key);
 		*has_key = key != NULL;
 	}
 	free(schema);
@@ -384,7 +472,7 @@ state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 	/* closing the last connection checkpoints the WAL into the file
 	 * (synced: synchronous=FULL) and removes it */
 	if (sqlite3_close(st->db) != SQLITE_OK && err == SDB_OK)
-		err = sdb_errf(eb, SDB_ERR_INTERNAL, "closing the new state file failed");
+		err = st_errf(st, eb, SDB_ERR_INTERNAL, "closing it, new, failed");
 	st->db = NULL;
 	if (err == SDB_OK) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, st->path, RENAME_NOREPLACE) == 0)
@@ -421,9 +509,9 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	 * short by a copy or a restore, and taking it as new would trust the
 	 * next tree seen. */
 	if (stat(st->path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
-		return sdb_errf(eb, SDB_ERR_INVALID, "the state file is empty, so it is damaged (a "
-		    "state file is never empty): restore it, or remove it to start again with a "
-		    "first run that trusts the next tree it sees");
+		return st_errf(st, eb, SDB_ERR_INVALID, "the file is empty, so it is damaged (a "
+		    "state file is never empty): restore it from a backup, or remove it to start "
+		    "again with a first run that trusts the next tree it sees");
 	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE, &st->db);
 	if (rc != SQLITE_OK) {
 		err = sq_fail(st, eb, rc, "open");
@@ -431,10 +519,10 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	/* Another program's database (a sumdbd log given as --state) is left
-	 * as it is, not even its journal mode changed: only an empty
-	 * database or a state is ours. */
-	if ((err = foreign_tables(st, eb)) != SDB_OK)
+	/* Another program's database (a sumdbd log given as --state), or a
+	 * newer csumdb's state, is left as it is, not even its journal mode
+	 * changed: only an empty database or a state of this schema is ours. */
+	if ((err = schema_first(st, eb)) != SDB_OK || (err = foreign_tables(st, eb)) != SDB_OK)
 		goto fail;
 	/* A state that may only be read (mode 0444, another user's) is
 	 * checked, not set up: `sumdb evidence` reads it, and a write later
@@ -445,7 +533,9 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 		if ((err = meta_check(st, &has_key, eb)) != SDB_OK)
 			goto fail;
 		if (!has_key) {
-			err = sdb_errf(eb, SDB_ERR_INVALID, "unknown state file schema version");
+			err = st_errf(st, eb, SDB_ERR_INVALID, "it holds no key, so it was never "
+			    "made whole, and it may only be read: remove it, or let this user write "
+			    "it and its directory");
 			goto fail;
 		}
 		return SDB_OK;
@@ -578,7 +668,8 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 	if (sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
 	    (n = (size_t)sqlite3_column_bytes(s, 2)) > SDB_MAX_NOTE_SIZE) {
 		sqlite3_finalize(s);
-		return sdb_errf(eb, SDB_ERR_INVALID, "state file: accepted tree is damaged");
+		return st_errf(st, eb, SDB_ERR_INVALID, "the accepted tree is damaged (a hash or a "
+		    "note of the wrong size): restore the file from a backup");
 	}
 	memcpy(h.b, sqlite3_column_blob(s, 1), SDB_HASH_SIZE);
 	if ((copy = malloc(n + 1)) == NULL) {
@@ -595,13 +686,13 @@ sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 	if (err == SDB_ERR_NOMEM)
 		goto out;
 	if (err != SDB_OK) {
-		err = sdb_errf(eb, SDB_ERR_INVALID, "state file: the accepted note does not verify: %s",
-		    neb.msg);
+		err = st_errf(st, eb, SDB_ERR_INVALID, "the accepted note does not verify (%s): "
+		    "something other than sumdb changed the file; restore it from a backup", neb.msg);
 		goto out;
 	}
 	if (t.n != size || memcmp(t.hash.b, h.b, SDB_HASH_SIZE) != 0) {
-		err = sdb_errf(eb, SDB_ERR_INVALID,
-		    "state file: the accepted tree does not match its note");
+		err = st_errf(st, eb, SDB_ERR_INVALID, "the accepted tree does not match its note: "
+		    "something other than sumdb changed the file; restore it from a backup");
 		goto out;
 	}
 	*tree = t;
@@ -633,9 +724,8 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
 	 * made or written. */
 	if (sdb_tree_note_parse(&nt, note, len, NULL) != SDB_OK || nt.n != tree->n ||
 	    memcmp(nt.hash.b, tree->hash.b, SDB_HASH_SIZE) != 0)
-		return sdb_errf(eb, SDB_ERR_INVALID, "state file %s: the note to store as accepted "
-		    "is not the note of the tree of %" PRId64 " records; nothing stored", st->path,
-		    tree->n);
+		return st_errf(st, eb, SDB_ERR_INVALID, "the note to store as accepted is not the "
+		    "note of the tree of %" PRId64 " records; nothing stored", tree->n);
 	if ((err = state_create(st, eb)) != SDB_OK ||
 	    (err = exec(st, "BEGIN IMMEDIATE", eb)) != SDB_OK)
 		return err;
@@ -659,8 +749,9 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
 	    memcmp(sqlite3_column_blob(s, 1), st->seen_hash.b, SDB_HASH_SIZE) != 0 :
 	    st->seen != 1)) {
 		sqlite3_finalize(s);
-		err = sdb_errf(eb, SDB_ERR_IO, "the accepted tree in the state file changed "
-		    "during this run (another sumdb at work?); nothing stored, run again");
+		err = st_errf(st, eb, SDB_ERR_IO, "the accepted tree changed during this run "
+		    "(another sumdb accepted one meanwhile); nothing stored: run again, to check "
+		    "the latest tree against that one");
 		goto fail;
 	}
 	/* The accepted tree never goes back, and never becomes another tree
@@ -670,10 +761,10 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
 	    (sqlite3_column_bytes(s, 1) != SDB_HASH_SIZE ||
 	    memcmp(sqlite3_column_blob(s, 1), tree->hash.b, SDB_HASH_SIZE) != 0)))) {
 		sqlite3_finalize(s);
-		err = sdb_errf(eb, SDB_ERR_INVALID, "state file %s: refused to replace the accepted "
-		    "tree of %" PRId64 " records by %s tree of %" PRId64 " records (an accepted "
-		    "tree is never replaced by an older one or another of its size); nothing "
-		    "stored", st->path, size, size == tree->n ? "another" : "an older", tree->n);
+		err = st_errf(st, eb, SDB_ERR_INVALID, "refused to replace the accepted tree of %"
+		    PRId64 " records by %s tree of %" PRId64 " records (an accepted tree is never "
+		    "replaced by an older one or another of its size); nothing stored", size,
+		    size == tree->n ? "another" : "an older", tree->n);
 		goto fail;
 	}
 	sqlite3_finalize(s);
@@ -714,7 +805,8 @@ sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
 	int rc, err;
 
 	if (len > (size_t)4 * SDB_MAX_NOTE_SIZE)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "evidence too large");
+		return st_errf(st, eb, SDB_ERR_TOO_LARGE, "evidence of %zu bytes is over the limit "
+		    "of %zu; not stored", len, (size_t)4 * SDB_MAX_NOTE_SIZE);
 	if ((err = state_create(st, eb)) != SDB_OK)
 		return err;
 	/* a finding met again (a full audit's tail tile checked once more,
@@ -864,7 +956,9 @@ sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,
 		    sqlite3_column_int64(s, 2) < 0 || sqlite3_column_int64(s, 3) < 0 ||
 		    sqlite3_column_int64(s, 4) < 0 || sqlite3_column_int64(s, 5) < 0 ||
 		    sqlite3_column_int64(s, 6) < 0) {
-			err = sdb_errf(eb, SDB_ERR_INVALID, "state file: full-audit progress is damaged");
+			err = st_errf(st, eb, SDB_ERR_INVALID, "the full-audit progress is damaged (a "
+			    "negative count or a frontier of the wrong size): restore the file from a "
+			    "backup");
 		} else {
 			f->n = sqlite3_column_int64(s, 0);
 			memcpy(f->h, sqlite3_column_blob(s, 1), sizeof f->h);

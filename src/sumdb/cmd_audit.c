@@ -204,9 +204,9 @@ cmd_audit(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* the state's messages name its file */
 	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
-		err = sdb_remote_errwrap(&eb, err, err, state_path);
-		fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	r.state = st;
@@ -215,8 +215,8 @@ cmd_audit(int argc, char **argv)
 	if (err == SDB_ERR_NOT_FOUND) {
 		first = 1;
 	} else if (err != SDB_OK) {
-		err = sdb_remote_errwrap(&eb, err, err, state_path);
-		fprintf(stderr, "sumdb audit: %s (the state file is left as it is)\n", eb.msg);
+		fprintf(stderr, "sumdb audit: %s (the state file is left as it is)\n",
+		    sdb_errmsg(&eb, err));
 		goto out;
 	}
 
@@ -243,8 +243,7 @@ cmd_audit(int argc, char **argv)
 			goto out;
 		}
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			err = sdb_remote_errwrap(&eb, err, err, state_path);
-			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 			goto out;
 		}
 		if (sdb_remote_commit_cache(&r) != SDB_OK)
@@ -337,8 +336,7 @@ cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			err = sdb_remote_errwrap(&eb, err, err, state_path);
-			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 			goto out;
 		}
 	}

@@ -126,7 +126,7 @@ cmd_evidence(int argc, char **argv)
 	}
 	if ((err = sdb_state_open(&st, state_path, vkey, &eb)) != SDB_OK ||
 	    (err = sdb_state_evidence_each(st, ev_print, &p, &eb)) != SDB_OK) {
-		snprintf(detail, sizeof detail, "%s: %s", state_path, sdb_errmsg(&eb, err));
+		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	if (!p.json)

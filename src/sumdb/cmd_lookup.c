@@ -297,12 +297,10 @@ cmd_lookup(int argc, char **argv)
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK)
 		return lookup_fail_all(json, argc, argv, optind + 1, sdb_errmsg(&eb, err));
 	if (state_path != NULL) {
+		/* the state's messages name its file */
 		if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
-			char detail[SDB_ERRBUF_SIZE + 1024];
-
-			snprintf(detail, sizeof detail, "%s: %s", state_path, sdb_errmsg(&eb, err));
 			sdb_remote_close(&r);
-			return lookup_fail_all(json, argc, argv, optind + 1, detail);
+			return lookup_fail_all(json, argc, argv, optind + 1, sdb_errmsg(&eb, err));
 		}
 		r.state = st;
 	}

@@ -174,11 +174,11 @@ expect 0 '^first run' "--state file:u.state?mode=memory: a file of that name" --
 expect 0 '^consistent: 600 records, unchanged' "... kept between runs" -- \
 	sh -c "cd '$WORK' && '$SUMDB' audit --url '$PROXY_URL' --state 'file:u.state?mode=memory' '$VKEY'"
 : >"$WORK/empty.state"
-expect 1 'state file is empty, so it is damaged' "an empty state file: refused, exit 1" -- sa --state "$WORK/empty.state"
+expect 1 'state file .*/empty.state: the file is empty, so it is damaged' "an empty state file: refused, exit 1" -- sa --state "$WORK/empty.state"
 before_a=$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")
 expect 1 'not a sumdb state file \(it holds the table' "a sumdbd database as --state: refused" -- sa --state "$WORK/a430.db"
 expect 0 '^yes$' "... and left without new tables" -- ok_if test "$before_a" = "$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")"
-expect 1 'cannot create the state file: directory .*/nodir: No such file' "--state in a missing directory: named" -- sa --state "$WORK/nodir/x.state"
+expect 1 'cannot create the state file .*/nodir/x.state: directory .*/nodir: No such file' "--state in a missing directory: named" -- sa --state "$WORK/nodir/x.state"
 
 # A run that checks nothing makes no state file: a mistyped URL, or a key
 # the log does not sign with, on the first night would leave a file that

@@ -404,7 +404,7 @@ test_first_run(void)
 	snprintf(nodir, sizeof nodir, "%s.d/no/dir.state", path);
 	CU_ASSERT_EQUAL(sdb_state_open(&st, nodir, vkey, &eb), SDB_ERR_IO);
 	CU_ASSERT_PTR_NULL(st);
-	CU_ASSERT(strstr(eb.msg, "directory") != NULL);
+	CU_ASSERT(strstr(eb.msg, "directory") != NULL && strstr(eb.msg, nodir) != NULL);
 
 	/* no name, or SQLite's memory, is not a file */
 	CU_ASSERT_EQUAL(sdb_state_open(&st, "", vkey, &eb), SDB_ERR_INVALID);
@@ -466,6 +466,7 @@ test_accepted(void)
 	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
 	CU_ASSERT_EQUAL(accepted_n(st, &eb), SDB_ERR_INVALID - 1000);
 	CU_ASSERT(strstr(eb.msg, "does not verify") != NULL);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "restore it from a backup") != NULL);
 	sdb_state_close(st);
 	st = NULL;
 
@@ -790,6 +791,8 @@ test_not_a_state(void)
 	before = slurp(path, &blen);
 	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
 	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "not an SQLite database") != NULL);
+	CU_ASSERT(strstr(eb.msg, "give --state the state file") != NULL);
 	after = slurp(path, &alen);
 	CU_ASSERT(before != NULL && after != NULL && alen == blen &&
 	    memcmp(before, after, blen) == 0);
@@ -803,7 +806,7 @@ test_not_a_state(void)
 	before = slurp(path, &blen);
 	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
 	CU_ASSERT(strstr(eb.msg, "not a sumdb state file") != NULL);
-	CU_ASSERT(strstr(eb.msg, "records") != NULL);
+	CU_ASSERT(strstr(eb.msg, "records") != NULL && strstr(eb.msg, path) != NULL);
 	after = slurp(path, &alen);
 	CU_ASSERT(before != NULL && after != NULL && alen == blen &&
 	    memcmp(before, after, blen) == 0);
@@ -821,7 +824,58 @@ test_not_a_state(void)
 	CU_ASSERT_FATAL((fp = fopen(path, "w")) != NULL);
 	fclose(fp);
 	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
-	CU_ASSERT(strstr(eb.msg, "empty") != NULL);
+	CU_ASSERT(strstr(eb.msg, "empty") != NULL && strstr(eb.msg, path) != NULL);
+	remove_state(path);
+
+	/* another log's state: which file, and what to do */
+	make_state(path, 10);
+	CU_ASSERT_EQUAL(sdb_state_open(&st, path, other_vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "another log") != NULL &&
+	    strstr(eb.msg, "a file of its own for this key") != NULL);
+	remove_state(path);
+}
+
+/*
+ * A state of a newer csumdb (schema 2, with a table this one does not
+ * know) is refused as such, not as another program's database, and left
+ * exactly as it was; so is one of an unknown schema.
+ */
+static void
+test_newer_schema(void)
+{
+	char path[512];
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	uint8_t *before, *after;
+	size_t blen = 0, alen = 0;
+	struct stat sb;
+	char p2[600];
+
+	keys();
+	fresh_path(path, sizeof path);
+	make_state(path, 1000);
+	raw_sql(path, "UPDATE meta SET value = '2' WHERE key = 'schema'; "
+	    "CREATE TABLE witnesses(name TEXT PRIMARY KEY, key TEXT)");
+	before = slurp(path, &blen);
+	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT(strstr(eb.msg, path) != NULL);
+	CU_ASSERT(strstr(eb.msg, "newer csumdb (state schema 2") != NULL);
+	CU_ASSERT(strstr(eb.msg, "not a sumdb state file") == NULL);
+	after = slurp(path, &alen);
+	CU_ASSERT(before != NULL && after != NULL && alen == blen &&
+	    memcmp(before, after, blen) == 0);
+	snprintf(p2, sizeof p2, "%s-wal", path);
+	CU_ASSERT(stat(p2, &sb) != 0);
+	free(before);
+	free(after);
+
+	raw_sql(path, "UPDATE meta SET value = 'x1' WHERE key = 'schema'");
+	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "unknown state schema \"x1\"") != NULL);
+	raw_sql(path, "DELETE FROM meta WHERE key = 'schema'; DROP TABLE witnesses");
+	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, "unknown state schema (none)") != NULL);
 	remove_state(path);
 }
 
@@ -902,6 +956,9 @@ test_damaged(void)
 			fprintf(stderr, "damaged state, case %zu: %s (%s)\n", cut,
 			    bad ? "read as a state" : "not SDB_ERR_INVALID", eb.msg);
 		CU_ASSERT(!bad && err == SDB_ERR_INVALID);
+		/* which file, and what to do */
+		CU_ASSERT(strstr(eb.msg, path) != NULL);
+		CU_ASSERT(strstr(eb.msg, "restore it from a backup") != NULL);
 	}
 	free(orig);
 	remove_state(path);
@@ -990,7 +1047,8 @@ ro_file_checks(const struct ro_case *c)
 		return 2;
 	}
 	eb.msg[0] = '\0';
-	if (accept_n(st, 2000, 0, &eb) == SDB_OK || strstr(eb.msg, "writable") == NULL) {
+	if (accept_n(st, 2000, 0, &eb) == SDB_OK || strstr(eb.msg, "writable") == NULL ||
+	    strstr(eb.msg, c->path) == NULL) {
 		fprintf(stderr, "read-only state: accept: %s\n", eb.msg);
 		return 3;
 	}
@@ -1052,7 +1110,7 @@ test_accept_race(void)
 	CU_ASSERT_EQUAL(accepted_n(s2, &eb), 300);
 	CU_ASSERT_EQUAL(accept_n(s1, 500, 0, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(accept_n(s2, 450, 1, &eb), SDB_ERR_IO);
-	CU_ASSERT(strstr(eb.msg, "changed") != NULL);
+	CU_ASSERT(strstr(eb.msg, "changed") != NULL && strstr(eb.msg, "run again") != NULL);
 	CU_ASSERT_EQUAL(sdb_state_accepted(s2, verifier, &got, NULL, NULL, &eb), SDB_OK);
 	CU_ASSERT(got.n == 500 && memcmp(got.hash.b, tree(500, 0).hash.b, SDB_HASH_SIZE) == 0);
 	/* the run that wrote last goes on from its own tree */
@@ -1325,6 +1383,8 @@ test_busy(void)
 	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &cnt, &eb), SDB_OK);
 	CU_ASSERT_EQUAL(cnt, 1);
 	CU_ASSERT_EQUAL(accept_n(st, 2000, 0, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "another process") != NULL &&
+	    strstr(eb.msg, "run again when it is done") != NULL);
 	CU_ASSERT_EQUAL(accepted_n(st, &eb), 1000);
 	close(release[1]);
 	CU_ASSERT_EQUAL(reap(pid), 0);
@@ -1773,6 +1833,7 @@ unit_register(void)
 		{ "full_progress", test_full_progress },
 		{ "older_state", test_older_state },
 		{ "not_a_state", test_not_a_state },
+		{ "newer_schema", test_newer_schema },
 		{ "damaged", test_damaged },
 		{ "read_only_file", test_read_only_file },
 		{ "accept_race", test_accept_race },
