@@ -505,10 +505,20 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	if (stat(st->path, &sb) != 0 && errno == ENOENT &&
 	    (err = state_make(st, eb)) != SDB_OK)
 		return err;
+	/* SQLite takes what it is given and fails only part way: a device
+	 * such as /dev/null reads as an empty database, then "disk I/O
+	 * error" after a journal was made beside it (in /dev); a FIFO,
+	 * "Illegal seek". */
+	if (stat(st->path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return st_errf(st, eb, SDB_ERR_INVALID, "not a regular file (%s): give --state a "
+		    "file, which the first run makes", S_ISDIR(sb.st_mode) ? "a directory" :
+		    S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" :
+		    S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISSOCK(sb.st_mode) ? "a socket" :
+		    "not a file");
 	/* A state file is made whole and never empty: an empty one was cut
 	 * short by a copy or a restore, and taking it as new would trust the
 	 * next tree seen. */
-	if (stat(st->path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+	if (stat(st->path, &sb) == 0 && sb.st_size == 0)
 		return st_errf(st, eb, SDB_ERR_INVALID, "the file is empty, so it is damaged (a "
 		    "state file is never empty): restore it from a backup, or remove it to start "
 		    "again with a first run that trusts the next tree it sees");

@@ -879,6 +879,56 @@ test_newer_schema(void)
 	remove_state(path);
 }
 
+/* Opens path as a state and stores a tree, in a child (an alarm ends it
+ * should a read block): 0 when refused as not a regular file. */
+static int
+not_regular_child(void *arg)
+{
+	const char *path = arg;
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb = { { 0 } };
+	int err;
+
+	alarm(10);
+	err = sdb_state_open(&st, path, vkey, &eb);
+	if (err == SDB_OK) {
+		err = accept_n(st, 10, 0, &eb);
+		sdb_state_close(st);
+		if (err == SDB_OK)
+			return 1;   /* taken for a state */
+	}
+	if (err != SDB_ERR_INVALID || strstr(eb.msg, "not a regular file") == NULL ||
+	    strstr(eb.msg, path) == NULL) {
+		fprintf(stderr, "not a regular file: %s: %s\n", path, eb.msg);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * What is not a regular file is refused at open, saying so, before SQLite
+ * makes anything beside it: a directory, a FIFO (and a device such as
+ * /dev/null, which SQLite reads as an empty database and fails to set up
+ * only after it made a journal beside it).
+ */
+static void
+test_not_regular(void)
+{
+	char path[512], side[600];
+	struct stat sb;
+
+	keys();
+	fresh_path(path, sizeof path);
+	CU_ASSERT_FATAL(mkdir(path, 0700) == 0);
+	CU_ASSERT_EQUAL(reap(spawn(not_regular_child, path)), 0);
+	CU_ASSERT(rmdir(path) == 0);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	CU_ASSERT_EQUAL(reap(spawn(not_regular_child, path)), 0);
+	snprintf(side, sizeof side, "%s-wal", path);
+	CU_ASSERT(stat(side, &sb) != 0);
+	remove_state(path);
+}
+
 /*
  * A state cut short or damaged in place is refused at some step with
  * SDB_ERR_INVALID and never reads as "no tree accepted" (which would make
@@ -1834,6 +1884,7 @@ unit_register(void)
 		{ "older_state", test_older_state },
 		{ "not_a_state", test_not_a_state },
 		{ "newer_schema", test_newer_schema },
+		{ "not_regular", test_not_regular },
 		{ "damaged", test_damaged },
 		{ "read_only_file", test_read_only_file },
 		{ "accept_race", test_accept_race },
