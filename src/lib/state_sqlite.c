@@ -69,6 +69,20 @@ struct sdb_state {
 	sqlite3_stmt *q[Q_NUM];
 };
 
+/* The directory of path into dir (n bytes): 0, or -1 when too long. */
+static int
+dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	size_t k = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
+
+	if (k >= n)
+		return -1;
+	memcpy(dir, slash == NULL ? "." : path, k);
+	dir[k] = '\0';
+	return 0;
+}
+
 /* A message about the state file: "state file PATH: " and fmt. */
 static int SDB_PRINTF(4, 5)
 st_errf(const struct sdb_state *st, struct sdb_errbuf *eb, int code, const char *fmt, ...)
@@ -91,7 +105,8 @@ static int
 sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 {
 	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0, e;
+	char dir[4096];
 
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM:
@@ -114,11 +129,22 @@ sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 		    "run again", what, msg, sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "",
 		    sys != 0 ? ")" : "");
 	case SQLITE_READONLY:
-		/* SQLite keeps STATE-wal and STATE-shm beside the file */
-		return st_errf(st, eb, SDB_ERR_IO, "%s: %s (the file and its directory must be "
-		    "writable by this user)", what, msg);
-	case SQLITE_IOERR:
 	case SQLITE_CANTOPEN:
+		/* SQLite makes STATE-wal and STATE-shm beside the file at the
+		 * first read: a directory that may only be read fails every
+		 * open with words that point at the file */
+		if (dir_of(st->path, dir, sizeof dir) == 0 && access(dir, W_OK | X_OK) != 0) {
+			e = errno;
+			return st_errf(st, eb, SDB_ERR_IO, "%s: %s: its directory %s cannot be "
+			    "written (%s), and SQLite makes the state's -wal and -shm files there, "
+			    "even to read it: let this user write the directory", what, msg, dir,
+			    strerror(e));
+		}
+		if ((rc & 0xff) == SQLITE_READONLY)
+			return st_errf(st, eb, SDB_ERR_IO, "%s: %s (the file must be writable by "
+			    "this user)", what, msg);
+		SDB_FALLTHROUGH;
+	case SQLITE_IOERR:
 		/* "disk I/O error", "unable to open database file": the
 		 * system's reason says which */
 		if (sys != 0)
@@ -200,17 +226,10 @@ static int
 cannot_create(const char *path, struct sdb_errbuf *eb)
 {
 	char dir[4096];
-	const char *slash = strrchr(path, '/');
 	struct stat sb;
-	size_t n;
 
-	if (stat(path, &sb) == 0 || errno != ENOENT)
+	if (stat(path, &sb) == 0 || errno != ENOENT || dir_of(path, dir, sizeof dir) != 0)
 		return SDB_OK;
-	n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
-	if (n >= sizeof dir)
-		return SDB_OK;
-	memcpy(dir, slash == NULL ? "." : path, n);
-	dir[n] = '\0';
 	if (stat(dir, &sb) != 0)
 		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: directory %s: %s",
 		    path, dir, strerror(errno));

@@ -1133,6 +1133,49 @@ test_read_only_file(void)
 	remove_dir(dir, path);
 }
 
+/* A state in a directory that may only be read: SQLite makes the
+ * state's -wal and -shm files there, even to read it, so the message
+ * names the directory and says what to do. */
+static int
+ro_dir_checks(const struct ro_case *c)
+{
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	int err;
+
+	eb.msg[0] = '\0';
+	err = sdb_state_open(&st, c->path, vkey, &eb);
+	if (err == SDB_OK) {
+		err = accept_n(st, 2000, 0, &eb);
+		sdb_state_close(st);
+	}
+	if (err == SDB_OK || strstr(eb.msg, c->dir) == NULL ||
+	    strstr(eb.msg, "let this user write the directory") == NULL) {
+		fprintf(stderr, "read-only directory: %s\n", eb.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_read_only_dir(void)
+{
+	char dir[512], path[600];
+	struct ro_case c;
+
+	keys();
+	shared_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/ro.state", dir);
+	make_state(path, 1000);
+	c.dir = dir;
+	c.path = path;
+	c.mode = 0644;
+	c.dmode = 0555;
+	c.fn = ro_dir_checks;
+	CU_ASSERT_EQUAL(run_ro(&c), 0);
+	remove_dir(dir, path);
+}
+
 /* --- two processes ---------------------------------------------------- */
 
 /* Two runs on one state, each having read the accepted tree: the first
@@ -1887,6 +1930,7 @@ unit_register(void)
 		{ "not_regular", test_not_regular },
 		{ "damaged", test_damaged },
 		{ "read_only_file", test_read_only_file },
+		{ "read_only_dir", test_read_only_dir },
 		{ "accept_race", test_accept_race },
 		{ "make_race", test_make_race },
 		{ "serialise", test_serialise },
