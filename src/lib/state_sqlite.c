@@ -25,8 +25,10 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -278,21 +280,122 @@ foreign_tables(struct sdb_state *st, struct sdb_errbuf *eb)
 	return err;
 }
 
-/* Removes the state file path and SQLite's files beside it. */
+/* SQLite's files beside a database. */
+static const char *const sqlite_side[] = { "-wal", "-shm", "-journal" };
+
+/*
+ * Removes the database name (relative to the directory dfd, or AT_FDCWD)
+ * and SQLite's files beside it; those first, so that a process killed on
+ * the way leaves the database's name, which tmp_sweep finds, rather than
+ * files without it.
+ */
 static void
-unlink_made(const char *path)
+unlink_made(int dfd, const char *name)
 {
-	static const char *const side[] = { "-wal", "-shm", "-journal" };
+	char side[4096 + 16];
 	size_t i;
 
-	unlink(path);
-	for (i = 0; i < sizeof side / sizeof side[0]; i++) {
-		char *p = sdb_path_join(path, side[i]);
+	for (i = 0; i < sizeof sqlite_side / sizeof sqlite_side[0]; i++)
+		if ((size_t)snprintf(side, sizeof side, "%s%s", name, sqlite_side[i]) < sizeof side)
+			(void)unlinkat(dfd, side, 0);
+	(void)unlinkat(dfd, name, 0);
+}
 
-		if (p != NULL)
-			unlink(p);
-		free(p);
+/* 1 when name is base followed by ".new-" and the six letters or digits
+ * that mkstemp puts for "XXXXXX" (state_make's temporary name). */
+static int
+is_tmp_name(const char *name, const char *base, size_t blen)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+	if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".new-", 5) != 0)
+		return 0;
+	name += blen + 5;
+	return strlen(name) == 6 && strspn(name, alnum) == 6;
+}
+
+/*
+ * Removes what runs killed while making the state at path left beside it:
+ * PATH.new-XXXXXX (and its SQLite files) that no process holds locked.  A
+ * run making a state holds its temporary file's lock until the name is
+ * gone (state_make), so a locked one is left alone; a lock won on a file
+ * that no longer has the name is no lock.  Failures are ignored: what is
+ * left is only untidy, and the next open tries again.
+ */
+static void
+tmp_sweep(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	DIR *d;
+	int dfd;
+
+	if (dir_of(path, dir, sizeof dir) != 0 || (d = opendir(dir)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((e = readdir(d)) != NULL) {
+		struct stat held, named;
+		int fd;
+
+		if (!is_tmp_name(e->d_name, base, blen))
+			continue;
+		fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &held) == 0 && S_ISREG(held.st_mode) &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(dfd, e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			unlink_made(dfd, e->d_name);
+		close(fd);
 	}
+	closedir(d);
+}
+
+/* How often state_make makes another temporary file when a sweep by
+ * another run took its file before it was locked. */
+#define MAKE_TRIES 8
+
+/*
+ * Makes a temporary file for a new state beside st->path and locks it
+ * (tmp_sweep leaves it alone from then on): *fd, *tmp (the caller frees
+ * it).  A sweep by another run may take the file between its making and
+ * the lock, so the lock must be on the file that still has the name.
+ */
+static int
+tmp_make(struct sdb_state *st, char **tmp, int *fd, struct sdb_errbuf *eb)
+{
+	struct stat held, named;
+	int i, e, rc;
+
+	for (i = 0; i < MAKE_TRIES; i++) {
+		if ((*tmp = sdb_path_join(st->path, ".new-XXXXXX")) == NULL)
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		if ((*fd = sdb_mkstemp_umask(*tmp)) < 0) {
+			e = errno;
+			free(*tmp);
+			*tmp = NULL;
+			if ((rc = cannot_create(st->path, eb)) == SDB_OK)
+				rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s",
+				    st->path, strerror(e));
+			return rc;
+		}
+		/* not to be handed to a program run meanwhile */
+		(void)fcntl(*fd, F_SETFD, FD_CLOEXEC);
+		if (flock(*fd, LOCK_EX | LOCK_NB) == 0 && fstat(*fd, &held) == 0 &&
+		    stat(*tmp, &named) == 0 && held.st_dev == named.st_dev &&
+		    held.st_ino == named.st_ino)
+			return SDB_OK;
+		/* swept: the sweeper removes it (or did) */
+		close(*fd);
+		*fd = -1;
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: its temporary files "
+	    "are removed as fast as they are made", st->path);
 }
 
 /*
@@ -461,26 +564,19 @@ fail:
  * only if nothing is there yet, so that the path never names a half-made
  * state: a failed first write (a full disk) leaves no file that later runs
  * would refuse as damaged, and two runs making one state at once cannot
- * remove each other's.  SDB_OK also when another run made it first: the
+ * remove each other's.  The temporary file stays locked until its name is
+ * gone, so that what a killed run leaves is told from what a live one is
+ * making (tmp_sweep).  SDB_OK also when another run made it first: the
  * caller opens and checks whatever is there.
  */
 static int
 state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 {
-	char *tmp = sdb_path_join(st->path, ".new-XXXXXX");
+	char *tmp = NULL;
 	int fd, rc, err;
 
-	if (tmp == NULL)
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	if ((fd = sdb_mkstemp_umask(tmp)) < 0) {
-		err = errno;
-		if ((rc = cannot_create(st->path, eb)) == SDB_OK)
-			rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s", st->path,
-			    strerror(err));
-		free(tmp);
-		return rc;
-	}
-	close(fd);
+	if ((err = tmp_make(st, &tmp, &fd, eb)) != SDB_OK)
+		return err;
 	rc = sdb_sqlite_open(tmp, SQLITE_OPEN_READWRITE, &st->db);
 	if (rc != SQLITE_OK) {
 		err = sq_fail(st, eb, rc, "create");
@@ -505,7 +601,9 @@ state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 			err = sdb_errf(eb, SDB_ERR_IO, "cannot sync the directory of the state file %s: "
 			    "%s", st->path, strerror(errno));
 	}
-	unlink_made(tmp);   /* gone already after a rename */
+	/* gone already after a rename; the lock goes after the name */
+	unlink_made(AT_FDCWD, tmp);
+	close(fd);
 	free(tmp);
 	return err;
 }
@@ -521,6 +619,7 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 	struct stat sb;
 	int rc, err, complete = 0;
 
+	tmp_sweep(st->path);
 	if (stat(st->path, &sb) != 0 && errno == ENOENT &&
 	    (err = state_make(st, eb)) != SDB_OK)
 		return err;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1751,9 +1752,9 @@ test_crash_make(void)
 				    "accept returned\n", round);
 				bad++;
 			}
-			continue;
+		} else {
+			made++;
 		}
-		made++;
 		if (sdb_state_open(&st, path, vkey, &eb) != SDB_OK) {
 			fprintf(stderr, "crash while making, round %d: %s\n", round, eb.msg);
 			bad++;
@@ -1772,10 +1773,140 @@ test_crash_make(void)
 		}
 		sdb_state_close(st);
 		st = NULL;
+		/* what the killed run was making it in is gone too */
+		if (count_tmp(path) != 0) {
+			fprintf(stderr, "crash while making, round %d: a temporary file is left "
+			    "after the next run\n", round);
+			bad++;
+		}
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT(made > 0);
 	remove_state(path);
+}
+
+/* What the child of test_stale_tmp shares: it holds the lock of the file
+ * at path (as a run making a state does) from when it writes to ready
+ * until release is closed. */
+struct holder {
+	const char *path;
+	int ready, release, parent_end;
+};
+
+static int
+holder_child(void *arg)
+{
+	const struct holder *h = arg;
+	int fd;
+	char c;
+
+	close(h->parent_end);
+	if ((fd = open(h->path, O_RDWR | O_CLOEXEC)) < 0 || flock(fd, LOCK_EX) != 0)
+		return 1;
+	if (write(h->ready, "r", 1) != 1)
+		return 2;
+	(void)read(h->release, &c, 1);
+	close(fd);
+	return 0;
+}
+
+/* Makes the file path with a little content. */
+static void
+touch(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	CU_ASSERT_FATAL(fp != NULL);
+	fputs("left behind\n", fp);
+	fclose(fp);
+}
+
+/* 1 when path names a file. */
+static int
+exists(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0;
+}
+
+/*
+ * What a run killed while making the state left (PATH.new-XXXXXX and its
+ * SQLite files) is removed by the next open, whether the state exists or
+ * is made by it; a temporary file a live run holds locked is left alone
+ * until it is released, and names that are not a temporary file of this
+ * state (another state's, another length, another character) are never
+ * touched.
+ */
+static void
+test_stale_tmp(void)
+{
+	static const char *const stale[] = { ".new-Ab12Cd", ".new-Ab12Cd-wal", ".new-Ab12Cd-shm",
+	    ".new-zzzzzz" };
+	static const char *const kept[] = { ".new-Ab12C", ".new-Ab12Cde", ".new-Ab1-Cd",
+	    ".new-Ab12Cd.bak", "x.new-Ab12Cd" };
+	char path[512], p2[600], live[600], livewal[620], c;
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	struct holder h;
+	int pass, ready[2], release[2];
+	size_t i;
+	pid_t pid;
+
+	keys();
+	for (pass = 0; pass < 2; pass++) {
+		/* pass 0: the state exists; pass 1: this open makes it */
+		fresh_path(path, sizeof path);
+		if (pass == 0)
+			make_state(path, 10);
+		for (i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+			snprintf(p2, sizeof p2, "%s%s", path, stale[i]);
+			touch(p2);
+		}
+		for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+			snprintf(p2, sizeof p2, "%s%s", path, kept[i]);
+			touch(p2);
+		}
+		snprintf(live, sizeof live, "%s.new-Live01", path);
+		snprintf(livewal, sizeof livewal, "%s-wal", live);
+		touch(live);
+		touch(livewal);
+		CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(release) == 0);
+		h.path = live;
+		h.ready = ready[1];
+		h.release = release[0];
+		h.parent_end = release[1];
+		pid = spawn(holder_child, &h);
+		close(ready[1]);
+		close(release[0]);
+		CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
+		close(ready[0]);
+
+		CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+		CU_ASSERT_EQUAL(accept_n(st, 20, 0, &eb), SDB_OK);
+		sdb_state_close(st);
+		st = NULL;
+		for (i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+			snprintf(p2, sizeof p2, "%s%s", path, stale[i]);
+			CU_ASSERT(!exists(p2));
+		}
+		for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+			snprintf(p2, sizeof p2, "%s%s", path, kept[i]);
+			CU_ASSERT(exists(p2));
+			unlink(p2);
+		}
+		CU_ASSERT(exists(live) && exists(livewal));
+
+		/* released: the next open removes it */
+		close(release[1]);
+		CU_ASSERT_EQUAL(reap(pid), 0);
+		CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+		sdb_state_close(st);
+		st = NULL;
+		CU_ASSERT(!exists(live) && !exists(livewal));
+		CU_ASSERT_EQUAL(count_tmp(path), 0);
+		remove_state(path);
+	}
 }
 
 /* --- a full disk ------------------------------------------------------ */
@@ -1937,6 +2068,7 @@ unit_register(void)
 		{ "busy", test_busy },
 		{ "crash", test_crash },
 		{ "crash_make", test_crash_make },
+		{ "stale_tmp", test_stale_tmp },
 		{ "full_disk", test_full_disk },
 		{ "cloexec", test_cloexec },
 		{ "cleanup", cleanup_keys },
