@@ -105,6 +105,19 @@ int sdb_state_tile_get(struct sdb_state *st, const struct sdb_tile *t, uint8_t *
 int sdb_state_tiles_put(struct sdb_state *st, const struct sdb_tile *tiles, size_t n,
     const uint8_t *const *data, const size_t *lens, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * Takes the state's lock for the rest of st's life (until
+ * sdb_state_close), without waiting, for work that also keeps files
+ * beside the state, where SQLite's transactions do not reach: the
+ * duplicate index of `audit --full` (dupidx.h), which two runs at once
+ * would interleave.  The lock is the file PATH-lock beside the state's
+ * real path, made when missing and never removed.  Taking it again
+ * through st is a no-op.  Returns SDB_OK, SDB_ERR_LOCKED (another handle,
+ * in this process or another, holds it: eb says so), SDB_ERR_IO,
+ * SDB_ERR_NOMEM.  The other operations need no lock.
+ */
+int sdb_state_lock(struct sdb_state *st, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Which part of the duplicate index's files (dupidx.h) is committed. */
 struct sdb_state_dups {
 	int64_t merged;   /* records with lower ids went through a merge (their

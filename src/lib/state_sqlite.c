@@ -62,6 +62,7 @@ struct sdb_state {
 	sqlite3 *db;      /* NULL: the file is not made yet (state_create) */
 	char *path, *vkey;
 	int in_full;      /* a full-audit transaction is open */
+	int lock_fd;      /* the flocked PATH-lock (sdb_state_lock), else -1 */
 	/* What sdb_state_accepted last read through this handle, so that
 	 * sdb_state_accept replaces only the tree the caller checked
 	 * against: 0 nothing read, 1 no tree, 2 seen_size/seen_hash. */
@@ -718,6 +719,7 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 		    "name a file");
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return SDB_ERR_NOMEM;
+	st->lock_fd = -1;
 	if ((st->path = strdup(path)) == NULL || (st->vkey = strdup(vkey)) == NULL) {
 		sdb_state_close(st);
 		return SDB_ERR_NOMEM;
@@ -752,9 +754,71 @@ sdb_state_close(struct sdb_state *st)
 	for (i = 0; i < Q_NUM; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);   /* releases the lock */
 	free(st->path);
 	free(st->vkey);
 	free(st);
+}
+
+/* How often sdb_state_lock tries again when the lock file it locked was
+ * removed meanwhile (each time means another process removed it). */
+#define LOCK_TRIES 8
+
+/*
+ * The lock is a flock on the side file PATH-lock, not on the state: any
+ * descriptor of the state closed would drop the POSIX locks SQLite holds
+ * on it.  PATH is the state's real path, so that two spellings of it (a
+ * symlink, "./") meet on one lock.  The lock file is never removed: a
+ * lock won on a file that no longer has the name (an operator removed
+ * it) is no lock, and is taken again on the file that has it now.
+ */
+int
+sdb_state_lock(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	struct stat held, named;
+	char *real, *lp;
+	int i, e, fd, err;
+
+	if (st->lock_fd >= 0)
+		return SDB_OK;
+	real = realpath(st->path, NULL);
+	lp = sdb_path_join(real != NULL ? real : st->path, "-lock");
+	free(real);
+	if (lp == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	for (i = 0; i < LOCK_TRIES; i++) {
+		if ((fd = open(lp, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0) {
+			e = errno;
+			err = st_errf(st, eb, SDB_ERR_IO, "cannot open its lock file %s: %s", lp,
+			    strerror(e));
+			free(lp);
+			return err;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			e = errno;
+			close(fd);
+			if (e == EWOULDBLOCK)
+				err = st_errf(st, eb, SDB_ERR_LOCKED, "another sumdb audit --full is at "
+				    "work on it (it holds %s): this run leaves the full audit to that "
+				    "one; run again when it is done", lp);
+			else
+				err = st_errf(st, eb, SDB_ERR_IO, "cannot lock %s: %s", lp, strerror(e));
+			free(lp);
+			return err;
+		}
+		if (fstat(fd, &held) == 0 && stat(lp, &named) == 0 && held.st_dev == named.st_dev &&
+		    held.st_ino == named.st_ino) {
+			st->lock_fd = fd;
+			free(lp);
+			return SDB_OK;
+		}
+		close(fd);
+	}
+	err = st_errf(st, eb, SDB_ERR_IO, "cannot lock %s: it is removed and made again as fast "
+	    "as it is locked", lp);
+	free(lp);
+	return err;
 }
 
 int

@@ -459,6 +459,10 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	memset(rep, 0, sizeof *rep);
 	memset(&p, 0, sizeof p);
 	rep->tree_size = tree->n;
+	/* Two full audits of one state at once would write the duplicate
+	 * index's files over each other: the second leaves it to the first. */
+	if ((err = sdb_state_lock(st, eb)) != SDB_OK)
+		return err;
 	err = sdb_state_full_get(st, &f, &dups, &found, eb);
 	if (err == SDB_ERR_NOT_FOUND)
 		reset = 1;   /* no progress kept: f was not filled */

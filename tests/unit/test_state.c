@@ -1489,6 +1489,107 @@ test_busy(void)
 	remove_state(path);
 }
 
+/* What the child of test_lock shares: it holds the state's lock from
+ * when it writes to ready until release is closed. */
+struct lock_holder {
+	const char *path;
+	int ready, release, parent_end;
+};
+
+static int
+lock_child(void *arg)
+{
+	const struct lock_holder *h = arg;
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	char c;
+
+	close(h->parent_end);
+	if (sdb_state_open(&st, h->path, vkey, &eb) != SDB_OK || sdb_state_lock(st, &eb) != SDB_OK)
+		return 1;
+	if (write(h->ready, "r", 1) != 1)
+		return 2;
+	(void)read(h->release, &c, 1);
+	sdb_state_close(st);
+	return 0;
+}
+
+/*
+ * The state's lock (audit --full's): one handle at a time, in this
+ * process or another, refused at once and saying so, free again once its
+ * holder closes the state or dies; another spelling of the path (a
+ * symlink) meets the same lock; the other operations go on meanwhile.
+ */
+static void
+test_lock(void)
+{
+	char path[512], link[600], c;
+	struct sdb_state *a = NULL, *b = NULL;
+	struct sdb_errbuf eb;
+	struct lock_holder h;
+	int ready[2], release[2];
+	pid_t pid;
+
+	keys();
+	fresh_path(path, sizeof path);
+	make_state(path, 100);
+	snprintf(link, sizeof link, "%s.link", path);
+	CU_ASSERT_FATAL(symlink(path, link) == 0);
+	CU_ASSERT_FATAL(sdb_state_open(&a, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_state_open(&b, link, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_lock(a, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_lock(a, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_lock(b, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(strstr(eb.msg, link) != NULL && strstr(eb.msg, "another sumdb audit --full") !=
+	    NULL && strstr(eb.msg, "-lock") != NULL);
+	/* the others need no lock */
+	CU_ASSERT_EQUAL(accept_n(b, 200, 0, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(b, "e", 1, &eb), SDB_OK);
+	sdb_state_close(a);
+	a = NULL;
+	CU_ASSERT_EQUAL(sdb_state_lock(b, &eb), SDB_OK);
+	sdb_state_close(b);
+	b = NULL;
+
+	/* held by another process, until it closes the state */
+	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(release) == 0);
+	h.path = path;
+	h.ready = ready[1];
+	h.release = release[0];
+	h.parent_end = release[1];
+	pid = spawn(lock_child, &h);
+	close(ready[1]);
+	close(release[0]);
+	CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
+	close(ready[0]);
+	CU_ASSERT_FATAL(sdb_state_open(&a, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_lock(a, &eb), SDB_ERR_LOCKED);
+	close(release[1]);
+	CU_ASSERT_EQUAL(reap(pid), 0);
+	CU_ASSERT_EQUAL(sdb_state_lock(a, &eb), SDB_OK);
+	sdb_state_close(a);
+	a = NULL;
+
+	/* a holder killed lets go too */
+	CU_ASSERT_FATAL(pipe(ready) == 0 && pipe(release) == 0);
+	h.ready = ready[1];
+	h.release = release[0];
+	h.parent_end = release[1];
+	pid = spawn(lock_child, &h);
+	close(ready[1]);
+	close(release[0]);
+	CU_ASSERT_FATAL(read(ready[0], &c, 1) == 1);
+	close(ready[0]);
+	kill(pid, SIGKILL);
+	CU_ASSERT_EQUAL(reap(pid), 100 + SIGKILL);
+	close(release[1]);
+	CU_ASSERT_FATAL(sdb_state_open(&a, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_lock(a, &eb), SDB_OK);
+	sdb_state_close(a);
+	unlink(link);
+	remove_state(path);
+}
+
 /* --- crashes ---------------------------------------------------------- */
 
 /* What a crash child writes after each commit returned. */
@@ -2009,6 +2110,7 @@ test_cloexec(void)
 		CU_ASSERT_EQUAL(sdb_state_tile_get(st, &tile, buf, 32), SDB_OK);
 		sdb_tlog_frontier_init(&f);
 		CU_ASSERT_EQUAL(sdb_state_full_put(st, &f, &d, &fo, &eb), SDB_OK);
+		CU_ASSERT_EQUAL(sdb_state_lock(st, &eb), SDB_OK);
 		fds_open(during);
 		for (fd = 0; fd < FD_SCAN; fd++) {
 			if (!during[fd] || before[fd])
@@ -2066,6 +2168,7 @@ unit_register(void)
 		{ "make_race", test_make_race },
 		{ "serialise", test_serialise },
 		{ "busy", test_busy },
+		{ "lock", test_lock },
 		{ "crash", test_crash },
 		{ "crash_make", test_crash_make },
 		{ "stale_tmp", test_stale_tmp },

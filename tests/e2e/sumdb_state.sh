@@ -1,0 +1,63 @@
+#!/bin/sh
+# The audit state as the nightly job meets it: two runs of sumdb audit
+# --full on one state at once (the second checks the tree, then leaves
+# the full audit to the first, which finishes with an index both did not
+# write over).
+. "$top_srcdir/tests/e2e/lib.sh"
+PIDS=
+trap 'stop_pids; sumdbd_stop A; proxy_stop; rm -rf "$WORK"' EXIT
+NAME=localhost.localdev/sumdb
+ST="$WORK/audit.state"
+audit() { "$SUMDB" audit --state "$ST" --url "$PROXY_URL" "$@" "$VKEY"; }
+
+expect 0 'verifier key: ' "init" -- "$SUMDBD" init --db "$WORK/a.db" --name "$NAME"
+VKEY=$(sed -n 's/^verifier key: //p' "$WORK/out")
+gosum_lines 0 3000 >"$WORK/g.sum"
+expect 0 'tree size 3000' "3000 records" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g.sum"
+sumdbd_start A "$WORK/a.db"
+proxy_start
+proxy_set "upstream $A_URL"
+expect 0 '^first run' "first run" -- audit
+
+# bg NAME ARGS...: audit ARGS in the background, its output in
+# $WORK/NAME.out and its exit status in $WORK/NAME.rc when it ends; the
+# sumdb and the shell waiting for it are in PIDS.
+bg() {
+	_n=$1
+	shift
+	rm -f "$WORK/$_n.rc" "$WORK/$_n.pid"
+	( "$SUMDB" audit --state "$ST" --url "$PROXY_URL" "$@" "$VKEY" >"$WORK/$_n.out" 2>&1 &
+	  echo $! >"$WORK/$_n.pid"; wait $!; echo $? >"$WORK/$_n.rc" ) &
+	PIDS="$PIDS $!"
+	wait_for 10 test -s "$WORK/$_n.pid" && PIDS="$(cat "$WORK/$_n.pid") $PIDS"
+}
+data_tiles_asked() { grep -q 'tile/8/data/' "$WORK/proxy.ctl.log"; }
+
+# The first run's data tiles are held at the proxy, so that the second
+# starts while the first holds the state's full audit.
+: >"$WORK/proxy.ctl.log"
+proxy_set "upstream $A_URL" "hang tile/8/data/"
+bg one --full
+expect 0 '^yes$' "the first --full run is reading data tiles" -- ok_if wait_for 20 data_tiles_asked
+bg two --full
+wait_for 20 test -s "$WORK/two.rc"
+proxy_set "upstream $A_URL"
+expect 0 '^yes$' "both runs end" -- ok_if wait_for 60 test -s "$WORK/one.rc" -a -s "$WORK/two.rc"
+stop_pids
+PIDS=
+expect 0 '^1$' "the second --full run at once: exit 1" -- cat "$WORK/two.rc"
+expect 0 'another sumdb audit --full is at work on it \(it holds .*/audit.state-lock\)' \
+	"... saying another run holds the state, and which lock" -- cat "$WORK/two.out"
+expect 0 '^consistent: 3000 records, unchanged' "... after checking the tree as ever" -- cat "$WORK/two.out"
+expect 0 '^0$' "the first run: exit 0" -- cat "$WORK/one.rc"
+expect 0 'every record hashes to the signed root' "... every record checked" -- cat "$WORK/one.out"
+gosum_lines 3000 3300 >"$WORK/g2.sum"
+expect 0 'tree size 3300' "300 more records" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g2.sum"
+# progress is kept at whole data tiles: the first run's ends at the last one
+DONE=$((3000 / 256 * 256))
+expect 0 "$((3300 - DONE)) records checked.*$DONE verified by earlier runs" \
+	"the next --full run goes on from the first's progress" -- audit --full
+cp "$WORK/out" "$WORK/three.out"
+expect 0 'this run found 0 duplicates, 0 conflicting' "... and its index holds no damage" -- \
+	cat "$WORK/three.out"
+e2e_done
