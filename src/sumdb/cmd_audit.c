@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "csumdb/audit.h"
@@ -53,23 +54,47 @@ audit_usage(FILE *f)
 	    "errors, usage, local files).\n");
 }
 
-/* mkdir -p of path's directory. */
+/*
+ * Makes the directories of the default state path (mkdir -p, each new one
+ * 0700 as XDG's base directory rules say), then checks the one that holds
+ * the state: it must be this user's and writable by no one else, or
+ * another user could replace the state (an older tree; none, so that the
+ * next run trusts whatever it is shown) or put a write-ahead log beside
+ * it that SQLite would replay into it.
+ */
 static int
-make_parent_dirs(char *path)
+make_state_dir(char *path, struct sdb_errbuf *eb)
 {
-	char *p;
+	char *p, *slash = strrchr(path, '/');
+	struct stat sb;
+	int err = SDB_OK;
 
-	for (p = path + 1; *p != '\0'; p++) {
+	for (p = path + 1; *p != '\0' && err == SDB_OK; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			err = sdb_errf(eb, SDB_ERR_IO, "cannot create the directory %s of the state "
+			    "file: %s", path, strerror(errno));
 		*p = '/';
 	}
-	return 0;
+	if (err != SDB_OK || slash == NULL || slash == path)
+		return err;
+	*slash = '\0';
+	if (stat(path, &sb) != 0)
+		err = sdb_errf(eb, SDB_ERR_IO, "directory %s of the state file: %s", path,
+		    strerror(errno));
+	else if (sb.st_uid != geteuid())
+		err = sdb_errf(eb, SDB_ERR_IO, "directory %s of the state file belongs to uid %ju, "
+		    "not to this user (uid %ju), who could not keep others from replacing the "
+		    "state: use a directory of your own (XDG_STATE_HOME) or --state", path,
+		    (uintmax_t)sb.st_uid, (uintmax_t)geteuid());
+	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		err = sdb_errf(eb, SDB_ERR_IO, "directory %s of the state file can be written by "
+		    "others (mode %04o), who could replace the state: chmod go-w it", path,
+		    (unsigned)(sb.st_mode & 07777));
+	*slash = '/';
+	return err;
 }
 
 char *
@@ -79,6 +104,11 @@ audit_default_state_path(const char *name)
 	size_t n;
 	char *p, *q;
 
+	/* XDG: "If an implementation encounters a relative path in any of
+	 * these variables it should consider the path invalid and ignore
+	 * it" (the state would follow the working directory). */
+	if (xdg != NULL && xdg[0] != '/')
+		xdg = NULL;
 	if ((xdg == NULL || *xdg == '\0') && (home == NULL || *home == '\0'))
 		return NULL;
 	n = (xdg && *xdg ? strlen(xdg) : strlen(home) + 13) + strlen(name) + 20;
@@ -197,9 +227,7 @@ cmd_audit(int argc, char **argv)
 			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}
-		if (make_parent_dirs(state_path) != 0) {
-			err = sdb_errf(&eb, SDB_ERR_IO, "cannot create the directory of %s: %s",
-			    state_path, strerror(errno));
+		if ((err = make_state_dir(state_path, &eb)) != SDB_OK) {
 			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
 			goto out;
 		}

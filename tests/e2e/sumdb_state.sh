@@ -2,7 +2,9 @@
 # The audit state as the nightly job meets it: two runs of sumdb audit
 # --full on one state at once (the second checks the tree, then leaves
 # the full audit to the first, which finishes with an index both did not
-# write over).
+# write over); the default state's directories (made 0700, a relative
+# XDG_STATE_HOME ignored as XDG says, a directory others may write or
+# another user owns refused).
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
 trap 'stop_pids; sumdbd_stop A; proxy_stop; rm -rf "$WORK"' EXIT
@@ -60,4 +62,33 @@ expect 0 "$((3300 - DONE)) records checked.*$DONE verified by earlier runs" \
 cp "$WORK/out" "$WORK/three.out"
 expect 0 'this run found 0 duplicates, 0 conflicting' "... and its index holds no damage" -- \
 	cat "$WORK/three.out"
+
+# The default state: $XDG_STATE_HOME/csumdb/NAME.state, directories made
+# 0700 whatever the umask.
+FILE=localhost.localdev_sumdb.state
+da() { env -u XDG_STATE_HOME HOME="$WORK/home" "$@" "$SUMDB" audit --url "$PROXY_URL" "$VKEY"; }
+expect 0 '^first run: .*stored in .*/xdg/csumdb/'"$FILE" "XDG_STATE_HOME: the default state there" -- \
+	sh -c "umask 0; XDG_STATE_HOME='$WORK/xdg' '$SUMDB' audit --url '$PROXY_URL' '$VKEY'"
+expect 0 '^700 700$' "... its directories made 0700 under umask 0" -- \
+	sh -c "echo \$(stat -c '%a' '$WORK/xdg' '$WORK/xdg/csumdb')"
+expect 0 "^first run: .*stored in $WORK/home/.local/state/csumdb/$FILE" "HOME: ~/.local/state/csumdb" -- da
+expect 0 '^700$' "... csumdb made 0700" -- stat -c '%a' "$WORK/home/.local/state/csumdb"
+mkdir "$WORK/cwd"
+expect 0 "^first run: .*stored in $WORK/home2/.local/state/csumdb/$FILE" \
+	"a relative XDG_STATE_HOME is ignored (XDG), not taken from the working directory" -- \
+	sh -c "cd '$WORK/cwd' && XDG_STATE_HOME=rel HOME='$WORK/home2' '$SUMDB' audit --url '$PROXY_URL' '$VKEY'"
+expect 0 '^yes$' "... and nothing made there" -- ok_if test ! -e "$WORK/cwd/rel"
+chmod 0777 "$WORK/home/.local/state/csumdb"
+expect 1 'directory .*/home/.local/state/csumdb of the state file can be written by others \(mode 0777\).*chmod go-w' \
+	"a state directory others may write: refused" -- da
+chmod 0770 "$WORK/home/.local/state/csumdb"
+expect 1 'can be written by others \(mode 0770\)' "... the group too" -- da
+chmod 0700 "$WORK/home/.local/state/csumdb"
+expect 0 '^consistent' "... and 0700 again: the audit goes on" -- da
+if [ "$(id -u)" -eq 0 ]; then
+	chown 65534 "$WORK/home/.local/state/csumdb"
+	expect 1 'belongs to uid 65534, not to this user \(uid 0\)' \
+		"a state directory of another user: refused" -- da
+	chown 0 "$WORK/home/.local/state/csumdb"
+fi
 e2e_done
