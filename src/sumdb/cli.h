@@ -35,6 +35,17 @@ char *audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc
     const char *acc_note, const struct sdb_tree *lat, const char *lat_note,
     const struct sdb_audit_result *res, size_t *len);
 
+/*
+ * Stores text[0..len), evidence of misbehavior, in st.  When that fails
+ * (a state that may only be read, locked, damaged; text NULL: it could
+ * not be made), says so on standard error as "sumdb CMD: WARNING: ...",
+ * with why, and when print is set the evidence itself after it, so that
+ * it is never lost without a word.  SDB_OK or the state's error
+ * (cmd_evidence.c).
+ */
+int evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t len,
+    int print);
+
 /* Shared by lookup, prove and check (cmd_lookup.c). */
 /* Splits "M@V" at its last '@' into malloc'ed strings and checks them (a
  * valid module path, a canonical version).  SDB_OK, SDB_ERR_INVALID,

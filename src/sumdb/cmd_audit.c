@@ -305,7 +305,8 @@ cmd_audit(int argc, char **argv)
 		ev = audit_evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, &ev_len);
 		if (ev == NULL)
 			goto nomem;
-		serr = sdb_state_add_evidence(st, ev, ev_len, NULL);
+		/* printed below in full, whether stored or not */
+		serr = evidence_store(st, "audit", ev, ev_len, 0);
 		if (serr == SDB_OK)
 			serr = sdb_state_evidence_count(st, &cnt, NULL);
 		if (json) {
@@ -331,7 +332,7 @@ cmd_audit(int argc, char **argv)
 		fprintf(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
 		    PRId64 " records is kept%s\n", sdb_note_verifier_name(r.v), eb.msg, acc.n,
 		    serr == SDB_OK ? "; the evidence is stored in the state file" :
-		    "; WARNING: the evidence could not be stored");
+		    "; WARNING: the evidence could not be stored (see above): keep this output");
 		status = EXIT_VERIFY;
 		goto out;
 	}
@@ -419,12 +420,17 @@ out:
 	}
 	/* evidence stays until someone looks: every run says it is there */
 	if (st != NULL) {
+		struct sdb_errbuf ceb = { { 0 } };
 		int64_t cnt = 0;
+		int cerr = sdb_state_evidence_count(st, &cnt, &ceb);
 
-		if (sdb_state_evidence_count(st, &cnt, NULL) == SDB_OK && cnt > 0)
+		if (cerr == SDB_OK && cnt > 0)
 			fprintf(stderr, "sumdb audit: %s holds %" PRId64 " piece%s of evidence of "
 			    "misbehavior by %s (sumdb evidence shows them)\n", state_path, cnt,
 			    cnt == 1 ? "" : "s", sdb_note_verifier_name(r.v));
+		else if (cerr != SDB_OK)
+			fprintf(stderr, "sumdb audit: WARNING: cannot tell whether the state holds "
+			    "evidence of misbehavior: %s\n", sdb_errmsg(&ceb, cerr));
 	}
 	sdb_state_close(st);
 	if (opened)

@@ -71,6 +71,24 @@ ev_print(void *arg, int64_t when, const char *text, size_t len)
 }
 
 int
+evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t len, int print)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	int err;
+
+	if (text == NULL)
+		err = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
+	else if ((err = sdb_state_add_evidence(st, text, len, &eb)) == SDB_OK)
+		return SDB_OK;
+	fprintf(stderr, "sumdb %s: WARNING: evidence of misbehavior could not be stored (%s)%s\n",
+	    cmd, sdb_errmsg(&eb, err), print && text != NULL ? "; here it is, keep it:" : "");
+	if (print && text != NULL)
+		fprintf(stderr, "%.*s%s", (int)len, text, len > 0 && text[len - 1] == '\n' ? "" :
+		    "\n");
+	return err;
+}
+
+int
 cmd_evidence(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -197,9 +197,7 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 
 		if (lat_note != NULL)
 			ev = audit_evidence_text(r, &acc, acc_note, tree, lat_note, &res, &n);
-		stored = ev != NULL && sdb_state_add_evidence(st, ev, n, NULL) == SDB_OK;
-		if (!stored)
-			fprintf(stderr, "sumdb lookup: warning: could not store the evidence\n");
+		stored = evidence_store(st, "lookup", ev, n, 1) == SDB_OK;
 		free(ev);
 		free(lat_note);
 		err = sdb_remote_errwrap(eb, SDB_ERR_FORK, err, stored ?
@@ -237,9 +235,7 @@ lookup_store_bad_record(struct sdb_remote *r, struct sdb_state *st, int64_t id, 
 
 	if (sdb_record_parse(text, tlen, NULL, &why) != SDB_OK)
 		ev = full_bad_record_text(sdb_note_verifier_name(r->v), id, text, tlen, why.msg, &n);
-	stored = ev != NULL && sdb_state_add_evidence(st, ev, n, NULL) == SDB_OK;
-	if (!stored)
-		fprintf(stderr, "sumdb lookup: warning: could not store the evidence\n");
+	stored = evidence_store(st, "lookup", ev, n, 1) == SDB_OK;
 	free(ev);
 	return sdb_remote_errwrap(eb, SDB_ERR_BAD_RECORD, SDB_ERR_BAD_RECORD, stored ?
 	    "proof of misbehavior (stored: sumdb evidence shows it)" : "proof of misbehavior");

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "csumdb/audit.h"
 #include "csumdb/dupidx.h"
 #include "csumdb/module.h"
@@ -242,14 +242,13 @@ progress(int64_t done, int64_t total, int64_t start, double t0)
  * Keeps a finding, text[0..len), as evidence in the state (one entry per
  * finding, however often it is met), so that it can be shown after the
  * run that found it; every later run reports the count.  A failure to
- * store, or a text that could not be made (NULL), is a warning: the
- * finding is printed and counted all the same.
+ * store, or a text that could not be made (NULL), is a warning with the
+ * finding's text: it is counted all the same.
  */
 static void
 store_text(struct sdb_state *st, const char *text, size_t len)
 {
-	if (text == NULL || sdb_state_add_evidence(st, text, len, NULL) != SDB_OK)
-		fprintf(stderr, "sumdb audit: warning: could not store a finding as evidence\n");
+	(void)evidence_store(st, "audit", text, len, 1);
 }
 
 /* store_text of a formatted finding. */

@@ -4,10 +4,12 @@
 # the full audit to the first, which finishes with an index both did not
 # write over); the default state's directories (made 0700, a relative
 # XDG_STATE_HOME ignored as XDG says, a directory others may write or
-# another user owns refused).
+# another user owns refused); evidence of a fork that cannot be stored
+# (another process holds the state's write lock) said so, with why, and
+# never lost without a word.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
-trap 'stop_pids; sumdbd_stop A; proxy_stop; rm -rf "$WORK"' EXIT
+trap 'stop_pids; sumdbd_stop A; sumdbd_stop B; proxy_stop; rm -rf "$WORK"' EXIT
 NAME=localhost.localdev/sumdb
 ST="$WORK/audit.state"
 audit() { "$SUMDB" audit --state "$ST" --url "$PROXY_URL" "$@" "$VKEY"; }
@@ -91,4 +93,44 @@ if [ "$(id -u)" -eq 0 ]; then
 		"a state directory of another user: refused" -- da
 	chown 0 "$WORK/home/.local/state/csumdb"
 fi
+
+# A fork met while the state cannot be written: B, a copy of A grown
+# differently to the size A grows to.
+sumdbd_stop A
+log_copy "$WORK/a.db" "$WORK/b.db"
+gosum_lines 3300 3310 a >"$WORK/ga.sum"
+gosum_lines 3300 3310 b >"$WORK/gb.sum"
+expect 0 'tree size 3310' "A grows to 3310" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/ga.sum"
+expect 0 'tree size 3310' "B, a copy, grows to 3310 differently" -- "$SUMDBD" add --db "$WORK/b.db" "$WORK/gb.sum"
+sumdbd_start A "$WORK/a.db"
+proxy_set "upstream $A_URL"
+expect 0 '^consistent: 3300 -> 3310 records' "A's 3310 accepted" -- audit
+sumdbd_start B "$WORK/b.db"
+proxy_set "upstream $B_URL"
+# another process (an sqlite3 shell, say) holds the state's write lock
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(300)' "$ST" >"$WORK/holder.out" 2>&1 &
+PIDS="$PIDS $!"
+expect 0 '^yes$' "another process holds the state's write lock" -- \
+	ok_if wait_for 20 grep -q locked "$WORK/holder.out"
+expect 2 'WARNING: evidence of misbehavior could not be stored \(state file .*/audit.state: store evidence: .*another process' \
+	"audit, a fork: the evidence cannot be stored, and why" -- audit
+cp "$WORK/out" "$WORK/fork.out"
+expect 0 'WARNING: the evidence could not be stored \(see above\): keep this output' \
+	"... and to keep what it printed" -- cat "$WORK/fork.out"
+expect 0 '^two different trees of the same size' "... which is the evidence" -- cat "$WORK/fork.out"
+expect 2 'could not be stored \(state file .*another process.*\); here it is, keep it:' \
+	"lookup --state, the same fork: the evidence is printed since it cannot be stored" -- \
+	"$SUMDB" lookup --state "$ST" --url "$PROXY_URL" "$VKEY" example.com/m5@v1.0.0
+cp "$WORK/out" "$WORK/lookup.out"
+expect 0 '^two different trees of the same size' "... the evidence itself" -- cat "$WORK/lookup.out"
+stop_pids
+PIDS=
+expect 2 'the evidence is stored in the state file' "the lock gone, the next audit stores it" -- audit
+expect 2 '1 piece of evidence of misbehavior' "sumdb evidence shows it" -- \
+	"$SUMDB" evidence --state "$ST" "$VKEY"
 e2e_done
