@@ -594,6 +594,8 @@ state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, st->path, RENAME_NOREPLACE) == 0)
 			errno = 0;
 		else if (errno == EINVAL || errno == ENOSYS)   /* the file system cannot */
+			/* (two names until unlink_made below: an open by
+			 * another run meanwhile is refused, and says why) */
 			errno = link(tmp, st->path) == 0 ? 0 : errno;
 		if (errno != 0 && errno != EEXIST)
 			err = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: %s", st->path,
@@ -634,6 +636,15 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 		    S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" :
 		    S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISSOCK(sb.st_mode) ? "a socket" :
 		    "not a file");
+	/* SQLite keeps the write-ahead log beside the name: through a second
+	 * name (a hard link, as cp -l makes for a "backup") a second process
+	 * would use a second log, and the two would corrupt the file; and the
+	 * "backup" changes with the state. */
+	if (stat(st->path, &sb) == 0 && sb.st_nlink > 1)
+		return st_errf(st, eb, SDB_ERR_INVALID, "it has %ju names (hard links): through "
+		    "another name SQLite would keep a second write-ahead log and damage it; remove "
+		    "the other names (copy a state to keep a backup of it)",
+		    (uintmax_t)sb.st_nlink);
 	/* A state file is made whole and never empty: an empty one was cut
 	 * short by a copy or a restore, and taking it as new would trust the
 	 * next tree seen. */

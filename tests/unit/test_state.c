@@ -880,6 +880,32 @@ test_newer_schema(void)
 	remove_state(path);
 }
 
+/* A state with a second name (a hard link) is refused: SQLite would keep
+ * a write-ahead log for each name, and two processes, one through each,
+ * would damage it.  With one name again it opens. */
+static void
+test_hard_link(void)
+{
+	char path[512], other[600];
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+
+	keys();
+	fresh_path(path, sizeof path);
+	make_state(path, 10);
+	snprintf(other, sizeof other, "%s.backup", path);
+	CU_ASSERT_FATAL(link(path, other) == 0);
+	CU_ASSERT_EQUAL(sdb_state_open(&st, path, vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "2 names (hard links)") != NULL);
+	CU_ASSERT_EQUAL(sdb_state_open(&st, other, vkey, &eb), SDB_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT(unlink(other) == 0);
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 10);
+	sdb_state_close(st);
+	remove_state(path);
+}
+
 /* Opens path as a state and stores a tree, in a child (an alarm ends it
  * should a read block): 0 when refused as not a regular file. */
 static int
@@ -2161,6 +2187,7 @@ unit_register(void)
 		{ "not_a_state", test_not_a_state },
 		{ "newer_schema", test_newer_schema },
 		{ "not_regular", test_not_regular },
+		{ "hard_link", test_hard_link },
 		{ "damaged", test_damaged },
 		{ "read_only_file", test_read_only_file },
 		{ "read_only_dir", test_read_only_dir },
