@@ -14,8 +14,12 @@
  *     files beside the state file (dupidx.h), that progress covers.
  *
  * Every update is one transaction, synchronous=FULL: a crash at any point
- * leaves the previous state or the new one.  Implemented in
- * src/lib/state_sqlite.c.  A handle is used from one thread at a time.
+ * leaves the previous state or the new one.  Processes sharing a state
+ * serialise on SQLite's write lock (a write waits a few seconds, then
+ * SDB_ERR_LOCKED); work that also keeps files beside the state takes its
+ * lock (sdb_state_lock).  Every message names the file and says what to
+ * do.  Implemented in src/lib/state_sqlite.c.  A handle is used from one
+ * thread at a time.
  */
 #ifndef CSUMDB_STATE_H
 #define CSUMDB_STATE_H
@@ -33,14 +37,18 @@ struct sdb_state;
 
 /*
  * Opens the state file at path for the log whose verifier key string is
- * vkey (NUL-terminated; copied).  A state file made for another key is
- * refused.  A missing file is not made here but by the first write
+ * vkey (NUL-terminated; copied), reading it only (a state of an older
+ * csumdb is brought up to date).  A state file made for another key is
+ * refused, as are a file that is not a state (another program's database,
+ * a newer csumdb's state, an empty or damaged file, one with several
+ * names, one that is not a regular file), each left as it is.  What a run
+ * killed while making the state left beside it is removed.  A missing file is not made here but by the first write
  * (accept, add_evidence, tiles_put, full_put), with the same checks;
  * until then the state reads as empty (no tree, no evidence, no tiles, no
  * progress), so that a run which stores nothing leaves no file.  Whether
  * its directory lets the file be made is checked here.  Returns SDB_OK,
  * SDB_ERR_INVALID (not a state file, another key, unknown schema),
- * SDB_ERR_LOCKED (busy), SDB_ERR_IO, SDB_ERR_NOMEM; each write may also
+ * SDB_ERR_LOCKED (busy, when a state is set up), SDB_ERR_IO, SDB_ERR_NOMEM; each write may also
  * return these when it makes the file.  *out is NULL on failure.
  */
 int sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
@@ -142,7 +150,7 @@ struct sdb_state_findings {
  * verified, *dups and *found (zero when a state from an older csumdb has
  * none).  full_get returns SDB_OK, SDB_ERR_NOT_FOUND (start from 0),
  * SDB_ERR_INVALID, SDB_ERR_IO; full_put stores all three in one
- * transaction, with any evidence added since the last one, and returns
+ * transaction (evidence is stored by add_evidence at once), and returns
  * SDB_OK, SDB_ERR_IO, SDB_ERR_LOCKED.
  */
 int sdb_state_full_get(struct sdb_state *st, struct sdb_tlog_frontier *f,

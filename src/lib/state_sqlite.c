@@ -22,6 +22,10 @@
  *                                         to older states at open)
  * (An older table seen(path, version, id, leaf), a B-tree index of every
  * module@version, is dropped when found; its progress is not resumed.)
+ *
+ * Beside the state: STATE-wal and STATE-shm (SQLite's), STATE-lock
+ * (sdb_state_lock), and while a state is made, STATE.new-XXXXXX
+ * (state_make).
  */
 #include "config.h"
 
