@@ -387,8 +387,6 @@ tmp_make(struct sdb_state *st, char **tmp, int *fd, struct sdb_errbuf *eb)
 				    st->path, strerror(e));
 			return rc;
 		}
-		/* not to be handed to a program run meanwhile */
-		(void)fcntl(*fd, F_SETFD, FD_CLOEXEC);
 		if (flock(*fd, LOCK_EX | LOCK_NB) == 0 && fstat(*fd, &held) == 0 &&
 		    stat(*tmp, &named) == 0 && held.st_dev == named.st_dev &&
 		    held.st_ino == named.st_ino)
