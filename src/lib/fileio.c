@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,23 +87,43 @@ sdb_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+char *
+sdb_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+int
+sdb_dir_missing(const char *path, char *msg, size_t cap)
+{
+	char *dir = sdb_path_dir(path);
+	struct stat sb;
+	int missing = 1;
+
+	if (dir == NULL)
+		return 0;
+	if (stat(dir, &sb) != 0)
+		snprintf(msg, cap, "directory %s: %s (make it first)", dir, strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		snprintf(msg, cap, "%s is not a directory", dir);
+	else
+		missing = 0;
+	free(dir);
+	return missing;
+}
+
 int
 sdb_sync_dir(const char *path)
 {
-	char *dir = strdup(path), *slash;
+	char *dir = sdb_path_dir(path);
 	int fd, rc, e;
 
 	if (dir == NULL)
 		return -1;
-	slash = strrchr(dir, '/');
-	if (slash == NULL) {
-		dir[0] = '.';
-		dir[1] = '\0';
-	} else if (slash == dir) {
-		slash[1] = '\0';
-	} else {
-		*slash = '\0';
-	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
 	if (fd < 0)

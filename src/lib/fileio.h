@@ -32,6 +32,18 @@ int sdb_write_all(int fd, const void *buf, size_t len);
  * -1 with errno (and no file left). */
 int sdb_mkstemp_umask(char *tmpl);
 
+/* The directory holding path ("." for a name without one, "/" for a
+ * name in the root), in a new string (caller frees); NULL when out of
+ * memory. */
+char *sdb_path_dir(const char *path);
+
+/* 1 when the directory that would hold path is not there or is no
+ * directory, with why in msg ("directory D: No such file or directory
+ * (make it first)", "D is not a directory"), for a message that names
+ * the directory rather than the file a create or open would then fail to
+ * make; else 0 (also when out of memory: the create or open will say). */
+int sdb_dir_missing(const char *path, char *msg, size_t cap);
+
 /* fsync()s the directory holding path, so that a rename into it is
  * durable; 0, or -1 with errno. */
 int sdb_sync_dir(const char *path);

@@ -76,20 +76,6 @@ struct sdb_state {
 	sqlite3_stmt *q[Q_NUM];
 };
 
-/* The directory of path into dir (n bytes): 0, or -1 when too long. */
-static int
-dir_of(const char *path, char *dir, size_t n)
-{
-	const char *slash = strrchr(path, '/');
-	size_t k = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
-
-	if (k >= n)
-		return -1;
-	memcpy(dir, slash == NULL ? "." : path, k);
-	dir[k] = '\0';
-	return 0;
-}
-
 /* A message about the state file: "state file PATH: " and fmt. */
 static int SDB_PRINTF(4, 5)
 st_errf(const struct sdb_state *st, struct sdb_errbuf *eb, int code, const char *fmt, ...)
@@ -112,8 +98,8 @@ static int
 sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 {
 	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
-	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0, e;
-	char dir[4096];
+	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0, e, ret;
+	char *dir;
 
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM:
@@ -140,13 +126,16 @@ sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 		/* SQLite makes STATE-wal and STATE-shm beside the file at the
 		 * first read: a directory that may only be read fails every
 		 * open with words that point at the file */
-		if (dir_of(st->path, dir, sizeof dir) == 0 && access(dir, W_OK | X_OK) != 0) {
+		if ((dir = sdb_path_dir(st->path)) != NULL && access(dir, W_OK | X_OK) != 0) {
 			e = errno;
-			return st_errf(st, eb, SDB_ERR_IO, "%s: %s: its directory %s cannot be "
+			ret = st_errf(st, eb, SDB_ERR_IO, "%s: %s: its directory %s cannot be "
 			    "written (%s), and SQLite makes the state's -wal and -shm files there, "
 			    "even to read it: let this user write the directory", what, msg, dir,
 			    strerror(e));
+			free(dir);
+			return ret;
 		}
+		free(dir);
 		if ((rc & 0xff) == SQLITE_READONLY)
 			return st_errf(st, eb, SDB_ERR_IO, "%s: %s (the file must be writable by "
 			    "this user)", what, msg);
@@ -232,18 +221,20 @@ meta_get(struct sdb_state *st, const char *key, char **val, struct sdb_errbuf *e
 static int
 cannot_create(const char *path, struct sdb_errbuf *eb)
 {
-	char dir[4096];
 	struct stat sb;
+	char *dir;
+	int rc = SDB_OK;
 
-	if (stat(path, &sb) == 0 || errno != ENOENT || dir_of(path, dir, sizeof dir) != 0)
+	if (stat(path, &sb) == 0 || errno != ENOENT || (dir = sdb_path_dir(path)) == NULL)
 		return SDB_OK;
 	if (stat(dir, &sb) != 0)
-		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: directory %s: %s",
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s: directory %s: %s",
 		    path, dir, strerror(errno));
-	if (access(dir, W_OK | X_OK) != 0)
-		return sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s in %s: %s", path,
+	else if (access(dir, W_OK | X_OK) != 0)
+		rc = sdb_errf(eb, SDB_ERR_IO, "cannot create the state file %s in %s: %s", path,
 		    dir, strerror(errno));
-	return SDB_OK;
+	free(dir);
+	return rc;
 }
 
 /* The tables a state may hold; "seen" is an older one, dropped at open. */
@@ -330,14 +321,18 @@ is_tmp_name(const char *name, const char *base, size_t blen)
 static void
 tmp_sweep(const char *path)
 {
-	char dir[4096];
 	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
 	size_t blen = strlen(base);
 	struct dirent *e;
+	char *dir;
 	DIR *d;
 	int dfd;
 
-	if (dir_of(path, dir, sizeof dir) != 0 || (d = opendir(dir)) == NULL)
+	if ((dir = sdb_path_dir(path)) == NULL)
+		return;
+	d = opendir(dir);
+	free(dir);
+	if (d == NULL)
 		return;
 	dfd = dirfd(d);
 	while ((e = readdir(d)) != NULL) {

@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 
 #include "csumdb/store.h"
+#include "fileio.h"
 #include "limits.h"
 #include "sqlite_open.h"
 
@@ -416,25 +417,21 @@ static int
 explain_dir(struct sdb_store *s, const char *path, int rc, struct sdb_errbuf *eb)
 {
 	int code = sqlite3_extended_errcode(s->db) & 0xff, e;
-	char *real, *slash;
+	char *real, *dir;
 
 	if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN)
 		return rc;
 	if ((real = realpath(path, NULL)) == NULL)
 		return rc;
-	slash = strrchr(real, '/');
-	if (slash == NULL) {
-		free(real);
-		return rc;
-	}
-	slash[slash == real] = '\0';   /* keep "/" for a file in the root */
-	if (access(real, W_OK) != 0) {
+	dir = sdb_path_dir(real);
+	free(real);
+	if (dir != NULL && access(dir, W_OK) != 0) {
 		e = errno;
 		rc = sdb_errf(eb, rc, "directory %s cannot be written (%s), and SQLite makes the "
 		              "database's write-ahead log (%s-wal, %s-shm) there, even to read it: "
-		              "let this user write the directory", real, strerror(e), path, path);
+		              "let this user write the directory", dir, strerror(e), path, path);
 	}
-	free(real);
+	free(dir);
 	return rc;
 }
 

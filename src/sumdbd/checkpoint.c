@@ -59,24 +59,11 @@ sdbd_checkpoint_close(struct sdbd_checkpoint *c)
 static int
 missing(const char *path, struct sdb_errbuf *eb)
 {
-	const char *slash = strrchr(path, '/');
-	struct stat sb;
-	char *dir;
-	int rc;
+	char why[SDB_ERRBUF_SIZE];
 
-	if (slash == NULL || slash == path)
-		return sdb_errf(eb, SDB_ERR_NOT_FOUND, "checkpoint %s: %s", path, strerror(ENOENT));
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	if (stat(dir, &sb) != 0)
-		rc = sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: directory %s: %s (make it first)", path,
-		    dir, strerror(errno));
-	else if (!S_ISDIR(sb.st_mode))
-		rc = sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s is not a directory", path, dir);
-	else
-		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "checkpoint %s: %s", path, strerror(ENOENT));
-	free(dir);
-	return rc;
+	if (sdb_dir_missing(path, why, sizeof why))
+		return sdb_errf(eb, SDB_ERR_IO, "checkpoint %s: %s", path, why);
+	return sdb_errf(eb, SDB_ERR_NOT_FOUND, "checkpoint %s: %s", path, strerror(ENOENT));
 }
 
 int

@@ -202,27 +202,12 @@ unlink_checkpoint(const char *cp)
 static int
 dir_ok(const char *opt, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	struct stat sb;
-	char *dir;
-	int ok;
+	char why[SDB_ERRBUF_SIZE];
 
-	if (slash == NULL || slash == path)
+	if (!sdb_dir_missing(path, why, sizeof why))
 		return 1;
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-		return 1;   /* the create will say */
-	if (stat(dir, &sb) != 0) {
-		fprintf(stderr, "sumdbd init: %s %s: directory %s: %s (make it first)\n", opt, path,
-		    dir, strerror(errno));
-		ok = 0;
-	} else if (!S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "sumdbd init: %s %s: %s is not a directory\n", opt, path, dir);
-		ok = 0;
-	} else {
-		ok = 1;
-	}
-	free(dir);
-	return ok;
+	fprintf(stderr, "sumdbd init: %s %s: %s\n", opt, path, why);
+	return 0;
 }
 
 int
