@@ -14,7 +14,8 @@
  *     files beside the state file (dupidx.h), that progress covers.
  *
  * Every update is one transaction, synchronous=FULL: a crash at any point
- * leaves the previous state or the new one.  Processes sharing a state
+ * leaves the previous state or the new one; an accepted tree is also in
+ * the file itself, not only in its -wal, once accept returns.  Processes sharing a state
  * serialise on SQLite's write lock (a write waits a few seconds, then
  * SDB_ERR_LOCKED); work that also keeps files beside the state takes its
  * lock (sdb_state_lock).  Every message names the file and says what to
@@ -69,13 +70,18 @@ int sdb_state_accepted(struct sdb_state *st, const struct sdb_note_verifier *v,
 
 /*
  * Stores tree and its signed note (already verified by the caller) as the
- * accepted tree, durably, in one transaction.  The accepted tree never
- * goes back: a tree smaller than the stored one, or another tree of its
- * size, is refused (SDB_ERR_INVALID), as is a note that is not tree's.
- * When sdb_state_accepted was called on st, the tree it read must still
- * be the stored one (another run may have accepted a tree meanwhile):
- * else SDB_ERR_IO, nothing stored.  Returns SDB_OK, SDB_ERR_INVALID,
- * SDB_ERR_IO, SDB_ERR_LOCKED, SDB_ERR_NOMEM.
+ * accepted tree, durably, in one transaction, then copies it from
+ * STATE-wal into the state file itself, synced, so that the file alone
+ * (a backup that copies only it; a run killed later, with its -wal lost)
+ * holds it.  The accepted tree never goes back: a tree smaller than the
+ * stored one, or another tree of its size, is refused (SDB_ERR_INVALID),
+ * as is a note that is not tree's.  When sdb_state_accepted was called on
+ * st, the tree it read must still be the stored one (another run may
+ * have accepted a tree meanwhile): else SDB_ERR_IO, nothing stored.
+ * Returns SDB_OK, SDB_ERR_INVALID, SDB_ERR_IO, SDB_ERR_LOCKED,
+ * SDB_ERR_NOMEM; SDB_ERR_LOCKED or SDB_ERR_IO also when the tree is
+ * accepted but held in STATE-wal only (a reader of an older snapshot
+ * past the busy timeout; eb says so): accepting it again copies it.
  */
 int sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
     size_t len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

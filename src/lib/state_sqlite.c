@@ -910,12 +910,48 @@ out:
 	return err;
 }
 
+/*
+ * Copies every transaction committed to STATE-wal into the state file
+ * itself and syncs it (a FULL checkpoint: it waits, up to the busy
+ * timeout, for readers of an older snapshot; those of the newest do not
+ * hold it up, nor is the -wal truncated, which would wait for them all).
+ * A commit is durable in the -wal already; this makes it durable in the
+ * file alone, which is what a backup that copies only the file, or an
+ * operator who moves the file without its -wal, keeps.  what says what
+ * was committed, for the message.
+ */
+static int
+checkpoint(struct sdb_state *st, const char *what, struct sdb_errbuf *eb)
+{
+	int rc, nlog = -1, nckpt = -1;
+	char *wal;
+
+	rc = sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_FULL, &nlog, &nckpt);
+	if (rc == SQLITE_OK && nckpt == nlog)
+		return SDB_OK;
+	if ((wal = sdb_path_join(st->path, "-wal")) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		rc = st_errf(st, eb, SDB_ERR_LOCKED, "%s, but is held in %s only: another process "
+		    "(an sqlite3 shell, a backup reading it) kept an older snapshot open for %d s, "
+		    "so it could not be copied into the file; a copy of the file without %s would "
+		    "not hold it: run again when that process is done", what, wal,
+		    BUSY_TIMEOUT_MS / 1000, wal);
+	else
+		rc = st_errf(st, eb, SDB_ERR_IO, "%s, but is held in %s only: copying it into the "
+		    "file failed (%s): keep %s with the file", what, wal, sqlite3_errmsg(st->db),
+		    wal);
+	free(wal);
+	return rc;
+}
+
 int
 sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
     size_t len, struct sdb_errbuf *eb)
 {
 	struct sdb_tree nt;
 	sqlite3_stmt *s;
+	char what[64];
 	int rc, err;
 	int64_t size;
 
@@ -991,7 +1027,10 @@ sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *
 		st->seen_size = tree->n;
 		st->seen_hash = tree->hash;
 	}
-	return SDB_OK;
+	/* Before the caller says it accepted the tree: a run killed later,
+	 * or a copy of the file without its -wal, must not take it back. */
+	snprintf(what, sizeof what, "the tree of %" PRId64 " records is accepted", tree->n);
+	return checkpoint(st, what, eb);
 fail:
 	(void)exec(st, "ROLLBACK", NULL);
 	return err;

@@ -1261,6 +1261,93 @@ test_accept_race(void)
 	remove_state(path);
 }
 
+/* Copies the file src to dst, alone (as a backup that takes only the
+ * state file, not its -wal, would). */
+static void
+copy_alone(const char *src, const char *dst)
+{
+	size_t len = 0;
+	uint8_t *buf = slurp(src, &len);
+	int fd;
+
+	CU_ASSERT_FATAL(buf != NULL);
+	remove_state(dst);
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, buf, len) == (ssize_t)len);
+	CU_ASSERT(close(fd) == 0);
+	free(buf);
+}
+
+/* The size of the tree accepted in a copy of the state file alone. */
+static int64_t
+accepted_in_copy(const char *path, const char *copy)
+{
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	int64_t n;
+
+	copy_alone(path, copy);
+	if (sdb_state_open(&st, copy, vkey, &eb) != SDB_OK)
+		return -2;
+	n = accepted_n(st, &eb);
+	sdb_state_close(st);
+	remove_state(copy);
+	return n;
+}
+
+/*
+ * An accepted tree is in the state file itself once accept returns, not
+ * only in its -wal: a backup that copies the file alone, or a run killed
+ * later (an audit --full that accepts, then reads for hours), keeps it,
+ * also while another process has the state open.  A reader that keeps an
+ * older snapshot past the busy timeout keeps the tree in the -wal only:
+ * the accept then fails and says so, with the tree accepted.
+ */
+static void
+test_accept_in_file(void)
+{
+	char path[512], copy[512];
+	struct sdb_state *st = NULL, *other = NULL;
+	struct sdb_errbuf eb;
+	sqlite3 *reader = NULL;
+	sqlite3_stmt *s = NULL;
+
+	keys();
+	fresh_path(path, sizeof path);
+	fresh_path(copy, sizeof copy);
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(accept_n(st, 300, 0, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 300);
+	/* another process's handle (sumdb evidence, lookup --state) open */
+	CU_ASSERT_FATAL(sdb_state_open(&other, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(other, &eb), 300);
+	CU_ASSERT_FATAL(accept_n(st, 500, 0, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 500);
+	sdb_state_close(other);
+
+	/* Twin: a reader in a transaction from before the accept. */
+	CU_ASSERT_FATAL(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(reader, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_prepare_v2(reader, "SELECT size FROM accepted", -1, &s, NULL) ==
+	    SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_step(s), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int64(s, 0), 500);
+	sqlite3_finalize(s);
+	CU_ASSERT_EQUAL(accept_n(st, 700, 0, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "accepted") != NULL &&
+	    strstr(eb.msg, "-wal") != NULL);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 700);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 500);
+	CU_ASSERT(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	CU_ASSERT(sqlite3_close(reader) == SQLITE_OK);
+	/* the next accept, the same tree, puts it into the file */
+	CU_ASSERT_EQUAL(accept_n(st, 700, 0, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 700);
+	sdb_state_close(st);
+	remove_state(path);
+}
+
 /* What the children of test_make_race share. */
 struct make_race {
 	const char *path, *vk;
@@ -2230,6 +2317,7 @@ unit_register(void)
 		{ "read_only_file", test_read_only_file },
 		{ "read_only_dir", test_read_only_dir },
 		{ "accept_race", test_accept_race },
+		{ "accept_in_file", test_accept_in_file },
 		{ "make_race", test_make_race },
 		{ "serialise", test_serialise },
 		{ "busy", test_busy },
