@@ -2,10 +2,12 @@
  * sumdb audit: checks that a checksum database's latest signed tree is
  * consistent with the tree accepted on the previous run (PROTOCOL.md
  * "Auditing", DESIGN.md "Audit path").  The first run trusts what it sees
- * and says so.  A fork prints and stores a proof of misbehavior and keeps
- * the accepted tree (exit 2); anything that prevents the check (network,
- * 5xx, garbled answers, missing tiles) is exit 1 with the state unchanged.
- * --full then checks every record (full.c).
+ * and says so, unless --no-first-run makes it a failure of its own (exit
+ * 3: a lost state must not pass unnoticed).  A fork prints and stores a
+ * proof of misbehavior and keeps the accepted tree (exit 2); anything that
+ * prevents the check (network, 5xx, garbled answers, missing tiles) is
+ * exit 1 with the state unchanged.  --full then checks every record
+ * (full.c).
  */
 #include "config.h"
 
@@ -25,11 +27,18 @@
 #include "json.h"
 #include "remote.h"
 
+/* --no-first-run found no accepted tree: nothing was checked, nothing is
+ * known to be wrong with the log, but there is nothing to check it
+ * against (a state lost or never made), which a script must tell apart
+ * from a network failure (1) and from a fork (2). */
+enum { EXIT_NO_TREE = 3 };
+
 static void
 audit_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdb audit [--state FILE] [--url URL] [--full] [--json] KEY\n"
+	    "usage: sumdb audit [--state FILE] [--url URL] [--full] [--no-first-run]\n"
+	    "                   [--json] KEY\n"
 	    "\n"
 	    "Checks that the latest signed tree of the checksum database with the\n"
 	    "verifier key KEY (or sum.golang.org, its built-in key) is consistent with\n"
@@ -47,14 +56,18 @@ audit_usage(FILE *f)
 	    "  --full        also download every data tile and check every record,\n"
 	    "                every level-0 tile root and the whole tree (incremental;\n"
 	    "                one --full run per state at a time)\n"
+	    "  --no-first-run\n"
+	    "                fail (exit 3) instead of trusting the tree seen when\n"
+	    "                the state holds no accepted tree (a lost state file);\n"
+	    "                nothing is fetched or stored then\n"
 	    "  --json        print one JSON object, also when it fails (a \"status\" of\n"
-	    "                verification-failed or could-not-check, and a \"detail\");\n"
-	    "                a usage error is on standard error only\n"
+	    "                verification-failed, could-not-check or no-accepted-tree,\n"
+	    "                and a \"detail\"); a usage error is on standard error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 consistent; 2 verification failed (fork, bad signature,\n"
 	    "tiles or records that do not match); 1 could not check (network, server\n"
-	    "errors, usage, local files).\n");
+	    "errors, usage, local files); 3 no accepted tree with --no-first-run.\n");
 }
 
 /*
@@ -180,6 +193,7 @@ cmd_audit(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "no-first-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -193,7 +207,7 @@ cmd_audit(int argc, char **argv)
 	struct sdb_state *st = NULL;
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
 	int json = 0, full = 0, c, err = SDB_OK, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
-	int args_ok = 0;
+	int args_ok = 0, no_first_run = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -205,6 +219,7 @@ cmd_audit(int argc, char **argv)
 			break;
 		case 'u': url = optarg; break;
 		case 'f': full = 1; break;
+		case 'n': no_first_run = 1; break;
 		case 'j': json = 1; break;
 		case 'h': audit_usage(stdout); free(state_path); return EXIT_OK;
 		default: audit_usage(stderr); free(state_path); return EXIT_LOCAL;
@@ -243,7 +258,25 @@ cmd_audit(int argc, char **argv)
 	r.state = st;
 
 	err = sdb_state_accepted(st, r.v, &acc, &acc_note, &acc_len, &eb);
-	if (err == SDB_ERR_NOT_FOUND) {
+	if (err == SDB_ERR_NOT_FOUND && no_first_run) {
+		struct stat sb;
+		int missing = stat(state_path, &sb) != 0 && errno == ENOENT;
+
+		/* the words go into eb, for --json's detail too */
+		err = sdb_errf(&eb, SDB_ERR_NOT_FOUND, "no tree accepted to check %s against: the "
+		    "state file %s %s; nothing was fetched or stored.  If the state was lost (a "
+		    "cache evicted, a new machine, a wrong --state), restore it from a backup; "
+		    "to start over deliberately, trusting the tree the log shows now, run once "
+		    "without --no-first-run", sdb_note_verifier_name(r.v), state_path,
+		    missing ? "does not exist" : "holds none");
+		fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+		if (json) {
+			json_status(stdout, "status", "no-accepted-tree", eb.msg);
+			printed = 1;
+		}
+		status = EXIT_NO_TREE;
+		goto out;
+	} else if (err == SDB_ERR_NOT_FOUND) {
 		first = 1;
 	} else if (err != SDB_OK) {
 		fprintf(stderr, "sumdb audit: %s (the state file is left as it is)\n",
