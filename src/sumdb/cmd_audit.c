@@ -2,8 +2,8 @@
  * sumdb audit: checks that a checksum database's latest signed tree is
  * consistent with the tree accepted on the previous run (PROTOCOL.md
  * "Auditing", DESIGN.md "Audit path").  The first run trusts what it sees
- * and says so, unless --no-first-run makes it a failure of its own (exit
- * 3: a lost state must not pass unnoticed).  A fork prints and stores a
+ * and says so, unless --no-first-run makes it a failure (exit 1, with a
+ * --json status of its own: a lost state must not pass unnoticed).  A fork prints and stores a
  * proof of misbehavior and keeps the accepted tree (exit 2); anything that
  * prevents the check (network, 5xx, garbled answers, missing tiles) is
  * exit 1 with the state unchanged.  --full then checks every record
@@ -26,12 +26,6 @@
 #include "full.h"
 #include "json.h"
 #include "remote.h"
-
-/* --no-first-run found no accepted tree: nothing was checked, nothing is
- * known to be wrong with the log, but there is nothing to check it
- * against (a state lost or never made), which a script must tell apart
- * from a network failure (1) and from a fork (2). */
-enum { EXIT_NO_TREE = 3 };
 
 static void
 audit_usage(FILE *f)
@@ -57,7 +51,7 @@ audit_usage(FILE *f)
 	    "                every level-0 tile root and the whole tree (incremental;\n"
 	    "                one --full run per state at a time)\n"
 	    "  --no-first-run\n"
-	    "                fail (exit 3) instead of trusting the tree seen when\n"
+	    "                fail (exit 1) instead of trusting the tree seen when\n"
 	    "                the state holds no accepted tree (a lost state file);\n"
 	    "                nothing is fetched or stored then\n"
 	    "  --json        print one JSON object, also when it fails (a \"status\" of\n"
@@ -67,7 +61,7 @@ audit_usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 consistent; 2 verification failed (fork, bad signature,\n"
 	    "tiles or records that do not match); 1 could not check (network, server\n"
-	    "errors, usage, local files); 3 no accepted tree with --no-first-run.\n");
+	    "errors, usage, local files, no accepted tree with --no-first-run).\n");
 }
 
 /*
@@ -274,7 +268,7 @@ cmd_audit(int argc, char **argv)
 			json_status(stdout, "status", "no-accepted-tree", eb.msg);
 			printed = 1;
 		}
-		status = EXIT_NO_TREE;
+		status = EXIT_LOCAL;   /* nothing checked: the state is missing */
 		goto out;
 	} else if (err == SDB_ERR_NOT_FOUND) {
 		first = 1;

@@ -197,16 +197,16 @@ expect 1 'could not check' "lookup --state, log unreachable: exit 1" -- \
 expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$WORK/lookup.state"
 
 # --no-first-run: a lost state (a CI cache evicted, a new runner, a wrong
-# --state) is a failure of its own, exit 3, before anything is fetched or
+# --state) is a failure of its own, exit 1, before anything is fetched or
 # made, instead of a first run that trusts whatever tree it is shown.
 LOST="$WORK/lost.state"
-expect 3 'no tree accepted .*lost.state.*does not exist.*restore it.*without --no-first-run' \
-	"--no-first-run, no state file: exit 3, saying what to do" -- sa --state "$LOST" --no-first-run
+expect 1 'no tree accepted .*lost.state.*does not exist.*restore it.*without --no-first-run' \
+	"--no-first-run, no state file: exit 1, saying what to do" -- sa --state "$LOST" --no-first-run
 expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$LOST"
-expect 3 'no tree accepted' "--no-first-run --full: the same" -- sa --state "$LOST" --no-first-run --full
-expect 3 'no tree accepted' "--no-first-run, the log unreachable: the same (nothing is fetched)" -- \
+expect 1 'no tree accepted' "--no-first-run --full: the same" -- sa --state "$LOST" --no-first-run --full
+expect 1 'no tree accepted' "--no-first-run, the log unreachable: the same (nothing is fetched)" -- \
 	"$SUMDB" audit --state "$LOST" --url http://127.0.0.1:1 --no-first-run "$VKEY"
-expect 3 '^\{"status":"no-accepted-tree","detail":".*lost.state.*"\}$' \
+expect 1 '^\{"status":"no-accepted-tree","detail":".*lost.state.*"\}$' \
 	"--no-first-run --json: one object of its own status" -- \
 	sh -c "'$SUMDB' audit --json --no-first-run --state '$LOST' --url '$PROXY_URL' '$VKEY' 2>/dev/null"
 cp "$WORK/out" "$WORK/lost.json"
@@ -216,7 +216,7 @@ print(json.loads(open(sys.argv[1]).read())["status"])' "$WORK/lost.json"
 # a state file that holds evidence but no tree is no accepted tree either
 python3 -c 'import shutil, sys; shutil.copyfile(sys.argv[1], sys.argv[2])' "$NEW" "$LOST"
 python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM accepted"); c.commit()' "$LOST"
-expect 3 'no tree accepted .*lost.state.*holds none' "--no-first-run, a state without a tree: exit 3" -- \
+expect 1 'no tree accepted .*lost.state.*holds none' "--no-first-run, a state without a tree: exit 1" -- \
 	sa --state "$LOST" --no-first-run
 # Twin: with the tree accepted, --no-first-run changes nothing.
 expect 0 '^consistent: 600 records, unchanged' "--no-first-run with a state: checked as ever" -- \
