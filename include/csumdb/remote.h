@@ -253,9 +253,9 @@ void sdb_remote_mem_clear(struct sdb_remote *r);
  * caller knows their tree is consistent with the accepted one (then
  * remote_commit_cache) or not (remote_drop_cache).  A forked log's tiles
  * must never shadow the accepted tree's.  commit returns SDB_OK or the
- * state's error (the cache is only an optimisation).
+ * state's error, said in eb (the cache is only an optimisation).
  */
-int sdb_remote_commit_cache(struct sdb_remote *r);
+int sdb_remote_commit_cache(struct sdb_remote *r, struct sdb_errbuf *eb);
 void sdb_remote_drop_cache(struct sdb_remote *r);
 
 /*

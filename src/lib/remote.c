@@ -294,12 +294,12 @@ sdb_remote_drop_cache(struct sdb_remote *r)
 }
 
 int
-sdb_remote_commit_cache(struct sdb_remote *r)
+sdb_remote_commit_cache(struct sdb_remote *r, struct sdb_errbuf *eb)
 {
 	const uint8_t **data;
 	struct sdb_tile *t;
 	size_t i;
-	int err = SDB_OK;
+	int err;
 
 	if (r->state == NULL || r->npending == 0) {
 		sdb_remote_drop_cache(r);
@@ -312,7 +312,9 @@ sdb_remote_commit_cache(struct sdb_remote *r)
 			data[i] = r->pending[i].data;
 			t[i] = r->pending[i].t;
 		}
-		err = sdb_state_tiles_put(r->state, t, r->npending, data, NULL, NULL);
+		err = sdb_state_tiles_put(r->state, t, r->npending, data, NULL, eb);
+	} else {
+		err = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
 	free(data);
 	free(t);

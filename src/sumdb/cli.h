@@ -46,6 +46,14 @@ char *audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc
 int evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t len,
     int print);
 
+/*
+ * Puts the tiles r authenticated in this run into its state's cache
+ * (sdb_remote_commit_cache); when that fails, says so on standard error
+ * as "sumdb CMD: warning: ...", with why: the cache only saves fetches,
+ * so the command goes on (cmd_evidence.c).
+ */
+void state_cache_tiles(struct sdb_remote *r, const char *cmd);
+
 /* Shared by lookup, prove and check (cmd_lookup.c). */
 /* Splits "M@V" at its last '@' into malloc'ed strings and checks them (a
  * valid module path, a canonical version).  SDB_OK, SDB_ERR_INVALID,

@@ -304,8 +304,7 @@ cmd_audit(int argc, char **argv)
 			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 			goto out;
 		}
-		if (sdb_remote_commit_cache(&r) != SDB_OK)
-			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
+		state_cache_tiles(&r, "audit");
 		acc = lat;
 		if (json && !full) {
 			printf("{\"status\":\"first-run\",\"trusted\":true,\"size\":%" PRId64 ",\"hash\":",
@@ -391,8 +390,7 @@ cmd_audit(int argc, char **argv)
 
 	/* Consistent: the tiles read belong to the accepted tree or one it
 	 * is a prefix of. */
-	if (sdb_remote_commit_cache(&r) != SDB_OK)
-		fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
+	state_cache_tiles(&r, "audit");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
 			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));

@@ -19,6 +19,7 @@
 #include "csumdb/note.h"
 #include "csumdb/state.h"
 #include "json.h"
+#include "remote.h"
 
 static void
 evidence_usage(FILE *f)
@@ -86,6 +87,17 @@ evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t l
 		fprintf(stderr, "%.*s%s", (int)len, text, len > 0 && text[len - 1] == '\n' ? "" :
 		    "\n");
 	return err;
+}
+
+void
+state_cache_tiles(struct sdb_remote *r, const char *cmd)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	int err = sdb_remote_commit_cache(r, &eb);
+
+	if (err != SDB_OK)
+		fprintf(stderr, "sumdb %s: warning: could not cache tiles in the state (%s); the "
+		    "next run fetches them again\n", cmd, sdb_errmsg(&eb, err));
 }
 
 int

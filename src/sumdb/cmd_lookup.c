@@ -128,8 +128,7 @@ lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
 static void
 lookup_commit_tiles(struct sdb_remote *r)
 {
-	if (sdb_remote_commit_cache(r) != SDB_OK)
-		fprintf(stderr, "sumdb: warning: could not cache tiles in the state\n");
+	state_cache_tiles(r, "lookup");
 }
 
 int

@@ -599,8 +599,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		 * checked again next time (its module@version entries, committed
 		 * with it, are idempotent by record id). */
 		/* tiles of the accepted tree: cache them with the progress */
-		if (sdb_remote_commit_cache(r) != SDB_OK)
-			fprintf(stderr, "sumdb audit: warning: could not cache tiles in the state\n");
+		state_cache_tiles(r, "audit");
 		now_found = found;
 		now_found.bad_records += bad_full;
 		if (done.n > committed &&

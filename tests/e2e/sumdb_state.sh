@@ -6,7 +6,8 @@
 # XDG_STATE_HOME ignored as XDG says, a directory others may write or
 # another user owns refused); evidence of a fork that cannot be stored
 # (another process holds the state's write lock) said so, with why, and
-# never lost without a word.
+# never lost without a word; a tile cache that cannot be written said so,
+# with why, and the audit going on.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
 trap 'stop_pids; sumdbd_stop A; sumdbd_stop B; proxy_stop; rm -rf "$WORK"' EXIT
@@ -104,7 +105,23 @@ expect 0 'tree size 3310' "A grows to 3310" -- "$SUMDBD" add --db "$WORK/a.db" "
 expect 0 'tree size 3310' "B, a copy, grows to 3310 differently" -- "$SUMDBD" add --db "$WORK/b.db" "$WORK/gb.sum"
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
-expect 0 '^consistent: 3300 -> 3310 records' "A's 3310 accepted" -- audit
+# The state's tile cache cannot be written (a trigger stands in for a
+# full disk): the cache only saves fetches, so the audit goes on and
+# accepts, and the warning says why the tiles were not kept.
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TRIGGER no_room BEFORE INSERT ON tiles BEGIN SELECT RAISE(ABORT, \"no room for tiles\"); END")
+c.commit()' "$ST"
+expect 0 '^consistent: 3300 -> 3310 records' "A's 3310 accepted, the tile cache failing" -- audit
+cp "$WORK/out" "$WORK/cache.out"
+expect 0 'warning: could not cache tiles in the state \(.*no room for tiles.*\); the next run fetches them again' \
+	"... saying why the tiles were not cached" -- cat "$WORK/cache.out"
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DROP TRIGGER no_room")
+c.commit()' "$ST"
 sumdbd_start B "$WORK/b.db"
 proxy_set "upstream $B_URL"
 # another process (an sqlite3 shell, say) holds the state's write lock
