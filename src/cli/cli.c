@@ -91,6 +91,23 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 }
 
 int
+cli_count_arg(const char *prog, const char *opt, const char *arg, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	for (p = arg; *p >= '0' && *p <= '9' && v <= max; p++)
+		v = v * 10 + (unsigned long)(*p - '0');
+	if (p == arg || *p != '\0' || v < 1 || v > max) {
+		fprintf(stderr, "%s: %s wants 1..%lu\n", prog, opt, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
 cli_extra_args(const char *prog, int argc, char **argv, int first)
 {
 	if (first >= argc)

@@ -39,6 +39,12 @@ char *cli_read_input(const char *prog, const char *path, size_t max, size_t *len
 char *cli_read_nonempty(const char *path, size_t max, const char *what, size_t *len,
     struct sdb_errbuf *eb);
 
+/* The value of a numeric option, arg: decimal digits only (no sign, no
+ * space) naming 1..max, stored in *out and 0 returned; else says "PROG:
+ * OPT wants 1..MAX" on stderr and returns -1. */
+int cli_count_arg(const char *prog, const char *opt, const char *arg, unsigned long max,
+    unsigned long *out);
+
 /* For a command that takes no arguments after its options: when there
  * are some (argv[first..argc)), says so, naming the first, and returns
  * 1; else 0. */

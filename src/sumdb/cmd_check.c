@@ -510,13 +510,10 @@ cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'u': url = optarg; break;
 		case 'J': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > CHECK_JOBS_MAX) {
-				fprintf(stderr, "sumdb check: --jobs wants 1..%d\n", CHECK_JOBS_MAX);
+			if (cli_count_arg("sumdb check", "--jobs", optarg, CHECK_JOBS_MAX, &v) != 0)
 				return EXIT_LOCAL;
-			}
 			jobs = (unsigned)v;
 			break;
 		}

@@ -286,14 +286,12 @@ cmd_serve(int argc, char **argv)
 		case 'K':
 		case 'W':
 		case 'J': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 3600) {
-				fprintf(stderr, "sumdbd serve: --%s-%s wants 1..3600\n",
-				    c == 'O' || c == 'K' ? "upstream" : "public",
-				    c == 'O' || c == 'W' ? "timeout" : "concurrency");
+			unsigned long v;
+
+			if (cli_count_arg("sumdbd serve", c == 'O' ? "--upstream-timeout" :
+			    c == 'K' ? "--upstream-concurrency" : c == 'W' ? "--public-timeout" :
+			    "--public-concurrency", optarg, 3600, &v) != 0)
 				return 1;
-			}
 			if (c == 'O')
 				uopt.timeout_ms = (long)v * 1000;
 			else if (c == 'K')
@@ -317,15 +315,12 @@ cmd_serve(int argc, char **argv)
 				{ 'Q', "--miss-queue", 1000000 },
 			};
 			size_t k = 0;
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
 			while (lim[k].c != c)
 				k++;
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > lim[k].max) {
-				fprintf(stderr, "sumdbd serve: %s wants 1..%lu\n", lim[k].name, lim[k].max);
+			if (cli_count_arg("sumdbd serve", lim[k].name, optarg, lim[k].max, &v) != 0)
 				return 1;
-			}
 			if (c == 'M')
 				hopt.conn_limit = (unsigned)v;
 			else if (c == 'I')
@@ -339,12 +334,10 @@ cmd_serve(int argc, char **argv)
 			break;
 		}
 		case 't': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 256) {
-				fprintf(stderr, "sumdbd serve: --threads wants 1..256\n");
+			unsigned long v;
+
+			if (cli_count_arg("sumdbd serve", "--threads", optarg, 256, &v) != 0)
 				return 1;
-			}
 			hopt.threads = (unsigned)v;
 			break;
 		}

@@ -198,6 +198,8 @@ expect 0 '"matched":4,"mismatches":0,"verification_failed":2,' "... and only the
 expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs 0 refused" -- "$SUMDB" check --jobs 0 "$VKEY" "$WORK/fork.sum"
 expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs 33 refused" -- "$SUMDB" check --jobs 33 "$VKEY" "$WORK/fork.sum"
 expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs 4x refused" -- "$SUMDB" check --jobs 4x "$VKEY" "$WORK/fork.sum"
+expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs +4 refused (digits only)" -- "$SUMDB" check --jobs +4 "$VKEY" "$WORK/fork.sum"
+expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs ' 4' refused" -- "$SUMDB" check --jobs ' 4' "$VKEY" "$WORK/fork.sum"
 expect 0 '^  --jobs N ' "check --help names --jobs" -- "$SUMDB" check --help
 sumdbd_stop A
 sumdbd_stop B

@@ -324,6 +324,16 @@ expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUM
 expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
 	"serve refuses a port past 65535" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+# Numeric options take decimal digits only: no sign, no space, no number
+# past the range that wraps around into it.
+for bad in '+4' ' 4' '-1' '0' '257' '4x' '' '18446744073709551620'; do
+	expect 1 "^sumdbd serve: --threads wants 1\.\.256$" "serve refuses --threads '$bad'" -- \
+		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --threads "$bad"
+done
+expect 1 "^sumdbd serve: --public-timeout wants 1\.\.3600$" "serve refuses --public-timeout +5" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout +5
+expect 1 "^sumdbd serve: --max-conns wants 1\.\.1000000$" "serve refuses --max-conns ' 9'" -- \
+	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --max-conns ' 9'
 # Listening on all addresses: 0.0.0.0 is no URL for a client elsewhere,
 # so the GOSUMDB line names the host, and a line on stderr says so.
 sumdbd_start ALL "$DB" --no-admin --listen 0.0.0.0:0
