@@ -102,12 +102,15 @@ sdb_dir_missing(const char *path, char *msg, size_t cap)
 {
 	char *dir = sdb_path_dir(path);
 	struct stat sb;
-	int missing = 1;
+	int missing = 1, e;
 
 	if (dir == NULL)
 		return 0;
-	if (stat(dir, &sb) != 0)
-		snprintf(msg, cap, "directory %s: %s (make it first)", dir, strerror(errno));
+	if (stat(dir, &sb) != 0) {
+		e = errno;
+		snprintf(msg, cap, "directory %s: %s%s", dir, strerror(e),
+		    e == ENOENT ? " (make it first)" : "");
+	}
 	else if (!S_ISDIR(sb.st_mode))
 		snprintf(msg, cap, "%s is not a directory", dir);
 	else

@@ -39,7 +39,8 @@ char *sdb_path_dir(const char *path);
 
 /* 1 when the directory that would hold path is not there or is no
  * directory, with why in msg ("directory D: No such file or directory
- * (make it first)", "D is not a directory"), for a message that names
+ * (make it first)", "directory D: Permission denied", "D is not a
+ * directory"), for a message that names
  * the directory rather than the file a create or open would then fail to
  * make; else 0 (also when out of memory: the create or open will say). */
 int sdb_dir_missing(const char *path, char *msg, size_t cap);

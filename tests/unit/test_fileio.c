@@ -61,6 +61,13 @@ test_dir_missing(void)
 
 	CU_ASSERT_EQUAL(sdb_dir_missing(in_file, msg, sizeof msg), 1);
 	CU_ASSERT(strstr(msg, "plain is not a directory") != NULL);
+
+	/* a directory that cannot be looked at for another reason than its
+	 * absence is not one to make */
+	snprintf(in_gone, sizeof in_gone, "%s/sub/new.db", file);
+	CU_ASSERT_EQUAL(sdb_dir_missing(in_gone, msg, sizeof msg), 1);
+	CU_ASSERT(strstr(msg, "plain/sub: Not a directory") != NULL);
+	CU_ASSERT(strstr(msg, "make it first") == NULL);
 	unlink(file);
 }
 
