@@ -1090,35 +1090,38 @@ run_ro(const struct ro_case *c)
 	return reap(spawn(ro_child, (void *)c));
 }
 
-/* Runs the case c and checks that all of it held; says so when it could
- * not run (as root, with a $TMPDIR that uid 65534 cannot enter). */
+/*
+ * Makes a state of 1000 records in a directory of its own that another
+ * user may reach (the temporary directory is ours alone, mode 0700),
+ * gives the file mode and the directory dmode, runs fn on it as the case
+ * says and checks that all of it held (saying so when it could not run:
+ * as root, with a $TMPDIR that uid 65534 cannot enter), and removes it.
+ */
 static void
-check_ro(const struct ro_case *c)
-{
-	int code = run_ro(c);
-
-	if (code == RO_UNREACHABLE)
-		fprintf(stderr, "SKIP: uid 65534 cannot reach %s: set TMPDIR to a directory others "
-		    "may enter to check a state that may only be read\n", c->dir);
-	else
-		CU_ASSERT_EQUAL(code, 0);
-}
-
-/* A directory of our own for a state that another user must reach: the
- * temporary directory is ours alone (mode 0700). */
-static void
-shared_dir(char *out, size_t n)
+check_ro(mode_t mode, mode_t dmode, int (*fn)(const struct ro_case *))
 {
 	const char *t = getenv("TMPDIR");
+	char dir[512], path[600];
+	struct ro_case c;
+	int code;
 
-	CU_ASSERT_FATAL((size_t)snprintf(out, n, "%s/csumdb-state-ro.XXXXXX",
-	    t != NULL && t[0] != '\0' ? t : "/tmp") < n);
-	CU_ASSERT_FATAL(mkdtemp(out) != NULL);
-}
-
-static void
-remove_dir(const char *dir, const char *path)
-{
+	keys();
+	CU_ASSERT_FATAL((size_t)snprintf(dir, sizeof dir, "%s/csumdb-state-ro.XXXXXX",
+	    t != NULL && t[0] != '\0' ? t : "/tmp") < sizeof dir);
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/ro.state", dir);
+	make_state(path, 1000);
+	c.dir = dir;
+	c.path = path;
+	c.mode = mode;
+	c.dmode = dmode;
+	c.fn = fn;
+	code = run_ro(&c);
+	if (code == RO_UNREACHABLE)
+		fprintf(stderr, "SKIP: uid 65534 cannot reach %s: set TMPDIR to a directory others "
+		    "may enter to check a state that may only be read\n", dir);
+	else
+		CU_ASSERT_EQUAL(code, 0);
 	CU_ASSERT(chmod(dir, 0700) == 0);
 	remove_state(path);
 	CU_ASSERT(rmdir(dir) == 0);
@@ -1164,20 +1167,7 @@ ro_file_checks(const struct ro_case *c)
 static void
 test_read_only_file(void)
 {
-	char dir[512], path[600];
-	struct ro_case c;
-
-	keys();
-	shared_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/ro.state", dir);
-	make_state(path, 1000);
-	c.dir = dir;
-	c.path = path;
-	c.mode = 0444;
-	c.dmode = 0755;
-	c.fn = ro_file_checks;
-	check_ro(&c);
-	remove_dir(dir, path);
+	check_ro(0444, 0755, ro_file_checks);
 }
 
 /* A state in a directory that may only be read: SQLite makes the
@@ -1207,20 +1197,7 @@ ro_dir_checks(const struct ro_case *c)
 static void
 test_read_only_dir(void)
 {
-	char dir[512], path[600];
-	struct ro_case c;
-
-	keys();
-	shared_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/ro.state", dir);
-	make_state(path, 1000);
-	c.dir = dir;
-	c.path = path;
-	c.mode = 0644;
-	c.dmode = 0555;
-	c.fn = ro_dir_checks;
-	check_ro(&c);
-	remove_dir(dir, path);
+	check_ro(0644, 0555, ro_dir_checks);
 }
 
 /* --- two processes ---------------------------------------------------- */
