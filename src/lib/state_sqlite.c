@@ -46,12 +46,15 @@
 
 #include "csumdb/state.h"
 #include "csumdb/treenote.h"
+#include "clock.h"
 #include "fileio.h"
 #include "limits.h"
 #include "sqlite_open.h"
 
 #define STATE_SCHEMA "1"
 #define BUSY_TIMEOUT_MS 5000
+/* The pause between tries of a checkpoint that another one held up. */
+#define CHECKPOINT_RETRY_MS 10
 
 enum { Q_TILE_GET, Q_TILE_PUT, Q_NUM };
 
@@ -919,16 +922,30 @@ out:
  * file alone, which is what a backup that copies only the file, or an
  * operator who moves the file without its -wal, keeps.  what says what
  * was committed, for the message.
+ *
+ * A checkpoint another process runs at the same time (two runs on one
+ * state, each checkpointing its accept) makes SQLite answer SQLITE_BUSY
+ * at once, without its busy handler; that one copies our frames too, so
+ * we try again, pausing, until it is done or the busy timeout passes.
  */
 static int
 checkpoint(struct sdb_state *st, const char *what, struct sdb_errbuf *eb)
 {
+	long long deadline = sdb_clock_ms() + BUSY_TIMEOUT_MS;
 	int rc, nlog = -1, nckpt = -1;
 	char *wal;
 
-	rc = sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_FULL, &nlog, &nckpt);
-	if (rc == SQLITE_OK && nckpt == nlog)
-		return SDB_OK;
+	for (;;) {
+		struct timespec pause = { 0, CHECKPOINT_RETRY_MS * 1000000L };
+
+		rc = sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_FULL, &nlog, &nckpt);
+		if (rc == SQLITE_OK && nckpt == nlog)
+			return SDB_OK;
+		if ((rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    sdb_clock_ms() >= deadline)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if ((wal = sdb_path_join(st->path, "-wal")) == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
