@@ -3,8 +3,9 @@
  * (tests/diff/module.sh).
  *
  *   diff_module gen SEED N   writes N cases of each kind (path, ver,
- *                            check, cmp, unesc, lookup) in the input
- *                            format of the oracle's module-eval
+ *                            check, cmp, unesc, lookup, match, prefix)
+ *                            in the input format of the oracle's
+ *                            module-eval
  *   diff_module eval         reads such cases and writes csumdb's answers
  *                            in the oracle's output format
  *
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "csumdb/module.h"
+#include "csumdb/module_glob.h"
 #include "difflib.h"
 
 /* ---- seeded generator (splitmix64) ---- */
@@ -291,17 +293,112 @@ gen_escaped(struct buf *b, int version)
 	}
 }
 
+/* ---- path.Match patterns and GOPRIVATE-style lists ---- */
+
+/* A rune for glob cases: mostly path characters, sometimes the pattern's
+ * own metacharacters, Unicode or broken UTF-8.  Never NUL: patterns come
+ * from command lines. */
+static const char *
+glob_char(void)
+{
+	static const char *const common[] = {
+		"a", "b", "c", "x", "y", "z", "0", "9", ".", "-", "_", "A", "Z",
+	};
+	static const char *const odd[] = {
+		"/", "*", "?", "[", "]", "^", "\\", ",", " ", "~", "\xc3\xa9",
+		"\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xed\xa0\x80",
+	};
+
+	return diff_rn(clean ? 12 : 4) != 0 ? PICK(common) : PICK(odd);
+}
+
+/*
+ * Appends a pattern to pat and, alongside, a name it should match to name
+ * (each '*' standing for a few characters, each '?' and class for one
+ * rune of it); then, unless clean, mutates either side now and then, so
+ * that both matches and near misses are asked about.
+ */
+static void
+gen_glob(struct buf *pat, struct buf *name, int elems)
+{
+	static const char *const classes[][2] = {
+		{ "[a-z]", "q" }, { "[^a-z]", "Q" }, { "[^a-z]", "q" },
+		{ "[abc]", "b" }, { "[\\]]", "]" }, { "[\\-]", "-" },
+		{ "[a-]", "a" }, { "[-a]", "a" }, { "[]", "a" }, { "[^]", "a" },
+		{ "[z-a]", "m" }, { "[", "[" }, { "[a", "a" }, { "[\\", "\\" },
+		{ "[^/]", "/" }, { "[\xc3\xa9-\xe4\xb8\xad]", "\xe4\xb8\x80" },
+		{ "[a-\\", "a" }, { "[\\a-\\z]", "m" }, { "]", "]" },
+	};
+	size_t k, j, n = 1 + diff_rn(6);
+	int e;
+
+	for (e = 0; e < elems; e++) {
+		if (e > 0) {
+			putc1(pat, '/');
+			putc1(name, '/');
+		}
+		for (k = 0; k < n; k++) {
+			switch (diff_rn(8)) {
+			case 0: {
+				size_t m = diff_rn(4);
+
+				puts0(pat, diff_rn(4) ? "*" : "**");
+				for (j = 0; j < m; j++)
+					puts0(name, glob_char());
+				break;
+			}
+			case 1:
+				putc1(pat, '?');
+				puts0(name, glob_char());
+				break;
+			case 2: {
+				size_t c = clean ? diff_rn(7) : diff_rn(sizeof classes / sizeof classes[0]);
+
+				puts0(pat, classes[c][0]);
+				puts0(name, classes[c][1]);
+				break;
+			}
+			case 3: {
+				const char *c = glob_char();
+
+				putc1(pat, '\\');
+				puts0(pat, c);
+				puts0(name, c);
+				break;
+			}
+			default: {
+				const char *c = glob_char();
+
+				/* a metacharacter stands for itself only escaped */
+				if (strchr("*?[\\", c[0]) != NULL && c[1] == '\0')
+					c = "m";
+				puts0(pat, c);
+				puts0(name, c);
+			}
+			}
+		}
+	}
+	if (clean)
+		return;
+	if (diff_rn(6) == 0 && name->n > 0)
+		name->b[diff_rn(name->n)] = *glob_char();
+	if (diff_rn(10) == 0)
+		puts0(diff_rn(2) ? pat : name, glob_char());
+	if (diff_rn(20) == 0)
+		putc1(pat, '\\');
+}
+
 static int
 gen(uint64_t seed, long n)
 {
 	static const char *const kinds[] = {
-		"path", "ver", "check", "cmp", "unesc", "lookup",
+		"path", "ver", "check", "cmp", "unesc", "lookup", "match", "prefix",
 	};
 	size_t kind;
 	long i;
 
 	diff_rng = seed;
-	for (kind = 0; kind < 6; kind++) {
+	for (kind = 0; kind < 8; kind++) {
 		for (i = 0; i < n; i++) {
 			struct buf a = { .n = 0 }, b = { .n = 0 };
 
@@ -328,18 +425,44 @@ gen(uint64_t seed, long n)
 			case 4:
 				gen_escaped(&a, (int)diff_rn(2));
 				break;
-			default:
+			case 5:
 				gen_escaped(&a, 0);
 				if (clean || diff_rn(20) != 0)
 					putc1(&a, '@');
 				gen_escaped(&a, 1);
 				if (!clean && diff_rn(20) == 0)
 					puts0(&a, PICK(odd_chars));
+				break;
+			case 6:
+				gen_glob(&a, &b, 1 + (int)diff_rn(3));
+				break;
+			default: {
+				/* a list of one to three patterns, some empty or with
+				 * a trailing '/'; the target grows from one of them */
+				size_t k, m = 1 + diff_rn(3), pick = diff_rn(m);
+
+				for (k = 0; k < m; k++) {
+					struct buf t = { .n = 0 };
+
+					if (k > 0)
+						putc1(&a, ',');
+					if (diff_rn(8) == 0)
+						continue;
+					gen_glob(&a, k == pick ? &b : &t, 1 + (int)diff_rn(3));
+					if (diff_rn(6) == 0)
+						putc1(&a, '/');
+				}
+				m = diff_rn(3);
+				for (k = 0; k < m; k++) {
+					putc1(&b, '/');
+					gen_elem(&b);
+				}
+			}
 			}
 			fputs(kinds[kind], stdout);
 			putchar('\t');
 			diff_hex_put(stdout, a.b, a.n);
-			if (kind == 2 || kind == 3) {
+			if (kind == 2 || kind == 3 || kind >= 6) {
 				putchar('\t');
 				diff_hex_put(stdout, b.b, b.n);
 			}
@@ -483,6 +606,17 @@ eval(void)
 			putchar('\n');
 		} else if (strcmp(f[0], "lookup") == 0) {
 			eval_lookup(a, an);
+		} else if (strcmp(f[0], "match") == 0 && nf == 3 && an < sizeof a &&
+		    bn < sizeof b && memchr(a, '\0', an) == NULL && memchr(b, '\0', bn) == NULL) {
+			int m;
+
+			a[an] = b[bn] = '\0';
+			m = sdb_path_match(a, b);
+			printf("match\t%s\n", m < 0 ? "err" : m ? "1" : "0");
+		} else if (strcmp(f[0], "prefix") == 0 && nf == 3 && an < sizeof a &&
+		    bn < sizeof b && memchr(a, '\0', an) == NULL && memchr(b, '\0', bn) == NULL) {
+			a[an] = b[bn] = '\0';
+			printf("prefix\t%d\n", sdb_module_match_prefix_patterns(a, b));
 		} else {
 			goto bad;
 		}

@@ -13,6 +13,8 @@ package main
 //	unesc HEX       UnescapePath, UnescapeVersion
 //	lookup HEX      the server's /lookup/ gate (modVerRE, then both
 //	                unescapes), plus csumdb's refusal of NUL and "%00"
+//	match HEX HEX   path.Match(pattern, name): 1, 0 or err
+//	prefix HEX HEX  module.MatchPrefixPatterns(globs, target)
 //
 // Output: one line per case, tab-separated; tests/diff/diff_module.c
 // writes the same format for csumdb, and tests/diff/module.sh compares.
@@ -22,6 +24,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -64,7 +67,7 @@ func evalModuleCase(f []string) (string, error) {
 		}
 		args[i] = string(b)
 	}
-	need := map[string]int{"path": 1, "ver": 1, "check": 2, "cmp": 2, "unesc": 1, "lookup": 1}
+	need := map[string]int{"path": 1, "ver": 1, "check": 2, "cmp": 2, "unesc": 1, "lookup": 1, "match": 2, "prefix": 2}
 	if n, ok := need[f[0]]; !ok || n != len(args) {
 		return "", fmt.Errorf("bad case %q", strings.Join(f, "\t"))
 	}
@@ -119,6 +122,14 @@ func evalModuleCase(f []string) (string, error) {
 			return "lookup\tversion", nil
 		}
 		return "lookup\t" + hx(p) + "\t" + hx(v), nil
+	case "match":
+		m, err := path.Match(args[0], args[1])
+		if err != nil {
+			return "match\terr", nil
+		}
+		return "match\t" + b2s(m), nil
+	case "prefix":
+		return "prefix\t" + b2s(module.MatchPrefixPatterns(args[0], args[1])), nil
 	}
 	return "", nil
 }
