@@ -365,6 +365,10 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 struct miss_job {
 	struct sdbd_handlers *h;
 	char *path, *version;
+	char *key;                   /* "path@version": the listener's key
+	                              * of the work (http.h), so that the
+	                              * misses of one version share one run
+	                              * and its answer */
 };
 
 static void
@@ -374,6 +378,7 @@ miss_job_free(void *arg)
 
 	free(j->path);
 	free(j->version);
+	free(j->key);
 	free(j);
 }
 
@@ -449,10 +454,15 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 	{
 		struct miss_job *j = malloc(sizeof *j);
 
-		if (j == NULL) {
+		if (j == NULL || (j->key = malloc(plen + vlen + 2)) == NULL) {
+			free(j);
 			set_static(r, 503, NULL, "out of memory\n");
 			goto out;
 		}
+		memcpy(j->key, path, plen);
+		j->key[plen] = '@';
+		memcpy(j->key + plen + 1, version, vlen);
+		j->key[plen + vlen + 1] = '\0';
 		j->h = h;
 		j->path = path;
 		j->version = version;
@@ -460,6 +470,7 @@ serve_lookup(struct sdbd_handlers *h, const char *req, size_t len, struct sdbd_h
 		r->defer = miss_job_run;
 		r->defer_free = miss_job_free;
 		r->defer_arg = j;
+		r->defer_key = j->key;
 		r->defer_pool = h->miss_pool != NULL ? h->miss_pool(h->miss_arg, j->path) : 0;
 	}
 out:

@@ -47,6 +47,12 @@
  * worker (job_resume), and libmicrohttpd calls on_request again, which
  * queues the answer.  A job is shared by
  * its connection and the pool and freed by whichever lets go last.
+ * Work with a key (a lookup miss's path@version) never runs twice at
+ * once: a defer thread that takes a job whose key is running hangs it on
+ * the running job and goes on to the next, and the running job's answer
+ * is copied to each job hung on it.  Otherwise every client of a version
+ * whose fetch hangs would hold a defer thread of its own waiting on that
+ * one fetch, and every other miss would queue behind them.
  * Every suspended connection is resumed exactly once, and always before
  * MHD_stop_daemon (which panics on a connection left suspended).
  *
@@ -161,12 +167,16 @@ struct cache_slot {
 
 /* A deferred request (http.h), shared by its connection (released in
  * on_completed) and the pool (released when its thread is done with it). */
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_WAITING, JOB_DONE };
 
 struct worker;
 
 struct job {
-	struct job *next, *prev;     /* in the queue or the running list */
+	struct job *next, *prev;     /* in the queue or the running list;
+	                              * next also in a waiters list */
+	char *key;                   /* the work's key (http.h); NULL: none */
+	struct job *waiters;         /* JOB_WAITING on this running job */
+	struct defer_pool *dp;       /* the pool it was handed to */
 	struct MHD_Connection *c;
 	int fd;                      /* c's socket; -1: unknown */
 	struct worker *wk;           /* the worker c belongs to */
@@ -238,6 +248,7 @@ struct defer_pool {
 	struct job *qhead, *qtail;   /* waiting, oldest first */
 	unsigned nqueued;
 	unsigned nrunning;           /* jobs its threads have taken */
+	unsigned nwaiting;           /* jobs waiting on running ones */
 	pthread_t *tids;
 	unsigned nthreads;           /* started */
 };
@@ -572,6 +583,7 @@ job_put(struct job *j)
 	if (atomic_fetch_sub(&j->refs, 1) != 1)
 		return;
 	response_clear(&j->r);
+	free(j->key);
 	free(j);
 }
 
@@ -593,6 +605,49 @@ job_refuse_locked(struct job *j, const char *msg)
 	text_response(&j->r, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 	j->state = JOB_DONE;
 	job_resume(j);
+}
+
+/* The running job with key, or NULL.  defer_mu is held. */
+static struct job *
+running_with_key(struct sdbd_http *h, const char *key)
+{
+	struct job *r;
+
+	for (r = h->running; r != NULL; r = r->next)
+		if (r->key != NULL && strcmp(r->key, key) == 0)
+			return r;
+	return NULL;
+}
+
+/* Answers each job waiting on j, still waiting, with a copy of r (a 503
+ * when memory for the copy runs out) or, with r NULL, a 503 saying msg;
+ * then lets go of them.  defer_mu is held. */
+static void
+answer_waiters_locked(struct job *j, const struct sdbd_http_response *r, const char *msg)
+{
+	struct job *w;
+
+	while ((w = j->waiters) != NULL) {
+		j->waiters = w->next;
+		w->next = NULL;
+		w->dp->nwaiting--;
+		if (w->state == JOB_WAITING && r == NULL) {
+			job_refuse_locked(w, msg);
+		} else if (w->state == JOB_WAITING) {
+			w->r = *r;
+			if (!r->body_static && r->body != NULL) {
+				w->r.body = malloc(r->len > 0 ? r->len : 1);
+				if (w->r.body == NULL)
+					text_response(&w->r, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "out of memory\n");
+				else
+					memcpy(w->r.body, r->body, r->len);
+			}
+			w->state = JOB_DONE;
+			job_resume(w);
+		}
+		job_put(w);   /* the pool's reference */
+	}
 }
 
 /* Whether the client of a suspended connection has closed it (or half
@@ -654,6 +709,21 @@ defer_main(void *arg)
 			job_put(j);   /* the pool's reference */
 			continue;
 		}
+		if (j->key != NULL) {
+			struct job *same = running_with_key(h, j->key);
+
+			if (same != NULL) {
+				/* its answer will be this one's: wait on it,
+				 * off this thread */
+				j->state = JOB_WAITING;
+				j->drop(j->arg);
+				j->arg = NULL;
+				j->next = same->waiters;
+				same->waiters = j;
+				dp->nwaiting++;
+				continue;
+			}
+		}
 		dp->nrunning++;
 		j->state = JOB_RUNNING;
 		j->prev = NULL;
@@ -677,10 +747,13 @@ defer_main(void *arg)
 		if (j->next != NULL)
 			j->next->prev = j->prev;
 		if (j->state == JOB_RUNNING) {
+			answer_waiters_locked(j, &r, NULL);
 			j->r = r;
 			j->state = JOB_DONE;
 			job_resume(j);
 		} else {
+			/* they were answered with it (sdbd_http_stop) */
+			answer_waiters_locked(j, NULL, "server shutting down; try again\n");
 			/* answered 503 at shutdown meanwhile; the connection
 			 * may be gone: never touch it again */
 			response_clear(&r);
@@ -722,17 +795,25 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	j->run = r->defer;
 	j->drop = r->defer_free;
 	j->arg = r->defer_arg;
+	j->dp = dp;
 	j->state = JOB_QUEUED;
+	if (r->defer_key != NULL && (j->key = strdup(r->defer_key)) == NULL) {
+		j->drop(j->arg);
+		free(j);
+		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+	}
 	atomic_init(&j->refs, 2);
 	pthread_mutex_lock(&h->defer_mu);
 	/* Capacity is the threads plus the queue, counted over both: a burst
 	 * that arrives before the threads wake up must not be refused while
 	 * threads are free. */
-	if (h->stopping || dp->nqueued + dp->nrunning >= dp->nthreads + h->queue_max) {
+	if (h->stopping ||
+	    dp->nqueued + dp->nwaiting + dp->nrunning >= dp->nthreads + h->queue_max) {
 		int stopping = h->stopping;
 
 		pthread_mutex_unlock(&h->defer_mu);
 		j->drop(j->arg);
+		free(j->key);
 		free(j);
 		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, stopping ?
 		    "server shutting down; try again\n" :
@@ -1652,8 +1733,14 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 	 * thread drops the result when the work ends. */
 	pthread_mutex_lock(&h->defer_mu);
 	for (j = h->running; j != NULL; j = j->next)
-		if (j->state == JOB_RUNNING)
+		if (j->state == JOB_RUNNING) {
+			struct job *w;
+
 			job_refuse_locked(j, "server shutting down; try again\n");
+			for (w = j->waiters; w != NULL; w = w->next)
+				if (w->state == JOB_WAITING)
+					job_refuse_locked(w, "server shutting down; try again\n");
+		}
 	pthread_mutex_unlock(&h->defer_mu);
 	wait_inflight(h, HTTP_ABANDON_MS, 0);
 	/* stops the workers and their daemons, then joins the defer threads

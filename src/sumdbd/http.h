@@ -60,6 +60,12 @@ struct sdbd_http_response {
 	void *defer_arg;
 	unsigned defer_pool;         /* the pool that runs defer, below
 	                              * SDBD_HTTP_DEFER_POOLS */
+	/* With defer, optionally: what the work is about (copied; a lookup
+	 * miss: "path@version").  Work whose key equals that of work running
+	 * in its pool is not run again: it waits, holding no defer thread,
+	 * and gets a copy of that work's answer (its defer_free is called
+	 * when it starts waiting).  Waiting work counts in the queue. */
+	const char *defer_key;
 };
 
 /* Answers one GET/HEAD request.  path[0..len) is the percent-decoded path

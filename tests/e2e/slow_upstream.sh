@@ -16,6 +16,12 @@
 #      connections at once; the upstream is never asked for those (before,
 #      each was fetched in turn for nobody, 5 s apiece), and a miss asked
 #      after them is recorded as soon as the busy thread is free.
+#   4. one hanging version asked by more clients than there are miss
+#      threads: they share one fetch, waiting off the miss threads (a
+#      lookup of another module is recorded meanwhile), and all get its
+#      answer, the same 504 (before, each miss thread waited on the one
+#      fetch, every other miss queued behind it, and the clients left
+#      in the queue then fetched it all over again).
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
@@ -52,7 +58,7 @@ miss() {
 tree_size() { curl -s "$1/latest" | sed -n 2p; }
 
 mkdir -p "$WORK/proxy"
-for m in hang1 hang2 hang3 hang4 hang5 hang6 hang7 hang8 hang9 hangb hangd1 hangd2 hangd3 recd; do
+for m in hang1 hang2 hang3 hang4 hang5 hang6 hang7 hang8 hang9 hangb hangd1 hangd2 hangd3 recd hangm quick; do
 	python3 "$MKZIP" proxy "$WORK/proxy" "corp.example.com/$m" v1.0.0 "${#m}" 3 || exit 1
 done
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
@@ -60,8 +66,8 @@ PIDS="$PIDS $!"
 wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
 PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
 
-mkdir -p "$WORK/db1" "$WORK/db2" "$WORK/db3"
-for d in db1 db2 db3; do
+mkdir -p "$WORK/db1" "$WORK/db2" "$WORK/db3" "$WORK/db4"
+for d in db1 db2 db3 db4; do
 	"$SUMDBD" init --db "$WORK/$d/sumdb.db" --name localhost.localdev/sumdb >"$WORK/$d.init" 2>&1 ||
 	    { cat "$WORK/$d.init"; exit 1; }
 done
@@ -164,4 +170,30 @@ expect 0 '^0$' "the upstream was never asked for the modules of the clients that
 sumdbd_stop s3
 expect 0 '^0$' "that server stops cleanly" -- echo "$SUMDBD_STATUS"
 expect 0 '^clean$' "no sanitizer report from it" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s3.err' || echo clean"
+
+# --- 4. one hanging version, many clients ----------------------------------
+serve s4 "$WORK/db4/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
+    --upstream-timeout 2 --upstream-concurrency 2 --miss-queue 8
+S4=$URL
+for i in 1 2 3 4 5; do
+	curl -s --max-time 60 -o "$WORK/hangm$i.body" -w '%{http_code}\n' \
+	    "$S4/lookup/corp.example.com/hangm@v1.0.0" >"$WORK/hangm$i.st" 2>&1 &
+	PIDS="$PIDS $!"
+	[ $i -gt 1 ] || wait_for 10 zips_asked 1 hangm || echo "FAIL: hangm never reached the upstream"
+done
+sleep 0.3
+expect 0 '^corp.example.com/quick v1.0.0 h1:' "five clients wait on one hanging version: another is recorded meanwhile" -- \
+	curl -s --max-time 60 "$S4/lookup/corp.example.com/quick@v1.0.0"
+expect 0 '^none$' "... while all five still wait" -- sh -c \
+	"cat '$WORK'/hangm?.st | grep . || echo none"
+for i in 1 2 3 4 5; do wait_for 60 test -s "$WORK/hangm$i.st"; done
+expect 0 "^504 fetching corp.example.com/hangm@v1.0.0 failed: .*timed out" \
+	"the first client's answer: 504 naming the timeout" -- sh -c "tr -d '\n' <'$WORK/hangm1.st'; printf ' '; cat '$WORK/hangm1.body'"
+expect 0 '^same$' "all five get that same answer" -- sh -c \
+	"for i in 2 3 4 5; do cmp -s '$WORK/hangm1.body' \"$WORK/hangm\$i.body\" && cmp -s '$WORK/hangm1.st' \"$WORK/hangm\$i.st\" || exit 1; done; echo same"
+expect 0 '^4$' "one fetch for the five (its first attempt and three retries)" -- \
+	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/hangm/@v/v1.0.0.zip\$' '$WORK/hits'"
+sumdbd_stop s4
+expect 0 '^0$' "that server stops cleanly" -- echo "$SUMDBD_STATUS"
+expect 0 '^clean$' "no sanitizer report from it" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s4.err' || echo clean"
 e2e_done
