@@ -48,6 +48,15 @@ int sdb_fetch_new(struct sdb_fetch **out, const struct sdb_fetch_options *opt,
 /* Releases f; NULL is a no-op. */
 void sdb_fetch_free(struct sdb_fetch *f);
 
+/*
+ * Cancels f's transfers, for a process that is stopping: every transfer
+ * in progress ends within about a second, a pause before a retry at once,
+ * and every later call fails at once; each with SDB_ERR_IO saying the
+ * download was cancelled.  Safe from any thread, at any time before
+ * sdb_fetch_free; cannot be undone.  NULL is a no-op.
+ */
+void sdb_fetch_cancel(struct sdb_fetch *f);
+
 /* A response held in memory.  body is owned (NUL-terminated for
  * convenience, the NUL not counted in len). */
 struct sdb_fetch_response {

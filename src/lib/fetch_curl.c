@@ -3,7 +3,9 @@
  * uses libcurl.  Sizes are capped in the write callback, bodies are either
  * collected in memory or streamed to a caller's sink, and transient failures
  * (network errors, timeouts, 5xx, 429) are retried with exponential backoff,
- * honouring Retry-After.
+ * honouring Retry-After.  A client can be cancelled (a stopping server):
+ * libcurl's progress callback, called at least once a second while a
+ * transfer runs, then aborts it, and pauses before retries are cut short.
  *
  * Threads: a client holds a small pool of idle easy handles behind a mutex;
  * each transfer takes one (or makes one), so any number of threads may use
@@ -14,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,9 @@
 
 /* Idle easy handles kept per client (each keeps its connection cache). */
 #define FETCH_POOL_SIZE 16
+/* How often a pause before a retry looks whether the client was
+ * cancelled. */
+#define FETCH_CANCEL_POLL_MS 50
 
 struct sdb_fetch {
 	struct sdb_fetch_options opt;
@@ -36,6 +42,7 @@ struct sdb_fetch {
 	pthread_mutex_t mu;
 	CURL *pool[FETCH_POOL_SIZE];
 	int npool;
+	atomic_int cancelled;    /* sdb_fetch_cancel */
 };
 
 /* One transfer attempt's state, seen by the callbacks. */
@@ -116,6 +123,7 @@ sdb_fetch_new(struct sdb_fetch **out, const struct sdb_fetch_options *opt,
 	f->opt.netrc_file = f->netrc_file;
 	f->opt.bearer_token = f->bearer_token;
 	f->opt.user_agent = f->user_agent;
+	atomic_init(&f->cancelled, 0);
 	if (nomem || pthread_mutex_init(&f->mu, NULL) != 0) {
 		free(f->ca_file);
 		free(f->netrc_file);
@@ -149,6 +157,32 @@ sdb_fetch_free(struct sdb_fetch *f)
 	}
 	free(f->user_agent);
 	free(f);
+}
+
+void
+sdb_fetch_cancel(struct sdb_fetch *f)
+{
+	if (f != NULL)
+		atomic_store(&f->cancelled, 1);
+}
+
+static int
+is_cancelled(const struct sdb_fetch *f)
+{
+	return atomic_load_explicit(&f->cancelled, memory_order_relaxed);
+}
+
+/* libcurl's progress callback: a non-zero return aborts the transfer
+ * (CURLE_ABORTED_BY_CALLBACK). */
+static int
+xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return is_cancelled(arg);
 }
 
 void
@@ -345,6 +379,9 @@ configure(const struct sdb_fetch *f, CURL *h)
 	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, f->opt.user_agent) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xferinfo_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)f) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK;
 	if (f->opt.ca_file != NULL) {
 		/* The bundle given is the only one trusted.  A libcurl built
 		 * with a CA directory (Debian's /etc/ssl/certs) reads it
@@ -442,15 +479,20 @@ retryable_curl(CURLcode c)
 	}
 }
 
+/* Pauses ms, or less when f is cancelled meanwhile. */
 static void
-sleep_ms(long ms)
+sleep_ms(const struct sdb_fetch *f, long ms)
 {
-	struct timespec ts;
+	while (ms > 0 && !is_cancelled(f)) {
+		long step = ms < FETCH_CANCEL_POLL_MS ? ms : FETCH_CANCEL_POLL_MS;
+		struct timespec ts;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		ms -= step;
+	}
 }
 
 static long
@@ -506,6 +548,10 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 		x->sink_err = SDB_OK;
 		x->retry_after_ms = -1;
 		errbuf[0] = '\0';
+		if (is_cancelled(f)) {
+			rc = sdb_errf(eb, SDB_ERR_IO, "%s: download cancelled", url);
+			goto out;
+		}
 		if (attempt_ms(f, x) == 0) {
 			rc = sdb_errf(eb, SDB_ERR_TIMEOUT, "%s: no answer in the time allowed%s%s%s",
 			    url, why[0] ? " (" : "", why, why[0] ? ")" : "");
@@ -517,6 +563,10 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 		}
 		c = curl_easy_perform(x->h);
 		code = response_code(x->h);
+		if (c == CURLE_ABORTED_BY_CALLBACK && is_cancelled(f)) {
+			rc = sdb_errf(eb, SDB_ERR_IO, "%s: download cancelled", url);
+			goto out;
+		}
 		if (x->too_large || c == CURLE_FILESIZE_EXCEEDED) {
 			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s: response larger than %llu bytes",
 			    url, (unsigned long long)x->max);
@@ -551,7 +601,7 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 
 			if (!last && retryable_curl(c) && room_for(x, wait)) {
 				snprintf(why, sizeof why, "%s", errbuf[0] ? errbuf : curl_easy_strerror(c));
-				sleep_ms(wait);
+				sleep_ms(f, wait);
 				continue;
 			}
 			/* a peer that never answers is a gateway timeout to
@@ -566,7 +616,7 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 
 			if (!last && room_for(x, wait)) {
 				snprintf(why, sizeof why, "HTTP %ld", code);
-				sleep_ms(wait);
+				sleep_ms(f, wait);
 				continue;
 			}
 			rc = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld after %d attempts",

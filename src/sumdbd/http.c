@@ -264,6 +264,8 @@ struct sdbd_http {
 	sdbd_http_handler handler;
 	void *ctx;
 	void (*closed)(void *ctx);
+	void (*abandon)(void *ctx);
+	void *abandon_ctx;
 	atomic_long inflight;
 	/* set by sdbd_http_stop: answers close their connections and come
 	 * from the handler, never from the cache (see queue_keep) */
@@ -1560,6 +1562,8 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
 	h->closed = opt->closed;
+	h->abandon = opt->abandon;
+	h->abandon_ctx = opt->abandon_ctx;
 	h->queue_max = opt->defer_queue ? opt->defer_queue : HTTP_DEFAULT_DEFER_QUEUE;
 	h->header_timeout_ms = 1000LL *
 	    (opt->header_timeout_s ? opt->header_timeout_s : HTTP_DEFAULT_HEADER_TIMEOUT);
@@ -1742,6 +1746,11 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 					job_refuse_locked(w, "server shutting down; try again\n");
 		}
 	pthread_mutex_unlock(&h->defer_mu);
+	/* and cut short: the defer threads are joined below, and a fetch
+	 * left to its own timeouts and retries could keep the process
+	 * from stopping for minutes */
+	if (h->abandon != NULL)
+		h->abandon(h->abandon_ctx);
 	wait_inflight(h, HTTP_ABANDON_MS, 0);
 	/* stops the workers and their daemons, then joins the defer threads
 	 * (each ends the work it runs) and the watchdog */

@@ -94,6 +94,12 @@ struct sdbd_http_options {
 	/* Called with handler_ctx in a worker thread when one of its
 	 * connections has closed (may be NULL). */
 	void (*closed)(void *ctx);
+	/* Called with abandon_ctx by sdbd_http_stop once the grace period is
+	 * over and deferred work still running was answered 503, to make
+	 * that work end soon (cancel its downloads): the defer threads are
+	 * joined next, and each finishes the work it runs.  May be NULL. */
+	void (*abandon)(void *ctx);
+	void *abandon_ctx;
 };
 
 struct sdbd_http;
@@ -144,9 +150,9 @@ const char *sdbd_http_address(const struct sdbd_http *h);
  * running included) to be answered and for every connection to have been
  * quiet for a moment (a keep-alive client answered just before may ask
  * again: it is answered, and told to close), answers deferred work still
- * running with 503, then closes every connection, joins the workers and
- * then the defer threads (which finish the work they run; its answer is
- * dropped).
+ * running with 503, has it cut short (opt->abandon), then closes every
+ * connection, joins the workers and then the defer threads (which finish
+ * the work they run; its answer is dropped).
  * NULL is a no-op.
  */
 void sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms);

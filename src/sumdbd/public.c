@@ -46,6 +46,7 @@
 #include "csumdb/store.h"
 #include "csumdb/treenote.h"
 #include "clock.h"
+#include "fetch.h"
 #include "flight.h"
 #include "limits.h"
 #include "public.h"
@@ -626,6 +627,13 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 fail:
 	sdbd_public_free(p);
 	return rc;
+}
+
+void
+sdbd_public_cancel(struct sdbd_public *p)
+{
+	if (p != NULL && p->have_remote)
+		sdb_fetch_cancel(p->r.fetch);
 }
 
 void

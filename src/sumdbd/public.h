@@ -78,6 +78,10 @@ int sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *
 /* Frees p once no miss is running.  NULL is a no-op. */
 void sdbd_public_free(struct sdbd_public *p);
 
+/* For a server that stops: cancels p's downloads from the public log,
+ * running and to come, as sdbd_upstream_cancel.  NULL is a no-op. */
+void sdbd_public_cancel(struct sdbd_public *p);
+
 /*
  * The sdbd_lookup_miss_fn (handlers.h) for every miss; arg is a struct
  * sdbd_public.  Private paths go to the upstream (or 404 without one);

@@ -134,6 +134,22 @@ serve_usage(FILE *f)
 	    "Exit status: 0 stopped by a signal; 1 could not start.\n");
 }
 
+/* What the listener cuts short when the grace period of a stop is over:
+ * the downloads of the misses still running. */
+struct serve_fetchers {
+	struct sdbd_upstream *upstream;
+	struct sdbd_public *pub;
+};
+
+static void
+serve_abandon(void *ctx)
+{
+	struct serve_fetchers *sf = ctx;
+
+	sdbd_upstream_cancel(sf->upstream);
+	sdbd_public_cancel(sf->pub);
+}
+
 /* The public path's log lines (first contact, misbehavior) go to stderr. */
 static void
 serve_log_line(const char *line)
@@ -247,6 +263,7 @@ cmd_serve(int argc, char **argv)
 	struct sdbd_upstream *upstream = NULL;
 	struct sdbd_public_options popt = { 0 };
 	struct sdbd_public *pub = NULL;
+	struct serve_fetchers fetchers;
 	const struct sdbd_latest *l;
 	struct sdbd_http *http = NULL;
 	struct sdbd_log *log = NULL;
@@ -487,6 +504,10 @@ cmd_serve(int argc, char **argv)
 	hopt.handler = sdbd_handle;
 	hopt.handler_ctx = handlers;
 	hopt.closed = sdbd_handle_closed;
+	fetchers.upstream = upstream;
+	fetchers.pub = pub;
+	hopt.abandon = serve_abandon;
+	hopt.abandon_ctx = &fetchers;
 	rc = sdbd_http_start(&http, &hopt, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));

@@ -323,6 +323,13 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	free(u);
 }
 
+void
+sdbd_upstream_cancel(struct sdbd_upstream *u)
+{
+	if (u != NULL)
+		sdb_fetch_cancel(u->fetch);
+}
+
 /* --- one fetch ---------------------------------------------------------- */
 
 struct file_sink {

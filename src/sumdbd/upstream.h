@@ -50,6 +50,11 @@ int sdbd_upstream_new(struct sdbd_upstream **out,
  * no-op. */
 void sdbd_upstream_free(struct sdbd_upstream *u);
 
+/* For a server that stops: cancels u's downloads, those running (each
+ * ends within about a second, its version not recorded) and those to
+ * come (sdb_fetch_cancel).  Safe from any thread.  NULL is a no-op. */
+void sdbd_upstream_cancel(struct sdbd_upstream *u);
+
 /*
  * The sdbd_lookup_miss_fn (handlers.h); arg is a struct sdbd_upstream.
  * Returns SDB_OK (recorded and published), SDB_ERR_NOT_FOUND (outside the

@@ -22,6 +22,11 @@
 #      answer, the same 504 (before, each miss thread waited on the one
 #      fetch, every other miss queued behind it, and the clients left
 #      in the queue then fetched it all over again).
+#   5. SIGTERM in the middle of a zip download that stalls, with the
+#      default timeouts: the download is cancelled once the grace period
+#      is over, the server exits 0 within seconds of it, and nothing is
+#      recorded (before, the download ran on through its 30 s stall
+#      timeout and three retries: two minutes before the server stopped).
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
@@ -58,7 +63,7 @@ miss() {
 tree_size() { curl -s "$1/latest" | sed -n 2p; }
 
 mkdir -p "$WORK/proxy"
-for m in hang1 hang2 hang3 hang4 hang5 hang6 hang7 hang8 hang9 hangb hangd1 hangd2 hangd3 recd hangm quick; do
+for m in hang1 hang2 hang3 hang4 hang5 hang6 hang7 hang8 hang9 hangb hangd1 hangd2 hangd3 recd hangm quick stallt; do
 	python3 "$MKZIP" proxy "$WORK/proxy" "corp.example.com/$m" v1.0.0 "${#m}" 3 || exit 1
 done
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
@@ -66,8 +71,8 @@ PIDS="$PIDS $!"
 wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
 PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
 
-mkdir -p "$WORK/db1" "$WORK/db2" "$WORK/db3" "$WORK/db4"
-for d in db1 db2 db3 db4; do
+mkdir -p "$WORK/db1" "$WORK/db2" "$WORK/db3" "$WORK/db4" "$WORK/db5"
+for d in db1 db2 db3 db4 db5; do
 	"$SUMDBD" init --db "$WORK/$d/sumdb.db" --name localhost.localdev/sumdb >"$WORK/$d.init" 2>&1 ||
 	    { cat "$WORK/$d.init"; exit 1; }
 done
@@ -196,4 +201,24 @@ expect 0 '^4$' "one fetch for the five (its first attempt and three retries)" --
 sumdbd_stop s4
 expect 0 '^0$' "that server stops cleanly" -- echo "$SUMDBD_STATUS"
 expect 0 '^clean$' "no sanitizer report from it" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s4.err' || echo clean"
+
+# --- 5. SIGTERM in the middle of a download ----------------------------------
+serve s5 "$WORK/db5/sumdb.db" --upstream "$PROXY" --private corp.example.com
+curl -s --max-time 200 -o "$WORK/stallt.body" -w '%{http_code}\n' \
+    "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt.st" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 10 zips_asked 1 stallt || echo "FAIL: stallt never reached the upstream"
+sleep 0.5
+T0=$(date +%s)
+SUMDBD_STOP_LIMIT=40 sumdbd_stop s5
+T1=$(date +%s)
+expect 0 '^0$' "stopped in the middle of a download: exits 0" -- echo "$SUMDBD_STATUS"
+expect 0 '^yes$' "... within 20 s of SIGTERM (took $((T1 - T0)) s; the grace period is 10 s)" -- \
+	ok_if [ $((T1 - T0)) -lt 20 ]
+wait_for 10 test -s "$WORK/stallt.st"
+expect 0 '^503 .*shutting down' "its client gets 503" -- \
+	sh -c "tr -d '\n' <'$WORK/stallt.st'; printf ' '; cat '$WORK/stallt.body'"
+expect 0 '^1$' "the download was not tried again" -- \
+	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/stallt/@v/v1.0.0.zip\$' '$WORK/hits'"
+expect 0 '^tree: 0 records' "nothing recorded" -- "$SUMDBD" status --db "$WORK/db5/sumdb.db"
 e2e_done

@@ -459,6 +459,65 @@ test_hang_times_out(void)
 	sdb_fetch_free(f);
 }
 
+/* Cancels the client arg after 300 ms, from another thread. */
+static void *
+canceller(void *arg)
+{
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	sdb_fetch_cancel(arg);
+	return NULL;
+}
+
+/* A cancelled client ends a transfer that hangs (here within the 60 s
+ * of its own timeout and retries), cuts a pause before a retry short,
+ * and fails every later call at once. */
+static void
+test_cancel(void)
+{
+	struct sdb_fetch_options o;
+	struct sdb_fetch *f = client(60000, 3), *g = NULL;
+	struct sdb_fetch_response r;
+	struct sdb_errbuf eb;
+	long long t0;
+	pthread_t t;
+	char u[128];
+	int hang0 = hits_reach(&hits_hang, 0, 0);
+
+	url(u, sizeof u, "/hang");
+	t0 = sdb_clock_ms();
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, canceller, f) == 0);
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	pthread_join(t, NULL);
+	CU_ASSERT(sdb_clock_ms() - t0 < 2500);
+	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
+	CU_ASSERT_EQUAL(hits_reach(&hits_hang, hang0 + 1, 0), hang0 + 1);
+	/* later: at once, without asking */
+	url(u, sizeof u, "/ok");
+	t0 = sdb_clock_ms();
+	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
+	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
+	CU_ASSERT(sdb_clock_ms() - t0 < 500);
+	sdb_fetch_free(f);
+
+	/* a 503, then a pause of 8 s before the retry: cut short */
+	memset(&o, 0, sizeof o);
+	o.timeout_ms = 5000;
+	o.backoff_initial_ms = 8000;
+	o.backoff_max_ms = 8000;
+	CU_ASSERT_FATAL(sdb_fetch_new(&g, &o, NULL) == SDB_OK);
+	url(u, sizeof u, "/always500");
+	t0 = sdb_clock_ms();
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, canceller, g) == 0);
+	CU_ASSERT_EQUAL(sdb_fetch_get(g, u, 1000, &r, &eb), SDB_ERR_IO);
+	pthread_join(t, NULL);
+	CU_ASSERT(sdb_clock_ms() - t0 < 2500);
+	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
+	sdb_fetch_cancel(NULL);
+	sdb_fetch_free(g);
+}
+
 struct memsink {
 	char buf[256];
 	size_t len;
@@ -719,6 +778,7 @@ unit_register(void)
 		{ "oversized", test_oversized },
 		{ "reuse", test_reuse },
 		{ "hang_times_out", test_hang_times_out },
+		{ "cancel", test_cancel },
 		{ "stream", test_stream },
 		{ "credentials", test_credentials },
 		{ "file_and_bad_urls", test_file_and_bad_urls },
