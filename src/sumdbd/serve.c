@@ -433,6 +433,7 @@ cmd_serve(int argc, char **argv)
 	 * public pool (sdbd_public_miss_pool): it gets no threads. */
 	hopt.defer_threads[SDBD_UPSTREAM_POOL] = uopt.concurrency ? uopt.concurrency : 4;
 	uopt.max_inside = hopt.defer_threads[SDBD_UPSTREAM_POOL];
+	uopt.log_line = serve_log_line;
 	if (!popt.off) {
 		hopt.defer_threads[SDBD_PUBLIC_POOL] = popt.concurrency ? popt.concurrency : 4;
 		popt.concurrency = hopt.defer_threads[SDBD_PUBLIC_POOL];

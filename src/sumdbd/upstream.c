@@ -48,6 +48,7 @@ struct sdbd_upstream {
 	char *patterns;
 	char *tmp_dir;                 /* where downloads go, nameless */
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
+	void (*log_line)(const char *line);
 };
 
 /* Replaces, in eb's message, every proxy URL that holds credentials by
@@ -252,6 +253,7 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	if (u == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	u->log = log;
+	u->log_line = opt->log_line;
 	tmp = opt->tmp_dir ? opt->tmp_dir : getenv("TMPDIR");
 	if (tmp == NULL || tmp[0] == '\0')
 		tmp = "/tmp";
@@ -453,6 +455,35 @@ out_res:
 	return rc;
 }
 
+/*
+ * Says to the operator why path@version was not recorded: its clients
+ * see the reason in their 404, 502 or 504, but the one who can act on it
+ * (a credential that expired, a proxy that lacks a repository, a zip
+ * that breaks a rule) reads the server's log.  Once per fetch, however
+ * many clients wait on it.  Bytes that are not printable ASCII (a
+ * message may quote the upstream) become '?', so that the line stays one
+ * line.
+ */
+static void
+log_not_recorded(const struct sdbd_upstream *u, const char *path, const char *version, int rc,
+    struct sdb_errbuf *eb)
+{
+	char line[SDB_ERRBUF_SIZE + 512];
+	size_t i;
+	int n;
+
+	if (u->log_line == NULL)
+		return;
+	n = snprintf(line, sizeof line, "upstream: %s@%s not recorded: %s", path, version,
+	    sdb_errmsg(eb, rc));
+	if (n < 0)
+		return;
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
+			line[i] = '?';
+	u->log_line(line);
+}
+
 /* Fetches, hashes and appends path@version: the work of one flight. */
 static int
 fetch_and_record(void *arg, const char *path, const char *version, struct sdb_errbuf *eb)
@@ -515,8 +546,10 @@ fetch_and_record(void *arg, const char *path, const char *version, struct sdb_er
 	if (rc == SDB_ERR_EXISTS)
 		rc = SDB_OK;
 out:
-	if (rc != SDB_OK)
+	if (rc != SDB_OK) {
 		scrub_message(u, eb);
+		log_not_recorded(u, path, version, rc, eb);
+	}
 	free(epath);
 	free(ever);
 	free(text);

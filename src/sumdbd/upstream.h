@@ -34,6 +34,9 @@ struct sdbd_upstream_options {
 	int max_retries;         /* 3; -1 none */
 	unsigned concurrency;    /* parallel fetches, 4 */
 	unsigned max_inside;     /* worker threads inside at once, 3 */
+	/* Where a line goes for each fetch that recorded nothing, saying
+	 * why (credentials masked); NULL: nowhere. */
+	void (*log_line)(const char *line);
 };
 
 struct sdbd_upstream;

@@ -13,7 +13,9 @@
 #      keeps serving;
 #   4. GOPROXY lists: ',' and '|' as the go command reads them, and the
 #      failure it would report when every proxy failed;
-#   5. downloads leave no file in TMPDIR, not even after a kill -9.
+#   5. downloads leave no file in TMPDIR, not even after a kill -9;
+#   6. each version not recorded is said in the server's log, with why
+#      (its credentials masked), for the operator.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -256,6 +258,19 @@ expect 0 "^$before\$" "nothing recorded by the faults" -- tree_size "$S1"
 expect 0 '^go.sum database tree$' "the server keeps serving" -- sh -c "curl -s '$S1/latest' | head -n 1"
 expect 0 '^502 ' "a refused zip asked again: refused again, never half-recorded" -- sh -c \
 	"curl -s -w '%{http_code} ' -o /dev/null '$S1/lookup/corp.example.com/garbage@v1.0.0'"
+# 6. the operator reads why in the server's log
+expect 0 '^sumdbd: upstream: corp.example.com/garbage@v1.0.0 not recorded: upstream .*not a valid zip' \
+	"the log says why a zip was refused" -- cat "$WORK/s1.err"
+expect 0 '^sumdbd: upstream: corp.example.com/hang@v1.0.0 not recorded: .*(timed out|Timeout)' \
+	"the log says an upstream timed out" -- cat "$WORK/s1.err"
+expect 0 '^sumdbd: upstream: corp.example.com/trunc@v1.0.0 not recorded: .*(partial|Partial|retries)' \
+	"the log says a download failed" -- cat "$WORK/s1.err"
+expect 0 '^sumdbd: upstream: corp.example.com/a@v1.9.9 not recorded: upstream .* answered 404' \
+	"the log says the upstream lacks a version" -- cat "$WORK/s1.err"
+expect 0 '^sumdbd: upstream: corp.example.com/auth@v1.0.0 not recorded: .*HTTP 401' \
+	"the log says the upstream wants a credential" -- cat "$WORK/a0.err"
+expect 0 '^none$' "nothing is said of a module outside the patterns, nor of those recorded" -- sh -c \
+	"grep -E 'public.example.org|/flaky|/slow429|/pseudo' '$WORK/s1.err' || echo none"
 
 # Zips archive/zip and libzip read differently: refused, never recorded
 # with a hash the go command does not compute.
@@ -280,6 +295,10 @@ expect 0 '^502 .*127.0.0.1:1' "upstream down: 502 naming it" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$URL/lookup/corp.example.com/a@v1.0.0'; cat '$WORK/body'"
 expect 0 '^clean$' "the 502 names the upstream without the credentials in its URL" -- sh -c \
 	"if grep -q 's3cret' '$WORK/body'; then cat '$WORK/body'; else echo clean; fi"
+expect 0 '^sumdbd: upstream: corp.example.com/a@v1.0.0 not recorded: .*http://xxxxx@127.0.0.1:1' \
+	"the log names that upstream too ..." -- cat "$WORK/s3.err"
+expect 0 '^clean$' "... without its credentials" -- sh -c \
+	"if grep -q 's3cret' '$WORK/s3.err'; then cat '$WORK/s3.err'; else echo clean; fi"
 expect 0 '^0$' "nothing recorded" -- tree_size "$URL"
 
 # GOPROXY lists, as the go command reads them: after ',' the next proxy
