@@ -110,6 +110,46 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 }
 
 /*
+ * The --private list as module matching reads it (Go's
+ * MatchPrefixPatterns): empty patterns are skipped, and a malformed one
+ * matches nothing, without a word.  A server that took such a list would
+ * record none of the modules meant, and send their names to the public
+ * log instead: refused, naming the pattern.
+ */
+static int
+check_patterns(const char *list, struct sdb_errbuf *eb)
+{
+	const char *p = list;
+	int any = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ","), k = n;
+		char *glob;
+		int bad;
+
+		while (k > 0 && p[k - 1] == '/')
+			k--;
+		if ((glob = strndup(p, k)) == NULL)
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		/* path.Match checks all of a pattern that does not match */
+		bad = k > 0 && sdb_path_match(glob, "") < 0;
+		if (bad)
+			(void)sdb_errf(eb, SDB_ERR_INVALID, "--private: %s: malformed pattern "
+			    "(Go's path.Match syntax), which would match no module", glob);
+		free(glob);
+		if (bad)
+			return SDB_ERR_INVALID;
+		any |= k > 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!any)
+		return sdb_errf(eb, SDB_ERR_INVALID, "--private %s: no pattern in the list", list);
+	return SDB_OK;
+}
+
+/*
  * libcurl reads a CA or .netrc file only at the first fetch, and then a
  * CA file that is not there fails every https fetch (502s) and a .netrc
  * that is not there sends none of its credentials: a mistyped path given
@@ -249,6 +289,8 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 		    "to fetch those modules from)");
 	if (opt->patterns == NULL || opt->patterns[0] == '\0')
 		return sdb_errf(eb, SDB_ERR_INVALID, "--upstream needs --private PATTERNS");
+	if ((rc = check_patterns(opt->patterns, eb)) != SDB_OK)
+		return rc;
 	u = calloc(1, sizeof *u);
 	if (u == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");

@@ -125,6 +125,16 @@ expect 1 '--upstream needs --private' "--upstream alone names --private" -- \
 expect 1 '--private given twice.*comma' "--private twice: refused, saying how to give several" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
 	--private corp.example.com --private git.corp.example.com
+# A malformed pattern, or a list of none, matches no module (as in
+# GOPRIVATE): the modules meant would never be recorded, and their names
+# would go to the public log.
+expect 1 '^sumdbd serve: --private: corp.example.com/\[a-: malformed pattern' \
+	"a malformed --private pattern: refused, naming it" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--private 'git.corp.example.com,corp.example.com/[a-'
+expect 1 '^sumdbd serve: --private ,/,: no pattern' "a --private list without a pattern: refused" -- \
+	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--private ',/,'
 expect 1 '--upstream given twice' "--upstream twice: refused" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
 	--upstream "file://$WORK/proxy" --private corp.example.com
