@@ -127,8 +127,8 @@ check_patterns(const char *list, struct sdb_errbuf *eb)
 		char *glob;
 		int bad;
 
-		while (k > 0 && p[k - 1] == '/')
-			k--;
+		if (k > 0 && p[k - 1] == '/')
+			k--; /* one, as strings.TrimSuffix */
 		if ((glob = strndup(p, k)) == NULL)
 			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		/* path.Match checks all of a pattern that does not match */

@@ -135,6 +135,10 @@ expect 1 '^sumdbd serve: --private: corp.example.com/\[a-: malformed pattern' \
 expect 1 '^sumdbd serve: --private ,/,: no pattern' "a --private list without a pattern: refused" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
 	--private ',/,'
+# Go trims one '/' from the end of a pattern, and "x\/" is a slash.
+expect 124 'serving' "a pattern ending in an escaped '/' and a '/': accepted, as in GOPRIVATE" -- \
+	timeout 3 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
+	--private 'corp.example.com/x\//'
 expect 1 '--upstream given twice' "--upstream twice: refused" -- \
 	timeout 10 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin --upstream "$PROXY" \
 	--upstream "file://$WORK/proxy" --private corp.example.com
