@@ -4,6 +4,10 @@
  *
  *   modzip_tool zip ZIPFILE PATH VERSION [MAX_TOTAL]
  *       prints "h1:..." (exit 0) or "error CODE: MESSAGE" (exit 1)
+ *   modzip_tool zips
+ *       reads "ZIPFILE<TAB>PATH<TAB>VERSION" lines from stdin and prints
+ *       one line for each: "h1:..." or "err<TAB>CODE: MESSAGE"
+ *       (tests/diff/modzip.sh)
  *   modzip_tool gomod FILE
  *       prints the go.mod h1 of FILE's bytes
  */
@@ -17,6 +21,37 @@
 #include "csumdb/modzip.h"
 #include "csumdb/record.h"
 #include "crypto.h"
+
+/* One "ZIPFILE\tPATH\tVERSION" line per case on stdin, one answer each. */
+static int
+zips(void)
+{
+	char line[8192];
+
+	while (fgets(line, sizeof line, stdin) != NULL) {
+		char *p, *v, *end = strchr(line, '\n');
+		struct sdb_errbuf eb;
+		char out[SDB_H1_LEN + 1];
+		sdb_hash h;
+		int rc;
+
+		if (end == NULL || (p = strchr(line, '\t')) == NULL ||
+		    (v = strchr(p + 1, '\t')) == NULL) {
+			fprintf(stderr, "modzip_tool: want ZIPFILE<TAB>PATH<TAB>VERSION lines\n");
+			return 2;
+		}
+		*end = *p++ = *v++ = '\0';
+		eb.msg[0] = '\0';
+		rc = sdb_modzip_hash_file(line, p, strlen(p), v, strlen(v), NULL, &h, &eb);
+		if (rc != SDB_OK) {
+			printf("err\t%d: %s\n", rc, sdb_errmsg(&eb, rc));
+			continue;
+		}
+		sdb_h1_format(out, &h);
+		printf("%s\n", out);
+	}
+	return ferror(stdin) ? 2 : 0;
+}
 
 int
 main(int argc, char **argv)
@@ -41,6 +76,8 @@ main(int argc, char **argv)
 			printf("error %d: %s\n", rc, sdb_errmsg(&eb, rc));
 			return 1;
 		}
+	} else if (argc == 2 && strcmp(argv[1], "zips") == 0) {
+		return zips();
 	} else if (argc == 3 && strcmp(argv[1], "gomod") == 0) {
 		FILE *f = fopen(argv[2], "rb");
 		static uint8_t buf[16 << 20];
@@ -52,7 +89,7 @@ main(int argc, char **argv)
 		fclose(f);
 		sdb_dirhash_gomod(buf, n, &h);
 	} else {
-		fprintf(stderr, "usage: modzip_tool zip ZIP PATH VERSION [MAX_TOTAL] | gomod FILE\n");
+		fprintf(stderr, "usage: modzip_tool zip ZIP PATH VERSION [MAX_TOTAL] | zips | gomod FILE\n");
 		return 2;
 	}
 	sdb_h1_format(out, &h);

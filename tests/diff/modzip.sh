@@ -1,0 +1,22 @@
+#!/bin/sh
+# Differential test: module zips, csumdb (src/lib/modzip.c) against what
+# the go command does with a zip it downloads (oracle modzip-go: Go 1.19's
+# archive/zip, x/mod's CheckZip and HashZip).  For each zip made by
+# tests/diff/modzip_gen.py both must accept it with the same h1, or both
+# refuse it; csumdb may refuse more only where modzip_gen.py's DELIBERATE
+# says so.  The zips are the named cases of modzip_gen.py regress.
+. "$top_srcdir/tests/diff/lib.sh"
+TOOL="$top_builddir/tests/diff/modzip_tool"
+GEN="$top_srcdir/tests/diff/modzip_gen.py"
+
+# run_cases DIR: both sides on DIR/cases, then the comparison
+run_cases() {
+	cut -f1-3 "$1/cases" | sed "s|^|$1/|" >"$1/in"
+	"$ORACLE" modzip-go <"$1/in" >"$1/go"
+	"$TOOL" zips <"$1/in" >"$1/c"
+	python3 "$GEN" compare "$1/cases" "$1/go" "$1/c"
+}
+
+mkdir "$WORK/regress"
+python3 "$GEN" regress "$WORK/regress"
+run_cases "$WORK/regress"
