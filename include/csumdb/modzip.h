@@ -23,13 +23,15 @@
  *     Info-ZIP Unicode Path field (libzip would rename the entry), no NUL
  *     in a name, data descriptors agreeing with the directory; and libzip's
  *     entries compared with archive/zip's, raw name, sizes and CRC each;
- *   - every entry's content exactly its declared size with a good CRC:
- *     inflation stops one byte past the declared size (zip bombs), and
- *     the total actually read never passes the limit.
+ *   - every entry's content read as archive/zip reads it: exactly its
+ *     declared size, a deflate stream that ends within the entry's
+ *     compressed size, a good CRC (also for an empty entry); inflation
+ *     stops one byte past the declared size (zip bombs), and the total
+ *     actually read never passes the limit.
  *
  * The zip is read entry by entry with a fixed-size buffer: memory does not
  * grow with the size of the content (the central directory is held).
- * Implemented in src/lib/modzip.c, the only user of libzip.
+ * Implemented in src/lib/modzip.c, the only user of libzip and zlib.
  */
 #ifndef CSUMDB_MODZIP_H
 #define CSUMDB_MODZIP_H

@@ -2,12 +2,16 @@
  * Module zip checks and their h1: hash (include/csumdb/modzip.h), after
  * x/mod zip/zip.go (checkZip, Unzip's size checks, collisionChecker,
  * strToFold) and sumdb/dirhash/hash.go (HashZip).  The only file of
- * csumdb that uses libzip.
+ * csumdb that uses libzip and zlib.
  *
  * Two passes over the entries: first the names and declared sizes (from
  * the central directory, nothing inflated), then the contents, one entry
  * at a time through a fixed buffer into SHA-256, stopping as soon as an
- * entry passes its declared size or the total passes the limit.
+ * entry passes its declared size or the total passes the limit.  The
+ * central directory is read as Go's archive/zip reads it and libzip must
+ * read the same; the contents are read (and inflated, with zlib) as
+ * archive/zip reads them, since what the go command reads is what it
+ * hashes.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include <zip.h>
+#include <zlib.h>
 
 #include "crypto.h"
 #include "csumdb/dirhash.h"
@@ -440,7 +445,7 @@ le64(const uint8_t *p)
 struct goent {
 	const char *name;   /* in godir.cd: not NUL-terminated */
 	size_t name_len;
-	uint16_t flags;
+	uint16_t flags, method;
 	uint32_t crc;
 	uint64_t comp_size, size, offset;
 };
@@ -589,30 +594,24 @@ out:
 
 /*
  * archive/zip's data descriptor check (reader.go readDataDescriptor): an
- * entry with flag bit 3 is followed by a descriptor whose CRC-32 must be
- * the directory's, or reading the entry fails.  libzip does not read
- * descriptors; without this check sumdbd would vouch for a zip the go
- * command refuses.
+ * entry with flag bit 3 is followed, right after its compressed data
+ * (which starts at body), by a descriptor whose CRC-32 must be the
+ * directory's, or reading the entry fails.
  */
 static int
-check_descriptor(const struct zin *z, const struct goent *g, struct sdb_errbuf *eb)
+check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
+    struct sdb_errbuf *eb)
 {
-	uint8_t h[LFH_SIZE], dd[16];
+	uint8_t dd[16];
 	uint64_t at;
 	char q[128];
 	int rc;
 
-	if ((rc = zin_read(z, g->offset, h, sizeof h, eb)) != SDB_OK)
-		return rc;
-	if (le32(h) != SIG_LFH)
-		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: no local header for %s",
-		    sdb_quote(q, sizeof q, g->name, g->name_len));
-	at = g->offset + LFH_SIZE + le16(h + 26) + le16(h + 28);
-	if (at > z->size || g->comp_size > z->size - at ||
-	    z->size - at - g->comp_size < 12)
+	if (body > z->size || g->comp_size > z->size - body ||
+	    z->size - body - g->comp_size < 12)
 		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: the data descriptor of %s is cut short",
 		    sdb_quote(q, sizeof q, g->name, g->name_len));
-	at += g->comp_size;
+	at = body + g->comp_size;
 	if ((rc = zin_read(z, at, dd, 12, eb)) != SDB_OK)
 		return rc;
 	if (le32(dd) == SIG_DD) {
@@ -684,6 +683,7 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 		g->name = (const char *)h + CDH_SIZE;
 		g->name_len = nl;
 		g->flags = le16(h + 8);
+		g->method = le16(h + 10);
 		g->crc = le32(h + 16);
 		g->comp_size = le32(h + 20);
 		g->size = le32(h + 24);
@@ -707,8 +707,6 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 				    sdb_quote(q, sizeof q, g->name, nl));
 			x += 4 + le16(x + 2);
 		}
-		if ((g->flags & 0x8) && (rc = check_descriptor(z, g, eb)) != SDB_OK)
-			return rc;
 		pos += CDH_SIZE + nl + xl + le16(h + 32);
 		k++;
 	}
@@ -890,70 +888,179 @@ name_ok:
 	return rc;
 }
 
-/* The second pass: each entry's content into SHA-256, exactly its size. */
+/* What read_entry needs besides the entry: two buffers of READ_CHUNK
+ * bytes and the inflater, made once for all entries. */
+struct reader {
+	unsigned char *in, *out;
+	z_stream zs;
+	int zs_ready;
+};
+
+/* Where an entry's content goes while it is read. */
+struct sink {
+	const struct goent *g;
+	uint64_t got;         /* bytes of content so far */
+	uint64_t budget;      /* bytes the limit on the total still allows */
+	uint64_t limit;       /* that limit, for the message */
+	struct sdb_sha256_ctx sha;
+	uLong crc;
+};
+
+/* Feeds the next n bytes of content to the hashes; refuses the entry as
+ * soon as it holds more than its declared size or the total more than
+ * its limit, so that a zip bomb costs no more than that. */
 static int
-hash_entries(zip_t *za, const struct entry *ents, struct sdb_dirhash_file *files,
-    zip_int64_t n, const struct limits *lim, struct sdb_errbuf *eb)
+take(struct sink *k, const unsigned char *p, size_t n, struct sdb_errbuf *eb)
 {
-	unsigned char *buf = malloc(READ_CHUNK);
-	uint64_t total = 0;
-	zip_int64_t i;
 	char q[128];
+
+	k->got += n;
+	if (k->got > k->g->size)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: entry %s is larger than its declared size %llu (zip bomb?)",
+		    sdb_quote(q, sizeof q, k->g->name, k->g->name_len),
+		    (unsigned long long)k->g->size);
+	if (k->got > k->budget)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
+		    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
+		    (unsigned long long)k->limit);
+	sdb_sha256_update(&k->sha, p, n);
+	k->crc = crc32(k->crc, p, (uInt)n);
+	return SDB_OK;
+}
+
+/*
+ * Reads one entry's content as Go 1.19's archive/zip does (File.Open,
+ * findBodyOffset, checksumReader) and puts its SHA-256 in sha256; *read
+ * gets the bytes of content read.  The local header must be there (its
+ * name and extra field lengths say where the data starts; nothing else in
+ * it counts); the data is the directory's compressed size from there,
+ * cut at the end of the file; a deflate stream must end within it (bytes
+ * after its end are not read); the content must be exactly the declared
+ * size; a data descriptor, if the flags announce one, must agree; and the
+ * content's CRC-32 must be the directory's.  archive/zip skips that last
+ * check when the directory says 0 and there is no descriptor, which
+ * csumdb does not (a zero CRC with content is refused by design).
+ */
+static int
+read_entry(const struct zin *z, const struct goent *g, struct reader *rd,
+    struct sink *k, uint8_t sha256[32], struct sdb_errbuf *eb)
+{
+	uint8_t h[LFH_SIZE];
+	uint64_t body, pos, left;
+	int rc, ended = 0;
+	char q[128];
+
+	k->g = g;
+	k->got = 0;
+	k->crc = crc32(0L, Z_NULL, 0);
+	if ((rc = zin_read(z, g->offset, h, sizeof h, eb)) != SDB_OK)
+		return rc;
+	if (le32(h) != SIG_LFH)
+		return sdb_errf(eb, SDB_ERR_INVALID, "module zip: no local header for %s",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	if (g->method != 0 && g->method != 8)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: entry %s uses a compression method other than store and deflate",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	body = g->offset + LFH_SIZE + le16(h + 26) + le16(h + 28);
+	left = body < z->size ? z->size - body : 0;
+	if (left > g->comp_size)
+		left = g->comp_size;
+	if (g->method == 8) {
+		if (!rd->zs_ready) {
+			memset(&rd->zs, 0, sizeof rd->zs);
+			if (inflateInit2(&rd->zs, -MAX_WBITS) != Z_OK)
+				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			rd->zs_ready = 1;
+		} else if (inflateReset(&rd->zs) != Z_OK) {
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "module zip: inflateReset failed");
+		}
+	}
+	sdb_sha256_init(&k->sha);
+	for (pos = body; rc == SDB_OK && !ended;) {
+		size_t n = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+
+		if (n > 0 && (rc = zin_read(z, pos, rd->in, n, eb)) != SDB_OK)
+			break;
+		pos += n;
+		left -= n;
+		if (g->method == 0) {
+			if (n == 0)
+				break;
+			rc = take(k, rd->in, n, eb);
+			continue;
+		}
+		rd->zs.next_in = rd->in;
+		rd->zs.avail_in = (uInt)n;
+		do {
+			int zr;
+
+			rd->zs.next_out = rd->out;
+			rd->zs.avail_out = READ_CHUNK;
+			zr = inflate(&rd->zs, Z_NO_FLUSH);
+			if (zr == Z_STREAM_END)
+				ended = 1;
+			else if (zr == Z_MEM_ERROR)
+				rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			else if (zr != Z_OK && zr != Z_BUF_ERROR)
+				rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: reading %s: bad deflate data (%s)",
+				    sdb_quote(q, sizeof q, g->name, g->name_len),
+				    rd->zs.msg ? rd->zs.msg : "no detail");
+			if (rc == SDB_OK)
+				rc = take(k, rd->out, READ_CHUNK - rd->zs.avail_out, eb);
+		} while (rc == SDB_OK && !ended && (rd->zs.avail_in > 0 || rd->zs.avail_out == 0));
+		/* archive/zip: io.ErrUnexpectedEOF */
+		if (rc == SDB_OK && !ended && n == 0)
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: the deflate data of %s ends before its stream does",
+			    sdb_quote(q, sizeof q, g->name, g->name_len));
+	}
+	if (rc != SDB_OK)
+		return rc;
+	if (k->got != g->size)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: entry %s holds %llu bytes, not its declared size %llu",
+		    sdb_quote(q, sizeof q, g->name, g->name_len),
+		    (unsigned long long)k->got, (unsigned long long)g->size);
+	if ((g->flags & 0x8) && (rc = check_descriptor(z, g, body, eb)) != SDB_OK)
+		return rc;
+	if (k->crc != g->crc)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "module zip: entry %s has another CRC-32 than the directory says",
+		    sdb_quote(q, sizeof q, g->name, g->name_len));
+	sdb_sha256_final(&k->sha, sha256);
+	return SDB_OK;
+}
+
+/* The second pass: each entry's content into SHA-256, as read_entry reads
+ * it; the total read never passes the limit. */
+static int
+hash_entries(const struct zin *z, const struct godir *gd, const struct entry *ents,
+    struct sdb_dirhash_file *files, uint64_t n, const struct limits *lim,
+    struct sdb_errbuf *eb)
+{
+	struct reader rd;
+	struct sink k;
+	uint64_t i;
 	int rc = SDB_OK;
 
-	if (buf == NULL)
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	rd.in = malloc(READ_CHUNK);
+	rd.out = malloc(READ_CHUNK);
+	rd.zs_ready = 0;
+	if (rd.in == NULL || rd.out == NULL)
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	k.budget = k.limit = lim->total;
 	for (i = 0; i < n && rc == SDB_OK; i++) {
-		struct sdb_sha256_ctx ctx;
-		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
-		uint64_t got = 0;
-
-		if (zf == NULL) {
-			rc = zerr(eb, "opening an entry", zip_get_error(za));
-			break;
-		}
-		sdb_sha256_init(&ctx);
-		for (;;) {
-			/* one byte past the declared size is enough to know */
-			uint64_t want = ents[i].size - got + 1;
-			zip_int64_t r = zip_fread(zf, buf, want < READ_CHUNK ? want : READ_CHUNK);
-
-			if (r < 0) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: reading %s: %s",
-				    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
-				    zip_file_strerror(zf));
-				break;
-			}
-			if (r == 0)
-				break;
-			got += (uint64_t)r;
-			total += (uint64_t)r;
-			if (got > ents[i].size) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: entry %s is larger than its declared size %llu (zip bomb?)",
-				    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
-				    (unsigned long long)ents[i].size);
-				break;
-			}
-			if (total > lim->total) {
-				rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
-				    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
-				    (unsigned long long)lim->total);
-				break;
-			}
-			sdb_sha256_update(&ctx, buf, (size_t)r);
-		}
-		zip_fclose(zf);
-		if (rc == SDB_OK && got != ents[i].size)
-			rc = sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: entry %s holds %llu bytes, not its declared size %llu",
-			    sdb_quote(q, sizeof q, ents[i].name, ents[i].name_len),
-			    (unsigned long long)got, (unsigned long long)ents[i].size);
+		rc = read_entry(z, &gd->e[i], &rd, &k, files[i].sha256, eb);
+		k.budget -= k.got;
 		files[i].name = ents[i].name;
 		files[i].name_len = ents[i].name_len;
-		sdb_sha256_final(&ctx, files[i].sha256);
 	}
-	free(buf);
+	if (rd.zs_ready)
+		inflateEnd(&rd.zs);
+	free(rd.in);
+	free(rd.out);
 	return rc;
 }
 
@@ -1024,7 +1131,7 @@ run(zip_source_t *src, const struct zin *z, const char *path, size_t plen,
 	}
 	rc = check_entries(za, &gd, ents, n, prefix, preflen, lim, eb);
 	if (rc == SDB_OK)
-		rc = hash_entries(za, ents, files, n, lim, eb);
+		rc = hash_entries(z, &gd, ents, files, (uint64_t)n, lim, eb);
 	if (rc == SDB_OK)
 		rc = sdb_dirhash_hash1(files, (size_t)n, h1, eb);
 out:

@@ -908,6 +908,27 @@ def regress_cases():
     def _(m):
         m.add("link", b"a.go", mode=0o120777)
 
+    # A deflate stream must end (a final block) within the entry's
+    # compressed size: archive/zip says "unexpected EOF" otherwise, even
+    # when all the declared bytes came out; libzip took such an entry.
+    @case("deflate_no_final_block")
+    def _(m):
+        e = m.entries[2]
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        e.method = 8
+        e.raw_comp = c.compress(e.data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+    @case("deflate_cut_short")
+    def _(m):
+        e = m.entries[2]
+        e.method = 8
+        e.csize_delta = -1
+
+    # archive/zip checks a CRC-32 that is not 0 also on an empty entry
+    @case("crc_of_empty_entry")
+    def _(m):
+        m.add("empty.txt", b"", crc=0x80, method=0)
+
     @case("refused_case_fold")
     def _(m):
         m.add("\u212a.go", b"Kelvin")
