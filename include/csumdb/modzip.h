@@ -19,7 +19,8 @@
  *   - read the same by Go's archive/zip and by libzip, or refused: the end
  *     record the file's last 22 bytes (no archive comment), no second end
  *     record libzip could take instead, a zip64 end record only as
- *     archive/zip finds it, no bytes before the zip, no zip64 sizes, no
+ *     archive/zip finds it, no bytes before the zip, zip64 sizes and
+ *     offsets taken from the zip64 extra field as archive/zip takes them, no
  *     Info-ZIP Unicode Path field (libzip would rename the entry), no NUL
  *     in a name, data descriptors agreeing with the directory; and libzip's
  *     entries compared with archive/zip's, raw name, sizes and CRC each;

@@ -58,7 +58,9 @@
 #define SIG_EOCD64_LOC 0x07064b50u
 #define SIG_DD 0x08074b50u
 
-/* Extra field tags libzip reads: Info-ZIP Unicode Path and Comment. */
+/* Extra field tags: zip64 sizes and offset; Info-ZIP Unicode Path, which
+ * libzip reads. */
+#define EF_ZIP64 0x0001
 #define EF_UNICODE_PATH 0x7075
 
 /* Bytes read from an entry at a time. */
@@ -634,11 +636,16 @@ check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
  * run() then requires libzip to have read the very same entries; the
  * names hashed are these raw names, which the go command hashes.
  *
+ * A size or offset of 0xFFFFFFFF is taken from the first zip64 extra
+ * field, in the order uncompressed size, compressed size, offset, each
+ * only when marked so (as archive/zip does; some writers mark every
+ * entry, however small); a field too short for what is marked is refused
+ * (archive/zip stops reading the directory there).
+ *
  * Refused besides what find_directory refuses: headers that do not fill
  * the directory exactly or do not match its count (archive/zip reads
- * headers until one fails and compares the count modulo 65536), zip64
- * sizes and offsets (a module zip is under 4 GiB: archive/zip's Writer
- * never writes them for one), and the Info-ZIP Unicode Path extra field
+ * headers until one fails and compares the count modulo 65536), entries
+ * on another disk, and the Info-ZIP Unicode Path extra field
  * (0x7075): libzip, even with ZIP_FL_ENC_RAW, names an entry after that
  * field when its CRC matches the raw name, while archive/zip ignores it,
  * so the name libzip gives is not the name the go command hashes.  The go
@@ -665,6 +672,7 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 		const uint8_t *h = d->cd + pos, *x, *xend;
 		struct goent *g;
 		size_t nl, xl;
+		int need_u, need_c, need_o;
 
 		if (size - pos < CDH_SIZE || le32(h) != SIG_CDH)
 			return sdb_errf(eb, SDB_ERR_INVALID,
@@ -691,21 +699,38 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 		if (memchr(g->name, '\0', nl) != NULL)
 			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name with a NUL byte: %s",
 			    sdb_quote(q, sizeof q, g->name, nl));
-		if (g->comp_size == 0xffffffff || g->size == 0xffffffff ||
-		    g->offset == 0xffffffff || le16(h + 34) != 0)
-			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: entry %s has zip64 sizes or another disk (a module zip is under 4 GiB)",
+		if (le16(h + 34) != 0)
+			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry %s is on another disk",
 			    sdb_quote(q, sizeof q, g->name, nl));
+		need_u = g->size == 0xffffffff;
+		need_c = g->comp_size == 0xffffffff;
+		need_o = g->offset == 0xffffffff;
 		/* archive/zip's walk over the extra field */
 		x = h + CDH_SIZE + nl;
 		xend = x + xl;
 		while (xend - x >= 4 && (size_t)(xend - x - 4) >= le16(x + 2)) {
+			size_t fl = le16(x + 2);
+			const uint8_t *f = x + 4;
+
 			if (le16(x) == EF_UNICODE_PATH)
 				return sdb_errf(eb, SDB_ERR_INVALID,
 				    "module zip: entry %s has an Info-ZIP Unicode Path field, which "
 				    "names it otherwise for libzip than for the go command",
 				    sdb_quote(q, sizeof q, g->name, nl));
-			x += 4 + le16(x + 2);
+			if (le16(x) == EF_ZIP64 && (need_u || need_c || need_o)) {
+				if (fl < 8 * ((size_t)need_u + need_c + need_o))
+					return sdb_errf(eb, SDB_ERR_INVALID,
+					    "module zip: the zip64 extra field of %s is too short",
+					    sdb_quote(q, sizeof q, g->name, nl));
+				if (need_u)
+					g->size = le64(f), f += 8;
+				if (need_c)
+					g->comp_size = le64(f), f += 8;
+				if (need_o)
+					g->offset = le64(f);
+				need_u = need_c = need_o = 0;
+			}
+			x += 4 + fl;
 		}
 		pos += CDH_SIZE + nl + xl + le16(h + 32);
 		k++;

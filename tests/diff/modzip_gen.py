@@ -124,7 +124,8 @@ class Entry:
         self.local_extra = b""
         self.local_name = None
         self.comment = b""
-        self.zip64 = False      # 0xFFFFFFFF sizes and offset, zip64 extra field
+        self.zip64 = None       # None; "all": 0xFFFFFFFF sizes and offset and a
+                                # zip64 extra field; "sizes": the sizes only
         self.dd_local_sizes = False
         self.raw_comp = None    # compressed bytes, when not made here
         self.disk = 0           # the disk the entry starts on
@@ -511,9 +512,10 @@ def f_utf8_flag(r, m):
 
 
 def f_zip64_extra(r, m):
+    kind = r.choice(["all", "sizes"])
     for e in m.entries:
         if r.random() < 0.7:
-            e.zip64 = True
+            e.zip64 = kind
 
 
 def f_zip64_extra_unused(r, m):
@@ -779,9 +781,12 @@ def write_zip(m, fn):
                 out += struct.pack("<IIQQ", 0x08074b50, dcrc, csize, usize)
         cextra = e.central_extra
         ccs, cus, coff = csize, usize, off
-        if e.zip64:
+        if e.zip64 == "all":
             cextra = struct.pack("<HHQQQ", 1, 24, usize, csize, off) + cextra
             ccs = cus = coff = 0xffffffff
+        elif e.zip64 == "sizes":
+            cextra = struct.pack("<HHQQ", 1, 16, usize, csize) + cextra
+            ccs = cus = 0xffffffff
         cd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, (e.opsys << 8) | 20, vn, flags, e.method,
                          0x6000, 0x5021, crc, ccs, cus, len(e.name), len(cextra), len(e.comment),
                          e.disk, 0, (e.mode << 16) if e.opsys == 3 else e.mode, coff)
@@ -928,6 +933,20 @@ def regress_cases():
     @case("crc_of_empty_entry")
     def _(m):
         m.add("empty.txt", b"", crc=0x80, method=0)
+
+    # zip64 extra fields with the 0xFFFFFFFF markers in the directory, on
+    # a small zip (what Apache Commons Compress writes in Zip64Mode.Always):
+    # archive/zip takes the sizes and offset from the field
+    @case("zip64_fields_all")
+    def _(m):
+        for e in m.entries:
+            e.zip64 = "all"
+
+    @case("zip64_fields_sizes")
+    def _(m):
+        for e in m.entries:
+            e.zip64 = "sizes"
+            e.dd = "zip64"
 
     @case("refused_case_fold")
     def _(m):
