@@ -12,8 +12,9 @@
  *     name both a file and a directory, go.mod only at the root and in
  *     lower case;
  *   - directory entries (names ending in '/') hashed with whatever data
- *     they hold, as x/mod's HashZip does; symlinks and other special
- *     files refused;
+ *     they hold, as x/mod's HashZip does; any other entry a file, whatever
+ *     type its Unix mode gives, as for the go command, but symlinks
+ *     refused (by design: other tools extract them as links);
  *     only the stored and deflate methods, no encryption (what the go
  *     command can read);
  *   - read the same by Go's archive/zip and by libzip, or refused: the end

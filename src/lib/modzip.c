@@ -775,7 +775,6 @@ check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t
 		size_t nl, rl;
 		const char *rel, *base;
 		int is_dir;
-		unsigned type;
 
 		if (name == NULL || zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0) {
 			rc = zerr(eb, "reading the central directory", zip_get_error(za));
@@ -819,25 +818,17 @@ check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t
 		rl = nl - preflen;
 		/* PATH@VERSION/ itself names the module's root directory */
 		is_dir = rl == 0 || rel[rl - 1] == '/';
+		/*
+		 * The go command reads no file type from the mode: an entry is
+		 * a directory when its name ends in '/', else a file, whatever
+		 * its Unix mode says.  Symlinks are refused all the same, by
+		 * design: other tools extract them as links.
+		 */
 		if (zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &opsys, &attr) == 0 &&
-		    opsys == ZIP_OPSYS_UNIX && (type = (attr >> 16) & S_IFMT) != 0) {
-			if (type == S_IFLNK) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: symlink entry %s",
-				    sdb_quote(q, sizeof q, name, nl));
-				break;
-			}
-			if (type != S_IFREG && type != S_IFDIR) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: entry %s is not a regular file",
-				    sdb_quote(q, sizeof q, name, nl));
-				break;
-			}
-			if (type == S_IFDIR && !is_dir) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: directory entry %s not named with a trailing slash",
-				    sdb_quote(q, sizeof q, name, nl));
-				break;
-			}
+		    opsys == ZIP_OPSYS_UNIX && ((attr >> 16) & S_IFMT) == S_IFLNK) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: symlink entry %s",
+			    sdb_quote(q, sizeof q, name, nl));
+			break;
 		}
 		/*
 		 * A directory entry may hold data: Go 1.19's archive/zip reads

@@ -948,6 +948,20 @@ def regress_cases():
             e.zip64 = "sizes"
             e.dd = "zip64"
 
+    # The go command takes no file type from the Unix mode: a name without
+    # a trailing slash is a file, whatever the mode says (symlinks aside,
+    # which csumdb refuses by design).
+    @case("mode_dir_without_slash")
+    def _(m):
+        m.add("adir", b"", mode=0o40755)
+
+    @case("mode_fifo_and_devices")
+    def _(m):
+        m.add("fifo", b"data", mode=0o10644)
+        m.add("chr", b"", mode=0o20644)
+        m.add("blk", b"x", mode=0o60600)
+        m.add("sock", b"", mode=0o140755)
+
     @case("refused_case_fold")
     def _(m):
         m.add("\u212a.go", b"Kelvin")
