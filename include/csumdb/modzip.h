@@ -15,8 +15,8 @@
  *     they hold, as x/mod's HashZip does; any other entry a file, whatever
  *     type its Unix mode gives, as for the go command, but symlinks
  *     refused (by design: other tools extract them as links);
- *     only the stored and deflate methods, no encryption (what the go
- *     command can read);
+ *   - only the stored and deflate methods (what the go command can read);
+ *     the encryption flags ignored, as archive/zip ignores them;
  *   - read the same by Go's archive/zip and by libzip, or refused: the end
  *     record the file's last 22 bytes (no archive comment), no second end
  *     record libzip could take instead, a zip64 end record only as

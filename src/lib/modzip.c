@@ -801,11 +801,6 @@ check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t
 			    sdb_quote(q, sizeof q, name, nl), (int)preflen, prefix);
 			break;
 		}
-		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: encrypted entry %s",
-			    sdb_quote(q, sizeof q, name, nl));
-			break;
-		}
 		/* the go command reads only these two */
 		if (!(st.valid & ZIP_STAT_COMP_METHOD) ||
 		    (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)) {

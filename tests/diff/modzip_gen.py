@@ -962,6 +962,13 @@ def regress_cases():
         m.add("blk", b"x", mode=0o60600)
         m.add("sock", b"", mode=0o140755)
 
+    # archive/zip ignores the encryption flags and reads the data as it is
+    @case("flag_encrypted_plain_data")
+    def _(m):
+        m.entries[1].flags |= 0x1
+        m.entries[2].flags |= 0x41
+        m.entries[2].method = 8
+
     @case("refused_case_fold")
     def _(m):
         m.add("\u212a.go", b"Kelvin")
