@@ -801,14 +801,6 @@ check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t
 			    sdb_quote(q, sizeof q, name, nl), (int)preflen, prefix);
 			break;
 		}
-		/* the go command reads only these two */
-		if (!(st.valid & ZIP_STAT_COMP_METHOD) ||
-		    (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: entry %s uses a compression method other than store and deflate",
-			    sdb_quote(q, sizeof q, name, nl));
-			break;
-		}
 		rel = name + preflen;
 		rl = nl - preflen;
 		/* PATH@VERSION/ itself names the module's root directory */
@@ -1044,8 +1036,63 @@ read_entry(const struct zin *z, const struct goent *g, struct reader *rd,
 	return SDB_OK;
 }
 
+/* An entry's name and index, sorted to find the entries of one name. */
+struct named {
+	const char *name;
+	size_t len;
+	uint64_t i;
+};
+
+static int
+cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * x/mod's HashZip finds each entry's content through a map from name to
+ * entry, which keeps the last entry of each name: a name that comes more
+ * than once (directories and the root entry may, see check_entries) is
+ * listed each time with the content of the last entry of that name, and
+ * the others are never read.  Sets src[i] to the index of that entry.
+ */
+static int
+last_of_name(const struct godir *gd, uint64_t n, uint64_t *src, struct sdb_errbuf *eb)
+{
+	struct named *v = calloc((size_t)n + 1, sizeof *v);
+	uint64_t i, j;
+
+	if (v == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		v[i].name = gd->e[i].name;
+		v[i].len = gd->e[i].name_len;
+		v[i].i = i;
+	}
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof *v, cmp_named);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].len == v[i].len &&
+		    memcmp(v[j].name, v[i].name, v[i].len) == 0; j++)
+			;
+		while (i < j)
+			src[v[i++].i] = v[j - 1].i;
+	}
+	free(v);
+	return SDB_OK;
+}
+
 /* The second pass: each entry's content into SHA-256, as read_entry reads
- * it; the total read never passes the limit. */
+ * it, the entry HashZip reads for each name (last_of_name); the total read
+ * never passes the limit. */
 static int
 hash_entries(const struct zin *z, const struct godir *gd, const struct entry *ents,
     struct sdb_dirhash_file *files, uint64_t n, const struct limits *lim,
@@ -1053,18 +1100,26 @@ hash_entries(const struct zin *z, const struct godir *gd, const struct entry *en
 {
 	struct reader rd;
 	struct sink k;
-	uint64_t i;
+	uint64_t i, *src = calloc((size_t)n + 1, sizeof *src);
 	int rc = SDB_OK;
 
 	rd.in = malloc(READ_CHUNK);
 	rd.out = malloc(READ_CHUNK);
 	rd.zs_ready = 0;
-	if (rd.in == NULL || rd.out == NULL)
+	if (src == NULL || rd.in == NULL || rd.out == NULL)
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if (rc == SDB_OK)
+		rc = last_of_name(gd, n, src, eb);
 	k.budget = k.limit = lim->total;
 	for (i = 0; i < n && rc == SDB_OK; i++) {
+		if (src[i] != i)
+			continue;
 		rc = read_entry(z, &gd->e[i], &rd, &k, files[i].sha256, eb);
 		k.budget -= k.got;
+	}
+	for (i = 0; i < n && rc == SDB_OK; i++) {
+		if (src[i] != i)
+			memcpy(files[i].sha256, files[src[i]].sha256, sizeof files[i].sha256);
 		files[i].name = ents[i].name;
 		files[i].name_len = ents[i].name_len;
 	}
@@ -1072,6 +1127,7 @@ hash_entries(const struct zin *z, const struct godir *gd, const struct entry *en
 		inflateEnd(&rd.zs);
 	free(rd.in);
 	free(rd.out);
+	free(src);
 	return rc;
 }
 
@@ -1108,13 +1164,19 @@ run(zip_source_t *src, const struct zin *z, const char *path, size_t plen,
 	prefix[preflen] = '\0';
 
 	zip_error_init(&ze);
-	za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+	/*
+	 * Without ZIP_CHECKCONS: it refuses what the go command takes (a
+	 * name twice, a local header that differs from the directory in
+	 * anything but the lengths of name and extra field) and checks
+	 * nothing the go command reads; libzip here only reads the directory
+	 * once more, and read_entry checks each local header as archive/zip
+	 * does.
+	 */
+	za = zip_open_from_source(src, ZIP_RDONLY, &ze);
 	if (za == NULL) {
 		zip_source_free(src);
 		rc = zip_error_code_zip(&ze) == ZIP_ER_MEMORY ?
 		    sdb_errf(eb, SDB_ERR_NOMEM, "out of memory") :
-		    zip_error_code_zip(&ze) == ZIP_ER_EXISTS ?
-		    sdb_errf(eb, SDB_ERR_INVALID, "module zip: duplicate entries for one file name") :
 		    sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %s",
 			zip_error_strerror(&ze));
 		zip_error_fini(&ze);

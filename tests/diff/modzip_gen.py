@@ -123,6 +123,7 @@ class Entry:
         self.central_extra = b""
         self.local_extra = b""
         self.local_name = None
+        self.local_fields = {}  # local header fields that differ from the directory's
         self.comment = b""
         self.zip64 = None       # None; "all": 0xFFFFFFFF sizes and offset and a
                                 # zip64 extra field; "sizes": the sizes only
@@ -590,6 +591,13 @@ def f_local_name(r, m):
         e.local_name = e.name[:-1] + b"Z" if r.random() < 0.5 else e.name + b"x"
 
 
+def f_local_fields(r, m):
+    e = pick_file(r, m)
+    if e:
+        k = r.choice(["version", "flags", "method", "time", "date", "crc", "csize", "usize"])
+        e.local_fields[k] = r.choice([0, 1, 8, 0x800, 0xffff, 0x12345678])
+
+
 def f_shuffle_cd(r, m):
     m.shuffle_cd = True
 
@@ -711,7 +719,7 @@ FEATURES = [
     ("deep", 1, f_deep), ("gomod_limit", 1, f_gomod_limit), ("license_limit", 1, f_license_limit),
     ("total_declared", 1, f_total_declared), ("deflate_corrupt", 2, f_deflate_corrupt),
     ("extras_malformed", 1, f_extras_malformed), ("disk_nonzero", 1, f_disk_nonzero),
-    ("cd_padding", 1, f_cd_padding),
+    ("cd_padding", 1, f_cd_padding), ("local_fields", 1, f_local_fields),
 ]
 
 
@@ -766,8 +774,12 @@ def write_zip(m, fn):
             lextra = struct.pack("<HHQQ", 1, 16, lus, lcs) + lextra
             lcs = lus = 0xffffffff
         vn = 45 if e.zip64 and e.version_needed < 45 else e.version_needed
-        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, vn, flags, e.method, 0x6000, 0x5021,
-                           lcrc, lcs, lus, len(lname), len(lextra))
+        lf = dict(version=vn, flags=flags, method=e.method, time=0x6000, date=0x5021, crc=lcrc,
+                  csize=lcs, usize=lus)
+        lf.update(e.local_fields)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034b50, lf["version"], lf["flags"], lf["method"],
+                           lf["time"], lf["date"], lf["crc"], lf["csize"], lf["usize"], len(lname),
+                           len(lextra))
         out += lname + lextra + comp
         if e.csize_delta > 0:
             out += b"\0" * e.csize_delta
@@ -968,6 +980,46 @@ def regress_cases():
         m.entries[1].flags |= 0x1
         m.entries[2].flags |= 0x41
         m.entries[2].method = 8
+
+    # Duplicate directory entries (and root entries) pass x/mod's checks;
+    # HashZip lists each name as often as it comes and hashes, for each,
+    # the content of the last entry of that name: the others are never
+    # read.  libzip's consistency check refused duplicate names.
+    @case("dup_dir_entries")
+    def _(m):
+        m.add("sub/", b"")
+        m.add("sub/", b"")
+
+    @case("dup_dir_entries_with_data")
+    def _(m):
+        m.add("sub/", b"one\n")
+        m.add("a.go", b"package a // second\n").name = m.prefix + b"sub/c.go"
+        m.add("sub/", b"two\n")
+
+    @case("dup_root_entries")
+    def _(m):
+        m.add("", b"root data\n")
+        m.add("", b"")
+
+    @case("dup_dir_first_unreadable")
+    def _(m):
+        m.add("sub/", b"bad CRC", crc=1)
+        m.add("sub/", b"", method=12)
+        m.add("sub/", b"read\n")
+
+    # archive/zip reads of the local header only its signature and the
+    # lengths of name and extra field; libzip's consistency check refused
+    # a local header that disagrees with the directory in anything else.
+    @case("local_header_name_differs")
+    def _(m):
+        m.entries[1].local_name = m.entries[1].name[:-1] + b"Z"
+        m.entries[2].local_name = m.entries[2].name + b".longer"
+
+    @case("local_header_fields_differ")
+    def _(m):
+        m.entries[0].local_fields = dict(method=0, crc=0)
+        m.entries[1].local_fields = dict(time=0, date=0, version=63)
+        m.entries[2].local_fields = dict(csize=7, usize=0xffffffff, flags=0x8)
 
     @case("refused_case_fold")
     def _(m):
