@@ -17,14 +17,13 @@
  *     refused (by design: other tools extract them as links);
  *   - only the stored and deflate methods (what the go command can read);
  *     the encryption flags ignored, as archive/zip ignores them;
- *   - read the same by Go's archive/zip and by libzip, or refused: the end
- *     record the file's last 22 bytes (no archive comment), no second end
- *     record libzip could take instead, a zip64 end record only as
- *     archive/zip finds it, no bytes before the zip, zip64 sizes and
- *     offsets taken from the zip64 extra field as archive/zip takes them, no
- *     Info-ZIP Unicode Path field (libzip would rename the entry), no NUL
- *     in a name, data descriptors agreeing with the directory; and libzip's
- *     entries compared with archive/zip's, raw name, sizes and CRC each;
+ *   - the directory read as Go's archive/zip reads it, and refused where
+ *     other zip readers would read another one: the end record the file's
+ *     last 22 bytes (no archive comment), no second end record another
+ *     reader could take instead, a zip64 end record only as archive/zip
+ *     finds it, no bytes before the zip; zip64 sizes and offsets taken
+ *     from the zip64 extra field as archive/zip takes them; the raw names,
+ *     whatever other extra fields say; no NUL in a name;
  *   - every entry's content read as archive/zip reads it: exactly its
  *     declared size, a deflate stream that ends within the entry's
  *     compressed size, a good CRC (also for an empty entry); inflation
@@ -33,7 +32,7 @@
  *
  * The zip is read entry by entry with a fixed-size buffer: memory does not
  * grow with the size of the content (the central directory is held).
- * Implemented in src/lib/modzip.c, the only user of libzip and zlib.
+ * Implemented in src/lib/modzip.c, the only user of zlib.
  */
 #ifndef CSUMDB_MODZIP_H
 #define CSUMDB_MODZIP_H

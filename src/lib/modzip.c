@@ -1,17 +1,17 @@
 /*
  * Module zip checks and their h1: hash (include/csumdb/modzip.h), after
  * x/mod zip/zip.go (checkZip, Unzip's size checks, collisionChecker,
- * strToFold) and sumdb/dirhash/hash.go (HashZip).  The only file of
- * csumdb that uses libzip and zlib.
+ * strToFold) and sumdb/dirhash/hash.go (HashZip), reading the zip as Go
+ * 1.19's archive/zip reads it (reader.go).  The only file of csumdb that
+ * uses zlib.
  *
  * Two passes over the entries: first the names and declared sizes (from
  * the central directory, nothing inflated), then the contents, one entry
  * at a time through a fixed buffer into SHA-256, stopping as soon as an
- * entry passes its declared size or the total passes the limit.  The
- * central directory is read as Go's archive/zip reads it and libzip must
- * read the same; the contents are read (and inflated, with zlib) as
- * archive/zip reads them, since what the go command reads is what it
- * hashes.
+ * entry passes its declared size or the total passes the limit.  What the
+ * go command reads is what it hashes, so every byte hashed is found the
+ * way archive/zip finds it; where other zip readers would find something
+ * else, the zip is refused.
  */
 #include "config.h"
 
@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zip.h>
 #include <zlib.h>
 
 #include "crypto.h"
@@ -58,10 +57,12 @@
 #define SIG_EOCD64_LOC 0x07064b50u
 #define SIG_DD 0x08074b50u
 
-/* Extra field tags: zip64 sizes and offset; Info-ZIP Unicode Path, which
- * libzip reads. */
+/* The extra field tag of zip64 sizes and offset. */
 #define EF_ZIP64 0x0001
-#define EF_UNICODE_PATH 0x7075
+
+/* The host system in "version made by" whose external attributes hold a
+ * Unix mode. */
+#define CREATOR_UNIX 3
 
 /* Bytes read from an entry at a time. */
 #define READ_CHUNK (64 * 1024)
@@ -197,7 +198,7 @@ str_to_fold(const char *s, size_t n, size_t *outn)
 struct slot {
 	char *fold;
 	size_t fold_len;
-	const char *path;    /* borrowed from the entry name (libzip owns it) */
+	const char *path;    /* borrowed from the entry name (in godir.cd) */
 	size_t path_len;
 	int is_dir;
 };
@@ -312,12 +313,6 @@ coll_check(struct collisions *c, const char *p, size_t n, int is_dir,
 
 /* --- the checks -------------------------------------------------------------- */
 
-struct entry {
-	const char *name;   /* owned by libzip, valid until zip_discard */
-	size_t name_len;
-	uint64_t size;      /* declared uncompressed size */
-};
-
 /* Rules on the whole name, before the prefix: they name the attack. */
 static int
 check_name_shape(const char *name, size_t n, struct sdb_errbuf *eb)
@@ -384,22 +379,9 @@ ieq(const char *a, size_t n, const char *b)
 	return 1;
 }
 
-static int
-zerr(struct sdb_errbuf *eb, const char *what, zip_error_t *ze)
-{
-	int code = zip_error_code_zip(ze);
-	int rc = code == ZIP_ER_MEMORY ? SDB_ERR_NOMEM :
-	    code == ZIP_ER_READ || code == ZIP_ER_OPEN ? SDB_ERR_IO : SDB_ERR_INVALID;
-
-	return sdb_errf(eb, rc, "module zip: %s: %s", what, zip_error_strerror(ze));
-}
-
 /* --- archive/zip's view of the directory ----------------------------------- */
 
-/*
- * The zip's bytes, from a descriptor or a buffer, read at an offset: what
- * libzip reads through its source, read again without it.
- */
+/* The zip's bytes, from a descriptor or a buffer, read at an offset. */
 struct zin {
 	int fd;               /* -1: buf */
 	const uint8_t *buf;
@@ -447,8 +429,9 @@ le64(const uint8_t *p)
 struct goent {
 	const char *name;   /* in godir.cd: not NUL-terminated */
 	size_t name_len;
+	uint8_t creator;    /* the host system of "version made by" (3: Unix) */
 	uint16_t flags, method;
-	uint32_t crc;
+	uint32_t crc, attrs;
 	uint64_t comp_size, size, offset;
 };
 
@@ -468,18 +451,18 @@ godir_free(struct godir *d)
 /*
  * Finds the end record as Go 1.19's archive/zip does (reader.go:
  * readDirectoryEnd, findDirectory64End, readDirectory64End) and refuses
- * every zip on which libzip could settle on another one.
+ * every zip on which other zip readers (libzip, for one) could settle on
+ * another one.
  *
  * archive/zip takes the last end signature in the file's last 1 KiB (then
- * 65 KiB) whose comment fits before the end of the file; libzip with
- * ZIP_CHECKCONS takes one, by its own preference, of those whose comment
- * ends exactly at the end of the file.  Two such records (a second
- * directory and its end record hidden in the first one's comment) give
- * each reader its own directory.  So: the end record must be the file's
- * last 22 bytes with no comment, which archive/zip finds first, and no
- * other end signature may have a comment that reaches the end of the
- * file, so that libzip has no other to take.  The go command writes no
- * archive comment.
+ * 65 KiB) whose comment fits before the end of the file; libzip takes
+ * one, by its own preference, of those whose comment ends exactly at the
+ * end of the file.  Two such records (a second directory and its end
+ * record hidden in the first one's comment) give each reader its own
+ * directory.  So: the end record must be the file's last 22 bytes with no
+ * comment, which archive/zip finds first, and no other end signature may
+ * have a comment that reaches the end of the file.  The go command writes
+ * no archive comment.
  *
  * Zip64: archive/zip reads the zip64 locator only when the end record
  * holds a 0xFFFF or 0xFFFFFFFF marker (and ignores a locator that names
@@ -491,8 +474,7 @@ godir_free(struct godir *d)
  *
  * Last, the directory must end where the end record (or the zip64 one)
  * starts: archive/zip takes a gap for bytes before the zip and moves every
- * offset by it, libzip does not.  Then both read the directory from the
- * same offset.
+ * offset by it, other readers do not.
  */
 static int
 find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
@@ -632,9 +614,8 @@ check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
 
 /*
  * Reads the central directory as Go 1.19's archive/zip does (Reader.init,
- * readDirectoryHeader): the entries, their raw names and sizes, in order.
- * run() then requires libzip to have read the very same entries; the
- * names hashed are these raw names, which the go command hashes.
+ * readDirectoryHeader): the entries, their raw names and sizes, in order;
+ * the names hashed are these raw names, which the go command hashes.
  *
  * A size or offset of 0xFFFFFFFF is taken from the first zip64 extra
  * field, in the order uncompressed size, compressed size, offset, each
@@ -642,15 +623,14 @@ check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
  * entry, however small); a field too short for what is marked is refused
  * (archive/zip stops reading the directory there).
  *
+ * No other extra field counts: the name is the raw name, whatever an
+ * Info-ZIP Unicode Path field (0x7075) says, and the walk stops where
+ * what is left is not a whole field.
+ *
  * Refused besides what find_directory refuses: headers that do not fill
  * the directory exactly or do not match its count (archive/zip reads
- * headers until one fails and compares the count modulo 65536), entries
- * on another disk, and the Info-ZIP Unicode Path extra field
- * (0x7075): libzip, even with ZIP_FL_ENC_RAW, names an entry after that
- * field when its CRC matches the raw name, while archive/zip ignores it,
- * so the name libzip gives is not the name the go command hashes.  The go
- * command never writes the field.  The Unicode Comment field (0x6375) and
- * the other fields libzip reads change no name, size or offset.
+ * headers until one fails and compares the count modulo 65536), and
+ * entries on another disk.
  */
 static int
 go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
@@ -690,8 +670,10 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 		g = &d->e[k];
 		g->name = (const char *)h + CDH_SIZE;
 		g->name_len = nl;
+		g->creator = h[5];
 		g->flags = le16(h + 8);
 		g->method = le16(h + 10);
+		g->attrs = le32(h + 38);
 		g->crc = le32(h + 16);
 		g->comp_size = le32(h + 20);
 		g->size = le32(h + 24);
@@ -712,11 +694,6 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 			size_t fl = le16(x + 2);
 			const uint8_t *f = x + 4;
 
-			if (le16(x) == EF_UNICODE_PATH)
-				return sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: entry %s has an Info-ZIP Unicode Path field, which "
-				    "names it otherwise for libzip than for the go command",
-				    sdb_quote(q, sizeof q, g->name, nl));
 			if (le16(x) == EF_ZIP64 && (need_u || need_c || need_o)) {
 				if (fl < 8 * ((size_t)need_u + need_c + need_o))
 					return sdb_errf(eb, SDB_ERR_INVALID,
@@ -757,43 +734,20 @@ get_limits(struct limits *l, const struct sdb_modzip_limits *lim)
 
 /* The first pass: names, types and declared sizes. */
 static int
-check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t n,
-    const char *prefix, size_t preflen, const struct limits *lim,
-    struct sdb_errbuf *eb)
+check_entries(const struct godir *gd, const char *prefix, size_t preflen,
+    const struct limits *lim, struct sdb_errbuf *eb)
 {
 	struct collisions coll = { NULL, 0, 0 };
-	uint64_t total = 0;
-	zip_int64_t i;
+	uint64_t i, total = 0;
 	char q[128];
 	int rc = SDB_OK;
 
-	for (i = 0; i < n && rc == SDB_OK; i++) {
-		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
-		zip_stat_t st;
-		zip_uint8_t opsys;
-		zip_uint32_t attr;
-		size_t nl, rl;
-		const char *rel, *base;
+	for (i = 0; i < gd->n && rc == SDB_OK; i++) {
+		const struct goent *g = &gd->e[i];
+		const char *name = g->name, *rel, *base;
+		size_t nl = g->name_len, rl;
 		int is_dir;
 
-		if (name == NULL || zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0) {
-			rc = zerr(eb, "reading the central directory", zip_get_error(za));
-			break;
-		}
-		nl = strlen(name);
-		/* libzip reads what archive/zip reads, or nothing is hashed */
-		if (nl != gd->e[i].name_len || memcmp(name, gd->e[i].name, nl) != 0 ||
-		    !(st.valid & ZIP_STAT_SIZE) || st.size != gd->e[i].size ||
-		    !(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_size != gd->e[i].comp_size ||
-		    !(st.valid & ZIP_STAT_CRC) || st.crc != gd->e[i].crc) {
-			rc = sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: entry %s reads differently in libzip than in the go command",
-			    sdb_quote(q, sizeof q, gd->e[i].name, gd->e[i].name_len));
-			break;
-		}
-		ents[i].name = name;
-		ents[i].name_len = nl;
-		ents[i].size = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
 		if ((rc = check_name_shape(name, nl, eb)) != SDB_OK)
 			break;
 		if (nl < preflen || memcmp(name, prefix, preflen) != 0) {
@@ -811,8 +765,7 @@ check_entries(zip_t *za, const struct godir *gd, struct entry *ents, zip_int64_t
 		 * its Unix mode says.  Symlinks are refused all the same, by
 		 * design: other tools extract them as links.
 		 */
-		if (zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &opsys, &attr) == 0 &&
-		    opsys == ZIP_OPSYS_UNIX && ((attr >> 16) & S_IFMT) == S_IFLNK) {
+		if (g->creator == CREATOR_UNIX && ((g->attrs >> 16) & S_IFMT) == S_IFLNK) {
 			rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: symlink entry %s",
 			    sdb_quote(q, sizeof q, name, nl));
 			break;
@@ -867,20 +820,20 @@ name_ok:
 				break;
 			}
 		}
-		if (ents[i].size > lim->total || total > lim->total - ents[i].size) {
+		if (g->size > lim->total || total > lim->total - g->size) {
 			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
 			    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
 			    (unsigned long long)lim->total);
 			break;
 		}
-		total += ents[i].size;
-		if (rl == 6 && memcmp(rel, "go.mod", 6) == 0 && ents[i].size > lim->gomod) {
+		total += g->size;
+		if (rl == 6 && memcmp(rel, "go.mod", 6) == 0 && g->size > lim->gomod) {
 			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
 			    "module zip: go.mod file too large (max size is %llu bytes)",
 			    (unsigned long long)lim->gomod);
 			break;
 		}
-		if (rl == 7 && memcmp(rel, "LICENSE", 7) == 0 && ents[i].size > lim->license) {
+		if (rl == 7 && memcmp(rel, "LICENSE", 7) == 0 && g->size > lim->license) {
 			rc = sdb_errf(eb, SDB_ERR_TOO_LARGE,
 			    "module zip: LICENSE file too large (max size is %llu bytes)",
 			    (unsigned long long)lim->license);
@@ -1094,13 +1047,12 @@ last_of_name(const struct godir *gd, uint64_t n, uint64_t *src, struct sdb_errbu
  * it, the entry HashZip reads for each name (last_of_name); the total read
  * never passes the limit. */
 static int
-hash_entries(const struct zin *z, const struct godir *gd, const struct entry *ents,
-    struct sdb_dirhash_file *files, uint64_t n, const struct limits *lim,
-    struct sdb_errbuf *eb)
+hash_entries(const struct zin *z, const struct godir *gd,
+    struct sdb_dirhash_file *files, const struct limits *lim, struct sdb_errbuf *eb)
 {
 	struct reader rd;
 	struct sink k;
-	uint64_t i, *src = calloc((size_t)n + 1, sizeof *src);
+	uint64_t i, n = gd->n, *src = calloc((size_t)n + 1, sizeof *src);
 	int rc = SDB_OK;
 
 	rd.in = malloc(READ_CHUNK);
@@ -1120,8 +1072,8 @@ hash_entries(const struct zin *z, const struct godir *gd, const struct entry *en
 	for (i = 0; i < n && rc == SDB_OK; i++) {
 		if (src[i] != i)
 			memcpy(files[i].sha256, files[src[i]].sha256, sizeof files[i].sha256);
-		files[i].name = ents[i].name;
-		files[i].name_len = ents[i].name_len;
+		files[i].name = gd->e[i].name;
+		files[i].name_len = gd->e[i].name_len;
 	}
 	if (rd.zs_ready)
 		inflateEnd(&rd.zs);
@@ -1132,87 +1084,37 @@ hash_entries(const struct zin *z, const struct godir *gd, const struct entry *en
 }
 
 static int
-run(zip_source_t *src, const struct zin *z, const char *path, size_t plen,
-    const char *version, size_t vlen, const struct limits *lim, sdb_hash *h1,
-    struct sdb_errbuf *eb)
+run(const struct zin *z, const char *path, size_t plen, const char *version,
+    size_t vlen, const struct limits *lim, sdb_hash *h1, struct sdb_errbuf *eb)
 {
-	zip_error_t ze;
-	zip_t *za;
-	zip_int64_t n;
 	struct godir gd;
-	struct entry *ents = NULL;
 	struct sdb_dirhash_file *files = NULL;
-	char *prefix;
 	size_t preflen = plen + 1 + vlen + 1;
+	char *prefix = NULL;
 	int rc;
 
-	if ((rc = go_directory(z, &gd, eb)) != SDB_OK) {
-		godir_free(&gd);
-		zip_source_free(src);
-		return rc;
-	}
+	if ((rc = go_directory(z, &gd, eb)) != SDB_OK)
+		goto out;
 	prefix = malloc(preflen + 1);
-	if (prefix == NULL) {
-		godir_free(&gd);
-		zip_source_free(src);
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	files = calloc((size_t)gd.n + 1, sizeof *files);
+	if (prefix == NULL || files == NULL) {
+		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	memcpy(prefix, path, plen);
 	prefix[plen] = '@';
 	memcpy(prefix + plen + 1, version, vlen);
 	prefix[preflen - 1] = '/';
 	prefix[preflen] = '\0';
-
-	zip_error_init(&ze);
-	/*
-	 * Without ZIP_CHECKCONS: it refuses what the go command takes (a
-	 * name twice, a local header that differs from the directory in
-	 * anything but the lengths of name and extra field) and checks
-	 * nothing the go command reads; libzip here only reads the directory
-	 * once more, and read_entry checks each local header as archive/zip
-	 * does.
-	 */
-	za = zip_open_from_source(src, ZIP_RDONLY, &ze);
-	if (za == NULL) {
-		zip_source_free(src);
-		rc = zip_error_code_zip(&ze) == ZIP_ER_MEMORY ?
-		    sdb_errf(eb, SDB_ERR_NOMEM, "out of memory") :
-		    sdb_errf(eb, SDB_ERR_INVALID, "module zip: not a valid zip file: %s",
-			zip_error_strerror(&ze));
-		zip_error_fini(&ze);
-		free(prefix);
-		godir_free(&gd);
-		return rc;
-	}
-	zip_error_fini(&ze);
-	n = zip_get_num_entries(za, 0);
-	if (n < 0) {
-		rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: no central directory");
-		goto out;
-	}
-	if ((uint64_t)n != gd.n) {
-		rc = sdb_errf(eb, SDB_ERR_INVALID,
-		    "module zip: libzip reads %lld entries, the go command %llu",
-		    (long long)n, (unsigned long long)gd.n);
-		goto out;
-	}
-	ents = calloc((size_t)n + 1, sizeof *ents);
-	files = calloc((size_t)n + 1, sizeof *files);
-	if (ents == NULL || files == NULL) {
-		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = check_entries(za, &gd, ents, n, prefix, preflen, lim, eb);
+	rc = check_entries(&gd, prefix, preflen, lim, eb);
 	if (rc == SDB_OK)
-		rc = hash_entries(z, &gd, ents, files, (uint64_t)n, lim, eb);
+		rc = hash_entries(z, &gd, files, lim, eb);
 	if (rc == SDB_OK)
-		rc = sdb_dirhash_hash1(files, (size_t)n, h1, eb);
+		rc = sdb_dirhash_hash1(files, (size_t)gd.n, h1, eb);
 out:
-	free(ents);
 	free(files);
 	free(prefix);
 	godir_free(&gd);
-	zip_discard(za);
 	return rc;
 }
 
@@ -1245,10 +1147,7 @@ sdb_modzip_hash_fd(int fd, const char *path, size_t plen, const char *version,
 	struct limits l;
 	struct stat sb;
 	struct zin z;
-	zip_error_t ze;
-	zip_source_t *src;
-	FILE *f;
-	int rc, fd2;
+	int rc;
 
 	get_limits(&l, lim);
 	if ((rc = check_module(path, plen, version, vlen, eb)) != SDB_OK)
@@ -1260,25 +1159,7 @@ sdb_modzip_hash_fd(int fd, const char *path, size_t plen, const char *version,
 	z.fd = fd;
 	z.buf = NULL;
 	z.size = (uint64_t)sb.st_size;
-	/* libzip's source owns (and closes) a stream of its own */
-	if ((fd2 = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return sdb_errf(eb, SDB_ERR_IO, "module zip: %s", strerror(errno));
-	if ((f = fdopen(fd2, "rbe")) == NULL) {
-		rc = sdb_errf(eb, errno == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "module zip: %s",
-		    strerror(errno));
-		close(fd2);
-		return rc;
-	}
-	zip_error_init(&ze);
-	src = zip_source_filep_create(f, 0, (zip_int64_t)z.size, &ze);
-	if (src == NULL) {
-		rc = zerr(eb, "opening the file", &ze);
-		zip_error_fini(&ze);
-		fclose(f);
-		return rc;
-	}
-	zip_error_fini(&ze);
-	return run(src, &z, path, plen, version, vlen, &l, h1, eb);
+	return run(&z, path, plen, version, vlen, &l, h1, eb);
 }
 
 int
@@ -1302,8 +1183,6 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
 {
 	struct limits l;
 	struct zin z;
-	zip_error_t ze;
-	zip_source_t *src;
 	int rc;
 
 	get_limits(&l, lim);
@@ -1314,13 +1193,5 @@ sdb_modzip_hash_buffer(const void *buf, size_t len, const char *path,
 	z.fd = -1;
 	z.buf = buf;
 	z.size = len;
-	zip_error_init(&ze);
-	src = zip_source_buffer_create(len ? buf : "", len, 0, &ze);
-	if (src == NULL) {
-		rc = zerr(eb, "reading the buffer", &ze);
-		zip_error_fini(&ze);
-		return rc;
-	}
-	zip_error_fini(&ze);
-	return run(src, &z, path, plen, version, vlen, &l, h1, eb);
+	return run(&z, path, plen, version, vlen, &l, h1, eb);
 }

@@ -595,7 +595,8 @@ def f_local_fields(r, m):
     e = pick_file(r, m)
     if e:
         k = r.choice(["version", "flags", "method", "time", "date", "crc", "csize", "usize"])
-        e.local_fields[k] = r.choice([0, 1, 8, 0x800, 0xffff, 0x12345678])
+        v = [0, 1, 8, 0x800, 0xffff] + ([0x12345678, 0xffffffff] if k in ("crc", "csize", "usize") else [])
+        e.local_fields[k] = r.choice(v)
 
 
 def f_shuffle_cd(r, m):
@@ -1020,6 +1021,21 @@ def regress_cases():
         m.entries[0].local_fields = dict(method=0, crc=0)
         m.entries[1].local_fields = dict(time=0, date=0, version=63)
         m.entries[2].local_fields = dict(csize=7, usize=0xffffffff, flags=0x8)
+
+    # archive/zip stops walking an entry's extra field where what is left
+    # is not a whole field (libzip refused it as inconsistent), and takes
+    # no name from the Info-ZIP Unicode Path field (libzip does)
+    @case("extra_field_trailing_bytes")
+    def _(m):
+        m.entries[0].central_extra = b"\x01"
+        m.entries[1].central_extra = struct.pack("<HH", 0x5455, 5) + b"\x01\0\0\0\0" + b"abc"
+        m.entries[2].central_extra = b"\xfe\xca\x10\x00ab"
+
+    @case("unicode_path_field")
+    def _(m):
+        e = m.entries[1]
+        body = b"\x01" + struct.pack("<I", zlib.crc32(e.name)) + m.prefix + b"b.go"
+        e.central_extra = e.local_extra = struct.pack("<HH", 0x7075, len(body)) + body
 
     @case("refused_case_fold")
     def _(m):

@@ -1,6 +1,6 @@
-/* Fuzz target: module zips (src/lib/modzip.c through libzip's buffer
- * source).  Any input must be refused cleanly or hashed; a zip that is
- * accepted must hash the same twice. */
+/* Fuzz target: module zips (src/lib/modzip.c on a buffer).  Any input
+ * must be refused cleanly or hashed; a zip that is accepted must hash the
+ * same twice. */
 #include "config.h"
 
 #include <string.h>
