@@ -449,36 +449,39 @@ godir_free(struct godir *d)
 }
 
 /*
- * Finds the end record as Go 1.19's archive/zip does (reader.go:
- * readDirectoryEnd, findDirectory64End, readDirectory64End) and refuses
- * every zip on which other zip readers (libzip, for one) could settle on
- * another one.
+ * Finds the central directory as Go 1.19's archive/zip does (reader.go:
+ * readDirectoryEnd, findDirectory64End, readDirectory64End): its offset
+ * and the number of entries the end record gives.  Refused besides what
+ * archive/zip refuses, so that no other zip reader (libzip, Info-ZIP,
+ * 7-Zip) reads another directory:
  *
- * archive/zip takes the last end signature in the file's last 1 KiB (then
- * 65 KiB) whose comment fits before the end of the file; libzip takes
- * one, by its own preference, of those whose comment ends exactly at the
- * end of the file.  Two such records (a second directory and its end
- * record hidden in the first one's comment) give each reader its own
- * directory.  So: the end record must be the file's last 22 bytes with no
- * comment, which archive/zip finds first, and no other end signature may
- * have a comment that reaches the end of the file.  The go command writes
- * no archive comment.
+ * - An archive comment.  archive/zip takes the last end signature in the
+ *   file's last 1 KiB (then 65 KiB) whose comment fits before the end of
+ *   the file; other readers take one, by their own preference, of those
+ *   whose comment ends exactly at the end of the file.  Two such records
+ *   (a second directory and its end record hidden in the first one's
+ *   comment) give each reader its own directory.  So the end record must
+ *   be the file's last 22 bytes with no comment, which archive/zip finds
+ *   first, and no other end signature may have a comment that reaches the
+ *   end of the file.  The go command writes no archive comment.
+ * - Bytes before the zip.  archive/zip takes the directory to end where
+ *   the end record (or the zip64 one) starts; when the record says it
+ *   starts elsewhere, it takes the difference for bytes before the zip and
+ *   first reads every offset moved by it.  The directory must end there.
+ * - A zip64 locator archive/zip does not read: other readers read the
+ *   zip64 end record whenever a locator names it, archive/zip only when
+ *   the end record holds a marker (0xFFFF entries, a directory size of
+ *   0xFFFF, sic, or an offset of 0xFFFFFFFF) and the locator names disk 0
+ *   of 1 disks.
+ * - A zip64 end record whose values disagree with those of the end record
+ *   that are not markers, which readers that take the latter read.
  *
- * Zip64: archive/zip reads the zip64 locator only when the end record
- * holds a 0xFFFF or 0xFFFFFFFF marker (and ignores a locator that names
- * other disks); libzip reads a locator whenever its signature is there.
- * A locator is allowed only where both read it, and the zip64 end record
- * must agree with the markers' record, sit right before its locator, and
- * carry no extensible data: what archive/zip's Writer writes for 65535
- * entries and more.
- *
- * Last, the directory must end where the end record (or the zip64 one)
- * starts: archive/zip takes a gap for bytes before the zip and moves every
- * offset by it, other readers do not.
+ * archive/zip reads no disk number of either end record, nor anything of
+ * the zip64 end record past the directory's offset (extensible data).
  */
 static int
-find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
-    uint64_t *count, struct sdb_errbuf *eb)
+find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *count,
+    struct sdb_errbuf *eb)
 {
 	size_t tl = z->size < EOCD_SEARCH ? (size_t)z->size : EOCD_SEARCH;
 	uint64_t eocd = z->size - EOCD_SIZE, end = eocd, n, size, off;
@@ -512,10 +515,6 @@ find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
 			goto out;
 		}
 	}
-	if (le16(e + 4) != 0 || le16(e + 6) != 0 || le16(e + 8) != le16(e + 10)) {
-		rc = sdb_errf(eb, SDB_ERR_INVALID, "module zip: a zip split over several disks");
-		goto out;
-	}
 	n = le16(e + 10);
 	size = le32(e + 12);
 	off = le32(e + 16);
@@ -527,33 +526,29 @@ find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
 		if (le32(loc) == SIG_EOCD64_LOC) {
 			uint64_t at = le64(loc + 8);
 
-			if (!marked || le32(loc + 4) != 0 || le32(loc + 16) != 1) {
+			if (!marked || le32(loc + 4) != 0 || le32(loc + 16) != 1 || at > INT64_MAX) {
 				rc = sdb_errf(eb, SDB_ERR_INVALID,
 				    "module zip: a zip64 locator the go command does not read");
 				goto out;
 			}
-			end = eocd - EOCD64_LOC_SIZE;
-			if (end < EOCD64_SIZE || at != end - EOCD64_SIZE) {
-				rc = sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: the zip64 end record is not right before its locator");
-				goto out;
-			}
-			end = at;
 			if ((rc = zin_read(z, at, e64, sizeof e64, eb)) != SDB_OK)
 				goto out;
-			if (le32(e64) != SIG_EOCD64 || le64(e64 + 4) != EOCD64_SIZE - 12 ||
-			    le32(e64 + 16) != 0 || le32(e64 + 20) != 0 ||
-			    le64(e64 + 24) != le64(e64 + 32) ||
-			    (n != 0xffff && n != le64(e64 + 32)) ||
+			if (le32(e64) != SIG_EOCD64) {
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: no zip64 end record where its locator says");
+				goto out;
+			}
+			if ((n != 0xffff && n != le64(e64 + 32)) ||
 			    (size != 0xffffffff && size != le64(e64 + 40)) ||
 			    (off != 0xffffffff && off != le64(e64 + 48))) {
 				rc = sdb_errf(eb, SDB_ERR_INVALID,
-				    "module zip: the zip64 end record is malformed or disagrees with the end record");
+				    "module zip: the zip64 end record disagrees with the end record");
 				goto out;
 			}
 			n = le64(e64 + 32);
 			size = le64(e64 + 40);
 			off = le64(e64 + 48);
+			end = at;
 		}
 	}
 	if (off > end || end - off != size) {
@@ -562,13 +557,7 @@ find_directory(const struct zin *z, uint64_t *cd_off, uint64_t *cd_size,
 		    "(bytes before the zip, or a gap)");
 		goto out;
 	}
-	if (n > size / CDH_SIZE) {
-		rc = sdb_errf(eb, SDB_ERR_INVALID,
-		    "module zip: the end record counts more entries than the directory can hold");
-		goto out;
-	}
 	*cd_off = off;
-	*cd_size = size;
 	*count = n;
 	rc = SDB_OK;
 out:
@@ -616,74 +605,80 @@ check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
  * Reads the central directory as Go 1.19's archive/zip does (Reader.init,
  * readDirectoryHeader): the entries, their raw names and sizes, in order;
  * the names hashed are these raw names, which the go command hashes.
+ * archive/zip reads headers from the directory's offset until one does
+ * not parse (on past the directory's size if need be: it is not read)
+ * and then wants their number to be the end record's, modulo 65536; it
+ * reads no disk number.
  *
  * A size or offset of 0xFFFFFFFF is taken from the first zip64 extra
  * field, in the order uncompressed size, compressed size, offset, each
  * only when marked so (as archive/zip does; some writers mark every
- * entry, however small); a field too short for what is marked is refused
- * (archive/zip stops reading the directory there).
- *
- * No other extra field counts: the name is the raw name, whatever an
- * Info-ZIP Unicode Path field (0x7075) says, and the walk stops where
- * what is left is not a whole field.
- *
- * Refused besides what find_directory refuses: headers that do not fill
- * the directory exactly or do not match its count (archive/zip reads
- * headers until one fails and compares the count modulo 65536), and
- * entries on another disk.
+ * entry, however small); a field too short for what is marked ends the
+ * directory there, as any header that does not parse.  No other extra
+ * field counts: the name is the raw name, whatever an Info-ZIP Unicode
+ * Path field (0x7075) says, and the walk stops where what is left is not
+ * a whole field.
  */
 static int
 go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 {
-	uint64_t off = 0, size = 0, pos = 0, k = 0;
+	uint64_t off = 0, count = 0, len, pos = 0, cap;
 	char q[128];
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	if ((rc = find_directory(z, &off, &size, &d->n, eb)) != SDB_OK)
+	if ((rc = find_directory(z, &off, &count, eb)) != SDB_OK)
 		return rc;
-	d->cd = malloc(size ? (size_t)size : 1);
-	d->e = calloc((size_t)d->n + 1, sizeof *d->e);
+	len = z->size - off;
+	cap = len / CDH_SIZE < count ? len / CDH_SIZE : count;
+	d->cd = malloc(len ? (size_t)len : 1);
+	d->e = calloc((size_t)cap + 1, sizeof *d->e);
 	if (d->cd == NULL || d->e == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-	if ((rc = zin_read(z, off, d->cd, (size_t)size, eb)) != SDB_OK)
+	cap++;
+	if ((rc = zin_read(z, off, d->cd, (size_t)len, eb)) != SDB_OK)
 		return rc;
-	while (pos < size) {
+	for (;;) {
 		const uint8_t *h = d->cd + pos, *x, *xend;
+		uint64_t left = len - pos;
 		struct goent *g;
-		size_t nl, xl;
-		int need_u, need_c, need_o;
+		size_t nl, xl, cl;
+		int need_u, need_c, need_o, whole = 1;
 
-		if (size - pos < CDH_SIZE || le32(h) != SIG_CDH)
+		/* io.EOF from the header's first read: an error, not an end */
+		if (left == 0)
 			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: central directory entry %llu is malformed",
-			    (unsigned long long)k);
+			    "module zip: the central directory runs to the end of the file");
+		if (left < CDH_SIZE || le32(h) != SIG_CDH)
+			break;
 		nl = le16(h + 28);
 		xl = le16(h + 30);
-		if (size - pos - CDH_SIZE < nl + xl + le16(h + 32))
-			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: central directory entry %llu runs past the directory",
-			    (unsigned long long)k);
-		if (k == d->n)
-			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "module zip: the directory holds more entries than its end record counts");
-		g = &d->e[k];
+		cl = le16(h + 32);
+		if (left - CDH_SIZE < nl + xl + cl) {
+			if (left == CDH_SIZE)
+				return sdb_errf(eb, SDB_ERR_INVALID,
+				    "module zip: the central directory runs to the end of the file");
+			break;
+		}
+		if (d->n == cap) {
+			struct goent *ne = realloc(d->e, (size_t)cap * 2 * sizeof *ne);
+
+			if (ne == NULL)
+				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			d->e = ne;
+			cap *= 2;
+		}
+		g = &d->e[d->n];
 		g->name = (const char *)h + CDH_SIZE;
 		g->name_len = nl;
 		g->creator = h[5];
 		g->flags = le16(h + 8);
 		g->method = le16(h + 10);
-		g->attrs = le32(h + 38);
 		g->crc = le32(h + 16);
 		g->comp_size = le32(h + 20);
 		g->size = le32(h + 24);
+		g->attrs = le32(h + 38);
 		g->offset = le32(h + 42);
-		if (memchr(g->name, '\0', nl) != NULL)
-			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name with a NUL byte: %s",
-			    sdb_quote(q, sizeof q, g->name, nl));
-		if (le16(h + 34) != 0)
-			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry %s is on another disk",
-			    sdb_quote(q, sizeof q, g->name, nl));
 		need_u = g->size == 0xffffffff;
 		need_c = g->comp_size == 0xffffffff;
 		need_o = g->offset == 0xffffffff;
@@ -695,10 +690,10 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 			const uint8_t *f = x + 4;
 
 			if (le16(x) == EF_ZIP64 && (need_u || need_c || need_o)) {
-				if (fl < 8 * ((size_t)need_u + need_c + need_o))
-					return sdb_errf(eb, SDB_ERR_INVALID,
-					    "module zip: the zip64 extra field of %s is too short",
-					    sdb_quote(q, sizeof q, g->name, nl));
+				if (fl < 8 * ((size_t)need_u + need_c + need_o)) {
+					whole = 0;
+					break;
+				}
 				if (need_u)
 					g->size = le64(f), f += 8;
 				if (need_c)
@@ -709,13 +704,18 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 			}
 			x += 4 + fl;
 		}
-		pos += CDH_SIZE + nl + xl + le16(h + 32);
-		k++;
+		if (!whole)
+			break;
+		if (memchr(g->name, '\0', nl) != NULL)
+			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name with a NUL byte: %s",
+			    sdb_quote(q, sizeof q, g->name, nl));
+		pos += CDH_SIZE + nl + xl + cl;
+		d->n++;
 	}
-	if (k != d->n)
+	if ((d->n & 0xffff) != (count & 0xffff))
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "module zip: the end record counts %llu entries, the directory holds %llu",
-		    (unsigned long long)d->n, (unsigned long long)k);
+		    (unsigned long long)count, (unsigned long long)d->n);
 	return SDB_OK;
 }
 

@@ -50,6 +50,12 @@ DELIBERATE = {
     "prefix_junk": "bytes before the first local header",
     "crc_zero_data": "CRC 0 on an entry with data",
     "symlink": "a symlink entry",
+    # archive/zip takes bytes between the directory and its end record
+    # for bytes before the zip, and first reads every offset moved by them
+    "cd_gap": "bytes between the directory and its end record",
+    # other readers take the zip64 end record the locator names, which
+    # archive/zip does not read when the end record holds no marker
+    "zip64_locator_unmarked": "a zip64 locator archive/zip does not read",
 }
 
 LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -149,6 +155,8 @@ class Module:
         self.cd_gap = b""
         self.cd_padding = b""   # in the directory, after its last header
         self.zip64_end = None   # None, "marked" or "unmarked"
+        self.zip64_ext = b""    # the zip64 end record's extensible data
+        self.eocd_disks = (0, 0, None)  # this disk, the directory's disk, its entries
         self.count_delta = 0
         self.shuffle_cd = False
         self.gaps = False
@@ -689,6 +697,17 @@ def f_disk_nonzero(r, m):
         e.disk = r.choice([1, 2, 0xffff])
 
 
+def f_eocd_disks(r, m):
+    m.eocd_disks = r.choice([(1, 1, None), (0, 1, None), (2, 0, None), (0, 0, 1)])
+    if r.random() < 0.3:
+        m.zip64_end = "marked"
+
+
+def f_zip64_extensible(r, m):
+    m.zip64_end = "marked"
+    m.zip64_ext = r.choice([b"\0" * 4, b"extensible data", struct.pack("<HH", 0x0001, 4) + b"abcd"])
+
+
 def f_cd_padding(r, m):
     m.cd_padding = r.choice([b"\0" * 4, b"junk", b"PK\x01\x02", b"\0" * 46])
 
@@ -721,6 +740,7 @@ FEATURES = [
     ("total_declared", 1, f_total_declared), ("deflate_corrupt", 2, f_deflate_corrupt),
     ("extras_malformed", 1, f_extras_malformed), ("disk_nonzero", 1, f_disk_nonzero),
     ("cd_padding", 1, f_cd_padding), ("local_fields", 1, f_local_fields),
+    ("eocd_disks", 1, f_eocd_disks), ("zip64_extensible", 1, f_zip64_extensible),
 ]
 
 
@@ -743,6 +763,10 @@ def deliberate(m):
         d.add("archive_comment")
     if m.prefix_junk:
         d.add("prefix_junk")
+    if m.cd_gap:
+        d.add("cd_gap")
+    if m.zip64_end == "unmarked":
+        d.add("zip64_locator_unmarked")
     for e in m.entries:
         if e.crc == 0 and e.data:
             d.add("crc_zero_data")
@@ -810,16 +834,19 @@ def write_zip(m, fn):
     cdoff = len(out) - base
     out += cd + m.cd_gap
     n = len(m.entries) + m.count_delta
+    this_disk, cd_disk, n_this = m.eocd_disks
     if m.zip64_end or n >= 0xffff:
         at = len(out) - base
-        out += struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, n, n, len(cd), cdoff)
+        out += struct.pack("<IQHHIIQQQQ", 0x06064b50, 44 + len(m.zip64_ext), 45, 45, this_disk, cd_disk,
+                           n if n_this is None else n_this, n, len(cd), cdoff) + m.zip64_ext
         out += struct.pack("<IIQI", 0x07064b50, 0, at, 1)
         mark = m.zip64_end != "unmarked"
         en = 0xffff if mark or n >= 0xffff else n
         out += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, en, en, 0xffffffff if mark else len(cd),
                            0xffffffff if mark else cdoff, len(m.archive_comment))
     else:
-        out += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, n & 0xffff, n & 0xffff, len(cd), cdoff,
+        out += struct.pack("<IHHHHIIH", 0x06054b50, this_disk, cd_disk,
+                           (n if n_this is None else n_this) & 0xffff, n & 0xffff, len(cd), cdoff,
                            len(m.archive_comment))
     out += m.archive_comment
     with open(fn, "wb") as f:
@@ -1036,6 +1063,37 @@ def regress_cases():
         e = m.entries[1]
         body = b"\x01" + struct.pack("<I", zlib.crc32(e.name)) + m.prefix + b"b.go"
         e.central_extra = e.local_extra = struct.pack("<HH", 0x7075, len(body)) + body
+
+    # archive/zip reads directory headers until one does not parse, on
+    # past the directory's size if need be, and compares their number with
+    # the end record's modulo 65536; it reads no disk number
+    @case("directory_padding")
+    def _(m):
+        m.cd_padding = b"\0" * 4
+
+    @case("directory_padding_partial_header")
+    def _(m):
+        m.cd_padding = b"PK\x01\x02"
+
+    @case("entry_count_modulo_65536")
+    def _(m):
+        m.zip64_end = "marked"
+        m.count_delta = 65536
+
+    @case("entry_disk_number")
+    def _(m):
+        m.entries[1].disk = 1
+        m.entries[2].disk = 0xffff
+
+    @case("end_record_disk_fields")
+    def _(m):
+        m.eocd_disks = (1, 1, 2)
+
+    @case("zip64_end_record_extensible_data")
+    def _(m):
+        m.zip64_end = "marked"
+        m.zip64_ext = b"extensible data"
+        m.eocd_disks = (0, 3, 1)
 
     @case("refused_case_fold")
     def _(m):
