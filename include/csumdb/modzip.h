@@ -27,8 +27,10 @@
  *   - every entry's content read as archive/zip reads it: exactly its
  *     declared size, a deflate stream that ends within the entry's
  *     compressed size, a good CRC (also for an empty entry); inflation
- *     stops one byte past the declared size (zip bombs), and the total
- *     actually read never passes the limit.
+ *     stops one byte past the declared size (zip bombs); what directory
+ *     entries hold (x/mod bounds neither their declared sizes nor their
+ *     data) is read up to the limit on the total content, apart from the
+ *     files' content.
  *
  * The zip is read entry by entry with a fixed-size buffer: memory does not
  * grow with the size of the content (the central directory is held).

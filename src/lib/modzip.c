@@ -856,15 +856,15 @@ struct reader {
 struct sink {
 	const struct goent *g;
 	uint64_t got;         /* bytes of content so far */
-	uint64_t budget;      /* bytes the limit on the total still allows */
-	uint64_t limit;       /* that limit, for the message */
+	uint64_t budget;      /* bytes a directory entry may still hold */
+	uint64_t limit;       /* what all of them together may, for the message */
 	struct sdb_sha256_ctx sha;
 	uLong crc;
 };
 
 /* Feeds the next n bytes of content to the hashes; refuses the entry as
- * soon as it holds more than its declared size or the total more than
- * its limit, so that a zip bomb costs no more than that. */
+ * soon as it holds more than its declared size, or more than a directory
+ * entry may, so that a zip bomb costs no more than that. */
 static int
 take(struct sink *k, const unsigned char *p, size_t n, struct sdb_errbuf *eb)
 {
@@ -878,7 +878,7 @@ take(struct sink *k, const unsigned char *p, size_t n, struct sdb_errbuf *eb)
 		    (unsigned long long)k->g->size);
 	if (k->got > k->budget)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE,
-		    "module zip: total uncompressed size of module contents too large (max size is %llu bytes)",
+		    "module zip: directory entries hold more than %llu bytes of data",
 		    (unsigned long long)k->limit);
 	sdb_sha256_update(&k->sha, p, n);
 	k->crc = crc32(k->crc, p, (uInt)n);
@@ -1043,16 +1043,21 @@ last_of_name(const struct godir *gd, uint64_t n, uint64_t *src, struct sdb_errbu
 	return SDB_OK;
 }
 
-/* The second pass: each entry's content into SHA-256, as read_entry reads
- * it, the entry HashZip reads for each name (last_of_name); the total read
- * never passes the limit. */
+/*
+ * The second pass: each entry's content into SHA-256, as read_entry reads
+ * it, the entry HashZip reads for each name (last_of_name).  A file's
+ * content is at most its declared size, and check_entries bounds their
+ * sum.  x/mod bounds neither the declared sizes of directory entries nor
+ * the data they hold, which HashZip reads all the same; csumdb reads at
+ * most the limit on the total of such data too, apart from the files'.
+ */
 static int
 hash_entries(const struct zin *z, const struct godir *gd,
     struct sdb_dirhash_file *files, const struct limits *lim, struct sdb_errbuf *eb)
 {
 	struct reader rd;
 	struct sink k;
-	uint64_t i, n = gd->n, *src = calloc((size_t)n + 1, sizeof *src);
+	uint64_t i, dir_budget, n = gd->n, *src = calloc((size_t)n + 1, sizeof *src);
 	int rc = SDB_OK;
 
 	rd.in = malloc(READ_CHUNK);
@@ -1062,12 +1067,17 @@ hash_entries(const struct zin *z, const struct godir *gd,
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	if (rc == SDB_OK)
 		rc = last_of_name(gd, n, src, eb);
-	k.budget = k.limit = lim->total;
+	k.limit = dir_budget = lim->total;
 	for (i = 0; i < n && rc == SDB_OK; i++) {
+		const struct goent *g = &gd->e[i];
+		int dir = g->name_len > 0 && g->name[g->name_len - 1] == '/';
+
 		if (src[i] != i)
 			continue;
-		rc = read_entry(z, &gd->e[i], &rd, &k, files[i].sha256, eb);
-		k.budget -= k.got;
+		k.budget = dir ? dir_budget : UINT64_MAX;
+		rc = read_entry(z, g, &rd, &k, files[i].sha256, eb);
+		if (dir)
+			dir_budget -= k.got;
 	}
 	for (i = 0; i < n && rc == SDB_OK; i++) {
 		if (src[i] != i)

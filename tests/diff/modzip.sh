@@ -9,11 +9,14 @@
 TOOL="$top_builddir/tests/diff/modzip_tool"
 GEN="$top_srcdir/tests/diff/modzip_gen.py"
 
-# run_cases DIR: both sides on DIR/cases, then the comparison
+# run_cases DIR: both sides on DIR/cases, then the comparison; a fifth
+# field lowers csumdb's limit on the total content (the go command's is
+# 500 MiB) to test it on small zips
 run_cases() {
 	cut -f1-3 "$1/cases" | sed "s|^|$1/|" >"$1/in"
+	cut -f1-3,5 "$1/cases" | sed "s|^|$1/|" >"$1/in.c"
 	"$ORACLE" modzip-go <"$1/in" >"$1/go"
-	"$TOOL" zips <"$1/in" >"$1/c"
+	"$TOOL" zips <"$1/in.c" >"$1/c"
 	python3 "$GEN" compare "$1/cases" "$1/go" "$1/c"
 }
 

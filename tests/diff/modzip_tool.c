@@ -5,9 +5,9 @@
  *   modzip_tool zip ZIPFILE PATH VERSION [MAX_TOTAL]
  *       prints "h1:..." (exit 0) or "error CODE: MESSAGE" (exit 1)
  *   modzip_tool zips
- *       reads "ZIPFILE<TAB>PATH<TAB>VERSION" lines from stdin and prints
- *       one line for each: "h1:..." or "err<TAB>CODE: MESSAGE"
- *       (tests/diff/modzip.sh)
+ *       reads "ZIPFILE<TAB>PATH<TAB>VERSION[<TAB>MAX_TOTAL]" lines from
+ *       stdin and prints one line for each: "h1:..." or
+ *       "err<TAB>CODE: MESSAGE" (tests/diff/modzip.sh)
  *   modzip_tool gomod FILE
  *       prints the go.mod h1 of FILE's bytes
  */
@@ -22,14 +22,16 @@
 #include "csumdb/record.h"
 #include "crypto.h"
 
-/* One "ZIPFILE\tPATH\tVERSION" line per case on stdin, one answer each. */
+/* One "ZIPFILE\tPATH\tVERSION[\tMAX_TOTAL]" line per case on stdin, one
+ * answer each. */
 static int
 zips(void)
 {
 	char line[8192];
 
 	while (fgets(line, sizeof line, stdin) != NULL) {
-		char *p, *v, *end = strchr(line, '\n');
+		char *p, *v, *m, *end = strchr(line, '\n');
+		struct sdb_modzip_limits lim;
 		struct sdb_errbuf eb;
 		char out[SDB_H1_LEN + 1];
 		sdb_hash h;
@@ -41,8 +43,13 @@ zips(void)
 			return 2;
 		}
 		*end = *p++ = *v++ = '\0';
+		memset(&lim, 0, sizeof lim);
+		if ((m = strchr(v, '\t')) != NULL) {
+			*m++ = '\0';
+			lim.max_total = strtoull(m, NULL, 10);
+		}
 		eb.msg[0] = '\0';
-		rc = sdb_modzip_hash_file(line, p, strlen(p), v, strlen(v), NULL, &h, &eb);
+		rc = sdb_modzip_hash_file(line, p, strlen(p), v, strlen(v), &lim, &h, &eb);
 		if (rc != SDB_OK) {
 			printf("err\t%d: %s\n", rc, sdb_errmsg(&eb, rc));
 			continue;
