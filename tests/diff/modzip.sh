@@ -4,7 +4,9 @@
 # archive/zip, x/mod's CheckZip and HashZip).  For each zip made by
 # tests/diff/modzip_gen.py both must accept it with the same h1, or both
 # refuse it; csumdb may refuse more only where modzip_gen.py's DELIBERATE
-# says so.  The zips are the named cases of modzip_gen.py regress.
+# says so.  The zips are the named cases of modzip_gen.py regress, then
+# MODZIP_CASES (default 400) random ones from seed MODZIP_SEED (default
+# fixed, so that a run is the same everywhere; set it to explore).
 . "$top_srcdir/tests/diff/lib.sh"
 TOOL="$top_builddir/tests/diff/modzip_tool"
 GEN="$top_srcdir/tests/diff/modzip_gen.py"
@@ -23,3 +25,10 @@ run_cases() {
 mkdir "$WORK/regress"
 python3 "$GEN" regress "$WORK/regress"
 run_cases "$WORK/regress"
+
+ZSEED=${MODZIP_SEED:-20240611}
+ZCASES=${MODZIP_CASES:-400}
+echo "random zips: seed $ZSEED, $ZCASES cases (MODZIP_SEED, MODZIP_CASES)"
+mkdir "$WORK/random"
+python3 "$GEN" gen "$WORK/random" "$ZSEED" "$ZCASES"
+run_cases "$WORK/random"

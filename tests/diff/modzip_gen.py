@@ -1119,6 +1119,19 @@ def regress_cases():
         m.add("d/", b"data in a directory\n")
         m.max_total = files_total(m)
 
+    # x/mod's limit on go.mod, at it and past it
+    @case("gomod_at_limit")
+    def _(m):
+        e = m.entries[0]
+        e.data = e.data + b"\n" * ((16 << 20) - len(e.data))
+        e.level = 1
+
+    @case("refused_gomod_past_limit")
+    def _(m):
+        e = m.entries[0]
+        e.data = e.data + b"\n" * ((16 << 20) + 1 - len(e.data))
+        e.level = 1
+
     @case("refused_case_fold")
     def _(m):
         m.add("\u212a.go", b"Kelvin")
