@@ -1153,9 +1153,13 @@ def regress(out):
 # --- comparing ----------------------------------------------------------------
 
 def compare(cases_fn, go_fn, c_fn):
-    cases = [l.rstrip("\n").split("\t") for l in open(cases_fn, encoding="utf-8")]
-    gos = [l.rstrip("\n") for l in open(go_fn, encoding="utf-8", errors="replace")]
-    cs = [l.rstrip("\n") for l in open(c_fn, encoding="utf-8", errors="replace")]
+    def lines(fn):
+        # one case per "\n": names in messages may hold other line breaks
+        with open(fn, encoding="utf-8", errors="replace", newline="\n") as f:
+            return [l.rstrip("\n") for l in f]
+    cases = [l.split("\t") for l in lines(cases_fn)]
+    gos = lines(go_fn)
+    cs = lines(c_fn)
     if not (len(cases) == len(gos) == len(cs)):
         print("FAIL: %d cases, %d answers from the go side, %d from csumdb" % (len(cases), len(gos), len(cs)))
         return 1
