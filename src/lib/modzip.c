@@ -436,7 +436,7 @@ struct goent {
 };
 
 struct godir {
-	uint8_t *cd;        /* the central directory's bytes */
+	uint8_t *cd;        /* the file from the central directory on */
 	struct goent *e;
 	uint64_t n;
 };

@@ -6,7 +6,8 @@
 # refuse it; csumdb may refuse more only where modzip_gen.py's DELIBERATE
 # says so.  The zips are the named cases of modzip_gen.py regress, then
 # MODZIP_CASES (default 400) random ones from seed MODZIP_SEED (default
-# fixed, so that a run is the same everywhere; set it to explore).
+# fixed, so that a run is the same everywhere; set it to explore, and
+# MODZIP_BIG=1 for zips of 65535 and 65536 entries and 500 MiB of content).
 . "$top_srcdir/tests/diff/lib.sh"
 TOOL="$top_builddir/tests/diff/modzip_tool"
 GEN="$top_srcdir/tests/diff/modzip_gen.py"
@@ -30,5 +31,5 @@ ZSEED=${MODZIP_SEED:-20240611}
 ZCASES=${MODZIP_CASES:-400}
 echo "random zips: seed $ZSEED, $ZCASES cases (MODZIP_SEED, MODZIP_CASES)"
 mkdir "$WORK/random"
-python3 "$GEN" gen "$WORK/random" "$ZSEED" "$ZCASES"
+python3 "$GEN" gen "$WORK/random" "$ZSEED" "$ZCASES" ${MODZIP_BIG:+big}
 run_cases "$WORK/random"
