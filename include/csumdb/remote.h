@@ -236,7 +236,8 @@ int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **bo
  * deadline: the whole check of a lookup answer in one call, which several
  * threads may make at once.  Returns as sdb_audit_lookup (*advance, res),
  * with SDB_ERR_IO for tiles that stay the wrong size, and SDB_ERR_TIMEOUT
- * when the deadline ended a fetch.
+ * when the deadline ended a fetch or left no time for a refetch of tiles
+ * that did not authenticate.
  */
 int sdb_remote_audit_lookup_until(struct sdb_remote *r, const struct sdb_tree *accepted,
     const struct sdb_remote_answer *a, long long deadline_ms, struct sdb_audit_result *res,

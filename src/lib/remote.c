@@ -349,9 +349,12 @@ typedef int (*remote_tile_op)(const struct sdb_tile_source *src, void *arg,
  * refetch_pause, none starting past the deadline: a stale or damaged
  * cache entry or a garbled answer must never be reported as the server's
  * fault, while a tile the server keeps serving wrong is.  Tiles that stay
- * the wrong size prove nothing (SDB_ERR_IO).  Inclusion and consistency
- * checks, the verifier's and the server's, all come through here, so
- * that they draw that line in one place.
+ * the wrong size prove nothing (SDB_ERR_IO).  A refetch the deadline
+ * leaves no time for ends the check as SDB_ERR_TIMEOUT: it never came to
+ * an end, and a tile that might yet have come whole is not called one
+ * that did not authenticate.  Inclusion and consistency checks, the
+ * verifier's and the server's, all come through here, so that they draw
+ * that line in one place.
  */
 static int
 refetch_tiles(struct sdb_remote *r, long long deadline_ms, remote_tile_op op, void *arg,
@@ -365,7 +368,9 @@ refetch_tiles(struct sdb_remote *r, long long deadline_ms, remote_tile_op op, vo
 	for (n = 0; n < SDB_REMOTE_REFETCHES &&
 	    (err == SDB_ERR_TILE_MISMATCH || err == SDB_ERR_INVALID); n++) {
 		if (deadline_ms != 0 && sdb_clock_ms() + refetch_delay_ms(n) >= deadline_ms)
-			break;
+			return sdb_errf(eb, SDB_ERR_TIMEOUT, "tiles did not authenticate (%s), and "
+			    "fetching them again would pass the time allowed",
+			    sdb_errmsg(eb, err));
 		sdb_remote_mem_clear(r);
 		rd.network_only = 1;
 		refetch_pause(n);

@@ -12,6 +12,11 @@
 #   3. --public-timeout bounds a public lookup: a log that never answers
 #      gets 504 naming the timeout, long before a client gives up, and
 #      nothing is recorded.
+#   4. A tile that does not authenticate is fetched again, pausing longer
+#      each time; when the next pause would pass --public-timeout, the
+#      lookup ends as a timeout (504 saying so), not as an answer that did
+#      not verify: the refetch that might have cleared it never ran.  With
+#      time for every refetch, the same tile is refused (502).
 # Timings are only ever compared with generous bounds: the point is that
 # the other lookup completes while the slow ones are still pending.
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -119,6 +124,36 @@ proxy_set "upstream $PUB_URL"
 expect 0 '^example.com/m7 v1.0.0 h1:' "the lookup succeeds once the public log answers" -- \
     curl -s --max-time 60 "$URL/lookup/example.com/m7@v1.0.0"
 expect 0 'misbehavior: 0 seen' "a slow public log is no misbehavior" -- "$SUMDBD" status --db "$WORK/priv.db"
+
+# --- 4. a tile refetch cut short by --public-timeout -------------------------
+# Restarted, so that no tile is in the memory cache; tile 0/000 arrives
+# with one bit flipped every time.
+stop_sumdbd
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" --public-url "$PROXY_URL" \
+    --upstream "file://$WORK/modproxy" --private corp.example.com --public-timeout 1
+before=$(size)
+proxy_set "upstream $PUB_URL" "flip-tile 8/0/000"
+: >"$WORK/proxy.ctl.log"
+get cut "$URL/lookup/example.com/m8@v1.0.0"
+wait_for 60 test -s "$WORK/cut.st"
+expect 0 '^504 [0-9.]+ fetching example.com/m8@v1.0.0 failed: .*did not authenticate.*time allowed' \
+    "a bad tile whose refetch would pass --public-timeout 1: 504 saying so" -- answered cut
+echo "answer: $(answered cut)"
+expect 0 '^yes$' "... after fetching the tile more than once" -- ok_if asked 2 /tile/8/0/000
+expect 0 "^$before\$" "nothing recorded" -- size
+stop_sumdbd
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" --public-url "$PROXY_URL" \
+    --upstream "file://$WORK/modproxy" --private corp.example.com
+: >"$WORK/proxy.ctl.log"
+get bad "$URL/lookup/example.com/m8@v1.0.0"
+wait_for 60 test -s "$WORK/bad.st"
+expect 0 '^502 [0-9.]+ fetching example.com/m8@v1.0.0 failed: .*did not verify' \
+    "the same tile with time for every refetch: 502, it did not verify" -- answered bad
+expect 0 '^yes$' "... after fetching it 4 times" -- ok_if asked 4 /tile/8/0/000
+proxy_set "upstream $PUB_URL"
+expect 0 '^example.com/m8 v1.0.0 h1:' "the lookup succeeds once the tile is whole" -- \
+    curl -s --max-time 60 "$URL/lookup/example.com/m8@v1.0.0"
+expect 0 'misbehavior: 0 seen' "a damaged tile is no misbehavior" -- "$SUMDBD" status --db "$WORK/priv.db"
 
 stop_sumdbd
 expect 0 '^0$' "sumdbd serve exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
