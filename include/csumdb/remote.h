@@ -156,7 +156,8 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
  * threads may call it at once, also while another uses r's state.  No
  * fetch or refetch runs past deadline_ms (as a reader's; 0: none).
  * Returns as sdb_remote_lookup, and SDB_ERR_TIMEOUT when the deadline
- * ended it.  On a verification failure a->body keeps the response (the
+ * ended it or left no time to fetch again an answer that did not parse
+ * or verify.  On a verification failure a->body keeps the response (the
  * evidence; clear it); on other failures *a is empty.
  * With bad not NULL, a record text that is not a go.sum record is not
  * refused: *bad is set, why says what is wrong with it, and SDB_OK is

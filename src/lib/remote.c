@@ -652,10 +652,15 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 	}
 	snprintf(req, rl, "lookup/%s@%s", ep, ev);
 	for (attempt = 0; attempt <= SDB_REMOTE_REFETCHES; attempt++) {
-		/* no refetch past the deadline: the last answer's error stands */
+		/* no refetch past the deadline: the check never came to an end,
+		 * and an answer garbled on the way is not called the log's */
 		if (attempt > 0 && deadline_ms != 0 &&
-		    sdb_clock_ms() + (200L << attempt) >= deadline_ms)
-			break;
+		    sdb_clock_ms() + (200L << attempt) >= deadline_ms) {
+			err = sdb_errf(eb, SDB_ERR_TIMEOUT, "%s/%s: the answer did not parse or "
+			    "verify (%s), and fetching it again would pass the time allowed",
+			    r->shown, req, sdb_errmsg(eb, err));
+			goto out;
+		}
 		if (attempt > 0)
 			pause_ms(200L << attempt);
 		sdb_remote_answer_clear(a);

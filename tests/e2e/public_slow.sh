@@ -17,6 +17,10 @@
 #      lookup ends as a timeout (504 saying so), not as an answer that did
 #      not verify: the refetch that might have cleared it never ran.  With
 #      time for every refetch, the same tile is refused (502).
+#   5. The same for a lookup answer that does not parse: fetched again,
+#      pausing longer each time; a refetch the timeout leaves no time for
+#      ends the lookup as a timeout (504), and with time for every
+#      refetch the answer is refused (502).
 # Timings are only ever compared with generous bounds: the point is that
 # the other lookup completes while the slow ones are still pending.
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -154,6 +158,31 @@ proxy_set "upstream $PUB_URL"
 expect 0 '^example.com/m8 v1.0.0 h1:' "the lookup succeeds once the tile is whole" -- \
     curl -s --max-time 60 "$URL/lookup/example.com/m8@v1.0.0"
 expect 0 'misbehavior: 0 seen' "a damaged tile is no misbehavior" -- "$SUMDBD" status --db "$WORK/priv.db"
+
+# --- 5. a lookup refetch cut short by --public-timeout -----------------------
+proxy_set "upstream $PUB_URL" "garble-lookup example.com/m9@"
+: >"$WORK/proxy.ctl.log"
+get badl "$URL/lookup/example.com/m9@v1.0.0"
+wait_for 60 test -s "$WORK/badl.st"
+expect 0 '^502 [0-9.]+ fetching example.com/m9@v1.0.0 failed: .*malformed note' \
+    "a garbled lookup answer with time for every refetch: 502" -- answered badl
+expect 0 '^yes$' "... after asking 4 times" -- ok_if asked 4 /lookup/example.com/m9@
+stop_sumdbd
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$PUBVKEY" --public-url "$PROXY_URL" \
+    --upstream "file://$WORK/modproxy" --private corp.example.com --public-timeout 1
+before=$(size)
+: >"$WORK/proxy.ctl.log"
+get cutl "$URL/lookup/example.com/m9@v1.0.0"
+wait_for 60 test -s "$WORK/cutl.st"
+expect 0 '^504 [0-9.]+ fetching example.com/m9@v1.0.0 failed: .*/lookup/example.com/m9@v1.0.0: .*time allowed' \
+    "a garbled lookup answer whose refetch would pass --public-timeout 1: 504 saying so" -- \
+    answered cutl
+echo "answer: $(answered cutl)"
+expect 0 '^yes$' "... after asking more than once" -- ok_if asked 2 /lookup/example.com/m9@
+expect 0 "^$before\$" "nothing recorded" -- size
+proxy_set "upstream $PUB_URL"
+expect 0 '^example.com/m9 v1.0.0 h1:' "the lookup succeeds once the answer is whole" -- \
+    curl -s --max-time 60 "$URL/lookup/example.com/m9@v1.0.0"
 
 stop_sumdbd
 expect 0 '^0$' "sumdbd serve exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"

@@ -34,6 +34,9 @@ directive a line:
   swap-lookup A B     answer lookups whose path contains A with the
                       lookup answer for the path with A replaced by B
                       (another module's record, genuinely in the tree)
+  garble-lookup SUB   cut the last 20 bytes off lookup answers whose path
+                      contains SUB (a note damaged on the way, which does
+                      not parse)
   unsign SUB          replace the signatures of the note in lookup answers
                       whose path contains SUB by one of an unknown key
                       (what anyone between a client and the log can do)
@@ -231,6 +234,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     counted(d, "garble-record", int(d["garble-record"][1])
                             if len(d["garble-record"]) > 1 else None)):
                 body = garbled(body)
+            if ("garble-lookup" in d and d["garble-lookup"] and "/lookup/" in p and
+                    d["garble-lookup"][0] in p):
+                body = body[:-20]
             if "unsign" in d and d["unsign"] and d["unsign"][0] in p and "/lookup/" in p:
                 body = unsigned(body)
         if "cut" in d and matches(d, "cut", 1, p) and counted(d, "cut", int(d["cut"][0])):
