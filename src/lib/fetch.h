@@ -41,7 +41,8 @@ struct sdb_fetch_options {
 struct sdb_fetch;
 
 /* Creates a client (copies the options' strings).
- * Returns SDB_OK, SDB_ERR_NOMEM, SDB_ERR_INTERNAL (curl failed to start). */
+ * Returns SDB_OK, SDB_ERR_NOMEM, SDB_ERR_INTERNAL (curl failed to start, or
+ * its mutex could not be made). */
 int sdb_fetch_new(struct sdb_fetch **out, const struct sdb_fetch_options *opt,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 

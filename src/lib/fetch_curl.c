@@ -130,7 +130,8 @@ sdb_fetch_new(struct sdb_fetch **out, const struct sdb_fetch_options *opt,
 		free(f->bearer_token);
 		free(f->user_agent);
 		free(f);
-		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		return nomem ? sdb_errf(eb, SDB_ERR_NOMEM, "out of memory") :
+		    sdb_errf(eb, SDB_ERR_INTERNAL, "could not make the HTTP client's mutex");
 	}
 	*out = f;
 	return SDB_OK;

@@ -319,6 +319,27 @@ pool_taken(struct pool *p, size_t k, int down)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Makes p's mutex and condition variables.  Returns 0, or an error
+ * number with none of them left made. */
+static int
+pool_sync_init(struct pool *p)
+{
+	int e;
+
+	if ((e = pthread_mutex_init(&p->mu, NULL)) != 0)
+		return e;
+	if ((e = pthread_cond_init(&p->more, NULL)) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		return e;
+	}
+	if ((e = pthread_cond_init(&p->done, NULL)) != 0) {
+		pthread_cond_destroy(&p->more);
+		pthread_mutex_destroy(&p->mu);
+		return e;
+	}
+	return 0;
+}
+
 static void
 pool_stop(struct pool *p)
 {
@@ -405,7 +426,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	pthread_t th[CHECK_JOBS_MAX];
 	size_t nv = 0, nthreads = 0, i, j, k;
 	char msg[2048];
-	int err;
+	int err, synced;
 
 	memset(&p, 0, sizeof p);
 	for (i = 0; i < nlines; i = j) {
@@ -433,12 +454,11 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	p.r = r;
 	p.lines = lines;
 	p.nv = nv;
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.more, NULL);
-	pthread_cond_init(&p.done, NULL);
-	/* fewer threads than asked for, when no more can be made; with none,
-	 * this thread looks every version up itself */
-	while (nthreads < jobs && nthreads < nv &&
+	/* fewer threads than asked for, when no more can be made; with none
+	 * (nor the mutex and condition variables they need), this thread
+	 * looks every version up itself and touches none of them */
+	synced = pool_sync_init(&p) == 0;
+	while (synced && nthreads < jobs && nthreads < nv &&
 	    pthread_create(&th[nthreads], NULL, pool_thread, &p) == 0)
 		nthreads++;
 
@@ -468,14 +488,18 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 			err = lookup_check_seen(r, &seen, &v->tree, &eb);
 		down = not_answered(err) ? down + 1 : 0;
 		check_version(lines, i, j, v, err, &eb, fs, n);
-		pool_taken(&p, k, down);
+		if (nthreads > 0)
+			pool_taken(&p, k, down);
 	}
-	pool_stop(&p);
+	if (nthreads > 0)
+		pool_stop(&p);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	pthread_cond_destroy(&p.more);
-	pthread_cond_destroy(&p.done);
-	pthread_mutex_destroy(&p.mu);
+	if (synced) {
+		pthread_cond_destroy(&p.more);
+		pthread_cond_destroy(&p.done);
+		pthread_mutex_destroy(&p.mu);
+	}
 	for (k = 0; k < nv; k++)
 		free(p.v[k].msg);
 	free(p.v);

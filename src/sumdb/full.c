@@ -436,6 +436,28 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 	return SDB_OK;
 }
 
+/* Makes p's mutex and condition variables, all or none.  Returns SDB_OK
+ * or SDB_ERR_INTERNAL. */
+static int
+dl_sync_init(struct dl_pipe *p, struct sdb_errbuf *eb)
+{
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&p->more, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		goto fail;
+	}
+	if (pthread_cond_init(&p->done, NULL) != 0) {
+		pthread_cond_destroy(&p->more);
+		pthread_mutex_destroy(&p->mu);
+		goto fail;
+	}
+	return SDB_OK;
+fail:
+	return sdb_errf(eb, SDB_ERR_INTERNAL, "could not make the download threads' mutex and "
+	    "condition variables");
+}
+
 int
 full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
     const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb)
@@ -511,9 +533,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		err = SDB_ERR_NOMEM;
 		goto out;
 	}
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.more, NULL);
-	pthread_cond_init(&p.done, NULL);
+	if ((err = dl_sync_init(&p, eb)) != SDB_OK)
+		goto out;
 	inited = 1;
 	for (i = 0; i < FULL_THREADS && k0 + i < ntiles; i++)
 		if (pthread_create(&th[started], NULL, dl_worker, &p) == 0)
