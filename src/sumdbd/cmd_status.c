@@ -114,7 +114,13 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 		printf("checkpoint: %s: none yet (the next serve or add writes it)\n", cp_path);
 		bad = 0;
 	} else if (rc != SDB_OK) {
-		printf("checkpoint: %s\n", sdb_errmsg(&eb, rc));
+		/* the message names the checkpoint already ("checkpoint PATH
+		 * ..."): after this line's own "checkpoint:", PATH alone */
+		const char *m = sdb_errmsg(&eb, rc);
+
+		if (strncmp(m, "checkpoint ", 11) == 0)
+			m += 11;
+		printf("checkpoint: %s\n", m);
 	} else if ((rc = sdbd_checkpoint_holds(&cp, cp_path, s, latest, &eb)) == SDB_OK) {
 		printf("checkpoint: %s: tree %" PRId64 ", held by this database\n", cp_path, cp.n);
 		bad = 0;

@@ -189,9 +189,19 @@ expect 0 "^signer key: .*/s\.db\.key \(mode 0640: others can read or write it; c
 chmod 600 "$DB.key"
 # A --checkpoint in a directory that is not there: said of the directory,
 # as init says it, not taken for a checkpoint not written yet.
-expect 1 "^checkpoint: .*nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first" \
+expect 1 "^checkpoint: $WORK/nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first" \
 	"status names a missing directory of --checkpoint" -- \
 	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/nodir/x.checkpoint"
+# A checkpoint that cannot be read, or is no tree the key signed: one
+# "checkpoint:" before its path, as on the other checkpoint lines.
+printf 'not a signed tree\n' >"$WORK/bad.checkpoint"
+expect 1 "^checkpoint: $WORK/bad\.checkpoint is not a tree this key signed" \
+	"status says when the checkpoint is not a signed tree" -- \
+	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/bad.checkpoint"
+mkdir "$WORK/dir.checkpoint"
+expect 1 "^checkpoint: $WORK/dir\.checkpoint: Is a directory$" \
+	"... and when it cannot be read" -- \
+	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/dir.checkpoint"
 expect 0 "^checkpoint: $WORK/x\.checkpoint: none yet \(the next serve or add writes it\)$" \
 	"... while one not written yet in a directory that is there is none yet" -- \
 	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/x.checkpoint"
