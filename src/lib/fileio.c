@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "fileio.h"
 
 char *
@@ -138,23 +139,37 @@ sdb_sync_dir(const char *path)
 	return rc;
 }
 
+/* Tries for a name before giving up: each is a new random one, so only
+ * someone making names as fast as we try could make them all taken. */
+#define MKSTEMP_TRIES 100
+
 int
 sdb_mkstemp_umask(char *tmpl)
 {
-	mode_t mask;
-	int fd = mkostemp(tmpl, O_CLOEXEC), e;
+	static const char letters[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(tmpl), i;
+	char *x = tmpl + len - 6;
+	unsigned char r[6];
+	int fd, try;
 
-	if (fd < 0)
-		return -1;
-	/* umask can only be read by setting it: put back at once */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0) {
-		e = errno;
-		close(fd);
-		unlink(tmpl);
-		errno = e;
+	if (len < 6 || strcmp(x, "XXXXXX") != 0) {
+		errno = EINVAL;
 		return -1;
 	}
-	return fd;
+	/* The mode comes from open(..., 0666), so that the kernel applies
+	 * the umask (or the directory's default ACL) as for any file the
+	 * user makes: the umask can only be read by setting it, for the
+	 * whole process, which would give files other threads make in the
+	 * meantime the wrong mode.  O_EXCL: never a file that is there, nor
+	 * a link planted under the name. */
+	for (try = 0; try < MKSTEMP_TRIES; try++) {
+		sdb_random(r, sizeof r);
+		for (i = 0; i < 6; i++)
+			x[i] = letters[r[i] % (sizeof letters - 1)];
+		fd = open(tmpl, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;   /* errno EEXIST */
 }

@@ -26,10 +26,13 @@ int sdb_pread_all(int fd, void *buf, size_t len, int64_t off);
  * 0, or -1 with errno (EIO for a write that wrote nothing). */
 int sdb_write_all(int fd, const void *buf, size_t len);
 
-/* mkstemp(tmpl), close-on-exec, then the mode open(..., 0666) would have
- * given the file under the process's umask (mkstemp makes it 0600), for a
- * file that is renamed into place as the user's own.  The descriptor, or
- * -1 with errno (and no file left). */
+/* As mkstemp(tmpl) (tmpl ends in XXXXXX, which becomes a random name of
+ * a file that was not there; open for reading and writing), but
+ * close-on-exec and with the mode open(..., 0666) gives under the user's
+ * umask (mkstemp makes it 0600), for a file that is renamed into place as
+ * the user's own.  Thread-safe: the umask is never changed.  The
+ * descriptor, or -1 with errno (EINVAL for a template without XXXXXX)
+ * and no file made. */
 int sdb_mkstemp_umask(char *tmpl);
 
 /* The directory holding path ("." for a name without one, "/" for a
