@@ -1439,15 +1439,10 @@ worker_start(struct sdbd_http *h, struct worker *wk, const struct sdbd_http_opti
     struct sdb_errbuf *eb)
 {
 	const union MHD_DaemonInfo *di;
-	int i;
 
-	if (pipe(wk->wake) != 0) {
+	if (pipe2(wk->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		wk->wake[0] = wk->wake[1] = -1;
 		return sdb_errf(eb, SDB_ERR_IO, "pipe: %s", strerror(errno));
-	}
-	for (i = 0; i < 2; i++) {
-		(void)fcntl(wk->wake[i], F_SETFD, FD_CLOEXEC);
-		(void)fcntl(wk->wake[i], F_SETFL, O_NONBLOCK);
 	}
 	/* Per-address and total limits are the accept thread's; the
 	 * daemon's own total is only a backstop. */
@@ -1609,13 +1604,11 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot start the watchdog thread");
 	}
 	h->watch_started = 1;
-	if (pipe(h->wake) != 0) {
+	if (pipe2(h->wake, O_CLOEXEC) != 0) {
 		h->wake[0] = h->wake[1] = -1;
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_IO, "pipe: %s", strerror(errno));
 	}
-	for (i = 0; i < 2; i++)
-		(void)fcntl(h->wake[i], F_SETFD, FD_CLOEXEC);
 	rc = bind_listen(h, opt->listen ? opt->listen : "127.0.0.1:3030", eb);
 	if (rc != SDB_OK) {
 		listener_free(h);
