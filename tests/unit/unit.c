@@ -1,7 +1,7 @@
 /* main() for every CUnit suite program (tests/unit/unit.h). */
 #include "config.h"
 
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,23 +53,27 @@ unit_hex(uint8_t *out, size_t n, const char *hex)
 static char unit_tmp[512];
 static pid_t unit_tmp_owner;
 
+static int
+unit_tmp_remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	/* FTW_DEPTH: a directory comes after everything in it */
+	if (type == FTW_DP || type == FTW_DNR)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Removes the directory and everything in it, subdirectories too, never
+ * following a symbolic link out of it. */
 static void
 unit_tmp_remove(void)
 {
-	DIR *d;
-	struct dirent *e;
-	char p[1024];
-
-	if (unit_tmp[0] == '\0' || getpid() != unit_tmp_owner || (d = opendir(unit_tmp)) == NULL)
+	if (unit_tmp[0] == '\0' || getpid() != unit_tmp_owner)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", unit_tmp, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(unit_tmp);
+	nftw(unit_tmp, unit_tmp_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *

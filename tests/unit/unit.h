@@ -29,8 +29,9 @@ void unit_hex(uint8_t *out, size_t n, const char *hex);
 
 /*
  * This test program's private temporary directory: made on first use under
- * $TMPDIR (default /tmp), removed with the files in it when the process
- * that made it exits (a forked child never removes it).  Fails the test
+ * $TMPDIR (default /tmp), removed with everything in it, subdirectories
+ * too, when the process that made it exits (a forked child never removes
+ * it).  Fails the test
  * fatally when it cannot be made.
  */
 const char *unit_tmp_dir(void);
