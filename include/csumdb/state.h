@@ -87,10 +87,24 @@ int sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const ch
     size_t len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * Copies whatever is committed to STATE-wal into the state file itself,
+ * synced, as sdb_state_accept does after its commit: for a run that
+ * stores nothing, so that what an earlier run left in STATE-wal only (its
+ * copy held up by a reader) reaches the file.  Returns SDB_OK (also when
+ * the state is not made yet), SDB_ERR_LOCKED (a reader of an older
+ * snapshot past the busy timeout), SDB_ERR_IO, SDB_ERR_NOMEM; eb says
+ * that what is stored is held in STATE-wal only.
+ */
+int sdb_state_checkpoint(struct sdb_state *st, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * Appends evidence text[0..len) (a proof of misbehavior) with the current
- * time, durably; a text
- * already stored is kept once, with its first time.  Returns SDB_OK,
- * SDB_ERR_IO, SDB_ERR_NOMEM.
+ * time, durably, and copies it into the state file itself as
+ * sdb_state_accept does; a text already stored is kept once, with its
+ * first time.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_TOO_LARGE,
+ * SDB_ERR_NOMEM; SDB_ERR_LOCKED or SDB_ERR_IO also when the evidence is
+ * stored but held in STATE-wal only (eb says so): storing it again, or
+ * sdb_state_checkpoint, copies it.
  */
 int sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -963,6 +963,14 @@ checkpoint(struct sdb_state *st, const char *what, struct sdb_errbuf *eb)
 }
 
 int
+sdb_state_checkpoint(struct sdb_state *st, struct sdb_errbuf *eb)
+{
+	if (st->db == NULL)
+		return SDB_OK;   /* no state made: nothing to copy */
+	return checkpoint(st, "what is stored in it is committed", eb);
+}
+
+int
 sdb_state_accept(struct sdb_state *st, const struct sdb_tree *tree, const char *note,
     size_t len, struct sdb_errbuf *eb)
 {
@@ -1076,7 +1084,12 @@ sdb_state_add_evidence(struct sdb_state *st, const char *text, size_t len,
 	sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SDB_OK : sq_fail(st, eb, rc, "store evidence");
+	if (rc != SQLITE_DONE)
+		return sq_fail(st, eb, rc, "store evidence");
+	/* Into the file itself, as an accepted tree: the evidence of a fork
+	 * is what the state must least lose with its -wal.  Also when the
+	 * text was there already: an earlier copy may have been held up. */
+	return checkpoint(st, "the evidence is written", eb);
 }
 
 int

@@ -396,6 +396,13 @@ cmd_audit(int argc, char **argv)
 			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
 			goto out;
 		}
+	} else if ((err = sdb_state_checkpoint(st, &eb)) != SDB_OK) {
+		/* Nothing to accept: what an earlier run left in the -wal
+		 * only (a reader held its copy up) goes into the file now,
+		 * and a run that cannot put it there says so, as an accept
+		 * does. */
+		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+		goto out;
 	}
 	if (json && !full) {
 		printf("{\"status\":\"%s\",\"old_size\":%" PRId64 ",\"new_size\":%" PRId64

@@ -7,7 +7,9 @@
 # another user owns refused); evidence of a fork that cannot be stored
 # (another process holds the state's write lock) said so, with why, and
 # never lost without a word; a tile cache that cannot be written said so,
-# with why, and the audit going on.
+# with why, and the audit going on; an accept held in the -wal only by a
+# reader copied into the file by the next run, which finds the tree
+# unchanged.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
 trap 'stop_pids; sumdbd_stop A; sumdbd_stop B; proxy_stop; rm -rf "$WORK"' EXIT
@@ -150,4 +152,47 @@ PIDS=
 expect 2 'the evidence is stored in the state file' "the lock gone, the next audit stores it" -- audit
 expect 2 '1 piece of evidence of misbehavior' "sumdb evidence shows it" -- \
 	"$SUMDB" evidence --state "$ST" "$VKEY"
+
+# An accept whose copy into the state file a reader of an older snapshot
+# held up is in the -wal only; the next run, finding the tree unchanged,
+# copies it into the file.  A reader of the newest snapshot is there
+# meanwhile: it holds no copy up, but keeps the last connection's close
+# from copying (as it would with no other process at the state).
+ST2="$WORK/wal.state"
+audit2() { "$SUMDB" audit --state "$ST2" --url "$A_URL" "$VKEY"; }
+# in_file: the tree accepted in a copy of the state file alone, without
+# its -wal (what a backup of the file alone holds)
+in_file() {
+	rm -f "$WORK/copy.state" "$WORK/copy.state-wal" "$WORK/copy.state-shm"
+	cp "$ST2" "$WORK/copy.state" && python3 -c \
+	    'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT size FROM accepted").fetchone()[0])' \
+	    "$WORK/copy.state"
+}
+# hold: a read-only connection to the state that reads in a transaction
+# and keeps it open, holding the snapshot it read
+hold() {
+	python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, isolation_level=None)
+c.execute("BEGIN")
+print("reading", c.execute("SELECT size FROM accepted").fetchone()[0], flush=True)
+time.sleep(300)' "$ST2" >"$WORK/hold.out" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for 20 grep -q reading "$WORK/hold.out"
+}
+expect 0 '^first run: trusting the tree of 3310 records' "a state of its own" -- audit2
+hold
+gosum_lines 3310 3320 >"$WORK/g3.sum"
+expect 0 'tree size 3320' "A grows to 3320" -- "$SUMDBD" add --db "$WORK/a.db" "$WORK/g3.sum"
+expect 1 'the tree of 3320 records is accepted, but is held in .*/wal.state-wal only' \
+	"a reader of an older snapshot: the accept is held in the -wal only, and said so" -- audit2
+expect 0 '^3310$' "... the file alone holds the tree before" -- in_file
+stop_pids
+PIDS=
+hold
+expect 0 '^reading 3320$' "that reader gone, another reads the newest snapshot" -- cat "$WORK/hold.out"
+expect 0 '^consistent: 3320 records, unchanged' "the next run finds the tree unchanged" -- audit2
+expect 0 '^3320$' "... and copies it into the file" -- in_file
+stop_pids
+PIDS=
 e2e_done

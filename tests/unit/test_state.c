@@ -1325,6 +1325,128 @@ test_accept_in_file(void)
 	remove_state(path);
 }
 
+/* The pieces of evidence in a copy of the state file alone. */
+static int64_t
+evidence_in_copy(const char *path, const char *copy)
+{
+	struct sdb_state *st = NULL;
+	struct sdb_errbuf eb;
+	int64_t n = -1;
+
+	copy_alone(path, copy);
+	if (sdb_state_open(&st, copy, vkey, &eb) != SDB_OK ||
+	    sdb_state_evidence_count(st, &n, &eb) != SDB_OK)
+		n = -2;
+	sdb_state_close(st);
+	remove_state(copy);
+	return n;
+}
+
+/* A reader of path in a transaction (an older snapshot held), for the
+ * checkpoint tests. */
+static sqlite3 *
+reader_begin(const char *path)
+{
+	sqlite3 *reader = NULL;
+
+	CU_ASSERT_FATAL(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM accepted", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	return reader;
+}
+
+static void
+reader_end(sqlite3 *reader)
+{
+	CU_ASSERT(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	CU_ASSERT(sqlite3_close(reader) == SQLITE_OK);
+}
+
+/*
+ * Evidence is in the state file itself once it is stored, as an accepted
+ * tree is: a fork found is what the state must never lose, and a backup
+ * that copies the file alone must hold it, also while another process has
+ * the state open.  Twin: a reader of an older snapshot past the busy
+ * timeout keeps it in the -wal only, and storing it says so, the evidence
+ * stored all the same.
+ */
+static void
+test_evidence_in_file(void)
+{
+	char path[512], copy[512];
+	struct sdb_state *st = NULL, *other = NULL;
+	struct sdb_errbuf eb;
+	sqlite3 *reader;
+	int64_t n = 0;
+
+	keys();
+	fresh_path(path, sizeof path);
+	fresh_path(copy, sizeof copy);
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(accept_n(st, 300, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_state_open(&other, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(other, &eb), 300);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "fork one\n", 9, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(evidence_in_copy(path, copy), 1);
+
+	reader = reader_begin(path);
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "fork two\n", 9, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(strstr(eb.msg, "evidence") != NULL && strstr(eb.msg, "-wal") != NULL);
+	CU_ASSERT_EQUAL(sdb_state_evidence_count(st, &n, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(evidence_in_copy(path, copy), 1);
+	reader_end(reader);
+	/* the same evidence met again: kept once, and now in the file */
+	CU_ASSERT_EQUAL(sdb_state_add_evidence(st, "fork two\n", 9, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(evidence_in_copy(path, copy), 2);
+	sdb_state_close(other);
+	sdb_state_close(st);
+	remove_state(path);
+}
+
+/*
+ * sdb_state_checkpoint copies into the state file what an earlier run
+ * left in the -wal only (its accept's checkpoint held up by a reader),
+ * while another process has the state open (else closing the last
+ * connection would have copied it); with a reader of an older snapshot
+ * still there it says so.
+ */
+static void
+test_checkpoint_later(void)
+{
+	char path[512], copy[512];
+	struct sdb_state *st = NULL, *other = NULL;
+	struct sdb_errbuf eb;
+	sqlite3 *reader;
+
+	keys();
+	fresh_path(path, sizeof path);
+	fresh_path(copy, sizeof copy);
+	/* a state not made yet: nothing to copy */
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(sdb_state_checkpoint(st, &eb), SDB_OK);
+	CU_ASSERT_FATAL(accept_n(st, 300, 0, &eb) == SDB_OK);
+	CU_ASSERT_FATAL(sdb_state_open(&other, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(other, &eb), 300);
+	reader = reader_begin(path);
+	CU_ASSERT_EQUAL(accept_n(st, 500, 0, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT_EQUAL(sdb_state_checkpoint(st, &eb), SDB_ERR_LOCKED);
+	CU_ASSERT(strstr(eb.msg, path) != NULL && strstr(eb.msg, "-wal") != NULL);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 300);
+	reader_end(reader);
+	sdb_state_close(st);
+	st = NULL;
+	/* the next run: the tree unchanged, nothing accepted */
+	CU_ASSERT_FATAL(sdb_state_open(&st, path, vkey, &eb) == SDB_OK);
+	CU_ASSERT_EQUAL(accepted_n(st, &eb), 500);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 300);
+	CU_ASSERT_EQUAL(sdb_state_checkpoint(st, &eb), SDB_OK);
+	CU_ASSERT_EQUAL(accepted_in_copy(path, copy), 500);
+	sdb_state_close(other);
+	sdb_state_close(st);
+	remove_state(path);
+}
+
 /* What the children of test_make_race share. */
 struct make_race {
 	const char *path, *vk;
@@ -2295,6 +2417,8 @@ unit_register(void)
 		{ "read_only_dir", test_read_only_dir },
 		{ "accept_race", test_accept_race },
 		{ "accept_in_file", test_accept_in_file },
+		{ "evidence_in_file", test_evidence_in_file },
+		{ "checkpoint_later", test_checkpoint_later },
 		{ "make_race", test_make_race },
 		{ "serialise", test_serialise },
 		{ "busy", test_busy },
