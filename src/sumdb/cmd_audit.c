@@ -43,8 +43,9 @@ audit_usage(FILE *f)
 	    "\n"
 	    "  --state FILE  state file (default $XDG_STATE_HOME/csumdb/NAME.state,\n"
 	    "                or ~/.local/state/csumdb/NAME.state, in a directory\n"
-	    "                that only this user may write); the accepted tree in\n"
-	    "                it never goes back\n"
+	    "                that only this user may write, as may no one else\n"
+	    "                those above it up to the home directory); the\n"
+	    "                accepted tree in it never goes back\n"
 	    "  --url URL     the database's URL (default https://NAME; a proxy form\n"
 	    "                such as https://proxy.example/sumdb/sum.golang.org works)\n"
 	    "  --full        also download every data tile and check every record,\n"
@@ -65,12 +66,75 @@ audit_usage(FILE *f)
 }
 
 /*
+ * Checks the directories above dir, the default state's own (which
+ * make_state_dir checks itself), with symbolic links resolved: up to the
+ * home directory, included, when dir is under it, else up to /.  Each
+ * must belong to this user or to root, and be writable by no one else
+ * unless its sticky bit keeps others from renaming or removing what is
+ * not theirs (/tmp): whoever may write one can rename the directory below
+ * it and put one of their own in its place, holding a state that makes
+ * the next run trust whatever it is shown.  So ssh checks the directories
+ * above ~/.ssh (and stops at the home directory: those above it are the
+ * system's).
+ */
+static int
+check_state_parents(const char *dir, struct sdb_errbuf *eb)
+{
+	const char *home = getenv("HOME");
+	char *real = realpath(dir, NULL), *home_real = NULL, *p;
+	struct stat sb;
+	int err = SDB_OK;
+
+	if (real == NULL)
+		return sdb_errf(eb, SDB_ERR_IO, "directory %s of the state file: %s", dir,
+		    strerror(errno));
+	if (home != NULL && home[0] == '/')
+		home_real = realpath(home, NULL);
+	if (home_real != NULL && strcmp(home_real, "/") != 0) {
+		size_t n = strlen(home_real);
+
+		/* not under the home directory: up to / */
+		if (strncmp(real, home_real, n) != 0 || (real[n] != '/' && real[n] != '\0')) {
+			free(home_real);
+			home_real = NULL;
+		}
+	}
+	p = real;
+	while (err == SDB_OK && strcmp(p, "/") != 0 &&
+	    (home_real == NULL || strcmp(p, home_real) != 0)) {
+		char *slash = strrchr(p, '/');
+
+		if (slash == p)
+			slash[1] = '\0';   /* the root */
+		else
+			*slash = '\0';
+		if (stat(p, &sb) != 0)
+			err = sdb_errf(eb, SDB_ERR_IO, "directory %s, above the state's directory %s: "
+			    "%s", p, dir, strerror(errno));
+		else if (sb.st_uid != geteuid() && sb.st_uid != 0)
+			err = sdb_errf(eb, SDB_ERR_IO, "directory %s, above the state's directory %s, "
+			    "belongs to uid %ju, neither this user (uid %ju) nor root, who could put "
+			    "another directory in its place: use a directory of your own "
+			    "(XDG_STATE_HOME) or --state", p, dir, (uintmax_t)sb.st_uid,
+			    (uintmax_t)geteuid());
+		else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (sb.st_mode & S_ISVTX) == 0)
+			err = sdb_errf(eb, SDB_ERR_IO, "directory %s, above the state's directory %s, "
+			    "can be written by others (mode %04o), who could put another directory in "
+			    "its place: chmod go-w %s", p, dir, (unsigned)(sb.st_mode & 07777), p);
+	}
+	free(real);
+	free(home_real);
+	return err;
+}
+
+/*
  * Makes the directories of the default state path (mkdir -p, each new one
  * 0700 as XDG's base directory rules say), then checks the one that holds
  * the state: it must be this user's and writable by no one else, or
  * another user could replace the state (an older tree; none, so that the
  * next run trusts whatever it is shown) or put a write-ahead log beside
- * it that SQLite would replay into it.
+ * it that SQLite would replay into it; and the directories above it
+ * (check_state_parents).
  */
 static int
 make_state_dir(char *path, struct sdb_errbuf *eb)
@@ -103,6 +167,8 @@ make_state_dir(char *path, struct sdb_errbuf *eb)
 		err = sdb_errf(eb, SDB_ERR_IO, "directory %s of the state file can be written by "
 		    "others (mode %04o), who could replace the state: chmod go-w it", path,
 		    (unsigned)(sb.st_mode & 07777));
+	else
+		err = check_state_parents(path, eb);
 	*slash = '/';
 	return err;
 }

@@ -4,7 +4,8 @@
 # the full audit to the first, which finishes with an index both did not
 # write over); the default state's directories (made 0700, a relative
 # XDG_STATE_HOME ignored as XDG says, a directory others may write or
-# another user owns refused); evidence of a fork that cannot be stored
+# another user owns refused, and so are the directories above it, up to
+# the home directory); evidence of a fork that cannot be stored
 # (another process holds the state's write lock) said so, with why, and
 # never lost without a word; a tile cache that cannot be written said so,
 # with why, and the audit going on; an accept held in the -wal only by a
@@ -96,6 +97,48 @@ if [ "$(id -u)" -eq 0 ]; then
 		"a state directory of another user: refused" -- da
 	chown 0 "$WORK/home/.local/state/csumdb"
 fi
+# The directories above it, up to the home directory (as ssh checks those
+# above ~/.ssh): whoever may write one could rename csumdb/ (or a
+# directory above it) and put one of their own in its place.
+chmod 0775 "$WORK/home/.local/state"
+expect 1 "directory $WORK/home/.local/state, above the state's directory $WORK/home/.local/state/csumdb, can be written by others \\(mode 0775\\).*: chmod go-w $WORK/home/.local/state" \
+	"~/.local/state writable by its group (umask 002): refused, naming it and what to do" -- da
+chmod 0700 "$WORK/home/.local/state"
+chmod 0757 "$WORK/home/.local"
+expect 1 "directory $WORK/home/.local, above .* can be written by others \\(mode 0757\\)" \
+	"~/.local writable by others: refused" -- da
+chmod 0700 "$WORK/home/.local"
+chmod 0770 "$WORK/home"
+expect 1 "directory $WORK/home, above .* can be written by others \\(mode 0770\\)" \
+	"the home directory itself writable by its group: refused" -- da
+chmod 0700 "$WORK/home"
+chmod 0777 "$WORK"
+expect 0 '^consistent' "above the home directory nothing is checked (as ssh does)" -- da
+chmod 0700 "$WORK"
+if [ "$(id -u)" -eq 0 ]; then
+	chown 65534 "$WORK/home/.local"
+	expect 1 "directory $WORK/home/.local, above .* belongs to uid 65534, neither this user \\(uid 0\\) nor root" \
+		"~/.local of another user: refused" -- da
+	chown 0 "$WORK/home/.local"
+fi
+# With the home directory not above it ($XDG_STATE_HOME elsewhere): every
+# directory up to /, where one that others may write is safe when its
+# sticky bit keeps them from renaming what is not theirs (/tmp).
+mkdir "$WORK/shared"
+chmod 1777 "$WORK/shared"
+xa() { env XDG_STATE_HOME="$WORK/shared/xdg" HOME="$WORK/home" "$SUMDB" audit --url "$PROXY_URL" "$VKEY"; }
+expect 0 "^first run: .*stored in $WORK/shared/xdg/csumdb/$FILE" \
+	"XDG_STATE_HOME outside the home directory, in a sticky directory others may write: used" -- xa
+chmod 0777 "$WORK/shared"
+expect 1 "directory $WORK/shared, above .* can be written by others \\(mode 0777\\)" \
+	"... and refused once it loses its sticky bit" -- xa
+chmod 1777 "$WORK/shared"
+ln -s "$WORK/shared/xdg" "$WORK/home/xdglink"
+chmod 0777 "$WORK/shared"
+expect 1 "directory $WORK/shared, above .* can be written by others" \
+	"a symbolic link on the way is followed: the directories checked are those it leads to" -- \
+	env XDG_STATE_HOME="$WORK/home/xdglink" HOME="$WORK/home" "$SUMDB" audit --url "$PROXY_URL" "$VKEY"
+chmod 1777 "$WORK/shared"
 
 # A fork met while the state cannot be written: B, a copy of A grown
 # differently to the size A grows to.
