@@ -31,30 +31,16 @@ import (
 
 func init() {
 	register("dirhash-zip", "CheckZip + HashZip of ZIPFILE\\tPATH\\tVERSION lines", func(args []string, in *bufio.Reader, out *bufio.Writer) error {
-		for {
-			line, err := in.ReadString('\n')
-			if line == "" && err != nil {
-				if err == io.EOF {
-					return nil
-				}
-				return err
+		return eachZipCase(in, out, func(zip, path, version string) string {
+			if _, err := modzip.CheckZip(module.Version{Path: path, Version: version}, zip); err != nil {
+				return "err"
 			}
-			f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-			if len(f) != 3 {
-				out.WriteString("err\n")
-				continue
-			}
-			if _, err := modzip.CheckZip(module.Version{Path: f[1], Version: f[2]}, f[0]); err != nil {
-				out.WriteString("err\n")
-				continue
-			}
-			h, err := dirhash.HashZip(f[0], dirhash.Hash1)
+			h, err := dirhash.HashZip(zip, dirhash.Hash1)
 			if err != nil {
-				out.WriteString("err\n")
-				continue
+				return "err"
 			}
-			out.WriteString(h + "\n")
-		}
+			return h
+		})
 	})
 	register("dirhash-gomod", "go.mod h1 of each FILE argument", func(args []string, in *bufio.Reader, out *bufio.Writer) error {
 		for _, a := range args {
@@ -94,6 +80,25 @@ func init() {
 		}
 		return f.Close()
 	})
+}
+
+// eachZipCase reads ZIPFILE\tPATH\tVERSION lines from in and writes the
+// line answer gives for each to out.
+func eachZipCase(in *bufio.Reader, out *bufio.Writer, answer func(zip, path, version string) string) error {
+	for {
+		line, err := in.ReadString('\n')
+		if line == "" && err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
+		if len(f) != 3 {
+			return fmt.Errorf("want ZIPFILE\\tPATH\\tVERSION, got %q", line)
+		}
+		out.WriteString(answer(f[0], f[1], f[2]) + "\n")
+	}
 }
 
 // memFile is a modzip.File held in memory.

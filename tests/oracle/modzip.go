@@ -22,7 +22,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -78,34 +77,22 @@ func init() {
 		if len(args) > 0 && !unzip {
 			return fmt.Errorf("the only argument is \"unzip\"")
 		}
-		for {
-			line, err := in.ReadString('\n')
-			if line == "" && err != nil {
-				if err == io.EOF {
-					return nil
+		return eachZipCase(in, out, func(zip, path, version string) string {
+			h, err := goCommandZip(zip, path, version, unzip)
+			if err == nil {
+				return h
+			}
+			// one line per case, whatever the message holds
+			msg := strings.Map(func(r rune) rune {
+				if r == '\n' || r == '\t' || r < ' ' {
+					return ' '
 				}
-				return err
+				return r
+			}, err.Error())
+			if len(msg) > 300 {
+				msg = msg[:300] + "..."
 			}
-			fl := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-			if len(fl) != 3 {
-				return fmt.Errorf("want ZIPFILE\\tPATH\\tVERSION, got %q", line)
-			}
-			h, err := goCommandZip(fl[0], fl[1], fl[2], unzip)
-			if err != nil {
-				// one line per case, whatever the message holds
-				msg := strings.Map(func(r rune) rune {
-					if r == '\n' || r == '\t' || r < ' ' {
-						return ' '
-					}
-					return r
-				}, err.Error())
-				if len(msg) > 300 {
-					msg = msg[:300] + "..."
-				}
-				fmt.Fprintf(out, "err\t%s\n", msg)
-				continue
-			}
-			out.WriteString(h + "\n")
-		}
+			return "err\t" + msg
+		})
 	})
 }
