@@ -613,8 +613,9 @@ check_descriptor(const struct zin *z, const struct goent *g, uint64_t body,
  * A size or offset of 0xFFFFFFFF is taken from the first zip64 extra
  * field, in the order uncompressed size, compressed size, offset, each
  * only when marked so (as archive/zip does; some writers mark every
- * entry, however small); a field too short for what is marked ends the
- * directory there, as any header that does not parse.  No other extra
+ * entry, however small); a field too short for what is marked, or no
+ * such field for a marked compressed size or offset, ends the directory
+ * there, as any header that does not parse.  No other extra
  * field counts: the name is the raw name, whatever an Info-ZIP Unicode
  * Path field (0x7075) says, and the walk stops where what is left is not
  * a whole field.
@@ -704,7 +705,13 @@ go_directory(const struct zin *z, struct godir *d, struct sdb_errbuf *eb)
 			}
 			x += 4 + fl;
 		}
-		if (!whole)
+		/*
+		 * archive/zip: a compressed size or offset still marked, for
+		 * want of a zip64 field, is a header that does not parse
+		 * (ErrFormat), which ends the directory there; an uncompressed
+		 * size of 0xFFFFFFFF is taken as it is.
+		 */
+		if (!whole || need_c || need_o)
 			break;
 		if (memchr(g->name, '\0', nl) != NULL)
 			return sdb_errf(eb, SDB_ERR_INVALID, "module zip: entry name with a NUL byte: %s",

@@ -134,6 +134,7 @@ class Entry:
         self.zip64 = None       # None; "all": 0xFFFFFFFF sizes and offset and a
                                 # zip64 extra field; "sizes": the sizes only
         self.dd_local_sizes = False
+        self.central_csize = None  # the directory's 32-bit compressed size, when a lie
         self.raw_comp = None    # compressed bytes, when not made here
         self.disk = 0           # the disk the entry starts on
 
@@ -825,6 +826,8 @@ def write_zip(m, fn):
         elif e.zip64 == "sizes":
             cextra = struct.pack("<HHQQ", 1, 16, usize, csize) + cextra
             ccs = cus = 0xffffffff
+        if e.central_csize is not None:
+            ccs = e.central_csize
         cd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, (e.opsys << 8) | 20, vn, flags, e.method,
                          0x6000, 0x5021, crc, ccs, cus, len(e.name), len(cextra), len(e.comment),
                          e.disk, 0, (e.mode << 16) if e.opsys == 3 else e.mode, coff)
@@ -1089,6 +1092,18 @@ def regress_cases():
     @case("directory_padding_partial_header")
     def _(m):
         m.cd_padding = b"PK\x01\x02"
+
+    # A compressed size of 0xFFFFFFFF with no zip64 extra field to give
+    # the real one ends archive/zip's directory at that header (ErrFormat,
+    # then the count modulo 65536 is compared): 65536 headers later the
+    # count agrees again, and the go command hashes only the entries
+    # before it.
+    @case("csize_marker_without_zip64_field")
+    def _(m):
+        e = m.add("x.go", b"package x\n" * 20, method=8)
+        e.central_csize = 0xffffffff
+        for _ in range(65535):
+            m.add("", b"", method=0)
 
     @case("entry_count_modulo_65536")
     def _(m):
