@@ -195,9 +195,19 @@ str_to_fold(const char *s, size_t n, size_t *outn)
 
 /* --- x/mod collisionChecker -------------------------------------------------- */
 
+/*
+ * x/mod's collisionChecker, in memory and time linear in the names: each
+ * name is folded once, and a slot for the name or one of its parent
+ * directories borrows a prefix of that fold (a rune folds to a rune other
+ * than '/', so the n-th '/' of a name is the n-th of its fold); the
+ * hashes of all the prefixes come from one pass over the fold.  Folding
+ * each parent apart, as x/mod does, costs the square of the name's
+ * length: gigabytes for one 64 KiB name of one-letter directories.
+ */
 struct slot {
-	char *fold;
+	const char *fold;    /* borrowed from coll.folds: NULL for an empty slot */
 	size_t fold_len;
+	uint64_t hash;       /* of fold[0..fold_len) */
 	const char *path;    /* borrowed from the entry name (in godir.cd) */
 	size_t path_len;
 	int is_dir;
@@ -206,38 +216,37 @@ struct slot {
 struct collisions {
 	struct slot *s;
 	size_t cap, used;
+	char **folds;        /* owned: the folded names */
+	size_t nfolds, folds_cap;
+	uint64_t *hs;        /* scratch: the hashes of one name's prefixes */
+	size_t hs_cap;
 };
 
-static uint64_t
-fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
+#define FNV_OFFSET 1469598103934665603ULL
+#define FNV_PRIME 1099511628211ULL
 
 static void
 coll_free(struct collisions *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->cap; i++)
-		free(c->s[i].fold);
+	for (i = 0; i < c->nfolds; i++)
+		free(c->folds[i]);
+	free(c->folds);
 	free(c->s);
+	free(c->hs);
 }
 
 static struct slot *
-coll_find(struct collisions *c, const char *fold, size_t n)
+coll_find(struct collisions *c, uint64_t h, const char *fold, size_t n)
 {
-	size_t i = (size_t)fnv1a(fold, n) & (c->cap - 1);
+	size_t i = (size_t)h & (c->cap - 1);
 
 	for (;; i = (i + 1) & (c->cap - 1)) {
 		struct slot *s = &c->s[i];
 
 		if (s->fold == NULL ||
-		    (s->fold_len == n && memcmp(s->fold, fold, n) == 0))
+		    (s->hash == h && s->fold_len == n && memcmp(s->fold, fold, n) == 0))
 			return s;
 	}
 }
@@ -245,19 +254,64 @@ coll_find(struct collisions *c, const char *fold, size_t n)
 static int
 coll_grow(struct collisions *c)
 {
-	struct collisions nc;
+	struct collisions nc = *c;
 	size_t i;
 
 	nc.cap = c->cap ? c->cap * 2 : 64;
-	nc.used = c->used;
 	nc.s = calloc(nc.cap, sizeof *nc.s);
 	if (nc.s == NULL)
 		return SDB_ERR_NOMEM;
 	for (i = 0; i < c->cap; i++)
 		if (c->s[i].fold != NULL)
-			*coll_find(&nc, c->s[i].fold, c->s[i].fold_len) = c->s[i];
+			*coll_find(&nc, c->s[i].hash, c->s[i].fold, c->s[i].fold_len) = c->s[i];
 	free(c->s);
 	*c = nc;
+	return SDB_OK;
+}
+
+/* Folds p[0..n) into a string coll keeps, and the hashes of its prefixes
+ * that end before a '/' into c->hs, then that of the whole: *nh gets the
+ * index of the latter. */
+static int
+coll_fold(struct collisions *c, const char *p, size_t n, char **fold, size_t *fn,
+    size_t *nh)
+{
+	uint64_t h = FNV_OFFSET;
+	size_t i, k = 0, slashes = 0;
+	char *f, *shrunk;
+
+	for (i = 0; i < n; i++)
+		slashes += p[i] == '/';
+	if (slashes + 1 > c->hs_cap) {
+		uint64_t *hs = realloc(c->hs, (slashes + 1) * sizeof *hs);
+
+		if (hs == NULL)
+			return SDB_ERR_NOMEM;
+		c->hs = hs;
+		c->hs_cap = slashes + 1;
+	}
+	if (c->nfolds == c->folds_cap) {
+		size_t cap = c->folds_cap ? c->folds_cap * 2 : 64;
+		char **fs = realloc(c->folds, cap * sizeof *fs);
+
+		if (fs == NULL)
+			return SDB_ERR_NOMEM;
+		c->folds = fs;
+		c->folds_cap = cap;
+	}
+	if ((f = str_to_fold(p, n, fn)) == NULL)
+		return SDB_ERR_NOMEM;
+	if ((shrunk = realloc(f, *fn + 1)) != NULL)
+		f = shrunk;
+	c->folds[c->nfolds++] = f;
+	for (i = 0; i < *fn; i++) {
+		if (f[i] == '/')
+			c->hs[k++] = h;
+		h = (h ^ (unsigned char)f[i]) * FNV_PRIME;
+	}
+	c->hs[k] = h;
+	*fold = f;
+	*nh = k;
 	return SDB_OK;
 }
 
@@ -265,21 +319,19 @@ static int
 coll_check(struct collisions *c, const char *p, size_t n, int is_dir,
     struct sdb_errbuf *eb)
 {
-	char q1[128], q2[128];
+	char q1[128], q2[128], *fold;
+	size_t fn, k;
 
+	if (coll_fold(c, p, n, &fold, &fn, &k) != SDB_OK)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	for (;;) {
-		size_t fn, d;
-		char *fold;
+		size_t d;
 		struct slot *s;
 
 		if ((c->used + 1) * 2 > c->cap && coll_grow(c) != SDB_OK)
 			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		fold = str_to_fold(p, n, &fn);
-		if (fold == NULL)
-			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		s = coll_find(c, fold, fn);
+		s = coll_find(c, c->hs[k], fold, fn);
 		if (s->fold != NULL) {
-			free(fold);
 			if (s->path_len != n || memcmp(s->path, p, n) != 0)
 				return sdb_errf(eb, SDB_ERR_INVALID,
 				    "module zip: case-insensitive file name collision: %s and %s",
@@ -293,20 +345,30 @@ coll_check(struct collisions *c, const char *p, size_t n, int is_dir,
 				return sdb_errf(eb, SDB_ERR_INVALID,
 				    "module zip: duplicate entries for file %s",
 				    sdb_quote(q1, sizeof q1, p, n));
-		} else {
-			s->fold = fold;
-			s->fold_len = fn;
-			s->path = p;
-			s->path_len = n;
-			s->is_dir = is_dir;
-			c->used++;
-		}
-		/* path.Dir(p): every parent is a directory */
-		for (d = n; d > 0 && p[d - 1] != '/'; d--)
-			;
-		if (d == 0)
+			/*
+			 * A directory checked before: so were its parents,
+			 * each check going up to the top, and x/mod's
+			 * checks of them again find what they found then.
+			 */
 			return SDB_OK;
+		}
+		s->fold = fold;
+		s->fold_len = fn;
+		s->hash = c->hs[k];
+		s->path = p;
+		s->path_len = n;
+		s->is_dir = is_dir;
+		c->used++;
+		/* path.Dir(p): every parent is a directory */
+		if (k == 0)
+			return SDB_OK;
+		for (d = n; p[d - 1] != '/'; d--)
+			;
 		n = d - 1;
+		for (d = fn; fold[d - 1] != '/'; d--)
+			;
+		fn = d - 1;
+		k--;
 		is_dir = 1;
 	}
 }
@@ -744,11 +806,12 @@ static int
 check_entries(const struct godir *gd, const char *prefix, size_t preflen,
     const struct limits *lim, struct sdb_errbuf *eb)
 {
-	struct collisions coll = { NULL, 0, 0 };
+	struct collisions coll;
 	uint64_t i, total = 0;
 	char q[128];
 	int rc = SDB_OK;
 
+	memset(&coll, 0, sizeof coll);
 	for (i = 0; i < gd->n && rc == SDB_OK; i++) {
 		const struct goent *g = &gd->e[i];
 		const char *name = g->name, *rel, *base;

@@ -1147,6 +1147,28 @@ def regress_cases():
         e.data = e.data + b"\n" * ((16 << 20) + 1 - len(e.data))
         e.level = 1
 
+    # Directories thousands deep, with their parents shared and checked
+    # again by later entries (x/mod's collision check goes up to the top
+    # each time)
+    @case("deep_directories")
+    def _(m):
+        deep = "/".join(["d"] * 3000)
+        m.add(deep + "/x.go", b"x")
+        m.add(deep + "/y/z.go", b"z")
+        m.add(deep + "/", b"")
+        m.add("/".join(["d"] * 1500) + "/", b"")
+        m.add("/".join(["d"] * 1500) + "/\u212a.go", b"kelvin")
+
+    @case("refused_case_fold_deep_directory")
+    def _(m):
+        m.add("/".join(["d"] * 3000) + "/x.go", b"x")
+        m.add("/".join(["d"] * 2000) + "/D/" + "/".join(["d"] * 999) + "/y.go", b"y")
+
+    @case("refused_file_and_directory_deep")
+    def _(m):
+        m.add("/".join(["d"] * 2000) + "/k", b"x")
+        m.add("/".join(["d"] * 2000) + "/\u212a/y.go", b"y")
+
     @case("refused_case_fold")
     def _(m):
         m.add("\u212a.go", b"Kelvin")

@@ -19,4 +19,24 @@ while IFS="$(printf '\t')" read -r name regex limit; do
 	n=$((n + 1))
 done <"$WORK/bad/expect"
 [ "$n" -ge 20 ] || { echo "FAIL: only $n bad zips made"; exit 1; }
+
+# The checks cost memory in proportion to the names: four names of 65000
+# bytes, each 32000 one-letter directories deep (x/mod's collision check
+# folds every parent directory apart), are checked in well under 200 MB,
+# not in gigabytes.
+python3 - "$WORK/deep.zip" "$M@$V/" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as zf:
+    zf.writestr(sys.argv[2] + "go.mod", b"module example.com/m\n")
+    for c in "abcd":
+        zf.writestr(sys.argv[2] + "/".join([c] * 32400) + ".go", b"package x\n")
+PY
+expect 0 '^h1:.* peak [0-9]+ KiB$' "a zip of four 32000-deep names is hashed" -- \
+	python3 - "$TOOL" "$WORK/deep.zip" "$M" "$V" <<'PY'
+import resource, subprocess, sys
+p = subprocess.run([sys.argv[1], "zip"] + sys.argv[2:], stdout=subprocess.PIPE)
+kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(p.stdout.decode().strip(), "peak", kib, "KiB")
+sys.exit(p.returncode or (kib > 200 * 1024))
+PY
 e2e_done
