@@ -30,7 +30,9 @@
  *     stops one byte past the declared size (zip bombs); what directory
  *     entries hold (x/mod bounds neither their declared sizes nor their
  *     data) is read up to the limit on the total content, apart from the
- *     files' content.
+ *     files' content; entries whose data overlap so that reading them all
+ *     would read more than the file holds refused (by design: the work
+ *     would grow as the number of entries times the file's size).
  *
  * The zip is read entry by entry with a fixed-size buffer: memory does not
  * grow with the size of the content (the central directory is held).

@@ -8,7 +8,8 @@
  * Two passes over the entries: first the names and declared sizes (from
  * the central directory, nothing inflated), then the contents, one entry
  * at a time through a fixed buffer into SHA-256, stopping as soon as an
- * entry passes its declared size or the total passes the limit.  What the
+ * entry passes its declared size or the total passes the limit, or the
+ * entries' data read together passes the file's size.  What the
  * go command reads is what it hashes, so every byte hashed is found the
  * way archive/zip finds it; where other zip readers would find something
  * else, the zip is refused.
@@ -920,6 +921,7 @@ struct reader {
 	unsigned char *in, *out;
 	z_stream zs;
 	int zs_ready;
+	uint64_t data_left;   /* entry data all entries may still read */
 };
 
 /* Where an entry's content goes while it is read. */
@@ -1007,6 +1009,20 @@ read_entry(const struct zin *z, const struct goent *g, struct reader *rd,
 	for (pos = body; rc == SDB_OK && !ended;) {
 		size_t n = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
 
+		/*
+		 * Entries that do not share their data read at most the
+		 * file, together; entries that do (each one's data a long
+		 * deflate stream of empty blocks, say) would make the work
+		 * the number of entries times the file's size.
+		 */
+		if (n > rd->data_left) {
+			rc = sdb_errf(eb, SDB_ERR_INVALID,
+			    "module zip: the entries read more data than the file holds: "
+			    "their data overlap (%s among them)",
+			    sdb_quote(q, sizeof q, g->name, g->name_len));
+			break;
+		}
+		rd->data_left -= n;
 		if (n > 0 && (rc = zin_read(z, pos, rd->in, n, eb)) != SDB_OK)
 			break;
 		pos += n;
@@ -1133,6 +1149,7 @@ hash_entries(const struct zin *z, const struct godir *gd,
 	rd.in = malloc(READ_CHUNK);
 	rd.out = malloc(READ_CHUNK);
 	rd.zs_ready = 0;
+	rd.data_left = z->size;
 	if (src == NULL || rd.in == NULL || rd.out == NULL)
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	if (rc == SDB_OK)

@@ -124,6 +124,27 @@ def bad(out, path, version):
     eocd = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 2, 2, len(allcd), len(body), 0)
     open(fn, "wb").write(body + allcd + eocd)
 
+    # 40 entries whose data is one deflate stream of 200 KB of empty
+    # blocks: each inflates to nothing, and reading them all reads 8 MB
+    # from a zip of 200 KB (with a million entries: hours of work)
+    empty_blocks = b"\x00\x00\x00\xff\xff" * 40000 + b"\x01\x00\x00\xff\xff"
+    gmname = (p + "go.mod").encode()
+    body = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0x21, zlib.crc32(gm), len(gm), len(gm),
+                       len(gmname), 0) + gmname + gm
+    shared_off = len(body)
+    body += struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 8, 0, 0x21, 0, len(empty_blocks), 0,
+                        len(gmname), 0) + gmname + empty_blocks
+    allcd = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 0x314, 20, 0, 0, 0, 0x21, zlib.crc32(gm),
+                        len(gm), len(gm), len(gmname), 0, 0, 0, 0, 0o100644 << 16, 0) + gmname
+    for i in range(40):
+        name = (p + "empty%d.txt" % i).encode()
+        allcd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 0x314, 20, 0, 8, 0, 0x21, 0,
+                             len(empty_blocks), 0, len(name), 0, 0, 0, 0, 0o100644 << 16,
+                             shared_off) + name
+    eocd = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 41, 41, len(allcd), len(body), 0)
+    open(os.path.join(out, "shared_data.zip"), "wb").write(body + allcd + eocd)
+    exp.append(("shared_data", "their data overlap"))
+
     z("outside", [(p + "go.mod", gm), ("other@v1.0.0/x.go", b"package x\n")], "outside " + path)
     raw_name_zip(os.path.join(out, "dotdot.zip"), [((p + "go.mod").encode(), gm), ((p + "../../etc/passwd").encode(), b"x")])
     exp.append(("dotdot", r"\"\.\.\" element"))
