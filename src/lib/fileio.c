@@ -149,14 +149,15 @@ sdb_mkstemp_umask(char *tmpl)
 	static const char letters[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	size_t len = strlen(tmpl), i;
-	char *x = tmpl + len - 6;
 	unsigned char r[6];
+	char *x;
 	int fd, try;
 
-	if (len < 6 || strcmp(x, "XXXXXX") != 0) {
+	if (len < 6 || strcmp(tmpl + len - 6, "XXXXXX") != 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	x = tmpl + len - 6;
 	/* The mode comes from open(..., 0666), so that the kernel applies
 	 * the umask (or the directory's default ACL) as for any file the
 	 * user makes: the umask can only be read by setting it, for the
