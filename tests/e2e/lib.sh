@@ -114,6 +114,40 @@ proxy_set() {
 	printf '%s\n' "$@" >"$WORK/proxy.ctl.new" && mv -f "$WORK/proxy.ctl.new" "$WORK/proxy.ctl"
 }
 
+# evil_start: runs tests/e2e/evillog.py (a log that lies as told) with
+# control file $WORK/evil.ctl; sets EVIL_PID, EVIL_URL and EVIL_VKEY.
+# evil_set replaces the control file (Python, see evillog.py) by its
+# standard input, by a rename, which also starts its SEEN counts over;
+# evil_stop stops the server.
+evil_start() {
+	: >"$WORK/evil.ctl"
+	rm -f "$WORK/evil.out"
+	python3 "$top_srcdir/tests/e2e/evillog.py" "$WORK/evil.ctl" >"$WORK/evil.out" 2>"$WORK/evil.err" &
+	EVIL_PID=$!
+	_i=0
+	while [ $_i -lt 100 ]; do
+		EVIL_VKEY=$(sed -n 's/^vkey //p' "$WORK/evil.out" 2>/dev/null)
+		if [ -n "$EVIL_VKEY" ]; then
+			EVIL_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/evil.out")"
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "FAIL: evillog.py did not start:"; cat "$WORK/evil.err"
+	exit 1
+}
+evil_set() {
+	cat >"$WORK/evil.ctl.new" && mv -f "$WORK/evil.ctl.new" "$WORK/evil.ctl"
+}
+evil_stop() {
+	if [ -n "${EVIL_PID:-}" ]; then
+		kill -TERM "$EVIL_PID" 2>/dev/null
+		wait "$EVIL_PID" 2>/dev/null
+		EVIL_PID=
+	fi
+}
+
 # ok_if CMD...: prints "yes" when CMD succeeds (expect needs output to match).
 ok_if() { "$@" && echo yes; }
 
