@@ -112,6 +112,18 @@ int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, 
     struct sdb_errbuf *eb);
 
 /*
+ * A caller's check of a signed tree the log showed (tree, and its note
+ * note[0..nlen)), against the trees it knows of the same log: SDB_OK, or
+ * the error that ends the lookup that showed it (SDB_ERR_FORK, ...), with
+ * eb saying why.
+ */
+typedef int (*sdb_remote_tree_fn)(void *ctx, const struct sdb_tree *tree, const char *note,
+    size_t nlen, struct sdb_errbuf *eb);
+
+/* Most answers one sdb_remote_lookup reads: the first and its refetches. */
+#define SDB_REMOTE_LOOKUP_ANSWERS 4
+
+/*
  * A lookup of path@version, verified: the response parses, its record is
  * path@version, its note opens with the key, and the record's hash equals
  * the level-0 hash authenticated against that tree.  An answer whose
@@ -121,15 +133,26 @@ int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, 
  * log: SDB_ERR_BAD_RECORD, a verification failure (audit --full finds the
  * same record).  On SDB_OK and SDB_ERR_BAD_RECORD (the evidence): *id,
  * *text (malloc'ed record text, *tlen), *tree, *note (malloc'ed, *nlen).
+ *
+ * on_tree (may be NULL) is called with ctx and the signed tree of every
+ * answer whose note opens with the key, before anything is concluded from
+ * that answer's record or tiles, also of an answer then fetched again: a
+ * tree the log signed is evidence whatever the answer around it, as
+ * x/mod's client checks a lookup's tree against the latest it knows before
+ * the record.  Its verification failures (a fork) end the lookup with its
+ * error and message; its other failures (a tree that could not be
+ * checked) are the lookup's when the record then verifies, while a
+ * record that does not verify is still reported as such.
+ *
  * Returns SDB_OK, SDB_ERR_NOT_FOUND (404/410: the log does not know it),
  * SDB_ERR_IO, SDB_ERR_RECORD_MISMATCH (the record is not the one in the
  * tree), SDB_ERR_BAD_RECORD, SDB_ERR_TILE_MISMATCH, the note's
- * verification errors, SDB_ERR_BAD_PATH/VERSION (arguments),
- * SDB_ERR_NOMEM.
+ * verification errors, on_tree's errors, SDB_ERR_BAD_PATH/VERSION
+ * (arguments), SDB_ERR_NOMEM.
  */
-int sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
-    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
-    struct sdb_errbuf *eb);
+int sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version,
+    sdb_remote_tree_fn on_tree, void *ctx, int64_t *id, char **text, size_t *tlen,
+    struct sdb_tree *tree, char **note, size_t *nlen, struct sdb_errbuf *eb);
 
 /*
  * A lookup response as the log sent it.  body (owned) holds the response;
@@ -141,6 +164,7 @@ struct sdb_remote_answer {
 	int64_t id;
 	struct sdb_span text, note;
 	struct sdb_tree tree;       /* opened from note with r's key */
+	int opened;                 /* 1 once note opened: tree is its tree */
 };
 
 /* Frees a's body and empties it; an empty answer is a no-op. */
@@ -158,7 +182,9 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
  * Returns as sdb_remote_lookup, and SDB_ERR_TIMEOUT when the deadline
  * ended it or left no time to fetch again an answer that did not parse
  * or verify.  On a verification failure a->body keeps the response (the
- * evidence; clear it); on other failures *a is empty.
+ * evidence; clear it); on other failures *a is empty.  a->opened is 1
+ * when the note opened with the key (a->tree is its tree), also when the
+ * record then turned out to be another module's or outside the tree.
  * With bad not NULL, a record text that is not a go.sum record is not
  * refused: *bad is set, why says what is wrong with it, and SDB_OK is
  * returned so that its inclusion can be checked (in the signed tree: the

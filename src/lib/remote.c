@@ -675,6 +675,7 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 			err = sdb_record_parse(a->text.p, a->text.len, &rec, eb);
 		if (err == SDB_OK)
 			err = sdb_tree_note_open(&a->tree, NULL, a->note.p, a->note.len, r->v, eb);
+		a->opened = err == SDB_OK;
 		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
 			break;
 	}
@@ -739,13 +740,13 @@ sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, in
 }
 
 int
-sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, int64_t *id,
-    char **text, size_t *tlen, struct sdb_tree *tree, char **note, size_t *nlen,
-    struct sdb_errbuf *eb)
+sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version,
+    sdb_remote_tree_fn on_tree, void *ctx, int64_t *id, char **text, size_t *tlen,
+    struct sdb_tree *tree, char **note, size_t *nlen, struct sdb_errbuf *eb)
 {
 	struct sdb_remote_answer a;
-	struct sdb_errbuf why;
-	int err, n, bad = 0;
+	struct sdb_errbuf why, kept_eb = { { 0 } };
+	int err, n, bad = 0, kept = SDB_OK;
 
 	*text = NULL;
 	*note = NULL;
@@ -753,6 +754,24 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 		int garbled = 0, fetched;
 
 		err = sdb_remote_lookup_fetch_until(r, path, version, 0, &a, &bad, &why, eb);
+		/* The signed tree first, whatever the answer around it: a fork
+		 * shown in an answer whose record is then asked for again, or
+		 * beside tiles that do not match it, is still a fork.  A tree
+		 * that could not be checked is kept for the end: what the
+		 * record shows (a forgery) outranks it. */
+		if (a.opened && on_tree != NULL) {
+			struct sdb_errbuf teb = { { 0 } };
+			int terr = on_tree(ctx, &a.tree, a.note.p, a.note.len, &teb);
+
+			if (sdb_err_is_verification(terr) || terr == SDB_ERR_NOMEM) {
+				err = sdb_errf(eb, terr, "%s", sdb_errmsg(&teb, terr));
+				break;
+			}
+			if (terr != SDB_OK && kept == SDB_OK) {
+				kept = terr;
+				sdb_errf(&kept_eb, terr, "%s", sdb_errmsg(&teb, terr));
+			}
+		}
 		/* a mismatch found by the fetch (another module's record, an
 		 * id past the tree) keeps its own words: the record may well be
 		 * the tree's, for another module */
@@ -785,6 +804,10 @@ sdb_remote_lookup(struct sdb_remote *r, const char *path, const char *version, i
 		sdb_remote_answer_clear(&a);
 		refetch_pause(n);
 	}
+	/* a record that verified does not make a tree that could not be
+	 * checked good */
+	if (err == SDB_OK && kept != SDB_OK)
+		err = sdb_errf(eb, kept, "%s", kept_eb.msg);
 	if (err == SDB_OK || err == SDB_ERR_BAD_RECORD) {
 		if ((*text = malloc(a.text.len + 1)) == NULL ||
 		    (*note = malloc(a.note.len + 1)) == NULL) {

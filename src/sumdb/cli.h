@@ -59,12 +59,26 @@ void state_cache_tiles(struct sdb_remote *r, const char *cmd);
  * valid module path, a canonical version).  SDB_OK, SDB_ERR_INVALID,
  * SDB_ERR_BAD_PATH, SDB_ERR_BAD_VERSION, SDB_ERR_NOMEM; eb says why. */
 int lookup_split_arg(const char *arg, char **path, char **version, struct sdb_errbuf *eb);
-/* Checks tree against the accepted tree in st (accepting it when newer,
- * or when none was accepted), refetching tiles that do not authenticate;
- * caches r's pending tiles on SDB_OK and drops them otherwise.  SDB_OK,
- * SDB_ERR_FORK (evidence stored), or could-not-check and tile errors. */
+/* Checks tree against the accepted tree in st, refetching tiles that do
+ * not authenticate.  With accept, also accepts tree when newer (or when
+ * none was accepted) and caches r's pending tiles on SDB_OK; without, only
+ * checks (a tree shown by a lookup before its record is judged), keeping
+ * the pending tiles for a later check that accepts.  On failure the
+ * pending tiles are dropped.  SDB_OK, SDB_ERR_FORK (evidence stored), or
+ * could-not-check and tile errors. */
 int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
-    const char *note, size_t nlen, struct sdb_errbuf *eb);
+    const char *note, size_t nlen, int accept, struct sdb_errbuf *eb);
+/* A sdb_remote_tree_fn (csumdb/remote.h) for a lookup: ctx is a struct
+ * lookup_known; the tree is checked against the accepted one (st, with
+ * lookup_check_state, not accepted) or, without a state, against the
+ * run's largest (seen, with lookup_check_seen). */
+struct lookup_known {
+	struct sdb_remote *r;
+	struct sdb_state *st;
+	struct sdb_tree *seen;
+};
+int lookup_known_check(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
+    struct sdb_errbuf *eb);
 /* Without a state: the trees one run sees must be one log's.  *seen is
  * the largest tree so far (seen->n < 0: none yet); tree is checked against
  * it as audit checks two trees, and *seen becomes the larger.  SDB_OK,

@@ -179,7 +179,32 @@ struct version {
 	int64_t id;
 	struct sdb_tree tree;
 	sdb_hash h1, gomod_h1;    /* the log's, on SDB_OK */
+	/* the signed trees its answers showed, whatever became of them, in
+	 * order (each once): checked against the run's others in path order */
+	struct sdb_tree shown[SDB_REMOTE_LOOKUP_ANSWERS];
+	size_t nshown;
 };
+
+/* An sdb_remote_tree_fn that keeps each tree a lookup was shown in its
+ * version (ctx), for the checking thread. */
+static int
+keep_tree(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
+    struct sdb_errbuf *eb)
+{
+	struct version *v = ctx;
+	size_t i;
+
+	(void)note;
+	(void)nlen;
+	(void)eb;
+	for (i = 0; i < v->nshown; i++)
+		if (v->shown[i].n == tree->n &&
+		    memcmp(v->shown[i].hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
+			return SDB_OK;
+	if (v->nshown < SDB_REMOTE_LOOKUP_ANSWERS)
+		v->shown[v->nshown++] = *tree;
+	return SDB_OK;
+}
 
 /* A lookup the log did not answer (network errors and timeouts, after
  * their retries): what "in a row" counts. */
@@ -247,8 +272,8 @@ look_up(struct sdb_remote *r, const struct line *l, struct version *v)
 	struct sdb_record rec;
 	int err;
 
-	err = sdb_remote_lookup(r, l->path, l->version, &v->id, &text, &tlen, &v->tree, &note,
-	    &nlen, &eb);
+	err = sdb_remote_lookup(r, l->path, l->version, keep_tree, v, &v->id, &text, &tlen, &v->tree,
+	    &note, &nlen, &eb);
 	if (err == SDB_OK && sdb_record_parse(text, tlen, &rec, &eb) != SDB_OK)
 		err = sdb_remote_errwrap(&eb, SDB_ERR_IO, SDB_ERR_INVALID,
 		    "the log's record does not parse");
@@ -424,7 +449,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	int down = 0;                               /* lookups in a row the log did not answer */
 	struct pool p;
 	pthread_t th[CHECK_JOBS_MAX];
-	size_t nv = 0, nthreads = 0, i, j, k;
+	size_t nv = 0, nthreads = 0, i, j, k, t;
 	char msg[2048];
 	int err, synced;
 
@@ -483,9 +508,20 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		if (err != SDB_OK && v->msg != NULL)
 			sdb_errf(&eb, err, "%s", v->msg);
 		/* every tree of the run must be one log's: checked here, in
-		 * path order, whichever lookup ended first */
-		if (err == SDB_OK)
-			err = lookup_check_seen(r, &seen, &v->tree, &eb);
+		 * path order, whichever lookup ended first; every tree the
+		 * lookup was shown (its answer's last among them), whatever
+		 * became of the answer: a fork outweighs what the lookup
+		 * found, and a tree that cannot be checked a lookup that
+		 * found its record */
+		for (t = 0; t < v->nshown; t++) {
+			struct sdb_errbuf teb = { { 0 } };
+			int terr = lookup_check_seen(r, &seen, &v->shown[t], &teb);
+
+			if (terr != SDB_OK && (terr == SDB_ERR_FORK || err == SDB_OK)) {
+				err = sdb_errf(&eb, terr, "%s", sdb_errmsg(&teb, terr));
+				break;
+			}
+		}
 		down = not_answered(err) ? down + 1 : 0;
 		check_version(lines, i, j, v, err, &eb, fs, n);
 		if (nthreads > 0)

@@ -164,7 +164,7 @@ lookup_check_seen(struct sdb_remote *r, struct sdb_tree *seen, const struct sdb_
  */
 int
 lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
-    const char *note, size_t nlen, struct sdb_errbuf *eb)
+    const char *note, size_t nlen, int accept, struct sdb_errbuf *eb)
 {
 	struct sdb_audit_result res;
 	struct sdb_tree acc;
@@ -173,6 +173,8 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 	int err;
 
 	err = sdb_state_accepted(st, r->v, &acc, &acc_note, &acc_len, eb);
+	if (err == SDB_ERR_NOT_FOUND && !accept)
+		return SDB_OK;   /* nothing to check against yet */
 	if (err == SDB_ERR_NOT_FOUND) {
 		/* First contact: trusted, as audit's first run. */
 		if ((err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
@@ -205,6 +207,10 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 	}
 	if (err != SDB_OK)
 		goto fail;
+	if (!accept) {
+		free(acc_note);
+		return SDB_OK;
+	}
 	if (tree->n > acc.n && (err = sdb_state_accept(st, tree, note, nlen, eb)) != SDB_OK)
 		goto fail;
 	lookup_commit_tiles(r);
@@ -214,6 +220,17 @@ fail:
 	sdb_remote_drop_cache(r);
 	free(acc_note);
 	return err;
+}
+
+int
+lookup_known_check(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
+    struct sdb_errbuf *eb)
+{
+	struct lookup_known *k = ctx;
+
+	if (k->st != NULL)
+		return lookup_check_state(k->r, k->st, tree, note, nlen, 0, eb);
+	return lookup_check_seen(k->r, k->seen, tree, eb);
 }
 
 /*
@@ -272,6 +289,7 @@ cmd_lookup(int argc, char **argv)
 	struct sdb_remote r;
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
+	struct lookup_known known = { &r, NULL, &seen };
 	int json = 0, c, err, status = EXIT_OK, i;
 
 	optind = 1;
@@ -299,6 +317,7 @@ cmd_lookup(int argc, char **argv)
 		}
 		r.state = st;
 	}
+	known.st = st;
 	for (i = optind + 1; i < argc; i++) {
 		char *path = NULL, *version = NULL, *text = NULL, *note = NULL;
 		size_t tlen = 0, nlen = 0;
@@ -309,14 +328,16 @@ cmd_lookup(int argc, char **argv)
 		eb.msg[0] = '\0';
 		err = lookup_split_arg(argv[i], &path, &version, &eb);
 		bad_arg = err != SDB_OK && err != SDB_ERR_NOMEM;
+		/* every tree an answer shows is checked before its record:
+		 * against the accepted tree, or the run's largest */
 		if (err == SDB_OK)
-			err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+			err = sdb_remote_lookup(&r, path, version, lookup_known_check, &known, &id,
+			    &text, &tlen, &tree, &note, &nlen, &eb);
 		if (err == SDB_ERR_BAD_RECORD && st != NULL)
 			err = lookup_store_bad_record(&r, st, id, text, tlen, &eb);
+		/* checked: accepted when newer */
 		if (err == SDB_OK && st != NULL)
-			err = lookup_check_state(&r, st, &tree, note, nlen, &eb);
-		else if (err == SDB_OK)
-			err = lookup_check_seen(&r, &seen, &tree, &eb);
+			err = lookup_check_state(&r, st, &tree, note, nlen, 1, &eb);
 		if (err != SDB_OK)
 			lookup_forget(&r, err);
 		s = err == SDB_OK ? EXIT_OK : remote_exit_status(err);

@@ -112,8 +112,9 @@ cmd_prove(int argc, char **argv)
 	struct sdb_hash_reader hr;
 	struct sdb_tlog_proof p;
 	sdb_hash proof[SDB_TLOG_MAX_PROOF];
-	struct sdb_tree tree;
+	struct sdb_tree tree, seen = { -1, { { 0 } } };
 	struct sdb_remote r;
+	struct lookup_known known = { NULL, NULL, &seen };
 	int64_t id = -1;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
 	const char *word = "could-not-check";   /* --json, when it fails */
@@ -148,7 +149,10 @@ cmd_prove(int argc, char **argv)
 		goto out;
 	}
 	opened = 1;
-	err = sdb_remote_lookup(&r, path, version, &id, &text, &tlen, &tree, &note, &nlen, &eb);
+	/* the trees the log shows this run must be one log's, as for lookup */
+	known.r = &r;
+	err = sdb_remote_lookup(&r, path, version, lookup_known_check, &known, &id, &text, &tlen,
+	    &tree, &note, &nlen, &eb);
 	if (err == SDB_OK) {
 		/* The proof from the very tiles that were authenticated. */
 		sdb_remote_reader_init(&rd, &r, 0);

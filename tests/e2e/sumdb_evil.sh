@@ -1,0 +1,131 @@
+#!/bin/sh
+# sumdb against a log that lies: tests/e2e/evillog.py, a whole log with a
+# key of its own that signs whatever tree it is told to, so that the
+# verifier can be shown what no honest log shows.
+#
+# Every signed tree a lookup answer carries is checked against the trees
+# known before (the accepted one with --state, the run's others without)
+# before the answer's record is judged, as x/mod's client merges a
+# lookup's tree before it checks the record: a fork shown once, in an
+# answer whose record is then asked for again, or alongside tiles that do
+# not match it, is a fork (exit 2, evidence kept with --state), never
+# passed over.
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'evil_stop; rm -rf "$WORK"' EXIT
+ST="$WORK/st"
+evil_start
+K=$EVIL_VKEY
+U=$EVIL_URL
+M5=example.com/m5@v1.0.0
+M400=example.com/m400@v1.0.0
+
+# the honest log "a" of 600 records: the state accepts it, go.sum has its lines
+evil_set </dev/null
+expect 0 'first run: trusting the tree of 600 records' "first audit of the honest log" -- \
+    "$SUMDB" audit --state "$ST" --url "$U" "$K"
+"$SUMDB" lookup --url "$U" "$K" "$M5" "$M400" >"$WORK/go.sum" 2>"$WORK/lookup.err"
+expect 0 '^4$' "go.sum lines from the honest log" -- grep -c ' h1:' "$WORK/go.sum"
+cp "$ST" "$WORK/st600"
+# fresh_state: ST back to the state that accepted a's 600 records, no evidence
+fresh_state() { rm -f "$ST" "$ST-wal" "$ST-shm"; cp "$WORK/st600" "$ST"; }
+
+# The first answer to each lookup carries the signed tree of a fork of the
+# same size ("b": records from 350 on differ) and an id outside it, so that
+# its record is asked for again; every later answer is the honest log's.
+# The two signed trees of 600 records prove the fork without any tile.
+fork_once() {
+	evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "b": recs(0, 350) + recs(350, 600, "b")}
+def hook(path, status, body):
+    if path.startswith("/lookup/") and SEEN[path] == 1:
+        status, body = answer(path, LOOKUP=("b", 600))
+        return status, b"700\n" + body.split(b"\n", 1)[1]
+    return status, body
+EOF
+}
+fresh_state
+fork_once
+expect 2 'proof of misbehavior' "lookup --state: a fork shown once, in an answer asked for again, is a fork" -- \
+    "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
+expect 2 'two different trees of the same size' "... and its evidence is kept in the state" -- \
+    "$SUMDB" evidence --state "$ST" "$K"
+fork_once
+expect 2 'two trees that cannot both be honest' "lookup: one lookup shown a fork, then the log, is a fork" -- \
+    "$SUMDB" lookup --url "$U" "$K" "$M5"
+fork_once
+expect 2 ' 4 failed verification' "check --jobs 1: every version shown the fork fails verification" -- \
+    "$SUMDB" check --jobs 1 --url "$U" "$K" "$WORK/go.sum"
+fork_once
+expect 2 ' 4 failed verification' "check: the same with lookups at once" -- \
+    "$SUMDB" check --url "$U" "$K" "$WORK/go.sum"
+fork_once
+expect 2 'two trees that cannot both be honest' "prove: a lookup shown a fork, then the log, is a fork" -- \
+    "$SUMDB" prove --url "$U" "$K" "$M5"
+
+# The fork's signed tree in the answer, with the honest log's tiles (which
+# do not match it): still the same two signed trees of one size.
+fresh_state
+evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "b": recs(0, 350) + recs(350, 600, "b")}
+LOOKUP = ("b", 600)
+EOF
+expect 2 'proof of misbehavior.*two different trees of 600 records' \
+    "lookup --state: a fork of the accepted size beside tiles that do not match it is a fork" -- \
+    "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
+expect 2 'two different trees of the same size' "... and its evidence is kept in the state" -- \
+    "$SUMDB" evidence --state "$ST" "$K"
+
+# A larger fork ("c": record 599 differs, 650 records) shown once, with an
+# id outside it; the tiles of widths only c has are c's, so that its tiles
+# prove it is no extension of the accepted tree.
+fresh_state
+evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "c": recs(0, 599) + recs(599, 650, "c")}
+def hook(path, status, body):
+    if path.startswith("/lookup/") and SEEN[path] == 1:
+        status, body = answer(path, LOOKUP=("c", 650))
+        return status, b"700\n" + body.split(b"\n", 1)[1]
+    if path.startswith("/tile/8/0/002.p/") and int(path.split("/")[-1]) > 88:
+        return answer(path, TILES="c")
+    return status, body
+EOF
+expect 2 'proof of misbehavior.*not a prefix' "lookup --state: a larger fork shown once is a fork, proved by its tiles" -- \
+    "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
+
+# A tree that cannot be checked against the accepted one (an older tree,
+# the accepted tree's tile it needs neither cached nor served) does not
+# hide what the record shows: a record forged for good is exit 2, as it
+# is without that tree; an honest record is exit 1, could not check.
+rm -f "$WORK/st1" "$WORK/st1-wal" "$WORK/st1-shm"
+evil_set </dev/null
+expect 0 'first run' "a first audit caches only the edge of the tree of 600" -- \
+    "$SUMDB" audit --state "$WORK/st1" --url "$U" "$K"
+cp "$WORK/st1" "$WORK/st1.copy"
+evil_set <<'EOF'
+LOOKUP = ("a", 450)
+def hook(path, status, body):
+    if path == "/tile/8/0/001":
+        return 404, b"not found\n"
+    if path.startswith("/lookup/example.com/m5@"):
+        return status, body.replace(b"h1:LURcc", b"h1:AAAAA", 1)
+    return status, body
+EOF
+expect 2 'VERIFICATION FAILED: the record for example.com/m5@v1.0.0 is not record 5' \
+    "lookup --state: a forged record beside a tree that cannot be checked: exit 2" -- \
+    "$SUMDB" lookup --state "$WORK/st1" --url "$U" "$K" "$M5"
+expect 1 'm7@v1.0.0: could not check: .*tile/8/0/001' \
+    "lookup --state: an honest record beside that tree: exit 1" -- \
+    "$SUMDB" lookup --state "$WORK/st1.copy" --url "$U" "$K" example.com/m7@v1.0.0
+
+# Twins: the honest log, the same commands, exit 0; the accepted tree is
+# the one accepted before.
+evil_set </dev/null
+expect 0 "^example.com/m5 v1.0.0 " "lookup --state of the honest log" -- \
+    "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
+expect 0 'consistent: 600 records, unchanged' "audit: the accepted tree is still the honest one" -- \
+    "$SUMDB" audit --state "$ST" --url "$U" "$K"
+expect 0 ' 4 lines match the log' "check of the honest log" -- \
+    "$SUMDB" check --url "$U" "$K" "$WORK/go.sum"
+expect 0 '^index 5$' "prove of the honest log" -- "$SUMDB" prove --url "$U" "$K" "$M5"
+
+e2e_done
