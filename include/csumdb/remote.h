@@ -104,9 +104,11 @@ void sdb_remote_close(struct sdb_remote *r);
 /*
  * Fetches /latest and opens it with the key: *tree, and the note bytes in
  * *note (malloc'ed, NUL-terminated, length *len).  A body that does not
- * parse, or whose signature fails, is fetched again (a few times) before
- * giving up.  Returns SDB_OK, SDB_ERR_IO, SDB_ERR_UNVERIFIED_NOTE,
- * SDB_ERR_BAD_SIGNATURE, SDB_ERR_NOMEM.
+ * parse, or whose signature fails, or that has no signature by the key, is
+ * fetched again (a few times) before giving up; the same note with no
+ * signature by the key twice in a row is not (another log or another key,
+ * not an answer garbled on the way).  Returns SDB_OK, SDB_ERR_IO,
+ * SDB_ERR_UNVERIFIED_NOTE, SDB_ERR_BAD_SIGNATURE, SDB_ERR_NOMEM.
  */
 int sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size_t *len,
     struct sdb_errbuf *eb);
@@ -173,7 +175,9 @@ void sdb_remote_answer_clear(struct sdb_remote_answer *a);
 /*
  * The first half of sdb_remote_lookup: GETs the lookup of path@version,
  * parses it, opens its note with r's key, and checks the record names
- * path@version and its id lies inside the tree.  The record's inclusion
+ * path@version and its id lies inside the tree; an answer that does not
+ * parse or whose note does not open is fetched again, as sdb_remote_latest
+ * fetches /latest again.  The record's inclusion
  * is NOT checked: sdb_remote_check_inclusion must follow before anything
  * in *a is used (CVE-2026-56864: never trust a lookup's own word).
  * Uses only r's HTTP client, key and URL, never its tiles, so several

@@ -582,12 +582,33 @@ sdb_remote_close(struct sdb_remote *r)
 
 /* --- signed trees -------------------------------------------------------- */
 
+/*
+ * Whether note[0..len), which has no signature by the key, is the note
+ * answered last time (*prev, a copy kept here for the next call; the
+ * caller frees it).  A note garbled on the way (a byte of the key's name
+ * or key hash) is fetched again, as one whose signature does not verify
+ * is; the same note twice is the log's own answer (another log, another
+ * key), which asking again would not change.
+ */
+static int
+unverified_again(char **prev, size_t *prevlen, const char *note, size_t len)
+{
+	if (*prev != NULL && *prevlen == len && memcmp(*prev, note, len) == 0)
+		return 1;
+	free(*prev);
+	if ((*prev = malloc(len + 1)) != NULL) {
+		memcpy(*prev, note, len);
+		*prevlen = len;
+	}
+	return 0;
+}
+
 int
 sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size_t *len,
     struct sdb_errbuf *eb)
 {
-	char *body = NULL;
-	size_t blen = 0;
+	char *body = NULL, *prev = NULL;
+	size_t blen = 0, prevlen = 0;
 	int err = SDB_ERR_IO, attempt;
 
 	*note = NULL;
@@ -601,9 +622,11 @@ sdb_remote_latest(struct sdb_remote *r, struct sdb_tree *tree, char **note, size
 			break; /* fetch.h has already retried network errors */
 		}
 		err = sdb_tree_note_open(tree, NULL, body, blen, r->v, eb);
-		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
+		if (err == SDB_OK || err == SDB_ERR_NOMEM || (err == SDB_ERR_UNVERIFIED_NOTE &&
+		    unverified_again(&prev, &prevlen, body, blen)))
 			break;
 	}
+	free(prev);
 	if (err != SDB_OK) {
 		free(body);
 		/* A note that never parses proves nothing: could not check. */
@@ -634,9 +657,9 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
     long long deadline_ms, struct sdb_remote_answer *a, int *bad, struct sdb_errbuf *why,
     struct sdb_errbuf *eb)
 {
-	char *ep = NULL, *ev = NULL, *req = NULL;
+	char *ep = NULL, *ev = NULL, *req = NULL, *prev = NULL;
 	struct sdb_record rec;
-	size_t rl;
+	size_t rl, prevlen = 0;
 	int err, attempt;
 
 	memset(a, 0, sizeof *a);
@@ -676,7 +699,8 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 		if (err == SDB_OK)
 			err = sdb_tree_note_open(&a->tree, NULL, a->note.p, a->note.len, r->v, eb);
 		a->opened = err == SDB_OK;
-		if (err == SDB_OK || err == SDB_ERR_NOMEM || err == SDB_ERR_UNVERIFIED_NOTE)
+		if (err == SDB_OK || err == SDB_ERR_NOMEM || (err == SDB_ERR_UNVERIFIED_NOTE &&
+		    unverified_again(&prev, &prevlen, a->note.p, a->note.len)))
 			break;
 	}
 	if (err != SDB_OK) {
@@ -711,6 +735,7 @@ out:
 	free(ep);
 	free(ev);
 	free(req);
+	free(prev);
 	return err;
 }
 

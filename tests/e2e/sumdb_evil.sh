@@ -117,6 +117,48 @@ expect 1 'm7@v1.0.0: could not check: .*tile/8/0/001' \
     "lookup --state: an honest record beside that tree: exit 1" -- \
     "$SUMDB" lookup --state "$WORK/st1.copy" --url "$U" "$K" example.com/m7@v1.0.0
 
+# An answer garbled on the way is fetched again, whichever byte of its
+# signature line was hit: one in the key's name or key hash (a note signed
+# by no key known) as one in the signature (a signature that does not
+# verify).  The same note by another key answered again is concluded:
+# exit 2, as for a log under another key.
+garble_once() {
+	evil_set <<EOF
+def hook(path, status, body):
+    if (path == "/latest" or path.startswith("/lookup/")) and SEEN[path] == 1:
+        i = body.rindex(b"\xe2\x80\x94 ") + $1
+        body = body[:i] + (b"B" if body[i:i+1] != b"B" else b"C") + body[i+1:]
+    return status, body
+EOF
+}
+for at in 6 24 40; do   # in the name, the key hash, the signature
+	fresh_state
+	garble_once $at
+	expect 0 'consistent: 600 records, unchanged' "audit: /latest garbled once at byte $at of its signature line" -- \
+	    "$SUMDB" audit --state "$ST" --url "$U" "$K"
+	garble_once $at
+	expect 0 "^example.com/m5 v1.0.0 " "lookup --state: its answer garbled once at byte $at" -- \
+	    "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
+	garble_once $at
+	expect 0 ' 4 lines match the log' "check: each answer garbled once at byte $at" -- \
+	    "$SUMDB" check --url "$U" "$K" "$WORK/go.sum"
+done
+evil_set <<'EOF'
+def hook(path, status, body):
+    if path == "/latest" or path.startswith("/lookup/"):
+        i = body.rindex(b"\xe2\x80\x94 ")
+        return status, body[:i] + OTHER.sigline(body[body.index(b"go.sum database tree"):i - 1])
+    return status, body
+EOF
+fresh_state
+: >"$WORK/evil.ctl.log"
+expect 2 'does not verify: .*signed by unknown key evil.example/sumdb\+' \
+    "audit: a note signed by another key of the name, each time: exit 2" -- \
+    "$SUMDB" audit --state "$ST" --url "$U" "$K"
+expect 2 'VERIFICATION FAILED: .*unknown key' "lookup: the same" -- \
+    "$SUMDB" lookup --url "$U" "$K" "$M5"
+expect 0 '^2$' "... /latest asked for twice, not more" -- grep -c '^/latest$' "$WORK/evil.ctl.log"
+
 # Twins: the honest log, the same commands, exit 0; the accepted tree is
 # the one accepted before.
 evil_set </dev/null
