@@ -238,7 +238,9 @@ int sdb_remote_consistency(struct sdb_remote *r, const struct sdb_tree *accepted
  * tile authenticated against the signed root, with the same refetch rule:
  * what a first run does before it trusts a tree, so that one garbled
  * answer is fetched again instead of reported.  The tiles wait in r as
- * with sdb_remote_consistency.  Returns SDB_OK, SDB_ERR_TILE_MISMATCH,
+ * with sdb_remote_consistency.  A tree of 0 records has no tiles: its
+ * hash must be 32 zero bytes.  Returns SDB_OK, SDB_ERR_TILE_MISMATCH,
+ * SDB_ERR_ROOT_MISMATCH (a tree of 0 records with another hash),
  * SDB_ERR_IO, SDB_ERR_RANGE, SDB_ERR_NOMEM.
  */
 int sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree,

@@ -449,10 +449,14 @@ edge_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 int
 sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct sdb_errbuf *eb)
 {
+	static const sdb_hash zero = { { 0 } };
 	struct edge_arg a = { tree };
 
+	/* no tiles: the root of no records is 32 zero bytes (x/mod) */
 	if (tree->n == 0)
-		return SDB_OK;
+		return memcmp(tree->hash.b, zero.b, SDB_HASH_SIZE) == 0 ? SDB_OK :
+		    sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "a tree of 0 records hashes to 32 zero "
+		    "bytes, not to the hash signed for it");
 	return refetch_tiles(r, 0, edge_op, &a, eb);
 }
 

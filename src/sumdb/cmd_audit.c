@@ -360,9 +360,10 @@ cmd_audit(int argc, char **argv)
 		 * signed root, and the cache then holds them for a later check
 		 * against a stale frontend. */
 		if ((err = sdb_remote_check_edge(&r, &lat, &eb)) != SDB_OK) {
-			status = err == SDB_ERR_TILE_MISMATCH ? EXIT_VERIFY : EXIT_LOCAL;
+			status = remote_exit_status(err);
 			fprintf(stderr, "sumdb audit: %s%s; nothing was stored\n",
-			    status == EXIT_VERIFY ? "the tiles do not match the signed tree: " :
+			    err == SDB_ERR_TILE_MISMATCH ? "the tiles do not match the signed tree: " :
+			    status == EXIT_VERIFY ? "the signed tree does not verify: " :
 			    "could not check: ", sdb_errmsg(&eb, err));
 			goto out;
 		}

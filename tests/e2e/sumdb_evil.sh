@@ -159,6 +159,27 @@ expect 2 'VERIFICATION FAILED: .*unknown key' "lookup: the same" -- \
     "$SUMDB" lookup --url "$U" "$K" "$M5"
 expect 0 '^2$' "... /latest asked for twice, not more" -- grep -c '^/latest$' "$WORK/evil.ctl.log"
 
+# A signed tree of 0 records hashes to 32 zero bytes (x/mod's TreeHash);
+# one with another hash is no tree at all, which a first run must not
+# trust (audit --full refuses it too).  Twin: the empty tree, trusted.
+evil_set <<'EOF'
+def hook(path, status, body):
+    if path == "/latest":
+        return status, sign_note(tree_text(0, b"\x01" * 32))
+    return status, body
+EOF
+expect 2 'tree of 0 records' "first audit: a tree of 0 records with a hash not zero: exit 2" -- \
+    "$SUMDB" audit --state "$WORK/st0" --url "$U" "$K"
+expect 0 '^no state$' "... and nothing stored" -- sh -c 'test -e "$1" && echo state || echo no state' - "$WORK/st0"
+evil_set <<'EOF'
+def hook(path, status, body):
+    if path == "/latest":
+        return status, sign_note(tree_text(0, b"\x00" * 32))
+    return status, body
+EOF
+expect 0 'trusting the tree of 0 records' "first audit of the empty tree: exit 0" -- \
+    "$SUMDB" audit --state "$WORK/st0" --url "$U" "$K"
+
 # Twins: the honest log, the same commands, exit 0; the accepted tree is
 # the one accepted before.
 evil_set </dev/null
