@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "csumdb/hash.h"
 
 int cmd_verify_note(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -19,7 +20,6 @@ int cmd_evidence(int argc, char **argv);
 
 struct sdb_remote;
 struct sdb_state;
-struct sdb_tree;
 struct sdb_errbuf;
 
 /* The default state file for log name (malloc'ed): $XDG_STATE_HOME/csumdb
@@ -28,12 +28,14 @@ struct sdb_errbuf;
 char *audit_default_state_path(const char *name);
 
 /* The evidence of a fork between the accepted tree acc and the latest lat
- * (both notes, and what sdb_audit_consistency computed into res), as
- * printed and stored (malloc'ed, *len bytes), or NULL (cmd_audit.c). */
+ * (both notes, NUL-terminated, and what sdb_audit_consistency computed
+ * into res), as printed and stored (malloc'ed, *len bytes), or NULL
+ * (cmd_audit.c).  seen names the trees as a run without a state met them
+ * ("tree seen first", "tree seen later") instead of "accepted", "latest". */
 struct sdb_audit_result;
 char *audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc,
     const char *acc_note, const struct sdb_tree *lat, const char *lat_note,
-    const struct sdb_audit_result *res, size_t *len);
+    const struct sdb_audit_result *res, int seen, size_t *len);
 
 /*
  * Stores text[0..len), evidence of misbehavior, in st.  When that fails
@@ -71,19 +73,33 @@ int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct 
 /* A sdb_remote_tree_fn (csumdb/remote.h) for a lookup: ctx is a struct
  * lookup_known; the tree is checked against the accepted one (st, with
  * lookup_check_state, not accepted) or, without a state, against the
- * run's largest (seen, with lookup_check_seen). */
+ * run's largest (seen, with lookup_check_seen, cmd naming the command). */
 struct lookup_known {
 	struct sdb_remote *r;
 	struct sdb_state *st;
-	struct sdb_tree *seen;
+	struct lookup_seen *seen;
+	const char *cmd;
 };
 int lookup_known_check(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
     struct sdb_errbuf *eb);
-/* Without a state: the trees one run sees must be one log's.  *seen is
- * the largest tree so far (seen->n < 0: none yet); tree is checked against
- * it as audit checks two trees, and *seen becomes the larger.  SDB_OK,
- * SDB_ERR_FORK, or could-not-check and tile errors. */
-int lookup_check_seen(struct sdb_remote *r, struct sdb_tree *seen, const struct sdb_tree *tree,
-    struct sdb_errbuf *eb);
+/* The largest signed tree a run without a state was shown so far, with
+ * its note: the evidence, should a later tree not be one log's with it. */
+struct lookup_seen {
+	struct sdb_tree tree;       /* n < 0: none yet */
+	char *note;                 /* malloc'ed, NUL-terminated */
+	size_t nlen;
+	struct sdb_tree printed;    /* the tree whose proof of misbehavior
+	                             * against this one was printed last */
+};
+#define LOOKUP_SEEN_NONE { { -1, { { 0 } } }, NULL, 0, { -1, { { 0 } } } }
+void lookup_seen_clear(struct lookup_seen *seen);
+/* Without a state: the trees one run sees must be one log's.  tree (its
+ * note note[0..nlen)) is checked against *seen as audit checks two trees,
+ * and *seen becomes the larger.  A fork's proof of misbehavior (both
+ * notes, the computed hash and the proof) is printed on standard error as
+ * "sumdb CMD: ...", once for the same two trees.  SDB_OK, SDB_ERR_FORK,
+ * SDB_ERR_NOMEM, or could-not-check and tile errors. */
+int lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct sdb_tree *tree,
+    const char *note, size_t nlen, const char *cmd, struct sdb_errbuf *eb);
 
 #endif

@@ -216,7 +216,7 @@ print_hash_lines(FILE *f, const sdb_hash *h, size_t n)
 char *
 audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, const char *acc_note,
     const struct sdb_tree *lat, const char *lat_note, const struct sdb_audit_result *res,
-    size_t *len)
+    int seen, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -226,8 +226,10 @@ audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, cons
 	if (f == NULL)
 		return NULL;
 	fprintf(f, "proof of misbehavior: %s (%s)\n", sdb_note_verifier_name(r->v), r->shown);
-	fprintf(f, "accepted tree, %" PRId64 " records:\n%s", acc->n, acc_note);
-	fprintf(f, "latest tree, %" PRId64 " records:\n%s", lat->n, lat_note);
+	fprintf(f, "%s, %" PRId64 " records:\n%s", seen ? "tree seen first" : "accepted tree",
+	    acc->n, acc_note);
+	fprintf(f, "%s, %" PRId64 " records:\n%s", seen ? "tree seen later" : "latest tree",
+	    lat->n, lat_note);
 	if (acc->n == lat->n) {
 		fprintf(f, "two different trees of the same size signed by the same key\n");
 	} else {
@@ -398,7 +400,7 @@ cmd_audit(int argc, char **argv)
 		int64_t cnt = 0;
 		int serr;
 
-		ev = audit_evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, &ev_len);
+		ev = audit_evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, 0, &ev_len);
 		if (ev == NULL)
 			goto nomem;
 		/* printed below in full, whether stored or not */

@@ -180,13 +180,15 @@ struct version {
 	struct sdb_tree tree;
 	sdb_hash h1, gomod_h1;    /* the log's, on SDB_OK */
 	/* the signed trees its answers showed, whatever became of them, in
-	 * order (each once): checked against the run's others in path order */
+	 * order (each once), and their notes (malloc'ed): checked against
+	 * the run's others in path order */
 	struct sdb_tree shown[SDB_REMOTE_LOOKUP_ANSWERS];
-	size_t nshown;
+	char *shown_note[SDB_REMOTE_LOOKUP_ANSWERS];
+	size_t shown_nlen[SDB_REMOTE_LOOKUP_ANSWERS], nshown;
 };
 
-/* An sdb_remote_tree_fn that keeps each tree a lookup was shown in its
- * version (ctx), for the checking thread. */
+/* An sdb_remote_tree_fn that keeps each tree a lookup was shown, with its
+ * note, in its version (ctx), for the checking thread. */
 static int
 keep_tree(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
     struct sdb_errbuf *eb)
@@ -194,15 +196,16 @@ keep_tree(void *ctx, const struct sdb_tree *tree, const char *note, size_t nlen,
 	struct version *v = ctx;
 	size_t i;
 
-	(void)note;
-	(void)nlen;
-	(void)eb;
 	for (i = 0; i < v->nshown; i++)
 		if (v->shown[i].n == tree->n &&
 		    memcmp(v->shown[i].hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
 			return SDB_OK;
-	if (v->nshown < SDB_REMOTE_LOOKUP_ANSWERS)
-		v->shown[v->nshown++] = *tree;
+	if (v->nshown == SDB_REMOTE_LOOKUP_ANSWERS)
+		return SDB_OK;
+	if ((v->shown_note[v->nshown] = strndup(note, nlen)) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	v->shown_nlen[v->nshown] = nlen;
+	v->shown[v->nshown++] = *tree;
 	return SDB_OK;
 }
 
@@ -445,7 +448,7 @@ static int
 check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsigned jobs,
     struct findings *fs, struct counts *n)
 {
-	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
+	struct lookup_seen seen = LOOKUP_SEEN_NONE;   /* the largest tree of this run */
 	int down = 0;                               /* lookups in a row the log did not answer */
 	struct pool p;
 	pthread_t th[CHECK_JOBS_MAX];
@@ -515,7 +518,8 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		 * found its record */
 		for (t = 0; t < v->nshown; t++) {
 			struct sdb_errbuf teb = { { 0 } };
-			int terr = lookup_check_seen(r, &seen, &v->shown[t], &teb);
+			int terr = lookup_check_seen(r, &seen, &v->shown[t], v->shown_note[t],
+			    v->shown_nlen[t], "check", &teb);
 
 			if (terr != SDB_OK && (terr == SDB_ERR_FORK || err == SDB_OK)) {
 				err = sdb_errf(&eb, terr, "%s", sdb_errmsg(&teb, terr));
@@ -536,8 +540,12 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		pthread_cond_destroy(&p.done);
 		pthread_mutex_destroy(&p.mu);
 	}
-	for (k = 0; k < nv; k++)
+	for (k = 0; k < nv; k++) {
 		free(p.v[k].msg);
+		for (t = 0; t < p.v[k].nshown; t++)
+			free(p.v[k].shown_note[t]);
+	}
+	lookup_seen_clear(&seen);
 	free(p.v);
 	free(p.ready);
 	return SDB_OK;

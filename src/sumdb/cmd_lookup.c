@@ -131,28 +131,68 @@ lookup_commit_tiles(struct sdb_remote *r)
 	state_cache_tiles(r, "lookup");
 }
 
+void
+lookup_seen_clear(struct lookup_seen *seen)
+{
+	free(seen->note);
+	seen->note = NULL;
+	seen->nlen = 0;
+	seen->tree.n = -1;
+}
+
 int
-lookup_check_seen(struct sdb_remote *r, struct sdb_tree *seen, const struct sdb_tree *tree,
-    struct sdb_errbuf *eb)
+lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct sdb_tree *tree,
+    const char *note, size_t nlen, const char *cmd, struct sdb_errbuf *eb)
 {
 	struct sdb_audit_result res;
+	char *copy;
 	int err;
 
-	if (seen->n < 0) {
-		*seen = *tree;
+	if (seen->tree.n == tree->n && memcmp(seen->tree.hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
 		return SDB_OK;
+	if (seen->tree.n >= 0) {
+		err = sdb_remote_consistency(r, &seen->tree, tree, &res, eb);
+		sdb_remote_drop_cache(r);
+		if (err == SDB_ERR_FORK) {
+			/* nothing keeps it: the evidence is printed, both
+			 * notes with what was computed from the tiles (once:
+			 * check meets the same two trees version after
+			 * version) */
+			char *lat, *ev = NULL;
+			size_t n = 0;
+
+			if (seen->printed.n == tree->n &&
+			    memcmp(seen->printed.hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
+				return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown "
+				    "two trees that cannot both be honest (the proof of misbehavior is "
+				    "on standard error, above)");
+			seen->printed = *tree;
+			if ((lat = strndup(note, nlen)) != NULL)
+				ev = audit_evidence_text(r, &seen->tree, seen->note, tree, lat, &res, 1,
+				    &n);
+			if (ev != NULL)
+				fprintf(stderr, "sumdb %s: %s", cmd, ev);
+			else
+				fprintf(stderr, "sumdb %s: out of memory: the proof of misbehavior "
+				    "could not be printed\n", cmd);
+			free(ev);
+			free(lat);
+			return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown two trees "
+			    "that cannot both be honest (the proof of misbehavior is on standard error)");
+		}
+		if (err != SDB_OK)
+			return err;
+		if (tree->n <= seen->tree.n)
+			return SDB_OK;
 	}
-	if (seen->n == tree->n && memcmp(seen->hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
-		return SDB_OK;
-	err = sdb_remote_consistency(r, seen, tree, &res, eb);
-	sdb_remote_drop_cache(r);
-	if (err == SDB_ERR_FORK)
-		return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown two trees that "
-		    "cannot both be honest");
-	if (err != SDB_OK)
-		return err;
-	if (tree->n > seen->n)
-		*seen = *tree;
+	/* the run's largest tree so far: its note is the evidence to come */
+	if ((copy = strndup(note, nlen)) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	free(seen->note);
+	seen->note = copy;
+	seen->nlen = nlen;
+	seen->tree = *tree;
+	seen->printed.n = -1;
 	return SDB_OK;
 }
 
@@ -197,7 +237,7 @@ lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_
 		int stored;
 
 		if (lat_note != NULL)
-			ev = audit_evidence_text(r, &acc, acc_note, tree, lat_note, &res, &n);
+			ev = audit_evidence_text(r, &acc, acc_note, tree, lat_note, &res, 0, &n);
 		stored = evidence_store(st, "lookup", ev, n, 1) == SDB_OK;
 		free(ev);
 		free(lat_note);
@@ -230,7 +270,7 @@ lookup_known_check(void *ctx, const struct sdb_tree *tree, const char *note, siz
 
 	if (k->st != NULL)
 		return lookup_check_state(k->r, k->st, tree, note, nlen, 0, eb);
-	return lookup_check_seen(k->r, k->seen, tree, eb);
+	return lookup_check_seen(k->r, k->seen, tree, note, nlen, k->cmd, eb);
 }
 
 /*
@@ -288,8 +328,8 @@ cmd_lookup(int argc, char **argv)
 	struct sdb_state *st = NULL;
 	struct sdb_remote r;
 	struct sdb_errbuf eb = { { 0 } };
-	struct sdb_tree seen = { -1, { { 0 } } };   /* the largest tree of this run */
-	struct lookup_known known = { &r, NULL, &seen };
+	struct lookup_seen seen = LOOKUP_SEEN_NONE;   /* the largest tree of this run */
+	struct lookup_known known = { &r, NULL, &seen, "lookup" };
 	int json = 0, c, err, status = EXIT_OK, i;
 
 	optind = 1;
@@ -372,5 +412,6 @@ cmd_lookup(int argc, char **argv)
 	}
 	sdb_state_close(st);
 	sdb_remote_close(&r);
+	lookup_seen_clear(&seen);
 	return status;
 }

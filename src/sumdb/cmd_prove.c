@@ -112,9 +112,10 @@ cmd_prove(int argc, char **argv)
 	struct sdb_hash_reader hr;
 	struct sdb_tlog_proof p;
 	sdb_hash proof[SDB_TLOG_MAX_PROOF];
-	struct sdb_tree tree, seen = { -1, { { 0 } } };
+	struct sdb_tree tree;
+	struct lookup_seen seen = LOOKUP_SEEN_NONE;
 	struct sdb_remote r;
-	struct lookup_known known = { NULL, NULL, &seen };
+	struct lookup_known known = { NULL, NULL, &seen, "prove" };
 	int64_t id = -1;
 	int json = 0, c, err, status = EXIT_LOCAL, opened = 0;
 	const char *word = "could-not-check";   /* --json, when it fails */
@@ -221,5 +222,6 @@ out:
 	free(text);
 	free(note);
 	free(file);
+	lookup_seen_clear(&seen);
 	return status;
 }

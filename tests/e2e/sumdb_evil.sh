@@ -61,6 +61,39 @@ expect 2 ' 4 failed verification' "check: the same with lookups at once" -- \
 fork_once
 expect 2 'two trees that cannot both be honest' "prove: a lookup shown a fork, then the log, is a fork" -- \
     "$SUMDB" prove --url "$U" "$K" "$M5"
+# Without a state the evidence is printed on standard error: both signed
+# notes, which anyone can check (verify-note) and compare.
+# evidence_notes CMD...: runs CMD; prints its exit status, the number of
+# signed notes in the proof of misbehavior it printed on standard error,
+# and the tree size verify-note finds in each
+evidence_notes() {
+	"$@" >/dev/null 2>"$WORK/ev.err"
+	_rc=$?
+	rm -f "$WORK"/ev.note*
+	python3 - "$WORK/ev.err" "$WORK/ev.note" <<'EOF'
+import sys
+t = open(sys.argv[1], "rb").read()
+t = t[t.find(b"proof of misbehavior: "):] if b"proof of misbehavior: " in t else b""
+for i, n in enumerate(t.split(b"go.sum database tree\n")[1:]):
+    n = b"go.sum database tree\n" + n
+    k = n.index(b"\n", n.index(b"\n\n") + 2)
+    open("%s%d" % (sys.argv[2], i), "wb").write(n[:k + 1])
+EOF
+	_sizes=
+	for _f in "$WORK"/ev.note*; do
+		[ -e "$_f" ] && _sizes="$_sizes $("$SUMDB" verify-note --vkey "$K" "$_f" | sed -n 's/^tree size: //p')"
+	done
+	echo "exit $_rc, notes:$_sizes"
+}
+fork_once
+expect 0 '^exit 2, notes: 600 600$' "lookup: the two signed notes of the fork are printed" -- \
+    evidence_notes "$SUMDB" lookup --url "$U" "$K" "$M5"
+fork_once
+expect 0 '^exit 2, notes: 600 600$' "check: the same, once for the versions that met it" -- \
+    evidence_notes "$SUMDB" check --url "$U" "$K" "$WORK/go.sum"
+fork_once
+expect 0 '^exit 2, notes: 600 600$' "prove: the same" -- \
+    evidence_notes "$SUMDB" prove --url "$U" "$K" "$M5"
 
 # The fork's signed tree in the answer, with the honest log's tiles (which
 # do not match it): still the same two signed trees of one size.
