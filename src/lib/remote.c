@@ -132,7 +132,12 @@ sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, 
 /*
  * Fetches tile t into buf (t->w hashes) by deadline_ms (as get_path's);
  * *len is the body's length, which the caller's tile reader checks (one
- * byte more than wanted is read, to see a body too long).
+ * byte more than wanted is read, to see a body too long).  A partial tile
+ * the log no longer serves is read as the first t->w hashes of the full
+ * tile (c2sp.org/tlog-tiles lets a log delete a partial tile once the
+ * full one is there; x/mod's client reads the full tile then): the reader
+ * authenticates those bytes as any others, and a full tile of the wrong
+ * size gives none.
  */
 static int
 fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms, uint8_t *buf,
@@ -140,16 +145,31 @@ fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms
 {
 	char path[SDB_TILE_PATH_MAX], *body = NULL;
 	size_t want = (size_t)t->w * SDB_HASH_SIZE;
+	struct sdb_tile full = *t;
+	struct sdb_errbuf teb = { { 0 } };
 	int err;
 
 	*len = 0;
 	if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
 		return err;
-	err = get_path(r, path, want + 1, deadline_ms, &body, len, eb);
+	err = get_path(r, path, want + 1, deadline_ms, &body, len, &teb);
+	full.w = 1 << t->h;
+	if (err == SDB_ERR_NOT_FOUND && t->w < full.w) {
+		struct sdb_errbuf feb = { { 0 } };
+		size_t fwant = (size_t)full.w * SDB_HASH_SIZE;
+
+		/* the partial tile's own 404 is the message if this fails */
+		if (sdb_tile_format(&full, path, sizeof path, NULL) == SDB_OK &&
+		    get_path(r, path, fwant + 1, deadline_ms, &body, len, &feb) == SDB_OK) {
+			err = SDB_OK;
+			if (*len == fwant)
+				*len = want;
+		}
+	}
 	if (err == SDB_ERR_NOT_FOUND)
 		err = SDB_ERR_IO; /* a tile the signed tree has must exist */
 	if (err != SDB_OK)
-		return err;
+		return sdb_errf(eb, err, "%s", sdb_errmsg(&teb, err));
 	memcpy(buf, body, *len < want ? *len : want);
 	free(body);
 	return SDB_OK;

@@ -192,6 +192,34 @@ expect 2 'VERIFICATION FAILED: .*unknown key' "lookup: the same" -- \
     "$SUMDB" lookup --url "$U" "$K" "$M5"
 expect 0 '^2$' "... /latest asked for twice, not more" -- grep -c '^/latest$' "$WORK/evil.ctl.log"
 
+# A log may stop serving a partial tile once the full tile is there
+# (c2sp.org/tlog-tiles; x/mod's client then reads the full tile's first
+# hashes): a lookup answered with an older tree is checked with the full
+# tile's prefix, authenticated as ever.  Twin: a full tile that does not
+# match the older tree is still a tile that does not match.
+evil_set <<'EOF'
+LOOKUP = ("a", 300)
+def hook(path, status, body):
+    if path.startswith("/tile/") and ".p/" in path and answer(path.split(".p/")[0])[0] == 200:
+        return 404, b"not found\n"
+    return status, body
+EOF
+expect 0 "^example.com/m5 v1.0.0 " "lookup: an older tree's partial tile gone, its full tile read" -- \
+    "$SUMDB" lookup --url "$U" "$K" "$M5"
+expect 0 "^/tile/8/0/001\$" "... the full tile asked for" -- cat "$WORK/evil.ctl.log"
+evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "b": recs(0, 290) + recs(290, 600, "b")}
+LOOKUP = ("a", 300)
+def hook(path, status, body):
+    if path.startswith("/tile/") and ".p/" in path and answer(path.split(".p/")[0])[0] == 200:
+        return 404, b"not found\n"
+    if path == "/tile/8/0/001":
+        return answer(path, TILES="b")
+    return status, body
+EOF
+expect 2 'VERIFICATION FAILED: .*do not match' "lookup: a full tile that does not match the older tree: exit 2" -- \
+    "$SUMDB" lookup --url "$U" "$K" "$M5"
+
 # A signed tree of 0 records hashes to 32 zero bytes (x/mod's TreeHash);
 # one with another hash is no tree at all, which a first run must not
 # trust (audit --full refuses it too).  Twin: the empty tree, trusted.
