@@ -86,18 +86,11 @@ proxy_start() {
 	rm -f "$WORK/proxy.out"
 	python3 "$top_srcdir/tests/e2e/sumdb_proxy.py" "$WORK/proxy.ctl" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
 	PROXY_PID=$!
-	_i=0
-	while [ $_i -lt 100 ]; do
-		_port=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$WORK/proxy.out" 2>/dev/null)
-		if [ -n "$_port" ]; then
-			PROXY_URL="http://127.0.0.1:$_port"
-			return 0
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	echo "FAIL: fault proxy did not start:"; cat "$WORK/proxy.err"
-	exit 1
+	if ! wait_for 10 grep -q '^port [0-9]' "$WORK/proxy.out"; then
+		echo "FAIL: fault proxy did not start:"; cat "$WORK/proxy.err"
+		exit 1
+	fi
+	PROXY_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
 }
 proxy_stop() {
 	if [ -n "${PROXY_PID:-}" ]; then
@@ -124,18 +117,12 @@ evil_start() {
 	rm -f "$WORK/evil.out"
 	python3 "$top_srcdir/tests/e2e/evillog.py" "$WORK/evil.ctl" >"$WORK/evil.out" 2>"$WORK/evil.err" &
 	EVIL_PID=$!
-	_i=0
-	while [ $_i -lt 100 ]; do
-		EVIL_VKEY=$(sed -n 's/^vkey //p' "$WORK/evil.out" 2>/dev/null)
-		if [ -n "$EVIL_VKEY" ]; then
-			EVIL_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/evil.out")"
-			return 0
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	echo "FAIL: evillog.py did not start:"; cat "$WORK/evil.err"
-	exit 1
+	if ! wait_for 10 grep -q '^vkey ' "$WORK/evil.out"; then
+		echo "FAIL: evillog.py did not start:"; cat "$WORK/evil.err"
+		exit 1
+	fi
+	EVIL_VKEY=$(sed -n 's/^vkey //p' "$WORK/evil.out")
+	EVIL_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/evil.out")"
 }
 evil_set() {
 	cat >"$WORK/evil.ctl.new" && mv -f "$WORK/evil.ctl.new" "$WORK/evil.ctl"
