@@ -71,9 +71,11 @@ int lookup_split_arg(const char *arg, char **path, char **version, struct sdb_er
 int lookup_check_state(struct sdb_remote *r, struct sdb_state *st, const struct sdb_tree *tree,
     const char *note, size_t nlen, int accept, struct sdb_errbuf *eb);
 /* A sdb_remote_tree_fn (csumdb/remote.h) for a lookup: ctx is a struct
- * lookup_known; the tree is checked against the accepted one (st, with
- * lookup_check_state, not accepted) or, without a state, against the
- * run's largest (seen, with lookup_check_seen, cmd naming the command). */
+ * lookup_known; the tree is checked against the run's largest (seen, with
+ * lookup_check_seen, cmd naming the command) and, with a state, against
+ * the accepted one too (st, with lookup_check_state, not accepted): a
+ * state with no tree accepted yet, or an older one, cannot tell two trees
+ * the run was shown apart. */
 struct lookup_known {
 	struct sdb_remote *r;
 	struct sdb_state *st;
@@ -93,13 +95,14 @@ struct lookup_seen {
 };
 #define LOOKUP_SEEN_NONE { { -1, { { 0 } } }, NULL, 0, { -1, { { 0 } } } }
 void lookup_seen_clear(struct lookup_seen *seen);
-/* Without a state: the trees one run sees must be one log's.  tree (its
- * note note[0..nlen)) is checked against *seen as audit checks two trees,
- * and *seen becomes the larger.  A fork's proof of misbehavior (both
- * notes, the computed hash and the proof) is printed on standard error as
- * "sumdb CMD: ...", once for the same two trees.  SDB_OK, SDB_ERR_FORK,
- * SDB_ERR_NOMEM, or could-not-check and tile errors. */
+/* The trees one run sees must be one log's.  tree (its note
+ * note[0..nlen)) is checked against *seen as audit checks two trees, and
+ * *seen becomes the larger.  A fork's proof of misbehavior (both notes,
+ * the computed hash and the proof) is stored in st as evidence, or with st
+ * NULL printed on standard error as "sumdb CMD: ...", once for the same
+ * two trees.  SDB_OK, SDB_ERR_FORK, SDB_ERR_NOMEM, or could-not-check and
+ * tile errors. */
 int lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct sdb_tree *tree,
-    const char *note, size_t nlen, const char *cmd, struct sdb_errbuf *eb);
+    const char *note, size_t nlen, const char *cmd, struct sdb_state *st, struct sdb_errbuf *eb);
 
 #endif

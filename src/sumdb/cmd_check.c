@@ -519,7 +519,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		for (t = 0; t < v->nshown; t++) {
 			struct sdb_errbuf teb = { { 0 } };
 			int terr = lookup_check_seen(r, &seen, &v->shown[t], v->shown_note[t],
-			    v->shown_nlen[t], "check", &teb);
+			    v->shown_nlen[t], "check", NULL, &teb);
 
 			if (terr != SDB_OK && (terr == SDB_ERR_FORK || err == SDB_OK)) {
 				err = sdb_errf(&eb, terr, "%s", sdb_errmsg(&teb, terr));

@@ -142,7 +142,7 @@ lookup_seen_clear(struct lookup_seen *seen)
 
 int
 lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct sdb_tree *tree,
-    const char *note, size_t nlen, const char *cmd, struct sdb_errbuf *eb)
+    const char *note, size_t nlen, const char *cmd, struct sdb_state *st, struct sdb_errbuf *eb)
 {
 	struct sdb_audit_result res;
 	char *copy;
@@ -154,22 +154,34 @@ lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct s
 		err = sdb_remote_consistency(r, &seen->tree, tree, &res, eb);
 		sdb_remote_drop_cache(r);
 		if (err == SDB_ERR_FORK) {
-			/* nothing keeps it: the evidence is printed, both
-			 * notes with what was computed from the tiles (once:
+			/* the evidence, both notes with what was computed from
+			 * the tiles: stored in the state, or else printed (once:
 			 * check meets the same two trees version after
 			 * version) */
 			char *lat, *ev = NULL;
 			size_t n = 0;
+			int stored;
 
 			if (seen->printed.n == tree->n &&
 			    memcmp(seen->printed.hash.b, tree->hash.b, SDB_HASH_SIZE) == 0)
-				return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown "
-				    "two trees that cannot both be honest (the proof of misbehavior is "
-				    "on standard error, above)");
+				return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, st != NULL ?
+				    "proof of misbehavior: this run was shown two trees that cannot "
+				    "both be honest (kept above)" : "this run was shown two trees that "
+				    "cannot both be honest (the proof of misbehavior is on standard "
+				    "error, above)");
 			seen->printed = *tree;
 			if ((lat = strndup(note, nlen)) != NULL)
 				ev = audit_evidence_text(r, &seen->tree, seen->note, tree, lat, &res, 1,
 				    &n);
+			if (st != NULL) {
+				stored = evidence_store(st, cmd, ev, n, 1) == SDB_OK;
+				free(ev);
+				free(lat);
+				return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, stored ?
+				    "proof of misbehavior (stored: sumdb evidence shows it): this run was "
+				    "shown two trees that cannot both be honest" : "proof of misbehavior: "
+				    "this run was shown two trees that cannot both be honest");
+			}
 			if (ev != NULL)
 				fprintf(stderr, "sumdb %s: %s", cmd, ev);
 			else
@@ -267,10 +279,17 @@ lookup_known_check(void *ctx, const struct sdb_tree *tree, const char *note, siz
     struct sdb_errbuf *eb)
 {
 	struct lookup_known *k = ctx;
+	int err;
 
-	if (k->st != NULL)
-		return lookup_check_state(k->r, k->st, tree, note, nlen, 0, eb);
-	return lookup_check_seen(k->r, k->seen, tree, note, nlen, k->cmd, eb);
+	/* the run's trees first, also with a state: one with no tree
+	 * accepted yet (or an older one) cannot tell apart two trees the log
+	 * showed this run, a fork whether or not either is accepted; and
+	 * the tiles the accepted tree's check authenticates stay pending,
+	 * for the accept that may follow */
+	err = lookup_check_seen(k->r, k->seen, tree, note, nlen, k->cmd, k->st, eb);
+	if (err != SDB_OK || k->st == NULL)
+		return err;
+	return lookup_check_state(k->r, k->st, tree, note, nlen, 0, eb);
 }
 
 /*

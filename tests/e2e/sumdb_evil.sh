@@ -4,7 +4,7 @@
 # verifier can be shown what no honest log shows.
 #
 # Every signed tree a lookup answer carries is checked against the trees
-# known before (the accepted one with --state, the run's others without)
+# known before (the run's others, and the accepted one with --state)
 # before the answer's record is judged, as x/mod's client merges a
 # lookup's tree before it checks the record: a fork shown once, in an
 # answer whose record is then asked for again, or alongside tiles that do
@@ -49,6 +49,17 @@ expect 2 'proof of misbehavior' "lookup --state: a fork shown once, in an answer
     "$SUMDB" lookup --state "$ST" --url "$U" "$K" "$M5"
 expect 2 'two different trees of the same size' "... and its evidence is kept in the state" -- \
     "$SUMDB" evidence --state "$ST" "$K"
+# A state with no tree accepted yet (or an older one) has nothing that
+# tells the two trees of 600 apart: the trees one run was shown must still
+# be one log's, as without a state, and the fork is kept as evidence.
+rm -f "$WORK/stn" "$WORK/stn-wal" "$WORK/stn-shm"
+fork_once
+expect 2 'proof of misbehavior' "lookup --state, no tree accepted yet: a fork shown once is a fork" -- \
+    "$SUMDB" lookup --state "$WORK/stn" --url "$U" "$K" "$M5"
+expect 2 'two different trees of the same size' "... and its evidence is kept in the state" -- \
+    "$SUMDB" evidence --state "$WORK/stn" "$K"
+expect 0 '^no tree$' "... and neither tree accepted" -- \
+    sh -c '"$1" audit --no-first-run --state "$2" --url "$3" "$4" >/dev/null 2>&1; [ $? = 1 ] && echo no tree' - "$SUMDB" "$WORK/stn" "$U" "$K"
 fork_once
 expect 2 'two trees that cannot both be honest' "lookup: one lookup shown a fork, then the log, is a fork" -- \
     "$SUMDB" lookup --url "$U" "$K" "$M5"
