@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "crypto.h"
 #include "csumdb/dirhash.h"
 
@@ -14,13 +15,10 @@ static int
 cmp_file(const void *a, const void *b)
 {
 	const struct sdb_dirhash_file *x = a, *y = b;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
+	int c = sdb_bytes_cmp(x->name, x->name_len, y->name, y->name_len);
 
 	if (c != 0)
 		return c;
-	if (x->name_len != y->name_len)
-		return x->name_len < y->name_len ? -1 : 1;
 	/* equal names (callers that check zips refuse them): any fixed order */
 	return memcmp(x->sha256, y->sha256, sizeof x->sha256);
 }

@@ -26,6 +26,7 @@
 
 #include <zlib.h>
 
+#include "bytes.h"
 #include "crypto.h"
 #include "csumdb/dirhash.h"
 #include "csumdb/modzip.h"
@@ -1086,13 +1087,10 @@ static int
 cmp_named(const void *a, const void *b)
 {
 	const struct named *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->name, y->name, n);
+	int c = sdb_bytes_cmp(x->name, x->len, y->name, y->len);
 
 	if (c != 0)
 		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 

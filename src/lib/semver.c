@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "bytes.h"
 #include "csumdb/module.h"
 #include "module_int.h"
 
@@ -197,17 +198,6 @@ all_digits(const char *s, size_t n)
 	return 1;
 }
 
-static int
-bytes_cmp(const char *x, size_t xn, const char *y, size_t yn)
-{
-	size_t n = xn < yn ? xn : yn;
-	int c = memcmp(x, y, n);
-
-	if (c != 0)
-		return c < 0 ? -1 : 1;
-	return xn < yn ? -1 : xn > yn;
-}
-
 /* Prereleases include their leading '-'; "" sorts after any prerelease. */
 static int
 compare_prerelease(const char *x, size_t xn, const char *y, size_t yn)
@@ -238,7 +228,7 @@ compare_prerelease(const char *x, size_t xn, const char *y, size_t yn)
 			return ix ? -1 : 1;
 		if (ix && i - a != j - b)
 			return i - a < j - b ? -1 : 1;
-		return bytes_cmp(x + a, i - a, y + b, j - b);
+		return sdb_bytes_cmp(x + a, i - a, y + b, j - b);
 	}
 	return i >= xn ? -1 : 1;
 }
