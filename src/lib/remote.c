@@ -76,10 +76,11 @@ sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb)
 	sdb_url_scrub(eb, r->base, r->shown);
 }
 
-/* GET base/path by deadline_ms (0: none). */
+/* GET base/path by deadline_ms (0: none); *status (when not NULL) is the
+ * HTTP status of an answer other than 200, 0 when there was none. */
 static int
 get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_ms,
-    char **body, size_t *len, struct sdb_errbuf *eb)
+    char **body, size_t *len, long *status, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_response res = { 0, NULL, 0, 0 };
 	size_t ul = strlen(r->base) + strlen(path) + 2;
@@ -88,6 +89,8 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 
 	*body = NULL;
 	*len = 0;
+	if (status != NULL)
+		*status = 0;
 	if (url == NULL)
 		return SDB_ERR_NOMEM;
 	snprintf(url, ul, "%s/%s", r->base, path);
@@ -105,6 +108,8 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 	if (res.status != 200) {
 		char hint[160];
 
+		if (status != NULL)
+			*status = res.status;
 		body_hint(res.body, res.body != NULL ? res.len : 0, hint, sizeof hint);
 		err = sdb_errf(eb, res.status == 404 || res.status == 410 ? SDB_ERR_NOT_FOUND :
 		    SDB_ERR_IO, "%s: HTTP %ld%s%s", url, res.status, hint[0] != '\0' ? ": " : "",
@@ -126,7 +131,7 @@ int
 sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, size_t *len,
     struct sdb_errbuf *eb)
 {
-	return get_path(r, path, max, 0, body, len, eb);
+	return get_path(r, path, max, 0, body, len, NULL, eb);
 }
 
 /*
@@ -135,9 +140,12 @@ sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **body, 
  * byte more than wanted is read, to see a body too long).  A partial tile
  * the log no longer serves is read as the first t->w hashes of the full
  * tile (c2sp.org/tlog-tiles lets a log delete a partial tile once the
- * full one is there; x/mod's client reads the full tile then): the reader
- * authenticates those bytes as any others, and a full tile of the wrong
- * size gives none.
+ * full one is there; x/mod's client reads the full tile then, after any
+ * failure): the reader authenticates those bytes as any others, and a
+ * full tile of the wrong size gives none.  Any HTTP status but 200 counts
+ * as "no longer served" (an object store without list permission answers
+ * 403 for a deleted object); a failure to reach the log does not, so that
+ * a log that is down is not asked twice.
  */
 static int
 fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms, uint8_t *buf,
@@ -147,20 +155,21 @@ fetch_tile(struct sdb_remote *r, const struct sdb_tile *t, long long deadline_ms
 	size_t want = (size_t)t->w * SDB_HASH_SIZE;
 	struct sdb_tile full = *t;
 	struct sdb_errbuf teb = { { 0 } };
+	long status;
 	int err;
 
 	*len = 0;
 	if ((err = sdb_tile_format(t, path, sizeof path, NULL)) != SDB_OK)
 		return err;
-	err = get_path(r, path, want + 1, deadline_ms, &body, len, &teb);
+	err = get_path(r, path, want + 1, deadline_ms, &body, len, &status, &teb);
 	full.w = 1 << t->h;
-	if (err == SDB_ERR_NOT_FOUND && t->w < full.w) {
+	if (err != SDB_OK && status != 0 && t->w < full.w) {
 		struct sdb_errbuf feb = { { 0 } };
 		size_t fwant = (size_t)full.w * SDB_HASH_SIZE;
 
-		/* the partial tile's own 404 is the message if this fails */
+		/* the partial tile's own answer is the message if this fails */
 		if (sdb_tile_format(&full, path, sizeof path, NULL) == SDB_OK &&
-		    get_path(r, path, fwant + 1, deadline_ms, &body, len, &feb) == SDB_OK) {
+		    get_path(r, path, fwant + 1, deadline_ms, &body, len, NULL, &feb) == SDB_OK) {
 			err = SDB_OK;
 			if (*len == fwant)
 				*len = want;
@@ -712,7 +721,7 @@ sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const char
 			pause_ms(200L << attempt);
 		sdb_remote_answer_clear(a);
 		err = get_path(r, req, SDB_MAX_RECORD_SIZE + SDB_MAX_NOTE_SIZE + 32, deadline_ms,
-		    &a->body, &a->len, eb);
+		    &a->body, &a->len, NULL, eb);
 		if (err != SDB_OK)
 			goto out;
 		err = sdb_lookup_response_split(a->body, a->len, &a->id, &a->text, &a->note, eb);

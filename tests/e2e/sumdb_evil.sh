@@ -218,6 +218,17 @@ EOF
 expect 0 "^example.com/m5 v1.0.0 " "lookup: an older tree's partial tile gone, its full tile read" -- \
     "$SUMDB" lookup --url "$U" "$K" "$M5"
 expect 0 "^/tile/8/0/001\$" "... the full tile asked for" -- cat "$WORK/evil.ctl.log"
+# An object store without list permission answers 403 for an object that
+# is not there: read as gone too, as x/mod's client reads any failure.
+evil_set <<'EOF'
+LOOKUP = ("a", 300)
+def hook(path, status, body):
+    if path.startswith("/tile/") and ".p/" in path and answer(path.split(".p/")[0])[0] == 200:
+        return 403, b"<Error><Code>AccessDenied</Code></Error>\n"
+    return status, body
+EOF
+expect 0 "^example.com/m5 v1.0.0 " "lookup: an older tree's partial tile answered 403, its full tile read" -- \
+    "$SUMDB" lookup --url "$U" "$K" "$M5"
 evil_set <<'EOF'
 LOGS = {"a": recs(0, 600), "b": recs(0, 290) + recs(290, 600, "b")}
 LOOKUP = ("a", 300)
