@@ -16,6 +16,15 @@
  */
 int sdb_module_match_prefix_patterns(const char *globs, const char *target);
 
+/*
+ * Checks globs as sdb_module_match_prefix_patterns reads it, for a list
+ * an operator gives: returns 1 when it holds patterns that are all
+ * well-formed, 0 when it holds none, and -1 for a malformed pattern (one
+ * that matches nothing, as Go reads it), whose span of globs is then
+ * *bad[0..*bad_len).
+ */
+int sdb_module_check_prefix_patterns(const char *globs, const char **bad, size_t *bad_len);
+
 /* Go's path.Match(pattern, name) on NUL-terminated strings: 1 match,
  * 0 no match, -1 malformed pattern (path.ErrBadPattern). */
 int sdb_path_match(const char *pattern, const char *name);

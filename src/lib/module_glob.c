@@ -246,22 +246,35 @@ sdb_path_match(const char *pattern, const char *name)
 	return path_match(pattern, strlen(pattern), name, strlen(name));
 }
 
+/* The next non-empty pattern of a comma-separated list at *globs, one
+ * trailing '/' trimmed (strings.TrimSuffix): *g, *gl; *globs moves past
+ * it.  Returns 0 at the end of the list. */
+static int
+next_pattern(const char **globs, const char **g, size_t *gl)
+{
+	while (**globs != '\0') {
+		const char *comma = strchr(*globs, ',');
+
+		*g = *globs;
+		*gl = comma ? (size_t)(comma - *globs) : strlen(*globs);
+		*globs = comma ? comma + 1 : *globs + *gl;
+		if (*gl > 0 && (*g)[*gl - 1] == '/')
+			(*gl)--;
+		if (*gl > 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 sdb_module_match_prefix_patterns(const char *globs, const char *target)
 {
-	size_t tlen = strlen(target);
+	size_t tlen = strlen(target), gl;
+	const char *g;
 
-	while (*globs != '\0') {
-		const char *comma = strchr(globs, ',');
-		size_t gl = comma ? (size_t)(comma - globs) : strlen(globs);
-		const char *g = globs;
+	while (next_pattern(&globs, &g, &gl)) {
 		size_t i, n = 0, plen = tlen;
 
-		globs = comma ? comma + 1 : globs + gl;
-		if (gl > 0 && g[gl - 1] == '/')
-			gl--;
-		if (gl == 0)
-			continue;
 		for (i = 0; i < gl; i++)
 			if (g[i] == '/')
 				n++;
@@ -280,4 +293,25 @@ sdb_module_match_prefix_patterns(const char *globs, const char *target)
 			return 1;
 	}
 	return 0;
+}
+
+int
+sdb_module_check_prefix_patterns(const char *globs, const char **bad, size_t *bad_len)
+{
+	size_t gl;
+	const char *g;
+	int any = 0;
+
+	*bad = NULL;
+	*bad_len = 0;
+	while (next_pattern(&globs, &g, &gl)) {
+		any = 1;
+		/* path.Match checks all of a pattern that does not match */
+		if (path_match(g, gl, "", 0) < 0) {
+			*bad = g;
+			*bad_len = gl;
+			return -1;
+		}
+	}
+	return any;
 }

@@ -119,34 +119,18 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 static int
 check_patterns(const char *list, struct sdb_errbuf *eb)
 {
-	const char *p = list;
-	int any = 0;
+	const char *bad;
+	size_t n;
 
-	while (*p != '\0') {
-		size_t n = strcspn(p, ","), k = n;
-		char *glob;
-		int bad;
-
-		if (k > 0 && p[k - 1] == '/')
-			k--; /* one, as strings.TrimSuffix */
-		if ((glob = strndup(p, k)) == NULL)
-			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-		/* path.Match checks all of a pattern that does not match */
-		bad = k > 0 && sdb_path_match(glob, "") < 0;
-		if (bad)
-			(void)sdb_errf(eb, SDB_ERR_INVALID, "--private: %s: malformed pattern "
-			    "(Go's path.Match syntax), which would match no module", glob);
-		free(glob);
-		if (bad)
-			return SDB_ERR_INVALID;
-		any |= k > 0;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	if (!any)
+	switch (sdb_module_check_prefix_patterns(list, &bad, &n)) {
+	case 1:
+		return SDB_OK;
+	case 0:
 		return sdb_errf(eb, SDB_ERR_INVALID, "--private %s: no pattern in the list", list);
-	return SDB_OK;
+	default:
+		return sdb_errf(eb, SDB_ERR_INVALID, "--private: %.*s: malformed pattern (Go's "
+		    "path.Match syntax), which would match no module", (int)n, bad);
+	}
 }
 
 /*

@@ -1,5 +1,6 @@
 /* Fuzz target: GOPRIVATE-style patterns (src/lib/module_glob.c).  The
  * input is a pattern, a newline and a name.  Beyond not crashing: a
+ * malformed pattern of a --private list is named by a span of it; a
  * pattern without metacharacters matches exactly itself; the name with
  * every metacharacter escaped is a pattern that matches the name; and a
  * pattern that matches a name of as many path elements matches, as a
@@ -28,6 +29,7 @@ SDB_FUZZ_TARGET(glob)
 	size_t pl = nl != NULL ? (size_t)(nl - (const char *)data) : size;
 	size_t nlen = nl != NULL ? size - pl - 1 : 0, i, k = 0;
 	char *pat, *name, *esc, *below;
+	const char *bad;
 	int m;
 
 	if (size > 4096 || memchr(data, '\0', size) != NULL)
@@ -43,6 +45,14 @@ SDB_FUZZ_TARGET(glob)
 	if (nl != NULL)
 		memcpy(name, nl + 1, nlen);
 	name[nlen] = '\0';
+
+	/* as a --private list: a malformed pattern is named by its span */
+	k = 0;
+	m = sdb_module_check_prefix_patterns(pat, &bad, &k);
+	if (m < -1 || m > 1 || (m == -1) != (bad != NULL) ||
+	    (bad != NULL && (bad < pat || k == 0 || bad + k > pat + pl)))
+		__builtin_trap();
+	k = 0;
 
 	m = sdb_path_match(pat, name);
 	if (m < -1 || m > 1)

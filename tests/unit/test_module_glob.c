@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "csumdb/module_glob.h"
 #include "unit.h"
@@ -72,12 +73,35 @@ test_path_match_errors(void)
 	CU_ASSERT_EQUAL(sdb_path_match("", ""), 1);
 }
 
+/* A list as an operator gives it: the malformed pattern is found with the
+ * span Go would match nothing with (one trailing '/' trimmed), and a list
+ * of no pattern is told apart. */
+static void
+test_check_prefix_patterns(void)
+{
+	const char *list = "git.corp.example.com,corp.example.com/[a-/,x", *bad;
+	size_t n;
+
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns(list, &bad, &n), -1);
+	CU_ASSERT_PTR_EQUAL(bad, list + 21);
+	CU_ASSERT_EQUAL(n, strlen("corp.example.com/[a-"));
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns("*.corp.example.com,rsc.io/private/",
+	    &bad, &n), 1);
+	CU_ASSERT_PTR_NULL(bad);
+	/* "x\/" is an escaped slash once the one trailing '/' is gone */
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns("corp.example.com/x\\//", &bad, &n), 1);
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns("a\\", &bad, &n), -1);
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns(",/,", &bad, &n), 0);
+	CU_ASSERT_EQUAL(sdb_module_check_prefix_patterns("", &bad, &n), 0);
+}
+
 void
 unit_register(void)
 {
 	static const struct unit_test tests[] = {
 		{ "match_prefix_patterns", test_match_prefix_patterns },
 		{ "path_match_errors", test_path_match_errors },
+		{ "check_prefix_patterns", test_check_prefix_patterns },
 		{ NULL, NULL },
 	};
 	unit_suite("module_glob", tests);
