@@ -53,7 +53,8 @@ size_t sdb_tlog_proof_max_size(void);
 
 /*
  * Parses data[0..len) (not NUL-terminated) into *p.  Refuses a missing or
- * different header, a non-canonical index or hash, more than
+ * different header, a non-canonical index or hash, a note whose
+ * signature is not in canonical base64 (its unused bits set), more than
  * SDB_TLOG_MAX_PROOF hashes, unknown lines, a missing blank line, an empty
  * note, and a file over SDB_MAX_NOTE_SIZE + the proof lines.  The note is
  * not opened here.  Returns SDB_OK, SDB_ERR_INVALID (eb names the line),

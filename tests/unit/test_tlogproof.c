@@ -2,7 +2,8 @@
  * log built with the library round-trips and verifies; each forgery twin
  * (flipped hash bit, extra or missing hash, wrong index, trailing bytes,
  * another record, the record's final newline dropped, a note by another
- * key) is refused with the right code, and malformed files are refused by
+ * key) is refused with the right code, every change of one byte of a
+ * proof to any other value is refused, and malformed files are refused by
  * the parser. */
 #include "config.h"
 
@@ -195,6 +196,43 @@ test_twins(void)
 	free(f);
 }
 
+/* Every single-byte change of a proof as prove writes it (each byte to
+ * each of the 255 other values) is refused: a proof has one spelling, so
+ * that a copy altered anywhere, even where the decoded values would not
+ * change (the unused bits of the base64 symbol before the padding of the
+ * note's signature), never verifies.  (An extra line is opaque data the
+ * proof does not cover; prove writes none.) */
+static void
+test_every_byte(void)
+{
+	const char *rec = texts[7];
+	size_t rlen = strlen(rec), len = 0, i;
+	size_t accepted = 0, first = 0;
+	int c;
+	char *f;
+
+	setup();
+	f = make(N, 7, signer, NULL, 0, 0, 0, &len);
+	CU_ASSERT_EQUAL_FATAL(check(f, len, rec, rlen, vkey), SDB_OK);
+	for (i = 0; i < len; i++) {
+		char was = f[i];
+
+		for (c = 0; c < 256; c++) {
+			if ((char)c == was)
+				continue;
+			f[i] = (char)c;
+			if (check(f, len, rec, rlen, vkey) == SDB_OK && accepted++ == 0)
+				first = i;
+		}
+		f[i] = was;
+	}
+	if (accepted != 0)
+		fprintf(stderr, "tlogproof: %zu one-byte changes verified, the first at byte %zu\n",
+		    accepted, first);
+	CU_ASSERT_EQUAL(accepted, 0);
+	free(f);
+}
+
 static void
 test_parse_errors(void)
 {
@@ -266,6 +304,7 @@ unit_register(void)
 	static const struct unit_test tests[] = {
 		{ "golden", test_golden },
 		{ "twins", test_twins },
+		{ "every_byte", test_every_byte },
 		{ "parse_errors", test_parse_errors },
 		{ "cleanup", cleanup },
 		{ NULL, NULL },
