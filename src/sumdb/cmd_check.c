@@ -1,13 +1,16 @@
 /*
- * sumdb check: checks every line of a go.sum file against a checksum
- * database.  Each module version is looked up once and its record's
+ * sumdb check: checks every line of go.sum files against a checksum
+ * database.  Each module version is looked up once (whichever files name
+ * it) and its record's
  * inclusion in the signed tree verified (sdb_remote_lookup), several
  * versions at once (--jobs) through one remote and its tile cache; each
  * h1 line is then compared with the record, and every tree seen checked
  * against the ones before it, one version at a time in path order, so
  * that the outcome is that of looking them up one by one.  Reports
  * mismatches (exit 2), versions the log does not know and malformed
- * lines, with line numbers.
+ * lines, with file names and line numbers.  Modules matching --private
+ * (Go's GONOSUMDB patterns) are not looked up at all, as the go command
+ * does not ask the checksum database about them.
  */
 #include "config.h"
 
@@ -20,6 +23,7 @@
 
 #include "cli.h"
 #include "csumdb/gosum.h"
+#include "csumdb/module_glob.h"
 #include "csumdb/record.h"
 #include "json.h"
 #include "limits.h"
@@ -29,16 +33,21 @@ static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdb check [--url URL] [--jobs N] [--json] KEY GOSUM-FILE\n"
+	    "usage: sumdb check [--url URL] [--jobs N] [--private PATTERNS] [--json]\n"
+	    "                   KEY GOSUM-FILE...\n"
 	    "\n"
-	    "Checks every line of GOSUM-FILE (- for standard input) against the\n"
+	    "Checks every line of each GOSUM-FILE (- for standard input) against the\n"
 	    "checksum database with the verifier key KEY (or sum.golang.org): each\n"
 	    "module version's record is looked up, its inclusion in the signed tree\n"
-	    "verified, and its hashes compared with the file's.\n"
+	    "verified, and its hashes compared with the files'.\n"
 	    "\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
 	    "  --jobs N    module versions looked up at once, 1 to 32 (default 8);\n"
 	    "              what is found and printed is the same for every N\n"
+	    "  --private PATTERNS\n"
+	    "              comma-separated module path patterns, as GONOSUMDB (such\n"
+	    "              as \"$(go env GONOSUMDB)\"): their lines are not looked up\n"
+	    "              (the log never hears of them) and counted as private\n"
 	    "  --json      print one JSON object per finding and a summary; when the\n"
 	    "              file cannot be checked at all (a refused KEY or --url, an\n"
 	    "              unreadable file) the summary is {\"summary\":true,\n"
@@ -46,9 +55,9 @@ check_usage(FILE *f)
 	    "              is on standard error only\n"
 	    "  --help      this text\n"
 	    "\n"
-	    "Exit status: 0 every line matches the log; 2 a hash differs from the\n"
-	    "log (or the log does not verify); 1 malformed lines, versions the log\n"
-	    "does not know, could not check, or usage.\n");
+	    "Exit status: 0 every line matches the log (or is private); 2 a hash\n"
+	    "differs from the log (or the log does not verify); 1 malformed lines,\n"
+	    "versions the log does not know, could not check, or usage.\n");
 }
 
 /* Lookups in a row that the log does not answer (network errors, after
@@ -69,6 +78,7 @@ struct line {
 	char *path, *version;
 	int is_gomod, alg;
 	sdb_hash h1;
+	size_t file;          /* which GOSUM-FILE, in the order given */
 	int64_t line;
 };
 
@@ -81,13 +91,16 @@ cmp_line(const void *a, const void *b)
 	if (c == 0)
 		c = strcmp(x->version, y->version);
 	if (c == 0)
+		c = x->file < y->file ? -1 : x->file > y->file;
+	if (c == 0)
 		c = x->line < y->line ? -1 : x->line > y->line;
 	return c;
 }
 
 /* The findings, kept until every line is checked and then printed in the
- * file's line order (the lookups go in path order). */
+ * files' order and each file's line order (the lookups go in path order). */
 struct finding {
+	size_t file;
 	int64_t line;
 	size_t seq;           /* order of finding, within one line */
 	const char *kind;     /* a string literal */
@@ -101,7 +114,7 @@ struct findings {
 };
 
 static void
-finding_add(struct findings *fs, int64_t line, const char *kind, const char *msg)
+finding_add(struct findings *fs, const struct line *l, const char *kind, const char *msg)
 {
 	struct finding *f;
 
@@ -121,7 +134,8 @@ finding_add(struct findings *fs, int64_t line, const char *kind, const char *msg
 		fs->oom = 1;
 		return;
 	}
-	f->line = line;
+	f->file = l->file;
+	f->line = l->line;
 	f->seq = fs->n++;
 	f->kind = kind;
 }
@@ -131,13 +145,15 @@ cmp_finding(const void *a, const void *b)
 {
 	const struct finding *x = a, *y = b;
 
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void
-findings_print(struct findings *fs, int json, const char *file)
+findings_print(struct findings *fs, int json, char *const *files)
 {
 	size_t i;
 
@@ -150,9 +166,11 @@ findings_print(struct findings *fs, int json, const char *file)
 			printf("{\"line\":%" PRId64 ",\"finding\":\"%s\",\"detail\":", f->line,
 			    f->kind);
 			json_string(stdout, f->msg, strlen(f->msg));
+			printf(",\"file\":");
+			json_string(stdout, files[f->file], strlen(files[f->file]));
 			printf("}\n");
 		} else {
-			printf("%s:%" PRId64 ": %s\n", file, f->line, f->msg);
+			printf("%s:%" PRId64 ": %s\n", files[f->file], f->line, f->msg);
 		}
 	}
 }
@@ -377,15 +395,31 @@ pool_stop(struct pool *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Lines counted by what became of them, as the summary reports them. */
+/* Lines counted by what became of them, as the summary reports them;
+ * one for each file. */
 struct counts {
-	int64_t matched, mismatches, unverified, not_found, malformed, not_checked;
+	int64_t matched, mismatches, unverified, not_found, malformed, not_checked, private;
 };
+
+/* Adds a finding for the lines of one module version lines[i..j) that
+ * concerns them all: once in each file that has them, at its first line
+ * there (lines of a version are in file order), so that every file is
+ * told. */
+static void
+finding_per_file(struct findings *fs, const struct line *lines, size_t i, size_t j,
+    const char *kind, const char *msg)
+{
+	size_t k;
+
+	for (k = i; k < j; k++)
+		if (k == i || lines[k].file != lines[k - 1].file)
+			finding_add(fs, &lines[k], kind, msg);
+}
 
 /*
  * Checks lines[i..j), the lines of one module version, against what its
  * lookup found (v, SDB_OK) and the checks of its tree: findings and
- * counts.  err and eb: the lookup's or the tree check's failure.
+ * counts (n[file]).  err and eb: the lookup's or the tree check's failure.
  */
 static void
 check_version(const struct line *lines, size_t i, size_t j, const struct version *v, int err,
@@ -395,22 +429,25 @@ check_version(const struct line *lines, size_t i, size_t j, const struct version
 	size_t k;
 
 	if (err == SDB_ERR_NOT_FOUND) {
-		n->not_found += (int64_t)(j - i);
+		for (k = i; k < j; k++)
+			n[lines[k].file].not_found++;
 		snprintf(msg, sizeof msg, "%s %s: not in the log", lines[i].path, lines[i].version);
-		finding_add(fs, lines[i].line, "not-found", msg);
+		finding_per_file(fs, lines, i, j, "not-found", msg);
 		return;
 	}
 	if (err != SDB_OK) {
 		int s = remote_exit_status(err);
 
-		if (s == EXIT_VERIFY)
-			n->unverified += (int64_t)(j - i);
-		else
-			n->not_checked += (int64_t)(j - i);
+		for (k = i; k < j; k++) {
+			if (s == EXIT_VERIFY)
+				n[lines[k].file].unverified++;
+			else
+				n[lines[k].file].not_checked++;
+		}
 		snprintf(msg, sizeof msg, "%s %s: %s%s", lines[i].path, lines[i].version,
 		    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 		    sdb_errmsg(eb, err));
-		finding_add(fs, lines[i].line, s == EXIT_VERIFY ? "verification-failed" :
+		finding_per_file(fs, lines, i, j, s == EXIT_VERIFY ? "verification-failed" :
 		    "could-not-check", msg);
 		return;
 	}
@@ -419,29 +456,30 @@ check_version(const struct line *lines, size_t i, size_t j, const struct version
 		char have[SDB_H1_LEN + 1], logs[SDB_H1_LEN + 1], what[1024];
 
 		if (lines[k].alg != 1) {
-			n->not_checked++;
+			n[lines[k].file].not_checked++;
 			snprintf(msg, sizeof msg, "%s %s: hash algorithm not h1, not checked",
 			    lines[k].path, lines[k].version);
-			finding_add(fs, lines[k].line, "skipped", msg);
+			finding_add(fs, &lines[k], "skipped", msg);
 			continue;
 		}
 		if (memcmp(want->b, lines[k].h1.b, SDB_HASH_SIZE) == 0) {
-			n->matched++;
+			n[lines[k].file].matched++;
 			continue;
 		}
-		n->mismatches++;
+		n[lines[k].file].mismatches++;
 		sdb_h1_format(have, &lines[k].h1);
 		sdb_h1_format(logs, want);
 		snprintf(what, sizeof what, "%s%s", lines[k].version, lines[k].is_gomod ? "/go.mod" : "");
 		snprintf(msg, sizeof msg, "MISMATCH %s %s: go.sum has %s, the log (record %" PRId64
 		    ") has %s", lines[k].path, what, have, v->id, logs);
-		finding_add(fs, lines[k].line, "mismatch", msg);
+		finding_add(fs, &lines[k], "mismatch", msg);
 	}
 }
 
 /*
  * Looks up every module version of lines[0..nlines) (sorted), jobs at
- * once, and checks them in path order: findings into fs, counts into n.
+ * once, and checks them in path order: findings into fs, counts into
+ * n[file].
  * Returns SDB_OK or SDB_ERR_NOMEM.
  */
 static int
@@ -499,11 +537,14 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		/* a log that stopped answering is not asked about every
 		 * remaining version (a retried timeout each) */
 		if (down >= CHECK_GIVE_UP) {
-			n->not_checked += (int64_t)(nlines - i);
+			size_t m;
+
+			for (m = i; m < nlines; m++)
+				n[lines[m].file].not_checked++;
 			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
 			    "checked, the log did not answer the last %d lookups", lines[i].path,
 			    lines[i].version, nlines - j, CHECK_GIVE_UP);
-			finding_add(fs, lines[i].line, "could-not-check", msg);
+			finding_per_file(fs, lines, i, j, "could-not-check", msg);
 			break;
 		}
 		pool_wait(&p, k, nthreads);
@@ -551,27 +592,110 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	return SDB_OK;
 }
 
+/* Adds the go.sum lines of data[0..len), file number file, to *lines
+ * (all but those of modules matching private, counted in *n instead),
+ * malformed lines to fs and *n.  Returns SDB_OK or SDB_ERR_NOMEM. */
+static int
+read_lines(const char *data, size_t len, size_t file, const char *private,
+    struct line **lines, size_t *nlines, size_t *cap, struct findings *fs, struct counts *n)
+{
+	int64_t lineno = 0;
+	size_t off, i;
+	char msg[2048];
+	int err;
+
+	/* One line at a time, so that every malformed line is reported. */
+	for (off = 0; off < len;) {
+		const char *nl = memchr(data + off, '\n', len - off);
+		size_t ll = nl != NULL ? (size_t)(nl - (data + off)) : len - off;
+		struct sdb_gosum *g = NULL;
+		struct sdb_errbuf leb = { { 0 } };
+
+		lineno++;
+		err = sdb_gosum_parse(data + off, ll, &g, &leb);
+		off += ll + 1;
+		if (err == SDB_ERR_NOMEM)
+			return err;
+		if (err != SDB_OK) {
+			const char *m = leb.msg;
+			struct line at;
+
+			/* the parser numbers from 1 within the one line it saw */
+			if (strncmp(m, "line 1: ", 8) == 0)
+				m += 8;
+			else if (strncmp(m, "go.sum line 1: ", 15) == 0)
+				m += 15;
+			n->malformed++;
+			snprintf(msg, sizeof msg, "malformed line: %s", m);
+			at.file = file;
+			at.line = lineno;
+			finding_add(fs, &at, "malformed", msg);
+			continue;
+		}
+		for (i = 0; i < g->n; i++) {
+			struct line *l;
+
+			/* what the go command does not ask the checksum
+			 * database about (GONOSUMDB) is not sent to it */
+			if (private != NULL &&
+			    sdb_module_match_prefix_patterns(private, g->entries[i].path)) {
+				n->private++;
+				continue;
+			}
+			if (*nlines == *cap) {
+				size_t nc = *cap ? 2 * *cap : 64;
+				struct line *nl2 = realloc(*lines, nc * sizeof **lines);
+
+				if (nl2 == NULL) {
+					sdb_gosum_free(g);
+					return SDB_ERR_NOMEM;
+				}
+				*lines = nl2;
+				*cap = nc;
+			}
+			l = &(*lines)[*nlines];
+			l->path = strdup(g->entries[i].path);
+			l->version = strdup(g->entries[i].version);
+			if (l->path == NULL || l->version == NULL) {
+				free(l->path);
+				free(l->version);
+				sdb_gosum_free(g);
+				return SDB_ERR_NOMEM;
+			}
+			l->is_gomod = g->entries[i].is_gomod;
+			l->alg = g->entries[i].alg;
+			l->h1 = g->entries[i].h1;
+			l->file = file;
+			l->line = lineno;
+			(*nlines)++;
+		}
+		sdb_gosum_free(g);
+	}
+	return SDB_OK;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, 'u' },
 		{ "jobs", required_argument, NULL, 'J' },
+		{ "private", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *url = NULL, *file;
+	const char *url = NULL, *private = NULL;
+	char *const *files;
 	struct sdb_errbuf eb = { { 0 } };
 	struct line *lines = NULL;
-	size_t nlines = 0, cap = 0, len = 0, off, i;
-	int64_t lineno = 0;
-	struct counts n = { 0, 0, 0, 0, 0, 0 };
+	size_t nlines = 0, cap = 0, len = 0, nfiles, f, i, stdins = 0;
+	struct counts *n = NULL, t = { 0, 0, 0, 0, 0, 0, 0 };
 	unsigned jobs = CHECK_JOBS_DEFAULT;
-	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, summed = 0;
+	int json = 0, c, err, status = EXIT_LOCAL, opened = 0, summed = 0, has_private = 0;
 	struct sdb_remote r;
 	struct findings fs = { NULL, 0, 0, 0 };
-	char *data = NULL, msg[2048];
+	char *data = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -585,109 +709,106 @@ cmd_check(int argc, char **argv)
 			jobs = (unsigned)v;
 			break;
 		}
+		case 'p': {
+			const char *bad;
+			size_t blen;
+
+			/* an empty list (GONOSUMDB unset) names no module;
+			 * a malformed pattern matches nothing, as Go reads
+			 * it, and would send the modules meant to the log */
+			has_private = 1;
+			switch (sdb_module_check_prefix_patterns(optarg, &bad, &blen)) {
+			case 1: private = optarg; break;
+			case 0: private = NULL; break;
+			default:
+				fprintf(stderr, "sumdb check: --private: %.*s: malformed pattern (Go's "
+				    "path.Match syntax), which would match no module\n", (int)blen, bad);
+				return EXIT_LOCAL;
+			}
+			break;
+		}
 		case 'j': json = 1; break;
 		case 'h': check_usage(stdout); return EXIT_OK;
 		default: check_usage(stderr); return EXIT_LOCAL;
 		}
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "sumdb check: want KEY and GOSUM-FILE\n");
+	if (argc - optind < 2) {
+		fprintf(stderr, "sumdb check: want KEY and GOSUM-FILE...\n");
 		check_usage(stderr);
 		return EXIT_LOCAL;
 	}
-	file = argv[optind + 1];
+	files = argv + optind + 1;
+	nfiles = (size_t)(argc - optind - 1);
+	for (f = 0; f < nfiles; f++)
+		stdins += strcmp(files[f], "-") == 0;
+	if (stdins > 1) {
+		fprintf(stderr, "sumdb check: standard input (-) given more than once\n");
+		check_usage(stderr);
+		return EXIT_LOCAL;
+	}
+	if ((n = calloc(nfiles, sizeof *n)) == NULL)
+		goto nomem;
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		sdb_errf(&eb, err, "%s", sdb_errmsg(&eb, err));
 		fprintf(stderr, "sumdb check: %s\n", eb.msg);
 		goto out;
 	}
 	opened = 1;
-	if ((data = cli_read_file(file, SDB_MAX_GOSUM_SIZE, &len, &eb)) == NULL) {
-		fprintf(stderr, "sumdb check: %s\n", eb.msg);
-		goto out;
-	}
-
-	/* One line at a time, so that every malformed line is reported. */
-	for (off = 0; off < len;) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		size_t ll = nl != NULL ? (size_t)(nl - (data + off)) : len - off;
-		struct sdb_gosum *g = NULL;
-		struct sdb_errbuf leb = { { 0 } };
-
-		lineno++;
-		err = sdb_gosum_parse(data + off, ll, &g, &leb);
-		off += ll + 1;
-		if (err == SDB_ERR_NOMEM)
+	/* every file is read before anything is looked up: one that cannot
+	 * be read leaves the whole check undone, as for a single file */
+	for (f = 0; f < nfiles; f++) {
+		if ((data = cli_read_file(files[f], SDB_MAX_GOSUM_SIZE, &len, &eb)) == NULL) {
+			fprintf(stderr, "sumdb check: %s\n", eb.msg);
+			goto out;
+		}
+		if (read_lines(data, len, f, private, &lines, &nlines, &cap, &fs, &n[f]) != SDB_OK)
 			goto nomem;
-		if (err != SDB_OK) {
-			const char *m = leb.msg;
-
-			/* the parser numbers from 1 within the one line it saw */
-			if (strncmp(m, "line 1: ", 8) == 0)
-				m += 8;
-			else if (strncmp(m, "go.sum line 1: ", 15) == 0)
-				m += 15;
-			n.malformed++;
-			snprintf(msg, sizeof msg, "malformed line: %s", m);
-			finding_add(&fs, lineno, "malformed", msg);
-			continue;
-		}
-		for (i = 0; i < g->n; i++) {
-			struct line *l;
-
-			if (nlines == cap) {
-				size_t nc = cap ? 2 * cap : 64;
-				struct line *nl2 = realloc(lines, nc * sizeof *lines);
-				if (nl2 == NULL) {
-					sdb_gosum_free(g);
-					goto nomem;
-				}
-				lines = nl2;
-				cap = nc;
-			}
-			l = &lines[nlines];
-			l->path = strdup(g->entries[i].path);
-			l->version = strdup(g->entries[i].version);
-			if (l->path == NULL || l->version == NULL) {
-				free(l->path);
-				free(l->version);
-				sdb_gosum_free(g);
-				goto nomem;
-			}
-			l->is_gomod = g->entries[i].is_gomod;
-			l->alg = g->entries[i].alg;
-			l->h1 = g->entries[i].h1;
-			l->line = lineno;
-			nlines++;
-		}
-		sdb_gosum_free(g);
+		free(data);
+		data = NULL;
 	}
 	if (nlines > 0)
 		qsort(lines, nlines, sizeof *lines, cmp_line);
 
-	if (check_lines(&r, lines, nlines, jobs, &fs, &n) != SDB_OK)
+	if (check_lines(&r, lines, nlines, jobs, &fs, n) != SDB_OK)
 		goto nomem;
 	if (fs.oom)
 		goto nomem;
-	findings_print(&fs, json, file);
+	findings_print(&fs, json, files);
 	summed = 1;
-	/* "lines" is what the counts add up to: the go.sum lines, not blank
-	 * lines or a line the go command drops (an empty go.mod's hash) */
-	if (json)
-		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
-		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
-		    PRId64 ",\"could_not_check\":%" PRId64 "}\n", n.matched + n.mismatches +
-		    n.unverified + n.not_found + n.malformed + n.not_checked, n.matched, n.mismatches,
-		    n.unverified, n.not_found, n.malformed, n.not_checked);
-	else
+	for (f = 0; f < nfiles; f++) {
+		t.matched += n[f].matched;
+		t.mismatches += n[f].mismatches;
+		t.unverified += n[f].unverified;
+		t.not_found += n[f].not_found;
+		t.malformed += n[f].malformed;
+		t.not_checked += n[f].not_checked;
+		t.private += n[f].private;
+		if (json)
+			continue;
 		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
 		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
-		    " not checked\n", file, n.matched, n.matched == 1 ? " matches" : "s match",
-		    n.mismatches, n.mismatches == 1 ? "" : "es", n.unverified, n.not_found, n.malformed,
-		    n.not_checked);
-	if (n.mismatches > 0 || n.unverified > 0)
+		    " not checked", files[f], n[f].matched, n[f].matched == 1 ? " matches" : "s match",
+		    n[f].mismatches, n[f].mismatches == 1 ? "" : "es", n[f].unverified,
+		    n[f].not_found, n[f].malformed, n[f].not_checked);
+		if (has_private)
+			printf(", %" PRId64 " private", n[f].private);
+		printf("\n");
+	}
+	/* "lines" is what the counts add up to: the go.sum lines, not blank
+	 * lines or a line the go command drops (an empty go.mod's hash) */
+	if (json) {
+		printf("{\"summary\":true,\"lines\":%" PRId64 ",\"matched\":%" PRId64 ",\"mismatches\":%" PRId64
+		    ",\"verification_failed\":%" PRId64 ",\"not_found\":%" PRId64 ",\"malformed\":%"
+		    PRId64 ",\"could_not_check\":%" PRId64, t.matched + t.mismatches +
+		    t.unverified + t.not_found + t.malformed + t.not_checked + t.private, t.matched,
+		    t.mismatches, t.unverified, t.not_found, t.malformed, t.not_checked);
+		if (has_private)
+			printf(",\"private\":%" PRId64, t.private);
+		printf("}\n");
+	}
+	if (t.mismatches > 0 || t.unverified > 0)
 		status = EXIT_VERIFY;
-	else if (n.not_found > 0 || n.malformed > 0 || n.not_checked > 0)
+	else if (t.not_found > 0 || t.malformed > 0 || t.not_checked > 0)
 		status = EXIT_LOCAL;
 	else
 		status = EXIT_OK;
@@ -711,6 +832,7 @@ out:
 	}
 	free(lines);
 	free(data);
+	free(n);
 	if (opened)
 		sdb_remote_close(&r);
 	return status;
