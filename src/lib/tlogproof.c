@@ -77,27 +77,14 @@ extra_ok(const char *s, size_t n)
 	return ok;
 }
 
-/* The value of base64 symbol c, or -1. */
-static int
-b64_symbol(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /*
- * Whether no signature line "\u2014 NAME BASE64" of the signed note
- * note[0..len) sets the unused bits of the symbol before BASE64's padding.
- * The note's parser decodes as Go does, ignoring those bits, so a proof
- * whose signature set them would verify too: one proof, several
- * spellings.  (Within a line, those bits are the only freedom Go's
- * decoding leaves; anything else malformed is the note parser's to
- * name.)  Sets *bad to the 1-based signature line that sets them.
+ * Whether every signature line "\u2014 NAME BASE64" of the signed note
+ * note[0..len) spells BASE64 canonically (sdb_b64_decode_canonical).  The
+ * note's parser decodes as Go does, ignoring the unused bits of the
+ * symbol before the padding, so a proof whose signature set them would
+ * verify too: one proof, several spellings.  What does not decode at all
+ * is the note parser's to name.  Sets *bad to the 1-based signature line
+ * at fault; returns -1 when out of memory.
  */
 static int
 note_sigs_canonical(const char *note, size_t len, size_t *bad)
@@ -105,32 +92,34 @@ note_sigs_canonical(const char *note, size_t len, size_t *bad)
 	static const char prefix[] = "\xe2\x80\x94 ";
 	const size_t pl = sizeof prefix - 1;
 	size_t off = len, sigline = 0;
+	uint8_t *raw;
+	int ok = 1;
 
 	/* the signatures follow the note's last blank line */
 	while (off >= 2 && !(note[off - 2] == '\n' && note[off - 1] == '\n'))
 		off--;
 	if (off < 2)
 		return 1;
-	while (off < len) {
-		const char *line = note + off, *nl = memchr(line, '\n', len - off);
-		size_t llen = nl != NULL ? (size_t)(nl - line) : len - off;
-		int v = -1, mask = 0;
+	if ((raw = malloc(len - off + 1)) == NULL)
+		return -1;
+	while (ok && off < len) {
+		const char *line = note + off, *nl = memchr(line, '\n', len - off), *sp;
+		size_t llen = nl != NULL ? (size_t)(nl - line) : len - off, blen, n;
 
 		off += llen + 1;
 		sigline++;
-		if (llen <= pl + 3 || memcmp(line, prefix, pl) != 0 ||
-		    memchr(line + pl, ' ', llen - pl) == NULL || line[llen - 1] != '=')
+		if (llen <= pl || memcmp(line, prefix, pl) != 0 ||
+		    (sp = memchr(line + pl, ' ', llen - pl)) == NULL)
 			continue;
-		if (line[llen - 2] == '=')
-			v = b64_symbol(line[llen - 3]), mask = 0x0f;
-		else
-			v = b64_symbol(line[llen - 2]), mask = 0x03;
-		if (v >= 0 && (v & mask) != 0) {
+		blen = (size_t)(line + llen - (sp + 1));
+		if (sdb_b64_decode(raw, len, &n, sp + 1, blen) == SDB_OK &&
+		    sdb_b64_decode_canonical(raw, n, sp + 1, blen) != SDB_OK) {
 			*bad = sigline;
-			return 0;
+			ok = 0;
 		}
 	}
-	return 1;
+	free(raw);
+	return ok;
 }
 
 size_t
@@ -208,8 +197,11 @@ sdb_tlog_proof_parse(const char *data, size_t len, struct sdb_tlog_proof *p,
 	p->note.len = len - off;
 	{
 		size_t bad = 0;
+		int ok = note_sigs_canonical(p->note.p, p->note.len, &bad);
 
-		if (!note_sigs_canonical(p->note.p, p->note.len, &bad))
+		if (ok < 0)
+			return sdb_errf(eb, SDB_ERR_NOMEM, "tlog-proof: out of memory");
+		if (!ok)
 			return sdb_errf(eb, SDB_ERR_INVALID, "tlog-proof: the note's signature line %zu "
 			    "is not canonical base64", bad);
 	}
