@@ -116,6 +116,25 @@ cli_extra_args(const char *prog, int argc, char **argv, int first)
 	return 1;
 }
 
+void
+cli_usage_error(const char *cmd, void (*usage)(FILE *f))
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&text, &n);
+
+	if (m != NULL) {
+		usage(m);
+		if (fclose(m) == 0 && text != NULL) {
+			const char *end = strstr(text, "\n\n");
+
+			fwrite(text, 1, end != NULL ? (size_t)(end - text) + 1 : n, stderr);
+		}
+		free(text);
+	}
+	fprintf(stderr, "Run '%s --help' for its options.\n", cmd);
+}
+
 static void
 cli_usage(FILE *f, const char *prog, const struct cli_command *cmds, size_t ncmds)
 {

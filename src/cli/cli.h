@@ -8,6 +8,7 @@
 #define CSUMDB_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit statuses: DESIGN.md "Programs". */
 enum {
@@ -49,6 +50,14 @@ int cli_count_arg(const char *prog, const char *opt, const char *arg, unsigned l
  * are some (argv[first..argc)), says so, naming the first, and returns
  * 1; else 0. */
 int cli_extra_args(const char *prog, int argc, char **argv, int first);
+
+/* After a usage error already said on stderr: the usage lines that open
+ * the command's help (usage(f) prints the whole help; its lines up to
+ * the first blank one) and "Run 'CMD --help' for its options.", on
+ * stderr.  The whole help (ninety lines for sumdbd serve) would push the
+ * message that says what was wrong off the screen.  cmd is the program
+ * and command name, "sumdbd serve". */
+void cli_usage_error(const char *cmd, void (*usage)(FILE *f));
 
 /* One command: run(argc, argv) with argv[0] the program and command name
  * ("sumdb lookup", which getopt puts in its messages); returns an

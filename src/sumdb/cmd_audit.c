@@ -284,12 +284,12 @@ cmd_audit(int argc, char **argv)
 		case 'n': no_first_run = 1; break;
 		case 'j': json = 1; break;
 		case 'h': audit_usage(stdout); free(state_path); return EXIT_OK;
-		default: audit_usage(stderr); free(state_path); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb audit", audit_usage); free(state_path); return EXIT_LOCAL;
 		}
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "sumdb audit: want exactly one KEY\n");
-		audit_usage(stderr);
+		cli_usage_error("sumdb audit", audit_usage);
 		goto out;
 	}
 	args_ok = 1;

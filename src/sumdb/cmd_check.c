@@ -729,12 +729,12 @@ cmd_check(int argc, char **argv)
 		}
 		case 'j': json = 1; break;
 		case 'h': check_usage(stdout); return EXIT_OK;
-		default: check_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb check", check_usage); return EXIT_LOCAL;
 		}
 	}
 	if (argc - optind < 2) {
 		fprintf(stderr, "sumdb check: want KEY and GOSUM-FILE...\n");
-		check_usage(stderr);
+		cli_usage_error("sumdb check", check_usage);
 		return EXIT_LOCAL;
 	}
 	files = argv + optind + 1;
@@ -743,7 +743,7 @@ cmd_check(int argc, char **argv)
 		stdins += strcmp(files[f], "-") == 0;
 	if (stdins > 1) {
 		fprintf(stderr, "sumdb check: standard input (-) given more than once\n");
-		check_usage(stderr);
+		cli_usage_error("sumdb check", check_usage);
 		return EXIT_LOCAL;
 	}
 	if ((n = calloc(nfiles, sizeof *n)) == NULL)

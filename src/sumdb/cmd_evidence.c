@@ -125,12 +125,12 @@ cmd_evidence(int argc, char **argv)
 		case 's': given = optarg; break;
 		case 'j': p.json = 1; break;
 		case 'h': evidence_usage(stdout); return EXIT_OK;
-		default: evidence_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb evidence", evidence_usage); return EXIT_LOCAL;
 		}
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "sumdb evidence: want exactly one KEY\n");
-		evidence_usage(stderr);
+		cli_usage_error("sumdb evidence", evidence_usage);
 		return EXIT_LOCAL;
 	}
 	/* the key names the default state and is checked against the state's */

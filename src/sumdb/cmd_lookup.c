@@ -358,12 +358,12 @@ cmd_lookup(int argc, char **argv)
 		case 'u': url = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': lookup_usage(stdout); return EXIT_OK;
-		default: lookup_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb lookup", lookup_usage); return EXIT_LOCAL;
 		}
 	}
 	if (argc - optind < 2) {
 		fprintf(stderr, "sumdb lookup: want KEY and at least one MODULE@VERSION\n");
-		lookup_usage(stderr);
+		cli_usage_error("sumdb lookup", lookup_usage);
 		return EXIT_LOCAL;
 	}
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK)

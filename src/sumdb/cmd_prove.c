@@ -129,12 +129,12 @@ cmd_prove(int argc, char **argv)
 		case 'u': url = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': prove_usage(stdout); return EXIT_OK;
-		default: prove_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb prove", prove_usage); return EXIT_LOCAL;
 		}
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "sumdb prove: want KEY and one MODULE@VERSION\n");
-		prove_usage(stderr);
+		cli_usage_error("sumdb prove", prove_usage);
 		return EXIT_LOCAL;
 	}
 	if ((err = lookup_split_arg(argv[optind + 1], &path, &version, &eb)) != SDB_OK) {

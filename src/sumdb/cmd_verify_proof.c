@@ -88,19 +88,19 @@ cmd_verify_proof(int argc, char **argv)
 		case 'r': recpath = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': verify_proof_usage(stdout); return EXIT_OK;
-		default: verify_proof_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb verify-proof", verify_proof_usage); return EXIT_LOCAL;
 		}
 	}
 	if (vkey == NULL || recpath == NULL || argc - optind != 1) {
 		fprintf(stderr, "sumdb verify-proof: %s\n", vkey == NULL ? "--vkey is required" :
 		    recpath == NULL ? "--record is required" : "want exactly one PROOF file");
-		verify_proof_usage(stderr);
+		cli_usage_error("sumdb verify-proof", verify_proof_usage);
 		return EXIT_LOCAL;
 	}
 	ppath = argv[optind];
 	if (strcmp(recpath, "-") == 0 && strcmp(ppath, "-") == 0) {
 		fprintf(stderr, "sumdb verify-proof: --record and PROOF cannot both be standard input\n");
-		verify_proof_usage(stderr);
+		cli_usage_error("sumdb verify-proof", verify_proof_usage);
 		return EXIT_LOCAL;
 	}
 	if ((err = sdb_note_verifier_from_arg(&v, vkey, &eb)) != SDB_OK) {

@@ -77,13 +77,13 @@ cmd_verify_note(int argc, char **argv)
 		case 'k': vkey = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': verify_note_usage(stdout); return EXIT_OK;
-		default: verify_note_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdb verify-note", verify_note_usage); return EXIT_LOCAL;
 		}
 	}
 	if (vkey == NULL || argc - optind > 1) {
 		fprintf(stderr, "sumdb verify-note: %s\n",
 		    vkey == NULL ? "--vkey is required" : "at most one FILE");
-		verify_note_usage(stderr);
+		cli_usage_error("sumdb verify-note", verify_note_usage);
 		return EXIT_LOCAL;
 	}
 	if (optind < argc)

@@ -224,12 +224,12 @@ cmd_add(int argc, char **argv)
 		case 'c': checkpoint = optarg; break;
 		case 's': skip_gomod_only = 1; break;
 		case 'h': add_usage(stdout); return EXIT_OK;
-		default: add_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdbd add", add_usage); return EXIT_LOCAL;
 		}
 	}
 	if (db == NULL) {
 		fprintf(stderr, "sumdbd add: --db is required\n");
-		add_usage(stderr);
+		cli_usage_error("sumdbd add", add_usage);
 		return EXIT_LOCAL;
 	}
 	nin = optind < argc ? (size_t)(argc - optind) : 1;

@@ -312,13 +312,13 @@ cmd_fsck(int argc, char **argv)
 		case 'D': drop = 1; break;
 		case 'c': cp_path = optarg; break;
 		case 'h': fsck_usage(stdout); return EXIT_OK;
-		default: fsck_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdbd fsck", fsck_usage); return EXIT_LOCAL;
 		}
 	}
 	if (cli_extra_args("sumdbd fsck", argc, argv, optind) || db == NULL) {
 		if (db == NULL)
 			fprintf(stderr, "sumdbd fsck: --db is required\n");
-		fsck_usage(stderr);
+		cli_usage_error("sumdbd fsck", fsck_usage);
 		return EXIT_LOCAL;
 	}
 	f = calloc(1, sizeof *f);

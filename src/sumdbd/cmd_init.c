@@ -241,14 +241,14 @@ cmd_init(int argc, char **argv)
 		case 'o': key_out = optarg; break;
 		case 'c': checkpoint = optarg; break;
 		case 'h': init_usage(stdout); return EXIT_OK;
-		default: init_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdbd init", init_usage); return EXIT_LOCAL;
 		}
 	}
 	if (cli_extra_args("sumdbd init", argc, argv, optind) || db == NULL ||
 	    (name == NULL && key == NULL)) {
 		if (db == NULL || (name == NULL && key == NULL))
 			fprintf(stderr, "sumdbd init: --db and --name are required\n");
-		init_usage(stderr);
+		cli_usage_error("sumdbd init", init_usage);
 		return EXIT_LOCAL;
 	}
 	if (key != NULL && key_out != NULL) {

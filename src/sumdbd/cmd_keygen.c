@@ -53,11 +53,15 @@ cmd_keygen(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': keygen_usage(stdout); return EXIT_OK;
-		default: keygen_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdbd keygen", keygen_usage); return EXIT_LOCAL;
 		}
 	}
 	if (optind + 1 != argc) {
-		keygen_usage(stderr);
+		if (optind < argc)
+			(void)cli_extra_args("sumdbd keygen", argc, argv, optind + 1);
+		else
+			fprintf(stderr, "sumdbd keygen: want the log NAME\n");
+		cli_usage_error("sumdbd keygen", keygen_usage);
 		return EXIT_LOCAL;
 	}
 	/* a key init --key would refuse is no use to anyone */

@@ -170,13 +170,13 @@ cmd_status(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'c': cp_path = optarg; break;
 		case 'h': status_usage(stdout); return EXIT_OK;
-		default: status_usage(stderr); return EXIT_LOCAL;
+		default: cli_usage_error("sumdbd status", status_usage); return EXIT_LOCAL;
 		}
 	}
 	if (cli_extra_args("sumdbd status", argc, argv, optind) || db == NULL) {
 		if (db == NULL)
 			fprintf(stderr, "sumdbd status: --db is required\n");
-		status_usage(stderr);
+		cli_usage_error("sumdbd status", status_usage);
 		return EXIT_LOCAL;
 	}
 	if ((rc = sdb_store_open(&s, db, SDB_STORE_READ, &eb)) != SDB_OK) {

@@ -363,13 +363,13 @@ cmd_serve(int argc, char **argv)
 		case 'u': popt.url = optarg; break;
 		case 'x': popt.off = 1; break;
 		case 'h': serve_usage(stdout); return 0;
-		default: serve_usage(stderr); return 1;
+		default: cli_usage_error("sumdbd serve", serve_usage); return 1;
 		}
 	}
 	if (cli_extra_args("sumdbd serve", argc, argv, optind) || db == NULL) {
 		if (db == NULL)
 			fprintf(stderr, "sumdbd serve: --db is required\n");
-		serve_usage(stderr);
+		cli_usage_error("sumdbd serve", serve_usage);
 		return 1;
 	}
 	/* An option that would be ignored is a mistake in the command line

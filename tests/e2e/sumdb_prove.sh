@@ -286,6 +286,14 @@ for c in audit lookup prove verify-proof check; do
 	expect 1 "usage: sumdb $c" "$c without arguments: usage, exit 1" -- "$SUMDB" $c
 	expect 1 "^sumdb $c: unrecognized option '--bogus'" "$c names itself in getopt's messages" -- \
 		"$SUMDB" $c --bogus
+	# the message first, then the usage lines and where the options
+	# are, not the whole help
+	"$SUMDB" $c >"$WORK/usage.out" 2>&1
+	expect 0 "^sumdb $c: (want|--vkey is required)" "$c without arguments: the message comes first" -- \
+		sed -n 1p "$WORK/usage.out"
+	expect 0 "^Run 'sumdb $c --help' for its options\.$" "... then where the options are" -- \
+		sed -n '$p' "$WORK/usage.out"
+	expect 0 '^yes$' "... and it is short" -- ok_if test "$(wc -l <"$WORK/usage.out")" -le 4
 done
 sumdbd_stop A
 e2e_done

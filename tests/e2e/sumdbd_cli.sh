@@ -437,6 +437,20 @@ for c in init keygen add fsck; do
 	expect 0 "usage: sumdbd $c" "$c --help" -- "$SUMDBD" "$c" --help
 done
 expect 0 "usage: sumdbd COMMAND" "--help" -- "$SUMDBD" --help
+# A usage error says what was wrong, then the usage lines and where the
+# rest is: the whole help (ninety lines for serve) would scroll the
+# message out of sight.
+for c in init serve status add fsck keygen; do
+	"$SUMDBD" "$c" --bogus >"$WORK/usage.out" 2>&1
+	expect 0 "^sumdbd $c: unrecognized option '--bogus'$" "$c: a usage error's message comes first" -- \
+		sed -n 1p "$WORK/usage.out"
+	expect 0 "^Run 'sumdbd $c --help' for its options\.$" "... its last line says where the options are" -- \
+		sed -n '$p' "$WORK/usage.out"
+	expect 0 '^yes$' "... and it is short" -- ok_if test "$(wc -l <"$WORK/usage.out")" -le 4
+done
+expect 1 "^sumdbd serve: --db is required$" "serve without --db: said first" -- "$SUMDBD" serve
+expect 1 "^sumdbd keygen: want the log NAME$" "keygen without a name: said" -- "$SUMDBD" keygen
+expect 1 "^sumdbd keygen: unexpected argument 'b'$" "keygen with two names: said" -- "$SUMDBD" keygen a.example b
 expect 1 "unknown command" "unknown command" -- "$SUMDBD" frobnicate
 # a failed write of the output is an error, not success
 if [ -w /dev/full ]; then
