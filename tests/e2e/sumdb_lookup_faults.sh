@@ -94,6 +94,8 @@ proxy_set "upstream $A_URL" "fail 1000 500 lookup/example.com/m400@"
 expect 0 '^exit 1, same lines$' "one of three modules cannot be checked: exit 1, the others printed" -- \
 	same_lines 5 7 -- lk example.com/m5@v1.0.0 example.com/m400@v1.0.0 example.com/m7@v1.0.0
 expect 0 'm400@v1.0.0: could not check' "and the one that could not be checked named" -- cat "$WORK/got.err"
+expect 0 'm400@v1\.0\.0: could not check: .*: HTTP 500 after [0-9]+ attempts: injected failure$' \
+	"... with what the server said of its failure" -- cat "$WORK/got.err"
 proxy_set "upstream $A_URL"
 cp "$ST" "$WORK/st.copy"
 expect 0 '^consistent: 600 records, unchanged' "audit --state of that state: exit 0" -- \

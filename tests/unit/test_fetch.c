@@ -158,7 +158,7 @@ conn_main(void *arg)
 			reply(fd, 200, "", "thanks");
 		}
 	} else if (strcmp(path, "/always500") == 0) {
-		reply(fd, 503, "", "down");
+		reply(fd, 503, "", "down\033[2J for maintenance\r\nsecond line\n");
 	} else if (strcmp(path, "/trunc") == 0) {
 		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789";
 		bump(&hits_trunc);
@@ -337,6 +337,14 @@ test_500_then_200(void)
 	url(u, sizeof u, "/always500");
 	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
 	CU_ASSERT(strstr(eb.msg, "HTTP 503 after 4 attempts") != NULL);
+	/* with the first line of the server's own words, control bytes
+	 * defused: why it failed, not just that it did */
+	{
+		const char *want = ": HTTP 503 after 4 attempts: down?[2J for maintenance";
+		size_t ml = strlen(eb.msg), wl = strlen(want);
+
+		CU_ASSERT(ml >= wl && strcmp(eb.msg + ml - wl, want) == 0);
+	}
 	CU_ASSERT_PTR_NULL(r.body);
 	sdb_fetch_free(f);
 }
