@@ -146,8 +146,9 @@ cli_usage(FILE *f, const char *prog, const struct cli_command *cmds, size_t ncmd
 	fprintf(f, "usage: %s COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", prog);
 	for (i = 0; i < ncmds; i++)
 		fprintf(f, "  %-*s  %s\n", (int)width, cmds[i].name, cmds[i].summary);
-	fprintf(f, "\nRun '%s COMMAND --help' for a command's options.\n"
-	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog);
+	fprintf(f, "\nRun '%s COMMAND --help' for a command's options, '%s --version' for\n"
+	    "the version.\n"
+	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog, prog);
 }
 
 /*
