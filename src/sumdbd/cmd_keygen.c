@@ -27,7 +27,7 @@ keygen_usage(FILE *f)
 	    "signer key (PRIVATE+KEY+NAME+...; secret) and the verifier key\n"
 	    "(NAME+HASH+KEY; public).  Redirected into a file of mode 0600, the\n"
 	    "output is a key file that 'sumdbd init --key' takes:\n"
-	    "  (umask 077; sumdbd keygen NAME > NAME.key)\n"
+	    "  (umask 077; sumdbd keygen NAME > sumdb.key)\n"
 	    "Prefer 'sumdbd init', which writes the signer key to a file itself.\n"
 	    "\n"
 	    "  --help   this text\n"

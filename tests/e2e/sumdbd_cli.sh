@@ -49,6 +49,15 @@ expect 0 "^GOSUMDB=\"kg\.example\+" "init takes keygen's two-line output as a ke
 "$SUMDBD" init --db "$WORK/kg2.db" --key "$WORK/kg.key" >"$WORK/kg2.out" 2>&1
 expect 0 '^yes$' "with the verifier key keygen printed" -- \
 	ok_if grep -qxF "verifier key: $(sed -n 2p "$WORK/kg.key")" "$WORK/kg2.out"
+# The example keygen --help gives, as it stands, for a name with a path
+# (as the quick start's localhost.localdev/sumdb): a key file init takes.
+kg_cmd=$("$SUMDBD" keygen --help | sed -n 's/^  (\(umask 077; sumdbd keygen NAME > .*\))$/\1/p')
+expect 0 '^yes$' "keygen --help shows how to write a key file" -- ok_if test -n "$kg_cmd"
+kg_run=$(printf '%s\n' "$kg_cmd" | sed 's/NAME/"$NAME"/g')
+mkdir "$WORK/kgex"
+(cd "$WORK/kgex" && NAME=localhost.localdev/sumdb PATH="$top_builddir:$PATH" && eval "$kg_run")
+expect 0 '^GOSUMDB="localhost\.localdev/sumdb\+' "... which works for a log name with a path" -- \
+	sh -c "cd '$WORK/kgex' && NAME=localhost.localdev/sumdb && '$SUMDBD' init --db ex.db --key ${kg_run##*> }"
 { sed -n 1p "$WORK/kg.key"; "$SUMDBD" keygen kg.example | sed -n 2p; } >"$WORK/kg-mixed.key"
 chmod 600 "$WORK/kg-mixed.key"
 expect 1 "second line may only be the key's own verifier key" "a key file with another key's verifier line is refused" -- \
