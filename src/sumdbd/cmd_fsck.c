@@ -276,8 +276,9 @@ fsck_usage(FILE *f)
 	    "                    sumdbd refuses to start with them), then check;\n"
 	    "                    refused when the key's checkpoint holds a larger\n"
 	    "                    tree (then they were signed)\n"
-	    "  --checkpoint FILE the key's checkpoint (default: the key file the\n"
-	    "                    database names, with .checkpoint appended)\n"
+	    "  --checkpoint FILE with --drop-unsigned: the key's checkpoint (default:\n"
+	    "                    the key file the database names, with\n"
+	    "                    .checkpoint appended)\n"
 	    "  --help            this text\n"
 	    "\n"
 	    "A database with parts missing (a table, a config row) is damage;\n"
@@ -318,6 +319,14 @@ cmd_fsck(int argc, char **argv)
 	if (cli_extra_args("sumdbd fsck", argc, argv, optind) || db == NULL) {
 		if (db == NULL)
 			fprintf(stderr, "sumdbd fsck: --db is required\n");
+		cli_usage_error("sumdbd fsck", fsck_usage);
+		return EXIT_LOCAL;
+	}
+	/* Only --drop-unsigned reads the checkpoint: taken silently
+	 * otherwise, a --checkpoint would look checked when it was not. */
+	if (cp_path != NULL && !drop) {
+		fprintf(stderr, "sumdbd fsck: --checkpoint is for --drop-unsigned, which is not "
+		    "given (the check itself does not read the checkpoint: sumdbd status does)\n");
 		cli_usage_error("sumdbd fsck", fsck_usage);
 		return EXIT_LOCAL;
 	}

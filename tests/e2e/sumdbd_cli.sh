@@ -117,6 +117,10 @@ expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/n
 
 expect 0 "^checked 3 records, 1 tiles, 3 signed trees: clean$" "fsck of a clean database" -- \
 	"$SUMDBD" fsck --db "$DB"
+# only --drop-unsigned reads the checkpoint: not taken as if checked
+expect 1 "^sumdbd fsck: --checkpoint is for --drop-unsigned, which is not given" \
+	"fsck --checkpoint without --drop-unsigned: refused" -- \
+	"$SUMDBD" fsck --db "$DB" --checkpoint "$DB.key.checkpoint"
 
 # A refused init leaves nothing behind, not even the writer lock file of
 # the database it had begun: a second try must not trip over debris.
