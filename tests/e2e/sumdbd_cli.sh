@@ -445,6 +445,12 @@ expect 0 '^yes$' "tools/run: CSUMDB_DATA=mydata is ./mydata where it is run" -- 
 kill -TERM "$RUN_PID" 2>/dev/null
 wait "$RUN_PID"
 expect 0 "stopping \(signal 15\)" "... and it stops on SIGTERM" -- cat "$WORK/run.out"
+# A log keeps its name: CSUMDB_NAME for a folder that holds another log
+# is refused, not ignored (the timeout ends a run that serves anyway).
+expect 1 "^tools/run: .*/mydata/sumdb\.db is the log localhost\.localdev/sumdb; CSUMDB_NAME=other\.example names a new database only" \
+	"tools/run: CSUMDB_NAME that the existing database does not have: refused" -- \
+	sh -c "cd '$WORK/here' && CSUMDB_DATA=mydata CSUMDB_NAME=other.example CSUMDB_LISTEN=127.0.0.1:0 \
+	    timeout 30 '$RT/tools/run'"
 
 for c in init keygen add fsck; do
 	expect 0 "usage: sumdbd $c" "$c --help" -- "$SUMDBD" "$c" --help
