@@ -278,8 +278,8 @@ sdb_tlog_proof_verify(const struct sdb_tlog_proof *p, const char *record,
 		return sdb_errf(eb, err, "%zu proof hashes: wrong count for record %" PRId64
 		    " in a tree of %" PRId64, p->nhashes, p->index, t.n);
 	if (err == SDB_ERR_ROOT_MISMATCH)
-		return sdb_errf(eb, err, "the record and proof do not lead to the signed root "
-		    "(another record, index or tree)");
+		return sdb_errf(eb, err, "proof does not lead to the signed root (another "
+		    "record, index or tree)");
 	if (err != SDB_OK)
 		return sdb_errf(eb, err, "inclusion check failed");
 	if (tree != NULL)

@@ -47,7 +47,8 @@ verify_proof_usage(FILE *f)
 }
 
 /* What failed, in words; NULL where the detail says it, as every error
- * of the note does ("malformed note: ...", "malformed tree note: ..."). */
+ * of the note does ("malformed note: ...", "malformed tree note: ...")
+ * and the proof's own root mismatch does. */
 static const char *
 failure_kind(int err)
 {
@@ -55,7 +56,6 @@ failure_kind(int err)
 	case SDB_ERR_UNVERIFIED_NOTE: return "note not signed by the key";
 	case SDB_ERR_BAD_SIGNATURE: return "bad signature";
 	case SDB_ERR_PROOF_LENGTH: return "wrong number of proof hashes";
-	case SDB_ERR_ROOT_MISMATCH: return "proof does not lead to the signed root";
 	case SDB_ERR_RANGE: return "index not in the tree";
 	default: return NULL;
 	}
