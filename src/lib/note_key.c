@@ -239,6 +239,10 @@ sdb_note_verifier_from_arg(struct sdb_note_verifier **out, const char *arg,
 		    "verifier key: give the key alone, and the URL, where needed, with --url");
 	if (strcmp(arg, SDB_NOTE_SUMGOLANG_NAME) == 0)
 		arg = SDB_NOTE_SUMGOLANG_VKEY;
+	else if (strchr(arg, '+') == NULL)
+		return sdb_errf(eb, SDB_ERR_BAD_KEY, "malformed verifier key: want NAME+HASH+KEY, "
+		    "as sumdbd init prints it (only %s is known by its name alone)",
+		    SDB_NOTE_SUMGOLANG_NAME);
 	return sdb_note_verifier_parse(out, arg, strlen(arg), eb);
 }
 

@@ -68,6 +68,8 @@ expect 0 '^exit 1 stdout \[\{"valid":null,"reason":"could-not-check","detail":"n
 # a key argument that is something else than a verifier key says what it is
 expect 1 "--vkey: a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$" \
 	"--vkey with a GOSUMDB value" -- "$SUMDB" verify-note --vkey "$PETER https://sum.example" "$N/tree.note"
+expect 1 "--vkey: malformed verifier key: want NAME\\+HASH\\+KEY, as sumdbd init prints it \\(only sum.golang.org is known by its name alone\\)$" \
+	"--vkey with a log's name alone" -- "$SUMDB" verify-note --vkey PeterNeumann "$N/tree.note"
 SIGNER=PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz
 expect 1 "--vkey: this is a signer \(private\) key; give its verifier key$" \
 	"--vkey with a signer key" -- "$SUMDB" verify-note --vkey "$SIGNER" "$N/tree.note"
