@@ -209,6 +209,13 @@ int sdb_remote_lookup_fetch_until(struct sdb_remote *r, const char *path, const 
 int sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
     const char *text, size_t tlen, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/* sdb_remote_check_inclusion by deadline_ms (0: none), no refetch
+ * starting past it; SDB_ERR_TIMEOUT when the deadline ended a fetch or
+ * left no time for a refetch of tiles that did not authenticate. */
+int sdb_remote_check_inclusion_until(struct sdb_remote *r, const struct sdb_tree *tree,
+    int64_t id, const char *text, size_t tlen, long long deadline_ms,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /*
  * sdb_tile_read_hashes through a reader of r, refetching from the network
  * alone (a few times, pausing longer each time) while the tiles do not
@@ -262,19 +269,22 @@ int sdb_remote_get(struct sdb_remote *r, const char *path, size_t max, char **bo
     struct sdb_errbuf *eb);
 
 /*
- * sdb_audit_lookup (audit_lookup.h) of the answer a (its note verified by
- * the caller, as sdb_remote_lookup_fetch_until does) against accepted
- * (NULL: first contact), through a reader of r by deadline_ms (0: none),
- * with sdb_remote_read_hashes's refetch rule, no refetch starting past the
- * deadline: the whole check of a lookup answer in one call, which several
- * threads may make at once.  Returns as sdb_audit_lookup (*advance, res),
- * with SDB_ERR_IO for tiles that stay the wrong size, and SDB_ERR_TIMEOUT
- * when the deadline ended a fetch or left no time for a refetch of tiles
- * that did not authenticate.
+ * The check of a signed tree the log showed (tree, its note verified by
+ * the caller), made before anything else of the answer that showed it is
+ * used, through a reader of r by deadline_ms (0: none) with
+ * sdb_remote_read_hashes's refetch rule, no refetch starting past the
+ * deadline; several threads may make it at once.  Against accepted:
+ * sdb_audit_consistency (res holds a fork's evidence).  With accepted
+ * NULL (first contact): tree's right edge, as sdb_remote_check_edge, so
+ * that a tree is trusted only once its tiles hash to its signed root.
+ * Returns SDB_OK, SDB_ERR_FORK, SDB_ERR_ROOT_MISMATCH (first contact, a
+ * tree of 0 records whose hash is not zero), SDB_ERR_TILE_MISMATCH,
+ * SDB_ERR_IO (also tiles that stay the wrong size), SDB_ERR_TIMEOUT (as
+ * sdb_remote_lookup_fetch_until), SDB_ERR_RANGE, SDB_ERR_NOMEM.
  */
-int sdb_remote_audit_lookup_until(struct sdb_remote *r, const struct sdb_tree *accepted,
-    const struct sdb_remote_answer *a, long long deadline_ms, struct sdb_audit_result *res,
-    int *advance, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdb_remote_check_tree_until(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_tree *tree, long long deadline_ms, struct sdb_audit_result *res,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Empties r's memory cache (tiles authenticated against a tree found
  * forked must not serve another check); safe beside readers in other

@@ -475,44 +475,41 @@ edge_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 	return sdb_tlog_tree_hash(tree->n, &hr, &h);
 }
 
+/* A tree of 0 records has no tiles: its root is 32 zero bytes (x/mod). */
+static int
+check_empty(const struct sdb_tree *tree, struct sdb_errbuf *eb)
+{
+	static const sdb_hash zero = { { 0 } };
+
+	return memcmp(tree->hash.b, zero.b, SDB_HASH_SIZE) == 0 ? SDB_OK :
+	    sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "a tree of 0 records hashes to 32 zero bytes, "
+	    "not to the hash signed for it");
+}
+
 int
 sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct sdb_errbuf *eb)
 {
-	static const sdb_hash zero = { { 0 } };
 	struct edge_arg a = { tree };
 
-	/* no tiles: the root of no records is 32 zero bytes (x/mod) */
 	if (tree->n == 0)
-		return memcmp(tree->hash.b, zero.b, SDB_HASH_SIZE) == 0 ? SDB_OK :
-		    sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "a tree of 0 records hashes to 32 zero "
-		    "bytes, not to the hash signed for it");
+		return check_empty(tree, eb);
 	return refetch_tiles(r, 0, edge_op, &a, eb);
 }
 
-struct audit_lookup_arg {
-	const struct sdb_tree *accepted;
-	const struct sdb_remote_answer *a;
-	struct sdb_audit_result *res;
-	int *advance;
-};
-
-static int
-audit_lookup_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
-{
-	struct audit_lookup_arg *x = arg;
-
-	return sdb_audit_lookup(x->accepted, &x->a->tree, x->a->id, x->a->text.p, x->a->text.len,
-	    SDB_REMOTE_TILE_HEIGHT, src, x->res, x->advance, eb);
-}
-
 int
-sdb_remote_audit_lookup_until(struct sdb_remote *r, const struct sdb_tree *accepted,
-    const struct sdb_remote_answer *a, long long deadline_ms, struct sdb_audit_result *res,
-    int *advance, struct sdb_errbuf *eb)
+sdb_remote_check_tree_until(struct sdb_remote *r, const struct sdb_tree *accepted,
+    const struct sdb_tree *tree, long long deadline_ms, struct sdb_audit_result *res,
+    struct sdb_errbuf *eb)
 {
-	struct audit_lookup_arg x = { accepted, a, res, advance };
+	struct consistency_arg c = { accepted, tree, res };
+	struct edge_arg e = { tree };
 
-	return refetch_tiles(r, deadline_ms, audit_lookup_op, &x, eb);
+	memset(res, 0, sizeof *res);
+	if (accepted != NULL)
+		return refetch_tiles(r, deadline_ms, consistency_op, &c, eb);
+	if (tree->n == 0)
+		return check_empty(tree, eb);
+	return refetch_tiles(r, deadline_ms, edge_op, &e, eb);
 }
 
 /* --- setup ------------------------------------------------------------- */
@@ -789,12 +786,19 @@ inclusion_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb
 }
 
 int
-sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
-    const char *text, size_t tlen, struct sdb_errbuf *eb)
+sdb_remote_check_inclusion_until(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
+    const char *text, size_t tlen, long long deadline_ms, struct sdb_errbuf *eb)
 {
 	struct inclusion_arg a = { tree, id, text, tlen };
 
-	return refetch_tiles(r, 0, inclusion_op, &a, eb);
+	return refetch_tiles(r, deadline_ms, inclusion_op, &a, eb);
+}
+
+int
+sdb_remote_check_inclusion(struct sdb_remote *r, const struct sdb_tree *tree, int64_t id,
+    const char *text, size_t tlen, struct sdb_errbuf *eb)
+{
+	return sdb_remote_check_inclusion_until(r, tree, id, text, tlen, 0, eb);
 }
 
 int

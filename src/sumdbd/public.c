@@ -1,8 +1,9 @@
 /*
  * The public-log path of sumdbd serve (public.h): routing of lookup
  * misses (private patterns to the upstream fetcher, the rest to the public
- * log), the verified public lookup (csumdb/remote.h for HTTP and the
- * bounded in-memory tile cache, csumdb/audit_lookup.h for the decision),
+ * log), the verified public lookup (csumdb/remote.h for HTTP, the
+ * bounded in-memory tile cache and the checks: each answer's signed tree
+ * before its record),
  * the accepted public tree and the misbehavior evidence in the config
  * table, and the append to our log.
  *
@@ -37,7 +38,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "csumdb/audit_lookup.h"
 #include "csumdb/base64.h"
 #include "csumdb/module.h"
 #include "csumdb/module_glob.h"
@@ -411,16 +411,24 @@ acc_unchanged(const struct sdbd_public *p, const struct acc_copy *c)
 }
 
 /*
- * Checks the answer against the accepted tree and moves that forward when
- * the answer's tree is larger (or is the first).  The check runs on a copy
- * (*acc, left holding the tree checked against, for the evidence) with no
- * lock held; the move happens under mu only while the accepted tree is
- * still that copy, else the check runs again.  Returns SDB_OK, the
- * verification errors, SDB_ERR_IO, SDB_ERR_TIMEOUT, store errors,
+ * The check of the signed tree of an answer (a->opened), before anything
+ * else in the answer is trusted, whatever the answer around it (a record
+ * then asked for again, another module's, outside the tree): a tree the
+ * log signed is its word, as x/mod's client merges a lookup's tree into
+ * the latest it knows before it checks the record.  The tree must be
+ * consistent with the accepted tree, and becomes the accepted tree when
+ * larger; on first contact it is trusted once its right edge hashes to
+ * its signed root.  So every tree the log shows is checked against every
+ * other it showed before, and a fork shown once, then honesty, is proved
+ * by the two.  The check runs on a copy (*acc, left holding the tree
+ * checked against, for the evidence) with no lock held; the move happens
+ * under mu only while the accepted tree is still that copy, else the
+ * check runs again.  Returns SDB_OK,
+ * the verification errors, SDB_ERR_IO, SDB_ERR_TIMEOUT, store errors,
  * SDB_ERR_NOMEM.
  */
 static int
-check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long long deadline_ms,
+check_tree(struct sdbd_public *p, const struct sdb_remote_answer *a, long long deadline_ms,
     struct acc_copy *acc, struct sdb_audit_result *res, struct sdb_errbuf *eb)
 {
 	int advance, err, round;
@@ -432,8 +440,8 @@ check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long 
 		if ((err = acc_copy_take(p, acc, eb)) != SDB_OK)
 			return err;
 		/* the decision against acc, no lock held */
-		err = sdb_remote_audit_lookup_until(&p->r, acc->have ? &acc->tree : NULL, a,
-		    deadline_ms, res, &advance, eb);
+		err = sdb_remote_check_tree_until(&p->r, acc->have ? &acc->tree : NULL, &a->tree,
+		    deadline_ms, res, eb);
 		if (err != SDB_OK)
 			return err;
 		pthread_mutex_lock(&p->mu);
@@ -441,6 +449,7 @@ check_and_accept(struct sdbd_public *p, const struct sdb_remote_answer *a, long 
 			break;
 		pthread_mutex_unlock(&p->mu);
 	}
+	advance = !acc->have || a->tree.n > acc->tree.n;
 	if (advance && (err = store_accepted(p, a->note.p, a->note.len, eb)) == SDB_OK) {
 		if (!p->have_acc)
 			logf_line(p, "public log %s: first contact: trusting its tree of %" PRId64
@@ -464,18 +473,34 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 	char pre[512];
 	struct sdb_errbuf why;
 	int64_t id;
-	int err, bad, n;
+	int err, bad, n, tree_failed = 0;
 
 	memset(&res, 0, sizeof res);
 	memset(&acc, 0, sizeof acc);
 	for (n = 0;; n++) {
 		err = sdb_remote_lookup_fetch_until(&p->r, path, version, deadline_ms, &a, &bad, &why,
 		    eb);
-		if (err == SDB_OK)
-			err = check_and_accept(p, &a, deadline_ms, &acc, &res, eb);
+		/* The signed tree first, also of an answer whose record then
+		 * fails or is asked for again.  Its verification failures
+		 * (a fork) outrank the record's; a tree that could not be
+		 * checked leaves a record that did not verify its own words. */
+		if (a.opened) {
+			struct sdb_errbuf teb = { { 0 } };
+			int terr = check_tree(p, &a, deadline_ms, &acc, &res, &teb);
+
+			if (terr != SDB_OK) {
+				tree_failed = 1;
+				if (err == SDB_OK || sdb_err_is_verification(terr) ||
+				    terr == SDB_ERR_NOMEM)
+					err = sdb_errf(eb, terr, "%s", sdb_errmsg(&teb, terr));
+			}
+		}
+		if (err == SDB_OK && !tree_failed)
+			err = sdb_remote_check_inclusion_until(&p->r, &a.tree, a.id, a.text.p,
+			    a.text.len, deadline_ms, eb);
 		/* A record that is neither a go.sum record nor the tree's was
 		 * garbled on the way: asked again (as sdb_remote_lookup does). */
-		if (!bad || err == SDB_OK || err == SDB_ERR_FORK || !sdb_err_is_verification(err) ||
+		if (!bad || err == SDB_OK || tree_failed || !sdb_err_is_verification(err) ||
 		    n == PUBLIC_GARBLED_REFETCHES || sdb_clock_ms() >= deadline_ms)
 			break;
 		sdb_remote_answer_clear(&a);
@@ -484,7 +509,7 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 		err = sdb_errf(eb, SDB_ERR_BAD_RECORD, "record %" PRId64 " of its signed tree of %"
 		    PRId64 " records, its answer for %s@%s, is not a valid go.sum record: %s", a.id,
 		    a.tree.n, path, version, why.msg);
-	else if (bad && err != SDB_ERR_FORK && sdb_err_is_verification(err))
+	else if (bad && !tree_failed && sdb_err_is_verification(err))
 		err = sdb_errf(eb, SDB_ERR_IO, "%s/lookup/%s@%s: the answer does not parse: %s",
 		    p->r.base, path, version, why.msg);
 	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));

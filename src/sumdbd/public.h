@@ -3,10 +3,11 @@
  * issue 6): the go command trusts one GOSUMDB, so a lookup miss for a
  * module outside the private patterns is looked up in the public log
  * (sum.golang.org, or a proxy's /sumdb/sum.golang.org), accepted only
- * after the record's inclusion in a signed public tree and that tree's
- * consistency with the public tree accepted before have been verified
- * from authenticated tiles (csumdb/audit_lookup.h, csumdb/remote.h), and
- * then the same two lines are appended to our log.
+ * after the signed public tree of the answer has been verified consistent
+ * with the public tree accepted before (every answer's tree, before its
+ * record) and the record's inclusion in that tree, both from
+ * authenticated tiles (csumdb/remote.h), and then the same two lines are
+ * appended to our log.
  *
  * The accepted public tree lives in the database's config table (keys
  * below), written through the sequencer (sdbd_log_with_writer): it only
