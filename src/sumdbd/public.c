@@ -21,8 +21,9 @@
  * a deadline (--public-timeout).
  *
  * Misbehavior evidence is what the public log signed and cannot deny: two
- * signed trees that are not consistent (SDB_ERR_FORK), and a record in a
- * signed tree that is not a go.sum record (SDB_ERR_BAD_RECORD).  A lookup
+ * signed trees that are not consistent (SDB_ERR_FORK; also one signed
+ * tree of 0 records whose hash is not zero), and a record in a signed
+ * tree that is not a go.sum record (SDB_ERR_BAD_RECORD).  A lookup
  * answer whose note does not verify, a record not in the signed tree,
  * tiles that do not authenticate: anyone between us and the log can make
  * those, so they refuse the lookup (502, nothing recorded, a log line) but
@@ -265,7 +266,8 @@ evidence_key_eq(const struct evidence_key *a, const struct evidence_key *b)
 /*
  * What the log signed and cannot deny: a fork (SDB_ERR_FORK: the answer's
  * signed tree and the accepted tree the lookup checked it against, acc,
- * are not consistent, and both carry the log's signature), or a record in
+ * are not consistent, and both carry the log's signature; with no acc, a
+ * signed tree of 0 records whose hash is not zero), or a record in
  * its signed tree that is not a go.sum record (SDB_ERR_BAD_RECORD: the
  * note and the record are the evidence; anyone can check the record's
  * inclusion from the log's tiles).  Writes the evidence, stores it, logs a
@@ -322,7 +324,11 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		put_clean(f, a->text.p, a->text.len);
 		if (err != SDB_ERR_FORK) {
 			/* the record: no proof of a fork to give */
-		} else if (acc->have && a->tree.n == acc->tree.n) {
+		} else if (!acc->have) {
+			/* first contact: a tree of 0 records not hashing to zero */
+			fprintf(f, "\na tree of 0 records hashes to 32 zero bytes: no proof is "
+			    "needed\n");
+		} else if (a->tree.n == acc->tree.n) {
 			fprintf(f, "\ntwo different trees of %" PRId64 " records signed by the same "
 			    "key: no proof is needed\n", a->tree.n);
 		} else {
@@ -423,7 +429,8 @@ acc_unchanged(const struct sdbd_public *p, const struct acc_copy *c)
  * by the two.  The check runs on a copy (*acc, left holding the tree
  * checked against, for the evidence) with no lock held; the move happens
  * under mu only while the accepted tree is still that copy, else the
- * check runs again.  Returns SDB_OK,
+ * check runs again.  A first-contact tree of 0 records whose hash is not
+ * zero is SDB_ERR_FORK: no log's history can hold it.  Returns SDB_OK,
  * the verification errors, SDB_ERR_IO, SDB_ERR_TIMEOUT, store errors,
  * SDB_ERR_NOMEM.
  */
@@ -442,6 +449,9 @@ check_tree(struct sdbd_public *p, const struct sdb_remote_answer *a, long long d
 		/* the decision against acc, no lock held */
 		err = sdb_remote_check_tree_until(&p->r, acc->have ? &acc->tree : NULL, &a->tree,
 		    deadline_ms, res, eb);
+		if (err == SDB_ERR_ROOT_MISMATCH && !acc->have && a->tree.n == 0)
+			err = sdb_errf(eb, SDB_ERR_FORK, "a signed tree of 0 records whose hash is "
+			    "not 32 zero bytes, the empty tree's: no log can have it");
 		if (err != SDB_OK)
 			return err;
 		pthread_mutex_lock(&p->mu);

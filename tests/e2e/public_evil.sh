@@ -239,6 +239,18 @@ expect 0 '^502 .*misbehaved: two different trees of 600 records' \
     "first contact, a fork shown once then honesty: 502, misbehaved" -- get2 m31
 expect 0 '^0$' "... nothing recorded" -- sh -c "curl -s '$S2_URL/latest' | sed -n 2p"
 expect 2 'misbehavior: 1 seen' "... the fork kept" -- status_of "$S2DB"
+# A first contact with a tree of 0 records whose hash is not zero.
+evil_set <<'EOF'
+def hook(path, status, body):
+    if path.startswith("/lookup/") and status == 200:
+        return status, body[:body.index(b"go.sum database tree")] + sign_note(tree_text(0, b"\x01" * 32))
+    return status, body
+EOF
+new_server
+expect 0 '^502 .*misbehaved: a signed tree of 0 records whose hash is not 32 zero bytes' \
+    "first contact, a tree of 0 records with a hash not zero: 502, misbehaved" -- get2 m32
+expect 2 'public tree accepted: none yet' "... nothing accepted" -- status_of "$S2DB"
+expect 2 'misbehavior: 1 seen' "... the signed tree kept" -- status_of "$S2DB"
 
 # --- big and slow answers -----------------------------------------------
 evil_set <<'EOF'
