@@ -1,9 +1,11 @@
 /* Unit tests for src/lib/audit_lookup.c: accepting a record served by
- * another log, over in-memory logs built with the library.  Each accepted
- * case has forgery twins that must be refused: a record that is not the
- * leaf (another text, another id, an id past the tree), a forked tree, a
- * forged tile at level 0 and 1, tiles of another tree; and the decision to
- * move the accepted tree (first contact, growth, a stale smaller tree). */
+ * another log, over in-memory logs built with the library, in the order
+ * both programs check a lookup answer (the tree against the accepted one,
+ * then the record in the tree).  Each accepted case (first contact,
+ * growth, the same tree, a stale smaller tree) has forgery twins that must
+ * be refused: a record that is not the leaf (another text, another id, an
+ * id past the tree), a forked tree, a forged tile at level 0 and 1, tiles
+ * of another tree. */
 #include "config.h"
 
 #include <stdio.h>
@@ -15,85 +17,78 @@
 #include "memlog.h"
 #include "unit.h"
 
+/* Checks tree t against acc (NULL: first contact), then record id of t
+ * with the text of record text_of of m, from the tiles of serve. */
 static int
 check(const struct sdb_tree *acc, const struct sdb_tree *t, int64_t id, struct memlog *m,
-    int64_t text_of, struct memlog *serve, int *advance)
+    int64_t text_of, struct memlog *serve)
 {
 	struct sdb_tile_source src = { ml_tiles, NULL, serve };
 	struct sdb_audit_result res;
+	int err;
 
-	return sdb_audit_lookup(acc, t, id, m->text[text_of], m->tlen[text_of], 8, &src, &res,
-	    advance, NULL);
+	if (acc != NULL && (err = sdb_audit_consistency(acc, t, 8, &src, &res, NULL)) != SDB_OK)
+		return err;
+	return sdb_audit_inclusion(t, id, m->text[text_of], m->tlen[text_of], 8, &src, NULL);
 }
 
 static void
 test_accept(void)
 {
 	struct sdb_tree acc, t;
-	int adv = -1;
 
 	build();
-	/* First contact: trusted, to be recorded. */
+	/* First contact: the record checked in the tree alone. */
 	t = tree_of(&log_a, 400);
-	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 5, &log_a, &adv), SDB_OK);
-	CU_ASSERT_EQUAL(adv, 1);
-	/* Growth: consistent, moves forward. */
+	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 5, &log_a), SDB_OK);
+	/* Growth: consistent with the accepted tree. */
 	acc = t;
 	t = tree_of(&log_a, 650);
-	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_OK);
-	CU_ASSERT_EQUAL(adv, 1);
-	/* The same tree: accepted, nothing to move. */
-	CU_ASSERT_EQUAL(check(&t, &t, 256, &log_a, 256, &log_a, &adv), SDB_OK);
-	CU_ASSERT_EQUAL(adv, 0);
-	/* A stale (smaller) tree that is a prefix: accepted, never moves back. */
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a), SDB_OK);
+	/* The same tree. */
+	CU_ASSERT_EQUAL(check(&t, &t, 256, &log_a, 256, &log_a), SDB_OK);
+	/* A stale (smaller) tree that is a prefix. */
 	acc = tree_of(&log_a, 650);
 	t = tree_of(&log_a, 300);
-	CU_ASSERT_EQUAL(check(&acc, &t, 299, &log_a, 299, &log_a, &adv), SDB_OK);
-	CU_ASSERT_EQUAL(adv, 0);
+	CU_ASSERT_EQUAL(check(&acc, &t, 299, &log_a, 299, &log_a), SDB_OK);
 }
 
 static void
 test_record_twins(void)
 {
 	struct sdb_tree t;
-	int adv = -1;
 
 	build();
 	t = tree_of(&log_a, 400);
 	/* Another record's text at this id; this record under another id. */
-	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 6, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
-	CU_ASSERT_EQUAL(check(NULL, &t, 6, &log_a, 5, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
-	CU_ASSERT_EQUAL(adv, 0);
+	CU_ASSERT_EQUAL(check(NULL, &t, 5, &log_a, 6, &log_a), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, 6, &log_a, 5, &log_a), SDB_ERR_RECORD_MISMATCH);
 	/* A record that exists, but past the signed tree (the lookup's own
 	 * id cannot make it part of the tree). */
-	CU_ASSERT_EQUAL(check(NULL, &t, 450, &log_a, 450, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
-	CU_ASSERT_EQUAL(check(NULL, &t, -1, &log_a, 0, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, 450, &log_a, 450, &log_a), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, -1, &log_a, 0, &log_a), SDB_ERR_RECORD_MISMATCH);
 	/* B's record (same path, other hashes) against A's tree. */
-	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_b, 350, &log_a, &adv), SDB_ERR_RECORD_MISMATCH);
-	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_a, 350, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_b, 350, &log_a), SDB_ERR_RECORD_MISMATCH);
+	CU_ASSERT_EQUAL(check(NULL, &t, 350, &log_a, 350, &log_a), SDB_OK);
 }
 
 static void
 test_fork_twins(void)
 {
 	struct sdb_tree acc, t;
-	int adv = -1;
 
 	build();
 	/* Honest twin: B shares A's first SHARED records. */
 	acc = tree_of(&log_a, SHARED);
 	t = tree_of(&log_b, 600);
-	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b, &adv), SDB_OK);
-	CU_ASSERT_EQUAL(adv, 1);
+	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b), SDB_OK);
 	/* Accepted A(500), now B(600) under the same key: a fork, and the
 	 * record served is really in B's tree. */
 	acc = tree_of(&log_a, 500);
-	adv = -1;
-	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b, &adv), SDB_ERR_FORK);
-	CU_ASSERT_EQUAL(adv, 0);
+	CU_ASSERT_EQUAL(check(&acc, &t, 550, &log_b, 550, &log_b), SDB_ERR_FORK);
 	/* The same size with another hash. */
 	t = tree_of(&log_b, 500);
-	CU_ASSERT_EQUAL(check(&acc, &t, 10, &log_b, 10, &log_b, &adv), SDB_ERR_FORK);
+	CU_ASSERT_EQUAL(check(&acc, &t, 10, &log_b, 10, &log_b), SDB_ERR_FORK);
 	/* A stale tree that is not a prefix of the accepted one. */
 	acc = tree_of(&log_a, 650);
 	t = tree_of(&log_b, 400);
@@ -115,7 +110,7 @@ static void
 test_forged_tiles(void)
 {
 	struct sdb_tree acc, t;
-	int adv = -1, lvl;
+	int lvl;
 
 	build();
 	acc = tree_of(&log_a, 300);
@@ -123,18 +118,16 @@ test_forged_tiles(void)
 	/* A forged tile at either level: a tile mismatch, nothing accepted. */
 	for (lvl = 0; lvl <= 1; lvl++) {
 		log_a.tamper_level = lvl;
-		adv = -1;
-		CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_ERR_TILE_MISMATCH);
-		CU_ASSERT_EQUAL(adv, 0);
-		CU_ASSERT_EQUAL(check(NULL, &t, 100, &log_a, 100, &log_a, &adv), SDB_ERR_TILE_MISMATCH);
+		CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a), SDB_ERR_TILE_MISMATCH);
+		CU_ASSERT_EQUAL(check(NULL, &t, 100, &log_a, 100, &log_a), SDB_ERR_TILE_MISMATCH);
 	}
 	log_a.tamper_level = -1;
-	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a, &adv), SDB_OK);
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_a, 600, &log_a), SDB_OK);
 	/* Tiles of another tree under A's signed root, with B's record. */
-	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_b, 600, &log_b, &adv), SDB_ERR_TILE_MISMATCH);
+	CU_ASSERT_EQUAL(check(&acc, &t, 600, &log_b, 600, &log_b), SDB_ERR_TILE_MISMATCH);
 	/* Sizes out of range. */
 	t.n = -1;
-	CU_ASSERT_EQUAL(check(&acc, &t, 0, &log_a, 0, &log_a, &adv), SDB_ERR_RANGE);
+	CU_ASSERT_EQUAL(check(&acc, &t, 0, &log_a, 0, &log_a), SDB_ERR_RANGE);
 }
 
 void
