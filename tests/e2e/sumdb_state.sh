@@ -212,8 +212,11 @@ in_file() {
 	    "$WORK/copy.state"
 }
 # hold: a read-only connection to the state that reads in a transaction
-# and keeps it open, holding the snapshot it read
+# and keeps it open, holding the snapshot it read.  The output of an
+# earlier one goes first: the new one's redirection is made in the
+# background, and the wait below must not find the old "reading" line.
 hold() {
+	rm -f "$WORK/hold.out"
 	python3 -c '
 import sqlite3, sys, time
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, isolation_level=None)
