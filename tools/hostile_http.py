@@ -500,17 +500,25 @@ def read_answer_head(s, buf):
 
 
 def cmd_drain(args):
+    """Keep-alive clients ask as fast as they are answered while the
+    server gets SIGTERM.  Counts, per client, the answers read after the
+    signal was sent, and the answers read after the first answer any
+    client got that said Connection: close (the server draining: from
+    then on each connection's next answer should say it, so this stays
+    small however late the server got to the signal); -1 when none said
+    it."""
     addr = parse_addr(args.addr)
     n = min(args.conns, MAX_CONNS)
     raise_nofile(n)
     paths = args.paths.split(",")
     signalled = threading.Event()
+    closing = threading.Event()
     lock = threading.Lock()
-    stats = {"after": [], "told_close": 0, "ended": []}
+    stats = {"after": [], "after_close": [], "told_close": 0, "ended": []}
 
     def client(i):
         s = socket.create_connection(addr, timeout=30, source_address=("127.0.0.1", 0))
-        buf, after, last_head, k = b"", 0, "", i
+        buf, after, after_close, last_head, k = b"", 0, 0, "", i
         try:
             while True:
                 p = paths[k % len(paths)]
@@ -525,12 +533,16 @@ def cmd_drain(args):
                 last_head = head
                 if signalled.is_set():
                     after += 1
+                if closing.is_set():
+                    after_close += 1
+                if says_close(head):
+                    closing.set()
         finally:
             s.close()
-        told = any(l.lower().replace(" ", "") == "connection:close" for l in last_head.split("\r\n"))
         with lock:
             stats["after"].append(after)
-            stats["told_close"] += told
+            stats["after_close"].append(after_close)
+            stats["told_close"] += says_close(last_head)
             stats["ended"].append(time.monotonic())
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(n)]
@@ -542,9 +554,17 @@ def cmd_drain(args):
     os.kill(args.pid, signal.SIGTERM)
     for t in threads:
         t.join(60)
-    print("drain conns=%d ended=%d most_answers_after_signal=%d told_close=%d last_end_s=%.2f" % (
-        n, len(stats["ended"]), max(stats["after"]) if stats["after"] else -1, stats["told_close"],
-        (max(stats["ended"]) - t0) if stats["ended"] else float("nan")))
+    print("drain conns=%d ended=%d most_answers_after_signal=%d most_answers_after_close=%d "
+          "told_close=%d last_end_s=%.2f" % (
+              n, len(stats["ended"]), max(stats["after"]) if stats["after"] else -1,
+              max(stats["after_close"]) if closing.is_set() and stats["after_close"] else -1,
+              stats["told_close"],
+              (max(stats["ended"]) - t0) if stats["ended"] else float("nan")))
+
+
+def says_close(head):
+    """Whether the answer head says Connection: close."""
+    return any(l.lower().replace(" ", "") == "connection:close" for l in head.split("\r\n"))
 
 
 def read_answer(s, buf):

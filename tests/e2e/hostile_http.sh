@@ -152,8 +152,13 @@ python3 "$TOOL" drain "$ADDR" --pid "$PID" --conns 64 >"$WORK/drain.txt" 2>&1
 cat "$WORK/drain.txt"
 expect 0 '^yes$' "SIGTERM under load: keep-alive connections told Connection: close (48 of 64 at least)" -- \
 	ok_if lt 47 "$(field told_close "$WORK/drain.txt" drain)"
-expect 0 '^yes$' "and none served more than 5 answers after the signal" -- \
-	ok_if lt "$(field most_answers_after_signal "$WORK/drain.txt" drain)" 6
+# counted from the first answer that said Connection: close, not from the
+# signal: a loaded machine may run the server's stop tens of ms after
+# the signal was sent, and the clients are answered meanwhile
+most=$(field most_answers_after_close "$WORK/drain.txt" drain)
+expect 0 '^yes$' "some client was told to close (-1: none)" -- ok_if lt -1 "$most"
+expect 0 '^yes$' "and none served more than 5 answers after the first told to close ($most)" -- \
+	ok_if lt "$most" 6
 stop_sumdbd
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/serve.err' || echo clean"
