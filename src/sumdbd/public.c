@@ -288,6 +288,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	int stored = -1, again;
 	struct evidence_key key;
 
+	sdb_remote_scrub(&p->r, eb);
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
 	memset(&key, 0, sizeof key);
 	key.err = err;
@@ -305,14 +306,14 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	pthread_mutex_unlock(&p->mu);
 	if (again) {
 		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
-		    "of it is stored already (sumdbd status)", p->r.base, path, version, why);
+		    "of it is stored already (sumdbd status)", p->r.shown, path, version, why);
 		goto out;
 	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if ((f = open_memstream(&text, &tlen)) != NULL) {
 		fprintf(f, "public log misbehavior: %s\n", why);
-		fprintf(f, "public log: %s at %s\n", p->r.vkey, p->r.base);
+		fprintf(f, "public log: %s at %s\n", p->r.vkey, p->r.shown);
 		fprintf(f, "seen: %s, looking up %s@%s\n", when, path, version);
 		if (err == SDB_ERR_FORK && acc->have) {
 			fprintf(f, "\naccepted tree (%" PRId64 " records):\n", acc->tree.n);
@@ -351,7 +352,7 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		}
 	}
 	free(text);
-	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.base,
+	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.shown,
 	    path, version, why, stored == SDB_OK ? "evidence stored (sumdbd status)" :
 	    "WARNING: the evidence could not be stored");
 out:
@@ -371,9 +372,10 @@ unverified(struct sdbd_public *p, int err, const char *path, const char *version
 {
 	char why[SDB_ERRBUF_SIZE];
 
+	sdb_remote_scrub(&p->r, eb);
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
 	logf_line(p, "public log %s: the answer for %s@%s did not verify: %s; nothing recorded "
-	    "(not evidence against the log: anything on the way could have made it)", p->r.base,
+	    "(not evidence against the log: anything on the way could have made it)", p->r.shown,
 	    path, version, why);
 	return sdb_errf(eb, err, "the answer of the public checksum database %s did not verify: "
 	    "%s; nothing is recorded", sdb_note_verifier_name(p->r.v), why);
@@ -463,7 +465,7 @@ check_tree(struct sdbd_public *p, const struct sdb_remote_answer *a, long long d
 	if (advance && (err = store_accepted(p, a->note.p, a->note.len, eb)) == SDB_OK) {
 		if (!p->have_acc)
 			logf_line(p, "public log %s: first contact: trusting its tree of %" PRId64
-			    " records and recording it as accepted", p->r.base, a->tree.n);
+			    " records and recording it as accepted", p->r.shown, a->tree.n);
 		p->acc = a->tree;
 		p->have_acc = 1;
 	}
@@ -558,6 +560,13 @@ public_fetch_masked(void *arg, const char *path, const char *version, struct sdb
 
 	if (err != SDB_OK)
 		sdb_remote_scrub(&p->r, eb);
+	/* what the log said no to, and its lies, say themselves (a 404 is
+	 * the client's business; misbehaved and unverified log theirs);
+	 * the rest (the log unreachable, slow, this log's own trouble)
+	 * would reach the client alone */
+	if (err != SDB_OK && err != SDB_ERR_NOT_FOUND && !sdb_err_is_verification(err))
+		logf_line(p, "public log %s: %s@%s not recorded: %s", p->r.shown, path, version,
+		    sdb_errmsg(eb, err));
 	return err;
 }
 

@@ -25,7 +25,9 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; th
 fi
 evil_start
 K=$EVIL_VKEY
-U=$EVIL_URL
+# with credentials, as a company's proxy of the public log may want them:
+# shown nowhere (section at the end)
+U="http://csumdb:s3cret-pw@${EVIL_URL#http://}"
 
 # get M: GETs our lookup of example.com/M@v1.0.0; prints "STATUS BODY" on
 # one line.
@@ -291,5 +293,16 @@ sumdbd_stop S2
 # Twin: the honest log, recorded.
 evil_set </dev/null
 expect 0 '^200 [0-9]+ example.com/m50 v1.0.0 h1:' "the honest log again: recorded" -- get m50
+
+# --- the public log gone; its credentials --------------------------------
+evil_stop
+expect 0 '^502 ' "the public log unreachable: 502" -- get m51
+expect 0 'public log http://xxxxx@127\.0\.0\.1:[0-9]+: example\.com/m51@v1\.0\.0 not recorded: ' \
+    "... and a log line saying why" -- cat "$WORK/serve.err"
 stop_sumdbd
+expect 0 '^yes$' "the public log's password is in no log line" -- \
+    ok_if sh -c "! grep -l s3cret-pw '$WORK'/*.err"
+expect 0 '^yes$' "... nor in the evidence sumdbd status shows" -- \
+    ok_if sh -c "for d in '$WORK'/*.db; do '$SUMDBD' status --db \"\$d\"; done >'$WORK/all.status' 2>&1;
+        grep -q 'public log misbehavior' '$WORK/all.status' && ! grep -q s3cret-pw '$WORK/all.status'"
 e2e_done
