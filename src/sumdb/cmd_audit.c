@@ -349,7 +349,7 @@ cmd_audit(int argc, char **argv)
 	if ((err = sdb_remote_latest(&r, &lat, &lat_note, &lat_len, &eb)) != SDB_OK) {
 		status = remote_exit_status(err);
 		if (status == EXIT_VERIFY)
-			fprintf(stderr, "sumdb audit: %s/latest does not verify: %s\n", r.base,
+			fprintf(stderr, "sumdb audit: %s/latest does not verify: %s\n", r.shown,
 			    sdb_errmsg(&eb, err));
 		else
 			fprintf(stderr, "sumdb audit: could not check: %s; nothing was checked, the "

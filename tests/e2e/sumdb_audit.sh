@@ -185,8 +185,9 @@ expect 1 'cannot create the state file .*/nodir/x.state: directory .*/nodir: No 
 # holds that key (the right key refused the next night) and reads as an
 # audit with no evidence.
 NEW="$WORK/new.state"
-expect 2 'does not verify' "first run, a key the log does not sign with: exit 2" -- \
-	"$SUMDB" audit --state "$NEW" --url "$PROXY_URL" "$OTHER_VKEY"
+expect 2 '^sumdb audit: http://xxxxx@127\.0\.0\.1:[0-9]+/latest does not verify' \
+	"first run, a key the log does not sign with: exit 2, the URL's password not shown" -- \
+	"$SUMDB" audit --state "$NEW" --url "http://auditor:s3cret@${PROXY_URL#http://}" "$OTHER_VKEY"
 expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$NEW"
 expect 1 'no state file' "sumdb evidence: no audit has stored anything" -- "$SUMDB" evidence --state "$NEW" "$VKEY"
 expect 0 '^first run: trusting the tree of 600' "the next run, with the right key, is a first run" -- sa --state "$NEW"
