@@ -294,6 +294,31 @@ sumdbd_stop S2
 evil_set </dev/null
 expect 0 '^200 [0-9]+ example.com/m50 v1.0.0 h1:' "the honest log again: recorded" -- get m50
 
+# --- two lookups at once, the accepted tree moving under one ---------------
+# The log grows to 700.  m60's answer shows its tree of 650, whose check
+# waits on a slow tile; meanwhile m61's shows 700, which becomes the
+# accepted tree.  m60's check, made against 600, must not then move the
+# accepted tree back to 650: it is checked again against 700.
+evil_set <<'EOF'
+import time
+LOGS = {"a": recs(0, 700)}
+def hook(path, status, body):
+    if path == "/lookup/example.com/m60@v1.0.0":
+        return answer(path, LOOKUP=("a", 650))
+    if path == "/tile/8/0/002.p/138" and SEEN[path] == 1:
+        time.sleep(4)
+    return status, body
+EOF
+get m60 >"$WORK/m60.out" &
+M60=$!
+sleep 1
+expect 0 '^200 [0-9]+ example.com/m61 v1.0.0 h1:' "a lookup showing 700 beside a slow one showing 650" -- get m61
+expect 0 '^700$' "... 700 accepted" -- accepted "$WORK/priv.db"
+wait "$M60"
+expect 0 '^200 [0-9]+ example.com/m60 v1.0.0 h1:' "the slow one, a prefix of 700: recorded" -- cat "$WORK/m60.out"
+expect 0 '^700$' "... the accepted tree stays 700, not moved back to 650" -- accepted "$WORK/priv.db"
+expect 0 '^/tile/8/0/002\.p/138$' "... (the slow tile was asked for)" -- grep -x /tile/8/0/002.p/138 "$WORK/evil.ctl.log"
+
 # --- the public log gone; its credentials --------------------------------
 evil_stop
 expect 0 '^502 ' "the public log unreachable: 502" -- get m51
