@@ -477,6 +477,53 @@ check_version(const struct line *lines, size_t i, size_t j, const struct version
 }
 
 /*
+ * Counts lines[i..nlines), which the log stopped answering before they
+ * were looked up, as not checked, and says so once in each file that has
+ * any, at its first of them (in path order), so that no file's summary
+ * counts lines not checked that none of its findings names.  Returns
+ * SDB_OK or SDB_ERR_NOMEM.
+ */
+static int
+give_up(const struct line *lines, size_t i, size_t nlines, struct findings *fs, struct counts *n)
+{
+	size_t nfiles = 0, m, f, *first, *left;
+	char msg[2048];
+
+	for (m = i; m < nlines; m++)
+		if (lines[m].file >= nfiles)
+			nfiles = lines[m].file + 1;
+	first = calloc(nfiles, sizeof *first);
+	left = calloc(nfiles, sizeof *left);
+	if (first == NULL || left == NULL) {
+		free(first);
+		free(left);
+		return SDB_ERR_NOMEM;
+	}
+	/* first[f]: 1 + the index of file f's first line here (0: none);
+	 * left[f]: its lines here after those of that line's version */
+	for (m = i; m < nlines; m++) {
+		f = lines[m].file;
+		n[f].not_checked++;
+		if (first[f] == 0)
+			first[f] = m + 1;
+		else if (strcmp(lines[m].path, lines[first[f] - 1].path) != 0 ||
+		    strcmp(lines[m].version, lines[first[f] - 1].version) != 0)
+			left[f]++;
+	}
+	for (m = i; m < nlines; m++) {
+		if (first[lines[m].file] != m + 1)
+			continue;
+		snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
+		    "checked, the log did not answer the last %d lookups", lines[m].path,
+		    lines[m].version, left[lines[m].file], CHECK_GIVE_UP);
+		finding_add(fs, &lines[m], "could-not-check", msg);
+	}
+	free(first);
+	free(left);
+	return SDB_OK;
+}
+
+/*
  * Looks up every module version of lines[0..nlines) (sorted), jobs at
  * once, and checks them in path order: findings into fs, counts into
  * n[file].
@@ -491,8 +538,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	struct pool p;
 	pthread_t th[CHECK_JOBS_MAX];
 	size_t nv = 0, nthreads = 0, i, j, k, t;
-	char msg[2048];
-	int err, synced;
+	int err, synced, rc = SDB_OK;
 
 	memset(&p, 0, sizeof p);
 	for (i = 0; i < nlines; i = j) {
@@ -537,14 +583,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 		/* a log that stopped answering is not asked about every
 		 * remaining version (a retried timeout each) */
 		if (down >= CHECK_GIVE_UP) {
-			size_t m;
-
-			for (m = i; m < nlines; m++)
-				n[lines[m].file].not_checked++;
-			snprintf(msg, sizeof msg, "%s %s and the %zu go.sum lines after its own: not "
-			    "checked, the log did not answer the last %d lookups", lines[i].path,
-			    lines[i].version, nlines - j, CHECK_GIVE_UP);
-			finding_per_file(fs, lines, i, j, "could-not-check", msg);
+			rc = give_up(lines, i, nlines, fs, n);
 			break;
 		}
 		pool_wait(&p, k, nthreads);
@@ -589,7 +628,7 @@ check_lines(struct sdb_remote *r, const struct line *lines, size_t nlines, unsig
 	lookup_seen_clear(&seen);
 	free(p.v);
 	free(p.ready);
-	return SDB_OK;
+	return rc;
 }
 
 /* Adds the go.sum lines of data[0..len), file number file, to *lines

@@ -80,6 +80,20 @@ expect 2 '^-:2: MISMATCH' "... standard input among them" -- \
 	sh -c "cd '$WORK' && '$SUMDB' check --url '$U' '$VKEY' a.sum - <b.sum"
 expect 1 'more than once' "standard input twice: refused" -- chk - -
 
+# a log that stops answering: every file with versions not checked is
+# told so, also one whose versions all come after the one given up at
+sed -n '1,4p;7,10p' "$WORK/real.sum" >"$WORK/x.sum"
+sed -n 13,14p "$WORK/real.sum" >"$WORK/y.sum"
+proxy_set "down"
+expect 1 '^x.sum:5: gopkg.in/check.v1 [^ ]* and the 0 go.sum lines after its own: not checked, the log did not answer the last 3 lookups' \
+	"the log down: given up, in the file of the version given up at" -- \
+	sh -c "cd '$WORK' && '$SUMDB' check --url '$U' '$VKEY' x.sum y.sum"
+cp "$WORK/out" "$WORK/down.out"
+expect 0 '^y.sum:1: k8s.io/klog/v2 v2.80.1 and the 0 go.sum lines after its own: not checked, the log did not answer' \
+	"... and in the file whose versions all come after it" -- cat "$WORK/down.out"
+expect 0 '^y.sum: 0 lines match the log, .*, 2 not checked$' "... which counts them" -- cat "$WORK/down.out"
+proxy_set "upstream $A_URL"
+
 # not go.sum files: refused or malformed, never a pass
 expect 1 'Is a directory' "a directory: could not check" -- chk "$WORK"
 expect 1 'Is a directory' "... among other files too" -- chk "$WORK/a.sum" "$WORK"
