@@ -91,7 +91,7 @@ note_sigs_canonical(const char *note, size_t len, size_t *bad)
 {
 	static const char prefix[] = "\xe2\x80\x94 ";
 	const size_t pl = sizeof prefix - 1;
-	size_t off = len, sigline = 0;
+	size_t off = len, sigline = 0, cap;
 	uint8_t *raw;
 	int ok = 1;
 
@@ -100,7 +100,8 @@ note_sigs_canonical(const char *note, size_t len, size_t *bad)
 		off--;
 	if (off < 2)
 		return 1;
-	if ((raw = malloc(len - off + 1)) == NULL)
+	cap = len - off + 1;
+	if ((raw = malloc(cap)) == NULL)
 		return -1;
 	while (ok && off < len) {
 		const char *line = note + off, *nl = memchr(line, '\n', len - off), *sp;
@@ -112,7 +113,7 @@ note_sigs_canonical(const char *note, size_t len, size_t *bad)
 		    (sp = memchr(line + pl, ' ', llen - pl)) == NULL)
 			continue;
 		blen = (size_t)(line + llen - (sp + 1));
-		if (sdb_b64_decode(raw, len, &n, sp + 1, blen) == SDB_OK &&
+		if (sdb_b64_decode(raw, cap, &n, sp + 1, blen) == SDB_OK &&
 		    sdb_b64_decode_canonical(raw, n, sp + 1, blen) != SDB_OK) {
 			*bad = sigline;
 			ok = 0;
