@@ -475,25 +475,26 @@ edge_op(const struct sdb_tile_source *src, void *arg, struct sdb_errbuf *eb)
 	return sdb_tlog_tree_hash(tree->n, &hr, &h);
 }
 
-/* A tree of 0 records has no tiles: its root is 32 zero bytes (x/mod). */
+/* sdb_remote_check_edge by deadline_ms (0: none). */
 static int
-check_empty(const struct sdb_tree *tree, struct sdb_errbuf *eb)
+check_edge_until(struct sdb_remote *r, const struct sdb_tree *tree, long long deadline_ms,
+    struct sdb_errbuf *eb)
 {
 	static const sdb_hash zero = { { 0 } };
+	struct edge_arg a = { tree };
 
-	return memcmp(tree->hash.b, zero.b, SDB_HASH_SIZE) == 0 ? SDB_OK :
-	    sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "a tree of 0 records hashes to 32 zero bytes, "
-	    "not to the hash signed for it");
+	/* no tiles: the root of no records is 32 zero bytes (x/mod) */
+	if (tree->n == 0)
+		return memcmp(tree->hash.b, zero.b, SDB_HASH_SIZE) == 0 ? SDB_OK :
+		    sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "a tree of 0 records hashes to 32 zero "
+		    "bytes, not to the hash signed for it");
+	return refetch_tiles(r, deadline_ms, edge_op, &a, eb);
 }
 
 int
 sdb_remote_check_edge(struct sdb_remote *r, const struct sdb_tree *tree, struct sdb_errbuf *eb)
 {
-	struct edge_arg a = { tree };
-
-	if (tree->n == 0)
-		return check_empty(tree, eb);
-	return refetch_tiles(r, 0, edge_op, &a, eb);
+	return check_edge_until(r, tree, 0, eb);
 }
 
 int
@@ -502,14 +503,11 @@ sdb_remote_check_tree_until(struct sdb_remote *r, const struct sdb_tree *accepte
     struct sdb_errbuf *eb)
 {
 	struct consistency_arg c = { accepted, tree, res };
-	struct edge_arg e = { tree };
 
 	memset(res, 0, sizeof *res);
 	if (accepted != NULL)
 		return refetch_tiles(r, deadline_ms, consistency_op, &c, eb);
-	if (tree->n == 0)
-		return check_empty(tree, eb);
-	return refetch_tiles(r, deadline_ms, edge_op, &e, eb);
+	return check_edge_until(r, tree, deadline_ms, eb);
 }
 
 /* --- setup ------------------------------------------------------------- */
