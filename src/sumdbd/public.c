@@ -523,7 +523,7 @@ public_fetch(void *arg, const char *path, const char *version, struct sdb_errbuf
 		    a.tree.n, path, version, why.msg);
 	else if (bad && !tree_failed && sdb_err_is_verification(err))
 		err = sdb_errf(eb, SDB_ERR_IO, "%s/lookup/%s@%s: the answer does not parse: %s",
-		    p->r.base, path, version, why.msg);
+		    p->r.shown, path, version, why.msg);
 	snprintf(pre, sizeof pre, "the public checksum database %s", sdb_note_verifier_name(p->r.v));
 	if (err == SDB_ERR_FORK || err == SDB_ERR_BAD_RECORD)
 		err = misbehaved(p, err, path, version, &a, &acc, &res, eb);
