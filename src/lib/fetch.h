@@ -102,6 +102,15 @@ int sdb_fetch_get_reuse(struct sdb_fetch *f, const char *url, size_t max,
 void sdb_fetch_response_clear(struct sdb_fetch_response *res);
 
 /*
+ * The first line of an error answer's body body[0..len) (NULL: none), its
+ * bytes outside printable ASCII as '?', at most cap-1 bytes, into out:
+ * the server's own words on why it failed, for a message, as the go
+ * command shows them ("server response: ...").  A CRLF line end is not
+ * part of the line.
+ */
+void sdb_fetch_body_hint(const char *body, size_t len, char *out, size_t cap);
+
+/*
  * A sink for streamed bodies.  write() gets each chunk in order and
  * returns SDB_OK or an error that aborts the transfer (passed through);
  * reset() is called before every retry so the sink can start over (e.g.

@@ -509,21 +509,17 @@ backoff(const struct sdb_fetch *f, int attempt, long retry_after_ms)
 	return d > f->opt.backoff_max_ms ? f->opt.backoff_max_ms : d;
 }
 
-/* The first line of the error body of x's last answer (memory mode;
- * stream mode keeps none), its bytes outside printable ASCII as '?', at
- * most cap-1 bytes: the server's own words on why it failed, as the go
- * command shows them ("server response: ...").  remote.c does the same
- * for the 4xx answers it is handed. */
-static void
-error_hint(const struct xfer *x, char *out, size_t cap)
+void
+sdb_fetch_body_hint(const char *body, size_t len, char *out, size_t cap)
 {
-	const char *b = x->res != NULL ? x->res->body : NULL;
-	size_t i, n = 0, len = b != NULL ? x->res->len : 0;
+	size_t i, n = 0;
 
-	for (i = 0; i < len && b[i] != '\n' && n + 1 < cap; i++) {
-		if (b[i] == '\r' && (i + 1 == len || b[i + 1] == '\n'))
+	if (body == NULL)
+		len = 0;
+	for (i = 0; i < len && body[i] != '\n' && n + 1 < cap; i++) {
+		if (body[i] == '\r' && (i + 1 == len || body[i + 1] == '\n'))
 			break;	/* a CRLF line end */
-		out[n++] = b[i] >= 0x20 && b[i] < 0x7f ? b[i] : '?';
+		out[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '?';
 	}
 	out[n] = '\0';
 }
@@ -640,7 +636,12 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 				sleep_ms(f, wait);
 				continue;
 			}
-			error_hint(x, hint, sizeof hint);
+			/* the last answer's body (memory mode; stream
+			 * mode keeps none) */
+			if (x->res != NULL)
+				sdb_fetch_body_hint(x->res->body, x->res->len, hint, sizeof hint);
+			else
+				hint[0] = '\0';
 			rc = sdb_errf(eb, SDB_ERR_IO, "%s: HTTP %ld after %d attempts%s%s",
 			    url, code, attempt + 1, hint[0] != '\0' ? ": " : "", hint);
 			goto out;

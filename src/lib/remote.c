@@ -56,20 +56,6 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The first line of an error response's body, printable ASCII only and
- * at most cap-1 bytes: the server's own words (PROTOCOL.md gives 4xx
- * answers a short text body; 5xx answers the fetch layer retries, and
- * reports itself) for the message. */
-static void
-body_hint(const char *body, size_t len, char *out, size_t cap)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len && body[i] != '\n' && n + 1 < cap; i++)
-		out[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '?';
-	out[n] = '\0';
-}
-
 void
 sdb_remote_scrub(const struct sdb_remote *r, struct sdb_errbuf *eb)
 {
@@ -110,7 +96,7 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 
 		if (status != NULL)
 			*status = res.status;
-		body_hint(res.body, res.body != NULL ? res.len : 0, hint, sizeof hint);
+		sdb_fetch_body_hint(res.body, res.len, hint, sizeof hint);
 		err = sdb_errf(eb, res.status == 404 || res.status == 410 ? SDB_ERR_NOT_FOUND :
 		    SDB_ERR_IO, "%s: HTTP %ld%s%s", url, res.status, hint[0] != '\0' ? ": " : "",
 		    hint);

@@ -775,6 +775,25 @@ test_url_scrub(void)
 	free(shown);
 }
 
+/* sdb_fetch_body_hint: the first line, control bytes and a lone CR as
+ * '?', a CRLF end left out, at most cap-1 bytes; no body, no words. */
+static void
+test_body_hint(void)
+{
+	char out[8];
+
+	sdb_fetch_body_hint("gone\r\nmore", 10, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "gone");
+	sdb_fetch_body_hint("a\rb\x01\xc3\xa9\n", 7, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "a?b???");
+	sdb_fetch_body_hint("0123456789", 10, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "0123456");
+	sdb_fetch_body_hint("tail\r", 5, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "tail");
+	sdb_fetch_body_hint(NULL, 5, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "");
+}
+
 void
 unit_register(void)
 {
@@ -793,6 +812,7 @@ unit_register(void)
 		{ "threads", test_threads },
 		{ "url_shown", test_url_shown },
 		{ "url_scrub", test_url_scrub },
+		{ "body_hint", test_body_hint },
 		{ NULL, NULL },
 	};
 	CU_pSuite s = CU_add_suite("fetch", suite_init, suite_clean);
