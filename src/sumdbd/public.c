@@ -57,6 +57,10 @@
  * in the signed tree (garbled on the way). */
 #define PUBLIC_GARBLED_REFETCHES 2
 
+/* Pieces of evidence stored by this run that one met again is known by,
+ * so as to be stored once: a log may alternate between lies. */
+#define PUBLIC_EVIDENCE_SEEN 16
+
 /* Bytes of a misbehaving response kept as evidence. */
 #define EVIDENCE_BODY_MAX 8192
 
@@ -86,8 +90,10 @@ struct sdbd_public {
 	struct sdb_tree acc;
 	char *acc_note;
 	int64_t nevidence;          /* under mu */
-	int have_last;              /* under mu: last_ev holds ... */
-	struct evidence_key last_ev;/* ... what the evidence stored last is of */
+	/* under mu: what the evidence this run stored last is of, the
+	 * newest at seen[(next_seen - 1) % PUBLIC_EVIDENCE_SEEN] */
+	struct evidence_key seen[PUBLIC_EVIDENCE_SEEN];
+	unsigned nseen, next_seen;
 };
 
 /* A copy of the accepted tree that one lookup checks its answer against. */
@@ -302,7 +308,8 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		key.id = a->id;
 	}
 	pthread_mutex_lock(&p->mu);
-	again = p->have_last && evidence_key_eq(&p->last_ev, &key);
+	for (i = 0, again = 0; i < p->nseen && !again; i++)
+		again = evidence_key_eq(&p->seen[i], &key);
 	pthread_mutex_unlock(&p->mu);
 	if (again) {
 		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
@@ -345,8 +352,9 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 			pthread_mutex_lock(&p->mu);
 			stored = store_evidence(p, text);
 			if (stored == SDB_OK) {
-				p->last_ev = key;
-				p->have_last = 1;
+				p->seen[p->next_seen++ % PUBLIC_EVIDENCE_SEEN] = key;
+				if (p->nseen < PUBLIC_EVIDENCE_SEEN)
+					p->nseen++;
 			}
 			pthread_mutex_unlock(&p->mu);
 		}

@@ -202,6 +202,15 @@ def hook(path, status, body):
 EOF
 expect 0 '^502 .*misbehaved: the tree of 0 records is not a prefix' \
     "a signed tree of 0 records with a hash not zero: 502, misbehaved" -- get m27
+# The first fork again, after others were stored: kept once.
+evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "b": recs(0, 350) + recs(350, 600, "b")}
+LOOKUP = ("b", 600)
+EOF
+expect 0 '^502 .*misbehaved: two different trees of 600 records' \
+    "the first fork again, after others: 502, misbehaved" -- get m29
+expect 0 'MISBEHAVED \(example.com/m29@v1.0.0\).*stored already' \
+    "... logged, not stored again" -- cat "$WORK/serve.err"
 expect 0 '^2$' "only m0 and m25 recorded" -- size
 expect 0 '^600$' "the accepted tree is still the honest 600" -- accepted "$WORK/priv.db"
 expect 2 'misbehavior: 4 seen' "sumdbd status: four forks kept (the trees of 600 once)" -- status_of "$WORK/priv.db"
