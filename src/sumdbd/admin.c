@@ -12,8 +12,11 @@
  *   response  "ok\n" REPORT            the import is durable and published
  *             "error " CODE "\n" MSG   CODE a decimal enum sdb_err
  *
- * The server reads at most SDB_MAX_GOSUM_SIZE bytes of go.sum and gives a
- * client ADMIN_IO_TIMEOUT_S seconds between bytes.
+ * The server reads at most SDB_MAX_GOSUM_SIZE bytes of go.sum and takes one
+ * request at a time, which must arrive whole within ADMIN_REQUEST_TIMEOUT_S
+ * of its acceptance.  A stop interrupts a request still arriving, and
+ * every connection still waiting is answered that the server is stopping
+ * (nothing of it recorded); an import already under way is finished.
  */
 #include "config.h"
 
@@ -32,6 +35,7 @@
 
 #include "admin.h"
 #include "admin_server.h"
+#include "clock.h"
 #include "crypto.h"
 #include "fileio.h"
 #include "csumdb/gosum.h"
@@ -41,7 +45,18 @@
 
 #define ADMIN_TOKEN_BYTES 32
 #define ADMIN_TOKEN_HEX (2 * ADMIN_TOKEN_BYTES)
+/* How long the server waits to send its answer. */
 #define ADMIN_IO_TIMEOUT_S 30
+/* The whole request, header and go.sum, from its acceptance.  The one
+ * admin thread serves one request at a time: without a bound on the
+ * whole, a client that sends a byte now and then holds it, and with it
+ * every other add and the server's stop, for as long as it likes.  A
+ * sumdbd add has read and checked its input before it connects, and
+ * sends SDB_MAX_GOSUM_SIZE over a Unix socket in well under a second. */
+#define ADMIN_REQUEST_TIMEOUT_S 10
+/* What read_full and read_line return, beside SDB_OK and the sdb_err
+ * codes, when the server is stopping. */
+#define ADMIN_STOPPING 1
 /* "add " + token + " " + 20 digits + "\n", with room to spare. */
 #define ADMIN_HEADER_MAX 128
 #define ADMIN_REPORT_MAX 4096
@@ -91,15 +106,47 @@ write_all(int fd, const void *buf, size_t len)
 	return SDB_OK;
 }
 
-/* Reads exactly len bytes (the socket has a receive timeout). */
+/* A connection being read by the server: its request must be whole
+ * by deadline (sdb_clock_ms), and stop_fd turning readable means stop. */
+struct admin_conn {
+	int fd;
+	int stop_fd;
+	long long deadline;
+};
+
+/*
+ * Reads exactly len bytes of c's request.  Returns SDB_OK; SDB_ERR_TIMEOUT
+ * past the deadline; ADMIN_STOPPING when the server stops first;
+ * SDB_ERR_IO when the client closed the connection or it failed.
+ */
 static int
-read_full(int fd, void *buf, size_t len)
+read_full(const struct admin_conn *c, void *buf, size_t len)
 {
 	char *p = buf;
 
 	while (len > 0) {
-		ssize_t r = recv(fd, p, len, 0);
-		if (r < 0 && errno == EINTR)
+		struct pollfd pf[2];
+		long long left = c->deadline - sdb_clock_ms();
+		ssize_t r;
+		int n;
+
+		if (left <= 0)
+			return SDB_ERR_TIMEOUT;
+		pf[0].fd = c->fd;
+		pf[0].events = POLLIN;
+		pf[1].fd = c->stop_fd;
+		pf[1].events = POLLIN;
+		pf[0].revents = pf[1].revents = 0;
+		/* left is at most ADMIN_REQUEST_TIMEOUT_S seconds */
+		n = poll(pf, 2, (int)left);
+		if (n < 0 && errno != EINTR)
+			return SDB_ERR_IO;
+		if (n > 0 && pf[1].revents != 0)
+			return ADMIN_STOPPING;
+		if (n <= 0)
+			continue;   /* the deadline is checked again */
+		r = recv(c->fd, p, len, MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (r <= 0)
 			return SDB_ERR_IO;
@@ -110,15 +157,17 @@ read_full(int fd, void *buf, size_t len)
 }
 
 /* Reads one line of at most cap-1 bytes, byte by byte (the header is
- * short, and reading past it would eat the body). */
+ * short, and reading past it would eat the body).  Returns what read_full
+ * does, or SDB_ERR_TOO_LARGE for a line that does not fit. */
 static int
-read_line(int fd, char *buf, size_t cap)
+read_line(const struct admin_conn *c, char *buf, size_t cap)
 {
 	size_t n = 0;
+	int rc;
 
 	while (n + 1 < cap) {
-		if (read_full(fd, buf + n, 1) != SDB_OK)
-			return SDB_ERR_IO;
+		if ((rc = read_full(c, buf + n, 1)) != SDB_OK)
+			return rc;
 		if (buf[n] == '\n') {
 			buf[n] = '\0';
 			return SDB_OK;
@@ -128,12 +177,13 @@ read_line(int fd, char *buf, size_t cap)
 	return SDB_ERR_TOO_LARGE;
 }
 
+/* The answer is short and the client waits for it, but a client that
+ * never reads must not hold the thread. */
 static void
-set_timeouts(int fd)
+set_send_timeout(int fd)
 {
 	struct timeval tv = { ADMIN_IO_TIMEOUT_S, 0 };
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
@@ -218,21 +268,52 @@ reply_error(int fd, int rc, const char *msg)
 		(void)write_all(fd, msg, strlen(msg));
 }
 
+/* The answer to a request the server did not take because it stops. */
+static void
+reply_stopping(int fd)
+{
+	reply_error(fd, SDB_ERR_IO, "the server is stopping; nothing of this add was recorded: "
+	    "run it again once the server is back, or with it stopped\n");
+}
+
+/* The answer to a request that stopped arriving (rc from read_full). */
+static void
+reply_unread(int fd, int rc)
+{
+	if (rc == ADMIN_STOPPING)
+		reply_stopping(fd);
+	else if (rc == SDB_ERR_TIMEOUT) {
+		char msg[128];
+		(void)snprintf(msg, sizeof msg, "the request did not arrive whole within %d s; "
+		    "nothing of it was recorded\n", ADMIN_REQUEST_TIMEOUT_S);
+		reply_error(fd, SDB_ERR_TIMEOUT, msg);
+	}
+	/* else the client is gone or sent too long a header: see the caller */
+}
+
 /* Answers one request; head (ADMIN_HEADER_MAX bytes) is for its header,
  * which holds the client's copy of the token. */
 static void
 serve_request(struct sdbd_admin_server *a, int fd, char *head)
 {
 	struct sdb_errbuf eb = { { 0 } };
+	struct admin_conn c;
 	char report[ADMIN_REPORT_MAX];
 	char *data, *end;
 	unsigned long long want;
 	int rc;
 
-	set_timeouts(fd);
-	if (read_line(fd, head, ADMIN_HEADER_MAX) != SDB_OK ||
-	    strncmp(head, "add ", 4) != 0 || strlen(head) < 4 + ADMIN_TOKEN_HEX + 2 ||
-	    head[4 + ADMIN_TOKEN_HEX] != ' ') {
+	c.fd = fd;
+	c.stop_fd = a->stop_pipe[0];
+	c.deadline = sdb_clock_ms() + ADMIN_REQUEST_TIMEOUT_S * 1000LL;
+	set_send_timeout(fd);
+	rc = read_line(&c, head, ADMIN_HEADER_MAX);
+	if (rc == ADMIN_STOPPING || rc == SDB_ERR_TIMEOUT) {
+		reply_unread(fd, rc);
+		return;
+	}
+	if (rc != SDB_OK || strncmp(head, "add ", 4) != 0 ||
+	    strlen(head) < 4 + ADMIN_TOKEN_HEX + 2 || head[4 + ADMIN_TOKEN_HEX] != ' ') {
 		reply_error(fd, SDB_ERR_INVALID, "malformed admin request\n");
 		return;
 	}
@@ -257,10 +338,12 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 		reply_error(fd, SDB_ERR_NOMEM, "out of memory\n");
 		return;
 	}
-	if (read_full(fd, data, (size_t)want) != SDB_OK) {
+	if ((rc = read_full(&c, data, (size_t)want)) != SDB_OK) {
 		free(data);
+		reply_unread(fd, rc);
 		return;
 	}
+	/* Whole: from here on the import is finished, stop or not. */
 	rc = sdbd_admin_import(a->log, data, (size_t)want, report, sizeof report, &eb);
 	free(data);
 	if (rc != SDB_OK) {
@@ -281,6 +364,25 @@ serve_client(struct sdbd_admin_server *a, int fd)
 	serve_request(a, fd, head);
 	/* the token the client sent, right or wrong, on every path */
 	sdb_memzero(head, sizeof head);
+}
+
+/* At stop, after the socket's name is gone: the connections still
+ * waiting to be taken are told so, rather than closed unanswered (which
+ * leaves their add not knowing whether it was recorded).  The listening
+ * socket does not block (SOCK_NONBLOCK). */
+static void
+refuse_waiting(struct sdbd_admin_server *a)
+{
+	int fd;
+
+	while ((fd = accept4(a->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0 || errno == EINTR ||
+	    errno == ECONNABORTED) {
+		if (fd < 0)
+			continue;
+		set_send_timeout(fd);
+		reply_stopping(fd);
+		close(fd);
+	}
 }
 
 static void *
@@ -315,6 +417,7 @@ admin_thread(void *arg)
 		serve_client(a, fd);
 		close(fd);
 	}
+	refuse_waiting(a);
 	return NULL;
 }
 
@@ -395,7 +498,7 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, a->sock_path, strlen(a->sock_path) + 1);
 	(void)unlink(a->sock_path);
-	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
 	    chmod(a->sock_path, 0600) != 0 || listen(a->fd, 16) != 0 || pipe2(a->stop_pipe, O_CLOEXEC) != 0) {
 		e = errno;

@@ -183,6 +183,68 @@ expect 0 "^yes$" "... and never prints the token" -- \
 	ok_if sh -c "! grep -q '$(cat "$WORK/token.saved")' '$WORK/out' && ! grep -q '0000000000000000' '$WORK/out'"
 cp "$WORK/token.saved" "$DB.admin.token"
 
+# dribble OUT: a client of the admin socket that sends its request a
+# byte every half second, for up to a minute, then writes the answer it
+# got to OUT.  The admin thread takes one request at a time: a client
+# like this must not hold it, nor the server's stop, for as long as it
+# likes.
+dribble() {
+	rm -f "$WORK/dribble.ready"
+	python3 - "$DB.admin.sock" "$1" "$WORK/dribble.ready" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+open(sys.argv[3], "w").close()
+try:
+    for _ in range(120):
+        s.send(b"a")
+        time.sleep(0.5)
+except OSError:
+    pass
+s.settimeout(30)
+try:
+    answer = s.recv(4096)
+except OSError as e:
+    answer = repr(e).encode()
+open(sys.argv[2], "wb").write(answer or b"(closed without an answer)")
+PY
+	DRIBBLE_PID=$!
+	wait_for 10 test -e "$WORK/dribble.ready"
+	sleep 0.2   # its first byte taken: it holds the admin thread
+}
+gosum 330 331 >"$WORK/g5.sum"
+dribble "$WORK/dribble.out"
+expect 0 '^added 1, already present 0 \(module versions\); tree size 311$' \
+	"an add behind a client that dribbles its request goes through within its deadline" -- \
+	timeout 25 "$SUMDBD" add --db "$DB" "$WORK/g5.sum"
+wait "$DRIBBLE_PID"
+expect 0 '^the request did not arrive whole within 10 s; nothing of it was recorded$' \
+	"... and the dribbling client is cut off after 10 s, told why" -- cat "$WORK/dribble.out"
+
+# A stop while a request is still arriving, and another add waits: the
+# server stops at once; both are told it stopped and that nothing of
+# theirs was recorded (and it was not).
+gosum 340 341 >"$WORK/g6.sum"
+dribble "$WORK/dribble.out"
+"$SUMDBD" add --db "$DB" "$WORK/g6.sum" >"$WORK/waiting.out" 2>&1 &
+WAITING_PID=$!
+sleep 0.5
+t0=$(date +%s)
+stop_sumdbd
+t1=$(date +%s)
+expect 0 '^yes$' "a stop is not held up by a client still sending its request" -- \
+	ok_if test $((t1 - t0)) -le 5 -a "$SUMDBD_STATUS" -eq 0
+wait "$WAITING_PID"
+echo "exit $?" >>"$WORK/waiting.out"
+expect 0 '^sumdbd add: the server is stopping; nothing of this add was recorded: run it again' \
+	"an add waiting at the stop is told that nothing of it was recorded" -- cat "$WORK/waiting.out"
+expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/waiting.out"
+wait "$DRIBBLE_PID"
+expect 0 '^error -2$' "... and so is the client still sending" -- cat "$WORK/dribble.out"
+expect 0 '^added 1, already present 0 \(module versions\); tree size 312$' \
+	"... and it was not: added now, offline" -- "$SUMDBD" add --db "$DB" "$WORK/g6.sum"
+start_sumdbd "$DB"
+
 # graceful stop
 stop_sumdbd
 expect 0 '^yes$' "SIGTERM: exit status 0" -- ok_if test "$SUMDBD_STATUS" -eq 0
@@ -256,7 +318,7 @@ expect 1 "the server closed the connection without an answer .*: the add may or 
 	"add to a server that dies before answering: outcome unknown, run it again" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/g4.sum"
 wait "$DYING_PID"
-expect 0 '^added 10, already present 0 \(module versions\); tree size 320$' \
+expect 0 '^added 10, already present 0 \(module versions\); tree size 322$' \
 	"... and again, the stale socket and token left behind: added to the database directly" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/g4.sum"
 e2e_done
