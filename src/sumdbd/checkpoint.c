@@ -133,12 +133,20 @@ sdbd_checkpoint_open(struct sdbd_checkpoint **out, const char *key_path, const c
 	/* The lock is beside the checkpoint, on a file never replaced: the
 	 * key file may be (a configuration tool rewrites it by rename), and
 	 * two key files may be given one --checkpoint. */
-	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Mode 0600: flock takes any descriptor, one opened only for
+	 * reading too, so a lock file others may read is one any local user
+	 * can hold, and with it keep serve and add from starting.  One made
+	 * readable before (older versions made it 0644) is made ours alone:
+	 * a user who opened it already keeps that descriptor, but no one
+	 * opens it again. */
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (c->lock_fd < 0) {
 		rc = sdb_errf(eb, SDB_ERR_IO, "cannot open %s: %s (the signer key's checkpoint "
 		    "must be writable; --checkpoint FILE keeps it elsewhere)", lock, strerror(errno));
 		goto fail;
 	}
+	if (fstat(c->lock_fd, &sb) == 0 && (sb.st_mode & 077) != 0 && sb.st_uid == geteuid())
+		(void)fchmod(c->lock_fd, sb.st_mode & 0700);
 	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		/* Not SDB_ERR_LOCKED, which says that the database is held. */
 		if (errno == EWOULDBLOCK)

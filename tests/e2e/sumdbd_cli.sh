@@ -341,6 +341,42 @@ else
 	echo "skip: running as root without a user nobody: no read-only check"
 fi
 
+# The signer key's checkpoint lock: flock takes a descriptor opened only
+# for reading, so a lock file others may read is one any local user can
+# hold, keeping serve and add from starting.  As root, the other user is
+# nobody.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 &&
+    command -v flock >/dev/null 2>&1; then
+	CL=$(mktemp -d /tmp/csumdb-cl.XXXXXX)
+	chmod 755 "$CL"
+	"$SUMDBD" init --db "$CL/c.db" --name cl.example >/dev/null
+	# hold_lock: nobody tries to hold the lock for 5 s; its words in $WORK/flock.out
+	hold_lock() {
+		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+		    flock -n -s "$CL/c.db.key.checkpoint.lock" sleep 5 >"$WORK/flock.out" 2>&1 &
+		FL_PID=$!
+		sleep 0.5
+	}
+	expect 0 "^600$" "the key's checkpoint lock is mode 0600" -- stat -c %a "$CL/c.db.key.checkpoint.lock"
+	hold_lock
+	expect 0 "^added 2, already present 0 " "another user cannot hold it to keep add from starting" -- \
+		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
+	wait "$FL_PID"
+	expect 0 "Permission denied" "... the other user's open was refused" -- cat "$WORK/flock.out"
+	# one that an older sumdbd made readable to others
+	chmod 644 "$CL/c.db.key.checkpoint.lock"
+	expect 0 "^added 0, already present 2 " "a lock file others may read is taken" -- \
+		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
+	expect 0 "^600$" "... and made 0600" -- stat -c %a "$CL/c.db.key.checkpoint.lock"
+	hold_lock
+	expect 0 "^added 0, already present 2 " "... so that no one else can hold it again" -- \
+		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
+	wait "$FL_PID"
+	rm -rf "$CL"
+else
+	echo "skip: not root, or no user nobody, setpriv or flock: the checkpoint lock is not attacked"
+fi
+
 expect 1 "sumdbd fsck: unexpected argument 'extra'" "an extra argument is named" -- "$SUMDBD" fsck --db "$DB" extra
 expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUMDBD" serve --db "$DB" extra
 # A port past 65535 is refused, not cut to 16 bits (99999 listened on 34463).
