@@ -790,6 +790,7 @@ sdb_state_lock(struct sdb_state *st, struct sdb_errbuf *eb)
 	struct stat held, named;
 	char *real, *lp;
 	int i, e, fd, err;
+	mode_t mode;
 
 	if (st->lock_fd >= 0)
 		return SDB_OK;
@@ -798,14 +799,26 @@ sdb_state_lock(struct sdb_state *st, struct sdb_errbuf *eb)
 	free(real);
 	if (lp == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	/* flock takes any descriptor, one opened for reading alone too, so
+	 * a lock file others may open at all is one any of them can hold,
+	 * keeping every full audit from running.  Those who may write the
+	 * state may open its lock, no one else: 0600 for a state only its
+	 * owner writes, 0660 for one its group writes too.  One made
+	 * readable to others before (0666 less the umask) is narrowed by
+	 * its owner. */
+	mode = 0600;
+	if (stat(st->path, &named) == 0)
+		mode |= (named.st_mode & S_IWGRP ? 0060 : 0) | (named.st_mode & S_IWOTH ? 0006 : 0);
 	for (i = 0; i < LOCK_TRIES; i++) {
-		if ((fd = open(lp, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)) < 0) {
+		if ((fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode)) < 0) {
 			e = errno;
 			err = st_errf(st, eb, SDB_ERR_IO, "cannot open its lock file %s: %s", lp,
 			    strerror(e));
 			free(lp);
 			return err;
 		}
+		if (fstat(fd, &held) == 0 && held.st_uid == geteuid() && (held.st_mode & 0777 & ~mode) != 0)
+			(void)fchmod(fd, held.st_mode & mode);
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			e = errno;
 			close(fd);

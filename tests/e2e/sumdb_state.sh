@@ -241,4 +241,34 @@ expect 0 '^consistent: 3320 records, unchanged' "the next run finds the tree unc
 expect 0 '^3320$' "... and copies it into the file" -- in_file
 stop_pids
 PIDS=
+
+# The full audit's lock: flock takes a descriptor opened for reading
+# alone, so a lock file others may open is one any local user can hold,
+# keeping every full audit from running.  As root, the other user is
+# nobody.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 &&
+    command -v flock >/dev/null 2>&1; then
+	SL=$(mktemp -d /tmp/csumdb-sl.XXXXXX)
+	chmod 755 "$SL"
+	full3() { (umask 022 && "$SUMDB" audit --full --state "$SL/s.state" --url "$A_URL" "$VKEY"); }
+	# hold_lock: nobody tries to hold the lock for 5 s; its words in $WORK/flock.out
+	hold_lock() {
+		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+		    flock -n -s "$SL/s.state-lock" sleep 5 >"$WORK/flock.out" 2>&1 &
+		FL_PID=$!
+		sleep 0.5
+	}
+	expect 0 'first run' "a full audit of a state others may read" -- full3
+	expect 0 '^644 600$' "its lock is 0600" -- sh -c "echo \$(stat -c %a '$SL/s.state' '$SL/s.state-lock')"
+	hold_lock
+	expect 0 '^consistent' "another user cannot hold it to keep the full audit from running" -- full3
+	wait "$FL_PID"
+	expect 0 "Permission denied" "... the other user's open was refused" -- cat "$WORK/flock.out"
+	chmod 644 "$SL/s.state-lock"
+	expect 0 '^consistent' "a lock file others may read (made so before) is taken" -- full3
+	expect 0 '^600$' "... and made 0600" -- stat -c %a "$SL/s.state-lock"
+	rm -rf "$SL"
+else
+	echo "skip: not root, or no user nobody, setpriv or flock: the full audit's lock is not attacked"
+fi
 e2e_done
