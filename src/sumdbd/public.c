@@ -307,15 +307,6 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	} else {
 		key.id = a->id;
 	}
-	pthread_mutex_lock(&p->mu);
-	for (i = 0, again = 0; i < p->nseen && !again; i++)
-		again = evidence_key_eq(&p->seen[i], &key);
-	pthread_mutex_unlock(&p->mu);
-	if (again) {
-		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
-		    "of it is stored already (sumdbd status)", p->r.shown, path, version, why);
-		goto out;
-	}
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if ((f = open_memstream(&text, &tlen)) != NULL) {
@@ -348,18 +339,32 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 				fprintf(f, "%s\n", b64);
 			}
 		}
-		if (fclose(f) == 0 && text != NULL) {
-			pthread_mutex_lock(&p->mu);
-			stored = store_evidence(p, text);
-			if (stored == SDB_OK) {
-				p->seen[p->next_seen++ % PUBLIC_EVIDENCE_SEEN] = key;
-				if (p->nseen < PUBLIC_EVIDENCE_SEEN)
-					p->nseen++;
-			}
-			pthread_mutex_unlock(&p->mu);
+		if (fclose(f) != 0) {
+			free(text);
+			text = NULL;
 		}
 	}
+	/* Whether it is stored already, and its store, in one hold of mu:
+	 * lookups that meet the same misbehavior at once (a log showing a
+	 * fork to every client) must not each find it new and store it. */
+	pthread_mutex_lock(&p->mu);
+	for (i = 0, again = 0; i < p->nseen && !again; i++)
+		again = evidence_key_eq(&p->seen[i], &key);
+	if (!again && text != NULL) {
+		stored = store_evidence(p, text);
+		if (stored == SDB_OK) {
+			p->seen[p->next_seen++ % PUBLIC_EVIDENCE_SEEN] = key;
+			if (p->nseen < PUBLIC_EVIDENCE_SEEN)
+				p->nseen++;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
 	free(text);
+	if (again) {
+		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
+		    "of it is stored already (sumdbd status)", p->r.shown, path, version, why);
+		goto out;
+	}
 	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.shown,
 	    path, version, why, stored == SDB_OK ? "evidence stored (sumdbd status)" :
 	    "WARNING: the evidence could not be stored");
