@@ -131,7 +131,7 @@ parse_fields(const struct sdb_span f[3], int64_t lineno, sdb_gosum_entry_fn fn, 
 	for (i = prefix; i < f[2].len; i++)
 		if (f[2].p[i] <= 0x20 || f[2].p[i] >= 0x7f)
 			return sdb_errf(eb, SDB_ERR_INVALID,
-			    "go.sum line %lld: hash has a non-ASCII byte",
+			    "go.sum line %lld: hash has a byte that is not printable ASCII",
 			    (long long)lineno);
 	memset(&e, 0, sizeof e);
 	if (alg == 1) {

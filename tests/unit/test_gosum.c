@@ -97,7 +97,8 @@ test_errors(void)
 		{ "x.com/y v1.0.0 sha256:abc\n", SDB_ERR_INVALID, "hash is not of the form hN:VALUE" },
 		{ "x.com/y v1.0.0 h0:abc\n", SDB_ERR_INVALID, "hN:VALUE" },
 		{ "x.com/y v1.0.0 h2:\n", SDB_ERR_INVALID, "hN:VALUE" },
-		{ "x.com/y v1.0.0 h2:\xc3\xa9\n", SDB_ERR_INVALID, "non-ASCII" },
+		{ "x.com/y v1.0.0 h2:\xc3\xa9\n", SDB_ERR_INVALID, "not printable ASCII" },
+		{ "x.com/y v1.0.0 h2:a\x01b\n", SDB_ERR_INVALID, "line 1: hash has a byte that is not printable ASCII" },
 		{ "x.com/y\xc2\xa0v1.0.0 " HA "\n", SDB_ERR_INVALID, "wrong number of fields 2" },
 	};
 	struct sdb_errbuf eb;
