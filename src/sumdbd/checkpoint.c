@@ -252,7 +252,12 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	struct stat sb;
 	int fd, e;
 
-	fd = open(c->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Made anew under the lock: one a crash left is removed, and a name
+	 * someone else put there (a symlink to another file) is neither
+	 * followed nor written through. */
+	if (unlink(c->tmp) != 0 && errno != ENOENT)
+		goto fail;
+	fd = open(c->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
 	if (sdb_write_all(fd, note, note_len) != 0 || fsync(fd) != 0 || fstat(fd, &sb) != 0)

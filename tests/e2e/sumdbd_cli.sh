@@ -223,6 +223,18 @@ expect 1 "^sumdbd init: --checkpoint $WORK/nodir/x\.checkpoint: directory $WORK/
 	"$SUMDBD" init --db "$WORK/cpdir.db" --name sum.test.example --checkpoint "$WORK/nodir/x.checkpoint"
 expect 0 "^none$" "... leaving nothing behind" -- sh -c "ls '$WORK' | grep '^cpdir\.db' || echo none"
 
+# The checkpoint is written to CHECKPOINT.tmp, then renamed: a symlink
+# left there (by whoever may write the key's directory) is not followed
+# into the file it names.
+"$SUMDBD" init --db "$WORK/cpl.db" --name cpl.example >/dev/null
+printf 'precious\n' >"$WORK/victim"
+ln -s "$WORK/victim" "$WORK/cpl.db.key.checkpoint.tmp"
+expect 0 "tree size 2" "add with a symlink where the checkpoint's temporary file goes" -- \
+	"$SUMDBD" add --db "$WORK/cpl.db" "$WORK/a.sum"
+expect 0 "^precious$" "... the file it names is left as it was" -- cat "$WORK/victim"
+expect 0 "^yes$" "... and the checkpoint is a file of its own, the signed tree of 2" -- \
+	ok_if sh -c "test ! -L '$WORK/cpl.db.key.checkpoint' && sed -n 2p '$WORK/cpl.db.key.checkpoint' | grep -qx 2"
+
 # A name SQLite would read as a URI is a file name: the log is kept there.
 expect 0 "created file:u.db" "init of a URI-looking relative name" -- \
 	sh -c "cd '$WORK' && '$SUMDBD' init --db 'file:u.db?mode=memory' --name uri.example"
