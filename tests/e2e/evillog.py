@@ -236,6 +236,7 @@ def _answer(env, path):
 
 CONTROL = sys.argv[1]
 _env = [None, None]   # (device, inode, mtime) of CONTROL, its namespace
+_reload = threading.Lock()   # held while CONTROL's namespace is made
 
 
 def control():
@@ -245,25 +246,29 @@ def control():
         ident = (st.st_dev, st.st_ino, st.st_mtime_ns)
     except FileNotFoundError:
         ident = None
-    with lock:
-        if _env[0] == ident and _env[1] is not None:
-            return _env[1]
-    src = ""
-    if ident is not None:
-        with open(CONTROL) as f:
-            src = f.read()
-    env = {k: v for k, v in globals().items() if not k.startswith("_")}
-    env["LOGS"] = {"a": recs(0, 600)}
-    env["SEEN"] = {}
-    exec(compile(src, CONTROL, "exec"), env)
-    env["LOGS"] = {k: _Log(v) for k, v in env["LOGS"].items()}
-    env.setdefault("LATEST", ("a", len(env["LOGS"]["a"])))
-    env.setdefault("TILES", env["LATEST"][0])
-    env.setdefault("LOOKUP", env["LATEST"])
-    env["answer"] = lambda path, **kw: _answer(dict(env, **kw), path)
-    with lock:
-        _env[0], _env[1] = ident, env
-    return env
+    # One request at a time makes it: two that met the new file at once
+    # would each run it and get namespaces of their own (two Barriers of
+    # one control file, each waited on alone).
+    with _reload:
+        with lock:
+            if _env[0] == ident and _env[1] is not None:
+                return _env[1]
+        src = ""
+        if ident is not None:
+            with open(CONTROL) as f:
+                src = f.read()
+        env = {k: v for k, v in globals().items() if not k.startswith("_")}
+        env["LOGS"] = {"a": recs(0, 600)}
+        env["SEEN"] = {}
+        exec(compile(src, CONTROL, "exec"), env)
+        env["LOGS"] = {k: _Log(v) for k, v in env["LOGS"].items()}
+        env.setdefault("LATEST", ("a", len(env["LOGS"]["a"])))
+        env.setdefault("TILES", env["LATEST"][0])
+        env.setdefault("LOOKUP", env["LATEST"])
+        env["answer"] = lambda path, **kw: _answer(dict(env, **kw), path)
+        with lock:
+            _env[0], _env[1] = ident, env
+        return env
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
