@@ -79,26 +79,39 @@ wait_for() {
 	return 1
 }
 
+# ctl_server_start NAME SCRIPT READY: runs tests/e2e/SCRIPT, a test server
+# driven by the control file $WORK/NAME.ctl (made empty), its output in
+# $WORK/NAME.out and .err; waits (at most 10 s) for a line matching READY
+# on its output, and sets _ctl_pid and _ctl_port (its "port N" line).
+# ctl_server_stop VAR stops the one whose PID is in VAR, and empties VAR.
+ctl_server_start() {
+	: >"$WORK/$1.ctl"
+	rm -f "$WORK/$1.out"
+	python3 "$top_srcdir/tests/e2e/$2" "$WORK/$1.ctl" >"$WORK/$1.out" 2>"$WORK/$1.err" &
+	_ctl_pid=$!
+	if ! wait_for 10 grep -q "$3" "$WORK/$1.out"; then
+		echo "FAIL: $2 did not start:"; cat "$WORK/$1.err"
+		exit 1
+	fi
+	_ctl_port=$(sed -n 's/^port //p' "$WORK/$1.out")
+}
+ctl_server_stop() {
+	eval "_p=\${$1:-}"
+	if [ -n "$_p" ]; then
+		kill -TERM "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+		eval "$1="
+	fi
+}
+
 # proxy_start: runs tests/e2e/sumdb_proxy.py with control file $WORK/proxy.ctl;
 # sets PROXY_PID and PROXY_URL.  proxy_stop stops it.
 proxy_start() {
-	: >"$WORK/proxy.ctl"
-	rm -f "$WORK/proxy.out"
-	python3 "$top_srcdir/tests/e2e/sumdb_proxy.py" "$WORK/proxy.ctl" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
-	PROXY_PID=$!
-	if ! wait_for 10 grep -q '^port [0-9]' "$WORK/proxy.out"; then
-		echo "FAIL: fault proxy did not start:"; cat "$WORK/proxy.err"
-		exit 1
-	fi
-	PROXY_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
+	ctl_server_start proxy sumdb_proxy.py '^port [0-9]'
+	PROXY_PID=$_ctl_pid
+	PROXY_URL="http://127.0.0.1:$_ctl_port"
 }
-proxy_stop() {
-	if [ -n "${PROXY_PID:-}" ]; then
-		kill -TERM "$PROXY_PID" 2>/dev/null
-		wait "$PROXY_PID" 2>/dev/null
-		PROXY_PID=
-	fi
-}
+proxy_stop() { ctl_server_stop PROXY_PID; }
 # proxy_set LINE...: replaces the proxy's directives, by a rename: the
 # proxy reads the file on every request (and every 0.1 s while one hangs),
 # and rewritten in place it is empty for a moment, which the proxy read
@@ -113,27 +126,15 @@ proxy_set() {
 # standard input, by a rename, which also starts its SEEN counts over;
 # evil_stop stops the server.
 evil_start() {
-	: >"$WORK/evil.ctl"
-	rm -f "$WORK/evil.out"
-	python3 "$top_srcdir/tests/e2e/evillog.py" "$WORK/evil.ctl" >"$WORK/evil.out" 2>"$WORK/evil.err" &
-	EVIL_PID=$!
-	if ! wait_for 10 grep -q '^vkey ' "$WORK/evil.out"; then
-		echo "FAIL: evillog.py did not start:"; cat "$WORK/evil.err"
-		exit 1
-	fi
+	ctl_server_start evil evillog.py '^vkey '
+	EVIL_PID=$_ctl_pid
 	EVIL_VKEY=$(sed -n 's/^vkey //p' "$WORK/evil.out")
-	EVIL_URL="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/evil.out")"
+	EVIL_URL="http://127.0.0.1:$_ctl_port"
 }
 evil_set() {
 	cat >"$WORK/evil.ctl.new" && mv -f "$WORK/evil.ctl.new" "$WORK/evil.ctl"
 }
-evil_stop() {
-	if [ -n "${EVIL_PID:-}" ]; then
-		kill -TERM "$EVIL_PID" 2>/dev/null
-		wait "$EVIL_PID" 2>/dev/null
-		EVIL_PID=
-	fi
-}
+evil_stop() { ctl_server_stop EVIL_PID; }
 
 # ok_if CMD...: prints "yes" when CMD succeeds (expect needs output to match).
 ok_if() { "$@" && echo yes; }
