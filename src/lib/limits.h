@@ -50,6 +50,11 @@
  * line (path, version, hash) must fit in SDB_MAX_GOSUM_LINE anyway. */
 #define SDB_MAX_LOOKUP_PATH 4096
 
+/* One line of an error body sumdbd answers: the go command shows at most
+ * 8 * 81 bytes of an error body (cmd/go/internal/web), and of a first line
+ * longer than that nothing but "[Truncated: too long.]". */
+#define SDB_MAX_ERROR_LINE 648
+
 /* Records in one data tile: 2^SDB_TILE_HEIGHT.  A data tile never holds
  * more records than a hash tile holds hashes. */
 #define SDB_MAX_DATA_TILE_WIDTH 256

@@ -219,35 +219,44 @@ set_static(struct sdbd_http_response *r, int status, const char *cc, const char 
 
 /* A short text body from a printf format; falls back to a static body when
  * memory runs out.  Bytes outside printable ASCII (a message may quote
- * request bytes) become '?', so the body stays one clean line. */
+ * request bytes) become '?', so the body stays one clean line.  A line
+ * longer than SDB_MAX_ERROR_LINE, which the go command would not show at
+ * all, keeps its start (what failed) and its end (why), its middle (the
+ * module path again, in a URL) cut out. */
 static void SDB_PRINTF(4, 5)
 set_textf(struct sdbd_http_response *r, int status, const char *cc, const char *fmt, ...)
 {
-	char buf[1024];
+	static const char cut[] = " ... ";
+	const size_t head = (SDB_MAX_ERROR_LINE - (sizeof cut - 1)) / 2;
+	const size_t tail = SDB_MAX_ERROR_LINE - (sizeof cut - 1) - head;
+	char *buf;
 	va_list ap;
 	int n;
-	size_t i;
+	size_t i, len;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
+	if (n < 0 || (buf = malloc((size_t)n + 1)) == NULL) {
 		set_static(r, status, cc, "error\n");
 		return;
 	}
-	if ((size_t)n > sizeof buf - 2)
-		n = (int)(sizeof buf - 2);
-	for (i = 0; i < (size_t)n; i++)
+	va_start(ap, fmt);
+	vsnprintf(buf, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	len = (size_t)n;
+	for (i = 0; i < len; i++)
 		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
 			buf[i] = '?';
-	buf[n++] = '\n';
-	r->body = malloc((size_t)n);
-	if (r->body == NULL) {
-		set_static(r, status, cc, "error\n");
-		return;
+	if (len > SDB_MAX_ERROR_LINE) {
+		memcpy(buf + head, cut, sizeof cut - 1);
+		memmove(buf + head + (sizeof cut - 1), buf + len - tail, tail);
+		len = SDB_MAX_ERROR_LINE;
 	}
-	memcpy(r->body, buf, (size_t)n);
-	r->len = (size_t)n;
+	/* len <= n: the terminating NUL's byte takes the '\n' */
+	buf[len++] = '\n';
+	r->body = buf;
+	r->len = len;
 	r->body_static = 0;
 	r->status = status;
 	r->content_type = CT_TEXT;

@@ -137,6 +137,19 @@ echo "public-log requests for c: $n"
 expect 0 '^yes$' "... with at most 3 public-log requests ($n)" -- ok_if [ "$n" -le 3 ]
 expect 0 '^not found: pub.example.org/nope@v1.0.0' "a module the public log lacks: 404" -- \
     sh -c "curl -s -w '%{http_code}' '$URL/lookup/pub.example.org/nope@v1.0.0' | grep -o '^not found: [^:]*'; curl -s -o /dev/null -w '%{http_code}\n' '$URL/lookup/pub.example.org/nope@v1.0.0' | grep -q 404"
+# The go command shows at most 648 bytes of an error body, and nothing of
+# a longer line: a long module path, which the 404 names three times (and
+# the public log's own answer quoted), must not hide why.
+LONGM=pub.example.org/platform-team/very-long-repository-name-of-the-payments-group/services/billing-reconciliation-engine/internal/clients/ledger-gateway-grpc-transport-adapter/v2
+LONGV=v2.0.0-20231012003039-104c0ad2c8a7
+python3 "$top_srcdir/tests/e2e/mkzip.py" proxy "$WORK/proxy" "$LONGM" "$LONGV" 1 1 || exit 1
+expect 0 '^yes$' "a 404 naming a long module path keeps to 648 bytes and a line" -- \
+    ok_if sh -c "curl -s '$URL/lookup/$LONGM@$LONGV' >'$WORK/long' && [ \$(wc -c <'$WORK/long') -le 649 ] && [ \$(wc -l <'$WORK/long') -eq 1 ]"
+expect 0 '^not found: pub.example.org/platform-team/.* \.\.\. .*HTTP 404: not found: pub.example.org/platform-team/' \
+    "... keeping its start and its end" -- cat "$WORK/long"
+gomain "$WORK/mlong" "$LONGM@$LONGV"
+expect 1 'server response: not found: pub.example.org/platform-team/.*HTTP 404' \
+    "... which the go command shows" -- gorun "$WORK/mlong" "$WORK/gplong" "$GOSUMDB_PRIV" go mod download
 
 # 3. A restart keeps the accepted public tree.
 stop_sumdbd
