@@ -595,7 +595,8 @@ sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *
 		size_t rest = len - (sizeof sumdb - 1);
 		if (rest <= h->name_len || memcmp(p, h->name, h->name_len) != 0 ||
 		    p[h->name_len] != '/') {
-			set_static(r, 404, CC_NOT_FOUND, "not found: no such checksum database\n");
+			set_textf(r, 404, CC_NOT_FOUND, "not found: no such checksum database: "
+			    "this server is %s, at /sumdb/%s/", h->name, h->name);
 			return;
 		}
 		path = p + h->name_len;
@@ -618,5 +619,9 @@ sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *
 		serve_tile(h, path + 1, len - 1, r);
 		return;
 	}
-	set_static(r, 404, CC_NOT_FOUND, "not found\n");
+	/* Shown by the go command to a developer whose GOPROXY names this
+	 * server alone, as "server response: ...": say what it is. */
+	set_textf(r, 404, CC_NOT_FOUND, "not found: %s is a checksum database (GOSUMDB), "
+	    "not a module proxy (GOPROXY): it serves /latest, /lookup/ and /tile/, "
+	    "also under /sumdb/%s/", h->name, h->name);
 }

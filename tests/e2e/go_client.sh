@@ -111,6 +111,18 @@ expect 0 '^yes$' "... and the go.sum written equals the imported lines" -- ok_if
 	"sort '$WORK/m1p/go.sum' >'$WORK/a' && sort '$WORK/first.sum' >'$WORK/b' && cmp '$WORK/a' '$WORK/b'"
 expect 0 '^4$' "... and the client holds this server's tree" -- \
 	sed -n 2p "$WORK/gp1p/pkg/sumdb/localhost.localdev/sumdb/latest"
+# Set up wrong, the go command shows this server's 404 body: it must say
+# what is wrong.  GOPROXY naming this server alone (no module proxy) ...
+gomain "$WORK/m1q" $FIRST
+GORUN_PROXY="$URL"
+expect 1 'server response: not found: localhost.localdev/sumdb is a checksum database \(GOSUMDB\), not a module proxy \(GOPROXY\)' \
+	"GOPROXY naming this server alone: the go command shows it is no module proxy" -- \
+	gorun "$WORK/m1q" "$WORK/gp1q" "$VKEY" go mod download
+unset GORUN_PROXY
+# ... and GOSUMDB's URL naming another database under /sumdb/.
+expect 1 'server response: not found: no such checksum database: this server is localhost.localdev/sumdb, at /sumdb/localhost.localdev/sumdb/' \
+	"GOSUMDB's URL naming another database: the go command shows the name served" -- \
+	gorun "$WORK/m1q" "$WORK/gp1q" "$VKEY $URL/sumdb/sum.golang.org" go mod download
 
 # 3. growth and restart: the client holding tree 4 (same GOPATH) goes on
 stop_sumdbd
