@@ -15,7 +15,10 @@
 #      failure it would report when every proxy failed;
 #   5. downloads leave no file in TMPDIR, not even after a kill -9;
 #   6. each version not recorded is said in the server's log, with why
-#      (its credentials masked), for the operator.
+#      (its credentials masked), for the operator;
+#   7. everyday go commands recording on demand: go get @latest, -u and
+#      of a retracted version, go mod tidy with a zip without go.mod, go
+#      install m/cmd@v outside a module, GOSUMDB as URL/sumdb/NAME.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -409,6 +412,63 @@ EOF
 else
 	echo "skip: no openssl, no https upstream checks"
 fi
+
+# Everyday go commands, each version recorded when the go command first
+# asks for it: go get @latest (the version from the proxy's list, then
+# the latest go.mod, read for its retractions) and -u, a retracted
+# version, a module whose zip has no go.mod (the proxy's .mod is made up
+# for it), go install of a command outside any module (no go.sum), and
+# GOSUMDB naming the log by its /sumdb/NAME/ URL.
+python3 - "$WORK/everyday" <<'PY2'
+import json, os, sys, zipfile
+root = sys.argv[1]
+def mod(path, ver, files, gomod, gomod_in_zip=True):
+    d = os.path.join(root, path, "@v")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "list"), "a") as f:
+        f.write(ver + "\n")
+    json.dump({"Version": ver, "Time": "2020-01-01T00:00:00Z"}, open(os.path.join(d, ver + ".info"), "w"))
+    open(os.path.join(d, ver + ".mod"), "w").write(gomod)
+    with zipfile.ZipFile(os.path.join(d, ver + ".zip"), "w") as z:
+        pre = "%s@%s/" % (path, ver)
+        if gomod_in_zip:
+            z.writestr(pre + "go.mod", gomod)
+        for name, text in files:
+            z.writestr(pre + name, text)
+lib = "corp.example.com/lib"
+for v in ("v1.0.0", "v1.1.0", "v1.2.0"):
+    gm = "module %s\n\ngo 1.16\n" % lib + ("\nretract v1.1.0 // broken\n" if v == "v1.2.0" else "")
+    mod(lib, v, [("lib.go", 'package lib\n\nfunc V() string { return "%s" }\n' % v)], gm)
+mod("corp.example.com/nogomod", "v1.0.0", [("nogomod.go", "package nogomod\n")],
+    "module corp.example.com/nogomod\n", gomod_in_zip=False)
+mod("corp.example.com/tool", "v1.0.0",
+    [("cmd/tool/main.go", 'package main\n\nimport (\n\t"fmt"\n\n\t"corp.example.com/lib"\n)\n\n'
+      'func main() { fmt.Println("tool", lib.V()) }\n')],
+    "module corp.example.com/tool\n\ngo 1.16\n\nrequire corp.example.com/lib v1.0.0\n")
+PY2
+newdb db12
+serve s12 "$DB" --upstream "file://$WORK/everyday" --private corp.example.com
+EVERY="file://$WORK/everyday"
+gomod "$WORK/e1"
+expect 0 'added corp.example.com/lib v1.2.0' "go get @latest: the latest version, recorded on demand" -- \
+	gorun "$WORK/e1" "$WORK/gpe" "$EVERY" "$VKEY $URL" go get corp.example.com/lib@latest
+expect 0 'retracted by module author: broken' "go get of a retracted version: recorded, the go command warns" -- \
+	gorun "$WORK/e1" "$WORK/gpe" "$EVERY" "$VKEY $URL" go get corp.example.com/lib@v1.1.0
+gomod "$WORK/e2" corp.example.com/lib@v1.0.0
+printf 'package main\n\nimport (\n\t_ "corp.example.com/lib"\n\t_ "corp.example.com/nogomod"\n)\n\nfunc main() {}\n' \
+	>"$WORK/e2/main.go"
+expect 0 'upgraded corp.example.com/lib v1.0.0 => v1.2.0' "go get -u ./... (a fresh GOPATH)" -- \
+	gorun "$WORK/e2" "$WORK/gpe2" "$EVERY" "$VKEY $URL" go get -u ./...
+expect 0 '^yes$' "go mod tidy: a zip without go.mod, the proxy's .mod hashed" -- \
+	ok_if gorun "$WORK/e2" "$WORK/gpe2" "$EVERY" "$VKEY $URL" go mod tidy
+mkdir -p "$WORK/e3"
+expect 0 '^yes$' "go install m/cmd@v outside any module" -- \
+	ok_if gorun "$WORK/e3" "$WORK/gpe3" "$EVERY" "$VKEY $URL" go install corp.example.com/tool/cmd/tool@v1.0.0
+expect 0 '^tool v1.0.0$' "... and the command runs" -- "$WORK/gpe3/bin/tool"
+gomod "$WORK/e4" corp.example.com/lib@v1.2.0 corp.example.com/tool@v1.0.0
+expect 0 '^yes$' "GOSUMDB naming the log by URL/sumdb/NAME" -- \
+	ok_if gorun "$WORK/e4" "$WORK/gpe4" "$EVERY" "$VKEY $URL/sumdb/$NAME" go mod download
+expect 0 '^5$' "five versions recorded, each once" -- tree_size "$URL"
 
 # Downloaded zips wait for their checks in files without a name: nothing
 # in TMPDIR while a zip downloads, and nothing after a crash in the middle
