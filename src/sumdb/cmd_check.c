@@ -28,6 +28,7 @@
 #include "json.h"
 #include "limits.h"
 #include "remote.h"
+#include "sync.h"
 
 static void
 check_usage(FILE *f)
@@ -370,20 +371,10 @@ pool_taken(struct pool *p, size_t k, int down)
 static int
 pool_sync_init(struct pool *p)
 {
-	int e;
+	pthread_mutex_t *const mu[] = { &p->mu };
+	pthread_cond_t *const cv[] = { &p->more, &p->done };
 
-	if ((e = pthread_mutex_init(&p->mu, NULL)) != 0)
-		return e;
-	if ((e = pthread_cond_init(&p->more, NULL)) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		return e;
-	}
-	if ((e = pthread_cond_init(&p->done, NULL)) != 0) {
-		pthread_cond_destroy(&p->more);
-		pthread_mutex_destroy(&p->mu);
-		return e;
-	}
-	return 0;
+	return sdb_sync_init(mu, 1, cv, 2);
 }
 
 static void

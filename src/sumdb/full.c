@@ -27,6 +27,7 @@
 #include "full.h"
 #include "json.h"
 #include "limits.h"
+#include "sync.h"
 
 _Static_assert(FULL_WAKE_BATCH >= 1 && FULL_WAKE_BATCH < FULL_WINDOW,
     "a batch of tiles to wait for must fit in the window");
@@ -441,21 +442,13 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 static int
 dl_sync_init(struct dl_pipe *p, struct sdb_errbuf *eb)
 {
-	if (pthread_mutex_init(&p->mu, NULL) != 0)
-		goto fail;
-	if (pthread_cond_init(&p->more, NULL) != 0) {
-		pthread_mutex_destroy(&p->mu);
-		goto fail;
-	}
-	if (pthread_cond_init(&p->done, NULL) != 0) {
-		pthread_cond_destroy(&p->more);
-		pthread_mutex_destroy(&p->mu);
-		goto fail;
-	}
+	pthread_mutex_t *const mu[] = { &p->mu };
+	pthread_cond_t *const cv[] = { &p->more, &p->done };
+
+	if (sdb_sync_init(mu, 1, cv, 2) != 0)
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "could not make the download threads' mutex "
+		    "and condition variables");
 	return SDB_OK;
-fail:
-	return sdb_errf(eb, SDB_ERR_INTERNAL, "could not make the download threads' mutex and "
-	    "condition variables");
 }
 
 int
