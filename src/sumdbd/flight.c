@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "flight.h"
+#include "sync.h"
 
 /* One run in progress, shared by every call for its key. */
 struct flight {
@@ -41,8 +42,17 @@ sdbd_flights_new(struct sdbd_flights **out, unsigned concurrency, unsigned max_i
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	f->concurrency = concurrency ? concurrency : 4;
 	f->max_inside = max_inside ? max_inside : 3;
-	pthread_mutex_init(&f->mu, NULL);
-	pthread_cond_init(&f->cv, NULL);
+	{
+		pthread_mutex_t *const mu[] = { &f->mu };
+		pthread_cond_t *const cv[] = { &f->cv };
+		int e;
+
+		if ((e = sdb_sync_init(mu, 1, cv, 1)) != 0) {
+			free(f);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the mutex and condition "
+			    "variable of the fetches in flight: %s", strerror(e));
+		}
+	}
 	*out = f;
 	return SDB_OK;
 }

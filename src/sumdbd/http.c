@@ -92,6 +92,7 @@
 #include "clock.h"
 #include "http.h"
 #include "limits.h"
+#include "sync.h"
 
 /* Longest request path we look at: a lookup path plus "/sumdb/NAME/lookup/"
  * and slack.  Longer requests get 414 without a handler running. */
@@ -1550,8 +1551,20 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	{
+		pthread_mutex_t *const mu[] = { &h->limit_mu, &h->cache_mu, &h->defer_mu, &h->watch_mu };
+		pthread_cond_t *cv[SDBD_HTTP_DEFER_POOLS + 1];
+
+		for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
+			cv[i] = &h->pools[i].cv;
+		cv[i] = &h->watch_cv;
+		if ((rc = sdb_sync_init(mu, 4, cv, SDBD_HTTP_DEFER_POOLS + 1)) != 0) {
+			free(h);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the listener's mutexes and "
+			    "condition variables: %s", strerror(rc));
+		}
+	}
 	h->fd = h->wake[0] = h->wake[1] = -1;
-	pthread_mutex_init(&h->limit_mu, NULL);
 	h->conn_limit = opt->conn_limit ? opt->conn_limit : HTTP_DEFAULT_CONNS;
 	h->per_ip_limit = opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP;
 	h->handler = opt->handler;
@@ -1567,14 +1580,8 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
 	h->addrs = calloc(HTTP_ADDR_BUCKETS, sizeof *h->addrs);
-	pthread_mutex_init(&h->cache_mu, NULL);
-	pthread_mutex_init(&h->defer_mu, NULL);
-	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
 		h->pools[i].h = h;
-		pthread_cond_init(&h->pools[i].cv, NULL);
-	}
-	pthread_mutex_init(&h->watch_mu, NULL);
-	pthread_cond_init(&h->watch_cv, NULL);
 	if (h->addrs == NULL) {
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
@@ -1629,7 +1636,12 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 
 		wk->h = h;
 		wk->wake[0] = wk->wake[1] = wk->epfd = -1;
-		pthread_mutex_init(&wk->mu, NULL);
+		if ((rc = pthread_mutex_init(&wk->mu, NULL)) != 0) {
+			h->nworkers = i;   /* the workers past it have nothing to stop */
+			listener_free(h);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the HTTP workers' mutexes: %s",
+			    strerror(rc));
+		}
 		atomic_init(&wk->npending, 0);
 		atomic_init(&wk->stop, 0);
 	}

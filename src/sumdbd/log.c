@@ -37,6 +37,7 @@
 #include "fileio.h"
 #include "limits.h"
 #include "log.h"
+#include "sync.h"
 
 #define TILE_H SDB_TILE_HEIGHT
 #define TILE_W SDB_STORE_TILE_WIDTH
@@ -1171,10 +1172,16 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	log->group_commit_ms = opt->group_commit_ms > 0 ? opt->group_commit_ms : 2;
 	log->max_batch = opt->max_batch > 0 ? opt->max_batch : 4096;
-	pthread_mutex_init(&log->mu, NULL);
-	pthread_mutex_init(&log->latest_mu, NULL);
-	pthread_cond_init(&log->queue_cv, NULL);
-	pthread_cond_init(&log->done_cv, NULL);
+	{
+		pthread_mutex_t *const mu[] = { &log->mu, &log->latest_mu };
+		pthread_cond_t *const cv[] = { &log->queue_cv, &log->done_cv };
+
+		if ((rc = sdb_sync_init(mu, 2, cv, 2)) != 0) {
+			free(log);
+			return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the sequencer's mutexes "
+			    "and condition variables: %s", strerror(rc));
+		}
+	}
 
 	rc = sdb_store_open(&log->st, opt->db_path, SDB_STORE_WRITE, eb);
 	if (rc != SDB_OK)

@@ -645,7 +645,11 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 	p->upstream = opt->upstream;
 	p->log_line = opt->log_line;
 	p->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : SDBD_PUBLIC_TIMEOUT_MS;
-	pthread_mutex_init(&p->mu, NULL);
+	if ((rc = pthread_mutex_init(&p->mu, NULL)) != 0) {
+		free(p);
+		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the public path's mutex: %s",
+		    strerror(rc));
+	}
 	if (opt->patterns != NULL && (p->patterns = strdup(opt->patterns)) == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;

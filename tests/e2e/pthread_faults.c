@@ -1,7 +1,8 @@
 /*
- * Thread-setup failures for tests/e2e/sumdb_threads.sh: linked into a copy
- * of sumdb with GNU ld's --wrap for pthread_mutex_init, pthread_cond_init
- * and pthread_create (see Makefile.am), so production code has no hook.
+ * Thread-setup failures for tests/e2e/sumdb_threads.sh and
+ * sumdbd_threads.sh: linked into a copy of sumdb, and one of sumdbd, with
+ * GNU ld's --wrap for pthread_mutex_init, pthread_cond_init and
+ * pthread_create (see Makefile.am), so production code has no hook.
  * SDB_TEST_PTHREAD_FAIL=FUNC:N (FUNC one of mutex_init, cond_init,
  * create) makes the Nth call of FUNC and every later one fail with
  * EAGAIN; a mutex or condition variable whose init failed is left filled
