@@ -1078,11 +1078,13 @@ run_ro(const struct ro_case *c)
 	char p2[600];
 
 	if (geteuid() == 0) {
-		snprintf(p2, sizeof p2, "%s-wal", c->path);
+		if ((size_t)snprintf(p2, sizeof p2, "%s-wal", c->path) >= sizeof p2)
+			return 93;
 		if (chown(c->dir, 65534, 65534) != 0 || chown(c->path, 65534, 65534) != 0)
 			return 91;
 		(void)chown(p2, 65534, 65534);
-		snprintf(p2, sizeof p2, "%s-shm", c->path);
+		if ((size_t)snprintf(p2, sizeof p2, "%s-shm", c->path) >= sizeof p2)
+			return 93;
 		(void)chown(p2, 65534, 65534);
 	}
 	if (chmod(c->path, c->mode) != 0 || chmod(c->dir, c->dmode) != 0)
