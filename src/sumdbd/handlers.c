@@ -16,13 +16,17 @@
  *
  * Each worker thread opens its own store reader handle on first use
  * (store handles are not thread-safe) and keeps it until the thread ends.
- * It reads in one snapshot (read transaction) for as long as the published
- * tree stays the same: outside a transaction SQLite takes and drops its
- * file locks and re-checks the file for every statement.  A snapshot is
- * begun after the tree it serves was published, so it holds all of that
- * tree; it is renewed as soon as a newer tree is published, and ended when
- * one of the thread's connections closes (sdbd_handle_closed), so that an
- * idle thread does not keep the WAL from being checkpointed for long.
+ * It reads in one snapshot (read transaction) for all the requests of one
+ * round of its event loop while the published tree stays the same:
+ * outside a transaction SQLite takes and drops its file locks and
+ * re-checks the file for every statement.  A snapshot is begun after the
+ * tree it serves was published, so it holds all of that tree; it is
+ * renewed as soon as a newer tree is published, and ended at the end of
+ * the round (sdbd_handle_release).  A snapshot kept across rounds would
+ * never let the WAL start over: SQLite rewinds it only when no reader is
+ * inside it, and a thread that always holds one (keep-alive clients that
+ * never close, a log that grows) made the -wal file grow by every batch,
+ * without bound.
  */
 #include "config.h"
 
@@ -195,7 +199,7 @@ thread_store(struct sdbd_handlers *h, int64_t n)
 }
 
 void
-sdbd_handle_closed(void *ctx)
+sdbd_handle_release(void *ctx)
 {
 	struct sdbd_handlers *h = ctx;
 	struct reader *rd = pthread_getspecific(h->key);
@@ -420,9 +424,9 @@ miss_job_run(void *arg, struct sdbd_http_response *r)
 		set_textf(r, rc == SDB_ERR_TIMEOUT ? 504 : 502, NULL, "fetching %s@%s failed: %s",
 		    j->path, j->version, sdb_errmsg(&eb, rc));
 out:
-	/* a defer thread has no connection whose closing would end its
+	/* a defer thread has no event loop whose rounds would end its
 	 * read snapshot: end it now */
-	sdbd_handle_closed(h);
+	sdbd_handle_release(h);
 }
 
 static void

@@ -59,9 +59,10 @@ void sdbd_handlers_free(struct sdbd_handlers *h);
 /* The sdbd_http_handler: ctx is a struct sdbd_handlers. */
 void sdbd_handle(void *ctx, const char *path, size_t len, struct sdbd_http_response *r);
 
-/* The listener's connection-closed hook (sdbd_http_options.closed): ends
- * the calling thread's read snapshot, so that a thread left idle does not
- * hold the WAL back from checkpoints. */
-void sdbd_handle_closed(void *ctx);
+/* The listener's hook after each round of a worker's event loop
+ * (sdbd_http_options.round_done): ends the calling thread's read
+ * snapshot, so that the WAL can be checkpointed and started over (see
+ * handlers.c). */
+void sdbd_handle_release(void *ctx);
 
 #endif

@@ -264,7 +264,7 @@ struct sdbd_http {
 	char addr[NI_MAXHOST + NI_MAXSERV + 4];
 	sdbd_http_handler handler;
 	void *ctx;
-	void (*closed)(void *ctx);
+	void (*round_done)(void *ctx);
 	void (*abandon)(void *ctx);
 	void *abandon_ctx;
 	atomic_long inflight;
@@ -978,6 +978,8 @@ worker_main(void *arg)
 					;
 		}
 		(void)MHD_run(wk->d);
+		if (wk->h->round_done != NULL)
+			wk->h->round_done(wk->h->ctx);
 	}
 	return NULL;
 }
@@ -1226,8 +1228,6 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		free(w);
 		*socket_context = NULL;
 	}
-	if (h->closed != NULL)
-		h->closed(h->ctx);
 }
 
 /* Longest host of a listen address, and its port's digits, with the NUL. */
@@ -1569,7 +1569,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->per_ip_limit = opt->per_ip_limit ? opt->per_ip_limit : HTTP_DEFAULT_PER_IP;
 	h->handler = opt->handler;
 	h->ctx = opt->handler_ctx;
-	h->closed = opt->closed;
+	h->round_done = opt->round_done;
 	h->abandon = opt->abandon;
 	h->abandon_ctx = opt->abandon_ctx;
 	h->queue_max = opt->defer_queue ? opt->defer_queue : HTTP_DEFAULT_DEFER_QUEUE;

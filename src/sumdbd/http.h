@@ -91,9 +91,10 @@ struct sdbd_http_options {
 	                          * pool; past it 503; 0: 1024 */
 	sdbd_http_handler handler;
 	void *handler_ctx;
-	/* Called with handler_ctx in a worker thread when one of its
-	 * connections has closed (may be NULL). */
-	void (*closed)(void *ctx);
+	/* Called with handler_ctx in a worker thread after each round of
+	 * its event loop, the requests that were ready answered, before
+	 * it waits for more (may be NULL). */
+	void (*round_done)(void *ctx);
 	/* Called with abandon_ctx by sdbd_http_stop once the grace period is
 	 * over and deferred work still running was answered 503, to make
 	 * that work end soon (cancel its downloads): the defer threads are

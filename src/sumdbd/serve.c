@@ -504,7 +504,7 @@ cmd_serve(int argc, char **argv)
 	hopt.listen = listen;
 	hopt.handler = sdbd_handle;
 	hopt.handler_ctx = handlers;
-	hopt.closed = sdbd_handle_closed;
+	hopt.round_done = sdbd_handle_release;
 	fetchers.upstream = upstream;
 	fetchers.pub = pub;
 	hopt.abandon = serve_abandon;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# What sumdbd serve itself holds, seen from /proc:
+# What sumdbd serve itself holds, seen from /proc (and the file system):
 #   1. the admin socket at the open-files limit: a sumdbd add that
 #      connects while the server has no descriptor left (its soft limit
 #      lowered with prlimit) waits, the admin thread resting between
@@ -7,7 +7,9 @@
 #      it waits stays low), and is served once descriptors are free;
 #   2. threads: with --no-public the public log's miss threads are not
 #      started at all: the server has exactly --public-concurrency
-#      threads fewer than one that looks up public modules.
+#      threads fewer than one that looks up public modules;
+#   3. the database's -wal file stays bounded while the log grows
+#      under a keep-alive client.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
 resources_cleanup() {
@@ -74,5 +76,45 @@ start_sumdbd "$DB" --threads 2 --no-public
 OFF=$(nthreads "$SUMDBD_PID")
 stop_sumdbd
 expect 0 '^5$' "--no-public starts none of the public log's miss threads" -- echo "$((ON - OFF))"
+
+# 3. the -wal file: a log that grows while a keep-alive client (one
+# connection, never closed) looks up each batch as it is published.
+# SQLite checkpoints the WAL at 1000 pages (4 MiB) and starts it over
+# from its beginning only at a moment no reader is inside it: so
+# without readers letting go between requests, 60 batches of 500
+# records grow it to about 11 MB, without bound; with them it stays at
+# the checkpoint size plus a batch.
+DB3="$WORK/w.db"
+"$SUMDBD" init --db "$DB3" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out"; exit 1; }
+start_sumdbd "$DB3" --threads 1 --no-public
+python3 - "$SUMDBD" "$DB3" "$URL" "$WORK" >"$WORK/wal.out" 2>&1 <<'PY'
+import base64, hashlib, http.client, os, subprocess, sys, urllib.parse
+sumdbd, db, url, work = sys.argv[1:]
+u = urllib.parse.urlsplit(url)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+h = lambda s: "h1:" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+sock = None
+for k in range(60):
+    with open(work + "/b.sum", "w") as f:
+        for i in range(500):
+            f.write("example.com/b%d-%d v1.0.0 %s\n" % (k, i, h("z%d-%d" % (k, i))))
+            f.write("example.com/b%d-%d v1.0.0/go.mod %s\n" % (k, i, h("m%d-%d" % (k, i))))
+    subprocess.run([sumdbd, "add", "--db", db, work + "/b.sum"], check=True, stdout=subprocess.DEVNULL)
+    for i in (0, 499):
+        conn.request("GET", "/lookup/example.com/b%d-%d@v1.0.0" % (k, i))
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200:
+            sys.exit("lookup: %d" % r.status)
+    if sock is None:
+        sock = conn.sock
+    elif conn.sock is not sock:
+        sys.exit("the connection was closed")
+print("wal %d" % os.path.getsize(db + "-wal"))
+PY
+stop_sumdbd
+expect 0 '^wal ([0-9]{1,6}|[0-5][0-9]{6})$' "the -wal file stays under 6 MB under a keep-alive reader" -- \
+    cat "$WORK/wal.out"
 
 e2e_done
