@@ -580,6 +580,14 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 			set_static(r, 500, NULL, "internal error: reading the records failed\n");
 			return;
 		}
+		/* A full tile may be kept by the listener, which counts its
+		 * length against the cache's budget: give back the room the
+		 * doubling left (a 36 KB tile in a 64 KiB buffer). */
+		if (r->immutable && b.cap > b.len) {
+			char *p = realloc(b.p, b.len);
+			if (p != NULL)
+				b.p = p;
+		}
 		set_owned(r, CT_TEXT, cc, b.p, b.len);
 	}
 }
