@@ -143,6 +143,9 @@
 #define HTTP_BACKOFF_MS 100
 /* Chains of the per-address connection counts. */
 #define HTTP_ADDR_BUCKETS 4096u
+/* Refused connections are said at most this often per limit: a flood of
+ * connections must not become a flood of log lines. */
+#define HTTP_REFUSED_LOG_MS 60000LL
 /* Longest a worker waits for an event in one go: libmicrohttpd's own
  * timeouts are shorter, this only keeps the arithmetic in an int. */
 #define HTTP_MAX_WAIT_MS 3600000
@@ -287,6 +290,15 @@ struct sdbd_http {
 	pthread_mutex_t limit_mu;
 	struct addr_count **addrs;   /* HTTP_ADDR_BUCKETS chains */
 	unsigned conns, conn_limit, per_ip_limit;
+	void (*log_line)(const char *line);   /* NULL: say nothing */
+	/* connections refused over the total ([0]) and over an
+	 * address's share ([1]) since the last line said so, and when
+	 * that was (note_refused); the accept thread's alone */
+	struct {
+		unsigned long n;
+		int said;
+		long long said_ms;
+	} refused[2];
 
 	/* the header watchdog */
 	pthread_mutex_t watch_mu;
@@ -871,17 +883,26 @@ addr_key_of(const struct sockaddr *sa, socklen_t sl, struct addr_key *k)
 	}
 }
 
-/* Counts a new connection from k: returns 1, or 0 (nothing counted) when
- * the total or k's share is full, or memory runs out. */
-static int
+/* What limit_take made of a connection. */
+enum limit_verdict {
+	LIMIT_TAKEN,
+	LIMIT_TOTAL,        /* refused: conn_limit connections already */
+	LIMIT_PER_ADDR,     /* refused: per_ip_limit from its address already */
+	LIMIT_NOMEM,
+};
+
+/* Counts a new connection from k: LIMIT_TAKEN, or (nothing counted) the
+ * limit that is full, or LIMIT_NOMEM. */
+static enum limit_verdict
 limit_take(struct sdbd_http *h, const struct addr_key *k)
 {
 	struct addr_count **chain = &h->addrs[fnv1a(k->b, k->len) % HTTP_ADDR_BUCKETS], *a;
-	int ok = 0;
+	enum limit_verdict v = LIMIT_TOTAL;
 
 	pthread_mutex_lock(&h->limit_mu);
 	if (h->conns >= h->conn_limit)
 		goto out;
+	v = LIMIT_NOMEM;
 	for (a = *chain; a != NULL; a = a->next)
 		if (a->key.len == k->len && memcmp(a->key.b, k->b, k->len) == 0)
 			break;
@@ -892,14 +913,55 @@ limit_take(struct sdbd_http *h, const struct addr_key *k)
 		a->next = *chain;
 		*chain = a;
 	}
+	v = LIMIT_PER_ADDR;
 	if (a->n >= h->per_ip_limit)
 		goto out;
 	a->n++;
 	h->conns++;
-	ok = 1;
+	v = LIMIT_TAKEN;
 out:
 	pthread_mutex_unlock(&h->limit_mu);
-	return ok;
+	return v;
+}
+
+/*
+ * Tells the operator that a connection from ss was refused over the limit
+ * v: a client over a limit only sees its connection closed, and behind a
+ * reverse proxy, whose address every client has, the proxy only reports
+ * that its upstream closed the connection (a 502 to its client).  Said
+ * for the first refusal, then at most every HTTP_REFUSED_LOG_MS with the
+ * count since.  Runs in the accept thread.
+ */
+static void
+note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_storage *ss,
+    socklen_t sl)
+{
+	int per_addr = v == LIMIT_PER_ADDR;
+	const char *opt = per_addr ? "--max-conns-per-ip" : "--max-conns";
+	const char *hint = per_addr ? "; behind a reverse proxy every client has the proxy's "
+	    "address: raise --max-conns-per-ip to --max-conns" : "";
+	unsigned limit = per_addr ? h->per_ip_limit : h->conn_limit;
+	long long now = sdb_clock_ms();
+	char host[NI_MAXHOST], line[NI_MAXHOST + 512];
+
+	h->refused[per_addr].n++;
+	if (h->log_line == NULL ||
+	    (h->refused[per_addr].said && now - h->refused[per_addr].said_ms < HTTP_REFUSED_LOG_MS))
+		return;
+	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof host, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof host, "an address it cannot print");
+	if (!h->refused[per_addr].said)
+		snprintf(line, sizeof line, "refused a connection from %s over %s %u%s "
+		    "(refusals are said at most once a minute)", host, opt, limit, hint);
+	else
+		snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the last "
+		    "such line, the last from %s%s", h->refused[per_addr].n,
+		    h->refused[per_addr].n == 1 ? "" : "s", opt, limit, host, hint);
+	h->log_line(line);
+	h->refused[per_addr].n = 0;
+	h->refused[per_addr].said = 1;
+	h->refused[per_addr].said_ms = now;
 }
 
 /* Gives back a connection limit_take counted for k. */
@@ -991,15 +1053,18 @@ hand_over(struct sdbd_http *h, int c, const struct sockaddr_storage *ss, socklen
 {
 	struct pending *p = malloc(sizeof *p);
 	struct worker *wk;
+	enum limit_verdict v;
 
 	if (p == NULL) {
 		close(c);
 		return;
 	}
 	addr_key_of((const struct sockaddr *)ss, sl, &p->key);
-	if (!limit_take(h, &p->key)) {
+	if ((v = limit_take(h, &p->key)) != LIMIT_TAKEN) {
 		free(p);
 		close(c);
+		if (v != LIMIT_NOMEM)
+			note_refused(h, v, ss, sl);
 		return;
 	}
 	p->next = NULL;
@@ -1572,6 +1637,7 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	h->round_done = opt->round_done;
 	h->abandon = opt->abandon;
 	h->abandon_ctx = opt->abandon_ctx;
+	h->log_line = opt->log_line;
 	h->queue_max = opt->defer_queue ? opt->defer_queue : HTTP_DEFAULT_DEFER_QUEUE;
 	h->header_timeout_ms = 1000LL *
 	    (opt->header_timeout_s ? opt->header_timeout_s : HTTP_DEFAULT_HEADER_TIMEOUT);

@@ -101,6 +101,11 @@ struct sdbd_http_options {
 	 * joined next, and each finishes the work it runs.  May be NULL. */
 	void (*abandon)(void *ctx);
 	void *abandon_ctx;
+	/* Called in the accept thread with a line for the operator when
+	 * connections are refused over per_ip_limit or conn_limit: at
+	 * once for the first, then at most once a minute per limit, with
+	 * the count since the line before (may be NULL). */
+	void (*log_line)(const char *line);
 };
 
 struct sdbd_http;

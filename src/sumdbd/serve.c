@@ -150,7 +150,8 @@ serve_abandon(void *ctx)
 	sdbd_public_cancel(sf->pub);
 }
 
-/* The public path's log lines (first contact, misbehavior) go to stderr. */
+/* The log lines of the public path (first contact, misbehavior), of the
+ * upstream and of the listener (refused connections) go to stderr. */
 static void
 serve_log_line(const char *line)
 {
@@ -509,6 +510,7 @@ cmd_serve(int argc, char **argv)
 	fetchers.pub = pub;
 	hopt.abandon = serve_abandon;
 	hopt.abandon_ctx = &fetchers;
+	hopt.log_line = serve_log_line;
 	rc = sdbd_http_start(&http, &hopt, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));

@@ -25,7 +25,9 @@
 #   then the server is still alive and stops cleanly (no sanitizer report);
 #   5. connection limits: a server with 4 per address and 10 in all keeps
 #      exactly that many, closes the others at once, takes as many again
-#      once they are closed, and stops cleanly on SIGTERM.
+#      once they are closed, says on standard error that it refused
+#      connections over each limit (once: at most once a minute), and
+#      stops cleanly on SIGTERM.
 . "$top_srcdir/tests/e2e/lib.sh"
 TOOL="$top_srcdir/tools/hostile_http.py"
 if ! command -v python3 >/dev/null 2>&1; then
@@ -177,6 +179,14 @@ expect 0 '^10$' "three addresses: 10 of 15 kept (the total)" -- field kept "$WOR
 expect 0 '^4,3,3$' "three addresses: none over 4" -- field kept_per_source "$WORK/lim2.txt" limits
 expect 0 '^10$' "three addresses: 10 kept again once the first ones closed" -- field again_kept "$WORK/lim2.txt" limits
 expect 0 '^go.sum database tree$' "the limited server still serves" -- sh -c "curl -s '$lim_URL/latest' | head -n 1"
+# A refused client sees only its connection closed (behind a reverse
+# proxy, whose address every client has, a 502 from the proxy): the
+# server says so, once a minute at most.
+expect 0 '^1$' "refusals over --max-conns-per-ip said, with the address and the fix behind a proxy" -- \
+	grep -Ec "^sumdbd: refused a connection from 127\\.0\\.0\\.[0-9]+ over --max-conns-per-ip 4; behind a reverse proxy every client has the proxy's address: raise --max-conns-per-ip to --max-conns \\(refusals are said at most once a minute\\)\$" "$WORK/lim.err"
+expect 0 '^1$' "... once for the refusals of both runs" -- grep -c 'over --max-conns-per-ip' "$WORK/lim.err"
+expect 0 '^1$' "refusals over --max-conns said, once" -- \
+	grep -Ec '^sumdbd: refused a connection from 127\.0\.0\.[0-9]+ over --max-conns 10 \(refusals' "$WORK/lim.err"
 sumdbd_stop lim
 expect 0 '^no$' "the limited server stops on SIGTERM (within $SUMDBD_STOP_LIMIT s)" -- echo "$SUMDBD_STOP_TIMED_OUT"
 expect 0 '^0$' "and exits 0" -- echo "$SUMDBD_STATUS"
