@@ -249,7 +249,7 @@ int
 sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
     const char *note, size_t note_len, struct sdb_errbuf *eb)
 {
-	struct stat sb;
+	struct stat sb, lsb;
 	int fd, e;
 
 	/* Made anew under the lock: one a crash left is removed, and a name
@@ -260,6 +260,18 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	fd = open(c->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
+	/* The checkpoint keeps the owner of its lock, which is made once
+	 * and never replaced: root writing the checkpoint of a service
+	 * user's key (sudo sumdbd add while the server is stopped) must not
+	 * leave one that user cannot read (under umask 077), and so a
+	 * server that does not start, as SQLite gives its -wal and -shm
+	 * files the database's owner.  Only root can give a file away;
+	 * when that fails, the checkpoint is written all the same. */
+	if (fstat(c->lock_fd, &lsb) == 0 && fstat(fd, &sb) == 0 &&
+	    (lsb.st_uid != sb.st_uid || lsb.st_gid != sb.st_gid) &&
+	    fchown(fd, lsb.st_uid, lsb.st_gid) != 0) {
+		/* not root: the file stays ours, as anyone else's would */
+	}
 	if (sdb_write_all(fd, note, note_len) != 0 || fsync(fd) != 0 || fstat(fd, &sb) != 0)
 		goto fail_close;
 	if (close(fd) != 0) {
