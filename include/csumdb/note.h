@@ -185,6 +185,17 @@ struct sdb_note_sig {
 };
 
 /*
+ * Writes the key of signature s as messages show it into buf (cap bytes,
+ * SDB_NOTE_SIG_SHOWN_MAX will do): NAME+HASH, as key strings start, the
+ * name cut to 64 bytes; a name with a byte outside printable ASCII (DEL
+ * and C1 controls are valid in one, as in Go) is quoted (sdb_quote), so
+ * that a note's bytes never reach a terminal, a log or an HTTP answer
+ * raw.  Returns buf.
+ */
+#define SDB_NOTE_SIG_SHOWN_MAX 112
+char *sdb_note_sig_shown(char *buf, size_t cap, const struct sdb_note_sig *s);
+
+/*
  * An opened note.  Everything is owned by the struct (one copy of the
  * input is kept, the caller's buffer is not referenced afterwards).
  */

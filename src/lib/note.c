@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "csumdb/base64.h"
+#include "csumdb/module.h"
 #include "csumdb/note.h"
 #include "crypto.h"
 #include "limits.h"
@@ -233,13 +234,30 @@ sdb_note_open(struct sdb_note **out, const char *msg, size_t len,
 	}
 	*out = n;
 	if (n->nsigs == 0) {
-		const struct sdb_note_sig *u = &n->unverified[0];
+		char shown[SDB_NOTE_SIG_SHOWN_MAX];
 
 		return sdb_errf(eb, SDB_ERR_UNVERIFIED_NOTE,
-		    "note has no verifiable signatures (signed by unknown key %.64s+%08x)",
-		    u->name, (unsigned)u->hash);
+		    "note has no verifiable signatures (signed by unknown key %s)",
+		    sdb_note_sig_shown(shown, sizeof shown, &n->unverified[0]));
 	}
 	return SDB_OK;
+}
+
+char *
+sdb_note_sig_shown(char *buf, size_t cap, const struct sdb_note_sig *s)
+{
+	size_t i, len = s->name_len < 64 ? s->name_len : 64;
+	char q[96];
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s->name[i] < 0x20 || (unsigned char)s->name[i] > 0x7e)
+			break;
+	if (i < len)
+		sdb_quote(q, sizeof q, s->name, s->name_len);
+	else
+		snprintf(q, sizeof q, "%.*s", (int)len, s->name);
+	snprintf(buf, cap, "%s+%08x", q, (unsigned)s->hash);
+	return buf;
 }
 
 int

@@ -44,11 +44,11 @@ verify_note_usage(FILE *f)
 static void
 print_signers(FILE *f, const struct sdb_note_sig *sigs, size_t n)
 {
+	char shown[SDB_NOTE_SIG_SHOWN_MAX];
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s%.*s+%08" PRIx32, i ? ", " : "", (int)sigs[i].name_len,
-		    sigs[i].name, sigs[i].hash);
+		fprintf(f, "%s%s", i ? ", " : "", sdb_note_sig_shown(shown, sizeof shown, &sigs[i]));
 }
 
 int

@@ -34,6 +34,12 @@ expect 0 "^exit 1$" "... and a valid note whose verdict cannot be written is exi
 	closed_pipe "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
 expect 2 "invalid signature for key PeterNeumann" "tree size changed after signing" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-changed-size.note"
 expect 2 "not signed by PeterNeumann \(signed only by other.example/sumdb\+21a8ce4b\)" "signed by another key only" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-other-signer.note"
+# a signer's name may hold DEL and C1 controls (as in Go): shown quoted,
+# never raw on the terminal
+LC_ALL=C sed "s|other.example/sumdb|$(printf 'evil\177\302\233x')|" "$N/tree-other-signer.note" \
+	>"$WORK/control-signer.note"
+expect 2 'signed only by "evil\\x7f\\xc2\\x9bx"\+21a8ce4b\)' "a signer's name with control bytes, quoted" -- \
+	"$SUMDB" verify-note --vkey "$PETER" "$WORK/control-signer.note"
 expect 2 "not signed by sum.golang.org" "built-in key name, note not by it" -- "$SUMDB" verify-note --vkey sum.golang.org "$N/tree.note"
 expect 2 "malformed note" "trailing bytes after the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-trailing-bytes.note"
 expect 2 "malformed note" "no blank line before the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-no-blank-line.note"

@@ -354,6 +354,31 @@ repeat(const char *head, const char *s, int times)
 	return out;
 }
 
+/* The message about a note by an unknown key names the key quoted: a name
+ * may hold DEL and C1 controls, and a cut at a byte limit must not split
+ * a character. */
+static void
+test_unknown_key_message(void)
+{
+	/* DEL, U+009B (CSI), 53 more bytes, then U+00E9 across byte 64 */
+	static const char name[] = "evil\x7f\xc2\x9b" "31m"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\xc3\xa9";
+	struct sdb_note_verifiers *peter = vset(PETER_VKEY, NULL);
+	struct sdb_errbuf eb = { "" };
+	struct sdb_note *n = NULL;
+	char buf[1024];
+	const char *p;
+
+	snprintf(buf, sizeof buf, "%s\n\xe2\x80\x94 %s %s\n", TEXT, name, PETER_B64);
+	CU_ASSERT_EQUAL_FATAL(sdb_note_open(&n, buf, strlen(buf), peter, &eb),
+	    SDB_ERR_UNVERIFIED_NOTE);
+	CU_ASSERT(strstr(eb.msg, "unknown key \"evil\\x7f\\xc2\\x9b31m") != NULL);
+	for (p = eb.msg; *p != '\0'; p++)
+		CU_ASSERT(*p >= 0x20 && *p < 0x7f);
+	sdb_note_free(n);
+	sdb_note_verifiers_free(peter);
+}
+
 static void
 test_open_forgeries(void)
 {
@@ -492,6 +517,7 @@ unit_register(void)
 		{ "sign", test_sign },
 		{ "open_vectors", test_open_vectors },
 		{ "open_forgeries", test_open_forgeries },
+		{ "unknown_key_message", test_unknown_key_message },
 		{ NULL, NULL },
 	};
 
