@@ -410,6 +410,9 @@ miss_job_run(void *arg, struct sdbd_http_response *r)
 	 * fetch of the same version ended meanwhile): answer, fetch nothing. */
 	if (answer_lookup(h, j->path, strlen(j->path), j->version, strlen(j->version), r))
 		goto out;
+	/* the fetch takes seconds, or minutes of a slow upstream: a snapshot
+	 * held over it would keep the WAL from starting over all that time */
+	sdbd_handle_release(h);
 	rc = h->miss(h->miss_arg, j->path, j->version, &eb);
 	if (rc == SDB_OK &&
 	    answer_lookup(h, j->path, strlen(j->path), j->version, strlen(j->version), r))
