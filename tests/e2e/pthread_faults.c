@@ -5,11 +5,11 @@
  * pthread_create (see Makefile.am), so production code has no hook.
  * SDB_TEST_PTHREAD_FAIL=FUNC:N (FUNC one of mutex_init, cond_init,
  * create) makes the Nth call of FUNC and every later one fail with
- * EAGAIN; a mutex or condition variable whose init failed is left filled
- * with garbage, as POSIX leaves it undefined.  Each failure is appended
- * to the file SDB_TEST_PTHREAD_LOG ("FUNC N"), so that a test can tell
- * which calls failed.  Without SDB_TEST_PTHREAD_FAIL every call passes
- * through.
+ * EAGAIN, SDB_TEST_PTHREAD_FAIL=FUNC=N the Nth call alone; a mutex or
+ * condition variable whose init failed is left filled with garbage, as
+ * POSIX leaves it undefined.  Each failure is appended to the file
+ * SDB_TEST_PTHREAD_LOG ("FUNC N"), so that a test can tell which calls
+ * failed.  Without SDB_TEST_PTHREAD_FAIL every call passes through.
  */
 #include "config.h"
 
@@ -39,10 +39,10 @@ fails(const char *func, long n)
 	long from;
 	FILE *f;
 
-	if (spec == NULL || strncmp(spec, func, fl) != 0 || spec[fl] != ':')
+	if (spec == NULL || strncmp(spec, func, fl) != 0 || (spec[fl] != ':' && spec[fl] != '='))
 		return 0;
 	from = strtol(spec + fl + 1, &end, 10);
-	if (end == spec + fl + 1 || *end != '\0' || n < from)
+	if (end == spec + fl + 1 || *end != '\0' || n < from || (spec[fl] == '=' && n > from))
 		return 0;
 	if ((log = getenv("SDB_TEST_PTHREAD_LOG")) != NULL && (f = fopen(log, "a")) != NULL) {
 		fprintf(f, "%s %ld\n", func, n);

@@ -2,14 +2,14 @@
 # sumdbd serve and add when a mutex, a condition variable or a thread
 # cannot be made.  tests/e2e/sumdbd_pthread_faults is sumdbd with those
 # calls behind a fault switch (tests/e2e/pthread_faults.c): from the Nth
-# call of one of them on, each fails, leaving the object undefined (filled
-# with garbage), as POSIX allows.  Nothing in sumdbd does without a mutex
-# or a condition variable it asked for: a run that met such a failure must
-# exit 1 saying what it could not make, never go on with the garbage (serve,
-# hang, crash).  A thread that cannot be started is refused the same way,
-# or done without.  A run that met no failure (N past the last call) does
-# what sumdbd does; every sweep must get there, so that each call was made
-# to fail.
+# call of one of them on, or at the Nth call alone, each fails, leaving
+# the object undefined (filled with garbage), as POSIX allows.  Nothing
+# in sumdbd does without a mutex or a condition variable it asked for: a
+# run that met such a failure must exit 1 saying what it could not make,
+# never go on with the garbage (serve, hang, crash).  A thread that cannot
+# be started is refused the same way, or done without.  A run that met no
+# failure (N past the last call) does what sumdbd does; every sweep must
+# get there, so that each call was made to fail.
 . "$top_srcdir/tests/e2e/lib.sh"
 FAULTS="$top_builddir/tests/e2e/sumdbd_pthread_faults"
 NAME=localhost.localdev/sumdbd
@@ -81,27 +81,31 @@ add_run() {
 }
 
 # sweep RUN OK: RUN with each of mutex_init, cond_init and create failing
-# from its Nth call on, N = 1, 2, ... until a run meets no failure; says
+# from its Nth call on, and with mutex_init and cond_init failing at
+# their Nth call alone (a failure ignored is then not hidden by a later
+# call that refuses), N = 1, 2, ... until a run meets no failure; says
 # "clean" when every run that met a failure was refused (or, for create,
 # gave OK, the outcome without faults), and every one that met none gave
 # OK; else shows the first run of each call that went wrong.
 sweep() {
 	_bad=
-	for _fn in mutex_init cond_init create; do
+	for _f in mutex_init: cond_init: create: mutex_init= cond_init=; do
+		_fn=${_f%?}
+		case "$_f" in *=) _at="at call" _on=" alone" ;; *) _at="from call" _on=" on" ;; esac
 		_n=1
 		while :; do
-			_r=$($1 "$_fn:$_n")
+			_r=$($1 "$_f$_n")
 			case "$_r" in
 			"refused met") ;;
 			"$2 met")
 				if [ "$_fn" != create ]; then
 					_bad="$_bad
-$_fn from call $_n on: went on with what it could not make: $_r"
+$_fn $_at $_n$_on: went on with what it could not make: $_r"
 					break
 				fi;;
 			"$2") break;;
 			*) _bad="$_bad
-$_fn from call $_n on: $_r"
+$_fn $_at $_n$_on: $_r"
 				break;;
 			esac
 			_n=$((_n + 1))
@@ -116,9 +120,9 @@ $_fn: a failure met at every call up to 40"
 }
 
 expect 0 '^serves$' "serve without faults" -- serve_run ""
-expect 0 '^clean$' "serve with each thread call failing from its Nth on: a clean refusal" -- \
+expect 0 '^clean$' "serve with each thread call failing (from) its Nth: a clean refusal" -- \
     sweep serve_run serves
 expect 0 '^adds$' "add without faults" -- add_run ""
-expect 0 '^clean$' "add with each thread call failing from its Nth on: a clean refusal" -- \
+expect 0 '^clean$' "add with each thread call failing (from) its Nth: a clean refusal" -- \
     sweep add_run adds
 e2e_done
