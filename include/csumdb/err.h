@@ -75,7 +75,9 @@ enum sdb_err {
  * leave it untouched on success.  A NULL struct sdb_errbuf * is allowed
  * everywhere and means "no detail wanted".
  */
-#define SDB_ERRBUF_SIZE 512
+/* Room for a message that quotes a module path (up to a few hundred
+ * bytes) more than once and another server's error line after it. */
+#define SDB_ERRBUF_SIZE 2048
 struct sdb_errbuf {
 	char msg[SDB_ERRBUF_SIZE];
 };

@@ -629,7 +629,7 @@ run(struct sdb_fetch *f, const char *url, struct xfer *x, long *status,
 		}
 		if (code >= 500 || code == 429) {
 			long wait = backoff(f, attempt, x->retry_after_ms);
-			char hint[320];
+			char hint[SDB_MAX_ERROR_LINE + 1];
 
 			if (!last && room_for(x, wait)) {
 				snprintf(why, sizeof why, "HTTP %ld", code);

@@ -52,7 +52,9 @@
 
 /* One line of an error body sumdbd answers: the go command shows at most
  * 8 * 81 bytes of an error body (cmd/go/internal/web), and of a first line
- * longer than that nothing but "[Truncated: too long.]". */
+ * longer than that nothing but "[Truncated: too long.]".  Also the most of
+ * another server's error body a message quotes (sdb_fetch_body_hint): its
+ * reason comes last, after the module path it names. */
 #define SDB_MAX_ERROR_LINE 648
 
 /* Records in one data tile: 2^SDB_TILE_HEIGHT.  A data tile never holds

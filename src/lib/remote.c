@@ -92,7 +92,7 @@ get_path(struct sdb_remote *r, const char *path, size_t max, long long deadline_
 		return err == SDB_ERR_NOMEM ? err : SDB_ERR_IO;
 	}
 	if (res.status != 200) {
-		char hint[160];
+		char hint[SDB_MAX_ERROR_LINE + 1];
 
 		if (status != NULL)
 			*status = res.status;
