@@ -416,7 +416,7 @@ static void
 check_version(const struct line *lines, size_t i, size_t j, const struct version *v, int err,
     const struct sdb_errbuf *eb, struct findings *fs, struct counts *n)
 {
-	char msg[2048];
+	char msg[2 * SDB_ERRBUF_SIZE];   /* a path, a version and a message */
 	size_t k;
 
 	if (err == SDB_ERR_NOT_FOUND) {
@@ -631,7 +631,7 @@ read_lines(const char *data, size_t len, size_t file, const char *private,
 {
 	int64_t lineno = 0;
 	size_t off, i;
-	char msg[2048];
+	char msg[sizeof "malformed line: " + SDB_ERRBUF_SIZE];
 	int err;
 
 	/* One line at a time, so that every malformed line is reported. */

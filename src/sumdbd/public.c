@@ -109,7 +109,7 @@ logf_line(struct sdbd_public *p, const char *fmt, ...) __attribute__((format(pri
 static void
 logf_line(struct sdbd_public *p, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2 * SDB_ERRBUF_SIZE];   /* a message and what it is about */
 	va_list ap;
 
 	if (p->log_line == NULL)
