@@ -313,12 +313,17 @@ fi
 # write.  Root writes any file, so as root the check runs as nobody.
 ro_run() { sh -c "$1"; }
 RO=$WORK/ro
+RO_SUMDBD=$SUMDBD
 if [ "$(id -u)" = 0 ]; then
 	if id nobody >/dev/null 2>&1 && command -v su >/dev/null 2>&1; then
 		RO=$(mktemp -d /tmp/csumdb-ro.XXXXXX)
 		chmod 755 "$RO"
 		chown nobody "$RO"
 		ro_run() { su nobody -s /bin/sh -c "$1"; }
+		# nobody runs a copy: the build tree may be where nobody
+		# cannot reach it (root's home is mode 0700)
+		cp "$SUMDBD" "$RO/sumdbd"
+		RO_SUMDBD=$RO/sumdbd
 	else
 		RO=
 	fi
@@ -327,27 +332,27 @@ if [ -n "$RO" ]; then
 	mkdir -p "$RO"
 	cp "$WORK/a.sum" "$RO/a.sum"
 	chmod 644 "$RO/a.sum"
-	ro_run "'$SUMDBD' init --db '$RO/r.db' --name ro.example >/dev/null && chmod 400 '$RO/r.db'"
+	ro_run "'$RO_SUMDBD' init --db '$RO/r.db' --name ro.example >/dev/null && chmod 400 '$RO/r.db'"
 	expect 1 "database .*r.db cannot be written \(Permission denied\)" "serve refuses a database it cannot write" -- \
-		ro_run "timeout 10 '$SUMDBD' serve --db '$RO/r.db' --listen 127.0.0.1:0 --no-admin"
+		ro_run "timeout 10 '$RO_SUMDBD' serve --db '$RO/r.db' --listen 127.0.0.1:0 --no-admin"
 	expect 1 "database .*r.db cannot be written" "so does add" -- \
-		ro_run "'$SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
+		ro_run "'$RO_SUMDBD' add --db '$RO/r.db' '$RO/a.sum'"
 	expect 0 ": clean$" "fsck checks a database it cannot write" -- \
-		ro_run "'$SUMDBD' fsck --db '$RO/r.db'"
+		ro_run "'$RO_SUMDBD' fsck --db '$RO/r.db'"
 	# A directory its user may not write: SQLite cannot make the
 	# write-ahead log there, and the message says so rather than blame
 	# the database file.
-	ro_run "mkdir '$RO/d' && '$SUMDBD' init --db '$RO/d/r.db' --name rodir.example >/dev/null && chmod 555 '$RO/d'"
+	ro_run "mkdir '$RO/d' && '$RO_SUMDBD' init --db '$RO/d/r.db' --name rodir.example >/dev/null && chmod 555 '$RO/d'"
 	for c in status fsck; do
 		expect 1 "r\.db: directory .*/d cannot be written \(Permission denied\), and SQLite makes the database's write-ahead log" \
-			"$c in a directory it cannot write names the directory" -- ro_run "'$SUMDBD' $c --db '$RO/d/r.db'"
+			"$c in a directory it cannot write names the directory" -- ro_run "'$RO_SUMDBD' $c --db '$RO/d/r.db'"
 	done
 	expect 1 "r\.db: directory .*/d cannot be written \(Permission denied\)" \
-		"... so does add" -- ro_run "'$SUMDBD' add --db '$RO/d/r.db' '$RO/a.sum'"
+		"... so does add" -- ro_run "'$RO_SUMDBD' add --db '$RO/d/r.db' '$RO/a.sum'"
 	ro_run "chmod 755 '$RO/d'"
 	ro_run "chmod 000 '$RO/r.db'"
 	expect 1 "unable to open database file \(Permission denied\)" "a database it cannot read: the system's reason" -- \
-		ro_run "'$SUMDBD' status --db '$RO/r.db'"
+		ro_run "'$RO_SUMDBD' status --db '$RO/r.db'"
 	[ "$RO" = "$WORK/ro" ] || rm -rf "$RO"
 else
 	echo "skip: running as root without a user nobody: no read-only check"
