@@ -6,6 +6,9 @@ set -u
 prog=$1
 shift
 dir=$(mktemp -d "${TMPDIR:-/tmp}/csumdb-unit-run.XXXXXX") || exit 99
+# others may pass through (not list): a test run as root checks what
+# another user may do with the files it makes here (test_state)
+chmod 711 "$dir" || exit 99
 TMPDIR=$dir "$prog" "$@"
 status=$?
 left=$(cd "$dir" && find . -mindepth 1 | sort | head -n 20)
