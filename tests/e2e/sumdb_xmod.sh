@@ -37,14 +37,7 @@ xmod_start() {
 	echo "FAIL: oracle xmod-serve did not start:"; cat "$WORK/$_n.out" "$WORK/$_n.err"
 	exit 1
 }
-xmod_stop() {
-	eval "_p=\${${1}_PID:-}"
-	if [ -n "$_p" ]; then
-		kill -TERM "$_p" 2>/dev/null
-		wait "$_p" 2>/dev/null
-		eval "${1}_PID="
-	fi
-}
+xmod_stop() { ctl_server_stop "${1}_PID"; }
 audit() { "$SUMDB" audit --state "$ST" --url "$X_URL" "$@" "$VKEY"; }
 state_sum() { python3 -c '
 import sqlite3, sys; c = sqlite3.connect(sys.argv[1])
