@@ -1366,16 +1366,16 @@ bind_listen(struct sdbd_http *h, const char *listen_addr, struct sdb_errbuf *eb)
 	rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, &res);
 	if (rc != 0)
 		return sdb_errf(eb, SDB_ERR_INVALID, "listen address %s: %s", orig, gai_strerror(rc));
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+	/* non-blocking: the accept thread takes what is pending until
+	 * EAGAIN, then polls again */
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    res->ai_protocol);
 	if (fd < 0) {
 		freeaddrinfo(res);
 		return sdb_errf(eb, SDB_ERR_IO, "socket: %s", strerror(errno));
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	/* non-blocking: the accept thread takes what is pending until
-	 * EAGAIN, then polls again */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+	if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
 		rc = errno;
 		freeaddrinfo(res);
 		close(fd);
