@@ -92,6 +92,7 @@
 #include "clock.h"
 #include "http.h"
 #include "limits.h"
+#include "lograte.h"
 #include "sync.h"
 
 /* Longest request path we look at: a lookup path plus "/sumdb/NAME/lookup/"
@@ -143,9 +144,6 @@
 #define HTTP_BACKOFF_MS 100
 /* Chains of the per-address connection counts. */
 #define HTTP_ADDR_BUCKETS 4096u
-/* Refused connections are said at most this often per limit: a flood of
- * connections must not become a flood of log lines. */
-#define HTTP_REFUSED_LOG_MS 60000LL
 /* Longest a worker waits for an event in one go: libmicrohttpd's own
  * timeouts are shorter, this only keeps the arithmetic in an int. */
 #define HTTP_MAX_WAIT_MS 3600000
@@ -291,14 +289,10 @@ struct sdbd_http {
 	struct addr_count **addrs;   /* HTTP_ADDR_BUCKETS chains */
 	unsigned conns, conn_limit, per_ip_limit;
 	void (*log_line)(const char *line);   /* NULL: say nothing */
-	/* connections refused over the total ([0]) and over an
-	 * address's share ([1]) since the last line said so, and when
-	 * that was (note_refused); the accept thread's alone */
-	struct {
-		unsigned long n;
-		int said;
-		long long said_ms;
-	} refused[2];
+	/* the lines of connections refused over the total ([0]) and
+	 * over an address's share ([1]) (note_refused); the accept
+	 * thread's alone */
+	struct sdbd_lograte refused[2];
 
 	/* the header watchdog */
 	pthread_mutex_t watch_mu;
@@ -929,7 +923,7 @@ out:
  * v: a client over a limit only sees its connection closed, and behind a
  * reverse proxy, whose address every client has, the proxy only reports
  * that its upstream closed the connection (a 502 to its client).  Said
- * for the first refusal, then at most every HTTP_REFUSED_LOG_MS with the
+ * for the first refusal, then at most every SDBD_LOGRATE_MS with the
  * count since.  Runs in the accept thread.
  */
 static void
@@ -941,27 +935,23 @@ note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_st
 	const char *hint = per_addr ? "; behind a reverse proxy every client has the proxy's "
 	    "address: raise --max-conns-per-ip to --max-conns" : "";
 	unsigned limit = per_addr ? h->per_ip_limit : h->conn_limit;
-	long long now = sdb_clock_ms();
 	char host[NI_MAXHOST], line[NI_MAXHOST + 512];
+	unsigned long n;
+	int first;
 
-	h->refused[per_addr].n++;
-	if (h->log_line == NULL ||
-	    (h->refused[per_addr].said && now - h->refused[per_addr].said_ms < HTTP_REFUSED_LOG_MS))
+	if ((n = sdbd_lograte_take(&h->refused[per_addr], sdb_clock_ms(), &first)) == 0 ||
+	    h->log_line == NULL)
 		return;
 	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof host, NULL, 0,
 	    NI_NUMERICHOST) != 0)
 		snprintf(host, sizeof host, "an address it cannot print");
-	if (!h->refused[per_addr].said)
+	if (first)
 		snprintf(line, sizeof line, "refused a connection from %s over %s %u%s "
 		    "(refusals are said at most once a minute)", host, opt, limit, hint);
 	else
 		snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the last "
-		    "such line, the last from %s%s", h->refused[per_addr].n,
-		    h->refused[per_addr].n == 1 ? "" : "s", opt, limit, host, hint);
+		    "such line, the last from %s%s", n, n == 1 ? "" : "s", opt, limit, host, hint);
 	h->log_line(line);
-	h->refused[per_addr].n = 0;
-	h->refused[per_addr].said = 1;
-	h->refused[per_addr].said_ms = now;
 }
 
 /* Gives back a connection limit_take counted for k. */

@@ -1,0 +1,90 @@
+/*
+ * Log lines said at most once a minute for each kind (lograte.h), the
+ * way the listener has said refused connections from the start.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "csumdb/err.h"
+#include "lograte.h"
+
+/* Kinds of a set: one per error code (enum sdb_err counts down from 0
+ * to -32); a code past them shares the last. */
+#define LOGRATE_KINDS 40
+
+struct sdbd_lograte_set {
+	pthread_mutex_t mu;
+	struct sdbd_lograte kind[LOGRATE_KINDS];
+};
+
+unsigned long
+sdbd_lograte_take(struct sdbd_lograte *r, long long now_ms, int *first)
+{
+	unsigned long n;
+
+	r->n++;
+	if (r->said && now_ms - r->said_ms < SDBD_LOGRATE_MS)
+		return 0;
+	*first = !r->said;
+	n = r->n;
+	r->n = 0;
+	r->said = 1;
+	r->said_ms = now_ms;
+	return n;
+}
+
+int
+sdbd_lograte_set_new(struct sdbd_lograte_set **out)
+{
+	struct sdbd_lograte_set *s = calloc(1, sizeof *s);
+
+	*out = NULL;
+	if (s == NULL)
+		return SDB_ERR_NOMEM;
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+		free(s);
+		return SDB_ERR_INTERNAL;
+	}
+	*out = s;
+	return SDB_OK;
+}
+
+void
+sdbd_lograte_set_free(struct sdbd_lograte_set *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+void
+sdbd_lograte_say(struct sdbd_lograte_set *s, int err, void (*log_line)(const char *line),
+    const char *line)
+{
+	char out[2 * SDB_ERRBUF_SIZE + 128];
+	unsigned long n;
+	unsigned k = err <= 0 && err > -LOGRATE_KINDS ? (unsigned)-err : LOGRATE_KINDS - 1;
+	int first = 0, len;
+
+	if (log_line == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	n = sdbd_lograte_take(&s->kind[k], sdb_clock_ms(), &first);
+	pthread_mutex_unlock(&s->mu);
+	if (n == 0)
+		return;
+	if (first)
+		len = snprintf(out, sizeof out, "%s (lines of this kind are said at most once a "
+		    "minute)", line);
+	else if (n > 1)
+		len = snprintf(out, sizeof out, "%s (and %lu more of this kind since the last such "
+		    "line)", line, n - 1);
+	else
+		len = snprintf(out, sizeof out, "%s", line);
+	if (len >= 0)
+		log_line(out);
+}

@@ -1,0 +1,82 @@
+/* Unit tests for src/sumdbd/lograte.c: lines said at most once a minute
+ * for each kind, with the count of those left out. */
+#include "config.h"
+
+#include <string.h>
+
+#include "lograte.h"
+#include "unit.h"
+
+static void
+test_take(void)
+{
+	struct sdbd_lograte r;
+	int first = -1;
+	long long t;
+
+	memset(&r, 0, sizeof r);
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1000, &first), 1);
+	CU_ASSERT_EQUAL(first, 1);
+	/* 99 more within the minute: counted, not said */
+	for (t = 1001; t < 1100; t++)
+		CU_ASSERT_EQUAL(sdbd_lograte_take(&r, t, &first), 0);
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1000 + SDBD_LOGRATE_MS - 1, &first), 0);
+	/* a minute after the last line said: said, with all 101 since it */
+	first = -1;
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1000 + SDBD_LOGRATE_MS, &first), 101);
+	CU_ASSERT_EQUAL(first, 0);
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1001 + SDBD_LOGRATE_MS, &first), 0);
+	/* quiet for long, then one: said alone */
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1000 + 10 * SDBD_LOGRATE_MS, &first), 2);
+	CU_ASSERT_EQUAL(sdbd_lograte_take(&r, 1000 + 12 * SDBD_LOGRATE_MS, &first), 1);
+	CU_ASSERT_EQUAL(first, 0);
+}
+
+static char said[8][256];
+static int nsaid;
+
+static void
+keep_line(const char *line)
+{
+	if (nsaid < 8)
+		snprintf(said[nsaid], sizeof said[nsaid], "%s", line);
+	nsaid++;
+}
+
+static void
+test_say(void)
+{
+	struct sdbd_lograte_set *s = NULL;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(sdbd_lograte_set_new(&s), SDB_OK);
+	nsaid = 0;
+	for (i = 0; i < 1000; i++)
+		sdbd_lograte_say(s, SDB_ERR_NOT_FOUND, keep_line, "a@v1.0.0 not found");
+	/* another kind is not held back by the first */
+	sdbd_lograte_say(s, SDB_ERR_IO, keep_line, "b@v1.0.0 down");
+	sdbd_lograte_say(s, SDB_ERR_IO, keep_line, "c@v1.0.0 down");
+	/* a code outside the enum's range is a kind too */
+	sdbd_lograte_say(s, -1000, keep_line, "odd");
+	sdbd_lograte_say(s, 5, keep_line, "odder");
+	sdbd_lograte_say(s, SDB_ERR_IO, NULL, "nowhere");
+	CU_ASSERT_EQUAL(nsaid, 3);
+	CU_ASSERT_STRING_EQUAL(said[0], "a@v1.0.0 not found (lines of this kind are said at most "
+	    "once a minute)");
+	CU_ASSERT_STRING_EQUAL(said[1], "b@v1.0.0 down (lines of this kind are said at most once a "
+	    "minute)");
+	CU_ASSERT_STRING_EQUAL(said[2], "odd (lines of this kind are said at most once a minute)");
+	sdbd_lograte_set_free(s);
+	sdbd_lograte_set_free(NULL);
+}
+
+void
+unit_register(void)
+{
+	static const struct unit_test tests[] = {
+		{ "take", test_take },
+		{ "say", test_say },
+		{ NULL, NULL },
+	};
+	unit_suite("lograte", tests);
+}
