@@ -150,12 +150,25 @@ serve_abandon(void *ctx)
 	sdbd_public_cancel(sf->pub);
 }
 
+/* Longest log line written; longer ones are cut (none is). */
+#define SERVE_LOG_LINE_MAX 8192
+
 /* The log lines of the public path (first contact, misbehavior), of the
- * upstream and of the listener (refused connections) go to stderr. */
+ * upstream and of the listener (refused connections) go to stderr, one
+ * line each: bytes that are not printable ASCII (a message may quote an
+ * upstream or the public log) are written as '?', so that no line can
+ * forge another nor be read by a terminal as a command. */
 static void
 serve_log_line(const char *line)
 {
-	fprintf(stderr, "sumdbd: %s\n", line);
+	char out[SERVE_LOG_LINE_MAX];
+	size_t i;
+
+	for (i = 0; line[i] != '\0' && i + 1 < sizeof out; i++)
+		out[i] = (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] <= 0x7e ?
+		    line[i] : '?';
+	out[i] = '\0';
+	fprintf(stderr, "sumdbd: %s\n", out);
 }
 
 /* Reads one config value through a short-lived reader handle. */

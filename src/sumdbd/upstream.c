@@ -27,6 +27,7 @@
 #include "fetch.h"
 #include "limits.h"
 #include "flight.h"
+#include "lograte.h"
 #include "upstream.h"
 #include "url.h"
 
@@ -49,6 +50,7 @@ struct sdbd_upstream {
 	char *tmp_dir;                 /* where downloads go, nameless */
 	struct sdbd_flights *flights;  /* singleflight and the bounds */
 	void (*log_line)(const char *line);
+	struct sdbd_lograte_set *said; /* log_not_recorded's lines */
 };
 
 /* Replaces, in eb's message, every proxy URL that holds credentials by
@@ -301,6 +303,10 @@ sdbd_upstream_new(struct sdbd_upstream **out, const struct sdbd_upstream_options
 	if ((rc = sdbd_flights_new(&u->flights, opt->concurrency ? opt->concurrency : 4,
 	    opt->max_inside ? opt->max_inside : 3, eb)) != SDB_OK)
 		goto fail;
+	if ((rc = sdbd_lograte_set_new(&u->said)) != SDB_OK) {
+		rc = sdb_errf(eb, rc, "cannot make the upstream's log line counts");
+		goto fail;
+	}
 	if (opt->ca_file != NULL && (rc = check_readable("--upstream-ca", opt->ca_file, eb)) != SDB_OK)
 		goto fail;
 	if (opt->netrc_file != NULL &&
@@ -348,6 +354,7 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	free(u->patterns);
 	free(u->tmp_dir);
 	sdbd_flights_free(u->flights);
+	sdbd_lograte_set_free(u->said);
 	free(u);
 }
 
@@ -486,28 +493,23 @@ out_res:
  * see the reason in their 404, 502 or 504, but the one who can act on it
  * (a credential that expired, a proxy that lacks a repository, a zip
  * that breaks a rule) reads the server's log.  Once per fetch, however
- * many clients wait on it.  Bytes that are not printable ASCII (a
- * message may quote the upstream) become '?', so that the line stays one
- * line.
+ * many clients wait on it, and at most once a minute for each kind of
+ * failure (lograte.h): any client can ask for versions the upstream does
+ * not have, thousands a minute, and while the upstream is down every
+ * lookup fails.
  */
 static void
 log_not_recorded(const struct sdbd_upstream *u, const char *path, const char *version, int rc,
     struct sdb_errbuf *eb)
 {
 	char line[SDB_ERRBUF_SIZE + 512];
-	size_t i;
-	int n;
 
 	if (u->log_line == NULL)
 		return;
-	n = snprintf(line, sizeof line, "upstream: %s@%s not recorded: %s", path, version,
-	    sdb_errmsg(eb, rc));
-	if (n < 0)
+	if (snprintf(line, sizeof line, "upstream: %s@%s not recorded: %s", path, version,
+	    sdb_errmsg(eb, rc)) < 0)
 		return;
-	for (i = 0; line[i] != '\0'; i++)
-		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
-			line[i] = '?';
-	u->log_line(line);
+	sdbd_lograte_say(u->said, rc, u->log_line, line);
 }
 
 /* Fetches, hashes and appends path@version: the work of one flight. */

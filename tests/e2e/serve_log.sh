@@ -1,0 +1,59 @@
+#!/bin/sh
+# sumdbd serve's log under a flood of lookups a client can make at will:
+#   1. versions the upstream does not have (404), asked by the hundred:
+#      the first is said, naming the version and that such lines are said
+#      at most once a minute, the rest only counted, and every client
+#      still gets its 404;
+#   2. a zip the upstream serves that breaks a rule, asked again and
+#      again (a failure is not remembered: each lookup fetches anew):
+#      said once as well, and not held back by the 404s before it;
+#   then the server stops cleanly.
+. "$top_srcdir/tests/e2e/lib.sh"
+MKZIP="$top_srcdir/tests/e2e/mkzip.py"
+if ! command -v curl >/dev/null 2>&1; then
+	echo "SKIP: needs curl"
+	exit 77
+fi
+N=300
+
+# ask TAG URL...: one curl for all the URLs, one after the other;
+# $WORK/TAG.codes gets the answers' status codes, one per line.
+ask() {
+	_tag=$1
+	shift
+	for _u in "$@"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$_u"; done >"$WORK/$_tag.curl"
+	curl -s -w '%{http_code}\n' -K "$WORK/$_tag.curl" >"$WORK/$_tag.codes" 2>/dev/null
+}
+# codes TAG: the status codes of ask TAG, counted ("300 404").
+codes() { sort "$WORK/$1.codes" | uniq -c | awk '{ print $1, $2 }'; }
+# lines FILE REGEX: how many lines of FILE match.
+lines() { grep -Ec -- "$2" "$1"; }
+
+mkdir -p "$WORK/db" "$WORK/proxy"
+"$SUMDBD" init --db "$WORK/db/sumdb.db" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out"; exit 1; }
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/rec v1.0.0 1 3 || exit 1
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/bad v1.0.0 2 3 || exit 1
+echo 'not a zip' >"$WORK/proxy/corp.example.com/bad/@v/v1.0.0.zip"
+
+# --- 1, 2. the upstream ------------------------------------------------------
+start_sumdbd "$WORK/db/sumdb.db" --no-admin --upstream "file://$WORK/proxy" \
+    --private corp.example.com
+expect 0 '^200$' "a version the upstream has is recorded" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/corp.example.com/rec@v1.0.0"
+ask none $(seq 1 $N | sed "s|.*|$URL/lookup/corp.example.com/none&@v1.0.0|")
+expect 0 "^$N 404\$" "$N versions the upstream does not have: $N answers 404" -- codes none
+expect 0 '^1$' "... and one line in the log for them all" -- \
+	lines "$WORK/serve.err" 'not recorded: .*answered 404'
+expect 0 '^sumdbd: upstream: corp\.example\.com/none1@v1\.0\.0 not recorded: upstream file://.* answered 404 \(lines of this kind are said at most once a minute\)$' \
+	"... which names the first version and says the rest are held back" -- cat "$WORK/serve.err"
+ask bad $(seq 1 50 | sed "s|.*|$URL/lookup/corp.example.com/bad@v1.0.0|")
+expect 0 '^50 502$' "a zip that breaks a rule, asked 50 times: 50 answers 502" -- codes bad
+expect 0 '^1$' "... and one line in the log, not held back by the 404s" -- \
+	lines "$WORK/serve.err" 'corp\.example\.com/bad@v1\.0\.0 not recorded: .*not a valid zip'
+stop_sumdbd
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+expect 0 '^3$' "nothing else was said: the two lines and the stop" -- \
+	sh -c "wc -l <'$WORK/serve.err'"
+
+e2e_done
