@@ -50,6 +50,7 @@
 #include "fetch.h"
 #include "flight.h"
 #include "limits.h"
+#include "lograte.h"
 #include "public.h"
 #include "upstream.h"
 
@@ -80,6 +81,7 @@ struct sdbd_public {
 	char *patterns;
 	struct sdbd_upstream *upstream;
 	void (*log_line)(const char *line);
+	struct sdbd_lograte_set *said;  /* the lines any client can cause */
 	struct sdbd_flights *flights;
 	int have_remote;
 	struct sdb_remote r;        /* no state: its tile cache is the only
@@ -103,11 +105,20 @@ struct acc_copy {
 	char *note;                 /* owned; NULL when !have */
 };
 
+/*
+ * Says a line to the operator.  kind SDB_OK: a line said every time (one
+ * the public log's own doing makes: a first contact, new evidence);
+ * else the error code of a line that any client can cause again and
+ * again by asking (a lookup while the public log is down or answers
+ * what does not verify, misbehavior already stored), said at most once
+ * a minute for each code (lograte.h).
+ */
 static void
-logf_line(struct sdbd_public *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+logf_line(struct sdbd_public *p, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-logf_line(struct sdbd_public *p, const char *fmt, ...)
+logf_line(struct sdbd_public *p, int kind, const char *fmt, ...)
 {
 	char line[2 * SDB_ERRBUF_SIZE];   /* a message and what it is about */
 	va_list ap;
@@ -117,7 +128,10 @@ logf_line(struct sdbd_public *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	p->log_line(line);
+	if (kind == SDB_OK)
+		p->log_line(line);
+	else
+		sdbd_lograte_say(p->said, kind, p->log_line, line);
 }
 
 /* --- the state in the config table --------------------------------------- */
@@ -153,7 +167,7 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		return rc;
 	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_VKEY, &vkey, eb);
 	if (rc == SDB_OK && strcmp(vkey, p->r.vkey) != 0) {
-		logf_line(p, "public log: the accepted tree in the database is for %s, not %s: "
+		logf_line(p, SDB_OK, "public log: the accepted tree in the database is for %s, not %s: "
 		    "first contact with the new key", vkey, p->r.vkey);
 		rc = SDB_ERR_NOT_FOUND;
 	}
@@ -361,11 +375,11 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	pthread_mutex_unlock(&p->mu);
 	free(text);
 	if (again) {
-		logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
+		logf_line(p, err, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, the evidence "
 		    "of it is stored already (sumdbd status)", p->r.shown, path, version, why);
 		goto out;
 	}
-	logf_line(p, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.shown,
+	logf_line(p, SDB_OK, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.shown,
 	    path, version, why, stored == SDB_OK ? "evidence stored (sumdbd status)" :
 	    "WARNING: the evidence could not be stored");
 out:
@@ -387,7 +401,7 @@ unverified(struct sdbd_public *p, int err, const char *path, const char *version
 
 	sdb_remote_scrub(&p->r, eb);
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
-	logf_line(p, "public log %s: the answer for %s@%s did not verify: %s; nothing recorded "
+	logf_line(p, err, "public log %s: the answer for %s@%s did not verify: %s; nothing recorded "
 	    "(not evidence against the log: anything on the way could have made it)", p->r.shown,
 	    path, version, why);
 	return sdb_errf(eb, err, "the answer of the public checksum database %s did not verify: "
@@ -477,7 +491,7 @@ check_tree(struct sdbd_public *p, const struct sdb_remote_answer *a, long long d
 	advance = !acc->have || a->tree.n > acc->tree.n;
 	if (advance && (err = store_accepted(p, a->note.p, a->note.len, eb)) == SDB_OK) {
 		if (!p->have_acc)
-			logf_line(p, "public log %s: first contact: trusting its tree of %" PRId64
+			logf_line(p, SDB_OK, "public log %s: first contact: trusting its tree of %" PRId64
 			    " records and recording it as accepted", p->r.shown, a->tree.n);
 		p->acc = a->tree;
 		p->have_acc = 1;
@@ -578,7 +592,7 @@ public_fetch_masked(void *arg, const char *path, const char *version, struct sdb
 	 * the rest (the log unreachable, slow, this log's own trouble)
 	 * would reach the client alone */
 	if (err != SDB_OK && err != SDB_ERR_NOT_FOUND && !sdb_err_is_verification(err))
-		logf_line(p, "public log %s: %s@%s not recorded: %s", p->r.shown, path, version,
+		logf_line(p, err, "public log %s: %s@%s not recorded: %s", p->r.shown, path, version,
 		    sdb_errmsg(eb, err));
 	return err;
 }
@@ -650,6 +664,10 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the public path's mutex: %s",
 		    strerror(rc));
 	}
+	if ((rc = sdbd_lograte_set_new(&p->said)) != SDB_OK) {
+		rc = sdb_errf(eb, rc, "cannot make the public path's log line counts");
+		goto fail;
+	}
 	if (opt->patterns != NULL && (p->patterns = strdup(opt->patterns)) == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -705,6 +723,7 @@ sdbd_public_free(struct sdbd_public *p)
 	if (p->have_remote)
 		sdb_remote_close(&p->r);
 	sdbd_flights_free(p->flights);
+	sdbd_lograte_set_free(p->said);
 	pthread_mutex_destroy(&p->mu);
 	free(p->patterns);
 	free(p->acc_note);

@@ -7,6 +7,12 @@
 #   2. a zip the upstream serves that breaks a rule, asked again and
 #      again (a failure is not remembered: each lookup fetches anew):
 #      said once as well, and not held back by the 404s before it;
+#   3. public modules while the public log is down, and while it answers
+#      with a note that does not verify under the key given: one line
+#      each, and every client still gets its 502;
+#   4. a public log that shows a fork in every answer (tests/e2e/evillog.py):
+#      the misbehavior is said when its evidence is stored, and its
+#      meeting again, by lookup after lookup, once more;
 #   then the server stops cleanly.
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -16,13 +22,15 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 N=300
 
-# ask TAG URL...: one curl for all the URLs, one after the other;
-# $WORK/TAG.codes gets the answers' status codes, one per line.
+# ask TAG URL...: one curl for all the URLs, one after the other (four
+# at once with ASK_FLAGS="-Z --parallel-max 4"); $WORK/TAG.codes gets the
+# answers' status codes, one per line.
+ASK_FLAGS=
 ask() {
 	_tag=$1
 	shift
 	for _u in "$@"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$_u"; done >"$WORK/$_tag.curl"
-	curl -s -w '%{http_code}\n' -K "$WORK/$_tag.curl" >"$WORK/$_tag.codes" 2>/dev/null
+	curl -s $ASK_FLAGS -w '%{http_code}\n' -K "$WORK/$_tag.curl" >"$WORK/$_tag.codes" 2>/dev/null
 }
 # codes TAG: the status codes of ask TAG, counted ("300 404").
 codes() { sort "$WORK/$1.codes" | uniq -c | awk '{ print $1, $2 }'; }
@@ -56,4 +64,52 @@ expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 expect 0 '^3$' "nothing else was said: the two lines and the stop" -- \
 	sh -c "wc -l <'$WORK/serve.err'"
 
+# --- 3. the public log -------------------------------------------------------
+"$SUMDBD" init --db "$WORK/pub.db" --name pub.sum.example >"$WORK/pinit.out" 2>&1 ||
+    { cat "$WORK/pinit.out"; exit 1; }
+PUBVKEY=$(sed -n 's/^verifier key: //p' "$WORK/pinit.out")
+OTHERVKEY=$("$SUMDBD" keygen other.sum.example | sed -n 2p)
+gosum_lines 0 40 | sed 's/^example\.com/pub.example.org/' >"$WORK/pub.sum"
+"$SUMDBD" add --db "$WORK/pub.db" "$WORK/pub.sum" >/dev/null || exit 1
+sumdbd_start PUB "$WORK/pub.db" --no-admin
+PUBURL=$PUB_URL
+sumdbd_start wrong "$WORK/db/sumdb.db" --no-admin --public-url "$PUBURL" \
+    --public-key "$OTHERVKEY"
+# each takes a while (refetched, retried): four at once
+ASK_FLAGS="-Z --parallel-max 4"
+ask unv $(seq 0 19 | sed "s|.*|$wrong_URL/lookup/pub.example.org/m&@v1.0.0|")
+expect 0 '^20 502$' "20 answers under another key: 20 answers 502" -- codes unv
+expect 0 '^1$' "... and one line in the log" -- lines "$WORK/wrong.err" 'did not verify'
+sumdbd_stop wrong
+sumdbd_stop PUB
+sumdbd_start down "$WORK/db/sumdb.db" --no-admin --public-url "$PUBURL" \
+    --public-key "$PUBVKEY" --public-timeout 5
+ask down $(seq 0 19 | sed "s|.*|$down_URL/lookup/pub.example.org/m&@v1.0.0|")
+expect 0 '^20 502$' "20 lookups while the public log is down: 20 answers 502" -- codes down
+expect 0 '^1$' "... and one line in the log" -- lines "$WORK/down.err" 'not recorded'
+sumdbd_stop down
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+
+# --- 4. a public log that lies -----------------------------------------------
+trap 'evil_stop; e2e_cleanup' EXIT
+evil_start
+evil_set </dev/null
+"$SUMDBD" init --db "$WORK/evil.db" --name localhost.localdev/sumdb >"$WORK/einit.out" 2>&1 ||
+    { cat "$WORK/einit.out"; exit 1; }
+sumdbd_start fork "$WORK/evil.db" --no-admin --public-url "$EVIL_URL" --public-key "$EVIL_VKEY"
+expect 0 '^200$' "first contact with the public log: recorded" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$fork_URL/lookup/example.com/m0@v1.0.0"
+evil_set <<'EOF'
+LOGS = {"a": recs(0, 600), "b": recs(0, 350) + recs(350, 600, "b")}
+LOOKUP = ("b", 600)
+EOF
+ask fork $(seq 1 20 | sed "s|.*|$fork_URL/lookup/example.com/m&@v1.0.0|")
+expect 0 '^20 502$' "20 lookups each shown the fork: 20 answers 502" -- codes fork
+expect 0 '^1$' "... one line says it was stored as evidence" -- \
+	lines "$WORK/fork.err" 'MISBEHAVED .*evidence stored'
+expect 0 '^1$' "... and one line that it was met again" -- \
+	lines "$WORK/fork.err" 'MISBEHAVED .*stored already'
+sumdbd_stop fork
+evil_stop
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 e2e_done
