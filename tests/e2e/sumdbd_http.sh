@@ -4,8 +4,9 @@
 # of /latest, /lookup, hash and data tiles (full, every partial width,
 # beyond the tree), the /sumdb/NAME/ prefix, malformed requests (400/405/
 # 414/431 with short bodies, and the server keeps serving), an import
-# through the admin socket while serving, and a graceful SIGTERM that
-# leaves a database fsck finds clean.
+# through the admin socket while serving, a second server on its port and
+# fsck beside it (both refused), and a graceful SIGTERM that leaves a
+# database fsck finds clean.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 NAME=localhost.localdev/sumdb
@@ -244,6 +245,26 @@ expect 0 '^error -2$' "... and so is the client still sending" -- cat "$WORK/dri
 expect 0 '^added 1, already present 0 \(module versions\); tree size 312$' \
 	"... and it was not: added now, offline" -- "$SUMDBD" add --db "$DB" "$WORK/g6.sum"
 start_sumdbd "$DB"
+
+# Operator mistakes beside a running server.  A second server, for another
+# database, on the port this one holds stops at once, saying why, and
+# leaves no admin socket behind; fsck of the database in use is refused,
+# --drop-unsigned dropping nothing.
+PORT=${URL##*:}
+mkdir -p "$WORK/db2"
+"$SUMDBD" init --db "$WORK/db2/other.db" --name other.example >/dev/null
+expect 1 "^sumdbd serve: cannot listen on 127\.0\.0\.1:$PORT: Address already in use$" \
+	"serve on a port another server holds: exit 1, saying so" -- \
+	timeout 20 "$SUMDBD" serve --db "$WORK/db2/other.db" --listen "127.0.0.1:$PORT" --no-public
+expect 0 '^yes$' "... leaving no admin socket or token" -- \
+	ok_if test ! -e "$WORK/db2/other.db.admin.sock" -a ! -e "$WORK/db2/other.db.admin.token"
+expect 0 '^HTTP/1.1 200' "... and the server on that port goes on serving" -- get "$URL/latest"
+expect 1 'sumdb\.db is in use by another sumdbd' "fsck of the database a server holds: exit 1" -- \
+	"$SUMDBD" fsck --db "$DB"
+expect 1 '^\(stop the server holding it first\)$' "... saying what to do" -- "$SUMDBD" fsck --db "$DB"
+expect 1 'sumdb\.db is in use by another sumdbd' "fsck --drop-unsigned beside the server: refused" -- \
+	"$SUMDBD" fsck --db "$DB" --drop-unsigned
+expect 0 '^312$' "... and every record still served" -- sh -c "curl -s '$URL/latest' | sed -n 2p"
 
 # graceful stop
 stop_sumdbd
