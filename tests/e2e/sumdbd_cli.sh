@@ -1,8 +1,8 @@
 #!/bin/sh
 # sumdbd init, keygen, add and fsck on a scratch database: the GOSUMDB
 # line, the key file's mode, refusals to overwrite, add's counts and its
-# all-or-nothing refusals, fsck clean and fsck on a record edited with
-# raw SQLite, and --help on every command.
+# all-or-nothing refusals, fsck clean and fsck on records, tiles and
+# signed trees damaged with raw SQLite, and --help on every command.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
 DB="$WORK/s.db"
@@ -257,6 +257,29 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 "$WORK/root.db" "UPDATE trees SET hash = zeroblob(32) WHERE size = 2"
 	expect 2 "tree 2: its stored root is not the root its note signs" \
 		"fsck names a trees row whose root is not its note's" -- "$SUMDBD" fsck --db "$WORK/root.db"
+	# The other damage an operator must be told of: a signed note
+	# altered, a trees row holding another tree's note, a tile lost, a
+	# tile that no record gives, a record text that is no go.sum record.
+	cp "$DB" "$WORK/note.db"
+	sqlite3 "$WORK/note.db" "UPDATE trees SET note = replace(note, 'go.sum', 'Go.sum') WHERE size = 3"
+	expect 2 "tree 3: its note does not verify: invalid signature" \
+		"fsck names a signed note that does not verify" -- "$SUMDBD" fsck --db "$WORK/note.db"
+	cp "$DB" "$WORK/swap.db"
+	sqlite3 "$WORK/swap.db" "UPDATE trees SET (hash, note) = (SELECT hash, note FROM trees WHERE size = 2) WHERE size = 3"
+	expect 2 "tree 3: its note signs another tree \(size 2\)" \
+		"fsck names a trees row holding another tree's note" -- "$SUMDBD" fsck --db "$WORK/swap.db"
+	cp "$DB" "$WORK/notile.db"
+	sqlite3 "$WORK/notile.db" "DELETE FROM tiles WHERE level = 0 AND n = 0"
+	expect 2 "^sumdbd fsck: tile 0/0 is missing$" "fsck names a missing tile" -- \
+		"$SUMDBD" fsck --db "$WORK/notile.db"
+	cp "$DB" "$WORK/extratile.db"
+	sqlite3 "$WORK/extratile.db" "INSERT INTO tiles VALUES (0, 1, zeroblob(32))"
+	expect 2 "^sumdbd fsck: 2 tiles stored, the records give 1$" "fsck names a tile no record gives" -- \
+		"$SUMDBD" fsck --db "$WORK/extratile.db"
+	cp "$DB" "$WORK/junk.db"
+	sqlite3 "$WORK/junk.db" "UPDATE records SET text = CAST('junk' AS BLOB) WHERE id = 1"
+	expect 2 "^sumdbd fsck: record 1 \(.+\): not a valid record: " \
+		"fsck names a record text that is no go.sum record" -- "$SUMDBD" fsck --db "$WORK/junk.db"
 	# A database that lost its latest trees row: the records past the
 	# tree before it were signed (the key's checkpoint holds the larger
 	# tree), so --drop-unsigned must not drop them.  A copy with a copy
