@@ -7,10 +7,10 @@
 #      names, +incompatible, pseudo-version, upper-case path);
 #   2. eight concurrent go mod download processes record each version once;
 #   3. upstream faults (tests/e2e/faultproxy.py): 500 then 200 and 429 are
-#      retried and recorded; hanging, truncated, garbage, missing, outside
-#      the patterns, upstream down, zips that zip readers read
-#      differently: clear 404/502/504, nothing recorded, the server
-#      keeps serving;
+#      retried and recorded; hanging, truncated, garbage, missing, a
+#      go.mod without its zip, outside the patterns, upstream down, zips
+#      that zip readers read differently: clear 404/502/504, nothing
+#      recorded, the server keeps serving;
 #   4. GOPROXY lists: ',' and '|' as the go command reads them, and the
 #      failure it would report when every proxy failed;
 #   5. downloads leave no file in TMPDIR, not even after a kill -9;
@@ -269,6 +269,14 @@ expect 0 '^502 .*not a valid zip' "garbage zip: 502 naming the rule" -- sh -c \
 expect 0 '^404 not found: corp.example.com/a@v1.9.9: upstream .* 404' "version the upstream lacks: 404" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/a@v1.9.9'; cat '$WORK/body'"
 expect 0 'max-age=60' "the 404 is cached briefly" -- curl -s -D - -o /dev/null "$S1/lookup/corp.example.com/a@v1.9.9"
+# A proxy with the go.mod of a version but not its zip, as a module cache
+# used as GOPROXY holds for every version whose go.mod alone the go command
+# needed: not found (the next proxy of a list is asked), nothing recorded.
+python3 "$MKZIP" proxy "$WORK/proxy" corp.example.com/modonly v1.0.0 3 3 || exit 1
+rm "$WORK/proxy/corp.example.com/modonly/@v/v1.0.0.zip"
+expect 0 '^404 not found: corp.example.com/modonly@v1.0.0: upstream .* has the go.mod but answered 404 for the zip' \
+	"go.mod without zip upstream: 404, saying so" -- sh -c \
+	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/corp.example.com/modonly@v1.0.0'; cat '$WORK/body'"
 expect 0 '^404 not found: public.example.org/x@v1.0.0: .*private patterns' "module outside the patterns: 404" -- sh -c \
 	"curl -s -w '%{http_code} ' -o '$WORK/body' '$S1/lookup/public.example.org/x@v1.0.0'; cat '$WORK/body'"
 expect 0 "^$before\$" "nothing recorded by the faults" -- tree_size "$S1"
