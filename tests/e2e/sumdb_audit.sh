@@ -30,6 +30,14 @@ proxy_set "upstream $A_URL"
 expect 0 '^first run: trusting the tree of 300 records' "first run trusts and says so" -- audit
 expect 0 '^consistent: 300 records, unchanged' "second run, same tree" -- audit
 expect 0 '"status":"consistent","old_size":300,"new_size":300' "--json" -- audit --json
+# a first run with --json: one object, the tree trusted (an audit job's
+# first night)
+ROOT_RE=$(curl -s "$A_URL/latest" | sed -n 3p | sed 's/[+.]/\\&/g')
+expect 0 "^\\{\"status\":\"first-run\",\"trusted\":true,\"size\":300,\"hash\":\"$ROOT_RE\"\\}\$" \
+	"--json, first run: one object naming the tree trusted" -- \
+	"$SUMDB" audit --json --state "$WORK/json-first.state" --url "$PROXY_URL" "$VKEY"
+expect 0 '^consistent: 300 records, unchanged' "... which the next run holds" -- \
+	"$SUMDB" audit --state "$WORK/json-first.state" --url "$PROXY_URL" "$VKEY"
 # --json when the audit cannot be done or fails at once: still one object
 expect 1 '^\{"status":"could-not-check","detail":".+"\}$' "--json, log unreachable" -- \
 	sh -c "'$SUMDB' audit --json --state '$ST' --url http://127.0.0.1:1 '$VKEY' 2>/dev/null"
@@ -179,6 +187,10 @@ before_a=$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.co
 expect 1 'not a sumdb state file \(it holds the table' "a sumdbd database as --state: refused" -- sa --state "$WORK/a430.db"
 expect 0 '^yes$' "... and left without new tables" -- ok_if test "$before_a" = "$(python3 -c 'import sqlite3,sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT name FROM sqlite_master")))' "$WORK/a430.db")"
 expect 1 'cannot create the state file .*/nodir/x.state: directory .*/nodir: No such file' "--state in a missing directory: named" -- sa --state "$WORK/nodir/x.state"
+mkdir "$WORK/statedir"
+expect 1 'state file .*/statedir: not a regular file \(a directory\): give --state a file' \
+	"--state a directory: refused, saying to name a file" -- sa --state "$WORK/statedir"
+expect 0 '^yes$' "... and nothing made in it" -- ok_if test -z "$(ls -A "$WORK/statedir")"
 
 # A run that checks nothing makes no state file: a mistyped URL, or a key
 # the log does not sign with, on the first night would leave a file that
