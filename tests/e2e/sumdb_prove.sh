@@ -82,6 +82,14 @@ expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB"
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
 expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+# --out where no file can be made: the proof is checked, then the file
+# named with why it could not be written, exit 1 (with --json, its object)
+expect 1 "^sumdb prove: .*/nodir/r\.tlog-proof: writing it: No such file or directory$" \
+	"prove --out in a missing directory: exit 1, naming the file" -- \
+	"$SUMDB" prove --out "$WORK/nodir/r.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 1 '^\{"module":"example.com/m300@v1.0.0","error":"could-not-check","detail":".*/nodir/r\.tlog-proof: writing it: No such file or directory"\}$' \
+	"... with --json, one object saying so" -- \
+	sh -c "'$SUMDB' prove --json --out '$WORK/nodir/r.tlog-proof' --url '$U' '$VKEY' example.com/m300@v1.0.0 2>/dev/null"
 # A proof reported written survives a crash: after the rename into place
 # the directory is synced (its descriptor opened and fsync()ed), as strace
 # sees the calls.  (LeakSanitizer cannot work under a tracer: off for
