@@ -253,6 +253,9 @@ struct defer_pool {
 	unsigned nwaiting;           /* jobs waiting on running ones */
 	pthread_t *tids;
 	unsigned nthreads;           /* started */
+	/* the line of work refused over queue_max (note_busy) */
+	struct sdbd_lograte busy;
+	const char *what, *threads_option;
 };
 
 struct sdbd_http {
@@ -773,6 +776,36 @@ defer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Says that work for dp was answered 503 over --miss-queue: n refusals
+ * since the last such line (first: the pool's first line), which
+ * sdbd_lograte_take allowed.  The operator sees that clients are turned
+ * away and which limits to weigh, instead of 503s nobody hears of.
+ */
+static void
+note_busy(const struct defer_pool *dp, unsigned long n, int first)
+{
+	const struct sdbd_http *h = dp->h;
+	const char *what = dp->what != NULL ? dp->what : "deferred work";
+	char limits[160], line[512];
+
+	if (h->log_line == NULL)
+		return;
+	if (dp->threads_option != NULL)
+		snprintf(limits, sizeof limits, "%s %u and --miss-queue %u", dp->threads_option,
+		    dp->nthreads, h->queue_max);
+	else
+		snprintf(limits, sizeof limits, "%u threads and --miss-queue %u", dp->nthreads,
+		    h->queue_max);
+	if (first)
+		snprintf(line, sizeof line, "busy: answered 503 to a lookup waiting for %s, over %s "
+		    "(refusals are said at most once a minute)", what, limits);
+	else
+		snprintf(line, sizeof line, "busy: answered 503 to %lu lookup%s waiting for %s since "
+		    "the last such line, over %s", n, n == 1 ? "" : "s", what, limits);
+	h->log_line(line);
+}
+
 /* Hands the handler's deferred work in r to its pool and suspends c, or
  * refuses it with a 503 when that pool's queue is full or the listener
  * stops. */
@@ -818,12 +851,15 @@ defer_submit(struct worker *wk, struct MHD_Connection *c, void **con_cls,
 	 * threads are free. */
 	if (h->stopping ||
 	    dp->nqueued + dp->nwaiting + dp->nrunning >= dp->nthreads + h->queue_max) {
-		int stopping = h->stopping;
+		int stopping = h->stopping, first = 0;
+		unsigned long n = stopping ? 0 : sdbd_lograte_take(&dp->busy, sdb_clock_ms(), &first);
 
 		pthread_mutex_unlock(&h->defer_mu);
 		j->drop(j->arg);
 		free(j->key);
 		free(j);
+		if (n > 0)
+			note_busy(dp, n, first);
 		return plain(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, stopping ?
 		    "server shutting down; try again\n" :
 		    "busy: too many lookups waiting for the upstream; try again later\n");
@@ -1636,8 +1672,11 @@ sdbd_http_start(struct sdbd_http **out, const struct sdbd_http_options *opt,
 	/* Without memory for the table the listener simply keeps nothing. */
 	h->cache = calloc(HTTP_CACHE_SLOTS, sizeof *h->cache);
 	h->addrs = calloc(HTTP_ADDR_BUCKETS, sizeof *h->addrs);
-	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
 		h->pools[i].h = h;
+		h->pools[i].what = opt->defer_what[i];
+		h->pools[i].threads_option = opt->defer_threads_option[i];
+	}
 	if (h->addrs == NULL) {
 		listener_free(h);
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");

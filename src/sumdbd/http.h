@@ -89,6 +89,11 @@ struct sdbd_http_options {
 	unsigned defer_threads[SDBD_HTTP_DEFER_POOLS];
 	unsigned defer_queue;    /* deferred work waiting for a thread, per
 	                          * pool; past it 503; 0: 1024 */
+	/* For the operator's line when a pool's work is refused over
+	 * defer_queue: what its work waits for ("the upstream") and the
+	 * option that sets its threads (either may be NULL). */
+	const char *defer_what[SDBD_HTTP_DEFER_POOLS];
+	const char *defer_threads_option[SDBD_HTTP_DEFER_POOLS];
 	sdbd_http_handler handler;
 	void *handler_ctx;
 	/* Called with handler_ctx in a worker thread after each round of
@@ -101,10 +106,12 @@ struct sdbd_http_options {
 	 * joined next, and each finishes the work it runs.  May be NULL. */
 	void (*abandon)(void *ctx);
 	void *abandon_ctx;
-	/* Called in the accept thread with a line for the operator when
-	 * connections are refused over per_ip_limit or conn_limit: at
-	 * once for the first, then at most once a minute per limit, with
-	 * the count since the line before (may be NULL). */
+	/* Called with a line for the operator when connections are
+	 * refused over per_ip_limit or conn_limit (in the accept thread)
+	 * and when deferred work is refused over defer_queue (in a worker
+	 * thread): at once for the first, then at most once a minute per
+	 * limit and pool, with the count since the line before (may be
+	 * NULL). */
 	void (*log_line)(const char *line);
 };
 

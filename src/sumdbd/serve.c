@@ -445,6 +445,10 @@ cmd_serve(int argc, char **argv)
 	 * lookups, so that a slow public log never holds up private
 	 * recording (nor the reverse).  With --no-public no miss goes to the
 	 * public pool (sdbd_public_miss_pool): it gets no threads. */
+	hopt.defer_what[SDBD_UPSTREAM_POOL] = "the upstream";
+	hopt.defer_threads_option[SDBD_UPSTREAM_POOL] = "--upstream-concurrency";
+	hopt.defer_what[SDBD_PUBLIC_POOL] = "the public log";
+	hopt.defer_threads_option[SDBD_PUBLIC_POOL] = "--public-concurrency";
 	hopt.defer_threads[SDBD_UPSTREAM_POOL] = uopt.concurrency ? uopt.concurrency : 4;
 	uopt.max_inside = hopt.defer_threads[SDBD_UPSTREAM_POOL];
 	uopt.log_line = serve_log_line;

@@ -4,7 +4,8 @@
 #   1. sumdbd with 2 HTTP workers, 4 miss threads and a miss queue of 2,
 #      its upstream a proxy whose zips hang (tests/e2e/faultproxy.py): 6
 #      lookup misses pending (4 running, 2 queued; more than the workers),
-#      a 7th is refused at once with 503 and Retry-After; meanwhile 200
+#      a 7th is refused at once with 503 and Retry-After, and the log says
+#      so once (an 8th within the minute is only counted); meanwhile 200
 #      requests for tiles, lookups of known records and /latest, each on a
 #      new connection, are all answered 200 with p99 under 100 ms; then
 #      the misses end with 504 naming the timeout and nothing is recorded.
@@ -128,6 +129,11 @@ expect 0 '^503 Retry-After: [0-9]+ busy: too many lookups waiting' \
 	"a miss past the queue: 503 at once with Retry-After and a clear body" -- sh -c \
 	"curl -s --max-time 5 -D '$WORK/h7' -o '$WORK/b7' -w '%{http_code} ' '$S1/lookup/corp.example.com/hang7@v1.0.0'; \
 	 sed -n 's/^\(Retry-After: [0-9]*\).*/\1 /p' '$WORK/h7' | tr -d '\n'; cat '$WORK/b7'"
+# The operator hears of it: one line naming the limits, and a second
+# refusal within the minute only counted (doc/sumdbd.8 LOG).
+curl -s --max-time 5 -o /dev/null "$S1/lookup/corp.example.com/hang7@v1.0.0"
+expect 0 '^1 1$' "two refusals: one log line, naming what the lookups wait for and the limits" -- sh -c \
+	"printf '%s %s\n' \"\$(grep -c '^sumdbd: busy: answered 503 to a lookup waiting for the upstream, over --upstream-concurrency 4 and --miss-queue 2 (refusals are said at most once a minute)\$' '$WORK/s1.err')\" \"\$(grep -c '^sumdbd: busy:' '$WORK/s1.err')\""
 
 # 200 requests, each on its own connection, spread over both workers
 : >"$WORK/probe.cfg"
