@@ -1803,7 +1803,7 @@ void
 sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 {
 	struct job *j;
-	unsigned i;
+	unsigned i, nqueued = 0, nrunning = 0;
 
 	if (h == NULL)
 		return;
@@ -1822,6 +1822,7 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 		while ((j = dp->qhead) != NULL) {
 			dp->qhead = j->next;
 			dp->nqueued--;
+			nqueued++;
 			job_refuse_locked(j, "server shutting down; try again\n");
 			j->drop(j->arg);
 			j->arg = NULL;
@@ -1841,11 +1842,29 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 			struct job *w;
 
 			job_refuse_locked(j, "server shutting down; try again\n");
+			nrunning++;
 			for (w = j->waiters; w != NULL; w = w->next)
-				if (w->state == JOB_WAITING)
+				if (w->state == JOB_WAITING) {
 					job_refuse_locked(w, "server shutting down; try again\n");
+					nrunning++;
+				}
 		}
 	pthread_mutex_unlock(&h->defer_mu);
+	/* the operator's answer to "why did clients get 503s at the stop" */
+	if (h->log_line != NULL && nqueued + nrunning > 0) {
+		char queued[64] = "", running[128] = "", line[256];
+
+		if (nqueued > 0)
+			snprintf(queued, sizeof queued, "%u lookup%s queued for a miss thread", nqueued,
+			    nqueued == 1 ? "" : "s");
+		if (nrunning > 0)
+			snprintf(running, sizeof running, "%u lookup%s still fetching after the %g s "
+			    "grace period, whose fetches are cancelled", nrunning,
+			    nrunning == 1 ? "" : "s", grace_ms / 1000.0);
+		snprintf(line, sizeof line, "stopping: answered 503 to %s%s%s", queued,
+		    nqueued > 0 && nrunning > 0 ? " and to " : "", running);
+		h->log_line(line);
+	}
 	/* and cut short: the defer threads are joined below, and a fetch
 	 * left to its own timeouts and retries could keep the process
 	 * from stopping for minutes */

@@ -11,7 +11,8 @@
 #      the misses end with 504 naming the timeout and nothing is recorded.
 #   2. graceful shutdown with misses pending: the queued one gets 503 at
 #      once, the running one (whose fetch outlasts the 10 s grace) a 503
-#      when the grace ends, and the server exits 0 with no sanitizer report.
+#      when the grace ends, the log says so, and the server exits 0 with no
+#      sanitizer report.
 #   3. clients that ask and go: with one miss thread busy on a hanging
 #      fetch, three clients ask for other hanging modules and close their
 #      connections at once; the upstream is never asked for those (before,
@@ -171,6 +172,9 @@ wait_for 10 test -s "$WORK/hang8.st"
 expect 0 '^503 .*shutting down' "shutdown: the miss still fetching after the grace period gets 503" -- \
 	sh -c "tr -d '\n' <'$WORK/hang8.st'; printf ' '; cat '$WORK/hang8.body'"
 expect 0 '^0$' "the server exits 0 after $((T1 - T0)) s" -- echo "$st"
+expect 0 '^1$' "the log says why those clients got 503" -- grep -c \
+	'^sumdbd: stopping: answered 503 to 1 lookup queued for a miss thread and to 1 lookup still fetching after the 10 s grace period, whose fetches are cancelled$' \
+	"$WORK/s2.err"
 expect 0 '^clean$' "no sanitizer report" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/s2.err' || echo clean"
 
 # --- 3. clients that ask and go, end ---------------------------------------
