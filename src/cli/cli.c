@@ -22,6 +22,7 @@ cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 	char *buf;
 	size_t n = 0;
 
+	*len = 0;
 	if (path != NULL && strcmp(path, "-") != 0) {
 		f = fopen(path, "rbe");
 		name = path;
@@ -54,6 +55,7 @@ cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 		sdb_errf(eb, SDB_ERR_TOO_LARGE, "%s: larger than %zu bytes", name, max);
 		free(buf);
 		buf = NULL;
+		*len = max + 1;
 	} else {
 		buf[n] = '\0';
 		*len = n;

@@ -24,7 +24,8 @@ struct sdb_errbuf;
  * Reads all of path ("-" or NULL: standard input) into a malloc'ed buffer,
  * NUL-terminated for convenience (the NUL is not counted in *len).  Refuses
  * input over max bytes.  On failure writes a message naming the input into
- * eb and returns NULL.
+ * eb and returns NULL, with *len set to max + 1 when the input was over max
+ * (so that a caller can say what to do about it) and to 0 otherwise.
  */
 char *cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb);
 

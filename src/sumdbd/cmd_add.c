@@ -38,7 +38,9 @@ add_usage(FILE *f)
 	    "none is given, or -) in the log.  Each version needs both its h1: line\n"
 	    "and its /go.mod h1: line.  Versions already recorded with the same\n"
 	    "hashes are skipped; a version recorded with other hashes is a conflict,\n"
-	    "and then nothing at all is written.  Works on the database directly, or\n"
+	    "and then nothing at all is written.  Each file is at most 64 MiB: split\n"
+	    "a larger one (split -C 64M) and give every piece to the one add, which\n"
+	    "takes them as one input.  Works on the database directly, or\n"
 	    "through the admin interface of a running sumdbd serve (which signs with\n"
 	    "its own key, and takes at most 64 MiB of records in one add).  When the\n"
 	    "server stops before it answers, the add may or may not be recorded:\n"
@@ -245,9 +247,14 @@ cmd_add(int argc, char **argv)
 		char *input;
 
 		names[i] = path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
-		input = cli_read_input("sumdbd add", path, SDB_MAX_GOSUM_SIZE, &len);
-		if (input == NULL)
+		input = cli_read_file(path, SDB_MAX_GOSUM_SIZE, &len, &eb);
+		if (input == NULL) {
+			/* A bulk import is no hostile file: say how to take it. */
+			fprintf(stderr, "sumdbd add: %s%s\n", eb.msg, len > SDB_MAX_GOSUM_SIZE ?
+			    ": split it into pieces of at most 64 MiB (split -C 64M) and give them "
+			    "all to one add, which takes them as one input" : "");
 			goto out;
+		}
 		rc = sdbd_import_add(&im, names[i], input, len, &eb);
 		free(input);
 		if (rc != SDB_OK) {

@@ -114,6 +114,19 @@ expect 0 "^skipped 1 version with only a /go.mod line$" "offline: --skip-gomod-o
 expect 1 "bad.sum: go.sum line 2" "malformed line reported with its line number" -- \
 	"$SUMDBD" add --db "$DB" "$WORK/bad.sum"
 expect 1 "no-such.sum" "missing input file" -- "$SUMDBD" add --db "$DB" "$WORK/no-such.sum"
+# An input over the 64 MiB an add reads of each (a sparse file: no disk
+# used) is refused with the way to add it: in pieces, to one add.
+truncate -s 67108865 "$WORK/huge.sum"
+expect 1 "^sumdbd add: $WORK/huge\.sum: larger than 67108864 bytes: split it into pieces of at most 64 MiB \(split -C 64M\) and give them all to one add" \
+	"an input over 64 MiB is refused, saying how to add it" -- "$SUMDBD" add --db "$DB" "$WORK/huge.sum"
+rm -f "$WORK/huge.sum"
+# ... which records the versions of every piece as one input: a version's
+# two lines may be in two pieces.
+sed -n 1p "$WORK/conflict.sum" >"$WORK/piece1.sum"
+sed -n 2p "$WORK/conflict.sum" >"$WORK/piece2.sum"
+"$SUMDBD" init --db "$WORK/pieces.db" --name sum.test.example >/dev/null
+expect 0 "^added 1, already present 0 .*tree size 1$" "a version's two lines in two inputs of one add" -- \
+	"$SUMDBD" add --db "$WORK/pieces.db" "$WORK/piece1.sum" "$WORK/piece2.sum"
 
 expect 0 "^checked 3 records, 1 tiles, 3 signed trees: clean$" "fsck of a clean database" -- \
 	"$SUMDBD" fsck --db "$DB"
