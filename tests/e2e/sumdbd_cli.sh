@@ -141,6 +141,22 @@ expect 1 "has already signed a tree of size 3 for another database" \
 	"init refuses a key that has signed another log" -- "$SUMDBD" init --db "$WORK/again.db" --key "$DB.key"
 expect 0 "^none$" "... and leaves no file behind, no lock file either" -- \
 	sh -c "ls '$WORK' | grep '^again\.db' || echo none"
+# An init that fails after it made the key: the database cannot be
+# written (a file size limit, as on a full disk), or the key's checkpoint
+# cannot (its temporary file's name is taken by a directory).  Each says
+# what failed, exits 1 and leaves neither key nor database nor any of
+# their side files, so that it can simply be run again.
+mkdir "$WORK/fail"
+expect 1 "^sumdbd init: $WORK/fail/big\.db: database: " "init whose database cannot be written says so" -- \
+	sh -c "trap '' XFSZ; ulimit -f 1 && exec '$SUMDBD' init --db '$WORK/fail/big.db' --name big.example"
+mkdir "$WORK/fail/cp.db.key.checkpoint.tmp"
+expect 1 "^sumdbd init: $WORK/fail/cp\.db: cannot write checkpoint $WORK/fail/cp\.db\.key\.checkpoint: " \
+	"init whose checkpoint cannot be written says so" -- \
+	"$SUMDBD" init --db "$WORK/fail/cp.db" --name cp.example
+expect 0 "^cp\.db\.key\.checkpoint\.tmp $" "... and each leaves nothing behind but what was there" -- \
+	sh -c "ls -A '$WORK/fail' | tr '\n' ' '"
+rmdir "$WORK/fail/cp.db.key.checkpoint.tmp"
+expect 0 "^GOSUMDB=" "... so that init can be run again" -- "$SUMDBD" init --db "$WORK/fail/cp.db" --name cp.example
 # A --db that is not a csumdb database (arguments swapped, a mistyped
 # name) is refused as such, and left exactly as it was: another
 # program's SQLite database is not switched to WAL, and no lock file is
