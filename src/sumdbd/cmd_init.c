@@ -40,8 +40,9 @@ init_usage(FILE *f)
 	    "The database remembers the key file: by its bare name when it lies\n"
 	    "beside the database (the directory can then move), else by its path.\n"
 	    "Keep the key file safe: losing it ends the log.\n"
-	    "Never overwrites an existing database or key file; a refused init\n"
-	    "leaves nothing behind (no database, no FILE-lock, no new key).\n"
+	    "Never overwrites an existing database or key file; a refused or failed\n"
+	    "init (exit 1, also when its output cannot be written) leaves nothing\n"
+	    "behind (no database, no FILE-lock, no new key).\n"
 	    "\n"
 	    "  --db FILE        the database to create\n"
 	    "  --name NAME      the log name, e.g. sum.corp.example\n"
@@ -359,6 +360,16 @@ cmd_init(int argc, char **argv)
 	printf("verifier key: %s\n", vkey);
 	printf("# for clients (adjust the URL to where sumdbd serve listens):\n");
 	printf("GOSUMDB=\"%s http://127.0.0.1:%d\"\n", vkey, SUMDBD_DEFAULT_PORT);
+	/* Only this says the verifier key: when it is lost, the init is
+	 * undone, so that exit 1 still means "run it again". */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "sumdbd init: writing standard output: %s: the verifier key "
+		    "could not be printed; undoing the init of %s\n",
+		    errno != 0 ? strerror(errno) : "write error", db);
+		clearerr(stdout);   /* said here, with what it means */
+		goto out;
+	}
 	status = EXIT_OK;
 out:
 	if (status != EXIT_OK) {

@@ -157,6 +157,16 @@ expect 0 "^cp\.db\.key\.checkpoint\.tmp $" "... and each leaves nothing behind b
 	sh -c "ls -A '$WORK/fail' | tr '\n' ' '"
 rmdir "$WORK/fail/cp.db.key.checkpoint.tmp"
 expect 0 "^GOSUMDB=" "... so that init can be run again" -- "$SUMDBD" init --db "$WORK/fail/cp.db" --name cp.example
+# The verifier key and GOSUMDB line are said only by init: when they
+# cannot be written (standard output on a full disk), init fails as a
+# whole, and exit 1 still means that it can be run again.
+if [ -w /dev/full ]; then
+	expect 1 "^sumdbd init: writing standard output: .*: the verifier key could not be printed; undoing the init of $WORK/fail/out\.db$" \
+		"init >/dev/full: exit 1, said" -- \
+		sh -c "'$SUMDBD' init --db '$WORK/fail/out.db' --name out.example >/dev/full"
+	expect 0 "^none$" "... leaving neither database nor key" -- \
+		sh -c "ls '$WORK/fail' | grep '^out\.db' || echo none"
+fi
 # A --db that is not a csumdb database (arguments swapped, a mistyped
 # name) is refused as such, and left exactly as it was: another
 # program's SQLite database is not switched to WAL, and no lock file is
