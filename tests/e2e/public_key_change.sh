@@ -1,0 +1,96 @@
+#!/bin/sh
+# sumdbd serve given another --public-key than the one the database
+# accepted public trees under (the operator moves to another public log,
+# or back).  Two small sumdbd logs play the public logs A and B, and B2 a
+# fork of B (B's key, the same size, other records).  The private
+# server, under A, accepts A's tree of 40 records; then, under B:
+#   - at start it says the accepted tree is for A, not B, and that B is a
+#     first contact;
+#   - B's smaller tree (15) is accepted as a first contact, not judged
+#     against A's tree (no fork blamed on B), and sumdbd status shows B's
+#     key and tree;
+#   - a restart under B keeps B's tree: no second first contact, and B2,
+#     behind B's URL, is caught as a fork of it (evidence stored);
+#   - back under A: a first contact again, and the evidence against B is
+#     kept, naming B's key.
+. "$top_srcdir/tests/e2e/lib.sh"
+if ! command -v curl >/dev/null 2>&1; then
+	echo "SKIP: needs curl"
+	exit 77
+fi
+cleanup_key_change() {
+	sumdbd_stop A
+	sumdbd_stop B
+	sumdbd_stop B2
+	e2e_cleanup
+}
+trap cleanup_key_change EXIT
+
+# pubinit NAME LOGNAME N0 N1: a public stand-in NAME.db with the records
+# pub.example.org/mN, N0 <= N < N1; its verifier key in NAME.vkey.
+pubinit() {
+	"$SUMDBD" init --db "$WORK/$1.db" --name "$2" >"$WORK/$1.init" 2>&1 &&
+	    sed -n 's/^verifier key: //p' "$WORK/$1.init" >"$WORK/$1.vkey" &&
+	    pubadd "$1" "$3" "$4" || { echo "FAIL: init $1"; cat "$WORK/$1.init"; exit 1; }
+}
+# pubadd NAME N0 N1: adds pub.example.org/mN, N0 <= N < N1, to NAME.db.
+pubadd() {
+	gosum_lines "$2" "$3" | sed 's/^example\.com/pub.example.org/' >"$WORK/$1.sum" &&
+	    "$SUMDBD" add --db "$WORK/$1.db" "$WORK/$1.sum" >"$WORK/$1.add" 2>&1 ||
+	    { echo "FAIL: add to $1"; cat "$WORK/$1.add"; exit 1; }
+}
+pubinit A a.sum.example 0 40
+pubinit B b.sum.example 0 10
+log_copy "$WORK/B.db" "$WORK/B2.db"
+pubadd B 40 45
+pubadd B2 45 50
+AKEY=$(cat "$WORK/A.vkey") BKEY=$(cat "$WORK/B.vkey")
+# the keys as regular expressions (they hold + and /)
+AKEY_RE=$(sed 's/[+.]/\\&/g' "$WORK/A.vkey") BKEY_RE=$(sed 's/[+.]/\\&/g' "$WORK/B.vkey")
+sumdbd_start A "$WORK/A.db" --no-admin
+sumdbd_start B "$WORK/B.db" --no-admin
+sumdbd_start B2 "$WORK/B2.db" --no-admin
+
+"$SUMDBD" init --db "$WORK/priv.db" --name priv.sum.example >/dev/null 2>&1 || { echo "FAIL: init"; exit 1; }
+# code M: the status of a lookup of pub.example.org/M@v1.0.0 at $URL
+code() { curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/pub.example.org/$1@v1.0.0"; }
+# status: sumdbd status of the private database, its exit status last
+status() { "$SUMDBD" status --db "$WORK/priv.db"; echo "exit $?"; }
+# said REGEX: how many lines of the server's standard error match
+said() { grep -Ec -- "$1" "$WORK/serve.err" || true; }
+
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$AKEY" --public-url "$A_URL"
+expect 0 '^200$' "under A: a public module is recorded" -- code m0
+stop_sumdbd
+expect 0 '^public log key: a\.sum\.example\+' "... and A's tree is the accepted one" -- status
+
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B_URL"
+expect 0 '^1$' "under B: the start says the accepted tree is A's, and B a first contact" -- \
+	said "^sumdbd: public log: the accepted tree in the database is for $AKEY_RE, not $BKEY_RE: first contact with the new key$"
+expect 0 '^200$' "... B's tree of 15, smaller than A's 40, is no fork of it: recorded" -- code m1
+expect 0 '^1$' "... as a first contact" -- said "first contact: trusting its tree of 15 records"
+expect 0 '^0$' "... and no misbehavior is said" -- said MISBEHAVED
+stop_sumdbd
+status >"$WORK/status.b"
+expect 0 "^public log key: $BKEY_RE$" "status: the accepted tree is for B's key" -- cat "$WORK/status.b"
+expect 0 '^yes$' "... B's tree of 15" -- ok_if sh -c "grep -A2 '^public tree accepted:' '$WORK/status.b' | grep -qx 15"
+expect 0 '^exit 0$' "... and no misbehavior seen" -- cat "$WORK/status.b"
+
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B2_URL"
+expect 0 '^502$' "under B again, B2 (B forked, same size) behind B's URL: refused" -- code m2
+expect 0 '^0$' "... no first contact at this start" -- said 'first contact'
+expect 0 '^1$' "... the fork said" -- said "MISBEHAVED"
+stop_sumdbd
+expect 0 '^exit 2$' "status: misbehavior stored, exit 2" -- status
+
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$AKEY" --public-url "$A_URL"
+expect 0 '^1$' "back under A: the accepted tree is B's, and A a first contact again" -- \
+	said "^sumdbd: public log: the accepted tree in the database is for $BKEY_RE, not $AKEY_RE: first contact with the new key$"
+expect 0 '^200$' "... a public module is recorded" -- code m3
+stop_sumdbd
+status >"$WORK/status.a"
+expect 0 "^public log key: $AKEY_RE$" "status: the accepted tree is A's" -- cat "$WORK/status.a"
+expect 0 '^public log misbehavior: 1 seen$' "... the evidence against B is kept" -- cat "$WORK/status.a"
+expect 0 "^public log: $BKEY_RE at $B2_URL$" "... naming B's key" -- sed -n '/^--- evidence 1 ---$/,$p' "$WORK/status.a"
+expect 0 '^exit 2$' "... and status still exits 2" -- cat "$WORK/status.a"
+e2e_done
