@@ -29,7 +29,6 @@ void sdb_note_signer_sign(const struct sdb_note_signer *s, uint8_t sig[64],
     const void *msg, size_t len);
 
 /* Key name length (strlen of the name). */
-size_t sdb_note_verifier_name_len(const struct sdb_note_verifier *v);
 size_t sdb_note_signer_name_len(const struct sdb_note_signer *s);
 
 #endif

@@ -292,12 +292,6 @@ sdb_note_verifier_name(const struct sdb_note_verifier *v)
 	return v->name;
 }
 
-size_t
-sdb_note_verifier_name_len(const struct sdb_note_verifier *v)
-{
-	return v->name_len;
-}
-
 uint32_t
 sdb_note_verifier_hash(const struct sdb_note_verifier *v)
 {
