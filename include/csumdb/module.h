@@ -70,11 +70,6 @@ int sdb_module_check_canonical(const char *path, size_t plen,
 int sdb_module_split_path_version(const char *path, size_t len,
     size_t *prefix_len);
 
-/* module.CheckPathMajor(v, pathMajor).  Returns SDB_OK or
- * SDB_ERR_BAD_VERSION. */
-int sdb_module_check_path_major(const char *v, size_t vlen,
-    const char *major, size_t mlen, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
-
 /* --- escaping (module.EscapePath and friends) ---------------------------- */
 
 /*

@@ -63,14 +63,6 @@ int sdb_note_verifier_from_arg(struct sdb_note_verifier **out, const char *arg,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
- * Makes a verifier for a raw 32-byte Ed25519 public key under name
- * (NUL-terminated), as x/mod's NewEd25519VerifierKey.
- * Returns SDB_OK, SDB_ERR_BAD_KEY (invalid name), SDB_ERR_NOMEM.
- */
-int sdb_note_verifier_from_ed25519(struct sdb_note_verifier **out,
-    const char *name, const uint8_t pub[32], struct sdb_errbuf *eb) SDB_WARN_UNUSED;
-
-/*
  * Formats v as a key string NAME+hhhhhhhh+BASE64 (hash in lower-case
  * hex, as x/mod).  *out receives a malloc'ed NUL-terminated string the
  * caller frees with free().  Returns SDB_OK or SDB_ERR_NOMEM.

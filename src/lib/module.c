@@ -637,16 +637,6 @@ check_path_major(const char *v, size_t vlen, const struct sdb_semver_info *si,
 	    sdb_quote(q, sizeof q, v, vlen), want, (int)m, v);
 }
 
-int
-sdb_module_check_path_major(const char *v, size_t vlen, const char *major,
-    size_t mlen, struct sdb_errbuf *eb)
-{
-	struct sdb_semver_info si;
-
-	(void)sdb_semver_info(v, vlen, &si);
-	return check_path_major(v, vlen, &si, major, mlen, eb);
-}
-
 /* module.Check, leaving the version's parse in *si for the caller. */
 static int
 check(const char *path, size_t plen, const char *version, size_t vlen,

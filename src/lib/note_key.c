@@ -247,19 +247,6 @@ sdb_note_verifier_from_arg(struct sdb_note_verifier **out, const char *arg,
 }
 
 int
-sdb_note_verifier_from_ed25519(struct sdb_note_verifier **out, const char *name,
-    const uint8_t pub[32], struct sdb_errbuf *eb)
-{
-	size_t name_len = strlen(name);
-
-	*out = NULL;
-	if (!sdb_note_name_valid(name, name_len))
-		return sdb_errf(eb, SDB_ERR_BAD_KEY, "invalid key name");
-	*out = verifier_new(name, name_len, pub_hash(name, name_len, pub), pub);
-	return *out == NULL ? SDB_ERR_NOMEM : SDB_OK;
-}
-
-int
 sdb_note_verifier_format(const struct sdb_note_verifier *v, char **out)
 {
 	uint8_t key[KEY_LEN];
