@@ -8,9 +8,12 @@
  * Concurrent misses for one path@version share one fetch (singleflight);
  * different ones run in parallel up to the concurrency bound.  Misses run
  * on the HTTP listener's defer threads, never its workers (http.h), so a
- * slow fetch never stalls tiles or recorded lookups; at most max_inside
- * threads may be inside at once (serve.c sets it to the defer threads):
- * past that a miss is refused at once as busy.
+ * slow fetch never stalls tiles or recorded lookups.  At most max_inside
+ * threads may be inside at once, past which a miss would be refused as
+ * busy (flight.h); serve.c sets it to the number of defer threads that
+ * run these misses, so a miss is never refused here: misses past the
+ * threads wait in the listener's queue, and past that queue the listener
+ * answers 503 (http.h).
  */
 #ifndef CSUMDB_SUMDBD_UPSTREAM_H
 #define CSUMDB_SUMDBD_UPSTREAM_H
