@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,19 +184,26 @@ new_key_checkpoint(const char *key, const char *checkpoint)
 }
 
 /* Removes the checkpoint (and its lock) that a failed init wrote for the
- * key it made; init refused to start when one was there before. */
+ * key it made; init refused to start when one was there before.  Only
+ * under the lock: one that another process took after init looked
+ * (init then failed as "in use") is that process's, and so is the
+ * checkpoint it guards; and without a lock file init wrote no checkpoint. */
 static void
 unlink_checkpoint(const char *cp)
 {
 	char *lock;
+	int fd;
 
-	if (cp == NULL)
+	if (cp == NULL || (lock = sdb_path_join(cp, ".lock")) == NULL)
 		return;
-	unlink(cp);
-	if ((lock = sdb_path_join(cp, ".lock")) != NULL) {
+	fd = open(lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		unlink(cp);
 		unlink(lock);
-		free(lock);
 	}
+	if (fd >= 0)
+		close(fd);
+	free(lock);
 }
 
 /* The directory path is to be made in must be there: said of the path

@@ -157,6 +157,23 @@ expect 0 "^cp\.db\.key\.checkpoint\.tmp $" "... and each leaves nothing behind b
 	sh -c "ls -A '$WORK/fail' | tr '\n' ' '"
 rmdir "$WORK/fail/cp.db.key.checkpoint.tmp"
 expect 0 "^GOSUMDB=" "... so that init can be run again" -- "$SUMDBD" init --db "$WORK/fail/cp.db" --name cp.example
+# An init whose new key's checkpoint lock another process holds (one
+# that took it after init looked) is refused as in use, and leaves that
+# lock file alone: removing a lock another holds would let a third take
+# a new one beside it.
+if command -v flock >/dev/null 2>&1; then
+	: >"$WORK/fail/held.db.key.checkpoint.lock"
+	flock -x "$WORK/fail/held.db.key.checkpoint.lock" sleep 30 &
+	HOLDER=$!
+	wait_for 10 sh -c "! flock -n -x '$WORK/fail/held.db.key.checkpoint.lock' true"
+	expect 1 "in use by another sumdbd" "init whose checkpoint lock another holds is refused" -- \
+		"$SUMDBD" init --db "$WORK/fail/held.db" --name held.example
+	expect 0 "^held\.db\.key\.checkpoint\.lock $" "... and leaves that lock file in place" -- \
+		sh -c "ls -A '$WORK/fail' | grep '^held' | tr '\n' ' '"
+	kill "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	rm -f "$WORK/fail/held.db.key.checkpoint.lock"
+fi
 # The verifier key and GOSUMDB line are said only by init: when they
 # cannot be written (standard output on a full disk), init fails as a
 # whole, and exit 1 still means that it can be run again.
