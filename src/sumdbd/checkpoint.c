@@ -256,10 +256,10 @@ sdbd_checkpoint_write(struct sdbd_checkpoint *c, const struct sdb_tree *t,
 	 * someone else put there (a symlink to another file) is neither
 	 * followed nor written through. */
 	if (unlink(c->tmp) != 0 && errno != ENOENT)
-		goto fail;
+		goto fail_tmp;
 	fd = open(c->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		goto fail;
+		goto fail_tmp;
 	/* The checkpoint keeps the owner of its lock, which is made once
 	 * and never replaced: root writing the checkpoint of a service
 	 * user's key (sudo sumdbd add while the server is stopped) must not
@@ -300,6 +300,9 @@ fail_unlink:
 	e = errno;
 	unlink(c->tmp);
 	errno = e;
-fail:
 	return sdb_errf(eb, SDB_ERR_IO, "cannot write checkpoint %s: %s", c->path, strerror(errno));
+fail_tmp:
+	/* the name in the way is the temporary file's, not the checkpoint's */
+	return sdb_errf(eb, SDB_ERR_IO, "cannot write checkpoint %s: its temporary file %s: %s",
+	    c->path, c->tmp, strerror(errno));
 }

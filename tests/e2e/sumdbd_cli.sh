@@ -150,7 +150,7 @@ mkdir "$WORK/fail"
 expect 1 "^sumdbd init: $WORK/fail/big\.db: database: " "init whose database cannot be written says so" -- \
 	sh -c "trap '' XFSZ; ulimit -f 1 && exec '$SUMDBD' init --db '$WORK/fail/big.db' --name big.example"
 mkdir "$WORK/fail/cp.db.key.checkpoint.tmp"
-expect 1 "^sumdbd init: $WORK/fail/cp\.db: cannot write checkpoint $WORK/fail/cp\.db\.key\.checkpoint: " \
+expect 1 "^sumdbd init: $WORK/fail/cp\.db: cannot write checkpoint $WORK/fail/cp\.db\.key\.checkpoint: its temporary file $WORK/fail/cp\.db\.key\.checkpoint\.tmp: " \
 	"init whose checkpoint cannot be written says so" -- \
 	"$SUMDBD" init --db "$WORK/fail/cp.db" --name cp.example
 expect 0 "^cp\.db\.key\.checkpoint\.tmp $" "... and each leaves nothing behind but what was there" -- \
