@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@
 
 static int srv_fd = -1;
 static int srv_port;
-static volatile int srv_stop;
+static atomic_int srv_stop;
 static pthread_t srv_thread;
 static pthread_mutex_t srv_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t conn_threads[MAX_CONNS];
@@ -67,7 +68,7 @@ reply(int fd, int code, const char *extra, const char *body)
 static void
 send_big(int fd, int with_length)
 {
-	static char chunk[4096];
+	char chunk[4096];
 	char head[256];
 	int i;
 
@@ -180,7 +181,7 @@ conn_main(void *arg)
 
 		bump(&hits_hang);
 		/* say nothing until the client gives up or the test ends */
-		while (!srv_stop && waited < 10000) {
+		while (!atomic_load(&srv_stop) && waited < 10000) {
 			if (poll(&p, 1, 50) > 0) {
 				char b[64];
 				if (recv(fd, b, sizeof b, 0) <= 0)
@@ -212,7 +213,7 @@ static void *
 srv_main(void *arg)
 {
 	(void)arg;
-	while (!srv_stop) {
+	while (!atomic_load(&srv_stop)) {
 		struct pollfd p = { srv_fd, POLLIN, 0 };
 		int fd;
 
@@ -262,7 +263,7 @@ suite_clean(void)
 {
 	int i;
 
-	srv_stop = 1;
+	atomic_store(&srv_stop, 1);
 	pthread_join(srv_thread, NULL);
 	for (i = 0; i < nconn; i++)
 		pthread_join(conn_threads[i], NULL);
