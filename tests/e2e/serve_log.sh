@@ -13,6 +13,10 @@
 #   4. a public log that shows a fork in every answer (tests/e2e/evillog.py):
 #      the misbehavior is said when its evidence is stored, and its
 #      meeting again, by lookup after lookup, once more;
+#   5. a line that quotes bytes that are not printable ASCII (here an
+#      --upstream URL holding an escape sequence and a newline): one line,
+#      those bytes written as '?', so that no line is forged and nothing
+#      reaches a terminal as a command;
 #   then the server stops cleanly.
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -111,5 +115,19 @@ expect 0 '^1$' "... and one line that it was met again" -- \
 	lines "$WORK/fork.err" 'MISBEHAVED .*stored already'
 sumdbd_stop fork
 evil_stop
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+
+# --- 5. bytes that are not printable ASCII ------------------------------------
+ESC=$(printf '\033')
+odd=$(printf 'up%s[2Jx\nsumdbd: forged' "$ESC")
+mkdir -p "$WORK/$odd"
+sumdbd_start odd "$WORK/db/sumdb.db" --no-admin --upstream "file://$WORK/$odd" \
+    --private corp.example.com
+curl -s -o /dev/null "$odd_URL/lookup/corp.example.com/odd@v1.0.0"
+sumdbd_stop odd
+expect 0 '^sumdbd: upstream: corp\.example\.com/odd@v1\.0\.0 not recorded: .*/up\?\[2Jx\?sumdbd: forged/' \
+	"a line quoting an escape and a newline: one line, each written as '?'" -- cat "$WORK/odd.err"
+expect 0 '^0 0$' "... no line forged, no escape written" -- sh -c \
+	"echo \$(grep -c '^sumdbd: forged' '$WORK/odd.err') \$(grep -c '$ESC' '$WORK/odd.err')"
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 e2e_done
