@@ -26,9 +26,11 @@
 #      in the queue then fetched it all over again).
 #   5. SIGTERM in the middle of a zip download that stalls, with the
 #      default timeouts: the download is cancelled once the grace period
-#      is over, the server exits 0 within seconds of it, and nothing is
-#      recorded (before, the download ran on through its 30 s stall
-#      timeout and three retries: two minutes before the server stopped).
+#      is over, the server exits 0 within seconds of it, its client and
+#      a second one waiting on that fetch get 503 (the log counts both),
+#      and nothing is recorded (before, the download ran on through its
+#      30 s stall timeout and three retries: two minutes before the
+#      server stopped).
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
 PIDS=
@@ -218,6 +220,10 @@ curl -s --max-time 200 -o "$WORK/stallt.body" -w '%{http_code}\n' \
     "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt.st" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 10 zips_asked 1 stallt || echo "FAIL: stallt never reached the upstream"
+# a second client of that version waits on its fetch
+curl -s --max-time 200 -o "$WORK/stallt2.body" -w '%{http_code}\n' \
+    "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt2.st" 2>&1 &
+PIDS="$PIDS $!"
 sleep 0.5
 T0=$(date +%s)
 SUMDBD_STOP_LIMIT=40 sumdbd_stop s5
@@ -228,6 +234,12 @@ expect 0 '^yes$' "... within 20 s of SIGTERM (took $((T1 - T0)) s; the grace per
 wait_for 10 test -s "$WORK/stallt.st"
 expect 0 '^503 .*shutting down' "its client gets 503" -- \
 	sh -c "tr -d '\n' <'$WORK/stallt.st'; printf ' '; cat '$WORK/stallt.body'"
+wait_for 10 test -s "$WORK/stallt2.st"
+expect 0 '^503 .*shutting down' "... and so does the client waiting on its fetch" -- \
+	sh -c "tr -d '\n' <'$WORK/stallt2.st'; printf ' '; cat '$WORK/stallt2.body'"
+expect 0 '^1$' "the log counts both" -- grep -c \
+	'^sumdbd: stopping: answered 503 to 2 lookups still fetching after the 10 s grace period, whose fetches are cancelled$' \
+	"$WORK/s5.err"
 expect 0 '^1$' "the download was not tried again" -- \
 	sh -c "grep -c '^csumdb-sumdbd /corp.example.com/stallt/@v/v1.0.0.zip\$' '$WORK/hits'"
 expect 0 '^tree: 0 records' "nothing recorded" -- "$SUMDBD" status --db "$WORK/db5/sumdb.db"
