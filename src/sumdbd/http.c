@@ -990,6 +990,39 @@ note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_st
 	h->log_line(line);
 }
 
+/* At a stop, says the refusals over each connection limit and each
+ * pool's queue that were only counted since their last line: they would
+ * never be said otherwise.  The accept thread has ended. */
+static void
+note_held_back(struct sdbd_http *h)
+{
+	static const char *const opt[2] = { "--max-conns", "--max-conns-per-ip" };
+	const unsigned limit[2] = { h->conn_limit, h->per_ip_limit };
+	unsigned long busy[SDBD_HTTP_DEFER_POOLS];
+	char line[512];
+	unsigned i;
+
+	if (h->log_line == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		if (h->refused[i].n > 0) {
+			snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the "
+			    "last such line", h->refused[i].n, h->refused[i].n == 1 ? "" : "s", opt[i],
+			    limit[i]);
+			h->refused[i].n = 0;
+			h->log_line(line);
+		}
+	pthread_mutex_lock(&h->defer_mu);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
+		busy[i] = h->pools[i].busy.n;
+		h->pools[i].busy.n = 0;
+	}
+	pthread_mutex_unlock(&h->defer_mu);
+	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++)
+		if (busy[i] > 0)
+			note_busy(&h->pools[i], busy[i], 0);
+}
+
 /* Gives back a connection limit_take counted for k. */
 static void
 limit_release(struct sdbd_http *h, const struct addr_key *k)
@@ -1865,6 +1898,7 @@ sdbd_http_stop(struct sdbd_http *h, unsigned grace_ms)
 		    nqueued > 0 && nrunning > 0 ? " and to " : "", running);
 		h->log_line(line);
 	}
+	note_held_back(h);
 	/* and cut short: the defer threads are joined below, and a fetch
 	 * left to its own timeouts and retries could keep the process
 	 * from stopping for minutes */

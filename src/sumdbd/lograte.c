@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "csumdb/err.h"
@@ -18,6 +19,10 @@
 struct sdbd_lograte_set {
 	pthread_mutex_t mu;
 	struct sdbd_lograte kind[LOGRATE_KINDS];
+	/* the last line of each kind left out since its last line said
+	 * (malloc'ed; NULL: none, or no memory to keep it), for
+	 * sdbd_lograte_set_flush */
+	char *held[LOGRATE_KINDS];
 };
 
 unsigned long
@@ -55,28 +60,24 @@ sdbd_lograte_set_new(struct sdbd_lograte_set **out)
 void
 sdbd_lograte_set_free(struct sdbd_lograte_set *s)
 {
+	unsigned k;
+
 	if (s == NULL)
 		return;
+	for (k = 0; k < LOGRATE_KINDS; k++)
+		free(s->held[k]);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
-void
-sdbd_lograte_say(struct sdbd_lograte_set *s, int err, void (*log_line)(const char *line),
-    const char *line)
+/* Says line, the kind's line that n events since its last line said
+ * (this one among them) allowed, through log_line. */
+static void
+say_counted(void (*log_line)(const char *line), const char *line, unsigned long n, int first)
 {
 	char out[2 * SDB_ERRBUF_SIZE + 128];
-	unsigned long n;
-	unsigned k = err <= 0 && err > -LOGRATE_KINDS ? (unsigned)-err : LOGRATE_KINDS - 1;
-	int first = 0, len;
+	int len;
 
-	if (log_line == NULL)
-		return;
-	pthread_mutex_lock(&s->mu);
-	n = sdbd_lograte_take(&s->kind[k], sdb_clock_ms(), &first);
-	pthread_mutex_unlock(&s->mu);
-	if (n == 0)
-		return;
 	if (first)
 		len = snprintf(out, sizeof out, "%s (lines of this kind are said at most once a "
 		    "minute)", line);
@@ -87,4 +88,50 @@ sdbd_lograte_say(struct sdbd_lograte_set *s, int err, void (*log_line)(const cha
 		len = snprintf(out, sizeof out, "%s", line);
 	if (len >= 0)
 		log_line(out);
+}
+
+void
+sdbd_lograte_set_flush(struct sdbd_lograte_set *s, void (*log_line)(const char *line))
+{
+	unsigned k;
+
+	if (s == NULL || log_line == NULL)
+		return;
+	for (k = 0; k < LOGRATE_KINDS; k++) {
+		unsigned long n;
+		char *line;
+
+		pthread_mutex_lock(&s->mu);
+		n = s->kind[k].n;
+		line = s->held[k];
+		s->kind[k].n = 0;
+		s->held[k] = NULL;
+		pthread_mutex_unlock(&s->mu);
+		if (n > 0 && line != NULL)
+			say_counted(log_line, line, n, 0);
+		free(line);
+	}
+}
+
+void
+sdbd_lograte_say(struct sdbd_lograte_set *s, int err, void (*log_line)(const char *line),
+    const char *line)
+{
+	unsigned long n;
+	unsigned k = err <= 0 && err > -LOGRATE_KINDS ? (unsigned)-err : LOGRATE_KINDS - 1;
+	int first = 0;
+	char *keep = NULL, *drop;
+
+	if (log_line == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	n = sdbd_lograte_take(&s->kind[k], sdb_clock_ms(), &first);
+	if (n == 0 && (keep = strdup(line)) == NULL)
+		keep = s->held[k];   /* no memory: the older line stands for it */
+	drop = s->held[k] != keep ? s->held[k] : NULL;
+	s->held[k] = keep;
+	pthread_mutex_unlock(&s->mu);
+	free(drop);
+	if (n > 0)
+		say_counted(log_line, line, n, first);
 }

@@ -56,4 +56,13 @@ void sdbd_lograte_set_free(struct sdbd_lograte_set *s);
 void sdbd_lograte_say(struct sdbd_lograte_set *s, int err, void (*log_line)(const char *line),
     const char *line);
 
+/*
+ * Says, for each kind of s with lines left out since its last line said,
+ * the last of them with " (and N more of this kind since the last such
+ * line)", and counts afresh: at a stop, what was only counted would
+ * otherwise never be said.  A NULL s or log_line says nothing.  Any
+ * thread.
+ */
+void sdbd_lograte_set_flush(struct sdbd_lograte_set *s, void (*log_line)(const char *line));
+
 #endif

@@ -723,6 +723,8 @@ sdbd_public_free(struct sdbd_public *p)
 	if (p->have_remote)
 		sdb_remote_close(&p->r);
 	sdbd_flights_free(p->flights);
+	/* what it only counted would never be said otherwise */
+	sdbd_lograte_set_flush(p->said, p->log_line);
 	sdbd_lograte_set_free(p->said);
 	pthread_mutex_destroy(&p->mu);
 	free(p->patterns);

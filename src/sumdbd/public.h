@@ -76,7 +76,8 @@ struct sdbd_public;
 int sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
     struct sdbd_log *log, const char *db_path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/* Frees p once no miss is running.  NULL is a no-op. */
+/* Frees p once no miss is running, first saying the log lines it only
+ * counted (lograte.h).  NULL is a no-op. */
 void sdbd_public_free(struct sdbd_public *p);
 
 /* For a server that stops: cancels p's downloads from the public log,

@@ -354,6 +354,8 @@ sdbd_upstream_free(struct sdbd_upstream *u)
 	free(u->patterns);
 	free(u->tmp_dir);
 	sdbd_flights_free(u->flights);
+	/* what it only counted would never be said otherwise */
+	sdbd_lograte_set_flush(u->said, u->log_line);
 	sdbd_lograte_set_free(u->said);
 	free(u);
 }

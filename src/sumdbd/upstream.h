@@ -52,8 +52,8 @@ int sdbd_upstream_new(struct sdbd_upstream **out,
     const struct sdbd_upstream_options *opt, struct sdbd_log *log,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
-/* Frees u once no miss is running (the listener is stopped).  NULL is a
- * no-op. */
+/* Frees u once no miss is running (the listener is stopped), first
+ * saying the log lines it only counted (lograte.h).  NULL is a no-op. */
 void sdbd_upstream_free(struct sdbd_upstream *u);
 
 /* For a server that stops: cancels u's downloads, those running (each

@@ -27,7 +27,7 @@
 #      exactly that many, closes the others at once, takes as many again
 #      once they are closed, says on standard error that it refused
 #      connections over each limit (once: at most once a minute), and
-#      stops cleanly on SIGTERM.
+#      stops cleanly on SIGTERM, saying then the refusals only counted.
 . "$top_srcdir/tests/e2e/lib.sh"
 TOOL="$top_srcdir/tools/hostile_http.py"
 if ! command -v python3 >/dev/null 2>&1; then
@@ -188,6 +188,8 @@ expect 0 '^1$' "... once for the refusals of both runs" -- grep -c 'over --max-c
 expect 0 '^1$' "refusals over --max-conns said, once" -- \
 	grep -Ec '^sumdbd: refused a connection from 127\.0\.0\.[0-9]+ over --max-conns 10 \(refusals' "$WORK/lim.err"
 sumdbd_stop lim
+expect 0 '^1$' "at the stop, the refusals only counted are said, with their number" -- \
+	grep -Ec '^sumdbd: refused [1-9][0-9]* connections? over --max-conns-per-ip 4 since the last such line$' "$WORK/lim.err"
 expect 0 '^no$' "the limited server stops on SIGTERM (within $SUMDBD_STOP_LIMIT s)" -- echo "$SUMDBD_STOP_TIMED_OUT"
 expect 0 '^0$' "and exits 0" -- echo "$SUMDBD_STATUS"
 expect 0 '^clean$' "no sanitizer report from the limited server" -- sh -c "grep -E 'Sanitizer|runtime error' '$WORK/lim.err' || echo clean"

@@ -17,6 +17,8 @@
 #      --upstream URL holding an escape sequence and a newline): one line,
 #      those bytes written as '?', so that no line is forged and nothing
 #      reaches a terminal as a command;
+#   and at each stop, the lines only counted are said: for each kind the
+#   last of them with the count of the others, so that no count is lost;
 #   then the server stops cleanly.
 . "$top_srcdir/tests/e2e/lib.sh"
 MKZIP="$top_srcdir/tests/e2e/mkzip.py"
@@ -65,7 +67,12 @@ expect 0 '^1$' "... and one line in the log, not held back by the 404s" -- \
 	lines "$WORK/serve.err" 'corp\.example\.com/bad@v1\.0\.0 not recorded: .*not a valid zip'
 stop_sumdbd
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
-expect 0 '^3$' "nothing else was said: the two lines and the stop" -- \
+expect 0 '^sumdbd: upstream: corp\.example\.com/none300@v1\.0\.0 not recorded: .* answered 404 \(and 298 more of this kind since the last such line\)$' \
+	"at the stop, the 404s only counted are said: the last of them, and how many more" -- \
+	cat "$WORK/serve.err"
+expect 0 '^sumdbd: upstream: corp\.example\.com/bad@v1\.0\.0 not recorded: .*not a valid zip.* \(and 48 more of this kind since the last such line\)$' \
+	"... and so are the bad zip's" -- cat "$WORK/serve.err"
+expect 0 '^5$' "nothing else was said: the two lines, the stop and the two counts" -- \
 	sh -c "wc -l <'$WORK/serve.err'"
 
 # --- 3. the public log -------------------------------------------------------
@@ -85,6 +92,8 @@ ask unv $(seq 0 19 | sed "s|.*|$wrong_URL/lookup/pub.example.org/m&@v1.0.0|")
 expect 0 '^20 502$' "20 answers under another key: 20 answers 502" -- codes unv
 expect 0 '^1$' "... and one line in the log" -- lines "$WORK/wrong.err" 'did not verify'
 sumdbd_stop wrong
+expect 0 '^1$' "... and at the stop one more, counting the 19 others" -- \
+	lines "$WORK/wrong.err" 'did not verify.* \(and 18 more of this kind since the last such line\)$'
 sumdbd_stop PUB
 sumdbd_start down "$WORK/db/sumdb.db" --no-admin --public-url "$PUBURL" \
     --public-key "$PUBVKEY" --public-timeout 5
@@ -92,6 +101,8 @@ ask down $(seq 0 19 | sed "s|.*|$down_URL/lookup/pub.example.org/m&@v1.0.0|")
 expect 0 '^20 502$' "20 lookups while the public log is down: 20 answers 502" -- codes down
 expect 0 '^1$' "... and one line in the log" -- lines "$WORK/down.err" 'not recorded'
 sumdbd_stop down
+expect 0 '^1$' "... and at the stop one more, counting the 19 others" -- \
+	lines "$WORK/down.err" 'not recorded.* \(and 18 more of this kind since the last such line\)$'
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 
 # --- 4. a public log that lies -----------------------------------------------
@@ -114,6 +125,8 @@ expect 0 '^1$' "... one line says it was stored as evidence" -- \
 expect 0 '^1$' "... and one line that it was met again" -- \
 	lines "$WORK/fork.err" 'MISBEHAVED .*stored already'
 sumdbd_stop fork
+expect 0 '^1$' "... and at the stop one more, counting the 18 meetings after it" -- \
+	lines "$WORK/fork.err" 'MISBEHAVED .*stored already.* \(and 17 more of this kind since the last such line\)$'
 evil_stop
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 

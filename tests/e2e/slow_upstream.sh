@@ -5,7 +5,8 @@
 #      its upstream a proxy whose zips hang (tests/e2e/faultproxy.py): 6
 #      lookup misses pending (4 running, 2 queued; more than the workers),
 #      a 7th is refused at once with 503 and Retry-After, and the log says
-#      so once (an 8th within the minute is only counted); meanwhile 200
+#      so once (an 8th within the minute is only counted, and said at the
+#      stop); meanwhile 200
 #      requests for tiles, lookups of known records and /latest, each on a
 #      new connection, are all answered 200 with p99 under 100 ms; then
 #      the misses end with 504 naming the timeout and nothing is recorded.
@@ -119,7 +120,7 @@ PIDS="$PIDS $!"
 # --- 1. misses pending, others served --------------------------------------
 serve s1 "$WORK/db1/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
     --upstream-timeout 1 --upstream-concurrency 4 --miss-queue 2
-S1=$URL
+S1=$URL S1PID=$SPID
 before=$(tree_size "$S1")
 for i in 1 2 3 4; do miss "hang$i"; done
 four_asked() { zips_asked 1 hang1 && zips_asked 1 hang2 && zips_asked 1 hang3 && zips_asked 1 hang4; }
@@ -162,6 +163,12 @@ for i in 1 2 3 4 5 6; do
 done
 expect 0 "^$before\$" "nothing recorded" -- tree_size "$S1"
 expect 0 '^go.sum database tree$' "the server keeps serving" -- sh -c "curl -s '$S1/latest' | head -n 1"
+# at its stop, the refusal only counted is said
+kill -TERM "$S1PID"
+wait "$S1PID"
+expect 0 '^1$' "at the stop, the second refusal, only counted, is said" -- grep -c \
+	'^sumdbd: busy: answered 503 to 1 lookup waiting for the upstream since the last such line, over --upstream-concurrency 4 and --miss-queue 2$' \
+	"$WORK/s1.err"
 
 # --- 2. graceful shutdown, end ---------------------------------------------
 wait_for 20 test -s "$WORK/hang9.st"

@@ -1,6 +1,6 @@
 /* Unit tests for src/sumdbd/lograte.c: lines said at most once a minute
- * for each kind, with the count of those left out, also when several
- * threads say them. */
+ * for each kind, with the count of those left out (also said at a stop),
+ * also when several threads say them. */
 #include "config.h"
 
 #include <pthread.h>
@@ -68,6 +68,18 @@ test_say(void)
 	CU_ASSERT_STRING_EQUAL(said[1], "b@v1.0.0 down (lines of this kind are said at most once a "
 	    "minute)");
 	CU_ASSERT_STRING_EQUAL(said[2], "odd (lines of this kind are said at most once a minute)");
+	/* at a stop: each kind's last line left out, with the count of the
+	 * others, in the order of the kinds (IO, NOT_FOUND, the last) */
+	sdbd_lograte_set_flush(s, keep_line);
+	CU_ASSERT_EQUAL(nsaid, 6);
+	CU_ASSERT_STRING_EQUAL(said[3], "c@v1.0.0 down");
+	CU_ASSERT_STRING_EQUAL(said[4], "a@v1.0.0 not found (and 998 more of this kind since the "
+	    "last such line)");
+	CU_ASSERT_STRING_EQUAL(said[5], "odder");
+	/* counted afresh: nothing more to say */
+	sdbd_lograte_set_flush(s, keep_line);
+	sdbd_lograte_set_flush(NULL, keep_line);
+	CU_ASSERT_EQUAL(nsaid, 6);
 	sdbd_lograte_set_free(s);
 	sdbd_lograte_set_free(NULL);
 }
