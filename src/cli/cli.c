@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "crypto.h"
@@ -116,6 +119,70 @@ cli_extra_args(const char *prog, int argc, char **argv, int first)
 		return 0;
 	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[first]);
 	return 1;
+}
+
+static double
+progress_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+cli_progress_start(struct cli_progress *p, const char *what, const char *unit,
+    int64_t total, int64_t start)
+{
+	p->tty = isatty(2);
+	p->what = what;
+	p->unit = unit;
+	p->total = total;
+	p->start = start;
+	p->t0 = progress_now();
+	p->last = 0;
+	p->drawn = 0;
+}
+
+static void
+progress_draw(struct cli_progress *p, int64_t done)
+{
+	double t = progress_now(), el = t - p->t0;
+	double rate = el > 0 ? (double)(done - p->start) / el : 0;
+	double eta = rate > 0 && done < p->total ? (double)(p->total - done) / rate : 0;
+
+	p->last = t;
+	p->drawn = 1;
+	fprintf(stderr, "\r  %s%s%" PRId64 "/%" PRId64 " %s (%.1f%%)  %.0f %s/s  ETA %d:%02d   ",
+	    p->what != NULL ? p->what : "", p->what != NULL ? " " : "", done, p->total, p->unit,
+	    p->total > 0 ? 100.0 * (double)done / (double)p->total : 100.0, rate, p->unit,
+	    (int)(eta / 60), (int)eta % 60);
+}
+
+void
+cli_progress_show(struct cli_progress *p, int64_t done)
+{
+	if (p->tty && progress_now() - p->last > 0.25)
+		progress_draw(p, done);
+}
+
+void
+cli_progress_break(struct cli_progress *p)
+{
+	if (p->drawn) {
+		fputc('\n', stderr);
+		p->drawn = 0;
+		p->last = 0;
+	}
+}
+
+void
+cli_progress_end(struct cli_progress *p, int64_t done)
+{
+	if (!p->tty)
+		return;
+	progress_draw(p, done);
+	cli_progress_break(p);
 }
 
 void

@@ -1,13 +1,15 @@
 /*
  * What the two programs' command lines share: the exit statuses DESIGN.md
- * "Programs" promises, bounded reading of an input file, and the command
- * dispatcher behind `sumdb COMMAND` and `sumdbd COMMAND`.  Only program
+ * "Programs" promises, bounded reading of an input file, the progress line
+ * of long runs, and the command dispatcher behind `sumdb COMMAND` and
+ * `sumdbd COMMAND`.  Only program
  * code (src/cli, src/sumdb, src/sumdbd) prints or picks exit statuses.
  */
 #ifndef CSUMDB_CLI_H
 #define CSUMDB_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses: DESIGN.md "Programs". */
@@ -59,6 +61,38 @@ int cli_extra_args(const char *prog, int argc, char **argv, int first);
  * message that says what was wrong off the screen.  cmd is the program
  * and command name, "sumdbd serve". */
 void cli_usage_error(const char *cmd, void (*usage)(FILE *f));
+
+/*
+ * A progress line on standard error (done/total, percent, rate, ETA),
+ * rewritten in place, for a run that takes long on a large log.  Shown
+ * only when standard error is a terminal: scripts, journald and tests
+ * see nothing of it.  Fill it with cli_progress_start.
+ */
+struct cli_progress {
+	int tty;              /* standard error is a terminal */
+	const char *what;     /* the stage ("read"), or NULL */
+	const char *unit;     /* what is counted ("records") */
+	int64_t total, start; /* start: done when the run began (a resumed one) */
+	double t0, last;      /* when it began, when the line was last drawn */
+	int drawn;            /* the line is on the screen, not ended */
+};
+
+/* Starts p: what and unit are string constants (what may be NULL);
+ * total and start are counted in units. */
+void cli_progress_start(struct cli_progress *p, const char *what, const char *unit,
+    int64_t total, int64_t start);
+
+/* Redraws the line with done units done, at most four times a second;
+ * nothing when standard error is not a terminal. */
+void cli_progress_show(struct cli_progress *p, int64_t done);
+
+/* Ends the line, when one is drawn, so that a message can follow on a
+ * line of its own; the next cli_progress_show draws it again below. */
+void cli_progress_break(struct cli_progress *p);
+
+/* Draws the line a last time with done, and ends it with a newline;
+ * nothing when standard error is not a terminal. */
+void cli_progress_end(struct cli_progress *p, int64_t done);
 
 /* One command: run(argc, argv) with argv[0] the program and command name
  * ("sumdb lookup", which getopt puts in its messages); returns an

@@ -228,17 +228,6 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-progress(int64_t done, int64_t total, int64_t start, double t0)
-{
-	double el = now() - t0, rate = el > 0 ? (double)(done - start) / el : 0;
-	double eta = rate > 0 ? (double)(total - done) / rate : 0;
-
-	fprintf(stderr, "\r  %" PRId64 "/%" PRId64 " records (%.1f%%)  %.0f records/s  ETA %d:%02d   ",
-	    done, total, total > 0 ? 100.0 * (double)done / (double)total : 100.0, rate,
-	    (int)(eta / 60), (int)eta % 60);
-}
-
 /*
  * Keeps a finding, text[0..len), as evidence in the state (one entry per
  * finding, however often it is met), so that it can be shown after the
@@ -467,8 +456,9 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	    ntiles = (tree->n + 255) / 256, k, k0, bad_full = 0;
 	sdb_hash *l1 = NULL, *tail = NULL;
 	int64_t *idx = NULL;
-	int tty = isatty(2), err, started = 0, inited = 0, reset = 0, i, compacted;
-	double t0 = now(), last = 0;
+	struct cli_progress bar;
+	int err, started = 0, inited = 0, reset = 0, i, compacted;
+	double t0 = now();
 
 	memset(rep, 0, sizeof *rep);
 	memset(&p, 0, sizeof p);
@@ -505,6 +495,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	if (err != SDB_OK)
 		return err;
 	rep->resumed_from = f.n;
+	cli_progress_start(&bar, NULL, "records", tree->n, f.n);
 	done = f;
 	committed = f.n;
 	k0 = f.n / 256;
@@ -573,7 +564,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 			}
 			err = check_tile(dx, s, &p.work[k % FULL_WINDOW],
 			    k < full_tiles ? &l1[k - l1_from] : NULL, k < full_tiles ? NULL : tail,
-			    &f, rep, tty, &fc, eb);
+			    &f, rep, bar.tty, &fc, eb);
 			if (err == SDB_OK) {
 				/* a full tile's findings are committed with it; a
 				 * partial tile is checked again next time */
@@ -603,10 +594,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		if (s->t.w == 256)
 			done = f;
 		dl_release(&p, k);
-		if (tty && now() - last > 0.25) {
-			last = now();
-			progress(f.n, tree->n, rep->resumed_from, t0);
-		}
+		cli_progress_show(&bar, f.n);
 		if ((k + 1 - k0) % FULL_BATCH != 0 && k + 1 < ntiles)
 			continue;
 		/* Progress is kept at tile boundaries only: the partial tail is
@@ -643,7 +631,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	pc->tree = tree;
 	pc->fc = &fc;
 	pc->rep = rep;
-	pc->tty = tty;
+	pc->tty = bar.tty;
 	pc->eb = eb;
 	if ((err = sdb_dupidx_merge_lazy(dx, dups.merged, FULL_MAX_RUNS, on_pair, pc, &compacted,
 	    eb)) != SDB_OK)
@@ -675,10 +663,7 @@ out:
 		pthread_cond_destroy(&p.more);
 		pthread_cond_destroy(&p.done);
 	}
-	if (tty) {
-		progress(f.n, tree->n, rep->resumed_from, t0);
-		fputc('\n', stderr);
-	}
+	cli_progress_end(&bar, f.n);
 	/* the whole log's findings, as far as it is checked: those committed
 	 * by earlier runs and all of this run's */
 	rep->log_duplicates = found.duplicates + rep->duplicates;

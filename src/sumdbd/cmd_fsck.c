@@ -51,6 +51,7 @@ struct fsck {
 	size_t ntrees, trees_cap, next_tree;
 	size_t problems;
 	int64_t records, tiles_checked;
+	struct cli_progress bar;       /* of the records, on a terminal */
 	int err;                       /* a local error stopped the check */
 };
 
@@ -62,6 +63,7 @@ problem(struct fsck *f, const char *fmt, ...)
 	f->problems++;
 	if (f->problems > FSCK_MAX_REPORTS)
 		return;
+	cli_progress_break(&f->bar);
 	fprintf(stderr, "sumdbd fsck: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -118,6 +120,7 @@ check_tile(struct fsck *f, int L)
 		return 0;
 	}
 	if (rc != SDB_OK) {
+		cli_progress_break(&f->bar);
 		fprintf(stderr, "sumdbd fsck: %s\n", sdb_errmsg(&eb, rc));
 		return rc;
 	}
@@ -181,6 +184,8 @@ record_cb(void *arg, const struct sdb_store_record *rec)
 	if (sdb_tlog_frontier_append(&f->fr, &leaf, out, &nout) != SDB_OK)
 		return SDB_ERR_RANGE;
 	f->records++;
+	if (f->records % 4096 == 0)   /* the clock is read less often than every record */
+		cli_progress_show(&f->bar, f->records);
 	for (k = 0; k < nout; k += 8) {
 		int L = (int)(k / 8);
 		int64_t j = n >> k;
@@ -383,7 +388,16 @@ cmd_fsck(int argc, char **argv)
 	if (f->ntrees == 0)
 		problem(f, "no signed tree at all (not even the empty one)");
 	check_trees_at(f);   /* the empty tree */
+	{
+		/* the bar's total: the records' largest id + 1 (a gap is damage) */
+		int64_t count = 0;
+
+		if (sdb_store_count(rd, &count, &eb) != SDB_OK)
+			count = 0;
+		cli_progress_start(&f->bar, NULL, "records", count, 0);
+	}
 	rc = sdb_store_foreach_record(rd, record_cb, f, &eb);
+	cli_progress_end(&f->bar, f->records);
 	if (rc == SDB_ERR_INVALID) {
 		/* The hashes past a gap cannot be computed: what is said of
 		 * the tiles and trees past it follows from the gap. */
