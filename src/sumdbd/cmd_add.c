@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "admin.h"
 #include "cli.h"
@@ -64,6 +65,34 @@ print_problem(void *arg, const char *file, int64_t line, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "sumdbd add: %s:%lld: %s\n", file, (long long)line, msg);
+}
+
+/* The size of the input path names when it is a regular file, else -1
+ * (standard input, a pipe, a file that cannot be read). */
+static int64_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return -1;
+	return (int64_t)sb.st_size;
+}
+
+/* The bar of the log's stages (sdbd_log_progress_fn): a new line for
+ * each stage, ended with it. */
+static void
+commit_progress(void *arg, const char *stage, size_t done, size_t total)
+{
+	struct cli_progress *bar = arg;
+
+	if (done == 0)
+		cli_progress_start(bar, stage, "records", (int64_t)total, 0);
+	if (done < total)
+		cli_progress_show(bar, (int64_t)done);
+	else
+		cli_progress_end(bar, (int64_t)done);
 }
 
 /* Prints each line of text[0..len) after prefix. */
@@ -213,11 +242,13 @@ cmd_add(int argc, char **argv)
 	int64_t *ids = NULL;
 	struct sdbd_log *log = NULL;
 	struct sdb_errbuf eb = { { 0 } };
+	struct cli_progress bar;
 	size_t nin, i, present = 0;
-	int64_t old_n;
+	int64_t old_n, bytes = 0, nread = 0;
 	int c, rc, skip_gomod_only = 0, status = EXIT_LOCAL;
 
 	memset(&im, 0, sizeof im);
+	memset(&bar, 0, sizeof bar);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -239,6 +270,16 @@ cmd_add(int argc, char **argv)
 	if (names == NULL)
 		goto nomem;
 
+	/* The bar of the reading counts the bytes of the inputs that are
+	 * files; one that is not (standard input) counts once it is read. */
+	for (i = 0; i < nin; i++) {
+		int64_t size = file_size(optind < argc ? argv[optind + (int)i] : NULL);
+
+		if (size > 0)
+			bytes += size;
+	}
+	cli_progress_start(&bar, "read", "MiB", bytes / 1048576, 0);
+
 	/* Parse every input first: a malformed line stops everything.  Each
 	 * input is dropped once read into the import. */
 	for (i = 0; i < nin; i++) {
@@ -249,6 +290,7 @@ cmd_add(int argc, char **argv)
 		names[i] = path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
 		input = cli_read_file(path, SDB_MAX_GOSUM_SIZE, &len, &eb);
 		if (input == NULL) {
+			cli_progress_break(&bar);
 			/* A bulk import is no hostile file: say how to take it. */
 			fprintf(stderr, "sumdbd add: %s%s\n", eb.msg, len > SDB_MAX_GOSUM_SIZE ?
 			    ": split it into pieces of at most 64 MiB (split -C 64M) and give them "
@@ -257,11 +299,18 @@ cmd_add(int argc, char **argv)
 		}
 		rc = sdbd_import_add(&im, names[i], input, len, &eb);
 		free(input);
+		if (file_size(path) < 0)
+			bytes += (int64_t)len;
+		nread += (int64_t)len;
+		bar.total = bytes / 1048576;
+		cli_progress_show(&bar, nread / 1048576);
 		if (rc != SDB_OK) {
+			cli_progress_break(&bar);
 			fprintf(stderr, "sumdbd add: %s: %s\n", names[i], sdb_errmsg(&eb, rc));
 			goto out;
 		}
 	}
+	cli_progress_end(&bar, nread / 1048576);
 	rc = sdbd_import_finish(&im, skip_gomod_only, print_problem, NULL, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd add: %s\n", sdb_errmsg(&eb, rc));
@@ -307,7 +356,9 @@ cmd_add(int argc, char **argv)
 	ids = calloc(im.n + 1, sizeof *ids);
 	if (ids == NULL)
 		goto nomem;
-	rc = im.n > 0 ? sdbd_log_append(log, im.recs, im.n, ids, &eb) : SDB_OK;
+	rc = im.n > 0 ? sdbd_log_append_progress(log, im.recs, im.n, ids, commit_progress, &bar,
+	    &eb) : SDB_OK;
+	cli_progress_break(&bar);   /* a refusal stops a stage short */
 	if (rc == SDB_ERR_EXISTS) {
 		status = conflict_exit(db, &im, sdb_errmsg(&eb, rc));
 		goto out;

@@ -62,6 +62,8 @@ struct req {
 	struct req *next;
 	sdbd_log_writer_fn fn;  /* a writer task (n == 0), run alone */
 	void *fn_arg;
+	sdbd_log_progress_fn progress;  /* may be NULL */
+	void *progress_arg;
 };
 
 /* The tile being filled at one tile level during a batch. */
@@ -446,7 +448,19 @@ struct batch {
 	int64_t old_n;
 	char *scratch;                   /* NUL-terminated copies for lookups */
 	size_t scratch_cap;
+	struct req *reqs;                /* the calls, told how far the writing is */
 };
+
+/* Tells every call of the batch that asked for it how far commit_new is. */
+static void
+tell_written(const struct batch *b, size_t done)
+{
+	const struct req *r;
+
+	for (r = b->reqs; r != NULL; r = r->next)
+		if (r->progress != NULL)
+			r->progress(r->progress_arg, "wrote", done, b->nnew);
+}
 
 static int
 pv_equal(const struct sdbd_record *a, const struct sdbd_record *b)
@@ -547,6 +561,8 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r, struct sdb_errbu
 		int64_t id;
 		int found;
 
+		if (r->progress != NULL && i % SDBD_LOG_PROGRESS_STEP == 0)
+			r->progress(r->progress_arg, "looked up", i, r->n);
 		rc = check_record(rec, &r->eb);
 		if (rc != SDB_OK)
 			break;
@@ -598,6 +614,8 @@ dedup_req(struct sdbd_log *log, struct batch *b, struct req *r, struct sdb_errbu
 		r->ids[i] = b->old_n + (int64_t)b->nnew - 1;
 		r->uses_new = 1;
 	}
+	if (rc == SDB_OK && fatal == SDB_OK && r->progress != NULL)
+		r->progress(r->progress_arg, "looked up", r->n, r->n);
 	if (rc != SDB_OK) {
 		while (b->nnew > start) {
 			b->nnew--;
@@ -702,6 +720,8 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 		int64_t n = log->fr.n;
 		struct sdb_store_record sr;
 
+		if (i % SDBD_LOG_PROGRESS_STEP == 0)
+			tell_written(b, i);
 		sdb_tlog_record_hash(&leaf, rec->text, rec->text_len);
 		rc = sdb_tlog_frontier_append(&log->fr, &leaf, out, &nout);
 		if (rc != SDB_OK) {
@@ -730,6 +750,7 @@ commit_new(struct sdbd_log *log, struct batch *b, struct sdb_errbuf *eb)
 				goto fail;
 		}
 	}
+	tell_written(b, b->nnew);
 	for (L = 0; L < NLEVELS; L++) {
 		if (log->tiles[L].dirty) {
 			rc = tile_emit(log, L, eb);
@@ -828,6 +849,7 @@ run_batch(struct sdbd_log *log, struct req *reqs)
 	int rc = SDB_OK, deduped = 0;
 
 	memset(&b, 0, sizeof b);
+	b.reqs = reqs;
 	for (r = reqs; r != NULL; r = r->next)
 		total += r->n;
 	rc = publish_pending(log, &eb);
@@ -986,8 +1008,8 @@ submit(struct sdbd_log *log, struct req *r, size_t n, struct sdb_errbuf *eb)
 }
 
 int
-sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
-    int64_t *ids, struct sdb_errbuf *eb)
+sdbd_log_append_progress(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
+    int64_t *ids, sdbd_log_progress_fn progress, void *arg, struct sdb_errbuf *eb)
 {
 	struct req r;
 
@@ -997,7 +1019,16 @@ sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
 	r.recs = recs;
 	r.n = n;
 	r.ids = ids;
+	r.progress = progress;
+	r.progress_arg = arg;
 	return submit(log, &r, n, eb);
+}
+
+int
+sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs, size_t n,
+    int64_t *ids, struct sdb_errbuf *eb)
+{
+	return sdbd_log_append_progress(log, recs, n, ids, NULL, NULL, eb);
 }
 
 int

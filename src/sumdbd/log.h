@@ -152,6 +152,24 @@ int sdbd_log_append(struct sdbd_log *log, const struct sdbd_record *recs,
     size_t n, int64_t *ids, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * What sdbd_log_append_progress tells: stage "looked up" while the call's
+ * n records are looked up in the log, then "wrote" while the new records
+ * of its batch are written (total: those, the other calls' of the batch
+ * included; not told when none is new); done is 0 at the start of a
+ * stage, total at its end, and told every SDBD_LOG_PROGRESS_STEP records
+ * between.  Called on the sequencer thread while the caller waits.
+ */
+typedef void (*sdbd_log_progress_fn)(void *arg, const char *stage, size_t done,
+    size_t total);
+#define SDBD_LOG_PROGRESS_STEP 4096
+
+/* sdbd_log_append, telling progress(arg, ...) how far it is (may be NULL):
+ * for an add of millions of records, which takes minutes. */
+int sdbd_log_append_progress(struct sdbd_log *log, const struct sdbd_record *recs,
+    size_t n, int64_t *ids, sdbd_log_progress_fn progress, void *arg,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * 1 while appends fail for a reason of the log's own: the last batch that
  * had something to write could not commit (disk full, an I/O error);
  * 0 again once a batch commits.  Lets a caller answer 503 (try again

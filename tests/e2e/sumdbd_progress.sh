@@ -1,8 +1,8 @@
 #!/bin/sh
-# sumdbd fsck shows a progress line on standard error when it is a
-# terminal (here script(1)'s pseudo-terminal), and nothing but what it
-# always printed otherwise: scripts and journald must see the same bytes
-# as before.
+# sumdbd add and fsck show a progress line on standard error when it is
+# a terminal (here script(1)'s pseudo-terminal), stage by stage, and
+# nothing but what they always printed otherwise: scripts and journald
+# must see the same bytes as before.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v script >/dev/null 2>&1; then
 	echo "SKIP: no script(1) (util-linux) to run under a terminal"
@@ -12,9 +12,7 @@ DB="$WORK/p.db"
 "$SUMDBD" init --db "$DB" --name sum.test.example >/dev/null
 gosum_lines 0 3000 >"$WORK/a.sum"
 gosum_lines 3000 6000 >"$WORK/b.sum"
-"$SUMDBD" add --db "$DB" "$WORK/a.sum" "$WORK/b.sum" >/dev/null
 "$SUMDBD" init --db "$WORK/q.db" --name sum.test.example >/dev/null
-"$SUMDBD" add --db "$WORK/q.db" "$WORK/a.sum" >/dev/null
 
 # on_tty OUT CMD: runs the shell command CMD with standard error on a
 # terminal and standard output in OUT; the terminal's bytes on stdout and
@@ -23,13 +21,27 @@ on_tty() {
 	script -qec "$2 >'$1'" /dev/null | tee "$WORK/tty"
 }
 
-# Without a terminal: exactly what fsck always printed.
+# Without a terminal: exactly what add and fsck always printed.
+expect 0 "^ok$" "add without a terminal: its one line on stdout, nothing on stderr" -- \
+	sh -c "'$SUMDBD' add --db '$WORK/q.db' '$WORK/a.sum' >'$WORK/o' 2>'$WORK/e' &&
+	    printf 'added 3000, already present 0 (module versions); tree size 3000\n' | cmp - '$WORK/o' &&
+	    cmp /dev/null '$WORK/e' && echo ok"
 expect 0 "^ok$" "fsck without a terminal: its one line on stdout, nothing on stderr" -- \
 	sh -c "'$SUMDBD' fsck --db '$WORK/q.db' >'$WORK/o' 2>'$WORK/e' &&
 	    printf 'checked 3000 records, 13 tiles, 2 signed trees: clean\n' | cmp - '$WORK/o' &&
 	    cmp /dev/null '$WORK/e' && echo ok"
 
-# On a terminal: the line on stderr, ended; stdout as ever.
+# On a terminal: one line per stage, each ended, on stderr; stdout as ever.
+expect 0 "read 0/0 MiB \(100\.0%\) .* MiB/s  ETA 0:00" "add on a terminal: the reading's progress" -- \
+	on_tty "$WORK/o" "'$SUMDBD' add --db '$DB' '$WORK/a.sum' - <'$WORK/b.sum'"
+expect 0 "looked up 6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "... the lookups'" -- \
+	cat "$WORK/tty"
+expect 0 "wrote 6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "... the writing's" -- \
+	cat "$WORK/tty"
+expect 0 "^ok$" "... each stage on a line of its own, and stdout as without a terminal" -- \
+	sh -c "test \"\$(grep -c 'records/s' '$WORK/tty')\" -eq 2 &&
+	    printf 'added 6000, already present 0 (module versions); tree size 6000\n' | cmp - '$WORK/o' &&
+	    echo ok"
 expect 0 "  6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "fsck on a terminal: its progress" -- \
 	on_tty "$WORK/o" "'$SUMDBD' fsck --db '$DB'"
 expect 0 "^checked 6000 records, 25 tiles, 2 signed trees: clean$" "... and its report on stdout" -- \
