@@ -955,25 +955,45 @@ out:
 }
 
 /*
- * Tells the operator that a connection from ss was refused over the limit
- * v: a client over a limit only sees its connection closed, and behind a
- * reverse proxy, whose address every client has, the proxy only reports
- * that its upstream closed the connection (a 502 to its client).  Said
- * for the first refusal, then at most every SDBD_LOGRATE_MS with the
- * count since.  Runs in the accept thread.
+ * Tells the operator that connections were refused over a limit (per_addr:
+ * an address's share, else the total): a client over a limit only sees
+ * its connection closed, and behind a reverse proxy, whose address every
+ * client has, the proxy only reports that its upstream closed the
+ * connection (a 502 to its client).  n refusals since the last such line
+ * (first: the limit's first line), the last from host (NULL: not known).
  */
 static void
-note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_storage *ss,
-    socklen_t sl)
+say_refused(const struct sdbd_http *h, int per_addr, unsigned long n, int first,
+    const char *host)
 {
-	int per_addr = v == LIMIT_PER_ADDR;
 	const char *opt = per_addr ? "--max-conns-per-ip" : "--max-conns";
 	const char *hint = per_addr ? "; behind a reverse proxy every client has the proxy's "
 	    "address: raise --max-conns-per-ip to --max-conns" : "";
 	unsigned limit = per_addr ? h->per_ip_limit : h->conn_limit;
-	char host[NI_MAXHOST], line[NI_MAXHOST + 512];
+	char line[NI_MAXHOST + 512];
+
+	if (h->log_line == NULL)
+		return;
+	if (first)
+		snprintf(line, sizeof line, "refused a connection from %s over %s %u%s "
+		    "(refusals are said at most once a minute)", host, opt, limit, hint);
+	else
+		snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the last "
+		    "such line%s%s%s", n, n == 1 ? "" : "s", opt, limit,
+		    host != NULL ? ", the last from " : "", host != NULL ? host : "", hint);
+	h->log_line(line);
+}
+
+/* Says a connection from ss refused over the limit v: the first refusal,
+ * then at most every SDBD_LOGRATE_MS with the count since.  Runs in the
+ * accept thread. */
+static void
+note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_storage *ss,
+    socklen_t sl)
+{
+	int per_addr = v == LIMIT_PER_ADDR, first;
+	char host[NI_MAXHOST];
 	unsigned long n;
-	int first;
 
 	if ((n = sdbd_lograte_take(&h->refused[per_addr], sdb_clock_ms(), &first)) == 0 ||
 	    h->log_line == NULL)
@@ -981,13 +1001,7 @@ note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_st
 	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof host, NULL, 0,
 	    NI_NUMERICHOST) != 0)
 		snprintf(host, sizeof host, "an address it cannot print");
-	if (first)
-		snprintf(line, sizeof line, "refused a connection from %s over %s %u%s "
-		    "(refusals are said at most once a minute)", host, opt, limit, hint);
-	else
-		snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the last "
-		    "such line, the last from %s%s", n, n == 1 ? "" : "s", opt, limit, host, hint);
-	h->log_line(line);
+	say_refused(h, per_addr, n, first, host);
 }
 
 /* At a stop, says the refusals over each connection limit and each
@@ -996,21 +1010,15 @@ note_refused(struct sdbd_http *h, enum limit_verdict v, const struct sockaddr_st
 static void
 note_held_back(struct sdbd_http *h)
 {
-	static const char *const opt[2] = { "--max-conns", "--max-conns-per-ip" };
-	const unsigned limit[2] = { h->conn_limit, h->per_ip_limit };
 	unsigned long busy[SDBD_HTTP_DEFER_POOLS];
-	char line[512];
 	unsigned i;
 
 	if (h->log_line == NULL)
 		return;
 	for (i = 0; i < 2; i++)
 		if (h->refused[i].n > 0) {
-			snprintf(line, sizeof line, "refused %lu connection%s over %s %u since the "
-			    "last such line", h->refused[i].n, h->refused[i].n == 1 ? "" : "s", opt[i],
-			    limit[i]);
+			say_refused(h, (int)i, h->refused[i].n, 0, NULL);
 			h->refused[i].n = 0;
-			h->log_line(line);
 		}
 	pthread_mutex_lock(&h->defer_mu);
 	for (i = 0; i < SDBD_HTTP_DEFER_POOLS; i++) {
