@@ -189,6 +189,11 @@ int sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_
  */
 int sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/* The number of signed trees stored (fsck's progress), with the same
+ * returns. */
+int sdb_store_count_trees(struct sdb_store *s, int64_t *count,
+                          struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /*
  * Finds the record of (path, version): one index read.  *id is set; when
  * text is not NULL, *text is a new buffer of *text_len bytes (caller

@@ -96,6 +96,7 @@ enum {
 	ST_TREE,
 	ST_TREE_INSERT,
 	ST_COUNT,
+	ST_COUNT_TREES,
 	ST_LOOKUP,
 	ST_RECORD,
 	ST_RECORD_OF,
@@ -125,6 +126,7 @@ static const char *const stmt_sql[ST_NUM] = {
 	[ST_TREE_INSERT] = "INSERT INTO trees(size, hash, note) VALUES (?1, ?2, ?3)",
 	/* max() of the INTEGER PRIMARY KEY is one b-tree descent. */
 	[ST_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM records",
+	[ST_COUNT_TREES] = "SELECT count(*) FROM trees",
 	[ST_LOOKUP] = "SELECT id, text FROM records WHERE path = ?1 AND version = ?2",
 	[ST_RECORD] = "SELECT text FROM records WHERE id = ?1",
 	[ST_RECORD_OF] = "SELECT path, version, text FROM records WHERE id = ?1",
@@ -880,24 +882,38 @@ sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **
 	return tree_query(s, ST_TREE, n, tree, note, note_len, eb);
 }
 
-int
-sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
+/* One integer from the one-row query which, for what ("counting records"). */
+static int
+count_query(struct sdb_store *s, int which, const char *what, int64_t *count,
+            struct sdb_errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*count = 0;
-	if ((rc = stmt_get(s, ST_COUNT, &st, eb)) != SDB_OK)
+	if ((rc = stmt_get(s, which, &st, eb)) != SDB_OK)
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
 		rc = SDB_OK;
 	} else {
-		rc = sq_fail(s, eb, rc, "counting records");
+		rc = sq_fail(s, eb, rc, what);
 	}
 	stmt_done(st);
 	return rc;
+}
+
+int
+sdb_store_count(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
+{
+	return count_query(s, ST_COUNT, "counting records", count, eb);
+}
+
+int
+sdb_store_count_trees(struct sdb_store *s, int64_t *count, struct sdb_errbuf *eb)
+{
+	return count_query(s, ST_COUNT_TREES, "counting signed trees", count, eb);
 }
 
 int

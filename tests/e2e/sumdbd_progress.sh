@@ -42,8 +42,12 @@ expect 0 "^ok$" "... each stage on a line of its own, and stdout as without a te
 	sh -c "test \"\$(grep -c 'records/s' '$WORK/tty')\" -eq 2 &&
 	    printf 'added 6000, already present 0 (module versions); tree size 6000\n' | cmp - '$WORK/o' &&
 	    echo ok"
-expect 0 "  6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "fsck on a terminal: its progress" -- \
+expect 0 "  verified 2/2 notes \(100\.0%\) .* notes/s  ETA 0:00" "fsck on a terminal: the notes' progress" -- \
 	on_tty "$WORK/o" "'$SUMDBD' fsck --db '$DB'"
+expect 0 "  checked 6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "... the records'" -- \
+	cat "$WORK/tty"
+expect 0 "^ok$" "... each stage on a line of its own" -- \
+	sh -c "test \"\$(grep -c '/s  ETA' '$WORK/tty')\" -eq 2 && echo ok"
 expect 0 "^checked 6000 records, 25 tiles, 2 signed trees: clean$" "... and its report on stdout" -- \
 	cat "$WORK/o"
 expect 0 "^ 0a$" "... its line ended" -- sh -c "tail -c 1 '$WORK/tty' | od -An -tx1"
