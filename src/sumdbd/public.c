@@ -91,6 +91,10 @@ struct sdbd_public {
 	int have_acc;               /* under mu */
 	struct sdb_tree acc;
 	char *acc_note;
+	/* under mu: the key the tree accepted last is for, and its note,
+	 * when that key is not this one (load_state); NULL once a tree of
+	 * this one is accepted */
+	char *prev_vkey, *prev_note;
 	int64_t nevidence;          /* under mu */
 	/* under mu: what the evidence this run stored last is of, the
 	 * newest at seen[(next_seen - 1) % PUBLIC_EVIDENCE_SEEN] */
@@ -156,35 +160,93 @@ config_write_fn(void *arg, struct sdb_store *st, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/* The config key of the tree accepted from vkey's log while it was the
+ * key (a new string), or NULL when out of memory. */
+static char *
+tree_for_row(const char *vkey)
+{
+	size_t n = sizeof SDBD_PUBLIC_KEY_TREE_FOR + strlen(vkey);
+	char *row = malloc(n);
+
+	if (row != NULL)
+		snprintf(row, n, "%s%s", SDBD_PUBLIC_KEY_TREE_FOR, vkey);
+	return row;
+}
+
+/* Opens note, the tree accepted from the log of p->r.vkey, read from
+ * config row of db_path, as the accepted tree.  Returns SDB_OK or a note
+ * error. */
+static int
+take_accepted(struct sdbd_public *p, char **note, const char *db_path, const char *row,
+    struct sdb_errbuf *eb)
+{
+	int rc = sdb_tree_note_open(&p->acc, NULL, *note, strlen(*note), p->r.v, eb);
+
+	if (rc != SDB_OK)
+		return sdb_errf(eb, rc, "the accepted public tree in %s (config %s) does not verify "
+		    "with %s: %s", db_path, row, p->r.vkey, sdb_errmsg(eb, rc));
+	p->have_acc = 1;
+	p->acc_note = *note;
+	*note = NULL;
+	return SDB_OK;
+}
+
+/*
+ * Loads the public-log state of db_path.  The tree accepted last is in
+ * SDBD_PUBLIC_KEY_TREE, for the key in SDBD_PUBLIC_KEY_VKEY; when that
+ * is another key than p's, the tree accepted from p's key while it was
+ * the key before (SDBD_PUBLIC_KEY_TREE_FOR) is the accepted tree, and the
+ * other key's tree is kept in p->prev_* until store_accepted moves it
+ * there in turn.  So a log given again is checked against its own tree,
+ * and a fork it made meanwhile is caught.
+ */
 static int
 load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 {
 	struct sdb_store *st = NULL;
-	char *vkey = NULL, *note = NULL, *cnt = NULL;
+	char *vkey = NULL, *note = NULL, *cnt = NULL, *row = NULL;
 	int rc;
 
 	if ((rc = sdb_store_open(&st, db_path, SDB_STORE_READ, eb)) != SDB_OK)
 		return rc;
 	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_VKEY, &vkey, eb);
-	if (rc == SDB_OK && strcmp(vkey, p->r.vkey) != 0) {
-		logf_line(p, SDB_OK, "public log: the accepted tree in the database is for %s, not %s: "
-		    "first contact with the new key", vkey, p->r.vkey);
-		rc = SDB_ERR_NOT_FOUND;
-	}
-	if (rc == SDB_OK)
-		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
 	if (rc == SDB_OK) {
-		rc = sdb_tree_note_open(&p->acc, NULL, note, strlen(note), p->r.v, eb);
-		if (rc != SDB_OK) {
-			rc = sdb_errf(eb, rc, "the accepted public tree in %s does not verify with %s: %s",
-			    db_path, p->r.vkey, sdb_errmsg(eb, rc));
+		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
+		if (rc != SDB_OK && rc != SDB_ERR_NOT_FOUND)
 			goto out;
+		if (rc == SDB_ERR_NOT_FOUND) {
+			/* no tree: none accepted */
+		} else if (strcmp(vkey, p->r.vkey) == 0) {
+			rc = take_accepted(p, &note, db_path, SDBD_PUBLIC_KEY_TREE, eb);
+			if (rc != SDB_OK)
+				goto out;
+		} else {
+			p->prev_vkey = vkey;
+			p->prev_note = note;
+			vkey = note = NULL;
 		}
-		p->have_acc = 1;
-		p->acc_note = note;
-		note = NULL;
 	} else if (rc != SDB_ERR_NOT_FOUND) {
 		goto out;
+	}
+	if (!p->have_acc) {
+		if ((row = tree_for_row(p->r.vkey)) == NULL) {
+			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		rc = sdb_store_config_get(st, row, &note, eb);
+		if (rc == SDB_OK) {
+			if ((rc = take_accepted(p, &note, db_path, row, eb)) != SDB_OK)
+				goto out;
+		} else if (rc != SDB_ERR_NOT_FOUND) {
+			goto out;
+		}
+		if (p->prev_vkey != NULL && p->have_acc)
+			logf_line(p, SDB_OK, "public log: the accepted tree in the database is for %s, "
+			    "not %s: checking against the tree of %" PRId64 " records accepted from "
+			    "%s before", p->prev_vkey, p->r.vkey, p->acc.n, p->r.vkey);
+		else if (p->prev_vkey != NULL)
+			logf_line(p, SDB_OK, "public log: the accepted tree in the database is for %s, "
+			    "not %s: first contact with the new key", p->prev_vkey, p->r.vkey);
 	}
 	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_NEVIDENCE, &cnt, eb);
 	if (rc == SDB_OK) {
@@ -198,16 +260,18 @@ out:
 	free(vkey);
 	free(note);
 	free(cnt);
+	free(row);
 	sdb_store_close(st);
 	return rc;
 }
 
-/* Stores tree (its note) as the accepted public tree, durably. */
+/* Stores tree (its note) as the accepted public tree, durably (under
+ * mu). */
 static int
 store_accepted(struct sdbd_public *p, const char *note, size_t len, struct sdb_errbuf *eb)
 {
 	struct config_write w;
-	char *copy = strndup(note, len);
+	char *copy = strndup(note, len), *prev_row = NULL;
 	int rc;
 
 	if (copy == NULL)
@@ -217,13 +281,28 @@ store_accepted(struct sdbd_public *p, const char *note, size_t len, struct sdb_e
 	w.key[1] = SDBD_PUBLIC_KEY_TREE;
 	w.value[1] = copy;
 	w.n = 2;
+	/* the first tree of this key: the other key's moves aside, for its
+	 * log to be checked against if it is given again */
+	if (p->prev_vkey != NULL) {
+		if ((prev_row = tree_for_row(p->prev_vkey)) == NULL) {
+			free(copy);
+			return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+		}
+		w.key[2] = prev_row;
+		w.value[2] = p->prev_note;
+		w.n = 3;
+	}
 	rc = sdbd_log_with_writer(p->log, config_write_fn, &w, eb);
+	free(prev_row);
 	if (rc != SDB_OK) {
 		free(copy);
 		return rc;
 	}
 	free(p->acc_note);
 	p->acc_note = copy;
+	free(p->prev_vkey);
+	free(p->prev_note);
+	p->prev_vkey = p->prev_note = NULL;
 	return SDB_OK;
 }
 
@@ -489,6 +568,10 @@ check_tree(struct sdbd_public *p, const struct sdb_remote_answer *a, long long d
 		pthread_mutex_unlock(&p->mu);
 	}
 	advance = !acc->have || a->tree.n > acc->tree.n;
+	/* a key given again, its log checked against its own tree: that
+	 * tree becomes the database's accepted tree again, even unmoved */
+	if (!advance && p->prev_vkey != NULL)
+		err = store_accepted(p, p->acc_note, strlen(p->acc_note), eb);
 	if (advance && (err = store_accepted(p, a->note.p, a->note.len, eb)) == SDB_OK) {
 		if (!p->have_acc)
 			logf_line(p, SDB_OK, "public log %s: first contact: trusting its tree of %" PRId64
@@ -729,5 +812,7 @@ sdbd_public_free(struct sdbd_public *p)
 	pthread_mutex_destroy(&p->mu);
 	free(p->patterns);
 	free(p->acc_note);
+	free(p->prev_vkey);
+	free(p->prev_note);
 	free(p);
 }

@@ -33,6 +33,9 @@
 /* Config keys (sumdbd status reads them). */
 #define SDBD_PUBLIC_KEY_VKEY "public_vkey"        /* the key the tree is for */
 #define SDBD_PUBLIC_KEY_TREE "public_tree"        /* the accepted signed note */
+/* + a key: the tree accepted last from that key's log while it was the
+ * key, kept when the key changed (public.c load_state) */
+#define SDBD_PUBLIC_KEY_TREE_FOR "public_tree_for."
 #define SDBD_PUBLIC_KEY_NEVIDENCE "public_evidence_count" /* decimal, all ever seen */
 #define SDBD_PUBLIC_KEY_EVIDENCE "public_evidence."       /* + index 0..MAX-1 */
 /* A whole public lookup, fetches and retries included, unless

@@ -1,9 +1,10 @@
 #!/bin/sh
 # sumdbd serve given another --public-key than the one the database
 # accepted public trees under (the operator moves to another public log,
-# or back).  Two small sumdbd logs play the public logs A and B, and B2 a
-# fork of B (B's key, the same size, other records).  The private
-# server, under A, accepts A's tree of 40 records; then, under B:
+# or back).  Two small sumdbd logs play the public logs A and B, B2 a
+# fork of B (B's key, the same size, other records) and A2 a fork of A
+# (A's key, larger, but not holding A's tree).  The private server, under
+# A, accepts A's tree of 40 records; then, under B:
 #   - at start it says the accepted tree is for A, not B, and that B is a
 #     first contact;
 #   - B's smaller tree (15) is accepted as a first contact, not judged
@@ -11,8 +12,13 @@
 #     key and tree;
 #   - a restart under B keeps B's tree: no second first contact, and B2,
 #     behind B's URL, is caught as a fork of it (evidence stored);
-#   - back under A: a first contact again, and the evidence against B is
-#     kept, naming B's key.
+#   - back under A, A2 behind A's URL: no first contact, A's tree of 40
+#     accepted before is the one checked against, and A2 is caught as a
+#     fork of it (evidence stored, naming A's key);
+#   - back under A, A's URL: recorded, A's tree the accepted one again,
+#     and the evidence against B and A kept;
+#   - under B once more: B's tree of 15 is the one checked against, no
+#     first contact.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v curl >/dev/null 2>&1; then
 	echo "SKIP: needs curl"
@@ -22,6 +28,7 @@ cleanup_key_change() {
 	sumdbd_stop A
 	sumdbd_stop B
 	sumdbd_stop B2
+	sumdbd_stop A2
 	e2e_cleanup
 }
 trap cleanup_key_change EXIT
@@ -39,7 +46,10 @@ pubadd() {
 	    "$SUMDBD" add --db "$WORK/$1.db" "$WORK/$1.sum" >"$WORK/$1.add" 2>&1 ||
 	    { echo "FAIL: add to $1"; cat "$WORK/$1.add"; exit 1; }
 }
-pubinit A a.sum.example 0 40
+pubinit A a.sum.example 0 10
+log_copy "$WORK/A.db" "$WORK/A2.db"
+pubadd A 10 40
+pubadd A2 50 90
 pubinit B b.sum.example 0 10
 log_copy "$WORK/B.db" "$WORK/B2.db"
 pubadd B 40 45
@@ -50,6 +60,7 @@ AKEY_RE=$(sed 's/[+.]/\\&/g' "$WORK/A.vkey") BKEY_RE=$(sed 's/[+.]/\\&/g' "$WORK
 sumdbd_start A "$WORK/A.db" --no-admin
 sumdbd_start B "$WORK/B.db" --no-admin
 sumdbd_start B2 "$WORK/B2.db" --no-admin
+sumdbd_start A2 "$WORK/A2.db" --no-admin
 
 "$SUMDBD" init --db "$WORK/priv.db" --name priv.sum.example >/dev/null 2>&1 || { echo "FAIL: init"; exit 1; }
 # code M: the status of a lookup of pub.example.org/M@v1.0.0 at $URL
@@ -83,14 +94,36 @@ expect 0 '^1$' "... the fork said" -- said "MISBEHAVED"
 stop_sumdbd
 expect 0 '^exit 2$' "status: misbehavior stored, exit 2" -- status
 
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$AKEY" --public-url "$A2_URL"
+expect 0 '^1$' "back under A: the accepted tree is B's, and A's own tree of 40 is checked against" -- \
+	said "^sumdbd: public log: the accepted tree in the database is for $BKEY_RE, not $AKEY_RE: checking against the tree of 40 records accepted from $AKEY_RE before$"
+expect 0 '^502$' "... A2 (A forked while B was the key) behind A's URL: refused" -- code m50
+expect 0 '^0$' "... no first contact" -- said 'first contact'
+expect 0 '^1$' "... the fork said" -- said "MISBEHAVED .*evidence stored"
+stop_sumdbd
+status >"$WORK/status.a2"
+expect 0 '^public log misbehavior: 2 seen$' "status: the fork of A is stored" -- cat "$WORK/status.a2"
+expect 0 "^public log: $AKEY_RE at $A2_URL$" "... naming A's key" -- sed -n '/^--- evidence 2 ---$/,$p' "$WORK/status.a2"
+expect 0 '^40$' "... against A's tree of 40 accepted before" -- \
+	sh -c "sed -n '/^--- evidence 2 ---$/,\$p' '$WORK/status.a2' | grep -A3 '^accepted tree (40 records):$' | sed -n 3p"
+
 start_sumdbd "$WORK/priv.db" --no-admin --public-key "$AKEY" --public-url "$A_URL"
-expect 0 '^1$' "back under A: the accepted tree is B's, and A a first contact again" -- \
-	said "^sumdbd: public log: the accepted tree in the database is for $BKEY_RE, not $AKEY_RE: first contact with the new key$"
+expect 0 '^1$' "under A, A's URL: A's tree of 40 is checked against again" -- \
+	said "checking against the tree of 40 records accepted from $AKEY_RE before$"
 expect 0 '^200$' "... a public module is recorded" -- code m3
+expect 0 '^0$' "... no first contact" -- said 'first contact'
 stop_sumdbd
 status >"$WORK/status.a"
 expect 0 "^public log key: $AKEY_RE$" "status: the accepted tree is A's" -- cat "$WORK/status.a"
-expect 0 '^public log misbehavior: 1 seen$' "... the evidence against B is kept" -- cat "$WORK/status.a"
-expect 0 "^public log: $BKEY_RE at $B2_URL$" "... naming B's key" -- sed -n '/^--- evidence 1 ---$/,$p' "$WORK/status.a"
+expect 0 '^public log misbehavior: 2 seen$' "... the evidence against B and A is kept" -- cat "$WORK/status.a"
+expect 0 "^public log: $BKEY_RE at $B2_URL$" "... naming B's key" -- sed -n '/^--- evidence 1 ---$/,/^--- evidence 2 ---$/p' "$WORK/status.a"
 expect 0 '^exit 2$' "... and status still exits 2" -- cat "$WORK/status.a"
+
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B_URL"
+expect 0 '^1$' "under B once more: B's tree of 15 is checked against" -- \
+	said "^sumdbd: public log: the accepted tree in the database is for $AKEY_RE, not $BKEY_RE: checking against the tree of 15 records accepted from $BKEY_RE before$"
+expect 0 '^200$' "... a public module is recorded" -- code m4
+expect 0 '^0$' "... no first contact" -- said 'first contact'
+stop_sumdbd
+expect 0 "^public log key: $BKEY_RE$" "status: the accepted tree is B's again" -- status
 e2e_done
