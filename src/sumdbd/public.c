@@ -173,18 +173,43 @@ tree_for_row(const char *vkey)
 	return row;
 }
 
+/*
+ * The refusal to start over a damaged public-log state, row (a config
+ * key) in db_path: with what the operator can do, since it is never
+ * replaced unseen (what was checked against it would be forgotten, and a
+ * fork of the public log could pass).  del is the SQL condition on the
+ * config keys that deleting the state takes.  Returns SDB_ERR_DAMAGED.
+ */
+static int
+state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const char *del,
+    const char *why)
+{
+	char what[SDB_ERRBUF_SIZE / 2];
+
+	snprintf(what, sizeof what, "%s", why);
+	return sdb_errf(eb, SDB_ERR_DAMAGED, "%s: the public tree accepted before (config %s) %s; "
+	    "refusing to start rather than forget it (a fork of the public log could pass). "
+	    "The database was damaged or edited: put back that row from a backup of %s, or "
+	    "delete it to trust the public log's next tree as a first contact (sqlite3 %s "
+	    "\"DELETE FROM config WHERE %s\"); or serve with --no-public meanwhile", db_path, row,
+	    what, db_path, db_path, del);
+}
+
 /* Opens note, the tree accepted from the log of p->r.vkey, read from
- * config row of db_path, as the accepted tree.  Returns SDB_OK or a note
- * error. */
+ * config row of db_path, as the accepted tree.  Returns SDB_OK or
+ * SDB_ERR_DAMAGED (state_damaged). */
 static int
 take_accepted(struct sdbd_public *p, char **note, const char *db_path, const char *row,
-    struct sdb_errbuf *eb)
+    const char *del, struct sdb_errbuf *eb)
 {
+	char why[SDB_ERRBUF_SIZE / 2];
 	int rc = sdb_tree_note_open(&p->acc, NULL, *note, strlen(*note), p->r.v, eb);
 
-	if (rc != SDB_OK)
-		return sdb_errf(eb, rc, "the accepted public tree in %s (config %s) does not verify "
-		    "with %s: %s", db_path, row, p->r.vkey, sdb_errmsg(eb, rc));
+	if (rc != SDB_OK) {
+		snprintf(why, sizeof why, "does not verify with --public-key %s: %s", p->r.vkey,
+		    sdb_errmsg(eb, rc));
+		return state_damaged(eb, db_path, row, del, why);
+	}
 	p->have_acc = 1;
 	p->acc_note = *note;
 	*note = NULL;
@@ -212,12 +237,15 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_VKEY, &vkey, eb);
 	if (rc == SDB_OK) {
 		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
-		if (rc != SDB_OK && rc != SDB_ERR_NOT_FOUND)
+		if (rc == SDB_ERR_NOT_FOUND)
+			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
+			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", "is missing, while "
+			    SDBD_PUBLIC_KEY_VKEY " names its key");
+		if (rc != SDB_OK)
 			goto out;
-		if (rc == SDB_ERR_NOT_FOUND) {
-			/* no tree: none accepted */
-		} else if (strcmp(vkey, p->r.vkey) == 0) {
-			rc = take_accepted(p, &note, db_path, SDBD_PUBLIC_KEY_TREE, eb);
+		if (strcmp(vkey, p->r.vkey) == 0) {
+			rc = take_accepted(p, &note, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
+			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", eb);
 			if (rc != SDB_OK)
 				goto out;
 		} else {
@@ -229,13 +257,16 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		goto out;
 	}
 	if (!p->have_acc) {
+		char del[512];
+
 		if ((row = tree_for_row(p->r.vkey)) == NULL) {
 			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 			goto out;
 		}
 		rc = sdb_store_config_get(st, row, &note, eb);
 		if (rc == SDB_OK) {
-			if ((rc = take_accepted(p, &note, db_path, row, eb)) != SDB_OK)
+			snprintf(del, sizeof del, "key = '%s'", row);
+			if ((rc = take_accepted(p, &note, db_path, row, del, eb)) != SDB_OK)
 				goto out;
 		} else if (rc != SDB_ERR_NOT_FOUND) {
 			goto out;

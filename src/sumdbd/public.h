@@ -72,9 +72,10 @@ struct sdbd_public;
 /*
  * Sets up the public path for the log in db_path (log borrowed, must
  * outlive it): loads the accepted public tree, which must verify with
- * the key (else SDB_ERR_BAD_SIGNATURE or another note error: a damaged
- * state is not silently replaced).  Returns SDB_OK, SDB_ERR_BAD_KEY,
- * SDB_ERR_INVALID (URL), note errors, store errors, SDB_ERR_NOMEM.
+ * the key (else SDB_ERR_DAMAGED, the message saying what the operator
+ * can do: a damaged state is not silently replaced).  Returns SDB_OK,
+ * SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL), SDB_ERR_DAMAGED, store errors,
+ * SDB_ERR_NOMEM.
  */
 int sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
     struct sdbd_log *log, const char *db_path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;

@@ -1,0 +1,117 @@
+#!/bin/sh
+# sumdbd serve over a public-log state in the database that is damaged
+# (a disk fault, a hand edit): the accepted public tree does not verify
+# under --public-key, or is missing while public_vkey names its key, or
+# the tree kept for a key given before does not verify.  Each time serve
+# refuses to start (exit 1, never a silent first contact: a fork of the
+# public log would pass), naming the database and the row, and saying
+# what to do: put the row back, or delete it with the SQL it gives (run
+# here as given: the next start is a first contact), or --no-public.
+. "$top_srcdir/tests/e2e/lib.sh"
+if ! command -v curl >/dev/null 2>&1; then
+	echo "SKIP: needs curl"
+	exit 77
+fi
+cleanup_state() {
+	sumdbd_stop P
+	e2e_cleanup
+}
+trap cleanup_state EXIT
+
+# sql DB STATEMENT: runs STATEMENT on DB (no server holds it).
+sql() {
+	python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute(sys.argv[2])
+c.commit()' "$1" "$2"
+}
+# get DB KEY: the config value KEY of DB.
+get() {
+	python3 -c '
+import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT value FROM config WHERE key = ?", (sys.argv[2],)).fetchone()
+sys.stdout.write(r[0] if r else "")' "$1" "$2"
+}
+# serve ARGS...: sumdbd serve on the private database, expected to refuse
+# to start (a server that starts after all is stopped by the timeout,
+# exit 124, and fails the check); what it said is also kept in
+# $WORK/refused.
+serve() {
+	timeout 60 "$SUMDBD" serve --db "$DB" --listen 127.0.0.1:0 --no-admin "$@" >"$WORK/refused" 2>&1
+	_st=$?
+	cat "$WORK/refused"
+	return $_st
+}
+# advice: the SQL statement of the last refusal.
+advice() { sed -n 's/^.*(sqlite3 .* "\(DELETE FROM config WHERE [^"]*\)").*$/\1/p' "$WORK/refused"; }
+
+"$SUMDBD" init --db "$WORK/pub.db" --name pub.sum.example >"$WORK/pinit.out" 2>&1 ||
+    { cat "$WORK/pinit.out"; exit 1; }
+PKEY=$(sed -n 's/^verifier key: //p' "$WORK/pinit.out")
+OKEY=$("$SUMDBD" keygen other.sum.example | sed -n 2p)
+gosum_lines 0 20 | sed 's/^example\.com/pub.example.org/' >"$WORK/pub.sum"
+"$SUMDBD" add --db "$WORK/pub.db" "$WORK/pub.sum" >/dev/null || exit 1
+sumdbd_start P "$WORK/pub.db" --no-admin
+DB="$WORK/priv.db"
+"$SUMDBD" init --db "$DB" --name priv.sum.example >/dev/null 2>&1 || { echo "FAIL: init"; exit 1; }
+start_sumdbd "$DB" --no-admin --public-key "$PKEY" --public-url "$P_URL"
+expect 0 '^200$' "a public module is recorded: the public tree of 20 accepted" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/pub.example.org/m0@v1.0.0"
+stop_sumdbd
+TREE=$(get "$DB" public_tree)
+
+# --- the accepted tree does not verify ---------------------------------------
+sql "$DB" "UPDATE config SET value = replace(value, char(10) || '20' || char(10), char(10) || '21' || char(10)) WHERE key = 'public_tree'"
+expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree\\) does not verify with --public-key " \
+	"an accepted tree that does not verify: refused, naming the database and the row" -- \
+	serve --public-key "$PKEY" --public-url "$P_URL"
+expect 0 'refusing to start rather than forget it' "... saying why" -- cat "$WORK/refused"
+expect 0 'put back that row from a backup' "... that the row can be put back" -- cat "$WORK/refused"
+expect 0 "^DELETE FROM config WHERE key IN \\('public_vkey', 'public_tree'\\)$" \
+	"... or deleted, with the SQL to do it" -- advice
+expect 0 'or serve with --no-public meanwhile$' "... or --no-public used meanwhile" -- cat "$WORK/refused"
+expect 0 '^1$' "... one line" -- sh -c "wc -l <'$WORK/refused'"
+expect 0 '^yes$' "... and the database is left as it was" -- \
+	ok_if sh -c "test \"\$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM config WHERE key = ? AND value LIKE ?\", (\"public_tree\", \"%\" + chr(10) + \"21\" + chr(10) + \"%\")).fetchone()[0])' '$DB')\" = 1"
+start_sumdbd "$DB" --no-admin
+expect 0 '^404$' "with --no-public it starts, public lookups off" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/pub.example.org/m1@v1.0.0"
+stop_sumdbd
+
+# --- the advice followed ------------------------------------------------------
+serve --public-key "$PKEY" --public-url "$P_URL" >/dev/null
+advice >"$WORK/sql"
+expect 0 '^DELETE ' "the refusal again gives the SQL" -- cat "$WORK/sql"
+expect 0 '^yes$' "the advice's SQL runs" -- ok_if sql "$DB" "$(cat "$WORK/sql")"
+start_sumdbd "$DB" --no-admin --public-key "$PKEY" --public-url "$P_URL"
+expect 0 '^200$' "... and then serve starts; a public module is recorded" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/pub.example.org/m1@v1.0.0"
+expect 0 'first contact: trusting its tree of 20 records' "... as a first contact" -- \
+	cat "$WORK/serve.err"
+stop_sumdbd
+
+# --- the accepted tree missing while public_vkey names its key ---------------
+sql "$DB" "DELETE FROM config WHERE key = 'public_tree'"
+expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree\\) is missing, while public_vkey names its key; refusing to start" \
+	"an accepted tree missing beside its key: refused" -- \
+	serve --public-key "$PKEY" --public-url "$P_URL"
+expect 0 "^DELETE FROM config WHERE key IN \\('public_vkey', 'public_tree'\\)$" \
+	"... with the SQL to start afresh" -- advice
+
+# --- the tree kept for a key given before does not verify ---------------------
+# the accepted tree is another key's; P's own, kept from before, is damaged
+sql "$DB" "INSERT INTO config(key, value) VALUES ('public_tree', 'x')"
+sql "$DB" "UPDATE config SET value = '$OKEY' WHERE key = 'public_vkey'"
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO config(key, value) VALUES (?, ?)",
+          ("public_tree_for." + sys.argv[2], sys.argv[3].replace("\n20\n", "\n19\n")))
+c.commit()' "$DB" "$PKEY" "$TREE"
+expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree_for\\.pub\\.sum\\.example\\+[0-9a-f]{8}\\+[^)]*\\) does not verify with --public-key " \
+	"a key given again whose tree kept from before does not verify: refused, naming its row" -- \
+	serve --public-key "$PKEY" --public-url "$P_URL"
+expect 0 "^DELETE FROM config WHERE key = 'public_tree_for\\.pub\\.sum\\.example\\+" \
+	"... with the SQL that deletes that row" -- advice
+e2e_done
