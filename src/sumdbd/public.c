@@ -82,6 +82,11 @@ struct sdbd_public {
 	struct sdbd_upstream *upstream;
 	void (*log_line)(const char *line);
 	struct sdbd_lograte_set *said;  /* the lines any client can cause */
+	/* the misbehavior whose evidence could not be stored: an alarm, its
+	 * first line always said, but each client meeting the misbehavior
+	 * again tries anew and must not make a line each (a kind of its
+	 * own, held back by no other line) */
+	struct sdbd_lograte_set *said_unstored;
 	struct sdbd_flights *flights;
 	int have_remote;
 	struct sdb_remote r;        /* no state: its tile cache is the only
@@ -359,7 +364,7 @@ put_clean(FILE *f, const char *s, size_t len)
  * that the next one overwrites.
  */
 static int
-store_evidence(struct sdbd_public *p, const char *text)
+store_evidence(struct sdbd_public *p, const char *text, struct sdb_errbuf *eb)
 {
 	struct config_write w;
 	char key[64], cnt[32];
@@ -374,7 +379,7 @@ store_evidence(struct sdbd_public *p, const char *text)
 	w.key[1] = SDBD_PUBLIC_KEY_NEVIDENCE;
 	w.value[1] = cnt;
 	w.n = 2;
-	rc = sdbd_log_with_writer(p->log, config_write_fn, &w, NULL);
+	rc = sdbd_log_with_writer(p->log, config_write_fn, &w, eb);
 	if (rc == SDB_OK)
 		p->nevidence++;
 	return rc;
@@ -415,8 +420,9 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *f;
-	int stored = -1, again;
+	int stored = SDB_ERR_INTERNAL, again;
 	struct evidence_key key;
+	struct sdb_errbuf seb = { { 0 } };
 
 	sdb_remote_scrub(&p->r, eb);
 	snprintf(why, sizeof why, "%s", sdb_errmsg(eb, err));
@@ -474,8 +480,10 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 	pthread_mutex_lock(&p->mu);
 	for (i = 0, again = 0; i < p->nseen && !again; i++)
 		again = evidence_key_eq(&p->seen[i], &key);
-	if (!again && text != NULL) {
-		stored = store_evidence(p, text);
+	if (!again && text == NULL) {
+		stored = sdb_errf(&seb, SDB_ERR_NOMEM, "out of memory");
+	} else if (!again) {
+		stored = store_evidence(p, text, &seb);
 		if (stored == SDB_OK) {
 			p->seen[p->next_seen++ % PUBLIC_EVIDENCE_SEEN] = key;
 			if (p->nseen < PUBLIC_EVIDENCE_SEEN)
@@ -489,9 +497,17 @@ misbehaved(struct sdbd_public *p, int err, const char *path, const char *version
 		    "of it is stored already (sumdbd status)", p->r.shown, path, version, why);
 		goto out;
 	}
-	logf_line(p, SDB_OK, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, %s", p->r.shown,
-	    path, version, why, stored == SDB_OK ? "evidence stored (sumdbd status)" :
-	    "WARNING: the evidence could not be stored");
+	if (stored == SDB_OK) {
+		logf_line(p, SDB_OK, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, evidence "
+		    "stored (sumdbd status)", p->r.shown, path, version, why);
+	} else if (p->log_line != NULL) {
+		char line[2 * SDB_ERRBUF_SIZE];
+
+		snprintf(line, sizeof line, "public log %s MISBEHAVED (%s@%s): %s; nothing recorded, "
+		    "WARNING: the evidence could not be stored: %s", p->r.shown, path, version, why,
+		    sdb_errmsg(&seb, stored));
+		sdbd_lograte_say(p->said_unstored, stored, p->log_line, line);
+	}
 out:
 	return sdb_errf(eb, err, "the public checksum database %s misbehaved: %s; nothing is "
 	    "recorded", sdb_note_verifier_name(p->r.v), why);
@@ -778,7 +794,8 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "cannot make the public path's mutex: %s",
 		    strerror(rc));
 	}
-	if ((rc = sdbd_lograte_set_new(&p->said)) != SDB_OK) {
+	if ((rc = sdbd_lograte_set_new(&p->said)) != SDB_OK ||
+	    (rc = sdbd_lograte_set_new(&p->said_unstored)) != SDB_OK) {
 		rc = sdb_errf(eb, rc, "cannot make the public path's log line counts");
 		goto fail;
 	}
@@ -839,7 +856,9 @@ sdbd_public_free(struct sdbd_public *p)
 	sdbd_flights_free(p->flights);
 	/* what it only counted would never be said otherwise */
 	sdbd_lograte_set_flush(p->said, p->log_line);
+	sdbd_lograte_set_flush(p->said_unstored, p->log_line);
 	sdbd_lograte_set_free(p->said);
+	sdbd_lograte_set_free(p->said_unstored);
 	pthread_mutex_destroy(&p->mu);
 	free(p->patterns);
 	free(p->acc_note);
