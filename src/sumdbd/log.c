@@ -37,6 +37,7 @@
 #include "fileio.h"
 #include "limits.h"
 #include "log.h"
+#include "lograte.h"
 #include "sync.h"
 
 #define TILE_H SDB_TILE_HEIGHT
@@ -166,8 +167,8 @@ sdbd_warn_open_to_others(const char *prog, const char *what, const char *path,
 {
 	if (!S_ISREG(sb->st_mode) || (sb->st_mode & 077) == 0)
 		return 0;
-	fprintf(stderr, "%s: warning: %s %s can be read or written by others (mode %04o); "
-	    "chmod 600 it\n", prog, what, path, (unsigned)(sb->st_mode & 07777));
+	sdbd_linef(stderr, "%s: warning: %s %s can be read or written by others (mode %04o); "
+	    "chmod 600 it", prog, what, path, (unsigned)(sb->st_mode & 07777));
 	return 1;
 }
 
@@ -1101,8 +1102,8 @@ stored_key_resolve(const char *db, char *stored, char **out, struct sdb_errbuf *
 			*out = stored;   /* loading it names the missing file */
 			return SDB_OK;
 		}
-		fprintf(stderr, "sumdbd: note: the signer key file the database names, %s, is gone; "
-		    "using %s beside the database\n", stored, beside);
+		sdbd_linef(stderr, "sumdbd: note: the signer key file the database names, %s, is gone; "
+		    "using %s beside the database", stored, beside);
 		free(stored);
 		*out = beside;
 		return SDB_OK;
@@ -1250,9 +1251,9 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 		 * left out: said at the empty tree too, which is where one
 		 * left out after init --checkpoint shows first. */
 		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp))
-			fprintf(stderr, "sumdbd: note: no checkpoint at %s yet: it starts at this "
+			sdbd_linef(stderr, "sumdbd: note: no checkpoint at %s yet: it starts at this "
 			    "database's tree of size %lld (if the key's checkpoint is elsewhere, "
-			    "give --checkpoint FILE)\n", sdbd_checkpoint_path(log->cp),
+			    "give --checkpoint FILE)", sdbd_checkpoint_path(log->cp),
 			    (long long)t.n);
 	}
 	if (rc != SDB_OK)

@@ -1,9 +1,11 @@
 /*
- * Log lines said at most once a minute for each kind (lograte.h), the
- * way the listener has said refused connections from the start.
+ * Lines made printable (sdbd_linef), and log lines said at most once a
+ * minute for each kind (lograte.h), the way the listener has said
+ * refused connections from the start.
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,22 @@ struct sdbd_lograte_set {
 	 * sdbd_lograte_set_flush */
 	char *held[LOGRATE_KINDS];
 };
+
+void
+sdbd_linef(FILE *f, const char *fmt, ...)
+{
+	char line[SDBD_LINE_MAX];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
+			line[i] = '?';
+	fprintf(f, "%s\n", line);
+}
 
 unsigned long
 sdbd_lograte_take(struct sdbd_lograte *r, long long now_ms, int *first)

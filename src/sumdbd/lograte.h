@@ -1,4 +1,7 @@
 /*
+ * How sumdbd says its lines: every line goes out through sdbd_linef, one
+ * line with the bytes that are not printable ASCII written as '?'.
+ *
  * Log lines that clients can cause, said at most once a minute for each
  * kind: a flood of requests (connections over a limit, lookups of
  * versions an upstream does not have, lookups while an upstream or the
@@ -12,8 +15,22 @@
 #define CSUMDB_SUMDBD_LOGRATE_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "csumdb/err.h"
+
+/* Longest line sdbd_linef writes; longer ones are cut (none is). */
+#define SDBD_LINE_MAX 8192
+
+/*
+ * Writes the line fmt makes, then a newline, to f in one write: each byte
+ * that is not printable ASCII (a control character, a newline, a byte
+ * of a UTF-8 sequence: a path, URL or name from the command line, the
+ * database, an upstream or the public log) written as '?', so that no
+ * line can forge another nor be read by a terminal as a command.  Any
+ * thread.
+ */
+void sdbd_linef(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* How often a line of one kind may be said. */
 #define SDBD_LOGRATE_MS 60000LL

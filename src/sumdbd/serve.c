@@ -24,6 +24,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
+#include "lograte.h"
 #include "public.h"
 #include "upstream.h"
 
@@ -150,25 +151,13 @@ serve_abandon(void *ctx)
 	sdbd_public_cancel(sf->pub);
 }
 
-/* Longest log line written; longer ones are cut (none is). */
-#define SERVE_LOG_LINE_MAX 8192
-
 /* The log lines of the public path (first contact, misbehavior), of the
  * upstream and of the listener (refused connections) go to stderr, one
- * line each: bytes that are not printable ASCII (a message may quote an
- * upstream or the public log) are written as '?', so that no line can
- * forge another nor be read by a terminal as a command. */
+ * line each, made printable as every line serve writes (sdbd_linef). */
 static void
 serve_log_line(const char *line)
 {
-	char out[SERVE_LOG_LINE_MAX];
-	size_t i;
-
-	for (i = 0; line[i] != '\0' && i + 1 < sizeof out; i++)
-		out[i] = (unsigned char)line[i] >= 0x20 && (unsigned char)line[i] <= 0x7e ?
-		    line[i] : '?';
-	out[i] = '\0';
-	fprintf(stderr, "sumdbd: %s\n", out);
+	sdbd_linef(stderr, "sumdbd: %s", line);
 }
 
 /* Reads one config value through a short-lived reader handle. */
@@ -196,7 +185,7 @@ static int
 set_once(const char **slot, const char *name, const char *how)
 {
 	if (*slot != NULL) {
-		fprintf(stderr, "sumdbd serve: --%s given twice: give %s\n", name, how);
+		sdbd_linef(stderr, "sumdbd serve: --%s given twice: give %s", name, how);
 		return 0;
 	}
 	*slot = optarg;
@@ -229,13 +218,13 @@ gosumdb_line(const char *vkey, const char *addr)
 		port = addr + 5;
 	if (port != NULL && gethostname(host, sizeof host) == 0 && host[0] != '\0' &&
 	    memchr(host, '\0', sizeof host) != NULL) {
-		printf("GOSUMDB=\"%s http://%s:%s\"\n", vkey, host, port);
+		sdbd_linef(stdout, "GOSUMDB=\"%s http://%s:%s\"", vkey, host, port);
 		fflush(stdout);
-		fprintf(stderr, "sumdbd serve: listening on all addresses; the GOSUMDB line names "
-		    "this host as %s: give clients the name they reach it by\n", host);
+		sdbd_linef(stderr, "sumdbd serve: listening on all addresses; the GOSUMDB line names "
+		    "this host as %s: give clients the name they reach it by", host);
 		return;
 	}
-	printf("GOSUMDB=\"%s http://%s\"\n", vkey, addr);
+	sdbd_linef(stdout, "GOSUMDB=\"%s http://%s\"", vkey, addr);
 }
 
 int
@@ -382,7 +371,7 @@ cmd_serve(int argc, char **argv)
 	}
 	if (cli_extra_args("sumdbd serve", argc, argv, optind) || db == NULL) {
 		if (db == NULL)
-			fprintf(stderr, "sumdbd serve: --db is required\n");
+			sdbd_linef(stderr, "sumdbd serve: --db is required");
 		cli_usage_error("sumdbd serve", serve_usage);
 		return 1;
 	}
@@ -390,18 +379,18 @@ cmd_serve(int argc, char **argv)
 	 * (a CA file meant for a proxy that is not configured, say): said
 	 * now, rather than left to puzzle over at the first lookup. */
 	if (for_upstream != NULL && uopt.proxies == NULL) {
-		fprintf(stderr, "sumdbd serve: --%s is for the module proxy of --upstream, which "
-		    "is not given\n", for_upstream);
+		sdbd_linef(stderr, "sumdbd serve: --%s is for the module proxy of --upstream, which "
+		    "is not given", for_upstream);
 		return 1;
 	}
 	if (for_public != NULL && popt.off) {
-		fprintf(stderr, "sumdbd serve: --%s is for the public log, which --no-public turns "
-		    "off: give one or the other\n", for_public);
+		sdbd_linef(stderr, "sumdbd serve: --%s is for the public log, which --no-public turns "
+		    "off: give one or the other", for_public);
 		return 1;
 	}
 	/* before anything is opened: the listener reads it only at the end */
 	if (sdbd_http_listen_check(listen, &eb) != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: --listen %s\n", eb.msg);
+		sdbd_linef(stderr, "sumdbd serve: --listen %s", eb.msg);
 		return 1;
 	}
 
@@ -425,19 +414,19 @@ cmd_serve(int argc, char **argv)
 	if (rc == SDB_OK)
 		rc = config_value(db, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd serve: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	lopt.db_path = db;
 	lopt.key_path = key;
 	rc = sdbd_log_open(&log, &lopt, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd serve: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	rc = sdbd_handlers_new(&handlers, db, name, log, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	/* Lookup misses run on the listener's miss (defer) threads: one pool
@@ -460,7 +449,7 @@ cmd_serve(int argc, char **argv)
 	if (uopt.proxies != NULL || uopt.patterns != NULL) {
 		rc = sdbd_upstream_new(&upstream, &uopt, log, &eb);
 		if (rc != SDB_OK) {
-			fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+			sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 			goto out;
 		}
 		warn_if_shared("--upstream-token-file", uopt.token_file);
@@ -473,14 +462,14 @@ cmd_serve(int argc, char **argv)
 	popt.log_line = serve_log_line;
 	rc = sdbd_public_new(&pub, &popt, log, db, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	sdbd_handlers_set_miss(handlers, sdbd_public_miss, sdbd_public_miss_pool, pub);
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {
-			fprintf(stderr, "sumdbd serve: admin socket: %s\n", sdb_errmsg(&eb, rc));
+			sdbd_linef(stderr, "sumdbd serve: admin socket: %s", sdb_errmsg(&eb, rc));
 			goto out;
 		}
 	}
@@ -512,7 +501,7 @@ cmd_serve(int argc, char **argv)
 
 				if (fit == 0)
 					fit = 1;
-				fprintf(stderr, "sumdbd serve: open-files limit %llu: at most %u connections\n",
+				sdbd_linef(stderr, "sumdbd serve: open-files limit %llu: at most %u connections",
 				    (unsigned long long)rl.rlim_cur, fit);
 				want = fit;
 			}
@@ -530,11 +519,11 @@ cmd_serve(int argc, char **argv)
 	hopt.log_line = serve_log_line;
 	rc = sdbd_http_start(&http, &hopt, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd serve: %s\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	l = sdbd_log_latest(log);
-	printf("sumdbd: serving %s (tree size %" PRId64 ", %u HTTP worker%s) on http://%s\n",
+	sdbd_linef(stdout, "sumdbd: serving %s (tree size %" PRId64 ", %u HTTP worker%s) on http://%s",
 	    name, l->tree.n, hopt.threads, hopt.threads == 1 ? "" : "s", sdbd_http_address(http));
 	gosumdb_line(vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
@@ -544,7 +533,7 @@ cmd_serve(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			break;
 	} while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP);
-	fprintf(stderr, "sumdbd: stopping (signal %d)\n", sig);
+	sdbd_linef(stderr, "sumdbd: stopping (signal %d)", sig);
 	status = 0;
 out:
 	/* Order matters: no new requests, then no new admin imports, then the

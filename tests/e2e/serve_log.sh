@@ -16,7 +16,8 @@
 #   5. a line that quotes bytes that are not printable ASCII (here an
 #      --upstream URL holding an escape sequence and a newline): one line,
 #      those bytes written as '?', so that no line is forged and nothing
-#      reaches a terminal as a command;
+#      reaches a terminal as a command; the same for the lines said at
+#      start (a --db path or a --checkpoint path holding them);
 #   and at each stop, the lines only counted are said: for each kind the
 #   last of them with the count of the others, so that no count is lost;
 #   then the server stops cleanly.
@@ -142,5 +143,22 @@ expect 0 '^sumdbd: upstream: corp\.example\.com/odd@v1\.0\.0 not recorded: .*/up
 	"a line quoting an escape and a newline: one line, each written as '?'" -- cat "$WORK/odd.err"
 expect 0 '^0 0$' "... no line forged, no escape written" -- sh -c \
 	"echo \$(grep -c '^sumdbd: forged' '$WORK/odd.err') \$(grep -c '$ESC' '$WORK/odd.err')"
+expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
+# at start: a refusal naming --db, a note naming --checkpoint
+timeout 60 "$SUMDBD" serve --db "$WORK/$odd/none.db" --listen 127.0.0.1:0 --no-public \
+    >"$WORK/oddstart.err" 2>&1
+expect 0 '^1$' "a --db path holding an escape and a newline: serve refuses to start" -- echo $?
+expect 0 '^sumdbd serve: .*/up\?\[2Jx\?sumdbd: forged/none\.db: .*/up\?\[2Jx\?sumdbd: forged/none\.db$' \
+	"... in one line, each written as '?'" -- cat "$WORK/oddstart.err"
+expect 0 '^1 0 0$' "... no line forged, no escape written" -- sh -c \
+	"echo \$(wc -l <'$WORK/oddstart.err') \$(grep -c '^sumdbd: forged' '$WORK/oddstart.err') \$(grep -c '$ESC' '$WORK/oddstart.err')"
+"$SUMDBD" init --db "$WORK/cp.db" --name cp.sum.example >/dev/null 2>&1 || { echo "FAIL: init cp.db"; exit 1; }
+sumdbd_start oddcp "$WORK/cp.db" --no-admin --checkpoint "$WORK/$odd/cp"
+sumdbd_stop oddcp
+expect 0 '^sumdbd: note: no checkpoint at .*/up\?\[2Jx\?sumdbd: forged/cp yet: ' \
+	"a --checkpoint path holding them, named at start: one line, each written as '?'" -- \
+	cat "$WORK/oddcp.err"
+expect 0 '^0 0$' "... no line forged, no escape written" -- sh -c \
+	"echo \$(grep -c '^sumdbd: forged' '$WORK/oddcp.err') \$(grep -c '$ESC' '$WORK/oddcp.err')"
 expect 0 '^0$' "the server stops cleanly" -- echo "$SUMDBD_STATUS"
 e2e_done

@@ -1,9 +1,11 @@
 /* Unit tests for src/sumdbd/lograte.c: lines said at most once a minute
  * for each kind, with the count of those left out (also said at a stop),
- * also when several threads say them. */
+ * also when several threads say them; every line made printable. */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lograte.h"
@@ -130,6 +132,26 @@ test_say_threads(void)
 	sdbd_lograte_set_free(s);
 }
 
+/* One line, every byte that is not printable ASCII as '?'. */
+static void
+test_linef(void)
+{
+	char *buf = NULL, big[SDBD_LINE_MAX + 100];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	sdbd_linef(f, "x %s: %d", "a\033[2J\nsumdbd: forged\t\x7f\xc3\xa9~", 7);
+	memset(big, 'b', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	sdbd_linef(f, "%s", big);
+	CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+	CU_ASSERT_EQUAL(len, strlen("x a?[2J?sumdbd: forged????~: 7\n") + SDBD_LINE_MAX);
+	CU_ASSERT_NSTRING_EQUAL(buf, "x a?[2J?sumdbd: forged????~: 7\nbbb", 34);
+	CU_ASSERT_EQUAL(buf[len - 1], '\n');
+	free(buf);
+}
+
 void
 unit_register(void)
 {
@@ -137,6 +159,7 @@ unit_register(void)
 		{ "take", test_take },
 		{ "say", test_say },
 		{ "say_threads", test_say_threads },
+		{ "linef", test_linef },
 		{ NULL, NULL },
 	};
 	unit_suite("lograte", tests);
