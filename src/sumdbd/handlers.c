@@ -42,6 +42,7 @@
 #include "csumdb/record.h"
 #include "csumdb/store.h"
 #include "csumdb/tile.h"
+#include "clock.h"
 #include "handlers.h"
 #include "limits.h"
 #include "lookup_index.h"
@@ -74,6 +75,7 @@ struct sdbd_handlers {
 	_Atomic(struct sdbd_lookup_index *) ix;
 	pthread_t ix_thread;
 	int ix_started;
+	void (*log_line)(const char *line);   /* or NULL */
 };
 
 /* A worker thread's reader handle and the tree size its open snapshot
@@ -93,26 +95,44 @@ close_reader(void *p)
 	free(rd);
 }
 
-/* Builds the lookup index on a read handle of its own and publishes it.
- * Records added from now on are not in it: they are found in the store. */
+/* Builds the lookup index on a read handle of its own and publishes it,
+ * and tells the operator what it holds or why there is none: its memory
+ * shows in the server's size, and without it a large log's lookups cost
+ * more (sumdbd.8 "LARGE LOGS").  Records added from now on are not in
+ * it: they are found in the store. */
 static void *
 build_index(void *arg)
 {
 	struct sdbd_handlers *h = arg;
 	struct sdbd_lookup_index *ix = NULL;
-	struct sdb_store *s;
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_store *s = NULL;
+	long long t0 = sdb_clock_ms();
+	char line[512];
+	int rc;
 
-	if (sdb_store_open(&s, h->db_path, SDB_STORE_READ, NULL) != SDB_OK)
-		return NULL;
-	if (sdbd_lookup_index_build(&ix, s, NULL) == SDB_OK)
-		atomic_store_explicit(&h->ix, ix, memory_order_release);
+	rc = sdb_store_open(&s, h->db_path, SDB_STORE_READ, &eb);
+	if (rc == SDB_OK)
+		rc = sdbd_lookup_index_build(&ix, s, &eb);
 	sdb_store_close(s);
+	if (rc == SDB_OK) {
+		atomic_store_explicit(&h->ix, ix, memory_order_release);
+		snprintf(line, sizeof line, "lookup index: %zu record%s in %.1f MiB, built in %.1f s",
+		    sdbd_lookup_index_count(ix), sdbd_lookup_index_count(ix) == 1 ? "" : "s",
+		    (double)sdbd_lookup_index_bytes(ix) / (1024.0 * 1024.0),
+		    (double)(sdb_clock_ms() - t0) / 1000.0);
+	} else {
+		snprintf(line, sizeof line, "lookup index: none (%s); lookups read the database's "
+		    "own index", sdb_errmsg(&eb, rc));
+	}
+	if (h->log_line != NULL)
+		h->log_line(line);
 	return NULL;
 }
 
 int
 sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
-    struct sdbd_log *log, struct sdb_errbuf *eb)
+    struct sdbd_log *log, void (*log_line)(const char *line), struct sdb_errbuf *eb)
 {
 	struct sdbd_handlers *h;
 
@@ -136,6 +156,7 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 	}
 	h->name_len = strlen(name);
 	h->log = log;
+	h->log_line = log_line;
 	atomic_init(&h->ix, NULL);
 	/* Without the thread lookups simply all go to the store. */
 	h->ix_started = pthread_create(&h->ix_thread, NULL, build_index, h) == 0;

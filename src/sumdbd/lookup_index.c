@@ -87,8 +87,8 @@ sdbd_lookup_index_build(struct sdbd_lookup_index **out, struct sdb_store *s,
 	if ((rc = sdb_store_count(s, &n, eb)) != SDB_OK)
 		return rc;
 	if (n > SDBD_LOOKUP_INDEX_MAX_RECORDS)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%lld records: more than the lookup index holds",
-		    (long long)n);
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%lld records: more than the %d the lookup "
+		    "index holds", (long long)n, SDBD_LOOKUP_INDEX_MAX_RECORDS);
 	ix = calloc(1, sizeof *ix);
 	if (ix == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");

@@ -424,7 +424,7 @@ cmd_serve(int argc, char **argv)
 		sdbd_linef(stderr, "sumdbd serve: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	rc = sdbd_handlers_new(&handlers, db, name, log, &eb);
+	rc = sdbd_handlers_new(&handlers, db, name, log, serve_log_line, &eb);
 	if (rc != SDB_OK) {
 		sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 		goto out;

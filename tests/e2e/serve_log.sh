@@ -18,6 +18,7 @@
 #      those bytes written as '?', so that no line is forged and nothing
 #      reaches a terminal as a command; the same for the lines said at
 #      start (a --db path or a --checkpoint path holding them);
+#   the lookup index, at each start: how many records it holds;
 #   and at each stop, the lines only counted are said: for each kind the
 #   last of them with the count of the others, so that no count is lost;
 #   then the server stops cleanly.
@@ -73,8 +74,15 @@ expect 0 '^sumdbd: upstream: corp\.example\.com/none300@v1\.0\.0 not recorded: .
 	cat "$WORK/serve.err"
 expect 0 '^sumdbd: upstream: corp\.example\.com/bad@v1\.0\.0 not recorded: .*not a valid zip.* \(and 48 more of this kind since the last such line\)$' \
 	"... and so are the bad zip's" -- cat "$WORK/serve.err"
-expect 0 '^5$' "nothing else was said: the two lines, the stop and the two counts" -- \
+expect 0 '^sumdbd: lookup index: 0 records in 0\.0 MiB, built in [0-9.]* s$' \
+	"at start, the lookup index of the empty log was said" -- cat "$WORK/serve.err"
+expect 0 '^6$' "nothing else was said: the index, the two lines, the stop and the two counts" -- \
 	sh -c "wc -l <'$WORK/serve.err'"
+start_sumdbd "$WORK/db/sumdb.db" --no-admin
+expect 0 '^yes$' "restarted on the one version recorded: the index holds it, and says so" -- \
+	ok_if wait_for 10 grep -Eq '^sumdbd: lookup index: 1 record in 0\.0 MiB, built in [0-9.]* s$' \
+	"$WORK/serve.err"
+stop_sumdbd
 
 # --- 3. the public log -------------------------------------------------------
 "$SUMDBD" init --db "$WORK/pub.db" --name pub.sum.example >"$WORK/pinit.out" 2>&1 ||
