@@ -30,14 +30,15 @@ static void
 init_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd init --db FILE --name NAME [--key KEYFILE | --key-out KEYFILE]\n"
-	    "                   [--checkpoint FILE]\n"
+	    "usage: sumdbd init --db FILE --name NAME [--key-out KEYFILE] [--checkpoint FILE]\n"
+	    "       sumdbd init --db FILE --key KEYFILE [--name NAME] [--checkpoint FILE]\n"
 	    "\n"
 	    "Creates a new checksum database FILE for the log NAME (host[/path], the\n"
 	    "name clients see in GOSUMDB) and signs its empty tree.  Without --key a\n"
 	    "new Ed25519 signer key is written to FILE.key (or --key-out), created\n"
 	    "with mode 0600; it is never printed.  With --key an existing signer key\n"
-	    "(PRIVATE+KEY+NAME+..., alone or as sumdbd keygen prints it) is used.\n"
+	    "(PRIVATE+KEY+NAME+..., alone or as sumdbd keygen prints it) is used,\n"
+	    "and names the log: --name may then be left out.\n"
 	    "The database remembers the key file: by its bare name when it lies\n"
 	    "beside the database (the directory can then move), else by its path.\n"
 	    "Keep the key file safe: losing it ends the log.\n"
@@ -46,7 +47,8 @@ init_usage(FILE *f)
 	    "behind (no database, no FILE-lock, no new key).\n"
 	    "\n"
 	    "  --db FILE        the database to create\n"
-	    "  --name NAME      the log name, e.g. sum.corp.example\n"
+	    "  --name NAME      the log name, e.g. sum.corp.example (with --key:\n"
+	    "                   default the key's name, and none other)\n"
 	    "  --key KEYFILE    import this signer key instead of generating one\n"
 	    "  --key-out PATH   where to write the new key (default FILE.key)\n"
 	    "  --checkpoint FILE\n"
@@ -255,8 +257,13 @@ cmd_init(int argc, char **argv)
 	}
 	if (cli_extra_args("sumdbd init", argc, argv, optind) || db == NULL ||
 	    (name == NULL && key == NULL)) {
-		if (db == NULL || (name == NULL && key == NULL))
+		if (db == NULL && name == NULL && key == NULL)
 			fprintf(stderr, "sumdbd init: --db and --name are required\n");
+		else if (db == NULL)
+			fprintf(stderr, "sumdbd init: --db is required\n");
+		else if (name == NULL && key == NULL)
+			fprintf(stderr, "sumdbd init: --name is required (or --key, whose key "
+			    "names the log)\n");
 		cli_usage_error("sumdbd init", init_usage);
 		return EXIT_LOCAL;
 	}

@@ -85,6 +85,98 @@ for p in "sumdbd doc/sumdbd.8 $SUMDBD_CMDS" "sumdb doc/sumdb.1 $SUMDB_CMDS"; do
 		sh -c "comm -13 '$WORK/man.opts' '$WORK/help.opts' | grep . || echo none"
 done
 
+# What a usage line shows as required is required.  Each form of a
+# sumdbd command that its --help usage and the man page's SYNOPSIS show,
+# with one option that is outside brackets left out (and every other
+# option of the form given), must be refused, naming that option: unless
+# what is left is another form.  The command's parser is the other
+# source: a usage that calls an option required when the command runs
+# without it (init --key takes its name from the key) fails here.
+# usage_drops PROG CMD HELP-FILE MAN-FILE: the command lines to try, one
+# per line: the option left out, then the arguments, each option's value
+# a placeholder: KEY (a key file for NAME), NAME, COUNT, ADDR, or NEW (a
+# path to make).
+usage_drops() {
+	python3 - "$@" <<'PY'
+import re, sys
+prog, cmd, helpf, manf = sys.argv[1:5]
+
+def forms(text):
+    """(required, optional) option lists, each option (name, has-value),
+    of every form "PROG CMD ..." in text."""
+    out = []
+    for f in re.split(r"(?=\b%s [a-z-]+ )" % prog, text):
+        m = re.match(r"%s %s (.*)" % (prog, re.escape(cmd)), f, re.S)
+        if not m:
+            continue
+        toks = re.sub(r"([\[\]|])", r" \1 ", m.group(1)).split()
+        req, opt, depth, skip = [], [], 0, None
+        for i, t in enumerate(toks):
+            if t == "[":
+                depth += 1
+            elif t == "]":
+                depth -= 1
+                if skip is not None and depth < skip:
+                    skip = None
+            elif t == "|" and depth > 0 and skip is None:
+                skip = depth   # the first alternative only
+            elif t.startswith("--") and skip is None:
+                nxt = toks[i + 1] if i + 1 < len(toks) else "]"
+                o = (t, None if re.match(r"[\[\]|-]", nxt) else nxt)
+                (opt if depth else req).append(o)
+        out.append((req, opt))
+    return out
+
+help_text = open(helpf).read().split("\n\n")[0].replace("usage:", "")
+man = open(manf, encoding="utf-8").read()
+man = re.sub(r"\\f[BIRP]", "", man.replace("\\-", "-"))
+syn = re.search(r"^\.SH SYNOPSIS\n(.*?)^\.SH ", man, re.S | re.M).group(1)
+syn = " ".join(re.sub(r"^\.[A-Z]+ ?", "", l).replace('"', "") for l in syn.split("\n"))
+for src in (help_text, syn.replace(".br", "\n")):
+    fs = forms(src)
+    for req, opt in fs:
+        for drop in req:
+            rest = [o for o in req + opt if o != drop]
+            names = set(o[0] for o in rest)
+            if any(set(o[0] for o in r) <= names <= set(o[0] for o in r + p) for r, p in fs):
+                continue
+            args = []
+            for name, val in rest:
+                args.append(name)
+                if val:
+                    args.append({"--key": "KEY", "--name": "NAME"}.get(name) or
+                                {"N": "COUNT", "ADDR": "ADDR", "HOST": "ADDR"}.get(val, "NEW"))
+            print(drop[0], " ".join(args))
+PY
+}
+R="$WORK/required"
+mkdir -p "$R"
+(umask 077 && "$top_builddir/sumdbd" keygen localhost.localdev/sumdb >"$R/key")
+run=0
+for cmd in $SUMDBD_CMDS; do
+	"$top_builddir/sumdbd" "$cmd" --help >"$R/help" 2>&1
+	usage_drops sumdbd "$cmd" "$R/help" "$top_srcdir/doc/sumdbd.8" | sort -u >"$R/drops"
+	while read -r drop args; do
+		run=$((run + 1))
+		mkdir -p "$R/$run"
+		set --
+		for a in $args; do
+			case $a in
+			KEY) a=$R/key ;;
+			NAME) a=localhost.localdev/sumdb ;;
+			COUNT) a=1 ;;
+			ADDR) a=127.0.0.1:0 ;;
+			NEW) a=$R/$run/new$# ;;
+			esac
+			set -- "$@" "$a"
+		done
+		expect 1 "^sumdbd $cmd: .*$drop( |\$)" \
+			"sumdbd $cmd without $drop, which its usage requires, is refused ($*)" -- \
+			timeout 20 "$top_builddir/sumdbd" "$cmd" "$@" </dev/null
+	done <"$R/drops"
+done
+expect 0 '^yes$' "usage lines with required options were tried" -- ok_if test "$run" -gt 0
+
 if command -v man >/dev/null 2>&1 && man --help 2>&1 | grep -q -- --warnings; then
 	for page in doc/sumdbd.8 doc/sumdb.1; do
 		expect 0 '^none$' "$page renders without warnings" -- \
