@@ -85,6 +85,25 @@ for p in "sumdbd doc/sumdbd.8 $SUMDBD_CMDS" "sumdb doc/sumdb.1 $SUMDB_CMDS"; do
 		sh -c "comm -13 '$WORK/man.opts' '$WORK/help.opts' | grep . || echo none"
 done
 
+# The deployment the documents describe is the unit's: every path under
+# /var/lib that README.md, sumdbd.8 and the unit's own comments name is in
+# the unit's StateDirectory=, and every --db there is its ExecStart's (an
+# operator following sumdbd.8's examples after contrib/sumdbd.service
+# must reach the database the service serves).
+UNIT="$top_srcdir/contrib/sumdbd.service"
+STATE_DIR=/var/lib/$(sed -n 's/^StateDirectory=//p' "$UNIT")
+UNIT_DB=$(sed -n 's/^ExecStart=.* --db \([^ ]*\).*/\1/p' "$UNIT")
+expect 0 "^$STATE_DIR/" "the unit serves a database in its StateDirectory= ($STATE_DIR)" -- \
+	echo "$UNIT_DB"
+for doc in README.md doc/sumdbd.8 contrib/sumdbd.service; do
+	sed 's/\\-/-/g' "$top_srcdir/$doc" | grep -oE '/var/lib[^ `;,)]*' | sort -u >"$WORK/paths"
+	expect 0 '^none$' "$doc: every path under /var/lib is in $STATE_DIR" -- \
+		sh -c "grep -vx -e '$STATE_DIR' -e '$STATE_DIR/.*' '$WORK/paths' || echo none"
+	sed 's/\\-/-/g' "$top_srcdir/$doc" | grep -oE -- '--db /var/lib[^ `;,)]*' | sort -u >"$WORK/dbs"
+	expect 0 '^none$' "$doc: every --db under /var/lib is the unit's ($UNIT_DB)" -- \
+		sh -c "grep -vx -e '--db $UNIT_DB' '$WORK/dbs' || echo none"
+done
+
 # What a usage line shows as required is required.  Each form of a
 # sumdbd command that its --help usage and the man page's SYNOPSIS show,
 # with one option that is outside brackets left out (and every other
