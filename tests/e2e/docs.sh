@@ -104,6 +104,47 @@ for doc in README.md doc/sumdbd.8 contrib/sumdbd.service; do
 		sh -c "grep -vx -e '--db $UNIT_DB' '$WORK/dbs' || echo none"
 done
 
+# The setup the deployment documents have root run (README.md's
+# Deploying block, the unit's comments) works on a fresh Debian 12
+# system: each program it runs, but csumdb's own, comes from a package of
+# priority required or important, which every Debian system has (sudo,
+# say, is optional: runuser does what sudo -u does, for root).
+# setup_programs FILE...: those programs, one per line.
+setup_programs() {
+	python3 - "$@" <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    lines = open(path, encoding="utf-8").read().split("\n")
+    if path.endswith(".md"):
+        i = lines.index("## Deploying")
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("## "))
+        cmds = [l[4:] for l in lines[i:end] if l.startswith("    ")]
+    else:
+        cmds = [l[4:] for l in lines if re.match(r"^#   [a-z]", l)]
+    for c in cmds:
+        for part in c.split("#")[0].split("&&"):
+            w = part.split()
+            while w and w[0] in ("sudo", "runuser"):
+                # sudo -u USER PROG, runuser -u USER -- PROG: both
+                print(w[0])
+                w = w[w.index("--") + 1:] if "--" in w else w[3:]
+            if w and w[0] not in ("sumdbd", "sumdb"):
+                print(w[0])
+PY
+}
+if command -v dpkg-query >/dev/null 2>&1; then
+	setup_programs "$top_srcdir/README.md" "$top_srcdir/contrib/sumdbd.service" | sort -u >"$WORK/setup"
+	expect 0 '^yes$' "the deployment documents show setup commands" -- ok_if test -s "$WORK/setup"
+	while read -r prog; do
+		pkg=$(dpkg -S "bin/$prog" 2>/dev/null | sed -n "s|^\([^:,]*\): .*bin/$prog\$|\1|p" | head -n1)
+		prio=$([ -z "$pkg" ] || dpkg-query -W -f '${Priority}' "$pkg")
+		expect 0 '^(required|important)( |$)' "the setup's $prog is on every Debian system" -- \
+			echo "${prio:-$prog is not installed here}${pkg:+ (package $pkg)}"
+	done <"$WORK/setup"
+else
+	echo "skip: no dpkg to tell which packages the setup's programs come from"
+fi
+
 # What a usage line shows as required is required.  Each form of a
 # sumdbd command that its --help usage and the man page's SYNOPSIS show,
 # with one option that is outside brackets left out (and every other
