@@ -4,6 +4,12 @@
 # and only options that command's --help lists; every option a man page
 # names is one of its program's, and every option of every command's
 # --help is in its man page; the man pages render without warnings.
+# For sumdbd also: each command's getopt table and its --help list the
+# same options; serve's --help and sumdbd.8 give the same defaults; the
+# paths of the deployment documents are the unit's; the setup they have
+# root run needs nothing a Debian system may lack; what a usage line
+# shows as required is required; sumdbd.8 as rendered names every
+# option whole.
 . "$top_srcdir/tests/e2e/lib.sh"
 
 # doc_lines FILE: the command lines of FILE, one per line: README's
@@ -84,6 +90,68 @@ for p in "sumdbd doc/sumdbd.8 $SUMDBD_CMDS" "sumdb doc/sumdb.1 $SUMDB_CMDS"; do
 	expect 0 '^none$' "every option of $prog's --help is in $page" -- \
 		sh -c "comm -13 '$WORK/man.opts' '$WORK/help.opts' | grep . || echo none"
 done
+
+# Each command's parser against its --help: the long options of the
+# command's getopt table (src/sumdbd/cmd_CMD.c, serve.c for serve) are
+# the options its --help lists (one a line, indented), so none is
+# accepted unsaid.
+# parser_opts FILE: the long options of FILE's getopt table.
+parser_opts() {
+	python3 - "$1" <<'PY'
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+table = re.search(r"struct option opts\[\] = \{(.*?)\n\t*\};", src, re.S).group(1)
+for name in re.findall(r'\{ "([a-z0-9-]+)",', table):
+    print("--" + name)
+PY
+}
+for cmd in $SUMDBD_CMDS; do
+	src=$top_srcdir/src/sumdbd/cmd_$cmd.c
+	[ "$cmd" = serve ] && src=$top_srcdir/src/sumdbd/serve.c
+	parser_opts "$src" | sort -u >"$WORK/parser.opts"
+	"$top_builddir/sumdbd" "$cmd" --help | sed -n 's/^ \{1,\}\(--[a-z][a-z0-9-]*\).*/\1/p' |
+		sort -u >"$WORK/cmd.opts"
+	expect 0 '^yes$' "sumdbd $cmd: its getopt table has options" -- ok_if test -s "$WORK/parser.opts"
+	expect 0 '^none$' "sumdbd $cmd: every option its parser takes is in its --help" -- \
+		sh -c "comm -23 '$WORK/parser.opts' '$WORK/cmd.opts' | grep . || echo none"
+	expect 0 '^none$' "sumdbd $cmd: every option its --help lists is one its parser takes" -- \
+		sh -c "comm -13 '$WORK/parser.opts' '$WORK/cmd.opts' | grep . || echo none"
+done
+
+# The defaults serve's --help and sumdbd.8's SERVE OPTIONS give each
+# option (a number, an address or a URL) are the same.
+# serve_defaults FILE: "OPTION DEFAULT" for each option FILE (serve's
+# --help, or the man page) gives a default of that kind.
+serve_defaults() {
+	python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+val = r"\(default:? ([0-9]([0-9.:]*[0-9])?|https?://[^ ;,)]*[a-z])"
+if text.startswith(".TH"):
+    text = re.sub(r"\\f[BIRP]", "", text.replace("\\-", "-"))
+    sec = re.search(r"^\.SH SERVE OPTIONS\n(.*?)^\.SH ", text, re.S | re.M).group(1)
+    for blk in re.split(r"^\.TP\n", sec, flags=re.M)[1:]:
+        first, _, body = blk.partition("\n")
+        m = re.match(r"\.BI? (--[a-z0-9-]+)", first)
+        body = re.split(r"^\.PP", body, flags=re.M)[0]
+        d = re.search(val, re.sub(r"\s+", " ", body))
+        if m and d:
+            print(m.group(1), d.group(1))
+else:
+    opts = re.split(r"\n  (?=--[a-z])", text)
+    for o in opts[1:]:
+        name = o.split()[0]
+        d = re.search(val, re.sub(r"\s+", " ", o.split("\n\n")[0]))
+        if d:
+            print(name, d.group(1))
+PY
+}
+"$top_builddir/sumdbd" serve --help >"$WORK/serve.help"
+serve_defaults "$WORK/serve.help" | sort >"$WORK/help.defaults"
+serve_defaults "$top_srcdir/doc/sumdbd.8" | sort >"$WORK/man.defaults"
+expect 0 '^yes$' "serve's --help gives defaults" -- ok_if test -s "$WORK/help.defaults"
+expect 0 '^none$' "serve's defaults: --help and sumdbd.8 say the same" -- \
+	sh -c "diff '$WORK/help.defaults' '$WORK/man.defaults' | grep '^[<>]' || echo none"
 
 # The deployment the documents describe is the unit's: every path under
 # /var/lib that README.md, sumdbd.8 and the unit's own comments name is in
