@@ -6,7 +6,8 @@
 # --help is in its man page; the man pages render without warnings.
 # For sumdbd also: each command's getopt table and its --help list the
 # same options; serve's --help and sumdbd.8 give the same defaults; the
-# paths of the deployment documents are the unit's; the setup they have
+# nginx site and the unit agree with serve's defaults; the paths of the
+# deployment documents are the unit's; the setup they have
 # root run needs nothing a Debian system may lack; what a usage line
 # shows as required is required; sumdbd.8 as rendered names every
 # option whole.
@@ -153,12 +154,39 @@ expect 0 '^yes$' "serve's --help gives defaults" -- ok_if test -s "$WORK/help.de
 expect 0 '^none$' "serve's defaults: --help and sumdbd.8 say the same" -- \
 	sh -c "diff '$WORK/help.defaults' '$WORK/man.defaults' | grep '^[<>]' || echo none"
 
+# contrib/ against serve's defaults (its --help): the defaults the files
+# quote ("--idle-timeout (15 s)"); nginx lets go of a kept-alive
+# connection before --idle-timeout ends it, waits for a lookup longer
+# than one --upstream-timeout attempt, and limits each client as
+# --max-conns-per-ip does; the unit raises --max-conns-per-ip to
+# --max-conns.
+# dflt OPTION: serve's default for OPTION, from its --help.
+dflt() { sed -n "s/^$1 //p" "$WORK/help.defaults"; }
+SITE="$top_srcdir/contrib/nginx-sumdbd.conf"
+UNIT="$top_srcdir/contrib/sumdbd.service"
+for f in "$SITE" "$UNIT"; do
+	grep -oE -- '--[a-z][a-z0-9-]* \([0-9]+( s)?\)' "$f" | tr -d '()' | sed 's/ s$//' |
+		sort -u >"$WORK/quoted"
+	while read -r opt n; do
+		expect 0 "^$n\$" "${f##*/} quotes serve's $opt default ($n)" -- dflt "$opt"
+	done <"$WORK/quoted"
+done
+# nginx_s DIRECTIVE: the seconds of DIRECTIVE in the site file
+nginx_s() { sed -n "s/^[[:space:]]*$1 \\([0-9]*\\)s;/\\1/p" "$SITE"; }
+expect 0 '^yes$' "nginx keepalive_timeout ($(nginx_s keepalive_timeout) s) < serve's --idle-timeout" -- \
+	ok_if test "$(nginx_s keepalive_timeout)" -lt "$(dflt --idle-timeout)"
+expect 0 '^yes$' "nginx proxy_read_timeout ($(nginx_s proxy_read_timeout) s) > serve's --upstream-timeout" -- \
+	ok_if test "$(nginx_s proxy_read_timeout)" -gt "$(dflt --upstream-timeout)"
+expect 0 "^$(dflt --max-conns-per-ip)\$" "nginx limit_conn is serve's --max-conns-per-ip default" -- \
+	sed -n 's/^[[:space:]]*limit_conn sumdbd_perip \([0-9]*\);/\1/p' "$SITE"
+expect 0 "^$(dflt --max-conns)\$" "the unit raises --max-conns-per-ip to --max-conns' default" -- \
+	sed -n 's/^ExecStart=.* --max-conns-per-ip \([0-9]*\).*/\1/p' "$UNIT"
+
 # The deployment the documents describe is the unit's: every path under
 # /var/lib that README.md, sumdbd.8 and the unit's own comments name is in
 # the unit's StateDirectory=, and every --db there is its ExecStart's (an
 # operator following sumdbd.8's examples after contrib/sumdbd.service
 # must reach the database the service serves).
-UNIT="$top_srcdir/contrib/sumdbd.service"
 STATE_DIR=/var/lib/$(sed -n 's/^StateDirectory=//p' "$UNIT")
 UNIT_DB=$(sed -n 's/^ExecStart=.* --db \([^ ]*\).*/\1/p' "$UNIT")
 expect 0 "^$STATE_DIR/" "the unit serves a database in its StateDirectory= ($STATE_DIR)" -- \
