@@ -62,8 +62,27 @@ man_opts() {
 	sed 's/\\-/-/g' "$1" | grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' | sort -u
 }
 
-SUMDBD_CMDS="init keygen add fsck serve status"
-SUMDB_CMDS="audit lookup prove verify-proof check verify-note evidence"
+# The commands: those each program's --help lists (so a new one is
+# checked here without a word to this file).
+# prog_cmds PROG: the commands PROG --help lists, one per line.
+prog_cmds() {
+	"$top_builddir/$1" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\)  .*/\1/p'
+}
+SUMDBD_CMDS=$(prog_cmds sumdbd | tr '\n' ' ')
+SUMDB_CMDS=$(prog_cmds sumdb | tr '\n' ' ')
+expect 0 '^yes$' "sumdbd --help lists commands ($SUMDBD_CMDS)" -- ok_if test -n "$SUMDBD_CMDS"
+expect 0 '^yes$' "sumdb --help lists commands ($SUMDB_CMDS)" -- ok_if test -n "$SUMDB_CMDS"
+# sumdbd.8 describes each under COMMANDS and shows it in the SYNOPSIS,
+# and no other.
+prog_cmds sumdbd | sort -u >"$WORK/cmds"
+sed -n '/^\.SH COMMANDS$/,/^\.SH /{/^\.TP$/{n;s/^\.B \([a-z][a-z-]*\)$/\1/p}}' \
+	"$top_srcdir/doc/sumdbd.8" | sort -u >"$WORK/man.cmds"
+expect 0 '^none$' "sumdbd.8's COMMANDS are sumdbd's" -- \
+	sh -c "diff '$WORK/cmds' '$WORK/man.cmds' | grep '^[<>]' || echo none"
+sed -n '/^\.SH SYNOPSIS$/,/^\.SH /s/^\.B sumdbd \([a-z][a-z-]*\)$/\1/p' \
+	"$top_srcdir/doc/sumdbd.8" | sort -u >"$WORK/man.cmds"
+expect 0 '^none$' "sumdbd.8's SYNOPSIS shows sumdbd's commands" -- \
+	sh -c "diff '$WORK/cmds' '$WORK/man.cmds' | grep '^[<>]' || echo none"
 
 for doc in README.md doc/sumdbd.8 doc/sumdb.1; do
 	doc_lines "$top_srcdir/$doc" >"$WORK/lines" || echo "FAIL: reading $doc"
