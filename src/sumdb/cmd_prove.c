@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,7 +34,8 @@ prove_usage(FILE *f)
 	    "Anyone can check it offline with sumdb verify-proof.\n"
 	    "\n"
 	    "  --out FILE  write the proof to FILE (atomically and durably) instead of\n"
-	    "              standard output\n"
+	    "              standard output; a symbolic link is followed, and a\n"
+	    "              device or FIFO (/dev/stdout) is written to, not replaced\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
 	    "  --json      print a JSON summary (with --out; else the proof is the\n"
 	    "              output), also when it fails: an \"error\" (not-found, invalid,\n"
@@ -91,6 +94,63 @@ fail:
 	free(tmp);
 	errno = e;
 	return -1;
+}
+
+/*
+ * Writes the proof where --out names.  A rename replaces a name, not a
+ * file: the temporary file put in place of a device, a FIFO or a
+ * symbolic link (--out /dev/stdout, /dev/null, a pipe made with mkfifo,
+ * a link to the archive's copy) left them replaced by a regular file,
+ * and as root replaced /dev/null or /dev/stdout for everyone.  So a
+ * symbolic link is followed and the file it names written atomically;
+ * what is not a regular file is written as it is, with no rename, which
+ * is what writing to a device or a pipe means (it has nothing to sync
+ * either); a directory is refused.  0, or -1 with errno and *where what
+ * failed.
+ */
+static int
+write_out(const char *path, const char *data, size_t len, const char **where)
+{
+	struct stat sb, lsb;
+	char *real;
+	int fd, rc, e;
+
+	*where = "writing it";
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT && lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+			*where = "following its symbolic link";
+			errno = ENOENT;
+			return -1;
+		}
+		/* no file yet: made under this name */
+		return write_atomic(path, data, len, where);
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)) < 0)
+			return -1;
+		if (sdb_write_all(fd, data, len) != 0) {
+			e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		return close(fd);
+	}
+	if (lstat(path, &lsb) != 0 || !S_ISLNK(lsb.st_mode))
+		return write_atomic(path, data, len, where);
+	if ((real = realpath(path, NULL)) == NULL) {
+		*where = "following its symbolic link";
+		return -1;
+	}
+	rc = write_atomic(real, data, len, where);
+	e = errno;
+	free(real);
+	errno = e;
+	return rc;
 }
 
 int
@@ -183,7 +243,7 @@ cmd_prove(int argc, char **argv)
 	if (out == NULL) {
 		/* a failed write is reported by the dispatcher (cli_main) */
 		fwrite(file, 1, flen, stdout);
-	} else if (write_atomic(out, file, flen, &where) != 0) {
+	} else if (write_out(out, file, flen, &where) != 0) {
 		snprintf(detail, sizeof detail, "%s: %s: %s", out, where, strerror(errno));
 		fprintf(stderr, "sumdb prove: %s\n", detail);
 		goto out;

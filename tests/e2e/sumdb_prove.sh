@@ -131,6 +131,35 @@ expect 0 'proof written to' "prove --out beside a planted link: written" -- \
 expect 0 '^precious$' "... the file the link names is left as it was" -- cat "$WORK/victim"
 expect 0 '^yes$' "... and --out is the proof, a file of its own" -- \
 	ok_if sh -c "test ! -L '$WORK/r.tlog-proof' && cmp -s '$WORK/p.tlog-proof' '$WORK/r.tlog-proof'"
+# --out naming what a rename would replace: a symbolic link is followed
+# (the link stays, the file it names is the proof), and what is not a
+# regular file (a FIFO here; /dev/stdout, /dev/null) is written to as it
+# is, not replaced by a regular file
+echo old >"$WORK/archived.tlog-proof"
+ln -s archived.tlog-proof "$WORK/link.tlog-proof"
+expect 0 'proof written to .*/link\.tlog-proof$' "prove --out a symbolic link: written" -- \
+	"$SUMDB" prove --out "$WORK/link.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 0 '^yes$' "... the link is still a link, and the file it names the proof" -- \
+	ok_if sh -c "test -L '$WORK/link.tlog-proof' && cmp -s '$WORK/p.tlog-proof' '$WORK/archived.tlog-proof'"
+ln -s nothing.tlog-proof "$WORK/dangling.tlog-proof"
+expect 1 '^sumdb prove: .*/dangling\.tlog-proof: following its symbolic link: No such file or directory$' \
+	"prove --out a link to nothing: exit 1, saying so" -- \
+	"$SUMDB" prove --out "$WORK/dangling.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 0 '^yes$' "... and the link is left as it was" -- \
+	ok_if sh -c "test -L '$WORK/dangling.tlog-proof' && test ! -e '$WORK/nothing.tlog-proof'"
+mkdir "$WORK/adir"
+expect 1 '^sumdb prove: .*/adir: writing it: Is a directory$' "prove --out a directory: exit 1" -- \
+	"$SUMDB" prove --out "$WORK/adir" --url "$U" "$VKEY" example.com/m300@v1.0.0
+mkfifo "$WORK/fifo"
+cat "$WORK/fifo" >"$WORK/fifo.got" &
+fifo_reader=$!
+expect 0 'proof written to .*/fifo$' "prove --out a FIFO: written" -- \
+	"$SUMDB" prove --out "$WORK/fifo" --url "$U" "$VKEY" example.com/m300@v1.0.0
+expect 0 '^yes$' "... it is still a FIFO" -- ok_if test -p "$WORK/fifo"
+# (a reader left waiting on the FIFO is stopped, by its PID)
+kill -TERM "$fifo_reader" 2>/dev/null
+wait "$fifo_reader" 2>/dev/null
+expect 0 '^yes$' "... and its reader read the proof" -- ok_if cmp -s "$WORK/p.tlog-proof" "$WORK/fifo.got"
 
 # forgery twins, each exit 2 with what failed
 python3 - "$WORK/p.tlog-proof" "$WORK" <<'PY'
