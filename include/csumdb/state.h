@@ -55,6 +55,19 @@ struct sdb_state;
 int sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/*
+ * As sdb_state_open, for a caller that only reads the state (sumdb
+ * evidence) and never writes through it.  A state in a directory this
+ * user cannot write (another user's, a read-only mount), where SQLite
+ * cannot make the -shm file it needs to read it, is read as it is in the
+ * file when no -wal file is beside it (no process has it open; what was
+ * accepted or stored is in the file itself); a read that meets a page
+ * changed meanwhile returns SDB_ERR_IO, saying to run again.  Returns
+ * what sdb_state_open does.
+ */
+int sdb_state_open_read(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /* Closes st; NULL is a no-op. */
 void sdb_state_close(struct sdb_state *st);
 

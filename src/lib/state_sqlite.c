@@ -69,6 +69,8 @@ struct sdb_state {
 	sqlite3 *db;      /* NULL: the file is not made yet (state_create) */
 	char *path, *vkey;
 	int in_full;      /* a full-audit transaction is open */
+	int reader;       /* opened by sdb_state_open_read: never written */
+	int immutable;    /* read without locks (state_open_immutable) */
 	int lock_fd;      /* the flocked PATH-lock (sdb_state_lock), else -1 */
 	/* What sdb_state_accepted last read through this handle, so that
 	 * sdb_state_accept replaces only the tree the caller checked
@@ -113,6 +115,11 @@ sq_fail(struct sdb_state *st, struct sdb_errbuf *eb, int rc, const char *what)
 		    "an sqlite3 shell in a transaction) held it locked for %d s; nothing was "
 		    "stored: run again when it is done", what, msg, BUSY_TIMEOUT_MS / 1000);
 	case SQLITE_CORRUPT:
+		/* read without locks, a page a writer was changing reads so */
+		if (st->immutable)
+			return st_errf(st, eb, SDB_ERR_IO, "%s: %s, read as it is in the file (its "
+			    "directory cannot be written): another process may have written it "
+			    "meanwhile: run again; if it stays so, the file is damaged", what, msg);
 		return st_errf(st, eb, SDB_ERR_INVALID, "the file is damaged (%s: %s): restore it "
 		    "from a backup, or move it aside, with its -wal file (it may hold evidence), "
 		    "to start again with a first run that trusts the tree it is shown", what, msg);
@@ -612,6 +619,75 @@ state_make(struct sdb_state *st, struct sdb_errbuf *eb)
 }
 
 /*
+ * Whether a reader (sdb_state_open_read) opens st->path as it is in the
+ * file, with SQLite's immutable mode: when its directory cannot be
+ * written, SQLite cannot make the -shm file it needs to read a state in
+ * WAL mode, and refuses; yet another user's state in that user's
+ * directory, or one on a read-only mount, is what sumdb evidence is
+ * asked to read.  Only when no -wal file is beside it: without one no
+ * process has the state open, and every tree and piece of evidence is in
+ * the file itself (each is copied there before it is reported stored);
+ * with one, SQLite reads the -wal through a -shm it may only read.
+ */
+static int
+state_read_as_is(const struct sdb_state *st)
+{
+	struct stat sb;
+	char *dir, *wal;
+	int as_is = 0;
+
+	if (!st->reader || (dir = sdb_path_dir(st->path)) == NULL)
+		return 0;
+	if (access(dir, W_OK | X_OK) != 0 && (wal = sdb_path_join(st->path, "-wal")) != NULL) {
+		as_is = lstat(wal, &sb) != 0 && errno == ENOENT;
+		free(wal);
+	}
+	free(dir);
+	return as_is;
+}
+
+/*
+ * Opens path read-only in SQLite's immutable mode (no locks, no -shm),
+ * through a URI in which every byte but an unreserved one is
+ * percent-encoded (a '?', '#' or '%' in a file name is no URI syntax).
+ */
+static int
+state_open_immutable(const char *path, sqlite3 **db)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char tail[] = "?immutable=1";
+	size_t n = strlen(path), i, k;
+	char *uri;
+	int rc;
+
+	*db = NULL;
+	if ((uri = malloc(7 + 3 * n + sizeof tail)) == NULL)
+		return SQLITE_NOMEM;
+	memcpy(uri, "file:", 5);
+	k = 5;
+	if (path[0] != '/') {
+		uri[k++] = '.';
+		uri[k++] = '/';
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
+			uri[k++] = (char)c;
+		} else {
+			uri[k++] = '%';
+			uri[k++] = hex[c >> 4];
+			uri[k++] = hex[c & 15];
+		}
+	}
+	memcpy(uri + k, tail, sizeof tail);
+	rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc;
+}
+
+/*
  * Opens st->path as a state for st->vkey, making the file (state_make)
  * when missing, with every check a state file gets: not empty, no table
  * of another program, this schema, this key.  On failure st->db is NULL.
@@ -652,7 +728,10 @@ state_db_open(struct sdb_state *st, struct sdb_errbuf *eb)
 		return st_errf(st, eb, SDB_ERR_INVALID, "the file is empty, so it is damaged (a "
 		    "state file is never empty): restore it from a backup, or remove it to start "
 		    "again with a first run that trusts the next tree it sees");
-	rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE, &st->db);
+	if ((st->immutable = state_read_as_is(st)) != 0)
+		rc = state_open_immutable(st->path, &st->db);
+	else
+		rc = sdb_sqlite_open(st->path, SQLITE_OPEN_READWRITE, &st->db);
 	if (rc != SQLITE_OK) {
 		err = sq_fail(st, eb, rc, "open");
 		goto fail;
@@ -714,8 +793,8 @@ state_create(struct sdb_state *st, struct sdb_errbuf *eb)
 	return st->db != NULL ? SDB_OK : state_db_open(st, eb);
 }
 
-int
-sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
+static int
+state_open(struct sdb_state **out, const char *path, const char *vkey, int reader,
     struct sdb_errbuf *eb)
 {
 	struct sdb_state *st;
@@ -731,6 +810,7 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return SDB_ERR_NOMEM;
 	st->lock_fd = -1;
+	st->reader = reader;
 	if ((st->path = strdup(path)) == NULL || (st->vkey = strdup(vkey)) == NULL) {
 		sdb_state_close(st);
 		return SDB_ERR_NOMEM;
@@ -751,6 +831,20 @@ sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
 	}
 	*out = st;
 	return SDB_OK;
+}
+
+int
+sdb_state_open(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb)
+{
+	return state_open(out, path, vkey, 0, eb);
+}
+
+int
+sdb_state_open_read(struct sdb_state **out, const char *path, const char *vkey,
+    struct sdb_errbuf *eb)
+{
+	return state_open(out, path, vkey, 1, eb);
 }
 
 void

@@ -154,7 +154,7 @@ cmd_evidence(int argc, char **argv)
 		snprintf(detail, sizeof detail, "no state file %s (sumdb audit makes it)", state_path);
 		goto out;
 	}
-	if ((err = sdb_state_open(&st, state_path, vkey, &eb)) != SDB_OK ||
+	if ((err = sdb_state_open_read(&st, state_path, vkey, &eb)) != SDB_OK ||
 	    (err = sdb_state_evidence_each(st, ev_print, &p, &eb)) != SDB_OK) {
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		goto out;

@@ -138,6 +138,18 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	chmod 711 "$WORK"
 	expect 2 'proof of misbehavior' "sumdb evidence reads a read-only state of another user" -- \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$SUMDB" evidence --state "$WORK/ro/state" "$VKEY"
+	# ... also in its owner's directory, which the reader cannot write
+	# (where SQLite cannot make the -shm file it reads a state with),
+	# as the nightly job's user keeps it (a copy of the state itself, in
+	# WAL mode as the audit left it); the name needs no quoting
+	mkdir "$WORK/svc"
+	cp "$ST" "$WORK/svc/o?#%.state"
+	chmod 755 "$WORK/svc"
+	chmod 644 "$WORK/svc/o?#%.state"
+	expect 2 '^--- evidence 1, stored .*---$' "sumdb evidence reads another user's state in that user's directory" -- \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$SUMDB" evidence --state "$WORK/svc/o?#%.state" "$VKEY"
+	expect 0 '^yes$' "... and leaves nothing beside it" -- \
+		ok_if test "$(ls "$WORK/svc")" = 'o?#%.state'
 	chmod 700 "$WORK"
 else
 	echo "SKIP: not root (or no setpriv): a read-only state of another user not checked"
