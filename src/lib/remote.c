@@ -498,16 +498,66 @@ sdb_remote_check_tree_until(struct sdb_remote *r, const struct sdb_tree *accepte
 
 /* --- setup ------------------------------------------------------------- */
 
+/*
+ * Whether the authority auth[0..n) (what is between "//" and the first
+ * '/', '?' or '#') ends in a host and port that parse: after the
+ * credentials (up to its last '@'), a host or [IPv6 literal], then
+ * nothing or ':' and digits.  A password holding a '/', '?' or '#' as it
+ * is cuts the authority short inside it ("user:pa" of user:pa/ss@host),
+ * and libcurl refuses the URL as malformed, in a message that quotes it;
+ * so does an '@' in them.
+ */
+static int
+authority_ok(const char *auth, size_t n)
+{
+	const char *p = auth, *end = auth + n, *q;
+	int ats = 0;
+
+	for (q = auth; q < end; q++)
+		if (*q == '@') {
+			p = q + 1;
+			ats++;
+		}
+	if (ats > 1)
+		return 0;   /* an '@' in the credentials, as it is */
+	if (p < end && *p == '[') {
+		while (p < end && *p != ']')
+			p++;
+		if (p == end)
+			return 0;
+		p++;
+		if (p < end && *p != ':')
+			return 0;
+	} else {
+		while (p < end && *p != ':')
+			p++;
+	}
+	if (p < end)
+		for (p++; p < end; p++)
+			if (*p < '0' || *p > '9')
+				return 0;
+	return 1;
+}
+
 int
 sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 {
-	const char *why = NULL;
+	const char *why = NULL, *auth = strstr(url, "://");
+	size_t alen = 0;
 	char *shown;
 	int err;
 
+	if (auth != NULL) {
+		auth += 3;
+		alen = strcspn(auth, "/?#");
+	}
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
 	    strncmp(url, "file://", 7) != 0)
 		why = "want http:// or https://";
+	else if (!authority_ok(auth, alen))
+		why = "its host and port (up to the first '/', '?' or '#') do not parse: a user "
+		      "name or password holding '/', '?', '#' or '@' must be percent-encoded "
+		      "(%2F, %3F, %23, %40)";
 	/* the log's paths go after the URL's own: after a query they would
 	 * be part of it, and every lookup would be "not found" */
 	else if (strpbrk(url, "?#") != NULL)
@@ -515,7 +565,13 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 		      "log's paths: give the log's base URL";
 	if (why == NULL)
 		return SDB_OK;
-	shown = sdb_url_shown(url);
+	/* An '@' past the authority may end credentials that a '/', '?' or
+	 * '#' in them cut short: the URL is not shown then, not even in
+	 * part (a nightly job's log keeps what it prints). */
+	if (auth != NULL && strchr(auth + alen, '@') != NULL)
+		shown = strdup("(the URL given)");
+	else
+		shown = sdb_url_shown(url);
 	err = sdb_errf(eb, SDB_ERR_INVALID, "%s %s: %s", option,
 	    shown != NULL ? shown : "(the URL given)", why);
 	free(shown);

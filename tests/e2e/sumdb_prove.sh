@@ -294,6 +294,16 @@ for c in "lookup --url $CU $VKEY example.com/m7@v1.9.9" "lookup --json --url htt
 	cp "$WORK/out" "$WORK/cred.out"
 	expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr3tpw '$WORK/cred.out'"
 done
+# a password (a token) holding '/', '?', '#' or '@' as it is: refused
+# before anything is fetched, saying to percent-encode it, and never
+# shown, not even the part before the character that cut it short
+for pw in 's3cr/3tpw' 's3cr?3tpw' 's3cr#3tpw' 's3cr@3tpw'; do
+	expect 1 '^sumdb lookup: --url .*: its host and port .* do not parse: a user name or password holding .* must be percent-encoded' \
+		"lookup --url with '$(printf %s "$pw" | tr -d 's3crtpw')' in the password: refused, saying why" -- \
+		"$SUMDB" lookup --url "http://someone:$pw@${U#http://}" "$VKEY" example.com/m7@v1.0.0
+	cp "$WORK/out" "$WORK/cred.out"
+	expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr '$WORK/cred.out'"
+done
 # a key argument that is not a verifier key says what it is
 expect 1 'a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$' \
 	"lookup with a pasted GOSUMDB value" -- "$SUMDB" lookup "$VKEY $U" example.com/m7@v1.0.0
