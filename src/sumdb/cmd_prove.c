@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,43 +59,54 @@ prove_usage(FILE *f)
  * and the proof was written through it into whatever file the link
  * named.  It gets the mode a file made by fopen has.  0, or -1 with errno
  * and *where what failed; after the rename path holds the proof, which
- * is only not durable yet.
+ * is only not durable yet.  Ctrl-C, SIGTERM or SIGHUP meanwhile (the
+ * fsync of a slow disk takes a while) waits until the temporary file is
+ * renamed or removed: it killed the run in between, and left
+ * PATH.tmp-XXXXXX beside the proofs for good.
  */
 static int
 write_atomic(const char *path, const char *data, size_t len, const char **where)
 {
 	char *tmp = sdb_path_join(path, ".tmp-XXXXXX");
+	sigset_t stop, old;
 	int fd, e;
 
 	*where = "writing it";
 	if (tmp == NULL)
 		return -1;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	if ((fd = sdb_mkstemp_umask(tmp)) < 0) {
 		e = errno;
-		free(tmp);
-		errno = e;
-		return -1;
+		goto out;
 	}
 	if (sdb_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		e = errno;
 		close(fd);
-		goto fail;
+		unlink(tmp);
+		goto out;
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		e = errno;
-		goto fail;
+		unlink(tmp);
+		goto out;
 	}
+	e = 0;
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(tmp);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
 	if (sdb_sync_dir(path) != 0) {
 		*where = "written, but syncing its directory failed, so a crash may lose it";
 		return -1;
 	}
 	return 0;
-fail:
-	unlink(tmp);
-	free(tmp);
-	errno = e;
-	return -1;
 }
 
 /*

@@ -118,8 +118,20 @@ for line in open(sys.argv[1]):
 else:
     print("renamed: %s; no fsync of %s after it" % (renamed, d))
 PY
+	# SIGTERM (as Ctrl-C) while the temporary file is synced, strace
+	# sending it as the fsync starts: the run ends, and leaves either
+	# the whole proof or nothing, never a temporary file beside it
+	mkdir -p "$WORK/pt"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -o /dev/null \
+	    -e trace=fsync -e inject=fsync:signal=SIGTERM:when=1 \
+	    "$SUMDB" prove --out "$WORK/pt/t.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0 \
+	    >/dev/null 2>&1
+	expect 0 '^t\.tlog-proof$' "prove --out stopped by SIGTERM while syncing: no temporary file is left" -- \
+		ls "$WORK/pt"
+	expect 0 '^yes$' "... and the file is the whole proof" -- \
+		ok_if cmp -s "$WORK/p.tlog-proof" "$WORK/pt/t.tlog-proof"
 else
-	echo "skip: strace cannot trace here: the directory sync of prove --out is not checked"
+	echo "skip: strace cannot trace here: the directory sync of prove --out, and a stop while it writes, are not checked"
 fi
 # --out in a directory others can write to (/tmp): a link planted at the
 # name the temporary file once had (OUT.tmpPID, PID guessed) must not make
