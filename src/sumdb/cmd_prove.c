@@ -57,15 +57,20 @@ prove_usage(FILE *f)
  * and is made by mkstemp (O_EXCL): with a fixed name (PATH.tmpPID) in a
  * directory others can write to (/tmp), anyone could plant a link there,
  * and the proof was written through it into whatever file the link
- * named.  It gets the mode a file made by fopen has.  0, or -1 with errno
+ * named.  It gets the mode a file made by fopen has, or, replacing a
+ * file, that file's mode (keep; NO_MODE for none): a proof kept readable
+ * by the team (0644) and made again under umask 077 became 0600, and the
+ * others could no longer read it.  0, or -1 with errno
  * and *where what failed; after the rename path holds the proof, which
  * is only not durable yet.  Ctrl-C, SIGTERM or SIGHUP meanwhile (the
  * fsync of a slow disk takes a while) waits until the temporary file is
  * renamed or removed: it killed the run in between, and left
  * PATH.tmp-XXXXXX beside the proofs for good.
  */
+#define NO_MODE ((mode_t)-1)
+
 static int
-write_atomic(const char *path, const char *data, size_t len, const char **where)
+write_atomic(const char *path, const char *data, size_t len, mode_t keep, const char **where)
 {
 	char *tmp = sdb_path_join(path, ".tmp-XXXXXX");
 	sigset_t stop, old;
@@ -83,7 +88,8 @@ write_atomic(const char *path, const char *data, size_t len, const char **where)
 		e = errno;
 		goto out;
 	}
-	if (sdb_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if ((keep != NO_MODE && fchmod(fd, keep) != 0) || sdb_write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -136,7 +142,7 @@ write_out(const char *path, const char *data, size_t len, const char **where)
 			return -1;
 		}
 		/* no file yet: made under this name */
-		return write_atomic(path, data, len, where);
+		return write_atomic(path, data, len, NO_MODE, where);
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		errno = EISDIR;
@@ -154,12 +160,12 @@ write_out(const char *path, const char *data, size_t len, const char **where)
 		return close(fd);
 	}
 	if (lstat(path, &lsb) != 0 || !S_ISLNK(lsb.st_mode))
-		return write_atomic(path, data, len, where);
+		return write_atomic(path, data, len, sb.st_mode & 07777, where);
 	if ((real = realpath(path, NULL)) == NULL) {
 		*where = "following its symbolic link";
 		return -1;
 	}
-	rc = write_atomic(real, data, len, where);
+	rc = write_atomic(real, data, len, sb.st_mode & 07777, where);
 	e = errno;
 	free(real);
 	errno = e;

@@ -159,6 +159,14 @@ expect 1 '^sumdb prove: .*/dangling\.tlog-proof: following its symbolic link: No
 	"$SUMDB" prove --out "$WORK/dangling.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "... and the link is left as it was" -- \
 	ok_if sh -c "test -L '$WORK/dangling.tlog-proof' && test ! -e '$WORK/nothing.tlog-proof'"
+# a proof made again in place of one the team reads keeps its mode,
+# whatever the umask of the run that replaces it
+echo old >"$WORK/shared.tlog-proof"
+chmod 644 "$WORK/shared.tlog-proof"
+expect 0 'proof written to' "prove --out over a file of mode 0644, under umask 077" -- \
+	sh -c 'umask 077 && exec "$1" prove --out "$2" --url "$3" "$4" example.com/m300@v1.0.0' \
+	sh "$SUMDB" "$WORK/shared.tlog-proof" "$U" "$VKEY"
+expect 0 '^644$' "... which keeps its mode" -- stat -c %a "$WORK/shared.tlog-proof"
 mkdir "$WORK/adir"
 expect 1 '^sumdb prove: .*/adir: writing it: Is a directory$' "prove --out a directory: exit 1" -- \
 	"$SUMDB" prove --out "$WORK/adir" --url "$U" "$VKEY" example.com/m300@v1.0.0
