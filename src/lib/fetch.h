@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "csumdb/err.h"
 
@@ -109,6 +110,15 @@ void sdb_fetch_response_clear(struct sdb_fetch_response *res);
  * part of the line.
  */
 void sdb_fetch_body_hint(const char *body, size_t len, char *out, size_t cap);
+
+/*
+ * The pause a Retry-After header value v[0..n) asks for (what follows
+ * "Retry-After:", blanks and the line end included), in milliseconds
+ * from now (seconds since the epoch): delay-seconds or an HTTP date (0
+ * for a date already past).  Returns -1 when v is neither, and the
+ * pause is then the client's own backoff.
+ */
+long sdb_fetch_retry_after_ms(const char *v, size_t n, time_t now);
 
 /*
  * A sink for streamed bodies.  write() gets each chunk in order and

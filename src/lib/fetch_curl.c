@@ -292,14 +292,13 @@ write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* Parses a Retry-After value: delay-seconds or an HTTP date. */
-static long
-parse_retry_after(const char *v, size_t n)
+long
+sdb_fetch_retry_after_ms(const char *v, size_t n, time_t now)
 {
 	char buf[128];
 	size_t i;
 	long secs = 0;
-	time_t when, now;
+	time_t when;
 
 	while (n > 0 && (*v == ' ' || *v == '\t'))
 		v++, n--;
@@ -319,7 +318,6 @@ parse_retry_after(const char *v, size_t n)
 	when = curl_getdate(buf, NULL);
 	if (when == (time_t)-1)
 		return -1;
-	now = time(NULL);
 	return when > now ? (long)(when - now) * 1000 : 0;
 }
 
@@ -333,8 +331,8 @@ header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0)
 		x->retry_after_ms = -1;	/* a new response (after a redirect) */
 	else if (n > sizeof ra - 1 && strncasecmp(data, ra, sizeof ra - 1) == 0)
-		x->retry_after_ms = parse_retry_after(data + sizeof ra - 1,
-		    n - (sizeof ra - 1));
+		x->retry_after_ms = sdb_fetch_retry_after_ms(data + sizeof ra - 1,
+		    n - (sizeof ra - 1), time(NULL));
 	return n;
 }
 
