@@ -115,8 +115,9 @@ void sdb_fetch_body_hint(const char *body, size_t len, char *out, size_t cap);
  * The pause a Retry-After header value v[0..n) asks for (what follows
  * "Retry-After:", blanks and the line end included), in milliseconds
  * from now (seconds since the epoch): delay-seconds or an HTTP date (0
- * for a date already past).  Returns -1 when v is neither, and the
- * pause is then the client's own backoff.
+ * for a date already past), at most SDB_MAX_RETRY_AFTER_S (limits.h).
+ * Returns -1 when v is neither, and the pause is then the client's own
+ * backoff.
  */
 long sdb_fetch_retry_after_ms(const char *v, size_t n, time_t now);
 

@@ -304,21 +304,28 @@ sdb_fetch_retry_after_ms(const char *v, size_t n, time_t now)
 		v++, n--;
 	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
 		n--;
-	if (n == 0 || n >= sizeof buf)
+	if (n == 0)
 		return -1;
+	/* delay-seconds: a longer pause than the cap is the cap, however
+	 * many digits spell it */
 	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++) {
-		if (secs > 86400)
-			break;
 		secs = secs * 10 + (v[i] - '0');
+		if (secs > SDB_MAX_RETRY_AFTER_S)
+			secs = SDB_MAX_RETRY_AFTER_S;
 	}
 	if (i == n)
 		return secs * 1000;
+	if (n >= sizeof buf)
+		return -1;
 	memcpy(buf, v, n);
 	buf[n] = '\0';
 	when = curl_getdate(buf, NULL);
 	if (when == (time_t)-1)
 		return -1;
-	return when > now ? (long)(when - now) * 1000 : 0;
+	if (when <= now)
+		return 0;
+	return when - now < SDB_MAX_RETRY_AFTER_S ? (long)(when - now) * 1000 :
+	    SDB_MAX_RETRY_AFTER_S * 1000L;
 }
 
 static size_t

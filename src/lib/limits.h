@@ -72,6 +72,15 @@
 #define SDB_MAX_GOMOD_SIZE ((uint64_t)16 << 20)
 #define SDB_MAX_LICENSE_SIZE ((uint64_t)16 << 20)
 
+/* --- HTTP answers ------------------------------------------------------ */
+
+/* The longest pause a Retry-After value is read as asking for: a day.
+ * backoff_max_ms (fetch.h) cuts every pause far shorter, so a longer one
+ * waits no longer; the cap keeps the arithmetic of a date centuries ahead
+ * (curl_getdate reads years up to 2^31) and of a long run of digits in
+ * range. */
+#define SDB_MAX_RETRY_AFTER_S 86400
+
 /* --- the server's store ------------------------------------------------ */
 
 /* SQLite page cache of each read-only connection, in KiB (SQLite's own

@@ -3,8 +3,8 @@
  * server this file runs in a thread (127.0.0.1, port 0): plain 200, 404,
  * 500 then 200, 429 with Retry-After, truncated bodies, oversized bodies
  * with and without Content-Length, a server that never answers, bearer and
- * netrc credentials, file:// URLs, the streaming sink and its reset, and
- * many threads sharing one client; and src/lib/url.c, which keeps the
+ * netrc credentials, file:// URLs, the streaming sink and its reset,
+ * many threads sharing one client, and Retry-After values; and src/lib/url.c, which keeps the
  * credentials of a URL out of messages.
  */
 #include "config.h"
@@ -795,6 +795,29 @@ test_body_hint(void)
 	CU_ASSERT_STRING_EQUAL(out, "");
 }
 
+/* Retry-After values: delay-seconds and HTTP dates, in milliseconds from
+ * a given time; a pause longer than a day (a date centuries ahead, a long
+ * run of digits) is a day, not an overflow or no pause asked for. */
+static void
+test_retry_after(void)
+{
+	static const time_t now = 1700000000;   /* 2023-11-14T22:13:20Z */
+#define RA(s) sdb_fetch_retry_after_ms(s, sizeof s - 1, now)
+
+	CU_ASSERT_EQUAL(RA(" 120\r\n"), 120000);
+	CU_ASSERT_EQUAL(RA("\t0\n"), 0);
+	CU_ASSERT_EQUAL(RA(" Tue, 14 Nov 2023 22:14:20 GMT\r\n"), 60000);
+	CU_ASSERT_EQUAL(RA(" Sun, 06 Nov 1994 08:49:37 GMT\r\n"), 0);
+	CU_ASSERT_EQUAL(RA(" soon\r\n"), -1);
+	CU_ASSERT_EQUAL(RA(" \r\n"), -1);
+	CU_ASSERT_EQUAL(RA(" 86400\r\n"), 86400000);
+	CU_ASSERT_EQUAL(RA(" 86401\r\n"), 86400000);
+	CU_ASSERT_EQUAL(RA(" 99999999999999999999999999\r\n"), 86400000);
+	CU_ASSERT_EQUAL(RA(" Wed, 15 Nov 2023 22:13:21 GMT\r\n"), 86400000);
+	CU_ASSERT_EQUAL(RA(" 31 Dec 2147483647\r\n"), 86400000);
+#undef RA
+}
+
 void
 unit_register(void)
 {
@@ -814,6 +837,7 @@ unit_register(void)
 		{ "url_shown", test_url_shown },
 		{ "url_scrub", test_url_scrub },
 		{ "body_hint", test_body_hint },
+		{ "retry_after", test_retry_after },
 		{ NULL, NULL },
 	};
 	CU_pSuite s = CU_add_suite("fetch", suite_init, suite_clean);
