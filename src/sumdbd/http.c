@@ -63,10 +63,11 @@
  * header_timeout_s of its start (or of the end of its previous request);
  * the worker then sees the end of the stream and closes the connection.
  *
- * Percent-decoding is done here, not by libmicrohttpd: its decoder turns
- * "%00" into a NUL and hands over a C string, so "/lookup/m@v1.0.0%00x"
- * would reach a handler as a valid lookup.  We install an identity
- * unescape callback and decode with explicit lengths, refusing %00.
+ * Percent-decoding is done by us (http_path.c), not by libmicrohttpd: its
+ * decoder turns "%00" into a NUL and hands over a C string, so
+ * "/lookup/m@v1.0.0%00x" would reach a handler as a valid lookup.  We
+ * install an identity unescape callback and decode with explicit
+ * lengths, refusing %00.
  */
 #include "config.h"
 
@@ -81,7 +82,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -91,6 +91,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "http_path.h"
 #include "limits.h"
 #include "lograte.h"
 #include "sync.h"
@@ -311,66 +312,6 @@ struct sdbd_http {
 static char inflight_marker;
 /* ... and while the body of a GET or HEAD request is being dropped. */
 static char body_marker;
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes %XX in in[0..len) into out (room for len bytes).  Returns the
- * decoded length, or -1 for a broken escape or an encoded NUL. */
-static long
-percent_decode(const char *in, size_t len, char *out)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in[i] != '%') {
-			out[o++] = in[i];
-			continue;
-		}
-		if (len - i < 3)
-			return -1;
-		int hi = hexval((unsigned char)in[i + 1]), lo = hexval((unsigned char)in[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	return (long)o;
-}
-
-/* The path of an absolute-form request target, "http://HOST/PATH" (RFC
- * 9112 section 3.2.2: a server must accept it, though clients send it to
- * proxies only): sets *path and *plen to "/PATH" within url[0..len) (an
- * empty path after a bare authority) and returns 1, or 0 when url is not
- * of that form. */
-static int
-absolute_form_path(const char *url, size_t len, const char **path, size_t *plen)
-{
-	static const char *const schemes[] = { "http://", "https://" };
-	size_t i, k;
-
-	for (i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
-		size_t n = strlen(schemes[i]);
-
-		if (len < n || strncasecmp(url, schemes[i], n) != 0)
-			continue;
-		for (k = n; k < len && url[k] != '/'; k++)
-			;
-		*path = url + k;
-		*plen = len - k;
-		return 1;
-	}
-	return 0;
-}
 
 /* libmicrohttpd's unescape hook: leave the path as sent (see the file
  * comment); returns the length unchanged. */
@@ -1202,9 +1143,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct sdbd_http *h = wk->h;
 	struct sdbd_http_response r = { 0 };
 	enum MHD_Result ret;
-	const char *target;
-	size_t ulen, tlen;
+	size_t ulen;
 	long dlen;
+	int keep;
 	char path[HTTP_MAX_URL + 1];   /* decoding never lengthens */
 
 	(void)version;
@@ -1275,14 +1216,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return plain(h, c, MHD_HTTP_URI_TOO_LONG, "request path too long\n");
 	if (cache_answer(h, c, url, ulen, &ret))
 		return ret;
-	target = url;
-	tlen = ulen;
-	if (url[0] != '/' && !absolute_form_path(url, ulen, &target, &tlen))
+	dlen = sdbd_http_target_path(url, ulen, path, &keep);
+	if (dlen < 0)
 		return plain(h, c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
-	dlen = percent_decode(target, tlen, path);
-	if (dlen < 0 || dlen == 0 || path[0] != '/')
-		return plain(h, c, MHD_HTTP_BAD_REQUEST, "malformed request path\n");
-	path[dlen] = '\0';
 	h->handler(h->ctx, path, (size_t)dlen, &r);
 	if (r.defer != NULL)
 		return defer_submit(wk, c, con_cls, &r);
@@ -1290,7 +1226,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	 * "0%30%30", ... spell one tile in thousands of ways (and an
 	 * absolute form names any host), and a client asking for each
 	 * would fill the cache with copies and push the real ones out. */
-	return queue_keep(h, target == url && (size_t)dlen == ulen, c, url, ulen, &r);
+	return queue_keep(h, keep, c, url, ulen, &r);
 }
 
 static void
