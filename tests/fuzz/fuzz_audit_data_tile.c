@@ -5,9 +5,13 @@
  * (SDB_DATA_TILE_ANY_TEXT), into the same records; each leaf is its
  * record's hash and the root is the tree hash of the leaves (RFC 6962,
  * as a frontier computes it); a record is parsed exactly when it is a
- * go.sum record, and the first one that is not is the bad record. */
+ * go.sum record, and the first one that is not is the bad record.  The
+ * lax and strict parses take only what the audit takes, split the same
+ * way, and their tiles format back to the same bytes (the data_tile
+ * target checks this for widths up to 128 only). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "csumdb/audit.h"
@@ -25,7 +29,7 @@ SDB_FUZZ_TARGET(audit_data_tile)
 	sdb_hash root, h;
 	size_t w, i;
 	long bad, first_bad = -1;
-	int rc, any_ok;
+	int rc, any_ok, k;
 
 	if (size < 1)
 		return 0;
@@ -61,5 +65,22 @@ SDB_FUZZ_TARGET(audit_data_tile)
 	sdb_tlog_frontier_root(&f, &h);
 	if (bad != first_bad || memcmp(h.b, root.b, SDB_HASH_SIZE) != 0)
 		__builtin_trap();
+	for (k = 0; k < 2; k++) {
+		char *out;
+		size_t n;
+
+		if (sdb_data_tile_parse(d, size - 1, w, k ? SDB_DATA_TILE_STRICT : 0, any,
+		    NULL) != SDB_OK)
+			continue;
+		for (i = 0; i < w; i++)
+			if (any[i].p != recs[i].p || any[i].len != recs[i].len)
+				__builtin_trap();
+		if (k == 1 && first_bad >= 0)
+			__builtin_trap();   /* strict takes go.sum records only */
+		if (sdb_data_tile_format(any, w, &out, &n, NULL) != SDB_OK || n != size - 1 ||
+		    memcmp(out, d, n) != 0)
+			__builtin_trap();
+		free(out);
+	}
 	return 0;
 }
