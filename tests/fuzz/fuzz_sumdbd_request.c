@@ -126,7 +126,7 @@ setup(void)
 	free(ids);
 	sdbd_import_free(&im);
 	free(text);
-	if (sdbd_handlers_new(&handlers, db, LOG_NAME, log_, NULL) != SDB_OK)
+	if (sdbd_handlers_new(&handlers, db, LOG_NAME, log_, NULL, NULL) != SDB_OK)
 		__builtin_trap();
 }
 
