@@ -225,8 +225,10 @@ sdbd_checkpoint_holds(const struct sdb_tree *cp, const char *path, struct sdb_st
 		return sdb_errf(eb, SDB_ERR_ROOT_MISMATCH, "the database's latest tree has size "
 		    "%lld, but its key has signed one of size %lld (checkpoint %s): an older copy of "
 		    "the log, such as a restored backup; refusing to sign for it, which "
-		    "would fork the log.  Serve the current database; if it is lost, the log cannot "
-		    "go on under this key", (long long)latest->n, (long long)cp->n, path);
+		    "would fork the log.  Serve the current database, or a later copy of it that holds "
+		    "the tree of size %lld (sumdbd status --db COPY --key KEYFILE says whether it "
+		    "does); if there is none, the log cannot go on under this key: start a new log "
+		    "with a new key", (long long)latest->n, (long long)cp->n, path, (long long)cp->n);
 	rc = sdb_store_tree(st, cp->n, &t, NULL, NULL, eb);
 	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK &&
 	    memcmp(t.hash.b, cp->hash.b, SDB_HASH_SIZE) != 0))

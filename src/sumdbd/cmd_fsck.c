@@ -235,7 +235,7 @@ drop_allowed(struct sdb_store *w, const char *db, const char *cp_path)
 	rc = sdb_store_config_get(w, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc == SDB_OK)
 		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
-	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_checkpoint_path(w, db, &path,
+	if (rc == SDB_OK && cp_path == NULL && (rc = sdbd_key_checkpoint_path(w, db, NULL, &path,
 	    &eb)) == SDB_OK)
 		cp_path = path;
 	if (rc == SDB_OK)

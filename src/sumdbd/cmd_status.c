@@ -29,7 +29,7 @@ static void
 status_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd status --db FILE [--checkpoint FILE]\n"
+	    "usage: sumdbd status --db FILE [--key FILE] [--checkpoint FILE]\n"
 	    "\n"
 	    "Prints the log's name and signed tree size, the signer key file the\n"
 	    "database names (never read; said when it is missing), whether the key's\n"
@@ -43,34 +43,43 @@ status_usage(FILE *f)
 	    "Safe while the server runs.\n"
 	    "\n"
 	    "  --db FILE          the database\n"
-	    "  --checkpoint FILE  the key's checkpoint (default: the key file the\n"
-	    "                     database names, with .checkpoint appended)\n"
+	    "  --key FILE         the signer key file serve and add would be given\n"
+	    "                     (default: the one the database names), whose\n"
+	    "                     checkpoint is beside it; never read\n"
+	    "  --checkpoint FILE  the key's checkpoint (default: the key file,\n"
+	    "                     with .checkpoint appended)\n"
 	    "  --help             this text\n"
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
-	    "this database; 2 the public log has misbehaved (evidence is stored).\n");
+	    "this database or cannot be told (no key file there, nor --key or\n"
+	    "--checkpoint); 2 the public log has misbehaved (evidence is stored).\n");
 }
 
 /*
- * Prints where the signer key the database names is, and whether it is
- * there: serve and add fail at start without it (or without --key), and
- * its checkpoint is looked for beside it.  Never opens the key.
+ * Prints where the signer key is (given, or else the one the database
+ * names), and whether it is there: serve and add fail at start without
+ * it (or without --key), and its checkpoint is looked for beside it.
+ * Never opens the key.
  */
 static void
-print_key(struct sdb_store *s, const char *db)
+print_key(struct sdb_store *s, const char *db, const char *given)
 {
 	struct sdb_errbuf eb = { { 0 } };
 	struct stat sb;
 	char *key = NULL;
 	int rc;
 
-	if ((rc = sdbd_key_path(s, db, &key, &eb)) != SDB_OK) {
+	if (given != NULL && (key = strdup(given)) == NULL) {
+		printf("signer key: cannot tell (out of memory)\n");
+		return;
+	}
+	if (given == NULL && (rc = sdbd_key_path(s, db, &key, &eb)) != SDB_OK) {
 		printf("signer key: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
 		return;
 	}
 	if (stat(key, &sb) != 0)
-		printf("signer key: %s: %s (serve and add cannot sign without --key FILE)\n", key,
-		    strerror(errno));
+		printf("signer key: %s: %s%s\n", key, strerror(errno), given != NULL ? "" :
+		    " (serve and add cannot sign without --key FILE)");
 	else if (!S_ISREG(sb.st_mode))
 		printf("signer key: %s: not a regular file\n", key);
 	else if ((sb.st_mode & 077) != 0)
@@ -82,12 +91,13 @@ print_key(struct sdb_store *s, const char *db)
 }
 
 /*
- * Prints what the key's checkpoint (at cp_path, or beside the key the
- * database names) says of the database s at db, whose latest tree is
- * latest (NULL: none).  Returns 0 when the key may sign for it.
+ * Prints what the key's checkpoint (at cp_path, or beside the key file
+ * key, or else beside the key the database names) says of the database
+ * s at db, whose latest tree is latest (NULL: none).  Returns 0 when the
+ * key may sign for it.
  */
 static int
-print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
+print_checkpoint(struct sdb_store *s, const char *db, const char *key, const char *cp_path,
     const struct sdb_tree *latest)
 {
 	struct sdb_errbuf eb = { { 0 } };
@@ -100,9 +110,9 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *cp_path,
 	if (rc == SDB_OK)
 		rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), &eb);
 	if (rc == SDB_OK)
-		print_key(s, db);
+		print_key(s, db, key);
 	if (rc == SDB_OK && cp_path == NULL)
-		rc = sdbd_key_checkpoint_path(s, db, &path, &eb);
+		rc = sdbd_key_checkpoint_path(s, db, key, &path, &eb);
 	if (rc != SDB_OK) {
 		printf("checkpoint: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
 		goto out;
@@ -151,6 +161,7 @@ cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -158,7 +169,7 @@ cmd_status(int argc, char **argv)
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_store *s = NULL;
 	struct sdb_tree t;
-	const char *db = NULL, *cp_path = NULL;
+	const char *db = NULL, *key_path = NULL, *cp_path = NULL;
 	char *name = NULL, *pvkey = NULL, *ptree = NULL, *cnt = NULL;
 	char b64[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
 	long long n = 0, i, kept;
@@ -168,6 +179,7 @@ cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
+		case 'k': key_path = optarg; break;
 		case 'c': cp_path = optarg; break;
 		case 'h': status_usage(stdout); return EXIT_OK;
 		default: cli_usage_error("sumdbd status", status_usage); return EXIT_LOCAL;
@@ -200,7 +212,7 @@ cmd_status(int argc, char **argv)
 	} else {
 		goto fail;
 	}
-	cp_bad = print_checkpoint(s, db, cp_path, rc == SDB_OK ? &t : NULL);
+	cp_bad = print_checkpoint(s, db, key_path, cp_path, rc == SDB_OK ? &t : NULL);
 	rc = SDB_OK;
 	if (ptree != NULL) {
 		/* The note is printed as stored; sumdbd serve re-verifies it

@@ -1143,19 +1143,26 @@ sdbd_key_path(struct sdb_store *st, const char *given, char **out, struct sdb_er
 }
 
 int
-sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, char **out,
-    struct sdb_errbuf *eb)
+sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, const char *given,
+    char **out, struct sdb_errbuf *eb)
 {
 	char *key = NULL, *real;
-	int rc;
+	int rc = SDB_OK;
 
 	*out = NULL;
-	if ((rc = sdbd_key_path(st, db_path, &key, eb)) != SDB_OK)
+	if (given != NULL && (key = strdup(given)) == NULL)
+		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	if (given == NULL && (rc = sdbd_key_path(st, db_path, &key, eb)) != SDB_OK)
 		return rc;
 	/* named from the key's real path, as serve names it */
-	real = realpath(key, NULL);
-	if ((*out = sdb_path_join(real != NULL ? real : key, SDBD_CHECKPOINT_SUFFIX)) == NULL)
+	if ((real = realpath(key, NULL)) == NULL) {
+		rc = sdb_errf(eb, errno == ENOMEM ? SDB_ERR_NOMEM : SDB_ERR_IO, "the signer key file "
+		    "%s%s: %s; the key's checkpoint is beside the key file serve and add are given: "
+		    "give --key FILE, or --checkpoint FILE", key,
+		    given != NULL ? "" : " the database names", strerror(errno));
+	} else if ((*out = sdb_path_join(real, SDBD_CHECKPOINT_SUFFIX)) == NULL) {
 		rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+	}
 	free(real);
 	free(key);
 	return rc;

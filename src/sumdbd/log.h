@@ -83,14 +83,18 @@ int sdbd_key_path(struct sdb_store *st, const char *db_path, char **out,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
- * The checkpoint of the key the database st at db_path names, where
- * serve and add look for it: the key file's real path with
- * SDBD_CHECKPOINT_SUFFIX (*out, caller frees).  For the commands that
- * read a checkpoint without the key (status, fsck).  Returns SDB_OK or
- * sdbd_key_path's errors.
+ * The checkpoint of the key file key (NULL: the one the database st at
+ * db_path names), where serve and add look for it: the key file's real
+ * path with SDBD_CHECKPOINT_SUFFIX (*out, caller frees).  For the
+ * commands that read a checkpoint without the key (status, fsck).
+ * Returns SDB_OK, sdbd_key_path's errors, or SDB_ERR_IO when the key
+ * file is not there: the checkpoint is beside the key serve and add will
+ * be given, which only the operator knows (a database copied or moved
+ * without its key), so a checkpoint beside a missing key file is not
+ * taken for one not written yet.
  */
-int sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, char **out,
-    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+int sdbd_key_checkpoint_path(struct sdb_store *st, const char *db_path, const char *key,
+    char **out, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Stops the sequencer after it has committed (or failed) every queued
  * batch, waking all waiters, and closes the database.  NULL is a no-op. */
