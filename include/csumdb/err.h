@@ -41,7 +41,8 @@ enum sdb_err {
 	SDB_ERR_IO = -2,            /* reading or writing failed */
 	SDB_ERR_INTERNAL = -3,      /* a library call failed unexpectedly */
 	SDB_ERR_TIMEOUT = -4,       /* a remote peer did not answer in time */
-	SDB_ERR_DAMAGED = -5,       /* a local database of ours has parts missing */
+	SDB_ERR_DAMAGED = -5,       /* a local database of ours has parts missing,
+	                             * or is a file SQLite finds malformed */
 
 	/* malformed input */
 	SDB_ERR_INVALID = -10,      /* input does not parse or breaks a rule */

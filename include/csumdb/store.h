@@ -58,7 +58,8 @@ enum sdb_store_mode {
 	SDB_STORE_WRITE, /* the one writer; takes the exclusive lock */
 	SDB_STORE_CHECK  /* the exclusive lock, to read with no writer beside
 	                  * (fsck): as WRITE, but a file its user may not write
-	                  * is opened all the same */
+	                  * is opened all the same, and its -wal is left as it
+	                  * is at the close, never folded into the file */
 };
 
 /*
@@ -134,7 +135,8 @@ int sdb_store_remove(const char *path, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
  * (another writer, in this or another process, holds the database),
  * SDB_ERR_INVALID (not a csumdb database or an unknown schema version),
  * SDB_ERR_DAMAGED (a csumdb database with tables or config rows
- * missing, each named in eb), SDB_ERR_IO, SDB_ERR_NOMEM or
+ * missing, each named in eb, or a file SQLite finds malformed: every
+ * store function returns it then), SDB_ERR_IO, SDB_ERR_NOMEM or
  * SDB_ERR_INTERNAL.
  */
 int sdb_store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode,

@@ -18,7 +18,7 @@ sdb_strerror(int err)
 	case SDB_ERR_IO: return "input/output error";
 	case SDB_ERR_INTERNAL: return "internal error";
 	case SDB_ERR_TIMEOUT: return "timed out";
-	case SDB_ERR_DAMAGED: return "database damaged: parts of it are missing";
+	case SDB_ERR_DAMAGED: return "database damaged";
 	case SDB_ERR_INVALID: return "invalid input";
 	case SDB_ERR_TOO_LARGE: return "input too large";
 	case SDB_ERR_RANGE: return "value out of range";

@@ -184,10 +184,17 @@ sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 	case SQLITE_LOCKED:
 	case SQLITE_READONLY:
 	case SQLITE_PROTOCOL:
-	case SQLITE_CORRUPT:
 	case SQLITE_PERM:
 		code = SDB_ERR_IO;
 		break;
+	case SQLITE_CORRUPT:
+		/* Not a failure to read but what was read: the file is
+		 * damaged, or was never whole (a copy taken while it was
+		 * written, a write-ahead log of another file beside it). */
+		return sdb_errf(eb, SDB_ERR_DAMAGED, "database: %s: %s (the database file is "
+		                "damaged, or the -wal file beside it is another database's: a copy "
+		                "of the file taken while it was being written, or a copy put where "
+		                "another database left its -wal file)", what, msg);
 	case SQLITE_NOTADB:
 		code = SDB_ERR_INVALID;
 		break;
@@ -583,6 +590,16 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* A check changes nothing: SQLite would fold the -wal into the
+	 * database file at the last close, and a -wal that is not the
+	 * file's own (a backup put where a crashed server left one) would
+	 * be written into it, and the damage be the file's for good. */
+	if (mode == SDB_STORE_CHECK &&
+	    (rc = sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL)) !=
+	    SQLITE_OK) {
+		rc = sq_fail(s, eb, rc, "no checkpoint on close");
+		goto fail;
+	}
 	/* SQLite opens a file it may not write read-only, quietly; a writer
 	 * would then fail at its first batch, not at start. */
 	if (mode == SDB_STORE_WRITE && sqlite3_db_readonly(s->db, "main") == 1) {

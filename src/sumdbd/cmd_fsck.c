@@ -265,6 +265,14 @@ drop_allowed(struct sdb_store *w, const char *db, const char *cp_path)
 	return status;
 }
 
+/* The exit status for a store error that stops the check: a file SQLite
+ * finds malformed is damage found, not a local error. */
+static int
+fail_status(int rc)
+{
+	return rc == SDB_ERR_DAMAGED ? EXIT_VERIFY : EXIT_LOCAL;
+}
+
 static void
 fsck_usage(FILE *f)
 {
@@ -287,7 +295,8 @@ fsck_usage(FILE *f)
 	    "                    .checkpoint appended)\n"
 	    "  --help            this text\n"
 	    "\n"
-	    "A database with parts missing (a table, a config row) is damage;\n"
+	    "A database with parts missing (a table, a config row), or a file\n"
+	    "SQLite finds malformed (a torn copy), is damage;\n"
 	    "another program's file is refused as not a csumdb database, untouched.\n"
 	    "\n"
 	    "Exit status: 0 clean; 2 damage found; 1 usage or local error.\n");
@@ -372,6 +381,7 @@ cmd_fsck(int argc, char **argv)
 		rc = sdb_store_config_get(f->w, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		status = fail_status(rc);
 		goto out;
 	}
 	rc = sdb_note_verifier_parse(&f->v, vkey, strlen(vkey), &eb);
@@ -395,6 +405,7 @@ cmd_fsck(int argc, char **argv)
 	cli_progress_end(&f->bar, (int64_t)f->ntrees);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		status = fail_status(rc);
 		goto out;
 	}
 	if (f->ntrees == 0)
@@ -417,12 +428,15 @@ cmd_fsck(int argc, char **argv)
 		    "the tiles and trees past it are reported for it", sdb_errmsg(&eb, rc));
 	} else if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		status = fail_status(rc);
 		goto out;
 	}
 	/* The last, partial tile of each level. */
 	for (L = 0; L < NLEVELS; L++) {
-		if (f->tiles[L].w > 0 && check_tile(f, L) != 0)
+		if (f->tiles[L].w > 0 && (rc = check_tile(f, L)) != 0) {
+			status = fail_status(rc);
 			goto out;
+		}
 	}
 	for (; f->next_tree < f->ntrees; f->next_tree++)
 		problem(f, "signed tree %lld is larger than the %lld records",
@@ -441,6 +455,7 @@ cmd_fsck(int argc, char **argv)
 	rc = sdb_store_foreach_tile(f->w, count_tile, &stored_tiles, &eb);
 	if (rc != SDB_OK) {
 		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		status = fail_status(rc);
 		goto out;
 	}
 	if (stored_tiles != expected_tiles)

@@ -10,8 +10,9 @@
 #      says what to do, and nothing is signed) and serves when it holds
 #      the checkpoint's tree; a go client that used the lost server goes
 #      on with the restored one;
-#   3. the wrong way: a cp of the database file alone while serve runs
-#      (its -wal left behind) is an older copy, refused;
+#   3. the wrong ways: a cp of the database file alone while serve runs
+#      (its -wal left behind) is an older copy, refused; a backup put
+#      where a crashed server left its -wal is damage for fsck (exit 2);
 #   4. moving: the directory moved whole serves as it was; a database
 #      moved without its key has a checkpoint status cannot tell (exit
 #      1) until given --key, and fsck --drop-unsigned drops nothing then.
@@ -139,6 +140,31 @@ if command -v go >/dev/null 2>&1; then
 		ok_if test "$(sed -n 2p "$WORK/gp/pkg/sumdb/$NAME/latest")" -gt "$CLIENT_SIZE"
 fi
 stop_sumdbd
+
+# ---- 3. a backup put where a crashed server left its -wal
+mkdir -p "$WORK/w"
+W="$WORK/w/sum.db"
+"$SUMDBD" init --db "$W" --name "$NAME" >/dev/null || exit 1
+gosum_lines 0 100 | "$SUMDBD" add --db "$W" >/dev/null
+sumdbd_start W "$W"
+backup "$W" "$WORK/backup/w.db"
+gosum_lines 100 300 | "$SUMDBD" add --db "$W" >/dev/null
+# what SQLite does once the -wal grows: the main file moves on
+sqlite3 "$W" "PRAGMA wal_checkpoint(PASSIVE)" >/dev/null
+gosum_lines 300 600 | "$SUMDBD" add --db "$W" >/dev/null
+kill -KILL "$W_PID"
+wait "$W_PID" 2>/dev/null
+W_PID=
+expect 0 '^yes$' "the crashed server left its -wal" -- ok_if test -s "$W-wal"
+rm -f "$W.admin.sock" "$W.admin.token"
+cp "$WORK/backup/w.db" "$W"
+expect 2 'database disk image is malformed \(the database file is damaged, or the -wal file beside it is another' \
+	"fsck: a backup put beside the crashed server's -wal is damage (exit 2)" -- "$SUMDBD" fsck --db "$W"
+expect 0 '^yes$' "and fsck leaves the file as it was, the -wal not written into it" -- \
+	ok_if cmp "$WORK/backup/w.db" "$W"
+rm -f "$W-wal" "$W-shm"
+expect 2 'older copy of the log' "with the old -wal moved aside, the backup is what it is: an older copy" -- \
+	"$SUMDBD" add --db "$W" "$WORK/last.sum"
 
 # ---- 4. moving a database
 # The directory moved whole: the database names its key by its bare name.
