@@ -12,7 +12,8 @@
 #      on with the restored one;
 #   3. the wrong ways: a cp of the database file alone while serve runs
 #      (its -wal left behind) is an older copy, refused; a backup put
-#      where a crashed server left its -wal is damage for fsck (exit 2);
+#      where a crashed server left its -wal, or a copy cut short, is
+#      damage for fsck (exit 2);
 #   4. moving: the directory moved whole serves as it was; a database
 #      moved without its key has a checkpoint status cannot tell (exit
 #      1) until given --key, and fsck --drop-unsigned drops nothing then.
@@ -165,6 +166,13 @@ expect 0 '^yes$' "and fsck leaves the file as it was, the -wal not written into 
 rm -f "$W-wal" "$W-shm"
 expect 2 'older copy of the log' "with the old -wal moved aside, the backup is what it is: an older copy" -- \
 	"$SUMDBD" add --db "$W" "$WORK/last.sum"
+# A torn copy (cut short, as by a full disk): damage, and nothing signed.
+head -c $(($(wc -c <"$WORK/backup/idle.db") / 2)) "$WORK/backup/idle.db" >"$WORK/torn.db"
+cp "$KEY.checkpoint" "$WORK/cp.before"
+expect 2 'malformed \(the database file is damaged' "fsck: a torn copy is damage (exit 2)" -- \
+	"$SUMDBD" fsck --db "$WORK/torn.db"
+expect 1 'malformed \(the database file is damaged' "serve refuses it" -- serve_once "$WORK/torn.db" --key "$KEY"
+expect 0 '^yes$' "and signs nothing" -- ok_if cmp "$WORK/cp.before" "$KEY.checkpoint"
 
 # ---- 4. moving a database
 # The directory moved whole: the database names its key by its bare name.
