@@ -444,6 +444,17 @@ test_damaged(void)
 		open_fails(path, SDB_ERR_DAMAGED, " is damaged: ");
 	}
 
+	/* a file SQLite finds malformed (a copy cut short): damage too */
+	{
+		struct stat sb;
+
+		s = fresh("d-short.db", 3, path, sizeof path);
+		sdb_store_close(s);
+		CU_ASSERT_FATAL(stat(path, &sb) == 0);
+		CU_ASSERT_FATAL(truncate(path, sb.st_size / 2) == 0);
+		open_fails(path, SDB_ERR_DAMAGED, "malformed (the database file is damaged");
+	}
+
 	/* another schema version: refused as such, not as damage */
 	s = fresh("d-v2.db", 0, path, sizeof path);
 	sdb_store_close(s);
