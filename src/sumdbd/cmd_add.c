@@ -32,8 +32,8 @@ static void
 add_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sumdbd add --db FILE [--key KEYFILE] [--checkpoint FILE] [--skip-gomod-only]\n"
-	    "                  [GOSUM-FILE...]\n"
+	    "usage: sumdbd add --db FILE [--key KEYFILE] [--checkpoint FILE] [--new-checkpoint]\n"
+	    "                  [--skip-gomod-only] [GOSUM-FILE...]\n"
 	    "\n"
 	    "Records the module versions of the go.sum files (standard input when\n"
 	    "none is given, or -) in the log.  Each version needs both its h1: line\n"
@@ -50,6 +50,9 @@ add_usage(FILE *f)
 	    "  --db FILE          the database\n"
 	    "  --key KEYFILE      signer key (default: the file the database remembers)\n"
 	    "  --checkpoint FILE  the key's checkpoint (default KEYFILE.checkpoint)\n"
+	    "  --new-checkpoint   when there is no checkpoint and the database has\n"
+	    "                     records, start one at its tree (else refused: only\n"
+	    "                     when this is the latest database the key signed for)\n"
 	    "  --skip-gomod-only  skip versions that have only a /go.mod h1: line (go\n"
 	    "                     mod tidy keeps those for modules needed only for\n"
 	    "                     their go.mod) instead of refusing the input\n"
@@ -183,7 +186,7 @@ conflict_exit(const char *db, const struct sdbd_import *im, const char *why)
 
 /* Through a running server's admin interface: the records, as go.sum. */
 static int
-add_through_server(const char *db, const char *key, const char *checkpoint,
+add_through_server(const char *db, const char *key, const char *checkpoint, int new_checkpoint,
     const struct sdbd_import *im)
 {
 	struct sdb_errbuf eb = { { 0 } };
@@ -192,10 +195,22 @@ add_through_server(const char *db, const char *key, const char *checkpoint,
 	char *all;
 	int rc;
 
-	if (key != NULL || checkpoint != NULL)
+	if (key != NULL || checkpoint != NULL || new_checkpoint) {
+		const char *given[3];
+		int n = 0, j;
+
+		if (key != NULL)
+			given[n++] = "--key";
+		if (checkpoint != NULL)
+			given[n++] = "--checkpoint";
+		if (new_checkpoint)
+			given[n++] = "--new-checkpoint";
 		fprintf(stderr, "sumdbd add: note: a running sumdbd serve holds %s and signs with "
-		    "its own key; %s not used\n", db, key == NULL ? "--checkpoint is" :
-		    checkpoint == NULL ? "--key is" : "--key and --checkpoint are");
+		    "its own key; ", db);
+		for (j = 0; j < n; j++)
+			fprintf(stderr, "%s%s", j == 0 ? "" : j == n - 1 ? " and " : ", ", given[j]);
+		fprintf(stderr, " %s not used\n", n == 1 ? "is" : "are");
+	}
 	for (i = 0; i < im->n; i++)
 		total += im->recs[i].text_len;
 	if (total > SDB_MAX_GOSUM_SIZE) {
@@ -232,6 +247,7 @@ cmd_add(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "new-checkpoint", no_argument, NULL, 'w' },
 		{ "skip-gomod-only", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -245,7 +261,7 @@ cmd_add(int argc, char **argv)
 	struct cli_progress bar;
 	size_t nin, i, present = 0;
 	int64_t old_n, bytes = 0, nread = 0;
-	int c, rc, skip_gomod_only = 0, status = EXIT_LOCAL;
+	int c, rc, skip_gomod_only = 0, new_checkpoint = 0, status = EXIT_LOCAL;
 
 	memset(&im, 0, sizeof im);
 	memset(&bar, 0, sizeof bar);
@@ -255,6 +271,7 @@ cmd_add(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
 		case 'c': checkpoint = optarg; break;
+		case 'w': new_checkpoint = 1; break;
 		case 's': skip_gomod_only = 1; break;
 		case 'h': add_usage(stdout); return EXIT_OK;
 		default: cli_usage_error("sumdbd add", add_usage); return EXIT_LOCAL;
@@ -329,11 +346,12 @@ cmd_add(int argc, char **argv)
 		lo.db_path = db;
 		lo.key_path = key;
 		lo.checkpoint_path = checkpoint;
+		lo.new_checkpoint = new_checkpoint;
 		rc = sdbd_log_open(&log, &lo, &eb);
 	}
 	if (rc == SDB_ERR_LOCKED) {
 		/* A running server holds the database: import through it. */
-		status = add_through_server(db, key, checkpoint, &im);
+		status = add_through_server(db, key, checkpoint, new_checkpoint, &im);
 		if (status == EXIT_OK)
 			goto counts;
 		goto out;

@@ -51,8 +51,9 @@ status_usage(FILE *f)
 	    "  --help             this text\n"
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
-	    "this database or cannot be told (no key file there, nor --key or\n"
-	    "--checkpoint); 2 the public log has misbehaved (evidence is stored).\n");
+	    "this database, is missing while it holds records, or cannot be told\n"
+	    "(no key file there, nor --key or --checkpoint); 2 the public log has\n"
+	    "misbehaved (evidence is stored).\n");
 }
 
 /*
@@ -120,9 +121,15 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *key, const cha
 	if (cp_path == NULL)
 		cp_path = path;
 	rc = sdbd_checkpoint_read(cp_path, v, &cp, &eb);
-	if (rc == SDB_ERR_NOT_FOUND) {
+	if (rc == SDB_ERR_NOT_FOUND && (latest == NULL || latest->n == 0)) {
 		printf("checkpoint: %s: none yet (the next serve or add writes it)\n", cp_path);
 		bad = 0;
+	} else if (rc == SDB_ERR_NOT_FOUND) {
+		/* as serve and add say (log.c): only the operator knows */
+		printf("checkpoint: %s: none, and the database holds a tree of %" PRId64 " records: "
+		    "serve and add refuse it without --checkpoint FILE where the key's checkpoint "
+		    "is kept, or --new-checkpoint when this database is certainly the latest the "
+		    "key signed for\n", cp_path, latest->n);
 	} else if (rc != SDB_OK) {
 		/* the message names the checkpoint already ("checkpoint PATH
 		 * ..."): after this line's own "checkpoint:", PATH alone */

@@ -1254,10 +1254,24 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 			rc = sdb_store_latest(log->st, &t, NULL, NULL, eb);
 	} else if (rc == SDB_OK) {
 		rc = sdbd_checkpoint_check(log->cp, log->st, &t, eb);
-		/* An upgrade, a checkpoint lost, or a --checkpoint mistyped or
-		 * left out: said at the empty tree too, which is where one
-		 * left out after init --checkpoint shows first. */
-		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp))
+		/* A checkpoint lost, an upgrade, or a --checkpoint mistyped or
+		 * left out.  With records, the key may have signed larger
+		 * trees for a database of which this is an older copy: what
+		 * it signs next would fork the log, so only the operator can
+		 * say it did not.  The empty tree is the same for every
+		 * database; the note there is where a --checkpoint left out
+		 * after init --checkpoint shows first. */
+		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp) && t.n > 0 &&
+		    !opt->new_checkpoint)
+			rc = sdb_errf(eb, SDB_ERR_INVALID, "no checkpoint at %s, and the database "
+			    "holds a tree of %lld records: without the key's checkpoint (the last "
+			    "tree it signed) nothing shows this is not an older copy of the log, "
+			    "whose next tree would fork it.  Give --checkpoint FILE where it is "
+			    "kept; or, only if this database is certainly the latest the key "
+			    "signed for (its checkpoint deleted, or never written), "
+			    "--new-checkpoint to start one at this tree",
+			    sdbd_checkpoint_path(log->cp), (long long)t.n);
+		else if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp))
 			sdbd_linef(stderr, "sumdbd: note: no checkpoint at %s yet: it starts at this "
 			    "database's tree of size %lld (if the key's checkpoint is elsewhere, "
 			    "give --checkpoint FILE)", sdbd_checkpoint_path(log->cp),

@@ -62,6 +62,9 @@ serve_usage(FILE *f)
 	    "                  the last tree the key signed, checked at start and\n"
 	    "                  written after each commit (default: the key file's\n"
 	    "                  name with .checkpoint appended)\n"
+	    "  --new-checkpoint when there is no checkpoint and the database has\n"
+	    "                  records, start one at its tree (else refused: only\n"
+	    "                  when this is the latest database the key signed for)\n"
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST is 0.0.0.0 (IPv4); [::] takes IPv6\n"
@@ -234,6 +237,7 @@ cmd_serve(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "new-checkpoint", no_argument, NULL, 'w' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "no-admin", no_argument, NULL, 'n' },
@@ -288,6 +292,7 @@ cmd_serve(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;
 		case 'c': lopt.checkpoint_path = optarg; break;
+		case 'w': lopt.new_checkpoint = 1; break;
 		case 'l': listen = optarg; break;
 		case 'n': no_admin = 1; break;
 		case 'U':

@@ -195,6 +195,27 @@ expect 1 '^checkpoint: REFUSES THIS DATABASE: .* older copy' "status says so of 
 	"$SUMDBD" status --db "$WORK/k/backup.db"
 expect 0 '^checkpoint: .*: tree 20, held by this database$' "and of K that the key signs for it" -- \
 	"$SUMDBD" status --db "$K"
+# The checkpoint lost as well: nothing shows the backup is older, so
+# serve and add refuse a database with records, and only the operator
+# can say it is the latest (--new-checkpoint).
+mv "$K.key.checkpoint" "$WORK/k/cp.aside"
+expect 1 "no checkpoint at $K\.key\.checkpoint, and the database holds a tree of 10 records: .* older copy .*--new-checkpoint to start one" \
+	"without the checkpoint, serve refuses the backup, naming --new-checkpoint" -- \
+	serve_once "$WORK/k/backup.db"
+expect 1 "no checkpoint at .*, and the database holds a tree of 10 records" "add refuses it too" -- \
+	"$SUMDBD" add --db "$WORK/k/backup.db" "$WORK/k51.sum"
+expect 0 '^10$' "and writes nothing" -- sql "$WORK/k/backup.db" "SELECT max(size) FROM trees"
+expect 0 '^yes$' "nor starts a checkpoint" -- ok_if test ! -e "$K.key.checkpoint"
+expect 1 "^checkpoint: $K\.key\.checkpoint: none, and the database holds a tree of 10 records: serve and add refuse it" \
+	"status says serve and add refuse it (exit 1)" -- "$SUMDBD" status --db "$WORK/k/backup.db"
+mv "$WORK/k/cp.aside" "$K.key.checkpoint"
+log_copy "$K" "$WORK/k/kn.db"
+rm "$WORK/k/kn.db.key.checkpoint"
+start_sumdbd "$WORK/k/kn.db" --no-admin --new-checkpoint
+expect 0 "^sumdbd: note: no checkpoint at .*/kn\.db\.key\.checkpoint yet: it starts at this database's tree of size 20" \
+	"told --new-checkpoint, serve starts one at the database's tree, and says so" -- cat "$WORK/serve.err"
+stop_sumdbd
+expect 0 '^20$' "... which the checkpoint holds" -- sed -n 2p "$WORK/k/kn.db.key.checkpoint"
 # KC: a copy of K at 20 grown apart to 25 (under a copy of the key), then
 # pointed at K's own key file once K has signed its own tree of 25.
 log_copy "$K" "$WORK/k/kc.db"
@@ -330,7 +351,11 @@ expect 0 '^yes$' "A: add base" -- ok_if "$SUMDBD" add --db "$A" "$WORK/sums/base
 B=$(copy "$A" b)
 cp "$A.key" "$WORK/b/log.db.key"
 expect 0 '^yes$' "A: add a (tree 2)" -- ok_if "$SUMDBD" add --db "$A" "$WORK/sums/a.sum"
-expect 0 '^yes$' "B: add b (another tree 2)" -- ok_if "$SUMDBD" add --db "$B" --key "$WORK/b/log.db.key" "$WORK/sums/b.sum"
+expect 1 "no checkpoint at $WORK/b/log\.db\.key\.checkpoint, and the database holds a tree of [0-9]* records: .*--new-checkpoint" \
+	"B: the copied key has no checkpoint: refused, naming --new-checkpoint" -- \
+	"$SUMDBD" add --db "$B" --key "$WORK/b/log.db.key" "$WORK/sums/b.sum"
+expect 0 '^yes$' "B: add b (another tree 2), told to start a checkpoint" -- \
+	ok_if "$SUMDBD" add --db "$B" --key "$WORK/b/log.db.key" --new-checkpoint "$WORK/sums/b.sum"
 HA=$(sql "$A" "SELECT hex(hash) FROM trees WHERE size = 2")
 HB=$(sql "$B" "SELECT hex(hash) FROM trees WHERE size = 2")
 expect 0 '^yes$' "the two branches sign different trees of size 2" -- ok_if test "$HA" != "$HB"

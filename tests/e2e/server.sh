@@ -42,11 +42,14 @@ sumdbd_start() {
 
 # log_copy SRC DST: copies the stopped sumdbd database SRC (made by init
 # with its key beside it, SRC.key) to DST with a copy of the key, DST.key,
-# that DST names as its key, as if on another machine.  For tests that
-# build a fork or a stale copy of a log on purpose: the key's checkpoint
-# (and its lock) are per key file, and refuse a second database under one.
+# and of its checkpoint, that DST names as its key, as if on another
+# machine.  For tests that build a fork or a stale copy of a log on
+# purpose: the key's checkpoint (and its lock) are per key file, and refuse
+# a second database under one, and a database with records under a key
+# without one.
 log_copy() {
-	cp "$1" "$2" && cp "$1.key" "$2.key" && python3 -c '
+	cp "$1" "$2" && cp "$1.key" "$2.key" &&
+	    cp "$1.key.checkpoint" "$2.key.checkpoint" && python3 -c '
 import os, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("UPDATE config SET value = ? WHERE key = ?",

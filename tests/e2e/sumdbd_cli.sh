@@ -295,9 +295,13 @@ mkdir "$WORK/dir.checkpoint"
 expect 1 "^checkpoint: $WORK/dir\.checkpoint: Is a directory$" \
 	"... and when it cannot be read" -- \
 	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/dir.checkpoint"
-expect 0 "^checkpoint: $WORK/x\.checkpoint: none yet \(the next serve or add writes it\)$" \
-	"... while one not written yet in a directory that is there is none yet" -- \
+expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree of [0-9]* records: serve and add refuse it without --checkpoint FILE .* or --new-checkpoint " \
+	"... while one not written yet, with records in the database, is one serve and add refuse" -- \
 	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/x.checkpoint"
+"$SUMDBD" init --db "$WORK/e.db" --name sum.test.example >/dev/null
+expect 0 "^checkpoint: $WORK/x\.checkpoint: none yet \(the next serve or add writes it\)$" \
+	"... and of an empty database, one the next serve or add writes" -- \
+	"$SUMDBD" status --db "$WORK/e.db" --checkpoint "$WORK/x.checkpoint"
 expect 1 "^sumdbd init: --checkpoint $WORK/nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first\)$" \
 	"init names a missing directory of --checkpoint" -- \
 	"$SUMDBD" init --db "$WORK/cpdir.db" --name sum.test.example --checkpoint "$WORK/nodir/x.checkpoint"
