@@ -132,7 +132,7 @@ build_index(void *arg)
 
 int
 sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
-    struct sdbd_log *log, void (*log_line)(const char *line), struct sdb_errbuf *eb)
+    struct sdbd_log *log, struct sdb_errbuf *eb)
 {
 	struct sdbd_handlers *h;
 
@@ -156,12 +156,20 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 	}
 	h->name_len = strlen(name);
 	h->log = log;
-	h->log_line = log_line;
 	atomic_init(&h->ix, NULL);
-	/* Without the thread lookups simply all go to the store. */
-	h->ix_started = pthread_create(&h->ix_thread, NULL, build_index, h) == 0;
 	*out = h;
 	return SDB_OK;
+}
+
+void
+sdbd_handlers_index(struct sdbd_handlers *h, void (*log_line)(const char *line))
+{
+	h->log_line = log_line;
+	/* Without the thread lookups simply all go to the store. */
+	h->ix_started = pthread_create(&h->ix_thread, NULL, build_index, h) == 0;
+	if (!h->ix_started && log_line != NULL)
+		log_line("lookup index: none (no thread to build it); lookups read the database's "
+		    "own index");
 }
 
 void

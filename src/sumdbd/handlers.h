@@ -39,14 +39,19 @@ struct sdbd_handlers;
 
 /*
  * New handler state serving log (borrowed, must outlive it) from db_path,
- * under the log name (copied).  log_line (or NULL) gets one line for the
- * operator when the lookup index is built, or why it is not (called from
- * the thread that builds it).  Returns SDB_OK, SDB_ERR_NOMEM or
+ * under the log name (copied).  Returns SDB_OK, SDB_ERR_NOMEM or
  * SDB_ERR_INTERNAL (no thread-local slot).
  */
 int sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
-    struct sdbd_log *log, void (*log_line)(const char *line),
-    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+    struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
+ * Starts building the lookup index (lookup_index.h) in a thread of its
+ * own, once the server serves: lookups go to the store until it is
+ * built.  log_line (or NULL) then gets one line for the operator, what
+ * the index holds or why there is none.  Call at most once.
+ */
+void sdbd_handlers_index(struct sdbd_handlers *h, void (*log_line)(const char *line));
 
 /* Sets the miss function and the pool it runs in for each path (pool
  * NULL: pool 0), both called with arg; fn NULL (the default) answers

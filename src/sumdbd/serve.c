@@ -429,7 +429,7 @@ cmd_serve(int argc, char **argv)
 		sdbd_linef(stderr, "sumdbd serve: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
-	rc = sdbd_handlers_new(&handlers, db, name, log, serve_log_line, &eb);
+	rc = sdbd_handlers_new(&handlers, db, name, log, &eb);
 	if (rc != SDB_OK) {
 		sdbd_linef(stderr, "sumdbd serve: %s", sdb_errmsg(&eb, rc));
 		goto out;
@@ -533,6 +533,7 @@ cmd_serve(int argc, char **argv)
 	gosumdb_line(vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
 	fflush(stdout);
+	sdbd_handlers_index(handlers, serve_log_line);
 
 	do {
 		if (sigwait(&set, &sig) != 0)

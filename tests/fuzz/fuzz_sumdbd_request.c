@@ -126,8 +126,9 @@ setup(void)
 	free(ids);
 	sdbd_import_free(&im);
 	free(text);
-	if (sdbd_handlers_new(&handlers, db, LOG_NAME, log_, NULL, NULL) != SDB_OK)
+	if (sdbd_handlers_new(&handlers, db, LOG_NAME, log_, NULL) != SDB_OK)
 		__builtin_trap();
+	sdbd_handlers_index(handlers, NULL);
 }
 
 /* The path as the handlers see it, without a /sumdb/NAME prefix of ours. */
