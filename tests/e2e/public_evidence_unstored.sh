@@ -47,6 +47,19 @@ trap - XFSZ
 expect 0 '^200$' "first contact: m0 recorded, the tree of 600 accepted" -- \
 	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/example.com/m0@v1.0.0"
 
+# A line of another kind said just before, with the same error (the
+# public log failing a lookup: an I/O error, as the unstored evidence's)
+# holds nothing back: the alarm is a kind of its own.
+evil_set <<'EOF'
+def hook(path, status, body):
+    if path.startswith("/lookup/"):
+        return 500, b"down for a moment\n"
+    return status, body
+EOF
+expect 0 '^5[0-9][0-9]$' "the public log failing a lookup: not recorded" -- \
+	curl -s -o /dev/null -w '%{http_code}' "$URL/lookup/example.com/m99@v1.0.0"
+expect 0 '^1$' "... said" -- lines 'm99@v1\.0\.0 not recorded'
+
 prlimit --pid "$SUMDBD_PID" --fsize=0:unlimited || { echo "FAIL: prlimit"; exit 1; }
 evil_set <<'EOF'
 LOGS = {"a": recs(0, 600), "b": recs(0, 350) + recs(350, 600, "b")}
