@@ -44,6 +44,8 @@ expect 0 "^ok$" "... each stage on a line of its own, and stdout as without a te
 	    echo ok"
 expect 0 "  verified 2/2 notes \(100\.0%\) .* notes/s  ETA 0:00" "fsck on a terminal: the notes' progress" -- \
 	on_tty "$WORK/o" "'$SUMDBD' fsck --db '$DB'"
+expect 0 "  verified 1/2 notes \(50\.0%\) " "... drawn while the notes are verified, not only at their end" -- \
+	cat "$WORK/tty"
 expect 0 "  checked 6000/6000 records \(100\.0%\) .* records/s  ETA 0:00" "... the records'" -- \
 	cat "$WORK/tty"
 expect 0 "^ok$" "... each stage on a line of its own" -- \
