@@ -95,9 +95,11 @@ void sdb_remote_reader_init(struct sdb_remote_reader *rd, struct sdb_remote *r,
 int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
 
 /* SDB_OK when sdb_remote_open takes url (http://, https:// or file://,
- * without a query or a fragment, which the log's paths would follow),
- * else SDB_ERR_INVALID saying "OPTION URL: what is wrong", the URL without
- * its credentials: for a caller that names its own option. */
+ * without a query or a fragment, which the log's paths would follow, and
+ * for http(s) with no '@' past the host and port, where it would end
+ * credentials cut short), else SDB_ERR_INVALID saying "OPTION URL: what
+ * is wrong", the URL without its credentials (not at all when they may
+ * have been cut short): for a caller that names its own option. */
 int sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb);
 void sdb_remote_close(struct sdb_remote *r);
 

@@ -558,6 +558,16 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 		why = "its host and port (up to the first '/', '?' or '#') do not parse: a user "
 		      "name or password holding '/', '?', '#' or '@' must be percent-encoded "
 		      "(%2F, %3F, %23, %40)";
+	/* A password whose '/' follows digits ("user:1234/5678@host") cuts
+	 * the authority short where it still parses, as host "user" and
+	 * port 1234: the request would go to that host, the rest of the
+	 * password in its path, and every message would quote it.  An '@'
+	 * past the authority of an http(s) URL is taken for that, and a
+	 * log's base URL with an '@' in its path writes it as %40. */
+	else if (strncmp(url, "file://", 7) != 0 && strchr(auth + alen, '@') != NULL)
+		why = "an '@' after its host and port: a user name or password holding '/', '?' "
+		      "or '#' must be percent-encoded (%2F, %3F, %23), and so must an '@' in its "
+		      "path (%40)";
 	/* the log's paths go after the URL's own: after a query they would
 	 * be part of it, and every lookup would be "not found" */
 	else if (strpbrk(url, "?#") != NULL)

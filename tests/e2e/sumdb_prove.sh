@@ -324,6 +324,13 @@ for pw in 's3cr/3tpw' 's3cr?3tpw' 's3cr#3tpw' 's3cr@3tpw'; do
 	cp "$WORK/out" "$WORK/cred.out"
 	expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr '$WORK/cred.out'"
 done
+# ... a '/' after digits, where what precedes it parses as a host and a
+# port: refused all the same, never tried nor shown
+expect 1 "^sumdb lookup: --url \(the URL given\): an '@' after its host and port: a user name or password holding .* must be percent-encoded" \
+	"lookup --url with a password of digits, '/' and more: refused, saying why" -- \
+	"$SUMDB" lookup --url "http://someone:1234/s3cr3tpw@${U#http://}" "$VKEY" example.com/m7@v1.0.0
+cp "$WORK/out" "$WORK/cred.out"
+expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr '$WORK/cred.out'"
 # a key argument that is not a verifier key says what it is
 expect 1 'a GOSUMDB value \(KEY URL\), not a verifier key: give the key alone, and the URL, where needed, with --url$' \
 	"lookup with a pasted GOSUMDB value" -- "$SUMDB" lookup "$VKEY $U" example.com/m7@v1.0.0
