@@ -359,15 +359,20 @@ if command -v man >/dev/null 2>&1 && man --help 2>&1 | grep -q -- --warnings; th
 	done
 	# What the reader sees names the options whole: an option hyphenated
 	# at a line's end ("--skip-go-" "mod-only") cannot be searched for
-	# in the pager nor copied.  The options of the page as rendered, at
-	# several widths, must all be sumdbd's.
-	{ help_opts sumdbd; for c in $SUMDBD_CMDS; do help_opts sumdbd "$c"; done; } |
-		sort -u >"$WORK/help.opts"
-	for w in 60 80 120; do
-		MANWIDTH=$w man -l "$top_srcdir/doc/sumdbd.8" 2>/dev/null |
-			grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' | sort -u >"$WORK/shown.opts"
-		expect 0 '^none$' "doc/sumdbd.8 rendered $w columns wide names every option whole" -- \
-			sh -c "grep -vx -e --public '$WORK/shown.opts' | comm -23 - '$WORK/help.opts' | grep . || echo none"
+	# in the pager nor copied.  The options of each page as rendered, at
+	# several widths, must all be its program's.
+	for p in "sumdbd doc/sumdbd.8 $SUMDBD_CMDS" "sumdb doc/sumdb.1 $SUMDB_CMDS"; do
+		set -- $p
+		prog=$1 page=$2
+		shift 2
+		{ help_opts "$prog"; for c in "$@"; do help_opts "$prog" "$c"; done; } |
+			sort -u >"$WORK/help.opts"
+		for w in 60 80 120; do
+			MANWIDTH=$w man -l "$top_srcdir/$page" 2>/dev/null |
+				grep -oE -- '--[a-z][a-z0-9-]*[a-z0-9]' | sort -u >"$WORK/shown.opts"
+			expect 0 '^none$' "$page rendered $w columns wide names every option whole" -- \
+				sh -c "grep -vx -e --public '$WORK/shown.opts' | comm -23 - '$WORK/help.opts' | grep . || echo none"
+		done
 	done
 else
 	echo "skip: no man with --warnings to render the man pages"
