@@ -19,9 +19,8 @@
  *
  * Limits: a copy of the key file elsewhere has its own checkpoint (the
  * guard is per key file, through symbolic links; a key with hard links
- * is refused), and a deleted checkpoint is started anew from the next
- * database the key opens when it has no records, or when the operator
- * says so (sdbd_log_options.new_checkpoint).
+ * is refused), and a deleted checkpoint is started anew only when the
+ * operator says so (sdbd_log_options.new_checkpoint).
  */
 #ifndef CSUMDB_SUMDBD_CHECKPOINT_H
 #define CSUMDB_SUMDBD_CHECKPOINT_H

@@ -51,7 +51,7 @@ status_usage(FILE *f)
 	    "  --help             this text\n"
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
-	    "this database, is missing while it holds records, or cannot be told\n"
+	    "this database, is missing (serve and add refuse then), or cannot be told\n"
 	    "(no key file there, nor --key or --checkpoint); 2 the public log has\n"
 	    "misbehaved (evidence is stored).\n");
 }
@@ -121,7 +121,7 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *key, const cha
 	if (cp_path == NULL)
 		cp_path = path;
 	rc = sdbd_checkpoint_read(cp_path, v, &cp, &eb);
-	if (rc == SDB_ERR_NOT_FOUND && (latest == NULL || latest->n == 0)) {
+	if (rc == SDB_ERR_NOT_FOUND && latest == NULL) {
 		printf("checkpoint: %s: none yet (the next serve or add writes it)\n", cp_path);
 		bad = 0;
 	} else if (rc == SDB_ERR_NOT_FOUND) {

@@ -1255,14 +1255,13 @@ sdbd_log_open(struct sdbd_log **out, const struct sdbd_log_options *opt,
 	} else if (rc == SDB_OK) {
 		rc = sdbd_checkpoint_check(log->cp, log->st, &t, eb);
 		/* A checkpoint lost, an upgrade, or a --checkpoint mistyped or
-		 * left out.  With records, the key may have signed larger
-		 * trees for a database of which this is an older copy: what
-		 * it signs next would fork the log, so only the operator can
-		 * say it did not.  The empty tree is the same for every
-		 * database; the note there is where a --checkpoint left out
-		 * after init --checkpoint shows first. */
-		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp) && t.n > 0 &&
-		    !opt->new_checkpoint)
+		 * left out.  The key may have signed larger trees for a
+		 * database of which this is an older copy (even one as init
+		 * left it, at the empty tree): what it signs next would fork
+		 * the log, so only the operator can say it did not.  init
+		 * writes the checkpoint of the empty tree it signs (the branch
+		 * above), so a database signed for has one. */
+		if (rc == SDB_OK && !sdbd_checkpoint_have(log->cp) && !opt->new_checkpoint)
 			rc = sdb_errf(eb, SDB_ERR_INVALID, "no checkpoint at %s, and the database "
 			    "holds a tree of %lld records: without the key's checkpoint (the last "
 			    "tree it signed) nothing shows this is not an older copy of the log, "

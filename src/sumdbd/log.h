@@ -35,7 +35,7 @@ struct sdbd_log_options {
 	const char *db_path;       /* required */
 	const char *key_path;      /* signer key file; NULL: the path the db remembers */
 	const char *checkpoint_path; /* the key's checkpoint; NULL: beside the key */
-	int new_checkpoint;        /* no checkpoint: start one at a non-empty
+	int new_checkpoint;        /* no checkpoint: start one at the
 	                            * database's tree (else refused) */
 	int group_commit_ms;       /* how long the sequencer gathers a batch (default 2) */
 	size_t max_batch;          /* records per batch (default 4096) */
@@ -52,7 +52,7 @@ struct sdbd_log_options {
  * The key's checkpoint is locked for as long as the log is open
  * (SDB_ERR_INVALID when another process signs under it), the database
  * must hold its tree (checkpoint.h; SDB_ERR_ROOT_MISMATCH otherwise); a
- * database with records and no checkpoint is refused (SDB_ERR_INVALID)
+ * database with a tree and no checkpoint is refused (SDB_ERR_INVALID)
  * unless opt->new_checkpoint starts one at its tree; and
  * it is brought up to date here and after every commit, before a tree is
  * published (a checkpoint that does not read as a signed tree note gives

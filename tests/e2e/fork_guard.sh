@@ -288,13 +288,16 @@ expect 1 "checkpoint must be writable; --checkpoint FILE keeps it elsewhere" \
 	"a checkpoint that cannot be written stops the server" -- \
 	serve_once "$K" --checkpoint "$WORK/k/no-such-dir/cp"
 # A log made with init --checkpoint, then used without it: the key's
-# checkpoint is not beside it, and a second one starts there.  Said, also
-# while the log is still empty (as it is right after init).
+# checkpoint is not beside it.  Refused, also while the log is still
+# empty (as it is right after init): nothing shows the key signed no
+# larger tree, and its next tree could fork the log.
 expect 0 'verifier key: ' "init with --checkpoint" -- \
 	"$SUMDBD" init --db "$WORK/k/cp0.db" --name "$NAME" --checkpoint "$WORK/k/cp0.cp"
-expect 0 "note: no checkpoint at .*/k/cp0\.db\.key\.checkpoint yet: .*size 0 .*give --checkpoint FILE" \
-	"add without that --checkpoint says a new checkpoint starts" -- \
+expect 1 "no checkpoint at .*/k/cp0\.db\.key\.checkpoint, and the database holds a tree of 0 records: .*--new-checkpoint" \
+	"add without that --checkpoint is refused, even at the empty tree" -- \
 	"$SUMDBD" add --db "$WORK/k/cp0.db" "$WORK/k201.sum"
+expect 0 'tree size 1$' "... and goes on with it" -- \
+	"$SUMDBD" add --db "$WORK/k/cp0.db" --checkpoint "$WORK/k/cp0.cp" "$WORK/k201.sum"
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "SKIP: no go command: the fork is not checked"

@@ -161,7 +161,7 @@ expect 0 '^sumdbd serve: .*/up\?\[2Jx\?sumdbd: forged/none\.db: .*/up\?\[2Jx\?su
 expect 0 '^1 0 0$' "... no line forged, no escape written" -- sh -c \
 	"echo \$(wc -l <'$WORK/oddstart.err') \$(grep -c '^sumdbd: forged' '$WORK/oddstart.err') \$(grep -c '$ESC' '$WORK/oddstart.err')"
 "$SUMDBD" init --db "$WORK/cp.db" --name cp.sum.example >/dev/null 2>&1 || { echo "FAIL: init cp.db"; exit 1; }
-sumdbd_start oddcp "$WORK/cp.db" --no-admin --checkpoint "$WORK/$odd/cp"
+sumdbd_start oddcp "$WORK/cp.db" --no-admin --checkpoint "$WORK/$odd/cp" --new-checkpoint
 sumdbd_stop oddcp
 expect 0 '^sumdbd: note: no checkpoint at .*/up\?\[2Jx\?sumdbd: forged/cp yet: ' \
 	"a --checkpoint path holding them, named at start: one line, each written as '?'" -- \

@@ -299,8 +299,8 @@ expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree 
 	"... while one not written yet, with records in the database, is one serve and add refuse" -- \
 	"$SUMDBD" status --db "$DB" --checkpoint "$WORK/x.checkpoint"
 "$SUMDBD" init --db "$WORK/e.db" --name sum.test.example >/dev/null
-expect 0 "^checkpoint: $WORK/x\.checkpoint: none yet \(the next serve or add writes it\)$" \
-	"... and of an empty database, one the next serve or add writes" -- \
+expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree of 0 records: serve and add refuse it" \
+	"... and of an empty database too (init writes one)" -- \
 	"$SUMDBD" status --db "$WORK/e.db" --checkpoint "$WORK/x.checkpoint"
 expect 1 "^sumdbd init: --checkpoint $WORK/nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first\)$" \
 	"init names a missing directory of --checkpoint" -- \
