@@ -273,6 +273,9 @@ tdb_remove(struct tdb *t)
 	t->v = NULL;
 }
 
+/* Opens logs as sumdbd serve --new-checkpoint does, when set. */
+static int tdb_new_checkpoint;
+
 /* Opens the log, taking calls for group_ms into one batch; returns NULL
  * (*rc and *eb say why) when it does not open. */
 static struct sdbd_log *
@@ -284,6 +287,7 @@ tdb_open_with(const struct tdb *t, int group_ms, int *rc, struct sdb_errbuf *eb)
 	memset(&o, 0, sizeof o);
 	o.db_path = t->path;
 	o.group_commit_ms = group_ms;
+	o.new_checkpoint = tdb_new_checkpoint;
 	*rc = sdbd_log_open(&log, &o, eb);
 	return log;
 }
@@ -826,16 +830,26 @@ test_store_rolled_back_under_log(void)
 	CU_ASSERT(sdbd_log_failing(log));
 	sdbd_log_close(log);
 	/* and it does not start on it either: the key's checkpoint holds
-	 * the tree of 250, and without the checkpoint the records past the
-	 * stored tree still stop it */
+	 * the tree of 250; without the checkpoint it is refused as such,
+	 * and told to start one, the records past the stored tree still
+	 * stop it */
 	expect_refused(&t, "its key has signed one of size 250");
 	{
+		struct sdb_errbuf eb = { { 0 } };
+		struct sdbd_log *again;
 		char p[700];
+		int rc;
 
 		snprintf(p, sizeof p, "%s%s", t.key, SDBD_CHECKPOINT_SUFFIX);
 		CU_ASSERT(unlink(p) == 0);
+		again = tdb_open_with(&t, 1, &rc, &eb);
+		CU_ASSERT(again == NULL && rc == SDB_ERR_INVALID &&
+		    strstr(sdb_errmsg(&eb, rc), "--new-checkpoint") != NULL);
+		sdbd_log_close(again);
 	}
+	tdb_new_checkpoint = 1;
 	expect_refused(&t, "250 records stored, the latest signed tree has 0");
+	tdb_new_checkpoint = 0;
 	tdb_remove(&t);
 }
 
