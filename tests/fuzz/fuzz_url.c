@@ -1,12 +1,16 @@
-/* Fuzz target: URLs as messages show them (src/lib/url.c).  The input is
- * a URL, a newline, and a message: the URL shown never has userinfo but
- * "xxxxx@" in its authority, and the scrubbed message stays a string of
- * the buffer, unchanged when it did not hold the URL. */
+/* Fuzz target: URLs as messages show them (src/lib/url.c), and as a
+ * log's URL is checked (sdb_remote_url_check).  The input is a URL, a
+ * newline, and a message: the URL shown never has userinfo but "xxxxx@"
+ * in its authority, and the scrubbed message stays a string of the
+ * buffer, unchanged when it did not hold the URL.  A URL the check takes
+ * has a scheme it knows, no query or fragment, no '@' past its authority
+ * (but in a file: URL), and a port, if any, of digits. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "csumdb/remote.h"
 #include "fuzz.h"
 #include "url.h"
 
@@ -34,6 +38,28 @@ SDB_FUZZ_TARGET(url)
 		if (at != NULL && (at != auth + 5 || memcmp(auth, "xxxxx", 5) != 0 ||
 		    memchr(at + 1, '@', (size_t)(end - at - 1)) != NULL))
 			__builtin_trap();
+	}
+	if (strlen(url) == ul && sdb_remote_url_check(url, "--url", &eb) == SDB_OK) {
+		const char *a = strstr(url, "://"), *p, *e;
+		int file = strncmp(url, "file://", 7) == 0;
+
+		if (a == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+		    !file) || strpbrk(url, "?#") != NULL)
+			__builtin_trap();
+		a += 3;
+		e = a + strcspn(a, "/");
+		if (!file && strchr(e, '@') != NULL)
+			__builtin_trap();
+		p = memchr(a, '@', (size_t)(e - a));
+		p = p != NULL ? p + 1 : a;
+		if (p < e && *p == '[')
+			p = memchr(p, ']', (size_t)(e - p));
+		if (p == NULL)
+			__builtin_trap();
+		if ((p = memchr(p, ':', (size_t)(e - p))) != NULL)
+			for (p++; p < e; p++)
+				if (*p < '0' || *p > '9')
+					__builtin_trap();
 	}
 	memset(&eb, 'z', sizeof eb);
 	ml = nl != NULL ? size - ul - 1 : 0;
