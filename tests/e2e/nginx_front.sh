@@ -10,11 +10,15 @@
 #     SECURITY ERROR;
 #   - nginx answers over HTTP/2 and passes sumdbd's Cache-Control: full
 #     tiles immutable, partial tiles and lookups 60 s, /latest no-cache.
+# Skipped without nginx.  NGINX_PROGRAM names the nginx program (default:
+# nginx on PATH, or /usr/sbin/nginx), such as one unpacked from Debian's
+# package without installing it, as .ci/run does.  (Not NGINX: nginx
+# reads that variable itself, as sockets handed to it.)
 . "$top_srcdir/tests/e2e/lib.sh"
 NAME=localhost.localdev/sumdb
 UNIT="$top_srcdir/contrib/sumdbd.service"
 SITE="$top_srcdir/contrib/nginx-sumdbd.conf"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+NGINX=${NGINX_PROGRAM:-$(command -v nginx || echo /usr/sbin/nginx)}
 for t in "$NGINX" go openssl curl; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "SKIP: no $t"
