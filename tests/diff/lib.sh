@@ -11,6 +11,10 @@ if [ ! -x "$ORACLE" ]; then
 fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/csumdb-diff.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# ended by a signal, still run the EXIT trap (as tests/e2e/lib.sh does)
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 SEED=${DIFF_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 CASES=${DIFF_CASES:-10000}
 echo "seed $SEED (replay with DIFF_SEED=$SEED), $CASES cases per kind"

@@ -13,6 +13,13 @@ e2e_cleanup() {
 	[ "${SERVER_FAILURES:-0}" -eq 0 ] || exit 1
 }
 trap e2e_cleanup EXIT
+# A test stopped by a signal (make check interrupted, a harness timeout)
+# must still stop its servers and remove $WORK: the shell runs the EXIT
+# trap (this one, or the test's own) on exit, but not when a signal ends
+# it, so each of these signals ends the test by exit.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 e2e_pass=0
 e2e_fail=0
 
