@@ -1,5 +1,6 @@
 /*
- * Lines made printable (sdbd_linef), and log lines said at most once a
+ * Lines made printable (sdbd_linef, by the programs' one cleaning
+ * function, cli_printable in src/cli/line.h), and log lines said at most once a
  * minute for each kind (lograte.h), the way the listener has said
  * refused connections from the start.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/line.h"
 #include "clock.h"
 #include "csumdb/err.h"
 #include "lograte.h"
@@ -32,14 +34,11 @@ sdbd_linef(FILE *f, const char *fmt, ...)
 {
 	char line[SDBD_LINE_MAX];
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	for (i = 0; line[i] != '\0'; i++)
-		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
-			line[i] = '?';
+	cli_printable(line, strlen(line));
 	fprintf(f, "%s\n", line);
 }
 

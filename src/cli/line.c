@@ -1,0 +1,93 @@
+/*
+ * Lines made printable (src/cli/line.h): the one place that decides which
+ * bytes a human line may hold, for sumdb, for sumdbd's commands, and for
+ * sumdbd serve's log (sdbd_linef).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "line.h"
+
+/* Most lines fit here; a longer one (a record quoted whole) is formatted
+ * again into an allocated buffer. */
+#define CLI_LINE_STACK 1024
+
+void
+cli_printable(char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			s[i] = '?';
+}
+
+void
+cli_vlinef(FILE *f, const char *fmt, va_list ap)
+{
+	char stack[CLI_LINE_STACK], *line = stack, *big = NULL;
+	va_list again;
+	size_t n;
+	int len;
+
+	va_copy(again, ap);
+	len = vsnprintf(stack, sizeof stack - 1, fmt, ap);
+	if (len < 0) {
+		va_end(again);
+		return;
+	}
+	n = (size_t)len;
+	if (n >= sizeof stack - 1) {
+		big = malloc(n + 2);
+		if (big != NULL && vsnprintf(big, n + 1, fmt, again) == len)
+			line = big;
+		else
+			n = sizeof stack - 2;   /* no memory: the line cut short */
+	}
+	va_end(again);
+	cli_printable(line, n);
+	line[n] = '\n';
+	fwrite(line, 1, n + 1, f);
+	free(big);
+}
+
+void
+cli_linef(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vlinef(f, fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_lines(FILE *f, const char *prefix, const char *text, size_t len)
+{
+	size_t plen = strlen(prefix);
+
+	while (len > 0) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl != NULL ? (size_t)(nl - text) : len;
+		char *line = malloc(plen + n + 1);
+
+		/* copied, not formatted: a NUL in text is shown too */
+		if (line != NULL) {
+			memcpy(line, prefix, plen);
+			memcpy(line + plen, text, n);
+			cli_printable(line, plen + n);
+			line[plen + n] = '\n';
+			fwrite(line, 1, plen + n + 1, f);
+			free(line);
+		} else {
+			cli_linef(f, "%s(out of memory)", prefix);
+		}
+		n += nl != NULL;
+		text += n;
+		len -= n;
+	}
+}

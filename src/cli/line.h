@@ -1,0 +1,41 @@
+/*
+ * Lines made safe for a terminal and a log, for every human line both
+ * programs print.  What a line says may come from a file, the database,
+ * the network or an argument echoed back (a go.sum line, a record text,
+ * a note from a remote log, an error body, a file name): a byte that is
+ * not printable ASCII there (a newline or carriage return, an escape
+ * sequence, a byte of a UTF-8 sequence) is written as '?', so that
+ * nothing can forge a second line nor be read by a terminal as a
+ * command.  Data that a script reads (a record text on standard output,
+ * --json output, a proof file) is not a line of this kind and is written
+ * as it is.
+ */
+#ifndef CSUMDB_CLI_LINE_H
+#define CSUMDB_CLI_LINE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes each byte of s[0..n) that is not printable ASCII (0x20 to
+ * 0x7e) as '?', in place. */
+void cli_printable(char *s, size_t n);
+
+/*
+ * Writes the line fmt makes, made printable by cli_printable, then a
+ * newline, to f in one write.  A line longer than can be allocated is
+ * cut.
+ */
+void cli_linef(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* cli_linef with a va_list. */
+void cli_vlinef(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/*
+ * Writes each line of text[0..len) (the last one need not end in a
+ * newline) as cli_linef would, after prefix: a multi-line text, a record
+ * or a note, quoted in a message.  Nothing when len is 0.
+ */
+void cli_lines(FILE *f, const char *prefix, const char *text, size_t len);
+
+#endif
