@@ -91,7 +91,7 @@ cli_read_input(const char *prog, const char *path, size_t max, size_t *len)
 	char *buf = cli_read_file(path, max, len, &eb);
 
 	if (buf == NULL)
-		fprintf(stderr, "%s: %s\n", prog, eb.msg);
+		cli_linef(stderr, "%s: %s", prog, eb.msg);
 	return buf;
 }
 
@@ -105,7 +105,7 @@ cli_count_arg(const char *prog, const char *opt, const char *arg, unsigned long 
 	for (p = arg; *p >= '0' && *p <= '9' && v <= max; p++)
 		v = v * 10 + (unsigned long)(*p - '0');
 	if (p == arg || *p != '\0' || v < 1 || v > max) {
-		fprintf(stderr, "%s: %s wants 1..%lu\n", prog, opt, max);
+		cli_linef(stderr, "%s: %s wants 1..%lu", prog, opt, max);
 		return -1;
 	}
 	*out = v;
@@ -117,7 +117,7 @@ cli_extra_args(const char *prog, int argc, char **argv, int first)
 {
 	if (first >= argc)
 		return 0;
-	fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[first]);
+	cli_linef(stderr, "%s: unexpected argument '%s'", prog, argv[first]);
 	return 1;
 }
 
@@ -201,7 +201,7 @@ cli_usage_error(const char *cmd, void (*usage)(FILE *f))
 		}
 		free(text);
 	}
-	fprintf(stderr, "Run '%s --help' for its options.\n", cmd);
+	cli_linef(stderr, "Run '%s --help' for its options.", cmd);
 }
 
 static void
@@ -232,7 +232,7 @@ cli_check_stdout(const char *prog, const char *cmd, int status)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return status;
-	fprintf(stderr, "%s%s%s: writing standard output: %s\n", prog, cmd != NULL ? " " : "",
+	cli_linef(stderr, "%s%s%s: writing standard output: %s", prog, cmd != NULL ? " " : "",
 	    cmd != NULL ? cmd : "", errno != 0 ? strerror(errno) : "write error");
 	return status == EXIT_OK ? EXIT_LOCAL : status;
 }
@@ -261,7 +261,7 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 		return cli_check_stdout(prog, NULL, EXIT_OK);
 	}
 	if (sdb_crypto_init() != SDB_OK) {
-		fprintf(stderr, "%s: cannot initialise the crypto library\n", prog);
+		cli_linef(stderr, "%s: cannot initialise the crypto library", prog);
 		return EXIT_LOCAL;
 	}
 	for (i = 0; i < ncmds; i++) {
@@ -275,7 +275,8 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 			argv[1] = name;
 		return cli_check_stdout(prog, cmds[i].name, cmds[i].run(argc - 1, argv + 1));
 	}
-	fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[1]);
+	cli_linef(stderr, "%s: unknown command '%s'", prog, argv[1]);
+	fputc('\n', stderr);
 	cli_usage(stderr, prog, cmds, ncmds);
 	return EXIT_LOCAL;
 }

@@ -2,7 +2,7 @@
  * What the two programs' command lines share: the exit statuses DESIGN.md
  * "Programs" promises, bounded reading of an input file, the progress line
  * of long runs, and the command dispatcher behind `sumdb COMMAND` and
- * `sumdbd COMMAND`.  Only program
+ * `sumdbd COMMAND`; every human line through line.h.  Only program
  * code (src/cli, src/sumdb, src/sumdbd) prints or picks exit statuses.
  */
 #ifndef CSUMDB_CLI_H
@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "line.h"
 
 /* Exit statuses: DESIGN.md "Programs". */
 enum {

@@ -67,7 +67,7 @@ static void
 print_problem(void *arg, const char *file, int64_t line, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "sumdbd add: %s:%lld: %s\n", file, (long long)line, msg);
+	cli_linef(stderr, "sumdbd add: %s:%lld: %s", file, (long long)line, msg);
 }
 
 /* The size of the input path names when it is a regular file, else -1
@@ -96,19 +96,6 @@ commit_progress(void *arg, const char *stage, size_t done, size_t total)
 		cli_progress_show(bar, (int64_t)done);
 	else
 		cli_progress_end(bar, (int64_t)done);
-}
-
-/* Prints each line of text[0..len) after prefix. */
-static void
-print_lines(const char *prefix, const char *text, size_t len)
-{
-	while (len > 0) {
-		const char *nl = memchr(text, '\n', len);
-		size_t n = nl != NULL ? (size_t)(nl - text) + 1 : len;
-		fprintf(stderr, "%s%.*s%s", prefix, (int)n, text, nl != NULL ? "" : "\n");
-		text += n;
-		len -= n;
-	}
 }
 
 /*
@@ -153,16 +140,16 @@ report_conflicts(const char *db, const struct sdbd_import *im, struct sdb_errbuf
 		if (rc != SDB_OK)
 			break;
 		if (tlen != r->text_len || memcmp(text, r->text, tlen) != 0) {
-			fprintf(stderr, "sumdbd add: CONFLICT: %s %s is recorded (id %lld) with "
-			    "other hashes\n", pv, pv + r->path_len + 1, (long long)id);
-			print_lines("  log:   ", (const char *)text, tlen);
-			print_lines("  input: ", r->text, r->text_len);
+			cli_linef(stderr, "sumdbd add: CONFLICT: %s %s is recorded (id %lld) with "
+			    "other hashes", pv, pv + r->path_len + 1, (long long)id);
+			cli_lines(stderr, "  log:   ", (const char *)text, tlen);
+			cli_lines(stderr, "  input: ", r->text, r->text_len);
 			conflicts++;
 		}
 		free(text);
 	}
 	if (rc != SDB_OK)
-		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(eb, rc));
+		cli_linef(stderr, "sumdbd add: %s: %s", db, sdb_errmsg(eb, rc));
 	sdb_store_snapshot_end(rd);
 	sdb_store_close(rd);
 	free(pv);
@@ -177,10 +164,10 @@ conflict_exit(const char *db, const struct sdbd_import *im, const char *why)
 	size_t conflicts = report_conflicts(db, im, &eb);
 
 	if (conflicts == 0)
-		fprintf(stderr, "sumdbd add: %s; nothing recorded\n", why);
+		cli_linef(stderr, "sumdbd add: %s; nothing recorded", why);
 	else
-		fprintf(stderr, "sumdbd add: %zu conflict%s with recorded hashes; nothing "
-		    "recorded\n", conflicts, conflicts == 1 ? "" : "s");
+		cli_linef(stderr, "sumdbd add: %zu conflict%s with recorded hashes; nothing "
+		    "recorded", conflicts, conflicts == 1 ? "" : "s");
 	return EXIT_VERIFY;
 }
 
@@ -197,6 +184,7 @@ add_through_server(const char *db, const char *key, const char *checkpoint, int 
 
 	if (key != NULL || checkpoint != NULL || new_checkpoint) {
 		const char *given[3];
+		char list[64] = "";
 		int n = 0, j;
 
 		if (key != NULL)
@@ -205,11 +193,11 @@ add_through_server(const char *db, const char *key, const char *checkpoint, int 
 			given[n++] = "--checkpoint";
 		if (new_checkpoint)
 			given[n++] = "--new-checkpoint";
-		fprintf(stderr, "sumdbd add: note: a running sumdbd serve holds %s and signs with "
-		    "its own key; ", db);
 		for (j = 0; j < n; j++)
-			fprintf(stderr, "%s%s", j == 0 ? "" : j == n - 1 ? " and " : ", ", given[j]);
-		fprintf(stderr, " %s not used\n", n == 1 ? "is" : "are");
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			    j == 0 ? "" : j == n - 1 ? " and " : ", ", given[j]);
+		cli_linef(stderr, "sumdbd add: note: a running sumdbd serve holds %s and signs with "
+		    "its own key; %s %s not used", db, list, n == 1 ? "is" : "are");
 	}
 	for (i = 0; i < im->n; i++)
 		total += im->recs[i].text_len;
@@ -233,10 +221,11 @@ add_through_server(const char *db, const char *key, const char *checkpoint, int 
 	if (rc == SDB_ERR_EXISTS)
 		return conflict_exit(db, im, sdb_errmsg(&eb, rc));
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd add: %s\n", sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd add: %s", sdb_errmsg(&eb, rc));
 		return sdb_err_is_verification(rc) ? EXIT_VERIFY : EXIT_LOCAL;
 	}
-	printf("%s", report);
+	/* the server's words, as a message: one printable line each */
+	cli_lines(stdout, "", report, strlen(report));
 	return EXIT_OK;
 }
 
@@ -309,7 +298,7 @@ cmd_add(int argc, char **argv)
 		if (input == NULL) {
 			cli_progress_break(&bar);
 			/* A bulk import is no hostile file: say how to take it. */
-			fprintf(stderr, "sumdbd add: %s%s\n", eb.msg, len > SDB_MAX_GOSUM_SIZE ?
+			cli_linef(stderr, "sumdbd add: %s%s", eb.msg, len > SDB_MAX_GOSUM_SIZE ?
 			    ": split it into pieces of at most 64 MiB (split -C 64M) and give them "
 			    "all to one add, which takes them as one input" : "");
 			goto out;
@@ -323,18 +312,18 @@ cmd_add(int argc, char **argv)
 		cli_progress_show(&bar, nread / 1048576);
 		if (rc != SDB_OK) {
 			cli_progress_break(&bar);
-			fprintf(stderr, "sumdbd add: %s: %s\n", names[i], sdb_errmsg(&eb, rc));
+			cli_linef(stderr, "sumdbd add: %s: %s", names[i], sdb_errmsg(&eb, rc));
 			goto out;
 		}
 	}
 	cli_progress_end(&bar, nread / 1048576);
 	rc = sdbd_import_finish(&im, skip_gomod_only, print_problem, NULL, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd add: %s\n", sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd add: %s", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	if (im.problems > 0) {
-		fprintf(stderr, "sumdbd add: %zu problem%s in the input; nothing recorded\n",
+		cli_linef(stderr, "sumdbd add: %zu problem%s in the input; nothing recorded",
 		    im.problems, im.problems == 1 ? "" : "s");
 		goto out;
 	}
@@ -357,7 +346,7 @@ cmd_add(int argc, char **argv)
 		goto out;
 	}
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd add: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd add: %s: %s", db, sdb_errmsg(&eb, rc));
 		if (sdb_err_is_verification(rc) || rc == SDB_ERR_DAMAGED)
 			status = EXIT_VERIFY;   /* a damaged database, not a usage error */
 		goto out;
@@ -382,7 +371,7 @@ cmd_add(int argc, char **argv)
 		goto out;
 	}
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd add: %s; nothing recorded\n", sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd add: %s; nothing recorded", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	for (i = 0; i < im.n; i++)

@@ -58,17 +58,19 @@ struct fsck {
 static void SDB_PRINTF(2, 3)
 problem(struct fsck *f, const char *fmt, ...)
 {
+	char line[4096];   /* a path from a damaged database can be of any length */
 	va_list ap;
 
 	f->problems++;
 	if (f->problems > FSCK_MAX_REPORTS)
 		return;
 	cli_progress_break(&f->bar);
-	fprintf(stderr, "sumdbd fsck: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a record's path and version, a note's text, from a database
+	 * that may have been altered: one printable line */
+	cli_linef(stderr, "sumdbd fsck: %s", line);
 }
 
 static int
@@ -122,7 +124,7 @@ check_tile(struct fsck *f, int L)
 	}
 	if (rc != SDB_OK) {
 		cli_progress_break(&f->bar);
-		fprintf(stderr, "sumdbd fsck: %s\n", sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s", sdb_errmsg(&eb, rc));
 		return rc;
 	}
 	if (len != want) {
@@ -245,16 +247,16 @@ drop_allowed(struct sdb_store *w, const char *db, const char *cp_path)
 	if (rc == SDB_ERR_NOT_FOUND) {
 		status = EXIT_OK;   /* no checkpoint, or no tree: nothing to weigh */
 	} else if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: cannot tell whether the records past the latest "
+		cli_linef(stderr, "sumdbd fsck: %s: cannot tell whether the records past the latest "
 		    "signed tree were signed: %s; nothing dropped (--checkpoint FILE names the "
-		    "key's checkpoint)\n", db, sdb_errmsg(&eb, rc));
+		    "key's checkpoint)", db, sdb_errmsg(&eb, rc));
 	} else if (cp.n > latest.n) {
-		fprintf(stderr, "sumdbd fsck: %s: the key's checkpoint %s holds a signed tree of size "
+		cli_linef(stderr, "sumdbd fsck: %s: the key's checkpoint %s holds a signed tree of size "
 		    "%lld, past the database's latest (size %lld): the records past it were signed, "
 		    "and may have been served; the database lost the rows of its later signed "
 		    "trees.  Nothing dropped: dropping them would fork the log.  The checkpoint "
 		    "holds the signed note of tree %lld, from which its trees row can be made "
-		    "again\n", db, cp_path, (long long)cp.n, (long long)latest.n, (long long)cp.n);
+		    "again", db, cp_path, (long long)cp.n, (long long)latest.n, (long long)cp.n);
 		status = EXIT_VERIFY;
 	} else {
 		status = EXIT_OK;
@@ -353,13 +355,13 @@ cmd_fsck(int argc, char **argv)
 	sdb_tlog_frontier_init(&f->fr);
 	rc = sdb_store_open(&f->w, db, drop ? SDB_STORE_WRITE : SDB_STORE_CHECK, &eb);
 	if (rc == SDB_ERR_LOCKED) {
-		fprintf(stderr, "sumdbd fsck: %s: %s\n(stop the server holding it first)\n", db,
-		    sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "(stop the server holding it first)");
 		goto out;
 	}
 	if (rc == SDB_ERR_DAMAGED) {
 		/* ours, with parts missing: damage found, not a local error */
-		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
 		status = EXIT_VERIFY;
 		goto out;
 	}
@@ -380,13 +382,13 @@ cmd_fsck(int argc, char **argv)
 	if (rc == SDB_OK)
 		rc = sdb_store_config_get(f->w, SDB_STORE_CONFIG_VKEY, &vkey, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
 		status = fail_status(rc);
 		goto out;
 	}
 	rc = sdb_note_verifier_parse(&f->v, vkey, strlen(vkey), &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: the stored verifier key: %s\n", db,
+		cli_linef(stderr, "sumdbd fsck: %s: the stored verifier key: %s", db,
 		    sdb_errmsg(&eb, rc));
 		status = EXIT_VERIFY;
 		goto out;
@@ -404,7 +406,7 @@ cmd_fsck(int argc, char **argv)
 	rc = sdb_store_foreach_tree(f->w, tree_cb, f, &eb);
 	cli_progress_end(&f->bar, (int64_t)f->ntrees);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
 		status = fail_status(rc);
 		goto out;
 	}
@@ -427,7 +429,7 @@ cmd_fsck(int argc, char **argv)
 		problem(f, "%s; the check stops there: the records after it are not checked, and "
 		    "the tiles and trees past it are reported for it", sdb_errmsg(&eb, rc));
 	} else if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
 		status = fail_status(rc);
 		goto out;
 	}
@@ -454,7 +456,7 @@ cmd_fsck(int argc, char **argv)
 	expected_tiles = f->tiles_checked;
 	rc = sdb_store_foreach_tile(f->w, count_tile, &stored_tiles, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd fsck: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
 		status = fail_status(rc);
 		goto out;
 	}

@@ -113,7 +113,7 @@ write_key(const char *path, const struct sdb_note_signer *s)
 	buf[len++] = '\n';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "sumdbd init: %s: %s%s\n", path, strerror(errno),
+		cli_linef(stderr, "sumdbd init: %s: %s%s", path, strerror(errno),
 		    errno == EEXIST ? " (refusing to overwrite a key file)" : "");
 		sdb_memzero(buf, n);
 		sdb_secret_free(buf);
@@ -136,7 +136,7 @@ write_key(const char *path, const struct sdb_note_signer *s)
 	sdb_memzero(buf, n);
 	sdb_secret_free(buf);
 	if (!ok) {
-		fprintf(stderr, "sumdbd init: %s: cannot write the key: %s\n", path,
+		cli_linef(stderr, "sumdbd init: %s: cannot write the key: %s", path,
 		    strerror(errno));
 		unlink(path);
 	}
@@ -217,7 +217,7 @@ dir_ok(const char *opt, const char *path)
 
 	if (!sdb_dir_missing(path, why, sizeof why))
 		return 1;
-	fprintf(stderr, "sumdbd init: %s %s: %s\n", opt, path, why);
+	cli_linef(stderr, "sumdbd init: %s %s: %s", opt, path, why);
 	return 0;
 }
 
@@ -272,13 +272,13 @@ cmd_init(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	if (name != NULL && !sdbd_log_name_ok(name)) {
-		fprintf(stderr, "sumdbd init: --name %s: not a valid log name (host[/path], "
-		    "e.g. sum.corp.example)\n", name);
+		cli_linef(stderr, "sumdbd init: --name %s: not a valid log name (host[/path], "
+		    "e.g. sum.corp.example)", name);
 		return EXIT_LOCAL;
 	}
 	/* Refuse before any key is made, so a refusal leaves nothing behind. */
 	if (lstat(db, &sb) == 0) {
-		fprintf(stderr, "sumdbd init: %s exists; refusing to overwrite a database\n", db);
+		cli_linef(stderr, "sumdbd init: %s exists; refusing to overwrite a database", db);
 		return EXIT_LOCAL;
 	}
 	if (!dir_ok("--db", db) || (key_out != NULL && !dir_ok("--key-out", key_out)) ||
@@ -287,19 +287,19 @@ cmd_init(int argc, char **argv)
 	if (key != NULL) {
 		rc = sdbd_key_load(&signer, key, &eb);
 		if (rc != SDB_OK) {
-			fprintf(stderr, "sumdbd init: %s\n", sdb_errmsg(&eb, rc));
+			cli_linef(stderr, "sumdbd init: %s", sdb_errmsg(&eb, rc));
 			goto out;
 		}
 		if (name == NULL)
 			name = sdb_note_signer_name(signer);
 		if (strcmp(name, sdb_note_signer_name(signer)) != 0) {
-			fprintf(stderr, "sumdbd init: the key in %s is named %s, not %s\n", key,
+			cli_linef(stderr, "sumdbd init: the key in %s is named %s, not %s", key,
 			    sdb_note_signer_name(signer), name);
 			goto out;
 		}
 		if (!sdbd_log_name_ok(name)) {
-			fprintf(stderr, "sumdbd init: the key's name %s is not a valid log name "
-			    "(host[/path])\n", name);
+			cli_linef(stderr, "sumdbd init: the key's name %s is not a valid log name "
+			    "(host[/path])", name);
 			goto out;
 		}
 	} else {
@@ -315,7 +315,7 @@ cmd_init(int argc, char **argv)
 		}
 		rc = sdb_note_signer_generate(&signer, name, &eb);
 		if (rc != SDB_OK) {
-			fprintf(stderr, "sumdbd init: %s\n", sdb_errmsg(&eb, rc));
+			cli_linef(stderr, "sumdbd init: %s", sdb_errmsg(&eb, rc));
 			goto out;
 		}
 		if (!write_key(key_out, signer))
@@ -325,7 +325,7 @@ cmd_init(int argc, char **argv)
 	}
 	abs_key = realpath(key, NULL);
 	if (abs_key == NULL) {
-		fprintf(stderr, "sumdbd init: %s: %s\n", key, strerror(errno));
+		cli_linef(stderr, "sumdbd init: %s: %s", key, strerror(errno));
 		goto out;
 	}
 	if (created_key) {
@@ -336,9 +336,9 @@ cmd_init(int argc, char **argv)
 			goto out;
 		}
 		if (lstat(new_cp, &sb) == 0) {
-			fprintf(stderr, "sumdbd init: %s exists: the checkpoint of another signer key, "
+			cli_linef(stderr, "sumdbd init: %s exists: the checkpoint of another signer key, "
 			    "or of a log removed without it; remove it if it is stale, or give "
-			    "--checkpoint another place\n", new_cp);
+			    "--checkpoint another place", new_cp);
 			free(new_cp);
 			new_cp = NULL;   /* not ours: left in place */
 			goto out;
@@ -351,7 +351,7 @@ cmd_init(int argc, char **argv)
 	}
 	rc = sdb_store_create(db, name, vkey, key_name_for(db, abs_key), &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd init: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd init: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	created_db = 1;
@@ -362,16 +362,16 @@ cmd_init(int argc, char **argv)
 	/* Opening the log signs and commits the empty tree. */
 	rc = sdbd_log_open(&log, &lo, &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd init: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd init: %s: %s", db, sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	sdbd_log_close(log);
-	printf("created %s for log %s\n", db, name);
+	cli_linef(stdout, "created %s for log %s", db, name);
 	if (created_key)
-		printf("signer key written to %s (mode 0600; keep it secret and backed up)\n",
+		cli_linef(stdout, "signer key written to %s (mode 0600; keep it secret and backed up)",
 		    abs_key);
 	else
-		printf("signer key: %s\n", abs_key);
+		cli_linef(stdout, "signer key: %s", abs_key);
 	printf("verifier key: %s\n", vkey);
 	printf("# for clients (adjust the URL to where sumdbd serve listens):\n");
 	printf("GOSUMDB=\"%s http://127.0.0.1:%d\"\n", vkey, SUMDBD_DEFAULT_PORT);
@@ -379,8 +379,8 @@ cmd_init(int argc, char **argv)
 	 * undone, so that exit 1 still means "run it again". */
 	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "sumdbd init: writing standard output: %s: the verifier key "
-		    "could not be printed; undoing the init of %s\n",
+		cli_linef(stderr, "sumdbd init: writing standard output: %s: the verifier key "
+		    "could not be printed; undoing the init of %s",
 		    errno != 0 ? strerror(errno) : "write error", db);
 		clearerr(stdout);   /* said here, with what it means */
 		goto out;
@@ -391,7 +391,7 @@ out:
 		/* Only what this run created: never a pre-existing file.  The
 		 * database goes with its side files, the lock file too. */
 		if (created_db && (rc = sdb_store_remove(db, &eb)) != SDB_OK)
-			fprintf(stderr, "sumdbd init: %s: not removed: %s\n", db, sdb_errmsg(&eb, rc));
+			cli_linef(stderr, "sumdbd init: %s: not removed: %s", db, sdb_errmsg(&eb, rc));
 		if (created_key) {
 			unlink(key_out);
 			unlink_checkpoint(new_cp);

@@ -66,13 +66,13 @@ cmd_keygen(int argc, char **argv)
 	}
 	/* a key init --key would refuse is no use to anyone */
 	if (!sdbd_log_name_ok(argv[optind])) {
-		fprintf(stderr, "sumdbd keygen: %s: not a valid log name (host[/path], "
-		    "e.g. sum.corp.example)\n", argv[optind]);
+		cli_linef(stderr, "sumdbd keygen: %s: not a valid log name (host[/path], "
+		    "e.g. sum.corp.example)", argv[optind]);
 		return EXIT_LOCAL;
 	}
 	rc = sdb_note_signer_generate(&s, argv[optind], &eb);
 	if (rc != SDB_OK) {
-		fprintf(stderr, "sumdbd keygen: %s: %s\n", argv[optind], sdb_errmsg(&eb, rc));
+		cli_linef(stderr, "sumdbd keygen: %s: %s", argv[optind], sdb_errmsg(&eb, rc));
 		return EXIT_LOCAL;
 	}
 	n = sdb_note_signer_format_len(s) + 1;
