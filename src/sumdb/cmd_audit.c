@@ -294,7 +294,7 @@ cmd_audit(int argc, char **argv)
 	}
 	args_ok = 1;
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	opened = 1;
@@ -304,17 +304,17 @@ cmd_audit(int argc, char **argv)
 		if (state_path == NULL) {
 			err = sdb_errf(&eb, SDB_ERR_INVALID, "no --state and neither XDG_STATE_HOME "
 			    "nor HOME set");
-			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+			cli_linef(stderr, "sumdb audit: %s", eb.msg);
 			goto out;
 		}
 		if ((err = make_state_dir(state_path, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+			cli_linef(stderr, "sumdb audit: %s", eb.msg);
 			goto out;
 		}
 	}
 	/* the state's messages name its file */
 	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	r.state = st;
@@ -331,7 +331,7 @@ cmd_audit(int argc, char **argv)
 		    "to start over deliberately, trusting the tree the log shows now, run once "
 		    "without --no-first-run", sdb_note_verifier_name(r.v), state_path,
 		    missing ? "does not exist" : "holds none");
-		fprintf(stderr, "sumdb audit: %s\n", eb.msg);
+		cli_linef(stderr, "sumdb audit: %s", eb.msg);
 		if (json) {
 			json_status(stdout, "status", "no-accepted-tree", eb.msg);
 			printed = 1;
@@ -341,7 +341,7 @@ cmd_audit(int argc, char **argv)
 	} else if (err == SDB_ERR_NOT_FOUND) {
 		first = 1;
 	} else if (err != SDB_OK) {
-		fprintf(stderr, "sumdb audit: %s (the state file is left as it is)\n",
+		cli_linef(stderr, "sumdb audit: %s (the state file is left as it is)",
 		    sdb_errmsg(&eb, err));
 		goto out;
 	}
@@ -349,11 +349,11 @@ cmd_audit(int argc, char **argv)
 	if ((err = sdb_remote_latest(&r, &lat, &lat_note, &lat_len, &eb)) != SDB_OK) {
 		status = remote_exit_status(err);
 		if (status == EXIT_VERIFY)
-			fprintf(stderr, "sumdb audit: %s/latest does not verify: %s\n", r.shown,
+			cli_linef(stderr, "sumdb audit: %s/latest does not verify: %s", r.shown,
 			    sdb_errmsg(&eb, err));
 		else
-			fprintf(stderr, "sumdb audit: could not check: %s; nothing was checked, the "
-			    "state is unchanged\n", sdb_errmsg(&eb, err));
+			cli_linef(stderr, "sumdb audit: could not check: %s; nothing was checked, the "
+			    "state is unchanged", sdb_errmsg(&eb, err));
 		goto out;
 	}
 
@@ -363,14 +363,14 @@ cmd_audit(int argc, char **argv)
 		 * against a stale frontend. */
 		if ((err = sdb_remote_check_edge(&r, &lat, &eb)) != SDB_OK) {
 			status = remote_exit_status(err);
-			fprintf(stderr, "sumdb audit: %s%s; nothing was stored\n",
+			cli_linef(stderr, "sumdb audit: %s%s; nothing was stored",
 			    err == SDB_ERR_TILE_MISMATCH ? "the tiles do not match the signed tree: " :
 			    status == EXIT_VERIFY ? "the signed tree does not verify: " :
 			    "could not check: ", sdb_errmsg(&eb, err));
 			goto out;
 		}
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+			cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 			goto out;
 		}
 		state_cache_tiles(&r, "audit");
@@ -381,9 +381,9 @@ cmd_audit(int argc, char **argv)
 			printed = 1;
 		}
 		if (!json)
-			printf("first run: trusting the tree of %" PRId64 " records of %s (nothing earlier "
-			    "to check it against); stored in %s\n", lat.n, sdb_note_verifier_name(r.v),
-			    state_path);
+			cli_linef(stdout, "first run: trusting the tree of %" PRId64 " records of %s "
+			    "(nothing earlier to check it against); stored in %s", lat.n,
+			    sdb_note_verifier_name(r.v), state_path);
 		else if (!full) {
 			json_hash(stdout, &lat.hash);
 			printf("}\n");
@@ -427,8 +427,8 @@ cmd_audit(int argc, char **argv)
 		} else {
 			fputs(ev, stdout);
 		}
-		fprintf(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
-		    PRId64 " records is kept%s\n", sdb_note_verifier_name(r.v), eb.msg, acc.n,
+		cli_linef(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
+		    PRId64 " records is kept%s", sdb_note_verifier_name(r.v), eb.msg, acc.n,
 		    serr == SDB_OK ? "; the evidence is stored in the state file" :
 		    "; WARNING: the evidence could not be stored (see above): keep this output");
 		status = EXIT_VERIFY;
@@ -448,11 +448,11 @@ cmd_audit(int argc, char **argv)
 			err = sdb_remote_errwrap(&eb, err, err, pre);
 		}
 		if (status == EXIT_VERIFY)
-			fprintf(stderr, "sumdb audit: the tiles served do not match the signed tree of %"
+			cli_linef(stderr, "sumdb audit: the tiles served do not match the signed tree of %"
 			    PRId64 " records: %s (a forged or corrupted tile; no fork is proved, the "
-			    "state is unchanged)\n", res.stale ? acc.n : lat.n, sdb_errmsg(&eb, err));
+			    "state is unchanged)", res.stale ? acc.n : lat.n, sdb_errmsg(&eb, err));
 		else
-			fprintf(stderr, "sumdb audit: could not check: %s; the state is unchanged\n",
+			cli_linef(stderr, "sumdb audit: could not check: %s; the state is unchanged",
 			    sdb_errmsg(&eb, err));
 		goto out;
 	}
@@ -462,7 +462,7 @@ cmd_audit(int argc, char **argv)
 	state_cache_tiles(&r, "audit");
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
-			fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+			cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 			goto out;
 		}
 	} else if ((err = sdb_state_checkpoint(st, &eb)) != SDB_OK) {
@@ -470,7 +470,7 @@ cmd_audit(int argc, char **argv)
 		 * only (a reader held its copy up) goes into the file now,
 		 * and a run that cannot put it there says so, as an accept
 		 * does. */
-		fprintf(stderr, "sumdb audit: %s\n", sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 		goto out;
 	}
 	if (json && !full) {
@@ -505,7 +505,7 @@ full_audit:
 		printed = 1;
 		status = full_status(&rep, err);
 		if (err != SDB_OK)
-			fprintf(stderr, "sumdb audit: full audit: %s%s\n",
+			cli_linef(stderr, "sumdb audit: full audit: %s%s",
 			    status == EXIT_VERIFY ? "" : "could not check: ", sdb_errmsg(&eb, err));
 	}
 	goto out;
@@ -529,12 +529,12 @@ out:
 		int cerr = sdb_state_evidence_count(st, &cnt, &ceb);
 
 		if (cerr == SDB_OK && cnt > 0)
-			fprintf(stderr, "sumdb audit: %s holds %" PRId64 " piece%s of evidence of "
-			    "misbehavior by %s (sumdb evidence shows them)\n", state_path, cnt,
+			cli_linef(stderr, "sumdb audit: %s holds %" PRId64 " piece%s of evidence of "
+			    "misbehavior by %s (sumdb evidence shows them)", state_path, cnt,
 			    cnt == 1 ? "" : "s", sdb_note_verifier_name(r.v));
 		else if (cerr != SDB_OK)
-			fprintf(stderr, "sumdb audit: WARNING: cannot tell whether the state holds "
-			    "evidence of misbehavior: %s\n", sdb_errmsg(&ceb, cerr));
+			cli_linef(stderr, "sumdb audit: WARNING: cannot tell whether the state holds "
+			    "evidence of misbehavior: %s", sdb_errmsg(&ceb, cerr));
 	}
 	sdb_state_close(st);
 	if (opened)

@@ -171,7 +171,7 @@ findings_print(struct findings *fs, int json, char *const *files)
 			json_string(stdout, files[f->file], strlen(files[f->file]));
 			printf("}\n");
 		} else {
-			printf("%s:%" PRId64 ": %s\n", files[f->file], f->line, f->msg);
+			cli_linef(stdout, "%s:%" PRId64 ": %s", files[f->file], f->line, f->msg);
 		}
 	}
 }
@@ -751,8 +751,8 @@ cmd_check(int argc, char **argv)
 			case 1: private = optarg; break;
 			case 0: private = NULL; break;
 			default:
-				fprintf(stderr, "sumdb check: --private: %.*s: malformed pattern (Go's "
-				    "path.Match syntax), which would match no module\n", (int)blen, bad);
+				cli_linef(stderr, "sumdb check: --private: %.*s: malformed pattern (Go's "
+				    "path.Match syntax), which would match no module", (int)blen, bad);
 				return EXIT_LOCAL;
 			}
 			break;
@@ -780,7 +780,7 @@ cmd_check(int argc, char **argv)
 		goto nomem;
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		sdb_errf(&eb, err, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb check: %s\n", eb.msg);
+		cli_linef(stderr, "sumdb check: %s", eb.msg);
 		goto out;
 	}
 	opened = 1;
@@ -788,7 +788,7 @@ cmd_check(int argc, char **argv)
 	 * be read leaves the whole check undone, as for a single file */
 	for (f = 0; f < nfiles; f++) {
 		if ((data = cli_read_file(files[f], SDB_MAX_GOSUM_SIZE, &len, &eb)) == NULL) {
-			fprintf(stderr, "sumdb check: %s\n", eb.msg);
+			cli_linef(stderr, "sumdb check: %s", eb.msg);
 			goto out;
 		}
 		if (read_lines(data, len, f, private, &lines, &nlines, &cap, &fs, &n[f]) != SDB_OK)
@@ -806,6 +806,8 @@ cmd_check(int argc, char **argv)
 	findings_print(&fs, json, files);
 	summed = 1;
 	for (f = 0; f < nfiles; f++) {
+		char priv[32];
+
 		t.matched += n[f].matched;
 		t.mismatches += n[f].mismatches;
 		t.unverified += n[f].unverified;
@@ -815,14 +817,14 @@ cmd_check(int argc, char **argv)
 		t.private += n[f].private;
 		if (json)
 			continue;
-		printf("%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
-		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
-		    " not checked", files[f], n[f].matched, n[f].matched == 1 ? " matches" : "s match",
-		    n[f].mismatches, n[f].mismatches == 1 ? "" : "es", n[f].unverified,
-		    n[f].not_found, n[f].malformed, n[f].not_checked);
+		priv[0] = '\0';
 		if (has_private)
-			printf(", %" PRId64 " private", n[f].private);
-		printf("\n");
+			snprintf(priv, sizeof priv, ", %" PRId64 " private", n[f].private);
+		cli_linef(stdout, "%s: %" PRId64 " line%s the log, %" PRId64 " mismatch%s, %" PRId64
+		    " failed verification, %" PRId64 " not in the log, %" PRId64 " malformed, %" PRId64
+		    " not checked%s", files[f], n[f].matched, n[f].matched == 1 ? " matches" : "s match",
+		    n[f].mismatches, n[f].mismatches == 1 ? "" : "es", n[f].unverified,
+		    n[f].not_found, n[f].malformed, n[f].not_checked, priv);
 	}
 	/* "lines" is what the counts add up to: the go.sum lines, not blank
 	 * lines or a line the go command drops (an empty go.mod's hash) */

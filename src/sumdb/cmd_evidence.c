@@ -81,7 +81,7 @@ evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t l
 		err = sdb_errf(&eb, SDB_ERR_NOMEM, "out of memory");
 	else if ((err = sdb_state_add_evidence(st, text, len, &eb)) == SDB_OK)
 		return SDB_OK;
-	fprintf(stderr, "sumdb %s: WARNING: evidence of misbehavior could not be stored (%s)%s\n",
+	cli_linef(stderr, "sumdb %s: WARNING: evidence of misbehavior could not be stored (%s)%s",
 	    cmd, sdb_errmsg(&eb, err), print && text != NULL ? "; here it is, keep it:" : "");
 	if (print && text != NULL)
 		fprintf(stderr, "%.*s%s", (int)len, text, len > 0 && text[len - 1] == '\n' ? "" :
@@ -96,8 +96,8 @@ state_cache_tiles(struct sdb_remote *r, const char *cmd)
 	int err = sdb_remote_commit_cache(r, &eb);
 
 	if (err != SDB_OK)
-		fprintf(stderr, "sumdb %s: warning: could not cache tiles in the state (%s); the "
-		    "next run fetches them again\n", cmd, sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb %s: warning: could not cache tiles in the state (%s); the "
+		    "next run fetches them again", cmd, sdb_errmsg(&eb, err));
 }
 
 int
@@ -160,12 +160,12 @@ cmd_evidence(int argc, char **argv)
 		goto out;
 	}
 	if (!p.json)
-		printf("%s: %" PRId64 " piece%s of evidence of misbehavior by %s\n", state_path, p.n,
-		    p.n == 1 ? "" : "s", sdb_note_verifier_name(v));
+		cli_linef(stdout, "%s: %" PRId64 " piece%s of evidence of misbehavior by %s", state_path,
+		    p.n, p.n == 1 ? "" : "s", sdb_note_verifier_name(v));
 	status = p.n > 0 ? EXIT_VERIFY : EXIT_OK;
 out:
 	if (detail[0] != '\0') {
-		fprintf(stderr, "sumdb evidence: %s\n", detail);
+		cli_linef(stderr, "sumdb evidence: %s", detail);
 		/* --json: "could not read" must not look like "no evidence" (no object) */
 		if (p.json)
 			json_status(stdout, "status", "could-not-check", detail);

@@ -106,7 +106,7 @@ lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
 {
 	int i;
 
-	fprintf(stderr, "sumdb lookup: %s\n", detail);
+	cli_linef(stderr, "sumdb lookup: %s", detail);
 	for (i = first; json && i < argc; i++) {
 		struct sdb_errbuf eb = { { 0 } };
 		char *path = NULL, *version = NULL;
@@ -185,8 +185,8 @@ lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct s
 			if (ev != NULL)
 				fprintf(stderr, "sumdb %s: %s", cmd, ev);
 			else
-				fprintf(stderr, "sumdb %s: out of memory: the proof of misbehavior "
-				    "could not be printed\n", cmd);
+				cli_linef(stderr, "sumdb %s: out of memory: the proof of misbehavior "
+				    "could not be printed", cmd);
 			free(ev);
 			free(lat);
 			return sdb_remote_errwrap(eb, SDB_ERR_FORK, err, "this run was shown two trees "
@@ -419,7 +419,7 @@ cmd_lookup(int argc, char **argv)
 			if (json)
 				lookup_json_failed(argv[i], bad_arg ? "invalid" : json_word(err),
 				    sdb_errmsg(&eb, err));
-			fprintf(stderr, "sumdb lookup: %s: %s%s\n", argv[i],
+			cli_linef(stderr, "sumdb lookup: %s: %s%s", argv[i],
 			    err == SDB_ERR_NOT_FOUND ? "not found in the log: " : bad_arg ? "" :
 			    s == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ",
 			    sdb_errmsg(&eb, err));

@@ -220,12 +220,12 @@ cmd_prove(int argc, char **argv)
 		if (err != SDB_ERR_NOMEM)
 			word = "invalid";
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb prove: %s: %s\n", argv[optind + 1], detail);
+		cli_linef(stderr, "sumdb prove: %s: %s", argv[optind + 1], detail);
 		goto out;
 	}
 	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb prove: %s\n", detail);
+		cli_linef(stderr, "sumdb prove: %s", detail);
 		goto out;
 	}
 	opened = 1;
@@ -254,7 +254,7 @@ cmd_prove(int argc, char **argv)
 		status = err == SDB_ERR_INTERNAL ? EXIT_LOCAL : remote_exit_status(err);
 		word = err == SDB_ERR_INTERNAL ? "could-not-check" : json_word(err);
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb prove: %s: %s%s\n", argv[optind + 1],
+		cli_linef(stderr, "sumdb prove: %s: %s%s", argv[optind + 1],
 		    err == SDB_ERR_NOT_FOUND ? "not found in the log: " :
 		    status == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ", detail);
 		goto out;
@@ -264,7 +264,7 @@ cmd_prove(int argc, char **argv)
 		fwrite(file, 1, flen, stdout);
 	} else if (write_out(out, file, flen, &where) != 0) {
 		snprintf(detail, sizeof detail, "%s: %s: %s", out, where, strerror(errno));
-		fprintf(stderr, "sumdb prove: %s\n", detail);
+		cli_linef(stderr, "sumdb prove: %s", detail);
 		goto out;
 	}
 	if (out != NULL) {
@@ -279,8 +279,8 @@ cmd_prove(int argc, char **argv)
 			json_string(stdout, out, strlen(out));
 			printf("}\n");
 		} else {
-			printf("%s: record %" PRId64 " of the tree of %" PRId64 " records; proof "
-			    "written to %s\n", argv[optind + 1], id, tree.n, out);
+			cli_linef(stdout, "%s: record %" PRId64 " of the tree of %" PRId64 " records; "
+			    "proof written to %s", argv[optind + 1], id, tree.n, out);
 		}
 	}
 	status = EXIT_OK;

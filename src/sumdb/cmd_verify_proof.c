@@ -92,7 +92,7 @@ cmd_verify_proof(int argc, char **argv)
 		}
 	}
 	if (vkey == NULL || recpath == NULL || argc - optind != 1) {
-		fprintf(stderr, "sumdb verify-proof: %s\n", vkey == NULL ? "--vkey is required" :
+		cli_linef(stderr, "sumdb verify-proof: %s", vkey == NULL ? "--vkey is required" :
 		    recpath == NULL ? "--record is required" : "want exactly one PROOF file");
 		cli_usage_error("sumdb verify-proof", verify_proof_usage);
 		return EXIT_LOCAL;
@@ -147,7 +147,7 @@ cmd_verify_proof(int argc, char **argv)
 		reason = err == SDB_ERR_INVALID ? "malformed-proof" : json_reason(err);
 		if (json)
 			json_invalid(stdout, reason, sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb verify-proof: %s: INVALID: %s%s%s\n", ppath,
+		cli_linef(stderr, "sumdb verify-proof: %s: INVALID: %s%s%s", ppath,
 		    kind != NULL ? kind : "", kind != NULL ? ": " : "", sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
@@ -168,7 +168,7 @@ cmd_verify_proof(int argc, char **argv)
 	goto out;
 unchecked:
 	/* nothing was checked: exit 1, and with --json "valid":null */
-	fprintf(stderr, "sumdb verify-proof: %s\n", detail);
+	cli_linef(stderr, "sumdb verify-proof: %s", detail);
 	if (json)
 		json_unchecked(stdout, detail);
 out:

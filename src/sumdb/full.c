@@ -331,8 +331,10 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 			size_t evlen = 0;
 			char *ev;
 
-			fprintf(stderr, "%ssumdb audit: record %" PRId64 " is not a valid go.sum "
-			    "record: %s\n", tty ? "\n" : "", id, reb.msg);
+			if (tty)
+				fputc('\n', stderr);
+			cli_linef(stderr, "sumdb audit: record %" PRId64 " is not a valid go.sum "
+			    "record: %s", id, reb.msg);
 			ev = full_bad_record_text(fc->log, id, w->recs[i].p, w->recs[i].len, reb.msg,
 			    &evlen);
 			store_text(fc->st, ev, evlen);
@@ -413,8 +415,8 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 	else
 		c->rep->conflicts++;
 	if (c->rep->duplicates + c->rep->conflicts <= FULL_MAX_PRINTED)
-		fprintf(stderr, "sumdb audit: %s: %.*s@%.*s is in the log twice "
-		    "(records %" PRId64 " and %" PRId64 ")%s\n", same ? "duplicate" : "CRITICAL",
+		cli_linef(stderr, "sumdb audit: %s: %.*s@%.*s is in the log twice "
+		    "(records %" PRId64 " and %" PRId64 ")%s", same ? "duplicate" : "CRITICAL",
 		    (int)ra.path.len, ra.path.p, (int)ra.version.len, ra.version.p, a, b,
 		    same ? "" : " with conflicting hashes");
 	/* both records are valid and authenticated: kept as they are */
@@ -484,8 +486,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		/* The index files hold less than the state says (a state file
 		 * copied or restored without them): what the records were
 		 * compared with is gone, so they are all checked again. */
-		fprintf(stderr, "sumdb audit: warning: %s; the full audit starts again from record 0 "
-		    "(the accepted tree is kept)\n", eb->msg);
+		cli_linef(stderr, "sumdb audit: warning: %s; the full audit starts again from record 0 "
+		    "(the accepted tree is kept)", eb->msg);
 		reset = 1;
 		sdb_tlog_frontier_init(&f);
 		dups.merged = dups.newlen = 0;

@@ -65,8 +65,9 @@ cmd_verify_note(int argc, char **argv)
 	struct sdb_note *note = NULL;
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_tree tree;
-	char *msg = NULL;
-	size_t len = 0;
+	char *msg = NULL, *line = NULL;
+	size_t len = 0, llen = 0;
+	FILE *m;
 	int json = 0, c, err, status = EXIT_LOCAL;
 	const char *reason = NULL;   /* why the note does not verify */
 	char detail[SDB_ERRBUF_SIZE + 64];
@@ -81,7 +82,7 @@ cmd_verify_note(int argc, char **argv)
 		}
 	}
 	if (vkey == NULL || argc - optind > 1) {
-		fprintf(stderr, "sumdb verify-note: %s\n",
+		cli_linef(stderr, "sumdb verify-note: %s",
 		    vkey == NULL ? "--vkey is required" : "at most one FILE");
 		cli_usage_error("sumdb verify-note", verify_note_usage);
 		return EXIT_LOCAL;
@@ -115,27 +116,34 @@ cmd_verify_note(int argc, char **argv)
 	case SDB_ERR_UNVERIFIED_NOTE:
 		reason = json_reason(err);
 		snprintf(detail, sizeof detail, "not signed by %s", sdb_note_verifier_name(v));
-		fprintf(stderr, "sumdb verify-note: %s: not signed by %s", what,
-		    sdb_note_verifier_name(v));
-		if (note != NULL && note->nunverified > 0) {
-			fprintf(stderr, " (signed only by ");
-			print_signers(stderr, note->unverified, note->nunverified);
-			fprintf(stderr, ")");
+		/* one line, made printable: what names a file */
+		if ((m = open_memstream(&line, &llen)) != NULL) {
+			fprintf(m, "sumdb verify-note: %s: not signed by %s", what,
+			    sdb_note_verifier_name(v));
+			if (note != NULL && note->nunverified > 0) {
+				fprintf(m, " (signed only by ");
+				print_signers(m, note->unverified, note->nunverified);
+				fprintf(m, ")");
+			}
 		}
-		fprintf(stderr, "\n");
+		if (m != NULL && fclose(m) == 0)
+			cli_linef(stderr, "%s", line);
+		else
+			cli_linef(stderr, "sumdb verify-note: %s: %s", what, detail);
+		free(line);
 		status = EXIT_VERIFY;
 		goto out;
 	case SDB_ERR_BAD_SIGNATURE:
 		reason = json_reason(err);
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb verify-note: %s: %s", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
 	default:
 		/* the detail names the rule: "malformed note: ..." */
 		reason = json_reason(SDB_ERR_MALFORMED_NOTE);
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		fprintf(stderr, "sumdb verify-note: %s: %s\n", what, sdb_errmsg(&eb, err));
+		cli_linef(stderr, "sumdb verify-note: %s: %s", what, sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
 	}
@@ -172,7 +180,7 @@ cmd_verify_note(int argc, char **argv)
 	goto out;
 unchecked:
 	/* nothing was checked: exit 1, and with --json "valid":null */
-	fprintf(stderr, "sumdb verify-note: %s\n", detail);
+	cli_linef(stderr, "sumdb verify-note: %s", detail);
 	if (json)
 		json_unchecked(stdout, detail);
 out:

@@ -1,0 +1,91 @@
+#!/bin/sh
+# sumdb says what it was given and what a log sent (file names,
+# MODULE@VERSION arguments, go.sum lines, error bodies, record texts) in
+# lines that are safe for a terminal and a log: each byte that is not
+# printable ASCII is written as '?' (or quoted, where a message quotes
+# bytes), so that an escape sequence never reaches the terminal and a
+# newline or carriage return never forges a second line.  The log is
+# tests/e2e/evillog.py, which serves whatever it is told to.
+. "$top_srcdir/tests/e2e/lib.sh"
+trap 'evil_stop; rm -rf "$WORK"' EXIT
+ESC=$(printf '\033')
+CR=$(printf '\r')
+NL='
+'
+
+# printable FILE N: "yes" when FILE is N lines, each of printable ASCII
+# only (no escape, no carriage return, no byte of UTF-8), each ending in
+# a newline.
+printable() {
+	LC_ALL=C grep -q '[^ -~]' "$1" && return 1
+	[ "$(wc -l <"$1")" -eq "$2" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] &&
+		echo yes
+}
+
+evil_start
+K=$EVIL_VKEY
+U=$EVIL_URL
+evil_set </dev/null
+
+# check: a go.sum file whose name holds a newline and an escape sequence;
+# its findings and its summary name it, on standard output
+gs="$WORK/g${NL}sumdb check: forged${ESC}[2J.sum"
+{
+	gosum_lines 5 6
+	gosum_lines 6 7 other
+	printf 'example.com/m7 v1.0.0%s[2J h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n' "$ESC"
+} >"$gs"
+"$SUMDB" check --url "$U" "$K" "$gs" >"$WORK/out1" 2>"$WORK/err1"
+expect 0 '^yes$' "check: a file name with a newline and ESC: its findings and summary are printable lines" -- \
+	printable "$WORK/out1" 4
+expect 0 "^$WORK/g\?sumdb check: forged\?\[2J\.sum:3: MISMATCH example\.com/m6 v1\.0\.0: go\.sum has" \
+	"... a finding names the file with '?' for each of those bytes" -- cat "$WORK/out1"
+expect 0 "^$WORK/g\?sumdb check: forged\?\[2J\.sum: 2 lines match the log, 2 mismatches" \
+	"... and so does the summary" -- cat "$WORK/out1"
+expect 0 '^0$' "... and nothing on standard error" -- sh -c "wc -c <'$WORK/err1'"
+
+# lookup and prove: a MODULE@VERSION argument echoed back
+"$SUMDB" lookup --url "$U" "$K" "example.com/m5@v1.0.0${ESC}[2J${CR}" >"$WORK/out" 2>"$WORK/err"
+expect 0 '^yes$' "lookup: an argument with ESC and CR is named in one printable line" -- \
+	printable "$WORK/err" 1
+expect 0 '^sumdb lookup: example\.com/m5@v1\.0\.0\?\[2J\?: ' "... with '?' for those bytes" -- \
+	cat "$WORK/err"
+"$SUMDB" prove --url "$U" --out "$WORK/p" "$K" "example.com/m5@v1${NL}x${ESC}[2J" >"$WORK/out" 2>"$WORK/err"
+expect 0 '^yes$' "prove: an argument with a newline and ESC is named in one printable line" -- \
+	printable "$WORK/err" 1
+expect 0 '^sumdb prove: example\.com/m5@v1\?x\?\[2J: ' "... with '?' for those bytes" -- \
+	cat "$WORK/err"
+
+# verify-note: a note in a file whose name holds ESC and a newline, not
+# signed by the key given: one line, naming the file and the signers
+other=$("$SUMDBD" keygen other.example | sed -n 2p)
+nf="$WORK/n${ESC}]0;x${NL}note"
+curl -sS "$U/latest" >"$nf"
+"$SUMDB" verify-note --vkey "$other" "$nf" >"$WORK/out" 2>"$WORK/err"
+expect 0 '^yes$' "verify-note: a file name with ESC and a newline, not signed by the key: one printable line" -- \
+	printable "$WORK/err" 1
+expect 0 "^sumdb verify-note: $WORK/n\?\]0;x\?note: not signed by other\.example \(signed only by evil\.example/sumdb\+" \
+	"... naming the file and the signer" -- cat "$WORK/err"
+
+# What the log sends: a lookup's error body with an escape sequence and
+# CRLF, and a record whose module path holds an escape sequence, are
+# shown quoted or with '?', in one line each.
+evil_set <<'PY'
+def hook(path, status, body):
+    if path.startswith("/lookup/"):
+        return 404, b"not found: \x1b]0;pwned\x07\x1b[2J\r\nsumdb lookup: forged\n"
+    return status, body
+PY
+"$SUMDB" lookup --url "$U" "$K" example.com/m5@v1.0.0 >"$WORK/out" 2>"$WORK/err"
+expect 0 '^yes$' "lookup: an error body with ESC and CRLF gives one printable line" -- \
+	printable "$WORK/err" 1
+evil_set <<'PY'
+LOGS = {"a": recs(0, 5) + [rec(5).replace(b"example.com/m5", b"example.com/m\x1b[2J5")] + recs(6, 10)}
+PY
+"$SUMDB" audit --full --state "$WORK/st" --url "$U" "$K" >"$WORK/out" 2>"$WORK/err"
+expect 0 '^yes$' "audit --full: a record holding ESC gives printable lines on standard error" -- \
+	printable "$WORK/err" 2
+expect 0 '^sumdb audit: record 5 is not a valid go\.sum record: malformed module path "example\.com/m\\x1b\[2J5"' \
+	"... quoting the record's path" -- cat "$WORK/err"
+
+e2e_done
