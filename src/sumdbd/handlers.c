@@ -75,6 +75,8 @@ struct sdbd_handlers {
 	_Atomic(struct sdbd_lookup_index *) ix;
 	pthread_t ix_thread;
 	int ix_started;
+	int64_t ix_max;
+	atomic_int ix_stop;   /* sdbd_handlers_index_stop */
 	void (*log_line)(const char *line);   /* or NULL */
 };
 
@@ -95,11 +97,21 @@ close_reader(void *p)
 	free(rd);
 }
 
+/* The build's stop (sdbd_lookup_index_build): the server is stopping. */
+static int
+index_stopped(void *arg)
+{
+	struct sdbd_handlers *h = arg;
+
+	return atomic_load_explicit(&h->ix_stop, memory_order_relaxed);
+}
+
 /* Builds the lookup index on a read handle of its own and publishes it,
  * and tells the operator what it holds or why there is none: its memory
  * shows in the server's size, and without it a large log's lookups cost
  * more (sumdbd.8 "LARGE LOGS").  Records added from now on are not in
- * it: they are found in the store. */
+ * it: they are found in the store.  A stop ends the build at the next
+ * record (sdbd_handlers_index_stop). */
 static void *
 build_index(void *arg)
 {
@@ -113,9 +125,12 @@ build_index(void *arg)
 
 	rc = sdb_store_open(&s, h->db_path, SDB_STORE_READ, &eb);
 	if (rc == SDB_OK)
-		rc = sdbd_lookup_index_build(&ix, s, &eb);
+		rc = sdbd_lookup_index_build(&ix, s, h->ix_max, index_stopped, h, &eb);
 	sdb_store_close(s);
-	if (rc == SDB_OK) {
+	if (rc != SDB_OK && index_stopped(h)) {
+		snprintf(line, sizeof line, "lookup index: not built (the server is stopping: %s)",
+		    sdb_errmsg(&eb, rc));
+	} else if (rc == SDB_OK) {
 		atomic_store_explicit(&h->ix, ix, memory_order_release);
 		snprintf(line, sizeof line, "lookup index: %zu record%s in %.1f MiB, built in %.1f s",
 		    sdbd_lookup_index_count(ix), sdbd_lookup_index_count(ix) == 1 ? "" : "s",
@@ -157,14 +172,17 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 	h->name_len = strlen(name);
 	h->log = log;
 	atomic_init(&h->ix, NULL);
+	atomic_init(&h->ix_stop, 0);
 	*out = h;
 	return SDB_OK;
 }
 
 void
-sdbd_handlers_index(struct sdbd_handlers *h, void (*log_line)(const char *line))
+sdbd_handlers_index(struct sdbd_handlers *h, int64_t max_records,
+    void (*log_line)(const char *line))
 {
 	h->log_line = log_line;
+	h->ix_max = max_records;
 	/* Without the thread lookups simply all go to the store. */
 	h->ix_started = pthread_create(&h->ix_thread, NULL, build_index, h) == 0;
 	if (!h->ix_started && log_line != NULL)
@@ -182,10 +200,17 @@ sdbd_handlers_set_miss(struct sdbd_handlers *h, sdbd_lookup_miss_fn fn, sdbd_loo
 }
 
 void
+sdbd_handlers_index_stop(struct sdbd_handlers *h)
+{
+	atomic_store(&h->ix_stop, 1);
+}
+
+void
 sdbd_handlers_free(struct sdbd_handlers *h)
 {
 	if (h == NULL)
 		return;
+	sdbd_handlers_index_stop(h);
 	if (h->ix_started)
 		pthread_join(h->ix_thread, NULL);
 	sdbd_lookup_index_free(atomic_load(&h->ix));

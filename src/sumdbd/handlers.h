@@ -10,6 +10,7 @@
 #define CSUMDB_SUMDBD_HANDLERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "csumdb/err.h"
 #include "http.h"
@@ -46,12 +47,24 @@ int sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const cha
     struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
- * Starts building the lookup index (lookup_index.h) in a thread of its
- * own, once the server serves: lookups go to the store until it is
- * built.  log_line (or NULL) then gets one line for the operator, what
- * the index holds or why there is none.  Call at most once.
+ * Starts building the lookup index (lookup_index.h) of a log of at most
+ * max_records records (serve: SDBD_LOOKUP_INDEX_MAX_RECORDS) in a thread
+ * of its own, once the server serves: lookups go to the store until it is
+ * built, and for good when the log is larger.  log_line (or NULL) then
+ * gets one line for the operator, what the index holds or why there is
+ * none.  Call at most once.
  */
-void sdbd_handlers_index(struct sdbd_handlers *h, void (*log_line)(const char *line));
+void sdbd_handlers_index(struct sdbd_handlers *h, int64_t max_records,
+    void (*log_line)(const char *line));
+
+/*
+ * Ends a build of the lookup index still running, at the next record it
+ * reads (the server is stopping: its reading the rest of a large log
+ * would only hold up the stop); log_line then says the index was not
+ * built.  Safe from any thread, at any time after sdbd_handlers_new;
+ * sdbd_handlers_free does it too.
+ */
+void sdbd_handlers_index_stop(struct sdbd_handlers *h);
 
 /* Sets the miss function and the pool it runs in for each path (pool
  * NULL: pool 0), both called with arg; fn NULL (the default) answers

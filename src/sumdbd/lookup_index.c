@@ -23,6 +23,14 @@ struct sdbd_lookup_index {
 	uint64_t seed;
 };
 
+/* What the scan of the records adds to, and asks whether to go on. */
+struct build {
+	struct sdbd_lookup_index *ix;
+	int (*stop)(void *arg);
+	void *stop_arg;
+	int stopped;
+};
+
 /* FNV-1a over path, a NUL and version, started from the seed, then
  * MurmurHash3's 64-bit finaliser so that every output bit depends on
  * every input bit (the slot comes from the high half of a product, the
@@ -58,10 +66,15 @@ first_slot(const struct sdbd_lookup_index *ix, uint64_t h)
 static int
 add_key(void *arg, const struct sdb_store_record *rec)
 {
-	struct sdbd_lookup_index *ix = arg;
+	struct build *b = arg;
+	struct sdbd_lookup_index *ix = b->ix;
 	uint64_t h;
 	size_t i;
 
+	if (b->stop != NULL && b->stop(b->stop_arg)) {
+		b->stopped = 1;
+		return SDB_ERR_IO;
+	}
 	if (rec->id < 0 || rec->id >= (int64_t)UINT32_MAX - 1)
 		return 0;
 	if (ix->count >= ix->nslots * 7 / 10)
@@ -77,18 +90,20 @@ add_key(void *arg, const struct sdb_store_record *rec)
 
 int
 sdbd_lookup_index_build(struct sdbd_lookup_index **out, struct sdb_store *s,
+    int64_t max_records, int (*stop)(void *stop_arg), void *stop_arg,
     struct sdb_errbuf *eb)
 {
 	struct sdbd_lookup_index *ix;
+	struct build b;
 	int64_t n;
 	int rc;
 
 	*out = NULL;
 	if ((rc = sdb_store_count(s, &n, eb)) != SDB_OK)
 		return rc;
-	if (n > SDBD_LOOKUP_INDEX_MAX_RECORDS)
-		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%lld records: more than the %d the lookup "
-		    "index holds", (long long)n, SDBD_LOOKUP_INDEX_MAX_RECORDS);
+	if (n > max_records)
+		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "%lld records: more than the %lld the lookup "
+		    "index holds", (long long)n, (long long)max_records);
 	ix = calloc(1, sizeof *ix);
 	if (ix == NULL)
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
@@ -102,8 +117,15 @@ sdbd_lookup_index_build(struct sdbd_lookup_index **out, struct sdb_store *s,
 		    (long long)n);
 	}
 	sdb_random(&ix->seed, sizeof ix->seed);
-	rc = sdb_store_foreach_key(s, add_key, ix, eb);
-	if (rc == SDB_ERR_TOO_LARGE)
+	b.ix = ix;
+	b.stop = stop;
+	b.stop_arg = stop_arg;
+	b.stopped = 0;
+	rc = sdb_store_foreach_key(s, add_key, &b, eb);
+	if (b.stopped)
+		rc = sdb_errf(eb, SDB_ERR_IO, "stopped after %zu of %lld records", ix->count,
+		    (long long)n);
+	else if (rc == SDB_ERR_TOO_LARGE)
 		rc = sdb_errf(eb, rc, "records were added faster than the lookup index was built");
 	if (rc != SDB_OK) {
 		sdbd_lookup_index_free(ix);

@@ -20,8 +20,9 @@
 #include "csumdb/err.h"
 #include "csumdb/store.h"
 
-/* Largest log indexed: 2,000,000 records take about 23 MiB.  A larger
- * log is served from the store alone (the index is not built). */
+/* Largest log serve indexes (the max_records it gives
+ * sdbd_lookup_index_build): 2,000,000 records take about 23 MiB.  A
+ * larger log is served from the store alone (the index is not built). */
 #define SDBD_LOOKUP_INDEX_MAX_RECORDS 2000000
 
 /* Candidates one lookup may return: more tag matches than this are left
@@ -32,12 +33,17 @@ struct sdbd_lookup_index;
 
 /*
  * Builds the index of every record in s (a read handle that no other
- * thread uses meanwhile).  *out is the new index (sdbd_lookup_index_free).
- * Returns SDB_OK, SDB_ERR_TOO_LARGE (more than
- * SDBD_LOOKUP_INDEX_MAX_RECORDS records), SDB_ERR_NOMEM, or the store's
+ * thread uses meanwhile), when s holds at most max_records records.
+ * stop, when not NULL, is called with stop_arg before each record is
+ * added (from this thread): non-zero ends the build there, so that a
+ * server told to stop does not first read the whole log.  *out is the new
+ * index (sdbd_lookup_index_free), NULL on any error.  Returns SDB_OK,
+ * SDB_ERR_TOO_LARGE (more than max_records records), SDB_ERR_IO (stop
+ * said to stop; the message says so), SDB_ERR_NOMEM, or the store's
  * errors.
  */
 int sdbd_lookup_index_build(struct sdbd_lookup_index **out, struct sdb_store *s,
+    int64_t max_records, int (*stop)(void *stop_arg), void *stop_arg,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*

@@ -25,6 +25,7 @@
 #include "http.h"
 #include "log.h"
 #include "lograte.h"
+#include "lookup_index.h"
 #include "public.h"
 #include "upstream.h"
 
@@ -533,12 +534,14 @@ cmd_serve(int argc, char **argv)
 	gosumdb_line(vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
 	fflush(stdout);
-	sdbd_handlers_index(handlers, serve_log_line);
+	sdbd_handlers_index(handlers, SDBD_LOOKUP_INDEX_MAX_RECORDS, serve_log_line);
 
 	do {
 		if (sigwait(&set, &sig) != 0)
 			break;
 	} while (sig != SIGTERM && sig != SIGINT && sig != SIGHUP);
+	/* before the line: who reads it knows the build is being ended */
+	sdbd_handlers_index_stop(handlers);
 	sdbd_linef(stderr, "sumdbd: stopping (signal %d)", sig);
 	status = 0;
 out:

@@ -30,6 +30,7 @@
 #include "sumdbd/handlers.h"
 #include "sumdbd/http_path.h"
 #include "sumdbd/import.h"
+#include "sumdbd/lookup_index.h"
 
 /* Two full tiles and a partial one at level 0, a partial one at level 1. */
 #define LOG_SIZE 600
@@ -128,7 +129,7 @@ setup(void)
 	free(text);
 	if (sdbd_handlers_new(&handlers, db, LOG_NAME, log_, NULL) != SDB_OK)
 		__builtin_trap();
-	sdbd_handlers_index(handlers, NULL);
+	sdbd_handlers_index(handlers, SDBD_LOOKUP_INDEX_MAX_RECORDS, NULL);
 }
 
 /* The path as the handlers see it, without a /sumdb/NAME prefix of ours. */

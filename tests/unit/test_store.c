@@ -601,6 +601,16 @@ collect_rec(void *arg, const struct sdb_store_record *rec)
 }
 
 /* foreach_key: id, path and version of every record, no text. */
+/* A lookup index build's stop: asked once per record, says stop when
+ * asked the 11th time (ten records in). */
+static int
+stop_after_10(void *arg)
+{
+	int *asked = arg;
+
+	return ++*asked > 10;
+}
+
 static int
 collect_key(void *arg, const struct sdb_store_record *rec)
 {
@@ -757,7 +767,7 @@ test_batch_roundtrip(void)
 		size_t k, nc;
 		int64_t j;
 
-		CU_ASSERT_EQUAL_FATAL(sdbd_lookup_index_build(&ix, r, NULL), SDB_OK);
+		CU_ASSERT_EQUAL_FATAL(sdbd_lookup_index_build(&ix, r, 300, NULL, NULL, NULL), SDB_OK);
 		CU_ASSERT_EQUAL(sdbd_lookup_index_count(ix), 300);
 		CU_ASSERT(sdbd_lookup_index_bytes(ix) >= 300 * 8);
 		for (j = 0; j < 300; j++) {
@@ -776,6 +786,30 @@ test_batch_roundtrip(void)
 		}
 		sdbd_lookup_index_free(ix);
 		sdbd_lookup_index_free(NULL);
+	}
+
+	/* past the limit serve gives it, no index, and the operator is told
+	 * how many records there are and how many it holds */
+	{
+		struct sdbd_lookup_index *ix = NULL;
+		struct sdb_errbuf eb = { "" };
+
+		CU_ASSERT_EQUAL(sdbd_lookup_index_build(&ix, r, 299, NULL, NULL, &eb),
+		    SDB_ERR_TOO_LARGE);
+		CU_ASSERT_STRING_EQUAL(eb.msg, "300 records: more than the 299 the lookup index holds");
+	}
+
+	/* a stop in the middle of the build ends it at the next record:
+	 * stop is asked before each record, and the build reads no further */
+	{
+		struct sdbd_lookup_index *ix = NULL;
+		struct sdb_errbuf eb = { "" };
+		int asked = 0;
+
+		CU_ASSERT_EQUAL(sdbd_lookup_index_build(&ix, r, SDBD_LOOKUP_INDEX_MAX_RECORDS,
+		    stop_after_10, &asked, &eb), SDB_ERR_IO);
+		CU_ASSERT_EQUAL(asked, 11);
+		CU_ASSERT_STRING_EQUAL(eb.msg, "stopped after 10 of 300 records");
 	}
 	CU_ASSERT_EQUAL(sdb_store_foreach_tile(r, count_tile, &nt, NULL), SDB_OK);
 	CU_ASSERT_EQUAL(nt, 3); /* 0/0 (256), 0/1 (44), 1/0 (1) */
