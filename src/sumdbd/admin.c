@@ -291,6 +291,32 @@ reply_unread(int fd, int rc)
 	/* else the client is gone or sent too long a header: see the caller */
 }
 
+/* The LENGTH of a request, as the client writes it: decimal digits only,
+ * without sign, space or leading zero (strtoull would take " 5", "+5",
+ * "-0", even "-18446744073709551615" as 1).  Returns SDB_OK and *out,
+ * SDB_ERR_INVALID for any other form, SDB_ERR_TOO_LARGE for a number over
+ * max (checked digit by digit: no overflow). */
+static int
+parse_length(const char *s, size_t max, size_t *out)
+{
+	size_t v = 0;
+	const char *p;
+
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
+		return SDB_ERR_INVALID;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return SDB_ERR_INVALID;
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (v > (max - (size_t)(*p - '0')) / 10)
+			return SDB_ERR_TOO_LARGE;
+		v = v * 10 + (size_t)(*p - '0');
+	}
+	*out = v;
+	return SDB_OK;
+}
+
 /* Answers one request; head (ADMIN_HEADER_MAX bytes) is for its header,
  * which holds the client's copy of the token. */
 static void
@@ -299,8 +325,8 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 	struct sdb_errbuf eb = { { 0 } };
 	struct admin_conn c;
 	char report[ADMIN_REPORT_MAX];
-	char *data, *end;
-	unsigned long long want;
+	char *data;
+	size_t want;
 	int rc;
 
 	c.fd = fd;
@@ -327,24 +353,31 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 		reply_error(fd, SDB_ERR_INVALID, msg);
 		return;
 	}
-	errno = 0;
-	want = strtoull(head + 4 + ADMIN_TOKEN_HEX + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || want > SDB_MAX_GOSUM_SIZE) {
-		reply_error(fd, SDB_ERR_TOO_LARGE, "go.sum length missing or over the limit\n");
+	rc = parse_length(head + 4 + ADMIN_TOKEN_HEX + 1, SDB_MAX_GOSUM_SIZE, &want);
+	if (rc == SDB_ERR_INVALID) {
+		reply_error(fd, rc, "malformed admin request: the go.sum length is not a decimal "
+		    "number\n");
 		return;
 	}
-	data = malloc(want ? (size_t)want : 1);
+	if (rc != SDB_OK) {
+		char msg[128];
+		(void)snprintf(msg, sizeof msg, "go.sum length over the limit of %d bytes\n",
+		    SDB_MAX_GOSUM_SIZE);
+		reply_error(fd, SDB_ERR_TOO_LARGE, msg);
+		return;
+	}
+	data = malloc(want ? want : 1);
 	if (data == NULL) {
 		reply_error(fd, SDB_ERR_NOMEM, "out of memory\n");
 		return;
 	}
-	if ((rc = read_full(&c, data, (size_t)want)) != SDB_OK) {
+	if ((rc = read_full(&c, data, want)) != SDB_OK) {
 		free(data);
 		reply_unread(fd, rc);
 		return;
 	}
 	/* Whole: from here on the import is finished, stop or not. */
-	rc = sdbd_admin_import(a->log, data, (size_t)want, report, sizeof report, &eb);
+	rc = sdbd_admin_import(a->log, data, want, report, sizeof report, &eb);
 	free(data);
 	if (rc != SDB_OK) {
 		char msg[SDB_ERRBUF_SIZE + 2];
