@@ -173,6 +173,55 @@ expect 0 '^yes$' "serve's --help gives defaults" -- ok_if test -s "$WORK/help.de
 expect 0 '^none$' "serve's defaults: --help and sumdbd.8 say the same" -- \
 	sh -c "diff '$WORK/help.defaults' '$WORK/man.defaults' | grep '^[<>]' || echo none"
 
+# The ranges of serve's numeric options: every option whose argument is
+# a number (N, SECS) gives its range in --help ("1..3600"), sumdbd.8
+# gives the same ("1 to 3600"), and serve refuses a value just past
+# either end with a message that names the option and that range: the
+# documents cannot drift from the parser.
+# serve_ranges FILE: "OPTION LOW HIGH" for each numeric option FILE
+# (serve's --help, or the man page) gives a range, "OPTION -" for one it
+# gives none.
+serve_ranges() {
+	python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+if text.startswith(".TH"):
+    text = re.sub(r"\\f[BIRP]", "", text.replace("\\-", "-"))
+    sec = re.search(r"^\.SH SERVE OPTIONS\n(.*?)^\.SH ", text, re.S | re.M).group(1)
+    blocks = []
+    for blk in re.split(r"^\.TP\n", sec, flags=re.M)[1:]:
+        first, _, body = blk.partition("\n")
+        m = re.match(r'\.BI (--[a-z0-9-]+) " ?(N|SECS)"', first)
+        if m:
+            body = re.split(r"^\.PP", body, flags=re.M)[0]
+            blocks.append((m.group(1), re.sub(r"\s+", " ", body), r"\b([0-9]+) to ([0-9]+)\b"))
+else:
+    blocks = []
+    for o in re.split(r"\n  (?=--[a-z])", text)[1:]:
+        w = o.split()
+        if len(w) > 1 and w[1] in ("N", "SECS"):
+            blocks.append((w[0], re.sub(r"\s+", " ", o.split("\n\n")[0]), r"\b([0-9]+)\.\.([0-9]+)\b"))
+for name, body, pat in blocks:
+    r = re.search(pat, body)
+    print(name, *(r.groups() if r else ["-"]))
+PY
+}
+serve_ranges "$WORK/serve.help" | sort >"$WORK/help.ranges"
+serve_ranges "$top_srcdir/doc/sumdbd.8" | sort >"$WORK/man.ranges"
+expect 0 '^yes$' "serve's --help has numeric options" -- ok_if test -s "$WORK/help.ranges"
+expect 0 '^none$' "serve's --help gives the range of every numeric option" -- \
+	sh -c "grep ' -\$' '$WORK/help.ranges' || echo none"
+expect 0 '^none$' "serve's ranges: --help and sumdbd.8 say the same" -- \
+	sh -c "diff '$WORK/help.ranges' '$WORK/man.ranges' | grep '^[<>]' || echo none"
+while read -r opt lo hi; do
+	[ "$lo" = - ] && continue
+	for v in $((lo - 1)) $((hi + 1)); do
+		expect 1 "^sumdbd serve: $opt wants $lo\.\.$hi\$" \
+			"serve $opt $v: refused, naming the option and its range" -- \
+			"$top_builddir/sumdbd" serve --db "$WORK/none.db" "$opt" "$v"
+	done
+done <"$WORK/help.ranges"
+
 # contrib/ against serve's defaults (its --help): the defaults the files
 # quote ("--idle-timeout (15 s)"); nginx lets go of a kept-alive
 # connection before --idle-timeout ends it, waits for a lookup longer
