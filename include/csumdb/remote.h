@@ -96,7 +96,7 @@ int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, 
 
 /* SDB_OK when sdb_remote_open takes url (http://, https:// or file://,
  * without a query or a fragment, which the log's paths would follow, and
- * for http(s) with no '@' past the host and port, where it would end
+ * for http(s) with a host, and no '@' past the host and port, where it would end
  * credentials cut short), else SDB_ERR_INVALID saying "OPTION URL: what
  * is wrong", the URL without its credentials (not at all when they may
  * have been cut short): for a caller that names its own option. */

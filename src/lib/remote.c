@@ -558,6 +558,8 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 		why = "its host and port (up to the first '/', '?' or '#') do not parse: a user "
 		      "name or password holding '/', '?', '#' or '@' must be percent-encoded "
 		      "(%2F, %3F, %23, %40)";
+	else if (!sdb_url_has_host(url))
+		why = "no host: want http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]";
 	/* A password whose '/' follows digits ("user:1234/5678@host") cuts
 	 * the authority short where it still parses, as host "user" and
 	 * port 1234: the request would go to that host, the rest of the

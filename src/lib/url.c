@@ -66,3 +66,23 @@ sdb_url_scrub(struct sdb_errbuf *eb, const char *url, const char *shown)
 	out[sizeof out - 1] = '\0';
 	memcpy(eb->msg, out, sizeof out);
 }
+
+int
+sdb_url_has_host(const char *url)
+{
+	const char *p, *end, *q;
+
+	if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return 1;
+	end = p + strcspn(p, "/?#");
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			p = q + 1;
+	if (p < end && *p == '[')
+		return p + 1 < end && p[1] != ']';
+	return p < end && *p != ':';
+}

@@ -21,4 +21,14 @@ char *sdb_url_shown(const char *url);
  * sdb_url_shown); a no-op when either is NULL or they are the same. */
 void sdb_url_scrub(struct sdb_errbuf *eb, const char *url, const char *shown);
 
+/*
+ * 1 when the http:// or https:// URL url names a host: its authority
+ * (between "//" and the first '/', '?' or '#'), past any credentials (up
+ * to its last '@'), starts with a host name or a non-empty [IPv6
+ * literal]; 0 for "http:///", "http://:8080/", "https://user@/" and
+ * "http://[]/", which libcurl takes and fails only at the first fetch.
+ * 1 for any other scheme (a file: URL names none).
+ */
+int sdb_url_has_host(const char *url);
+
 #endif

@@ -88,12 +88,23 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			if (np == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 			u->proxies = np;
-			while (n > 0 && p[n - 1] == '/')
-				n--;
 			np[u->nproxies].base = strndup(p, n);
 			np[u->nproxies].shown = NULL;
 			if (np[u->nproxies].base == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
+			/* refused now, not at the first fetch */
+			if (!sdb_url_has_host(np[u->nproxies].base)) {
+				char *shown = sdb_url_shown(np[u->nproxies].base);
+				int rc = sdb_errf(eb, SDB_ERR_INVALID, "--upstream: %s: no host: want "
+				    "http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]",
+				    shown != NULL ? shown : "(the URL given)");
+
+				free(shown);
+				free(np[u->nproxies].base);
+				return rc;
+			}
+			while (n > 0 && p[n - 1] == '/')
+				np[u->nproxies].base[--n] = '\0';
 			np[u->nproxies].shown = sdb_url_shown(np[u->nproxies].base);
 			if (np[u->nproxies].shown == NULL) {
 				free(np[u->nproxies].base);

@@ -776,6 +776,41 @@ test_url_scrub(void)
 	free(shown);
 }
 
+/* An http(s) URL names a host past its credentials; libcurl takes one
+ * that names none and fails only at the first fetch. */
+static void
+test_url_has_host(void)
+{
+	static const struct {
+		const char *url;
+		int has;
+	} v[] = {
+		{ "https://proxy.example/go", 1 },
+		{ "http://127.0.0.1:8080", 1 },
+		{ "http://[::1]:8080/x", 1 },
+		{ "https://u:p@proxy.example", 1 },
+		{ "http://h?q", 1 },
+		{ "http:///", 0 },
+		{ "http://", 0 },
+		{ "https:///sumdb/sum.golang.org", 0 },
+		{ "http://:8080/", 0 },
+		{ "https://user:pw@/", 0 },
+		{ "https://user@:443", 0 },
+		{ "http://[]/", 0 },
+		{ "http://[", 0 },
+		{ "http://?q", 0 },
+		{ "http://#f", 0 },
+		/* a file: URL names no host */
+		{ "file:///srv/goproxy", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		if (sdb_url_has_host(v[i].url) != v[i].has)
+			CU_FAIL(v[i].url);
+	}
+}
+
 /* sdb_fetch_body_hint: the first line, control bytes and a lone CR as
  * '?', a CRLF end left out, at most cap-1 bytes; no body, no words. */
 static void
@@ -836,6 +871,7 @@ unit_register(void)
 		{ "threads", test_threads },
 		{ "url_shown", test_url_shown },
 		{ "url_scrub", test_url_scrub },
+		{ "url_has_host", test_url_has_host },
 		{ "body_hint", test_body_hint },
 		{ "retry_after", test_retry_after },
 		{ NULL, NULL },
