@@ -215,9 +215,9 @@ cli_usage(FILE *f, const char *prog, const struct cli_command *cmds, size_t ncmd
 	fprintf(f, "usage: %s COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", prog);
 	for (i = 0; i < ncmds; i++)
 		fprintf(f, "  %-*s  %s\n", (int)width, cmds[i].name, cmds[i].summary);
-	fprintf(f, "\nRun '%s COMMAND --help' for a command's options, '%s --version' for\n"
-	    "the version.\n"
-	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog, prog);
+	fprintf(f, "\nRun '%s COMMAND --help' (or '%s help COMMAND') for a command's\n"
+	    "options, '%s --version' for the version.\n"
+	    "Exit status: 0 ok, 1 usage or local error, 2 verification failed.\n", prog, prog, prog);
 }
 
 /*
@@ -251,12 +251,30 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 		cli_usage(stderr, prog, cmds, ncmds);
 		return EXIT_LOCAL;
 	}
+	/* `help COMMAND` is `COMMAND --help`, as in git and go */
+	if (strcmp(argv[1], "help") == 0 && argc >= 3) {
+		static char help_opt[] = "--help";
+		char *cmd_argv[] = { argv[0], argv[2], help_opt, NULL };
+
+		if (cli_extra_args(prog, argc, argv, 3) != 0)
+			return EXIT_LOCAL;
+		for (i = 0; i < ncmds; i++)
+			if (strcmp(cmds[i].name, argv[2]) == 0)
+				return cli_main(prog, cmds, ncmds, 3, cmd_argv);
+		cli_linef(stderr, "%s: unknown command '%s'", prog, argv[2]);
+		return EXIT_LOCAL;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
+		/* an argument after them was a mistake: say so, do not drop it */
+		if (cli_extra_args(prog, argc, argv, 2) != 0)
+			return EXIT_LOCAL;
 		cli_usage(stdout, prog, cmds, ncmds);
 		return cli_check_stdout(prog, NULL, EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
+		if (cli_extra_args(prog, argc, argv, 2) != 0)
+			return EXIT_LOCAL;
 		printf("%s (csumdb) %s\n", prog, PACKAGE_VERSION);
 		return cli_check_stdout(prog, NULL, EXIT_OK);
 	}

@@ -631,6 +631,15 @@ expect 1 "^sumdbd serve: --db is required$" "serve without --db: said first" -- 
 expect 1 "^sumdbd keygen: want the log NAME$" "keygen without a name: said" -- "$SUMDBD" keygen
 expect 1 "^sumdbd keygen: unexpected argument 'b'$" "keygen with two names: said" -- "$SUMDBD" keygen a.example b
 expect 1 "unknown command" "unknown command" -- "$SUMDBD" frobnicate
+# an argument after --version or --help is a mistake, said, not dropped;
+# `help COMMAND` is COMMAND's --help
+expect 1 "^sumdbd: unexpected argument 'serve'$" "--version serve: refused" -- "$SUMDBD" --version serve
+expect 1 "^sumdbd: unexpected argument 'x'$" "--help x: refused" -- "$SUMDBD" --help x
+expect 1 "^sumdbd: unexpected argument 'b'$" "help a b: refused" -- "$SUMDBD" help a b
+"$SUMDBD" serve --help >"$WORK/serve.help" 2>&1
+expect 0 '^yes$' "help serve: serve's --help" -- \
+	ok_if sh -c "'$SUMDBD' help serve | cmp -s - '$WORK/serve.help' && grep -q -- '--upstream-concurrency' '$WORK/serve.help'"
+expect 1 "^sumdbd: unknown command 'frobnicate'$" "help of an unknown command: said" -- "$SUMDBD" help frobnicate
 # a failed write of the output is an error, not success
 if [ -w /dev/full ]; then
 	expect 1 "^sumdbd status: writing standard output: " "status >/dev/full: exit 1" -- \
