@@ -502,10 +502,11 @@ sdb_remote_check_tree_until(struct sdb_remote *r, const struct sdb_tree *accepte
  * Whether the authority auth[0..n) (what is between "//" and the first
  * '/', '?' or '#') ends in a host and port that parse: after the
  * credentials (up to its last '@'), a host or [IPv6 literal], then
- * nothing or ':' and digits.  A password holding a '/', '?' or '#' as it
- * is cuts the authority short inside it ("user:pa" of user:pa/ss@host),
- * and libcurl refuses the URL as malformed, in a message that quotes it;
- * so does an '@' in them.
+ * nothing or ':' and a port (digits, at most 65535: a larger one would
+ * fail only at the first fetch).  A password holding a '/', '?' or '#'
+ * as it is cuts the authority short inside it ("user:pa" of
+ * user:pa/ss@host), and libcurl refuses the URL as malformed, in a
+ * message that quotes it; so does an '@' in them.
  */
 static int
 authority_ok(const char *auth, size_t n)
@@ -532,10 +533,17 @@ authority_ok(const char *auth, size_t n)
 		while (p < end && *p != ':')
 			p++;
 	}
-	if (p < end)
-		for (p++; p < end; p++)
+	if (p < end) {
+		unsigned long port = 0;
+
+		for (p++; p < end; p++) {
 			if (*p < '0' || *p > '9')
 				return 0;
+			port = port * 10 + (unsigned long)(*p - '0');
+			if (port > 65535)
+				return 0;
+		}
+	}
 	return 1;
 }
 
@@ -557,7 +565,7 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 	else if (!authority_ok(auth, alen))
 		why = "its host and port (up to the first '/', '?' or '#') do not parse: a user "
 		      "name or password holding '/', '?', '#' or '@' must be percent-encoded "
-		      "(%2F, %3F, %23, %40)";
+		      "(%2F, %3F, %23, %40), and a port is a number up to 65535";
 	else if (!sdb_url_has_host(url))
 		why = "no host: want http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]";
 	/* A password whose '/' follows digits ("user:1234/5678@host") cuts

@@ -24,6 +24,7 @@
 #include "csumdb/module.h"
 #include "csumdb/module_glob.h"
 #include "csumdb/record.h"
+#include "csumdb/remote.h"
 #include "fetch.h"
 #include "limits.h"
 #include "flight.h"
@@ -68,6 +69,7 @@ static int
 parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 {
 	const char *p = list;
+	int rc;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p, ",|");
@@ -79,11 +81,6 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 				    "--upstream: \"direct\" is not supported: name a module proxy");
 			if (n == 3 && memcmp(p, "off", 3) == 0)
 				return sdb_errf(eb, SDB_ERR_INVALID, "--upstream: \"off\": leave --upstream out instead");
-			if (!(n > 7 && memcmp(p, "http://", 7) == 0) &&
-			    !(n > 8 && memcmp(p, "https://", 8) == 0) &&
-			    !(n > 7 && memcmp(p, "file://", 7) == 0))
-				return sdb_errf(eb, SDB_ERR_INVALID,
-				    "--upstream: %.*s: not an http, https or file URL", (int)n, p);
 			np = realloc(u->proxies, (u->nproxies + 1) * sizeof *np);
 			if (np == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
@@ -92,14 +89,25 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			np[u->nproxies].shown = NULL;
 			if (np[u->nproxies].base == NULL)
 				return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
-			/* refused now, not at the first fetch */
-			if (!sdb_url_has_host(np[u->nproxies].base)) {
+			/* Refused now, not at the first fetch, by the rules of
+			 * --public-url (a host, a port that parses, credentials
+			 * that cannot cut the authority short, no query), and
+			 * never quoting credentials: "user:pw@host" without a
+			 * scheme is shown as the URL given. */
+			if (!(n > 7 && memcmp(p, "http://", 7) == 0) &&
+			    !(n > 8 && memcmp(p, "https://", 8) == 0) &&
+			    !(n > 7 && memcmp(p, "file://", 7) == 0)) {
 				char *shown = sdb_url_shown(np[u->nproxies].base);
-				int rc = sdb_errf(eb, SDB_ERR_INVALID, "--upstream: %s: no host: want "
-				    "http://HOST[:PORT][/PATH] or https://HOST[:PORT][/PATH]",
+
+				rc = sdb_errf(eb, SDB_ERR_INVALID,
+				    "--upstream: %s: not an http, https or file URL",
 				    shown != NULL ? shown : "(the URL given)");
 
 				free(shown);
+				free(np[u->nproxies].base);
+				return rc;
+			}
+			if ((rc = sdb_remote_url_check(np[u->nproxies].base, "--upstream:", eb)) != SDB_OK) {
 				free(np[u->nproxies].base);
 				return rc;
 			}

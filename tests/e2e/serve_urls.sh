@@ -35,4 +35,30 @@ expect 0 '^sumdbd serve: --public-url https://xxxxx@/sumdb: no host' \
 	cat "$WORK/cred.out"
 expect 0 '^none$' "... which no message shows" -- \
 	sh -c "grep s3cret '$WORK/cred.out' || echo none"
+
+# --upstream takes what --public-url takes: a port that is a port, and
+# credentials that cannot cut the URL short, so that no fetch fails on
+# them later; and a refused item never quotes its credentials, with a
+# scheme or without.
+for u in 'http://h:99999/' 'https://proxy.example:65536'; do
+	expect 1 "^sumdbd serve: --upstream: $(lit "$u"): its host and port .* a port is a number up to 65535\$" \
+		"--upstream $u: refused at start" -- \
+		serve --no-public --private corp.example.com --upstream "$u"
+	expect 1 "^sumdbd serve: --public-url $(lit "$u"): its host and port .* a port is a number up to 65535\$" \
+		"--public-url $u: refused at start" -- serve --public-url "$u"
+done
+expect 1 "^sumdbd serve: --upstream: http://proxy\.example/x\?a=1: a URL with a query" \
+	"--upstream with a query: refused at start" -- \
+	serve --no-public --private corp.example.com --upstream 'http://proxy.example/x?a=1'
+: >"$WORK/cred2.out"
+for u in 'alice:s3cret@proxy.example/x' 'ftp://alice:s3cret@proxy.example/' \
+    'http://alice:s3/cret@proxy.example/' "file://$WORK,alice:s3cret@proxy.example"; do
+	serve --no-public --private corp.example.com --upstream "$u" >"$WORK/cred1.out" 2>&1
+	st=$?
+	expect 0 '^1 yes$' "--upstream $u: refused at start (exit 1, saying so)" -- \
+		sh -c "printf '%s ' $st; grep -q '^sumdbd serve: --upstream: ' '$WORK/cred1.out' && echo yes"
+	cat "$WORK/cred1.out" >>"$WORK/cred2.out"
+done
+expect 0 '^none$' "... and none of those messages shows the password" -- \
+	sh -c "grep -e s3cret -e cret@ '$WORK/cred2.out' || echo none"
 e2e_done
