@@ -235,15 +235,24 @@ now(void)
  * store, or a text that could not be made (NULL), is a warning with the
  * finding's text: it is counted all the same.
  */
+/* What check_tile and the duplicate callback share. */
+struct findings_ctx {
+	struct sdb_state *st;
+	const char *log;           /* the log's name */
+	struct cli_progress *bar;  /* ended before a message is printed */
+};
+
 static void
-store_text(struct sdb_state *st, const char *text, size_t len)
+store_text(const struct findings_ctx *fc, const char *text, size_t len)
 {
-	(void)evidence_store(st, "audit", text, len, 1);
+	/* a warning that it could not be stored goes on a line of its own */
+	cli_progress_break(fc->bar);
+	(void)evidence_store(fc->st, "audit", text, len, 1);
 }
 
 /* store_text of a formatted finding. */
 static void SDB_PRINTF(2, 3)
-store_finding(struct sdb_state *st, const char *fmt, ...)
+store_finding(const struct findings_ctx *fc, const char *fmt, ...)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -259,7 +268,7 @@ store_finding(struct sdb_state *st, const char *fmt, ...)
 		free(text);
 		text = NULL;
 	}
-	store_text(st, text, len);
+	store_text(fc, text, len);
 	free(text);
 }
 
@@ -287,12 +296,6 @@ full_bad_record_text(const char *log, int64_t id, const char *text, size_t len, 
 	return buf;
 }
 
-/* What check_tile and the duplicate callback share. */
-struct findings_ctx {
-	struct sdb_state *st;
-	const char *log;           /* the log's name */
-};
-
 /* Checks one downloaded data tile (its work done by work_tile): a full
  * tile's root against the authenticated one (want_root), the tail tile's
  * record hashes against the authenticated level-0 hashes (want_leaves),
@@ -302,7 +305,7 @@ struct findings_ctx {
 static int
 check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_work *w,
     const sdb_hash *want_root, const sdb_hash *want_leaves, struct sdb_tlog_frontier *f,
-    struct full_report *rep, int tty, const struct findings_ctx *fc, struct sdb_errbuf *eb)
+    struct full_report *rep, const struct findings_ctx *fc, struct sdb_errbuf *eb)
 {
 	char path[SDB_TILE_PATH_MAX];
 	size_t i;
@@ -331,13 +334,12 @@ check_tile(struct sdb_dupidx *dx, const struct dl_slot *s, const struct tile_wor
 			size_t evlen = 0;
 			char *ev;
 
-			if (tty)
-				fputc('\n', stderr);
+			cli_progress_break(fc->bar);
 			cli_linef(stderr, "sumdb audit: record %" PRId64 " is not a valid go.sum "
 			    "record: %s", id, reb.msg);
 			ev = full_bad_record_text(fc->log, id, w->recs[i].p, w->recs[i].len, reb.msg,
 			    &evlen);
-			store_text(fc->st, ev, evlen);
+			store_text(fc, ev, evlen);
 			free(ev);
 		}
 		/* a full tile joins the tree as one subtree of its root */
@@ -360,7 +362,6 @@ struct pair_ctx {
 	const struct sdb_tree *tree;
 	const struct findings_ctx *fc;
 	struct full_report *rep;
-	int tty;
 	struct sdb_errbuf *eb;
 	struct dl_slot slot[2];
 	struct sdb_span recs[SDB_MAX_DATA_TILE_WIDTH];
@@ -414,14 +415,18 @@ on_pair(void *arg, const struct sdb_dupidx_entry *first, const struct sdb_dupidx
 		c->rep->duplicates++;
 	else
 		c->rep->conflicts++;
-	if (c->rep->duplicates + c->rep->conflicts <= FULL_MAX_PRINTED)
+	/* the progress line, drawn while the tiles were read, is ended
+	 * first: the pair is said on a line of its own */
+	if (c->rep->duplicates + c->rep->conflicts <= FULL_MAX_PRINTED) {
+		cli_progress_break(c->fc->bar);
 		cli_linef(stderr, "sumdb audit: %s: %.*s@%.*s is in the log twice "
 		    "(records %" PRId64 " and %" PRId64 ")%s", same ? "duplicate" : "CRITICAL",
 		    (int)ra.path.len, ra.path.p, (int)ra.version.len, ra.version.p, a, b,
 		    same ? "" : " with conflicting hashes");
+	}
 	/* both records are valid and authenticated: kept as they are */
 	if (!same && c->rep->conflicts <= FULL_MAX_PRINTED)
-		store_finding(c->fc->st, "conflicting hashes in the log: %s: %.*s@%.*s is in the log "
+		store_finding(c->fc, "conflicting hashes in the log: %s: %.*s@%.*s is in the log "
 		    "twice with different hashes\nrecord %" PRId64 ":\n%.*s"
 		    "record %" PRId64 ":\n%.*s", c->fc->log, (int)ra.path.len, ra.path.p,
 		    (int)ra.version.len, ra.version.p, a, (int)la, ta, b, (int)lb, tb);
@@ -448,7 +453,8 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 {
 	struct sdb_state_dups dups = { 0, 0 };
 	struct sdb_state_findings found, now_found;
-	struct findings_ctx fc = { st, sdb_note_verifier_name(r->v) };
+	struct cli_progress bar;
+	struct findings_ctx fc = { st, sdb_note_verifier_name(r->v), &bar };
 	struct sdb_dupidx *dx = NULL;
 	struct pair_ctx *pc = NULL;
 	struct sdb_tlog_frontier f, done;
@@ -458,7 +464,6 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	    ntiles = (tree->n + 255) / 256, k, k0, bad_full = 0;
 	sdb_hash *l1 = NULL, *tail = NULL;
 	int64_t *idx = NULL;
-	struct cli_progress bar;
 	int err, started = 0, inited = 0, reset = 0, i, compacted;
 	double t0 = now();
 
@@ -566,7 +571,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 			}
 			err = check_tile(dx, s, &p.work[k % FULL_WINDOW],
 			    k < full_tiles ? &l1[k - l1_from] : NULL, k < full_tiles ? NULL : tail,
-			    &f, rep, bar.tty, &fc, eb);
+			    &f, rep, &fc, eb);
 			if (err == SDB_OK) {
 				/* a full tile's findings are committed with it; a
 				 * partial tile is checked again next time */
@@ -633,7 +638,6 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	pc->tree = tree;
 	pc->fc = &fc;
 	pc->rep = rep;
-	pc->tty = bar.tty;
 	pc->eb = eb;
 	if ((err = sdb_dupidx_merge_lazy(dx, dups.merged, FULL_MAX_RUNS, on_pair, pc, &compacted,
 	    eb)) != SDB_OK)

@@ -152,6 +152,19 @@ expect 2 '^\{"n":1,"stored":"[0-9T:Z-]*","text":"conflicting hashes' "sumdb evid
 	"$SUMDB" evidence --json --state "$ST" "$VKEY"
 expect 1 'no state file' "sumdb evidence without a state: exit 1" -- "$SUMDB" evidence --state "$WORK/none.state" "$VKEY"
 expect 0 '^yes$' "... and none is made" -- ok_if test ! -e "$WORK/none.state"
+# On a terminal (script(1)'s pseudo-terminal) the progress line drawn
+# while the tiles are read is ended before the pairs, found after them,
+# are said: each message on a line of its own, the line ended at last.
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$SUMDB' audit --full --state '$WORK/tty.state' --url '$X_URL' '$VKEY' \
+	    >'$WORK/tty.o'" /dev/null >"$WORK/tty.raw"
+	tr -d '\r' <"$WORK/tty.raw" >"$WORK/tty"
+	expect 0 ' records/s  ETA ' "--full on a terminal: the progress line is drawn" -- cat "$WORK/tty"
+	expect 0 '^sumdb audit: CRITICAL: example.com/m5@v1.0.0 is in the log twice' \
+		"... and the pair found after it is said on a line of its own" -- cat "$WORK/tty"
+	expect 0 '^yes$' "... as is every message" -- ok_if sh -c "! grep -q '.sumdb audit: ' '$WORK/tty'"
+	expect 0 "^ 0a$" "... and the progress line is ended" -- sh -c "tail -c 1 '$WORK/tty' | od -An -tx1"
+fi
 xmod_stop X
 
 # Records signed into the log that are not go.sum records (a hash that is
