@@ -36,10 +36,11 @@ prove_usage(FILE *f)
 	    "Anyone can check it offline with sumdb verify-proof.\n"
 	    "\n"
 	    "  --out FILE  write the proof to FILE (atomically and durably) instead of\n"
-	    "              standard output; a symbolic link is followed, and a\n"
-	    "              device or FIFO (/dev/stdout) is written to, not replaced\n"
+	    "              standard output; - is standard output (./- for a file\n"
+	    "              named -); a symbolic link is followed, and a device or\n"
+	    "              FIFO is written to, not replaced\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
-	    "  --json      print a JSON summary (with --out; else the proof is the\n"
+	    "  --json      print a JSON summary (with --out FILE; else the proof is the\n"
 	    "              output), also when it fails: an \"error\" (not-found, invalid,\n"
 	    "              verification-failed or could-not-check) and a \"detail\"; a\n"
 	    "              usage error is on standard error only\n"
@@ -204,7 +205,10 @@ cmd_prove(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
+		/* "-" is standard output, as for the other file arguments of
+		 * sumdb; a file named so is ./- (it was made in the working
+		 * directory, and the proof was nowhere a pipe could read it) */
+		case 'o': out = strcmp(optarg, "-") == 0 ? NULL : optarg; break;
 		case 'u': url = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': prove_usage(stdout); return EXIT_OK;

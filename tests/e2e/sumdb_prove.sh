@@ -82,6 +82,19 @@ expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB"
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
 expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
+# --out - is standard output, as without --out (with --json too: the
+# proof is the output); it makes no file named "-"
+mkdir "$WORK/cwd"
+expect 0 '^yes$' "prove --out -: the proof on standard output" -- ok_if sh -c "cd '$WORK/cwd' &&
+    '$SUMDB' prove --out - --url '$U' '$VKEY' example.com/m300@v1.0.0 >'$WORK/dash.out' &&
+    cmp '$WORK/p.tlog-proof' '$WORK/dash.out'"
+expect 0 '^yes$' "... and no file named -" -- ok_if test ! -e "$WORK/cwd/-"
+expect 0 '^yes$' "prove --json --out -: the proof alone" -- ok_if sh -c "cd '$WORK/cwd' &&
+    '$SUMDB' prove --json --out - --url '$U' '$VKEY' example.com/m300@v1.0.0 >'$WORK/dash.out' &&
+    cmp '$WORK/p.tlog-proof' '$WORK/dash.out' && test ! -e '$WORK/cwd/-'"
+expect 0 'proof written to \./-$' "prove --out ./-: a file named -" -- sh -c "cd '$WORK/cwd' &&
+    '$SUMDB' prove --out ./- --url '$U' '$VKEY' example.com/m300@v1.0.0"
+expect 0 '^yes$' "... holding the proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/cwd/-"
 # --out where no file can be made: the proof is checked, then the file
 # named with why it could not be written, exit 1 (with --json, its object)
 expect 1 "^sumdb prove: .*/nodir/r\.tlog-proof: writing it: No such file or directory$" \
