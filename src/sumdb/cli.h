@@ -48,6 +48,11 @@ char *audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc
 int evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t len,
     int print);
 
+/* The number sumdb evidence shows the stored evidence text[0..len) under
+ * (1 for the oldest), or 0 when the state does not hold it or cannot be
+ * read (cmd_evidence.c). */
+int64_t evidence_number(struct sdb_state *st, const char *text, size_t len);
+
 /*
  * Puts the tiles r authenticated in this run into its state's cache
  * (sdb_remote_commit_cache); when that fails, says so on standard error

@@ -57,7 +57,10 @@ audit_usage(FILE *f)
 	    "                nothing is fetched or stored then\n"
 	    "  --json        print one JSON object, also when it fails (a \"status\" of\n"
 	    "                verification-failed, could-not-check or no-accepted-tree,\n"
-	    "                and a \"detail\"); a usage error is on standard error only\n"
+	    "                and a \"detail\"); a fork's names the \"state\" file that\n"
+	    "                keeps its evidence and its number there (\"evidence_n\",\n"
+	    "                as sumdb evidence shows it); a usage error is on standard\n"
+	    "                error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 consistent; 2 verification failed (fork, bad signature,\n"
@@ -397,7 +400,7 @@ cmd_audit(int argc, char **argv)
 	err = sdb_remote_consistency(&r, &acc, &lat, &res, &eb);
 
 	if (err == SDB_ERR_FORK) {
-		int64_t cnt = 0;
+		int64_t evn = 0;
 		int serr;
 
 		ev = audit_evidence_text(&r, &acc, acc_note, &lat, lat_note, &res, 0, &ev_len);
@@ -405,8 +408,9 @@ cmd_audit(int argc, char **argv)
 			goto nomem;
 		/* printed below in full, whether stored or not */
 		serr = evidence_store(st, "audit", ev, ev_len, 0);
+		/* where it is kept: sumdb evidence shows it under this number */
 		if (serr == SDB_OK)
-			serr = sdb_state_evidence_count(st, &cnt, NULL);
+			evn = evidence_number(st, ev, ev_len);
 		if (json) {
 			printf("{\"status\":\"fork\",\"detail\":");
 			json_string(stdout, eb.msg, strlen(eb.msg));
@@ -422,15 +426,22 @@ cmd_audit(int argc, char **argv)
 				json_hash(stdout, &res.computed);
 			printf(",\"proof\":");
 			json_hashes(stdout, res.proof, res.nproof);
-			printf(",\"evidence_stored\":%s}\n", serr == SDB_OK ? "true" : "false");
+			printf(",\"evidence_stored\":%s,\"state\":", serr == SDB_OK ? "true" : "false");
+			json_string(stdout, state_path, strlen(state_path));
+			printf(",\"evidence_n\":");
+			if (evn > 0)
+				printf("%" PRId64 "}\n", evn);
+			else
+				printf("null}\n");
 			printed = 1;
 		} else {
 			fputs(ev, stdout);
 		}
 		cli_linef(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
-		    PRId64 " records is kept%s", sdb_note_verifier_name(r.v), eb.msg, acc.n,
-		    serr == SDB_OK ? "; the evidence is stored in the state file" :
-		    "; WARNING: the evidence could not be stored (see above): keep this output");
+		    PRId64 " records is kept%s%s", sdb_note_verifier_name(r.v), eb.msg, acc.n,
+		    serr == SDB_OK ? "; the evidence is stored in the state file " : "; WARNING: the "
+		    "evidence could not be stored (see above): keep this output",
+		    serr == SDB_OK ? state_path : "");
 		status = EXIT_VERIFY;
 		goto out;
 	}
@@ -501,7 +512,7 @@ full_audit:
 		struct full_report rep;
 
 		err = full_audit(&r, st, state_path, &acc, &rep, &eb);
-		full_print(&rep, json, first, err, sdb_errmsg(&eb, err));
+		full_print(&rep, json, first, state_path, err, sdb_errmsg(&eb, err));
 		printed = 1;
 		status = full_status(&rep, err);
 		if (err != SDB_OK)

@@ -89,6 +89,36 @@ evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t l
 	return err;
 }
 
+struct ev_find {
+	const char *text;
+	size_t len;
+	int64_t n, found;
+};
+
+static int
+ev_find(void *arg, int64_t when, const char *text, size_t len)
+{
+	struct ev_find *f = arg;
+
+	(void)when;
+	f->n++;
+	if (len == f->len && memcmp(text, f->text, len) == 0) {
+		f->found = f->n;
+		return 1;
+	}
+	return 0;
+}
+
+int64_t
+evidence_number(struct sdb_state *st, const char *text, size_t len)
+{
+	struct ev_find f = { text, len, 0, 0 };
+
+	if (sdb_state_evidence_each(st, ev_find, &f, NULL) != SDB_OK)
+		return 0;
+	return f.found;
+}
+
 void
 state_cache_tiles(struct sdb_remote *r, const char *cmd)
 {

@@ -700,7 +700,8 @@ full_status(const struct full_report *rep, int err)
 }
 
 void
-full_print(const struct full_report *rep, int json, int first_run, int err, const char *detail)
+full_print(const struct full_report *rep, int json, int first_run, const char *state_path, int err,
+    const char *detail)
 {
 	double rate = rep->seconds > 0 ? (double)rep->checked / rep->seconds : 0;
 	int status = full_status(rep, err);
@@ -726,10 +727,13 @@ full_print(const struct full_report *rep, int json, int first_run, int err, cons
 		    ",\"conflicts\":%" PRId64 ",\"bad_records\":%" PRId64 ",\"log_duplicates\":%"
 		    PRId64 ",\"log_conflicts\":%" PRId64 ",\"log_bad_records\":%" PRId64
 		    ",\"tiles\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.3f"
-		    ",\"records_per_second\":%.0f}\n", first_run ? "true" : "false", rep->tree_size,
+		    ",\"records_per_second\":%.0f,\"state\":", first_run ? "true" : "false", rep->tree_size,
 		    rep->resumed_from, rep->checked, rep->root_ok ? "true" : "false", rep->duplicates,
 		    rep->conflicts, rep->bad_records, rep->log_duplicates, rep->log_conflicts,
 		    rep->log_bad_records, rep->tiles, rep->bytes, rep->seconds, rate);
+		/* where the evidence of what it found is kept */
+		json_string(stdout, state_path, strlen(state_path));
+		printf("}\n");
 		return;
 	}
 	printf("full audit: %" PRId64 " records checked in %.2f s (%.0f records/s)%s; "

@@ -84,8 +84,9 @@ char *full_bad_record_text(const char *log, int64_t id, const char *text, size_t
     const char *why, size_t *out_len);
 
 /* Prints rep after full_audit returned err (detail: eb's message), as
- * one JSON object with json. */
-void full_print(const struct full_report *rep, int json, int first_run, int err,
-    const char *detail);
+ * one JSON object with json, naming state_path, the state file that keeps
+ * the evidence of what was found. */
+void full_print(const struct full_report *rep, int json, int first_run, const char *state_path,
+    int err, const char *detail);
 
 #endif

@@ -53,6 +53,11 @@ expect 0 '^consistent: 300 -> 420 records' "growth is consistent" -- audit
 expect 0 '^full audit: 420 records checked.*signed root' "--full checks every record" -- audit --full
 expect 0 '420 verified by earlier runs|256 verified by earlier runs' "--full again resumes" -- audit --full
 expect 0 '"root_ok":true' "--full --json" -- audit --full --json
+audit --full --json >"$WORK/full.json" 2>/dev/null
+expect 0 '^yes$' "... naming the state file that keeps what it finds" -- python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print("yes" if o["state"] == sys.argv[2] and o["status"] == "ok" else o)' "$WORK/full.json" "$ST"
 # The tail data tile has no level-1 hash: its records are checked against
 # their authenticated level-0 hashes before anything is concluded, so that
 # one garbled on the way is fetched again, as a full tile is, and one served
@@ -127,6 +132,20 @@ expect 0 '^yes$' "the accepted tree is kept" -- ok_if test "$(state_sum)" = "$be
 expect 0 '^1$' "the evidence is stored in the state" -- python3 -c '
 import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM evidence WHERE text LIKE ?", ("%proof of misbehavior%",)).fetchone()[0])' "$ST"
 expect 2 '"status":"fork"' "again with --json" -- audit --json
+# A script running the audit finds the evidence from the JSON alone: the
+# state file that keeps it, and the number sumdb evidence shows it under.
+audit --json >"$WORK/fork.json" 2>/dev/null
+"$SUMDB" evidence --json --state "$ST" "$VKEY" >"$WORK/ev.json" 2>/dev/null
+expect 0 '^yes$' "--json, fork: the state file and the evidence's number, which sumdb evidence shows" -- \
+	python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+ev = [json.loads(l) for l in open(sys.argv[3])]
+print("yes" if o["status"] == "fork" and o["evidence_stored"] is True and o["state"] == sys.argv[2]
+      and o["evidence_n"] == 1 and [e["n"] for e in ev] == [1]
+      and ev[0]["text"].startswith("proof of misbehavior") and o["latest"]["note"] in ev[0]["text"]
+      else (o, ev))' "$WORK/fork.json" "$ST" "$WORK/ev.json"
+expect 2 "the evidence is stored in the state file $ST\$" "... and the words name the state file too" -- audit
 # A state that may only be read (another user's, mode 0444): evidence
 # still reads it, exit 2 while it holds any.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
@@ -178,6 +197,11 @@ proxy_set "upstream $C_URL"
 expect 2 '^two different trees of the same size' "same-size fork: exit 2, said so" -- audit
 expect 0 '^yes$' "... with no computed hash or proof" -- ok_if sh -c "! grep -q 'computed\|consistency proof' '$WORK/out'"
 expect 2 '"computed":null,"proof":\[\]' "same-size fork with --json: computed null, no proof" -- audit --json
+audit --json >"$WORK/fork.json" 2>/dev/null
+expect 0 '^yes$' "... its evidence a new piece, and the state named" -- python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print("yes" if o["evidence_n"] > 1 and o["state"] == sys.argv[2] else o)' "$WORK/fork.json" "$ST"
 expect 0 '^yes$' "same-size fork: the accepted tree is kept" -- ok_if test "$(state_sum)" = "$before"
 sumdbd_stop C
 sumdbd_start A "$WORK/a.db"
