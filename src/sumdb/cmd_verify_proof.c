@@ -31,7 +31,8 @@ verify_proof_usage(FILE *f)
 	    "input) offline: its signed tree note must be signed by KEY, and its\n"
 	    "inclusion proof must lead from the record text in FILE (the two go.sum\n"
 	    "lines of the record, final newline included) to the signed root.\n"
-	    "Prints the record index, the tree size and the root hash.\n"
+	    "Prints the module version of the record, the record index, the tree\n"
+	    "size and the root hash.\n"
 	    "\n"
 	    "  --vkey KEY     verifier key NAME+HASH+KEY, or sum.golang.org\n"
 	    "  --record FILE  the record text (- for standard input)\n"
@@ -75,11 +76,12 @@ cmd_verify_proof(int argc, char **argv)
 	struct sdb_note_verifier *v = NULL;
 	struct sdb_errbuf eb = { { 0 } };
 	struct sdb_tlog_proof p;
+	struct sdb_record record;
 	struct sdb_tree tree;
 	char *rec = NULL, *proof = NULL;
-	size_t rlen = 0, plen = 0;
+	size_t rlen = 0, plen = 0, mlen;
 	int json = 0, c, err, status = EXIT_LOCAL;
-	char detail[SDB_ERRBUF_SIZE + 1024];
+	char detail[SDB_ERRBUF_SIZE + 1024], *module = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -114,12 +116,21 @@ cmd_verify_proof(int argc, char **argv)
 	}
 	/* Any other text would only fail to lead to the root, and be
 	 * called an invalid proof. */
-	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, NULL, &eb)) != SDB_OK) {
+	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, &record, &eb)) != SDB_OK) {
 		snprintf(detail, sizeof detail, "%s: not a go.sum record: %s",
 		    strcmp(recpath, "-") == 0 ? "standard input" : recpath,
 		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
+	/* the module version the proof is about: a team checking many
+	 * proofs must see which one each answer is for */
+	mlen = record.path.len + 1 + record.version.len;
+	if ((module = malloc(mlen + 1)) == NULL) {
+		snprintf(detail, sizeof detail, "out of memory");
+		goto unchecked;
+	}
+	snprintf(module, mlen + 1, "%.*s@%.*s", (int)record.path.len, record.path.p,
+	    (int)record.version.len, record.version.p);
 	/* An empty download is no proof at all, and a file over the limit
 	 * was not read to its end: nothing was checked. */
 	proof = cli_read_nonempty(ppath, sdb_tlog_proof_max_size(), "proof", &plen, &eb);
@@ -145,9 +156,14 @@ cmd_verify_proof(int argc, char **argv)
 	if (err != SDB_OK) {
 		kind = err == SDB_ERR_INVALID ? "malformed proof" : failure_kind(err);
 		reason = err == SDB_ERR_INVALID ? "malformed-proof" : json_reason(err);
-		if (json)
-			json_invalid(stdout, reason, sdb_errmsg(&eb, err));
-		cli_linef(stderr, "sumdb verify-proof: %s: INVALID: %s%s%s", ppath,
+		if (json) {
+			printf("{\"valid\":false,\"reason\":\"%s\",\"detail\":", reason);
+			json_string(stdout, sdb_errmsg(&eb, err), strlen(sdb_errmsg(&eb, err)));
+			printf(",\"module\":");
+			json_string(stdout, module, mlen);
+			printf("}\n");
+		}
+		cli_linef(stderr, "sumdb verify-proof: %s: %s: INVALID: %s%s%s", ppath, module,
 		    kind != NULL ? kind : "", kind != NULL ? ": " : "", sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;
@@ -156,13 +172,15 @@ cmd_verify_proof(int argc, char **argv)
 		printf("{\"valid\":true,\"index\":%" PRId64 ",\"size\":%" PRId64 ",\"hash\":", p.index,
 		    tree.n);
 		json_hash(stdout, &tree.hash);
+		printf(",\"module\":");
+		json_string(stdout, module, mlen);
 		printf("}\n");
 	} else {
 		char root[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
 
 		sdb_b64_encode(root, tree.hash.b, SDB_HASH_SIZE);
-		printf("valid: record %" PRId64 "\ntree size: %" PRId64 "\nroot hash: %s\n", p.index,
-		    tree.n, root);
+		printf("valid: record %" PRId64 "\nmodule: %s\ntree size: %" PRId64 "\nroot hash: %s\n",
+		    p.index, module, tree.n, root);
 	}
 	status = EXIT_OK;
 	goto out;
@@ -175,5 +193,6 @@ out:
 	sdb_note_verifier_free(v);
 	free(rec);
 	free(proof);
+	free(module);
 	return status;
 }

@@ -78,6 +78,9 @@ expect 0 '^c2sp.org/tlog-proof@v1$' "the proof is a C2SP tlog-proof" -- head -n 
 expect 0 '^valid: record 300$' "verify-proof: valid" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 cp "$WORK/out" "$WORK/vp.out"
 expect 0 '^tree size: 700$' "verify-proof prints the tree size" -- cat "$WORK/vp.out"
+expect 0 '^module: example.com/m300@v1.0.0$' "verify-proof names the module version it verified" -- cat "$WORK/vp.out"
+expect 0 '^\{"valid":true,.*,"module":"example.com/m300@v1.0.0"\}$' "... also with --json" -- \
+	"$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
@@ -231,6 +234,10 @@ expect 1 'cannot both be standard input' "verify-proof --record - -: usage error
 	sh -c "'$SUMDB' verify-proof --vkey '$VKEY' --record - - <'$WORK/p.tlog-proof'"
 "$SUMDB" lookup --url "$U" "$VKEY" example.com/m301@v1.0.0 >"$WORK/m301.rec"
 expect 2 'INVALID: proof does not lead' "verify-proof: another record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
+cp "$WORK/out" "$WORK/vp2.out"
+expect 0 'p.tlog-proof: example.com/m301@v1.0.0: INVALID: ' "... naming the module version of the record it was given" -- cat "$WORK/vp2.out"
+expect 2 '^\{"valid":false,"reason":"root-mismatch",.*,"module":"example.com/m301@v1.0.0"\}$' "... also with --json" -- \
+	"$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
 expect 2 'INVALID: note not signed by the key' "verify-proof: another key" -- "$SUMDB" verify-proof --vkey "$OKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 expect 2 '"valid":false' "verify-proof --json on a twin" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/flip"
 # --json reasons: the same tokens as verify-note's (doc/sumdb.1)
