@@ -379,8 +379,8 @@ cmd_audit(int argc, char **argv)
 		state_cache_tiles(&r, "audit");
 		acc = lat;
 		if (json && !full) {
-			printf("{\"status\":\"first-run\",\"trusted\":true,\"size\":%" PRId64 ",\"hash\":",
-			    lat.n);
+			printf("{\"status\":\"first-run\",\"trusted\":true,\"tree_size\":%" PRId64
+			    ",\"root_hash\":", lat.n);
 			printed = 1;
 		}
 		if (!json)
@@ -389,6 +389,8 @@ cmd_audit(int argc, char **argv)
 			    sdb_note_verifier_name(r.v), state_path);
 		else if (!full) {
 			json_hash(stdout, &lat.hash);
+			printf(",\"state\":");
+			json_string(stdout, state_path, strlen(state_path));
 			printf("}\n");
 		}
 		status = EXIT_OK;
@@ -414,9 +416,13 @@ cmd_audit(int argc, char **argv)
 		if (json) {
 			printf("{\"status\":\"fork\",\"detail\":");
 			json_string(stdout, eb.msg, strlen(eb.msg));
-			printf(",\"accepted\":{\"size\":%" PRId64 ",\"note\":", acc.n);
+			printf(",\"accepted\":{\"tree_size\":%" PRId64 ",\"root_hash\":", acc.n);
+			json_hash(stdout, &acc.hash);
+			printf(",\"note\":");
 			json_string(stdout, acc_note, acc_len);
-			printf("},\"latest\":{\"size\":%" PRId64 ",\"note\":", lat.n);
+			printf("},\"latest\":{\"tree_size\":%" PRId64 ",\"root_hash\":", lat.n);
+			json_hash(stdout, &lat.hash);
+			printf(",\"note\":");
 			json_string(stdout, lat_note, lat_len);
 			/* two trees of one size: nothing is computed, no proof */
 			printf("},\"computed\":");
@@ -485,12 +491,16 @@ cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	if (json && !full) {
-		printf("{\"status\":\"%s\",\"old_size\":%" PRId64 ",\"new_size\":%" PRId64
-		    ",\"stale\":%s,\"hash\":", res.stale ? "stale" : "consistent", acc.n, lat.n,
-		    res.stale ? "true" : "false");
+		/* tree_size and root_hash: the tree accepted now, as for a
+		 * first run; old_tree_size the one accepted before */
+		printf("{\"status\":\"%s\",\"tree_size\":%" PRId64 ",\"root_hash\":",
+		    res.stale ? "stale" : "consistent", res.stale ? acc.n : lat.n);
 		json_hash(stdout, res.stale ? &acc.hash : &lat.hash);
-		printf(",\"proof\":");
+		printf(",\"old_tree_size\":%" PRId64 ",\"latest_tree_size\":%" PRId64
+		    ",\"stale\":%s,\"proof\":", acc.n, lat.n, res.stale ? "true" : "false");
 		json_hashes(stdout, res.proof, res.nproof);
+		printf(",\"state\":");
+		json_string(stdout, state_path, strlen(state_path));
 		printf("}\n");
 		printed = 1;
 	} else if (!json) {

@@ -406,8 +406,8 @@ cmd_lookup(int argc, char **argv)
 			if (json) {
 				printf("{\"module\":");
 				json_string(stdout, argv[i], strlen(argv[i]));
-				printf(",\"found\":true,\"id\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root\":",
-				    id, tree.n);
+				printf(",\"found\":true,\"index\":%" PRId64 ",\"tree_size\":%" PRId64
+				    ",\"root_hash\":", id, tree.n);
 				json_hash(stdout, &tree.hash);
 				printf(",\"record\":");
 				json_string(stdout, text, tlen);

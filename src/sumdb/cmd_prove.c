@@ -275,7 +275,8 @@ cmd_prove(int argc, char **argv)
 		if (json) {
 			printf("{\"module\":");
 			json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
-			printf(",\"index\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root\":", id, tree.n);
+			printf(",\"index\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root_hash\":", id,
+			    tree.n);
 			json_hash(stdout, &tree.hash);
 			printf(",\"proof\":");
 			json_hashes(stdout, proof, np);

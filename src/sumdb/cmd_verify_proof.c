@@ -169,8 +169,8 @@ cmd_verify_proof(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		printf("{\"valid\":true,\"index\":%" PRId64 ",\"size\":%" PRId64 ",\"hash\":", p.index,
-		    tree.n);
+		printf("{\"valid\":true,\"index\":%" PRId64 ",\"tree_size\":%" PRId64
+		    ",\"root_hash\":", p.index, tree.n);
 		json_hash(stdout, &tree.hash);
 		printf(",\"module\":");
 		json_string(stdout, module, mlen);

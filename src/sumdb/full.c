@@ -722,7 +722,7 @@ full_print(const struct full_report *rep, int json, int first_run, const char *s
 				json_string(stdout, detail, strlen(detail));
 			printf(",");
 		}
-		printf("\"first_run\":%s,\"size\":%" PRId64 ",\"resumed_from\":%" PRId64
+		printf("\"first_run\":%s,\"tree_size\":%" PRId64 ",\"resumed_from\":%" PRId64
 		    ",\"checked\":%" PRId64 ",\"root_ok\":%s,\"duplicates\":%" PRId64
 		    ",\"conflicts\":%" PRId64 ",\"bad_records\":%" PRId64 ",\"log_duplicates\":%"
 		    PRId64 ",\"log_conflicts\":%" PRId64 ",\"log_bad_records\":%" PRId64

@@ -167,7 +167,7 @@ cmd_verify_note(int argc, char **argv)
 			printf("{\"valid\":true,\"signer\":");
 			json_string(stdout, signer, n - 1);
 			free(signer);
-			printf(",\"size\":%" PRId64 ",\"hash\":", tree.n);
+			printf(",\"tree_size\":%" PRId64 ",\"root_hash\":", tree.n);
 			json_hash(stdout, &tree.hash);
 			printf("}\n");
 		} else {

@@ -29,11 +29,11 @@ proxy_set "upstream $A_URL"
 
 expect 0 '^first run: trusting the tree of 300 records' "first run trusts and says so" -- audit
 expect 0 '^consistent: 300 records, unchanged' "second run, same tree" -- audit
-expect 0 '"status":"consistent","old_size":300,"new_size":300' "--json" -- audit --json
+expect 0 '"status":"consistent","tree_size":300,.*"old_tree_size":300,"latest_tree_size":300' "--json" -- audit --json
 # a first run with --json: one object, the tree trusted (an audit job's
 # first night)
 ROOT_RE=$(curl -s "$A_URL/latest" | sed -n 3p | sed 's/[+.]/\\&/g')
-expect 0 "^\\{\"status\":\"first-run\",\"trusted\":true,\"size\":300,\"hash\":\"$ROOT_RE\"\\}\$" \
+expect 0 "^\\{\"status\":\"first-run\",\"trusted\":true,\"tree_size\":300,\"root_hash\":\"$ROOT_RE\",\"state\":\"$WORK/json-first.state\"\\}\$" \
 	"--json, first run: one object naming the tree trusted" -- \
 	"$SUMDB" audit --json --state "$WORK/json-first.state" --url "$PROXY_URL" "$VKEY"
 expect 0 '^consistent: 300 records, unchanged' "... which the next run holds" -- \

@@ -28,7 +28,7 @@ expect 0 '^example.com/m7 v1.0.0/go.mod h1:' "lookup prints the go.sum lines" --
 grep '^example.com/m7 ' "$WORK/g.sum" >"$WORK/m7.want"
 "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.0.0 >"$WORK/m7.rec" 2>/dev/null
 expect 0 '^yes$' "lookup output is the record" -- ok_if cmp "$WORK/m7.want" "$WORK/m7.rec"
-expect 0 '"found":true,"id":7,"tree_size":603' "lookup --json" -- "$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m7@v1.0.0
+expect 0 '"found":true,"index":7,"tree_size":603' "lookup --json" -- "$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m7@v1.0.0
 expect 1 'not found in the log' "lookup of an unknown version: exit 1" -- "$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
 expect 1 'HTTP 404: not found: example.com/m7@v1.9.9: ' "... with the server's own words" -- \
 	"$SUMDB" lookup --url "$U" "$VKEY" example.com/m7@v1.9.9
@@ -81,7 +81,7 @@ expect 0 '^tree size: 700$' "verify-proof prints the tree size" -- cat "$WORK/vp
 expect 0 '^module: example.com/m300@v1.0.0$' "verify-proof names the module version it verified" -- cat "$WORK/vp.out"
 expect 0 '^\{"valid":true,.*,"module":"example.com/m300@v1.0.0"\}$' "... also with --json" -- \
 	"$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
-expect 0 '"valid":true,"index":300,"size":700' "verify-proof --json" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
+expect 0 '"valid":true,"index":300,"tree_size":700' "verify-proof --json" -- "$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
 expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
@@ -98,6 +98,32 @@ expect 0 '^yes$' "prove --json --out -: the proof alone" -- ok_if sh -c "cd '$WO
 expect 0 'proof written to \./-$' "prove --out ./-: a file named -" -- sh -c "cd '$WORK/cwd' &&
     '$SUMDB' prove --out ./- --url '$U' '$VKEY' example.com/m300@v1.0.0"
 expect 0 '^yes$' "... holding the proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/cwd/-"
+# The same thing has the same name in every command's --json (doc/sumdb.1
+# "JSON OUTPUT"): tree_size, root_hash, index, module.  Each output is
+# one JSON document (one object a line for lookup).
+"$SUMDB" lookup --json --url "$U" "$VKEY" example.com/m300@v1.0.0 >"$WORK/j.lookup" 2>/dev/null
+"$SUMDB" prove --json --out "$WORK/j.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0 \
+    >"$WORK/j.prove" 2>/dev/null
+"$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/j.tlog-proof" \
+    >"$WORK/j.verify-proof" 2>/dev/null
+sed '1,/^$/d' "$WORK/j.tlog-proof" >"$WORK/j.note"
+"$SUMDB" verify-note --json --vkey "$VKEY" "$WORK/j.note" >"$WORK/j.verify-note" 2>/dev/null
+"$SUMDB" audit --json --state "$WORK/j.state" --url "$U" "$VKEY" >"$WORK/j.audit" 2>/dev/null
+"$SUMDB" audit --json --state "$WORK/j.state" --url "$U" "$VKEY" >"$WORK/j.audit2" 2>/dev/null
+"$SUMDB" audit --full --json --state "$WORK/j.state" --url "$U" "$VKEY" >"$WORK/j.full" 2>/dev/null
+expect 0 '^yes$' "--json: one name for each thing, in every command" -- python3 -c '
+import json, sys
+d = sys.argv[1]
+o = {c: json.load(open(d + "/j." + c)) for c in
+     ("lookup", "prove", "verify-proof", "verify-note", "audit", "audit2", "full")}
+root = o["lookup"]["root_hash"]
+bad = [c for c in o if o[c].get("tree_size") != 700]
+bad += [c for c in o if c != "full" and o[c].get("root_hash") != root]
+bad += [c for c in ("lookup", "prove", "verify-proof") if o[c].get("index") != 300 or
+        o[c].get("module") != "example.com/m300@v1.0.0"]
+bad += [c for c in ("audit", "audit2", "full") if o[c].get("state") != d + "/j.state"]
+bad += [c for c in o for k in ("size", "hash", "root", "id", "old_size", "new_size") if k in o[c]]
+print("yes" if not bad else (bad, o))' "$WORK"
 # --out where no file can be made: the proof is checked, then the file
 # named with why it could not be written, exit 1 (with --json, its object)
 expect 1 "^sumdb prove: .*/nodir/r\.tlog-proof: writing it: No such file or directory$" \

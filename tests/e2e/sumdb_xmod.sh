@@ -61,14 +61,14 @@ expect 0 '^consistent: 300 records, unchanged' "audit again, same tree" -- audit
 xmod_stop X
 xmod_start X -key "$WORK/skey" "$WORK/g0.sum" "$WORK/g1.sum"
 expect 0 '^consistent: 300 -> 603 records' "audit: the grown reference log is consistent" -- audit
-expect 0 '"status":"consistent","old_size":603,"new_size":603' "audit --json" -- audit --json
+expect 0 '"status":"consistent","tree_size":603,.*"old_tree_size":603,"latest_tree_size":603' "audit --json" -- audit --json
 
 # lookup
 grep '^example.com/m7 ' "$WORK/g0.sum" >"$WORK/m7.want"
 expect 0 '^example.com/m7 v1.0.0/go.mod h1:' "lookup" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.0
 cp "$WORK/out" "$WORK/m7.got"
 expect 0 '^yes$' "lookup prints exactly the record" -- ok_if cmp "$WORK/m7.want" "$WORK/m7.got"
-expect 0 '"found":true,"id":600,"tree_size":603' "lookup --json in the partial last tile" -- "$SUMDB" lookup --json --url "$X_URL" "$VKEY" example.com/m600@v1.0.0
+expect 0 '"found":true,"index":600,"tree_size":603' "lookup --json in the partial last tile" -- "$SUMDB" lookup --json --url "$X_URL" "$VKEY" example.com/m600@v1.0.0
 expect 0 '^example.com/m450 v1.0.0 h1:' "lookup --state" -- "$SUMDB" lookup --state "$ST" --url "$X_URL" "$VKEY" example.com/m450@v1.0.0
 expect 1 'not found in the log' "lookup of a version the log does not have: exit 1" -- "$SUMDB" lookup --url "$X_URL" "$VKEY" example.com/m7@v1.0.1
 expect 2 'not signed by|VERIFICATION FAILED' "lookup with another key: exit 2" -- "$SUMDB" lookup --url "$X_URL" "$OKEY" example.com/m7@v1.0.0

@@ -13,7 +13,7 @@ expect 0 "^root hash: $ROOT_RE$" "golden note: root" -- "$SUMDB" verify-note --v
 expect 0 "^signer: PeterNeumann\+c74f20a3$" "golden note: signer" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
 expect 0 "^tree size: 123456789012$" "note from standard input" -- sh -c "\"$SUMDB\" verify-note --vkey $PETER < \"$N/tree.note\""
 expect 0 "^tree size: 123456789012$" "note from - " -- sh -c "\"$SUMDB\" verify-note --vkey $PETER - < \"$N/tree.note\""
-expect 0 '^\{"valid":true,"signer":"PeterNeumann\+c74f20a3","size":123456789012,"hash":"'"$ROOT_RE"'"\}$' "--json" -- "$SUMDB" verify-note --json --vkey "$PETER" "$N/tree.note"
+expect 0 '^\{"valid":true,"signer":"PeterNeumann\+c74f20a3","tree_size":123456789012,"root_hash":"'"$ROOT_RE"'"\}$' "--json" -- "$SUMDB" verify-note --json --vkey "$PETER" "$N/tree.note"
 expect 0 "^signer: other.example/sumdb\+21a8ce4b$" "two signers, verified with the first" -- "$SUMDB" verify-note --vkey "$OTHER" "$N/tree-two-signers.note"
 expect 0 "^signer: PeterNeumann\+c74f20a3$" "two signers, verified with the second" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-two-signers.note"
 
