@@ -400,6 +400,48 @@ if [ -w /dev/full ]; then
 		sh -c "'$SUMDB' verify-proof --json --vkey '$VKEY' --record '$WORK/m300.rec' '$WORK/flip' >/dev/full"
 fi
 
+# A file:// URL reads a copy of the log in a directory (the log's paths as
+# files there): a mirror made while the log was up is audited, looked up
+# and proved from offline; a file that is not there is the log's 404.
+python3 - "$A_URL" "$WORK/mirror" <<'PY'
+import os, sys, urllib.request
+base, out = sys.argv[1:3]
+def get(path):
+    body = urllib.request.urlopen(base + "/" + path).read()
+    os.makedirs(os.path.dirname(os.path.join(out, path)), exist_ok=True)
+    open(os.path.join(out, path), "wb").write(body)
+    return body
+def nnn(n):
+    s = "%03d" % (n % 1000)
+    while n >= 1000:
+        n //= 1000
+        s = "x%03d/" % (n % 1000) + s
+    return s
+size = int(get("latest").decode().split("\n")[1])
+for level in ("data", 0, 1, 2):
+    w = size // 256 ** (0 if level == "data" else level)   # hashes at that level
+    for n in range((w + 255) // 256):
+        part = "" if (n + 1) * 256 <= w else ".p/%d" % (w - n * 256)
+        get("tile/8/%s/%s%s" % (level, nnn(n), part))
+get("lookup/example.com/m300@v1.0.0")
+PY
+F="file://$WORK/mirror"
+"$SUMDB" prove --url "$A_URL" "$VKEY" example.com/m300@v1.0.0 >"$WORK/online.tlog-proof"
+expect 0 '^first run: trusting the tree' "file:// URL: audit of a copy of the log in a directory" -- \
+	"$SUMDB" audit --state "$WORK/file.state" --url "$F" "$VKEY"
+expect 0 '^full audit: .*every record hashes to the signed root' "... audit --full" -- \
+	"$SUMDB" audit --full --state "$WORK/file.state" --url "$F" "$VKEY"
+expect 0 '^yes$' "... lookup" -- ok_if sh -c "'$SUMDB' lookup --url '$F' '$VKEY' example.com/m300@v1.0.0 |
+    cmp - '$WORK/m300.rec'"
+expect 0 '^yes$' "... prove, the same proof as from the log" -- ok_if sh -c "'$SUMDB' prove --url '$F' \
+    '$VKEY' example.com/m300@v1.0.0 | cmp - '$WORK/online.tlog-proof'"
+expect 1 'not found in the log: file://.*/mirror/lookup/example.com/m301@v1.0.0' \
+	"... a lookup the copy does not hold: not found, exit 1, naming the file" -- \
+	"$SUMDB" lookup --url "$F" "$VKEY" example.com/m301@v1.0.0
+rm "$WORK/mirror/tile/8/1/000.p/2"
+expect 1 'could not check: .*tile/8/1/000.p/2.*nothing was stored' "... a tile the copy does not hold: could not check, exit 1" -- \
+	"$SUMDB" audit --state "$WORK/file2.state" --url "$F" "$VKEY"
+
 # usage and help
 for c in audit lookup prove verify-proof check; do
 	expect 0 "^usage: sumdb $c" "$c --help" -- "$SUMDB" $c --help
