@@ -360,6 +360,17 @@ for c in "lookup --url $CU $VKEY example.com/m7@v1.9.9" "lookup --json --url htt
 	cp "$WORK/out" "$WORK/cred.out"
 	expect 0 '^yes$' "... and never the password" -- ok_if sh -c "! grep -q s3cr3tpw '$WORK/cred.out'"
 done
+# a token as the user name alone, holding a '/' percent-encoded: used
+# (the log answers), and never shown, neither as typed nor decoded
+TU="http://t0ken%2Fs3cr3t@${U#http://}"
+expect 0 '^example.com/m7 v1.0.0 h1:' "lookup with a user-name token holding %2F in --url" -- \
+	"$SUMDB" lookup --url "$TU" "$VKEY" example.com/m7@v1.0.0
+for c in "lookup --json --url $TU $VKEY example.com/m7@v1.9.9" \
+    "audit --json --state $WORK/tok.state --url $TU/nolog $VKEY"; do
+	expect 1 'http://xxxxx@127\.0\.0\.1:[0-9]+/' "${c%% *}: the URL shown as xxxxx@" -- sh -c "'$SUMDB' $c"
+	cp "$WORK/out" "$WORK/cred.out"
+	expect 0 '^yes$' "... and never the token" -- ok_if sh -c "! grep -q 't0ken\|s3cr3t' '$WORK/cred.out'"
+done
 # a password (a token) holding '/', '?', '#' or '@' as it is: refused
 # before anything is fetched, saying to percent-encode it, and never
 # shown, not even the part before the character that cut it short
