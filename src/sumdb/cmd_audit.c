@@ -204,6 +204,29 @@ audit_default_state_path(const char *name)
 	return p;
 }
 
+/* How many pieces of evidence st holds, or -1 when that cannot be read:
+ * every --json object says it, as every run says so on standard error,
+ * so that a job reading the JSON alone knows the state holds some. */
+static int64_t
+evidence_count(struct sdb_state *st)
+{
+	int64_t n = 0;
+
+	return sdb_state_evidence_count(st, &n, NULL) == SDB_OK ? n : -1;
+}
+
+/* Writes ,"evidence_count":N (null: unknown) into an audit object. */
+static void
+json_evidence_count(struct sdb_state *st)
+{
+	int64_t n = evidence_count(st);
+
+	if (n >= 0)
+		printf(",\"evidence_count\":%" PRId64, n);
+	else
+		printf(",\"evidence_count\":null");
+}
+
 static void
 print_hash_lines(FILE *f, const sdb_hash *h, size_t n)
 {
@@ -391,6 +414,7 @@ cmd_audit(int argc, char **argv)
 			json_hash(stdout, &lat.hash);
 			printf(",\"state\":");
 			json_string(stdout, state_path, strlen(state_path));
+			json_evidence_count(st);
 			printf("}\n");
 		}
 		status = EXIT_OK;
@@ -436,9 +460,11 @@ cmd_audit(int argc, char **argv)
 			json_string(stdout, state_path, strlen(state_path));
 			printf(",\"evidence_n\":");
 			if (evn > 0)
-				printf("%" PRId64 "}\n", evn);
+				printf("%" PRId64, evn);
 			else
-				printf("null}\n");
+				printf("null");
+			json_evidence_count(st);
+			printf("}\n");
 			printed = 1;
 		} else {
 			fputs(ev, stdout);
@@ -501,6 +527,7 @@ cmd_audit(int argc, char **argv)
 		json_hashes(stdout, res.proof, res.nproof);
 		printf(",\"state\":");
 		json_string(stdout, state_path, strlen(state_path));
+		json_evidence_count(st);
 		printf("}\n");
 		printed = 1;
 	} else if (!json) {
@@ -522,6 +549,7 @@ full_audit:
 		struct full_report rep;
 
 		err = full_audit(&r, st, state_path, &acc, &rep, &eb);
+		rep.evidence_count = evidence_count(st);
 		full_print(&rep, json, first, state_path, err, sdb_errmsg(&eb, err));
 		printed = 1;
 		status = full_status(&rep, err);

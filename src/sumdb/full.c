@@ -731,9 +731,14 @@ full_print(const struct full_report *rep, int json, int first_run, const char *s
 		    rep->resumed_from, rep->checked, rep->root_ok ? "true" : "false", rep->duplicates,
 		    rep->conflicts, rep->bad_records, rep->log_duplicates, rep->log_conflicts,
 		    rep->log_bad_records, rep->tiles, rep->bytes, rep->seconds, rate);
-		/* where the evidence of what it found is kept */
+		/* where the evidence of what it found is kept, and how much
+		 * the state holds (also what earlier runs found) */
 		json_string(stdout, state_path, strlen(state_path));
-		printf("}\n");
+		printf(",\"evidence_count\":");
+		if (rep->evidence_count >= 0)
+			printf("%" PRId64 "}\n", rep->evidence_count);
+		else
+			printf("null}\n");
 		return;
 	}
 	printf("full audit: %" PRId64 " records checked in %.2f s (%.0f records/s)%s; "

@@ -53,6 +53,8 @@ struct full_report {
 	uint64_t tiles, bytes;
 	double seconds;
 	int root_ok;               /* the records give the signed root */
+	int64_t evidence_count;    /* pieces of evidence in the state, set by
+	                            * the caller for full_print; -1 unknown */
 };
 
 /*

@@ -33,7 +33,7 @@ expect 0 '"status":"consistent","tree_size":300,.*"old_tree_size":300,"latest_tr
 # a first run with --json: one object, the tree trusted (an audit job's
 # first night)
 ROOT_RE=$(curl -s "$A_URL/latest" | sed -n 3p | sed 's/[+.]/\\&/g')
-expect 0 "^\\{\"status\":\"first-run\",\"trusted\":true,\"tree_size\":300,\"root_hash\":\"$ROOT_RE\",\"state\":\"$WORK/json-first.state\"\\}\$" \
+expect 0 "^\\{\"status\":\"first-run\",\"trusted\":true,\"tree_size\":300,\"root_hash\":\"$ROOT_RE\",\"state\":\"$WORK/json-first.state\",\"evidence_count\":0\\}\$" \
 	"--json, first run: one object naming the tree trusted" -- \
 	"$SUMDB" audit --json --state "$WORK/json-first.state" --url "$PROXY_URL" "$VKEY"
 expect 0 '^consistent: 300 records, unchanged' "... which the next run holds" -- \
@@ -142,7 +142,7 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 ev = [json.loads(l) for l in open(sys.argv[3])]
 print("yes" if o["status"] == "fork" and o["evidence_stored"] is True and o["state"] == sys.argv[2]
-      and o["evidence_n"] == 1 and [e["n"] for e in ev] == [1]
+      and o["evidence_n"] == 1 and [e["n"] for e in ev] == [1] and o["evidence_count"] == 1
       and ev[0]["text"].startswith("proof of misbehavior") and o["latest"]["note"] in ev[0]["text"]
       else (o, ev))' "$WORK/fork.json" "$ST" "$WORK/ev.json"
 expect 2 "the evidence is stored in the state file $ST\$" "... and the words name the state file too" -- audit
@@ -207,6 +207,18 @@ sumdbd_stop C
 sumdbd_start A "$WORK/a.db"
 proxy_set "upstream $A_URL"
 expect 0 '^consistent: 600 records, unchanged' "honest A again" -- audit
+# the next nights are consistent again, and their JSON still says that
+# the state holds evidence (the words on standard error say so too)
+audit --json >"$WORK/again.json" 2>/dev/null
+audit --full --json >"$WORK/again-full.json" 2>/dev/null
+"$SUMDB" evidence --json --state "$ST" "$VKEY" >"$WORK/ev.json" 2>/dev/null
+expect 0 '^yes$' "--json after a fork, consistent again: the evidence the state holds is counted" -- \
+	python3 -c '
+import json, sys
+o, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+n = len(open(sys.argv[3]).read().splitlines())
+print("yes" if o["status"] == "consistent" and n >= 2 and o["evidence_count"] == n and
+      f["evidence_count"] == n else (o, f, n))' "$WORK/again.json" "$WORK/again-full.json" "$WORK/ev.json"
 
 # --state names a file of its own, never SQLite's memory or URI names, and
 # an empty or foreign file is refused instead of starting a first run
