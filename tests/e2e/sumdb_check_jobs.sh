@@ -193,6 +193,19 @@ expect 0 '^same$' "A and B in one run, the lookup checked first ending last: the
 expect 0 '^\{"line":3,"finding":"verification-failed","detail":"example.com/m261 v1.0.0: VERIFICATION FAILED: this run was shown two trees that cannot both be honest' \
 	"... the fork found at A's version, the one checked after B's" -- cat "$WORK/one.json"
 expect 0 '"matched":4,"mismatches":0,"verification_failed":2,' "... and only there" -- cat "$WORK/one.json"
+# on a fork, --json is still one JSON object a line, for check and for
+# lookup (the fork shown to the lookups of one run)
+"$SUMDB" lookup --json --url "$PROXY_URL" "$VKEY" example.com/m0@v1.0.0 example.com/m1001@v1.0.0 \
+    example.com/m261@v1.0.0 >"$WORK/fork-lookup.json" 2>/dev/null
+expect 0 '^yes$' "--json on a fork: check and lookup print JSON objects, one a line" -- python3 -c '
+import json, sys
+c = [json.loads(l) for l in open(sys.argv[1])]
+l = [json.loads(l) for l in open(sys.argv[2])]
+print("yes" if c[-1]["summary"] is True and c[-1]["verification_failed"] == 2 and
+      [x["module"] for x in l] == ["example.com/m0@v1.0.0", "example.com/m1001@v1.0.0",
+                                   "example.com/m261@v1.0.0"] and
+      l[2]["found"] is False and l[2]["error"] == "verification-failed" else (c, l))' \
+	"$WORK/one.json" "$WORK/fork-lookup.json"
 
 # usage
 expect 1 '^sumdb check: --jobs wants 1\.\.32$' "--jobs 0 refused" -- "$SUMDB" check --jobs 0 "$VKEY" "$WORK/fork.sum"
