@@ -179,25 +179,107 @@ tree_for_row(const char *vkey)
 }
 
 /*
+ * The SQL condition that deletes config row, for the operator to paste
+ * into a shell between double quotes: the row as an SQL string ('
+ * doubled) when it is printable ASCII with nothing a shell reads between
+ * double quotes (" $ ` \ !), else its bytes in hex (a key name may hold
+ * any of those, and UTF-8, which log lines show as '?').  A new string,
+ * or NULL when out of memory.
+ */
+static char *
+sql_key_eq(const char *row)
+{
+	size_t i, n = strlen(row), off, cap;
+	int plain = 1;
+	char *s;
+
+	for (i = 0; i < n && plain; i++) {
+		unsigned char c = (unsigned char)row[i];
+
+		plain = c >= 0x20 && c < 0x7f && strchr("\"$`\\!", c) == NULL;
+	}
+	cap = sizeof "key = CAST(X'' AS TEXT)" + 2 * n;
+	if ((s = malloc(cap)) == NULL)
+		return NULL;
+	if (!plain) {
+		off = (size_t)snprintf(s, cap, "key = CAST(X'");
+		for (i = 0; i < n; i++)
+			off += (size_t)snprintf(s + off, cap - off, "%02X", (unsigned char)row[i]);
+		snprintf(s + off, cap - off, "' AS TEXT)");
+		return s;
+	}
+	off = (size_t)snprintf(s, cap, "key = '");
+	for (i = 0; i < n; i++) {
+		s[off++] = row[i];
+		if (row[i] == '\'')
+			s[off++] = '\'';
+	}
+	snprintf(s + off, cap - off, "'");
+	return s;
+}
+
+/* path as one shell word: as it is when it holds only characters no
+ * shell treats specially, else between single quotes (each ' as '\'').
+ * A new string, or NULL when out of memory. */
+static char *
+sh_word(const char *path)
+{
+	size_t i, n = strlen(path), off = 0;
+	char *s;
+
+	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:@%+,=-") == n)
+		return strdup(path);
+	if ((s = malloc(4 * n + 3)) == NULL)
+		return NULL;
+	s[off++] = '\'';
+	for (i = 0; i < n; i++) {
+		if (path[i] == '\'') {
+			memcpy(s + off, "'\\''", 4);
+			off += 4;
+		} else {
+			s[off++] = path[i];
+		}
+	}
+	s[off++] = '\'';
+	s[off] = '\0';
+	return s;
+}
+
+/*
  * The refusal to start over a damaged public-log state, row (a config
  * key) in db_path: with what the operator can do, since it is never
  * replaced unseen (what was checked against it would be forgotten, and a
  * fork of the public log could pass).  del is the SQL condition on the
- * config keys that deleting the state takes.  Returns SDB_ERR_DAMAGED.
+ * config keys that deleting the state takes (sql_key_eq), given in a
+ * sqlite3 command to paste; when the message would be cut, the command
+ * is left out rather than given cut.  Returns SDB_ERR_DAMAGED.
  */
 static int
 state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const char *del,
     const char *why)
 {
-	char what[SDB_ERRBUF_SIZE / 2];
+	char what[SDB_ERRBUF_SIZE / 2], *db_word = sh_word(db_path), *cmd = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	snprintf(what, sizeof what, "%s", why);
-	return sdb_errf(eb, SDB_ERR_DAMAGED, "%s: the public tree accepted before (config %s) %s; "
+	if (db_word != NULL && del != NULL && (f = open_memstream(&cmd, &len)) != NULL) {
+		fprintf(f, " (sqlite3 %s \"DELETE FROM config WHERE %s\")", db_word, del);
+		if (fclose(f) != 0 || len > SDB_ERRBUF_SIZE / 2) {
+			free(cmd);
+			cmd = NULL;
+		}
+	}
+	free(db_word);
+	sdb_errf(eb, SDB_ERR_DAMAGED, "%s: the public tree accepted before (config %s) %s; "
 	    "refusing to start rather than forget it (a fork of the public log could pass). "
 	    "The database was damaged or edited: put back that row from a backup of %s, or "
-	    "delete it to trust the public log's next tree as a first contact (sqlite3 %s "
-	    "\"DELETE FROM config WHERE %s\"); or serve with --no-public meanwhile", db_path, row,
-	    what, db_path, db_path, del);
+	    "delete it to trust the public log's next tree as a first contact%s; or serve with "
+	    "--no-public meanwhile", db_path, row, what, db_path, cmd != NULL ? cmd :
+	    " (with sqlite3)");
+	free(cmd);
+	return SDB_ERR_DAMAGED;
 }
 
 /* Opens note, the tree accepted from the log of p->r.vkey, read from
@@ -262,7 +344,7 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		goto out;
 	}
 	if (!p->have_acc) {
-		char del[512];
+		char *del;
 
 		if ((row = tree_for_row(p->r.vkey)) == NULL) {
 			rc = sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
@@ -270,8 +352,10 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		}
 		rc = sdb_store_config_get(st, row, &note, eb);
 		if (rc == SDB_OK) {
-			snprintf(del, sizeof del, "key = '%s'", row);
-			if ((rc = take_accepted(p, &note, db_path, row, del, eb)) != SDB_OK)
+			del = sql_key_eq(row);
+			rc = take_accepted(p, &note, db_path, row, del, eb);
+			free(del);
+			if (rc != SDB_OK)
 				goto out;
 		} else if (rc != SDB_ERR_NOT_FOUND) {
 			goto out;

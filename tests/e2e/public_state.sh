@@ -7,6 +7,9 @@
 # public log would pass), naming the database and the row, and saying
 # what to do: put the row back, or delete it with the SQL it gives (run
 # here as given: the next start is a first contact), or --no-public.
+# The sqlite3 command it gives runs as pasted into a shell, and deletes
+# that row alone, whatever the key's name holds (a ', a " $ ` !, UTF-8)
+# and wherever the database is.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v curl >/dev/null 2>&1; then
 	echo "SKIP: needs curl"
@@ -114,4 +117,65 @@ expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(con
 	serve --public-key "$PKEY" --public-url "$P_URL"
 expect 0 "^DELETE FROM config WHERE key = 'public_tree_for\\.pub\\.sum\\.example\\+" \
 	"... with the SQL that deletes that row" -- advice
+
+# --- key names that SQL or a shell would read: the command given runs ---------
+# Go's note names may hold any character but spaces and '+': a ' (SQL's
+# quote), a " $ ` (a shell's, between the command's double quotes),
+# UTF-8 (said as '?' in the line).  For each, the tree kept for the key
+# is damaged, and the sqlite3 command of the refusal, run by a shell as
+# pasted, deletes exactly that row.  sqlite3 here is a stand-in that runs
+# its two arguments as sqlite3 would.
+mkdir "$WORK/bin"
+cat >"$WORK/bin/sqlite3" <<'PY'
+#!/usr/bin/env python3
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute(sys.argv[2])
+c.commit()
+PY
+chmod +x "$WORK/bin/sqlite3"
+# keyname NAME: a verifier key named NAME (P's public key).
+keyname() {
+	python3 -c '
+import base64, hashlib, sys
+name = sys.argv[1].encode()
+k = base64.b64decode(sys.argv[2].split("+", 2)[2])
+h = hashlib.sha256(name + b"\n" + k).hexdigest()[:8]
+sys.stdout.write(sys.argv[1] + "+" + h + "+" + base64.b64encode(k).decode())' "$1" "$PKEY"
+}
+# command: the sqlite3 command of the last refusal.
+command() { sed -n 's/^.*(\(sqlite3 .*"\)); or serve with --no-public meanwhile$/\1/p' "$WORK/refused"; }
+# rows DB: the config keys of DB that hold public state, one a line.
+rows() {
+	python3 -c '
+import sqlite3, sys
+for (k,) in sqlite3.connect(sys.argv[1]).execute("SELECT key FROM config WHERE key LIKE ? ORDER BY key", ("public%",)):
+    print(k)' "$1"
+}
+# rows_kept DB: whether DB's public rows are those of $WORK/rows.before.
+rows_kept() { rows "$1" | cmp -s - "$WORK/rows.before"; }
+# quoted NAME DB DESC: the kept tree of the key named NAME damaged in DB;
+# serve refuses, and the command it gives deletes that row alone.
+quoted() {
+	_key=$(keyname "$1")
+	python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO config(key, value) VALUES (?, ?)", ("public_tree_for." + sys.argv[2], "x"))
+c.commit()' "$2" "$_key"
+	rows "$2" | grep -vxF "public_tree_for.$_key" >"$WORK/rows.before"
+	DB=$2 serve --public-key "$_key" --public-url "$P_URL" >/dev/null
+	command >"$WORK/cmd"
+	expect 0 '^sqlite3 ' "$3: the refusal gives a sqlite3 command" -- cat "$WORK/cmd"
+	expect 0 '^yes$' "... which runs as pasted into a shell" -- \
+		ok_if env PATH="$WORK/bin:$PATH" sh -c "cd '$WORK/bin' && $(cat "$WORK/cmd")"
+	expect 0 '^yes$' "... and deletes that row, and only that row" -- \
+		ok_if rows_kept "$2"
+	expect 0 '^yes$' "... and nothing else ran" -- ok_if test ! -e "$WORK/bin/ran"
+}
+quoted "o'brien.sum.example" "$DB" "a key name with a '"
+quoted "x\"\$(>ran)\`>ran\`!.sum.example" "$DB" 'a key name with " $( ` !'
+quoted "sum.$(printf '\303\251').example" "$DB" "a key name in UTF-8"
+cp "$DB" "$WORK/it's a db"
+quoted "o'hara.sum.example" "$WORK/it's a db" "a database path with a ' and spaces"
 e2e_done
