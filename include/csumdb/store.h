@@ -157,6 +157,23 @@ void sdb_store_close(struct sdb_store *s);
 int sdb_store_config_get(struct sdb_store *s, const char *key, char **value,
                          struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
+/* What sdb_store_config_each calls for each row: key and value are valid
+ * during the call only (value NULL for an SQL NULL).  Returns SDB_OK to
+ * go on, else a code that stops the walk. */
+typedef int (*sdb_store_config_fn)(void *arg, const char *key, const char *value,
+                                   struct sdb_errbuf *eb);
+
+/*
+ * Calls fn(arg, key, value, eb) for each config row whose key begins
+ * with prefix (bytewise; "" for every row), in bytewise key order, until
+ * fn returns other than SDB_OK.  fn must not use s.
+ * Returns SDB_OK, fn's code as it returned it, SDB_ERR_DAMAGED (a row
+ * holding a NUL byte, which a string would cut), SDB_ERR_IO or
+ * SDB_ERR_INTERNAL.
+ */
+int sdb_store_config_each(struct sdb_store *s, const char *prefix, sdb_store_config_fn fn,
+                          void *arg, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
 /*
  * Sets key to value (inserting or replacing), durably, in its own
  * transaction; writer handles only, and not during a batch.  key and value

@@ -91,6 +91,7 @@ static const char *const schema_config[] = {
 /* Prepared statements, cached on the handle and prepared on first use. */
 enum {
 	ST_CONFIG_GET,
+	ST_CONFIG_EACH,
 	ST_CONFIG_SET,
 	ST_LATEST,
 	ST_TREE,
@@ -119,6 +120,10 @@ enum {
 
 static const char *const stmt_sql[ST_NUM] = {
 	[ST_CONFIG_GET] = "SELECT value FROM config WHERE key = ?1",
+	/* substr and length count characters, the same in both: a key
+	 * begins with the prefix when its first characters are it */
+	[ST_CONFIG_EACH] = "SELECT key, value FROM config WHERE substr(key, 1, length(?1)) = ?1"
+	                   " ORDER BY key",
 	[ST_CONFIG_SET] = "INSERT INTO config(key, value) VALUES (?1, ?2)"
 	                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_LATEST] = "SELECT size, hash, note FROM trees ORDER BY size DESC LIMIT 1",
@@ -815,6 +820,37 @@ sdb_store_config_get(struct sdb_store *s, const char *key, char **value, struct 
 			rc = SDB_OK;
 		}
 	}
+	stmt_done(st);
+	return rc;
+}
+
+int
+sdb_store_config_each(struct sdb_store *s, const char *prefix, sdb_store_config_fn fn, void *arg,
+                      struct sdb_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = stmt_get(s, ST_CONFIG_EACH, &st, eb)) != SDB_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+
+		/* text with a NUL in it would be cut: never handed on so */
+		if (k == NULL || strlen(k) != (size_t)sqlite3_column_bytes(st, 0) ||
+		    (v != NULL && strlen(v) != (size_t)sqlite3_column_bytes(st, 1))) {
+			stmt_done(st);
+			return sdb_errf(eb, SDB_ERR_DAMAGED, "database: reading config: a row "
+			                "under %s holds a NUL byte", prefix);
+		}
+		if ((rc = fn(arg, k, v, eb)) != SDB_OK) {
+			stmt_done(st);
+			return rc;
+		}
+	}
+	rc = rc == SQLITE_DONE ? SDB_OK : sq_fail(s, eb, rc, "reading config");
 	stmt_done(st);
 	return rc;
 }

@@ -280,6 +280,58 @@ test_create_open(void)
 	sdb_store_close(NULL);
 }
 
+/* sdb_store_config_each's callback: appends "key=value;" to arg (a
+ * 256-byte buffer); a key "stop" stops the walk. */
+static int
+config_collect(void *arg, const char *key, const char *value, struct sdb_errbuf *eb)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	if (strcmp(key, "stop") == 0)
+		return sdb_errf(eb, SDB_ERR_EXISTS, "stopped");
+	snprintf(buf + n, 256 - n, "%s=%s;", key, value != NULL ? value : "(null)");
+	return SDB_OK;
+}
+
+static void
+test_config_each(void)
+{
+	char path[1024], buf[256];
+	struct sdb_store *w = fresh("config_each.db", 0, path, sizeof path);
+	struct sdb_store *r = NULL;
+	struct sdb_errbuf eb = { "" };
+
+	CU_ASSERT_FATAL(w != NULL);
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "public_tree_for.b", "2", NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "public_tree_for.a'x", "1", NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "public_tree", "0", NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "public_treeXfor.c", "3", NULL), SDB_OK);
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "public_tree_for", "4", NULL), SDB_OK);
+	CU_ASSERT_EQUAL_FATAL(sdb_store_open(&r, path, SDB_STORE_READ, NULL), SDB_OK);
+	/* the rows under the prefix alone, in key order; _ is no wildcard */
+	buf[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_store_config_each(r, "public_tree_for.", config_collect, buf, &eb),
+	    SDB_OK);
+	CU_ASSERT_STRING_EQUAL(buf, "public_tree_for.a'x=1;public_tree_for.b=2;");
+	buf[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_store_config_each(r, "nothing.", config_collect, buf, &eb), SDB_OK);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	/* the callback's code stops the walk and is returned */
+	CU_ASSERT_EQUAL(sdb_store_config_set(w, "stop", "", NULL), SDB_OK);
+	buf[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_store_config_each(r, "", config_collect, buf, &eb), SDB_ERR_EXISTS);
+	CU_ASSERT(strstr(buf, "public_tree_for.b=2;") != NULL);
+	CU_ASSERT(strstr(buf, "stop") == NULL);
+	/* and the reader reads on afterwards (its statement was reset) */
+	buf[0] = '\0';
+	CU_ASSERT_EQUAL(sdb_store_config_each(r, "public_tree_for.b", config_collect, buf, &eb),
+	    SDB_OK);
+	CU_ASSERT_STRING_EQUAL(buf, "public_tree_for.b=2;");
+	sdb_store_close(r);
+	sdb_store_close(w);
+}
+
 static void
 test_writer_lock(void)
 {
@@ -1152,6 +1204,7 @@ unit_register(void)
 {
 	static const struct unit_test tests[] = {
 		{ "create_open", test_create_open },
+		{ "config_each", test_config_each },
 		{ "writer_lock", test_writer_lock },
 		{ "remove", test_remove },
 		{ "damaged", test_damaged },
