@@ -3,8 +3,11 @@
  * stopping the server (it reads through a read-only handle): our log's
  * name and signed tree, whether the signer key's checkpoint
  * (checkpoint.h) lets the key sign for this database, and the public-log
- * path's state (public.h): the public tree accepted last and every stored
- * proof of the public log's misbehavior.
+ * path's state (public.h): the public tree accepted last, the tree kept
+ * for each key given before, and every stored proof of the public log's
+ * misbehavior.  A public state that is damaged is said so, and never
+ * reads as clear: what serve refuses to start over, and a misbehavior
+ * count that cannot be read (never taken as 0).
  */
 #include "config.h"
 
@@ -21,8 +24,10 @@
 #include "csumdb/base64.h"
 #include "csumdb/note.h"
 #include "csumdb/store.h"
+#include "csumdb/treenote.h"
 #include "fileio.h"
 #include "log.h"
+#include "lograte.h"
 #include "public.h"
 
 static void
@@ -35,11 +40,14 @@ status_usage(FILE *f)
 	    "database names (never read; said when it is missing), whether the key's\n"
 	    "checkpoint (the last tree the key signed) is held by this database,\n"
 	    "so that serve and add will sign for it, the public log's tree that\n"
-	    "sumdbd serve accepted last (its key and signed note), and the evidence\n"
+	    "sumdbd serve accepted last (its key and signed note), the tree kept\n"
+	    "for each key given before (what that key's log is checked against\n"
+	    "when it is given again), and the evidence\n"
 	    "of every misbehavior of the public log it has seen: forks, two trees\n"
 	    "it signed that are not consistent, and records it signed that are\n"
 	    "not go.sum records.  (Answers that merely do not verify are refused\n"
-	    "but prove nothing against the log: not kept.)\n"
+	    "but prove nothing against the log: not kept.)  A damaged public-log\n"
+	    "state (DAMAGED, CANNOT BE READ, MISSING) is said, never shown clear.\n"
 	    "Safe while the server runs.\n"
 	    "\n"
 	    "  --db FILE          the database\n"
@@ -52,8 +60,8 @@ status_usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
 	    "this database, is missing (serve and add refuse then), or cannot be told\n"
-	    "(no key file there, nor --key or --checkpoint); 2 the public log has\n"
-	    "misbehaved (evidence is stored).\n");
+	    "(no key file there, nor --key or --checkpoint), or the public-log state\n"
+	    "is damaged; 2 the public log has misbehaved (evidence is stored).\n");
 }
 
 /*
@@ -163,6 +171,221 @@ get(struct sdb_store *s, const char *key, int *rc, struct sdb_errbuf *eb)
 	return r == SDB_OK ? v : NULL;
 }
 
+/*
+ * Whether note (of config row) is a tree signed by vkey: SDB_OK with *t
+ * filled, else the reason in eb, as sumdbd serve finds it (public.c
+ * take_accepted), which refuses to start over such a row.
+ */
+static int
+tree_of(const char *vkey, const char *note, struct sdb_tree *t, struct sdb_errbuf *eb)
+{
+	struct sdb_note_verifier *v = NULL;
+	int rc = sdb_note_verifier_parse(&v, vkey, strlen(vkey), eb);
+
+	if (rc != SDB_OK)
+		return sdb_errf(eb, rc, "its key is no verifier key: %s", sdb_errmsg(eb, rc));
+	rc = sdb_tree_note_open(t, NULL, note, strlen(note), v, eb);
+	if (rc != SDB_OK)
+		rc = sdb_errf(eb, rc, "it does not verify with its key: %s", sdb_errmsg(eb, rc));
+	sdb_note_verifier_free(v);
+	return rc;
+}
+
+/*
+ * Prints the public tree accepted last (public_tree) and its key
+ * (public_vkey), either NULL when not set.  Returns 1 when they are
+ * damaged (one without the other, or a tree that does not verify with
+ * the key: sumdbd serve refuses to start, or would trust its next tree
+ * as a first contact), else 0.
+ */
+static int
+print_accepted(const char *pvkey, const char *ptree)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	struct sdb_tree t;
+	int rc;
+
+	if (pvkey == NULL && ptree == NULL) {
+		printf("public tree accepted: none yet (no public lookup since the database was made)\n");
+		return 0;
+	}
+	if (pvkey != NULL)
+		printf("public log key: %s\n", pvkey);
+	else
+		sdbd_linef(stdout, "public log key: DAMAGED: config %s is missing, while %s holds "
+		    "a tree: the key it is for cannot be told", SDBD_PUBLIC_KEY_VKEY,
+		    SDBD_PUBLIC_KEY_TREE);
+	if (ptree == NULL) {
+		sdbd_linef(stdout, "public tree accepted: DAMAGED: config %s is missing, while %s "
+		    "names its key: serve with that --public-key refuses to start",
+		    SDBD_PUBLIC_KEY_TREE, SDBD_PUBLIC_KEY_VKEY);
+		return 1;
+	}
+	/* The note is printed as stored; sumdbd serve re-verifies it with
+	 * the key at every start, and so does this. */
+	printf("public tree accepted:\n%s", ptree);
+	if (pvkey == NULL)
+		return 1;
+	if ((rc = tree_of(pvkey, ptree, &t, &eb)) != SDB_OK) {
+		sdbd_linef(stdout, "public tree accepted: DAMAGED: %s: serve with that --public-key "
+		    "refuses to start", sdb_errmsg(&eb, rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* The trees kept for the keys given before (public_tree_for.KEY). */
+struct kept_walk {
+	const char *pvkey;    /* the current key; NULL: none */
+	int n;
+	int damaged;
+};
+
+/* sdb_store_config_fn: prints one kept tree. */
+static int
+print_kept(void *arg, const char *row, const char *note, struct sdb_errbuf *eb)
+{
+	struct kept_walk *w = arg;
+	const char *key = row + strlen(SDBD_PUBLIC_KEY_TREE_FOR);
+	char b64[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
+	struct sdb_errbuf teb = { { 0 } };
+	struct sdb_tree t;
+	int rc;
+
+	(void)eb;
+	w->n++;
+	if (note == NULL)
+		rc = sdb_errf(&teb, SDB_ERR_DAMAGED, "its value is NULL");
+	else
+		rc = tree_of(key, note, &t, &teb);
+	if (rc != SDB_OK) {
+		w->damaged = 1;
+		sdbd_linef(stdout, "public tree kept for %s: DAMAGED: %s: serve with that "
+		    "--public-key refuses to start", key, sdb_errmsg(&teb, rc));
+		return SDB_OK;
+	}
+	sdb_b64_encode(b64, t.hash.b, SDB_HASH_SIZE);
+	sdbd_linef(stdout, "public tree kept for %s: %" PRId64 " records, root %s (%s)", key, t.n,
+	    b64, w->pvkey != NULL && strcmp(key, w->pvkey) == 0 ? "not used while it is the "
+	    "public log key; replaced when the key changes" : "what its log is checked against "
+	    "when serve is given that --public-key again");
+	return SDB_OK;
+}
+
+/* The evidence rows stored (public_evidence.I). */
+struct evidence_walk {
+	unsigned char at[SDBD_PUBLIC_MAX_EVIDENCE];  /* 1: row I is there */
+	long long n;          /* rows there */
+	long long last;       /* the highest I there; -1: none */
+	long long odd;        /* rows of no index 0..MAX-1 */
+};
+
+/* sdb_store_config_fn: notes one evidence row. */
+static int
+note_evidence(void *arg, const char *row, const char *text, struct sdb_errbuf *eb)
+{
+	struct evidence_walk *w = arg;
+	const char *i = row + strlen(SDBD_PUBLIC_KEY_EVIDENCE);
+	char *end;
+	long long v = strtoll(i, &end, 10);
+
+	(void)text;
+	(void)eb;
+	if (*i < '0' || *i > '9' || *end != '\0' || v >= SDBD_PUBLIC_MAX_EVIDENCE ||
+	    (*i == '0' && i[1] != '\0')) {
+		w->odd++;
+		return SDB_OK;
+	}
+	w->at[v] = 1;
+	w->n++;
+	if (v > w->last)
+		w->last = v;
+	return SDB_OK;
+}
+
+/*
+ * Prints the count of the public log's misbehaviors seen and the
+ * evidence stored of each, from s.  A count that is not there while
+ * evidence is, that does not parse, or that the rows stored disagree
+ * with, is said to be damaged, and the rows there are printed all the
+ * same.  Sets *stored to whether any evidence is stored or counted,
+ * *damaged to whether the count or a row is damaged.  Returns SDB_OK or
+ * the store's error (eb).
+ */
+static int
+print_evidence(struct sdb_store *s, int *stored, int *damaged, struct sdb_errbuf *eb)
+{
+	struct evidence_walk w;
+	char *cnt = NULL, *end;
+	long long n = 0, i, kept;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	w.last = -1;
+	rc = sdb_store_config_get(s, SDBD_PUBLIC_KEY_NEVIDENCE, &cnt, eb);
+	if (rc != SDB_OK && rc != SDB_ERR_NOT_FOUND)
+		return rc;
+	if ((rc = sdb_store_config_each(s, SDBD_PUBLIC_KEY_EVIDENCE, note_evidence, &w, eb)) !=
+	    SDB_OK) {
+		free(cnt);
+		return rc;
+	}
+	*damaged = 0;
+	if (cnt != NULL) {
+		n = strtoll(cnt, &end, 10);
+		if (*cnt < '0' || *cnt > '9' || *end != '\0' || n < 0) {
+			sdbd_linef(stdout, "public log misbehavior: CANNOT BE READ: config %s is "
+			    "\"%.40s\", not a count (the database was damaged or edited); %lld "
+			    "evidence row%s stored", SDBD_PUBLIC_KEY_NEVIDENCE, cnt, w.n,
+			    w.n == 1 ? "" : "s");
+			*damaged = 1;
+			n = w.last + 1;
+		}
+	} else if (w.n > 0 || w.odd > 0) {
+		sdbd_linef(stdout, "public log misbehavior: CANNOT BE READ: config %s is missing, "
+		    "while %lld evidence row%s stored (the database was damaged or edited)",
+		    SDBD_PUBLIC_KEY_NEVIDENCE, w.n + w.odd, w.n + w.odd == 1 ? " is" : "s are");
+		*damaged = 1;
+		n = w.last + 1;
+	}
+	kept = n < SDBD_PUBLIC_MAX_EVIDENCE ? n : SDBD_PUBLIC_MAX_EVIDENCE;
+	if (!*damaged && (w.last >= kept || w.odd > 0)) {
+		sdbd_linef(stdout, "public log misbehavior: CANNOT BE READ: config %s says %lld, "
+		    "but evidence rows past it are stored (the database was damaged or edited)",
+		    SDBD_PUBLIC_KEY_NEVIDENCE, n);
+		*damaged = 1;
+		if (w.last >= kept)
+			kept = w.last + 1;
+	}
+	if (!*damaged)
+		printf("public log misbehavior: %lld seen\n", n);
+	free(cnt);
+	for (i = 0; i < kept; i++) {
+		char key[64], *ev = NULL;
+
+		snprintf(key, sizeof key, "%s%lld", SDBD_PUBLIC_KEY_EVIDENCE, i);
+		rc = sdb_store_config_get(s, key, &ev, eb);
+		if (rc == SDB_ERR_NOT_FOUND) {
+			printf("\n");
+			sdbd_linef(stdout, "--- evidence %lld: MISSING: config %s is not there (the "
+			    "database was damaged or edited) ---", i + 1, key);
+			*damaged = 1;
+			continue;
+		}
+		if (rc != SDB_OK)
+			return rc;
+		printf("\n--- evidence %lld ---\n%s", i + 1, ev);
+		free(ev);
+	}
+	if (w.odd > 0) {
+		printf("\n");
+		sdbd_linef(stdout, "--- %lld more row%s named %s* but not by an index below %d ---",
+		    w.odd, w.odd == 1 ? "" : "s", SDBD_PUBLIC_KEY_EVIDENCE, SDBD_PUBLIC_MAX_EVIDENCE);
+	}
+	*stored = n > 0 || w.n > 0 || w.odd > 0;
+	return SDB_OK;
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -177,10 +400,10 @@ cmd_status(int argc, char **argv)
 	struct sdb_store *s = NULL;
 	struct sdb_tree t;
 	const char *db = NULL, *key_path = NULL, *cp_path = NULL;
-	char *name = NULL, *pvkey = NULL, *ptree = NULL, *cnt = NULL;
+	struct kept_walk kw = { NULL, 0, 0 };
+	char *name = NULL, *pvkey = NULL, *ptree = NULL;
 	char b64[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
-	long long n = 0, i, kept;
-	int c, rc, status = EXIT_LOCAL, cp_bad;
+	int c, rc, status = EXIT_LOCAL, cp_bad, damaged, ev_damaged = 0, stored = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -206,7 +429,6 @@ cmd_status(int argc, char **argv)
 	name = get(s, SDB_STORE_CONFIG_NAME, &rc, &eb);
 	pvkey = get(s, SDBD_PUBLIC_KEY_VKEY, &rc, &eb);
 	ptree = get(s, SDBD_PUBLIC_KEY_TREE, &rc, &eb);
-	cnt = get(s, SDBD_PUBLIC_KEY_NEVIDENCE, &rc, &eb);
 	if (rc != SDB_OK)
 		goto fail;
 	printf("log: %s\n", name ? name : "?");
@@ -220,36 +442,18 @@ cmd_status(int argc, char **argv)
 		goto fail;
 	}
 	cp_bad = print_checkpoint(s, db, key_path, cp_path, rc == SDB_OK ? &t : NULL);
-	rc = SDB_OK;
-	if (ptree != NULL) {
-		/* The note is printed as stored; sumdbd serve re-verifies it
-		 * with the key at every start. */
-		printf("public log key: %s\n", pvkey ? pvkey : "?");
-		printf("public tree accepted:\n%s", ptree);
-	} else {
-		printf("public tree accepted: none yet (no public lookup since the database was made)\n");
-	}
-	if (cnt != NULL) {
-		char *end;
-
-		n = strtoll(cnt, &end, 10);
-		if (*cnt == '\0' || *end != '\0' || n < 0)
-			n = 0;
-	}
-	printf("public log misbehavior: %lld seen\n", n);
-	kept = n < SDBD_PUBLIC_MAX_EVIDENCE ? n : SDBD_PUBLIC_MAX_EVIDENCE;
-	for (i = 0; i < kept; i++) {
-		char key[64], *ev;
-
-		snprintf(key, sizeof key, "%s%lld", SDBD_PUBLIC_KEY_EVIDENCE, i);
-		if ((ev = get(s, key, &rc, &eb)) == NULL)
-			continue;
-		printf("\n--- evidence %lld ---\n%s", i + 1, ev);
-		free(ev);
-	}
-	if (rc != SDB_OK)
+	damaged = print_accepted(pvkey, ptree);
+	kw.pvkey = pvkey;
+	if ((rc = sdb_store_config_each(s, SDBD_PUBLIC_KEY_TREE_FOR, print_kept, &kw, &eb)) !=
+	    SDB_OK)
 		goto fail;
-	status = n > 0 ? EXIT_VERIFY : cp_bad ? EXIT_LOCAL : EXIT_OK;
+	if (kw.n == 0)
+		printf("public trees kept for keys given before: none\n");
+	damaged |= kw.damaged;
+	if ((rc = print_evidence(s, &stored, &ev_damaged, &eb)) != SDB_OK)
+		goto fail;
+	damaged |= ev_damaged;
+	status = stored ? EXIT_VERIFY : cp_bad || damaged ? EXIT_LOCAL : EXIT_OK;
 	goto out;
 fail:
 	fprintf(stderr, "sumdbd status: %s: %s\n", db, sdb_errmsg(&eb, rc));
@@ -257,7 +461,6 @@ out:
 	free(name);
 	free(pvkey);
 	free(ptree);
-	free(cnt);
 	sdb_store_close(s);
 	return status;
 }

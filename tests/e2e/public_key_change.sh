@@ -19,6 +19,9 @@
 #     and the evidence against B and A kept;
 #   - under B once more: B's tree of 15 is the one checked against, no
 #     first contact.
+# sumdbd status lists each key's kept tree (size, root) all along; A's
+# deleted as sumdbd(8) says, status no longer lists it, and A given again
+# is a first contact.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v curl >/dev/null 2>&1; then
 	echo "SKIP: needs curl"
@@ -86,6 +89,8 @@ status >"$WORK/status.b"
 expect 0 "^public log key: $BKEY_RE$" "status: the accepted tree is for B's key" -- cat "$WORK/status.b"
 expect 0 '^yes$' "... B's tree of 15" -- ok_if sh -c "grep -A2 '^public tree accepted:' '$WORK/status.b' | grep -qx 15"
 expect 0 '^exit 0$' "... and no misbehavior seen" -- cat "$WORK/status.b"
+expect 0 "^public tree kept for $AKEY_RE: 40 records, root [A-Za-z0-9+/]{43}= \\(what its log is checked against when serve is given that --public-key again\\)$" \
+	"... and lists A's tree of 40, kept for when A is given again" -- cat "$WORK/status.b"
 
 start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B2_URL"
 expect 0 '^502$' "under B again, B2 (B forked, same size) behind B's URL: refused" -- code m2
@@ -118,6 +123,10 @@ expect 0 "^public log key: $AKEY_RE$" "status: the accepted tree is A's" -- cat 
 expect 0 '^public log misbehavior: 2 seen$' "... the evidence against B and A is kept" -- cat "$WORK/status.a"
 expect 0 "^public log: $BKEY_RE at $B2_URL$" "... naming B's key" -- sed -n '/^--- evidence 1 ---$/,/^--- evidence 2 ---$/p' "$WORK/status.a"
 expect 0 '^exit 2$' "... and status still exits 2" -- cat "$WORK/status.a"
+expect 0 "^public tree kept for $BKEY_RE: 15 records, root " "... and lists B's tree of 15, kept" -- \
+	cat "$WORK/status.a"
+expect 0 "^public tree kept for $AKEY_RE: 40 records, root .* \\(not used while it is the public log key; replaced when the key changes\\)$" \
+	"... and A's own kept tree, said to be unused while A is the key" -- cat "$WORK/status.a"
 
 start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B_URL"
 expect 0 '^1$' "under B once more: B's tree of 15 is checked against" -- \
@@ -126,4 +135,22 @@ expect 0 '^200$' "... a public module is recorded" -- code m4
 expect 0 '^0$' "... no first contact" -- said 'first contact'
 stop_sumdbd
 expect 0 "^public log key: $BKEY_RE$" "status: the accepted tree is B's again" -- status
+expect 0 "^public tree kept for $AKEY_RE: 40 records, root " "... and A's tree of 40 is kept" -- status
+
+# A's kept tree removed, as sumdbd(8) says: status no longer lists it, and
+# A given again is a first contact
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DELETE FROM config WHERE key = ?", ("public_tree_for." + sys.argv[2],))
+c.commit()' "$WORK/priv.db" "$AKEY"
+status >"$WORK/status.rm"
+expect 0 '^yes$' "A's kept tree deleted: status no longer lists it" -- \
+	ok_if sh -c "! grep -q '^public tree kept for a\\.sum\\.example' '$WORK/status.rm'"
+expect 0 "^public tree kept for $BKEY_RE: 15 records, root " "... and still lists B's" -- \
+	cat "$WORK/status.rm"
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$AKEY" --public-url "$A_URL"
+expect 0 '^1$' "... and A given again is a first contact" -- \
+	said "^sumdbd: public log: the accepted tree in the database is for $BKEY_RE, not $AKEY_RE: first contact with the new key$"
+stop_sumdbd
 e2e_done

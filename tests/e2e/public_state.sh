@@ -64,6 +64,73 @@ expect 0 '^200$' "a public module is recorded: the public tree of 20 accepted" -
 stop_sumdbd
 TREE=$(get "$DB" public_tree)
 
+# --- sumdbd status over a damaged public state: never an all clear -----------
+# Each case on a copy of the database: status says what cannot be read
+# or what serve refuses, and exits 1, or 2 when evidence is stored.
+S="$WORK/st.db"
+# st SQL...: a copy of the database in $S, each SQL run on it.
+st() {
+	cp "$DB" "$S" || exit 1
+	for _q in "$@"; do
+		sql "$S" "$_q"
+	done
+}
+# status: sumdbd status of the copy, its exit status last.
+status() { "$SUMDBD" status --db "$S"; echo "exit $?"; }
+EV="INSERT INTO config(key, value) VALUES ('public_evidence.0', 'public log misbehavior: a test' || char(10))"
+st
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: 0 seen$' "status of the state intact: no misbehavior seen" -- cat "$WORK/st.out"
+expect 0 '^public trees kept for keys given before: none$' "... no tree kept for another key" -- \
+	cat "$WORK/st.out"
+expect 0 '^exit 0$' "... exit 0" -- cat "$WORK/st.out"
+st "$EV"
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is missing, while 1 evidence row is stored' \
+	"evidence stored without its count: status says the count cannot be read" -- cat "$WORK/st.out"
+expect 0 '^public log misbehavior: a test$' "... shows the evidence" -- cat "$WORK/st.out"
+expect 0 '^exit 2$' "... and exits 2" -- cat "$WORK/st.out"
+st "$EV" "INSERT INTO config(key, value) VALUES ('public_evidence_count', 'many')"
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is "many", not a count' \
+	"a count that does not parse: cannot be read" -- cat "$WORK/st.out"
+expect 0 '^exit 2$' "... evidence stored: exit 2" -- cat "$WORK/st.out"
+st "INSERT INTO config(key, value) VALUES ('public_evidence_count', '')"
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is "", not a count' \
+	"an empty count, no evidence row: cannot be read" -- cat "$WORK/st.out"
+expect 0 '^exit 1$' "... exit 1, not 0" -- cat "$WORK/st.out"
+st "$EV" "INSERT INTO config(key, value) VALUES ('public_evidence_count', '0')"
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count says 0, but evidence rows past it are stored' \
+	"a count of 0 beside evidence: cannot be read" -- cat "$WORK/st.out"
+expect 0 '^exit 2$' "... exit 2" -- cat "$WORK/st.out"
+st "$EV" "INSERT INTO config(key, value) VALUES ('public_evidence_count', '2')"
+status >"$WORK/st.out"
+expect 0 '^--- evidence 2: MISSING: config public_evidence\.1 is not there' \
+	"a counted evidence row missing: said" -- cat "$WORK/st.out"
+expect 0 '^exit 2$' "... exit 2" -- cat "$WORK/st.out"
+st "UPDATE config SET value = replace(value, char(10) || '20' || char(10), char(10) || '21' || char(10)) WHERE key = 'public_tree'"
+status >"$WORK/st.out"
+expect 0 '^public tree accepted: DAMAGED: it does not verify with its key: .*: serve with that --public-key refuses to start$' \
+	"an accepted tree that does not verify: damaged" -- cat "$WORK/st.out"
+expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
+st "DELETE FROM config WHERE key = 'public_tree'"
+status >"$WORK/st.out"
+expect 0 '^public tree accepted: DAMAGED: config public_tree is missing, while public_vkey names its key' \
+	"an accepted tree missing beside its key: damaged, not none yet" -- cat "$WORK/st.out"
+expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
+st "DELETE FROM config WHERE key = 'public_vkey'"
+status >"$WORK/st.out"
+expect 0 '^public log key: DAMAGED: config public_vkey is missing' \
+	"an accepted tree without its key: damaged" -- cat "$WORK/st.out"
+expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
+st "INSERT INTO config(key, value) VALUES ('public_tree_for.$OKEY', 'x')"
+status >"$WORK/st.out"
+expect 0 '^public tree kept for other\.sum\.example\+[0-9a-f]{8}\+[^:]*: DAMAGED: it does not verify with its key' \
+	"a tree kept for another key that does not verify: damaged" -- cat "$WORK/st.out"
+expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
+
 # --- the accepted tree does not verify ---------------------------------------
 sql "$DB" "UPDATE config SET value = replace(value, char(10) || '20' || char(10), char(10) || '21' || char(10)) WHERE key = 'public_tree'"
 expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree\\) does not verify with --public-key " \
