@@ -303,6 +303,69 @@ take_accepted(struct sdbd_public *p, char **note, const char *db_path, const cha
 	return SDB_OK;
 }
 
+/* sdb_store_config_fn: the highest index I of the evidence rows
+ * (SDBD_PUBLIC_KEY_EVIDENCE I) into *(int64_t *)arg; other rows are not
+ * ours to count. */
+static int
+evidence_last(void *arg, const char *row, const char *text, struct sdb_errbuf *eb)
+{
+	int64_t *last = arg;
+	const char *i = row + strlen(SDBD_PUBLIC_KEY_EVIDENCE);
+	char *end;
+	long long v = strtoll(i, &end, 10);
+
+	(void)text;
+	(void)eb;
+	if (*i >= '0' && *i <= '9' && *end == '\0' && v < SDBD_PUBLIC_MAX_EVIDENCE && v > *last)
+		*last = v;
+	return SDB_OK;
+}
+
+/*
+ * The count of the public log's misbehaviors seen, from the database st:
+ * never less than the evidence rows stored imply, so that the next
+ * evidence goes beside them, not over one (only the newest, in the last
+ * row, is replaced).  A count missing beside evidence, one that does not
+ * parse or is less than the rows stored is damage: counted on from the
+ * rows, and said.  Returns SDB_OK or the store's error.
+ */
+static int
+load_nevidence(struct sdbd_public *p, struct sdb_store *st, struct sdb_errbuf *eb)
+{
+	char *cnt = NULL, *end;
+	long long v = 0;
+	int64_t last = -1;
+	int rc, valid = 0, had;
+
+	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_NEVIDENCE, &cnt, eb);
+	if (rc != SDB_OK && rc != SDB_ERR_NOT_FOUND)
+		return rc;
+	if (cnt != NULL) {
+		v = strtoll(cnt, &end, 10);
+		valid = *cnt >= '0' && *cnt <= '9' && *end == '\0' && v >= 0 && v < INT64_MAX;
+	}
+	had = cnt != NULL;
+	free(cnt);
+	rc = sdb_store_config_each(st, SDBD_PUBLIC_KEY_EVIDENCE, evidence_last, &last, eb);
+	if (rc != SDB_OK)
+		return rc;
+	p->nevidence = valid ? v : 0;
+	if (valid && last + 1 > v)
+		logf_line(p, SDB_OK, "public log: config %s says %lld, while %" PRId64 " evidence "
+		    "rows are stored (the database was damaged or edited): counting on from %"
+		    PRId64 ", the evidence stored is kept (sumdbd status)",
+		    SDBD_PUBLIC_KEY_NEVIDENCE, v, last + 1, last + 1);
+	else if (!valid && (had || last >= 0))
+		logf_line(p, SDB_OK, "public log: config %s is %s, while %" PRId64 " evidence "
+		    "row%s stored (the database was damaged or edited): counting on from %" PRId64
+		    ", the evidence stored is kept (sumdbd status)", SDBD_PUBLIC_KEY_NEVIDENCE,
+		    had ? "not a count" : "missing", last + 1, last == 0 ? " is" : "s are",
+		    last + 1);
+	if (last + 1 > p->nevidence)
+		p->nevidence = last + 1;
+	return SDB_OK;
+}
+
 /*
  * Loads the public-log state of db_path.  The tree accepted last is in
  * SDBD_PUBLIC_KEY_TREE, for the key in SDBD_PUBLIC_KEY_VKEY; when that
@@ -316,7 +379,7 @@ static int
 load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 {
 	struct sdb_store *st = NULL;
-	char *vkey = NULL, *note = NULL, *cnt = NULL, *row = NULL;
+	char *vkey = NULL, *note = NULL, *row = NULL;
 	int rc;
 
 	if ((rc = sdb_store_open(&st, db_path, SDB_STORE_READ, eb)) != SDB_OK)
@@ -342,6 +405,18 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		}
 	} else if (rc != SDB_ERR_NOT_FOUND) {
 		goto out;
+	} else {
+		/* a tree without the key it is for: which log's it is
+		 * cannot be told, and it is not replaced unseen either */
+		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
+		if (rc == SDB_OK)
+			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
+			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", "is there, while "
+			    SDBD_PUBLIC_KEY_VKEY ", the key it is for, is missing");
+		if (rc != SDB_ERR_NOT_FOUND)
+			goto out;
+		free(note);
+		note = NULL;
 	}
 	if (!p->have_acc) {
 		char *del;
@@ -368,18 +443,10 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 			logf_line(p, SDB_OK, "public log: the accepted tree in the database is for %s, "
 			    "not %s: first contact with the new key", p->prev_vkey, p->r.vkey);
 	}
-	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_NEVIDENCE, &cnt, eb);
-	if (rc == SDB_OK) {
-		char *end;
-		long long v = strtoll(cnt, &end, 10);
-
-		p->nevidence = (*cnt != '\0' && *end == '\0' && v >= 0) ? v : 0;
-	}
-	rc = SDB_OK;
+	rc = load_nevidence(p, st, eb);
 out:
 	free(vkey);
 	free(note);
-	free(cnt);
 	free(row);
 	sdb_store_close(st);
 	return rc;

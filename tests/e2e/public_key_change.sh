@@ -19,6 +19,8 @@
 #     and the evidence against B and A kept;
 #   - under B once more: B's tree of 15 is the one checked against, no
 #     first contact.
+# With the misbehavior count deleted, new evidence goes beside the
+# evidence stored, not over it.
 # sumdbd status lists each key's kept tree (size, root) all along; A's
 # deleted as sumdbd(8) says, status no longer lists it, and A given again
 # is a first contact.
@@ -136,6 +138,29 @@ expect 0 '^0$' "... no first contact" -- said 'first contact'
 stop_sumdbd
 expect 0 "^public log key: $BKEY_RE$" "status: the accepted tree is B's again" -- status
 expect 0 "^public tree kept for $AKEY_RE: 40 records, root " "... and A's tree of 40 is kept" -- status
+
+# the misbehavior count deleted (a damaged or edited database): under B,
+# B2 behind B's URL again, the new evidence goes beside the two stored,
+# not over the first
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DELETE FROM config WHERE key = ?", ("public_evidence_count",))
+c.commit()' "$WORK/priv.db"
+start_sumdbd "$WORK/priv.db" --no-admin --public-key "$BKEY" --public-url "$B2_URL"
+expect 0 '^1$' "the misbehavior count deleted: serve says so at start" -- \
+	said "^sumdbd: public log: config public_evidence_count is missing, while 2 evidence rows are stored \\(the database was damaged or edited\\): counting on from 2"
+expect 0 '^502$' "... B2 behind B's URL: refused" -- code m6
+expect 0 '^1$' "... and its evidence stored" -- said "MISBEHAVED .*evidence stored"
+stop_sumdbd
+status >"$WORK/status.cnt"
+expect 0 '^public log misbehavior: 3 seen$' "status: 3 seen" -- cat "$WORK/status.cnt"
+expect 0 "^public log: $AKEY_RE at $A2_URL$" "... the evidence against A still there" -- \
+	sed -n '/^--- evidence 2 ---$/,/^--- evidence 3 ---$/p' "$WORK/status.cnt"
+expect 0 "^public log: $BKEY_RE at $B2_URL$" "... and the first against B" -- \
+	sed -n '/^--- evidence 1 ---$/,/^--- evidence 2 ---$/p' "$WORK/status.cnt"
+expect 0 "^public log: $BKEY_RE at $B2_URL$" "... beside the new one" -- \
+	sed -n '/^--- evidence 3 ---$/,$p' "$WORK/status.cnt"
 
 # A's kept tree removed, as sumdbd(8) says: status no longer lists it, and
 # A given again is a first contact

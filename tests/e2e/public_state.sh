@@ -2,14 +2,17 @@
 # sumdbd serve over a public-log state in the database that is damaged
 # (a disk fault, a hand edit): the accepted public tree does not verify
 # under --public-key, or is missing while public_vkey names its key, or
-# the tree kept for a key given before does not verify.  Each time serve
+# the tree kept for a key given before does not verify, or the accepted
+# tree is there while public_vkey is missing.  Each time serve
 # refuses to start (exit 1, never a silent first contact: a fork of the
 # public log would pass), naming the database and the row, and saying
 # what to do: put the row back, or delete it with the SQL it gives (run
 # here as given: the next start is a first contact), or --no-public.
 # The sqlite3 command it gives runs as pasted into a shell, and deletes
 # that row alone, whatever the key's name holds (a ', a " $ ` !, UTF-8)
-# and wherever the database is.
+# and wherever the database is.  sumdbd status over each such damage,
+# and over a misbehavior count or evidence row that is damaged, says so
+# and never exits 0.
 . "$top_srcdir/tests/e2e/lib.sh"
 if ! command -v curl >/dev/null 2>&1; then
 	echo "SKIP: needs curl"
@@ -169,6 +172,17 @@ expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(con
 expect 0 "^DELETE FROM config WHERE key IN \\('public_vkey', 'public_tree'\\)$" \
 	"... with the SQL to start afresh" -- advice
 
+# --- the accepted tree there while public_vkey, its key, is missing ----------
+st "DELETE FROM config WHERE key = 'public_vkey'" "INSERT INTO config(key, value) VALUES ('public_tree', '$TREE')"
+_db=$DB DB=$S
+expect 1 "^sumdbd serve: $WORK/st\\.db: the public tree accepted before \\(config public_tree\\) is there, while public_vkey, the key it is for, is missing; refusing to start" \
+	"an accepted tree without its key: refused, not replaced by a first contact" -- \
+	serve --public-key "$PKEY" --public-url "$P_URL"
+DB=$_db
+expect 0 "^DELETE FROM config WHERE key IN \\('public_vkey', 'public_tree'\\)$" \
+	"... with the SQL to start afresh" -- advice
+expect 0 '^yes$' "... and the tree is left as it was" -- ok_if test "$(get "$S" public_tree)" = "$TREE"
+
 # --- the tree kept for a key given before does not verify ---------------------
 # the accepted tree is another key's; P's own, kept from before, is damaged
 sql "$DB" "INSERT INTO config(key, value) VALUES ('public_tree', 'x')"
@@ -231,7 +245,9 @@ c = sqlite3.connect(sys.argv[1])
 c.execute("INSERT INTO config(key, value) VALUES (?, ?)", ("public_tree_for." + sys.argv[2], "x"))
 c.commit()' "$2" "$_key"
 	rows "$2" | grep -vxF "public_tree_for.$_key" >"$WORK/rows.before"
-	DB=$2 serve --public-key "$_key" --public-url "$P_URL" >/dev/null
+	_db=$DB DB=$2
+	serve --public-key "$_key" --public-url "$P_URL" >/dev/null
+	DB=$_db
 	command >"$WORK/cmd"
 	expect 0 '^sqlite3 ' "$3: the refusal gives a sqlite3 command" -- cat "$WORK/cmd"
 	expect 0 '^yes$' "... which runs as pasted into a shell" -- \
