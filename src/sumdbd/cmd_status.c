@@ -46,8 +46,9 @@ status_usage(FILE *f)
 	    "of every misbehavior of the public log it has seen: forks, two trees\n"
 	    "it signed that are not consistent, and records it signed that are\n"
 	    "not go.sum records.  (Answers that merely do not verify are refused\n"
-	    "but prove nothing against the log: not kept.)  A damaged public-log\n"
-	    "state (DAMAGED, CANNOT BE READ, MISSING) is said, never shown clear.\n"
+	    "but prove nothing against the log: not kept.)  Damage to the tree\n"
+	    "or the public-log state (DAMAGED, CANNOT BE READ, MISSING) is said,\n"
+	    "never shown clear.\n"
 	    "Safe while the server runs.\n"
 	    "\n"
 	    "  --db FILE          the database\n"
@@ -60,8 +61,9 @@ status_usage(FILE *f)
 	    "\n"
 	    "Exit status: 0 ok; 1 usage or local error, or the checkpoint refuses\n"
 	    "this database, is missing (serve and add refuse then), or cannot be told\n"
-	    "(no key file there, nor --key or --checkpoint), or the public-log state\n"
-	    "is damaged; 2 the public log has misbehaved (evidence is stored).\n");
+	    "(no key file there, nor --key or --checkpoint), or the tree or the\n"
+	    "public-log state is damaged; 2 the public log has misbehaved (evidence\n"
+	    "is stored).\n");
 }
 
 /*
@@ -403,7 +405,8 @@ cmd_status(int argc, char **argv)
 	struct kept_walk kw = { NULL, 0, 0 };
 	char *name = NULL, *pvkey = NULL, *ptree = NULL;
 	char b64[SDB_B64_ENCODED_LEN(SDB_HASH_SIZE) + 1];
-	int c, rc, status = EXIT_LOCAL, cp_bad, damaged, ev_damaged = 0, stored = 0;
+	int64_t nrec = 0;
+	int c, rc, status = EXIT_LOCAL, cp_bad, damaged, ev_damaged = 0, stored = 0, tree_damaged = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -432,17 +435,30 @@ cmd_status(int argc, char **argv)
 	if (rc != SDB_OK)
 		goto fail;
 	printf("log: %s\n", name ? name : "?");
+	if ((rc = sdb_store_count(s, &nrec, &eb)) != SDB_OK)
+		goto fail;
 	rc = sdb_store_latest(s, &t, NULL, NULL, &eb);
 	if (rc == SDB_OK) {
 		sdb_b64_encode(b64, t.hash.b, SDB_HASH_SIZE);
 		printf("tree: %" PRId64 " records, root %s\n", t.n, b64);
-	} else if (rc == SDB_ERR_NOT_FOUND) {
-		printf("tree: none signed yet\n");
-	} else {
+	} else if (rc != SDB_ERR_NOT_FOUND) {
 		goto fail;
+	} else if (nrec == 0) {
+		printf("tree: none signed yet\n");
+	}
+	/* records and their tree are committed together: records past the
+	 * signed tree, or none signed over records, are damage */
+	if (rc == SDB_OK && nrec != t.n) {
+		sdbd_linef(stdout, "tree: DAMAGED: the database holds %" PRId64 " records, its "
+		    "newest signed tree %" PRId64 " (sumdbd fsck tells more)", nrec, t.n);
+		tree_damaged = 1;
+	} else if (rc != SDB_OK && nrec != 0) {
+		sdbd_linef(stdout, "tree: DAMAGED: the database holds %" PRId64 " records, but "
+		    "no signed tree (sumdbd fsck tells more)", nrec);
+		tree_damaged = 1;
 	}
 	cp_bad = print_checkpoint(s, db, key_path, cp_path, rc == SDB_OK ? &t : NULL);
-	damaged = print_accepted(pvkey, ptree);
+	damaged = print_accepted(pvkey, ptree) | tree_damaged;
 	kw.pvkey = pvkey;
 	if ((rc = sdb_store_config_each(s, SDBD_PUBLIC_KEY_TREE_FOR, print_kept, &kw, &eb)) !=
 	    SDB_OK)

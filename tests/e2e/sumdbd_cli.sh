@@ -302,6 +302,29 @@ expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree 
 expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree of 0 records: serve and add refuse it" \
 	"... and of an empty database too (init writes one)" -- \
 	"$SUMDBD" status --db "$WORK/e.db" --checkpoint "$WORK/x.checkpoint"
+# Records whose signed tree is gone (a damaged or edited database): never
+# "none signed yet", even when no checkpoint is there to object.
+"$SUMDBD" init --db "$WORK/notree.db" --name sum.test.example >/dev/null
+gosum_lines 0 3 >"$WORK/notree.sum"
+"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || echo "FAIL: add to notree.db"
+gosum_lines 3 5 >"$WORK/notree.sum"
+"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || echo "FAIL: add to notree.db"
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DELETE FROM trees WHERE size = (SELECT max(size) FROM trees)")
+c.commit()' "$WORK/notree.db"
+expect 1 "^tree: DAMAGED: the database holds 5 records, its newest signed tree 3 \(sumdbd fsck tells more\)$" \
+	"status says when records are past the newest signed tree" -- \
+	"$SUMDBD" status --db "$WORK/notree.db" --checkpoint "$WORK/none.checkpoint"
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("DELETE FROM trees")
+c.commit()' "$WORK/notree.db"
+expect 1 "^tree: DAMAGED: the database holds 5 records, but no signed tree \(sumdbd fsck tells more\)$" \
+	"... and when no tree is signed over records, with no checkpoint there (exit 1, not 0)" -- \
+	"$SUMDBD" status --db "$WORK/notree.db" --checkpoint "$WORK/none.checkpoint"
 expect 1 "^sumdbd init: --checkpoint $WORK/nodir/x\.checkpoint: directory $WORK/nodir: No such file or directory \(make it first\)$" \
 	"init names a missing directory of --checkpoint" -- \
 	"$SUMDBD" init --db "$WORK/cpdir.db" --name sum.test.example --checkpoint "$WORK/nodir/x.checkpoint"
