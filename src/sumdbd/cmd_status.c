@@ -428,10 +428,15 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "sumdbd status: %s: %s\n", db, sdb_errmsg(&eb, rc));
 		return EXIT_LOCAL;
 	}
-	rc = SDB_OK;
+	/* What is checked against each other is read in one snapshot: a
+	 * server committing meanwhile (records with their tree, evidence
+	 * with its count) must not look like a tree or a count that
+	 * disagrees with its rows.  The checkpoint, written after the
+	 * commit of its tree, is checked outside them, against the
+	 * database as it is then. */
+	if ((rc = sdb_store_snapshot_begin(s, &eb)) != SDB_OK)
+		goto fail;
 	name = get(s, SDB_STORE_CONFIG_NAME, &rc, &eb);
-	pvkey = get(s, SDBD_PUBLIC_KEY_VKEY, &rc, &eb);
-	ptree = get(s, SDBD_PUBLIC_KEY_TREE, &rc, &eb);
 	if (rc != SDB_OK)
 		goto fail;
 	printf("log: %s\n", name ? name : "?");
@@ -457,7 +462,14 @@ cmd_status(int argc, char **argv)
 		    "no signed tree (sumdbd fsck tells more)", nrec);
 		tree_damaged = 1;
 	}
+	sdb_store_snapshot_end(s);
 	cp_bad = print_checkpoint(s, db, key_path, cp_path, rc == SDB_OK ? &t : NULL);
+	if ((rc = sdb_store_snapshot_begin(s, &eb)) != SDB_OK)
+		goto fail;
+	pvkey = get(s, SDBD_PUBLIC_KEY_VKEY, &rc, &eb);
+	ptree = get(s, SDBD_PUBLIC_KEY_TREE, &rc, &eb);
+	if (rc != SDB_OK)
+		goto fail;
 	damaged = print_accepted(pvkey, ptree) | tree_damaged;
 	kw.pvkey = pvkey;
 	if ((rc = sdb_store_config_each(s, SDBD_PUBLIC_KEY_TREE_FOR, print_kept, &kw, &eb)) !=
@@ -477,6 +489,7 @@ out:
 	free(name);
 	free(pvkey);
 	free(ptree);
+	sdb_store_snapshot_end(s);
 	sdb_store_close(s);
 	return status;
 }

@@ -87,6 +87,30 @@ expect 0 '^public log misbehavior: 0 seen$' "status of the state intact: no misb
 expect 0 '^public trees kept for keys given before: none$' "... no tree kept for another key" -- \
 	cat "$WORK/st.out"
 expect 0 '^exit 0$' "... exit 0" -- cat "$WORK/st.out"
+# A record and its tree committed (as serve commits them) while status is
+# paused between reading the record count and the newest tree: no
+# damage, as status reads both in one snapshot.
+st
+mkdir "$WORK/pause"
+SDB_TEST_PAUSE_DIR="$WORK/pause" "$top_builddir/tests/e2e/sumdbd_status_pause" status --db "$S" \
+    >"$WORK/st.out" 2>&1 &
+_pid=$!
+wait_for 60 test -e "$WORK/pause/paused" || echo "status did not pause" >>"$WORK/st.out"
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+n = c.execute("SELECT count(*) FROM records").fetchone()[0]
+c.execute("INSERT INTO records(id, path, version, text) VALUES (?, ?, ?, ?)",
+          (n, "example.com/late", "v1.0.0", b"late"))
+c.execute("INSERT INTO trees(size, hash, note) VALUES (?, zeroblob(32), ?)", (n + 1, b"late"))
+c.commit()' "$S"
+: >"$WORK/pause/go"
+wait "$_pid"
+echo "exit $?" >>"$WORK/st.out"
+expect 0 '^tree: [0-9]+ records, root ' "a commit while status reads: the tree of its snapshot" -- \
+	cat "$WORK/st.out"
+expect 0 '^yes$' "... not said to be damaged" -- ok_if sh -c "! grep -q DAMAGED '$WORK/st.out'"
+expect 0 '^exit 0$' "... exit 0" -- cat "$WORK/st.out"
 st "$EV"
 status >"$WORK/st.out"
 expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is missing, while 1 evidence row is stored' \
