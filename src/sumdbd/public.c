@@ -246,6 +246,12 @@ sh_word(const char *path)
 	return s;
 }
 
+/* The refusal of state_damaged: database, row, why, database, command. */
+#define DAMAGED_FMT "%s: the public tree accepted before (config %s) %s; refusing to start " \
+	"rather than forget it (a fork of the public log could pass). The database was " \
+	"damaged or edited: put back that row from a backup of %s, or delete it to trust the " \
+	"public log's next tree as a first contact%s; or serve with --no-public meanwhile"
+
 /*
  * The refusal to start over a damaged public-log state, row (a config
  * key) in db_path: with what the operator can do, since it is never
@@ -266,18 +272,20 @@ state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const
 	snprintf(what, sizeof what, "%s", why);
 	if (db_word != NULL && del != NULL && (f = open_memstream(&cmd, &len)) != NULL) {
 		fprintf(f, " (sqlite3 %s \"DELETE FROM config WHERE %s\")", db_word, del);
-		if (fclose(f) != 0 || len > SDB_ERRBUF_SIZE / 2) {
+		if (fclose(f) != 0) {
 			free(cmd);
 			cmd = NULL;
 		}
 	}
 	free(db_word);
-	sdb_errf(eb, SDB_ERR_DAMAGED, "%s: the public tree accepted before (config %s) %s; "
-	    "refusing to start rather than forget it (a fork of the public log could pass). "
-	    "The database was damaged or edited: put back that row from a backup of %s, or "
-	    "delete it to trust the public log's next tree as a first contact%s; or serve with "
-	    "--no-public meanwhile", db_path, row, what, db_path, cmd != NULL ? cmd :
-	    " (with sqlite3)");
+	/* the whole message must fit, or the command at its end is cut */
+	if (cmd != NULL && snprintf(NULL, 0, DAMAGED_FMT, db_path, row, what, db_path, cmd) >=
+	    SDB_ERRBUF_SIZE) {
+		free(cmd);
+		cmd = NULL;
+	}
+	sdb_errf(eb, SDB_ERR_DAMAGED, DAMAGED_FMT, db_path, row, what, db_path,
+	    cmd != NULL ? cmd : " (with sqlite3)");
 	free(cmd);
 	return SDB_ERR_DAMAGED;
 }

@@ -284,5 +284,17 @@ quoted "o'brien.sum.example" "$DB" "a key name with a '"
 quoted "x\"\$(>ran)\`>ran\`!.sum.example" "$DB" 'a key name with " $( ` !'
 quoted "sum.$(printf '\303\251').example" "$DB" "a key name in UTF-8"
 cp "$DB" "$WORK/it's a db"
+# a key name so long that the refusal would be cut in its command
+_long=$(python3 -c 'print("l" * 450 + ".sum.example")')
+_key=$(keyname "$_long")
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO config(key, value) VALUES (?, ?)", ("public_tree_for." + sys.argv[2], "x"))
+c.commit()' "$DB" "$_key"
+serve --public-key "$_key" --public-url "$P_URL" >/dev/null
+expect 0 'a first contact \((sqlite3 .*"|with sqlite3)\); or serve with --no-public meanwhile$' \
+	"a key name too long for the command: the refusal leaves it out rather than cut" -- \
+	cat "$WORK/refused"
 quoted "o'hara.sum.example" "$WORK/it's a db" "a database path with a ' and spaces"
 e2e_done
