@@ -248,8 +248,8 @@ k = base64.b64decode(sys.argv[2].split("+", 2)[2])
 h = hashlib.sha256(name + b"\n" + k).hexdigest()[:8]
 sys.stdout.write(sys.argv[1] + "+" + h + "+" + base64.b64encode(k).decode())' "$1" "$PKEY"
 }
-# command: the sqlite3 command of the last refusal.
-command() { sed -n 's/^.*(\(sqlite3 .*"\)); or serve with --no-public meanwhile$/\1/p' "$WORK/refused"; }
+# refusal_cmd: the sqlite3 command of the last refusal.
+refusal_cmd() { sed -n 's/^.*(\(sqlite3 .*"\)); or serve with --no-public meanwhile$/\1/p' "$WORK/refused"; }
 # rows DB: the config keys of DB that hold public state, one a line.
 rows() {
 	python3 -c '
@@ -272,7 +272,7 @@ c.commit()' "$2" "$_key"
 	_db=$DB DB=$2
 	serve --public-key "$_key" --public-url "$P_URL" >/dev/null
 	DB=$_db
-	command >"$WORK/cmd"
+	refusal_cmd >"$WORK/cmd"
 	expect 0 '^sqlite3 ' "$3: the refusal gives a sqlite3 command" -- cat "$WORK/cmd"
 	expect 0 '^yes$' "... which runs as pasted into a shell" -- \
 		ok_if env PATH="$WORK/bin:$PATH" sh -c "cd '$WORK/bin' && $(cat "$WORK/cmd")"
