@@ -13,7 +13,7 @@ static const struct cli_command commands[] = {
 	{ "add", cmd_add, "record go.sum lines in the log" },
 	{ "fsck", cmd_fsck, "recompute every hash, tile and signed tree and compare" },
 	{ "serve", cmd_serve, "serve the database over HTTP (GOSUMDB protocol)" },
-	{ "status", cmd_status, "the log's tree, the accepted public tree, misbehavior seen" },
+	{ "status", cmd_status, "the log's tree, public trees accepted and kept, misbehavior seen" },
 };
 
 int
