@@ -55,10 +55,18 @@ struct fsck {
 	int err;                       /* a local error stopped the check */
 };
 
+/*
+ * Says a problem, the first FSCK_MAX_REPORTS of them, in one printable
+ * line: a record's path and version, a note's text, come from a
+ * database that may have been altered, and can be of any length, and
+ * what is said after them (what the record's text holds, why it is not
+ * valid) is the point of the line, so the line is never cut.  problem()
+ * puts the command's name before fmt, a string literal, so that
+ * cli_vlinef formats the whole line, however long.
+ */
 static void SDB_PRINTF(2, 3)
-problem(struct fsck *f, const char *fmt, ...)
+problem_line(struct fsck *f, const char *fmt, ...)
 {
-	char line[4096];   /* a path from a damaged database can be of any length */
 	va_list ap;
 
 	f->problems++;
@@ -66,12 +74,10 @@ problem(struct fsck *f, const char *fmt, ...)
 		return;
 	cli_progress_break(&f->bar);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	cli_vlinef(stderr, fmt, ap);
 	va_end(ap);
-	/* a record's path and version, a note's text, from a database
-	 * that may have been altered: one printable line */
-	cli_linef(stderr, "sumdbd fsck: %s", line);
 }
+#define problem(f, ...) problem_line((f), "sumdbd fsck: " __VA_ARGS__)
 
 static int
 tree_cb(void *arg, const struct sdb_tree *t, const uint8_t *note, size_t len)

@@ -64,6 +64,17 @@ expect 0 '^yes$' "fsck: problems of an altered record are printable lines" -- pr
 expect 0 '^sumdbd fsck: record 0 \(example\.com/m0\?\]0;pwned\? v1\.0\.0\?sumdbd fsck: clean\): not a valid record' \
 	"... naming the record with '?' for each of those bytes" -- cat "$WORK/err"
 
+# fsck: a record's path altered to one longer than any line buffer: the
+# line says it whole, up to what the record's text holds instead
+DB2="$WORK/long.db"
+"$SUMDBD" init --db "$DB2" --name sum.test.example >/dev/null
+"$SUMDBD" add --db "$DB2" "$WORK/a.sum" >/dev/null
+sqlite3 "$DB2" "UPDATE records SET path = 'example.com/' || replace(hex(zeroblob(3000)), '0', 'l')"
+"$SUMDBD" fsck --db "$DB2" 2>"$WORK/err" >"$WORK/out"
+expect 0 '^yes$' "fsck: a record with a path of 6000 bytes is one printable line" -- printable "$WORK/err" 1
+expect 0 '^sumdbd fsck: record 0 \(example\.com/l{6000} v1\.0\.0\): its text is the record of example\.com/m0 v1\.0\.0$' \
+	"... naming the path whole, and what the record's text holds" -- cat "$WORK/err"
+
 # keygen and init: a NAME with control bytes is no log name, and is
 # echoed back printable
 "$SUMDBD" keygen "k.example${ESC}[31m${NL}x" >"$WORK/out" 2>"$WORK/err"
