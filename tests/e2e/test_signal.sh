@@ -31,9 +31,10 @@ trap child_cleanup EXIT
 for sig in TERM INT HUP; do
 	case $sig in TERM) want=143 ;; INT) want=130 ;; HUP) want=129 ;; esac
 	STATE="$WORK/state.$sig"
-	# A command started with & has SIGINT ignored, and a shell cannot
-	# trap what was ignored when it started: env gives it back.
-	STATE=$STATE TMPDIR=$WORK env --default-signal=INT sh "$WORK/child.sh" \
+	# A command started with & has SIGINT ignored, make check run under
+	# nohup has SIGHUP ignored, and a shell cannot trap what was ignored
+	# when it started: env gives all three back.
+	STATE=$STATE TMPDIR=$WORK env --default-signal=HUP,INT,TERM sh "$WORK/child.sh" \
 	    >"$WORK/child.$sig" 2>&1 &
 	child=$!
 	i=0
