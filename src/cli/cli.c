@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -183,6 +184,58 @@ cli_progress_end(struct cli_progress *p, int64_t done)
 		return;
 	progress_draw(p, done);
 	cli_progress_break(p);
+}
+
+int
+cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+    int *longindex)
+{
+	char so[16];
+	int before = optind, c;
+	const char *arg;
+	size_t n;
+
+	/* a leading ':' tells a missing value (':') from the rest ('?') */
+	if ((size_t)snprintf(so, sizeof so, ":%s", shortopts) >= sizeof so)
+		return -1;   /* no command has that many short options */
+	opterr = 0;
+	c = getopt_long(argc, argv, so, longopts, longindex);
+	if (c != '?' && c != ':')
+		return c;
+	/* A long option is consumed whole, and optind has moved past it; a
+	 * short one in a cluster ("-hx") leaves optind where it was. */
+	arg = optind > before && optind - 1 < argc ? argv[optind - 1] : "";
+	n = strcspn(arg, "=");
+	if (strncmp(arg, "--", 2) != 0 || optind == before) {
+		if (c == ':')
+			cli_linef(stderr, "%s: option requires an argument -- '%c'", argv[0], optopt);
+		else
+			cli_linef(stderr, "%s: invalid option -- '%c'", argv[0], optopt);
+	} else if (c == ':' || optopt != 0) {
+		/* a known option (as getopt, by its whole name, however
+		 * abbreviated), without its value or, a flag, given one */
+		const char *name = arg + 2;
+		size_t k;
+
+		for (k = 0; longopts[k].name != NULL; k++)
+			if (strncmp(longopts[k].name, arg + 2, n - 2) == 0 &&
+			    (name == arg + 2 || strlen(longopts[k].name) == n - 2))
+				name = longopts[k].name;
+		cli_linef(stderr, c == ':' ? "%s: option '--%.*s' requires an argument" :
+		    "%s: option '--%.*s' doesn't allow an argument", argv[0],
+		    name == arg + 2 ? (int)(n - 2) : (int)strlen(name), name);
+	} else {
+		size_t k, hits = 0;
+
+		/* getopt says no more: an abbreviation of more than one */
+		for (k = 0; longopts[k].name != NULL; k++)
+			hits += strncmp(longopts[k].name, arg + 2, n - 2) == 0;
+		if (hits > 1)
+			cli_linef(stderr, "%s: option '%.*s' is ambiguous", argv[0], (int)n, arg);
+		else
+			cli_linef(stderr, "%s: unrecognized option '%s'", argv[0], arg);
+	}
+	return '?';
 }
 
 void

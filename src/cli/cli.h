@@ -64,6 +64,19 @@ int cli_extra_args(const char *prog, int argc, char **argv, int first);
  * and command name, "sumdbd serve". */
 void cli_usage_error(const char *cmd, void (*usage)(FILE *f));
 
+struct option;
+
+/*
+ * getopt_long(argc, argv, shortopts, longopts, longindex), for every
+ * command's options, with getopt's own complaints (an unknown option, a
+ * missing value, a flag given one) said by cli_linef after argv[0], in
+ * getopt's words: an option is an argument echoed back, and getopt
+ * would write its bytes as they are.  Returns what getopt_long returns,
+ * '?' for each of those complaints.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+    int *longindex);
+
 /*
  * A progress line on standard error (done/total, percent, rate, ETA),
  * rewritten in place, for a run that takes long on a large log.  Shown

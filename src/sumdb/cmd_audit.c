@@ -298,7 +298,7 @@ cmd_audit(int argc, char **argv)
 	int args_ok = 0, no_first_run = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			free(state_path);

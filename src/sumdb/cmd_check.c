@@ -728,7 +728,7 @@ cmd_check(int argc, char **argv)
 	char *data = NULL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': url = optarg; break;
 		case 'J': {

@@ -150,7 +150,7 @@ cmd_evidence(int argc, char **argv)
 	char detail[SDB_ERRBUF_SIZE + 1024] = "";
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': given = optarg; break;
 		case 'j': p.json = 1; break;

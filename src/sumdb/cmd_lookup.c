@@ -352,7 +352,7 @@ cmd_lookup(int argc, char **argv)
 	int json = 0, c, err, status = EXIT_OK, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': state_path = optarg; break;
 		case 'u': url = optarg; break;

@@ -203,7 +203,7 @@ cmd_prove(int argc, char **argv)
 	char detail[SDB_ERRBUF_SIZE + 1024] = "";
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		/* "-" is standard output, as for the other file arguments of
 		 * sumdb; a file named so is ./- (it was made in the working

@@ -84,7 +84,7 @@ cmd_verify_proof(int argc, char **argv)
 	char detail[SDB_ERRBUF_SIZE + 1024], *module = NULL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': vkey = optarg; break;
 		case 'r': recpath = optarg; break;

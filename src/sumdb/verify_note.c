@@ -73,7 +73,7 @@ cmd_verify_note(int argc, char **argv)
 	char detail[SDB_ERRBUF_SIZE + 64];
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': vkey = optarg; break;
 		case 'j': json = 1; break;

@@ -255,7 +255,7 @@ cmd_add(int argc, char **argv)
 	memset(&im, 0, sizeof im);
 	memset(&bar, 0, sizeof bar);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key = optarg; break;

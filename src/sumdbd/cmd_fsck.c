@@ -330,7 +330,7 @@ cmd_fsck(int argc, char **argv)
 	int c, rc, L, status = EXIT_LOCAL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'D': drop = 1; break;

@@ -244,7 +244,7 @@ cmd_init(int argc, char **argv)
 	int c, rc, status = EXIT_LOCAL, created_key = 0, created_db = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'n': name = optarg; break;

@@ -50,7 +50,7 @@ cmd_keygen(int argc, char **argv)
 	int c, rc, status = EXIT_LOCAL;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': keygen_usage(stdout); return EXIT_OK;
 		default: cli_usage_error("sumdbd keygen", keygen_usage); return EXIT_LOCAL;

@@ -409,7 +409,7 @@ cmd_status(int argc, char **argv)
 	int c, rc, status = EXIT_LOCAL, cp_bad, damaged, ev_damaged = 0, stored = 0, tree_damaged = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'k': key_path = optarg; break;

@@ -286,7 +286,7 @@ cmd_serve(int argc, char **argv)
 	sigset_t set;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts, &idx)) != -1) {
 		if (strchr("NTCOK", c) != NULL)
 			for_upstream = opts[idx].name;
 		else if (strchr("puWJ", c) != NULL)

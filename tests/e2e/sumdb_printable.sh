@@ -88,4 +88,16 @@ expect 0 '^yes$' "audit --full: a record holding ESC gives printable lines on st
 expect 0 '^sumdb audit: record 5 is not a valid go\.sum record: malformed module path "example\.com/m\\x1b\[2J5"' \
 	"... quoting the record's path" -- cat "$WORK/err"
 
+# options getopt does not know, or a flag given a value: printable
+"$SUMDB" lookup "--u${ESC}[2J${CR}" 2>"$WORK/err"
+expect 0 "^sumdb lookup: unrecognized option '--u\?\[2J\?'$" "an unknown option is echoed printable" -- \
+	cat "$WORK/err"
+"$SUMDB" lookup "--json=${ESC}[2J" 2>"$WORK/err"
+expect 0 "^sumdb lookup: option '--json' doesn't allow an argument$" "a flag given a value: named without it" -- \
+	cat "$WORK/err"
+expect 0 '^yes$' "... and no escape byte anywhere" -- ok_if sh -c "! grep -q '$ESC' '$WORK/err'"
+"$SUMDB" lookup --url 2>"$WORK/err"
+expect 0 "^sumdb lookup: option '--url' requires an argument$" "an option without its value is named" -- \
+	cat "$WORK/err"
+
 e2e_done

@@ -99,4 +99,14 @@ expect 0 "^sumdbd fsck: unexpected argument 'a\?\[2J\?b'$" "an argument too many
 	cat "$WORK/err"
 expect 0 '^yes$' "... with no escape byte anywhere" -- no_esc "$WORK/err"
 
+# options getopt does not know, named as given: printable too
+"$SUMDBD" init "--x${ESC}[2J${NL}y" 2>"$WORK/err"
+expect 0 "^sumdbd init: unrecognized option '--x\?\[2J\?y'$" "an unknown option is echoed printable" -- \
+	cat "$WORK/err"
+expect 0 '^yes$' "... with no escape byte anywhere" -- no_esc "$WORK/err"
+"$SUMDBD" fsck "-${ESC}" 2>"$WORK/err"
+expect 0 "^sumdbd fsck: invalid option -- '\?'$" "an unknown short option is echoed printable" -- \
+	cat "$WORK/err"
+expect 0 '^yes$' "... with no escape byte anywhere" -- no_esc "$WORK/err"
+
 e2e_done
