@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "line.h"
 
@@ -89,5 +90,57 @@ cli_lines(FILE *f, const char *prefix, const char *text, size_t len)
 		n += nl != NULL;
 		text += n;
 		len -= n;
+	}
+}
+
+/* The length of the UTF-8 sequence at s[0..n) if it is valid and not a C1
+ * control, else 0. */
+static size_t
+utf8_shown_len(const unsigned char *s, size_t n)
+{
+	size_t want, i;
+	unsigned long cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;   /* a continuation byte, an overlong lead, past U+10FFFF */
+	want = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (n < want)
+		return 0;
+	cp = s[0] & (0x7f >> want);
+	for (i = 1; i < want; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((want == 3 && cp < 0x800) || (want == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return want;
+}
+
+void
+cli_text(FILE *f, const char *text, size_t len)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	size_t i = 0, n;
+
+	if (!isatty(fileno(f))) {
+		fwrite(text, 1, len, f);
+		return;
+	}
+	while (i < len) {
+		if ((t[i] >= 0x20 && t[i] < 0x7f) || t[i] == '\n' || t[i] == '\t') {
+			for (n = i; n < len && ((t[n] >= 0x20 && t[n] < 0x7f) || t[n] == '\n' ||
+			    t[n] == '\t'); n++)
+				;
+			fwrite(text + i, 1, n - i, f);
+			i = n;
+		} else if ((n = utf8_shown_len(t + i, len - i)) > 0) {
+			fwrite(text + i, 1, n, f);
+			i += n;
+		} else {
+			fputc('?', f);
+			i++;
+		}
 	}
 }

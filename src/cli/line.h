@@ -38,4 +38,17 @@ void cli_vlinef(FILE *f, const char *fmt, va_list ap) __attribute__((format(prin
  */
 void cli_lines(FILE *f, const char *prefix, const char *text, size_t len);
 
+/*
+ * Writes text[0..len), a text kept as evidence (signed notes, records)
+ * that is data and must stay byte for byte, as ls writes a file name:
+ * as it is, unless f is a terminal.  On a terminal, what a terminal would
+ * take for a command is written as '?': a control character but newline
+ * and tab, DEL, a C1 control (U+0080 to U+009F, which some terminals read
+ * as ESC [ and the like), and a byte that is no part of valid UTF-8.  The
+ * rest of UTF-8 passes (a signed note's signature lines begin with an em
+ * dash), so the text reads as it is stored.  Piped or redirected, it is
+ * written whole, for sumdb verify-note and the like.
+ */
+void cli_text(FILE *f, const char *text, size_t len);
+
 #endif

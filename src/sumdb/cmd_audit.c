@@ -467,7 +467,7 @@ cmd_audit(int argc, char **argv)
 			printf("}\n");
 			printed = 1;
 		} else {
-			fputs(ev, stdout);
+			cli_text(stdout, ev, strlen(ev));
 		}
 		cli_linef(stderr, "sumdb audit: %s: proof of misbehavior (%s); the accepted tree of %"
 		    PRId64 " records is kept%s%s", sdb_note_verifier_name(r.v), eb.msg, acc.n,

@@ -65,8 +65,10 @@ ev_print(void *arg, int64_t when, const char *text, size_t len)
 		json_string(stdout, text, len);
 		printf("}\n");
 	} else {
-		printf("--- evidence %" PRId64 ", stored %s ---\n%.*s%s", p->n, stamp, (int)len, text,
-		    len > 0 && text[len - 1] == '\n' ? "" : "\n");
+		printf("--- evidence %" PRId64 ", stored %s ---\n", p->n, stamp);
+		cli_text(stdout, text, len);
+		if (len == 0 || text[len - 1] != '\n')
+			putchar('\n');
 	}
 	return 0;
 }
@@ -83,9 +85,11 @@ evidence_store(struct sdb_state *st, const char *cmd, const char *text, size_t l
 		return SDB_OK;
 	cli_linef(stderr, "sumdb %s: WARNING: evidence of misbehavior could not be stored (%s)%s",
 	    cmd, sdb_errmsg(&eb, err), print && text != NULL ? "; here it is, keep it:" : "");
-	if (print && text != NULL)
-		fprintf(stderr, "%.*s%s", (int)len, text, len > 0 && text[len - 1] == '\n' ? "" :
-		    "\n");
+	if (print && text != NULL) {
+		cli_text(stderr, text, len);
+		if (len == 0 || text[len - 1] != '\n')
+			fputc('\n', stderr);
+	}
 	return err;
 }
 

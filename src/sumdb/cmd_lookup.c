@@ -182,9 +182,10 @@ lookup_check_seen(struct sdb_remote *r, struct lookup_seen *seen, const struct s
 				    "shown two trees that cannot both be honest" : "proof of misbehavior: "
 				    "this run was shown two trees that cannot both be honest");
 			}
-			if (ev != NULL)
-				fprintf(stderr, "sumdb %s: %s", cmd, ev);
-			else
+			if (ev != NULL) {
+				fprintf(stderr, "sumdb %s: ", cmd);
+				cli_text(stderr, ev, strlen(ev));
+			} else
 				cli_linef(stderr, "sumdb %s: out of memory: the proof of misbehavior "
 				    "could not be printed", cmd);
 			free(ev);

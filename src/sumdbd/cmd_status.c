@@ -85,19 +85,20 @@ print_key(struct sdb_store *s, const char *db, const char *given)
 		return;
 	}
 	if (given == NULL && (rc = sdbd_key_path(s, db, &key, &eb)) != SDB_OK) {
-		printf("signer key: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stdout, "signer key: cannot tell (%s)", sdb_errmsg(&eb, rc));
 		return;
 	}
 	if (stat(key, &sb) != 0)
-		printf("signer key: %s: %s%s\n", key, strerror(errno), given != NULL ? "" :
+		sdbd_linef(stdout, "signer key: %s: %s%s", key, strerror(errno), given != NULL ? "" :
 		    " (serve and add cannot sign without --key FILE)");
 	else if (!S_ISREG(sb.st_mode))
-		printf("signer key: %s: not a regular file\n", key);
+		sdbd_linef(stdout, "signer key: %s: not a regular file", key);
 	else if ((sb.st_mode & 077) != 0)
-		printf("signer key: %s (mode %04o: others can read or write it; chmod 600 it)\n",
+		sdbd_linef(stdout, "signer key: %s (mode %04o: others can read or write it; "
+		    "chmod 600 it)",
 		    key, (unsigned)(sb.st_mode & 07777));
 	else
-		printf("signer key: %s\n", key);
+		sdbd_linef(stdout, "signer key: %s", key);
 	free(key);
 }
 
@@ -125,21 +126,23 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *key, const cha
 	if (rc == SDB_OK && cp_path == NULL)
 		rc = sdbd_key_checkpoint_path(s, db, key, &path, &eb);
 	if (rc != SDB_OK) {
-		printf("checkpoint: cannot tell (%s)\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stdout, "checkpoint: cannot tell (%s)", sdb_errmsg(&eb, rc));
 		goto out;
 	}
 	if (cp_path == NULL)
 		cp_path = path;
 	rc = sdbd_checkpoint_read(cp_path, v, &cp, &eb);
 	if (rc == SDB_ERR_NOT_FOUND && latest == NULL) {
-		printf("checkpoint: %s: none yet (the next serve or add writes it)\n", cp_path);
+		sdbd_linef(stdout, "checkpoint: %s: none yet (the next serve or add writes it)",
+		    cp_path);
 		bad = 0;
 	} else if (rc == SDB_ERR_NOT_FOUND) {
 		/* as serve and add say (log.c): only the operator knows */
-		printf("checkpoint: %s: none, and the database holds a tree of %" PRId64 " records: "
+		sdbd_linef(stdout, "checkpoint: %s: none, and the database holds a tree of %" PRId64
+		    " records: "
 		    "serve and add refuse it without --checkpoint FILE where the key's checkpoint "
 		    "is kept, or --new-checkpoint when this database is certainly the latest the "
-		    "key signed for\n", cp_path, latest->n);
+		    "key signed for", cp_path, latest->n);
 	} else if (rc != SDB_OK) {
 		/* the message names the checkpoint already ("checkpoint PATH
 		 * ..."): after this line's own "checkpoint:", PATH alone */
@@ -147,12 +150,13 @@ print_checkpoint(struct sdb_store *s, const char *db, const char *key, const cha
 
 		if (strncmp(m, "checkpoint ", 11) == 0)
 			m += 11;
-		printf("checkpoint: %s\n", m);
+		sdbd_linef(stdout, "checkpoint: %s", m);
 	} else if ((rc = sdbd_checkpoint_holds(&cp, cp_path, s, latest, &eb)) == SDB_OK) {
-		printf("checkpoint: %s: tree %" PRId64 ", held by this database\n", cp_path, cp.n);
+		sdbd_linef(stdout, "checkpoint: %s: tree %" PRId64 ", held by this database", cp_path,
+		    cp.n);
 		bad = 0;
 	} else {
-		printf("checkpoint: REFUSES THIS DATABASE: %s\n", sdb_errmsg(&eb, rc));
+		sdbd_linef(stdout, "checkpoint: REFUSES THIS DATABASE: %s", sdb_errmsg(&eb, rc));
 	}
 out:
 	sdb_note_verifier_free(v);
@@ -212,7 +216,7 @@ print_accepted(const char *pvkey, const char *ptree)
 		return 0;
 	}
 	if (pvkey != NULL)
-		printf("public log key: %s\n", pvkey);
+		sdbd_linef(stdout, "public log key: %s", pvkey);
 	else
 		sdbd_linef(stdout, "public log key: DAMAGED: config %s is missing, while %s holds "
 		    "a tree: the key it is for cannot be told", SDBD_PUBLIC_KEY_VKEY,
@@ -225,7 +229,8 @@ print_accepted(const char *pvkey, const char *ptree)
 	}
 	/* The note is printed as stored; sumdbd serve re-verifies it with
 	 * the key at every start, and so does this. */
-	printf("public tree accepted:\n%s", ptree);
+	printf("public tree accepted:\n");
+	cli_text(stdout, ptree, strlen(ptree));
 	if (pvkey == NULL)
 		return 1;
 	if ((rc = tree_of(pvkey, ptree, &t, &eb)) != SDB_OK) {
@@ -376,7 +381,8 @@ print_evidence(struct sdb_store *s, int *stored, int *damaged, struct sdb_errbuf
 		}
 		if (rc != SDB_OK)
 			return rc;
-		printf("\n--- evidence %lld ---\n%s", i + 1, ev);
+		printf("\n--- evidence %lld ---\n", i + 1);
+		cli_text(stdout, ev, strlen(ev));
 		free(ev);
 	}
 	if (w.odd > 0) {
@@ -425,7 +431,7 @@ cmd_status(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	if ((rc = sdb_store_open(&s, db, SDB_STORE_READ, &eb)) != SDB_OK) {
-		fprintf(stderr, "sumdbd status: %s: %s\n", db, sdb_errmsg(&eb, rc));
+		sdbd_linef(stderr, "sumdbd status: %s: %s", db, sdb_errmsg(&eb, rc));
 		return EXIT_LOCAL;
 	}
 	/* What is checked against each other is read in one snapshot: a
@@ -439,13 +445,13 @@ cmd_status(int argc, char **argv)
 	name = get(s, SDB_STORE_CONFIG_NAME, &rc, &eb);
 	if (rc != SDB_OK)
 		goto fail;
-	printf("log: %s\n", name ? name : "?");
+	sdbd_linef(stdout, "log: %s", name ? name : "?");
 	if ((rc = sdb_store_count(s, &nrec, &eb)) != SDB_OK)
 		goto fail;
 	rc = sdb_store_latest(s, &t, NULL, NULL, &eb);
 	if (rc == SDB_OK) {
 		sdb_b64_encode(b64, t.hash.b, SDB_HASH_SIZE);
-		printf("tree: %" PRId64 " records, root %s\n", t.n, b64);
+		sdbd_linef(stdout, "tree: %" PRId64 " records, root %s", t.n, b64);
 	} else if (rc != SDB_ERR_NOT_FOUND) {
 		goto fail;
 	} else if (nrec == 0) {
@@ -484,7 +490,7 @@ cmd_status(int argc, char **argv)
 	status = stored ? EXIT_VERIFY : cp_bad || damaged ? EXIT_LOCAL : EXIT_OK;
 	goto out;
 fail:
-	fprintf(stderr, "sumdbd status: %s: %s\n", db, sdb_errmsg(&eb, rc));
+	sdbd_linef(stderr, "sumdbd status: %s: %s", db, sdb_errmsg(&eb, rc));
 out:
 	free(name);
 	free(pvkey);

@@ -88,6 +88,25 @@ expect 0 '^yes$' "audit --full: a record holding ESC gives printable lines on st
 expect 0 '^sumdb audit: record 5 is not a valid go\.sum record: malformed module path "example\.com/m\\x1b\[2J5"' \
 	"... quoting the record's path" -- cat "$WORK/err"
 
+# Evidence is data, kept byte for byte: a signed note in it may hold what
+# a terminal obeys (a note's text may hold DEL and the C1 controls, such
+# as U+009B, CSI to some terminals; here ESC too, as an edited state
+# would).  sumdb evidence writes it as it is to a pipe or a file, and
+# with '?' for those only to a terminal (script(1) gives it one); the
+# rest of UTF-8, such as the em dash of a signature line, is kept.
+C1=$(printf '\302\233')
+DASH=$(printf '\342\200\224')
+sqlite3 "$WORK/st" "INSERT INTO evidence(time, text) VALUES (0, 'a note: ${ESC}[2J and ${C1}31m
+${DASH} evil.example sig
+')"
+"$SUMDB" evidence --state "$WORK/st" "$K" >"$WORK/ev.pipe" 2>&1
+expect 0 '^yes$' "evidence to a pipe: ESC and the C1 control kept as they are" -- \
+	ok_if grep -q "a note: ${ESC}\[2J and ${C1}31m" "$WORK/ev.pipe"
+script -qec "'$SUMDB' evidence --state '$WORK/st' '$K'" /dev/null >"$WORK/ev.tty" 2>&1
+expect 0 '^yes$' "evidence to a terminal: ESC and the C1 control as '?', the em dash kept" -- \
+	ok_if sh -c "grep -q 'a note: ?\[2J and ??31m' '$WORK/ev.tty' && grep -q '^$DASH evil' '$WORK/ev.tty' &&
+	    ! grep -q '$ESC' '$WORK/ev.tty' && ! grep -q '$C1' '$WORK/ev.tty'"
+
 # options getopt does not know, or a flag given a value: printable
 "$SUMDB" lookup "--u${ESC}[2J${CR}" 2>"$WORK/err"
 expect 0 "^sumdb lookup: unrecognized option '--u\?\[2J\?'$" "an unknown option is echoed printable" -- \

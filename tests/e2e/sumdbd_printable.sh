@@ -109,4 +109,23 @@ expect 0 "^sumdbd fsck: invalid option -- '\?'$" "an unknown short option is ech
 	cat "$WORK/err"
 expect 0 '^yes$' "... with no escape byte anywhere" -- no_esc "$WORK/err"
 
+# status: a path it names, and the evidence of a public log's misbehavior
+# (kept byte for byte: a signed note may hold what a terminal obeys, ESC
+# in the record, U+009B (a C1 control, CSI to some terminals) in the note)
+"$SUMDBD" status --db "$DB" --checkpoint "$WORK/cp${ESC}[2J${NL}x" >"$WORK/st.out" 2>&1
+expect 0 "^checkpoint: $WORK/cp\?\[2J\?x: " "status: a path with ESC and a newline, named printable" -- \
+	cat "$WORK/st.out"
+expect 0 '^yes$' "... with no escape byte anywhere" -- no_esc "$WORK/st.out"
+C1=$(printf '\302\233')
+sqlite3 "$DB" "INSERT INTO config(key, value) VALUES ('public_evidence_count', '1'),
+    ('public_evidence.0', 'a fork: ${ESC}[2J and ${C1}31m, an em dash $(printf '\342\200\224') kept
+')"
+"$SUMDBD" status --db "$DB" >"$WORK/st.pipe" 2>&1
+expect 0 '^yes$' "status to a pipe: the evidence as it is stored" -- \
+	ok_if grep -q "a fork: ${ESC}\[2J and ${C1}31m" "$WORK/st.pipe"
+script -qec "'$SUMDBD' status --db '$DB'" /dev/null >"$WORK/st.tty" 2>&1
+expect 0 '^yes$' "status to a terminal: ESC and the C1 control written as '?', the em dash kept" -- \
+	ok_if sh -c "grep -q 'a fork: ?\[2J and ??31m, an em dash $(printf '\342\200\224') kept' '$WORK/st.tty' &&
+	    ! grep -q '$ESC' '$WORK/st.tty' && ! grep -q '$C1' '$WORK/st.tty'"
+
 e2e_done
