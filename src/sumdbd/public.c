@@ -374,6 +374,10 @@ load_nevidence(struct sdbd_public *p, struct sdb_store *st, struct sdb_errbuf *e
 	return SDB_OK;
 }
 
+/* The rows of the accepted tree and its key, as the SQL an operator is
+ * given to delete them names them. */
+#define ACCEPTED_ROWS "key IN ('" SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')"
+
 /*
  * Loads the public-log state of db_path.  The tree accepted last is in
  * SDBD_PUBLIC_KEY_TREE, for the key in SDBD_PUBLIC_KEY_VKEY; when that
@@ -396,14 +400,12 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 	if (rc == SDB_OK) {
 		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
 		if (rc == SDB_ERR_NOT_FOUND)
-			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
-			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", "is missing, while "
-			    SDBD_PUBLIC_KEY_VKEY " names its key");
+			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, ACCEPTED_ROWS,
+			    "is missing, while " SDBD_PUBLIC_KEY_VKEY " names its key");
 		if (rc != SDB_OK)
 			goto out;
 		if (strcmp(vkey, p->r.vkey) == 0) {
-			rc = take_accepted(p, &note, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
-			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", eb);
+			rc = take_accepted(p, &note, db_path, SDBD_PUBLIC_KEY_TREE, ACCEPTED_ROWS, eb);
 			if (rc != SDB_OK)
 				goto out;
 		} else {
@@ -418,9 +420,8 @@ load_state(struct sdbd_public *p, const char *db_path, struct sdb_errbuf *eb)
 		 * cannot be told, and it is not replaced unseen either */
 		rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_TREE, &note, eb);
 		if (rc == SDB_OK)
-			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, "key IN ('"
-			    SDBD_PUBLIC_KEY_VKEY "', '" SDBD_PUBLIC_KEY_TREE "')", "is there, while "
-			    SDBD_PUBLIC_KEY_VKEY ", the key it is for, is missing");
+			rc = state_damaged(eb, db_path, SDBD_PUBLIC_KEY_TREE, ACCEPTED_ROWS,
+			    "is there, while " SDBD_PUBLIC_KEY_VKEY ", the key it is for, is missing");
 		if (rc != SDB_ERR_NOT_FOUND)
 			goto out;
 		free(note);

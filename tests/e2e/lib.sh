@@ -146,6 +146,15 @@ evil_stop() { ctl_server_stop EVIL_PID; }
 # ok_if CMD...: prints "yes" when CMD succeeds (expect needs output to match).
 ok_if() { "$@" && echo yes; }
 
+# printable FILE N: "yes" when FILE is N lines, each of printable ASCII
+# only (no escape, no carriage return, no byte of UTF-8), each ending in
+# a newline.
+printable() {
+	LC_ALL=C grep -q '[^ -~]' "$1" && return 1
+	[ "$(wc -l <"$1")" -eq "$2" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] &&
+		echo yes
+}
+
 # gorun DIR GOPATH GOSUMDB CMD...: runs CMD (the go command) in DIR with
 # nothing from the environment: GOPATH and its module cache, GOSUMDB as
 # given, the module proxy directory $WORK/proxy (or the GOPROXY list in

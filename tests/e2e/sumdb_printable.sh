@@ -13,15 +13,6 @@ CR=$(printf '\r')
 NL='
 '
 
-# printable FILE N: "yes" when FILE is N lines, each of printable ASCII
-# only (no escape, no carriage return, no byte of UTF-8), each ending in
-# a newline.
-printable() {
-	LC_ALL=C grep -q '[^ -~]' "$1" && return 1
-	[ "$(wc -l <"$1")" -eq "$2" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] &&
-		echo yes
-}
-
 evil_start
 K=$EVIL_VKEY
 U=$EVIL_URL
