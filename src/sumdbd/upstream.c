@@ -65,6 +65,19 @@ scrub_message(const struct sdbd_upstream *u, struct sdb_errbuf *eb)
 		sdb_url_scrub(eb, u->proxies[i].base, u->proxies[i].shown);
 }
 
+/* Whether the list past an item, rest, may hold the end of that item's
+ * credentials: a ',' or '|' in a password splits the list inside it
+ * ("https://alice:s3c" and "ret@host/"), and the item then ends in the
+ * user name and the start of the password.  So it may when an '@'
+ * follows before the next "://" (the start of another URL). */
+static int
+cut_in_credentials(const char *rest)
+{
+	const char *at = strchr(rest, '@'), *next = strstr(rest, "://");
+
+	return at != NULL && (next == NULL || at < next);
+}
+
 static int
 parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 {
@@ -93,11 +106,13 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 			 * --public-url (a host, a port that parses, credentials
 			 * that cannot cut the authority short, no query), and
 			 * never quoting credentials: "user:pw@host" without a
-			 * scheme is shown as the URL given. */
+			 * scheme, or an item cut short inside them, is shown
+			 * as the URL given. */
 			if (!(n > 7 && memcmp(p, "http://", 7) == 0) &&
 			    !(n > 8 && memcmp(p, "https://", 8) == 0) &&
 			    !(n > 7 && memcmp(p, "file://", 7) == 0)) {
-				char *shown = sdb_url_shown(np[u->nproxies].base);
+				char *shown = cut_in_credentials(p + n) ? NULL :
+				    sdb_url_shown(np[u->nproxies].base);
 
 				rc = sdb_errf(eb, SDB_ERR_INVALID,
 				    "--upstream: %s: not an http, https or file URL",
@@ -108,6 +123,8 @@ parse_proxies(struct sdbd_upstream *u, const char *list, struct sdb_errbuf *eb)
 				return rc;
 			}
 			if ((rc = sdb_remote_url_check(np[u->nproxies].base, "--upstream:", eb)) != SDB_OK) {
+				if (cut_in_credentials(p + n))
+					sdb_url_scrub(eb, np[u->nproxies].base, "(the URL given)");
 				free(np[u->nproxies].base);
 				return rc;
 			}

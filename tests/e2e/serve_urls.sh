@@ -61,4 +61,23 @@ for u in 'alice:s3cret@proxy.example/x' 'ftp://alice:s3cret@proxy.example/' \
 done
 expect 0 '^none$' "... and none of those messages shows the password" -- \
 	sh -c "grep -e s3cret -e cret@ '$WORK/cred2.out' || echo none"
+# A ',' or '|' in a password splits the list inside it ("https://alice:s3c"
+# and "ret@proxy.example/"): the first part, refused, is not quoted either,
+# for the user name and the start of the password are in it.
+: >"$WORK/cred3.out"
+for u in 'https://alice:s3c,ret@proxy.example/' 'https://alice:s3c|ret@proxy.example/' \
+    'alice:s3c,ret@proxy.example' 'https://alice:s3c/r,et@proxy.example/' \
+    'https://alice:s3c,r,et@proxy.example/'; do
+	serve --no-public --private corp.example.com --upstream "$u" >"$WORK/cred1.out" 2>&1
+	st=$?
+	expect 0 '^1 yes$' "--upstream $u: refused at start (exit 1, saying so)" -- \
+		sh -c "printf '%s ' $st; grep -q '^sumdbd serve: --upstream: ' '$WORK/cred1.out' && echo yes"
+	cat "$WORK/cred1.out" >>"$WORK/cred3.out"
+done
+expect 0 '^none$' "... and none of those messages shows the user name or the password" -- \
+	sh -c "grep -e alice -e s3c '$WORK/cred3.out' || echo none"
+# the credentials of a later item do not hide an item refused on its own
+expect 1 "^sumdbd serve: --upstream: http://h:99999/: its host and port" \
+	"--upstream with a bad port before a URL with credentials: the bad one is named" -- \
+	serve --no-public --private corp.example.com --upstream 'http://h:99999/,https://tok@proxy.example/'
 e2e_done
