@@ -220,13 +220,19 @@ sql_key_eq(const char *row)
 
 /* path as one shell word: as it is when it holds only characters no
  * shell treats specially, else between single quotes (each ' as '\'').
- * A new string, or NULL when out of memory. */
+ * A new string, or NULL when out of memory or when the path holds a byte
+ * that is not printable ASCII: a log line shows that as '?' (sdbd_linef),
+ * and a command that names "base-??.db" for "base-\303\251.db" would make
+ * and open another database. */
 static char *
 sh_word(const char *path)
 {
 	size_t i, n = strlen(path), off = 0;
 	char *s;
 
+	for (i = 0; i < n; i++)
+		if ((unsigned char)path[i] < 0x20 || (unsigned char)path[i] > 0x7e)
+			return NULL;
 	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_./:@%+,=-") == n)
 		return strdup(path);
@@ -258,8 +264,9 @@ sh_word(const char *path)
  * replaced unseen (what was checked against it would be forgotten, and a
  * fork of the public log could pass).  del is the SQL condition on the
  * config keys that deleting the state takes (sql_key_eq), given in a
- * sqlite3 command to paste; when the message would be cut, the command
- * is left out rather than given cut.  Returns SDB_ERR_DAMAGED.
+ * sqlite3 command to paste; when the message would be cut, or db_path
+ * cannot be shown as it is (sh_word), the command is left out rather
+ * than given cut or naming another file.  Returns SDB_ERR_DAMAGED.
  */
 static int
 state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const char *del,

@@ -297,4 +297,21 @@ expect 0 'a first contact \((sqlite3 .*"|with sqlite3)\); or serve with --no-pub
 	"a key name too long for the command: the refusal leaves it out rather than cut" -- \
 	cat "$WORK/refused"
 quoted "o'hara.sum.example" "$WORK/it's a db" "a database path with a ' and spaces"
+# A database path in UTF-8: a log line shows its bytes past ASCII as '?',
+# and a command naming "base-??.db" would open another file (sqlite3
+# makes it, empty): the refusal leaves the command out.
+_db8="$WORK/base-$(printf '\303\251').db"
+cp "$WORK/it's a db" "$_db8"
+_key=$(keyname "utf8path.sum.example")
+python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("INSERT INTO config(key, value) VALUES (?, ?)", ("public_tree_for." + sys.argv[2], "x"))
+c.commit()' "$_db8" "$_key"
+_db=$DB DB=$_db8
+serve --public-key "$_key" --public-url "$P_URL" >/dev/null
+DB=$_db
+expect 0 'a first contact \(with sqlite3\); or serve with --no-public meanwhile$' \
+	"a database path in UTF-8: the refusal names no sqlite3 command for another file" -- \
+	cat "$WORK/refused"
 e2e_done
