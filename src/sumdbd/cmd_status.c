@@ -42,13 +42,12 @@ status_usage(FILE *f)
 	    "so that serve and add will sign for it, the public log's tree that\n"
 	    "sumdbd serve accepted last (its key and signed note), the tree kept\n"
 	    "for each key given before (what that key's log is checked against\n"
-	    "when it is given again), and the evidence\n"
-	    "of every misbehavior of the public log it has seen: forks, two trees\n"
-	    "it signed that are not consistent, and records it signed that are\n"
-	    "not go.sum records.  (Answers that merely do not verify are refused\n"
-	    "but prove nothing against the log: not kept.)  Damage to the tree\n"
-	    "or the public-log state (DAMAGED, CANNOT BE READ, MISSING) is said,\n"
-	    "never shown clear.\n"
+	    "when it is given again), and the evidence of every misbehavior of\n"
+	    "the public log it has seen: forks, two trees it signed that are not\n"
+	    "consistent, and records it signed that are not go.sum records.\n"
+	    "(Answers that merely do not verify are refused but prove nothing\n"
+	    "against the log: not kept.)  Damage to the tree or the public-log\n"
+	    "state (DAMAGED, CANNOT BE READ, MISSING) is said, never shown clear.\n"
 	    "Safe while the server runs.\n"
 	    "\n"
 	    "  --db FILE          the database\n"
@@ -223,7 +222,8 @@ print_accepted(const char *pvkey, const char *ptree)
 		    SDBD_PUBLIC_KEY_TREE);
 	if (ptree == NULL) {
 		sdbd_linef(stdout, "public tree accepted: DAMAGED: config %s is missing, while %s "
-		    "names its key: serve with that --public-key refuses to start",
+		    "names its key: serve refuses to start, whatever --public-key (only "
+		    "--no-public starts)",
 		    SDBD_PUBLIC_KEY_TREE, SDBD_PUBLIC_KEY_VKEY);
 		return 1;
 	}

@@ -144,7 +144,7 @@ expect 0 '^public tree accepted: DAMAGED: it does not verify with its key: .*: s
 expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
 st "DELETE FROM config WHERE key = 'public_tree'"
 status >"$WORK/st.out"
-expect 0 '^public tree accepted: DAMAGED: config public_tree is missing, while public_vkey names its key' \
+expect 0 '^public tree accepted: DAMAGED: config public_tree is missing, while public_vkey names its key: serve refuses to start, whatever --public-key \(only --no-public starts\)$' \
 	"an accepted tree missing beside its key: damaged, not none yet" -- cat "$WORK/st.out"
 expect 0 '^exit 1$' "... exit 1" -- cat "$WORK/st.out"
 st "DELETE FROM config WHERE key = 'public_vkey'"
@@ -193,6 +193,9 @@ sql "$DB" "DELETE FROM config WHERE key = 'public_tree'"
 expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree\\) is missing, while public_vkey names its key; refusing to start" \
 	"an accepted tree missing beside its key: refused" -- \
 	serve --public-key "$PKEY" --public-url "$P_URL"
+expect 1 "^sumdbd serve: $WORK/priv\\.db: the public tree accepted before \\(config public_tree\\) is missing, while public_vkey names its key; refusing to start" \
+	"... and so it is with another --public-key (as status says)" -- \
+	serve --public-key "$OKEY" --public-url "$P_URL"
 expect 0 "^DELETE FROM config WHERE key IN \\('public_vkey', 'public_tree'\\)$" \
 	"... with the SQL to start afresh" -- advice
 
