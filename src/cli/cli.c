@@ -311,6 +311,11 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 
 		if (cli_extra_args(prog, argc, argv, 3) != 0)
 			return EXIT_LOCAL;
+		if (strcmp(argv[2], "help") == 0 || strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0) {
+			cli_usage(stdout, prog, cmds, ncmds);
+			return cli_check_stdout(prog, NULL, EXIT_OK);
+		}
 		for (i = 0; i < ncmds; i++)
 			if (strcmp(cmds[i].name, argv[2]) == 0)
 				return cli_main(prog, cmds, ncmds, 3, cmd_argv);

@@ -663,6 +663,9 @@ expect 1 "^sumdbd: unexpected argument 'b'$" "help a b: refused" -- "$SUMDBD" he
 expect 0 '^yes$' "help serve: serve's --help" -- \
 	ok_if sh -c "'$SUMDBD' help serve | cmp -s - '$WORK/serve.help' && grep -q -- '--upstream-concurrency' '$WORK/serve.help'"
 expect 1 "^sumdbd: unknown command 'frobnicate'$" "help of an unknown command: said" -- "$SUMDBD" help frobnicate
+for h in help --help -h; do
+	expect 0 '^usage: sumdbd COMMAND' "help $h: the list of commands" -- "$SUMDBD" help "$h"
+done
 # a failed write of the output is an error, not success
 if [ -w /dev/full ]; then
 	expect 1 "^sumdbd status: writing standard output: " "status >/dev/full: exit 1" -- \
