@@ -561,7 +561,7 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 	}
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
 	    strncmp(url, "file://", 7) != 0)
-		why = "want http:// or https://";
+		why = "want http://, https:// or file://";
 	else if (!authority_ok(auth, alen))
 		why = "its host and port (up to the first '/', '?' or '#') do not parse: a user "
 		      "name or password holding '/', '?', '#' or '@' must be percent-encoded "

@@ -557,10 +557,10 @@ expect 1 "s\.db\.admin\.sock: path too long for a Unix socket \(107 bytes at mos
 	"serve: an admin socket path too long names the ways out" -- \
 	timeout 5 "$SUMDBD" serve --db "$LONGDIR/s.db" --listen 127.0.0.1:0
 # Each public-log option is named by itself, as this server spells it.
-expect 1 "^sumdbd serve: --public-url notaurl: want http:// or https://$" \
+expect 1 "^sumdbd serve: --public-url notaurl: want http://, https:// or file://$" \
 	"serve names --public-url for a URL that is none" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url notaurl
-expect 1 "^sumdbd serve: --public-url \\(the URL given\\): want http:// or https://$" \
+expect 1 "^sumdbd serve: --public-url \\(the URL given\\): want http://, https:// or file://$" \
 	"... and shows no credentials of one without a scheme" -- \
 	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url alice:s3cret@proxy.example/sumdb
 expect 1 "^sumdbd serve: --public-url http://xxxxx@proxy\\.example/sumdb\\?x=1: a URL with a query \\(\\?\\) or a fragment \\(#\\) cannot be followed by the log's paths" \
