@@ -101,6 +101,15 @@ int sdb_lookup_response_format(int64_t id, const char *text, size_t tlen,
     struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the
+ * "n >= 0 and FormatInt(n) == s" check x/mod makes on tree sizes and
+ * record ids (and sumdbd on the numbers it writes in its config rows):
+ * exactly the canonical decimal spellings of 0 .. 2^63-1 (no sign, no
+ * leading zero).  Returns 1 with *out set, or 0.
+ */
+int sdb_parse_int63(const char *s, size_t len, int64_t *out);
+
+/*
  * Splits a lookup response body: a decimal id (no sign, no leading zeros,
  * below 2^63) and '\n', the record text up to and including the first
  * '\n' of the first "\n\n", then the rest, the signed tree note, which the

@@ -74,14 +74,6 @@ int sdb_record_parse_full(const char *text, size_t len, struct sdb_record *rec,
     struct sdb_errbuf *eb);
 
 /*
- * Parses s[0..len) as Go's strconv.ParseInt(s, 10, 64) followed by the
- * "n >= 0 and FormatInt(n) == s" check x/mod makes on tree sizes and
- * record ids: exactly the canonical decimal spellings of 0 .. 2^63-1 (no
- * sign, no leading zero).  Returns 1 with *out set, or 0.
- */
-int sdb_parse_int63(const char *s, size_t len, int64_t *out);
-
-/*
  * Writes the go.sum line "PATH SP VERSION[/go.mod] SP h1:BASE64 LF" (no
  * NUL) at out, which must have room for sdb_h1_line_len(plen, vlen,
  * is_gomod) bytes; returns that length.  A record is two such lines.

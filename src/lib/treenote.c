@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "csumdb/base64.h"
+#include "csumdb/record.h"
 #include "csumdb/treenote.h"
 #include "limits.h"
 #include "module_int.h"

@@ -292,14 +292,11 @@ static int
 note_evidence(void *arg, const char *row, const char *text, struct sdb_errbuf *eb)
 {
 	struct evidence_walk *w = arg;
-	const char *i = row + strlen(SDBD_PUBLIC_KEY_EVIDENCE);
-	char *end;
-	long long v = strtoll(i, &end, 10);
+	int64_t v = sdbd_public_evidence_index(row);
 
 	(void)text;
 	(void)eb;
-	if (*i < '0' || *i > '9' || *end != '\0' || v >= SDBD_PUBLIC_MAX_EVIDENCE ||
-	    (*i == '0' && i[1] != '\0')) {
+	if (v < 0) {
 		w->odd++;
 		return SDB_OK;
 	}
@@ -323,8 +320,9 @@ static int
 print_evidence(struct sdb_store *s, int *stored, int *damaged, struct sdb_errbuf *eb)
 {
 	struct evidence_walk w;
-	char *cnt = NULL, *end;
+	char *cnt = NULL;
 	long long n = 0, i, kept;
+	int64_t parsed;
 	int rc;
 
 	memset(&w, 0, sizeof w);
@@ -339,8 +337,9 @@ print_evidence(struct sdb_store *s, int *stored, int *damaged, struct sdb_errbuf
 	}
 	*damaged = 0;
 	if (cnt != NULL) {
-		n = strtoll(cnt, &end, 10);
-		if (*cnt < '0' || *cnt > '9' || *end != '\0' || n < 0) {
+		if (sdbd_public_count_parse(cnt, &parsed)) {
+			n = parsed;
+		} else {
 			sdbd_linef(stdout, "public log misbehavior: CANNOT BE READ: config %s is "
 			    "\"%.40s\", not a count (the database was damaged or edited); %lld "
 			    "evidence row%s stored", SDBD_PUBLIC_KEY_NEVIDENCE, cnt, w.n,

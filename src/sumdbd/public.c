@@ -43,6 +43,7 @@
 #include "csumdb/module.h"
 #include "csumdb/module_glob.h"
 #include "csumdb/note.h"
+#include "csumdb/record.h"
 #include "csumdb/remote.h"
 #include "csumdb/store.h"
 #include "csumdb/treenote.h"
@@ -318,20 +319,35 @@ take_accepted(struct sdbd_public *p, char **note, const char *db_path, const cha
 	return SDB_OK;
 }
 
+int64_t
+sdbd_public_evidence_index(const char *row)
+{
+	const char *i = row + strlen(SDBD_PUBLIC_KEY_EVIDENCE);
+	int64_t v;
+
+	if (strncmp(row, SDBD_PUBLIC_KEY_EVIDENCE, strlen(SDBD_PUBLIC_KEY_EVIDENCE)) != 0 ||
+	    !sdb_parse_int63(i, strlen(i), &v) || v >= SDBD_PUBLIC_MAX_EVIDENCE)
+		return -1;
+	return v;
+}
+
+int
+sdbd_public_count_parse(const char *s, int64_t *n)
+{
+	return sdb_parse_int63(s, strlen(s), n);
+}
+
 /* sdb_store_config_fn: the highest index I of the evidence rows
  * (SDBD_PUBLIC_KEY_EVIDENCE I) into *(int64_t *)arg; other rows are not
  * ours to count. */
 static int
 evidence_last(void *arg, const char *row, const char *text, struct sdb_errbuf *eb)
 {
-	int64_t *last = arg;
-	const char *i = row + strlen(SDBD_PUBLIC_KEY_EVIDENCE);
-	char *end;
-	long long v = strtoll(i, &end, 10);
+	int64_t *last = arg, v = sdbd_public_evidence_index(row);
 
 	(void)text;
 	(void)eb;
-	if (*i >= '0' && *i <= '9' && *end == '\0' && v < SDBD_PUBLIC_MAX_EVIDENCE && v > *last)
+	if (v > *last)
 		*last = v;
 	return SDB_OK;
 }
@@ -347,18 +363,16 @@ evidence_last(void *arg, const char *row, const char *text, struct sdb_errbuf *e
 static int
 load_nevidence(struct sdbd_public *p, struct sdb_store *st, struct sdb_errbuf *eb)
 {
-	char *cnt = NULL, *end;
-	long long v = 0;
-	int64_t last = -1;
+	char *cnt = NULL;
+	int64_t v = 0, last = -1;
 	int rc, valid = 0, had;
 
 	rc = sdb_store_config_get(st, SDBD_PUBLIC_KEY_NEVIDENCE, &cnt, eb);
 	if (rc != SDB_OK && rc != SDB_ERR_NOT_FOUND)
 		return rc;
-	if (cnt != NULL) {
-		v = strtoll(cnt, &end, 10);
-		valid = *cnt >= '0' && *cnt <= '9' && *end == '\0' && v >= 0 && v < INT64_MAX;
-	}
+	/* below INT64_MAX: the next evidence counts one more */
+	if (cnt != NULL)
+		valid = sdbd_public_count_parse(cnt, &v) && v < INT64_MAX;
 	had = cnt != NULL;
 	free(cnt);
 	rc = sdb_store_config_each(st, SDBD_PUBLIC_KEY_EVIDENCE, evidence_last, &last, eb);
@@ -366,7 +380,7 @@ load_nevidence(struct sdbd_public *p, struct sdb_store *st, struct sdb_errbuf *e
 		return rc;
 	p->nevidence = valid ? v : 0;
 	if (valid && last + 1 > v)
-		logf_line(p, SDB_OK, "public log: config %s says %lld, while %" PRId64 " evidence "
+		logf_line(p, SDB_OK, "public log: config %s says %" PRId64 ", while %" PRId64 " evidence "
 		    "rows are stored (the database was damaged or edited): counting on from %"
 		    PRId64 ", the evidence stored is kept (sumdbd status)",
 		    SDBD_PUBLIC_KEY_NEVIDENCE, v, last + 1, last + 1);

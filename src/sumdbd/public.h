@@ -26,6 +26,8 @@
 #ifndef CSUMDB_SUMDBD_PUBLIC_H
 #define CSUMDB_SUMDBD_PUBLIC_H
 
+#include <stdint.h>
+
 #include "csumdb/err.h"
 #include "log.h"
 #include "upstream.h"
@@ -51,6 +53,17 @@
 /* Evidence entries kept: the first MAX-1 and the newest (a misbehaving
  * log must not fill our disk). */
 #define SDBD_PUBLIC_MAX_EVIDENCE 64
+
+/*
+ * The index of the evidence row named row (SDBD_PUBLIC_KEY_EVIDENCE
+ * then the canonical decimal of 0 .. SDBD_PUBLIC_MAX_EVIDENCE - 1, as
+ * serve writes it), or -1 for any other name under that prefix.
+ */
+int64_t sdbd_public_evidence_index(const char *row);
+
+/* The misbehavior count s (SDBD_PUBLIC_KEY_NEVIDENCE's value, a canonical
+ * decimal as serve writes it) into *n: 1, or 0 when s is not one. */
+int sdbd_public_count_parse(const char *s, int64_t *n);
 
 struct sdbd_public_options {
 	const char *vkey;            /* public log's key; NULL: sum.golang.org */

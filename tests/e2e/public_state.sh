@@ -127,6 +127,11 @@ status >"$WORK/st.out"
 expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is "", not a count' \
 	"an empty count, no evidence row: cannot be read" -- cat "$WORK/st.out"
 expect 0 '^exit 1$' "... exit 1, not 0" -- cat "$WORK/st.out"
+# a number past 2^63-1 is no count either (read as 2^63-1 once)
+st "INSERT INTO config(key, value) VALUES ('public_evidence_count', '99999999999999999999')"
+status >"$WORK/st.out"
+expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count is "99999999999999999999", not a count' \
+	"a count past 2^63-1: cannot be read" -- cat "$WORK/st.out"
 st "$EV" "INSERT INTO config(key, value) VALUES ('public_evidence_count', '0')"
 status >"$WORK/st.out"
 expect 0 '^public log misbehavior: CANNOT BE READ: config public_evidence_count says 0, but evidence rows past it are stored' \
