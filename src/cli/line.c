@@ -1,7 +1,8 @@
 /*
- * Lines made printable (src/cli/line.h): the one place that decides which
- * bytes a human line may hold, for sumdb, for sumdbd's commands, and for
- * sumdbd serve's log (sdbd_linef).
+ * Lines made printable (src/cli/line.h), for sumdb, for sumdbd's commands,
+ * and for sumdbd serve's log (sdbd_linef).  Which bytes a human line may
+ * hold is decided in one place, sdb_bytes_printable (src/lib/bytes.h),
+ * which the library also uses for the error bodies it quotes.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "line.h"
 
 /* Most lines fit here; a longer one (a record quoted whole) is formatted
@@ -20,11 +22,7 @@
 void
 cli_printable(char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			s[i] = '?';
+	sdb_bytes_printable(s, n);
 }
 
 void

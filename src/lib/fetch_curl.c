@@ -25,6 +25,7 @@
 
 #include <curl/curl.h>
 
+#include "bytes.h"
 #include "clock.h"
 #include "csumdb/err.h"
 #include "fetch.h"
@@ -524,8 +525,9 @@ sdb_fetch_body_hint(const char *body, size_t len, char *out, size_t cap)
 	for (i = 0; i < len && body[i] != '\n' && n + 1 < cap; i++) {
 		if (body[i] == '\r' && (i + 1 == len || body[i + 1] == '\n'))
 			break;	/* a CRLF line end */
-		out[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : '?';
+		out[n++] = body[i];
 	}
+	sdb_bytes_printable(out, n);
 	out[n] = '\0';
 }
 

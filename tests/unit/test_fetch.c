@@ -828,6 +828,21 @@ test_body_hint(void)
 	CU_ASSERT_STRING_EQUAL(out, "tail");
 	sdb_fetch_body_hint(NULL, 5, out, sizeof out);
 	CU_ASSERT_STRING_EQUAL(out, "");
+	/* every byte but the newline that ends the line: exactly 0x20..0x7e
+	 * stay, as in every line the programs print (cli_printable) */
+	{
+		char all[256], big[256];
+		int i, k = 0;
+
+		for (i = 0; i < 256; i++)
+			if (i != '\n')
+				all[k++] = (char)i;
+		sdb_fetch_body_hint(all, (size_t)k, big, sizeof big);
+		CU_ASSERT_EQUAL(strlen(big), 255);
+		for (i = 0; i < k; i++)
+			CU_ASSERT_EQUAL(big[i], (unsigned char)all[i] >= 0x20 &&
+			    (unsigned char)all[i] <= 0x7e ? all[i] : '?');
+	}
 }
 
 /* Retry-After values: delay-seconds and HTTP dates, in milliseconds from
