@@ -60,7 +60,13 @@ json_string(FILE *f, const char *s, size_t n)
 			fprintf(f, "\\u%04x", c);
 		else if (c < 0x80)
 			fputc(c, f);
-		else if ((k = utf8_len(u + i, n - i)) != 0) {
+		else if ((k = utf8_len(u + i, n - i)) == 2 && c == 0xc2 && u[i + 1] <= 0x9f) {
+			/* a C1 control (U+0080 to U+009F): valid JSON raw, but
+			 * some terminals read U+009B as ESC [, and --json is read
+			 * on terminals too (a key name may hold one, as in Go) */
+			fprintf(f, "\\u%04x", u[i + 1]);
+			i++;
+		} else if (k != 0) {
 			fwrite(u + i, 1, k, f);
 			i += k - 1;
 		} else {

@@ -11,7 +11,10 @@
 
 #include "csumdb/hash.h"
 
-/* Writes s[0..n) as a JSON string literal (control bytes as \u00XX). */
+/* Writes s[0..n) as a JSON string literal: control characters (C0, DEL
+ * and the C1 controls U+0080 to U+009F) as \u00XX, so that the output is
+ * as safe on a terminal as a line made printable; a byte that is not
+ * UTF-8 as \ufffd. */
 void json_string(FILE *f, const char *s, size_t n);
 
 /* Writes "BASE64" of h. */

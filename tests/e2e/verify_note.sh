@@ -40,6 +40,21 @@ LC_ALL=C sed "s|other.example/sumdb|$(printf 'evil\177\302\233x')|" "$N/tree-oth
 	>"$WORK/control-signer.note"
 expect 2 'signed only by "evil\\x7f\\xc2\\x9bx"\+21a8ce4b\)' "a signer's name with control bytes, quoted" -- \
 	"$SUMDB" verify-note --vkey "$PETER" "$WORK/control-signer.note"
+# a verifier key's name may hold ESC, DEL and C1 controls too (Go's note
+# package takes any name without spaces or '+'): wherever sumdb names the
+# key, no control reaches the terminal raw, also not in --json, where
+# each is escaped (U+009B, the one-byte CSI of some terminals, included)
+CTL_KEY=$(python3 -c '
+import base64, hashlib, sys
+name, pub = b"ev\x1b[31mil\x7f\xc2\x9bx", bytes(range(32))
+h = hashlib.sha256(name + b"\n\x01" + pub).digest()[:4]
+sys.stdout.buffer.write(name + b"+" + h.hex().encode() + b"+" + base64.b64encode(b"\x01" + pub))')
+expect 2 '^sumdb verify-note: .*: not signed by ev\?\[31mil\?\?\?x \(signed only by ' \
+	"a key whose name holds controls: named printable" -- \
+	"$SUMDB" verify-note --vkey "$CTL_KEY" "$N/tree-other-signer.note"
+expect 0 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by ev\\u001b\[31mil\\u007f\\u009bx"\}$' \
+	"... and in --json, every control escaped" -- \
+	sh -c "'$SUMDB' verify-note --json --vkey '$CTL_KEY' '$N/tree-other-signer.note' 2>/dev/null; test \$? -eq 2"
 expect 2 "not signed by sum.golang.org" "built-in key name, note not by it" -- "$SUMDB" verify-note --vkey sum.golang.org "$N/tree.note"
 expect 2 "malformed note" "trailing bytes after the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-trailing-bytes.note"
 expect 2 "malformed note" "no blank line before the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-no-blank-line.note"
