@@ -34,10 +34,11 @@ evidence_usage(FILE *f)
 	    "Nothing is fetched.\n"
 	    "\n"
 	    "  --state FILE  state file (default: sumdb audit's default for KEY)\n"
-	    "  --json        print one JSON object per piece of evidence (none when\n"
-	    "                there is none); when the state cannot be read, one\n"
-	    "                {\"status\":\"could-not-check\",\"detail\":...}; a usage\n"
-	    "                error is on standard error only\n"
+	    "  --json        print one JSON object per piece of evidence, then a\n"
+	    "                summary {\"summary\":true,\"state\":...,\"evidence_count\":N}\n"
+	    "                (alone when there is none); when the state cannot be\n"
+	    "                read, one {\"status\":\"could-not-check\",\"detail\":...}; a\n"
+	    "                usage error is on standard error only\n"
 	    "  --help        this text\n"
 	    "\n"
 	    "Exit status: 0 no evidence; 2 evidence is kept; 1 no state file, or it\n"
@@ -193,9 +194,16 @@ cmd_evidence(int argc, char **argv)
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		goto out;
 	}
-	if (!p.json)
+	if (p.json) {
+		/* always an object, also for no evidence: a script reading
+		 * the output gets JSON, not an empty string */
+		printf("{\"summary\":true,\"state\":");
+		json_string(stdout, state_path, strlen(state_path));
+		printf(",\"evidence_count\":%" PRId64 "}\n", p.n);
+	} else {
 		cli_linef(stdout, "%s: %" PRId64 " piece%s of evidence of misbehavior by %s", state_path,
 		    p.n, p.n == 1 ? "" : "s", sdb_note_verifier_name(v));
+	}
 	status = p.n > 0 ? EXIT_VERIFY : EXIT_OK;
 out:
 	if (detail[0] != '\0') {

@@ -70,6 +70,13 @@ expect 0 '^full audit: 420 records checked.*signed root' "--full, the tail data 
 proxy_set "upstream $A_URL" "flip-tile tile/8/data/001.p/164"
 expect 2 'data/001.p/164: .*does not match the signed tree' "--full, the tail data tile served wrong for good: exit 2" -- ta --full
 expect 0 ': 0 pieces of evidence' "... and no invalid record kept as evidence" -- "$SUMDB" evidence --state "$TS" "$VKEY"
+# --json with no evidence: still JSON (a summary), never an empty output
+"$SUMDB" evidence --json --state "$TS" "$VKEY" >"$WORK/ev0.json" 2>"$WORK/ev0.err"
+expect 0 '^yes$' "evidence --json, no evidence: exit 0 and one summary object naming the state" -- python3 -c '
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+print("yes" if sys.argv[3] == "0" and o == [{"summary": True, "state": sys.argv[2], "evidence_count": 0}]
+      else (sys.argv[3], o))' "$WORK/ev0.json" "$TS" "$?"
 proxy_set "upstream $A_URL"
 # a state file copied without its -dups files: checked again from the start
 cp "$ST" "$WORK/copy.state"
@@ -141,8 +148,10 @@ expect 0 '^yes$' "--json, fork: the state file and the evidence's number, which 
 import json, sys
 o = json.load(open(sys.argv[1]))
 ev = [json.loads(l) for l in open(sys.argv[3])]
+s = ev.pop()
 print("yes" if o["status"] == "fork" and o["evidence_stored"] is True and o["state"] == sys.argv[2]
       and o["evidence_n"] == 1 and [e["n"] for e in ev] == [1] and o["evidence_count"] == 1
+      and s == {"summary": True, "state": sys.argv[2], "evidence_count": 1}
       and ev[0]["text"].startswith("proof of misbehavior") and o["latest"]["note"] in ev[0]["text"]
       else (o, ev))' "$WORK/fork.json" "$ST" "$WORK/ev.json"
 expect 2 "the evidence is stored in the state file $ST\$" "... and the words name the state file too" -- audit
@@ -216,8 +225,10 @@ expect 0 '^yes$' "--json after a fork, consistent again: the evidence the state 
 	python3 -c '
 import json, sys
 o, f = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-n = len(open(sys.argv[3]).read().splitlines())
+ev = [json.loads(l) for l in open(sys.argv[3]).read().splitlines()]
+n = len(ev) - 1   # pieces of evidence, then the summary
 print("yes" if o["status"] == "consistent" and n >= 2 and o["evidence_count"] == n and
+      ev[-1]["evidence_count"] == n and
       f["evidence_count"] == n else (o, f, n))' "$WORK/again.json" "$WORK/again-full.json" "$WORK/ev.json"
 
 # --state names a file of its own, never SQLite's memory or URI names, and
