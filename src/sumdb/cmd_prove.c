@@ -40,8 +40,10 @@ prove_usage(FILE *f)
 	    "              named -); a symbolic link is followed, and a device or\n"
 	    "              FIFO is written to, not replaced\n"
 	    "  --url URL   the database's URL (default https://NAME)\n"
-	    "  --json      print a JSON summary (with --out FILE; else the proof is the\n"
-	    "              output), also when it fails: an \"error\" (not-found, invalid,\n"
+	    "  --json      print one JSON object: the index, tree, proof hashes and\n"
+	    "              the \"file\" written, or without --out FILE (or with --out -)\n"
+	    "              \"file\":null and the proof file's text as \"tlog_proof\";\n"
+	    "              also when it fails: an \"error\" (not-found, invalid,\n"
 	    "              verification-failed or could-not-check) and a \"detail\"; a\n"
 	    "              usage error is on standard error only\n"
 	    "  --help      this text\n"
@@ -263,36 +265,40 @@ cmd_prove(int argc, char **argv)
 		    status == EXIT_VERIFY ? "VERIFICATION FAILED: " : "could not check: ", detail);
 		goto out;
 	}
-	if (out == NULL) {
+	if (out == NULL && !json) {
 		/* a failed write is reported by the dispatcher (cli_main) */
 		fwrite(file, 1, flen, stdout);
-	} else if (write_out(out, file, flen, &where) != 0) {
+	} else if (out != NULL && write_out(out, file, flen, &where) != 0) {
 		snprintf(detail, sizeof detail, "%s: %s: %s", out, where, strerror(errno));
 		cli_linef(stderr, "sumdb prove: %s", detail);
 		goto out;
 	}
-	if (out != NULL) {
-		if (json) {
-			printf("{\"module\":");
-			json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
-			printf(",\"index\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root_hash\":", id,
-			    tree.n);
-			json_hash(stdout, &tree.hash);
-			printf(",\"proof\":");
-			json_hashes(stdout, proof, np);
-			printf(",\"file\":");
+	if (json) {
+		printf("{\"module\":");
+		json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
+		printf(",\"index\":%" PRId64 ",\"tree_size\":%" PRId64 ",\"root_hash\":", id,
+		    tree.n);
+		json_hash(stdout, &tree.hash);
+		printf(",\"proof\":");
+		json_hashes(stdout, proof, np);
+		printf(",\"file\":");
+		if (out != NULL) {
 			json_string(stdout, out, strlen(out));
-			printf("}\n");
 		} else {
-			cli_linef(stdout, "%s: record %" PRId64 " of the tree of %" PRId64 " records; "
-			    "proof written to %s", argv[optind + 1], id, tree.n, out);
+			/* no file: the proof itself, for the script to keep
+			 * (the JSON output is not a proof file) */
+			printf("null,\"tlog_proof\":");
+			json_string(stdout, file, flen);
 		}
+		printf("}\n");
+	} else if (out != NULL) {
+		cli_linef(stdout, "%s: record %" PRId64 " of the tree of %" PRId64 " records; "
+		    "proof written to %s", argv[optind + 1], id, tree.n, out);
 	}
 	status = EXIT_OK;
 out:
-	/* with --out, --json promises one object: a failure gets one too
-	 * (without --out the output is the proof, or nothing) */
-	if (json && out != NULL && status != EXIT_OK) {
+	/* --json promises one object: a failure gets one too */
+	if (json && status != EXIT_OK) {
 		printf("{\"module\":");
 		json_string(stdout, argv[optind + 1], strlen(argv[optind + 1]));
 		printf(",\"error\":\"%s\",\"detail\":", word);

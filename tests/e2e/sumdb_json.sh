@@ -67,7 +67,7 @@ jexpect 1 '[x["error"] for x in o] == ["invalid", "could-not-check"]' \
 	"lookup --json, a bad MODULE@VERSION and a log that cannot be reached" -- \
 	"$SUMDB" lookup --json --url "$DOWN" "$KEY" example.com/m0@v1 example.com/m0@v1.0.0
 
-# prove --out: its summary object, or one saying why there is none
+# prove: its summary object, or one saying why there is none
 jexpect 1 'len(o) == 1 and o[0]["module"] == "example.com/m0@v1" and o[0]["error"] == "invalid" and
     "v1.0.0" in o[0]["detail"]' \
 	"prove --json --out, a version that is not canonical" -- \
@@ -78,7 +78,8 @@ jexpect 1 'len(o) == 1 and o[0]["error"] == "could-not-check" and "127.0.0.1" in
 expect 0 '^yes$' "... and no proof file" -- ok_if test ! -e "$WORK/p.tlog-proof"
 jexpect 1 'len(o) == 1 and o[0]["error"] == "could-not-check"' "prove --json --out, a malformed key" -- \
 	"$SUMDB" prove --json --out "$WORK/p.tlog-proof" not+a+key example.com/m0@v1.0.0
-jexpect 1 'o == []' "prove --json without --out: the proof is the output, so a failure prints nothing" -- \
+jexpect 1 'len(o) == 1 and o[0]["error"] == "could-not-check" and o[0]["module"] == "example.com/m0@v1.0.0"' \
+	"prove --json without --out: an object too (the proof would be in one)" -- \
 	"$SUMDB" prove --json --url "$DOWN" "$KEY" example.com/m0@v1.0.0
 
 # check: the summary says the file could not be checked, with no counts

@@ -85,16 +85,31 @@ expect 0 '"valid":true,"index":300,"tree_size":700' "verify-proof --json" -- "$S
 expect 0 'proof written to' "prove --out" -- "$SUMDB" prove --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
 expect 0 '^yes$' "--out writes the same proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/q.tlog-proof"
 expect 0 '"index":300,"tree_size":700' "prove --json --out" -- "$SUMDB" prove --json --out "$WORK/q.tlog-proof" --url "$U" "$VKEY" example.com/m300@v1.0.0
-# --out - is standard output, as without --out (with --json too: the
-# proof is the output); it makes no file named "-"
+# --out - is standard output, as without --out; it makes no file named "-"
 mkdir "$WORK/cwd"
 expect 0 '^yes$' "prove --out -: the proof on standard output" -- ok_if sh -c "cd '$WORK/cwd' &&
     '$SUMDB' prove --out - --url '$U' '$VKEY' example.com/m300@v1.0.0 >'$WORK/dash.out' &&
     cmp '$WORK/p.tlog-proof' '$WORK/dash.out'"
 expect 0 '^yes$' "... and no file named -" -- ok_if test ! -e "$WORK/cwd/-"
-expect 0 '^yes$' "prove --json --out -: the proof alone" -- ok_if sh -c "cd '$WORK/cwd' &&
-    '$SUMDB' prove --json --out - --url '$U' '$VKEY' example.com/m300@v1.0.0 >'$WORK/dash.out' &&
-    cmp '$WORK/p.tlog-proof' '$WORK/dash.out' && test ! -e '$WORK/cwd/-'"
+# --json without a file (no --out, or --out -) is JSON too: one object,
+# "file" null and the proof file's text inside it, byte for byte
+for o in "" "--out -"; do
+	(cd "$WORK/cwd" && "$SUMDB" prove --json $o --url "$U" "$VKEY" example.com/m300@v1.0.0 \
+	    >"$WORK/dash.json" 2>"$WORK/dash.err"; echo $? >"$WORK/dash.rc")
+	expect 0 '^yes$' "prove --json ${o:-without --out}: one object holding the proof" -- python3 -c '
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+o = [json.loads(l) for l in text.splitlines()]
+proof = open(sys.argv[2], "rb").read().decode("utf-8")
+ok = (open(sys.argv[3]).read().strip() == "0" and len(o) == 1 and o[0]["file"] is None and
+      o[0]["tlog_proof"] == proof and o[0]["index"] == 300 and o[0]["tree_size"] == 700 and
+      o[0]["module"] == "example.com/m300@v1.0.0")
+print("yes" if ok else text)' "$WORK/dash.json" "$WORK/p.tlog-proof" "$WORK/dash.rc"
+done
+expect 0 '^yes$' "... and no file named -" -- ok_if test ! -e "$WORK/cwd/-"
+expect 1 '^\{"module":"example.com/m300@v1.9.9","error":"not-found","detail":".+"\}$' \
+	"prove --json without --out, a version the log does not know: an object too" -- \
+	sh -c "'$SUMDB' prove --json --url '$U' '$VKEY' example.com/m300@v1.9.9 2>/dev/null"
 expect 0 'proof written to \./-$' "prove --out ./-: a file named -" -- sh -c "cd '$WORK/cwd' &&
     '$SUMDB' prove --out ./- --url '$U' '$VKEY' example.com/m300@v1.0.0"
 expect 0 '^yes$' "... holding the proof" -- ok_if cmp "$WORK/p.tlog-proof" "$WORK/cwd/-"
