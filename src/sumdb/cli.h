@@ -57,9 +57,11 @@ int64_t evidence_number(struct sdb_state *st, const char *text, size_t len);
  * Puts the tiles r authenticated in this run into its state's cache
  * (sdb_remote_commit_cache); when that fails, says so on standard error
  * as "sumdb CMD: warning: ...", with why: the cache only saves fetches,
- * so the command goes on (cmd_evidence.c).
+ * so the command goes on (cmd_evidence.c).  bar, when not NULL, is a
+ * progress line on the screen, ended before the warning so that it
+ * goes on a line of its own.
  */
-void state_cache_tiles(struct sdb_remote *r, const char *cmd);
+void state_cache_tiles(struct sdb_remote *r, const char *cmd, struct cli_progress *bar);
 
 /* Shared by lookup, prove and check (cmd_lookup.c). */
 /* Splits "M@V" at its last '@' into malloc'ed strings and checks them (a

@@ -399,7 +399,7 @@ cmd_audit(int argc, char **argv)
 			cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 			goto out;
 		}
-		state_cache_tiles(&r, "audit");
+		state_cache_tiles(&r, "audit", NULL);
 		acc = lat;
 		if (json && !full) {
 			printf("{\"status\":\"first-run\",\"trusted\":true,\"tree_size\":%" PRId64
@@ -502,7 +502,7 @@ cmd_audit(int argc, char **argv)
 
 	/* Consistent: the tiles read belong to the accepted tree or one it
 	 * is a prefix of. */
-	state_cache_tiles(&r, "audit");
+	state_cache_tiles(&r, "audit", NULL);
 	if (lat.n > acc.n) {
 		if ((err = sdb_state_accept(st, &lat, lat_note, lat_len, &eb)) != SDB_OK) {
 			cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));

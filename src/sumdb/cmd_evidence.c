@@ -125,14 +125,17 @@ evidence_number(struct sdb_state *st, const char *text, size_t len)
 }
 
 void
-state_cache_tiles(struct sdb_remote *r, const char *cmd)
+state_cache_tiles(struct sdb_remote *r, const char *cmd, struct cli_progress *bar)
 {
 	struct sdb_errbuf eb = { { 0 } };
 	int err = sdb_remote_commit_cache(r, &eb);
 
-	if (err != SDB_OK)
-		cli_linef(stderr, "sumdb %s: warning: could not cache tiles in the state (%s); the "
-		    "next run fetches them again", cmd, sdb_errmsg(&eb, err));
+	if (err == SDB_OK)
+		return;
+	if (bar != NULL)
+		cli_progress_break(bar);
+	cli_linef(stderr, "sumdb %s: warning: could not cache tiles in the state (%s); the next "
+	    "run fetches them again", cmd, sdb_errmsg(&eb, err));
 }
 
 int

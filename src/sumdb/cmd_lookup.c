@@ -128,7 +128,7 @@ lookup_fail_all(int json, int argc, char **argv, int first, const char *detail)
 static void
 lookup_commit_tiles(struct sdb_remote *r)
 {
-	state_cache_tiles(r, "lookup");
+	state_cache_tiles(r, "lookup", NULL);
 }
 
 void

@@ -608,7 +608,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		 * checked again next time (its module@version entries, committed
 		 * with it, are idempotent by record id). */
 		/* tiles of the accepted tree: cache them with the progress */
-		state_cache_tiles(r, "audit");
+		state_cache_tiles(r, "audit", &bar);
 		now_found = found;
 		now_found.bad_records += bad_full;
 		if (done.n > committed &&

@@ -7,7 +7,8 @@
 # another user owns refused, and so are the directories above it, up to
 # the home directory); evidence of a fork that cannot be stored
 # (another process holds the state's write lock) said so, with why, and
-# never lost without a word; a tile cache that cannot be written said so,
+# never lost without a word; a tile cache that cannot be written said so
+# (on a line of its own, also past --full's progress line on a terminal),
 # with why, and the audit going on; an accept held in the -wal only by a
 # reader copied into the file by the next run, which finds the tree
 # unchanged.
@@ -162,6 +163,24 @@ expect 0 '^consistent: 3300 -> 3310 records' "A's 3310 accepted, the tile cache 
 cp "$WORK/out" "$WORK/cache.out"
 expect 0 'warning: could not cache tiles in the state \(.*no room for tiles.*\); the next run fetches them again' \
 	"... saying why the tiles were not cached" -- cat "$WORK/cache.out"
+# --full on a terminal (script(1)'s pseudo-terminal), on a copy of the
+# state with the same trigger: the warning ends the progress line drawn
+# while the tiles are read, and goes on a line of its own
+if command -v script >/dev/null 2>&1; then
+	python3 -c '
+import sqlite3, sys
+src, dst = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+src.backup(dst)
+dst.close()' "$ST" "$WORK/tty.state"
+	script -qec "'$SUMDB' audit --full --state '$WORK/tty.state' --url '$PROXY_URL' '$VKEY' \
+	    >'$WORK/tty.o'" /dev/null >"$WORK/tty.raw"
+	tr -d '\r' <"$WORK/tty.raw" >"$WORK/tty"
+	expect 0 ' records/s  ETA ' "--full on a terminal, the tile cache failing: the progress line is drawn" -- \
+		cat "$WORK/tty"
+	expect 0 '^sumdb audit: warning: could not cache tiles in the state \(.*no room for tiles' \
+		"... and the warning about the cache is said on a line of its own" -- cat "$WORK/tty"
+	expect 0 '^yes$' "... as is every message" -- ok_if sh -c "! grep -q '.sumdb audit: ' '$WORK/tty'"
+fi
 python3 -c '
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
