@@ -163,7 +163,8 @@ cmd_verify_proof(int argc, char **argv)
 			json_string(stdout, module, mlen);
 			printf("}\n");
 		}
-		cli_linef(stderr, "sumdb verify-proof: %s: %s: INVALID: %s%s%s", ppath, module,
+		cli_linef(stderr, "sumdb verify-proof: %s: %s: INVALID: %s%s%s",
+		    strcmp(ppath, "-") == 0 ? "standard input" : ppath, module,
 		    kind != NULL ? kind : "", kind != NULL ? ": " : "", sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;

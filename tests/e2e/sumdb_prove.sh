@@ -277,6 +277,9 @@ expect 1 'cannot both be standard input' "verify-proof --record - -: usage error
 expect 2 'INVALID: proof does not lead' "verify-proof: another record" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
 cp "$WORK/out" "$WORK/vp2.out"
 expect 0 'p.tlog-proof: example.com/m301@v1.0.0: INVALID: ' "... naming the module version of the record it was given" -- cat "$WORK/vp2.out"
+expect 2 '^sumdb verify-proof: standard input: example.com/m301@v1.0.0: INVALID: ' \
+	"... a proof read from standard input named so, as every message names it" -- \
+	sh -c "'$SUMDB' verify-proof --vkey '$VKEY' --record '$WORK/m301.rec' - <'$WORK/p.tlog-proof'"
 expect 2 '^\{"valid":false,"reason":"root-mismatch",.*,"module":"example.com/m301@v1.0.0"\}$' "... also with --json" -- \
 	"$SUMDB" verify-proof --json --vkey "$VKEY" --record "$WORK/m301.rec" "$WORK/p.tlog-proof"
 expect 2 'INVALID: note not signed by the key' "verify-proof: another key" -- "$SUMDB" verify-proof --vkey "$OKEY" --record "$WORK/m300.rec" "$WORK/p.tlog-proof"
