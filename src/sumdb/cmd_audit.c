@@ -274,6 +274,29 @@ audit_evidence_text(const struct sdb_remote *r, const struct sdb_tree *acc, cons
 	return buf;
 }
 
+/* --no-first-run with no tree accepted in the state at state_path: says
+ * so on standard error and, with json, as its own status (*printed set);
+ * the words are in eb, for --json's detail too.  SDB_ERR_NOT_FOUND. */
+static int
+no_accepted_tree(const struct sdb_remote *r, const char *state_path, int json, int *printed,
+    struct sdb_errbuf *eb)
+{
+	struct stat sb;
+	int missing = stat(state_path, &sb) != 0 && errno == ENOENT, err;
+
+	err = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no tree accepted to check %s against: the state "
+	    "file %s %s; nothing was fetched or stored.  If the state was lost (a cache "
+	    "evicted, a new machine, a wrong --state), restore it from a backup; to start over "
+	    "deliberately, trusting the tree the log shows now, run once without --no-first-run",
+	    sdb_note_verifier_name(r->v), state_path, missing ? "does not exist" : "holds none");
+	cli_linef(stderr, "sumdb audit: %s", eb->msg);
+	if (json) {
+		json_status(stdout, "status", "no-accepted-tree", eb->msg);
+		*printed = 1;
+	}
+	return err;
+}
+
 int
 cmd_audit(int argc, char **argv)
 {
@@ -296,6 +319,7 @@ cmd_audit(int argc, char **argv)
 	size_t acc_len = 0, lat_len = 0, ev_len = 0;
 	int json = 0, full = 0, c, err = SDB_OK, status = EXIT_LOCAL, opened = 0, first = 0, printed = 0;
 	int args_ok = 0, no_first_run = 0;
+	struct stat nsb;
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
@@ -333,6 +357,12 @@ cmd_audit(int argc, char **argv)
 			cli_linef(stderr, "sumdb audit: %s", eb.msg);
 			goto out;
 		}
+		/* --no-first-run with no state: nothing is made, not even
+		 * the default state's directories */
+		if (no_first_run && stat(state_path, &nsb) != 0 && errno == ENOENT) {
+			err = no_accepted_tree(&r, state_path, json, &printed, &eb);
+			goto out;
+		}
 		if ((err = make_state_dir(state_path, &eb)) != SDB_OK) {
 			cli_linef(stderr, "sumdb audit: %s", eb.msg);
 			goto out;
@@ -347,21 +377,7 @@ cmd_audit(int argc, char **argv)
 
 	err = sdb_state_accepted(st, r.v, &acc, &acc_note, &acc_len, &eb);
 	if (err == SDB_ERR_NOT_FOUND && no_first_run) {
-		struct stat sb;
-		int missing = stat(state_path, &sb) != 0 && errno == ENOENT;
-
-		/* the words go into eb, for --json's detail too */
-		err = sdb_errf(&eb, SDB_ERR_NOT_FOUND, "no tree accepted to check %s against: the "
-		    "state file %s %s; nothing was fetched or stored.  If the state was lost (a "
-		    "cache evicted, a new machine, a wrong --state), restore it from a backup; "
-		    "to start over deliberately, trusting the tree the log shows now, run once "
-		    "without --no-first-run", sdb_note_verifier_name(r.v), state_path,
-		    missing ? "does not exist" : "holds none");
-		cli_linef(stderr, "sumdb audit: %s", eb.msg);
-		if (json) {
-			json_status(stdout, "status", "no-accepted-tree", eb.msg);
-			printed = 1;
-		}
+		err = no_accepted_tree(&r, state_path, json, &printed, &eb);
 		status = EXIT_LOCAL;   /* nothing checked: the state is missing */
 		goto out;
 	} else if (err == SDB_ERR_NOT_FOUND) {

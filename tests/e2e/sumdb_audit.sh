@@ -276,6 +276,12 @@ expect 1 'no tree accepted .*lost.state.*does not exist.*restore it.*without --n
 	"--no-first-run, no state file: exit 1, saying what to do" -- sa --state "$LOST" --no-first-run
 expect 0 '^yes$' "... and no state file is made" -- ok_if test ! -e "$LOST"
 expect 1 'no tree accepted' "--no-first-run --full: the same" -- sa --state "$LOST" --no-first-run --full
+# ... also the default state (a new runner's fresh home): not even its
+# directories are made
+expect 1 'no tree accepted .*/nohome/\.local/state/csumdb/.*\.state does not exist' \
+	"--no-first-run, no default state: exit 1" -- \
+	env -u XDG_STATE_HOME HOME="$WORK/nohome" "$SUMDB" audit --url "$PROXY_URL" --no-first-run "$VKEY"
+expect 0 '^yes$' "... and nothing is made under the home directory" -- ok_if test ! -e "$WORK/nohome"
 expect 1 'no tree accepted' "--no-first-run, the log unreachable: the same (nothing is fetched)" -- \
 	"$SUMDB" audit --state "$LOST" --url http://127.0.0.1:1 --no-first-run "$VKEY"
 expect 1 '^\{"status":"no-accepted-tree","detail":".*lost.state.*"\}$' \
