@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "admin_request.h"
 #include "admin_server.h"
 #include "clock.h"
 #include "crypto.h"
@@ -44,7 +45,7 @@
 #include "limits.h"
 
 #define ADMIN_TOKEN_BYTES 32
-#define ADMIN_TOKEN_HEX (2 * ADMIN_TOKEN_BYTES)
+#define ADMIN_TOKEN_HEX SDBD_ADMIN_TOKEN_HEX
 /* How long the server waits to send its answer. */
 #define ADMIN_IO_TIMEOUT_S 30
 /* The whole request, header and go.sum, from its acceptance.  The one
@@ -157,10 +158,11 @@ read_full(const struct admin_conn *c, void *buf, size_t len)
 }
 
 /* Reads one line of at most cap-1 bytes, byte by byte (the header is
- * short, and reading past it would eat the body).  Returns what read_full
+ * short, and reading past it would eat the body), into buf, its '\n'
+ * replaced by '\0', and its length into *len.  Returns what read_full
  * does, or SDB_ERR_TOO_LARGE for a line that does not fit. */
 static int
-read_line(const struct admin_conn *c, char *buf, size_t cap)
+read_line(const struct admin_conn *c, char *buf, size_t cap, size_t *len)
 {
 	size_t n = 0;
 	int rc;
@@ -170,6 +172,7 @@ read_line(const struct admin_conn *c, char *buf, size_t cap)
 			return rc;
 		if (buf[n] == '\n') {
 			buf[n] = '\0';
+			*len = n;
 			return SDB_OK;
 		}
 		n++;
@@ -291,32 +294,6 @@ reply_unread(int fd, int rc)
 	/* else the client is gone or sent too long a header: see the caller */
 }
 
-/* The LENGTH of a request, as the client writes it: decimal digits only,
- * without sign, space or leading zero (strtoull would take " 5", "+5",
- * "-0", even "-18446744073709551615" as 1).  Returns SDB_OK and *out,
- * SDB_ERR_INVALID for any other form, SDB_ERR_TOO_LARGE for a number over
- * max (checked digit by digit: no overflow). */
-static int
-parse_length(const char *s, size_t max, size_t *out)
-{
-	size_t v = 0;
-	const char *p;
-
-	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
-		return SDB_ERR_INVALID;
-	for (p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return SDB_ERR_INVALID;
-	}
-	for (p = s; *p != '\0'; p++) {
-		if (v > (max - (size_t)(*p - '0')) / 10)
-			return SDB_ERR_TOO_LARGE;
-		v = v * 10 + (size_t)(*p - '0');
-	}
-	*out = v;
-	return SDB_OK;
-}
-
 /* Answers one request; head (ADMIN_HEADER_MAX bytes) is for its header,
  * which holds the client's copy of the token. */
 static void
@@ -326,24 +303,26 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 	struct admin_conn c;
 	char report[ADMIN_REPORT_MAX];
 	char *data;
-	size_t want;
+	size_t want = 0, hlen = 0;
 	int rc;
 
 	c.fd = fd;
 	c.stop_fd = a->stop_pipe[0];
 	c.deadline = sdb_clock_ms() + ADMIN_REQUEST_TIMEOUT_S * 1000LL;
 	set_send_timeout(fd);
-	rc = read_line(&c, head, ADMIN_HEADER_MAX);
+	rc = read_line(&c, head, ADMIN_HEADER_MAX, &hlen);
 	if (rc == ADMIN_STOPPING || rc == SDB_ERR_TIMEOUT) {
 		reply_unread(fd, rc);
 		return;
 	}
-	if (rc != SDB_OK || strncmp(head, "add ", 4) != 0 ||
-	    strlen(head) < 4 + ADMIN_TOKEN_HEX + 2 || head[4 + ADMIN_TOKEN_HEX] != ' ') {
+	switch (rc != SDB_OK ? SDBD_ADMIN_HEAD_MALFORMED :
+	    sdbd_admin_parse_head(head, hlen, a->token, SDB_MAX_GOSUM_SIZE, &want)) {
+	case SDBD_ADMIN_HEAD_OK:
+		break;
+	case SDBD_ADMIN_HEAD_MALFORMED:
 		reply_error(fd, SDB_ERR_INVALID, "malformed admin request\n");
 		return;
-	}
-	if (!sdb_ct_equal(head + 4, a->token, ADMIN_TOKEN_HEX)) {
+	case SDBD_ADMIN_HEAD_TOKEN: {
 		/* The client read the token file: a file replaced since this
 		 * server wrote it (a restore, a copy, another server's). */
 		char msg[ADMIN_REPORT_MAX];
@@ -353,18 +332,17 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 		reply_error(fd, SDB_ERR_INVALID, msg);
 		return;
 	}
-	rc = parse_length(head + 4 + ADMIN_TOKEN_HEX + 1, SDB_MAX_GOSUM_SIZE, &want);
-	if (rc == SDB_ERR_INVALID) {
-		reply_error(fd, rc, "malformed admin request: the go.sum length is not a decimal "
-		    "number\n");
+	case SDBD_ADMIN_HEAD_LENGTH:
+		reply_error(fd, SDB_ERR_INVALID, "malformed admin request: the go.sum length is not "
+		    "a decimal number\n");
 		return;
-	}
-	if (rc != SDB_OK) {
+	case SDBD_ADMIN_HEAD_TOO_LARGE: {
 		char msg[128];
 		(void)snprintf(msg, sizeof msg, "go.sum length over the limit of %d bytes\n",
 		    SDB_MAX_GOSUM_SIZE);
 		reply_error(fd, SDB_ERR_TOO_LARGE, msg);
 		return;
+	}
 	}
 	data = malloc(want ? want : 1);
 	if (data == NULL) {
