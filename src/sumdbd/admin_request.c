@@ -42,9 +42,10 @@ sdbd_admin_parse_head(const char *head, size_t n, const char *token, size_t max,
 {
 	int rc;
 
-	(void)n;
-	if (strncmp(head, "add ", 4) != 0 || strlen(head) < 4 + SDBD_ADMIN_TOKEN_HEX + 2 ||
-	    head[4 + SDBD_ADMIN_TOKEN_HEX] != ' ')
+	/* a NUL in the line would end it for what follows: "add TOKEN 5",
+	 * NUL, and anything after it is no header sumdbd add writes */
+	if (n < 4 + SDBD_ADMIN_TOKEN_HEX + 2 || strlen(head) != n ||
+	    strncmp(head, "add ", 4) != 0 || head[4 + SDBD_ADMIN_TOKEN_HEX] != ' ')
 		return SDBD_ADMIN_HEAD_MALFORMED;
 	if (!sdb_ct_equal(head + 4, token, SDBD_ADMIN_TOKEN_HEX))
 		return SDBD_ADMIN_HEAD_TOKEN;

@@ -25,6 +25,7 @@ enum sdbd_admin_head {
  * of a request, against the server's token (SDBD_ADMIN_TOKEN_HEX bytes,
  * compared in constant time).  LENGTH is decimal digits only, without
  * sign, space or leading zero, as sumdbd add writes it, and at most max.
+ * A NUL anywhere in the line makes it malformed.
  * Returns what the header says; *len is set only for SDBD_ADMIN_HEAD_OK.
  */
 enum sdbd_admin_head sdbd_admin_parse_head(const char *head, size_t n, const char *token,
