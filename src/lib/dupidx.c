@@ -320,13 +320,18 @@ struct src {
 	struct sdb_dupidx_entry *buf; /* file sources: cap entries */
 	size_t cap, pos, n;
 	struct sdb_dupidx_entry cur;
+	int started;                  /* cur holds an entry */
 };
 
 /* Moves s to its next entry; 1 when there is one, 0 at the end, -1 on a
- * read error (errno). */
+ * read error (errno), -2 when it is lower than the one before (a damaged
+ * file: merged on, its duplicates would be missed, and a set written
+ * from it would be unsorted for every later merge). */
 static int
 src_next(struct src *s, uint8_t *raw)
 {
+	struct sdb_dupidx_entry prev = s->cur;
+
 	if (s->pos == s->n) {
 		size_t k, i;
 
@@ -345,7 +350,20 @@ src_next(struct src *s, uint8_t *raw)
 		s->pos = 0;
 	}
 	s->cur = s->buf[s->pos++];
+	if (s->started && less(&s->cur, &prev))
+		return -2;
+	s->started = 1;
 	return 1;
+}
+
+/* What src_next's failure rc on s means. */
+static int
+src_fail(const struct src *s, int rc, struct sdb_errbuf *eb)
+{
+	if (rc == -2)
+		return sdb_errf(eb, SDB_ERR_INVALID, "duplicate index %s is damaged before byte %lld "
+		    "(entries out of order)", s->path, (long long)s->off);
+	return io_fail(eb, "read", s->path);
 }
 
 /* Reads the header at off of path's fd; the entry count in *count. */
@@ -478,7 +496,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 	}
 	for (i = 0; i < nsrc; i++) {
 		if ((rc = src_next(&srcs[i], raw)) < 0) {
-			err = io_fail(eb, "read", srcs[i].path);
+			err = src_fail(&srcs[i], rc, eb);
 			goto out;
 		}
 		if (rc > 0)
@@ -500,7 +518,7 @@ sdb_dupidx_merge_lazy(struct sdb_dupidx *d, int64_t new_from, int max_runs,
 		struct sdb_dupidx_entry e = s->cur;
 
 		if ((rc = src_next(s, raw)) < 0) {
-			err = io_fail(eb, "read", s->path);
+			err = src_fail(s, rc, eb);
 			goto out;
 		}
 		if (rc == 0)
