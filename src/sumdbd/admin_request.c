@@ -29,9 +29,12 @@ parse_length(const char *s, size_t max, size_t *out)
 			return SDB_ERR_INVALID;
 	}
 	for (p = s; *p != '\0'; p++) {
-		if (v > (max - (size_t)(*p - '0')) / 10)
+		size_t d = (size_t)(*p - '0');
+
+		/* d > max first: max - d must not wrap around */
+		if (d > max || v > (max - d) / 10)
 			return SDB_ERR_TOO_LARGE;
-		v = v * 10 + (size_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return SDB_OK;
