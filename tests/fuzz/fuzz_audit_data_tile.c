@@ -7,8 +7,8 @@
  * as a frontier computes it); a record is parsed exactly when it is a
  * go.sum record, and the first one that is not is the bad record.  The
  * lax and strict parses take only what the audit takes, split the same
- * way, and their tiles format back to the same bytes (the data_tile
- * target checks this for widths up to 128 only). */
+ * way, and their tiles format back to the same bytes (as the data_tile
+ * target checks too, with tiles it builds from records). */
 #include "config.h"
 
 #include <stdlib.h>
