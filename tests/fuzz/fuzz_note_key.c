@@ -4,12 +4,15 @@
  * and the newlines Go's base64 skips; --key's reading agrees with the
  * parser on anything but its own refusals and the bare sum.golang.org; a
  * signer's verifier is a verifier key of the same name and hash that
- * checks the signer's signatures. */
+ * checks the signer's signatures.  Whatever verifier key is taken holds
+ * an algorithm byte of 1 and a 32-byte key whose hash, computed here from
+ * the name and those bytes, is the key's hash. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "csumdb/base64.h"
 #include "csumdb/note.h"
 #include "crypto.h"
 #include "fuzz.h"
@@ -32,6 +35,34 @@ canonical(char *out, const uint8_t *s, size_t len, size_t hex)
 		out[n++] = c;
 	}
 	return n;
+}
+
+/* The verifier key f (NAME+HHHHHHHH+BASE64, as formatted) is a 0x01
+ * algorithm byte and 32 bytes of key, and its hash is the first four
+ * bytes of SHA-256(NAME "\n" those 33 bytes), big-endian. */
+static void
+key_hash_ok(const char *f, const struct sdb_note_verifier *v)
+{
+	const char *name = sdb_note_verifier_name(v), *b64;
+	uint8_t key[64], h[SDB_SHA256_SIZE];
+	struct sdb_sha256_ctx c;
+	size_t nlen = strlen(name), klen = 0;
+
+	if (strncmp(f, name, nlen) != 0 || f[nlen] != '+' || strlen(f) < nlen + 10 ||
+	    f[nlen + 9] != '+')
+		__builtin_trap();
+	b64 = f + nlen + 10;
+	if (sdb_b64_decode(key, sizeof key, &klen, b64, strlen(b64)) != SDB_OK || klen != 33 ||
+	    key[0] != 1)
+		__builtin_trap();
+	sdb_sha256_init(&c);
+	sdb_sha256_update(&c, name, nlen);
+	sdb_sha256_update(&c, "\n", 1);
+	sdb_sha256_update(&c, key, klen);
+	sdb_sha256_final(&c, h);
+	if (sdb_note_verifier_hash(v) != ((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	    (uint32_t)h[2] << 8 | h[3]))
+		__builtin_trap();
 }
 
 static void
@@ -76,6 +107,7 @@ SDB_FUZZ_TARGET(note_key)
 		if (plus == NULL || sdb_note_verifier_format(v, &f) != SDB_OK)
 			__builtin_trap();
 		same_key(f, data, size, (size_t)(plus - data) + 1);
+		key_hash_ok(f, v);
 	}
 	/* --key: the parser's verdict, but for what it refuses up front */
 	rca = sdb_note_verifier_from_arg(&va, arg, NULL);
@@ -105,6 +137,7 @@ SDB_FUZZ_TARGET(note_key)
 		if (sdb_note_signer_verifier(s, &sv) != SDB_OK)
 			goto out;
 		if (sdb_note_verifier_format(sv, &svf) == SDB_OK) {
+			key_hash_ok(svf, sv);
 			if (sdb_note_verifier_parse(&back, svf, strlen(svf), NULL) != SDB_OK ||
 			    sdb_note_verifier_hash(back) != sdb_note_signer_hash(s) ||
 			    strcmp(sdb_note_verifier_name(back), sdb_note_signer_name(s)) != 0)
