@@ -86,6 +86,22 @@ wait_for() {
 	return 1
 }
 
+# requests_read URL N: at least N connections to the server at URL
+# (http://127.0.0.1:PORT) have had their requests read by it: bytes came
+# in (bytes_received) and none wait unread (Recv-Q 0).  A request the
+# server has read is one it has answered or is working on (a lookup miss
+# queued or fetching), so a test waits for this, never for a fixed time,
+# before counting on a request having reached the server.  Connections in
+# any state count: a client that asked and went leaves its connection in
+# CLOSE-WAIT until the server closes it.  Needs ss (iproute2).
+requests_read() {
+	_rr_port=${1##*:}
+	[ "$(ss -H -tni state all "( sport = :$_rr_port )" | awk '
+		/^[^ \t]/ { q = $2; next }
+		q == 0 && /bytes_received:[1-9]/ { n++ }
+		END { print n + 0 }')" -ge "$2" ]
+}
+
 # ctl_server_start NAME SCRIPT READY: runs tests/e2e/SCRIPT, a test server
 # driven by the control file $WORK/NAME.ctl (made empty), its output in
 # $WORK/NAME.out and .err; waits (at most 10 s) for a line matching READY

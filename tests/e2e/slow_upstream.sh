@@ -8,8 +8,10 @@
 #      so once (an 8th within the minute is only counted, and said at the
 #      stop); meanwhile 200
 #      requests for tiles, lookups of known records and /latest, each on a
-#      new connection, are all answered 200 with p99 under 100 ms; then
-#      the misses end with 504 naming the timeout and nothing is recorded.
+#      new connection, are all answered 200 while every miss is still
+#      pending (shown by order: none of the six has its answer when the
+#      last of the 200 has its own); then the misses end with 504 naming
+#      the timeout and nothing is recorded.
 #   2. graceful shutdown with misses pending: the queued one gets 503 at
 #      once, the running one (whose fetch outlasts the 10 s grace) a 503
 #      when the grace ends, the log says so, and the server exits 0 with no
@@ -27,7 +29,7 @@
 #      in the queue then fetched it all over again).
 #   5. SIGTERM in the middle of a zip download that stalls, with the
 #      default timeouts: the download is cancelled once the grace period
-#      is over, the server exits 0 within seconds of it, its client and
+#      is over (it is not tried again), the server exits 0, its client and
 #      a second one waiting on that fetch get 503 (the log counts both),
 #      and nothing is recorded (before, the download ran on through its
 #      30 s stall timeout and three retries: two minutes before the
@@ -40,8 +42,9 @@ slow_cleanup() {
 	e2e_cleanup
 }
 trap slow_cleanup EXIT
-if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: needs curl and python3"
+if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1 ||
+    ! command -v ss >/dev/null 2>&1; then
+	echo "SKIP: needs curl, python3 and ss (iproute2)"
 	exit 77
 fi
 
@@ -91,7 +94,8 @@ S2=$URL S2PID=$SPID
 miss hang8
 wait_for 10 zips_asked 1 hang8 || echo "FAIL: hang8 never reached the upstream"
 miss hang9
-sleep 0.3
+# the stop must find hang9 queued: wait until the server has read it
+expect 0 '^yes$' "shutdown: a miss running and one queued" -- ok_if wait_for 30 requests_read "$S2" 2
 T0=$(date +%s)
 kill -TERM "$S2PID"
 
@@ -112,7 +116,9 @@ for m in ("hangd1", "hangd2", "hangd3"):
     s.sendall(b"GET /lookup/corp.example.com/%s@v1.0.0 HTTP/1.1\r\nHost: sumdb\r\n\r\n" % m.encode())
     s.close()
 PY
-sleep 0.3
+# recd must come after them: wait until the server has read all three
+# (their connections closed by the clients, still open on its side)
+expect 0 '^yes$' "three clients asked and went while a miss was running" -- ok_if wait_for 30 requests_read "$S3" 4
 curl -s --max-time 60 -o "$WORK/recd.body" -w '%{http_code}\n' "$S3/lookup/corp.example.com/recd@v1.0.0" \
     >"$WORK/recd.st" 2>&1 &
 PIDS="$PIDS $!"
@@ -128,14 +134,15 @@ expect 0 '^yes$' "four misses running at once: the upstream was asked for four h
 	ok_if wait_for 10 four_asked
 miss hang5
 miss hang6
-sleep 0.3
+# hang7 must come after them: wait until the server has read all six
+expect 0 '^yes$' "six misses pending: four running, two queued" -- ok_if wait_for 30 requests_read "$S1" 6
 expect 0 '^503 Retry-After: [0-9]+ busy: too many lookups waiting' \
 	"a miss past the queue: 503 at once with Retry-After and a clear body" -- sh -c \
-	"curl -s --max-time 5 -D '$WORK/h7' -o '$WORK/b7' -w '%{http_code} ' '$S1/lookup/corp.example.com/hang7@v1.0.0'; \
+	"curl -s --max-time 60 -D '$WORK/h7' -o '$WORK/b7' -w '%{http_code} ' '$S1/lookup/corp.example.com/hang7@v1.0.0'; \
 	 sed -n 's/^\(Retry-After: [0-9]*\).*/\1 /p' '$WORK/h7' | tr -d '\n'; cat '$WORK/b7'"
 # The operator hears of it: one line naming the limits, and a second
 # refusal within the minute only counted (doc/sumdbd.8 LOG).
-curl -s --max-time 5 -o /dev/null "$S1/lookup/corp.example.com/hang7@v1.0.0"
+curl -s --max-time 60 -o /dev/null "$S1/lookup/corp.example.com/hang7@v1.0.0"
 expect 0 '^1 1$' "two refusals: one log line, naming what the lookups wait for and the limits" -- sh -c \
 	"printf '%s %s\n' \"\$(grep -c '^sumdbd: busy: answered 503 to a lookup waiting for the upstream, over --upstream-concurrency 4 and --miss-queue 2 (refusals are said at most once a minute)\$' '$WORK/s1.err')\" \"\$(grep -c '^sumdbd: busy:' '$WORK/s1.err')\""
 
@@ -151,10 +158,12 @@ done
 curl -s -H 'Connection: close' -K "$WORK/probe.cfg" -w '%{http_code} %{time_total}\n' >"$WORK/probe.txt"
 expect 0 '^200 200$' "200 requests during the misses, all answered 200" -- sh -c \
 	"echo \$(wc -l <'$WORK/probe.txt') \$(grep -c '^200 ' '$WORK/probe.txt')"
-p99=$(awk '{print $2}' "$WORK/probe.txt" | sort -n | sed -n '198p')
-echo "probe during 6 pending misses: p50 $(awk '{print $2}' "$WORK/probe.txt" | sort -n | sed -n '100p') s, p99 $p99 s, max $(awk '{print $2}' "$WORK/probe.txt" | sort -n | tail -n 1) s"
-expect 0 '^yes$' "their p99 is under 100 ms ($p99 s)" -- ok_if awk -v v="$p99" 'BEGIN { exit !(v < 0.100) }'
-expect 0 '^yes$' "the misses were still pending after the probe" -- ok_if sh -c "[ ! -s '$WORK/hang1.st' ] || [ ! -s '$WORK/hang5.st' ]"
+# Not stalled, shown by order rather than by a time: every miss was still
+# pending when the last of the 200 was answered (the four running ones
+# give up only after four attempts of 1 s each and their pauses).  How
+# fast such requests are answered is for the benchmarks under tools/.
+expect 0 '^none$' "... all answered while the six misses were still pending" -- sh -c \
+	"cat '$WORK'/hang[1-6].st | grep . || echo none"
 
 for i in 1 2 3 4 5 6; do
 	wait_for 40 test -s "$WORK/hang$i.st"
@@ -205,7 +214,8 @@ for i in 1 2 3 4 5; do
 	PIDS="$PIDS $!"
 	[ $i -gt 1 ] || wait_for 10 zips_asked 1 hangm || echo "FAIL: hangm never reached the upstream"
 done
-sleep 0.3
+# quick must come after the five: wait until the server has read them all
+expect 0 '^yes$' "five clients ask for one hanging version" -- ok_if wait_for 30 requests_read "$S4" 5
 expect 0 '^corp.example.com/quick v1.0.0 h1:' "five clients wait on one hanging version: another is recorded meanwhile" -- \
 	curl -s --max-time 60 "$S4/lookup/corp.example.com/quick@v1.0.0"
 expect 0 '^none$' "... while all five still wait" -- sh -c \
@@ -231,13 +241,19 @@ wait_for 10 zips_asked 1 stallt || echo "FAIL: stallt never reached the upstream
 curl -s --max-time 200 -o "$WORK/stallt2.body" -w '%{http_code}\n' \
     "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt2.st" 2>&1 &
 PIDS="$PIDS $!"
-sleep 0.5
+# the stop must find both waiting: wait until the server has read both
+expect 0 '^yes$' "two clients wait on a stalled download" -- ok_if wait_for 30 requests_read "$URL" 2
 T0=$(date +%s)
-SUMDBD_STOP_LIMIT=40 sumdbd_stop s5
+SUMDBD_STOP_LIMIT=150 sumdbd_stop s5
 T1=$(date +%s)
 expect 0 '^0$' "stopped in the middle of a download: exits 0" -- echo "$SUMDBD_STATUS"
-expect 0 '^yes$' "... within 20 s of SIGTERM (took $((T1 - T0)) s; the grace period is 10 s)" -- \
-	ok_if [ $((T1 - T0)) -lt 20 ]
+# A bound that only catches the old stall (the download run on through its
+# 30 s stall timeout and three retries: two minutes and more), not a
+# measure of speed: the stop takes the 10 s grace period and about a
+# second more.  That the download was not retried is shown by the
+# proxy's log below.
+expect 0 '^yes$' "... well before the download's own timeouts and retries would end (took $((T1 - T0)) s; the grace period is 10 s)" -- \
+	ok_if [ $((T1 - T0)) -lt 100 ]
 wait_for 10 test -s "$WORK/stallt.st"
 expect 0 '^503 .*shutting down' "its client gets 503" -- \
 	sh -c "tr -d '\n' <'$WORK/stallt.st'; printf ' '; cat '$WORK/stallt.body'"
