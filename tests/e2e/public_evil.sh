@@ -13,7 +13,12 @@
 # sumdbd status shows (only what the log signed and cannot deny), and the
 # log line.
 . "$top_srcdir/tests/e2e/lib.sh"
+M60=
 evil_cleanup() {
+	if [ -n "$M60" ]; then
+		kill "$M60" 2>/dev/null
+		wait "$M60" 2>/dev/null
+	fi
 	sumdbd_stop S2
 	evil_stop
 	e2e_cleanup
@@ -309,23 +314,37 @@ expect 0 '^200 [0-9]+ example.com/m50 v1.0.0 h1:' "the honest log again: recorde
 # The log grows to 700.  m60's answer shows its tree of 650, whose check
 # waits on a slow tile; meanwhile m61's shows 700, which becomes the
 # accepted tree.  m60's check, made against 600, must not then move the
-# accepted tree back to 650: it is checked again against 700.
-evil_set <<'EOF'
-import time
+# accepted tree back to 650: it is checked again against 700.  The order
+# is made, not hoped for: m61 is asked once the slow tile has been asked
+# for, and that tile is held until m61 has its answer (at most 15 s, well
+# inside the default --public-timeout of 20 s, so a hold gone wrong ends
+# the wait rather than the lookup).
+tiles_before=$(grep -cx /tile/8/0/002.p/138 "$WORK/evil.ctl.log")
+rm -f "$WORK/m61.done"
+evil_set <<EOF
+import os, time
 LOGS = {"a": recs(0, 700)}
 def hook(path, status, body):
     if path == "/lookup/example.com/m60@v1.0.0":
         return answer(path, LOOKUP=("a", 650))
     if path == "/tile/8/0/002.p/138" and SEEN[path] == 1:
-        time.sleep(4)
+        for _ in range(150):
+            if os.path.exists("$WORK/m61.done"):
+                break
+            time.sleep(0.1)
     return status, body
 EOF
+slow_tile_asked() {
+	[ "$(grep -cx /tile/8/0/002.p/138 "$WORK/evil.ctl.log")" -gt "$tiles_before" ]
+}
 get m60 >"$WORK/m60.out" &
 M60=$!
-sleep 1
+expect 0 '^yes$' "m60's check waits on the slow tile" -- ok_if wait_for 30 slow_tile_asked
 expect 0 '^200 [0-9]+ example.com/m61 v1.0.0 h1:' "a lookup showing 700 beside a slow one showing 650" -- get m61
+: >"$WORK/m61.done"
 expect 0 '^700$' "... 700 accepted" -- accepted "$WORK/priv.db"
 wait "$M60"
+M60=
 expect 0 '^200 [0-9]+ example.com/m60 v1.0.0 h1:' "the slow one, a prefix of 700: recorded" -- cat "$WORK/m60.out"
 expect 0 '^700$' "... the accepted tree stays 700, not moved back to 650" -- accepted "$WORK/priv.db"
 expect 0 '^/tile/8/0/002\.p/138$' "... (the slow tile was asked for)" -- grep -x /tile/8/0/002.p/138 "$WORK/evil.ctl.log"
