@@ -73,10 +73,10 @@ before=$(grep -c '^/lookup/' "$WORK/evil.ctl.log")
 python3 "$STRESS" "$URL" "$WORK/evil.ctl" "$WORK/priv.db" slow >"$WORK/slow.out" 2>&1 &
 SLOW_PID=$!
 PIDS=$SLOW_PID
-wait_for 20 grep -q started "$WORK/slow.out"
-sleep 1
-expect 0 '^yes$' "slow: lookups are waiting at the log" -- \
-    ok_if test "$(grep -c '^/lookup/' "$WORK/evil.ctl.log")" -gt "$before"
+# lookups_asked: the log has been asked for lookups since the slow phase
+# began (each one then waits there 2 to 4 s)
+lookups_asked() { test "$(grep -c '^/lookup/' "$WORK/evil.ctl.log")" -gt "$before"; }
+expect 0 '^yes$' "slow: lookups are waiting at the log" -- ok_if wait_for 30 lookups_asked
 SUMDBD_STOP_LIMIT=40
 stop_sumdbd
 expect 0 '^0$' "SIGTERM in the middle of slow lookups: exit 0" -- echo "$SUMDBD_STATUS"
