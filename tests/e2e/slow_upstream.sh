@@ -88,8 +88,13 @@ gosum_lines 0 600 >"$WORK/g.sum"
 expect 0 '^yes$' "600 known records imported" -- ok_if "$SUMDBD" add --db "$WORK/db1/sumdb.db" "$WORK/g.sum"
 
 # --- 2 starts first: its fetch must outlast the grace period ---------------
+# Its first attempt alone (30 s, the proxy never answering) outlasts the
+# 10 s grace period by far, however late the stop comes on a slow machine
+# (with 3 s, four attempts and their pauses ended about 14 s after the
+# fetch began, and a stop 4 s late found the fetch over).  The stop
+# cancels the fetch, so the test does not wait for that timeout.
 serve s2 "$WORK/db2/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.example.com \
-    --upstream-timeout 3 --upstream-concurrency 1 --miss-queue 1
+    --upstream-timeout 30 --upstream-concurrency 1 --miss-queue 1
 S2=$URL S2PID=$SPID
 miss hang8
 wait_for 10 zips_asked 1 hang8 || echo "FAIL: hang8 never reached the upstream"
