@@ -486,16 +486,23 @@ newdb db4
 _tmpdir_was=${TMPDIR-}
 export TMPDIR="$WORK/tmp4"
 sumdbd_start s4 "$DB" --no-admin --upstream "$PROXY" --private corp.example.com
+PIDS="$PIDS $s4_PID"
 if [ -n "$_tmpdir_was" ]; then TMPDIR=$_tmpdir_was; else unset TMPDIR; fi
 curl -s -o /dev/null --max-time 30 "$s4_URL/lookup/corp.example.com/stall@v1.0.0" &
 cpid=$!
-_i=0
-while ! grep -q '^csumdb-sumdbd /corp.example.com/stall/@v/v1.0.0.zip$' "$WORK/hits" 2>/dev/null &&
-    [ $_i -lt 100 ]; do
-	sleep 0.1
-	_i=$((_i + 1))
-done
-sleep 0.5
+PIDS="$PIDS $cpid"
+# downloading: the server holds a file in TMPDIR with the half of the zip
+# the proxy sent before it stalls (seen through /proc/PID/fd, which also
+# shows a file that has no name)
+downloading() {
+	for _f in /proc/"$s4_PID"/fd/*; do
+		case $(readlink "$_f" 2>/dev/null) in
+		"$WORK/tmp4/"*) [ "$(stat -L -c %s "$_f" 2>/dev/null || echo 0)" -gt 0 ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+expect 0 '^yes$' "a zip downloads into a file in TMPDIR" -- ok_if wait_for 30 downloading
 expect 0 '^0$' "nothing named in TMPDIR while a zip downloads" -- sh -c "ls -A '$WORK/tmp4' | wc -l"
 kill -KILL "$s4_PID"
 wait "$s4_PID" 2>/dev/null
