@@ -102,6 +102,15 @@ requests_read() {
 		END { print n + 0 }')" -ge "$2" ]
 }
 
+# lock_tried FILE OUT: a flock(1) of FILE, run with its words going to
+# OUT, is past its try: refused (its words written to OUT) or holding a
+# lock on FILE (listed in /proc/locks by FILE's inode).
+lock_tried() {
+	test -s "$2" && return 0
+	_lt_ino=$(stat -c %i "$1" 2>/dev/null) || return 1
+	awk -v ino="$_lt_ino" '{ n = split($6, a, ":"); if (a[n] == ino) f = 1 } END { exit !f }' /proc/locks
+}
+
 # ctl_server_start NAME SCRIPT READY: runs tests/e2e/SCRIPT, a test server
 # driven by the control file $WORK/NAME.ctl (made empty), its output in
 # $WORK/NAME.out and .err; waits (at most 10 s) for a line matching READY

@@ -14,7 +14,8 @@
 # unchanged.
 . "$top_srcdir/tests/e2e/lib.sh"
 PIDS=
-trap 'stop_pids; sumdbd_stop A; sumdbd_stop B; proxy_stop; rm -rf "$WORK"' EXIT
+SL=
+trap 'stop_pids; sumdbd_stop A; sumdbd_stop B; proxy_stop; rm -rf "$WORK"; [ -z "$SL" ] || rm -rf "$SL"' EXIT
 NAME=localhost.localdev/sumdb
 ST="$WORK/audit.state"
 audit() { "$SUMDB" audit --state "$ST" --url "$PROXY_URL" "$@" "$VKEY"; }
@@ -270,12 +271,17 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	SL=$(mktemp -d /tmp/csumdb-sl.XXXXXX)
 	chmod 755 "$SL"
 	full3() { (umask 022 && "$SUMDB" audit --full --state "$SL/s.state" --url "$A_URL" "$VKEY"); }
-	# hold_lock: nobody tries to hold the lock for 5 s; its words in $WORK/flock.out
+	# hold_lock: nobody tries to hold the lock for 5 s; its words in
+	# $WORK/flock.out.  Returns once the try is over (refused, or the lock
+	# held), so that what follows comes after it.
 	hold_lock() {
+		rm -f "$WORK/flock.out"
 		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
 		    flock -n -s "$SL/s.state-lock" sleep 5 >"$WORK/flock.out" 2>&1 &
 		FL_PID=$!
-		sleep 0.5
+		PIDS="$PIDS $FL_PID"
+		expect 0 '^yes$' "another user tries to take the lock" -- \
+			ok_if wait_for 30 lock_tried "$SL/s.state-lock" "$WORK/flock.out"
 	}
 	expect 0 'first run' "a full audit of a state others may read" -- full3
 	expect 0 '^644 600$' "its lock is 0600" -- sh -c "echo \$(stat -c %a '$SL/s.state' '$SL/s.state-lock')"
@@ -287,6 +293,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	expect 0 '^consistent' "a lock file others may read (made so before) is taken" -- full3
 	expect 0 '^600$' "... and made 0600" -- stat -c %a "$SL/s.state-lock"
 	rm -rf "$SL"
+	SL=
 else
 	echo "skip: not root, or no user nobody, setpriv or flock: the full audit's lock is not attacked"
 fi

@@ -5,6 +5,16 @@
 # signed trees damaged with raw SQLite, and --help on every command.
 . "$top_srcdir/tests/e2e/lib.sh"
 SUMDBD="$top_builddir/sumdbd"
+# background processes, stopped by PID, and the directory of the lock
+# attack (outside $WORK, which others cannot enter), on every exit
+PIDS=
+CL=
+cli_cleanup() {
+	stop_pids
+	[ -z "$CL" ] || rm -rf "$CL"
+	e2e_cleanup
+}
+trap cli_cleanup EXIT
 DB="$WORK/s.db"
 VKEY_RE='sum\.test\.example\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{44}'
 
@@ -163,8 +173,12 @@ expect 0 "^GOSUMDB=" "... so that init can be run again" -- "$SUMDBD" init --db 
 # a new one beside it.
 if command -v flock >/dev/null 2>&1; then
 	: >"$WORK/fail/held.db.key.checkpoint.lock"
-	flock -x "$WORK/fail/held.db.key.checkpoint.lock" sleep 30 &
+	# one process that holds the lock until it is stopped: flock(1)
+	# running a command would leave that command holding it after
+	# flock itself is stopped
+	(exec 9>>"$WORK/fail/held.db.key.checkpoint.lock" && flock -x 9 && exec sleep 600) &
 	HOLDER=$!
+	PIDS="$PIDS $HOLDER"
 	wait_for 10 sh -c "! flock -n -x '$WORK/fail/held.db.key.checkpoint.lock' true"
 	expect 1 "in use by another sumdbd" "init whose checkpoint lock another holds is refused" -- \
 		"$SUMDBD" init --db "$WORK/fail/held.db" --name held.example
@@ -181,6 +195,7 @@ if command -v flock >/dev/null 2>&1; then
 		    --db "$WORK/fail/held2.db" --name held.example \
 		    --checkpoint "$WORK/fail/held.db.key.checkpoint" >"$WORK/held2.out" 2>&1 &
 		INIT=$!
+		PIDS="$PIDS $INIT"
 		wait_for 10 test -e "$WORK/fail/held2.db"
 		echo "the holder's checkpoint" >"$WORK/fail/held.db.key.checkpoint"
 		wait "$INIT"
@@ -497,12 +512,17 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	CL=$(mktemp -d /tmp/csumdb-cl.XXXXXX)
 	chmod 755 "$CL"
 	"$SUMDBD" init --db "$CL/c.db" --name cl.example >/dev/null
-	# hold_lock: nobody tries to hold the lock for 5 s; its words in $WORK/flock.out
+	# hold_lock: nobody tries to hold the lock for 5 s; its words in
+	# $WORK/flock.out.  Returns once the try is over (refused, or the lock
+	# held), so that what follows comes after it.
 	hold_lock() {
+		rm -f "$WORK/flock.out"
 		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
 		    flock -n -s "$CL/c.db.key.checkpoint.lock" sleep 5 >"$WORK/flock.out" 2>&1 &
 		FL_PID=$!
-		sleep 0.5
+		PIDS="$PIDS $FL_PID"
+		expect 0 '^yes$' "another user tries to take the lock" -- \
+			ok_if wait_for 30 lock_tried "$CL/c.db.key.checkpoint.lock" "$WORK/flock.out"
 	}
 	expect 0 "^600$" "the key's checkpoint lock is mode 0600" -- stat -c %a "$CL/c.db.key.checkpoint.lock"
 	hold_lock
@@ -520,6 +540,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
 	wait "$FL_PID"
 	rm -rf "$CL"
+	CL=
 else
 	echo "skip: not root, or no user nobody, setpriv or flock: the checkpoint lock is not attacked"
 fi
@@ -622,6 +643,7 @@ chmod 755 "$RT/tools/run" "$RT/tools/install-deps" "$RT/configure"
 (cd "$WORK/here" && CSUMDB_DATA=mydata CSUMDB_LISTEN=127.0.0.1:0 exec "$RT/tools/run" \
 	>"$WORK/run.out" 2>&1) &
 RUN_PID=$!
+PIDS="$PIDS $RUN_PID"
 wait_for 30 grep -q '^GOSUMDB=' "$WORK/run.out"
 expect 0 '^yes$' "tools/run: CSUMDB_DATA=mydata is ./mydata where it is run" -- \
 	ok_if test -f "$WORK/here/mydata/sumdb.db"
