@@ -374,6 +374,7 @@ while not c.recv(65536).endswith(b"\n"):
 c.close()
 PY
 DYING_PID=$!
+PIDS="$PIDS $DYING_PID"
 wait_for 10 test -e "$WORK/dying.ready"
 expect 1 "the server closed the connection without an answer .*: the add may or may not have been recorded; run it again" \
 	"add to a server that dies before answering: outcome unknown, run it again" -- \
