@@ -547,20 +547,23 @@ fi
 
 expect 1 "sumdbd fsck: unexpected argument 'extra'" "an extra argument is named" -- "$SUMDBD" fsck --db "$DB" extra
 expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUMDBD" serve --db "$DB" extra
+# In these checks of refused options, each timeout only ends a server
+# that would serve anyway (a refusal exits at once), generous so that a
+# slow start on a loaded machine is never taken for one.
 # A port past 65535 is refused, not cut to 16 bits (99999 listened on 34463).
 expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
 	"serve refuses a port past 65535" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
 # Numeric options take decimal digits only: no sign, no space, no number
 # past the range that wraps around into it.
 for bad in '+4' ' 4' '-1' '0' '257' '4x' '' '18446744073709551620'; do
 	expect 1 "^sumdbd serve: --threads wants 1\.\.256$" "serve refuses --threads '$bad'" -- \
-		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --threads "$bad"
+		timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --threads "$bad"
 done
 expect 1 "^sumdbd serve: --public-timeout wants 1\.\.3600$" "serve refuses --public-timeout +5" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout +5
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout +5
 expect 1 "^sumdbd serve: --max-conns wants 1\.\.1000000$" "serve refuses --max-conns ' 9'" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --max-conns ' 9'
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --max-conns ' 9'
 # Listening on all addresses: 0.0.0.0 is no URL for a client elsewhere,
 # so the GOSUMDB line names the host, and a line on stderr says so.
 sumdbd_start ALL "$DB" --no-admin --listen 0.0.0.0:0
@@ -576,20 +579,20 @@ mkdir -p "$LONGDIR"
 "$SUMDBD" init --db "$LONGDIR/s.db" --name localhost.localdev/long >/dev/null 2>&1
 expect 1 "s\.db\.admin\.sock: path too long for a Unix socket \(107 bytes at most\): give --db a shorter path .*or serve with --no-admin" \
 	"serve: an admin socket path too long names the ways out" -- \
-	timeout 5 "$SUMDBD" serve --db "$LONGDIR/s.db" --listen 127.0.0.1:0
+	timeout 30 "$SUMDBD" serve --db "$LONGDIR/s.db" --listen 127.0.0.1:0
 # Each public-log option is named by itself, as this server spells it.
 expect 1 "^sumdbd serve: --public-url notaurl: want http://, https:// or file://$" \
 	"serve names --public-url for a URL that is none" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url notaurl
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url notaurl
 expect 1 "^sumdbd serve: --public-url \\(the URL given\\): want http://, https:// or file://$" \
 	"... and shows no credentials of one without a scheme" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url alice:s3cret@proxy.example/sumdb
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url alice:s3cret@proxy.example/sumdb
 expect 1 "^sumdbd serve: --public-url http://xxxxx@proxy\\.example/sumdb\\?x=1: a URL with a query \\(\\?\\) or a fragment \\(#\\) cannot be followed by the log's paths" \
 	"... and one with a query, whose lookups would all be not found" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url 'http://u:pw@proxy.example/sumdb?x=1'
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-url 'http://u:pw@proxy.example/sumdb?x=1'
 expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
 # A mistyped CA or .netrc file is said at start, not by a 502 (or a
 # request without credentials) at every private lookup; and a directory
 # is said to be one, not taken for a file that holds no token.
@@ -597,18 +600,18 @@ mkdir -p "$WORK/a-dir"
 for o in --upstream-ca --upstream-netrc --upstream-token-file; do
 	expect 1 "^sumdbd serve: $o .*no-such-file: No such file or directory$" \
 		"serve refuses a $o that is not there" -- \
-		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
+		timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/no-such-file"
 	expect 1 "^sumdbd serve: $o .*a-dir: Is a directory$" \
 		"serve refuses a $o that is a directory, saying so" -- \
-		timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
+		timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 		--upstream https://proxy.invalid --private corp.example "$o" "$WORK/a-dir"
 done
 # A directory given as the signer key is said to be one, with no warning
 # about its mode (a directory's 0755 is no key left readable).
 chmod 755 "$WORK/a-dir"
 expect 1 "signer key file .*a-dir: Is a directory$" "serve with a directory as --key says so" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --key "$WORK/a-dir"
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --key "$WORK/a-dir"
 cp "$WORK/out" "$WORK/keydir.out"
 expect 0 '^none$' "... and gives no warning about its mode" -- \
 	sh -c "grep warning '$WORK/keydir.out' || echo none"
@@ -616,17 +619,17 @@ expect 0 '^none$' "... and gives no warning about its mode" -- \
 # when that path is not there, instead of being ignored.
 expect 1 "^sumdbd serve: --upstream-ca is for the module proxy of --upstream, which is not given$" \
 	"serve refuses --upstream-ca without --upstream" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-ca "$WORK/ca.pem"
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-ca "$WORK/ca.pem"
 expect 1 "^sumdbd serve: --upstream-timeout is for the module proxy" \
 	"... and --upstream-timeout" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-timeout 5
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --upstream-timeout 5
 expect 1 "^sumdbd serve: --public-url is for the public log, which --no-public turns off: give one or the other$" \
 	"serve refuses --public-url with --no-public" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --no-public \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --no-public \
 	--public-url http://127.0.0.1:1
 expect 1 "^sumdbd serve: --public-timeout is for the public log" \
 	"... and --public-timeout given before --no-public" -- \
-	timeout 5 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout 5 \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-timeout 5 \
 	--no-public
 expect 1 "sumdbd add: $WORK: Is a directory" "add of a directory says so" -- "$SUMDBD" add --db "$DB" "$WORK"
 
