@@ -3,9 +3,9 @@
 # (which runs any of these parts longer or harder) on loopback:
 #   1. 500 slowloris connections sending headers one byte every 0.5 s
 #      while a normal client fetches tiles on new connections: every
-#      normal request answered 200, p99 under 500 ms (a quarter of the
-#      header timeout a client held up behind them would wait), and every
-#      slow connection cut by the header timeout (2 s here), none left open;
+#      normal request answered 200, none waiting for the header timeout
+#      a client held up behind them would wait, and every slow
+#      connection cut by the header timeout (2 s here), none left open;
 #   2. 5,000 idle connections (from 10 loopback addresses): the server
 #      takes them all, keeps serving the normal client, and cuts them;
 #   3. oversized headers and URLs, pipelined garbage, NUL bytes in the
@@ -60,15 +60,20 @@ python3 "$TOOL" slowloris "$ADDR" --conns 500 --interval 0.5 --seconds 8 >"$WORK
 cat "$WORK/slow.txt"
 expect 0 '^500$' "500 slowloris connections held" -- field held "$WORK/slow.txt" 'slowloris'
 expect 0 '^500$' "all 500 cut by the server" -- field cut "$WORK/slow.txt" 'slowloris held'
-cut_window() { lt 1.9 "$1" && lt "$2" 4; }
-expect 0 '^yes$' "cut after the 2 s header timeout, not before, within 4 s of connecting" -- \
+# Not before the header timeout; and by it, not by the 30 s idle timeout:
+# all within the 8 s run (a bound that catches the wrong timeout, not a
+# measure of how promptly the server cuts).
+cut_window() { lt 1.9 "$1" && lt "$2" 8; }
+expect 0 '^yes$' "cut after the 2 s header timeout, not before, and not left to the idle timeout" -- \
 	ok_if cut_window "$(field cut_after_s_min "$WORK/slow.txt" 'slowloris held')" "$(field max "$WORK/slow.txt" 'slowloris held')"
 expect 0 '^0$' "the normal client saw no failure" -- field fail "$WORK/slow.txt" probe
 # A client held up behind the hostile connections waits for the 2 s header
 # timeout that frees a worker; its p99 is a few ms here, tens of ms on a
 # loaded machine (it is measured in the same Python process that drives
-# the hostile connections), so the bound is a quarter of that timeout.
-P99_MAX=500
+# the hostile connections).  The bound is that timeout: it catches
+# requests held up until a cut, and is no measure of speed (that is for
+# the benchmarks under tools/).
+P99_MAX=2000
 p99=$(field p99_ms "$WORK/slow.txt" probe)
 expect 0 '^yes$' "normal client p99 under $P99_MAX ms during slowloris ($p99 ms)" -- ok_if lt "$p99" "$P99_MAX"
 # A client held up behind the slowloris connections gets about one answer
@@ -134,8 +139,11 @@ cat "$WORK/burst.txt"
 expect 0 '^30$' "30 rounds of 256 requests ready at once" -- field rounds "$WORK/burst.txt" burst
 expect 0 '^0$' "every request of every round answered 200" -- field failed "$WORK/burst.txt" burst
 slowest=$(field slowest_round_ms "$WORK/burst.txt" burst)
-expect 0 '^yes$' "the slowest round answered within 1 s ($slowest ms), no timeout waited for" -- \
-	ok_if lt "$slowest" 1000
+# A round that waited for a timeout would take the 2 s header timeout
+# (its requests then cut, failing the check above): the bound catches
+# that, and is no measure of speed.
+expect 0 '^yes$' "the slowest round answered before the header timeout ($slowest ms), none waited for it" -- \
+	ok_if lt "$slowest" 2000
 
 rss1=$(rss)
 echo "server RSS: ${rss0} kB at start, ${rss1} kB after the hostile clients"
