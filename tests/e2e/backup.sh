@@ -73,7 +73,7 @@ PIDS="$PIDS $ADDS"
 LOOKUPS=$!
 PIDS="$PIDS $LOOKUPS"
 wait_for 60 sh -c "test \"\$(curl -sf '$URL/latest' | sed -n 2p)\" -ge 200" ||
-	echo "FAIL: the log did not grow under load"
+	fail "the log did not grow under load"
 expect 0 '^yes$' "sqlite3 .backup while serve runs and records are added" -- \
 	ok_if backup "$DB" "$WORK/backup/load.db"
 wait "$ADDS"

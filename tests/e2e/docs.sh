@@ -85,7 +85,7 @@ expect 0 '^none$' "sumdbd.8's SYNOPSIS shows sumdbd's commands" -- \
 	sh -c "diff '$WORK/cmds' '$WORK/man.cmds' | grep '^[<>]' || echo none"
 
 for doc in README.md doc/sumdbd.8 doc/sumdb.1; do
-	doc_lines "$top_srcdir/$doc" >"$WORK/lines" || echo "FAIL: reading $doc"
+	doc_lines "$top_srcdir/$doc" >"$WORK/lines" || fail "reading $doc"
 	expect 0 '^yes$' "$doc shows command lines" -- ok_if test -s "$WORK/lines"
 	while read -r prog cmd opts; do
 		expect 0 "^usage: $prog $cmd" "$doc: $prog $cmd is a command" -- "$top_builddir/$prog" "$cmd" --help

@@ -42,6 +42,13 @@ expect() {
 	fi
 }
 
+# fail DESCRIPTION: counts a failed step that is not an expect (a wait
+# that timed out, a setup command that failed), so that the test fails.
+fail() {
+	e2e_fail=$((e2e_fail + 1))
+	echo "FAIL: $*"
+}
+
 e2e_done() {
 	echo "$e2e_pass passed, $e2e_fail failed"
 	[ "${SERVER_FAILURES:-0}" -eq 0 ] || echo "FAIL: $SERVER_FAILURES sumdbd serve exits not 0"

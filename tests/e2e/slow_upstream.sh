@@ -97,7 +97,7 @@ serve s2 "$WORK/db2/sumdb.db" --threads 2 --upstream "$PROXY" --private corp.exa
     --upstream-timeout 30 --upstream-concurrency 1 --miss-queue 1
 S2=$URL S2PID=$SPID
 miss hang8
-wait_for 10 zips_asked 1 hang8 || echo "FAIL: hang8 never reached the upstream"
+wait_for 10 zips_asked 1 hang8 || fail "hang8 never reached the upstream"
 miss hang9
 # the stop must find hang9 queued: wait until the server has read it
 expect 0 '^yes$' "shutdown: a miss running and one queued" -- ok_if wait_for 30 requests_read "$S2" 2
@@ -111,7 +111,7 @@ S3=$URL
 curl -s --max-time 60 -o "$WORK/hangb.body" -w '%{http_code}\n' "$S3/lookup/corp.example.com/hangb@v1.0.0" \
     >"$WORK/hangb.st" 2>&1 &
 PIDS="$PIDS $!"
-wait_for 10 zips_asked 1 hangb || echo "FAIL: hangb never reached the upstream"
+wait_for 10 zips_asked 1 hangb || fail "hangb never reached the upstream"
 # ask and go: the request, then the connection closed at once
 python3 - "${S3#http://}" <<'PY'
 import socket, sys
@@ -217,7 +217,7 @@ for i in 1 2 3 4 5; do
 	curl -s --max-time 60 -o "$WORK/hangm$i.body" -w '%{http_code}\n' \
 	    "$S4/lookup/corp.example.com/hangm@v1.0.0" >"$WORK/hangm$i.st" 2>&1 &
 	PIDS="$PIDS $!"
-	[ $i -gt 1 ] || wait_for 10 zips_asked 1 hangm || echo "FAIL: hangm never reached the upstream"
+	[ $i -gt 1 ] || wait_for 10 zips_asked 1 hangm || fail "hangm never reached the upstream"
 done
 # quick must come after the five: wait until the server has read them all
 expect 0 '^yes$' "five clients ask for one hanging version" -- ok_if wait_for 30 requests_read "$S4" 5
@@ -241,7 +241,7 @@ serve s5 "$WORK/db5/sumdb.db" --upstream "$PROXY" --private corp.example.com
 curl -s --max-time 200 -o "$WORK/stallt.body" -w '%{http_code}\n' \
     "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt.st" 2>&1 &
 PIDS="$PIDS $!"
-wait_for 10 zips_asked 1 stallt || echo "FAIL: stallt never reached the upstream"
+wait_for 10 zips_asked 1 stallt || fail "stallt never reached the upstream"
 # a second client of that version waits on its fetch
 curl -s --max-time 200 -o "$WORK/stallt2.body" -w '%{http_code}\n' \
     "$URL/lookup/corp.example.com/stallt@v1.0.0" >"$WORK/stallt2.st" 2>&1 &

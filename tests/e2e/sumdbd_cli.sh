@@ -321,9 +321,9 @@ expect 1 "^checkpoint: $WORK/x\.checkpoint: none, and the database holds a tree 
 # "none signed yet", even when no checkpoint is there to object.
 "$SUMDBD" init --db "$WORK/notree.db" --name sum.test.example >/dev/null
 gosum_lines 0 3 >"$WORK/notree.sum"
-"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || echo "FAIL: add to notree.db"
+"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || fail "add to notree.db"
 gosum_lines 3 5 >"$WORK/notree.sum"
-"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || echo "FAIL: add to notree.db"
+"$SUMDBD" add --db "$WORK/notree.db" "$WORK/notree.sum" >/dev/null || fail "add to notree.db"
 python3 -c '
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
