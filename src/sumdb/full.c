@@ -447,6 +447,19 @@ dl_sync_init(struct dl_pipe *p, struct sdb_errbuf *eb)
 	return SDB_OK;
 }
 
+/* A duplicate index that cannot be read as one (sdb_dupidx_open or
+ * _merge_lazy: SDB_ERR_INVALID) is refused on every run until it is gone;
+ * without its files, the next run checks every record again. */
+static int
+dups_damaged(int err, const char *state_path, struct sdb_errbuf *eb)
+{
+	if (err != SDB_ERR_INVALID)
+		return err;
+	return sdb_errf(eb, err, "%s; remove %s-dups and %s-dups.new to check every record again "
+	    "from record 0 (the accepted tree and the evidence are kept)", sdb_errmsg(eb, err),
+	    state_path, state_path);
+}
+
 int
 full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
     const struct sdb_tree *tree, struct full_report *rep, struct sdb_errbuf *eb)
@@ -500,7 +513,7 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 		err = sdb_dupidx_open(&dx, state_path, 0, 0, 1, eb);
 	}
 	if (err != SDB_OK)
-		return err;
+		return dups_damaged(err, state_path, eb);
 	rep->resumed_from = f.n;
 	cli_progress_start(&bar, NULL, "records", tree->n, f.n);
 	done = f;
@@ -640,8 +653,10 @@ full_audit(struct sdb_remote *r, struct sdb_state *st, const char *state_path,
 	pc->rep = rep;
 	pc->eb = eb;
 	if ((err = sdb_dupidx_merge_lazy(dx, dups.merged, FULL_MAX_RUNS, on_pair, pc, &compacted,
-	    eb)) != SDB_OK)
+	    eb)) != SDB_OK) {
+		err = dups_damaged(err, state_path, eb);
 		goto out;
+	}
 	dups.merged = f.n;
 	if (compacted)
 		dups.newlen = 0;

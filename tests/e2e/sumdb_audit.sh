@@ -307,6 +307,10 @@ printf 'garbage!garbage!' | dd of="$ST-dups" bs=16 count=1 conv=notrunc 2>/dev/n
 expect 1 'duplicate index .*audit.state-dups is damaged' "--full with a damaged duplicate index: exit 1, the file named" -- audit --full
 cp "$WORK/out" "$WORK/dups.out"
 expect 0 '^yes$' "... and the log is not blamed" -- ok_if sh -c "! grep -q 'malformed data tile' '$WORK/dups.out'"
+expect 0 'remove .*audit.state-dups and .*audit.state-dups.new to check every record again' \
+	"... and the message says how to start the full audit again" -- cat "$WORK/dups.out"
+rm -f "$ST-dups" "$ST-dups.new"
+expect 0 'full audit starts again from record 0' "the index removed as it says: --full checks all again, exit 0" -- audit --full
 
 # A first run reads the tree's right edge before trusting it: a garbled
 # edge tile is fetched again (exit 0), one served wrong for good is exit 2
