@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -290,12 +291,50 @@ cli_check_stdout(const char *prog, const char *cmd, int status)
 	return status == EXIT_OK ? EXIT_LOCAL : status;
 }
 
+/*
+ * A program started with standard input, output or error closed (a
+ * supervisor that closes them, `sumdbd serve >&- 2>&-`) hands those
+ * numbers to the next files it opens: a lock file, a key file, the admin
+ * socket would become "standard error", and a message would be written
+ * into it.  So each closed one of 0, 1 and 2 is opened on /dev/null
+ * before anything else, as SQLite does for its own files: standard input
+ * for writing only and the other two for reading only, so that using
+ * one still fails with EBADF as on a closed descriptor and is reported
+ * as before ("writing standard output: Bad file descriptor"), but
+ * nothing lands in a file.  -1 when /dev/null cannot be opened: then no
+ * file may safely be opened at all.
+ */
+static int
+cli_std_fds(void)
+{
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* the lower ones are open: open() takes the lowest free number */
+		got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
     int argc, char **argv)
 {
 	size_t i;
 
+	if (cli_std_fds() != 0) {
+		/* lost when standard error is the one closed, harmlessly */
+		cli_linef(stderr, "%s: cannot open /dev/null for a closed standard descriptor: %s",
+		    prog, strerror(errno));
+		return EXIT_LOCAL;
+	}
 	/* A reader that has gone (`sumdb lookup ... | head -1`) must not end
 	 * the run by SIGPIPE, exit 141: the write fails with EPIPE instead,
 	 * and cli_check_stdout keeps a verification failure at 2. */

@@ -119,7 +119,9 @@ struct cli_command {
 };
 
 /*
- * main() of a program made of commands: handles --help, --version and
+ * main() of a program made of commands: first opens each of standard
+ * input, output and error that is closed on /dev/null (so that no file
+ * the command opens takes its number), then handles --help, --version and
  * unknown commands, initialises the crypto backend, and runs the command
  * named by argv[1].  Returns the exit status; when standard output cannot
  * be written, says so and turns a status of 0 into 1, so that commands need
