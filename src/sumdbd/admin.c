@@ -554,6 +554,28 @@ no_admin(struct sdb_errbuf *eb, const char *db_path, const char *what, const cha
 	    "with --no-admin, or another add or fsck, which must end first", db_path, what, why);
 }
 
+/* The CODE of an "error CODE\n" answer, the text s up to the newline:
+ * "-" and decimal digits without a leading zero, as reply_error writes an
+ * enum sdb_err.  Returns the code when it is one of enum sdb_err,
+ * SDB_ERR_IO for any other such number (a newer server's code: its
+ * message still says what went wrong), and 1 when s is not a number of
+ * that form (strtol would read "-31junk" as -31, a conflict). */
+static int
+parse_code(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	if (n < 2 || n > 4 || s[0] != '-' || s[1] == '0')
+		return 1;
+	for (i = 1; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return -v >= SDB_ERR_LOCKED ? -v : SDB_ERR_IO;
+}
+
 int
 sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
     size_t report_cap, struct sdb_errbuf *eb)
@@ -625,15 +647,19 @@ sdbd_admin_add(const char *db_path, const char *gosum, size_t len, char *report,
 		return SDB_OK;
 	}
 	if (strncmp(resp, "error ", 6) == 0 && nl != NULL) {
-		long code = strtol(resp + 6, NULL, 10);
+		int code = parse_code(resp + 6, (size_t)(nl - (resp + 6)));
 		char *msg = nl + 1;
 		size_t ml = strlen(msg);
+		if (code > 0)
+			return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: malformed answer: "
+			    "error code '%.*s' is not a number; the add may or may not have been "
+			    "recorded", sa.sun_path, (int)(nl - (resp + 6) < 32 ? nl - (resp + 6) : 32),
+			    resp + 6);
 		if (ml > 0 && msg[ml - 1] == '\n')
 			msg[ml - 1] = '\0';
 		(void)snprintf(report, report_cap, "%s\n", msg);
-		if (code >= SDB_ERR_LOCKED && code < 0)
-			return sdb_errf(eb, (int)code, "%s", msg);
-		return sdb_errf(eb, SDB_ERR_IO, "%s", msg);
+		return sdb_errf(eb, code, "%s", msg);
 	}
-	return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: malformed answer", sa.sun_path);
+	return sdb_errf(eb, SDB_ERR_IO, "admin interface %s: malformed answer (neither \"ok\" nor "
+	    "\"error CODE\"); the add may or may not have been recorded", sa.sun_path);
 }
