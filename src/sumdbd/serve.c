@@ -41,6 +41,15 @@
 /* And per HTTP worker: its epoll descriptor, its wake-up pipe, its
  * database and WAL. */
 #define SERVE_FDS_PER_WORKER 5u
+/* And per miss thread (--upstream-concurrency, --public-concurrency),
+ * busy: its database and WAL, the module zip's temporary file, its
+ * fetch's connection and libcurl's wake-up socket pair (measured: 6 per
+ * hung upstream fetch). */
+#define SERVE_FDS_PER_MISS 6u
+/* What serve cannot run without, whatever the options: the standard
+ * descriptors, the writer's database, WAL, shared memory and lock, the
+ * checkpoint's lock, the listening and admin sockets, wake-up pipes. */
+#define SERVE_FD_BASE 32u
 
 static void
 serve_usage(FILE *f)
@@ -489,7 +498,12 @@ cmd_serve(int argc, char **argv)
 	{
 		struct rlimit rl;
 		unsigned want = hopt.conn_limit ? hopt.conn_limit : SERVE_CONNS;
-		unsigned reserve = SERVE_FD_RESERVE + SERVE_FDS_PER_WORKER * hopt.threads;
+		unsigned misses = hopt.defer_threads[SDBD_UPSTREAM_POOL] +
+		    hopt.defer_threads[SDBD_PUBLIC_POOL];
+		/* what the workers and miss threads hold at most, all busy */
+		unsigned need = SERVE_FD_BASE + SERVE_FDS_PER_WORKER * hopt.threads +
+		    SERVE_FDS_PER_MISS * misses;
+		unsigned reserve = SERVE_FD_RESERVE + need - SERVE_FD_BASE;
 
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
@@ -498,17 +512,33 @@ cmd_serve(int argc, char **argv)
 				if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 					rl.rlim_cur = cur;
 			}
+			/* Busy miss threads past the limit fail their
+			 * fetches with EMFILE (502) under load: refused
+			 * now, while it can still be said what to change. */
+			if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= (rlim_t)need) {
+				sdbd_linef(stderr, "sumdbd serve: open-files limit %llu is too low: "
+				    "%u HTTP worker%s (--threads) and %u miss thread%s "
+				    "(--upstream-concurrency %u, --public-concurrency %u) need up to %u "
+				    "descriptors besides client connections; raise the limit (ulimit -n, "
+				    "LimitNOFILE= in a systemd unit) or lower those options",
+				    (unsigned long long)rl.rlim_cur, hopt.threads,
+				    hopt.threads == 1 ? "" : "s", misses, misses == 1 ? "" : "s",
+				    hopt.defer_threads[SDBD_UPSTREAM_POOL],
+				    hopt.defer_threads[SDBD_PUBLIC_POOL], need);
+				goto out;
+			}
 			if (rl.rlim_cur != RLIM_INFINITY &&
 			    rl.rlim_cur < (rlim_t)want + reserve) {
-				/* Under twice the reserve, half for each: the
-				 * connections must never take the descriptors a
-				 * recording needs (its database reader, its
-				 * upstream socket and zip file). */
+				/* Under twice the reserve, half for each, but
+				 * never into what the workers and miss threads
+				 * need: the connections must never take the
+				 * descriptors a recording needs (its database
+				 * reader, its upstream socket and zip file). */
 				unsigned fit = rl.rlim_cur > 2 * (rlim_t)reserve ?
 				    (unsigned)(rl.rlim_cur - reserve) : (unsigned)(rl.rlim_cur / 2);
 
-				if (fit == 0)
-					fit = 1;
+				if (fit > rl.rlim_cur - need)
+					fit = (unsigned)(rl.rlim_cur - need);
 				sdbd_linef(stderr, "sumdbd serve: open-files limit %llu: at most %u connections",
 				    (unsigned long long)rl.rlim_cur, fit);
 				want = fit;
