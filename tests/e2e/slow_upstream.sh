@@ -112,18 +112,37 @@ curl -s --max-time 60 -o "$WORK/hangb.body" -w '%{http_code}\n' "$S3/lookup/corp
     >"$WORK/hangb.st" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 10 zips_asked 1 hangb || fail "hangb never reached the upstream"
-# ask and go: the request, then the connection closed at once
-python3 - "${S3#http://}" <<'PY'
-import socket, sys
+# ask and go: each request, then its connection closed as soon as the
+# server has read the request (bytes in, none unread, seen by ss on the
+# server's side of that connection: waiting for the server to read them
+# all afterwards would race with the server closing the connections of
+# the clients that went), so that recd, asked next, comes after them.
+cat >"$WORK/askgo.py" <<'PY'
+import socket, subprocess, sys, time
 host, port = sys.argv[1].rsplit(":", 1)
+def read_by_server(cport):
+    out = subprocess.run(["ss", "-H", "-tni", "state", "all",
+        "( sport = :%s and dport = :%d )" % (port, cport)],
+        capture_output=True, text=True).stdout.split("\n")
+    for i, line in enumerate(out):
+        if line[:1] not in ("", " ", "\t") and line.split()[1] == "0" and \
+                i + 1 < len(out) and "bytes_received:" in out[i + 1] and \
+                "bytes_received:0 " not in out[i + 1] + " ":
+            return True
+    return False
 for m in ("hangd1", "hangd2", "hangd3"):
     s = socket.create_connection((host, int(port)))
     s.sendall(b"GET /lookup/corp.example.com/%s@v1.0.0 HTTP/1.1\r\nHost: sumdb\r\n\r\n" % m.encode())
+    cport = s.getsockname()[1]
+    deadline = time.time() + 30
+    while not read_by_server(cport):
+        if time.time() > deadline:
+            sys.exit("%s: the server did not read the request" % m)
+        time.sleep(0.05)
     s.close()
+print("yes")
 PY
-# recd must come after them: wait until the server has read all three
-# (their connections closed by the clients, still open on its side)
-expect 0 '^yes$' "three clients asked and went while a miss was running" -- ok_if wait_for 30 requests_read "$S3" 4
+expect 0 '^yes$' "three clients asked and went while a miss was running" -- python3 "$WORK/askgo.py" "${S3#http://}"
 curl -s --max-time 60 -o "$WORK/recd.body" -w '%{http_code}\n' "$S3/lookup/corp.example.com/recd@v1.0.0" \
     >"$WORK/recd.st" 2>&1 &
 PIDS="$PIDS $!"
