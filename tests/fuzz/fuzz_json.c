@@ -3,7 +3,10 @@
  * log's message may hold.  The output is one JSON string literal (RFC
  * 8259: no raw control byte, every escape well formed, UTF-8 throughout)
  * that decodes to the input with each byte that does not begin a
- * well-formed UTF-8 sequence replaced by U+FFFD.  The reference decoder
+ * well-formed UTF-8 sequence replaced by U+FFFD.  As json.h promises, no
+ * control character is left raw for a terminal to act on: not DEL, not
+ * the C1 controls U+0080 to U+009F (U+009B is a one-byte CSI to some
+ * terminals), which JSON itself would allow.  The reference decoder
  * here computes code points, where json.c checks byte ranges. */
 #include "config.h"
 
@@ -146,6 +149,8 @@ SDB_FUZZ_TARGET(json)
 			__builtin_trap();
 		} else if ((k = ref_utf8(out + i, olen - 1 - i, &cp)) == 0) {
 			__builtin_trap();
+		} else if (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+			__builtin_trap();   /* a control written raw */
 		} else {
 			memcpy(got + gn, out + i, k);
 			gn += k;
