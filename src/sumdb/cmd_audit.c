@@ -370,6 +370,15 @@ cmd_audit(int argc, char **argv)
 	}
 	/* the state's messages name its file */
 	if ((err = sdb_state_open(&st, state_path, r.vkey, &eb)) != SDB_OK) {
+		/* --no-first-run and a --state whose directory is gone with it
+		 * (a cache evicted whole): a lost state, not a state file that
+		 * could not be created (a name no state file may have is still
+		 * refused as such, SDB_ERR_INVALID) */
+		if (no_first_run && err == SDB_ERR_IO && stat(state_path, &nsb) != 0 &&
+		    errno == ENOENT) {
+			err = no_accepted_tree(&r, state_path, json, &printed, &eb);
+			goto out;
+		}
 		cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 		goto out;
 	}

@@ -282,6 +282,19 @@ expect 1 'no tree accepted .*/nohome/\.local/state/csumdb/.*\.state does not exi
 	"--no-first-run, no default state: exit 1" -- \
 	env -u XDG_STATE_HOME HOME="$WORK/nohome" "$SUMDB" audit --url "$PROXY_URL" --no-first-run "$VKEY"
 expect 0 '^yes$' "... and nothing is made under the home directory" -- ok_if test ! -e "$WORK/nohome"
+# ... also a --state whose directory is gone with it (a cache evicted
+# whole): a lost state, not a state file that could not be created
+expect 1 '^sumdb audit: no tree accepted .*/gone/lost\.state does not exist.*restore it' \
+	"--no-first-run, the --state directory gone too: exit 1, the state said lost" -- \
+	sa --state "$WORK/gone/lost.state" --no-first-run
+expect 1 '^\{"status":"no-accepted-tree","detail":".*/gone/lost\.state does not exist.*"\}$' \
+	"... and in --json, its own status" -- \
+	sh -c "'$SUMDB' audit --json --no-first-run --state '$WORK/gone/lost.state' --url '$PROXY_URL' '$VKEY' 2>/dev/null"
+expect 0 '^yes$' "... and nothing is made" -- ok_if test ! -e "$WORK/gone"
+# twins: a name no state file may have is refused as such, also here
+expect 1 'no state file named' "--no-first-run --state '': refused" -- sa --state "" --no-first-run
+expect 1 'a state in memory would be forgotten' "--no-first-run --state :memory:: refused" -- \
+	sa --state :memory: --no-first-run
 expect 1 'no tree accepted' "--no-first-run, the log unreachable: the same (nothing is fetched)" -- \
 	"$SUMDB" audit --state "$LOST" --url http://127.0.0.1:1 --no-first-run "$VKEY"
 expect 1 '^\{"status":"no-accepted-tree","detail":".*lost.state.*"\}$' \
