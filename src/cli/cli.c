@@ -18,19 +18,23 @@
 #include "crypto.h"
 #include "csumdb/err.h"
 
+const char *
+cli_input_name(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
+}
 
 char *
 cli_read_file(const char *path, size_t max, size_t *len, struct sdb_errbuf *eb)
 {
 	FILE *f = stdin;
-	const char *name = "standard input";
+	const char *name = cli_input_name(path);
 	char *buf;
 	size_t n = 0;
 
 	*len = 0;
 	if (path != NULL && strcmp(path, "-") != 0) {
 		f = fopen(path, "rbe");
-		name = path;
 		if (f == NULL) {
 			sdb_errf(eb, SDB_ERR_IO, "%s: %s", path, strerror(errno));
 			return NULL;

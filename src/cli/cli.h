@@ -24,6 +24,9 @@ enum {
 
 struct sdb_errbuf;
 
+/* How messages name an input path: "standard input" for "-" or NULL. */
+const char *cli_input_name(const char *path);
+
 /*
  * Reads all of path ("-" or NULL: standard input) into a malloc'ed buffer,
  * NUL-terminated for convenience (the NUL is not counted in *len).  Refuses

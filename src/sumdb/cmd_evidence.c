@@ -211,7 +211,7 @@ cmd_evidence(int argc, char **argv)
 out:
 	if (detail[0] != '\0') {
 		cli_linef(stderr, "sumdb evidence: %s", detail);
-		/* --json: "could not read" must not look like "no evidence" (no object) */
+		/* --json: "could not read" must not look like "no evidence" (the summary) */
 		if (p.json)
 			json_status(stdout, "status", "could-not-check", detail);
 	}

@@ -118,7 +118,7 @@ cmd_verify_proof(int argc, char **argv)
 	 * called an invalid proof. */
 	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, &record, &eb)) != SDB_OK) {
 		snprintf(detail, sizeof detail, "%s: not a go.sum record: %s",
-		    strcmp(recpath, "-") == 0 ? "standard input" : recpath,
+		    cli_input_name(recpath),
 		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
@@ -150,7 +150,7 @@ cmd_verify_proof(int argc, char **argv)
 	/* a note over the limit is not read, as verify-note does not */
 	if (err == SDB_ERR_TOO_LARGE) {
 		snprintf(detail, sizeof detail, "%s: %s",
-		    strcmp(ppath, "-") == 0 ? "standard input" : ppath, sdb_errmsg(&eb, err));
+		    cli_input_name(ppath), sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
 	if (err != SDB_OK) {
@@ -164,7 +164,7 @@ cmd_verify_proof(int argc, char **argv)
 			printf("}\n");
 		}
 		cli_linef(stderr, "sumdb verify-proof: %s: %s: INVALID: %s%s%s",
-		    strcmp(ppath, "-") == 0 ? "standard input" : ppath, module,
+		    cli_input_name(ppath), module,
 		    kind != NULL ? kind : "", kind != NULL ? ": " : "", sdb_errmsg(&eb, err));
 		status = EXIT_VERIFY;
 		goto out;

@@ -89,7 +89,7 @@ cmd_verify_note(int argc, char **argv)
 	}
 	if (optind < argc)
 		path = argv[optind];
-	what = path != NULL && strcmp(path, "-") != 0 ? path : "standard input";
+	what = cli_input_name(path);
 
 	err = sdb_note_verifier_from_arg(&v, vkey, &eb);
 	if (err != SDB_OK) {

@@ -293,7 +293,7 @@ cmd_add(int argc, char **argv)
 		size_t len = 0;
 		char *input;
 
-		names[i] = path == NULL || strcmp(path, "-") == 0 ? "standard input" : path;
+		names[i] = cli_input_name(path);
 		input = cli_read_file(path, SDB_MAX_GOSUM_SIZE, &len, &eb);
 		if (input == NULL) {
 			cli_progress_break(&bar);
