@@ -35,4 +35,14 @@
 	SDB_FUZZ_ENTRY(name)                                                  \
 	int sdb_fuzz_##name(const uint8_t *data, size_t size)
 
+/*
+ * For a target that reads files: sdb_fuzz_dir_make makes a new directory
+ * TMPDIR/csumdb-fuzz-XXXXXX (TMPDIR unset or empty: /tmp) into dir[0..cap)
+ * and traps when it cannot; sdb_fuzz_dir_empty removes the files in it
+ * (not subdirectories), and dir itself when remove_dir.  A dir of "" is
+ * left alone.
+ */
+void sdb_fuzz_dir_make(char *dir, size_t cap);
+void sdb_fuzz_dir_empty(const char *dir, int remove_dir);
+
 #endif

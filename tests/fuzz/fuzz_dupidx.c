@@ -16,7 +16,6 @@
  * sorted set, each (key, id) once. */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,32 +37,13 @@ struct pairs {
 static void
 teardown(void)
 {
-	DIR *d;
-	struct dirent *e;
-	char p[8400];
-
-	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		(void)unlink(p);
-	}
-	closedir(d);
-	(void)rmdir(dir);
+	sdb_fuzz_dir_empty(dir, 1);
 }
 
 static void
 setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/csumdb-fuzz-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		dir[0] = '\0';
-		__builtin_trap();
-	}
+	sdb_fuzz_dir_make(dir, sizeof dir);
 	atexit(teardown);
 	snprintf(state, sizeof state, "%s/state", dir);
 	snprintf(set_path, sizeof set_path, "%s-dups", state);

@@ -20,7 +20,6 @@
  * wrote them. */
 #include "config.h"
 
-#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,29 +66,9 @@ static uint8_t *image;   /* the state file as made */
 static size_t image_len;
 
 static void
-remove_all(int rmd)
-{
-	DIR *d;
-	struct dirent *e;
-	char p[8400];
-
-	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		(void)unlink(p);
-	}
-	closedir(d);
-	if (rmd)
-		(void)rmdir(dir);
-}
-
-static void
 teardown(void)
 {
-	remove_all(1);
+	sdb_fuzz_dir_empty(dir, 1);
 	sdb_note_verifier_free(verifier);
 	free(vkey);
 	free(image);
@@ -99,7 +78,6 @@ static void
 setup(void)
 {
 	static const char *const ev[] = { "evidence one\n", "evidence two\n" };
-	const char *tmp = getenv("TMPDIR");
 	struct sdb_note_signer *s = NULL;
 	struct sdb_state *st = NULL;
 	struct sdb_state_dups dups = { 256, 32 };
@@ -113,11 +91,7 @@ setup(void)
 
 	if (sdb_crypto_init() != SDB_OK)
 		__builtin_trap();
-	snprintf(dir, sizeof dir, "%s/csumdb-fuzz-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		dir[0] = '\0';
-		__builtin_trap();
-	}
+	sdb_fuzz_dir_make(dir, sizeof dir);
 	atexit(teardown);
 	snprintf(path, sizeof path, "%s/state", dir);
 	tree.n = TREE_SIZE;
@@ -271,7 +245,7 @@ SDB_FUZZ_TARGET(state)
 		setup();
 	if (size > 65536)
 		return 0;
-	remove_all(0);
+	sdb_fuzz_dir_empty(dir, 0);
 	if ((fp = fopen(path, "wb")) == NULL || fwrite(image, 1, image_len, fp) != image_len ||
 	    fclose(fp) != 0)
 		__builtin_trap();

@@ -12,7 +12,6 @@
  * marked immutable. */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,23 +43,10 @@ static struct sdb_note_verifier *verifier;
 static void
 teardown(void)
 {
-	DIR *d;
-	struct dirent *e;
-	char p[8400];
-
 	sdbd_handlers_free(handlers);
 	sdbd_log_close(log_);
 	sdb_note_verifier_free(verifier);
-	if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		(void)unlink(p);
-	}
-	closedir(d);
-	(void)rmdir(dir);
+	sdb_fuzz_dir_empty(dir, 1);
 }
 
 /* A go.sum of LOG_SIZE module versions, each with both lines. */
@@ -88,7 +74,6 @@ setup(void)
 	struct sdb_note_signer *s = NULL;
 	struct sdbd_log_options o;
 	struct sdbd_import im;
-	const char *tmp = getenv("TMPDIR");
 	char buf[256], *vkey = NULL, *text;
 	int64_t *ids;
 	size_t len;
@@ -96,11 +81,7 @@ setup(void)
 
 	if (sdb_crypto_init() != SDB_OK)
 		__builtin_trap();
-	snprintf(dir, sizeof dir, "%s/csumdb-fuzz-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		dir[0] = '\0';
-		__builtin_trap();
-	}
+	sdb_fuzz_dir_make(dir, sizeof dir);
 	atexit(teardown);
 	snprintf(db, sizeof db, "%s/log.db", dir);
 	snprintf(key, sizeof key, "%s/log.key", dir);
