@@ -555,25 +555,19 @@ no_admin(struct sdb_errbuf *eb, const char *db_path, const char *what, const cha
 }
 
 /* The CODE of an "error CODE\n" answer, the text s up to the newline:
- * "-" and decimal digits without a leading zero, as reply_error writes an
- * enum sdb_err.  Returns the code when it is one of enum sdb_err,
- * SDB_ERR_IO for any other such number (a newer server's code: its
- * message still says what went wrong), and 1 when s is not a number of
- * that form (strtol would read "-31junk" as -31, a conflict). */
+ * "-" and a canonical decimal (sdb_parse_int63) other than 0, as
+ * reply_error writes an enum sdb_err.  Returns the code when it is one of
+ * enum sdb_err, SDB_ERR_IO for any other such number (a newer server's
+ * code: its message still says what went wrong), and 1 when s is not a
+ * number of that form (strtol would read "-31junk" as -31, a conflict). */
 static int
 parse_code(const char *s, size_t n)
 {
-	int v = 0;
-	size_t i;
+	int64_t v;
 
-	if (n < 2 || n > 4 || s[0] != '-' || s[1] == '0')
+	if (n < 2 || s[0] != '-' || !sdb_parse_int63(s + 1, n - 1, &v) || v == 0)
 		return 1;
-	for (i = 1; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return -v >= SDB_ERR_LOCKED ? -v : SDB_ERR_IO;
+	return -v >= SDB_ERR_LOCKED ? (int)-v : SDB_ERR_IO;
 }
 
 int
