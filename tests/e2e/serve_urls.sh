@@ -50,30 +50,30 @@ done
 expect 1 "^sumdbd serve: --upstream: http://proxy\.example/x\?a=1: a URL with a query" \
 	"--upstream with a query: refused at start" -- \
 	serve --no-public --private corp.example.com --upstream 'http://proxy.example/x?a=1'
-: >"$WORK/cred2.out"
-for u in 'alice:s3cret@proxy.example/x' 'ftp://alice:s3cret@proxy.example/' \
-    'http://alice:s3/cret@proxy.example/' "file://$WORK,alice:s3cret@proxy.example"; do
-	serve --no-public --private corp.example.com --upstream "$u" >"$WORK/cred1.out" 2>&1
-	st=$?
-	expect 0 '^1 yes$' "--upstream $u: refused at start (exit 1, saying so)" -- \
-		sh -c "printf '%s ' $st; grep -q '^sumdbd serve: --upstream: ' '$WORK/cred1.out' && echo yes"
-	cat "$WORK/cred1.out" >>"$WORK/cred2.out"
-done
+# upstream_refused OUT URL...: each --upstream URL is refused at start
+# (exit 1, saying so); all that serve said is gathered in $WORK/OUT.
+upstream_refused() {
+	_ur_out=$1
+	shift
+	: >"$WORK/$_ur_out"
+	for u in "$@"; do
+		serve --no-public --private corp.example.com --upstream "$u" >"$WORK/cred1.out" 2>&1
+		st=$?
+		expect 0 '^1 yes$' "--upstream $u: refused at start (exit 1, saying so)" -- \
+			sh -c "printf '%s ' $st; grep -q '^sumdbd serve: --upstream: ' '$WORK/cred1.out' && echo yes"
+		cat "$WORK/cred1.out" >>"$WORK/$_ur_out"
+	done
+}
+upstream_refused cred2.out 'alice:s3cret@proxy.example/x' 'ftp://alice:s3cret@proxy.example/' \
+    'http://alice:s3/cret@proxy.example/' "file://$WORK,alice:s3cret@proxy.example"
 expect 0 '^none$' "... and none of those messages shows the password" -- \
 	sh -c "grep -e s3cret -e cret@ '$WORK/cred2.out' || echo none"
 # A ',' or '|' in a password splits the list inside it ("https://alice:s3c"
 # and "ret@proxy.example/"): the first part, refused, is not quoted either,
 # for the user name and the start of the password are in it.
-: >"$WORK/cred3.out"
-for u in 'https://alice:s3c,ret@proxy.example/' 'https://alice:s3c|ret@proxy.example/' \
+upstream_refused cred3.out 'https://alice:s3c,ret@proxy.example/' 'https://alice:s3c|ret@proxy.example/' \
     'alice:s3c,ret@proxy.example' 'https://alice:s3c/r,et@proxy.example/' \
-    'https://alice:s3c,r,et@proxy.example/'; do
-	serve --no-public --private corp.example.com --upstream "$u" >"$WORK/cred1.out" 2>&1
-	st=$?
-	expect 0 '^1 yes$' "--upstream $u: refused at start (exit 1, saying so)" -- \
-		sh -c "printf '%s ' $st; grep -q '^sumdbd serve: --upstream: ' '$WORK/cred1.out' && echo yes"
-	cat "$WORK/cred1.out" >>"$WORK/cred3.out"
-done
+    'https://alice:s3c,r,et@proxy.example/'
 expect 0 '^none$' "... and none of those messages shows the user name or the password" -- \
 	sh -c "grep -e alice -e s3c '$WORK/cred3.out' || echo none"
 # the credentials of a later item do not hide an item refused on its own
