@@ -91,4 +91,13 @@
  * and 2 MiB 0.96 (4 MiB: 0.91), for 3.6% more lookups a second. */
 #define SDB_STORE_READER_CACHE_KIB 2048
 
+/* The size the writer cuts the write-ahead log (PATH-wal) back to, in
+ * bytes, each time SQLite starts it over after a checkpoint.  Without a
+ * limit the file stays as large as the largest it ever was: one add of
+ * 200,000 go.sum lines is one transaction of some 55 MB, and the file
+ * kept those 55 MB for as long as the server ran.  SQLite checkpoints
+ * every 1000 pages (4 MB of 4 KiB pages), so a log of small batches
+ * stays under this and is never cut. */
+#define SDB_STORE_WAL_LIMIT (8 * 1024 * 1024)
+
 #endif

@@ -640,6 +640,16 @@ store_open(struct sdb_store **out, const char *path, enum sdb_store_mode mode, i
 		sqlite3_finalize(st);
 		if ((rc = exec_sql(s, "PRAGMA synchronous=FULL", "synchronous", eb)) != SDB_OK)
 			goto fail;
+		/* SQLite reuses the -wal from its start after a checkpoint but
+		 * keeps its length: cut it back then (SDB_STORE_WAL_LIMIT). */
+		{
+			char pragma[64];
+
+			snprintf(pragma, sizeof pragma, "PRAGMA journal_size_limit=%d",
+			         SDB_STORE_WAL_LIMIT);
+			if ((rc = exec_sql(s, pragma, "journal_size_limit", eb)) != SDB_OK)
+				goto fail;
+		}
 	} else {
 		char pragma[64];
 

@@ -1199,6 +1199,63 @@ test_disk_full(void)
 	sdb_store_close(w);
 }
 
+/* Size of path's -wal file, -1 when there is none. */
+static long long
+wal_size(const char *path)
+{
+	char wal[1100];
+	struct stat sb;
+
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	return stat(wal, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* The write-ahead log a reader's long snapshot made large is cut back to
+ * SDB_STORE_WAL_LIMIT once SQLite starts it over, not kept at its
+ * largest for as long as the writer runs. */
+static void
+test_wal_shrinks(void)
+{
+	char path[1024];
+	struct sdb_store *w = fresh("walsize.db", 3, path, sizeof path);
+	struct sdb_store *r = NULL;
+	static uint8_t big[60000];
+	int64_t n = 3;
+	long long high;
+	size_t i;
+
+	memset(big, 'x', sizeof big);
+	CU_ASSERT_EQUAL_FATAL(sdb_store_open(&r, path, SDB_STORE_READ, NULL), SDB_OK);
+	/* while the reader's snapshot is open, no checkpoint can pass it */
+	CU_ASSERT_EQUAL_FATAL(sdb_store_snapshot_begin(r, NULL), SDB_OK);
+	assert_state(r, 3);
+	while (wal_size(path) < 2LL * SDB_STORE_WAL_LIMIT) {
+		struct batch *bt = batch_new(n, n + 20);
+		struct sdb_errbuf eb = { "" };
+
+		for (i = 0; i < bt->nrecs; i++) {
+			bt->recs[i].text = big;
+			bt->recs[i].text_len = sizeof big;
+		}
+		CU_ASSERT_EQUAL_FATAL(batch_append(w, bt, &eb), SDB_OK);
+		batch_free(bt);
+		n += 20;
+	}
+	high = wal_size(path);
+	sdb_store_snapshot_end(r);
+	/* the first commit checkpoints the whole log (no reader is in it),
+	 * the second starts it over */
+	grow(w, n, n + 1);
+	grow(w, n + 1, n + 2);
+	CU_ASSERT(wal_size(path) <= SDB_STORE_WAL_LIMIT);
+	if (wal_size(path) > SDB_STORE_WAL_LIMIT)
+		fprintf(stderr, "wal_shrinks: -wal of %lld bytes, %lld at its largest, limit %d\n",
+		        wal_size(path), high, SDB_STORE_WAL_LIMIT);
+	assert_state(r, n + 2);
+	sdb_store_close(r);
+	sdb_store_close(w);
+}
+
 void
 unit_register(void)
 {
@@ -1216,6 +1273,7 @@ unit_register(void)
 		{ "record_rules", test_record_rules },
 		{ "reopen", test_reopen },
 		{ "disk_full", test_disk_full },
+		{ "wal_shrinks", test_wal_shrinks },
 		{ NULL, NULL },
 	};
 	unit_suite("store", tests);
