@@ -201,6 +201,17 @@ int sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_
                    size_t *note_len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /*
+ * The signed tree of the smallest size larger than n (n = -1: the first
+ * one), as sdb_store_latest: one read of the trees' primary key, so that
+ * the trees can be walked in size order alongside another walk (fsck's
+ * of the records) without holding them all.  Returns SDB_OK,
+ * SDB_ERR_NOT_FOUND (no tree larger than n), SDB_ERR_IO, SDB_ERR_NOMEM
+ * or SDB_ERR_INTERNAL.
+ */
+int sdb_store_tree_after(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **note,
+                         size_t *note_len, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+
+/*
  * The number of records, which is the size of the tree the tiles cover
  * (and of the latest tree, outside a batch).  Inside a writer's batch it
  * includes the batch's records added so far.

@@ -95,6 +95,7 @@ enum {
 	ST_CONFIG_SET,
 	ST_LATEST,
 	ST_TREE,
+	ST_TREE_AFTER,
 	ST_TREE_INSERT,
 	ST_COUNT,
 	ST_COUNT_TREES,
@@ -128,6 +129,7 @@ static const char *const stmt_sql[ST_NUM] = {
 	                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_LATEST] = "SELECT size, hash, note FROM trees ORDER BY size DESC LIMIT 1",
 	[ST_TREE] = "SELECT size, hash, note FROM trees WHERE size = ?1",
+	[ST_TREE_AFTER] = "SELECT size, hash, note FROM trees WHERE size > ?1 ORDER BY size LIMIT 1",
 	[ST_TREE_INSERT] = "INSERT INTO trees(size, hash, note) VALUES (?1, ?2, ?3)",
 	/* max() of the INTEGER PRIMARY KEY is one b-tree descent. */
 	[ST_COUNT] = "SELECT coalesce(max(id) + 1, 0) FROM records",
@@ -917,12 +919,15 @@ tree_query(struct sdb_store *s, int id, int64_t n, struct sdb_tree *tree, uint8_
 		*note = NULL;
 	if ((rc = stmt_get(s, id, &st, eb)) != SDB_OK)
 		return rc;
-	if (id == ST_TREE)
+	if (id != ST_LATEST)
 		sqlite3_bind_int64(st, 1, n);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		rc = id == ST_TREE ? sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree of size %lld", (long long)n)
-		                   : sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree yet");
+	if (rc == SQLITE_DONE && id == ST_TREE)
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree of size %lld", (long long)n);
+	else if (rc == SQLITE_DONE && id == ST_TREE_AFTER)
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree larger than %lld", (long long)n);
+	else if (rc == SQLITE_DONE)
+		rc = sdb_errf(eb, SDB_ERR_NOT_FOUND, "no signed tree yet");
 	else if (rc == SQLITE_ROW)
 		rc = tree_row(st, tree, note, note_len, eb);
 	else
@@ -943,6 +948,13 @@ sdb_store_tree(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **
                size_t *note_len, struct sdb_errbuf *eb)
 {
 	return tree_query(s, ST_TREE, n, tree, note, note_len, eb);
+}
+
+int
+sdb_store_tree_after(struct sdb_store *s, int64_t n, struct sdb_tree *tree, uint8_t **note,
+                     size_t *note_len, struct sdb_errbuf *eb)
+{
+	return tree_query(s, ST_TREE_AFTER, n, tree, note, note_len, eb);
 }
 
 /* One integer from the one-row query which, for what ("counting records"). */

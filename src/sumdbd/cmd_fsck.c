@@ -33,11 +33,6 @@
 /* Problems beyond this many are counted, not printed. */
 #define FSCK_MAX_REPORTS 50
 
-struct tree_row {
-	int64_t n;
-	sdb_hash hash;
-};
-
 struct fsck {
 	struct sdb_store *w;           /* writer handle: tile reads */
 	struct sdb_note_verifier *v;
@@ -47,8 +42,14 @@ struct fsck {
 		int w;
 		uint8_t buf[SDB_STORE_TILE_MAX_BYTES];
 	} tiles[NLEVELS];
-	struct tree_row *trees;
-	size_t ntrees, trees_cap, next_tree;
+	/* The trees are verified in a walk of their own, counted, and
+	 * read again one by one, in size order, as the records reach each
+	 * size: a log signs about as many trees as it holds records, and
+	 * none is held in memory. */
+	size_t ntrees;
+	int64_t latest;                /* the largest tree's size, -1: none */
+	struct sdb_tree next;          /* the next tree to compare a root with */
+	int have_next;
 	size_t problems;
 	int64_t records, tiles_checked;
 	struct cli_progress bar;       /* of the notes, then the records, on a terminal */
@@ -96,16 +97,7 @@ tree_cb(void *arg, const struct sdb_tree *t, const uint8_t *note, size_t len)
 		    (long long)nt.n);
 	else if (memcmp(nt.hash.b, t->hash.b, SDB_HASH_SIZE) != 0)
 		problem(f, "tree %lld: its stored root is not the root its note signs", (long long)t->n);
-	if (f->ntrees == f->trees_cap) {
-		size_t cap = f->trees_cap ? 2 * f->trees_cap : 64;
-		struct tree_row *p = realloc(f->trees, cap * sizeof *p);
-		if (p == NULL)
-			return SDB_ERR_NOMEM;
-		f->trees = p;
-		f->trees_cap = cap;
-	}
-	f->trees[f->ntrees].n = t->n;
-	f->trees[f->ntrees].hash = t->hash;
+	f->latest = t->n;
 	f->ntrees++;
 	cli_progress_show(&f->bar, (int64_t)f->ntrees);
 	return 0;
@@ -153,18 +145,41 @@ check_tile(struct fsck *f, int L)
 	return 0;
 }
 
-static void
+/* Reads the tree after f->next (the first when f->next.n is -1) into
+ * f->next; f->have_next 0 when there is none.  Returns 0, or the store's
+ * error (said on stderr). */
+static int
+next_tree(struct fsck *f)
+{
+	struct sdb_errbuf eb = { { 0 } };
+	int rc = sdb_store_tree_after(f->w, f->next.n, &f->next, NULL, NULL, &eb);
+
+	f->have_next = rc == SDB_OK;
+	if (rc == SDB_OK || rc == SDB_ERR_NOT_FOUND)
+		return 0;
+	cli_progress_break(&f->bar);
+	cli_linef(stderr, "sumdbd fsck: %s", sdb_errmsg(&eb, rc));
+	return rc;
+}
+
+/* Compares the root of the records so far with the signed tree of that
+ * size, if there is one. */
+static int
 check_trees_at(struct fsck *f)
 {
-	while (f->next_tree < f->ntrees && f->trees[f->next_tree].n == f->fr.n) {
+	int rc;
+
+	while (f->have_next && f->next.n == f->fr.n) {
 		sdb_hash root;
 
 		sdb_tlog_frontier_root(&f->fr, &root);
-		if (memcmp(root.b, f->trees[f->next_tree].hash.b, SDB_HASH_SIZE) != 0)
+		if (memcmp(root.b, f->next.hash.b, SDB_HASH_SIZE) != 0)
 			problem(f, "signed tree %lld: its root is not the root of the first %lld "
 			    "records", (long long)f->fr.n, (long long)f->fr.n);
-		f->next_tree++;
+		if ((rc = next_tree(f)) != 0)
+			return rc;
 	}
+	return 0;
 }
 
 static int
@@ -209,8 +224,7 @@ record_cb(void *arg, const struct sdb_store_record *rec)
 			f->tiles[L].w = 0;
 		}
 	}
-	check_trees_at(f);
-	return 0;
+	return check_trees_at(f);
 }
 
 static int
@@ -359,6 +373,7 @@ cmd_fsck(int argc, char **argv)
 		return EXIT_LOCAL;
 	}
 	sdb_tlog_frontier_init(&f->fr);
+	f->latest = -1;
 	rc = sdb_store_open(&f->w, db, drop ? SDB_STORE_WRITE : SDB_STORE_CHECK, &eb);
 	if (rc == SDB_ERR_LOCKED) {
 		cli_linef(stderr, "sumdbd fsck: %s: %s", db, sdb_errmsg(&eb, rc));
@@ -418,7 +433,11 @@ cmd_fsck(int argc, char **argv)
 	}
 	if (f->ntrees == 0)
 		problem(f, "no signed tree at all (not even the empty one)");
-	check_trees_at(f);   /* the empty tree */
+	f->next.n = -1;
+	if ((rc = next_tree(f)) != 0 || (rc = check_trees_at(f)) != 0) {   /* the empty tree */
+		status = fail_status(rc);
+		goto out;
+	}
 	{
 		/* the bar's total: the records' largest id + 1 (a gap is damage) */
 		int64_t count = 0;
@@ -446,19 +465,23 @@ cmd_fsck(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (; f->next_tree < f->ntrees; f->next_tree++)
-		problem(f, "signed tree %lld is larger than the %lld records",
-		    (long long)f->trees[f->next_tree].n, (long long)f->records);
+	while (f->have_next) {
+		problem(f, "signed tree %lld is larger than the %lld records", (long long)f->next.n,
+		    (long long)f->records);
+		if ((rc = next_tree(f)) != 0) {
+			status = fail_status(rc);
+			goto out;
+		}
+	}
 	/* sumdbd writes records, tiles and their tree in one transaction, so
 	 * records past the latest tree were never signed (nor served), and
 	 * sumdbd serve and add refuse to go on with them. */
-	if (f->ntrees > 0 && f->trees[f->ntrees - 1].n < f->records)
+	if (f->ntrees > 0 && f->latest < f->records)
 		problem(f, "%lld record%s past the latest signed tree (size %lld): never signed, "
 		    "unless the key's checkpoint holds a larger tree (sumdbd status says); "
 		    "sumdbd fsck --drop-unsigned removes them, after that check",
-		    (long long)(f->records - f->trees[f->ntrees - 1].n),
-		    f->records - f->trees[f->ntrees - 1].n == 1 ? "" : "s",
-		    (long long)f->trees[f->ntrees - 1].n);
+		    (long long)(f->records - f->latest), f->records - f->latest == 1 ? "" : "s",
+		    (long long)f->latest);
 	expected_tiles = f->tiles_checked;
 	rc = sdb_store_foreach_tile(f->w, count_tile, &stored_tiles, &eb);
 	if (rc != SDB_OK) {
@@ -484,7 +507,6 @@ out:
 	sdb_store_close(rd);
 	sdb_store_close(f->w);
 	sdb_note_verifier_free(f->v);
-	free(f->trees);
 	free(vkey);
 	free(f);
 	return status;

@@ -1199,6 +1199,35 @@ test_disk_full(void)
 	sdb_store_close(w);
 }
 
+/* The trees walked one by one in size order, from the first. */
+static void
+test_tree_after(void)
+{
+	char path[1024];
+	struct sdb_store *w = fresh("after.db", 0, path, sizeof path);
+	struct sdb_errbuf eb = { "" };
+	struct sdb_tree t, want;
+	uint8_t *note = NULL;
+	size_t len = 0;
+
+	grow(w, 0, 5);
+	grow(w, 5, 300);
+	CU_ASSERT_EQUAL(sdb_store_tree_after(w, -1, &t, NULL, NULL, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(t.n, 0);
+	CU_ASSERT_EQUAL(sdb_store_tree_after(w, 0, &t, &note, &len, NULL), SDB_OK);
+	want = fake_tree(5, 0);
+	CU_ASSERT(t.n == 5 && memcmp(t.hash.b, want.hash.b, 32) == 0);
+	CU_ASSERT(note != NULL && len == strlen("note for 5\n") && memcmp(note, "note for 5\n", len) == 0);
+	free(note);
+	CU_ASSERT_EQUAL(sdb_store_tree_after(w, 4, &t, NULL, NULL, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(t.n, 5);
+	CU_ASSERT_EQUAL(sdb_store_tree_after(w, 5, &t, NULL, NULL, NULL), SDB_OK);
+	CU_ASSERT_EQUAL(t.n, 300);
+	CU_ASSERT_EQUAL(sdb_store_tree_after(w, 300, &t, NULL, NULL, &eb), SDB_ERR_NOT_FOUND);
+	CU_ASSERT(strstr(eb.msg, "no signed tree larger than 300") != NULL);
+	sdb_store_close(w);
+}
+
 /* Size of path's -wal file, -1 when there is none. */
 static long long
 wal_size(const char *path)
@@ -1274,6 +1303,7 @@ unit_register(void)
 		{ "reopen", test_reopen },
 		{ "disk_full", test_disk_full },
 		{ "wal_shrinks", test_wal_shrinks },
+		{ "tree_after", test_tree_after },
 		{ NULL, NULL },
 	};
 	unit_suite("store", tests);
