@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,11 +174,54 @@ struct sdb_store {
 	sqlite3_stmt *st[ST_NUM];
 };
 
-/* Turns a SQLite failure into an sdb_err with SQLite's message. */
+/* What to do about a file that could not be written or made for the
+ * reason e (an errno value), or NULL when there is nothing to add. */
+static const char *
+errno_advice(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return "its file system is full, or the user's quota is used up: free space "
+		       "there, then try again";
+	case EFBIG:
+		return "a file size limit stops it from growing (ulimit -f; LimitFSIZE= in a "
+		       "systemd unit): raise the limit, then try again";
+	case EACCES:
+	case EPERM:
+		return "let this user write the file and its directory (check owner and mode)";
+	case EROFS:
+		return "its file system is mounted read-only";
+	default:
+		return NULL;
+	}
+}
+
+/* This process has a finite file size limit (RLIMIT_FSIZE). */
+static int
+fsize_limited(void)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
+/*
+ * Turns a SQLite failure into an sdb_err with SQLite's message, and, for
+ * what the operator's surroundings cause (no space, a file size limit,
+ * permissions, another program holding the database), what to do about
+ * it: "disk I/O error" and "database is locked" alone say neither.
+ * SQLite's system errno is the errno of its last failed call, when it
+ * kept one: after a failed commit has been rolled back it may be gone,
+ * so a file size limit is named by getrlimit, not by EFBIG alone.
+ */
 static int
 sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 {
 	const char *msg = s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	int sys = s != NULL && s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+	const char *advice = NULL;
+	char why[160] = "";
 	int code;
 
 	switch (rc & 0xff) {
@@ -211,11 +255,43 @@ sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 	}
 	/* "disk I/O error", "unable to open database file": the system's
 	 * own reason says which (no space, permission denied, ...) */
-	if (code == SDB_ERR_IO && s != NULL && s->db != NULL && sqlite3_system_errno(s->db) != 0 &&
-	    ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN))
-		return sdb_errf(eb, code, "database: %s: %s (%s)", what, msg,
-		                strerror(sqlite3_system_errno(s->db)));
-	return sdb_errf(eb, code, "database: %s: %s", what, msg);
+	if (code == SDB_ERR_IO && sys != 0 &&
+	    ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN)) {
+		snprintf(why, sizeof why, " (%s)", strerror(sys));
+		advice = errno_advice(sys);
+	}
+	switch (code == SDB_ERR_IO && advice == NULL ? rc & 0xff : 0) {
+	case SQLITE_FULL:
+		/* SQLite says "full" of a short write, which a file size
+		 * limit also makes */
+		advice = fsize_limited() ? "the database's file system is full, or the file "
+		    "size limit (ulimit -f) of the process writing it is reached: free space "
+		    "there or raise the limit, then try again" : errno_advice(ENOSPC);
+		break;
+	case SQLITE_IOERR:
+		if (sys == 0 && fsize_limited())
+			advice = "the process writing the database has a file size limit "
+			    "(ulimit -f; LimitFSIZE= in a systemd unit), which the database may "
+			    "have outgrown: raise it, then try again";
+		else if (sys == 0)
+			advice = "the system gave no reason: check the database's file system and "
+			    "the kernel log (dmesg)";
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		advice = "another program holds a transaction on the database, such as an "
+		    "sqlite3 shell left in BEGIN: end it, then try again";
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		advice = errno_advice(EACCES);
+		break;
+	default:
+		break;
+	}
+	if (advice != NULL)
+		return sdb_errf(eb, code, "database: %s: %s%s: %s", what, msg, why, advice);
+	return sdb_errf(eb, code, "database: %s: %s%s", what, msg, why);
 }
 
 static int
@@ -361,8 +437,12 @@ lock_file(const char *path, const char *lp, int *fd, int *created, struct sdb_er
 				continue;   /* removed between the two opens */
 		}
 		if (*fd < 0) {
+			const char *adv;
+
 			e = errno;
-			return sdb_errf(eb, SDB_ERR_IO, "cannot open lock file %s: %s", lp, strerror(e));
+			adv = errno_advice(e);
+			return sdb_errf(eb, SDB_ERR_IO, "cannot open lock file %s: %s%s%s", lp,
+			                strerror(e), adv != NULL ? ": " : "", adv != NULL ? adv : "");
 		}
 		if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
 			e = errno;
@@ -733,9 +813,13 @@ sdb_store_create(const char *path, const char *name, const char *vkey, const cha
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int e = errno;
+		const char *adv;
+
 		if (e == EEXIST)
 			return sdb_errf(eb, SDB_ERR_EXISTS, "%s already exists; not overwriting it", path);
-		return sdb_errf(eb, SDB_ERR_IO, "cannot create %s: %s", path, strerror(e));
+		adv = errno_advice(e);
+		return sdb_errf(eb, SDB_ERR_IO, "cannot create %s: %s%s%s", path, strerror(e),
+		                adv != NULL ? ": " : "", adv != NULL ? adv : "");
 	}
 	close(fd);
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,31 @@ sdbd_log_name_ok(const char *name)
 	return seg > 0;
 }
 
+/* What to do when a file init makes cannot be made or written for the
+ * reason e (an errno value): "" when there is nothing to add. */
+static const char *
+write_advice(int e)
+{
+	switch (e) {
+	case EEXIST:
+		return " (refusing to overwrite a key file)";
+	case EACCES:
+	case EPERM:
+		return ": this user may not make files in its directory: run init as the "
+		    "user who may, or give a place this user may write (--key-out, --db)";
+	case EROFS:
+		return ": its file system is mounted read-only: give a place on another one";
+	case ENOSPC:
+	case EDQUOT:
+		return ": its file system is full, or the user's quota is used up: free space "
+		    "there, then run init again";
+	case EFBIG:
+		return ": a file size limit (ulimit -f) is reached: raise it, then run init again";
+	default:
+		return "";
+	}
+}
+
 /* Writes the new key to path, created exclusively with mode 0600. */
 static int
 write_key(const char *path, const struct sdb_note_signer *s)
@@ -113,8 +139,9 @@ write_key(const char *path, const struct sdb_note_signer *s)
 	buf[len++] = '\n';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		cli_linef(stderr, "sumdbd init: %s: %s%s", path, strerror(errno),
-		    errno == EEXIST ? " (refusing to overwrite a key file)" : "");
+		int e = errno;
+
+		cli_linef(stderr, "sumdbd init: %s: %s%s", path, strerror(e), write_advice(e));
 		sdb_memzero(buf, n);
 		sdb_secret_free(buf);
 		return 0;
@@ -136,8 +163,10 @@ write_key(const char *path, const struct sdb_note_signer *s)
 	sdb_memzero(buf, n);
 	sdb_secret_free(buf);
 	if (!ok) {
-		cli_linef(stderr, "sumdbd init: %s: cannot write the key: %s", path,
-		    strerror(errno));
+		int e = errno;
+
+		cli_linef(stderr, "sumdbd init: %s: cannot write the key: %s%s", path, strerror(e),
+		    write_advice(e));
 		unlink(path);
 	}
 	return ok;
@@ -243,6 +272,10 @@ cmd_init(int argc, char **argv)
 	struct stat sb;
 	int c, rc, status = EXIT_LOCAL, created_key = 0, created_db = 0;
 
+	/* Under a file size limit (ulimit -f) a write past it would kill
+	 * init by SIGXFSZ, leaving the files it made and saying nothing:
+	 * ignored, the write fails with EFBIG, which is reported and undone. */
+	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

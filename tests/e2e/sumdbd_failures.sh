@@ -1,0 +1,145 @@
+#!/bin/sh
+# sumdbd when its storage or its surroundings fail: what the operator is
+# told, and that nothing is left half done.
+#   - init where the database's directory may not be written, under a
+#     file size limit (ulimit -f; never killed by SIGXFSZ), and on a full
+#     file system: exit 1, a message naming the file, the reason and what
+#     to do, and no file left behind;
+#   - serve under a file size limit that its database outgrows: the add
+#     is refused with the reason, the server goes on serving;
+#   - add while another program (an sqlite3 shell) holds a transaction on
+#     the database: what holds it and what to do.
+# A case that cannot run here says why.
+. "$top_srcdir/tests/e2e/lib.sh"
+FS="$WORK/fs"
+MOUNTED=
+HOLDER=
+failures_cleanup() {
+	[ -n "$HOLDER" ] && kill -TERM "$HOLDER" 2>/dev/null && wait "$HOLDER" 2>/dev/null
+	[ -n "$MOUNTED" ] && { umount "$FS" 2>/dev/null || umount -l "$FS" 2>/dev/null; }
+	e2e_cleanup
+}
+trap failures_cleanup EXIT
+
+# left DIR: the files in DIR, one line, or "none".
+left() {
+	_l=$(ls -A "$1" | tr '\n' ' ')
+	echo "${_l:-none}"
+}
+
+# A command run as a user who is not root (modes do not bind root).
+if [ "$(id -u)" -eq 0 ]; then
+	if command -v setpriv >/dev/null 2>&1; then
+		as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+		chmod 0711 "$WORK"
+	else
+		as_user=
+	fi
+else
+	as_user() { "$@"; }
+fi
+
+# --- init in a directory this user may not write ---
+RO="$WORK/ro"
+mkdir "$RO" "$WORK/keys"
+"$SUMDBD" keygen ro.test.example | head -1 >"$WORK/keys/ro.key"
+chmod 0600 "$WORK/keys/ro.key"
+chmod 0711 "$WORK/keys"
+chmod 0555 "$RO"
+if [ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null 2>&1; then
+	echo "note: init in a read-only directory not checked: running as root without setpriv"
+else
+	[ "$(id -u)" -eq 0 ] && chown nobody "$WORK/keys/ro.key"
+	expect 1 "^sumdbd init: $RO/r\.db\.key: Permission denied: this user may not make files in its directory: .*--key-out" \
+		"init in a read-only directory: the key file, and what to do" -- \
+		as_user "$SUMDBD" init --db "$RO/r.db" --name ro.test.example
+	expect 1 "^sumdbd init: $RO/r\.db: cannot create $RO/r\.db: Permission denied: let this user write the file and its directory" \
+		"... and with --key, the database, and what to do" -- \
+		as_user "$SUMDBD" init --db "$RO/r.db" --key "$WORK/keys/ro.key"
+	expect 0 "^none$" "... and nothing is left there" -- left "$RO"
+fi
+
+# --- init under a file size limit ---
+# With SIGXFSZ's default action, as a shell or service manager leaves it:
+# a write past the limit would kill init, leaving its files behind.
+cat >"$WORK/fsize.py" <<'PY'
+import os, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+n = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+os.execv(sys.argv[2], sys.argv[2:])
+PY
+fsize() { python3 "$WORK/fsize.py" "$@"; }
+mkdir "$WORK/lim"
+for n in 1024 8192; do
+	expect 1 "^sumdbd init: $WORK/lim/l\.db: database: .*file size limit.*raise" \
+		"init under a file size limit of $n bytes: exit 1, the limit named" -- \
+		fsize $n "$SUMDBD" init --db "$WORK/lim/l.db" --name lim.test.example
+	expect 0 "^none$" "... and nothing is left behind" -- left "$WORK/lim"
+done
+
+# --- init on a full file system ---
+mkdir "$FS"
+if mount -t tmpfs -o size=64k tmpfs "$FS" 2>/dev/null; then
+	MOUNTED=yes
+	dd if=/dev/zero of="$FS/filler" bs=4k >/dev/null 2>&1
+	rm -f "$FS/filler"
+	dd if=/dev/zero of="$FS/filler" bs=4k count=14 >/dev/null 2>&1
+	expect 1 "^sumdbd init: $FS/f\.db: database: .*full.*: free space there, then try again" \
+		"init on a full file system: exit 1, and what to do" -- \
+		"$SUMDBD" init --db "$FS/f.db" --name full.test.example
+	expect 0 "^filler $" "... and nothing is left behind" -- left "$FS"
+	dd if=/dev/zero of="$FS/filler2" bs=4k >/dev/null 2>&1
+	expect 1 "^sumdbd init: $FS/f\.db\.key: cannot write the key: No space left on device: .*free space there, then run init again" \
+		"... even the key file cannot be written: said, and what to do" -- \
+		"$SUMDBD" init --db "$FS/f.db" --name full.test.example
+	expect 0 "^filler filler2 $" "... and nothing is left behind" -- left "$FS"
+	umount "$FS" && MOUNTED=
+else
+	echo "note: init on a full file system not checked: cannot mount a tmpfs here (needs root)"
+fi
+
+# --- serve under a file size limit its database outgrows ---
+DB="$WORK/s.db"
+"$SUMDBD" init --db "$DB" --name fail.test.example >"$WORK/init.out" 2>&1 ||
+	{ cat "$WORK/init.out"; exit 1; }
+gosum_lines 0 300 >"$WORK/a.sum"
+gosum_lines 300 2000 >"$WORK/b.sum"
+expect 0 "^added 300," "add 300 records" -- "$SUMDBD" add --db "$DB" "$WORK/a.sum"
+if command -v prlimit >/dev/null 2>&1; then
+	SUMDBD_WRAP="python3 $WORK/fsize.py -1" start_sumdbd "$DB"
+	prlimit --pid "$SUMDBD_PID" --fsize=0:unlimited || fail "prlimit"
+	expect 1 "file size limit.*raise" \
+		"serve's database outgrows its file size limit: the add says why" -- \
+		"$SUMDBD" add --db "$DB" "$WORK/b.sum"
+	expect 0 "^yes$" "... and the server goes on serving" -- \
+		ok_if curl -sf -o /dev/null "$URL/lookup/example.com/m7@v1.0.0"
+	prlimit --pid "$SUMDBD_PID" --fsize=unlimited:unlimited || fail "prlimit"
+	expect 0 "^added 1700," "... and records once the limit is raised" -- \
+		"$SUMDBD" add --db "$DB" "$WORK/b.sum"
+	stop_sumdbd
+	expect 0 "^0$" "... and exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
+else
+	echo "note: serve under a file size limit not checked: no prlimit (util-linux)"
+	"$SUMDBD" add --db "$DB" "$WORK/b.sum" >/dev/null || fail "add b.sum"
+fi
+
+# --- another program holds a transaction on the database ---
+python3 -c '
+import signal, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+signal.pause()' "$DB" >"$WORK/holder.out" 2>&1 &
+HOLDER=$!
+wait_for 20 grep -q held "$WORK/holder.out" || fail "the sqlite3 holder did not start"
+gosum_lines 2000 2001 >"$WORK/c.sum"
+expect 1 "database is locked: another program holds a transaction on the database, such as an sqlite3 shell left in BEGIN: end it, then try again" \
+	"add while another program holds a transaction: what holds it, what to do" -- \
+	"$SUMDBD" add --db "$DB" "$WORK/c.sum"
+kill -TERM "$HOLDER"
+wait "$HOLDER" 2>/dev/null
+HOLDER=
+expect 0 "^added 1," "... and once it is gone the add records" -- "$SUMDBD" add --db "$DB" "$WORK/c.sum"
+
+e2e_done
