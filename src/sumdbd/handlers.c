@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "handlers.h"
 #include "limits.h"
+#include "lograte.h"
 #include "lookup_index.h"
 
 /* Cache lifetimes (PROTOCOL.md "Caching"): full tiles never change; a
@@ -56,6 +57,9 @@
 #define CC_LATEST "no-cache, max-age=0"
 #define CC_LOOKUP "public, max-age=60"
 #define CC_NOT_FOUND "public, max-age=60"
+/* A failure of this server (a database it cannot read) is no answer
+ * about the log: no cache in front of us may keep it. */
+#define CC_ERROR "no-store"
 
 #define CT_TEXT "text/plain; charset=UTF-8"
 #define CT_OCTETS "application/octet-stream"
@@ -78,6 +82,12 @@ struct sdbd_handlers {
 	int64_t ix_max;
 	atomic_int ix_stop;   /* sdbd_handlers_index_stop */
 	void (*log_line)(const char *line);   /* or NULL */
+	/* The lines of reads of the database that failed while serving
+	 * (sdbd_handlers_set_log), each kind at most once a minute, and
+	 * what the operator is to do about them (fsck_advice). */
+	void (*store_line)(const char *line);  /* or NULL */
+	struct sdbd_lograte_set *said;
+	char *fsck_advice;
 };
 
 /* A worker thread's reader handle and the tree size its open snapshot
@@ -145,11 +155,54 @@ build_index(void *arg)
 	return NULL;
 }
 
+/*
+ * What the log line of a failed read tells the operator to do, for the
+ * database db_path: "run: sumdbd fsck --db WORD", the path as one shell
+ * word to paste, when every byte of it is printable ASCII; else the
+ * command without the path, since a log line shows such a byte as '?'
+ * and the command would name another file.  NULL when out of memory.
+ */
+static char *
+fsck_advice(const char *db_path)
+{
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:@%+,=-";
+	static const char head[] = "stop the server and check the database with: sumdbd fsck --db ";
+	size_t i, n = strlen(db_path), off;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)db_path[i] < 0x20 || (unsigned char)db_path[i] > 0x7e)
+			return strdup("stop the server and check the database with sumdbd fsck "
+			    "(its path holds bytes shown here as '?')");
+	if ((s = malloc(sizeof head + 4 * n + 2)) == NULL)
+		return NULL;
+	memcpy(s, head, sizeof head - 1);
+	off = sizeof head - 1;
+	if (n > 0 && db_path[0] != '-' && strspn(db_path, safe) == n) {
+		memcpy(s + off, db_path, n + 1);
+		return s;
+	}
+	s[off++] = '\'';
+	for (i = 0; i < n; i++) {
+		if (db_path[i] == '\'') {
+			memcpy(s + off, "'\\''", 4);
+			off += 4;
+		} else {
+			s[off++] = db_path[i];
+		}
+	}
+	s[off++] = '\'';
+	s[off] = '\0';
+	return s;
+}
+
 int
 sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *name,
     struct sdbd_log *log, struct sdb_errbuf *eb)
 {
 	struct sdbd_handlers *h;
+	int rc;
 
 	*out = NULL;
 	h = calloc(1, sizeof *h);
@@ -168,6 +221,16 @@ sdbd_handlers_new(struct sdbd_handlers **out, const char *db_path, const char *n
 		free(h->name);
 		free(h);
 		return sdb_errf(eb, SDB_ERR_INTERNAL, "pthread_key_create failed");
+	}
+	if ((rc = sdbd_lograte_set_new(&h->said)) != SDB_OK ||
+	    (h->fsck_advice = fsck_advice(db_path)) == NULL) {
+		sdbd_lograte_set_free(h->said);
+		pthread_key_delete(h->key);
+		free(h->db_path);
+		free(h->name);
+		free(h);
+		return rc != SDB_OK ? sdb_errf(eb, rc, "cannot make the handlers' log line counts") :
+		    sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	}
 	h->name_len = strlen(name);
 	h->log = log;
@@ -188,6 +251,12 @@ sdbd_handlers_index(struct sdbd_handlers *h, int64_t max_records,
 	if (!h->ix_started && log_line != NULL)
 		log_line("lookup index: none (no thread to build it); lookups read the database's "
 		    "own index");
+}
+
+void
+sdbd_handlers_set_log(struct sdbd_handlers *h, void (*log_line)(const char *line))
+{
+	h->store_line = log_line;
 }
 
 void
@@ -214,6 +283,9 @@ sdbd_handlers_free(struct sdbd_handlers *h)
 	if (h->ix_started)
 		pthread_join(h->ix_thread, NULL);
 	sdbd_lookup_index_free(atomic_load(&h->ix));
+	sdbd_lograte_set_flush(h->said, h->store_line);
+	sdbd_lograte_set_free(h->said);
+	free(h->fsck_advice);
 	pthread_key_delete(h->key);
 	free(h->db_path);
 	free(h->name);
@@ -321,6 +393,26 @@ set_textf(struct sdbd_http_response *r, int status, const char *cc, const char *
 	r->cache_control = cc;
 }
 
+/*
+ * Answers a read of the database that failed while serving what (a
+ * lookup or a tile, a printable description): 500 with body, never to
+ * be cached, and a log line naming the database, SQLite's or the store's
+ * reason (eb, rc) and what to do (h->fsck_advice), each kind of error at
+ * most once a minute.  The server goes on serving: one damaged page
+ * fails only the requests that read it.
+ */
+static void
+store_failed(struct sdbd_handlers *h, struct sdbd_http_response *r, const char *body,
+    const char *what, int rc, const struct sdb_errbuf *eb)
+{
+	char line[SDBD_LINE_MAX];
+
+	set_static(r, 500, CC_ERROR, body);
+	snprintf(line, sizeof line, "database %s: %s: %s; %s", h->db_path, what,
+	    eb->msg[0] != '\0' ? eb->msg : sdb_strerror(rc), h->fsck_advice);
+	sdbd_lograte_say(h->said, rc, h->store_line, line);
+}
+
 static void
 set_owned(struct sdbd_http_response *r, const char *ct, const char *cc, char *body, size_t len)
 {
@@ -380,11 +472,13 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 	struct lookup_answer a = { sdbd_log_latest(h->log), -1, NULL, 0 };
 	struct sdb_store *s = thread_store(h, a.l->tree.n);
 	const struct sdbd_lookup_index *ix;
+	struct sdb_errbuf eb = { { 0 } };
+	char what[SDBD_LINE_MAX / 4];
 	int rc = SDB_ERR_NOT_FOUND;
 
 	if (s == NULL) {
 		sdbd_latest_put(a.l);
-		set_static(r, 503, NULL, "database unavailable\n");
+		set_static(r, 503, CC_ERROR, "database unavailable\n");
 		return 1;
 	}
 	/* The index names candidate ids, each checked against the stored
@@ -398,14 +492,14 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 
 		for (k = 0; k < nc && rc == SDB_ERR_NOT_FOUND; k++)
 			rc = sdb_store_record_with(s, ids[k], path, plen, version, vlen,
-			    lookup_answer_fn, &a, NULL);
+			    lookup_answer_fn, &a, &eb);
 	}
 	if (rc == SDB_ERR_NOT_FOUND) {
 		uint8_t *text = NULL;
 		size_t tlen;
 		int64_t id;
 
-		rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, NULL);
+		rc = sdb_store_lookup(s, path, version, &id, &text, &tlen, &eb);
 		if (rc == SDB_OK) {
 			struct sdb_store_record rec = { id, path, version, text, tlen };
 			rc = lookup_answer_fn(&a, &rec);
@@ -415,12 +509,11 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 	sdbd_latest_put(a.l);
 	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK && a.out == NULL))
 		return 0;
-	if (rc == SDB_ERR_IO || rc == SDB_ERR_NOMEM || rc == SDB_ERR_INTERNAL) {
-		set_static(r, 500, NULL, "internal error: reading the database failed\n");
-		return 1;
-	}
 	if (rc != SDB_OK) {
-		set_static(r, 500, NULL, "internal error: stored record is malformed\n");
+		snprintf(what, sizeof what, "lookup of %.*s@%.*s", (int)plen, path, (int)vlen, version);
+		store_failed(h, r, rc == SDB_ERR_IO || rc == SDB_ERR_NOMEM || rc == SDB_ERR_INTERNAL ?
+		    "internal error: reading the database failed\n" :
+		    "internal error: stored record is malformed\n", what, rc, &eb);
 		return 1;
 	}
 	set_owned(r, CT_TEXT, CC_LOOKUP, a.out, a.olen);
@@ -584,6 +677,8 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	struct sdb_tile t;
 	struct sdb_store *s;
 	int64_t count, tree_n;
+	struct sdb_errbuf eb = { { 0 } };
+	char what[128];
 	const char *cc;
 	int rc;
 
@@ -613,17 +708,21 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	r->immutable = t.w == SDB_STORE_TILE_WIDTH;
 	s = thread_store(h, tree_n);
 	if (s == NULL) {
-		set_static(r, 503, NULL, "database unavailable\n");
+		set_static(r, 503, CC_ERROR, "database unavailable\n");
 		return;
 	}
+	snprintf(what, sizeof what, "%.*s", (int)(len < 100 ? len : 100), tpath);
 	if (t.l >= 0) {
 		uint8_t *hashes;
 		size_t hlen;
-		rc = sdb_store_tile(s, t.l, t.n, t.w, &hashes, &hlen, NULL);
+		rc = sdb_store_tile(s, t.l, t.n, t.w, &hashes, &hlen, &eb);
 		if (rc != SDB_OK || hlen != (size_t)t.w * SDB_HASH_SIZE) {
-			if (rc == SDB_OK)
+			if (rc == SDB_OK) {
 				free(hashes);
-			set_static(r, 500, NULL, "internal error: reading the tile failed\n");
+				rc = sdb_errf(&eb, SDB_ERR_DAMAGED, "the stored tile holds %zu bytes, "
+				    "not %zu", hlen, (size_t)t.w * SDB_HASH_SIZE);
+			}
+			store_failed(h, r, "internal error: reading the tile failed\n", what, rc, &eb);
 			return;
 		}
 		set_owned(r, CT_OCTETS, cc, (char *)hashes, hlen);
@@ -631,10 +730,10 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	}
 	{
 		struct data_buf b = { NULL, 0, 0 };
-		rc = sdb_store_records(s, t.n * SDB_STORE_TILE_WIDTH, t.w, data_add, &b, NULL);
+		rc = sdb_store_records(s, t.n * SDB_STORE_TILE_WIDTH, t.w, data_add, &b, &eb);
 		if (rc != SDB_OK) {
 			free(b.p);
-			set_static(r, 500, NULL, "internal error: reading the records failed\n");
+			store_failed(h, r, "internal error: reading the records failed\n", what, rc, &eb);
 			return;
 		}
 		/* A full tile may be kept by the listener, which counts its

@@ -66,6 +66,14 @@ void sdbd_handlers_index(struct sdbd_handlers *h, int64_t max_records,
  */
 void sdbd_handlers_index_stop(struct sdbd_handlers *h);
 
+/*
+ * Sets where the lines of reads of the database that fail while serving
+ * go (log_line, or NULL for nowhere): each names the database, the
+ * reason, and the fsck to run, each kind at most once a minute.  Call
+ * before the server serves.
+ */
+void sdbd_handlers_set_log(struct sdbd_handlers *h, void (*log_line)(const char *line));
+
 /* Sets the miss function and the pool it runs in for each path (pool
  * NULL: pool 0), both called with arg; fn NULL (the default) answers
  * every miss with 404 "not found: PATH@VERSION: not recorded in this

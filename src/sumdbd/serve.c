@@ -487,6 +487,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sdbd_handlers_set_miss(handlers, sdbd_public_miss, sdbd_public_miss_pool, pub);
+	sdbd_handlers_set_log(handlers, serve_log_line);
 	if (!no_admin) {
 		rc = sdbd_admin_start(&admin, db, log, &eb);
 		if (rc != SDB_OK) {

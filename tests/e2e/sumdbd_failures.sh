@@ -8,7 +8,10 @@
 #   - serve under a file size limit that its database outgrows: the add
 #     is refused with the reason, the server goes on serving;
 #   - add while another program (an sqlite3 shell) holds a transaction on
-#     the database: what holds it and what to do.
+#     the database: what holds it and what to do;
+#   - a damaged page of the records table met while serving: 500 with a
+#     short text body and no caching, one log line naming the database
+#     and the fsck to run, and every other record still served.
 # A case that cannot run here says why.
 . "$top_srcdir/tests/e2e/lib.sh"
 FS="$WORK/fs"
@@ -141,5 +144,58 @@ kill -TERM "$HOLDER"
 wait "$HOLDER" 2>/dev/null
 HOLDER=
 expect 0 "^added 1," "... and once it is gone the add records" -- "$SUMDBD" add --db "$DB" "$WORK/c.sum"
+
+# --- a damaged page of the records table, met while serving ---
+# No server runs: the database is one file, its -wal folded in.  A leaf page of the
+# records table, and a module whose record lies on it and one whose does
+# not; then the page's type byte is overwritten.
+test -s "$DB-wal" && fail "a -wal file is left beside $DB"
+python3 - "$DB" >"$WORK/page" <<'PY' || fail "no records page found"
+import re, sqlite3, sys
+db = sys.argv[1]
+c = sqlite3.connect(db)
+size = c.execute("PRAGMA page_size").fetchone()[0]
+pages = [r[0] for r in c.execute(
+    "SELECT pageno FROM dbstat WHERE name = 'records' AND pagetype = 'leaf' ORDER BY pageno")]
+c.close()
+data = open(db, "rb").read()
+name = lambda p: set(re.findall(rb"example\.com/m(\d+) v1\.0\.0 h1:", data[(p - 1) * size:p * size]))
+bad, good = pages[len(pages) // 2], pages[0]
+hit = sorted(name(bad) - name(good))
+print((bad - 1) * size, hit[0].decode(), sorted(name(good))[0].decode())
+PY
+read -r OFF BAD GOOD <"$WORK/page"
+printf '\377' | dd of="$DB" bs=1 seek="$OFF" conv=notrunc 2>/dev/null
+start_sumdbd "$DB"
+curl -s -D "$WORK/hdr" -o "$WORK/body" "$URL/lookup/example.com/m$BAD@v1.0.0"
+expect 0 "^HTTP/1\.1 500 " "a lookup whose record is on the damaged page: 500" -- cat "$WORK/hdr"
+expect 0 "^Cache-Control: no-store" "... not to be cached" -- tr -d '\r' <"$WORK/hdr"
+expect 0 "^yes$" "... with a short text body, one line" -- printable "$WORK/body" 1
+expect 0 "^sumdbd: database $DB: lookup of example\.com/m$BAD@v1\.0\.0: .*malformed.*stop the server and check the database with: sumdbd fsck --db $DB( |$)" \
+	"... and the log names the database, the reason and the fsck to run" -- cat "$WORK/serve.err"
+expect 0 "^1$" "... in one line" -- grep -c "database $DB" "$WORK/serve.err"
+expect 0 "^200$" "a lookup whose record is on another page is served" -- \
+	curl -s -o /dev/null -w '%{http_code}\n' "$URL/lookup/example.com/m$GOOD@v1.0.0"
+expect 0 "^200$" "... and /latest" -- curl -s -o /dev/null -w '%{http_code}\n' "$URL/latest"
+tile=$(printf '%03d' $((BAD / 256)))
+curl -s -D "$WORK/hdr" -o "$WORK/body" "$URL/tile/8/data/$tile"
+expect 0 "^HTTP/1\.1 500 " "the data tile of the damaged page: 500" -- cat "$WORK/hdr"
+expect 0 "^Cache-Control: no-store" "... not to be cached" -- tr -d '\r' <"$WORK/hdr"
+expect 0 "^200$" "the hash tile of those records is served" -- \
+	curl -s -o /dev/null -w '%{http_code}\n' "$URL/tile/8/0/$tile"
+stop_sumdbd
+expect 0 "^0$" "the server exits 0 on SIGTERM" -- echo "$SUMDBD_STATUS"
+# The same database under a path that is not printable ASCII: the line
+# shows its bytes as '?', so it gives no command, which would name
+# another file.
+NP="$WORK/d$(printf '\303\251').db"
+log_copy "$DB" "$NP"
+start_sumdbd "$NP"
+curl -s -o /dev/null "$URL/lookup/example.com/m$BAD@v1.0.0"
+expect 0 "stop the server and check the database with sumdbd fsck \(its path holds bytes shown here as '\?'\)" \
+	"a path that is not printable: the log says to run fsck" -- cat "$WORK/serve.err"
+expect 0 "^yes$" "... and gives no command naming another file" -- \
+	ok_if sh -c "! grep -q 'fsck --db' '$WORK/serve.err'"
+stop_sumdbd
 
 e2e_done
