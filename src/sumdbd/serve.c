@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -570,7 +571,18 @@ cmd_serve(int argc, char **argv)
 	    name, l->tree.n, hopt.threads, hopt.threads == 1 ? "" : "s", sdbd_http_address(http));
 	gosumdb_line(vkey, sdbd_http_address(http));
 	sdbd_latest_put(l);
-	fflush(stdout);
+	/* The lines above are for whoever started the server; a supervisor
+	 * may have closed standard output (`sumdbd serve >&-`).  Said once
+	 * here, with the address, and not held against the server: nothing
+	 * else is written there, and a server that served and stopped well
+	 * exits 0, so that its service manager reports no failure. */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		sdbd_linef(stderr, "sumdbd serve: writing standard output: %s: its lines (the "
+		    "address, the GOSUMDB line) are not shown there; serving on http://%s",
+		    errno != 0 ? strerror(errno) : "write error", sdbd_http_address(http));
+		clearerr(stdout);
+	}
 	sdbd_handlers_index(handlers, SDBD_LOOKUP_INDEX_MAX_RECORDS, serve_log_line);
 
 	do {

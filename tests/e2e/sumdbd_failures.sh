@@ -11,7 +11,9 @@
 #     the database: what holds it and what to do;
 #   - a damaged page of the records table met while serving: 500 with a
 #     short text body and no caching, one log line naming the database
-#     and the fsck to run, and every other record still served.
+#     and the fsck to run, and every other record still served;
+#   - serve with standard output closed (a supervisor's >&-): said once
+#     on standard error at start, and exit 0 after a clean stop.
 # A case that cannot run here says why.
 . "$top_srcdir/tests/e2e/lib.sh"
 FS="$WORK/fs"
@@ -198,4 +200,18 @@ expect 0 "^yes$" "... and gives no command naming another file" -- \
 	ok_if sh -c "! grep -q 'fsck --db' '$WORK/serve.err'"
 stop_sumdbd
 
+# --- serve with standard output closed ---
+DB2="$WORK/o.db"
+"$SUMDBD" init --db "$DB2" --name out.test.example >/dev/null 2>&1 || fail "init o.db"
+"$SUMDBD" serve --db "$DB2" --listen 127.0.0.1:0 --no-public >&- 2>"$WORK/o.err" &
+OPID=$!
+wait_for 20 grep -q "serving on http://" "$WORK/o.err" || fail "serve with standard output closed did not start"
+expect 0 "^sumdbd serve: writing standard output: Bad file descriptor: its lines .*not shown there; serving on http://127\.0\.0\.1:[1-9]" \
+	"serve with standard output closed says so at start, with its address" -- cat "$WORK/o.err"
+ourl=$(sed -n 's/^.*serving on \(http:[^ ]*\)$/\1/p' "$WORK/o.err")
+expect 0 "^200$" "... and serves" -- curl -s -o /dev/null -w '%{http_code}\n' "$ourl/latest"
+kill -TERM "$OPID"
+wait "$OPID"
+expect 0 "^0$" "... and exits 0 after a clean stop" -- echo "$?"
+expect 0 "^1$" "... having said it once" -- grep -c "standard output" "$WORK/o.err"
 e2e_done
