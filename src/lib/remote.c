@@ -578,10 +578,15 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 		why = "an '@' after its host and port: a user name or password holding '/', '?' "
 		      "or '#' must be percent-encoded (%2F, %3F, %23), and so must an '@' in its "
 		      "path (%40)";
-	/* the log's paths go after the URL's own: after a query they would
-	 * be part of it, and every lookup would be "not found" */
+	/* the log's paths, or a module proxy's (sumdbd's --upstream), go
+	 * after the URL's own: after a query they would be part of it, and
+	 * every lookup would be "not found" */
 	else if (strpbrk(url, "?#") != NULL)
-		why = "a URL with a query (?) or a fragment (#) cannot be followed by the "
+		why = strncmp(option, "--upstream", 10) == 0 ?
+		      "a URL with a query (?) or a fragment (#) cannot be followed by module "
+		      "paths (PATH/@v/VERSION.zip): give the module proxy's base URL, as in "
+		      "GOPROXY, without the query or fragment" :
+		      "a URL with a query (?) or a fragment (#) cannot be followed by the "
 		      "log's paths: give the log's base URL";
 	if (why == NULL)
 		return SDB_OK;

@@ -1000,7 +1000,17 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		struct sdb_note_verifier *v = NULL;
 
 		if ((rc = sdb_note_verifier_from_arg(&v, opt->vkey, eb)) != SDB_OK) {
-			rc = sdb_errf(eb, rc, "--public-key: %s", sdb_errmsg(eb, rc));
+			size_t k = strcspn(opt->vkey, " \t");
+
+			/* the GOSUMDB value pasted whole: serve takes its two
+			 * parts as two options */
+			if (rc == SDB_ERR_BAD_KEY && strncmp(opt->vkey, "PRIVATE+KEY+", 12) != 0 &&
+			    opt->vkey[k] != '\0' && opt->vkey[k + strspn(opt->vkey + k, " \t")] != '\0')
+				rc = sdb_errf(eb, rc, "--public-key: a GOSUMDB value (KEY URL), not a "
+				    "verifier key: give the key alone with --public-key, and the URL "
+				    "with --public-url");
+			else
+				rc = sdb_errf(eb, rc, "--public-key: %s", sdb_errmsg(eb, rc));
 			goto fail;
 		}
 		sdb_note_verifier_free(v);

@@ -608,6 +608,17 @@ expect 1 "^sumdbd serve: --public-url http://xxxxx@proxy\\.example/sumdb\\?x=1: 
 expect 1 "^sumdbd serve: --public-key: malformed verifier key" \
 	"... and --public-key for a malformed key" -- \
 	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key garbage
+# The GOSUMDB value pasted whole as --public-key: serve takes the URL by
+# an option of its own, which is the one to name.
+expect 1 "^sumdbd serve: --public-key: a GOSUMDB value \\(KEY URL\\), not a verifier key: give the key alone with --public-key, and the URL with --public-url$" \
+	"... and --public-key given a whole GOSUMDB value names --public-url" -- \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
+	--public-key "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 https://sum.golang.org"
+# An --upstream URL with a query is a module proxy's, not a log's.
+expect 1 "^sumdbd serve: --upstream: http://proxy\\.example/x\\?a=1: a URL with a query \\(\\?\\) or a fragment \\(#\\) cannot be followed by module paths \\(PATH/@v/VERSION\\.zip\\): give the module proxy's base URL, as in GOPROXY, without the query or fragment$" \
+	"... and --upstream with a query says what goes after it" -- \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --no-public \
+	--private corp.example --upstream 'http://proxy.example/x?a=1'
 # A mistyped CA or .netrc file is said at start, not by a 502 (or a
 # request without credentials) at every private lookup; and a directory
 # is said to be one, not taken for a file that holds no token.
