@@ -77,6 +77,8 @@ serve_usage(FILE *f)
 	    "                  database's tree (else refused: only when this is\n"
 	    "                  the latest database the key signed for)\n"
 	    "  --listen ADDR   HOST:PORT to listen on (default 127.0.0.1:3030);\n"
+	    "                  PORT in decimal, 0..65535, at most 5 digits\n"
+	    "                  (leading zeros are no octal: 0080 is 80);\n"
 	    "                  port 0 picks a free port, printed at start;\n"
 	    "                  an empty HOST is 0.0.0.0 (IPv4); [::] takes IPv6\n"
 	    "                  and IPv4\n"

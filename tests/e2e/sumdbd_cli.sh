@@ -587,6 +587,29 @@ expect 0 "^GOSUMDB=\"$VKEY_RE http://$(hostname):${ALL_URL##*:}\"$" \
 expect 0 "listening on all addresses; the GOSUMDB line names this host as $(hostname): give clients" \
 	"... and says so" -- cat "$WORK/ALL.err"
 sumdbd_stop ALL
+# PORT is read in decimal whatever its leading zeros (as a URL's port),
+# at most 5 digits: --help says so, and a port the test picks and checks
+# free, below 10000, given with a leading zero, is the port listened on.
+expect 0 "PORT in decimal, 0\.\.65535, at most 5 digits" "serve --help says how PORT is read" -- \
+	"$SUMDBD" serve --help
+expect 0 "leading zeros are no octal: 0080 is 80" "... that leading zeros are no octal" -- \
+	"$SUMDBD" serve --help
+LZPORT=$(python3 -c '
+import random, socket
+for p in random.sample(range(2000, 10000), 200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break')
+sumdbd_start LZ "$DB" --no-admin --listen "127.0.0.1:0$LZPORT"
+expect 0 "^yes$" "--listen 127.0.0.1:0$LZPORT listens on port $LZPORT" -- \
+	ok_if test "$LZ_URL" = "http://127.0.0.1:$LZPORT"
+sumdbd_stop LZ
 # A database whose admin socket path would not fit a Unix socket address:
 # serve says how to go on.
 LONGDIR="$WORK/$(printf '%0100d' 0)"
