@@ -265,9 +265,10 @@ sh_word(const char *path)
  * replaced unseen (what was checked against it would be forgotten, and a
  * fork of the public log could pass).  del is the SQL condition on the
  * config keys that deleting the state takes (sql_key_eq), given in a
- * sqlite3 command to paste; when the message would be cut, or db_path
- * cannot be shown as it is (sh_word), the command is left out rather
- * than given cut or naming another file.  Returns SDB_ERR_DAMAGED.
+ * sqlite3 command to paste; when db_path cannot be shown as it is
+ * (sh_word), the statement alone, to be run on the database by hand,
+ * rather than a command naming another file; when the message would be
+ * cut, neither, rather than one given cut.  Returns SDB_ERR_DAMAGED.
  */
 static int
 state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const char *del,
@@ -278,8 +279,14 @@ state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const
 	FILE *f;
 
 	snprintf(what, sizeof what, "%s", why);
-	if (db_word != NULL && del != NULL && (f = open_memstream(&cmd, &len)) != NULL) {
-		fprintf(f, " (sqlite3 %s \"DELETE FROM config WHERE %s\")", db_word, del);
+	/* a path the line cannot show: the statement still can (del is
+	 * printable ASCII), to be run on the database named by hand */
+	if (del != NULL && (f = open_memstream(&cmd, &len)) != NULL) {
+		if (db_word != NULL)
+			fprintf(f, " (sqlite3 %s \"DELETE FROM config WHERE %s\")", db_word, del);
+		else
+			fprintf(f, " (with sqlite3 on the database, whose path holds bytes shown "
+			    "here as '?': DELETE FROM config WHERE %s)", del);
 		if (fclose(f) != 0) {
 			free(cmd);
 			cmd = NULL;
