@@ -197,6 +197,49 @@ errno_advice(int e)
 	}
 }
 
+/*
+ * Which of the database's files this user may not write, said in buf
+ * (n bytes) with what to do; 0 when each is writable (or not there).
+ * SQLite makes FILE-wal and FILE-shm with FILE's mode: a read of a file
+ * made read-only for a moment leaves a FILE-shm that stays read-only
+ * after FILE is writable again, and every write then fails as "attempt
+ * to write a readonly database", of a file that is writable.
+ */
+static int
+unwritable_part(struct sdb_store *s, char *buf, size_t n)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	const char *db = s != NULL && s->db != NULL ? sqlite3_db_filename(s->db, "main") : NULL;
+	char *path, *dir;
+	size_t i;
+	int e, found = 0;
+
+	if (db == NULL || db[0] == '\0')
+		return 0;
+	for (i = 0; i < sizeof sfx / sizeof sfx[0] && !found; i++) {
+		if ((path = sdb_path_join(db, sfx[i])) == NULL)
+			return 0;
+		if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+			e = errno;
+			snprintf(buf, n, "%s cannot be written by this user (%s): give it the owner "
+			         "and mode of the database", path, strerror(e));
+			found = 1;
+		}
+		free(path);
+	}
+	if (!found && (dir = sdb_path_dir(db)) != NULL) {
+		if (access(dir, W_OK) != 0) {
+			e = errno;
+			snprintf(buf, n, "directory %s cannot be written by this user (%s), and SQLite "
+			         "makes the database's -wal and -shm files there: let this user write it",
+			         dir, strerror(e));
+			found = 1;
+		}
+		free(dir);
+	}
+	return found;
+}
+
 /* This process has a finite file size limit (RLIMIT_FSIZE). */
 static int
 fsize_limited(void)
@@ -221,7 +264,7 @@ sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 	const char *msg = s != NULL && s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
 	int sys = s != NULL && s->db != NULL ? sqlite3_system_errno(s->db) : 0;
 	const char *advice = NULL;
-	char why[160] = "";
+	char why[160] = "", part[SDB_ERRBUF_SIZE / 2];
 	int code;
 
 	switch (rc & 0xff) {
@@ -284,7 +327,7 @@ sq_fail(struct sdb_store *s, struct sdb_errbuf *eb, int rc, const char *what)
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
-		advice = errno_advice(EACCES);
+		advice = unwritable_part(s, part, sizeof part) ? part : errno_advice(EACCES);
 		break;
 	default:
 		break;

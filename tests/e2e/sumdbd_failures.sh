@@ -1,6 +1,8 @@
 #!/bin/sh
 # sumdbd when its storage or its surroundings fail: what the operator is
 # told, and that nothing is left half done.
+#   - add and serve over a FILE-shm that SQLite left read-only: the
+#     file named;
 #   - init where the database's directory may not be written, under a
 #     file size limit (ulimit -f; never killed by SIGXFSZ), and on a full
 #     file system: exit 1, a message naming the file, the reason and what
@@ -62,6 +64,33 @@ else
 		"... and with --key, the database, and what to do" -- \
 		as_user "$SUMDBD" init --db "$RO/r.db" --key "$WORK/keys/ro.key"
 	expect 0 "^none$" "... and nothing is left there" -- left "$RO"
+fi
+
+# --- a -shm file left read-only ---
+# SQLite makes FILE-wal and FILE-shm with the database's mode: a status
+# run while the database was read-only leaves them read-only, and once
+# the database is writable again every write fails as "attempt to write
+# a readonly database", of a database that is writable.  The message
+# names the file that is not.
+if [ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null 2>&1; then
+	echo "note: a read-only -shm file not checked: running as root without setpriv"
+else
+	SHM="$WORK/shm"
+	mkdir "$SHM"
+	[ "$(id -u)" -eq 0 ] && chown nobody "$SHM"
+	as_user "$SUMDBD" init --db "$SHM/s.db" --name shm.test.example >"$WORK/init.out" 2>&1 ||
+		{ cat "$WORK/init.out"; exit 1; }
+	chmod 0444 "$SHM/s.db"
+	as_user "$SUMDBD" status --db "$SHM/s.db" >/dev/null 2>&1
+	chmod 0600 "$SHM/s.db"
+	gosum_lines 0 1 >"$WORK/shm.sum"
+	chmod 0644 "$WORK/shm.sum"
+	expect 1 "attempt to write a readonly database: $SHM/s\.db-shm cannot be written by this user \(Permission denied\): give it the owner and mode of the database" \
+		"add over a -shm file left read-only names that file" -- \
+		as_user "$SUMDBD" add --db "$SHM/s.db" "$WORK/shm.sum"
+	chmod 0600 "$SHM/s.db-shm" "$SHM/s.db-wal"
+	expect 0 "^added 1," "... which once given the database's mode takes the add" -- \
+		as_user "$SUMDBD" add --db "$SHM/s.db" "$WORK/shm.sum"
 fi
 
 # --- init under a file size limit ---
