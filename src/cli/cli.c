@@ -343,6 +343,11 @@ cli_main(const char *prog, const struct cli_command *cmds, size_t ncmds,
 	 * the run by SIGPIPE, exit 141: the write fails with EPIPE instead,
 	 * and cli_check_stdout keeps a verification failure at 2. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Under a file size limit (ulimit -f, LimitFSIZE=) a write past it
+	 * would kill the command by SIGXFSZ, mid-transaction, saying nothing:
+	 * ignored, the write fails with EFBIG, which each command reports
+	 * (and undoes) as it does any failed write. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		cli_usage(stderr, prog, cmds, ncmds);
 		return EXIT_LOCAL;

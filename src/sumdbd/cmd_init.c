@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,10 +271,6 @@ cmd_init(int argc, char **argv)
 	struct stat sb;
 	int c, rc, status = EXIT_LOCAL, created_key = 0, created_db = 0;
 
-	/* Under a file size limit (ulimit -f) a write past it would kill
-	 * init by SIGXFSZ, leaving the files it made and saying nothing:
-	 * ignored, the write fails with EFBIG, which is reported and undone. */
-	signal(SIGXFSZ, SIG_IGN);
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

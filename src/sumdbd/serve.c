@@ -429,10 +429,6 @@ cmd_serve(int argc, char **argv)
 	}
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* Under a file size limit (ulimit -f, LimitFSIZE=) a commit past it
-	 * would kill the server by SIGXFSZ: ignored, the write fails with
-	 * EFBIG, that batch is refused and said, and serving goes on. */
-	signal(SIGXFSZ, SIG_IGN);
 
 	rc = config_value(db, SDB_STORE_CONFIG_NAME, &name, &eb);
 	if (rc == SDB_OK)

@@ -176,6 +176,20 @@ wait "$HOLDER" 2>/dev/null
 HOLDER=
 expect 0 "^added 1," "... and once it is gone the add records" -- "$SUMDBD" add --db "$DB" "$WORK/c.sum"
 
+# --- add under a file size limit ---
+# Every command, not only init and serve: a batch past the limit is
+# refused and said, and nothing of it is written (SIGXFSZ's default
+# action would kill add in the middle of its commit).
+"$SUMDBD" init --db "$WORK/lim/a.db" --name lim.test.example >/dev/null 2>&1 ||
+	fail "init lim/a.db"
+expect 1 "^sumdbd add: database: .*file size limit.*raise it, then try again; nothing recorded" \
+	"add under a file size limit: exit 1, the limit named" -- \
+	fsize 65536 "$SUMDBD" add --db "$WORK/lim/a.db" "$WORK/b.sum"
+expect 0 "^tree: 0 records," "... and nothing of the batch is recorded" -- \
+	"$SUMDBD" status --db "$WORK/lim/a.db"
+expect 0 ": clean$" "... and the database checks clean" -- \
+	"$SUMDBD" fsck --db "$WORK/lim/a.db"
+
 # --- a damaged page of the records table, met while serving ---
 # No server runs: the database is one file, its -wal folded in.  A leaf page of the
 # records table, and a module whose record lies on it and one whose does
