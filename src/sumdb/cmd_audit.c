@@ -176,6 +176,22 @@ make_state_dir(char *path, struct sdb_errbuf *eb)
 	return err;
 }
 
+/*
+ * Whether the byte at s (NUL-terminated) starts a control character:
+ * C0 and DEL, or a C1 control (U+0080..U+009F, 0xC2 0x80..0x9F in UTF-8,
+ * which some terminals take as ESC sequences).  Go's note format lets a
+ * key name hold any of these but the C0 ones.
+ */
+static size_t
+control_len(const unsigned char *s)
+{
+	if (*s < 0x20 || *s == 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
 char *
 audit_default_state_path(const char *name)
 {
@@ -190,7 +206,8 @@ audit_default_state_path(const char *name)
 		xdg = NULL;
 	if ((xdg == NULL || *xdg == '\0') && (home == NULL || *home == '\0'))
 		return NULL;
-	n = (xdg && *xdg ? strlen(xdg) : strlen(home) + 13) + strlen(name) + 20;
+	/* each byte of the name takes at most 3 ("%XX") */
+	n = (xdg && *xdg ? strlen(xdg) : strlen(home) + 13) + 3 * strlen(name) + 20;
 	if ((p = malloc(n)) == NULL)
 		return NULL;
 	if (xdg != NULL && *xdg != '\0')
@@ -198,8 +215,26 @@ audit_default_state_path(const char *name)
 	else
 		snprintf(p, n, "%s/.local/state/csumdb/", home);
 	q = p + strlen(p);
-	for (; *name != '\0'; name++)
-		*q++ = *name == '/' ? '_' : *name;
+	/* A control character would go into the file name as it is, to
+	 * reach a terminal or a log with every ls or message naming the
+	 * state: each byte of one is written as %XX (upper-case hex) instead.
+	 * Every other name maps to the file it always did, so that no state
+	 * is lost; that a name holding "%1B" literally maps to the file of
+	 * one holding ESC does not mix two logs up, as a state belongs to
+	 * one key and refuses any other. */
+	while (*name != '\0') {
+		size_t c = control_len((const unsigned char *)name);
+
+		if (c == 0) {
+			*q++ = *name == '/' ? '_' : *name;
+			name++;
+			continue;
+		}
+		for (; c > 0; c--, name++) {
+			snprintf(q, 4, "%%%02X", (unsigned)(unsigned char)*name);
+			q += 3;
+		}
+	}
 	memcpy(q, ".state", 7);
 	return p;
 }

@@ -98,6 +98,44 @@ expect 0 '^yes$' "evidence to a terminal: ESC and the C1 control as '?', the em 
 	ok_if sh -c "grep -q 'a note: ?\[2J and ??31m' '$WORK/ev.tty' && grep -q '^$DASH evil' '$WORK/ev.tty' &&
 	    ! grep -q '$ESC' '$WORK/ev.tty' && ! grep -q '$C1' '$WORK/ev.tty'"
 
+# A key's name may hold DEL and the C1 controls (Go's note format takes
+# any name without spaces or '+'; only C0 controls make a note malformed).
+# The default state file is named after the key: each byte of a control
+# there is %XX, so that no ls or message naming the state carries one;
+# any other name (UTF-8 included) maps to the file it always did.  The log
+# signs with such keys under $U/ctl and $U/utf, and tells their verifier
+# keys at .../vkey.
+evil_set <<'PY'
+KEYS = {"/ctl": Key("ev\x7fil\u009bx.example", b"\x0a" * 32),
+        "/utf": Key("s\u00fcm.example/db", b"\x0b" * 32)}
+def hook(path, status, body):
+    for pre, k in KEYS.items():
+        if path == pre + "/vkey":
+            return 200, k.vkey.encode()
+        if path == pre + "/latest":
+            return 200, note(LOGS["a"], 600, key=k)
+        if path.startswith(pre + "/"):
+            return answer(path[len(pre):])
+    return status, body
+PY
+CTLK=$(curl -sS "$U/ctl/vkey")
+UTFK=$(curl -sS "$U/utf/vkey")
+SD="$WORK/home/.local/state/csumdb"
+env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" audit --url "$U/ctl" "$CTLK" >"$WORK/ctl.out" 2>&1
+expect 0 '^ev%7Fil%C2%9Bx\.example\.state$' \
+	"audit: a key name with DEL and a C1 control: the default state's name has %XX for them" -- \
+	ls "$SD"
+expect 0 '^yes$' "... and the message naming it is one printable line" -- printable "$WORK/ctl.out" 1
+env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" audit --url "$U/utf" "$UTFK" >/dev/null 2>&1
+expect 0 "^s$(printf '\303\274')m\.example_db\.state\$" \
+	"... a UTF-8 name with no control: the file it always had ('/' as '_')" -- ls "$SD"
+expect 0 '^consistent: 600 records, unchanged' "... and the next run finds the state of the first" -- \
+	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" audit --url "$U/ctl" "$CTLK"
+expect 0 '/ev%7Fil%C2%9Bx\.example\.state: 0 pieces of evidence' \
+	"... as sumdb evidence does" -- \
+	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" evidence "$CTLK"
+evil_set </dev/null
+
 # options getopt does not know, or a flag given a value: printable
 "$SUMDB" lookup "--u${ESC}[2J${CR}" 2>"$WORK/err"
 expect 0 "^sumdb lookup: unrecognized option '--u\?\[2J\?'$" "an unknown option is echoed printable" -- \
