@@ -89,8 +89,9 @@ void sdb_remote_reader_init(struct sdb_remote_reader *rd, struct sdb_remote *r,
 /*
  * Sets up r for key_arg (a verifier key or "sum.golang.org") at url (NULL:
  * https://sum.golang.org for the built-in key, else https://NAME).
- * Returns SDB_OK, SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL), SDB_ERR_NOMEM,
- * SDB_ERR_INTERNAL.
+ * Returns SDB_OK, SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL; or no url and a
+ * key's NAME that is not HOST[:PORT][/PATH], a message naming --url),
+ * SDB_ERR_NOMEM, SDB_ERR_INTERNAL.
  */
 int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
 

@@ -603,6 +603,30 @@ sdb_remote_url_check(const char *url, const char *option, struct sdb_errbuf *eb)
 	return err;
 }
 
+/*
+ * Whether a key's name can be the log's URL as https://NAME: a host (and
+ * port), then nothing or a path not ending in '/', as the go command
+ * wants a name with no URL of its own.  A key's name may hold what no
+ * host name does (DEL, C1 controls, '?', '@', '%': Go's note format takes
+ * any name without spaces or '+'), and made into a URL that is sent off
+ * as something else (a query, credentials, an escape) or refused by
+ * libcurl as malformed, in words that say nothing of the name.
+ */
+static int
+name_is_host_path(const char *name)
+{
+	const unsigned char *p;
+	size_t n = strlen(name), host = strcspn(name, "/");
+
+	if (n == 0 || host == 0 || name[n - 1] == '/')
+		return 0;
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f || strchr("?#@%\\", *p) != NULL ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 0;
+	return authority_ok(name, host);
+}
+
 int
 sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
 {
@@ -618,6 +642,23 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 	if (url == NULL) {
 		const char *name = sdb_note_verifier_name(r->v);
 
+		if (!name_is_host_path(name)) {
+			/* named as messages name keys (sdb_note_sig_shown):
+			 * quoted when it holds what is not printable ASCII */
+			char q[160];
+			size_t i, len = strlen(name);
+
+			for (i = 0; i < len && name[i] > 0x20 && name[i] < 0x7f; i++)
+				;
+			if (i < len)
+				sdb_quote(q, sizeof q, name, len);
+			else
+				snprintf(q, sizeof q, "%.*s", (int)(len < 128 ? len : 128), name);
+			err = sdb_errf(eb, SDB_ERR_INVALID, "the key's name %s is not a host name "
+			    "(HOST[:PORT][/PATH]), so the log's URL cannot be https://NAME: give the "
+			    "log's URL with --url", q);
+			goto fail;
+		}
 		n = strlen(name) + 9;
 		if ((r->base = malloc(n)) == NULL) {
 			err = SDB_ERR_NOMEM;

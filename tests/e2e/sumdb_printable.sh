@@ -136,6 +136,38 @@ expect 0 '/ev%7Fil%C2%9Bx\.example\.state: 0 pieces of evidence' \
 	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" evidence "$CTLK"
 evil_set </dev/null
 
+# Without --url the log's URL is https://NAME: a key's name that is no
+# host name (controls, an '@' that would make credentials of what is
+# before it) is said to be so, with what to do, in one printable line,
+# before anything is fetched; exit 1 (usage).  The names are Python
+# bytes; the key is any (nothing is verified).
+vkey_named() {
+	python3 -c '
+import base64, hashlib, sys
+name, pub = eval(sys.argv[1]), bytes(range(32))
+h = hashlib.sha256(name + b"\n\x01" + pub).digest()[:4]
+sys.stdout.buffer.write(name + b"+" + h.hex().encode() + b"+" + base64.b64encode(b"\x01" + pub))' "$1"
+}
+ESCK=$(vkey_named 'b"ev\x1b[31mil\x7f\xc2\x9bx"')
+gosum_lines 5 6 >"$WORK/url.sum"
+for cmd in audit lookup check; do
+	case $cmd in
+	audit) set -- ;;
+	lookup) set -- example.com/m5@v1.0.0 ;;
+	check) set -- "$WORK/url.sum" ;;
+	esac
+	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" $cmd "$ESCK" "$@" >"$WORK/url.out" 2>&1
+	url_rc=$?
+	expect 0 "^sumdb $cmd: the key's name \"ev\\\\x1b\[31mil\\\\x7f\\\\xc2\\\\x9bx\" is not a host name .*: give the log's URL with --url\$" \
+		"$cmd: a key name with controls and no --url: not a host name, pass --url" -- cat "$WORK/url.out"
+	expect 0 '^yes$' "... in one printable line" -- printable "$WORK/url.out" 1
+	expect 0 '^1$' "... exit 1" -- echo "$url_rc"
+done
+expect 1 "^sumdb audit: the key's name u@127\.0\.0\.1:1 is not a host name .*--url" \
+	"audit: a key name with an '@' and no --url: not a host name" -- \
+	"$SUMDB" audit --state "$WORK/at.state" "$(vkey_named 'b"u@127.0.0.1:1"')"
+expect 0 '^yes$' "... and no state file made" -- ok_if test ! -e "$WORK/at.state"
+
 # options getopt does not know, or a flag given a value: printable
 "$SUMDB" lookup "--u${ESC}[2J${CR}" 2>"$WORK/err"
 expect 0 "^sumdb lookup: unrecognized option '--u\?\[2J\?'$" "an unknown option is echoed printable" -- \
