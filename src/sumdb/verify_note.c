@@ -51,6 +51,25 @@ print_signers(FILE *f, const struct sdb_note_sig *sigs, size_t n)
 		fprintf(f, "%s%s", i ? ", " : "", sdb_note_sig_shown(shown, sizeof shown, &sigs[i]));
 }
 
+/*
+ * The key v as the signers are shown (print_signers): NAME+HASH, its name
+ * quoted when it holds a byte outside printable ASCII.  One rule for
+ * every key the message names: two keys of one name (a log's new key,
+ * another log's) tell apart by their hashes, and a name's bytes are
+ * shown as they are, not as '?'.
+ */
+static const char *
+key_shown(char *buf, size_t cap, const struct sdb_note_verifier *v)
+{
+	struct sdb_note_sig s;
+
+	memset(&s, 0, sizeof s);
+	s.name = sdb_note_verifier_name(v);
+	s.name_len = strlen(s.name);
+	s.hash = sdb_note_verifier_hash(v);
+	return sdb_note_sig_shown(buf, cap, &s);
+}
+
 int
 cmd_verify_note(int argc, char **argv)
 {
@@ -70,7 +89,7 @@ cmd_verify_note(int argc, char **argv)
 	FILE *m;
 	int json = 0, c, err, status = EXIT_LOCAL;
 	const char *reason = NULL;   /* why the note does not verify */
-	char detail[SDB_ERRBUF_SIZE + 64];
+	char detail[SDB_ERRBUF_SIZE + 64], ks[SDB_NOTE_SIG_SHOWN_MAX];
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
@@ -115,11 +134,10 @@ cmd_verify_note(int argc, char **argv)
 		goto unchecked;
 	case SDB_ERR_UNVERIFIED_NOTE:
 		reason = json_reason(err);
-		snprintf(detail, sizeof detail, "not signed by %s", sdb_note_verifier_name(v));
+		snprintf(detail, sizeof detail, "not signed by %s", key_shown(ks, sizeof ks, v));
 		/* one line, made printable: what names a file */
 		if ((m = open_memstream(&line, &llen)) != NULL) {
-			fprintf(m, "sumdb verify-note: %s: not signed by %s", what,
-			    sdb_note_verifier_name(v));
+			fprintf(m, "sumdb verify-note: %s: %s", what, detail);
 			if (note != NULL && note->nunverified > 0) {
 				fprintf(m, " (signed only by ");
 				print_signers(m, note->unverified, note->nunverified);
@@ -134,9 +152,11 @@ cmd_verify_note(int argc, char **argv)
 		status = EXIT_VERIFY;
 		goto out;
 	case SDB_ERR_BAD_SIGNATURE:
+		/* the library's words name the key by its raw name */
 		reason = json_reason(err);
-		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
-		cli_linef(stderr, "sumdb verify-note: %s: %s", what, sdb_errmsg(&eb, err));
+		snprintf(detail, sizeof detail, "invalid signature for key %s",
+		    key_shown(ks, sizeof ks, v));
+		cli_linef(stderr, "sumdb verify-note: %s: %s", what, detail);
 		status = EXIT_VERIFY;
 		goto out;
 	default:

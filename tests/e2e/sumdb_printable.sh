@@ -55,7 +55,7 @@ curl -sS "$U/latest" >"$nf"
 "$SUMDB" verify-note --vkey "$other" "$nf" >"$WORK/out" 2>"$WORK/err"
 expect 0 '^yes$' "verify-note: a file name with ESC and a newline, not signed by the key: one printable line" -- \
 	printable "$WORK/err" 1
-expect 0 "^sumdb verify-note: $WORK/n\?\]0;x\?note: not signed by other\.example \(signed only by evil\.example/sumdb\+" \
+expect 0 "^sumdb verify-note: $WORK/n\?\]0;x\?note: not signed by other\.example\+[0-9a-f]{8} \(signed only by evil\.example/sumdb\+" \
 	"... naming the file and the signer" -- cat "$WORK/err"
 
 # What the log sends: a lookup's error body with an escape sequence and
@@ -134,6 +134,13 @@ expect 0 '^consistent: 600 records, unchanged' "... and the next run finds the s
 expect 0 '/ev%7Fil%C2%9Bx\.example\.state: 0 pieces of evidence' \
 	"... as sumdb evidence does" -- \
 	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" evidence "$CTLK"
+# verify-note names such a key as it names the signers, quoted, also
+# when its signature does not verify (a tree size changed after signing)
+curl -sS "$U/ctl/latest" | sed 's/^600$/601/' >"$WORK/ctl.note"
+"$SUMDB" verify-note --vkey "$CTLK" "$WORK/ctl.note" >"$WORK/ctl.out" 2>&1
+expect 0 '^sumdb verify-note: .*: invalid signature for key "ev\\x7fil\\xc2\\x9bx\.example"\+[0-9a-f]{8}$' \
+	"verify-note: a bad signature by a key whose name holds controls: named quoted" -- \
+	cat "$WORK/ctl.out"
 evil_set </dev/null
 
 # Without --url the log's URL is https://NAME: a key's name that is no

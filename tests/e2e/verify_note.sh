@@ -33,7 +33,7 @@ expect 0 "^exit 2$" "a verification failure written to a closed pipe is still ex
 expect 0 "^exit 1$" "... and a valid note whose verdict cannot be written is exit 1, not 0" -- \
 	closed_pipe "$SUMDB" verify-note --vkey "$PETER" "$N/tree.note"
 expect 2 "invalid signature for key PeterNeumann" "tree size changed after signing" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-changed-size.note"
-expect 2 "not signed by PeterNeumann \(signed only by other.example/sumdb\+21a8ce4b\)" "signed by another key only" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-other-signer.note"
+expect 2 "not signed by PeterNeumann\+c74f20a3 \(signed only by other.example/sumdb\+21a8ce4b\)" "signed by another key only" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-other-signer.note"
 # a signer's name may hold DEL and C1 controls (as in Go): shown quoted,
 # never raw on the terminal
 LC_ALL=C sed "s|other.example/sumdb|$(printf 'evil\177\302\233x')|" "$N/tree-other-signer.note" \
@@ -41,20 +41,31 @@ LC_ALL=C sed "s|other.example/sumdb|$(printf 'evil\177\302\233x')|" "$N/tree-oth
 expect 2 'signed only by "evil\\x7f\\xc2\\x9bx"\+21a8ce4b\)' "a signer's name with control bytes, quoted" -- \
 	"$SUMDB" verify-note --vkey "$PETER" "$WORK/control-signer.note"
 # a verifier key's name may hold ESC, DEL and C1 controls too (Go's note
-# package takes any name without spaces or '+'): wherever sumdb names the
-# key, no control reaches the terminal raw, also not in --json, where
-# each is escaped (U+009B, the one-byte CSI of some terminals, included)
+# package takes any name without spaces or '+'): the key is named as the
+# signers are, NAME+HASH with the name quoted, on standard error and in
+# --json's detail alike, so no control reaches the terminal raw
 CTL_KEY=$(python3 -c '
 import base64, hashlib, sys
 name, pub = b"ev\x1b[31mil\x7f\xc2\x9bx", bytes(range(32))
 h = hashlib.sha256(name + b"\n\x01" + pub).digest()[:4]
 sys.stdout.buffer.write(name + b"+" + h.hex().encode() + b"+" + base64.b64encode(b"\x01" + pub))')
-expect 2 '^sumdb verify-note: .*: not signed by ev\?\[31mil\?\?\?x \(signed only by ' \
-	"a key whose name holds controls: named printable" -- \
+expect 2 '^sumdb verify-note: .*: not signed by "ev\\x1b\[31mil\\x7f\\xc2\\x9bx"\+[0-9a-f]{8} \(signed only by ' \
+	"a key whose name holds controls: named quoted, as the signers" -- \
 	"$SUMDB" verify-note --vkey "$CTL_KEY" "$N/tree-other-signer.note"
-expect 0 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by ev\\u001b\[31mil\\u007f\\u009bx"\}$' \
-	"... and in --json, every control escaped" -- \
+expect 0 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by \\"ev\\\\x1b\[31mil\\\\x7f\\\\xc2\\\\x9bx\\"\+[0-9a-f]{8}"\}$' \
+	"... and so in --json's detail" -- \
 	sh -c "'$SUMDB' verify-note --json --vkey '$CTL_KEY' '$N/tree-other-signer.note' 2>/dev/null; test \$? -eq 2"
+# another key of the same name (a log's new key): the two hashes tell
+# the key given and the signer apart
+NEWPETER=$(python3 -c '
+import base64, hashlib, sys
+name, pub = b"PeterNeumann", bytes(range(32))
+h = hashlib.sha256(name + b"\n\x01" + pub).digest()[:4]
+print("%s+%s+%s" % (name.decode(), h.hex(), base64.b64encode(b"\x01" + pub).decode()))')
+NEWHASH=$(echo "$NEWPETER" | cut -d+ -f2)
+expect 2 "not signed by PeterNeumann\+$NEWHASH \(signed only by PeterNeumann\+c74f20a3\)\$" \
+	"another key of the signer's name: both named with their hashes" -- \
+	"$SUMDB" verify-note --vkey "$NEWPETER" "$N/tree.note"
 expect 2 "not signed by sum.golang.org" "built-in key name, note not by it" -- "$SUMDB" verify-note --vkey sum.golang.org "$N/tree.note"
 expect 2 "malformed note" "trailing bytes after the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-trailing-bytes.note"
 expect 2 "malformed note" "no blank line before the signatures" -- "$SUMDB" verify-note --vkey "$PETER" "$N/tree-no-blank-line.note"
@@ -65,7 +76,7 @@ expect 2 "malformed note" "unsigned text" -- "$SUMDB" verify-note --vkey "$PETER
 json_out() { "$SUMDB" verify-note --json "$@" 2>/dev/null; }
 expect 2 '^\{"valid":false,"reason":"bad-signature","detail":"invalid signature for key PeterNeumann' \
 	"--json, flipped signature bit" -- json_out --vkey "$PETER" "$N/tree-bad-signature.note"
-expect 2 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by PeterNeumann"\}$' \
+expect 2 '^\{"valid":false,"reason":"not-signed-by-key","detail":"not signed by PeterNeumann\+c74f20a3"\}$' \
 	"--json, signed by another key only" -- json_out --vkey "$PETER" "$N/tree-other-signer.note"
 expect 2 '^\{"valid":false,"reason":"malformed-note","detail":"malformed' \
 	"--json, unsigned text" -- json_out --vkey "$PETER" "$WORK/unsigned"
