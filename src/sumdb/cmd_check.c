@@ -656,7 +656,17 @@ read_lines(const char *data, size_t len, size_t file, const char *private,
 			else if (strncmp(m, "go.sum line 1: ", 15) == 0)
 				m += 15;
 			n->malformed++;
-			snprintf(msg, sizeof msg, "malformed line: %s", m);
+			/* Some editors start a UTF-8 file with a byte order
+			 * mark, which the go command takes as part of the
+			 * first module path (and so never finds that line);
+			 * "invalid char U+FEFF" would not say what it is. */
+			if (lineno == 1 && ll >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+				snprintf(msg, sizeof msg, "malformed line: the file starts with a "
+				    "byte order mark (U+FEFF, bytes EF BB BF), which is no part of a "
+				    "go.sum: remove it (the go command reads it as part of the "
+				    "module path)");
+			else
+				snprintf(msg, sizeof msg, "malformed line: %s", m);
 			at.file = file;
 			at.line = lineno;
 			finding_add(fs, &at, "malformed", msg);

@@ -42,6 +42,13 @@ expect 0 'real.sum: 14 lines match the log, 0 mismatches' "the real-world shapes
 sed 's/$/\r/' "$WORK/real.sum" >"$WORK/crlf.sum"
 expect 0 'crlf.sum: 14 lines match the log, 0 mismatches, 0 failed verification, 0 not in the log, 0 malformed' \
 	"CRLF line endings" -- chk "$WORK/crlf.sum"
+# a byte order mark (as some editors write UTF-8): named as what it is
+{ printf '\357\273\277'; cat "$WORK/real.sum"; } >"$WORK/bom.sum"
+expect 1 '^.*bom.sum:1: malformed line: the file starts with a byte order mark \(U\+FEFF, bytes EF BB BF\).*: remove it' \
+	"a byte order mark: the first line is malformed, saying why" -- chk "$WORK/bom.sum"
+cp "$WORK/out" "$WORK/bom.out"
+expect 0 'bom.sum: 13 lines match the log, 0 mismatches, 0 failed verification, 0 not in the log, 1 malformed' \
+	"... and the other lines are checked" -- cat "$WORK/bom.out"
 printf '%s' "$(cat "$WORK/real.sum")" >"$WORK/nonl.sum"
 expect 0 'nonl.sum: 14 lines match the log' "no final newline" -- chk "$WORK/nonl.sum"
 { echo; sed -n 1,4p "$WORK/real.sum"; printf '\n \t\n'; sed -n 1,4p "$WORK/real.sum"; } >"$WORK/dup.sum"
