@@ -140,6 +140,18 @@ sdb_tlog_proof_parse(const char *data, size_t len, struct sdb_tlog_proof *p,
 	if (len > PROOF_MAX_SIZE)
 		return sdb_errf(eb, SDB_ERR_TOO_LARGE, "tlog-proof: larger than %zu bytes",
 		    (size_t)PROOF_MAX_SIZE);
+	/* A proof carried through a Windows editor or a mail client gets
+	 * CRLF line endings or a byte order mark: say so, as no other line
+	 * would tell. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "tlog-proof: line 1: starts with a byte order mark (U+FEFF, bytes EF BB BF), "
+		    "which no tlog-proof has: remove it");
+	if (len >= hl + 2 && memcmp(data, SDB_TLOG_PROOF_HEADER, hl - 1) == 0 &&
+	    memcmp(data + hl - 1, "\r\n", 2) == 0)
+		return sdb_errf(eb, SDB_ERR_INVALID,
+		    "tlog-proof: line 1: ends in a carriage return (CRLF line endings?); a "
+		    "tlog-proof has LF only");
 	if (len < hl || memcmp(data, SDB_TLOG_PROOF_HEADER, hl) != 0)
 		return sdb_errf(eb, SDB_ERR_INVALID,
 		    "tlog-proof: line 1: not \"c2sp.org/tlog-proof@v1\"");

@@ -117,9 +117,13 @@ cmd_verify_proof(int argc, char **argv)
 	/* Any other text would only fail to lead to the root, and be
 	 * called an invalid proof. */
 	if (rlen == 0 || (err = sdb_record_parse(rec, rlen, &record, &eb)) != SDB_OK) {
+		/* a byte order mark (an editor's) would otherwise be told
+		 * as whatever it breaks further on */
 		snprintf(detail, sizeof detail, "%s: not a go.sum record: %s",
 		    cli_input_name(recpath),
-		    rlen == 0 ? "it is empty" : sdb_errmsg(&eb, err));
+		    rlen == 0 ? "it is empty" : rlen >= 3 && memcmp(rec, "\xef\xbb\xbf", 3) == 0 ?
+		    "it starts with a byte order mark (U+FEFF, bytes EF BB BF), which no record "
+		    "has: remove it" : sdb_errmsg(&eb, err));
 		goto unchecked;
 	}
 	/* the module version the proof is about: a team checking many

@@ -267,6 +267,18 @@ expect 1 'empty.rec: not a go.sum record: it is empty' "verify-proof: an empty r
 sed 's/$/\r/' "$WORK/m300.rec" >"$WORK/crlf.rec"
 expect 1 'crlf.rec: not a go.sum record: .*CRLF' "verify-proof: a record with CRLF line endings" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/crlf.rec" "$WORK/p.tlog-proof"
 head -n 1 "$WORK/m300.rec" >"$WORK/one.rec"
+{ printf '\357\273\277'; cat "$WORK/m300.rec"; } >"$WORK/bom.rec"
+expect 1 'bom.rec: not a go.sum record: it starts with a byte order mark \(U\+FEFF.*remove it' \
+	"verify-proof: a record starting with a byte order mark, named so" -- \
+	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/bom.rec" "$WORK/p.tlog-proof"
+sed 's/$/\r/' "$WORK/p.tlog-proof" >"$WORK/crlf.tlog-proof"
+expect 2 'INVALID: malformed proof: tlog-proof: line 1: ends in a carriage return \(CRLF line endings\?\)' \
+	"verify-proof: a proof with CRLF line endings, named so" -- \
+	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/crlf.tlog-proof"
+{ printf '\357\273\277'; cat "$WORK/p.tlog-proof"; } >"$WORK/bom.tlog-proof"
+expect 2 'INVALID: malformed proof: tlog-proof: line 1: starts with a byte order mark \(U\+FEFF.*remove it' \
+	"verify-proof: a proof starting with a byte order mark, named so" -- \
+	"$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/m300.rec" "$WORK/bom.tlog-proof"
 expect 1 'one.rec: not a go.sum record: record has one line' "verify-proof: a record of one line" -- "$SUMDB" verify-proof --vkey "$VKEY" --record "$WORK/one.rec" "$WORK/p.tlog-proof"
 expect 0 '^exit 1 stdout \[\{"valid":null,"reason":"could-not-check","detail":".*one.rec: not a go.sum record: [^"]*"\}\]$' \
 	"... and --json says valid null, could-not-check (no verification was done)" -- \
