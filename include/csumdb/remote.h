@@ -88,12 +88,14 @@ void sdb_remote_reader_init(struct sdb_remote_reader *rd, struct sdb_remote *r,
 
 /*
  * Sets up r for key_arg (a verifier key or "sum.golang.org") at url (NULL:
- * https://sum.golang.org for the built-in key, else https://NAME).
+ * https://sum.golang.org for the built-in key, else https://NAME), which
+ * the user gives with the caller's option url_option ("--url").
  * Returns SDB_OK, SDB_ERR_BAD_KEY, SDB_ERR_INVALID (URL; or no url and a
- * key's NAME that is not HOST[:PORT][/PATH], a message naming --url),
+ * key's NAME that is not HOST[:PORT][/PATH], a message naming url_option),
  * SDB_ERR_NOMEM, SDB_ERR_INTERNAL.
  */
-int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb);
+int sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url,
+    const char *url_option, struct sdb_errbuf *eb);
 
 /* SDB_OK when sdb_remote_open takes url (http://, https:// or file://,
  * without a query or a fragment, which the log's paths would follow, and

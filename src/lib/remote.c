@@ -628,7 +628,8 @@ name_is_host_path(const char *name)
 }
 
 int
-sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, struct sdb_errbuf *eb)
+sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url,
+    const char *url_option, struct sdb_errbuf *eb)
 {
 	struct sdb_fetch_options opt;
 	size_t n;
@@ -656,7 +657,7 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 				snprintf(q, sizeof q, "%.*s", (int)(len < 128 ? len : 128), name);
 			err = sdb_errf(eb, SDB_ERR_INVALID, "the key's name %s is not a host name "
 			    "(HOST[:PORT][/PATH]), so the log's URL cannot be https://NAME: give the "
-			    "log's URL with --url", q);
+			    "log's URL with %s", q, url_option);
 			goto fail;
 		}
 		n = strlen(name) + 9;
@@ -666,7 +667,7 @@ sdb_remote_open(struct sdb_remote *r, const char *key_arg, const char *url, stru
 		}
 		snprintf(r->base, n, "https://%s", name);
 	} else {
-		if ((err = sdb_remote_url_check(url, "--url", eb)) != SDB_OK)
+		if ((err = sdb_remote_url_check(url, url_option, eb)) != SDB_OK)
 			goto fail;
 		if ((r->base = strdup(url)) == NULL) {
 			err = SDB_ERR_NOMEM;

@@ -378,7 +378,7 @@ cmd_audit(int argc, char **argv)
 		goto out;
 	}
 	args_ok = 1;
-	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, "--url", &eb)) != SDB_OK) {
 		cli_linef(stderr, "sumdb audit: %s", sdb_errmsg(&eb, err));
 		goto out;
 	}

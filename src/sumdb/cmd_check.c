@@ -788,7 +788,7 @@ cmd_check(int argc, char **argv)
 	}
 	if ((n = calloc(nfiles, sizeof *n)) == NULL)
 		goto nomem;
-	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, "--url", &eb)) != SDB_OK) {
 		sdb_errf(&eb, err, "%s", sdb_errmsg(&eb, err));
 		cli_linef(stderr, "sumdb check: %s", eb.msg);
 		goto out;

@@ -367,7 +367,7 @@ cmd_lookup(int argc, char **argv)
 		cli_usage_error("sumdb lookup", lookup_usage);
 		return EXIT_LOCAL;
 	}
-	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK)
+	if ((err = sdb_remote_open(&r, argv[optind], url, "--url", &eb)) != SDB_OK)
 		return lookup_fail_all(json, argc, argv, optind + 1, sdb_errmsg(&eb, err));
 	if (state_path != NULL) {
 		/* the state's messages name its file */

@@ -229,7 +229,7 @@ cmd_prove(int argc, char **argv)
 		cli_linef(stderr, "sumdb prove: %s: %s", argv[optind + 1], detail);
 		goto out;
 	}
-	if ((err = sdb_remote_open(&r, argv[optind], url, &eb)) != SDB_OK) {
+	if ((err = sdb_remote_open(&r, argv[optind], url, "--url", &eb)) != SDB_OK) {
 		snprintf(detail, sizeof detail, "%s", sdb_errmsg(&eb, err));
 		cli_linef(stderr, "sumdb prove: %s", detail);
 		goto out;

@@ -1022,7 +1022,8 @@ sdbd_public_new(struct sdbd_public **out, const struct sdbd_public_options *opt,
 		}
 		sdb_note_verifier_free(v);
 	}
-	rc = sdb_remote_open(&p->r, opt->vkey ? opt->vkey : SDB_NOTE_SUMGOLANG_NAME, opt->url, eb);
+	rc = sdb_remote_open(&p->r, opt->vkey ? opt->vkey : SDB_NOTE_SUMGOLANG_NAME, opt->url,
+	    "--public-url", eb);
 	if (rc != SDB_OK) {
 		rc = sdb_errf(eb, rc, "--public-key/--public-url: %s", sdb_errmsg(eb, rc));
 		goto fail;

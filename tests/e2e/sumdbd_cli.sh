@@ -637,6 +637,16 @@ expect 1 "^sumdbd serve: --public-key: a GOSUMDB value \\(KEY URL\\), not a veri
 	"... and --public-key given a whole GOSUMDB value names --public-url" -- \
 	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 \
 	--public-key "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 https://sum.golang.org"
+# A public key whose name is no host, and no --public-url: the URL is
+# serve's --public-url, not the verifier's --url.
+NOHOST=$(python3 -c '
+import base64, hashlib
+name, pub = b"u@127.0.0.1:1", bytes(range(32))
+h = hashlib.sha256(name + b"\n\x01" + pub).digest()[:4]
+print((name + b"+" + h.hex().encode() + b"+" + base64.b64encode(b"\x01" + pub)).decode())')
+expect 1 "^sumdbd serve: --public-key/--public-url: the key's name u@127\\.0\\.0\\.1:1 is not a host name .*: give the log's URL with --public-url$" \
+	"... and a --public-key whose name is no host names --public-url" -- \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:0 --public-key "$NOHOST"
 # An --upstream URL with a query is a module proxy's, not a log's.
 expect 1 "^sumdbd serve: --upstream: http://proxy\\.example/x\\?a=1: a URL with a query \\(\\?\\) or a fragment \\(#\\) cannot be followed by module paths \\(PATH/@v/VERSION\\.zip\\): give the module proxy's base URL, as in GOPROXY, without the query or fragment$" \
 	"... and --upstream with a query says what goes after it" -- \
