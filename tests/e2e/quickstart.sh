@@ -46,8 +46,9 @@ import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$1/tools/run" >"$WORK/run.out" 2>&1) &
 	RUN_PID=$!
-	# until it serves, or has stopped
-	wait_for 60 sh -c "grep -q '^GOSUMDB=' '$WORK/run.out' || ! kill -0 $RUN_PID"
+	# until it serves, or has stopped; the deadline only catches a hang
+	# (a heavily loaded machine has gone past 60 s without a line)
+	wait_for 300 sh -c "grep -q '^GOSUMDB=' '$WORK/run.out' || ! kill -0 $RUN_PID"
 }
 # run_interrupt: Ctrl-C; the exit status in RUN_STATUS.
 run_interrupt() {
