@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,4 +142,34 @@ cli_text(FILE *f, const char *text, size_t len)
 			i++;
 		}
 	}
+}
+
+char *
+cli_sh_word(const char *path)
+{
+	size_t i, n = strlen(path), off = 0;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)path[i] < 0x20 || (unsigned char)path[i] > 0x7e) {
+			errno = EINVAL;
+			return NULL;
+		}
+	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:@%+,=-") == n)
+		return strdup(path);
+	if ((s = malloc(4 * n + 3)) == NULL)
+		return NULL;
+	s[off++] = '\'';
+	for (i = 0; i < n; i++) {
+		if (path[i] == '\'') {
+			memcpy(s + off, "'\\''", 4);
+			off += 4;
+		} else {
+			s[off++] = path[i];
+		}
+	}
+	s[off++] = '\'';
+	s[off] = '\0';
+	return s;
 }

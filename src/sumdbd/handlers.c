@@ -30,6 +30,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -42,6 +43,7 @@
 #include "csumdb/record.h"
 #include "csumdb/store.h"
 #include "csumdb/tile.h"
+#include "cli/line.h"
 #include "clock.h"
 #include "handlers.h"
 #include "limits.h"
@@ -165,35 +167,17 @@ build_index(void *arg)
 static char *
 fsck_advice(const char *db_path)
 {
-	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_./:@%+,=-";
 	static const char head[] = "stop the server and check the database with: sumdbd fsck --db ";
-	size_t i, n = strlen(db_path), off;
-	char *s;
+	char *w, *s;
+	size_t n;
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)db_path[i] < 0x20 || (unsigned char)db_path[i] > 0x7e)
-			return strdup("stop the server and check the database with sumdbd fsck "
-			    "(its path holds bytes shown here as '?')");
-	if ((s = malloc(sizeof head + 4 * n + 2)) == NULL)
-		return NULL;
-	memcpy(s, head, sizeof head - 1);
-	off = sizeof head - 1;
-	if (n > 0 && db_path[0] != '-' && strspn(db_path, safe) == n) {
-		memcpy(s + off, db_path, n + 1);
-		return s;
-	}
-	s[off++] = '\'';
-	for (i = 0; i < n; i++) {
-		if (db_path[i] == '\'') {
-			memcpy(s + off, "'\\''", 4);
-			off += 4;
-		} else {
-			s[off++] = db_path[i];
-		}
-	}
-	s[off++] = '\'';
-	s[off] = '\0';
+	if ((w = cli_sh_word(db_path)) == NULL)
+		return errno == EINVAL ? strdup("stop the server and check the database with "
+		    "sumdbd fsck (its path holds bytes shown here as '?')") : NULL;
+	n = sizeof head + strlen(w);
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "%s%s", head, w);
+	free(w);
 	return s;
 }
 

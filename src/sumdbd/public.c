@@ -47,6 +47,7 @@
 #include "csumdb/remote.h"
 #include "csumdb/store.h"
 #include "csumdb/treenote.h"
+#include "cli/line.h"
 #include "clock.h"
 #include "fetch.h"
 #include "flight.h"
@@ -219,40 +220,6 @@ sql_key_eq(const char *row)
 	return s;
 }
 
-/* path as one shell word: as it is when it holds only characters no
- * shell treats specially, else between single quotes (each ' as '\'').
- * A new string, or NULL when out of memory or when the path holds a byte
- * that is not printable ASCII: a log line shows that as '?' (sdbd_linef),
- * and a command that names "base-??.db" for "base-\303\251.db" would make
- * and open another database. */
-static char *
-sh_word(const char *path)
-{
-	size_t i, n = strlen(path), off = 0;
-	char *s;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)path[i] < 0x20 || (unsigned char)path[i] > 0x7e)
-			return NULL;
-	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_./:@%+,=-") == n)
-		return strdup(path);
-	if ((s = malloc(4 * n + 3)) == NULL)
-		return NULL;
-	s[off++] = '\'';
-	for (i = 0; i < n; i++) {
-		if (path[i] == '\'') {
-			memcpy(s + off, "'\\''", 4);
-			off += 4;
-		} else {
-			s[off++] = path[i];
-		}
-	}
-	s[off++] = '\'';
-	s[off] = '\0';
-	return s;
-}
-
 /* The refusal of state_damaged: database, row, why, database, command. */
 #define DAMAGED_FMT "%s: the public tree accepted before (config %s) %s; refusing to start " \
 	"rather than forget it (a fork of the public log could pass). The database was " \
@@ -274,7 +241,7 @@ static int
 state_damaged(struct sdb_errbuf *eb, const char *db_path, const char *row, const char *del,
     const char *why)
 {
-	char what[SDB_ERRBUF_SIZE / 2], *db_word = sh_word(db_path), *cmd = NULL;
+	char what[SDB_ERRBUF_SIZE / 2], *db_word = cli_sh_word(db_path), *cmd = NULL;
 	size_t len = 0;
 	FILE *f;
 

@@ -3,6 +3,7 @@
  * multi-line text quoted line by line. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,37 @@ test_lines(void)
 	mem_text = NULL;
 }
 
+static void
+test_sh_word(void)
+{
+	static const struct {
+		const char *path, *word;
+	} cases[] = {
+		{ "/var/lib/csumdb/sumdb.db", "/var/lib/csumdb/sumdb.db" },
+		{ "-x.db", "-x.db" },
+		{ "", "''" },
+		{ "my db", "'my db'" },
+		{ "it's.db", "'it'\\''s.db'" },
+		{ "$(rm -rf ~).db", "'$(rm -rf ~).db'" },
+	};
+	size_t i;
+	char *w;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		w = cli_sh_word(cases[i].path);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		CU_ASSERT_STRING_EQUAL(w, cases[i].word);
+		free(w);
+	}
+	/* a line would show these bytes as '?': no command names them */
+	errno = 0;
+	CU_ASSERT_PTR_NULL(cli_sh_word("base-\303\251.db"));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(cli_sh_word("a\nb"));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+}
+
 void
 unit_register(void)
 {
@@ -97,6 +129,7 @@ unit_register(void)
 		{ "printable", test_printable },
 		{ "linef", test_linef },
 		{ "lines", test_lines },
+		{ "sh_word", test_sh_word },
 		{ NULL, NULL },
 	};
 	unit_suite("line", tests);
