@@ -1,6 +1,84 @@
 # Shared helpers for the end-to-end tests (sourced by tests/e2e/*.sh).
 # Each check prints one line; the script fails when any check failed.
 set -u
+
+# e2e_session_left SID: the processes still running in session SID (not
+# zombies), one "PID COMMAND" line each.
+e2e_session_left() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v sid="$1" '{
+		# PID (COMMAND) STATE PPID PGRP SESSION ...: COMMAND may hold
+		# spaces and parentheses, so the fields count from the last ")"
+		i = length($0)
+		while (i > 0 && substr($0, i, 2) != ") ")
+			i--
+		n = split(substr($0, i + 2), f, " ")
+		if (n >= 4 && f[4] == sid && f[1] != "Z")
+			print $1, substr($0, index($0, "(") + 1, i - index($0, "(") - 1)
+	}'
+}
+
+# A test runs in a session (and process group) of its own, under a shell
+# that waits for it: a signal that ends the test (make check interrupted,
+# a harness timeout), sent to that shell alone, is passed on to every
+# process of the test as SIGTERM.  A shell runs its traps only once its
+# foreground command is over, so a test signalled alone went on until its
+# foreground command ended (a curl waiting on a hanging lookup, the go
+# command), its servers with it; now that command ends too, and the
+# test's EXIT trap stops its servers by their PIDs and removes $WORK.
+# When the test is over, any of its processes still running is a test
+# that did not stop what it started: it fails, and they are killed.
+_e2e_sid=$(sed 's/.*) //' /proc/$$/stat 2>/dev/null | cut -d' ' -f4)
+if [ "${E2E_SESSION:-}" != "$$" ] || [ "$_e2e_sid" != "$$" ]; then
+	if ! command -v setsid >/dev/null 2>&1; then
+		echo "SKIP: needs setsid (util-linux)"
+		exit 77
+	fi
+	_e2e_sig=
+	_e2e_test=
+	# SIGTERM to the test's process group, which is pinned (the test,
+	# its leader, is not reaped until the wait below).
+	e2e_forward() {
+		[ -z "$_e2e_test" ] || kill -TERM "-$_e2e_test" 2>/dev/null
+	}
+	_e2e_nsig=0
+	trap '_e2e_sig=129 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' HUP
+	trap '_e2e_sig=130 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' INT
+	trap '_e2e_sig=143 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' TERM
+	# The test shell is the one running this (the same program), on the
+	# same script and arguments, with this shell's standard input (a
+	# command started with & would have /dev/null), with SIGINT (which &
+	# ignores) and SIGHUP (which nohup ignores) given back.  setsid
+	# forks only when called by a group leader, which a command started
+	# by a shell without job control never is: the test's PID is $!.
+	exec 3<&0
+	E2E_SESSION=
+	env --default-signal=HUP,INT,TERM sh -c 'E2E_SESSION=$$ exec setsid "$@"' sh \
+	    "$(readlink /proc/$$/exe)" "$0" "$@" <&3 3<&- &
+	_e2e_test=$!
+	exec 3<&-
+	[ -z "$_e2e_sig" ] || e2e_forward
+	_e2e_seen=0
+	wait "$_e2e_test"
+	_e2e_status=$?
+	# A wait cut short by a signal: wait again (a wait for a test
+	# already reaped returns at once, its status again or 127).
+	while [ "$_e2e_seen" -ne "$_e2e_nsig" ]; do
+		_e2e_seen=$_e2e_nsig
+		wait "$_e2e_test" 2>/dev/null
+		_e2e_st=$?
+		[ "$_e2e_st" -eq 127 ] || _e2e_status=$_e2e_st
+	done
+	_e2e_left=$(e2e_session_left "$_e2e_test")
+	if [ -n "$_e2e_left" ]; then
+		echo "FAIL: processes of the test still running after it ended (killed):"
+		echo "$_e2e_left" | sed 's/^/    /'
+		kill -KILL "-$_e2e_test" 2>/dev/null
+		[ "$_e2e_status" -ne 0 ] && [ "$_e2e_status" -ne 77 ] || _e2e_status=1
+	fi
+	[ -z "$_e2e_sig" ] || exit "$_e2e_sig"
+	exit "$_e2e_status"
+fi
+unset E2E_SESSION
 SUMDB="$top_builddir/sumdb"
 DATA="$top_srcdir/tests/data"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/csumdb-e2e.XXXXXX")
@@ -79,6 +157,13 @@ stop_pids() {
 		wait "$_p" 2>/dev/null
 	done
 	return 0
+}
+
+# proc_start PID: the start time of process PID (field 22 of its stat),
+# which tells it from a later process given the same PID; empty when
+# there is no process PID.
+proc_start() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
 }
 
 # wait_for SECS CMD...: runs CMD every 0.1 s until it succeeds; 1 if it never did.

@@ -1,32 +1,26 @@
 #!/bin/sh
 # The e2e harness itself: a test ended by a signal (make check
-# interrupted, a harness timeout) still stops the servers it started and
-# removes its $WORK directory.  A child test, sourcing lib.sh as every
-# test does, starts sumdbd serve and waits; it is sent SIGTERM, SIGINT or
-# SIGHUP, and then must have exited with 128 + the signal's number, with
-# its server stopped and its directory gone.
+# interrupted, a harness timeout) still stops every process it started
+# and removes its $WORK directory, even when the signal reaches its shell
+# alone in the middle of a foreground command that would run on for long
+# (a shell runs its traps only once the foreground command is over).  A
+# child test, sourcing lib.sh as every test does, starts sumdbd serve,
+# then runs a foreground command that would last 10 minutes; its shell
+# alone is sent SIGTERM, SIGINT or SIGHUP, and then it must have exited
+# at once with 128 + the signal's number, with its server stopped, no
+# process of its own left and its directory gone.
 . "$top_srcdir/tests/e2e/lib.sh"
+
 
 cat >"$WORK/child.sh" <<'CHILD'
 . "$top_srcdir/tests/e2e/lib.sh"
 "$SUMDBD" init --db "$WORK/sum.db" --name localhost.localdev/sumdb >"$WORK/init.out" 2>&1 ||
     { cat "$WORK/init.out"; exit 1; }
 start_sumdbd "$WORK/sum.db" --no-admin
-sleep 600 &
-echo "$SUMDBD_PID $! $WORK" >"$STATE"
-wait $!
+echo "$$ $SUMDBD_PID $(proc_start "$SUMDBD_PID") $WORK" >"$STATE.new" && mv "$STATE.new" "$STATE"
+sleep 600
 echo "FAIL: the child test went on after its signal"
 CHILD
-
-# Stops, by PID, what a child that did not clean up left running.
-LEFT=
-child_cleanup() {
-	for p in $LEFT; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	e2e_cleanup
-}
-trap child_cleanup EXIT
 
 for sig in TERM INT HUP; do
 	case $sig in TERM) want=143 ;; INT) want=130 ;; HUP) want=129 ;; esac
@@ -36,6 +30,8 @@ for sig in TERM INT HUP; do
 	# when it started: env gives all three back.
 	STATE=$STATE TMPDIR=$WORK env --default-signal=HUP,INT,TERM sh "$WORK/child.sh" \
 	    >"$WORK/child.$sig" 2>&1 &
+	# $child is this shell's own child: its PID is no one else's until
+	# the wait below, so it alone is signalled and killed by that PID.
 	child=$!
 	i=0
 	while [ ! -s "$STATE" ] && kill -0 "$child" 2>/dev/null && [ $i -lt 300 ]; do
@@ -46,13 +42,14 @@ for sig in TERM INT HUP; do
 		echo "FAIL: the child test did not start its server:"
 		sed 's/^/    /' "$WORK/child.$sig"
 		kill -KILL "$child" 2>/dev/null
+		wait "$child"
 		e2e_fail=$((e2e_fail + 1))
 		continue
 	fi
-	read -r server sleeper cwork <"$STATE"
-	LEFT="$LEFT $server $sleeper"
+	read -r sid server server_start cwork <"$STATE"
 	kill -"$sig" "$child"
-	# A child that ignored the signal is killed after 60 s (and fails).
+	# A child that does not end is killed after 60 s (and fails): only a
+	# hang, the signal passed on ends the foreground command at once.
 	i=0
 	while kill -0 "$child" 2>/dev/null && [ $i -lt 600 ]; do
 		sleep 0.1
@@ -61,12 +58,22 @@ for sig in TERM INT HUP; do
 	kill -KILL "$child" 2>/dev/null
 	wait "$child"
 	got=$?
-	kill -KILL "$sleeper" 2>/dev/null
 	expect 0 '^yes$' "SIG$sig: the child test exits $want" -- \
 	    ok_if test "$got" -eq "$want"
-	# The server is stopped by the child's cleanup, which waits for it.
+	expect 0 '^yes$' "SIG$sig: ... without going on after the signal" -- \
+	    ok_if sh -c "! grep -q 'went on' '$WORK/child.$sig'"
+	# The server is stopped by the child's cleanup, which waits for it;
+	# a process of that PID started later is another one.
 	expect 0 '^yes$' "SIG$sig: its sumdbd serve is stopped" -- \
-	    ok_if sh -c "! kill -0 $server 2>/dev/null"
+	    ok_if test "$(proc_start "$server")" != "$server_start"
+	# Each test runs in a session of its own (lib.sh), whose ID is the
+	# test shell's PID.
+	left=$(e2e_session_left "$sid")
+	expect 0 '^none$' "SIG$sig: no process of the child test is left" -- \
+	    sh -c "echo '$left' | grep . || echo none"
+	# Those left are killed by their process group, which they keep
+	# from being taken by any other process while they run.
+	[ -z "$left" ] || kill -KILL "-$sid" 2>/dev/null
 	expect 0 '^yes$' "SIG$sig: its directory is removed" -- \
 	    ok_if test ! -e "$cwork"
 done
