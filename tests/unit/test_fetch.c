@@ -39,7 +39,7 @@ static pthread_t srv_thread;
 static pthread_mutex_t srv_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t conn_threads[MAX_CONNS];
 static int nconn;
-static int hits_flaky, hits_429, hits_trunc, hits_trunc_once, hits_404, hits_hang;
+static int hits_flaky, hits_429, hits_trunc, hits_trunc_once, hits_404, hits_hang, hits_counted;
 static long long t429_first_ms, t429_second_ms;
 
 static void
@@ -141,6 +141,9 @@ conn_main(void *arg)
 		path[sp - (req + 4)] = '\0';
 	}
 	if (strcmp(path, "/ok") == 0) {
+		reply(fd, 200, "", "hello");
+	} else if (strcmp(path, "/ok-counted") == 0) {
+		bump(&hits_counted);
 		reply(fd, 200, "", "hello");
 	} else if (strcmp(path, "/404") == 0) {
 		bump(&hits_404);
@@ -362,7 +365,10 @@ test_429_retry_after(void)
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_STRING_EQUAL(r.body, "thanks");
 	CU_ASSERT_EQUAL(hits_429, 2);
-	/* Retry-After: 1 beats the 10 ms backoff */
+	/* Retry-After: 1 beats the 10 ms backoff.  A lower bound, on the
+	 * monotonic clock, stamped by the server before it answers the 429
+	 * and when the retry comes: a slow machine only makes the pause
+	 * longer, never shorter. */
 	CU_ASSERT(t429_second_ms - t429_first_ms >= 900);
 	sdb_fetch_response_clear(&r);
 	sdb_fetch_free(f);
@@ -461,7 +467,9 @@ test_hang_times_out(void)
 
 	url(u, sizeof u, "/hang");
 	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_TIMEOUT);
-	CU_ASSERT(sdb_clock_ms() - t0 < 3000);
+	/* about 600 ms; the bound only tells the timeout from the server's
+	 * own 10 s end of a hang, however slow the machine */
+	CU_ASSERT(sdb_clock_ms() - t0 < 9000);
 	/* both tries reached the server, and no third one was made */
 	CU_ASSERT_EQUAL(hits_reach(&hits_hang, 2, 5000), 2);
 	CU_ASSERT(strstr(eb.msg, "imeout") != NULL || strstr(eb.msg, "timed out") != NULL);
@@ -499,15 +507,17 @@ test_cancel(void)
 	CU_ASSERT_FATAL(pthread_create(&t, NULL, canceller, f) == 0);
 	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
 	pthread_join(t, NULL);
-	CU_ASSERT(sdb_clock_ms() - t0 < 2500);
+	/* about 300 ms; the bound only tells the cancel from the transfer's
+	 * own end (a minute and more), however slow the machine */
+	CU_ASSERT(sdb_clock_ms() - t0 < 30000);
 	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
 	CU_ASSERT_EQUAL(hits_reach(&hits_hang, hang0 + 1, 0), hang0 + 1);
-	/* later: at once, without asking */
-	url(u, sizeof u, "/ok");
-	t0 = sdb_clock_ms();
+	/* later: without asking the server (shown by its count, not by
+	 * how soon the call returns) */
+	url(u, sizeof u, "/ok-counted");
 	CU_ASSERT_EQUAL(sdb_fetch_get(f, u, 1000, &r, &eb), SDB_ERR_IO);
 	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
-	CU_ASSERT(sdb_clock_ms() - t0 < 500);
+	CU_ASSERT_EQUAL(hits_reach(&hits_counted, 0, 0), 0);
 	sdb_fetch_free(f);
 
 	/* a 503, then a pause of 8 s before the retry: cut short */
@@ -521,7 +531,8 @@ test_cancel(void)
 	CU_ASSERT_FATAL(pthread_create(&t, NULL, canceller, g) == 0);
 	CU_ASSERT_EQUAL(sdb_fetch_get(g, u, 1000, &r, &eb), SDB_ERR_IO);
 	pthread_join(t, NULL);
-	CU_ASSERT(sdb_clock_ms() - t0 < 2500);
+	/* about 300 ms; the bound only tells the cut from the 8 s pause */
+	CU_ASSERT(sdb_clock_ms() - t0 < 7500);
 	CU_ASSERT(strstr(eb.msg, "cancelled") != NULL);
 	sdb_fetch_cancel(NULL);
 	sdb_fetch_free(g);
