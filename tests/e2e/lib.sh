@@ -45,17 +45,16 @@ if [ "${E2E_SESSION:-}" != "$$" ] || [ "$_e2e_sid" != "$$" ]; then
 	trap '_e2e_sig=130 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' INT
 	trap '_e2e_sig=143 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' TERM
 	# The test shell is the one running this (the same program), on the
-	# same script and arguments, with this shell's standard input (a
-	# command started with & would have /dev/null), with SIGINT (which &
-	# ignores) and SIGHUP (which nohup ignores) given back.  setsid
-	# forks only when called by a group leader, which a command started
-	# by a shell without job control never is: the test's PID is $!.
-	exec 3<&0
+	# same script and arguments, with SIGINT (which & ignores) and SIGHUP
+	# (which nohup ignores) given back; its standard input is /dev/null,
+	# as for any command started with &, and no descriptor is touched
+	# (make's jobserver passes its own to the test).  setsid forks only
+	# when called by a group leader, which a command started by a shell
+	# without job control never is: the test's PID is $!.
 	E2E_SESSION=
 	env --default-signal=HUP,INT,TERM sh -c 'E2E_SESSION=$$ exec setsid "$@"' sh \
-	    "$(readlink /proc/$$/exe)" "$0" "$@" <&3 3<&- &
+	    "$(readlink /proc/$$/exe)" "$0" "$@" &
 	_e2e_test=$!
-	exec 3<&-
 	[ -z "$_e2e_sig" ] || e2e_forward
 	_e2e_seen=0
 	wait "$_e2e_test"
