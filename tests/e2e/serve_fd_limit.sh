@@ -18,7 +18,9 @@ while [ $i -le $N ]; do
 done
 python3 "$top_srcdir/tests/e2e/faultproxy.py" "$WORK/proxy" >"$WORK/proxy.out" 2>"$WORK/proxy.err" &
 PIDS=$!
-wait_for 10 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
+# the proxy and the connection holder, by PID, however the test ends
+trap 'stop_pids; sumdbd_stop fd; e2e_cleanup' EXIT
+wait_for 30 grep -q '^port ' "$WORK/proxy.out" || { echo "FAIL: proxy did not start"; exit 1; }
 PROXY="http://127.0.0.1:$(sed -n 's/^port //p' "$WORK/proxy.out")"
 mkdir "$WORK/db"
 "$SUMDBD" init --db "$WORK/db/s.db" --name sum.test.example >"$WORK/init.out" 2>&1 ||
@@ -73,7 +75,7 @@ time.sleep(600)
 PY
 HOLDER=$!
 PIDS="$PIDS $HOLDER"
-wait_for 30 grep -q '^held' "$WORK/hold.out" || echo "FAIL: the connections were not opened"
+wait_for 30 grep -q '^held' "$WORK/hold.out" || fail "the connections were not opened"
 for p in $CLIENTS; do
 	wait "$p"
 done
