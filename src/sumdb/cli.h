@@ -24,8 +24,9 @@ struct sdb_errbuf;
 
 /* The default state file for log name (malloc'ed): $XDG_STATE_HOME/csumdb
  * or ~/.local/state/csumdb, NAME.state with '/' as '_' and each byte of a
- * control character (C0, DEL, C1) as %XX; NULL when neither variable is
- * set, or out of memory (cmd_audit.c). */
+ * control character (C0, DEL, C1) as %XX (or, while no file has that name,
+ * the name byte for byte if a state of an older csumdb is there); NULL when
+ * neither variable is set, or out of memory (cmd_audit.c). */
 char *audit_default_state_path(const char *name);
 
 /* The evidence of a fork between the accepted tree acc and the latest lat

@@ -196,8 +196,11 @@ char *
 audit_default_state_path(const char *name)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	size_t n;
-	char *p, *q;
+	const char *start = name;
+	struct stat sb;
+	size_t n, dir;
+	char *p, *q, *legacy;
+	int escaped = 0;
 
 	/* XDG: "If an implementation encounters a relative path in any of
 	 * these variables it should consider the path invalid and ignore
@@ -214,7 +217,8 @@ audit_default_state_path(const char *name)
 		snprintf(p, n, "%s/csumdb/", xdg);
 	else
 		snprintf(p, n, "%s/.local/state/csumdb/", home);
-	q = p + strlen(p);
+	dir = strlen(p);
+	q = p + dir;
 	/* A control character would go into the file name as it is, to
 	 * reach a terminal or a log with every ls or message naming the
 	 * state: each byte of one is written as %XX (upper-case hex) instead.
@@ -234,8 +238,28 @@ audit_default_state_path(const char *name)
 			snprintf(q, 4, "%%%02X", (unsigned)(unsigned char)*name);
 			q += 3;
 		}
+		escaped = 1;
 	}
 	memcpy(q, ".state", 7);
+	if (!escaped)
+		return p;
+	/* Before the %XX names, the state of such a key was made under its
+	 * name byte for byte: while no state has the new name, that one is
+	 * still the key's state, which a first run under the new name would
+	 * replace by trusting whatever tree it is shown. */
+	if ((legacy = malloc(n)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	memcpy(legacy, p, dir);
+	for (q = legacy + dir; *start != '\0'; start++)
+		*q++ = *start == '/' ? '_' : *start;
+	memcpy(q, ".state", 7);
+	if (stat(p, &sb) != 0 && errno == ENOENT && stat(legacy, &sb) == 0) {
+		free(p);
+		return legacy;
+	}
+	free(legacy);
 	return p;
 }
 

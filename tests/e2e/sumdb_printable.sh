@@ -134,6 +134,17 @@ expect 0 '^consistent: 600 records, unchanged' "... and the next run finds the s
 expect 0 '/ev%7Fil%C2%9Bx\.example\.state: 0 pieces of evidence' \
 	"... as sumdb evidence does" -- \
 	env -u XDG_STATE_HOME HOME="$WORK/home" "$SUMDB" evidence "$CTLK"
+# A state an older csumdb made under the name byte for byte is still the
+# key's: a first run under the %XX name would trust whatever it is shown.
+SD2="$WORK/home2/.local/state/csumdb"
+mkdir -p "$SD2" && chmod 700 "$WORK/home2" "$WORK/home2/.local" "$WORK/home2/.local/state" "$SD2"
+"$SUMDB" audit --state "$SD2/$(printf 'ev\177il\302\233x').example.state" --url "$U/ctl" "$CTLK" \
+	>/dev/null 2>&1
+expect 0 ': 0 pieces of evidence' "sumdb evidence: a state made under the key's name byte for byte is still found" -- \
+	env -u XDG_STATE_HOME HOME="$WORK/home2" "$SUMDB" evidence "$CTLK"
+expect 0 '^consistent: 600 records, unchanged' \
+	"... as by audit (no first run under the %XX name)" -- \
+	env -u XDG_STATE_HOME HOME="$WORK/home2" "$SUMDB" audit --url "$U/ctl" "$CTLK"
 # verify-note names such a key as it names the signers, quoted, also
 # when its signature does not verify (a tree size changed after signing)
 curl -sS "$U/ctl/latest" | sed 's/^600$/601/' >"$WORK/ctl.note"
