@@ -51,8 +51,13 @@ if [ "${E2E_SESSION:-}" != "$$" ] || [ "$_e2e_sid" != "$$" ]; then
 	# (make's jobserver passes its own to the test).  setsid forks only
 	# when called by a group leader, which a command started by a shell
 	# without job control never is: the test's PID is $!.
+	# An env with no --default-signal (coreutils before 8.31, busybox)
+	# runs the test as it is: SIGINT stays ignored in it, which costs
+	# nothing, as what this shell passes on is SIGTERM.
+	_e2e_env="env --default-signal=HUP,INT,TERM"
+	$_e2e_env true 2>/dev/null || _e2e_env=env
 	E2E_SESSION=
-	env --default-signal=HUP,INT,TERM sh -c 'E2E_SESSION=$$ exec setsid "$@"' sh \
+	$_e2e_env sh -c 'E2E_SESSION=$$ exec setsid "$@"' sh \
 	    "$(readlink /proc/$$/exe)" "$0" "$@" &
 	_e2e_test=$!
 	[ -z "$_e2e_sig" ] || e2e_forward

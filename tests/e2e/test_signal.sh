@@ -77,4 +77,26 @@ for sig in TERM INT HUP; do
 	expect 0 '^yes$' "SIG$sig: its directory is removed" -- \
 	    ok_if test ! -e "$cwork"
 done
+
+# An env with no --default-signal (coreutils before 8.31, busybox): the
+# child test still runs in a session of its own, and its exit status,
+# 77 (skip) as any other, is passed on unchanged.
+mkdir "$WORK/oldenv"
+cat >"$WORK/oldenv/env" <<EOF
+#!/bin/sh
+case "\$1" in
+--default-signal*) echo "env: unrecognized option '\$1'" >&2; exit 125 ;;
+esac
+exec $(command -v env) "\$@"
+EOF
+chmod +x "$WORK/oldenv/env"
+cat >"$WORK/skip.sh" <<'CHILD'
+. "$top_srcdir/tests/e2e/lib.sh"
+sid=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f4)
+[ "$sid" = "$$" ] && echo "in a session of its own"
+exit 77
+CHILD
+expect 77 '^in a session of its own$' \
+	"an env without --default-signal: the test runs in its session, its exit 77 passed on" -- \
+	env PATH="$WORK/oldenv:$PATH" TMPDIR="$WORK" sh "$WORK/skip.sh"
 e2e_done
