@@ -36,9 +36,11 @@ if [ "${E2E_SESSION:-}" != "$$" ] || [ "$_e2e_sid" != "$$" ]; then
 	_e2e_sig=
 	_e2e_test=
 	# SIGTERM to the test's process group, which is pinned (the test,
-	# its leader, is not reaped until the wait below).
+	# its leader, is not reaped until the wait below); before setsid
+	# has made that group, to the one process the test is then.
 	e2e_forward() {
-		[ -z "$_e2e_test" ] || kill -TERM "-$_e2e_test" 2>/dev/null
+		[ -z "$_e2e_test" ] || kill -TERM "-$_e2e_test" 2>/dev/null ||
+		    kill -TERM "$_e2e_test" 2>/dev/null
 	}
 	_e2e_nsig=0
 	trap '_e2e_sig=129 _e2e_nsig=$((_e2e_nsig + 1)); e2e_forward' HUP

@@ -99,4 +99,38 @@ CHILD
 expect 77 '^in a session of its own$' \
 	"an env without --default-signal: the test runs in its session, its exit 77 passed on" -- \
 	env PATH="$WORK/oldenv:$PATH" TMPDIR="$WORK" sh "$WORK/skip.sh"
+
+# A signal before the test has a session of its own (setsid has not run
+# yet, here held back for as long as $WORK/held is there) still ends it: there is no
+# process group of the test to signal yet, but there is its one process.
+mkdir "$WORK/slowsetsid"
+cat >"$WORK/slowsetsid/setsid" <<'EOF'
+#!/bin/sh
+echo $$ >"$SETSID_HELD.new" && mv "$SETSID_HELD.new" "$SETSID_HELD"
+while [ -e "$SETSID_HELD" ]; do sleep 0.1; done
+exit 1
+EOF
+chmod +x "$WORK/slowsetsid/setsid"
+SETSID_HELD="$WORK/held" PATH="$WORK/slowsetsid:$PATH" TMPDIR=$WORK \
+    sh "$WORK/skip.sh" >"$WORK/early.out" 2>&1 &
+child=$!
+i=0
+while [ ! -s "$WORK/held" ] && kill -0 "$child" 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM "$child"
+# only a hang is caught by this bound: the forwarded signal ends it at once
+i=0
+while kill -0 "$child" 2>/dev/null && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -KILL "$child" 2>/dev/null
+wait "$child"
+got=$?
+expect 0 '^yes$' "SIGTERM before the test's session is made: the test ends, exit 143" -- \
+    ok_if test "$got" -eq 143
+# a held setsid that was not signalled ends once this file is gone
+rm -f "$WORK/held"
 e2e_done
