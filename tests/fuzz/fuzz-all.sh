@@ -1,6 +1,7 @@
 #!/bin/sh
 # tools/fuzz-all gives the targets a TMPDIR of the run's own, on /dev/shm
-# where there is one (else under TMPDIR), and removes it however the run
+# where there is one (else under TMPDIR; here, as a test writes nothing
+# outside its directory, under FUZZ_SHM), and removes it however the run
 # ends: when the targets are done, and when the run is stopped by a signal
 # (its fuzzers stopped first).  tools/fuzz-all runs here in a copy of the
 # source tree's shape whose build, dependencies and fuzzer are stand-ins:
@@ -30,7 +31,7 @@ check() {
 }
 
 T="$WORK/top"
-mkdir -p "$T/tools" "$T/tests/fuzz/corpus/state" "$WORK/build/tests/fuzz" "$WORK/tmp"
+mkdir -p "$T/tools" "$T/tests/fuzz/corpus/state" "$WORK/build/tests/fuzz" "$WORK/tmp" "$WORK/shm"
 cp "$top_srcdir/tools/fuzz-all" "$T/tools/"
 printf '#!/bin/sh\nexit 0\n' >"$T/tools/install-deps"
 : >"$T/configure.ac"
@@ -55,9 +56,10 @@ EOF
 chmod +x "$WORK/build/tests/fuzz/fuzz_state"
 
 fuzz_all() {
-	env TMPDIR="$WORK/tmp" FUZZ_BUILD="$WORK/build" FUZZ_WORK="$WORK/fw" "$T/tools/fuzz-all" 1 1
+	env TMPDIR="$WORK/tmp" FUZZ_SHM="$WORK/shm" FUZZ_BUILD="$WORK/build" FUZZ_WORK="$WORK/fw" \
+	    "$T/tools/fuzz-all" 1 1
 }
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then base=/dev/shm; else base="$WORK/tmp"; fi
+base="$WORK/shm"
 
 fuzz_all >"$WORK/out" 2>&1
 check "$?" 0 "a run of the stand-in fuzzer: exit 0"
@@ -74,8 +76,8 @@ check "$(test -e "$seen" && echo left || echo gone)" gone "... removed at the en
 # directory removed
 : >"$WORK/hold"
 rm -f "$WORK/tmpdir" "$WORK/fuzzer.pid"
-env TMPDIR="$WORK/tmp" FUZZ_BUILD="$WORK/build" FUZZ_WORK="$WORK/fw" "$T/tools/fuzz-all" 1 1 \
-	>"$WORK/out" 2>&1 &
+env TMPDIR="$WORK/tmp" FUZZ_SHM="$WORK/shm" FUZZ_BUILD="$WORK/build" FUZZ_WORK="$WORK/fw" \
+	"$T/tools/fuzz-all" 1 1 >"$WORK/out" 2>&1 &
 stand_in=$!
 n=0
 while [ ! -s "$WORK/fuzzer.pid" ] && [ "$n" -lt 600 ]; do
