@@ -155,11 +155,19 @@ cli_sh_word(const char *path)
 			errno = EINVAL;
 			return NULL;
 		}
-	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_./:@%+,=-") == n)
-		return strdup(path);
-	if ((s = malloc(4 * n + 3)) == NULL)
+	if ((s = malloc(4 * n + 5)) == NULL)
 		return NULL;
+	/* relative, as every path beginning with '-' is: no command takes
+	 * it for an option */
+	if (path[0] == '-') {
+		memcpy(s, "./", 2);
+		off = 2;
+	}
+	if (n > 0 && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./:@%+,=-") == n) {
+		memcpy(s + off, path, n + 1);
+		return s;
+	}
 	s[off++] = '\'';
 	for (i = 0; i < n; i++) {
 		if (path[i] == '\'') {

@@ -54,7 +54,8 @@ void cli_text(FILE *f, const char *text, size_t len);
 /*
  * path as one shell word, for a command a line offers to paste: as it
  * is when it holds only characters no shell treats specially, else
- * between single quotes (each ' as '\'').  A new string; NULL with errno
+ * between single quotes (each ' as '\''); after "./" when it begins with
+ * '-', which the command would take for an option.  A new string; NULL with errno
  * EINVAL when path holds a byte that is not printable ASCII (a line shows
  * it as '?', and a command naming "base-??.db" for "base-\303\251.db"
  * would make and open another file), NULL with ENOMEM when out of memory.

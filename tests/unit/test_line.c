@@ -98,7 +98,8 @@ test_sh_word(void)
 		const char *path, *word;
 	} cases[] = {
 		{ "/var/lib/csumdb/sumdb.db", "/var/lib/csumdb/sumdb.db" },
-		{ "-x.db", "-x.db" },
+		{ "-x.db", "./-x.db" },
+		{ "-my db", "./'-my db'" },
 		{ "", "''" },
 		{ "my db", "'my db'" },
 		{ "it's.db", "'it'\\''s.db'" },
