@@ -164,6 +164,39 @@ stop_pids() {
 	return 0
 }
 
+# pids_forget PID: PID, stopped and waited for, is no longer one for
+# stop_pids to signal (the number may be another process's by then).
+pids_forget() {
+	_keep=
+	for _p in $PIDS; do
+		[ "$_p" = "$1" ] || _keep="$_keep $_p"
+	done
+	PIDS=$_keep
+}
+
+# hold_lock FILE: the user nobody tries to take a shared flock on FILE
+# and, if it gets it, holds it until drop_lock; its words in
+# $WORK/flock.out.  Returns once the try is over (refused, or the lock
+# held), so that what follows comes after it.  The holder is one process
+# (the shell that opened the file, then the sleep it becomes, the lock
+# on that open file kept), so that drop_lock, which stops it by its PID,
+# releases the lock at once.  Needs root (setpriv).
+hold_lock() {
+	rm -f "$WORK/flock.out"
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
+	    sh -c 'exec 9<"$1" && flock -n -s 9 && exec sleep 600' sh "$1" \
+	    >"$WORK/flock.out" 2>&1 &
+	FL_PID=$!
+	PIDS="$PIDS $FL_PID"
+	expect 0 '^yes$' "another user tries to take the lock" -- \
+		ok_if wait_for 30 lock_tried "$1" "$WORK/flock.out"
+}
+drop_lock() {
+	kill "$FL_PID" 2>/dev/null
+	wait "$FL_PID"
+	pids_forget "$FL_PID"
+}
+
 # proc_start PID: the start time of process PID (field 22 of its stat),
 # which tells it from a later process given the same PID; empty when
 # there is no process PID.

@@ -271,29 +271,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	SL=$(mktemp -d /tmp/csumdb-sl.XXXXXX)
 	chmod 755 "$SL"
 	full3() { (umask 022 && "$SUMDB" audit --full --state "$SL/s.state" --url "$A_URL" "$VKEY"); }
-	# hold_lock: nobody tries to hold the lock, until drop_lock; its
-	# words in $WORK/flock.out.  Returns once the try is over (refused,
-	# or the lock held), so that what follows comes after it.  The holder
-	# is one process (the shell that opened the file, then the sleep it
-	# becomes, the lock on that open file kept), so that drop_lock, which
-	# stops it by its PID, releases the lock at once.
-	hold_lock() {
-		rm -f "$WORK/flock.out"
-		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
-		    sh -c 'exec 9<"$1" && flock -n -s 9 && exec sleep 600' sh "$SL/s.state-lock" \
-		    >"$WORK/flock.out" 2>&1 &
-		FL_PID=$!
-		PIDS="$PIDS $FL_PID"
-		expect 0 '^yes$' "another user tries to take the lock" -- \
-			ok_if wait_for 30 lock_tried "$SL/s.state-lock" "$WORK/flock.out"
-	}
-	drop_lock() {
-		kill "$FL_PID" 2>/dev/null
-		wait "$FL_PID"
-	}
 	expect 0 'first run' "a full audit of a state others may read" -- full3
 	expect 0 '^644 600$' "its lock is 0600" -- sh -c "echo \$(stat -c %a '$SL/s.state' '$SL/s.state-lock')"
-	hold_lock
+	hold_lock "$SL/s.state-lock"
 	expect 0 '^consistent' "another user cannot hold it to keep the full audit from running" -- full3
 	drop_lock
 	expect 0 "Permission denied" "... the other user's open was refused" -- cat "$WORK/flock.out"

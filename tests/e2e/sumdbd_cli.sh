@@ -527,28 +527,8 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	CL=$(mktemp -d /tmp/csumdb-cl.XXXXXX)
 	chmod 755 "$CL"
 	"$SUMDBD" init --db "$CL/c.db" --name cl.example >/dev/null
-	# hold_lock: nobody tries to hold the lock, until drop_lock; its
-	# words in $WORK/flock.out.  Returns once the try is over (refused,
-	# or the lock held), so that what follows comes after it.  The holder
-	# is one process (the shell that opened the file, then the sleep it
-	# becomes, the lock on that open file kept), so that drop_lock, which
-	# stops it by its PID, releases the lock at once.
-	hold_lock() {
-		rm -f "$WORK/flock.out"
-		setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups \
-		    sh -c 'exec 9<"$1" && flock -n -s 9 && exec sleep 600' sh "$CL/c.db.key.checkpoint.lock" \
-		    >"$WORK/flock.out" 2>&1 &
-		FL_PID=$!
-		PIDS="$PIDS $FL_PID"
-		expect 0 '^yes$' "another user tries to take the lock" -- \
-			ok_if wait_for 30 lock_tried "$CL/c.db.key.checkpoint.lock" "$WORK/flock.out"
-	}
-	drop_lock() {
-		kill "$FL_PID" 2>/dev/null
-		wait "$FL_PID"
-	}
 	expect 0 "^600$" "the key's checkpoint lock is mode 0600" -- stat -c %a "$CL/c.db.key.checkpoint.lock"
-	hold_lock
+	hold_lock "$CL/c.db.key.checkpoint.lock"
 	expect 0 "^added 2, already present 0 " "another user cannot hold it to keep add from starting" -- \
 		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
 	drop_lock
@@ -558,7 +538,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 	expect 0 "^added 0, already present 2 " "a lock file others may read is taken" -- \
 		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
 	expect 0 "^600$" "... and made 0600" -- stat -c %a "$CL/c.db.key.checkpoint.lock"
-	hold_lock
+	hold_lock "$CL/c.db.key.checkpoint.lock"
 	expect 0 "^added 0, already present 2 " "... so that no one else can hold it again" -- \
 		"$SUMDBD" add --db "$CL/c.db" "$WORK/a.sum"
 	drop_lock
