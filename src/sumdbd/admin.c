@@ -500,6 +500,13 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 		if (e != 0)
 			(void)unlink(a->token_path);
 	}
+	if (e == EACCES || e == EPERM || e == EROFS) {
+		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s: the admin interface (sumdbd add while "
+		    "serving) keeps its token and socket beside the database: let this user write "
+		    "that directory, or serve with --no-admin", a->token_path, strerror(e));
+		admin_free(a);
+		return rc;
+	}
 	if (e != 0) {
 		rc = sdb_errf(eb, SDB_ERR_IO, "%s: %s", a->token_path, strerror(e));
 		admin_free(a);

@@ -181,6 +181,10 @@ sdbd_key_load(struct sdb_note_signer **out, const char *path, struct sdb_errbuf 
 
 	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		return sdb_errf(eb, SDB_ERR_IO, "signer key file %s: %s: run sumdbd as a user "
+		    "that may read it (its owner: init makes it mode 0600), or give --key a key "
+		    "this user may read", path, strerror(errno));
 	if (fd < 0)
 		return sdb_errf(eb, errno == ENOENT ? SDB_ERR_NOT_FOUND : SDB_ERR_IO,
 		    "signer key file %s: %s", path, strerror(errno));

@@ -2,7 +2,8 @@
 # sumdbd when its storage or its surroundings fail: what the operator is
 # told, and that nothing is left half done.
 #   - add and serve over a FILE-shm that SQLite left read-only: the
-#     file named;
+#     file named; a signer key this user may not read, and serve where
+#     the admin interface cannot keep its token: what to do;
 #   - init where the database's directory may not be written, under a
 #     file size limit (ulimit -f; never killed by SIGXFSZ), and on a full
 #     file system: exit 1, a message naming the file, the reason and what
@@ -91,6 +92,32 @@ else
 	chmod 0600 "$SHM/s.db-shm" "$SHM/s.db-wal"
 	expect 0 "^added 1," "... which once given the database's mode takes the add" -- \
 		as_user "$SUMDBD" add --db "$SHM/s.db" "$WORK/shm.sum"
+	# a signer key this user may not read: who may, or another --key
+	chmod 0000 "$SHM/s.db.key"
+	expect 1 "^sumdbd add: $SHM/s\.db: signer key file $SHM/s\.db\.key: Permission denied: run sumdbd as a user that may read it .*or give --key" \
+		"add with a signer key this user may not read: who may, or --key" -- \
+		as_user "$SUMDBD" add --db "$SHM/s.db" "$WORK/shm.sum"
+	chmod 0600 "$SHM/s.db.key"
+	# serve where the admin interface cannot keep its token, the
+	# database's -wal and -shm kept by another reader (a backup; SQLite
+	# gives what it makes as root the database's owner): the way out
+	# that needs no write there
+	python3 -c '
+import signal, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("SELECT count(*) FROM records").fetchone()
+print("held", flush=True)
+signal.pause()' "$SHM/s.db" >"$WORK/reader.out" 2>&1 &
+	HOLDER=$!
+	wait_for 30 grep -q held "$WORK/reader.out" || fail "the reader did not start"
+	chmod 0555 "$SHM"
+	expect 1 "s\.db\.admin\.token: Permission denied: .*let this user write that directory, or serve with --no-admin" \
+		"serve in a directory this user may not write: the admin token, and --no-admin" -- \
+		as_user timeout 30 "$SUMDBD" serve --db "$SHM/s.db" --listen 127.0.0.1:0
+	chmod 0755 "$SHM"
+	kill -TERM "$HOLDER"
+	wait "$HOLDER" 2>/dev/null
+	HOLDER=
 fi
 
 # --- init under a file size limit ---
