@@ -1338,7 +1338,7 @@ split_listen(const char *listen_addr, char host[HTTP_LISTEN_HOST], char port[HTT
 	return SDB_OK;
 bad_port:
 	return sdb_errf(eb, SDB_ERR_INVALID, "%s: want HOST:PORT with PORT a number from 0 to "
-	    "65535 (0 picks a free port)", listen_addr);
+	    "65535 in at most 5 digits (0 picks a free port)", listen_addr);
 }
 
 int

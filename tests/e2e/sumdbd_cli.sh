@@ -554,9 +554,14 @@ expect 1 "sumdbd serve: unexpected argument 'extra'" "... by serve too" -- "$SUM
 # that would serve anyway (a refusal exits at once), generous so that a
 # slow start on a loaded machine is never taken for one.
 # A port past 65535 is refused, not cut to 16 bits (99999 listened on 34463).
-expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535" \
+expect 1 "sumdbd serve: --listen 127\.0\.0\.1:99999: want HOST:PORT with PORT a number from 0 to 65535 in at most 5 digits" \
 	"serve refuses a port past 65535" -- \
 	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:99999
+# Leading zeros are allowed (0080 is 80), but not past 5 digits: the
+# message says so, not only the range 000080 is in.
+expect 1 "sumdbd serve: --listen 127\.0\.0\.1:000080: want HOST:PORT with PORT a number from 0 to 65535 in at most 5 digits" \
+	"... and a port of 6 digits, naming the digits" -- \
+	timeout 30 "$SUMDBD" serve --db "$DB" --no-admin --listen 127.0.0.1:000080
 # Numeric options take decimal digits only: no sign, no space, no number
 # past the range that wraps around into it.
 for bad in '+4' ' 4' '-1' '0' '257' '4x' '' '18446744073709551620'; do
