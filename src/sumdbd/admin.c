@@ -70,6 +70,8 @@
 
 struct sdbd_admin_server {
 	struct sdbd_log *log;
+	/* the server's log: one line per add taken whole, its outcome */
+	void (*log_line)(const char *line);   /* or NULL */
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *token_path;
 	char token[ADMIN_TOKEN_HEX + 1];
@@ -361,10 +363,25 @@ serve_request(struct sdbd_admin_server *a, int fd, char *head)
 		char msg[SDB_ERRBUF_SIZE + 2];
 		(void)snprintf(msg, sizeof msg, "%s\n", sdb_errmsg(&eb, rc));
 		reply_error(fd, rc, msg);
+		/* a conflict with a recorded hash, or a database that cannot
+		 * be written (a full disk), is the operator's to see too, not
+		 * only the client's */
+		if (a->log_line != NULL) {
+			char line[SDB_ERRBUF_SIZE + 64];
+			(void)snprintf(line, sizeof line, "admin add refused, nothing recorded: %s",
+			    sdb_errmsg(&eb, rc));
+			a->log_line(line);
+		}
 		return;
 	}
 	if (write_all(fd, "ok\n", 3) == SDB_OK)
 		(void)write_all(fd, report, strlen(report));
+	if (a->log_line != NULL) {
+		char line[ADMIN_REPORT_MAX + 16];
+		(void)snprintf(line, sizeof line, "admin add: %.*s", (int)strcspn(report, "\n"),
+		    report);
+		a->log_line(line);
+	}
 }
 
 static void
@@ -461,7 +478,7 @@ admin_free(struct sdbd_admin_server *a)
 
 int
 sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdbd_log *log,
-    struct sdb_errbuf *eb)
+    void (*log_line)(const char *line), struct sdb_errbuf *eb)
 {
 	struct sdbd_admin_server *a;
 	struct sockaddr_un sa;
@@ -474,6 +491,7 @@ sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path, struct sdb
 		return sdb_errf(eb, SDB_ERR_NOMEM, "out of memory");
 	a->fd = a->stop_pipe[0] = a->stop_pipe[1] = -1;
 	a->log = log;
+	a->log_line = log_line;
 	if ((size_t)snprintf(a->sock_path, sizeof a->sock_path, "%s.admin.sock", db_path) >=
 	    sizeof a->sock_path) {
 		admin_free(a);

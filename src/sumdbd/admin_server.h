@@ -34,12 +34,14 @@ int sdbd_admin_import(struct sdbd_log *log, const char *data, size_t len, char *
 /*
  * Writes a new token file, binds the socket (replacing a stale one: the
  * caller holds the database's writer lock, so no other server owns it) and
- * starts the thread that serves it, appending through log (borrowed).
+ * starts the thread that serves it, appending through log (borrowed);
+ * each add read whole is said, its outcome, by log_line (NULL: not said).
  * Returns SDB_OK, SDB_ERR_TOO_LARGE (socket path too long), SDB_ERR_IO,
  * SDB_ERR_NOMEM, SDB_ERR_INTERNAL.
  */
 int sdbd_admin_start(struct sdbd_admin_server **out, const char *db_path,
-    struct sdbd_log *log, struct sdb_errbuf *eb) SDB_WARN_UNUSED;
+    struct sdbd_log *log, void (*log_line)(const char *line),
+    struct sdb_errbuf *eb) SDB_WARN_UNUSED;
 
 /* Stops the thread after the import in progress, if any, and removes the
  * socket and token files.  NULL is a no-op. */

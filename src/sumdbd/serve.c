@@ -488,7 +488,7 @@ cmd_serve(int argc, char **argv)
 	sdbd_handlers_set_miss(handlers, sdbd_public_miss, sdbd_public_miss_pool, pub);
 	sdbd_handlers_set_log(handlers, serve_log_line);
 	if (!no_admin) {
-		rc = sdbd_admin_start(&admin, db, log, &eb);
+		rc = sdbd_admin_start(&admin, db, log, serve_log_line, &eb);
 		if (rc != SDB_OK) {
 			sdbd_linef(stderr, "sumdbd serve: admin socket: %s", sdb_errmsg(&eb, rc));
 			goto out;

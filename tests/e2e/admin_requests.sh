@@ -69,6 +69,16 @@ gosum_lines 9 10 >"$WORK/m9.sum"
 send "$(wc -c <"$WORK/m9.sum")" "$WORK/m9.sum" >"$WORK/ans"
 expect 0 '^ok$' "the length as sumdbd add writes it: recorded" -- cat "$WORK/ans"
 expect 0 '^200$' "... and served" -- status m9
+# Each add taken whole is said in the server's log, its outcome: what
+# was recorded, or why nothing was (a conflict with a recorded hash, a
+# full disk) for the operator, not only for the client.
+expect 0 '^sumdbd: admin add: added 1, already present 0 \(module versions\); tree size 1$' \
+	"... and said in the server's log" -- cat "$WORK/serve.err"
+gosum_lines 9 10 other >"$WORK/m9x.sum"
+send "$(wc -c <"$WORK/m9x.sum")" "$WORK/m9x.sum" >"$WORK/ans"
+expect 0 '^error ' "other hashes for the recorded m9: refused" -- cat "$WORK/ans"
+expect 0 '^sumdbd: admin add refused, nothing recorded: example\.com/m9@v1\.0\.0 is already recorded .* with other hashes$' \
+	"... and said in the server's log, naming the version" -- cat "$WORK/serve.err"
 for m in m0 m1 m2; do
 	expect 0 '^404$' "nothing of the refused $m was recorded" -- status $m
 done
