@@ -47,11 +47,20 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$1/tools/run" >"$WORK/run.out" 2>&1) &
 	RUN_PID=$!
 	# until it serves, or has stopped; the deadline only catches a hang
-	# (a heavily loaded machine has gone past 60 s without a line)
 	wait_for 300 sh -c "grep -q '^GOSUMDB=' '$WORK/run.out' || ! kill -0 $RUN_PID"
+	# Ended without serving: what there is to know, for the checks
+	# that fail next (its status is RUN_STATUS, as after run_interrupt).
+	if ! kill -0 "$RUN_PID" 2>/dev/null; then
+		wait "$RUN_PID"
+		RUN_STATUS=$?
+		RUN_PID=
+		echo "note: tools/run ended before serving, exit $RUN_STATUS, with" \
+		    "$(wc -c <"$WORK/run.out") bytes of output; $2: $(ls -A "$WORK/$2" 2>&1 | tr '\n' ' ')"
+	fi
 }
 # run_interrupt: Ctrl-C; the exit status in RUN_STATUS.
 run_interrupt() {
+	[ -n "$RUN_PID" ] || return 0
 	kill -INT "$RUN_PID" 2>/dev/null
 	wait "$RUN_PID"
 	RUN_STATUS=$?
