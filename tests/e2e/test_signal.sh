@@ -11,6 +11,16 @@
 # process of its own left and its directory gone.
 . "$top_srcdir/tests/e2e/lib.sh"
 
+# reap_child: the exit status of $child in got, once it has ended; one
+# that has not ended 60 s after its signal is killed, and fails its
+# check: the bound catches only a hang, the signal passed on ends it at
+# once.
+reap_child() {
+	wait_for 60 sh -c "! kill -0 $child"
+	kill -KILL "$child" 2>/dev/null
+	wait "$child"
+	got=$?
+}
 
 cat >"$WORK/child.sh" <<'CHILD'
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -33,11 +43,7 @@ for sig in TERM INT HUP; do
 	# $child is this shell's own child: its PID is no one else's until
 	# the wait below, so it alone is signalled and killed by that PID.
 	child=$!
-	i=0
-	while [ ! -s "$STATE" ] && kill -0 "$child" 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for 30 sh -c "[ -s '$STATE' ] || ! kill -0 $child"
 	if [ ! -s "$STATE" ]; then
 		echo "FAIL: the child test did not start its server:"
 		sed 's/^/    /' "$WORK/child.$sig"
@@ -48,16 +54,7 @@ for sig in TERM INT HUP; do
 	fi
 	read -r sid server server_start cwork <"$STATE"
 	kill -"$sig" "$child"
-	# A child that does not end is killed after 60 s (and fails): only a
-	# hang, the signal passed on ends the foreground command at once.
-	i=0
-	while kill -0 "$child" 2>/dev/null && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$child" 2>/dev/null
-	wait "$child"
-	got=$?
+	reap_child
 	expect 0 '^yes$' "SIG$sig: the child test exits $want" -- \
 	    ok_if test "$got" -eq "$want"
 	expect 0 '^yes$' "SIG$sig: ... without going on after the signal" -- \
@@ -114,21 +111,9 @@ chmod +x "$WORK/slowsetsid/setsid"
 SETSID_HELD="$WORK/held" PATH="$WORK/slowsetsid:$PATH" TMPDIR=$WORK \
     sh "$WORK/skip.sh" >"$WORK/early.out" 2>&1 &
 child=$!
-i=0
-while [ ! -s "$WORK/held" ] && kill -0 "$child" 2>/dev/null && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for 30 sh -c "[ -s '$WORK/held' ] || ! kill -0 $child"
 kill -TERM "$child"
-# only a hang is caught by this bound: the forwarded signal ends it at once
-i=0
-while kill -0 "$child" 2>/dev/null && [ $i -lt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-kill -KILL "$child" 2>/dev/null
-wait "$child"
-got=$?
+reap_child
 expect 0 '^yes$' "SIGTERM before the test's session is made: the test ends, exit 143" -- \
     ok_if test "$got" -eq 143
 # a held setsid that was not signalled ends once this file is gone
