@@ -378,19 +378,24 @@ set_textf(struct sdbd_http_response *r, int status, const char *cc, const char *
 }
 
 /*
- * Answers a read of the database that failed while serving what (a
- * lookup or a tile, a printable description): 500 with body, never to
- * be cached, and a log line naming the database, SQLite's or the store's
- * reason (eb, rc) and what to do (h->fsck_advice), each kind of error at
- * most once a minute.  The server goes on serving: one damaged page
- * fails only the requests that read it.
+ * Answers a read of the database that failed while serving what fmt
+ * says (a lookup or a tile, formatted only here, on the failure): 500
+ * with body, never to be cached, and a log line naming the database,
+ * SQLite's or the store's reason (eb, rc) and what to do
+ * (h->fsck_advice), each kind of error at most once a minute.  The
+ * server goes on serving: one damaged page fails only the requests that
+ * read it.
  */
-static void
+static void __attribute__((format(printf, 6, 7)))
 store_failed(struct sdbd_handlers *h, struct sdbd_http_response *r, const char *body,
-    const char *what, int rc, const struct sdb_errbuf *eb)
+    int rc, const struct sdb_errbuf *eb, const char *fmt, ...)
 {
-	char line[SDBD_LINE_MAX];
+	char line[SDBD_LINE_MAX], what[SDBD_LINE_MAX / 4];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
 	set_static(r, 500, CC_ERROR, body);
 	snprintf(line, sizeof line, "database %s: %s: %s; %s", h->db_path, what,
 	    eb->msg[0] != '\0' ? eb->msg : sdb_strerror(rc), h->fsck_advice);
@@ -456,9 +461,10 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 	struct lookup_answer a = { sdbd_log_latest(h->log), -1, NULL, 0 };
 	struct sdb_store *s = thread_store(h, a.l->tree.n);
 	const struct sdbd_lookup_index *ix;
-	struct sdb_errbuf eb = { { 0 } };
-	char what[SDBD_LINE_MAX / 4];
+	struct sdb_errbuf eb;   /* its message is read only after a failure */
 	int rc = SDB_ERR_NOT_FOUND;
+
+	eb.msg[0] = '\0';
 
 	if (s == NULL) {
 		sdbd_latest_put(a.l);
@@ -494,10 +500,10 @@ answer_lookup(struct sdbd_handlers *h, const char *path, size_t plen, const char
 	if (rc == SDB_ERR_NOT_FOUND || (rc == SDB_OK && a.out == NULL))
 		return 0;
 	if (rc != SDB_OK) {
-		snprintf(what, sizeof what, "lookup of %.*s@%.*s", (int)plen, path, (int)vlen, version);
 		store_failed(h, r, rc == SDB_ERR_IO || rc == SDB_ERR_NOMEM || rc == SDB_ERR_INTERNAL ?
 		    "internal error: reading the database failed\n" :
-		    "internal error: stored record is malformed\n", what, rc, &eb);
+		    "internal error: stored record is malformed\n", rc, &eb,
+		    "lookup of %.*s@%.*s", (int)plen, path, (int)vlen, version);
 		return 1;
 	}
 	set_owned(r, CT_TEXT, CC_LOOKUP, a.out, a.olen);
@@ -661,8 +667,7 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 	struct sdb_tile t;
 	struct sdb_store *s;
 	int64_t count, tree_n;
-	struct sdb_errbuf eb = { { 0 } };
-	char what[128];
+	struct sdb_errbuf eb;   /* its message is read only after a failure */
 	const char *cc;
 	int rc;
 
@@ -695,7 +700,7 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 		set_static(r, 503, CC_ERROR, "database unavailable\n");
 		return;
 	}
-	snprintf(what, sizeof what, "%.*s", (int)(len < 100 ? len : 100), tpath);
+	eb.msg[0] = '\0';
 	if (t.l >= 0) {
 		uint8_t *hashes;
 		size_t hlen;
@@ -706,7 +711,8 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 				rc = sdb_errf(&eb, SDB_ERR_DAMAGED, "the stored tile holds %zu bytes, "
 				    "not %zu", hlen, (size_t)t.w * SDB_HASH_SIZE);
 			}
-			store_failed(h, r, "internal error: reading the tile failed\n", what, rc, &eb);
+			store_failed(h, r, "internal error: reading the tile failed\n", rc, &eb,
+			    "%.*s", (int)(len < 100 ? len : 100), tpath);
 			return;
 		}
 		set_owned(r, CT_OCTETS, cc, (char *)hashes, hlen);
@@ -717,7 +723,8 @@ serve_tile(struct sdbd_handlers *h, const char *tpath, size_t len, struct sdbd_h
 		rc = sdb_store_records(s, t.n * SDB_STORE_TILE_WIDTH, t.w, data_add, &b, &eb);
 		if (rc != SDB_OK) {
 			free(b.p);
-			store_failed(h, r, "internal error: reading the records failed\n", what, rc, &eb);
+			store_failed(h, r, "internal error: reading the records failed\n", rc, &eb,
+			    "%.*s", (int)(len < 100 ? len : 100), tpath);
 			return;
 		}
 		/* A full tile may be kept by the listener, which counts its
