@@ -41,6 +41,10 @@ EOF
 # background job of a script.  Sets RUN_PID (tools/run execs sumdbd).
 RUN_PID=
 run_start() {
+	# emptied here, not only by the redirection below, which the
+	# background shell makes in its own time: until then the wait would
+	# find the last run's GOSUMDB line and go on before this run began
+	: >"$WORK/run.out"
 	(cd "$WORK" && CSUMDB_DATA=$2 CSUMDB_LISTEN=127.0.0.1:0 exec python3 -c '
 import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
